@@ -1,0 +1,86 @@
+"""Assembles the cfnews graph from options. No stage logic lives here.
+
+    feeds -> entries -> (new only) -> one per URL -> pages -> articles -> language
+          -> relevance -> near-duplicates -> entities -> Parquet datasets
+    backfill manifest lines join as entries carrying their own HTML or text.
+"""
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import apache_beam as beam
+
+from schemas import FeedSource
+from pipeline.options import CfnewsOptions
+from transforms.common import count
+from transforms.dedup import DedupEntriesByUrl, DeduplicateArticles
+from transforms.entities import EnrichEntities
+from transforms.extract import ExtractArticles
+from transforms.feeds import ReadFeeds
+from transforms.fetch import FetchPages
+from transforms.language import DetectLanguage
+from transforms.manifest import ReadManifest
+from transforms.relevance import ScoreRelevance
+from transforms.write import WriteDatasets
+
+
+class _DropSeen(beam.DoFn):
+    """Entries whose article an earlier run already wrote are not processed again."""
+
+    def __init__(self, seen_ids: frozenset):
+        self.seen_ids = seen_ids
+
+    def process(self, entry):
+        if entry.article_id in self.seen_ids:
+            count("cfnews.entries", "already_seen")
+            return
+        yield entry
+
+
+def _pcoll(result):
+    """Stages return (main, rejected); accept a bare PCollection too."""
+    return result if isinstance(result, tuple) else (result, None)
+
+
+def build(pipeline: beam.Pipeline, options: CfnewsOptions, run_id: str,
+          feeds: Optional[Sequence[FeedSource]] = None, manifest: Optional[str] = None,
+          seen_ids: frozenset = frozenset()):
+    """Add the whole flow to `pipeline`; returns the PCollection of written file paths."""
+    http = options.http_config()
+    rejected = []
+    entry_sources = []
+    if feeds:
+        entries, bad = (pipeline | "Feeds" >> beam.Create(list(feeds), reshuffle=False)
+                        | "ReadFeeds" >> ReadFeeds(http))
+        entry_sources.append(entries)
+        rejected.append(bad)
+    if manifest:
+        entries, bad = (pipeline | "Manifest" >> beam.Create([manifest], reshuffle=False)
+                        | "ReadManifest" >> ReadManifest())
+        entry_sources.append(entries)
+        rejected.append(bad)
+    if not entry_sources:
+        raise ValueError("nothing to read: give feeds or a manifest")
+    entries = (entry_sources | "AllEntries" >> beam.Flatten()
+               | "DropSeen" >> beam.ParDo(_DropSeen(seen_ids)))
+
+    entries, url_duplicates = entries | "OnePerUrl" >> DedupEntriesByUrl()
+    pages, bad = entries | "Fetch" >> FetchPages(http)
+    rejected.append(bad)
+    articles, bad = pages | "Extract" >> ExtractArticles(options.min_chars)
+    rejected.append(bad)
+    articles, bad = _pcoll(articles | "Language" >> DetectLanguage())
+    if bad is not None:
+        rejected.append(bad)
+    articles, bad = _pcoll(articles | "Relevance" >> ScoreRelevance(
+        topic=options.topic, all_topics=options.all_topics))
+    if bad is not None:
+        rejected.append(bad)
+    articles, near_duplicates = articles | "Dedup" >> DeduplicateArticles(options.dedup_threshold)
+    articles, bad = _pcoll(articles | "Entities" >> EnrichEntities())
+    if bad is not None:
+        rejected.append(bad)
+
+    outputs = [articles, url_duplicates, near_duplicates] + rejected
+    return (outputs | "AllOutputs" >> beam.Flatten()
+            | "Write" >> WriteDatasets(out_dir=options.out, run_id=run_id))

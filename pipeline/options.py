@@ -1,0 +1,40 @@
+"""cfnews options: Beam PipelineOptions, so they travel with the job to any runner."""
+from __future__ import annotations
+
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from transforms.dedup import CONTAINMENT_THRESHOLD
+from transforms.extract import MIN_CHARS
+from transforms.http import DEFAULT_USER_AGENT, HttpConfig
+
+
+class CfnewsOptions(PipelineOptions):
+    @classmethod
+    def _add_argparse_args(cls, parser):
+        parser.add_argument("--out", help="output folder (local path, gs://, s3://)")
+        parser.add_argument("--feeds", default=None, help="feeds file (YAML), for `run`")
+        parser.add_argument("--manifest", default=None, help="JSONL manifest, for `backfill`")
+        parser.add_argument("--topic", default="china_france",
+                            help="topic file (path) or bundled topic name")
+        parser.add_argument("--all_topics", default=False, action="store_true",
+                            help="keep every article: score relevance, reject nothing")
+        parser.add_argument("--min_chars", type=int, default=MIN_CHARS,
+                            help="shortest extracted text kept, in characters")
+        parser.add_argument("--dedup_threshold", type=float, default=CONTAINMENT_THRESHOLD,
+                            help="containment at or above which a text is a duplicate")
+        parser.add_argument("--connect_timeout", type=float, default=5.0)
+        parser.add_argument("--read_timeout", type=float, default=15.0)
+        parser.add_argument("--request_timeout", type=float, default=30.0,
+                            help="total seconds for one HTTP request, redirects included")
+        parser.add_argument("--max_page_bytes", type=int, default=5 * 1024 * 1024)
+        parser.add_argument("--max_redirects", type=int, default=5)
+        parser.add_argument("--user_agent", default=DEFAULT_USER_AGENT)
+        parser.add_argument("--run_id", default=None,
+                            help="id stamped on rows and file names (default: time-based)")
+        parser.add_argument("--reprocess", default=False, action="store_true",
+                            help="process entries even if the output already holds them")
+
+    def http_config(self) -> HttpConfig:
+        return HttpConfig(connect_timeout=self.connect_timeout, read_timeout=self.read_timeout,
+                          total_timeout=self.request_timeout, max_bytes=self.max_page_bytes,
+                          max_redirects=self.max_redirects, user_agent=self.user_agent)

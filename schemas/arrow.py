@@ -1,0 +1,182 @@
+"""Arrow schemas of the three datasets, and the record -> row conversion.
+
+Layout: DIR/<dataset>/date=YYYY-MM-DD/outlet=<outlet>/part-*.parquet (Hive style).
+`date` and `outlet` live in the path only (standard Hive layout); read with hive partitioning
+on, using PARTITIONING_SCHEMA so `date` comes back as a DATE.
+
+Compatibility rules (see README): a new SCHEMA_VERSION may add nullable columns; it never
+removes, renames or retypes one. Readers unify by column name.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any, Dict, Tuple
+
+import pyarrow as pa
+
+from schemas.records import Article, Duplicate, Rejected
+
+SCHEMA_VERSION = 1
+
+TIMESTAMP = pa.timestamp("us", tz="UTC")
+
+ENTITY_TYPE = pa.struct([
+    ("text", pa.string()),
+    ("label", pa.string()),
+    ("start", pa.int32()),
+    ("end", pa.int32()),
+    ("kb_id", pa.string()),
+    ("canonical", pa.string()),
+])
+
+PARTITIONING_SCHEMA = pa.schema([("date", pa.date32()), ("outlet", pa.string())])
+
+
+def _article_fields():
+    return [
+        pa.field("schema_version", pa.int16(), nullable=False),
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("cluster_id", pa.string()),
+        pa.field("url", pa.string(), nullable=False),
+        pa.field("canonical_url", pa.string()),
+        pa.field("feed_url", pa.string()),
+        pa.field("entry_id", pa.string()),
+        pa.field("source", pa.string()),
+        pa.field("title", pa.string()),
+        pa.field("summary", pa.string()),
+        pa.field("text", pa.string()),
+        pa.field("word_count", pa.int32()),
+        pa.field("authors", pa.list_(pa.string())),
+        pa.field("site_name", pa.string()),
+        pa.field("language", pa.string()),
+        pa.field("language_confidence", pa.float32()),
+        pa.field("relevance", pa.float32()),
+        pa.field("relevance_terms", pa.list_(pa.string())),
+        pa.field("published_at", TIMESTAMP),
+        pa.field("discovered_at", TIMESTAMP),
+        pa.field("fetched_at", TIMESTAMP),
+        pa.field("entities", pa.list_(ENTITY_TYPE)),
+        pa.field("run_id", pa.string()),
+    ]
+
+
+ARTICLES_SCHEMA = pa.schema(_article_fields(), metadata={b"cfnews.dataset": b"articles",
+                                                         b"cfnews.schema_version": b"1"})
+
+DUPLICATES_SCHEMA = pa.schema(
+    [f for f in _article_fields() if f.name != "entities"] + [
+        pa.field("canonical_id", pa.string(), nullable=False),
+        pa.field("matched_id", pa.string()),
+        pa.field("method", pa.string(), nullable=False),
+        pa.field("containment", pa.float32()),
+        pa.field("jaccard", pa.float32()),
+        pa.field("shared_fingerprints", pa.int32()),
+    ],
+    metadata={b"cfnews.dataset": b"duplicates", b"cfnews.schema_version": b"1"})
+
+REJECTED_SCHEMA = pa.schema([
+    pa.field("schema_version", pa.int16(), nullable=False),
+    pa.field("stage", pa.string(), nullable=False),
+    pa.field("reason", pa.string(), nullable=False),
+    pa.field("url", pa.string()),
+    pa.field("article_id", pa.string()),
+    pa.field("entry_id", pa.string()),
+    pa.field("feed_url", pa.string()),
+    pa.field("source", pa.string()),
+    pa.field("title", pa.string()),
+    pa.field("http_status", pa.int32()),
+    pa.field("error", pa.string()),
+    pa.field("relevance", pa.float32()),
+    pa.field("published_at", TIMESTAMP),
+    pa.field("discovered_at", TIMESTAMP),
+    pa.field("at", TIMESTAMP, nullable=False),
+    pa.field("run_id", pa.string()),
+], metadata={b"cfnews.dataset": b"rejected", b"cfnews.schema_version": b"1"})
+
+DATASETS = ("articles", "duplicates", "rejected")
+
+_SCHEMAS = {"articles": ARTICLES_SCHEMA, "duplicates": DUPLICATES_SCHEMA,
+            "rejected": REJECTED_SCHEMA}
+
+
+def schema_for(dataset: str) -> pa.Schema:
+    return _SCHEMAS[dataset]
+
+
+def _utc(value):
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc)
+
+
+def _article_row(a: Article, run_id: str) -> Dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "article_id": a.article_id,
+        "cluster_id": a.cluster_id or a.article_id,
+        "url": a.url,
+        "canonical_url": a.canonical_url,
+        "feed_url": a.feed_url,
+        "entry_id": a.entry_id,
+        "source": a.source,
+        "title": a.title,
+        "summary": a.summary,
+        "text": a.text,
+        "word_count": len(a.text.split()) if a.text else 0,
+        "authors": list(a.authors),
+        "site_name": a.site_name,
+        "language": a.language,
+        "language_confidence": a.language_confidence,
+        "relevance": a.relevance,
+        "relevance_terms": list(a.relevance_terms),
+        "published_at": _utc(a.published_at),
+        "discovered_at": _utc(a.discovered_at),
+        "fetched_at": _utc(a.fetched_at),
+        "entities": [dataclasses.asdict(e) for e in a.entities],
+        "run_id": run_id,
+    }
+
+
+def partition_of(record) -> Tuple[str, str, str]:
+    """(dataset, date 'YYYY-MM-DD', outlet) of a record. `date` is the UTC publication
+    date, falling back to discovery time (for rejected rows: to the rejection time)."""
+    if isinstance(record, Article):
+        when = record.published_at or record.discovered_at
+        return "articles", _utc(when).date().isoformat(), record.outlet
+    if isinstance(record, Duplicate):
+        a = record.article
+        return "duplicates", _utc(a.published_at or a.discovered_at).date().isoformat(), a.outlet
+    if isinstance(record, Rejected):
+        when = record.published_at or record.discovered_at or record.at
+        return "rejected", _utc(when).date().isoformat(), record.outlet or "_unknown"
+    raise TypeError(f"not an output record: {type(record).__name__}")
+
+
+def to_row(record, run_id: str = "") -> Dict[str, Any]:
+    """The Arrow row of an output record (without the partition columns)."""
+    if isinstance(record, Article):
+        return _article_row(record, run_id)
+    if isinstance(record, Duplicate):
+        row = _article_row(record.article, run_id)
+        row.pop("entities")
+        row["cluster_id"] = record.cluster_id
+        row.update(canonical_id=record.canonical_id, matched_id=record.matched_id,
+                   method=record.method,
+                   containment=record.containment, jaccard=record.jaccard,
+                   shared_fingerprints=record.shared_fingerprints)
+        return row
+    if isinstance(record, Rejected):
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "stage": record.stage, "reason": record.reason, "url": record.url,
+            "article_id": record.article_id, "entry_id": record.entry_id,
+            "feed_url": record.feed_url, "source": record.source, "title": record.title,
+            "http_status": record.http_status, "error": record.error,
+            "relevance": record.relevance, "published_at": _utc(record.published_at),
+            "discovered_at": _utc(record.discovered_at), "at": _utc(record.at),
+            "run_id": run_id,
+        }
+    raise TypeError(f"not an output record: {type(record).__name__}")

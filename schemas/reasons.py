@@ -1,0 +1,66 @@
+"""The closed set of stages and rejection reasons. A `rejected` row always uses one of these."""
+from __future__ import annotations
+
+import enum
+
+
+class Stage(str, enum.Enum):
+    FEEDS = "feeds"
+    MANIFEST = "manifest"
+    FETCH = "fetch"
+    EXTRACT = "extract"
+    LANGUAGE = "language"
+    RELEVANCE = "relevance"
+    DEDUP = "dedup"
+    ENTITIES = "entities"
+
+
+class Reason(str, enum.Enum):
+    # feeds
+    FEED_UNREACHABLE = "feed_unreachable"        # connection error / timeout fetching the feed
+    FEED_HTTP_ERROR = "feed_http_error"          # non-2xx status for the feed
+    FEED_UNPARSEABLE = "feed_unparseable"        # not a feed, or broken beyond recovery
+    FEED_EMPTY = "feed_empty"                    # parsed, but no entries
+    ENTRY_NO_LINK = "entry_no_link"              # entry without a usable http(s) link
+    DUPLICATE_ENTRY = "duplicate_entry"          # same entry (guid/link) twice in one poll
+    # manifest (backfill)
+    MANIFEST_BAD_LINE = "manifest_bad_line"      # not JSON, or missing/invalid fields
+    MANIFEST_FILE_UNREADABLE = "manifest_file_unreadable"
+    # fetch
+    HTTP_ERROR = "http_error"                    # 4xx/5xx
+    TIMEOUT = "timeout"
+    CONNECTION_ERROR = "connection_error"
+    TOO_MANY_REDIRECTS = "too_many_redirects"
+    TOO_LARGE = "too_large"                      # body over the size cap
+    NOT_HTML = "not_html"                        # content type is not HTML/XHTML
+    BAD_URL = "bad_url"
+    # extract
+    EXTRACTION_FAILED = "extraction_failed"      # trafilatura raised or returned nothing
+    TOO_SHORT = "too_short"                      # extracted text under the minimum length
+    # relevance
+    NOT_RELEVANT = "not_relevant"
+    # anything a stage did not foresee: the stage caught it and said so
+    INTERNAL_ERROR = "internal_error"
+
+
+REASON_DESCRIPTIONS = {
+    Reason.FEED_UNREACHABLE: "the feed could not be fetched (DNS, connection, timeout)",
+    Reason.FEED_HTTP_ERROR: "the feed answered with a non-2xx HTTP status",
+    Reason.FEED_UNPARSEABLE: "the feed body is not a parseable RSS/Atom document",
+    Reason.FEED_EMPTY: "the feed parsed but has no entries",
+    Reason.ENTRY_NO_LINK: "the entry has no http(s) link to an article",
+    Reason.DUPLICATE_ENTRY: "the same entry id appeared twice in one poll",
+    Reason.MANIFEST_BAD_LINE: "a backfill manifest line is not valid JSON or lacks required fields",
+    Reason.MANIFEST_FILE_UNREADABLE: "the html_file named by a manifest line cannot be read",
+    Reason.HTTP_ERROR: "the article page answered with a 4xx/5xx status",
+    Reason.TIMEOUT: "connect or read timeout fetching the page",
+    Reason.CONNECTION_ERROR: "connection refused/reset or DNS failure fetching the page",
+    Reason.TOO_MANY_REDIRECTS: "more redirects than allowed, or a redirect loop",
+    Reason.TOO_LARGE: "the page body exceeded the size cap",
+    Reason.NOT_HTML: "the page is not HTML/XHTML (PDF, image, ...)",
+    Reason.BAD_URL: "the URL is malformed or not http(s)",
+    Reason.EXTRACTION_FAILED: "trafilatura found no article text",
+    Reason.TOO_SHORT: "the extracted text is shorter than the minimum",
+    Reason.NOT_RELEVANT: "the article is not about the followed topic",
+    Reason.INTERNAL_ERROR: "an unexpected error inside a stage (see the error column)",
+}

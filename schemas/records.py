@@ -1,0 +1,148 @@
+"""Plain records passed between stages. Frozen dataclasses: stages return new records
+(`dataclasses.replace`), never mutate their input, which Beam may have shared."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Optional
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclasses.dataclass(frozen=True)
+class FeedSource:
+    """One feed to poll, as listed in feeds.yaml."""
+    outlet: str                      # outlet id: [a-z0-9][a-z0-9_-]*, used as a partition value
+    url: str
+    language: str                    # the outlet's main language: en, fr, zh, ...
+    country: str                     # ISO 3166-1 alpha-2 of the outlet
+    name: str = ""
+    state_affiliated: bool = False
+    section: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class FeedEntry:
+    """One item of a feed (or one backfill manifest line) on its way to becoming an article."""
+    outlet: str
+    feed_url: str
+    entry_id: str                    # feed guid/id, else the link
+    url: str                         # the entry's link, absolute
+    article_id: str                  # stable id from the canonical URL
+    canonical_url: str
+    title: str = ""
+    summary: str = ""
+    published_at: Optional[dt.datetime] = None
+    discovered_at: dt.datetime = dataclasses.field(default_factory=utc_now)
+    language_hint: str = ""          # the feed's declared language
+    # backfill only: content supplied instead of fetched
+    html: Optional[str] = None
+    text: Optional[str] = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Page:
+    """A fetched (or supplied) HTML page for one entry."""
+    entry: FeedEntry
+    html: str
+    final_url: str
+    http_status: Optional[int] = None
+    fetched_at: Optional[dt.datetime] = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Entity:
+    text: str
+    label: str                       # PERSON, ORG, GPE, LOC, NORP, EVENT, MONEY, DATE, ...
+    start: int                       # character offsets into Article.text
+    end: int
+    kb_id: Optional[str] = None      # Wikidata QID or local id, once linked
+    canonical: Optional[str] = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Article:
+    """An extracted article. Stages fill fields as it flows: language, relevance, dedup, entities."""
+    article_id: str
+    url: str
+    canonical_url: str
+    outlet: str
+    feed_url: str
+    entry_id: str
+    title: str
+    text: str
+    discovered_at: dt.datetime
+    published_at: Optional[dt.datetime] = None
+    fetched_at: Optional[dt.datetime] = None
+    summary: str = ""
+    authors: tuple = ()
+    site_name: str = ""
+    language: str = ""               # ISO 639-1 ('en', 'fr', 'zh'), 'und' if undetermined
+    language_confidence: float = 0.0
+    relevance: Optional[float] = None
+    relevance_terms: tuple = ()
+    cluster_id: str = ""             # id of the story cluster (the canonical article's id)
+    entities: tuple = ()             # tuple[Entity, ...]
+    source: str = "feed"             # 'feed' or 'backfill'
+
+    @property
+    def event_time(self) -> dt.datetime:
+        return self.published_at or self.discovered_at
+
+
+@dataclasses.dataclass(frozen=True)
+class Duplicate:
+    """A later copy of a story already written to `articles`."""
+    article: Article
+    canonical_id: str                # the cluster's article in `articles`
+    cluster_id: str
+    method: str                      # 'canonical_url' | 'near_duplicate'
+    matched_id: str                  # the earlier copy this one matched (may itself be a duplicate)
+    containment: float               # share of the shorter text found in the canonical one
+    jaccard: float
+    shared_fingerprints: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Rejected:
+    """Dead letter: an entry (or feed) that did not become an article, and why."""
+    stage: str                       # a schemas.reasons.Stage value
+    reason: str                      # a schemas.reasons.Reason value
+    outlet: str
+    url: str
+    at: dt.datetime = dataclasses.field(default_factory=utc_now)
+    feed_url: str = ""
+    entry_id: str = ""
+    article_id: str = ""
+    title: str = ""
+    http_status: Optional[int] = None
+    error: str = ""
+    relevance: Optional[float] = None
+    published_at: Optional[dt.datetime] = None
+    discovered_at: Optional[dt.datetime] = None
+    source: str = "feed"
+
+    @staticmethod
+    def for_entry(entry: "FeedEntry", stage, reason, error: str = "",
+                  http_status: Optional[int] = None, relevance: Optional[float] = None,
+                  title: Optional[str] = None) -> "Rejected":
+        return Rejected(
+            stage=getattr(stage, "value", stage), reason=getattr(reason, "value", reason),
+            outlet=entry.outlet, url=entry.url, feed_url=entry.feed_url,
+            entry_id=entry.entry_id, article_id=entry.article_id,
+            title=entry.title if title is None else title, http_status=http_status,
+            error=error[:2000], relevance=relevance, published_at=entry.published_at,
+            discovered_at=entry.discovered_at,
+            source="backfill" if (entry.html is not None or entry.text is not None) else "feed")
+
+    @staticmethod
+    def for_article(article: Article, stage, reason, error: str = "",
+                    relevance: Optional[float] = None) -> "Rejected":
+        return Rejected(
+            stage=getattr(stage, "value", stage), reason=getattr(reason, "value", reason),
+            outlet=article.outlet, url=article.url, feed_url=article.feed_url,
+            entry_id=article.entry_id, article_id=article.article_id, title=article.title,
+            error=error[:2000], relevance=relevance, published_at=article.published_at,
+            discovered_at=article.discovered_at, source=article.source)

@@ -1,0 +1,121 @@
+"""Shared fixtures: a loopback HTTP server with scripted routes, the seeds, ../shared."""
+from __future__ import annotations
+
+import gzip
+import http.server
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Dict, Tuple, Union
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+SEEDS = SHARED / "seeds"
+
+
+def need_shared(*parts: str) -> Path:
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent: this test needs ../shared beside the repository")
+    return path
+
+
+@pytest.fixture(scope="session")
+def seeds() -> Dict[str, str]:
+    """Seed texts by number ('000'..'004')."""
+    folder = need_shared("seeds")
+    return {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))}
+
+
+# A route answers (status, headers, body) or is a callable(handler) that writes itself.
+Route = Union[Tuple[int, Dict[str, str], bytes], Callable]
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    routes: Dict[str, Route] = {}
+    hits: Dict[str, int] = {}
+
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+    def do_GET(self):
+        self.hits[self.path] = self.hits.get(self.path, 0) + 1
+        route = self.routes.get(self.path)
+        if route is None:
+            route = (404, {"Content-Type": "text/plain"}, b"not found")
+        if callable(route):
+            route(self)
+            return
+        status, headers, body = route
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        if "Content-Length" not in headers:
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class LocalServer:
+    def __init__(self):
+        handler = type("Handler", (_Handler,), {"routes": {}, "hits": {}})
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.routes = handler.routes
+        self.hits = handler.hits
+        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def add(self, path: str, body: Union[bytes, str] = b"", status: int = 200,
+            content_type: str = "text/html; charset=utf-8", headers=None, gzip_body=False):
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        all_headers = {"Content-Type": content_type}
+        if gzip_body:
+            data = gzip.compress(data)
+            all_headers["Content-Encoding"] = "gzip"
+        all_headers.update(headers or {})
+        self.routes[path] = (status, all_headers, data)
+        return self.url(path)
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server():
+    srv = LocalServer()
+    yield srv
+    srv.stop()
+
+
+def slow_drip(chunks: int, delay: float, chunk: bytes = b"<p>drip</p>"):
+    """A route that sends a page a little at a time."""
+    def route(handler):
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html")
+        handler.send_header("Content-Length", str(chunks * len(chunk)))
+        handler.end_headers()
+        for _ in range(chunks):
+            try:
+                handler.wfile.write(chunk)
+                handler.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                return
+            time.sleep(delay)
+    return route
+
+
+def article_html(title: str, paragraphs, extra_chrome: bool = True) -> str:
+    body = "\n".join(f"<p>{p}</p>" for p in paragraphs)
+    chrome = ("<nav><a href='/'>Home</a> <a href='/world'>World</a></nav>"
+              "<div class='cookie'>We use cookies. Accept all cookies?</div>") if extra_chrome else ""
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title></head>"
+            f"<body>{chrome}<article><h1>{title}</h1>{body}</article>"
+            "<footer>Copyright Example News</footer></body></html>")

@@ -1,0 +1,76 @@
+"""Extraction with real trafilatura, and its protection against concurrent calls."""
+import concurrent.futures
+import datetime as dt
+
+from schemas import Article, FeedEntry, Page, Rejected
+from transforms.extract import extract_article, split_authors
+from tests.conftest import article_html
+
+PARAS = [
+    "French President Emmanuel Macron arrived in Beijing on Wednesday for a three-day state visit, "
+    "his fourth trip to China since taking office, with trade and Ukraine high on the agenda.",
+    "Officials in Paris said the talks with Chinese President Xi Jinping would cover cognac tariffs, "
+    "aircraft orders and market access for French agricultural products.",
+    "The visit comes as the European Union weighs new measures against Chinese electric vehicles.",
+]
+
+
+def entry(**kw) -> FeedEntry:
+    base = dict(outlet="o", feed_url="f", entry_id="e1", url="https://e.com/a", article_id="a1",
+                canonical_url="https://e.com/a", title="Feed title",
+                discovered_at=dt.datetime(2025, 12, 4, tzinfo=dt.timezone.utc))
+    base.update(kw)
+    return FeedEntry(**base)
+
+
+def page(html: str, **kw) -> Page:
+    return Page(entry=entry(**kw), html=html, final_url="https://e.com/a", http_status=200)
+
+
+def test_article_text_without_chrome():
+    html = article_html("Macron in Beijing", PARAS).replace(
+        "<h1>", "<p class='byline'>By Jane Roe</p><h1>")
+    result = extract_article(page(html))
+    assert isinstance(result, Article)
+    assert "three-day state visit" in result.text and "electric vehicles" in result.text
+    assert "cookies" not in result.text and "Copyright Example" not in result.text
+    assert result.title == "Feed title"  # the feed's title wins over the page's
+    assert result.text.count("\n") == 2  # one line per paragraph
+
+
+def test_metadata_date_fills_a_missing_publication_time():
+    html = article_html("T", PARAS).replace(
+        "<head>", "<head><meta property='article:published_time' content='2025-12-03T09:00:00+00:00'>")
+    result = extract_article(page(html))
+    assert result.published_at.date() == dt.date(2025, 12, 3)
+
+
+def test_too_short_and_empty_pages_are_rejected_with_reasons():
+    short = extract_article(page(article_html("T", ["Just one line."])))
+    assert isinstance(short, Rejected) and short.reason in ("too_short", "extraction_failed")
+    empty = extract_article(page(""))
+    assert (empty.stage, empty.reason) == ("extract", "extraction_failed")
+    js_shell = extract_article(page("<html><body><div id='app'></div><script>x()</script></body></html>"))
+    assert isinstance(js_shell, Rejected)
+
+
+def test_supplied_text_skips_trafilatura():
+    result = extract_article(Page(entry=entry(text="\n\n".join(PARAS), title="Given"), html="",
+                                  final_url="https://e.com/a"))
+    assert isinstance(result, Article) and result.source == "backfill"
+    assert result.text == "\n".join(PARAS) and result.title == "Given"
+
+
+def test_authors_are_split():
+    assert split_authors("Jane Roe; John Doe") == ("Jane Roe", "John Doe")
+    assert split_authors("Jane Roe and John Doe") == ("Jane Roe", "John Doe")
+    assert split_authors(None) == ()
+
+
+def test_concurrent_extraction_gives_the_same_results():
+    pages = [page(article_html(f"T{i}", PARAS + [f"Paragraph number {i} is unique here."]))
+             for i in range(24)]
+    serial = [extract_article(p).text for p in pages]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        parallel = [r.text for r in pool.map(extract_article, pages)]
+    assert parallel == serial

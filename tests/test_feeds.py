@@ -1,0 +1,82 @@
+"""The feeds stage: real feedparser on hand-made documents, and over loopback HTTP."""
+import datetime as dt
+
+from schemas import FeedEntry, FeedSource, Rejected
+from transforms.feeds import fetch_feed, parse_feed
+
+SOURCE = FeedSource(outlet="test-outlet", url="http://127.0.0.1:9/feed.xml", language="en",
+                    country="FR")
+NOW = dt.datetime(2025, 12, 5, 12, 0, tzinfo=dt.timezone.utc)
+
+RSS = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>T</title><link>http://127.0.0.1:9/</link>
+<item><title>Macron &lt;b&gt;in&lt;/b&gt; Beijing &amp;amp; Chengdu</title><link>http://127.0.0.1:9/a1?utm_source=rss</link>
+  <guid isPermaLink="false">g-1</guid><pubDate>Thu, 04 Dec 2025 08:30:00 +0100</pubDate>
+  <description>&lt;p&gt;First &lt;i&gt;sentence&lt;/i&gt;.&lt;/p&gt;</description></item>
+<item><title>Relative link</title><link>/a2</link><guid>g-2</guid></item>
+<item><title>No link at all</title><guid isPermaLink="false">g-3</guid></item>
+<item><title>Repeated guid</title><link>http://127.0.0.1:9/a4</link><guid isPermaLink="false">g-1</guid></item>
+<item><title>From the future</title><link>http://127.0.0.1:9/a5</link><guid isPermaLink="false">g-5</guid>
+  <pubDate>Fri, 01 Jan 2100 00:00:00 GMT</pubDate></item>
+</channel></rss>"""
+
+ATOM = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>A</title><id>urn:a</id><updated>2025-12-04T10:00:00Z</updated>
+<entry><title>中法关系</title><id>urn:uuid:1</id><link rel="alternate" href="http://127.0.0.1:9/zh/1"/>
+<updated>2025-12-04T10:00:00Z</updated><summary>摘要</summary></entry></feed>"""
+
+
+def test_rss_entries_with_clean_fields_and_per_entry_rejections():
+    results = parse_feed(SOURCE, RSS.encode(), discovered_at=NOW)
+    entries = [r for r in results if isinstance(r, FeedEntry)]
+    rejected = [r for r in results if isinstance(r, Rejected)]
+    assert len(results) == 5
+    first = entries[0]
+    assert first.entry_id == "g-1"
+    assert first.title == "Macron in Beijing & Chengdu"
+    assert first.summary == "First sentence ."  or first.summary == "First sentence."
+    assert first.published_at == dt.datetime(2025, 12, 4, 7, 30, tzinfo=dt.timezone.utc)
+    assert first.canonical_url == "https://127.0.0.1:9/a1"
+    assert first.outlet == "test-outlet" and first.language_hint == "en"
+    relative = entries[1]
+    assert relative.url == "http://127.0.0.1:9/a2"
+    future = [e for e in entries if e.entry_id == "g-5"][0]
+    assert future.published_at is None  # a clock error, not a date
+    reasons = sorted(r.reason for r in rejected)
+    assert reasons == ["duplicate_entry", "entry_no_link"]
+
+
+def test_atom_entries():
+    [entry] = parse_feed(SOURCE, ATOM.encode(), discovered_at=NOW)
+    assert entry.title == "中法关系" and entry.url == "http://127.0.0.1:9/zh/1"
+    assert entry.published_at == dt.datetime(2025, 12, 4, 10, tzinfo=dt.timezone.utc)
+
+
+def test_garbage_and_empty_feeds_are_one_feed_level_rejection():
+    [bad] = parse_feed(SOURCE, b"<html><body>not a feed", discovered_at=NOW)
+    assert (bad.stage, bad.reason) in {("feeds", "feed_unparseable"), ("feeds", "feed_empty")}
+    [empty] = parse_feed(SOURCE, b'<rss version="2.0"><channel><title>x</title></channel></rss>')
+    assert empty.reason == "feed_empty"
+    [junk] = parse_feed(SOURCE, b"\x00\xff\xfe garbage")
+    assert junk.reason in ("feed_unparseable", "feed_empty")
+
+
+def test_fetch_feed_over_http(server):
+    url = server.add("/feed.xml", RSS, content_type="application/rss+xml")
+    source = FeedSource(outlet="o", url=url, language="en", country="FR")
+    results = fetch_feed(source)
+    assert sum(isinstance(r, FeedEntry) for r in results) == 3
+    # relative links resolve against the feed's real address
+    assert any(isinstance(r, FeedEntry) and r.url == server.url("/a2") for r in results)
+
+
+def test_feed_http_error_and_unreachable(server):
+    [r404] = fetch_feed(FeedSource(outlet="o", url=server.url("/missing.xml"), language="en",
+                                   country="FR"))
+    assert (r404.reason, r404.http_status) == ("feed_http_error", 404)
+    port = server.httpd.server_address[1]
+    server.stop()
+    [down] = fetch_feed(FeedSource(outlet="o", url=f"http://127.0.0.1:{port}/f.xml",
+                                   language="en", country="FR"))
+    assert down.reason == "feed_unreachable" and down.stage == "feeds"
+    server.httpd = type("Dummy", (), {"shutdown": lambda s: None, "server_close": lambda s: None})()

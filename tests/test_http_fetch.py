@@ -1,0 +1,120 @@
+"""The HTTP client and the fetch stage against a real loopback server."""
+import pytest
+
+from schemas import FeedEntry, Page, Rejected
+from transforms.fetch import fetch_page
+from transforms.http import FetchError, HttpConfig, decode_html, http_get
+from transforms.urls import article_id_for, canonical_url
+from tests.conftest import article_html, slow_drip
+
+
+def entry_for(url: str, **kw) -> FeedEntry:
+    canonical = canonical_url(url)
+    return FeedEntry(outlet="test", feed_url="http://127.0.0.1/feed", entry_id=url, url=url,
+                     article_id=article_id_for(canonical), canonical_url=canonical, **kw)
+
+
+def test_page_is_fetched_and_decoded(server):
+    url = server.add("/a", article_html("Titre", ["Élysée — 中法"]))
+    page = fetch_page(entry_for(url))
+    assert isinstance(page, Page)
+    assert page.http_status == 200 and "Élysée — 中法" in page.html
+
+
+def test_gzip_body_is_decompressed(server):
+    url = server.add("/gz", article_html("T", ["compressed body"]), gzip_body=True)
+    assert "compressed body" in fetch_page(entry_for(url)).html
+
+
+@pytest.mark.parametrize("status", [404, 410, 451, 500, 503])
+def test_http_errors_become_rejections_with_status(server, status):
+    url = server.add(f"/s{status}", "no", status=status)
+    result = fetch_page(entry_for(url))
+    assert isinstance(result, Rejected)
+    assert (result.stage, result.reason, result.http_status) == ("fetch", "http_error", status)
+
+
+def test_redirects_are_followed_within_the_limit(server):
+    final = server.add("/final", article_html("T", ["arrived"]))
+    server.add("/r1", "", status=301, headers={"Location": "/final"})
+    page = fetch_page(entry_for(server.url("/r1")))
+    assert isinstance(page, Page) and page.final_url == final
+
+
+def test_redirect_loop_and_too_many_redirects_are_rejected(server):
+    server.add("/loop-a", "", status=302, headers={"Location": "/loop-b"})
+    server.add("/loop-b", "", status=302, headers={"Location": "/loop-a"})
+    result = fetch_page(entry_for(server.url("/loop-a")))
+    assert result.reason == "too_many_redirects"
+    for i in range(10):
+        server.add(f"/chain{i}", "", status=302, headers={"Location": f"/chain{i + 1}"})
+    result = fetch_page(entry_for(server.url("/chain0")), HttpConfig(max_redirects=3))
+    assert result.reason == "too_many_redirects"
+
+
+def test_size_cap_is_enforced_while_reading(server):
+    # no Content-Length: the cap must trip during streaming, not after
+    def huge(handler):
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html")
+        handler.send_header("Transfer-Encoding", "chunked")
+        handler.end_headers()
+        block = b"x" * 65536
+        try:
+            for _ in range(200):  # 12.5 MiB offered
+                handler.wfile.write(b"%x\r\n%s\r\n" % (len(block), block))
+            handler.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+    server.routes["/huge"] = huge
+    result = fetch_page(entry_for(server.url("/huge")), HttpConfig(max_bytes=1024 * 1024))
+    assert isinstance(result, Rejected) and result.reason == "too_large"
+
+
+def test_declared_oversize_is_refused_before_reading(server):
+    url = server.add("/big", b"x" * 2048)
+    with pytest.raises(FetchError) as info:
+        http_get(url, HttpConfig(max_bytes=1000))
+    assert info.value.reason.value == "too_large"
+
+
+def test_slow_drip_hits_the_total_deadline(server):
+    server.routes["/drip"] = slow_drip(chunks=50, delay=0.1)
+    result = fetch_page(entry_for(server.url("/drip")),
+                        HttpConfig(read_timeout=2, total_timeout=0.5))
+    assert isinstance(result, Rejected) and result.reason == "timeout"
+
+
+def test_non_html_is_rejected(server):
+    url = server.add("/doc.pdf", b"%PDF-1.7 ...", content_type="application/pdf")
+    result = fetch_page(entry_for(url))
+    assert (result.reason, result.http_status) == ("not_html", 200)
+
+
+def test_missing_content_type_is_sniffed(server):
+    url = server.add("/sniff", article_html("T", ["sniffed"]), content_type="")
+    assert isinstance(fetch_page(entry_for(url)), Page)
+
+
+def test_connection_refused_is_a_connection_error(server):
+    port = server.httpd.server_address[1]
+    server.stop()
+    result = fetch_page(entry_for(f"http://127.0.0.1:{port}/gone"),
+                        HttpConfig(connect_timeout=1, total_timeout=2))
+    assert isinstance(result, Rejected) and result.reason == "connection_error"
+    server.httpd = type("Dummy", (), {"shutdown": lambda s: None, "server_close": lambda s: None})()
+
+
+def test_backfill_entries_are_not_fetched():
+    entry = entry_for("https://example.com/x", html="<html><p>given</p></html>")
+    page = fetch_page(entry)
+    assert isinstance(page, Page) and page.html == "<html><p>given</p></html>"
+
+
+def test_decode_html_prefers_declared_then_meta_charset():
+    text = "Pékin et Paris"
+    assert decode_html(text.encode("latin-1"), "text/html; charset=iso-8859-1") == text
+    body = b"<meta charset='gb2312'>" + "中法关系".encode("gb2312")
+    assert "中法关系" in decode_html(body, "text/html")
+    # a wrong declaration that cannot decode falls through to the next candidate
+    assert decode_html("中法".encode("utf-8"), "text/html; charset=ascii") == "中法"

@@ -1,0 +1,59 @@
+"""The partitioned Parquet sink: layout, types, atomic placement, idempotent retries."""
+import datetime as dt
+import os
+
+import apache_beam as beam
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from schemas import (ARTICLES_SCHEMA, PARTITIONING_SCHEMA, Article, Duplicate, Entity, Rejected)
+from transforms.write import STAGING, WriteDatasets, write_partition
+
+T = dt.datetime(2025, 12, 4, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5)))  # 12-05 UTC
+
+
+def art(aid, outlet="wire-herald", published=T):
+    return Article(article_id=aid, url=f"https://e.com/{aid}", canonical_url=f"https://e.com/{aid}",
+                   outlet=outlet, feed_url="f", entry_id=aid, title="t", text="a b c",
+                   discovered_at=T, published_at=published, language="en",
+                   entities=(Entity("Macron", "PERSON", 0, 6),), authors=("Jane Roe",))
+
+
+def test_layout_types_and_no_temp_files(tmp_path):
+    out = str(tmp_path / "out")
+    records = [art("a1"), art("a2", outlet="other"), art("a3", published=None),
+               Duplicate(article=art("a9"), canonical_id="a1", cluster_id="a1", matched_id="a1",
+                         method="near_duplicate", containment=0.7, jaccard=0.4, shared_fingerprints=50),
+               Rejected(stage="fetch", reason="http_error", outlet="other", url="https://e.com/x",
+                        http_status=404, discovered_at=T)]
+    with beam.Pipeline(runner="FnApiRunner") as p:
+        _ = p | beam.Create(records) | WriteDatasets(out_dir=out, run_id="r1")
+    files = sorted(os.path.relpath(os.path.join(d, f), out)
+                   for d, _, fs in os.walk(out) for f in fs)
+    assert all(f.endswith(".parquet") for f in files), files
+    assert not any(STAGING in f for f in files)
+    dirs = {os.path.dirname(f) for f in files}
+    assert "articles/date=2025-12-05/outlet=wire-herald" in dirs
+    assert "articles/date=2025-12-05/outlet=other" in dirs
+    assert "duplicates/date=2025-12-05/outlet=wire-herald" in dirs
+    assert "rejected/date=2025-12-05/outlet=other" in dirs
+    table = ds.dataset(os.path.join(out, "articles"), format="parquet",
+                       partitioning=ds.partitioning(PARTITIONING_SCHEMA, flavor="hive")).to_table()
+    assert table.num_rows == 3
+    assert table.schema.field("date").type == PARTITIONING_SCHEMA.field("date").type
+    assert str(table.schema.field("published_at").type) == "timestamp[us, tz=UTC]"
+    assert table.schema.field("entities").type == ARTICLES_SCHEMA.field("entities").type
+    row = table.filter(ds.field("article_id") == "a1").to_pylist()[0]
+    assert row["entities"][0]["label"] == "PERSON" and row["authors"] == ["Jane Roe"]
+    assert row["published_at"] == T and row["schema_version"] == 1
+    one = pq.read_table(os.path.join(out, [f for f in files if "outlet=other" in f and "articles" in f][0]))
+    assert one.schema.metadata[b"cfnews.schema_version"] == b"1"
+
+
+def test_rewriting_the_same_rows_replaces_the_file(tmp_path):
+    out = str(tmp_path)
+    first = write_partition(out, "r1", "articles", "2025-12-05", "o", [art("a1"), art("a2")])
+    again = write_partition(out, "r1", "articles", "2025-12-05", "o", [art("a2"), art("a1")])
+    assert [p for p, _ in first] == [p for p, _ in again]
+    assert len(os.listdir(os.path.dirname(first[0][0]))) == 1
+    assert pq.read_table(first[0][0]).column("article_id").to_pylist() == ["a1", "a2"]

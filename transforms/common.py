@@ -1,0 +1,71 @@
+"""What every stage shares: the tagged output for dead letters, and a DoFn base that turns
+each element into results or `Rejected` rows without ever letting an exception escape."""
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any, Iterable
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+from apache_beam.pvalue import TaggedOutput
+
+from schemas import Article, FeedEntry, FeedSource, Page, Reason, Rejected
+
+MAIN = "main"
+REJECTED = "rejected"
+
+log = logging.getLogger(__name__)
+
+
+def rejected_from(element: Any, stage, reason, error: str = "") -> Rejected:
+    """A `Rejected` row for any element a stage can receive."""
+    if isinstance(element, Page):
+        element = element.entry
+    if isinstance(element, FeedEntry):
+        return Rejected.for_entry(element, stage, reason, error=error)
+    if isinstance(element, Article):
+        return Rejected.for_article(element, stage, reason, error=error)
+    if isinstance(element, FeedSource):
+        return Rejected(stage=getattr(stage, "value", stage), reason=getattr(reason, "value", reason),
+                        outlet=element.outlet, url=element.url, feed_url=element.url, error=error)
+    return Rejected(stage=getattr(stage, "value", stage), reason=getattr(reason, "value", reason),
+                    outlet="_unknown", url="", error=f"{error} (element: {type(element).__name__})")
+
+
+def count(namespace: str, name: str, n: int = 1) -> None:
+    Metrics.counter(namespace, name).inc(n)
+
+
+class StageDoFn(beam.DoFn):
+    """Base DoFn of a stage. Subclasses set `stage` and implement `handle(element)`, which
+    yields output records and/or `Rejected` rows. Rejected rows go to the REJECTED tag and
+    are counted as `cfnews.rejected/<stage>.<reason>`; an unexpected exception becomes one
+    `internal_error` row for the element instead of failing the bundle."""
+
+    stage = None  # a schemas.Stage
+
+    def handle(self, element) -> Iterable[Any]:
+        raise NotImplementedError
+
+    def process(self, element):
+        stage = self.stage.value
+        try:
+            results = list(self.handle(element))
+        except Exception as exc:  # a stage must never crash the pipeline on one element
+            log.warning("stage %s failed on an element: %s", stage, exc)
+            detail = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
+            results = [rejected_from(element, self.stage, Reason.INTERNAL_ERROR, detail)]
+        for result in results:
+            if isinstance(result, Rejected):
+                count("cfnews.rejected", f"{result.stage}.{result.reason}")
+                yield TaggedOutput(REJECTED, result)
+            else:
+                count("cfnews.stage_out", stage)
+                yield result
+
+
+def run_stage(pcoll, label: str, dofn: StageDoFn):
+    """Apply a StageDoFn; returns (main, rejected) PCollections."""
+    outputs = pcoll | label >> beam.ParDo(dofn).with_outputs(REJECTED, main=MAIN)
+    return outputs[MAIN], outputs[REJECTED]

@@ -1,0 +1,157 @@
+"""Stage 1 — feeds: fetch each feed, parse it with feedparser, one FeedEntry per item.
+
+A feed that cannot be fetched or parsed becomes one `rejected` row (stage=feeds); an item
+without a usable link, or repeated within the feed, becomes a `rejected` row of its own."""
+from __future__ import annotations
+
+import calendar
+import dataclasses
+import datetime as dt
+import html
+import re
+from typing import Iterable, List, Optional, Tuple, Union
+from urllib.parse import urljoin
+
+import apache_beam as beam
+import feedparser
+
+from schemas import FeedEntry, FeedSource, Reason, Rejected, Stage, utc_now
+from transforms.common import StageDoFn, count, run_stage
+from transforms.http import FetchError, HttpConfig, http_get
+from transforms.urls import article_id_for, canonical_url
+
+# Reasons that describe a whole feed, not an entry: they do not count as entries seen.
+FEED_LEVEL_REASONS = frozenset({Reason.FEED_UNREACHABLE.value, Reason.FEED_HTTP_ERROR.value,
+                                Reason.FEED_UNPARSEABLE.value, Reason.FEED_EMPTY.value})
+
+# Publication dates further in the future than this are clock errors: ignored.
+FUTURE_TOLERANCE = dt.timedelta(hours=26)
+
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+
+
+def clean_inline_html(value: str) -> str:
+    """Plain text of a title/summary that may carry HTML tags and entities."""
+    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", value or ""))).strip()
+
+
+def _struct_to_utc(value) -> Optional[dt.datetime]:
+    if not value:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(calendar.timegm(value), tz=dt.timezone.utc)
+    except (OverflowError, ValueError, TypeError):
+        return None
+
+
+def _entry_link(entry, base_url: str) -> str:
+    link = entry.get("link") or ""
+    if not link:
+        for candidate in entry.get("links") or []:
+            if candidate.get("rel", "alternate") == "alternate" and candidate.get("href"):
+                link = candidate["href"]
+                break
+    if not link and str(entry.get("id", "")).startswith(("http://", "https://")):
+        link = entry["id"]
+    return urljoin(base_url, link.strip()) if link else ""
+
+
+def parse_feed(source: FeedSource, body: Union[bytes, str], headers: Optional[dict] = None,
+               discovered_at: Optional[dt.datetime] = None
+               ) -> List[Union[FeedEntry, Rejected]]:
+    """Entries (and per-entry rejections) of one feed document; one feed-level rejection if
+    the document holds no entries."""
+    discovered_at = discovered_at or utc_now()
+    headers = dict(headers or {})
+    headers.setdefault("content-location", source.url)
+    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=True,
+                              resolve_relative_uris=True)
+    base_url = parsed.get("href") or source.url
+    if not parsed.entries:
+        if parsed.get("bozo") and not parsed.get("version"):
+            error = repr(parsed.get("bozo_exception", "not a feed"))
+            return [Rejected(stage=Stage.FEEDS.value, reason=Reason.FEED_UNPARSEABLE.value,
+                             outlet=source.outlet, url=source.url, feed_url=source.url,
+                             error=error[:2000], discovered_at=discovered_at)]
+        return [Rejected(stage=Stage.FEEDS.value, reason=Reason.FEED_EMPTY.value,
+                         outlet=source.outlet, url=source.url, feed_url=source.url,
+                         error=f"feed version {parsed.get('version') or 'unknown'} with no entries",
+                         discovered_at=discovered_at)]
+    results: List[Union[FeedEntry, Rejected]] = []
+    seen_ids = set()
+    for entry in parsed.entries:
+        results.append(_to_entry(source, entry, base_url, discovered_at, seen_ids))
+    return results
+
+
+def _to_entry(source, entry, base_url, discovered_at, seen_ids) -> Union[FeedEntry, Rejected]:
+    link = _entry_link(entry, base_url)
+    entry_id = str(entry.get("id") or link or "").strip()
+    title = clean_inline_html(entry.get("title", ""))[:1000]
+    published = _struct_to_utc(entry.get("published_parsed") or entry.get("updated_parsed"))
+    if published and published > discovered_at + FUTURE_TOLERANCE:
+        published = None
+    try:
+        canonical = canonical_url(link) if link else ""
+    except ValueError:
+        canonical = ""
+    if not canonical:
+        return Rejected(stage=Stage.FEEDS.value, reason=Reason.ENTRY_NO_LINK.value,
+                        outlet=source.outlet, url=link, feed_url=source.url,
+                        entry_id=entry_id, title=title, published_at=published,
+                        discovered_at=discovered_at,
+                        error="entry has no absolute http(s) link")
+    entry_id = entry_id or link
+    fe = FeedEntry(outlet=source.outlet, feed_url=source.url, entry_id=entry_id, url=link,
+                   article_id=article_id_for(canonical), canonical_url=canonical, title=title,
+                   summary=clean_inline_html(entry.get("summary", ""))[:5000],
+                   published_at=published, discovered_at=discovered_at,
+                   language_hint=source.language)
+    if entry_id in seen_ids:
+        return Rejected.for_entry(fe, Stage.FEEDS, Reason.DUPLICATE_ENTRY,
+                                  error="entry id repeated within the feed")
+    seen_ids.add(entry_id)
+    return fe
+
+
+def fetch_feed(source: FeedSource, config: HttpConfig = HttpConfig()
+               ) -> List[Union[FeedEntry, Rejected]]:
+    """Fetch and parse one feed; failures become one feed-level rejection."""
+    discovered_at = utc_now()
+    try:
+        response = http_get(source.url, config, extra_headers={
+            "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"})
+    except FetchError as exc:
+        reason = Reason.FEED_HTTP_ERROR if exc.reason == Reason.HTTP_ERROR else Reason.FEED_UNREACHABLE
+        if exc.reason in (Reason.TOO_LARGE, Reason.BAD_URL):
+            reason = Reason.FEED_UNPARSEABLE if exc.reason == Reason.TOO_LARGE else Reason.FEED_UNREACHABLE
+        return [Rejected(stage=Stage.FEEDS.value, reason=reason.value, outlet=source.outlet,
+                         url=source.url, feed_url=source.url, http_status=exc.status,
+                         error=f"{exc.reason.value}: {exc}", discovered_at=discovered_at)]
+    return parse_feed(source, response.body, response.headers, discovered_at)
+
+
+class _ReadFeedFn(StageDoFn):
+    stage = Stage.FEEDS
+
+    def __init__(self, http_config: HttpConfig):
+        self.http_config = http_config
+
+    def handle(self, source: FeedSource) -> Iterable:
+        results = fetch_feed(source, self.http_config)
+        entries = sum(1 for r in results
+                      if not (isinstance(r, Rejected) and r.reason in FEED_LEVEL_REASONS))
+        count("cfnews.entries", "seen", entries)
+        count("cfnews.feeds", "polled")
+        return results
+
+
+@dataclasses.dataclass
+class ReadFeeds(beam.PTransform):
+    """FeedSource -> (FeedEntry, Rejected). Feeds are spread over workers before fetching."""
+    http_config: HttpConfig = dataclasses.field(default_factory=HttpConfig)
+
+    def expand(self, sources):
+        sources = sources | "SpreadFeeds" >> beam.Reshuffle()
+        return run_stage(sources, "FetchAndParseFeed", _ReadFeedFn(self.http_config))

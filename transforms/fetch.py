@@ -1,0 +1,57 @@
+"""Stage 2 — fetch: GET each entry's article page (or take the HTML a backfill line supplied)."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Iterable, Union
+
+import apache_beam as beam
+
+from schemas import FeedEntry, Page, Reason, Rejected, Stage, utc_now
+from transforms.common import StageDoFn, run_stage
+from transforms.http import FetchError, HttpConfig, decode_html, http_get
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+
+
+def looks_like_html(body: bytes) -> bool:
+    head = body[:1024].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<html" in head
+
+
+def fetch_page(entry: FeedEntry, config: HttpConfig = HttpConfig()) -> Union[Page, Rejected]:
+    """The entry's page, or a rejection naming the HTTP status or error class."""
+    if entry.html is not None or entry.text is not None:  # backfill: content supplied
+        return Page(entry=entry, html=entry.html or "", final_url=entry.url)
+    try:
+        response = http_get(entry.url, config)
+    except FetchError as exc:
+        return Rejected.for_entry(entry, Stage.FETCH, exc.reason, error=str(exc),
+                                  http_status=exc.status)
+    content_type = response.content_type
+    if content_type not in HTML_TYPES and not (
+            content_type in ("", "text/plain", "application/octet-stream")
+            and looks_like_html(response.body)):
+        return Rejected.for_entry(entry, Stage.FETCH, Reason.NOT_HTML,
+                                  error=f"content type {content_type or 'missing'}",
+                                  http_status=response.status)
+    return Page(entry=entry, html=decode_html(response.body, response.headers.get("content-type", "")),
+                final_url=response.url, http_status=response.status, fetched_at=utc_now())
+
+
+class _FetchFn(StageDoFn):
+    stage = Stage.FETCH
+
+    def __init__(self, http_config: HttpConfig):
+        self.http_config = http_config
+
+    def handle(self, entry: FeedEntry) -> Iterable:
+        yield fetch_page(entry, self.http_config)
+
+
+@dataclasses.dataclass
+class FetchPages(beam.PTransform):
+    """FeedEntry -> (Page, Rejected)."""
+    http_config: HttpConfig = dataclasses.field(default_factory=HttpConfig)
+
+    def expand(self, entries):
+        return run_stage(entries, "FetchPage", _FetchFn(self.http_config))

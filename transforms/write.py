@@ -1,0 +1,136 @@
+"""Stage 8 — write: one generic Hive-partitioned Parquet sink, used for all three datasets.
+
+DIR/<dataset>/date=YYYY-MM-DD/outlet=<outlet>/part-<run>-<digest>.parquet, zstd.
+
+Atomicity: each file is written under DIR/_staging/<run>/ (outside every dataset folder) and
+renamed into its partition only when complete, so readers never see a partial file. The file
+name carries a digest of its rows' ids: a retried bundle rewrites the same name with the same
+rows instead of adding a second copy. Paths go through Beam's FileSystems, so DIR may be
+local, gs:// or s3://."""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import posixpath
+import uuid
+from typing import Iterable, List, Tuple
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
+
+from schemas import partition_of, schema_for, to_row
+from transforms.common import count
+
+STAGING = "_staging"
+MAX_ROWS_PER_FILE = 50_000
+
+
+def join(base: str, *parts: str) -> str:
+    """Join path parts for any Beam filesystem (local or URL-style)."""
+    if "://" in base:
+        return posixpath.join(base, *parts)
+    return FileSystems.join(base, *parts)
+
+
+def partition_dir(out_dir: str, dataset: str, date: str, outlet: str) -> str:
+    return join(out_dir, dataset, f"date={date}", f"outlet={outlet}")
+
+
+def _sort_key(row: dict) -> Tuple:
+    return (row.get("published_at") is None, row.get("published_at") or row.get("at"),
+            row.get("article_id") or "", row.get("entry_id") or "", row.get("url") or "",
+            row.get("stage") or "")
+
+
+def rows_to_table(dataset: str, rows: List[dict]) -> pa.Table:
+    return pa.Table.from_pylist(rows, schema=schema_for(dataset))
+
+
+def table_bytes(table: pa.Table) -> bytes:
+    sink = io.BytesIO()
+    pq.write_table(table, sink, compression="zstd", use_dictionary=True,
+                   write_statistics=True)
+    return sink.getvalue()
+
+
+def file_digest(rows: List[dict]) -> str:
+    digest = hashlib.sha256()
+    for row in rows:
+        for key in ("article_id", "entry_id", "url", "stage", "reason"):
+            digest.update(str(row.get(key, "")).encode("utf-8") + b"\x1f")
+        digest.update(b"\x1e")
+    return digest.hexdigest()[:16]
+
+
+def _ensure_dir(path: str) -> None:
+    try:
+        FileSystems.mkdirs(path)
+    except (IOError, OSError):
+        pass  # exists already (local) or directories are implicit (object stores)
+
+
+def write_partition(out_dir: str, run_id: str, dataset: str, date: str, outlet: str,
+                    records: Iterable) -> List[Tuple[str, int]]:
+    """Write one partition's records as Parquet files; returns [(final_path, rows)]."""
+    rows = sorted((to_row(r, run_id) for r in records), key=_sort_key)
+    written = []
+    staging = join(out_dir, STAGING, run_id)
+    _ensure_dir(staging)
+    final_dir = partition_dir(out_dir, dataset, date, outlet)
+    _ensure_dir(final_dir)
+    for start in range(0, len(rows), MAX_ROWS_PER_FILE):
+        chunk = rows[start:start + MAX_ROWS_PER_FILE]
+        data = table_bytes(rows_to_table(dataset, chunk))
+        temp_path = join(staging, f"{uuid.uuid4().hex}.parquet")
+        with FileSystems.create(temp_path) as handle:
+            handle.write(data)
+        final_path = join(final_dir, f"part-{run_id}-{file_digest(chunk)}.parquet")
+        if FileSystems.exists(final_path):  # a retried bundle: same rows, same name
+            FileSystems.delete([final_path])
+        FileSystems.rename([temp_path], [final_path])
+        written.append((final_path, len(chunk)))
+    return written
+
+
+class _WritePartitionFn(beam.DoFn):
+    def __init__(self, out_dir: str, run_id: str):
+        self.out_dir = out_dir
+        self.run_id = run_id
+
+    def process(self, element):
+        (dataset, date, outlet), records = element
+        records = list(records)
+        for path, n_rows in write_partition(self.out_dir, self.run_id, dataset, date, outlet,
+                                            records):
+            count("cfnews.written", dataset, n_rows)
+            count("cfnews.files", dataset)
+            yield path
+        if dataset == "rejected":
+            for r in records:
+                count("cfnews.written_rejected", f"{r.stage}.{r.reason}")
+
+
+@dataclasses.dataclass
+class WriteDatasets(beam.PTransform):
+    """Article | Duplicate | Rejected -> Parquet files; outputs the paths written."""
+    out_dir: str
+    run_id: str
+
+    def expand(self, records):
+        return (records
+                | "KeyByPartition" >> beam.Map(lambda r: (partition_of(r), r))
+                | "GroupByPartition" >> beam.GroupByKey()
+                | "WritePartition" >> beam.ParDo(_WritePartitionFn(self.out_dir, self.run_id)))
+
+
+def remove_staging(out_dir: str, run_id: str) -> None:
+    """Drop the run's (empty, once all renames are done) staging folder."""
+    path = join(out_dir, STAGING, run_id)
+    try:
+        if FileSystems.exists(path):
+            FileSystems.delete([path])
+    except (IOError, OSError):
+        pass
