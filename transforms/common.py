@@ -55,7 +55,10 @@ class StageDoFn(beam.DoFn):
         except Exception as exc:  # a stage must never crash the pipeline on one element
             log.warning("stage %s failed on an element: %s", stage, exc)
             detail = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
-            results = [rejected_from(element, self.stage, Reason.INTERNAL_ERROR, detail)]
+            # a batch (list) element rejects each of its members: none may vanish
+            members = element if isinstance(element, list) else [element]
+            results = [rejected_from(m, self.stage, Reason.INTERNAL_ERROR, detail)
+                       for m in members]
         for result in results:
             if isinstance(result, Rejected):
                 count("cfnews.rejected", f"{result.stage}.{result.reason}")

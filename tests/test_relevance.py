@@ -1,0 +1,285 @@
+"""Relevance: topic file validation, term matching, the score on positives and hard negatives."""
+import datetime as dt
+import json
+
+import apache_beam as beam
+import pytest
+import yaml
+from apache_beam.testing.util import assert_that, equal_to
+
+from schemas import Article
+from tests.conftest import need_shared
+from transforms.relevance import (ScoreRelevance, TopicError, load_topic, parse_topic,
+                                  score_relevance)
+
+
+@pytest.fixture(scope="module")
+def topic():
+    return load_topic("china_france")
+
+
+def score(topic, text, title=""):
+    return score_relevance(topic, title, text)
+
+
+# --- hard negatives, written for these tests -------------------------------------------------
+
+FRENCH_DOMESTIC = """Retraites : Emmanuel Macron défend sa réforme face aux syndicats
+Le président de la République a reçu mardi à l'Élysée les représentants des syndicats, au
+lendemain d'une nouvelle journée de mobilisation à Paris, Lyon et Marseille. Emmanuel Macron a
+assuré que la réforme serait « juste et nécessaire ». À Matignon, la Première ministre a convoqué
+les ministres concernés. Les syndicats appellent à une nouvelle grève jeudi dans toute la France ;
+la SNCF prévoit de fortes perturbations en Île-de-France. Les Français restent majoritairement
+opposés au texte, selon un sondage publié dimanche. Le débat reprendra à l'Assemblée nationale."""
+
+CHINA_ECONOMY = """China's factory activity shrinks for a third month
+China's manufacturing activity contracted for a third straight month in November, an official
+survey showed, as weak demand at home and abroad weighed on the world's second-largest economy.
+The National Bureau of Statistics in Beijing said its purchasing managers' index fell to 49.2.
+Chinese exporters face higher tariffs in the United States, while the property slump continues
+to drag on household spending. The People's Bank of China cut a key lending rate last month and
+economists in Shanghai expect more support from Beijing before the end of the year. President Xi
+Jinping has called for "high-quality development" and a stronger domestic market."""
+
+PASSING_PARAGRAPHS = [
+    "Coffee prices climbed to their highest level in more than a decade this week as drought in "
+    "Brazil, the world's largest grower, cut the harvest for a second year in a row.",
+    "Traders said the rally was amplified by speculative buying on the futures market in New York, "
+    "where arabica contracts rose 4 percent on Tuesday alone before easing on Wednesday.",
+    "Roasters have started to pass on the cost. Several large chains in the United States and "
+    "Germany raised shelf prices, and analysts expect smaller cafes to follow within months.",
+    "Demand keeps growing in new markets: consumption in China has doubled in five years, "
+    "driven by young urban buyers and the spread of coffee chains in second-tier cities.",
+    "Vietnam, the main producer of robusta beans, has also had a difficult season, with heavy "
+    "rains during the harvest damaging crops in the Central Highlands.",
+    "Farmers in Colombia and Ethiopia hope to benefit from the high prices, but costs for "
+    "fertiliser and labour have risen as well, eating into their margins.",
+    "In Europe, where roasters in Italy and France buy large volumes of robusta for espresso "
+    "blends, importers warn of shortages in the spring if shipments are delayed again.",
+    "Climate scientists say such shocks will become more frequent as rising temperatures shift "
+    "the areas where coffee can be grown, pushing plantations to higher altitudes.",
+    "Some companies are investing in new varieties that tolerate heat and disease better, "
+    "though it takes years before young trees produce a commercial crop.",
+    "For consumers, the message from the industry is simple: the era of cheap coffee may be over, "
+    "at least until the weather in the main growing regions returns to normal.",
+]
+PASSING_MENTION = "\n\n".join(PASSING_PARAGRAPHS * 2)   # China and France twice each in ~3,600 chars
+
+CHINA_CLIMATE = """China pledges to peak emissions before 2030
+China told the UN climate summit it would meet its commitments under the Paris Agreement, and
+Chinese officials in Beijing said coal use would peak within five years."""
+
+# --- positives ---------------------------------------------------------------------------------
+
+ZH_SIMPLIFIED = ("习近平同法国总统马克龙举行会谈", "国家主席习近平在北京人民大会堂同法国总统马克龙举行会谈。"
+                 "两国元首一致同意深化中法全面战略伙伴关系，在航空航天、核能和人工智能等领域加强合作。")
+ZH_TRADITIONAL = ("習近平與馬克龍會談", "中國國家主席習近平在北京與法國總統馬克龍舉行會談，雙方同意加強中法兩國在貿易與氣候領域的合作。")
+FR_POSITIVE = ("Emmanuel Macron en visite d'État en Chine",
+               "Le président français est arrivé à Pékin pour une visite de trois jours. Il doit "
+               "s'entretenir avec Xi Jinping du commerce franco-chinois et de la guerre en Ukraine. "
+               "La France cherche à réduire son déficit commercial avec la Chine.")
+
+
+def test_seeds_are_relevant(topic, seeds):
+    for number, text in seeds.items():
+        result = score(topic, text)
+        assert result.relevant and result.score >= 0.9, (number, result)
+
+
+@pytest.mark.parametrize("title, text", [ZH_SIMPLIFIED, ZH_TRADITIONAL, FR_POSITIVE])
+def test_chinese_and_french_articles_are_relevant(topic, title, text):
+    result = score(topic, text, title)
+    assert result.relevant, result
+
+
+def test_french_outlets_leaving_france_implicit_still_count(topic):
+    # no "France" at all: the French side is its products and places
+    title = "Cognac : les ventes vers la Chine reculent encore"
+    text = ("Les maisons de cognac de Charente constatent que les importateurs chinois restent "
+            "prudents malgré la levée des droits décidée par Pékin.\nÀ Cognac, les viticulteurs "
+            "espèrent une reprise pour le Nouvel An chinois.")
+    assert score(topic, text, title).relevant
+
+
+def test_chinese_body_alone_is_enough(topic):
+    assert score(topic, ZH_SIMPLIFIED[1]).relevant and score(topic, ZH_TRADITIONAL[1]).relevant
+
+
+@pytest.mark.parametrize("text", [FRENCH_DOMESTIC, CHINA_ECONOMY])
+def test_one_side_only_scores_zero(topic, text):
+    title, body = text.split("\n", 1)
+    result = score(topic, body, title)
+    assert result.score == 0.0 and not result.relevant and result.matched_terms
+
+
+def test_passing_mentions_in_a_long_text_score_low(topic):
+    result = score(topic, PASSING_MENTION, "Coffee prices hit a ten-year high")
+    assert set(result.matched_terms) == {"China", "France"}
+    assert 0 < result.score < 0.3 and not result.relevant
+
+
+def test_sides_named_in_the_same_paragraph_score_higher(topic):
+    apart = score(topic, "China is growing.\nRain fell all week.\nFrance is voting.")
+    together = score(topic, "China and France are talking.\nRain fell all week.")
+    assert together.score == pytest.approx(2 * apart.score, abs=1e-3) and together.score > 0
+
+
+def test_outlet_names_are_not_the_other_side(topic):
+    text = CHINA_ECONOMY + "\n(France 24 with Agence France-Presse)\nLire aussi sur franceinfo."
+    assert score(topic, text).score == 0.0
+
+
+def test_excluded_phrases_do_not_count(topic):
+    result = score(topic, CHINA_CLIMATE)
+    assert result.score == 0.0 and "Paris" not in result.matched_terms
+
+
+def test_title_hits_weigh_more(topic):
+    body = "The minister spoke about trade. " * 20
+    in_title = score(topic, body + "China France", "China and France sign deal")
+    in_body = score(topic, body + "China France China and France sign deal", "Minister speaks")
+    assert in_title.score > in_body.score
+
+
+@pytest.mark.parametrize("text, terms", [
+    ("Le sommet s'est tenu à Beijing ; Macron était présent.", {"Beijing", "Macron"}),
+    ("PEKIN et l'ELYSEE ont confirmé la visite.", {"Pékin", "Élysée"}),
+    ("The China\u2011France summit and the Quai d\u2019Orsay", {"China-France", "Quai d'Orsay"}),
+    ("China\u2013France and Sino French ties", {"China-France", "Sino-French"}),
+    ("马克龙抵达北京", {"马克龙", "北京"}),
+    ("Macron在北京", {"Macron", "北京"}),
+])
+def test_matching_is_language_script_case_and_accent_insensitive(topic, text, terms):
+    assert set(score(topic, text).matched_terms) == terms
+
+
+def test_word_boundaries_for_latin_terms(topic):
+    assert score(topic, "Chinatown, Parisian cafes and Frenchified menus in Chinandega").matched_terms == ()
+
+
+def test_bilateral_terms_count_for_both_groups(topic):
+    assert score(topic, "Sino-French ties").score > 0
+    assert score(topic, "les relations franco-chinoises").score > 0
+    assert score(topic, "中法关系").score > 0
+
+
+def test_score_is_bounded_and_deterministic(topic, seeds):
+    text = seeds["003"] * 20
+    results = {score(topic, text, "China-France China-France") for _ in range(3)}
+    assert len(results) == 1 and 0.0 <= results.pop().score <= 1.0
+
+
+@pytest.mark.corpus
+def test_benchmark_articles_are_not_relevant(topic):
+    gold = json.loads(need_shared("corpora", "extraction-benchmark", "ground-truth.json")
+                      .read_text(encoding="utf-8"))
+    scores = {key: score(topic, item["articleBody"]) for key, item in gold.items()}
+    assert len(scores) > 100
+    relevant = {k: s for k, s in scores.items() if s.relevant}
+    assert not relevant
+    # the two that mention both sides (a Hong Kong op-ed naming Macron once, a pollution
+    # explainer naming Paris once) stay well under the threshold
+    assert max(s.score for s in scores.values()) < 0.35
+
+
+# --- topic files ------------------------------------------------------------------------------
+
+VALID = {"name": "t", "version": 1, "groups": {"a": {"en": ["Alpha"]}, "b": {"en": ["Beta"]}},
+         "require": ["a", "b"], "threshold": 0.5}
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"colour": "red"}, "unknown keys ['colour']"),
+    ({"groups": {"a": {"en": []}, "b": {"en": ["Beta"]}}}, "groups.a.en: expected a non-empty list"),
+    ({"groups": {"a": {}, "b": {"en": ["Beta"]}}}, "groups.a: expected a non-empty mapping"),
+    ({"groups": {}}, "groups must be a non-empty mapping"),
+    ({"threshold": 1.5}, "threshold: 1.5 is out of range"),
+    ({"threshold": -0.1}, "threshold: -0.1 is out of range"),
+    ({"threshold": "high"}, "threshold: expected a number"),
+    ({"saturation": 0}, "saturation: 0 is out of range"),
+    ({"apart_factor": 2}, "apart_factor: 2 is out of range"),
+    ({"require": ["a", "c"]}, "require must list groups among ['a', 'b']"),
+    ({"groups": {"a": {"english": ["Alpha"]}, "b": {"en": ["Beta"]}}}, "'english' is not a language code"),
+    ({"groups": {"a": {"en": ["Alpha"]}, "b": {"en": ["ALPHA"]}}}, "'ALPHA' is in both groups.a and groups.b"),
+    ({"exclude": {"en": ["Beta"]}}, "'Beta' is in both groups.b and exclude"),
+    ({"groups": {"a": {"en": ["  "]}, "b": {"en": ["Beta"]}}}, "is not a usable term"),
+])
+def test_invalid_topics_are_refused_with_a_clear_error(change, message):
+    with pytest.raises(TopicError, match=message.replace("[", r"\[").replace("]", r"\]")
+                       .replace("(", r"\(")):
+        parse_topic({**VALID, **change}, "t.yaml")
+
+
+def test_missing_keys_and_non_mapping():
+    with pytest.raises(TopicError, match="missing required key 'threshold'"):
+        parse_topic({k: v for k, v in VALID.items() if k != "threshold"})
+    with pytest.raises(TopicError, match="must be a YAML mapping"):
+        parse_topic(["not", "a", "mapping"])
+
+
+def test_load_errors(tmp_path):
+    with pytest.raises(TopicError, match="no bundled topic 'nope'.*china_france"):
+        load_topic("nope")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: [unclosed", encoding="utf-8")
+    with pytest.raises(TopicError, match="not valid YAML"):
+        load_topic(str(bad))
+    with pytest.raises(TopicError, match="cannot read"):
+        load_topic(str(tmp_path / "absent.yaml"))
+
+
+def test_bundled_topic_is_valid_and_cached(topic):
+    assert topic.name == "china_france" and topic.require == ("china", "france")
+    assert load_topic("china_france") is topic
+    assert {"中国", "中國", "法国", "法國", "Chine", "Pékin"} <= {t for ts in topic.groups.values() for t in ts}
+
+
+def test_another_topic_needs_no_code(tmp_path):
+    path = tmp_path / "germany_india.yaml"
+    path.write_text(yaml.safe_dump({
+        "name": "germany_india", "version": 1, "threshold": 0.4,
+        "groups": {"germany": {"en": ["Germany", "German", "Berlin"], "de": ["Deutschland"]},
+                   "india": {"en": ["India", "Indian", "New Delhi"], "hi": ["भारत"]}},
+        "bilateral": {"en": ["Indo-German"]}}, allow_unicode=True), encoding="utf-8")
+    other = load_topic(str(path))
+    assert other.require == ("germany", "india")   # defaults to every group
+    assert score_relevance(other, "Indo-German talks in Berlin", "India and Germany agreed").relevant
+    assert not score_relevance(other, "", "Berlin and Deutschland only").relevant
+
+
+# --- the transform -----------------------------------------------------------------------------
+
+T0 = dt.datetime(2025, 12, 4, tzinfo=dt.timezone.utc)
+
+
+def _article(aid, title, text):
+    return Article(article_id=aid, url=f"https://e.com/{aid}", canonical_url=f"https://e.com/{aid}",
+                   outlet="o", feed_url="", entry_id=aid, title=title, text=text, discovered_at=T0)
+
+
+ARTICLES = [_article("fr", *FR_POSITIVE), _article("zh", *ZH_SIMPLIFIED),
+            _article("coffee", "Coffee prices hit a ten-year high", PASSING_MENTION)]
+
+
+def test_transform_rejects_off_topic_articles():
+    with beam.Pipeline(runner="FnApiRunner") as p:
+        main, rejected = p | beam.Create(ARTICLES) | ScoreRelevance()
+        assert_that(main | beam.Map(lambda a: (a.article_id, a.relevance >= 0.5, "Macron" in
+                                               a.relevance_terms or "马克龙" in a.relevance_terms)),
+                    equal_to([("fr", True, True), ("zh", True, True)]))
+        assert_that(rejected | beam.Map(lambda r: (r.article_id, r.stage, r.reason, r.relevance < 0.3)),
+                    equal_to([("coffee", "relevance", "not_relevant", True)]), label="rejected")
+
+
+def test_transform_all_topics_scores_without_rejecting():
+    with beam.Pipeline(runner="FnApiRunner") as p:
+        main, rejected = p | beam.Create(ARTICLES) | ScoreRelevance(all_topics=True)
+        assert_that(main | beam.Map(lambda a: (a.article_id, a.relevance is not None)),
+                    equal_to([("fr", True), ("zh", True), ("coffee", True)]))
+        assert_that(rejected, equal_to([]), label="none rejected")
+
+
+def test_transform_refuses_a_bad_topic_at_construction():
+    with pytest.raises(TopicError):
+        with beam.Pipeline(runner="FnApiRunner") as p:
+            _ = p | beam.Create(ARTICLES) | ScoreRelevance(topic="no_such_topic")
