@@ -28,7 +28,8 @@ class CfnewsOptions(PipelineOptions):
                             help="total seconds for one HTTP request, redirects included")
         parser.add_argument("--max_page_bytes", type=int, default=5 * 1024 * 1024)
         parser.add_argument("--max_redirects", type=int, default=5)
-        parser.add_argument("--user_agent", default=DEFAULT_USER_AGENT)
+        parser.add_argument("--crawler_user_agent", default=DEFAULT_USER_AGENT,
+                            help="User-Agent sent with every request")
         parser.add_argument("--run_id", default=None,
                             help="id stamped on rows and file names (default: time-based)")
         parser.add_argument("--reprocess", default=False, action="store_true",
@@ -37,4 +38,4 @@ class CfnewsOptions(PipelineOptions):
     def http_config(self) -> HttpConfig:
         return HttpConfig(connect_timeout=self.connect_timeout, read_timeout=self.read_timeout,
                           total_timeout=self.request_timeout, max_bytes=self.max_page_bytes,
-                          max_redirects=self.max_redirects, user_agent=self.user_agent)
+                          max_redirects=self.max_redirects, user_agent=self.crawler_user_agent)

@@ -30,6 +30,12 @@ ENTITY_TYPE = pa.struct([
     ("canonical", pa.string()),
 ])
 
+# Entity-derived columns: on `articles` only (duplicates are not enriched).
+ENTITY_COLUMNS = ("entities", "people", "organizations", "places", "topics")
+# Flat name lists for analysts: which entity labels feed which column.
+FLAT_ENTITY_LABELS = {"people": ("PERSON",), "organizations": ("ORG",),
+                      "places": ("GPE", "LOC", "FAC")}
+
 PARTITIONING_SCHEMA = pa.schema([("date", pa.date32()), ("outlet", pa.string())])
 
 
@@ -57,6 +63,10 @@ def _article_fields():
         pa.field("discovered_at", TIMESTAMP),
         pa.field("fetched_at", TIMESTAMP),
         pa.field("entities", pa.list_(ENTITY_TYPE)),
+        pa.field("people", pa.list_(pa.string())),
+        pa.field("organizations", pa.list_(pa.string())),
+        pa.field("places", pa.list_(pa.string())),
+        pa.field("topics", pa.list_(pa.string())),
         pa.field("run_id", pa.string()),
     ]
 
@@ -65,7 +75,7 @@ ARTICLES_SCHEMA = pa.schema(_article_fields(), metadata={b"cfnews.dataset": b"ar
                                                          b"cfnews.schema_version": b"1"})
 
 DUPLICATES_SCHEMA = pa.schema(
-    [f for f in _article_fields() if f.name != "entities"] + [
+    [f for f in _article_fields() if f.name not in ENTITY_COLUMNS] + [
         pa.field("canonical_id", pa.string(), nullable=False),
         pa.field("matched_id", pa.string()),
         pa.field("method", pa.string(), nullable=False),
@@ -136,8 +146,25 @@ def _article_row(a: Article, run_id: str) -> Dict[str, Any]:
         "discovered_at": _utc(a.discovered_at),
         "fetched_at": _utc(a.fetched_at),
         "entities": [dataclasses.asdict(e) for e in a.entities],
+        **flat_entity_lists(a.entities),
+        "topics": list(a.topics),
         "run_id": run_id,
     }
+
+
+def flat_entity_lists(entities) -> Dict[str, list]:
+    """people / organizations / places: canonical names (the surface text when unlinked),
+    each once, in order of first mention."""
+    out = {}
+    for column, labels in FLAT_ENTITY_LABELS.items():
+        names = []
+        for e in entities:
+            if e.label in labels:
+                name = (e.canonical or " ".join(e.text.split())).strip()
+                if name and name not in names:
+                    names.append(name)
+        out[column] = names
+    return out
 
 
 def partition_of(record) -> Tuple[str, str, str]:
@@ -161,7 +188,8 @@ def to_row(record, run_id: str = "") -> Dict[str, Any]:
         return _article_row(record, run_id)
     if isinstance(record, Duplicate):
         row = _article_row(record.article, run_id)
-        row.pop("entities")
+        for column in ENTITY_COLUMNS:
+            row.pop(column)
         row["cluster_id"] = record.cluster_id
         row.update(canonical_id=record.canonical_id, matched_id=record.matched_id,
                    method=record.method,

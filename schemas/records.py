@@ -85,6 +85,7 @@ class Article:
     relevance_terms: tuple = ()
     cluster_id: str = ""             # id of the story cluster (the canonical article's id)
     entities: tuple = ()             # tuple[Entity, ...]
+    topics: tuple = ()               # topic/sector tags, e.g. ('nuclear', 'trade')
     source: str = "feed"             # 'feed' or 'backfill'
 
     @property

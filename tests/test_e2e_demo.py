@@ -40,7 +40,7 @@ def test_accounting_adds_up(demo_run):
     catalog = load_catalog()
     assert summary.entries_seen == len(catalog)
     assert summary.adds_up, summary.render()
-    counts = {d: read(out, d).count("*").fetchone()[0] for d in ("articles", "duplicates", "rejected")}
+    counts = {d: read(out, d).count("*").fetchall()[0][0] for d in ("articles", "duplicates", "rejected")}
     assert counts["articles"] == summary.written["articles"]
     assert counts["duplicates"] == summary.written["duplicates"]
     assert counts["rejected"] == summary.written["rejected"]
@@ -97,7 +97,7 @@ def test_partitions_types_and_nested_columns(demo_run):
     # DuckDB reads the nested list<struct> natively
     n = duckdb.sql(
         f"SELECT count(*) FROM (SELECT unnest(entities) AS e FROM read_parquet("
-        f"'{out}/articles/**/*.parquet', hive_partitioning=true)) WHERE e.label = 'PERSON'").fetchone()[0]
+        f"'{out}/articles/**/*.parquet', hive_partitioning=true)) WHERE e.label = 'PERSON'").fetchall()[0][0]
     assert n >= len(people)
     # no temp files inside the datasets
     for dataset_name in ("articles", "duplicates", "rejected"):
@@ -107,8 +107,8 @@ def test_partitions_types_and_nested_columns(demo_run):
 
 def test_second_run_processes_only_what_is_new(demo_run):
     out, first, _ = demo_run
-    port = int(read(out, "articles").limit(1).fetchone()[
-        read(out, "articles").columns.index("url")].split(":")[2].split("/")[0])
+    url = read(out, "articles").limit(1).fetchall()[0][read(out, "articles").columns.index("url")]
+    port = int(url.split(":")[2].split("/")[0])
     with DemoSite(port=port) as site:  # same site, same URLs: nothing is new
         again = run_job(make_options(["--runner=FnApiRunner"], out=out), feeds=site.feeds)
     assert again.entries_seen == first.entries_seen
