@@ -36,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     backfill = sub.add_parser("backfill", help="ingest saved pages from a JSONL manifest")
     common(backfill)
     backfill.add_argument("--manifest", required=True, help="JSONL manifest of saved pages")
+    sub.add_parser("options", help="list cfnews' pipeline options (Beam's are listed by Beam)")
     return parser
 
 
@@ -44,6 +45,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     from pipeline.runner import make_options, run_job  # heavy imports after arg parsing
+
+    if args.command == "options":
+        from pipeline.options import CfnewsOptions
+        options_parser = argparse.ArgumentParser(prog="cfnews <command>", add_help=False)
+        CfnewsOptions._add_argparse_args(options_parser)
+        options_parser.print_help()
+        return 0
 
     options = make_options(beam_args, out=args.out, all_topics=args.all_topics or None,
                            topic=args.topic)

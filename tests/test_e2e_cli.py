@@ -1,0 +1,81 @@
+"""The `run --once` and `backfill` commands end to end, and their error paths."""
+import gzip
+import json
+import os
+
+import duckdb
+import pytest
+
+from pipeline.cli import main
+from pipeline.demo.catalog import load_catalog, load_outlets, render_page
+from pipeline.demo.site import DemoSite
+from pipeline.feeds_file import dump_feeds
+
+pytestmark = pytest.mark.e2e
+
+
+def rows(out, dataset):
+    rel = duckdb.sql(f"SELECT * FROM read_parquet('{out}/{dataset}/**/*.parquet', "
+                     "hive_partitioning=true)")
+    return [dict(zip(rel.columns, r)) for r in rel.fetchall()]
+
+
+def test_run_once_on_a_feeds_file(tmp_path, capsys):
+    out = tmp_path / "out"
+    with DemoSite() as site:
+        feeds_file = tmp_path / "feeds.yaml"
+        feeds_file.write_text(dump_feeds(site.feeds))
+        code = main(["run", "--feeds", str(feeds_file), "--out", str(out), "--once",
+                     "--runner=FnApiRunner"])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "adds up" in text
+    assert len(rows(out, "articles")) == sum(a.expect == "article" for a in load_catalog())
+
+
+def test_run_rejects_an_invalid_feeds_file(tmp_path, capsys):
+    bad = tmp_path / "feeds.yaml"
+    bad.write_text("version: 1\nfeeds:\n  - outlet: Bad Id\n    url: ftp://x\n    language: en\n"
+                   "    country: FR\n    colour: red\n")
+    assert main(["run", "--feeds", str(bad), "--out", str(tmp_path / "o"), "--once"]) == 2
+    err = capsys.readouterr().err
+    assert "colour" in err and "url" in err and "outlet" in err
+
+
+def test_backfill_manifest_with_every_kind_of_line(tmp_path, seeds):
+    outlets = {o.id: o for o in load_outlets()}
+    catalog = {a.id: a for a in load_catalog()}
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    a002, a004 = catalog["seed-002"], catalog["seed-004"]
+    (pages / "002.html.gz").write_bytes(gzip.compress(
+        render_page(a002, outlets[a002.outlet]).encode("utf-8")))
+    lines = [
+        {"url": "https://wire.example/2025/12/04/macron-xi", "outlet": a002.outlet,
+         "html_file": "pages/002.html.gz", "published": a002.published.isoformat()},
+        {"url": "https://ledger.example/macron-china-visit", "outlet": a004.outlet,
+         "html": render_page(a004, outlets[a004.outlet]), "published": a004.published.isoformat()},
+        {"url": "https://review.example/wang-yi-bonne", "outlet": "pacific-review-demo",
+         "text": seeds["001"], "title": "Wang Yi meets Emmanuel Bonne",
+         "published": "2025-12-03T10:00:00Z"},
+        "this line is not JSON",
+        {"url": "https://review.example/no-content", "outlet": "pacific-review-demo"},
+        {"url": "https://review.example/missing", "outlet": "x", "html_file": "pages/none.html"},
+    ]
+    manifest = tmp_path / "pages.jsonl"
+    manifest.write_text("\n".join(l if isinstance(l, str) else json.dumps(l) for l in lines))
+    out = tmp_path / "out"
+    assert main(["backfill", "--manifest", str(manifest), "--out", str(out),
+                 "--runner=FnApiRunner"]) == 0
+    articles, dups, rejected = rows(out, "articles"), rows(out, "duplicates"), rows(out, "rejected")
+    assert len(articles) + len(dups) + len(rejected) == len(lines)
+    assert {a["url"] for a in articles} == {lines[0]["url"], lines[2]["url"]}
+    assert all(a["source"] == "backfill" for a in articles)
+    [dup] = dups
+    assert dup["url"] == lines[1]["url"] and dup["method"] == "near_duplicate"
+    assert dup["canonical_id"] == [a for a in articles if a["url"] == lines[0]["url"]][0]["article_id"]
+    by_line = {r["error"].split(":")[0]: r for r in rejected}
+    assert by_line["line 4"]["reason"] == "manifest_bad_line"
+    assert by_line["line 5"]["reason"] == "manifest_bad_line"
+    assert by_line["line 6"]["reason"] == "manifest_file_unreadable"
+    assert {r["stage"] for r in rejected} == {"manifest"}
