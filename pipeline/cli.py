@@ -59,6 +59,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         from pipeline.demo.site import DemoSite
         with DemoSite() as site:
             print(f"demo site serving {len(site.feeds)} feeds at {site.base_url}")
+            # the demo site is local: allow it explicitly, and no politeness delay to itself
+            options.allow_hosts = list(options.allow_hosts or []) + site.allow_hosts
+            options.min_host_delay = 0.0
             summary = run_job(options, feeds=site.feeds)
     elif args.command == "run":
         from pipeline.feeds_file import FeedsFileError, load_feeds

@@ -30,6 +30,17 @@ class CfnewsOptions(PipelineOptions):
         parser.add_argument("--max_redirects", type=int, default=5)
         parser.add_argument("--crawler_user_agent", default=DEFAULT_USER_AGENT,
                             help="User-Agent sent with every request")
+        parser.add_argument("--allow_hosts", nargs="*", default=[],
+                            help="host:port pairs that may be fetched although not public "
+                                 "(local test servers); everything else non-public is refused")
+        parser.add_argument("--ignore_robots", default=False, action="store_true",
+                            help="do not check robots.txt before fetching pages")
+        parser.add_argument("--per_host_concurrency", type=int, default=2,
+                            help="simultaneous requests to one host, per worker process")
+        parser.add_argument("--min_host_delay", type=float, default=1.0,
+                            help="seconds between request starts to one host, per worker process")
+        parser.add_argument("--max_retries", type=int, default=2,
+                            help="retries of a transient failure (timeout, reset, 429, 5xx)")
         parser.add_argument("--run_id", default=None,
                             help="id stamped on rows and file names (default: time-based)")
         parser.add_argument("--reprocess", default=False, action="store_true",
@@ -38,4 +49,8 @@ class CfnewsOptions(PipelineOptions):
     def http_config(self) -> HttpConfig:
         return HttpConfig(connect_timeout=self.connect_timeout, read_timeout=self.read_timeout,
                           total_timeout=self.request_timeout, max_bytes=self.max_page_bytes,
-                          max_redirects=self.max_redirects, user_agent=self.crawler_user_agent)
+                          max_redirects=self.max_redirects, user_agent=self.crawler_user_agent,
+                          allow_hosts=tuple(self.allow_hosts or ()),
+                          respect_robots=not self.ignore_robots,
+                          per_host_concurrency=self.per_host_concurrency,
+                          min_host_delay=self.min_host_delay, max_retries=self.max_retries)

@@ -34,6 +34,9 @@ class Reason(str, enum.Enum):
     TOO_LARGE = "too_large"                      # body over the size cap
     NOT_HTML = "not_html"                        # content type is not HTML/XHTML
     BAD_URL = "bad_url"
+    BLOCKED_ADDRESS = "blocked_address"          # host is/resolves to a non-public address
+    ROBOTS_DISALLOWED = "robots_disallowed"      # robots.txt forbids the page
+    BAD_ENCODING = "bad_encoding"                # invalid gzip/deflate body
     # extract
     EXTRACTION_FAILED = "extraction_failed"      # trafilatura raised or returned nothing
     TOO_SHORT = "too_short"                      # extracted text under the minimum length
@@ -59,6 +62,9 @@ REASON_DESCRIPTIONS = {
     Reason.TOO_LARGE: "the page body exceeded the size cap",
     Reason.NOT_HTML: "the page is not HTML/XHTML (PDF, image, ...)",
     Reason.BAD_URL: "the URL is malformed or not http(s)",
+    Reason.BLOCKED_ADDRESS: "the host is or resolves to a loopback/private/link-local/... address",
+    Reason.ROBOTS_DISALLOWED: "the site's robots.txt disallows fetching the page",
+    Reason.BAD_ENCODING: "the body's Content-Encoding (gzip/deflate) is invalid",
     Reason.EXTRACTION_FAILED: "trafilatura found no article text",
     Reason.TOO_SHORT: "the extracted text is shorter than the minimum",
     Reason.NOT_RELEVANT: "the article is not about the followed topic",

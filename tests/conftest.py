@@ -70,6 +70,17 @@ class LocalServer:
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
+    @property
+    def host_port(self) -> str:
+        return self.base_url.split("//", 1)[1]
+
+    def config(self, **overrides):
+        """An HttpConfig allowing this server, without politeness delays or retries."""
+        from transforms.http import HttpConfig
+        values = dict(allow_hosts=(self.host_port,), min_host_delay=0.0, max_retries=0)
+        values.update(overrides)
+        return HttpConfig(**values)
+
     def url(self, path: str) -> str:
         return self.base_url + path
 

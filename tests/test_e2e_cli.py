@@ -26,7 +26,8 @@ def test_run_once_on_a_feeds_file(tmp_path, capsys):
         feeds_file = tmp_path / "feeds.yaml"
         feeds_file.write_text(dump_feeds(site.feeds))
         code = main(["run", "--feeds", str(feeds_file), "--out", str(out), "--once",
-                     "--runner=FnApiRunner"])
+                     "--runner=FnApiRunner", f"--allow_hosts={site.allow_hosts[0]}",
+                     "--min_host_delay=0"])
     assert code == 0
     text = capsys.readouterr().out
     assert "adds up" in text

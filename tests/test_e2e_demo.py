@@ -20,7 +20,8 @@ pytestmark = pytest.mark.e2e
 def demo_run(tmp_path_factory):
     out = str(tmp_path_factory.mktemp("demo") / "out")
     with DemoSite() as site:
-        options = make_options(["--runner=FnApiRunner"], out=out)
+        options = make_options(["--runner=FnApiRunner"], out=out, allow_hosts=site.allow_hosts,
+                               min_host_delay=0.0)
         summary = run_job(options, feeds=site.feeds)
         url_to_id = {site.url_of(a): a for a in site.articles}
     return out, summary, url_to_id
@@ -110,7 +111,8 @@ def test_second_run_processes_only_what_is_new(demo_run):
     url = read(out, "articles").limit(1).fetchall()[0][read(out, "articles").columns.index("url")]
     port = int(url.split(":")[2].split("/")[0])
     with DemoSite(port=port) as site:  # same site, same URLs: nothing is new
-        again = run_job(make_options(["--runner=FnApiRunner"], out=out), feeds=site.feeds)
+        again = run_job(make_options(["--runner=FnApiRunner"], out=out,
+                                     allow_hosts=site.allow_hosts), feeds=site.feeds)
     assert again.entries_seen == first.entries_seen
     assert again.already_seen == first.new_entries
     assert sum(again.written.values()) == 0 and again.adds_up

@@ -64,7 +64,7 @@ def test_garbage_and_empty_feeds_are_one_feed_level_rejection():
 def test_fetch_feed_over_http(server):
     url = server.add("/feed.xml", RSS, content_type="application/rss+xml")
     source = FeedSource(outlet="o", url=url, language="en", country="FR")
-    results = fetch_feed(source)
+    results = fetch_feed(source, server.config())
     assert sum(isinstance(r, FeedEntry) for r in results) == 3
     # relative links resolve against the feed's real address
     assert any(isinstance(r, FeedEntry) and r.url == server.url("/a2") for r in results)
@@ -72,11 +72,11 @@ def test_fetch_feed_over_http(server):
 
 def test_feed_http_error_and_unreachable(server):
     [r404] = fetch_feed(FeedSource(outlet="o", url=server.url("/missing.xml"), language="en",
-                                   country="FR"))
+                                   country="FR"), server.config())
     assert (r404.reason, r404.http_status) == ("feed_http_error", 404)
     port = server.httpd.server_address[1]
     server.stop()
     [down] = fetch_feed(FeedSource(outlet="o", url=f"http://127.0.0.1:{port}/f.xml",
-                                   language="en", country="FR"))
+                                   language="en", country="FR"), server.config())
     assert down.reason == "feed_unreachable" and down.stage == "feeds"
     server.httpd = type("Dummy", (), {"shutdown": lambda s: None, "server_close": lambda s: None})()

@@ -16,20 +16,20 @@ def entry_for(url: str, **kw) -> FeedEntry:
 
 def test_page_is_fetched_and_decoded(server):
     url = server.add("/a", article_html("Titre", ["Élysée — 中法"]))
-    page = fetch_page(entry_for(url))
+    page = fetch_page(entry_for(url), server.config())
     assert isinstance(page, Page)
     assert page.http_status == 200 and "Élysée — 中法" in page.html
 
 
 def test_gzip_body_is_decompressed(server):
     url = server.add("/gz", article_html("T", ["compressed body"]), gzip_body=True)
-    assert "compressed body" in fetch_page(entry_for(url)).html
+    assert "compressed body" in fetch_page(entry_for(url), server.config()).html
 
 
 @pytest.mark.parametrize("status", [404, 410, 451, 500, 503])
 def test_http_errors_become_rejections_with_status(server, status):
     url = server.add(f"/s{status}", "no", status=status)
-    result = fetch_page(entry_for(url))
+    result = fetch_page(entry_for(url), server.config())
     assert isinstance(result, Rejected)
     assert (result.stage, result.reason, result.http_status) == ("fetch", "http_error", status)
 
@@ -37,18 +37,18 @@ def test_http_errors_become_rejections_with_status(server, status):
 def test_redirects_are_followed_within_the_limit(server):
     final = server.add("/final", article_html("T", ["arrived"]))
     server.add("/r1", "", status=301, headers={"Location": "/final"})
-    page = fetch_page(entry_for(server.url("/r1")))
+    page = fetch_page(entry_for(server.url("/r1")), server.config())
     assert isinstance(page, Page) and page.final_url == final
 
 
 def test_redirect_loop_and_too_many_redirects_are_rejected(server):
     server.add("/loop-a", "", status=302, headers={"Location": "/loop-b"})
     server.add("/loop-b", "", status=302, headers={"Location": "/loop-a"})
-    result = fetch_page(entry_for(server.url("/loop-a")))
+    result = fetch_page(entry_for(server.url("/loop-a")), server.config())
     assert result.reason == "too_many_redirects"
     for i in range(10):
         server.add(f"/chain{i}", "", status=302, headers={"Location": f"/chain{i + 1}"})
-    result = fetch_page(entry_for(server.url("/chain0")), HttpConfig(max_redirects=3))
+    result = fetch_page(entry_for(server.url("/chain0")), server.config(max_redirects=3))
     assert result.reason == "too_many_redirects"
 
 
@@ -67,40 +67,40 @@ def test_size_cap_is_enforced_while_reading(server):
         except (BrokenPipeError, ConnectionResetError):
             pass
     server.routes["/huge"] = huge
-    result = fetch_page(entry_for(server.url("/huge")), HttpConfig(max_bytes=1024 * 1024))
+    result = fetch_page(entry_for(server.url("/huge")), server.config(max_bytes=1024 * 1024))
     assert isinstance(result, Rejected) and result.reason == "too_large"
 
 
 def test_declared_oversize_is_refused_before_reading(server):
     url = server.add("/big", b"x" * 2048)
     with pytest.raises(FetchError) as info:
-        http_get(url, HttpConfig(max_bytes=1000))
+        http_get(url, server.config(max_bytes=1000))
     assert info.value.reason.value == "too_large"
 
 
 def test_slow_drip_hits_the_total_deadline(server):
     server.routes["/drip"] = slow_drip(chunks=50, delay=0.1)
     result = fetch_page(entry_for(server.url("/drip")),
-                        HttpConfig(read_timeout=2, total_timeout=0.5))
+                        server.config(read_timeout=2, total_timeout=0.5))
     assert isinstance(result, Rejected) and result.reason == "timeout"
 
 
 def test_non_html_is_rejected(server):
     url = server.add("/doc.pdf", b"%PDF-1.7 ...", content_type="application/pdf")
-    result = fetch_page(entry_for(url))
+    result = fetch_page(entry_for(url), server.config())
     assert (result.reason, result.http_status) == ("not_html", 200)
 
 
 def test_missing_content_type_is_sniffed(server):
     url = server.add("/sniff", article_html("T", ["sniffed"]), content_type="")
-    assert isinstance(fetch_page(entry_for(url)), Page)
+    assert isinstance(fetch_page(entry_for(url), server.config()), Page)
 
 
 def test_connection_refused_is_a_connection_error(server):
     port = server.httpd.server_address[1]
     server.stop()
     result = fetch_page(entry_for(f"http://127.0.0.1:{port}/gone"),
-                        HttpConfig(connect_timeout=1, total_timeout=2))
+                        server.config(connect_timeout=1, total_timeout=2))
     assert isinstance(result, Rejected) and result.reason == "connection_error"
     server.httpd = type("Dummy", (), {"shutdown": lambda s: None, "server_close": lambda s: None})()
 

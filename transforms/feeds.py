@@ -123,9 +123,8 @@ def fetch_feed(source: FeedSource, config: HttpConfig = HttpConfig()
         response = http_get(source.url, config, extra_headers={
             "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"})
     except FetchError as exc:
-        reason = Reason.FEED_HTTP_ERROR if exc.reason == Reason.HTTP_ERROR else Reason.FEED_UNREACHABLE
-        if exc.reason in (Reason.TOO_LARGE, Reason.BAD_URL):
-            reason = Reason.FEED_UNPARSEABLE if exc.reason == Reason.TOO_LARGE else Reason.FEED_UNREACHABLE
+        reason = {Reason.HTTP_ERROR: Reason.FEED_HTTP_ERROR, Reason.TOO_LARGE: Reason.FEED_UNPARSEABLE,
+                  Reason.BAD_ENCODING: Reason.FEED_UNPARSEABLE}.get(exc.reason, Reason.FEED_UNREACHABLE)
         return [Rejected(stage=Stage.FEEDS.value, reason=reason.value, outlet=source.outlet,
                          url=source.url, feed_url=source.url, http_status=exc.status,
                          error=f"{exc.reason.value}: {exc}", discovered_at=discovered_at)]

@@ -23,7 +23,7 @@ def fetch_page(entry: FeedEntry, config: HttpConfig = HttpConfig()) -> Union[Pag
     if entry.html is not None or entry.text is not None:  # backfill: content supplied
         return Page(entry=entry, html=entry.html or "", final_url=entry.url)
     try:
-        response = http_get(entry.url, config)
+        response = http_get(entry.url, config, check_robots=True)
     except FetchError as exc:
         return Rejected.for_entry(entry, Stage.FETCH, exc.reason, error=str(exc),
                                   http_status=exc.status)

@@ -1,32 +1,59 @@
-"""A small, strict HTTP GET: timeouts, a total deadline, a body size cap enforced while
-streaming, manual redirects (each hop visible, with a limit and loop detection).
+"""A strict, polite HTTP GET for untrusted URLs.
 
-Failures raise FetchError with a reason from schemas.Reason, so callers turn them into
+- Safety: every hop (redirects included) goes through the SSRF guard (transforms/netguard.py)
+  and the connection is made to the very address the guard checked (DNS-rebinding safe).
+- Limits: connect/read timeouts, a total deadline, a body cap enforced while reading the
+  decompressed stream (a gzip/deflate bomb stops at the cap), a redirect limit with loop
+  detection.
+- Politeness: robots.txt per host (cached, with expiry), a descriptive User-Agent, per-host
+  concurrency limit and minimum delay (per worker process), Retry-After honoured for 429/503,
+  exponential backoff with jitter for transient failures.
+
+Failures raise FetchError carrying a reason from schemas.Reason, so callers turn them into
 `rejected` rows without guessing."""
 from __future__ import annotations
 
+import collections
 import dataclasses
+import email.utils
+import random
 import re
 import threading
 import time
-from typing import Dict, Optional
+import urllib.robotparser
+from typing import Dict, Optional, Tuple
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from schemas import Reason
+from transforms.netguard import BlockedAddress, Guard
 
-DEFAULT_USER_AGENT = "cfnews/0.1 (+https://github.com/cfnews/cfnews; news research crawler)"
+DEFAULT_USER_AGENT = ("cfnews/0.1 (+https://github.com/cfnews/cfnews; China-France news "
+                      "research crawler)")
 
 
 @dataclasses.dataclass(frozen=True)
 class HttpConfig:
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
-    total_timeout: float = 30.0           # wall-clock budget for one request, redirects included
-    max_bytes: int = 5 * 1024 * 1024      # body cap, checked while reading
+    total_timeout: float = 30.0           # wall-clock budget for one fetch, retries included
+    max_bytes: int = 5 * 1024 * 1024      # body cap (decompressed), checked while reading
     max_redirects: int = 5
     user_agent: str = DEFAULT_USER_AGENT
+    allow_hosts: Tuple[str, ...] = ()     # 'host:port' pairs allowed although not public
+    respect_robots: bool = True
+    robots_ttl: float = 24 * 3600.0
+    per_host_concurrency: int = 2         # simultaneous requests to one host, per process
+    min_host_delay: float = 1.0           # seconds between request starts to one host
+    max_retries: int = 2                  # extra attempts after a transient failure
+    backoff: float = 0.5                  # first retry delay; doubles, with jitter
+    max_retry_after: float = 20.0         # a longer Retry-After is not waited for
+
+    @property
+    def guard(self) -> Guard:
+        return Guard.allowing(self.allow_hosts)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,10 +69,39 @@ class HttpResponse:
 
 
 class FetchError(Exception):
-    def __init__(self, reason: Reason, message: str, status: Optional[int] = None):
+    def __init__(self, reason: Reason, message: str, status: Optional[int] = None,
+                 retry_after: Optional[float] = None):
         super().__init__(message)
         self.reason = reason
         self.status = status
+        self.retry_after = retry_after
+
+    @property
+    def transient(self) -> bool:
+        return (self.reason in (Reason.TIMEOUT, Reason.CONNECTION_ERROR)
+                or (self.reason == Reason.HTTP_ERROR and self.status is not None
+                    and (self.status >= 500 or self.status == 429)))
+
+
+# ------------------------------------------------------------------ connection pinning
+
+_pin = threading.local()
+
+
+class _PinnedAdapter(HTTPAdapter):
+    """Connects to the address the guard approved, keeping the URL's host name for the Host
+    header, TLS SNI and certificate checks."""
+
+    def get_connection_with_tls_context(self, request, verify, proxies=None, cert=None):
+        host_params, pool_kwargs = self.build_connection_pool_key_attributes(request, verify, cert)
+        address = getattr(_pin, "address", None)
+        if address is None:
+            raise BlockedAddress("connection attempted without a guard decision")
+        if host_params["scheme"] == "https":
+            pool_kwargs["server_hostname"] = host_params["host"]
+            pool_kwargs["assert_hostname"] = host_params["host"]
+        host_params["host"] = address
+        return self.poolmanager.connection_from_host(**host_params, pool_kwargs=pool_kwargs)
 
 
 _local = threading.local()
@@ -57,15 +113,124 @@ def _session() -> requests.Session:
     if session is None:
         session = requests.Session()
         session.trust_env = False  # no proxies/netrc from the environment
+        adapter = _PinnedAdapter(max_retries=0)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
         _local.session = session
     return session
 
 
+# ------------------------------------------------------------------ politeness
+
+class HostLimiter:
+    """Per-host concurrency limit and minimum delay between request starts (one process)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._slots: Dict[str, threading.Semaphore] = {}
+        self._next_start: Dict[str, float] = collections.defaultdict(float)
+
+    def acquire(self, host: str, concurrency: int, min_delay: float, deadline: float) -> None:
+        with self._lock:
+            slot = self._slots.setdefault(host, threading.Semaphore(max(1, concurrency)))
+        if not slot.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            raise FetchError(Reason.TIMEOUT, f"no free connection slot for {host} in time")
+        with self._lock:
+            start = max(time.monotonic(), self._next_start[host])
+            self._next_start[host] = start + min_delay
+        wait = start - time.monotonic()
+        if wait > 0:
+            if time.monotonic() + wait > deadline:
+                slot.release()
+                raise FetchError(Reason.TIMEOUT, f"politeness delay for {host} exceeds the budget")
+            time.sleep(wait)
+
+    def release(self, host: str) -> None:
+        with self._lock:
+            slot = self._slots.get(host)
+        if slot is not None:
+            slot.release()
+
+
+class RobotsCache:
+    """robots.txt per scheme://host:port, with expiry. As RFC 9309 says: a 4xx robots.txt
+    means everything is allowed; an unreachable or 5xx one means nothing is, for now — the
+    page is then refused with the robots.txt failure itself (a transient reason), so the
+    entry is tried again on a later poll instead of being written off."""
+
+    UNAVAILABLE_TTL = 600.0
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._cache: Dict[str, tuple] = {}  # origin -> (expiry, parser | None, FetchError | None)
+
+    def check(self, url: str, config: HttpConfig, deadline: float) -> None:
+        """Raise FetchError unless robots.txt lets `config.user_agent` fetch `url`."""
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        with self._lock:
+            cached = self._cache.get(origin)
+        if cached is None or cached[0] < time.monotonic():
+            cached = self._load(origin, config, deadline)
+            with self._lock:
+                self._cache[origin] = cached
+        _expiry, parser, failure = cached
+        if failure is not None:
+            raise FetchError(failure.reason, f"robots.txt unavailable, not fetching: {failure}",
+                             failure.status)
+        if parser is not None and not parser.can_fetch(config.user_agent, url):
+            raise FetchError(Reason.ROBOTS_DISALLOWED, f"robots.txt disallows {url}")
+
+    def _load(self, origin: str, config: HttpConfig, deadline: float) -> tuple:
+        now = time.monotonic()
+        try:
+            response = _get_with_redirects(origin + "/robots.txt", config, deadline,
+                                           max_bytes=512 * 1024)
+        except FetchError as exc:
+            if exc.reason == Reason.HTTP_ERROR and exc.status and 400 <= exc.status < 500:
+                return (now + config.robots_ttl, None, None)  # no robots.txt: all allowed
+            return (now + min(config.robots_ttl, self.UNAVAILABLE_TTL), None, exc)
+        parser = urllib.robotparser.RobotFileParser()
+        parser.parse(response.body.decode("utf-8", errors="replace").splitlines())
+        return (now + config.robots_ttl, parser, None)
+
+
+_limiter = HostLimiter()
+_robots = RobotsCache()
+
+
+# ------------------------------------------------------------------ the GET
+
 def http_get(url: str, config: HttpConfig = HttpConfig(),
-             extra_headers: Optional[Dict[str, str]] = None) -> HttpResponse:
-    """GET `url`, following at most `config.max_redirects` redirects. Returns the final
-    2xx/3xx-free response; raises FetchError for anything else."""
+             extra_headers: Optional[Dict[str, str]] = None,
+             check_robots: bool = False) -> HttpResponse:
+    """GET `url` politely and safely, retrying transient failures within the budget.
+    Returns the final 2xx response; raises FetchError for anything else."""
     deadline = time.monotonic() + config.total_timeout
+    if check_robots and config.respect_robots:
+        _robots.check(url, config, deadline)
+    attempt = 0
+    while True:
+        try:
+            return _get_with_redirects(url, config, deadline, extra_headers=extra_headers)
+        except FetchError as exc:
+            if not exc.transient or attempt >= config.max_retries:
+                raise
+            delay = config.backoff * (2 ** attempt) * random.uniform(0.5, 1.5)
+            if exc.retry_after is not None:
+                if exc.retry_after > config.max_retry_after:
+                    raise
+                delay = max(delay, exc.retry_after)
+            if time.monotonic() + delay >= deadline:
+                raise
+            time.sleep(delay)
+            attempt += 1
+
+
+def _get_with_redirects(url: str, config: HttpConfig, deadline: float,
+                        extra_headers: Optional[Dict[str, str]] = None,
+                        max_bytes: Optional[int] = None) -> HttpResponse:
+    guard = config.guard
     headers = {"User-Agent": config.user_agent,
                "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
                "Accept-Encoding": "gzip, deflate"}
@@ -73,37 +238,63 @@ def http_get(url: str, config: HttpConfig = HttpConfig(),
     seen = set()
     current = url
     for _hop in range(config.max_redirects + 1):
-        parts = urlsplit(current)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise FetchError(Reason.BAD_URL, f"not an http(s) URL: {current!r}")
         if current in seen:
             raise FetchError(Reason.TOO_MANY_REDIRECTS, f"redirect loop at {current}")
         seen.add(current)
-        response = _request(current, headers, config, deadline)
         try:
-            if response.status_code in (301, 302, 303, 307, 308):
-                location = response.headers.get("location")
-                if not location:
-                    raise FetchError(Reason.HTTP_ERROR, "redirect without Location",
-                                     response.status_code)
-                current = urljoin(current, location)
-                continue
-            if response.status_code >= 400 or response.status_code < 200:
-                raise FetchError(Reason.HTTP_ERROR, f"HTTP {response.status_code}",
-                                 response.status_code)
-            body = _read_capped(response, config, deadline)
-            return HttpResponse(url=current, status=response.status_code,
-                                headers={k.lower(): v for k, v in response.headers.items()},
-                                body=body)
+            address = guard.check_url(current)
+        except BlockedAddress as exc:
+            raise FetchError(Reason.BLOCKED_ADDRESS, str(exc)) from None
+        except ValueError as exc:
+            raise FetchError(Reason.BAD_URL, str(exc)) from None
+        except OSError as exc:
+            raise FetchError(Reason.CONNECTION_ERROR, f"DNS: {exc}") from None
+        host = urlsplit(current).netloc.lower()
+        _limiter.acquire(host, config.per_host_concurrency, config.min_host_delay, deadline)
+        try:
+            response = _request(current, address, headers, config, deadline)
+            try:
+                if response.status_code in (301, 302, 303, 307, 308):
+                    location = response.headers.get("location")
+                    if not location:
+                        raise FetchError(Reason.HTTP_ERROR, "redirect without Location",
+                                         response.status_code)
+                    current = urljoin(current, location.strip())
+                    continue
+                if not 200 <= response.status_code < 300:
+                    raise FetchError(Reason.HTTP_ERROR, f"HTTP {response.status_code}",
+                                     response.status_code,
+                                     retry_after=_retry_after(response.headers.get("retry-after")))
+                body = _read_capped(response, max_bytes or config.max_bytes, deadline)
+                return HttpResponse(url=current, status=response.status_code,
+                                    headers={k.lower(): v for k, v in response.headers.items()},
+                                    body=body)
+            finally:
+                response.close()
         finally:
-            response.close()
+            _limiter.release(host)
     raise FetchError(Reason.TOO_MANY_REDIRECTS, f"more than {config.max_redirects} redirects")
 
 
-def _request(url, headers, config, deadline) -> requests.Response:
+def _retry_after(value: Optional[str]) -> Optional[float]:
+    """Seconds from a Retry-After header (delta-seconds or HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _request(url, address, headers, config, deadline) -> requests.Response:
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise FetchError(Reason.TIMEOUT, "total time budget exhausted")
+    _pin.address = address
     try:
         return _session().get(url, headers=headers, stream=True, allow_redirects=False,
                               timeout=(min(config.connect_timeout, remaining),
@@ -115,20 +306,23 @@ def _request(url, headers, config, deadline) -> requests.Response:
         raise FetchError(Reason.BAD_URL, f"{type(exc).__name__}: {exc}") from None
     except requests.exceptions.RequestException as exc:
         raise FetchError(Reason.CONNECTION_ERROR, f"{type(exc).__name__}: {exc}") from None
+    finally:
+        _pin.address = None
 
 
-def _read_capped(response: requests.Response, config: HttpConfig, deadline: float) -> bytes:
+def _read_capped(response: requests.Response, max_bytes: int, deadline: float) -> bytes:
     declared = response.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > config.max_bytes:
-        raise FetchError(Reason.TOO_LARGE, f"Content-Length {declared} > {config.max_bytes}",
+    encoded = response.headers.get("content-encoding", "identity").lower() not in ("", "identity")
+    if declared and declared.isdigit() and int(declared) > max_bytes and not encoded:
+        raise FetchError(Reason.TOO_LARGE, f"Content-Length {declared} > {max_bytes}",
                          response.status_code)
     chunks, size = [], 0
     try:
-        # decode_content=True: the cap applies to decompressed bytes (a gzip bomb stops early)
+        # decode_content: the cap applies to decompressed bytes (a bomb stops early)
         for chunk in response.iter_content(chunk_size=64 * 1024):
             size += len(chunk)
-            if size > config.max_bytes:
-                raise FetchError(Reason.TOO_LARGE, f"body over {config.max_bytes} bytes",
+            if size > max_bytes:
+                raise FetchError(Reason.TOO_LARGE, f"body over {max_bytes} bytes",
                                  response.status_code)
             if time.monotonic() > deadline:
                 raise FetchError(Reason.TIMEOUT, "total time budget exhausted while reading",
@@ -136,6 +330,9 @@ def _read_capped(response: requests.Response, config: HttpConfig, deadline: floa
             chunks.append(chunk)
     except requests.exceptions.Timeout as exc:
         raise FetchError(Reason.TIMEOUT, f"{type(exc).__name__}: {exc}",
+                         response.status_code) from None
+    except requests.exceptions.ContentDecodingError as exc:
+        raise FetchError(Reason.BAD_ENCODING, f"{type(exc).__name__}: {exc}",
                          response.status_code) from None
     except requests.exceptions.RequestException as exc:
         raise FetchError(Reason.CONNECTION_ERROR, f"{type(exc).__name__}: {exc}",

@@ -56,6 +56,11 @@ class DemoSite:
         self._server = None
         self._thread = None
 
+    @property
+    def allow_hosts(self) -> list:
+        """'host:port' of this server, for the SSRF guard's explicit allow-list."""
+        return [self.base_url.split("//", 1)[1]]
+
     def url_of(self, article: DemoArticle) -> str:
         return article.url(self.base_url)
 

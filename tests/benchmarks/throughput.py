@@ -69,12 +69,12 @@ def plain_loop(urls):
     return n, time.perf_counter() - start
 
 
-def pipeline_run(feed_url, extra_args):
+def pipeline_run(feed_url, extra_args, allow):
     from pipeline.runner import make_options, run_job
     from schemas import FeedSource
     with tempfile.TemporaryDirectory() as out:
         options = make_options(["--runner=FnApiRunner", *extra_args], out=out, all_topics=True,
-                               reprocess=True)
+                               reprocess=True, allow_hosts=[allow], min_host_delay=0.0)
         start = time.perf_counter()
         summary = run_job(options, feeds=[FeedSource(outlet="bench", url=feed_url,
                                                      language="en", country="US")])
@@ -98,10 +98,10 @@ def main():
         for r in range(args.rounds):
             n, t = plain_loop(urls)
             results["loop"].append(len(urls) / t)
-            s, t_mem = pipeline_run(feed_url, [])
+            s, t_mem = pipeline_run(feed_url, [], server.host_port)
             results["in_memory"].append(len(urls) / t_mem)
             _, t_mp = pipeline_run(feed_url, ["--direct_running_mode=multi_processing",
-                                              "--direct_num_workers=2"])
+                                              "--direct_num_workers=2"], server.host_port)
             results["multi_processing"].append(len(urls) / t_mp)
             print(f"round {r + 1}: loop {len(urls) / t:.2f} pages/s ({n} extracted) | "
                   f"in_memory {len(urls) / t_mem:.2f} pages/s ({s.written.get('articles', 0)} articles, "
