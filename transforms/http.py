@@ -21,7 +21,7 @@ import re
 import threading
 import time
 import urllib.robotparser
-from typing import Dict, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -50,10 +50,11 @@ class HttpConfig:
     max_retries: int = 2                  # extra attempts after a transient failure
     backoff: float = 0.5                  # first retry delay; doubles, with jitter
     max_retry_after: float = 20.0         # a longer Retry-After is not waited for
+    resolver: Optional[Callable[[str, int], List[str]]] = None  # None: the system's (tests stub it)
 
     @property
     def guard(self) -> Guard:
-        return Guard.allowing(self.allow_hosts)
+        return dataclasses.replace(Guard.allowing(self.allow_hosts), resolver=self.resolver)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -249,7 +250,9 @@ def _get_with_redirects(url: str, config: HttpConfig, deadline: float,
             raise FetchError(Reason.BAD_URL, str(exc)) from None
         except OSError as exc:
             raise FetchError(Reason.CONNECTION_ERROR, f"DNS: {exc}") from None
-        host = urlsplit(current).netloc.lower()
+        host = urlsplit(current).netloc.lower().rsplit("@", 1)[-1]
+        # the socket goes to the pinned address; the Host header must still name the site
+        headers["Host"] = host
         _limiter.acquire(host, config.per_host_concurrency, config.min_host_delay, deadline)
         try:
             response = _request(current, address, headers, config, deadline)
