@@ -10,7 +10,7 @@ from typing import Optional, Sequence
 
 import apache_beam as beam
 
-from schemas import FeedSource
+from schemas import FeedEntry, FeedSource
 from pipeline.options import CfnewsOptions
 from transforms.common import count
 from transforms.dedup import DedupEntriesByUrl, DeduplicateArticles
@@ -44,11 +44,20 @@ def _pcoll(result):
 
 def build(pipeline: beam.Pipeline, options: CfnewsOptions, run_id: str,
           feeds: Optional[Sequence[FeedSource]] = None, manifest: Optional[str] = None,
+          entries: Optional[Sequence[FeedEntry]] = None, extra_records: Sequence = (),
           seen_ids: frozenset = frozenset()):
-    """Add the whole flow to `pipeline`; returns the PCollection of written file paths."""
+    """Add the whole flow to `pipeline`; returns the PCollection of written file paths.
+    Sources: `feeds` (polled inside the pipeline), a backfill `manifest`, or `entries`
+    already polled by the caller (the local continuous mode), with `extra_records`
+    (rejections found while polling) written alongside."""
     http = options.http_config()
     rejected = []
     entry_sources = []
+    if entries:
+        entry_sources.append(pipeline | "Entries" >> beam.Create(list(entries), reshuffle=True))
+    if extra_records:
+        rejected.append(pipeline | "PollRejections" >> beam.Create(list(extra_records),
+                                                                     reshuffle=False))
     if feeds:
         entries, bad = (pipeline | "Feeds" >> beam.Create(list(feeds), reshuffle=False)
                         | "ReadFeeds" >> ReadFeeds(http))
@@ -59,8 +68,10 @@ def build(pipeline: beam.Pipeline, options: CfnewsOptions, run_id: str,
                         | "ReadManifest" >> ReadManifest())
         entry_sources.append(entries)
         rejected.append(bad)
+    if not entry_sources and not rejected:
+        raise ValueError("nothing to read: give feeds, a manifest or entries")
     if not entry_sources:
-        raise ValueError("nothing to read: give feeds or a manifest")
+        entry_sources.append(pipeline | "NoEntries" >> beam.Create([]))
     entries = (entry_sources | "AllEntries" >> beam.Flatten()
                | "DropSeen" >> beam.ParDo(_DropSeen(seen_ids)))
 

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import logging
 
-import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 
-from schemas import Reason
 from transforms.write import join
 
 log = logging.getLogger(__name__)
 
-# Rejections worth another try on the next poll: the server or the network may recover.
-RETRYABLE_REASONS = (Reason.TIMEOUT.value, Reason.CONNECTION_ERROR.value)
 
 
 def _dataset(path: str):
@@ -28,24 +23,22 @@ def _dataset(path: str):
                       exclude_invalid_files=True)
 
 
-def seen_article_ids(out_dir: str) -> frozenset:
-    """Article ids already in `articles`, `duplicates` or (finally) `rejected` under out_dir."""
-    seen = set()
-    for name in ("articles", "duplicates"):
+def written_ids(out_dir: str) -> frozenset:
+    """Every article id with a row in any dataset (retryable rejections included)."""
+    ids = set()
+    for name in ("articles", "duplicates", "rejected"):
         dataset = _dataset(join(out_dir, name))
         if dataset is not None:
-            seen.update(dataset.to_table(columns=["article_id"]).column(0).to_pylist())
-    rejected = _dataset(join(out_dir, "rejected"))
-    if rejected is not None:
-        table = rejected.to_table(columns=["article_id", "reason", "http_status"])
-        status = table.column("http_status")
-        retryable = pc.or_kleene(
-            pc.is_in(table.column("reason"), value_set=pa.array(RETRYABLE_REASONS)),
-            pc.and_(pc.equal(table.column("reason"), Reason.HTTP_ERROR.value),
-                    pc.fill_null(pc.or_(pc.greater_equal(status, 500), pc.equal(status, 429)), False)))
-        final = table.filter(pc.invert(pc.fill_null(retryable, False)))
-        seen.update(final.column("article_id").to_pylist())
-    seen.discard(None)
-    seen.discard("")
+            ids.update(dataset.to_table(columns=["article_id"]).column(0).to_pylist())
+    ids.discard(None)
+    ids.discard("")
+    return frozenset(ids)
+
+
+def seen_article_ids(out_dir: str) -> frozenset:
+    """Ids an earlier run already wrote: every entry is handled once (transient failures are
+    retried within the fetch, with backoff, not across runs), so each entry ends in exactly
+    one dataset."""
+    seen = written_ids(out_dir)
     log.info("%d article ids already in %s", len(seen), out_dir)
-    return frozenset(seen)
+    return seen

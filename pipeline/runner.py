@@ -13,7 +13,7 @@ from pipeline.graph import build
 from pipeline.history import seen_article_ids
 from pipeline.options import CfnewsOptions
 from pipeline.summary import RunSummary, summarise
-from schemas import FeedSource
+from schemas import FeedEntry, FeedSource
 from transforms.write import remove_staging
 
 log = logging.getLogger(__name__)
@@ -38,13 +38,15 @@ def make_options(beam_args: Sequence[str], **cfnews_values) -> CfnewsOptions:
 
 
 def run_job(options: CfnewsOptions, feeds: Optional[Sequence[FeedSource]] = None,
-            manifest: Optional[str] = None) -> RunSummary:
+            manifest: Optional[str] = None, entries: Optional[Sequence[FeedEntry]] = None,
+            extra_records: Sequence = (), run_id: Optional[str] = None) -> RunSummary:
     if not options.out:
         raise ValueError("--out is required")
-    run_id = options.run_id or new_run_id()
+    run_id = run_id or options.run_id or new_run_id()
     seen = frozenset() if options.reprocess else seen_article_ids(options.out)
     pipeline = beam.Pipeline(options=options)
-    build(pipeline, options, run_id, feeds=feeds, manifest=manifest, seen_ids=seen)
+    build(pipeline, options, run_id, feeds=feeds, manifest=manifest, entries=entries,
+          extra_records=extra_records, seen_ids=seen)
     result = pipeline.run()
     result.wait_until_finish()
     remove_staging(options.out, run_id)

@@ -62,6 +62,7 @@ def _article_fields():
         pa.field("published_at", TIMESTAMP),
         pa.field("discovered_at", TIMESTAMP),
         pa.field("fetched_at", TIMESTAMP),
+        pa.field("written_at", TIMESTAMP),
         pa.field("entities", pa.list_(ENTITY_TYPE)),
         pa.field("people", pa.list_(pa.string())),
         pa.field("organizations", pa.list_(pa.string())),
@@ -101,6 +102,7 @@ REJECTED_SCHEMA = pa.schema([
     pa.field("published_at", TIMESTAMP),
     pa.field("discovered_at", TIMESTAMP),
     pa.field("at", TIMESTAMP, nullable=False),
+    pa.field("written_at", TIMESTAMP),
     pa.field("run_id", pa.string()),
 ], metadata={b"cfnews.dataset": b"rejected", b"cfnews.schema_version": b"1"})
 
@@ -122,7 +124,7 @@ def _utc(value):
     return value.astimezone(dt.timezone.utc)
 
 
-def _article_row(a: Article, run_id: str) -> Dict[str, Any]:
+def _article_row(a: Article, run_id: str, written_at=None) -> Dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "article_id": a.article_id,
@@ -145,6 +147,7 @@ def _article_row(a: Article, run_id: str) -> Dict[str, Any]:
         "published_at": _utc(a.published_at),
         "discovered_at": _utc(a.discovered_at),
         "fetched_at": _utc(a.fetched_at),
+        "written_at": _utc(written_at),
         "entities": [dataclasses.asdict(e) for e in a.entities],
         **flat_entity_lists(a.entities),
         "topics": list(a.topics),
@@ -182,12 +185,12 @@ def partition_of(record) -> Tuple[str, str, str]:
     raise TypeError(f"not an output record: {type(record).__name__}")
 
 
-def to_row(record, run_id: str = "") -> Dict[str, Any]:
+def to_row(record, run_id: str = "", written_at=None) -> Dict[str, Any]:
     """The Arrow row of an output record (without the partition columns)."""
     if isinstance(record, Article):
-        return _article_row(record, run_id)
+        return _article_row(record, run_id, written_at)
     if isinstance(record, Duplicate):
-        row = _article_row(record.article, run_id)
+        row = _article_row(record.article, run_id, written_at)
         for column in ENTITY_COLUMNS:
             row.pop(column)
         row["cluster_id"] = record.cluster_id
@@ -205,6 +208,6 @@ def to_row(record, run_id: str = "") -> Dict[str, Any]:
             "http_status": record.http_status, "error": record.error,
             "relevance": record.relevance, "published_at": _utc(record.published_at),
             "discovered_at": _utc(record.discovered_at), "at": _utc(record.at),
-            "run_id": run_id,
+            "written_at": _utc(written_at), "run_id": run_id,
         }
     raise TypeError(f"not an output record: {type(record).__name__}")

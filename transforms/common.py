@@ -3,6 +3,8 @@ each element into results or `Rejected` rows without ever letting an exception e
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import traceback
 from typing import Any, Iterable
 
@@ -31,6 +33,13 @@ def rejected_from(element: Any, stage, reason, error: str = "") -> Rejected:
                         outlet=element.outlet, url=element.url, feed_url=element.url, error=error)
     return Rejected(stage=getattr(stage, "value", stage), reason=getattr(reason, "value", reason),
                     outlet="_unknown", url="", error=f"{error} (element: {type(element).__name__})")
+
+
+def crash_point(name: str) -> None:
+    """Test hook for crash-safety tests: with CFNEWS_CRASH_AT=<name> in the environment the
+    process kills itself here, as `kill -9` would. Inert otherwise."""
+    if os.environ.get("CFNEWS_CRASH_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def count(namespace: str, name: str, n: int = 1) -> None:

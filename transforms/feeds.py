@@ -5,6 +5,7 @@ without a usable link, or repeated within the feed, becomes a `rejected` row of 
 from __future__ import annotations
 
 import calendar
+import hashlib
 import dataclasses
 import datetime as dt
 import html
@@ -97,9 +98,12 @@ def _to_entry(source, entry, base_url, discovered_at, seen_ids) -> Union[FeedEnt
     except ValueError:
         canonical = ""
     if not canonical:
+        # no URL to derive an id from: the feed and the entry's own id (or title) stand in,
+        # so the same link-less entry is recognised on the next poll
+        pseudo_id = article_id_for(f"{source.url}#{entry_id or title}")
         return Rejected(stage=Stage.FEEDS.value, reason=Reason.ENTRY_NO_LINK.value,
                         outlet=source.outlet, url=link, feed_url=source.url,
-                        entry_id=entry_id, title=title, published_at=published,
+                        entry_id=entry_id, article_id=pseudo_id, title=title, published_at=published,
                         discovered_at=discovered_at,
                         error="entry has no absolute http(s) link")
     entry_id = entry_id or link
@@ -115,6 +119,14 @@ def _to_entry(source, entry, base_url, discovered_at, seen_ids) -> Union[FeedEnt
     return fe
 
 
+def _feed_failure(source: FeedSource, exc: FetchError, discovered_at) -> List[Rejected]:
+    reason = {Reason.HTTP_ERROR: Reason.FEED_HTTP_ERROR, Reason.TOO_LARGE: Reason.FEED_UNPARSEABLE,
+              Reason.BAD_ENCODING: Reason.FEED_UNPARSEABLE}.get(exc.reason, Reason.FEED_UNREACHABLE)
+    return [Rejected(stage=Stage.FEEDS.value, reason=reason.value, outlet=source.outlet,
+                     url=source.url, feed_url=source.url, http_status=exc.status,
+                     error=f"{exc.reason.value}: {exc}", discovered_at=discovered_at)]
+
+
 def fetch_feed(source: FeedSource, config: HttpConfig = HttpConfig()
                ) -> List[Union[FeedEntry, Rejected]]:
     """Fetch and parse one feed; failures become one feed-level rejection."""
@@ -123,12 +135,43 @@ def fetch_feed(source: FeedSource, config: HttpConfig = HttpConfig()
         response = http_get(source.url, config, extra_headers={
             "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"})
     except FetchError as exc:
-        reason = {Reason.HTTP_ERROR: Reason.FEED_HTTP_ERROR, Reason.TOO_LARGE: Reason.FEED_UNPARSEABLE,
-                  Reason.BAD_ENCODING: Reason.FEED_UNPARSEABLE}.get(exc.reason, Reason.FEED_UNREACHABLE)
-        return [Rejected(stage=Stage.FEEDS.value, reason=reason.value, outlet=source.outlet,
-                         url=source.url, feed_url=source.url, http_status=exc.status,
-                         error=f"{exc.reason.value}: {exc}", discovered_at=discovered_at)]
+        return _feed_failure(source, exc, discovered_at)
     return parse_feed(source, response.body, response.headers, discovered_at)
+
+
+@dataclasses.dataclass(frozen=True)
+class PollResult:
+    """One conditional poll of a feed."""
+    status: str                          # 'ok' | 'not_modified' | 'failed'
+    results: Tuple = ()                  # FeedEntry and Rejected rows ('ok'); the rejection ('failed')
+    etag: str = ""
+    last_modified: str = ""
+    content_hash: str = ""
+
+
+def poll_feed(source: FeedSource, config: HttpConfig = HttpConfig(), etag: str = "",
+              last_modified: str = "", conditional: bool = True) -> PollResult:
+    """Fetch a feed with If-None-Match / If-Modified-Since (when `conditional` and validators
+    are known); a 304 is 'not_modified'."""
+    discovered_at = utc_now()
+    headers = {"Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"}
+    if conditional and etag:
+        headers["If-None-Match"] = etag
+    if conditional and last_modified:
+        headers["If-Modified-Since"] = last_modified
+    try:
+        response = http_get(source.url, config, extra_headers=headers)
+    except FetchError as exc:
+        return PollResult("failed", tuple(_feed_failure(source, exc, discovered_at)),
+                          etag=etag, last_modified=last_modified)
+    if response.status == 304:
+        return PollResult("not_modified", etag=etag, last_modified=last_modified)
+    digest = hashlib.sha256(response.body).hexdigest()
+    return PollResult("ok", tuple(parse_feed(source, response.body, response.headers,
+                                             discovered_at)),
+                      etag=response.headers.get("etag", ""),
+                      last_modified=response.headers.get("last-modified", ""),
+                      content_hash=digest)
 
 
 class _ReadFeedFn(StageDoFn):

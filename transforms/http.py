@@ -264,6 +264,9 @@ def _get_with_redirects(url: str, config: HttpConfig, deadline: float,
                                          response.status_code)
                     current = urljoin(current, location.strip())
                     continue
+                if response.status_code == 304:  # only ever answers a conditional request
+                    return HttpResponse(url=current, status=304, body=b"",
+                                        headers={k.lower(): v for k, v in response.headers.items()})
                 if not 200 <= response.status_code < 300:
                     raise FetchError(Reason.HTTP_ERROR, f"HTTP {response.status_code}",
                                      response.status_code,

@@ -10,6 +10,7 @@ local, gs:// or s3://."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import io
 import posixpath
@@ -22,7 +23,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from schemas import partition_of, schema_for, to_row
-from transforms.common import count
+from transforms.common import count, crash_point
 
 STAGING = "_staging"
 MAX_ROWS_PER_FILE = 50_000
@@ -75,7 +76,8 @@ def _ensure_dir(path: str) -> None:
 def write_partition(out_dir: str, run_id: str, dataset: str, date: str, outlet: str,
                     records: Iterable) -> List[Tuple[str, int]]:
     """Write one partition's records as Parquet files; returns [(final_path, rows)]."""
-    rows = sorted((to_row(r, run_id) for r in records), key=_sort_key)
+    written_at = dt.datetime.now(dt.timezone.utc)
+    rows = sorted((to_row(r, run_id, written_at) for r in records), key=_sort_key)
     written = []
     staging = join(out_dir, STAGING, run_id)
     _ensure_dir(staging)
@@ -92,6 +94,7 @@ def write_partition(out_dir: str, run_id: str, dataset: str, date: str, outlet: 
             FileSystems.delete([final_path])
         FileSystems.rename([temp_path], [final_path])
         written.append((final_path, len(chunk)))
+        crash_point("mid_write")
     return written
 
 

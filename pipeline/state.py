@@ -1,0 +1,170 @@
+"""Durable state of the local continuous mode, under DIR/_state/ (outside the datasets).
+
+What it holds: per-feed HTTP validators (ETag / Last-Modified) and poll schedule, the ids of
+entries already handled (with an expiry, so it stays bounded), and the *pending* journal: the
+entries a cycle has discovered but not yet written. The journal is saved before the pipeline
+runs, so an entry seen once is never lost, even if the feed drops it while cfnews is down.
+
+The datasets stay the source of truth: at start-up the state is reconciled with them (ids
+already written are marked seen and leave the journal). A state file that is corrupt, or from
+another version, is rebuilt from the datasets — with a warning, never silently.
+Writes are atomic: a temp file beside the target, then a rename."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import logging
+import uuid
+from typing import Dict, List, Optional, Tuple
+
+from apache_beam.io.filesystems import FileSystems
+
+from pipeline.history import written_ids
+from schemas import FeedEntry
+from transforms.write import join
+
+log = logging.getLogger(__name__)
+
+STATE_VERSION = 1
+STATE_DIR = "_state"
+STATE_FILE = "state.json"
+
+
+def _iso(value: Optional[dt.datetime]) -> Optional[str]:
+    return value.isoformat() if value else None
+
+
+def _time(value: Optional[str]) -> Optional[dt.datetime]:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+@dataclasses.dataclass
+class FeedState:
+    etag: str = ""
+    last_modified: str = ""
+    interval: float = 600.0                 # seconds between polls, adapted within bounds
+    next_poll_at: Optional[dt.datetime] = None
+    polls: int = 0
+    polls_since_full: int = 0               # conditional polls since the last forced full fetch
+    not_modified: int = 0                   # 304s answered
+    stale_validators: int = 0               # full fetches that found new content behind a 304
+    consecutive_failures: int = 0
+    content_hash: str = ""
+
+    def to_json(self) -> dict:
+        data = dataclasses.asdict(self)
+        data["next_poll_at"] = _iso(self.next_poll_at)
+        return data
+
+    @staticmethod
+    def from_json(data: dict) -> "FeedState":
+        data = dict(data)
+        data["next_poll_at"] = _time(data.get("next_poll_at"))
+        return FeedState(**data)
+
+
+def entry_to_json(entry: FeedEntry) -> dict:
+    data = dataclasses.asdict(entry)
+    for key in ("published_at", "discovered_at"):
+        data[key] = _iso(data[key])
+    return data
+
+
+def entry_from_json(data: dict) -> FeedEntry:
+    data = dict(data)
+    for key in ("published_at", "discovered_at"):
+        data[key] = _time(data[key])
+    return FeedEntry(**data)
+
+
+@dataclasses.dataclass
+class State:
+    feeds: Dict[str, FeedState] = dataclasses.field(default_factory=dict)
+    seen: Dict[str, str] = dataclasses.field(default_factory=dict)   # article_id -> first seen (ISO)
+    pending: List[FeedEntry] = dataclasses.field(default_factory=list)
+
+    def feed(self, url: str, default_interval: float) -> FeedState:
+        if url not in self.feeds:
+            self.feeds[url] = FeedState(interval=default_interval)
+        return self.feeds[url]
+
+    def expire_seen(self, now: dt.datetime, ttl: dt.timedelta) -> int:
+        cutoff = (now - ttl).isoformat()
+        old = [k for k, when in self.seen.items() if when < cutoff]
+        for key in old:
+            del self.seen[key]
+        return len(old)
+
+    def to_json(self) -> dict:
+        return {"version": STATE_VERSION,
+                "feeds": {url: f.to_json() for url, f in sorted(self.feeds.items())},
+                "seen": dict(sorted(self.seen.items())),
+                "pending": [entry_to_json(e) for e in self.pending]}
+
+    @staticmethod
+    def from_json(data: dict) -> "State":
+        if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+            found = data.get("version") if isinstance(data, dict) else type(data).__name__
+            raise ValueError(f"state version {found!r}, expected {STATE_VERSION}")
+        return State(feeds={u: FeedState.from_json(f) for u, f in data["feeds"].items()},
+                     seen=dict(data["seen"]),
+                     pending=[entry_from_json(e) for e in data["pending"]])
+
+
+def state_path(out_dir: str) -> str:
+    return join(out_dir, STATE_DIR, STATE_FILE)
+
+
+def load_state(out_dir: str) -> Tuple[State, str]:
+    """The state, reconciled with the datasets; and a note saying how it was obtained."""
+    path = state_path(out_dir)
+    note = "loaded"
+    state: Optional[State] = None
+    if FileSystems.exists(path):
+        try:
+            with FileSystems.open(path) as handle:
+                state = State.from_json(json.loads(handle.read().decode("utf-8")))
+        except (ValueError, KeyError, TypeError) as exc:
+            note = f"state file unusable ({type(exc).__name__}: {exc}); rebuilt from the datasets"
+            log.warning("%s: %s", path, note)
+            state = None
+    else:
+        note = "no state yet; built from the datasets"
+    if state is None:
+        state = State()
+    reconcile(state, out_dir)
+    return state, note
+
+
+def reconcile(state: State, out_dir: str) -> None:
+    """Ids already written count as seen, and leave the pending journal."""
+    written = written_ids(out_dir)
+    now = dt.datetime.now(dt.timezone.utc).isoformat()
+    for article_id in written:
+        state.seen.setdefault(article_id, now)
+    state.pending = [e for e in state.pending if e.article_id not in written]
+
+
+def save_state(out_dir: str, state: State) -> None:
+    folder = join(out_dir, STATE_DIR)
+    try:
+        FileSystems.mkdirs(folder)
+    except (IOError, OSError):
+        pass
+    temp = join(folder, f".{STATE_FILE}.{uuid.uuid4().hex}.tmp")
+    with FileSystems.create(temp) as handle:
+        handle.write(json.dumps(state.to_json(), ensure_ascii=False).encode("utf-8"))
+    if FileSystems.exists(state_path(out_dir)):
+        _replace(temp, state_path(out_dir))
+    else:
+        FileSystems.rename([temp], [state_path(out_dir)])
+
+
+def _replace(source: str, target: str) -> None:
+    if "://" not in target:  # local: os.replace is atomic over an existing file
+        import os
+        os.replace(source, target)
+    else:  # object stores: the new object replaces the old in one step
+        FileSystems.delete([target])
+        FileSystems.rename([source], [target])
