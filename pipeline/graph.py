@@ -10,13 +10,13 @@ from typing import Optional, Sequence
 
 import apache_beam as beam
 
-from schemas import FeedEntry, FeedSource
+from schemas import FeedEntry, FeedSource, Rejected
 from pipeline.options import CfnewsOptions
 from transforms.common import count
 from transforms.dedup import DedupEntriesByUrl, DeduplicateArticles
 from transforms.entities import EnrichEntities
 from transforms.extract import ExtractArticles
-from transforms.feeds import ReadFeeds
+from transforms.feeds import FEED_LEVEL_REASONS, ReadFeeds
 from transforms.fetch import FetchPages
 from transforms.language import DetectLanguage
 from transforms.manifest import ReadManifest
@@ -37,6 +37,13 @@ class _DropSeen(beam.DoFn):
         yield entry
 
 
+def _counted(item):
+    """Entries polled outside the pipeline still count as seen (feed-level failures do not)."""
+    if not (isinstance(item, Rejected) and item.reason in FEED_LEVEL_REASONS):
+        count("cfnews.entries", "seen")
+    return item
+
+
 def _pcoll(result):
     """Stages return (main, rejected); accept a bare PCollection too."""
     return result if isinstance(result, tuple) else (result, None)
@@ -54,10 +61,12 @@ def build(pipeline: beam.Pipeline, options: CfnewsOptions, run_id: str,
     rejected = []
     entry_sources = []
     if entries:
-        entry_sources.append(pipeline | "Entries" >> beam.Create(list(entries), reshuffle=True))
+        entry_sources.append(pipeline | "Entries" >> beam.Create(list(entries), reshuffle=True)
+                             | "CountEntries" >> beam.Map(_counted))
     if extra_records:
         rejected.append(pipeline | "PollRejections" >> beam.Create(list(extra_records),
-                                                                     reshuffle=False))
+                                                                     reshuffle=False)
+                        | "CountRejectedEntries" >> beam.Map(_counted))
     if feeds:
         entries, bad = (pipeline | "Feeds" >> beam.Create(list(feeds), reshuffle=False)
                         | "ReadFeeds" >> ReadFeeds(http))

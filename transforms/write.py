@@ -137,3 +137,9 @@ def remove_staging(out_dir: str, run_id: str) -> None:
             FileSystems.delete([path])
     except (IOError, OSError):
         pass
+
+
+def remove_stale_staging(out_dir: str) -> None:
+    """Drop every run's staging folder. Only for a single writer per output folder, at
+    start-up: the files there belong to runs that died before renaming them into place."""
+    remove_staging(out_dir, "")

@@ -1,0 +1,113 @@
+"""Local continuous mode: state, conditional GET, adaptive polling, Ctrl-C."""
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from pipeline.continuous import ContinuousIngest, Schedule, latency_percentiles, next_interval
+from pipeline.runner import make_options
+from pipeline.state import STATE_VERSION, load_state, save_state, state_path
+from schemas import FeedSource
+from tests.test_crash_safety import ROOT, GrowingFeed, all_rows, cfnews
+
+pytestmark = pytest.mark.e2e
+
+
+def ingest_for(tmp_path, server, **schedule):
+    options = make_options(["--runner=FnApiRunner"], out=str(tmp_path / "out"), all_topics=True,
+                           allow_hosts=[server.host_port], min_host_delay=0.0, max_retries=0)
+    feeds = [FeedSource(outlet="growing", url=server.url("/feed.xml"), language="en", country="FR")]
+    values = dict(every=1.0, min_interval=1.0, max_interval=8.0, full_fetch_every=3)
+    values.update(schedule)
+    return ContinuousIngest(options, feeds, Schedule(**values))
+
+
+def test_conditional_get_304s_forced_full_fetches_and_state(tmp_path, server):
+    feed = GrowingFeed(server, per_request=2)
+    ingest = ingest_for(tmp_path, server)
+    first = ingest.run_cycle(all_feeds=True)
+    assert first.new_entries == 2 and first.summary.written["articles"] == 2
+    feed.per_request = 0                                   # the feed stops changing
+    reports = [ingest.run_cycle(all_feeds=True) for _ in range(4)]
+    assert [r.not_modified for r in reports] == [1, 0, 1, 1]  # 3rd poll of the cycle is forced full
+    state = ingest.state.feeds[server.url("/feed.xml")]
+    assert state.not_modified == 3 and state.etag.startswith('"')
+    saved = json.loads(open(state_path(str(tmp_path / "out"))).read())
+    assert saved["version"] == STATE_VERSION and saved["pending"] == []
+    assert len(saved["seen"]) == 2
+    # conditional requests really carried the validator
+    assert server.hits["/feed.xml"] == 5
+
+
+def test_adaptive_intervals_within_bounds():
+    s = Schedule(every=600, min_interval=300, max_interval=3600)
+    assert next_interval(600, new_items=3, failures=0, schedule=s) == 300
+    assert next_interval(300, new_items=3, failures=0, schedule=s) == 300
+    assert next_interval(600, new_items=0, failures=0, schedule=s) == 900
+    assert next_interval(3000, new_items=0, failures=0, schedule=s) == 3600
+    assert next_interval(600, new_items=0, failures=2, schedule=s) == 1200
+    assert next_interval(3600, new_items=0, failures=9, schedule=s) == 3600  # backs off, never dropped
+
+
+def test_feeds_are_polled_only_when_due(tmp_path, server):
+    GrowingFeed(server)
+    ingest = ingest_for(tmp_path, server, every=60.0, min_interval=20.0)
+    now = dt.datetime.now(dt.timezone.utc)
+    assert ingest.run_cycle(now=now).feeds_due == 1
+    assert ingest.run_cycle(now=now + dt.timedelta(seconds=5)).feeds_due == 0
+    assert ingest.run_cycle(now=now + dt.timedelta(seconds=31)).feeds_due == 1  # new items: 30 s
+
+
+@pytest.mark.parametrize("damage", ["garbage", "old_version"])
+def test_unusable_state_is_rebuilt_from_the_datasets(tmp_path, server, damage, caplog):
+    GrowingFeed(server)
+    ingest = ingest_for(tmp_path, server)
+    ingest.run_cycle(all_feeds=True)
+    written = {r[2] for r in all_rows(tmp_path / "out")}
+    path = state_path(str(tmp_path / "out"))
+    with open(path, "w") as handle:
+        handle.write("{not json" if damage == "garbage" else json.dumps({"version": 0, "feeds": {}}))
+    state, note = load_state(str(tmp_path / "out"))
+    assert "rebuilt from the datasets" in note
+    assert written <= set(state.seen)
+    assert any("rebuilt" in r.getMessage() for r in caplog.records)
+
+
+def test_pending_entries_already_written_leave_the_journal(tmp_path, server):
+    GrowingFeed(server)
+    ingest = ingest_for(tmp_path, server)
+    ingest.run_cycle(all_feeds=True)
+    state, _ = load_state(str(tmp_path / "out"))
+    from pipeline.state import State
+    stale = State(feeds=state.feeds, seen={}, pending=[])
+    save_state(str(tmp_path / "out"), stale)
+    rebuilt, _ = load_state(str(tmp_path / "out"))
+    assert len(rebuilt.seen) == 2 and rebuilt.pending == []
+
+
+def test_ctrl_c_stops_after_the_current_cycle(tmp_path, server):
+    GrowingFeed(server)
+    proc = cfnews(tmp_path, server, every="1s")
+    deadline = time.monotonic() + 120
+    out = tmp_path / "out"
+    while time.monotonic() < deadline and not (out / "articles").exists():
+        time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    output, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0, output[-2000:]
+    assert "stopping after the current cycle" in output
+    assert "cycle 1" in output
+    assert json.loads(open(state_path(str(out))).read())["pending"] == []
+
+
+def test_latency_is_reported_from_written_and_discovered_times(tmp_path, server):
+    GrowingFeed(server)
+    ingest = ingest_for(tmp_path, server)
+    ingest.run_cycle(all_feeds=True)
+    figures = latency_percentiles(str(tmp_path / "out"))
+    assert figures["n"] == 2 and 0 <= figures["p50"] <= figures["p95"] < 120
