@@ -6,9 +6,12 @@
 """
 from __future__ import annotations
 
+import time
 from typing import Optional, Sequence
 
 import apache_beam as beam
+from apache_beam.transforms import trigger, window
+from apache_beam.transforms.periodicsequence import PeriodicImpulse
 
 from schemas import FeedEntry, FeedSource, Rejected
 from pipeline.options import CfnewsOptions
@@ -16,7 +19,7 @@ from transforms.common import count
 from transforms.dedup import DedupEntriesByUrl, DeduplicateArticles
 from transforms.entities import EnrichEntities
 from transforms.extract import ExtractArticles
-from transforms.feeds import FEED_LEVEL_REASONS, ReadFeeds
+from transforms.feeds import FEED_LEVEL_REASONS, PollFeedsStateful, ReadFeeds
 from transforms.fetch import FetchPages
 from transforms.language import DetectLanguage
 from transforms.manifest import ReadManifest
@@ -103,4 +106,48 @@ def build(pipeline: beam.Pipeline, options: CfnewsOptions, run_id: str,
 
     outputs = [articles, url_duplicates, near_duplicates] + rejected
     return (outputs | "AllOutputs" >> beam.Flatten()
+            | "Write" >> WriteDatasets(out_dir=options.out, run_id=run_id))
+
+
+def output_windowing(options: CfnewsOptions):
+    """Fixed windows for writing: each window's files are finalised when the watermark
+    passes its end; late rows (within the allowed lateness) go out in later panes, each pane
+    to files of its own."""
+    return beam.WindowInto(
+        window.FixedWindows(options.window_seconds),
+        trigger=trigger.AfterWatermark(late=trigger.AfterCount(1)),
+        allowed_lateness=options.allowed_lateness,
+        accumulation_mode=trigger.AccumulationMode.DISCARDING)
+
+
+def build_streaming(pipeline: beam.Pipeline, options: CfnewsOptions, run_id: str,
+                    feeds: Sequence[FeedSource], ticks=None):
+    """The unbounded graph (Dataflow, Flink, Prism): the same stages, fed by a periodic
+    impulse, with per-feed keyed state for validators and seen ids, keyed dedup state with
+    event-time expiry, and windowed writes. `ticks` replaces the impulse in tests."""
+    from transforms.dedup import StreamingDeduplicate  # the keyed-state dedup
+    http = options.http_config()
+    if ticks is None:
+        ticks = pipeline | "Ticks" >> PeriodicImpulse(
+            start_timestamp=time.time(), fire_interval=options.poll_interval)
+    sources = list(feeds)
+    keyed = ticks | "EveryFeed" >> beam.FlatMap(lambda _tick: [(f.url, f) for f in sources])
+    entries, feed_rejected = keyed | "PollFeeds" >> PollFeedsStateful(
+        http, seen_ttl=options.seen_ttl_days * 86400)
+    entries = entries | "EntryWindows" >> output_windowing(options)
+    entries, url_duplicates = entries | "OnePerUrl" >> DedupEntriesByUrl()
+    pages, fetch_rejected = entries | "Fetch" >> FetchPages(http)
+    articles, extract_rejected = pages | "Extract" >> ExtractArticles(options.min_chars)
+    articles, _ = _pcoll(articles | "Language" >> DetectLanguage())
+    articles, relevance_rejected = _pcoll(articles | "Relevance" >> ScoreRelevance(
+        topic=options.topic, all_topics=options.all_topics))
+    articles, near_duplicates = articles | "Dedup" >> StreamingDeduplicate(
+        expiry=options.dedup_expiry_days * 86400, threshold=options.dedup_threshold)
+    articles, entity_rejected = _pcoll(articles | "Entities" >> EnrichEntities())
+    outputs = [articles, url_duplicates, near_duplicates, feed_rejected, fetch_rejected,
+               extract_rejected, relevance_rejected]
+    if entity_rejected is not None:
+        outputs.append(entity_rejected)
+    return (outputs | "AllOutputs" >> beam.Flatten()
+            | "OutputWindows" >> output_windowing(options)
             | "Write" >> WriteDatasets(out_dir=options.out, run_id=run_id))

@@ -41,6 +41,17 @@ class CfnewsOptions(PipelineOptions):
                             help="seconds between request starts to one host, per worker process")
         parser.add_argument("--max_retries", type=int, default=2,
                             help="retries of a transient failure (timeout, reset, 429, 5xx)")
+        parser.add_argument("--poll_interval", type=float, default=600.0,
+                            help="streaming: seconds between polls of every feed")
+        parser.add_argument("--window_seconds", type=float, default=60.0,
+                            help="streaming: output files are finalised per window of this length")
+        parser.add_argument("--allowed_lateness", type=float, default=3600.0,
+                            help="streaming: seconds after a window closes that late rows are "
+                                 "still written (to new files)")
+        parser.add_argument("--dedup_expiry_days", type=float, default=14.0,
+                            help="how long an article stays in the near-duplicate index")
+        parser.add_argument("--seen_ttl_days", type=float, default=30.0,
+                            help="streaming: how long a feed entry id is remembered")
         parser.add_argument("--run_id", default=None,
                             help="id stamped on rows and file names (default: time-based)")
         parser.add_argument("--reprocess", default=False, action="store_true",

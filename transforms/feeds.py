@@ -17,7 +17,7 @@ import apache_beam as beam
 import feedparser
 
 from schemas import FeedEntry, FeedSource, Reason, Rejected, Stage, utc_now
-from transforms.common import StageDoFn, count, run_stage
+from transforms.common import MAIN, REJECTED, StageDoFn, count, run_stage
 from transforms.http import FetchError, HttpConfig, http_get
 from transforms.urls import article_id_for, canonical_url
 
@@ -197,3 +197,58 @@ class ReadFeeds(beam.PTransform):
     def expand(self, sources):
         sources = sources | "SpreadFeeds" >> beam.Reshuffle()
         return run_stage(sources, "FetchAndParseFeed", _ReadFeedFn(self.http_config))
+
+
+# ---------------------------------------------------------------- streaming polling
+
+class _PollFeedStatefulFn(beam.DoFn):
+    """Keyed by feed URL: each tick polls the feed conditionally and emits only entries not
+    seen within `seen_ttl` seconds (event time). State per feed: validators and seen ids."""
+    VALIDATORS = beam.transforms.userstate.ReadModifyWriteStateSpec(
+        "validators", beam.coders.PickleCoder())
+    SEEN = beam.transforms.userstate.ReadModifyWriteStateSpec("seen", beam.coders.PickleCoder())
+
+    def __init__(self, http_config: HttpConfig, seen_ttl: float):
+        self.http_config = http_config
+        self.seen_ttl = seen_ttl
+
+    def process(self, element, timestamp=beam.DoFn.TimestampParam,
+                validators=beam.DoFn.StateParam(VALIDATORS), seen=beam.DoFn.StateParam(SEEN)):
+        _url, source = element
+        etag, last_modified = validators.read() or ("", "")
+        known = seen.read() or {}
+        now = float(timestamp)
+        known = {k: t for k, t in known.items() if t >= now - self.seen_ttl}  # expiry
+        try:
+            result = poll_feed(source, self.http_config, etag, last_modified)
+        except Exception as exc:  # never let one feed stop the stream
+            result = PollResult("failed", (Rejected(
+                stage=Stage.FEEDS.value, reason=Reason.INTERNAL_ERROR.value, outlet=source.outlet,
+                url=source.url, feed_url=source.url, error=f"{type(exc).__name__}: {exc}"),))
+        count("cfnews.feeds", "polled")
+        if result.status == "not_modified":
+            count("cfnews.feeds", "not_modified")
+        elif result.status == "ok":
+            validators.write((result.etag, result.last_modified))
+        for item in result.results:
+            if isinstance(item, Rejected) and item.reason in FEED_LEVEL_REASONS:
+                yield beam.pvalue.TaggedOutput(REJECTED, item)
+                continue
+            if item.article_id and item.article_id in known:
+                continue
+            known[item.article_id] = now
+            count("cfnews.entries", "seen")
+            yield beam.pvalue.TaggedOutput(REJECTED, item) if isinstance(item, Rejected) else item
+        seen.write(known)
+
+
+@dataclasses.dataclass
+class PollFeedsStateful(beam.PTransform):
+    """(feed url, FeedSource) ticks -> (new FeedEntry, Rejected), for unbounded pipelines."""
+    http_config: HttpConfig = dataclasses.field(default_factory=HttpConfig)
+    seen_ttl: float = 30 * 86400.0
+
+    def expand(self, keyed_sources):
+        out = keyed_sources | "PollFeed" >> beam.ParDo(
+            _PollFeedStatefulFn(self.http_config, self.seen_ttl)).with_outputs(REJECTED, main=MAIN)
+        return out[MAIN], out[REJECTED]

@@ -21,6 +21,7 @@ import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.transforms.window import IntervalWindow
 
 from schemas import partition_of, schema_for, to_row
 from transforms.common import count, crash_point
@@ -74,8 +75,9 @@ def _ensure_dir(path: str) -> None:
 
 
 def write_partition(out_dir: str, run_id: str, dataset: str, date: str, outlet: str,
-                    records: Iterable) -> List[Tuple[str, int]]:
-    """Write one partition's records as Parquet files; returns [(final_path, rows)]."""
+                    records: Iterable, window_tag: str = "") -> List[Tuple[str, int]]:
+    """Write one partition's records as Parquet files; returns [(final_path, rows)].
+    `window_tag` (streaming) names the window, so every pane's files are distinct."""
     written_at = dt.datetime.now(dt.timezone.utc)
     rows = sorted((to_row(r, run_id, written_at) for r in records), key=_sort_key)
     written = []
@@ -89,7 +91,8 @@ def write_partition(out_dir: str, run_id: str, dataset: str, date: str, outlet: 
         temp_path = join(staging, f"{uuid.uuid4().hex}.parquet")
         with FileSystems.create(temp_path) as handle:
             handle.write(data)
-        final_path = join(final_dir, f"part-{run_id}-{file_digest(chunk)}.parquet")
+        name = "-".join(p for p in ("part", run_id, window_tag, file_digest(chunk)) if p)
+        final_path = join(final_dir, f"{name}.parquet")
         if FileSystems.exists(final_path):  # a retried bundle: same rows, same name
             FileSystems.delete([final_path])
         FileSystems.rename([temp_path], [final_path])
@@ -103,11 +106,14 @@ class _WritePartitionFn(beam.DoFn):
         self.out_dir = out_dir
         self.run_id = run_id
 
-    def process(self, element):
+    def process(self, element, window=beam.DoFn.WindowParam):
         (dataset, date, outlet), records = element
         records = list(records)
+        window_tag = ""
+        if isinstance(window, IntervalWindow):
+            window_tag = window.start.to_utc_datetime().strftime("w%Y%m%dT%H%M%S")
         for path, n_rows in write_partition(self.out_dir, self.run_id, dataset, date, outlet,
-                                            records):
+                                            records, window_tag):
             count("cfnews.written", dataset, n_rows)
             count("cfnews.files", dataset)
             yield path

@@ -1,0 +1,102 @@
+"""Streaming semantics with TestStream (BundleBasedDirectRunner): polling across ticks with
+keyed state and seen-id expiry, windowed file finalisation, late data."""
+import datetime as dt
+import os
+
+import apache_beam as beam
+import pyarrow.parquet as pq
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.testing.test_stream import TestStream as BeamTestStream
+from apache_beam.testing.util import assert_that, equal_to
+from apache_beam.transforms.window import TimestampedValue
+
+from pipeline.graph import output_windowing
+from pipeline.runner import make_options
+from schemas import Article, FeedSource
+from transforms.feeds import PollFeedsStateful
+from transforms.write import WriteDatasets
+from tests.test_crash_safety import GrowingFeed
+
+T0 = dt.datetime(2025, 12, 4, tzinfo=dt.timezone.utc)
+
+
+def streaming_pipeline():
+    options = PipelineOptions(["--runner=BundleBasedDirectRunner"])
+    options.view_as(StandardOptions).streaming = True
+    return beam.Pipeline(options=options)
+
+
+def test_polling_across_ticks_emits_only_new_entries_and_forgets_after_expiry(server):
+    GrowingFeed(server, per_request=2)
+    source = FeedSource(outlet="growing", url=server.url("/feed.xml"), language="en", country="FR")
+    ticks = (BeamTestStream()
+             .advance_watermark_to(0).add_elements([TimestampedValue("tick", 0)])
+             .advance_watermark_to(60).add_elements([TimestampedValue("tick", 60)])
+             .advance_watermark_to(500).add_elements([TimestampedValue("tick", 500)])
+             .advance_watermark_to_infinity())
+    with streaming_pipeline() as p:
+        entries, rejected = (p | ticks
+                             | beam.Map(lambda _: (source.url, source))
+                             | PollFeedsStateful(server.config(), seen_ttl=100))
+        got = entries | beam.Map(lambda e, ts=beam.DoFn.TimestampParam: (int(ts), e.entry_id))
+        expected = ([(0, f"story-{n}") for n in (1, 2)] + [(60, f"story-{n}") for n in (3, 4)]
+                    # at 500 everything seen at 0 and 60 has expired: the whole feed is new again
+                    + [(500, f"story-{n}") for n in range(1, 7)])
+        assert_that(got, equal_to(expected))
+        assert_that(rejected, equal_to([]), label="no rejections")
+
+
+def article(n: int, minute: int) -> Article:
+    return Article(article_id=f"a{n}", url=f"https://e.com/{n}", canonical_url=f"https://e.com/{n}",
+                   outlet="o", feed_url="f", entry_id=f"e{n}", title="t", text="text " * 50,
+                   discovered_at=T0, published_at=T0 + dt.timedelta(minutes=minute))
+
+
+def window_tags(out):
+    folder = os.path.join(out, "articles", "date=2025-12-04", "outlet=o")
+    if not os.path.isdir(folder):
+        return []
+    return sorted({name.split("-")[2] for name in os.listdir(folder)})
+
+
+class _Probe(beam.DoFn):
+    """Records which windows already have files when an element passes."""
+
+    def __init__(self, out):
+        self.out = out
+
+    def process(self, element):
+        yield element.article_id, tuple(window_tags(self.out))
+
+
+def test_window_files_are_final_before_the_next_window_and_late_rows_get_their_own(tmp_path):
+    out = str(tmp_path / "out")
+    options = make_options([], out=out, window_seconds=60, allowed_lateness=3600)
+    base = T0.timestamp()
+    stream = (BeamTestStream()
+              .advance_watermark_to(base)
+              .add_elements([TimestampedValue(article(1, 0), base + 10),
+                             TimestampedValue(article(2, 0), base + 20)])
+              .advance_watermark_to(base + 61)               # window [0, 60) closes
+              .add_elements([TimestampedValue(article(3, 1), base + 70)])
+              .advance_watermark_to(base + 121)              # window [60, 120) closes
+              .add_elements([TimestampedValue(article(4, 0), base + 30)])  # late, for [0, 60)
+              .advance_watermark_to_infinity())
+    with streaming_pipeline() as p:
+        records = p | stream
+        _ = records | output_windowing(options) | WriteDatasets(out_dir=out, run_id="s1")
+        probes = records | beam.ParDo(_Probe(out))
+        assert_that(probes | beam.Filter(lambda kv: kv[0] == "a3"),
+                    equal_to([("a3", ("w20251204T000000",))]), label="window 0 final before 1")
+    folder = os.path.join(out, "articles", "date=2025-12-04", "outlet=o")
+    files = sorted(os.listdir(folder))
+    rows = {}
+    for name in files:
+        for article_id in pq.read_table(os.path.join(folder, name)).column("article_id").to_pylist():
+            rows.setdefault(article_id, []).append(name)
+    assert sorted(rows) == ["a1", "a2", "a3", "a4"]
+    assert all(len(v) == 1 for v in rows.values())            # nothing written twice
+    assert rows["a4"][0] != rows["a1"][0]                     # the late pane has its own file
+    assert rows["a4"][0].split("-")[2] == "w20251204T000000"  # ... in the window it belongs to
+    assert len(files) == 3
