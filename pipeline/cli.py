@@ -47,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="poll feeds and process what is new")
     common(run)
     run.add_argument("--feeds", required=True, help="feeds file (YAML)")
-    when = run.add_mutually_exclusive_group(required=True)
+    when = run.add_mutually_exclusive_group()
     when.add_argument("--once", action="store_true", help="poll each feed once, then exit")
     when.add_argument("--every", type=duration, metavar="DURATION",
                       help="keep polling: a cycle every DURATION (e.g. 10m, 90s, 1h); "
@@ -62,8 +62,41 @@ def _parser() -> argparse.ArgumentParser:
     backfill = sub.add_parser("backfill", help="ingest saved pages from a JSONL manifest")
     common(backfill)
     backfill.add_argument("--manifest", required=True, help="JSONL manifest of saved pages")
+    compact = sub.add_parser("compact", help="merge small files of closed date partitions")
+    compact.add_argument("--out", required=True, help="output folder (local filesystem)")
+    compact.add_argument("--before", default=None, metavar="YYYY-MM-DD",
+                         help="compact partitions dated before this day (default: yesterday)")
+    compact.add_argument("--target-mb", type=float, default=128.0,
+                         help="target file size in MiB (default 128)")
+    report = sub.add_parser("report", help="write a self-contained HTML report of an output")
+    report.add_argument("--out", required=True, help="output folder to report on")
+    report.add_argument("--html", required=True, help="HTML file to write")
     sub.add_parser("options", help="list cfnews' pipeline options (Beam's are listed by Beam)")
     return parser
+
+
+LOCAL_RUNNERS = ("directrunner", "fnapirunner", "bundlebaseddirectrunner", "switchingdirectrunner")
+
+
+def _run_streaming(options, feeds, args) -> int:
+    """Submit the unbounded graph. Local runners run an unbounded source like a batch job
+    (output only when it stops), so they are refused: use --every locally."""
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import StandardOptions
+    from pipeline.graph import build_streaming
+    from pipeline.runner import new_run_id
+    runner = (options.view_as(StandardOptions).runner or "").split(".")[-1].lower()
+    if runner in LOCAL_RUNNERS:
+        print(f"cfnews run --streaming: the {runner} holds windowed output until the source "
+              "stops; locally, use --every DURATION (a loop of bounded runs with durable state). "
+              "--streaming is for Dataflow, Flink or Prism.", file=sys.stderr)
+        return 2
+    run_id = options.run_id or new_run_id()
+    pipeline = beam.Pipeline(options=options)
+    build_streaming(pipeline, options, run_id, feeds)
+    result = pipeline.run()
+    print(f"streaming job submitted (run id {run_id}); state: {result.state}")
+    return 0
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -72,6 +105,24 @@ def main(argv: Optional[List[str]] = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     from pipeline.runner import make_options, run_job  # heavy imports after arg parsing
 
+    if args.command == "compact":
+        import datetime as dt
+        from pipeline.compact import CompactionError, compact
+        try:
+            before = dt.date.fromisoformat(args.before) if args.before else None
+            report = compact(args.out, before, int(args.target_mb * 1024 * 1024))
+        except (CompactionError, ValueError) as exc:
+            print(f"cfnews compact: {exc}", file=sys.stderr)
+            return 2
+        print(report.render())
+        return 0
+    if args.command == "report":
+        from pipeline.report import write_report
+        data = write_report(args.out, args.html)
+        t = data["totals"]
+        print(f"wrote {args.html}: {t['articles']} articles, {t['duplicates']} wire copies, "
+              f"{t['rejected']} rejected, {t['outlets']} outlets")
+        return 0
     if args.command == "options":
         from pipeline.options import CfnewsOptions
         options_parser = argparse.ArgumentParser(prog="cfnews <command>", add_help=False)
@@ -95,6 +146,14 @@ def main(argv: Optional[List[str]] = None) -> int:
             feeds = load_feeds(args.feeds)
         except (FeedsFileError, OSError) as exc:
             print(f"cfnews: {args.feeds}: {exc}", file=sys.stderr)
+            return 2
+        from apache_beam.options.pipeline_options import StandardOptions
+        standard = options.view_as(StandardOptions)
+        if standard.streaming:
+            return _run_streaming(options, feeds, args)
+        if not (args.once or args.every):
+            print("cfnews run: give --once, --every DURATION, or --streaming (with a streaming "
+                  "runner)", file=sys.stderr)
             return 2
         from pipeline.continuous import ContinuousIngest, Schedule
         every = args.every or 600.0
