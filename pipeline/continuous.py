@@ -22,7 +22,6 @@ import dataclasses
 import datetime as dt
 import logging
 import signal
-import statistics
 import threading
 import time
 from typing import List, Optional, Sequence
@@ -204,17 +203,3 @@ class ContinuousIngest:
                 signal.signal(signal.SIGINT, previous)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
         return reports
-
-
-def latency_percentiles(out_dir: str) -> dict:
-    """p50/p95 of written_at - discovered_at over `articles`, in seconds."""
-    import duckdb  # only needed for this report
-    path = out_dir.rstrip("/") + "/articles/**/*.parquet"
-    rows = duckdb.sql(
-        "SELECT epoch(written_at) - epoch(discovered_at) FROM read_parquet("
-        f"'{path}', hive_partitioning=true) WHERE written_at IS NOT NULL").fetchall()
-    values = sorted(r[0] for r in rows)
-    if not values:
-        return {}
-    return {"n": len(values), "p50": statistics.median(values),
-            "p95": values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]}

@@ -21,6 +21,7 @@ class RunSummary:
     written: Dict[str, int] = dataclasses.field(default_factory=dict)
     files: Dict[str, int] = dataclasses.field(default_factory=dict)
     rejected_by_reason: Dict[str, int] = dataclasses.field(default_factory=dict)
+    latency: Dict[str, float] = dataclasses.field(default_factory=dict)  # written - discovered
 
     @property
     def new_entries(self) -> int:
@@ -59,6 +60,10 @@ class RunSummary:
             f"{self.entry_rejected} = {self.accounted} of {self.new_entries} new entries "
             + ("(adds up)" if self.adds_up else "(DOES NOT ADD UP)"),
         ]
+        if self.latency:
+            lines.append(f"  latency           p50 {self.latency['p50']:.1f}s, p95 "
+                         f"{self.latency['p95']:.1f}s from discovery to written "
+                         f"({int(self.latency['n'])} articles)")
         if self.rejected_by_reason:
             lines.append("  rejected by reason (stage.reason):")
             for key, n in sorted(self.rejected_by_reason.items(), key=lambda kv: (-kv[1], kv[0])):
@@ -89,6 +94,26 @@ def _counters(result, namespace: str) -> Dict[str, int]:
     return dict(out)
 
 
+def run_latency(out_dir: str, run_id: str) -> Dict[str, float]:
+    """p50/p95 seconds from discovery to written, over this run's article files."""
+    import pyarrow.parquet as pq
+    from apache_beam.io.filesystems import FileSystems
+    pattern = join(out_dir, "articles", "*", "*", f"part-{run_id}-*.parquet")
+    values: List[float] = []
+    for match in FileSystems.match([pattern])[0].metadata_list:
+        with FileSystems.open(match.path) as handle:
+            table = pq.read_table(handle, columns=["discovered_at", "written_at"])
+        for discovered, written in zip(*(c.to_pylist() for c in table.columns)):
+            if discovered and written:
+                values.append((written - discovered).total_seconds())
+    if not values:
+        return {}
+    values.sort()
+    return {"n": len(values), "p50": values[len(values) // 2] if len(values) % 2 else
+            (values[len(values) // 2 - 1] + values[len(values) // 2]) / 2,
+            "p95": values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]}
+
+
 def summarise(result, run_id: str, out_dir: str) -> RunSummary:
     entries = _counters(result, "cfnews.entries")
     return RunSummary(
@@ -97,4 +122,5 @@ def summarise(result, run_id: str, out_dir: str) -> RunSummary:
         entries_seen=entries.get("seen", 0), already_seen=entries.get("already_seen", 0),
         written=_counters(result, "cfnews.written"),
         files=_counters(result, "cfnews.files"),
-        rejected_by_reason=_counters(result, "cfnews.written_rejected"))
+        rejected_by_reason=_counters(result, "cfnews.written_rejected"),
+        latency=run_latency(out_dir, run_id))

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from pipeline.continuous import ContinuousIngest, Schedule, latency_percentiles, next_interval
+from pipeline.continuous import ContinuousIngest, Schedule, next_interval
 from pipeline.runner import make_options
 from pipeline.state import STATE_VERSION, load_state, save_state, state_path
 from schemas import FeedSource
@@ -108,6 +108,5 @@ def test_ctrl_c_stops_after_the_current_cycle(tmp_path, server):
 def test_latency_is_reported_from_written_and_discovered_times(tmp_path, server):
     GrowingFeed(server)
     ingest = ingest_for(tmp_path, server)
-    ingest.run_cycle(all_feeds=True)
-    figures = latency_percentiles(str(tmp_path / "out"))
+    figures = ingest.run_cycle(all_feeds=True).summary.latency
     assert figures["n"] == 2 and 0 <= figures["p50"] <= figures["p95"] < 120
