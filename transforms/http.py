@@ -316,6 +316,17 @@ def _request(url, address, headers, config, deadline) -> requests.Response:
         _pin.address = None
 
 
+def _urllib3_error(exc: Exception) -> Exception:
+    import urllib3.exceptions as u3
+    if isinstance(exc, u3.DecodeError):
+        return requests.exceptions.ContentDecodingError(exc)
+    if isinstance(exc, (u3.ReadTimeoutError, TimeoutError)):
+        return requests.exceptions.ReadTimeout(exc)
+    if isinstance(exc, (u3.ProtocolError, u3.IncompleteRead, ConnectionError, OSError)):
+        return requests.exceptions.ChunkedEncodingError(exc)
+    return exc
+
+
 def _read_capped(response: requests.Response, max_bytes: int, deadline: float) -> bytes:
     declared = response.headers.get("content-length")
     encoded = response.headers.get("content-encoding", "identity").lower() not in ("", "identity")
@@ -323,9 +334,17 @@ def _read_capped(response: requests.Response, max_bytes: int, deadline: float) -
         raise FetchError(Reason.TOO_LARGE, f"Content-Length {declared} > {max_bytes}",
                          response.status_code)
     chunks, size = [], 0
+    raw = response.raw
     try:
-        # decode_content: the cap applies to decompressed bytes (a bomb stops early)
-        for chunk in response.iter_content(chunk_size=64 * 1024):
+        # read1 returns what one socket read brings, so a slow-drip server cannot hold a read
+        # past the deadline; decode_content: the cap counts decompressed bytes (bombs stop early)
+        while True:
+            try:
+                chunk = raw.read1(64 * 1024, decode_content=True)
+            except Exception as exc:  # urllib3 errors: map them as requests would
+                raise _urllib3_error(exc) from None
+            if not chunk:
+                break
             size += len(chunk)
             if size > max_bytes:
                 raise FetchError(Reason.TOO_LARGE, f"body over {max_bytes} bytes",
