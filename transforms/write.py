@@ -137,12 +137,12 @@ class WriteDatasets(beam.PTransform):
 
 def remove_staging(out_dir: str, run_id: str) -> None:
     """Drop the run's (empty, once all renames are done) staging folder."""
-    path = join(out_dir, STAGING, run_id)
+    # no exists() check: object stores have no folders, only the prefix's objects
+    path = join(out_dir, STAGING, run_id).rstrip("/") + "/"
     try:
-        if FileSystems.exists(path):
-            FileSystems.delete([path])
+        FileSystems.delete([path])
     except (IOError, OSError):
-        pass
+        pass  # nothing staged (or already gone)
 
 
 def remove_stale_staging(out_dir: str) -> None:

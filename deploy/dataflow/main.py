@@ -1,0 +1,140 @@
+"""Entry point of the cfnews Flex Template (FLEX_TEMPLATE_PYTHON_PY_FILE), usable by hand too.
+
+    python deploy/dataflow/main.py --out=gs://BUCKET/cfnews [--feeds=FILE | --manifest=FILE]
+                                   [--streaming] [any cfnews or Beam pipeline option]
+
+Without --streaming it runs one bounded job: every feed polled once (`cfnews run --once`), or a
+backfill manifest (`cfnews backfill`). With --streaming it builds the streaming graph and
+submits it. With neither --feeds nor --manifest it polls the feeds.yaml baked into the image.
+
+Flex Templates pass every parameter as --name=value, flags included (`--reprocess=true`):
+those become bare flags, and comma-separated lists become separate values, before Beam parses
+them.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+from typing import List, Optional, Sequence
+
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import (PipelineOptions, SetupOptions,
+                                                  StandardOptions, WorkerOptions,
+                                                  _BeamArgumentParser)
+
+from pipeline.options import CfnewsOptions
+
+log = logging.getLogger("cfnews.template")
+
+# Where the Dockerfile puts the repository's feeds.yaml.
+BAKED_FEEDS = os.environ.get("CFNEWS_FEEDS", "/template/feeds.yaml")
+DEFAULT_RUNNER = "DataflowRunner"
+
+
+def option_parser() -> argparse.ArgumentParser:
+    """A strict parser of every pipeline option known to this process (Beam's and cfnews'),
+    built the way PipelineOptions builds its own."""
+    parser = _BeamArgumentParser(allow_abbrev=False)
+    classes = {}
+    for cls in PipelineOptions.__subclasses__():
+        classes.setdefault(str(cls), cls)
+    for cls in classes.values():
+        cls._add_argparse_args(parser)  # pylint: disable=protected-access
+    return parser
+
+
+def _actions_by_option(parser: argparse.ArgumentParser) -> dict:
+    return {option: action for action in parser._actions  # pylint: disable=protected-access
+            for option in action.option_strings}
+
+
+def template_args_to_beam(argv: Sequence[str], parser: Optional[argparse.ArgumentParser] = None
+                          ) -> List[str]:
+    """Template parameters -> Beam arguments: --flag=true -> --flag; --flag=false -> nothing;
+    --list=a,b -> --list a b. Other arguments pass unchanged."""
+    actions = _actions_by_option(parser or option_parser())
+    out = []
+    for arg in argv:
+        name, eq, value = arg.partition("=")
+        action = actions.get(name)
+        if not eq or action is None:
+            out.append(arg)
+        elif isinstance(action, (argparse._StoreTrueAction, argparse._StoreFalseAction)):
+            wanted = value.strip().lower()
+            if wanted not in ("true", "false"):
+                raise SystemExit(f"{name}: expected true or false, got {value!r}")
+            if (wanted == "true") == bool(action.const):
+                out.append(name)
+        elif action.nargs in ("*", "+"):
+            out += [name] + [v.strip() for v in value.split(",") if v.strip()]
+        else:
+            out.append(arg)
+    return out
+
+
+def _local_copy(path: str) -> str:
+    """load_feeds reads a local file: copy a gs:// (or other Beam filesystem) file first."""
+    if "://" not in path:
+        return path
+    with FileSystems.open(path) as handle:
+        data = handle.read()
+    fd, local = tempfile.mkstemp(prefix="cfnews-feeds-", suffix=".yaml")
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    return local
+
+
+def _workers_use_this_image(options: PipelineOptions) -> None:
+    """Inside the template image, workers run the same image (CFNEWS_IMAGE, set at build time)
+    with the SDK already installed in it, unless the caller chose otherwise."""
+    image = os.environ.get("CFNEWS_IMAGE")
+    worker = options.view_as(WorkerOptions)
+    setup = options.view_as(SetupOptions)
+    if image and not worker.sdk_container_image:
+        worker.sdk_container_image = image
+    if image and setup.sdk_location == "default":
+        setup.sdk_location = "container"
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = template_args_to_beam(list(sys.argv[1:] if argv is None else argv))
+    options = PipelineOptions(args)
+    if not options.view_as(StandardOptions).runner:
+        options.view_as(StandardOptions).runner = DEFAULT_RUNNER
+    _workers_use_this_image(options)
+    cfnews = options.view_as(CfnewsOptions)
+    if not cfnews.out:
+        print("cfnews template: --out is required", file=sys.stderr)
+        return 2
+    feeds = None
+    if cfnews.feeds or not cfnews.manifest:
+        from pipeline.feeds_file import FeedsFileError, load_feeds
+        source = cfnews.feeds or BAKED_FEEDS
+        try:
+            feeds = load_feeds(_local_copy(source))
+        except (FeedsFileError, OSError) as exc:
+            print(f"cfnews template: {source}: {exc}", file=sys.stderr)
+            return 2
+
+    if options.view_as(StandardOptions).streaming:
+        import apache_beam as beam
+        from pipeline.graph import build_streaming
+        from pipeline.runner import new_run_id
+        pipeline = beam.Pipeline(options=options)
+        build_streaming(pipeline, cfnews, cfnews.run_id or new_run_id(), feeds)
+        result = pipeline.run()
+        log.info("streaming job submitted: %s", getattr(result, "job_id", lambda: "?")())
+        return 0
+
+    from pipeline.runner import run_job
+    summary = run_job(cfnews, feeds=feeds, manifest=cfnews.manifest)
+    print(summary.render())
+    return 0 if summary.adds_up else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
