@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Optional, Sequence
 
@@ -13,7 +14,7 @@ import apache_beam as beam
 from apache_beam.transforms import trigger, window
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 
-from schemas import FeedEntry, FeedSource, Rejected
+from schemas import Article, FeedEntry, FeedSource, Rejected
 from pipeline.options import CfnewsOptions
 from transforms.common import count
 from transforms.dedup import DedupEntriesByUrl, DeduplicateArticles
@@ -40,6 +41,19 @@ class _DropSeen(beam.DoFn):
         yield entry
 
 
+class _DropPrior(beam.DoFn):
+    def __init__(self, prior_ids: frozenset):
+        self.prior_ids = prior_ids
+
+    def process(self, record):
+        article = getattr(record, "article", record)
+        if article.article_id in self.prior_ids:
+            if record is not article:  # history re-judged as a copy of a newer find: keep history
+                count("cfnews.dedup", "prior_reclassified_ignored")
+            return
+        yield record
+
+
 def _counted(item):
     """Entries polled outside the pipeline still count as seen (feed-level failures do not)."""
     if not (isinstance(item, Rejected) and item.reason in FEED_LEVEL_REASONS):
@@ -55,11 +69,13 @@ def _pcoll(result):
 def build(pipeline: beam.Pipeline, options: CfnewsOptions, run_id: str,
           feeds: Optional[Sequence[FeedSource]] = None, manifest: Optional[str] = None,
           entries: Optional[Sequence[FeedEntry]] = None, extra_records: Sequence = (),
-          seen_ids: frozenset = frozenset()):
+          seen_ids: frozenset = frozenset(), prior_articles: Sequence[Article] = ()):
     """Add the whole flow to `pipeline`; returns the PCollection of written file paths.
     Sources: `feeds` (polled inside the pipeline), a backfill `manifest`, or `entries`
     already polled by the caller (the local continuous mode), with `extra_records`
-    (rejections found while polling) written alongside."""
+    (rejections found while polling) written alongside. `prior_articles` (written by earlier
+    runs, within the dedup expiry) take part in near-duplicate matching but are not written
+    again: a wire copy arriving a cycle after its original is still a duplicate."""
     http = options.http_config()
     rejected = []
     entry_sources = []
@@ -99,7 +115,15 @@ def build(pipeline: beam.Pipeline, options: CfnewsOptions, run_id: str,
         topic=options.topic, all_topics=options.all_topics))
     if bad is not None:
         rejected.append(bad)
-    articles, near_duplicates = articles | "Dedup" >> DeduplicateArticles(options.dedup_threshold)
+    if prior_articles:
+        prior_ids = frozenset(a.article_id for a in prior_articles)
+        prior = pipeline | "PriorArticles" >> beam.Create(list(prior_articles), reshuffle=False)
+        articles = (articles, prior) | "WithPrior" >> beam.Flatten()
+    articles, near_duplicates = articles | "Dedup" >> DeduplicateArticles(
+        options.dedup_threshold, expiry=dt.timedelta(days=options.dedup_expiry_days))
+    if prior_articles:  # already written: only their company was needed
+        articles = articles | "DropPrior" >> beam.ParDo(_DropPrior(prior_ids))
+        near_duplicates = near_duplicates | "DropPriorDuplicates" >> beam.ParDo(_DropPrior(prior_ids))
     articles, bad = _pcoll(articles | "Entities" >> EnrichEntities())
     if bad is not None:
         rejected.append(bad)
@@ -125,7 +149,7 @@ def build_streaming(pipeline: beam.Pipeline, options: CfnewsOptions, run_id: str
     """The unbounded graph (Dataflow, Flink, Prism): the same stages, fed by a periodic
     impulse, with per-feed keyed state for validators and seen ids, keyed dedup state with
     event-time expiry, and windowed writes. `ticks` replaces the impulse in tests."""
-    from transforms.dedup import StreamingDeduplicate  # the keyed-state dedup
+    from transforms.dedup_stream import StreamingDedupEntries, StreamingDeduplicate
     http = options.http_config()
     if ticks is None:
         ticks = pipeline | "Ticks" >> PeriodicImpulse(
@@ -134,15 +158,15 @@ def build_streaming(pipeline: beam.Pipeline, options: CfnewsOptions, run_id: str
     keyed = ticks | "EveryFeed" >> beam.FlatMap(lambda _tick: [(f.url, f) for f in sources])
     entries, feed_rejected = keyed | "PollFeeds" >> PollFeedsStateful(
         http, seen_ttl=options.seen_ttl_days * 86400)
-    entries = entries | "EntryWindows" >> output_windowing(options)
-    entries, url_duplicates = entries | "OnePerUrl" >> DedupEntriesByUrl()
+    expiry = dt.timedelta(days=options.dedup_expiry_days)
+    entries, url_duplicates = entries | "OnePerUrl" >> StreamingDedupEntries(expiry=expiry)
     pages, fetch_rejected = entries | "Fetch" >> FetchPages(http)
     articles, extract_rejected = pages | "Extract" >> ExtractArticles(options.min_chars)
     articles, _ = _pcoll(articles | "Language" >> DetectLanguage())
     articles, relevance_rejected = _pcoll(articles | "Relevance" >> ScoreRelevance(
         topic=options.topic, all_topics=options.all_topics))
     articles, near_duplicates = articles | "Dedup" >> StreamingDeduplicate(
-        expiry=options.dedup_expiry_days * 86400, threshold=options.dedup_threshold)
+        threshold=options.dedup_threshold, expiry=expiry)
     articles, entity_rejected = _pcoll(articles | "Entities" >> EnrichEntities())
     outputs = [articles, url_duplicates, near_duplicates, feed_rejected, fetch_rejected,
                extract_rejected, relevance_rejected]

@@ -42,3 +42,23 @@ def seen_article_ids(out_dir: str) -> frozenset:
     seen = written_ids(out_dir)
     log.info("%d article ids already in %s", len(seen), out_dir)
     return seen
+
+
+def recent_articles(out_dir: str, since) -> list:
+    """Articles already written whose event time is at or after `since`: the near-duplicate
+    index of earlier runs, rebuilt from the datasets (so it can never disagree with them)."""
+    import pyarrow.compute as pc
+    from schemas import Article
+    dataset = _dataset(join(out_dir, "articles"))
+    if dataset is None:
+        return []
+    columns = ["article_id", "url", "canonical_url", "feed_url", "entry_id", "title", "text",
+               "published_at", "discovered_at", "cluster_id"]
+    articles = []
+    for fragment in dataset.get_fragments():
+        outlet = fragment.path.split("outlet=", 1)[1].split("/", 1)[0] if "outlet=" in fragment.path else ""
+        part = fragment.to_table(columns=columns)
+        ev = pc.coalesce(part.column("published_at"), part.column("discovered_at"))
+        for row in part.filter(pc.greater_equal(ev, since)).to_pylist():
+            articles.append(Article(outlet=outlet, **{k: row[k] for k in columns}))
+    return articles

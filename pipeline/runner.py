@@ -10,7 +10,7 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from pipeline.graph import build
-from pipeline.history import seen_article_ids
+from pipeline.history import recent_articles, seen_article_ids
 from pipeline.options import CfnewsOptions
 from pipeline.summary import RunSummary, summarise
 from schemas import FeedEntry, FeedSource
@@ -44,9 +44,11 @@ def run_job(options: CfnewsOptions, feeds: Optional[Sequence[FeedSource]] = None
         raise ValueError("--out is required")
     run_id = run_id or options.run_id or new_run_id()
     seen = frozenset() if options.reprocess else seen_article_ids(options.out)
+    since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=options.dedup_expiry_days)
+    prior = [] if options.reprocess else recent_articles(options.out, since)
     pipeline = beam.Pipeline(options=options)
     build(pipeline, options, run_id, feeds=feeds, manifest=manifest, entries=entries,
-          extra_records=extra_records, seen_ids=seen)
+          extra_records=extra_records, seen_ids=seen, prior_articles=prior)
     result = pipeline.run()
     result.wait_until_finish()
     remove_staging(options.out, run_id)

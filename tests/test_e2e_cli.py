@@ -80,3 +80,20 @@ def test_backfill_manifest_with_every_kind_of_line(tmp_path, seeds):
     assert by_line["line 5"]["reason"] == "manifest_bad_line"
     assert by_line["line 6"]["reason"] == "manifest_file_unreadable"
     assert {r["stage"] for r in rejected} == {"manifest"}
+
+
+def test_a_copy_arriving_in_a_later_run_is_still_a_duplicate(tmp_path, seeds):
+    out = tmp_path / "out"
+    first = tmp_path / "first.jsonl"
+    first.write_text(json.dumps({"url": "https://wire.example/a", "outlet": "wire",
+                                 "text": seeds["002"], "published": "2025-12-04T08:00:00Z"}))
+    second = tmp_path / "second.jsonl"
+    second.write_text(json.dumps({"url": "https://ledger.example/b", "outlet": "ledger",
+                                  "text": seeds["004"], "published": "2025-12-04T12:00:00Z"}))
+    recent = ["--dedup_expiry_days=100000"]  # the seeds are dated 2025: keep them in the index
+    assert main(["backfill", "--manifest", str(first), "--out", str(out), *recent]) == 0
+    assert main(["backfill", "--manifest", str(second), "--out", str(out), *recent]) == 0
+    [original] = rows(out, "articles")
+    [copy] = rows(out, "duplicates")
+    assert copy["url"] == "https://ledger.example/b"
+    assert copy["canonical_id"] == original["article_id"] == copy["cluster_id"]
