@@ -34,6 +34,7 @@ Route = Union[Tuple[int, Dict[str, str], bytes], Callable]
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # else each response waits ~40 ms for a delayed ACK
     routes: Dict[str, Route] = {}
     hits: Dict[str, int] = {}
 

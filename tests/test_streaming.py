@@ -100,3 +100,49 @@ def test_window_files_are_final_before_the_next_window_and_late_rows_get_their_o
     assert rows["a4"][0] != rows["a1"][0]                     # the late pane has its own file
     assert rows["a4"][0].split("-")[2] == "w20251204T000000"  # ... in the window it belongs to
     assert len(files) == 3
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "known defect, open in issue 5: StreamingDeduplicate re-stamps articles with published_at, "
+    "which for feed items is often hours or days behind the polling watermark, so the output "
+    "windowing drops them as late data (and the rest are emitted at the end of time)"))
+def test_streaming_graph_writes_what_the_batch_graph_writes(tmp_path):
+    """The whole unbounded graph (ticks instead of PeriodicImpulse) and a batch run over the
+    same demo feeds end with the same rows in the same datasets."""
+    import duckdb
+    from pipeline.demo.site import DemoSite
+    from pipeline.graph import build_streaming
+    from pipeline.runner import run_job
+
+    def fates(out):
+        result = {}
+        for dataset in ("articles", "duplicates", "rejected"):
+            if (out / dataset).exists():
+                cluster = "''" if dataset == "rejected" else "cluster_id"
+                rel = duckdb.sql(f"SELECT url, {cluster} FROM read_parquet('{out}/{dataset}/**/"
+                                 "*.parquet', hive_partitioning=true)")
+                for url, cluster in rel.fetchall():
+                    result[url] = (dataset, cluster)
+        return result
+
+    with DemoSite() as site:
+        common = dict(allow_hosts=site.allow_hosts, min_host_delay=0.0)
+        batch_out, stream_out = tmp_path / "batch", tmp_path / "stream"
+        run_job(make_options(["--runner=FnApiRunner"], out=str(batch_out), **common),
+                feeds=site.feeds)
+        options = make_options(["--runner=BundleBasedDirectRunner", "--streaming"],
+                               out=str(stream_out), **common)
+        base = T0.timestamp()
+        ticks = (BeamTestStream().advance_watermark_to(base)
+                 .add_elements([TimestampedValue("tick", base)])
+                 .advance_watermark_to(base + 600)
+                 .add_elements([TimestampedValue("tick", base + 600)])  # nothing new: all seen
+                 .advance_watermark_to_infinity())
+        with beam.Pipeline(options=options) as p:
+            build_streaming(p, options, "stream", site.feeds, ticks=p | ticks)
+    batch, stream = fates(batch_out), fates(stream_out)
+    assert stream.keys() == batch.keys() and len(batch) == 14
+    assert {u: d for u, (d, _) in stream.items()} == {u: d for u, (d, _) in batch.items()}
+    # same clusters: the copy points at the same original in both
+    assert ({u: c for u, (d, c) in stream.items() if d != "rejected"}
+            == {u: c for u, (d, c) in batch.items() if d != "rejected"})

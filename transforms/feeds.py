@@ -9,6 +9,7 @@ import hashlib
 import dataclasses
 import datetime as dt
 import html
+import io
 import re
 from typing import Iterable, List, Optional, Tuple, Union
 from urllib.parse import urljoin
@@ -66,7 +67,11 @@ def parse_feed(source: FeedSource, body: Union[bytes, str], headers: Optional[di
     discovered_at = discovered_at or utc_now()
     headers = dict(headers or {})
     headers.setdefault("content-location", source.url)
-    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=True,
+    # Always a stream: given bytes or str, feedparser first tries to open them as a file name
+    # (and a str that looks like a URL, to fetch it), so a feed whose body is "/etc/passwd"
+    # or "/dev/zero" would be read from the worker's disk.
+    data = body.encode("utf-8") if isinstance(body, str) else bytes(body)
+    parsed = feedparser.parse(io.BytesIO(data), response_headers=headers, sanitize_html=True,
                               resolve_relative_uris=True)
     base_url = parsed.get("href") or source.url
     if not parsed.entries:

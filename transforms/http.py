@@ -271,6 +271,11 @@ def _get_with_redirects(url: str, config: HttpConfig, deadline: float,
                     raise FetchError(Reason.HTTP_ERROR, f"HTTP {response.status_code}",
                                      response.status_code,
                                      retry_after=_retry_after(response.headers.get("retry-after")))
+                encoding = response.headers.get("content-encoding", "").strip().lower()
+                if encoding not in ("", "identity", "gzip", "x-gzip", "deflate"):
+                    # we never ask for br/zstd/...: undecoded bytes must not pass as a page
+                    raise FetchError(Reason.BAD_ENCODING, f"unsupported Content-Encoding {encoding!r}",
+                                     response.status_code)
                 body = _read_capped(response, max_bytes or config.max_bytes, deadline)
                 return HttpResponse(url=current, status=response.status_code,
                                     headers={k.lower(): v for k, v in response.headers.items()},

@@ -111,7 +111,11 @@ class _WritePartitionFn(beam.DoFn):
         records = list(records)
         window_tag = ""
         if isinstance(window, IntervalWindow):
-            window_tag = window.start.to_utc_datetime().strftime("w%Y%m%dT%H%M%S")
+            try:
+                window_tag = window.start.to_utc_datetime().strftime("w%Y%m%dT%H%M%S")
+            except (OverflowError, ValueError):  # an element stamped at the minimum time
+                window_tag = f"w{int(window.start.micros)}"
+                count("cfnews.written", "unbounded_timestamp_windows")
         for path, n_rows in write_partition(self.out_dir, self.run_id, dataset, date, outlet,
                                             records, window_tag):
             count("cfnews.written", dataset, n_rows)
