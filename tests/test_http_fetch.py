@@ -122,3 +122,14 @@ def test_decode_html_prefers_declared_then_meta_charset():
     assert "中法关系" in decode_html(body, "text/html")
     # a wrong declaration that cannot decode falls through to the next candidate
     assert decode_html("中法".encode("utf-8"), "text/html; charset=ascii") == "中法"
+
+
+def test_wrong_charset_declarations_do_not_make_mojibake():
+    # UTF-8 body declared ISO-8859-1: latin-1 would "decode" it into mojibake
+    assert decode_html("中法 Élysée".encode("utf-8"), "text/html; charset=iso-8859-1") == "中法 Élysée"
+    gb = ("<p>" + "中法关系稳定发展，两国领导人会晤。" * 5 + "</p>").encode("gb2312")
+    assert "中法关系" in decode_html(gb, "text/html; charset=iso-8859-1")
+    assert "中法关系" in decode_html(gb, "")  # no declaration at all: detected
+    # a true Latin-1 page stays Latin-1
+    assert decode_html("Pékin et Paris, élysée".encode("latin-1"),
+                       "text/html; charset=iso-8859-1") == "Pékin et Paris, élysée"

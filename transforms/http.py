@@ -373,9 +373,22 @@ def _read_capped(response: requests.Response, max_bytes: int, deadline: float) -
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I)
 
 
+_SINGLE_BYTE_LATIN = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "cp1252",
+                      "windows-1252", "us-ascii", "ascii"}
+
+
 def decode_html(body: bytes, content_type_header: str = "") -> str:
-    """Text of an HTML body: the declared charset if it decodes cleanly, else the <meta>
-    charset, else UTF-8, else cp1252 with replacement (never raises)."""
+    """Text of an HTML body, never raising. Declarations are often wrong, so: a body that is
+    valid UTF-8 with multi-byte characters is UTF-8, whatever it declares; else the declared
+    charset, then the <meta> one, if they decode — except that a single-byte Latin
+    declaration (which decodes anything) over non-ASCII bytes is checked by detection, so a
+    GB2312 page labelled ISO-8859-1 is not turned into mojibake; else detection; else cp1252."""
+    try:
+        text = body.decode("utf-8")
+        if any(b >= 0x80 for b in body[:65536]):
+            return text
+    except UnicodeDecodeError:
+        pass
     candidates = []
     match = re.search(r"charset\s*=\s*[\"']?([\w.:-]+)", content_type_header or "", re.I)
     if match:
@@ -383,10 +396,24 @@ def decode_html(body: bytes, content_type_header: str = "") -> str:
     meta = _META_CHARSET.search(body[:4096])
     if meta:
         candidates.append(meta.group(1).decode("ascii", "ignore"))
-    candidates += ["utf-8"]
-    for charset in candidates:
+    for charset in candidates + ["utf-8"]:
+        if charset.lower() in _SINGLE_BYTE_LATIN and any(b >= 0x80 for b in body[:65536]):
+            guess = _detect(body)
+            if guess and guess.lower().replace("_", "-") not in _SINGLE_BYTE_LATIN \
+                    and not guess.lower().startswith(("cp125", "iso8859", "mac")):
+                return body.decode(guess, errors="replace")
         try:
             return body.decode(charset)
         except (LookupError, UnicodeDecodeError):
             continue
-    return body.decode("cp1252", errors="replace")
+    guess = _detect(body)
+    return body.decode(guess or "cp1252", errors="replace")
+
+
+def _detect(body: bytes) -> Optional[str]:
+    try:
+        import charset_normalizer  # a dependency of requests
+        best = charset_normalizer.from_bytes(body[:65536]).best()
+        return best.encoding if best else None
+    except Exception:
+        return None
