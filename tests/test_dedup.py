@@ -1,4 +1,5 @@
-"""Dedup: plain functions on the seeds, and the Beam transforms agreeing with them."""
+"""Dedup: normalisation, fingerprints, decisions on the seeds, and the batch Beam transforms
+agreeing with the in-memory reference."""
 import dataclasses
 import datetime as dt
 
@@ -6,15 +7,18 @@ import apache_beam as beam
 from apache_beam.testing.util import assert_that, equal_to
 
 from schemas import Article, Duplicate, FeedEntry
-from transforms.dedup import (DedupEntriesByUrl, DeduplicateArticles, dedup_in_memory,
-                              fingerprint, normalised_paragraphs, similarity, url_duplicates)
+from transforms.dedup import (DedupEntriesByUrl, DeduplicateArticles, DedupParams, Member,
+                              bucket_hits, decode_member, dedup_in_memory, encode_member,
+                              prepare, similarity, url_duplicates)
+from transforms.fingerprint import (CAP, content_lines, fingerprint, level_limit, normalise,
+                                   tokens)
 
 T0 = dt.datetime(2025, 12, 4, 8, tzinfo=dt.timezone.utc)
 
 
-def article(aid: str, text: str, hours: int = 0, outlet: str = "o") -> Article:
+def article(aid: str, text: str, hours: float = 0, outlet: str = "") -> Article:
     return Article(article_id=aid, url=f"https://e.com/{aid}", canonical_url=f"https://e.com/{aid}",
-                   outlet=outlet, feed_url="", entry_id=aid, title=aid, text=text,
+                   outlet=outlet or f"outlet-{aid}", feed_url="", entry_id=aid, title=aid, text=text,
                    discovered_at=T0, published_at=T0 + dt.timedelta(hours=hours))
 
 
@@ -23,19 +27,94 @@ def seed_articles(seeds):
     return [article(f"s{k}", seeds[k], hours=i) for i, k in enumerate(sorted(seeds))]
 
 
-def test_normalisation_unifies_typography_and_drops_repeats():
-    a = normalised_paragraphs("“U.S.-led” plan — Macron’s\u00a0visit\nSame para.\nSame para.")
-    assert a == ['us led plan macron s visit', 'same para']
+def words(start: int, stop: int) -> str:
+    """Distinct sentences of made-up words: a text whose overlaps we control exactly."""
+    return "\n".join(" ".join(f"w{i}x{j}" for j in range(8)) + "." for i in range(start, stop))
 
+
+# ---------------------------------------------------------------- normalisation
+
+def test_normalisation_unifies_typography():
+    assert tokens("\u201cU.S.-led\u201d plan \u2014 Macron\u2019s\u00a0visit.") == \
+        tokens('"US-led" plan -- Macron\'s visit.') == \
+        ["us", "led", "plan", "macron", "s", "visit"]
+    assert normalise("ＦＵＬＬ width ２０２５, 1,000 people, 46%") == \
+        "full width 2025, 1000 people, 46 percent"
+    assert normalise("zero\u200bwidth co\u00adoperation") == "zerowidth cooperation"
+    assert normalise("3.5 per cent") == "3.5 percent"        # decimals keep their point
+    assert tokens("Xi said: \u4e2d\u6cd5\u5408\u4f5c\u3002") == ["xi", "said", "中", "法", "合", "作"]
+
+
+def test_furniture_and_repeated_lines_are_dropped():
+    story = ("Macron met Xi in Beijing on Thursday to discuss trade and Ukraine.\n"
+             "Both leaders signed twelve agreements on energy, aviation and education.")
+    dressed = ("By JANE DOE, Associated Press\n" + story + "\n" + story.split("\n")[0] +
+               "\nAdvertisement\nBoston Herald\nChicago Tribune\n"
+               "Copyright 2025 The Associated Press. All rights reserved. This material may "
+               "not be published, broadcast, rewritten or redistributed.\n"
+               "(Reporting by John Smith; Editing by Ana Silva)\n"
+               "Sign up for our daily newsletter to get the top stories every morning.")
+    assert content_lines(dressed) == content_lines(story)
+    assert fingerprint(dressed) == fingerprint(story)
+
+
+def test_paragraphs_about_copyright_or_newsletters_are_content():
+    for text in ("The newsletter of the European Commission said on Thursday that the copyright "
+                 "directive would be reviewed next year, after complaints from publishers.",
+                 "Publishers want copyright rules enforced against AI firms, officials said."):
+        assert content_lines(text) != []
+
+
+# ---------------------------------------------------------------- fingerprints
+
+def test_sampling_is_nested_and_capped():
+    short, long_ = words(0, 40), words(0, 200)
+    fp_short, fp_long = fingerprint(short), fingerprint(long_)
+    assert len(fp_long.hashes) <= CAP < len(set(fingerprint(long_, cap=10**6).hashes))
+    assert fp_long.level > fp_short.level
+    # the short text's hashes that survive at the long text's level are all in the long one
+    limit = level_limit(fp_long.level)
+    at_long_level = {h for h in fp_short.hashes if h < limit}
+    assert at_long_level and at_long_level <= set(fp_long.hashes)
+    assert fp_short.counts[fp_long.level - fp_short.level] == len(at_long_level)
+
+
+def test_similarity_is_counted_at_the_coarser_level():
+    a = Member(0, "a", 1, 0, (80, 40, 20))
+    b = Member(0, "b", 2, 1, (60, 30))
+    assert similarity(a, b, 20) == (0.5, 20 / 80)      # at level 1: 40 and 60 hashes
+    far = Member(0, "c", 3, 5, (50,))
+    assert similarity(a, far, 5) == (0.0, 0.0)         # lengths too far apart to compare
+    assert fingerprint("").hashes == ()
+
+
+def test_member_bytes_round_trip():
+    real = Member(1764835200123456, "0123456789abcdef", 60_000, 2, (96, 50, 24, 11), 29413920)
+    plain = real._replace(article_id="s002")
+    assert decode_member(encode_member(real)) == real
+    assert decode_member(encode_member(plain)) == plain
+    assert len(encode_member(real)) == 29
+
+
+# ---------------------------------------------------------------- decisions
 
 def test_seed_wire_copies_merge_and_other_stories_stay_apart(seeds):
     kept, dups = dedup_in_memory(seed_articles(seeds))
     assert sorted(a.article_id for a in kept) == ["s000", "s001", "s002", "s003"]
     [dup] = dups
     assert (dup.article.article_id, dup.canonical_id, dup.cluster_id) == ("s004", "s002", "s002")
-    assert dup.method == "near_duplicate"
-    assert 0.5 <= dup.containment <= 1.0 and dup.jaccard < dup.containment
+    assert dup.method == "near_duplicate" and dup.matched_id == "s002"
+    assert 0.7 <= dup.containment <= 1.0 and dup.jaccard < dup.containment
     assert all(a.cluster_id == a.article_id for a in kept)
+
+
+def test_seed_pairs_that_must_stay_apart_are_far_below_the_threshold(seeds):
+    prepared = {k: prepare(article(k, t)) for k, t in seeds.items()}
+    for a, b in [("000", "001"), ("000", "002"), ("000", "003"), ("001", "002"),
+                 ("001", "003"), ("002", "003"), ("000", "004"), ("001", "004"), ("003", "004")]:
+        (ma, ha), (mb, hb) = prepared[a], prepared[b]
+        containment, _ = similarity(ma, mb, len(set(ha) & set(hb)))
+        assert containment < 0.1, (a, b, containment)
 
 
 def test_order_decides_which_copy_is_canonical(seeds):
@@ -45,26 +124,76 @@ def test_order_decides_which_copy_is_canonical(seeds):
 
 
 def test_chains_resolve_to_the_cluster_root():
-    words = [f"w{i}" for i in range(400)]
-    a = " ".join(words[:200])
-    b = " ".join(words[100:300])   # half of a
-    c = " ".join(words[150:400])   # more of b than of a
+    a, b, c = words(0, 40), words(20, 60), words(30, 80)   # b: half of a; c: 3/4 of b, 1/5 of a
     kept, dups = dedup_in_memory([article("a", a, 0), article("b", b, 1), article("c", c, 2)])
     assert [k.article_id for k in kept] == ["a"]
     by_id = {d.article.article_id: d for d in dups}
-    assert by_id["b"].canonical_id == "a"
+    assert by_id["b"].canonical_id == "a" and by_id["b"].matched_id == "a"
+    assert by_id["c"].matched_id == "b"
     assert by_id["c"].canonical_id == "a" and by_id["c"].cluster_id == "a"
 
 
 def test_short_texts_need_enough_shared_fingerprints():
-    kept, dups = dedup_in_memory([article("a", "Macron met Xi.", 0), article("b", "Macron met Xi.", 1)])
+    kept, dups = dedup_in_memory([article("a", "Macron met Xi."), article("b", "Macron met Xi.", 1)])
     assert len(kept) == 2 and not dups
 
 
-def test_similarity_figures():
-    assert similarity(100, 50, 40) == (0.8, 40 / 110)
-    assert fingerprint("") == ()
+def test_same_outlet_needs_more_overlap():
+    # b holds half of a: enough across outlets, not within one (shared furniture, templates)
+    a, b = words(0, 40), words(0, 20) + "\n" + words(100, 120)
+    prepared = {k: prepare(article(k, t)) for k, t in (("a", a), ("b", b))}
+    (ma, ha), (mb, hb) = prepared["a"], prepared["b"]
+    containment, _ = similarity(ma, mb, len(set(ha) & set(hb)))
+    params = DedupParams()
+    assert params.threshold <= containment < params.same_outlet_threshold
+    _, dups = dedup_in_memory([article("a", a, 0, "x"), article("b", b, 1, "y")])
+    assert len(dups) == 1
+    _, dups = dedup_in_memory([article("a", a, 0, "x"), article("b", b, 1, "x")])
+    assert dups == []
 
+
+def test_copies_further_apart_than_the_expiry_are_new_stories(seeds):
+    for days, merged in ((13, True), (15, False)):
+        arts = [article("s002", seeds["002"]), article("s004", seeds["004"], hours=24 * days)]
+        _, dups = dedup_in_memory(arts)
+        assert bool(dups) is merged
+
+
+def test_a_hash_keeps_a_bounded_number_of_articles():
+    params = DedupParams(max_bucket=3)
+    stored = [Member(i, f"a{i}", 0, 0, (10,)) for i in range(3)]
+    new = Member(10, "b", 0, 0, (10,))
+    assert bucket_hits(stored[:2], new, params) == ([("b", stored[0]), ("b", stored[1])], True)
+    # full: still compared with what it holds, so the 65th copy of a wire story matches
+    assert bucket_hits(stored, new, params) == ([("b", m) for m in stored], False)
+    # articles outside the expiry neither match nor count
+    old = Member(-params.expiry_us - 1, "old", 0, 0, (10,))
+    assert bucket_hits([old] + stored[:2], new, params)[1] is True
+
+
+def test_first_seen_then_first_published():
+    params = DedupParams()
+    later = Member(100, "later", 0, 0, (10,), slot=1)
+    earlier = Member(50, "earlier", 0, 0, (10,), slot=1)
+    # seen together (same slot), in either order: the earlier published comes first
+    assert bucket_hits([later], earlier, params)[0] == [("later", earlier)]
+    assert bucket_hits([earlier], later, params)[0] == [("later", earlier)]
+    # seen in a later slot: after, whatever its publication time
+    assert bucket_hits([later], earlier._replace(slot=2), params)[0] == [
+        ("earlier", later)]
+
+
+def test_articles_of_earlier_runs_stay_canonical(seeds):
+    old = article("old", seeds["004"], 5)         # written by an earlier run
+    new = article("new", seeds["002"], 0)         # published before it, found only now
+    kept, dups = dedup_in_memory([new, old], prior_ids=frozenset({"old"}))
+    assert [k.article_id for k in kept] == ["old"]
+    assert [(d.article.article_id, d.canonical_id) for d in dups] == [("new", "old")]
+    kept, dups = dedup_in_memory([new, old])      # the same run: publication order
+    assert [k.article_id for k in kept] == ["new"]
+
+
+# ---------------------------------------------------------------- Beam (batch)
 
 def _run(pipeline_fn):
     with beam.Pipeline(runner="FnApiRunner") as p:
@@ -72,8 +201,10 @@ def _run(pipeline_fn):
 
 
 def test_beam_transform_agrees_with_in_memory(seeds):
-    arts = seed_articles(seeds)
+    arts = seed_articles(seeds) + [article("a", words(0, 40), 10), article("b", words(20, 60), 11),
+                                   article("c", words(30, 80), 12)]
     expected_kept, expected_dups = dedup_in_memory(arts)
+    assert len(expected_dups) == 3
 
     def check(p):
         kept, dups = p | beam.Create(arts) | DeduplicateArticles()
@@ -83,19 +214,75 @@ def test_beam_transform_agrees_with_in_memory(seeds):
     _run(check)
 
 
+def entry(outlet: str, entry_id: str, url: str, hours: int) -> FeedEntry:
+    from transforms.urls import article_id_for, canonical_url
+    canonical = canonical_url(url)
+    return FeedEntry(outlet=outlet, feed_url="f", entry_id=entry_id, url=url,
+                     article_id=article_id_for(canonical), canonical_url=canonical, title="t",
+                     published_at=T0 + dt.timedelta(hours=hours), discovered_at=T0)
+
+
 def test_same_url_entries_collapse_before_fetching():
-    base = FeedEntry(outlet="a", feed_url="f", entry_id="1", url="https://e.com/x?utm_source=a",
-                     article_id="id-x", canonical_url="https://e.com/x", title="t",
-                     published_at=T0 + dt.timedelta(hours=2), discovered_at=T0)
-    other_outlet = dataclasses.replace(base, outlet="b", entry_id="9",
-                                       published_at=T0 + dt.timedelta(hours=1))
+    base = entry("a", "1", "https://e.com/x?utm_source=a", 2)
+    other_outlet = entry("b", "9", "https://m.e.com/x/", 1)
     first, dup = list(url_duplicates([base, other_outlet]))
     assert first.outlet == "b"
     assert isinstance(dup, Duplicate) and dup.method == "canonical_url"
-    assert dup.canonical_id == "id-x" and dup.article.outlet == "a" and dup.article.text == ""
+    assert dup.canonical_id == first.article_id and dup.article.outlet == "a" and dup.article.text == ""
 
     def check(p):
         entries, dups = p | beam.Create([base, other_outlet]) | DedupEntriesByUrl()
         assert_that(entries | beam.Map(lambda e: e.outlet), equal_to(["b"]), label="entries")
         assert_that(dups | beam.Map(lambda d: d.article.outlet), equal_to(["a"]), label="dups")
+    _run(check)
+
+
+def test_same_feed_guid_under_a_new_url_is_one_article():
+    first = entry("a", "guid-1", "https://e.com/story", 1)
+    moved = entry("a", "guid-1", "https://e.com/story-updated", 2)
+    other_outlet = entry("b", "guid-1", "https://f.com/other", 3)   # guids are per outlet
+    assert first.article_id != moved.article_id
+
+    def check(p):
+        entries, dups = p | beam.Create([moved, first, other_outlet]) | DedupEntriesByUrl()
+        assert_that(entries | beam.Map(lambda e: e.url),
+                    equal_to([first.url, other_outlet.url]), label="entries")
+        assert_that(dups | beam.Map(lambda d: (d.article.url, d.method, d.canonical_id)),
+                    equal_to([(moved.url, "feed_guid", first.article_id)]), label="dups")
+    _run(check)
+
+
+def test_dedup_entries_keeps_unrelated_entries(seeds):
+    entries = [entry("a", str(i), f"https://e.com/{i}", i) for i in range(5)]
+
+    def check(p):
+        kept, dups = p | beam.Create(entries) | DedupEntriesByUrl()
+        assert_that(kept | beam.Map(lambda e: e.entry_id), equal_to([e.entry_id for e in entries]),
+                    label="kept")
+        assert_that(dups, equal_to([]), label="dups")
+    _run(check)
+
+
+def test_records_are_not_mutated(seeds):
+    arts = seed_articles(seeds)
+    before = [dataclasses.asdict(a) for a in arts]
+    dedup_in_memory(arts)
+    assert [dataclasses.asdict(a) for a in arts] == before
+
+
+def test_short_content_lines_that_look_like_furniture_words_stay():
+    for line in ("Video footage showed the two leaders shaking hands in Beijing.",
+                 "We share this concern, the French minister said.",
+                 "Both countries subscribe to the Paris climate agreement."):
+        assert content_lines(line) != [], line
+
+
+def test_beam_transform_keeps_earlier_runs_first(seeds):
+    old, new = article("old", seeds["004"], 5), article("new", seeds["002"], 0)
+
+    def check(p):
+        kept, dups = p | beam.Create([new, old]) | DeduplicateArticles(prior_ids=frozenset({"old"}))
+        assert_that(kept | "k" >> beam.Map(lambda a: a.article_id), equal_to(["old"]), label="kept")
+        assert_that(dups | "d" >> beam.Map(lambda d: (d.article.article_id, d.canonical_id)),
+                    equal_to([("new", "old")]), label="dups")
     _run(check)

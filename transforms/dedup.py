@@ -1,93 +1,153 @@
 """Stage 6 — dedup: one story, one `articles` row; later copies go to `duplicates`.
 
-Two checks, cheapest first:
-1. Same canonical URL (any outlet, any feed) -> the later entries are duplicates before any
-   page is fetched (`DedupEntriesByUrl`).
-2. Near-duplicate text (`DeduplicateArticles`): wire copies re-published with a new headline,
-   a trimmed or extended tail, style edits. The decision is on *containment*: the share of the
-   shorter text's fingerprints found in the longer one, which survives trims and additions
-   where Jaccard similarity collapses.
+Exact duplicates first, before any page is fetched (`DedupEntriesByUrl`): entries sharing a
+canonical URL (tracking parameters, AMP/mobile hosts, trailing slashes removed), then entries
+sharing an (outlet, feed guid) under different URLs, keep only their first entry.
 
-Fingerprints: word 5-shingles (Han characters count as words) of the normalised text, hashed
-to 64 bits and *sampled by value* (keep a hash iff hash % SAMPLE_MOD == 0). Value sampling is
-consistent across documents, so shared samples estimate shared shingles, and every sampled
-hash doubles as a candidate-generation bucket: two articles are compared only if they share a
-bucket, never all pairs. A bucket with more than MAX_BUCKET members is boilerplate, not
-evidence, and is skipped.
+Near duplicates (`DeduplicateArticles`, batch; `StreamingDeduplicate` in dedup_stream.py):
+wire copies re-published with a new headline, a trimmed or extended tail, style edits and
+site furniture. The decision is on *containment*, the share of the shorter text's sampled
+shingles found in the longer one, which survives trims and additions where Jaccard collapses
+(seeds 002/004: Jaccard about 0.4, containment about 0.85).
 
-"First copy seen" in a batch run is the earliest by (published_at or discovered_at,
-article_id), so two runs over the same input write the same rows."""
+* Representation (transforms/fingerprint.py): normalised word 4-shingles, value-sampled 64-bit
+  hashes, at most CAP per article (longer texts are sampled more sparsely, in nested levels).
+* Candidates: every sampled hash is an index key, so two articles are compared only if they
+  share one, never all pairs. Index entries are `Member`s, ~30 bytes each.
+* Decision: article B is a copy of an earlier article A when they share at least MIN_SHARED
+  sampled hashes and containment >= CONTAINMENT_THRESHOLD (SAME_OUTLET_THRESHOLD when A and B
+  come from the same outlet, whose furniture and templates they share), and B was published
+  within `expiry` (14 days) of A. Of several earlier matches, the earliest wins. A hash keeps
+  at most MAX_BUCKET articles within the expiry (later ones are compared with those, not
+  added), which bounds the work that furniture shared by many articles can cause.
+* Order: the first copy seen stays in `articles`. "First" is by `Member.order`: the copy seen
+  earlier (in batch, articles of earlier runs come before this run's; in streaming, by
+  arrival, in slots of `hold`), then the earlier published (published_at, else
+  discovered_at), then the id, so two runs over the same input write the same rows. Chains
+  (C copies B, B copies A) resolve to the first: every copy's `cluster_id`/`canonical_id` is
+  the id of the row in `articles`.
+
+Batch and streaming share the functions below (`prepare`, `bucket_hits`, `decide`,
+`to_output`); they differ only in where the index lives (a GroupByKey per hash bucket here,
+Beam keyed state with timers in dedup_stream.py). The parameters were chosen by
+tests/benchmarks/dedup_eval.py.
+"""
 from __future__ import annotations
 
 import collections
 import dataclasses
+import datetime as dt
 import hashlib
-import re
-import unicodedata
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+import struct
+from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 import apache_beam as beam
 from apache_beam.pvalue import AsDict, TaggedOutput
 
 from schemas import Article, Duplicate, FeedEntry
 from transforms.common import MAIN, count
+from transforms.fingerprint import Fingerprint, fingerprint
 
-SHINGLE_WORDS = 5
-SAMPLE_MOD = 4
-CONTAINMENT_THRESHOLD = 0.5
-MIN_SHARED = 3
-MAX_BUCKET = 1000
+CONTAINMENT_THRESHOLD = 0.4
+SAME_OUTLET_THRESHOLD = 0.65
+MIN_SHARED = 8
+MAX_BUCKET = 16
+DEFAULT_EXPIRY = dt.timedelta(days=14)
+BATCH_BUCKET_BITS = 3       # 8 GroupByKey buckets in batch runs: few, fat elements
 
 DUPLICATES = "duplicates"
-
-_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_TOKEN = re.compile(rf"[{_HAN}]|[^\W_{_HAN}]+")
-_ABBREVIATION_DOTS = re.compile(r"(?<=\b\w)\.(?=\w\b)")
-_CHAR_MAP = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
-                           "\u2013": "-", "\u2014": "-", "\u2011": "-", "\u00a0": " ",
-                           "\u202f": " ", "\u2009": " "})
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
-# ---------------------------------------------------------------- plain functions
+# ---------------------------------------------------------------- what the index holds
 
-def normalised_paragraphs(text: str) -> List[str]:
-    """Lower-cased, NFKC-normalised paragraphs; a paragraph repeated verbatim is kept once
-    so that repetition does not inflate similarity."""
-    seen, out = set(), []
-    for para in text.splitlines():
-        para = unicodedata.normalize("NFKC", para).translate(_CHAR_MAP).lower()
-        para = _ABBREVIATION_DOTS.sub("", para)  # U.S. -> US, so "U.S." and "US" agree
-        key = " ".join(_TOKEN.findall(para))
-        if key and key not in seen:
-            seen.add(key)
-            out.append(key)
-    return out
+class Member(NamedTuple):
+    """What the index remembers of an article, under each of its sampled hashes."""
+    time_us: int                # event time (published, else discovered), µs since the epoch
+    article_id: str
+    outlet: int                 # 16-bit hash of the outlet id (only compared for equality)
+    level: int                  # the fingerprint's sampling level
+    counts: Tuple[int, ...]     # sampled hashes at level, level + 1, ...
+    slot: int = 0               # when it was seen: earlier slots come first (see `order`)
 
+    @property
+    def order(self) -> Tuple[int, int, str]:
+        """Which of two copies is the first: the one seen in an earlier slot; within a slot
+        (a whole batch run; `hold` of stream time), the earlier published; then the id."""
+        return (self.slot, self.time_us, self.article_id)
 
-def tokens(text: str) -> List[str]:
-    return [tok for para in normalised_paragraphs(text) for tok in para.split(" ")]
-
-
-def _hash64(value: str) -> int:
-    return int.from_bytes(hashlib.blake2b(value.encode("utf-8"), digest_size=8).digest(), "big")
+    def count_at(self, level: int) -> Optional[int]:
+        i = level - self.level
+        return self.counts[i] if 0 <= i < len(self.counts) else None
 
 
-def fingerprint(text: str, shingle_words: int = SHINGLE_WORDS,
-                sample_mod: int = SAMPLE_MOD) -> Tuple[int, ...]:
-    """Sorted, unique, value-sampled 64-bit hashes of the text's word shingles."""
-    toks = tokens(text)
-    if len(toks) < shingle_words:
-        shingles = [" ".join(toks)] if toks else []
+def micros(when: dt.datetime) -> int:
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return (when - _EPOCH) // dt.timedelta(microseconds=1)
+
+
+def outlet_hash(outlet: str) -> int:
+    return int.from_bytes(hashlib.blake2b(outlet.encode("utf-8"), digest_size=2).digest(), "big")
+
+
+def member_of(article: Article, fp: Fingerprint, slot: int = 0) -> Member:
+    return Member(micros(article.event_time), article.article_id, outlet_hash(article.outlet),
+                  fp.level, fp.counts, slot)
+
+
+def prepare(article: Article, slot: int = 0) -> Tuple[Member, Tuple[int, ...]]:
+    """The article's index entry and its sampled hashes."""
+    fp = fingerprint(article.text)
+    return member_of(article, fp, slot), fp.hashes
+
+
+_HEADER = struct.Struct(">IqHBB")    # slot, time_us, outlet, level, number of counts
+
+
+def encode_member(m: Member) -> bytes:
+    """Compact bytes for keyed state and shuffles (29 bytes for a real article): 16-hex-digit
+    ids take 8 bytes, counts one byte each (they are at most CAP, except for texts of
+    hundreds of thousands of words)."""
+    aid = m.article_id
+    if len(aid) == 16 and all(c in "0123456789abcdef" for c in aid):
+        id_bytes = b"\x00" + bytes.fromhex(aid)
     else:
-        shingles = [" ".join(toks[i:i + shingle_words])
-                    for i in range(len(toks) - shingle_words + 1)]
-    sampled = {h for h in map(_hash64, shingles) if h % sample_mod == 0}
-    return tuple(sorted(sampled))
+        raw = aid.encode("utf-8")
+        id_bytes = bytes([len(raw) + 1]) + raw          # a length byte > 0 marks a plain id
+    counts = bytes(min(c, 255) for c in m.counts)
+    return _HEADER.pack(m.slot, m.time_us, m.outlet, m.level, len(counts)) + id_bytes + counts
 
 
-def order_key(article: Article) -> Tuple[str, str]:
-    """Which of two copies came first: earlier publication (else discovery), then id."""
-    return (article.event_time.isoformat(), article.article_id)
+def decode_member(data: bytes) -> Member:
+    return decode_member_at(data, 0)[0]
+
+
+def decode_member_at(data: bytes, pos: int) -> Tuple[Member, int]:
+    """The member encoded at `pos`, and where its bytes end."""
+    slot, time_us, outlet, level, n = _HEADER.unpack_from(data, pos)
+    pos += _HEADER.size
+    if data[pos] == 0:
+        aid, pos = data[pos + 1:pos + 9].hex(), pos + 9
+    else:
+        length = data[pos] - 1
+        aid, pos = data[pos + 1:pos + 1 + length].decode("utf-8"), pos + 1 + length
+    return Member(time_us, aid, outlet, level, tuple(data[pos:pos + n]), slot), pos + n
+
+
+# ---------------------------------------------------------------- the core decisions
+
+@dataclasses.dataclass(frozen=True)
+class DedupParams:
+    threshold: float = CONTAINMENT_THRESHOLD
+    same_outlet_threshold: float = SAME_OUTLET_THRESHOLD
+    min_shared: int = MIN_SHARED
+    expiry: dt.timedelta = DEFAULT_EXPIRY
+    max_bucket: int = MAX_BUCKET
+    expiry_us: int = dataclasses.field(init=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "expiry_us", self.expiry // dt.timedelta(microseconds=1))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,45 +159,100 @@ class Match:
     jaccard: float
 
 
-def similarity(n_a: int, n_b: int, shared: int) -> Tuple[float, float]:
-    """(containment of the smaller in the larger, Jaccard) from fingerprint counts."""
-    smaller = min(n_a, n_b)
+def similarity(a: Member, b: Member, shared: int) -> Tuple[float, float]:
+    """(containment of the smaller in the larger, Jaccard) from `shared` sampled hashes.
+    Both are counted at the coarser of the two levels (the shared hashes are exactly the
+    shared shingles sampled at that level); texts too far apart in length compare as 0."""
+    level = max(a.level, b.level)
+    n_a, n_b = a.count_at(level), b.count_at(level)
+    if not n_a or not n_b:
+        return 0.0, 0.0
     union = n_a + n_b - shared
-    return (shared / smaller if smaller else 0.0, shared / union if union else 0.0)
+    return min(1.0, shared / min(n_a, n_b)), (shared / union if union > 0 else 0.0)
 
 
-def pairs_in_bucket(members: Iterable[Tuple[Tuple[str, str], str, int]],
-                    max_bucket: int = MAX_BUCKET):
-    """For one fingerprint bucket, (later_id, (earlier_id, earlier_order, n_earlier)) for
-    every ordered pair of members. Oversized buckets are skipped."""
-    members = sorted(members)
-    if len(members) > max_bucket:
-        count("cfnews.dedup", "oversized_bucket_skipped")
-        return
-    for i, (_order_i, id_i, _n_i) in enumerate(members):
-        for order_j, id_j, n_j in members[:i]:
-            yield id_i, (id_j, order_j, n_j)
+def bucket_hits(stored: Iterable[Member], new: Member, params: DedupParams
+                ) -> Tuple[List[Tuple[str, Member]], bool]:
+    """`new` arrives under a hash already held by `stored`. Returns (hits, keep): a hit
+    (later_id, earlier member), by `Member.order`, for every stored article published within
+    the expiry of `new`, and whether `new` joins the index under this hash (not once it
+    holds max_bucket such articles: they are compared with, not added to)."""
+    expiry_us, new_time, new_id = params.expiry_us, new.time_us, new.article_id
+    new_order = new.order
+    hits = []
+    for m in stored:
+        if abs(m.time_us - new_time) > expiry_us or m.article_id == new_id:
+            continue
+        if (m.slot, m.time_us, m.article_id) < new_order:
+            hits.append((new_id, m))
+        else:
+            hits.append((m.article_id, new))
+    return hits, len(hits) < params.max_bucket
 
 
-def decide(n_self: int, hits: Iterable[Tuple[str, Tuple[str, str], int]],
-           threshold: float = CONTAINMENT_THRESHOLD, min_shared: int = MIN_SHARED
+def index_hits(entries: Iterable[Tuple[Member, Sequence[int]]], params: DedupParams):
+    """All hits among articles (member, sampled hashes), taken in `Member.order`. An entry
+    leaves the index once no article still to come is published within the expiry of it."""
+    ordered = sorted(entries, key=lambda e: e[0].order)
+    # earliest publication among the entries still to come (slots can reorder times)
+    still_to_come = [0] * len(ordered)
+    earliest = None
+    for i in range(len(ordered) - 1, -1, -1):
+        t = ordered[i][0].time_us
+        earliest = t if earliest is None else min(earliest, t)
+        still_to_come[i] = earliest
+    index: Dict[int, List[Member]] = {}
+    expiry_us = params.expiry_us
+    for i, (member, hashes) in enumerate(ordered):
+        horizon = still_to_come[i] - expiry_us
+        for h in hashes:
+            stored = index.get(h)
+            if stored is None:          # most hashes: the first article to have them
+                index[h] = [member]
+                continue
+            if stored[0].time_us < horizon:
+                stored[:] = [m for m in stored if m.time_us >= horizon]
+                if not stored:
+                    stored.append(member)
+                    continue
+            hits, keep = bucket_hits(stored, member, params)
+            yield from hits
+            if keep:
+                stored.append(member)
+
+
+def shared_counts(hits: Iterable[Tuple[str, Member]]) -> Dict[str, Dict[str, list]]:
+    """later_id -> earlier_id -> [earlier Member, hashes shared]."""
+    out: Dict[str, Dict[str, list]] = collections.defaultdict(dict)
+    for later_id, earlier in hits:
+        entry = out[later_id].get(earlier.article_id)
+        if entry is None:
+            out[later_id][earlier.article_id] = [earlier, 1]
+        else:
+            entry[1] += 1
+    return out
+
+
+def decide(me: Member, earlier: Iterable[Tuple[Member, int]], params: DedupParams
            ) -> Optional[Match]:
-    """The earliest earlier article whose containment passes the threshold, if any."""
-    shared = collections.Counter()
-    info = {}
-    for earlier_id, earlier_order, n_earlier in hits:
-        shared[earlier_id] += 1
-        info[earlier_id] = (earlier_order, n_earlier)
+    """`earlier`: (earlier article, hashes shared), possibly several entries per article
+    (one per bucket or per hash); they add up. The earliest article that passes, if any."""
+    shared: Dict[str, int] = collections.Counter()
+    members = {}
+    for m, n in earlier:
+        shared[m.article_id] += n
+        members[m.article_id] = m
     passing = []
-    for earlier_id, n_shared in shared.items():
-        earlier_order, n_earlier = info[earlier_id]
-        containment, jaccard = similarity(n_self, n_earlier, n_shared)
-        if n_shared >= min_shared and containment >= threshold:
-            passing.append((earlier_order, -containment,
-                            Match(earlier_id, n_shared, containment, jaccard)))
-    if not passing:
-        return None
-    return min(passing, key=lambda p: p[:2])[2]
+    for aid, n_shared in shared.items():
+        if n_shared < params.min_shared:
+            continue
+        other = members[aid]
+        containment, jaccard = similarity(me, other, n_shared)
+        threshold = (params.same_outlet_threshold if other.outlet == me.outlet
+                     else params.threshold)
+        if containment >= threshold:
+            passing.append((other.order, -containment, Match(aid, n_shared, containment, jaccard)))
+    return min(passing, key=lambda p: p[:2])[2] if passing else None
 
 
 def cluster_root(article_id: str, earlier_of: Dict[str, str]) -> str:
@@ -152,64 +267,69 @@ def cluster_root(article_id: str, earlier_of: Dict[str, str]) -> str:
     return current
 
 
-def dedup_in_memory(articles: Sequence[Article], threshold: float = CONTAINMENT_THRESHOLD
-                    ) -> Tuple[List[Article], List[Duplicate]]:
-    """The same decisions as DeduplicateArticles, without Beam (tests, small batches)."""
-    fps = {a.article_id: fingerprint(a.text) for a in articles}
-    buckets = collections.defaultdict(list)
-    for a in articles:
-        for h in fps[a.article_id]:
-            buckets[h].append((order_key(a), a.article_id, len(fps[a.article_id])))
-    hits = collections.defaultdict(list)
-    for members in buckets.values():
-        for later_id, hit in pairs_in_bucket(members):
-            hits[later_id].append(hit)
-    matches = {}
-    for a in articles:
-        match = decide(len(fps[a.article_id]), hits.get(a.article_id, ()), threshold)
-        if match:
-            matches[a.article_id] = match
-    return _assign(articles, matches)
-
-
-def _assign(articles, matches: Dict[str, Match]) -> Tuple[List[Article], List[Duplicate]]:
-    earlier_of = {k: m.earlier_id for k, m in matches.items()}
-    kept, dups = [], []
-    for a in articles:
-        result = to_output(a, matches.get(a.article_id), earlier_of)
-        (dups if isinstance(result, Duplicate) else kept).append(result)
-    return kept, dups
-
-
-def to_output(article: Article, match: Optional[Match], earlier_of: Dict[str, str]):
+def to_output(article: Article, match: Optional[Match], root: str):
+    """The `articles` row (cluster_id = itself) or the `duplicates` row."""
     if match is None:
         return dataclasses.replace(article, cluster_id=article.article_id)
-    root = cluster_root(article.article_id, earlier_of)
     return Duplicate(article=dataclasses.replace(article, cluster_id=root), canonical_id=root,
                      cluster_id=root, method="near_duplicate", matched_id=match.earlier_id,
                      containment=round(match.containment, 4), jaccard=round(match.jaccard, 4),
                      shared_fingerprints=match.shared)
 
 
+def batch_slot(article: Article, prior_ids: frozenset) -> int:
+    """In a batch run, articles written by earlier runs were seen first."""
+    return 0 if article.article_id in prior_ids else 1
+
+
+def dedup_in_memory(articles: Sequence[Article], params: DedupParams = DedupParams(),
+                    prior_ids: frozenset = frozenset()) -> Tuple[List[Article], List[Duplicate]]:
+    """The same decisions as the Beam transforms, without Beam (tests, small batches)."""
+    prepared = {a.article_id: prepare(a, batch_slot(a, prior_ids)) for a in articles}
+    counts = shared_counts(index_hits(prepared.values(), params))
+    matches = {}
+    for aid, by_earlier in counts.items():
+        match = decide(prepared[aid][0], by_earlier.values(), params)
+        if match:
+            matches[aid] = match
+    earlier_of = {k: m.earlier_id for k, m in matches.items()}
+    kept, dups = [], []
+    for a in articles:
+        result = to_output(a, matches.get(a.article_id), cluster_root(a.article_id, earlier_of))
+        (dups if isinstance(result, Duplicate) else kept).append(result)
+    return kept, dups
+
+
+# ---------------------------------------------------------------- exact duplicates
+
 def entry_order(entry: FeedEntry) -> Tuple[str, str, str]:
     when = entry.published_at or entry.discovered_at
     return (when.isoformat(), entry.outlet, entry.entry_id)
 
 
-def url_duplicates(entries: Iterable[FeedEntry]):
-    """Of entries sharing one canonical URL, the first goes on; the rest are duplicates."""
+def first_of_entries(entries: Iterable[FeedEntry], method: str):
+    """Of entries sharing a key (canonical URL or outlet + guid), the first goes on; the
+    rest are duplicates of it."""
     ordered = sorted(entries, key=entry_order)
     first = ordered[0]
     yield first
     for later in ordered[1:]:
-        yield Duplicate(article=entry_as_article(later, first.article_id),
-                        canonical_id=first.article_id, cluster_id=first.article_id,
-                        method="canonical_url", matched_id=first.article_id,
-                        containment=1.0, jaccard=1.0, shared_fingerprints=0)
+        yield entry_duplicate(later, first, method)
+
+
+def url_duplicates(entries: Iterable[FeedEntry]):
+    return first_of_entries(entries, "canonical_url")
+
+
+def entry_duplicate(later: FeedEntry, first: FeedEntry, method: str) -> Duplicate:
+    return Duplicate(article=entry_as_article(later, first.article_id),
+                     canonical_id=first.article_id, cluster_id=first.article_id, method=method,
+                     matched_id=first.article_id, containment=1.0, jaccard=1.0,
+                     shared_fingerprints=0)
 
 
 def entry_as_article(entry: FeedEntry, cluster_id: str) -> Article:
-    """The row for an entry never fetched (its URL was already taken): no text."""
+    """The row for an entry never fetched (its URL or guid was already taken): no text."""
     return Article(article_id=entry.article_id, url=entry.url, canonical_url=entry.canonical_url,
                    outlet=entry.outlet, feed_url=entry.feed_url, entry_id=entry.entry_id,
                    title=entry.title, text="", summary=entry.summary,
@@ -218,74 +338,148 @@ def entry_as_article(entry: FeedEntry, cluster_id: str) -> Article:
                    source="backfill" if (entry.html is not None or entry.text is not None) else "feed")
 
 
-# ---------------------------------------------------------------- Beam wiring
+def guid_key(entry: FeedEntry) -> str:
+    return f"{entry.outlet}\x00{entry.entry_id}"
+
+
+# ---------------------------------------------------------------- Beam wiring (batch)
 
 class _SplitDuplicates(beam.DoFn):
     def process(self, element):
         for item in element:
             if isinstance(item, Duplicate):
-                count("cfnews.dedup", "canonical_url")
+                count("cfnews.dedup", item.method)
                 yield TaggedOutput(DUPLICATES, item)
             else:
                 yield item
 
 
+def _first_per_key(entries, label: str, key_fn, method: str):
+    out = (entries
+           | f"KeyBy{label}" >> beam.Map(lambda e: (key_fn(e), e))
+           | f"GroupBy{label}" >> beam.GroupByKey()
+           | f"FirstPer{label}" >> beam.Map(lambda kv: list(first_of_entries(kv[1], method)))
+           | f"Split{label}" >> beam.ParDo(_SplitDuplicates()).with_outputs(DUPLICATES, main=MAIN))
+    return out[MAIN], out[DUPLICATES]
+
+
 @dataclasses.dataclass
 class DedupEntriesByUrl(beam.PTransform):
-    """FeedEntry -> (FeedEntry, Duplicate): one entry per canonical URL goes on to fetching."""
+    """FeedEntry -> (FeedEntry, Duplicate): one entry per canonical URL, then one per
+    (outlet, feed guid), goes on to fetching."""
 
     def expand(self, entries):
-        out = (entries
-               | "KeyByArticleId" >> beam.Map(lambda e: (e.article_id, e))
-               | "GroupByUrl" >> beam.GroupByKey()
-               | "FirstPerUrl" >> beam.Map(lambda kv: list(url_duplicates(kv[1])))
-               | "SplitUrlDuplicates" >> beam.ParDo(_SplitDuplicates()).with_outputs(
-                   DUPLICATES, main=MAIN))
-        return out[MAIN], out[DUPLICATES]
+        entries, by_url = _first_per_key(entries, "Url", lambda e: e.article_id, "canonical_url")
+        entries, by_guid = _first_per_key(entries, "Guid", guid_key, "feed_guid")
+        return entries, (by_url, by_guid) | "EntryDuplicates" >> beam.Flatten()
 
 
-def _postings(article: Article):
-    fp = fingerprint(article.text)
-    member = (order_key(article), article.article_id, len(fp))
-    return [(h, member) for h in fp], (article.article_id, len(fp))
+def bucket_of(h: int, bits: int) -> int:
+    return h >> (64 - bits)
+
+
+def _postings_by_bucket(prepared, bits: int):
+    """One element per (article, bucket): the member and its hashes in that bucket, as
+    compact bytes (a third of the cost of pickled tuples through a shuffle)."""
+    member, hashes = prepared
+    head = encode_member(member)
+    by_bucket = collections.defaultdict(list)
+    for h in hashes:
+        by_bucket[bucket_of(h, bits)].append(h)
+    return [(bucket, head + struct.pack(f">{len(hs)}Q", *hs)) for bucket, hs in by_bucket.items()]
+
+
+def _unpack_postings(data: bytes) -> Tuple[Member, Tuple[int, ...]]:
+    member, pos = decode_member_at(data, 0)
+    return member, struct.unpack_from(f">{(len(data) - pos) // 8}Q", data, pos)
+
+
+def _bucket_shared_counts(kv, params: DedupParams):
+    """Per later article, what it shares with earlier ones within this bucket, packed as
+    bytes: its member, then (earlier member, hashes shared) pairs."""
+    _bucket, packed = kv
+    entries = [_unpack_postings(data) for data in packed]
+    members = {member.article_id: member for member, _ in entries}
+    for later_id, by_earlier in shared_counts(index_hits(entries, params)).items():
+        parts = [encode_member(members[later_id])]
+        for earlier, n in by_earlier.values():
+            parts.append(encode_member(earlier) + _SHARED.pack(n))
+        yield later_id, b"".join(parts)
+
+
+_SHARED = struct.Struct(">H")
+
+
+def _unpack_shared(data: bytes):
+    me, pos = decode_member_at(data, 0)
+    pairs = []
+    while pos < len(data):
+        earlier, pos = decode_member_at(data, pos)
+        pairs.append((earlier, _SHARED.unpack_from(data, pos)[0]))
+        pos += _SHARED.size
+    return me, pairs
+
+
+def _decide_across_buckets(kv, params: DedupParams):
+    article_id, packed = kv
+    me, pairs = None, []
+    for data in packed:
+        me, more = _unpack_shared(data)
+        pairs.extend(more)
+    match = decide(me, pairs, params)
+    if match is not None:
+        yield article_id, match
 
 
 class _AssignFn(beam.DoFn):
-    def process(self, element, earlier_of):
-        _article_id, grouped = element
-        matches = list(grouped["match"])
-        for article in grouped["article"]:
-            result = to_output(article, matches[0] if matches else None, earlier_of)
-            if isinstance(result, Duplicate):
-                count("cfnews.dedup", "near_duplicate")
-                yield TaggedOutput(DUPLICATES, result)
-            else:
-                yield result
+    def process(self, article, matches):
+        match = matches.get(article.article_id)
+        result = to_output(article, match, cluster_root(article.article_id, _EarlierOf(matches)))
+        if isinstance(result, Duplicate):
+            count("cfnews.dedup", "near_duplicate")
+            yield TaggedOutput(DUPLICATES, result)
+        else:
+            yield result
+
+
+class _EarlierOf:
+    """A read-only {duplicate id: matched id} view over the matches side input."""
+
+    def __init__(self, matches):
+        self.matches = matches
+
+    def __contains__(self, key):
+        return key in self.matches
+
+    def __getitem__(self, key):
+        return self.matches[key].earlier_id
 
 
 @dataclasses.dataclass
 class DeduplicateArticles(beam.PTransform):
-    """Article -> (Article with cluster_id, Duplicate)."""
+    """Article -> (Article with cluster_id, Duplicate). Batch: the index is a GroupByKey over
+    hash buckets (few, fat elements); the matches (duplicates only) reach every article as a
+    side input, which also resolves chains. `prior_ids`: articles in the input that earlier
+    runs already wrote (their copies in this run are duplicates of them, never the reverse)."""
     threshold: float = CONTAINMENT_THRESHOLD
+    same_outlet_threshold: float = SAME_OUTLET_THRESHOLD
+    min_shared: int = MIN_SHARED
+    expiry: dt.timedelta = DEFAULT_EXPIRY
+    bucket_bits: int = BATCH_BUCKET_BITS
+    max_bucket: int = MAX_BUCKET
+    prior_ids: frozenset = frozenset()
 
     def expand(self, articles):
-        threshold = self.threshold
-        keyed = articles | "KeyById" >> beam.Map(lambda a: (a.article_id, a))
-        postings = articles | "Fingerprint" >> beam.Map(_postings)
-        sizes = postings | "Sizes" >> beam.Map(lambda p: p[1])
-        hits = (postings
-                | "Postings" >> beam.FlatMap(lambda p: p[0])
-                | "GroupByBucket" >> beam.GroupByKey()
-                | "PairsInBucket" >> beam.FlatMap(lambda kv: pairs_in_bucket(kv[1])))
-        matches = (
-            {"size": sizes, "hits": hits}
-            | "GroupHitsByArticle" >> beam.CoGroupByKey()
-            | "Decide" >> beam.FlatMap(lambda kv: [
-                (kv[0], m) for m in [decide(next(iter(kv[1]["size"]), 0), kv[1]["hits"],
-                                            threshold)] if m is not None]))
-        earlier_of = matches | "EarlierOf" >> beam.Map(lambda kv: (kv[0], kv[1].earlier_id))
-        out = ({"article": keyed, "match": matches}
-               | "JoinMatches" >> beam.CoGroupByKey()
-               | "Assign" >> beam.ParDo(_AssignFn(), AsDict(earlier_of)).with_outputs(
-                   DUPLICATES, main=MAIN))
+        params = DedupParams(self.threshold, self.same_outlet_threshold, self.min_shared,
+                             self.expiry, self.max_bucket)
+        prior_ids = self.prior_ids
+        matches = (articles
+                   | "Fingerprint" >> beam.Map(lambda a: prepare(a, batch_slot(a, prior_ids)))
+                   | "Postings" >> beam.FlatMap(_postings_by_bucket, self.bucket_bits)
+                   | "GroupByBucket" >> beam.GroupByKey()
+                   | "SharedInBucket" >> beam.FlatMap(_bucket_shared_counts, params)
+                   | "GroupByArticle" >> beam.GroupByKey()
+                   | "Decide" >> beam.FlatMap(_decide_across_buckets, params))
+        out = articles | "Assign" >> beam.ParDo(_AssignFn(), AsDict(matches)).with_outputs(
+            DUPLICATES, main=MAIN)
         return out[MAIN], out[DUPLICATES]

@@ -1,0 +1,158 @@
+"""Streaming dedup (keyed state + timers) on TestStream: expiry, order, and agreement with the
+batch transform. TestStream runs on the BundleBasedDirectRunner."""
+import datetime as dt
+
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.testing.test_stream import TestStream as BeamTestStream
+from apache_beam.testing.util import assert_that, equal_to
+from apache_beam.transforms.window import TimestampedValue
+
+from tests.test_dedup import T0, article, entry, seed_articles, words
+from transforms.dedup import DeduplicateArticles, DedupParams, dedup_in_memory, micros
+from transforms.dedup_stream import DEFAULT_HOLD, StreamingDedupEntries, StreamingDeduplicate
+
+DAY = dt.timedelta(days=1)
+
+
+def seconds(when: dt.datetime) -> float:
+    return micros(when) / 1e6
+
+
+def stream(batches):
+    """batches: [(watermark before the batch, items)]; an item is an element, stamped with its
+    event time, or (arrival time, element). After each batch the watermark moves just past
+    its decisions: the direct runner does not hold the watermark for pending upstream
+    timers, so one long jump could fire a downstream timer before an upstream one."""
+    ts = BeamTestStream()
+    last = T0 - DAY
+    for i, (watermark, items) in enumerate(batches):
+        last = max(last, watermark)
+        ts = ts.advance_watermark_to(seconds(last))
+        stamped = []
+        for item in items:
+            when, element = item if isinstance(item, tuple) else (_event_time(item), item)
+            stamped.append(TimestampedValue(element, seconds(when)))
+        ts = ts.add_elements(stamped)
+        settled = max([v.timestamp.micros / 1e6 for v in stamped] + [seconds(last)]) + \
+            2 * DEFAULT_HOLD.total_seconds()
+        following = seconds(batches[i + 1][0]) if i + 1 < len(batches) else float("inf")
+        if seconds(last) < settled < following:
+            ts = ts.advance_watermark_to(settled)
+            last = dt.datetime.fromtimestamp(settled, dt.timezone.utc)
+    ts = ts.advance_watermark_to(seconds(last + DAY))
+    return ts.advance_watermark_to_infinity()
+
+
+def _event_time(element):
+    return element.event_time if hasattr(element, "event_time") else (
+        element.published_at or element.discovered_at)
+
+
+def run_streaming(batches, transform, check):
+    options = PipelineOptions([])
+    options.view_as(StandardOptions).streaming = True
+    pipeline = beam.Pipeline(runner="BundleBasedDirectRunner", options=options)
+    kept, dups = pipeline | stream(batches) | transform
+    check(kept, dups)
+    result = pipeline.run()
+    result.wait_until_finish()
+    return result
+
+
+def ids(kept, dups):
+    return (kept | "kept" >> beam.Map(lambda a: (a.article_id, a.cluster_id)),
+            dups | "dups" >> beam.Map(lambda d: (d.article.article_id, d.canonical_id, d.matched_id)))
+
+
+def test_copies_within_the_expiry_merge_and_later_ones_do_not(seeds):
+    x1, x2 = article("x1", seeds["002"], 0), article("x2", seeds["004"], 24 * 13)
+    y1, y2 = article("y1", words(200, 240), 0), article("y2", words(200, 230), 24 * 15 + 2)
+    # z2 was published a day after z1 but arrives after z1's index entries expired
+    z1, z2 = article("z1", words(400, 440), 0), article("z2", words(400, 430), 24)
+    late_arrival = T0 + 15 * DAY + dt.timedelta(hours=2)
+    batches = [(T0 - DAY, [x1, y1, z1]), (T0 + 13 * DAY - DAY, [x2]),
+               (T0 + 15 * DAY + dt.timedelta(hours=1), [y2, (late_arrival, z2)])]
+
+    def check(kept, dups):
+        k, d = ids(kept, dups)
+        assert_that(k, equal_to([(i, i) for i in ("x1", "y1", "z1", "y2", "z2")]), label="kept")
+        assert_that(d, equal_to([("x2", "x1", "x1")]), label="dups")
+    run_streaming(batches, StreamingDeduplicate(expiry=14 * DAY), check)
+    # the same copies in batch: only the publication times count there
+    kept, dups = dedup_in_memory([x1, x2, y1, y2, z1, z2], DedupParams(expiry=14 * DAY))
+    assert sorted(d.article.article_id for d in dups) == ["x2", "z2"]
+
+
+def test_the_first_copy_seen_stays_canonical(seeds):
+    arrival = T0 + dt.timedelta(minutes=5)
+    a = article("a", seeds["002"], 0)
+    # published earlier than a and seen in the same minute: it comes first
+    earlier = article("earlier", seeds["004"], -0.5)
+    # published earlier still, but seen an hour later: a copy of what was seen first
+    old = article("old", seeds["002"], -2)
+    batches = [(T0, [(arrival, a), (arrival + dt.timedelta(seconds=20), earlier)]),
+               (T0 + dt.timedelta(hours=1), [(T0 + dt.timedelta(hours=1, minutes=5), old)])]
+
+    def check(kept, dups):
+        k, d = ids(kept, dups)
+        assert_that(k, equal_to([("earlier", "earlier")]), label="kept")
+        assert_that(d, equal_to([("a", "earlier", "earlier"), ("old", "earlier", "earlier")]),
+                    label="dups")
+    run_streaming(batches, StreamingDeduplicate(), check)
+
+
+def test_outputs_keep_arrival_time_not_publication_time(seeds):
+    """Feed items are often published days before they are polled: the outputs must be on
+    time for the windows downstream, so they carry the arrival slot's end."""
+    arrival = T0 + dt.timedelta(days=3, seconds=10)
+    a, b = article("a", seeds["002"], -48), article("b", seeds["004"], -47)
+    batches = [(T0 + dt.timedelta(days=3), [(arrival, a), (arrival, b)])]
+
+    def check(kept, dups):
+        stamps = ((kept, dups) | "all" >> beam.Flatten()
+                  | "stamps" >> beam.Map(lambda r, ts=beam.DoFn.TimestampParam: ts.micros))
+        slot_end = micros(arrival.replace(second=0) + DEFAULT_HOLD)
+        assert_that(stamps, equal_to([slot_end, slot_end]), label="stamps")
+        k, d = ids(kept, dups)
+        assert_that(d, equal_to([("b", "a", "a")]), label="dups")
+    run_streaming(batches, StreamingDeduplicate(), check)
+
+
+def test_streaming_and_batch_agree_in_event_time_order(seeds):
+    arts = seed_articles(seeds) + [
+        article("a", words(0, 40), 10), article("b", words(20, 60), 11),     # a chain
+        article("c", words(30, 80), 12),
+        article("t", "\n".join(seeds["002"].splitlines()[:6]), 13),         # trimmed 002
+        article("same-outlet", words(0, 20) + "\n" + words(100, 120), 14, outlet="outlet-a"),
+        article("late-story", words(0, 40), 24 * 20)]                       # after the expiry
+    expected_kept, expected_dups = dedup_in_memory(arts)
+    assert sorted(d.article.article_id for d in expected_dups) == ["b", "c", "s004", "t"]
+
+    with beam.Pipeline(runner="FnApiRunner") as p:
+        kept, dups = p | beam.Create(arts) | DeduplicateArticles()
+        assert_that(kept, equal_to(expected_kept), label="batch_kept")
+        assert_that(dups, equal_to(expected_dups), label="batch_dups")
+
+    ordered = sorted(arts, key=lambda a: (a.event_time, a.article_id))
+    batches = [(a.event_time - dt.timedelta(minutes=5), [a]) for a in ordered]
+
+    def check(kept, dups):
+        assert_that(kept, equal_to(expected_kept), label="stream_kept")
+        assert_that(dups, equal_to(expected_dups), label="stream_dups")
+    run_streaming(batches, StreamingDeduplicate(), check)
+
+
+def test_streaming_entries_keep_the_first_per_url_and_per_guid():
+    first = entry("a", "guid-1", "https://e.com/story", 1)
+    same_url = entry("b", "other", "https://e.com/story?utm_source=x", 2)
+    moved = entry("a", "guid-1", "https://e.com/story-updated", 3)
+    fresh = entry("a", "guid-2", "https://e.com/another", 4)
+    batches = [(T0, [first]), (T0 + dt.timedelta(hours=1, minutes=30), [same_url, moved, fresh])]
+
+    def check(kept, dups):
+        assert_that(kept | beam.Map(lambda e: e.url), equal_to([first.url, fresh.url]), label="kept")
+        assert_that(dups | beam.Map(lambda d: (d.article.url, d.method, d.canonical_id)),
+                    equal_to([(same_url.url, "canonical_url", first.article_id),
+                              (moved.url, "feed_guid", first.article_id)]), label="dups")
+    run_streaming(batches, StreamingDedupEntries(), check)

@@ -1,0 +1,209 @@
+"""Text fingerprints for near-duplicate detection (used by transforms/dedup.py).
+
+normalise -> drop boilerplate lines -> tokens -> word k-shingles -> 64-bit hashes -> keep a
+consistent value sample.
+
+* Normalisation: NFKC (full-width forms, ligatures), one form for quotes, dashes and spaces,
+  zero-width characters removed, case folded, "U.S." = "US", "1,000" = "1000", "%" = "percent".
+  Tokens are runs of letters/digits; each Han character is a token.
+* Boilerplate: a line repeated verbatim counts once; short lines that are not sentences
+  (link lists, bylines, credits, subheads) and lines matching well-known site furniture
+  (copyright, "all rights reserved", newsletter and social prompts) are dropped. Shingles run
+  across the remaining lines, so reflowed paragraphs still match.
+* Hashing: each distinct token is hashed once (blake2b, cached per process); a shingle's hash
+  is a fixed linear combination of its token hashes, finalised by a bit mixer (numpy, no
+  Python loop per shingle).
+* Sampling by value, in nested levels: level L keeps hashes below 2**64 / (BASE_RATE * 2**L).
+  A text uses the finest level that keeps at most CAP hashes, so short texts are sampled
+  densely and the index holds at most CAP entries per article. Two texts are compared at the
+  coarser of their two levels; because levels are nested, the hashes they share are exactly
+  the shared shingles sampled at that level, and each text carries its counts at every
+  coarser level for the denominators.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from typing import List, NamedTuple, Tuple
+
+import numpy as np
+
+# Chosen by the sweep in tests/benchmarks/dedup_eval.py (see the README's dedup notes).
+SHINGLE_WORDS = 4
+BASE_RATE = 2          # level 0 keeps 1 shingle hash in BASE_RATE
+CAP = 96               # most hashes kept per text: bounds the index state per article
+MAX_LEVEL = 10
+COUNT_LEVELS = 4       # counts kept for the text's level and the 3 coarser ones
+MIN_LINE_WORDS = 6     # shorter lines count only if they end like a sentence
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN_CHAR = re.compile(f"[{_HAN}]")
+_WORD = re.compile(rf"[{_HAN}]|[^\W_{_HAN}]+")
+_REPLACEMENTS = tuple((chars, to) for to, chars in (
+    ("'", "\u2018\u2019\u201a\u201b\u2032`"),
+    ('"', "\u201c\u201d\u201e\u00ab\u00bb"),
+    ("-", "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"),
+    (" ", "\u00a0\u2007\u2009\u202f\u3000"),
+    ("", "\u200b\u200c\u200d\u2060\ufeff\u00ad")) for chars in chars)
+_LETTER = r"[^\W\d_]"
+# the lookbehinds come after a literal so that the scan jumps from one '.' or ',' to the next
+_ABBREVIATION_DOT = re.compile(rf"\.(?<=\b{_LETTER}\.)(?={_LETTER}\b)")   # u.s. -> us.
+_THOUSANDS = re.compile(r",(?<=\d,)(?=\d{3}\b)")                          # 1,000 -> 1000
+_SENTENCE_END = re.compile(r"[.!?;:\"')\]\u3002\uff01\uff1f\u2026]\s*$")
+# Site furniture, tested on lines of at most FURNITURE_MAX_WORDS words (a long paragraph is
+# content even if it mentions a newsletter). The regex runs only on lines holding one of
+# these words (a set test on the line's tokens) or a copyright sign.
+FURNITURE_MAX_WORDS = 30
+_FURNITURE_WORDS = frozenset(w.encode() for w in (
+    "copyright", "c", "reserved", "published", "reproduced", "redistributed", "sign",
+    "subscribe", "follow", "click", "share", "read", "reporting", "writing", "editing",
+    "advertisement", "related", "photo", "image", "video"))
+_FURNITURE = re.compile(
+    r"copyright (?:\(c\) |\u00a9 )?\d{4}|\u00a9|\(c\) \d{4}|all rights reserved|"
+    r"may not be (?:published|reproduced|redistributed)|\bsign up\b.*\b(?:newsletter|alerts?)\b|"
+    r"\bsubscribe (?:now|today|to our)\b|\bfollow us\b|\bclick here\b|"
+    r"\bshare this (?:article|story|page)\b|^read more\b|continues below advertisement|"
+    r"(?:^|\()(?:reporting|writing|editing|additional reporting) by\b|"
+    r"^related (?:articles|stories|coverage|content)\b|"
+    r"^(?:advertisement|related|photo|image|video)\s*(?::|$)|^(?:photo|image|video) (?:by|credit)\b")
+
+
+class Fingerprint(NamedTuple):
+    hashes: Tuple[int, ...]   # sorted sampled shingle hashes at `level`
+    level: int
+    counts: Tuple[int, ...]   # counts[i]: hashes kept at level `level + i` (COUNT_LEVELS of them)
+
+
+def normalise(text: str) -> str:
+    if not text.isascii():
+        if not unicodedata.is_normalized("NFKC", text):
+            text = unicodedata.normalize("NFKC", text)
+        for char, to in _REPLACEMENTS:
+            text = text.replace(char, to)
+    text = text.lower().replace("`", "'")
+    text = _ABBREVIATION_DOT.sub("", text)
+    text = _THOUSANDS.sub("", text)
+    if "%" in text:
+        text = text.replace("%", " percent")
+    if "per cent" in text:
+        text = text.replace("per cent", "percent")
+    return text
+
+
+def _is_furniture(line: str, words: List[bytes]) -> bool:
+    return (len(words) <= FURNITURE_MAX_WORDS
+            and (not _FURNITURE_WORDS.isdisjoint(words) or "\u00a9" in line)
+            and bool(_FURNITURE.search(line)))
+
+
+# ASCII letters and digits kept, everything else a separator (bytes.translate runs in C,
+# three times faster than a regex on the ASCII lines that make up most text)
+_ASCII_SEPARATORS = bytes(c if (48 <= c <= 57 or 97 <= c <= 122) else 32 for c in range(256))
+
+
+def _words(line: str) -> List[bytes]:
+    """Tokens as UTF-8 bytes (hashed as such)."""
+    if line.isascii():
+        return line.encode("ascii").translate(_ASCII_SEPARATORS).split()
+    return [w.encode("utf-8") for w in _WORD.findall(line)]
+
+
+def content_lines(text: str) -> List[List[bytes]]:
+    """Token lists of the lines that carry the story: each distinct line once, boilerplate out."""
+    seen, out = set(), []
+    for line in normalise(text).splitlines():
+        words = _words(line)
+        if not words:
+            continue
+        key = b" ".join(words)
+        if key in seen:
+            continue
+        seen.add(key)
+        if len(words) < MIN_LINE_WORDS and not _SENTENCE_END.search(line):
+            continue
+        if _is_furniture(line, words):
+            continue
+        out.append(words)
+    return out
+
+
+def token_bytes(text: str) -> List[bytes]:
+    return [word for line in content_lines(text) for word in line]
+
+
+def tokens(text: str) -> List[str]:
+    return [word.decode("utf-8") for word in token_bytes(text)]
+
+
+_token_hashes: dict = {}
+_TOKEN_CACHE_LIMIT = 500_000
+
+
+def _token_hash(token: bytes) -> int:
+    h = _token_hashes.get(token)
+    if h is None:
+        if len(_token_hashes) >= _TOKEN_CACHE_LIMIT:
+            _token_hashes.clear()
+        h = int.from_bytes(hashlib.blake2b(token, digest_size=8).digest(), "little")
+        _token_hashes[token] = h
+    return h
+
+
+# Odd 64-bit multipliers: a shingle hash is sum(token_hash[j] * _WEIGHTS[j]) mod 2**64.
+_WEIGHTS = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
+                     0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53,
+                     0x94D049BB133111EB, 0xBF58476D1CE4E5B9], dtype=np.uint64)
+
+
+def shingle_hashes(words: List[bytes], k: int = SHINGLE_WORDS) -> np.ndarray:
+    """Unsampled 64-bit hashes of the word k-shingles (one shingle if fewer than k words)."""
+    if not words:
+        return np.zeros(0, dtype=np.uint64)
+    try:    # the common case, every token already cached: no Python call per token
+        toks = np.fromiter(map(_token_hashes.get, words), dtype=np.uint64, count=len(words))
+    except TypeError:
+        toks = np.fromiter(map(_token_hash, words), dtype=np.uint64, count=len(words))
+    k = min(k, len(toks))
+    n = len(toks) - k + 1
+    combined = toks[:n] * _WEIGHTS[0]  # uint64 arithmetic wraps: mod 2**64, as wanted
+    for j in range(1, k):
+        combined += toks[j:j + n] * _WEIGHTS[j]
+    # splitmix64 finaliser: every output bit depends on every input bit
+    combined ^= combined >> np.uint64(30)
+    combined *= np.uint64(0xBF58476D1CE4E5B9)
+    combined ^= combined >> np.uint64(27)
+    combined *= np.uint64(0x94D049BB133111EB)
+    combined ^= combined >> np.uint64(31)
+    return combined
+
+
+def level_limit(level: int, base_rate: int = BASE_RATE) -> int:
+    """Hashes below this value are kept at `level`."""
+    return (1 << 64) // (base_rate << level)
+
+
+def sample(hashes: np.ndarray, base_rate: int = BASE_RATE, cap: int = CAP) -> Fingerprint:
+    # inclusive bounds (limit - 1): 2**64 itself does not fit in uint64
+    bounds = np.array([level_limit(lv, base_rate) - 1 for lv in range(MAX_LEVEL + 1)],
+                      dtype=np.uint64)
+    kept = np.sort(hashes[hashes <= bounds[0]])
+    if len(kept) > 1:   # drop repeats (cheaper than np.unique's hash table here)
+        kept = kept[np.concatenate(([True], kept[1:] != kept[:-1]))]
+    counts = np.searchsorted(kept, bounds, side="right").tolist()
+    level = next((lv for lv, c in enumerate(counts) if c <= cap), MAX_LEVEL)
+    return Fingerprint(tuple(kept[:counts[level]].tolist()), level,
+                       tuple(counts[level:level + COUNT_LEVELS]))
+
+
+def fingerprint(text: str, k: int = SHINGLE_WORDS, base_rate: int = BASE_RATE,
+                cap: int = CAP) -> Fingerprint:
+    return sample(shingle_hashes(token_bytes(text), k), base_rate, cap)
+
+
+def shingles(text: str, k: int = SHINGLE_WORDS) -> List[str]:
+    """The shingles as strings (for comparisons with other tools, e.g. datasketch)."""
+    words = tokens(text)
+    if len(words) <= k:
+        return [" ".join(words)] if words else []
+    return [" ".join(words[i:i + k]) for i in range(len(words) - k + 1)]
