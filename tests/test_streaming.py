@@ -102,10 +102,6 @@ def test_window_files_are_final_before_the_next_window_and_late_rows_get_their_o
     assert len(files) == 3
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known defect, open in issue 5: StreamingDeduplicate re-stamps articles with published_at, "
-    "which for feed items is often hours or days behind the polling watermark, so the output "
-    "windowing drops them as late data (and the rest are emitted at the end of time)"))
 def test_streaming_graph_writes_what_the_batch_graph_writes(tmp_path):
     """The whole unbounded graph (ticks instead of PeriodicImpulse) and a batch run over the
     same demo feeds end with the same rows in the same datasets."""
