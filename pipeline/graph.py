@@ -120,7 +120,8 @@ def build(pipeline: beam.Pipeline, options: CfnewsOptions, run_id: str,
         prior = pipeline | "PriorArticles" >> beam.Create(list(prior_articles), reshuffle=False)
         articles = (articles, prior) | "WithPrior" >> beam.Flatten()
     articles, near_duplicates = articles | "Dedup" >> DeduplicateArticles(
-        options.dedup_threshold, expiry=dt.timedelta(days=options.dedup_expiry_days))
+        options.dedup_threshold, expiry=dt.timedelta(days=options.dedup_expiry_days),
+        prior_ids=prior_ids if prior_articles else frozenset())
     if prior_articles:  # already written: only their company was needed
         articles = articles | "DropPrior" >> beam.ParDo(_DropPrior(prior_ids))
         near_duplicates = near_duplicates | "DropPriorDuplicates" >> beam.ParDo(_DropPrior(prior_ids))

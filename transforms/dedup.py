@@ -389,21 +389,22 @@ def _postings_by_bucket(prepared, bits: int):
     return [(bucket, head + struct.pack(f">{len(hs)}Q", *hs)) for bucket, hs in by_bucket.items()]
 
 
-def _unpack_postings(data: bytes) -> Tuple[Member, Tuple[int, ...]]:
+def _unpack_postings(data: bytes) -> Tuple[Member, Tuple[int, ...], bytes]:
     member, pos = decode_member_at(data, 0)
-    return member, struct.unpack_from(f">{(len(data) - pos) // 8}Q", data, pos)
+    return member, struct.unpack_from(f">{(len(data) - pos) // 8}Q", data, pos), data[:pos]
 
 
 def _bucket_shared_counts(kv, params: DedupParams):
     """Per later article, what it shares with earlier ones within this bucket, packed as
     bytes: its member, then (earlier member, hashes shared) pairs."""
     _bucket, packed = kv
-    entries = [_unpack_postings(data) for data in packed]
-    members = {member.article_id: member for member, _ in entries}
+    unpacked = [_unpack_postings(data) for data in packed]
+    encoded = {member.article_id: head for member, _, head in unpacked}
+    entries = [(member, hashes) for member, hashes, _ in unpacked]
     for later_id, by_earlier in shared_counts(index_hits(entries, params)).items():
-        parts = [encode_member(members[later_id])]
+        parts = [encoded[later_id]]
         for earlier, n in by_earlier.values():
-            parts.append(encode_member(earlier) + _SHARED.pack(n))
+            parts.append(encoded[earlier.article_id] + _SHARED.pack(n))
         yield later_id, b"".join(parts)
 
 

@@ -38,7 +38,6 @@ COUNT_LEVELS = 4       # counts kept for the text's level and the 3 coarser ones
 MIN_LINE_WORDS = 6     # shorter lines count only if they end like a sentence
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_HAN_CHAR = re.compile(f"[{_HAN}]")
 _WORD = re.compile(rf"[{_HAN}]|[^\W_{_HAN}]+")
 _REPLACEMENTS = tuple((chars, to) for to, chars in (
     ("'", "\u2018\u2019\u201a\u201b\u2032`"),

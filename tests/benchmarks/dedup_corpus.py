@@ -12,17 +12,24 @@ outlets re-publish wire copy:
   site furniture at the end or in the middle (related-links lists, copyright, newsletter and
   membership prompts, photo credits, "Advertisement").
 
-Positive pairs: two copies of one story (or the original and a copy), plus the real pair
-seeds 002/004. Negative pairs, mostly hard:
-  same_outlet     two different stories from one outlet (real), with that outlet's furniture;
-  seeds           the real same-event seeds (000, 001, 002|004, 003);
-  same_event      two stories with the same people and places (names transplanted), the same
-                  dateline and one shared quote paragraph;
-  shared_background  two stories carrying the same stock background paragraph(s);
-  shared_furniture   two short stories with the same long site furniture (some of it not
-                  caught by the furniture patterns);
-  random          two unrelated stories, both syndicated.
-Shared text in a negative pair is kept to at most a quarter of the shorter story."""
+Positive pairs:
+  syndicated          two outlets' copies of one story (or the wire original and a copy);
+  same_outlet_update  one outlet re-posting its story under a new URL, edited;
+  seeds_002_004       the real pair.
+Negative pairs, mostly hard:
+  same_outlet         two different stories from one outlet (real pairs from one site), dressed
+                      with that outlet's furniture;
+  seeds               the real same-event seeds (000, 001, 002|004, 003), plain and syndicated;
+  same_event          two stories with the same people and places (names transplanted) and
+                      one shared quote paragraph;
+  shared_background   two stories carrying the same stock background paragraph(s);
+  shared_furniture    two short stories from one outlet with its long furniture (some of it
+                      not caught by the furniture patterns);
+  chain_furniture     two short stories from two papers of one chain: the same furniture
+                      template with the paper's name swapped;
+  random              two unrelated stories, both syndicated.
+Shared text in a negative pair is kept to at most a quarter of the shorter story (before
+syndication edits). `stream_docs` is a news stream for the throughput figures."""
 from __future__ import annotations
 
 import dataclasses
