@@ -49,14 +49,21 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if callable(route):
             route(self)
             return
-        status, headers, body = route
-        self.send_response(status)
+        respond(self, *route)
+
+
+def respond(handler, status: int, headers: Dict[str, str], body: bytes = b"") -> None:
+    """Write one whole response; a client that already gave up is not an error here."""
+    try:
+        handler.send_response(status)
         for key, value in headers.items():
-            self.send_header(key, value)
+            handler.send_header(key, value)
         if "Content-Length" not in headers:
-            self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+            handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
 
 
 class LocalServer:

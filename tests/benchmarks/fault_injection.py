@@ -43,7 +43,7 @@ from xml.sax.saxutils import escape
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 from tests.benchmarks.common import BENCH, SHARED, benchmark_pages, median, require_shared  # noqa: E402
-from tests.conftest import LocalServer, article_html, slow_drip  # noqa: E402
+from tests.conftest import LocalServer, article_html, respond, slow_drip  # noqa: E402
 
 BASE_DATE = dt.datetime(2025, 12, 1, 6, 0, tzinfo=dt.timezone.utc)
 # good pages that are themselves a later edit of another (../shared/README.md: seed 004 is
@@ -59,27 +59,11 @@ JS_SHELL = (b"<!DOCTYPE html><html><head><title>Loading</title>"
 
 
 def quiet_server() -> LocalServer:
-    """A LocalServer answering without Nagle's delay: it writes headers and body separately,
-    and each small second write would otherwise wait ~40 ms for the client's delayed ACK."""
-    server = LocalServer()
-    server.httpd.RequestHandlerClass.disable_nagle_algorithm = True
-    return server
+    """A LocalServer (which answers without Nagle's delay, see tests/conftest.py)."""
+    return LocalServer()
 
 
 # ------------------------------------------------------------------ raw routes
-
-def respond(handler, status: int, headers: Dict[str, str], body: bytes = b"") -> None:
-    try:
-        handler.send_response(status)
-        for key, value in headers.items():
-            handler.send_header(key, value)
-        if "Content-Length" not in headers:
-            handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
-    except (BrokenPipeError, ConnectionResetError):
-        pass  # the client gave up, as it should
-
 
 def reset_route(handler):
     """Close with a TCP reset before answering."""
