@@ -167,8 +167,11 @@ def build_streaming(pipeline: beam.Pipeline, options: CfnewsOptions, run_id: str
     articles, _ = _pcoll(articles | "Language" >> DetectLanguage())
     articles, relevance_rejected = _pcoll(articles | "Relevance" >> ScoreRelevance(
         topic=options.topic, all_topics=options.all_topics))
+    # One-second arrival slots: a poll's entries all carry their tick's timestamp, so each
+    # tick is still one slot, and decisions (stamped at the slot's end) stay in the window
+    # of their arrival instead of slipping into the next one (latency <= window + work).
     articles, near_duplicates = articles | "Dedup" >> StreamingDeduplicate(
-        threshold=options.dedup_threshold, expiry=expiry)
+        threshold=options.dedup_threshold, expiry=expiry, hold=dt.timedelta(seconds=1))
     articles, entity_rejected = _pcoll(articles | "Entities" >> EnrichEntities())
     outputs = [articles, url_duplicates, near_duplicates, feed_rejected, fetch_rejected,
                extract_rejected, relevance_rejected]

@@ -19,6 +19,8 @@ import threading
 from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import apache_beam as beam
+from apache_beam.pvalue import TaggedOutput
+from apache_beam.transforms.window import TimestampedValue
 
 from schemas import Article, Entity, Reason, Rejected, Stage
 from transforms.common import StageDoFn, run_stage
@@ -166,7 +168,8 @@ def enrich_texts(language: str, texts: Sequence[str], titles: Sequence[str] = ()
 
 
 class _EnrichFn(StageDoFn):
-    """Takes a list of Articles (from BatchElements) and yields each with entities and topics."""
+    """Takes a batch of (Article, timestamp) pairs (from BatchElements) and yields each
+    article with entities and topics, at its own timestamp."""
     stage = Stage.ENTITIES
 
     def __init__(self, batch_size: int):
@@ -177,6 +180,17 @@ class _EnrichFn(StageDoFn):
         # load, wasted on a worker that never sees a French article)
         load_ner("en")
         knowledge()
+
+    def process(self, stamped_batch):
+        # BatchElements stamps each batch at the end of the global window; every result gets
+        # its own article's timestamp back, or streaming windows would never close on it.
+        when = {article.article_id: at for article, at in stamped_batch}
+        earliest = min(when.values(), default=None)
+        for result in super().process([article for article, _ in stamped_batch]):
+            tag = result.tag if isinstance(result, TaggedOutput) else None
+            record = result.value if tag else result
+            stamped = TimestampedValue(record, when.get(record.article_id, earliest))
+            yield TaggedOutput(tag, stamped) if tag else stamped
 
     def handle(self, batch: List[Article]) -> Iterable:
         by_language: Dict[str, List[Article]] = {}
@@ -210,6 +224,8 @@ class EnrichEntities(beam.PTransform):
     batch_size: int = 32
 
     def expand(self, articles):
-        batches = articles | "BatchForNer" >> beam.BatchElements(
+        stamped = articles | "KeepTimestamps" >> beam.Map(
+            lambda article, at=beam.DoFn.TimestampParam: (article, at))
+        batches = stamped | "BatchForNer" >> beam.BatchElements(
             min_batch_size=min(8, self.batch_size), max_batch_size=self.batch_size)
         return run_stage(batches, "EnrichEntities", _EnrichFn(self.batch_size))

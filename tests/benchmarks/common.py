@@ -31,3 +31,79 @@ def gold_bodies() -> Dict[str, str]:
 
 def median(values: List[float]) -> float:
     return statistics.median(values)
+
+
+class PublishingSite:
+    """A loopback news site whose RSS feed gains a story every `period` seconds (real article
+    text: the extraction benchmark's gold bodies), keeping the newest 50 items, as a live feed
+    does. `appeared[n]` is when story n was first in the feed."""
+
+    def __init__(self, period: float, outlet: str = "live"):
+        import threading
+        from tests.conftest import LocalServer
+        self.period, self.outlet = period, outlet
+        self.bodies = [b for b in gold_bodies().values() if len(b) > 800]
+        self.server = LocalServer()
+        self.server.routes["/feed.xml"] = self._feed
+        self.published: List[int] = []
+        self.appeared: Dict[int, float] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._publish_forever, daemon=True)
+
+    @property
+    def host_port(self) -> str:
+        return self.server.host_port
+
+    def feed_source(self):
+        from schemas import FeedSource
+        return FeedSource(outlet=self.outlet, url=self.server.url("/feed.xml"), language="en",
+                          country="US")
+
+    def start(self) -> "PublishingSite":
+        self._thread.start()
+        return self
+
+    def stop_publishing(self) -> None:
+        self._stop.set()
+
+    def close(self) -> None:
+        self._stop.set()
+        self.server.stop()
+
+    def story_number(self, url: str) -> int:
+        return int(url.rsplit("/", 1)[1])
+
+    def _publish(self, n: int) -> None:
+        import time
+        body = self.bodies[n % len(self.bodies)]
+        paragraphs = "".join(f"<p>{p}</p>" for p in body.split("\n") if p.strip())
+        self.server.add(f"/a/{n}", f"<html><body><article><h1>Story {n}</h1>{paragraphs}"
+                                   "</article></body></html>")
+        with self._lock:
+            self.published.append(n)
+            self.appeared[n] = time.time()
+
+    def _publish_forever(self) -> None:  # stories appear continuously, not just before polls
+        n = 0
+        while not self._stop.is_set():
+            self._publish(n)
+            n += 1
+            self._stop.wait(self.period)
+
+    def _feed(self, handler) -> None:
+        with self._lock:
+            numbers = self.published[-50:]
+        items = "".join(f"<item><title>Story {n}</title><link>{self.server.url(f'/a/{n}')}</link>"
+                        f"<guid isPermaLink='false'>s{n}</guid></item>" for n in numbers)
+        body = f"<rss version='2.0'><channel><title>t</title>{items}</channel></rss>".encode()
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/rss+xml")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+
+def percentile(sorted_values: List[float], fraction: float) -> float:
+    """Nearest-rank percentile of an already sorted list."""
+    return sorted_values[min(len(sorted_values) - 1, round(fraction * (len(sorted_values) - 1)))]

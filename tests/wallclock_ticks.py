@@ -1,0 +1,74 @@
+"""Real-time ticks for the BundleBasedDirectRunner in streaming mode.
+
+`PeriodicImpulse` does not run in real time on the local runners (the FnApiRunner holds
+windowed output until the source stops; BundleBased + PeriodicImpulse do not mix), so a
+scripted `TestStream` cannot show what a streaming runner does over wall-clock time. A
+`TestStream` may instead read its events from a TestStream service: this one, on loopback,
+emits a tick every `interval` seconds stamped with the wall clock, and advances the watermark
+to the wall clock twice a second. Downstream, windows close and files are written as real
+time passes, as on a streaming runner.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+from apache_beam.coders import StrUtf8Coder
+from apache_beam.portability.api import beam_runner_api_pb2
+from apache_beam.testing.test_stream import TestStream
+from apache_beam.testing.test_stream_service import TestStreamServiceController
+
+_Event = beam_runner_api_pb2.TestStreamPayload.Event
+_CODER = StrUtf8Coder()
+
+
+def _micros(seconds: float) -> int:
+    # The direct runner reads TestStream service timestamps as microseconds.
+    return int(seconds * 1_000_000)
+
+
+class _TickReader:
+    def __init__(self, interval: float, duration: float, step: float):
+        self.interval, self.duration, self.step = interval, duration, step
+        self.ticks: list = []
+        self.stopped = threading.Event()
+
+    def read_multiple(self, _tags):
+        start = time.time()
+        next_tick = start
+        while time.time() - start < self.duration and not self.stopped.is_set():
+            now = time.time()
+            if now >= next_tick:
+                self.ticks.append(now)
+                yield _Event(element_event=_Event.AddElements(tag="None", elements=[
+                    beam_runner_api_pb2.TestStreamPayload.TimestampedElement(
+                        encoded_element=_CODER.encode("tick"), timestamp=_micros(now))]))
+                next_tick += self.interval
+            yield _Event(watermark_event=_Event.AdvanceWatermark(
+                tag="None", new_watermark=_micros(time.time())))
+            self.stopped.wait(self.step)
+
+
+class WallClockTicks:
+    """Context manager: `with WallClockTicks(interval=10, duration=120) as ticks:` then
+    `p | ticks.source()` is an unbounded PCollection of "tick" strings timestamped with the
+    wall clock. After `duration` seconds the stream ends and the watermark goes to infinity."""
+
+    def __init__(self, interval: float, duration: float, step: float = 0.5):
+        self.reader = _TickReader(interval, duration, step)
+        self.controller = TestStreamServiceController(self.reader)  # binds localhost:0
+
+    def source(self) -> TestStream:
+        return TestStream(coder=_CODER, endpoint=self.controller.endpoint)
+
+    @property
+    def ticks(self) -> list:
+        return list(self.reader.ticks)
+
+    def __enter__(self) -> "WallClockTicks":
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.reader.stopped.set()
+        self.controller.stop()
