@@ -141,6 +141,12 @@ def test_unreadable_file(tmp_path):
         load_feeds(tmp_path / "nope.yaml")
 
 
+def test_uri_with_no_filesystem_is_a_clear_error():
+    with pytest.raises(FeedsFileError, match="cannot read") as info:
+        load_feeds("nosuchscheme://bucket/feeds.yaml")
+    assert "nosuchscheme://bucket/feeds.yaml" in str(info.value)
+
+
 def test_error_message_lists_every_problem():
     with pytest.raises(FeedsFileError) as info:
         parse_feeds(one_feed(language="fra", country="fr"), source="x.yaml")

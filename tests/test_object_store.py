@@ -108,3 +108,13 @@ def test_demo_pipeline_writes_and_remembers_on_s3(s3):
                          feeds=site.feeds)
     assert second.new_entries == 0 and sum(second.written.values()) == 0, second.render()
     assert all("/_staging/" not in k for k in keys("demo/"))
+
+
+def test_feeds_file_is_read_from_object_storage(s3):
+    from pathlib import Path
+    from pipeline.feeds_file import FeedsFileError, load_feeds
+    local = Path(__file__).resolve().parents[1] / "feeds.yaml"
+    boto3.client("s3").put_object(Bucket=BUCKET, Key="conf/feeds.yaml", Body=local.read_bytes())
+    assert load_feeds(f"s3://{BUCKET}/conf/feeds.yaml") == load_feeds(local)
+    with pytest.raises(FeedsFileError, match="cannot read"):
+        load_feeds(f"s3://{BUCKET}/conf/missing.yaml")

@@ -17,10 +17,8 @@ import argparse
 import logging
 import os
 import sys
-import tempfile
 from typing import List, Optional, Sequence
 
-from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import (PipelineOptions, SetupOptions,
                                                   StandardOptions, WorkerOptions,
                                                   _BeamArgumentParser)
@@ -75,18 +73,6 @@ def template_args_to_beam(argv: Sequence[str], parser: Optional[argparse.Argumen
     return out
 
 
-def _local_copy(path: str) -> str:
-    """load_feeds reads a local file: copy a gs:// (or other Beam filesystem) file first."""
-    if "://" not in path:
-        return path
-    with FileSystems.open(path) as handle:
-        data = handle.read()
-    fd, local = tempfile.mkstemp(prefix="cfnews-feeds-", suffix=".yaml")
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-    return local
-
-
 def _workers_use_this_image(options: PipelineOptions) -> None:
     """Inside the template image, workers run the same image (CFNEWS_IMAGE, set at build time)
     with the SDK already installed in it, unless the caller chose otherwise."""
@@ -115,7 +101,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         from pipeline.feeds_file import FeedsFileError, load_feeds
         source = cfnews.feeds or BAKED_FEEDS
         try:
-            feeds = load_feeds(_local_copy(source))
+            feeds = load_feeds(source)
         except (FeedsFileError, OSError) as exc:
             print(f"cfnews template: {source}: {exc}", file=sys.stderr)
             return 2
