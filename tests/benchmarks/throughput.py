@@ -14,7 +14,7 @@ Beam and cfnews outside it):
 Prints each round (wall and CPU seconds of the process tree) and the medians of the ratios
 pipeline/loop and in_memory/multi_processing.
 
-    python tests/benchmarks/throughput.py [--rounds 3]
+    python tests/benchmarks/throughput.py [--rounds 3] [--copies N]
 """
 from __future__ import annotations
 
@@ -32,19 +32,30 @@ from tests.benchmarks.common import benchmark_pages, median, require_shared  # n
 from tests.conftest import LocalServer  # noqa: E402
 
 
-def serve(pages):
+def serve(pages, copies: int = 1):
+    """The pages behind one RSS feed, /feed-0.xml. With copies > 1, each copy of every page
+    is served again under another URL, in a feed of its own (/feed-1.xml ...) for another
+    outlet: a job `copies` times bigger of the same real pages."""
     server = LocalServer()
-    items = []
-    for i, (page_id, html) in enumerate(sorted(pages.items())):
-        url = server.add(f"/p/{page_id}.html", html)
-        date = email.utils.format_datetime(
-            dt.datetime(2025, 12, 1, 8, i % 60, tzinfo=dt.timezone.utc))
-        items.append(f"<item><title>Page {i}</title><link>{url}</link>"
-                     f"<guid isPermaLink='false'>{page_id}</guid><pubDate>{date}</pubDate></item>")
-    feed = ("<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>bench</title>"
-            + "".join(items) + "</channel></rss>")
-    server.add("/feed.xml", feed, content_type="application/rss+xml")
+    for copy in range(copies):
+        items = []
+        for i, (page_id, html) in enumerate(sorted(pages.items())):
+            name = page_id if copy == 0 else f"{page_id}-{copy}"
+            url = server.add(f"/p/{name}.html", html)
+            date = email.utils.format_datetime(
+                dt.datetime(2025, 12, 1, 8, i % 60, tzinfo=dt.timezone.utc))
+            items.append(f"<item><title>Page {i}</title><link>{url}</link>"
+                         f"<guid isPermaLink='false'>{name}</guid><pubDate>{date}</pubDate></item>")
+        feed = ("<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
+                "<title>bench</title>" + "".join(items) + "</channel></rss>")
+        server.add(f"/feed-{copy}.xml", feed, content_type="application/rss+xml")
     return server
+
+
+def bench_feeds(base_url: str, copies: int):
+    from schemas import FeedSource
+    return [FeedSource(outlet=f"bench{copy}", url=f"{base_url}/feed-{copy}.xml", language="en",
+                       country="US") for copy in range(copies)]
 
 
 def plain_loop(urls):
@@ -79,16 +90,18 @@ MODES = {"in_memory": ["--direct_running_mode=in_memory"],
          "multi_processing": ["--direct_running_mode=multi_processing", "--direct_num_workers=2"]}
 
 
-def pipeline_run(feed_url, extra_args, allow):
-    """One pipeline run in this process; returns (summary, seconds from run_job to its end)."""
+def pipeline_run(base_url, extra_args, allow, copies=1):
+    """One pipeline run in this process; returns (summary, seconds from run_job to its end).
+    With copies > 1 the cross-outlet near-duplicate threshold is set above 1 (nothing merges),
+    so the copies are all processed as articles: the job really is `copies` times bigger."""
     from pipeline.runner import make_options, run_job
-    from schemas import FeedSource
+    keep_copies = copies > 1
     with tempfile.TemporaryDirectory() as out:
         options = make_options(["--runner=FnApiRunner", *extra_args], out=out, all_topics=True,
-                               reprocess=True, allow_hosts=[allow], min_host_delay=0.0)
+                               reprocess=True, allow_hosts=[allow], min_host_delay=0.0,
+                               dedup_threshold=1.01 if keep_copies else None)
         start = time.perf_counter()
-        summary = run_job(options, feeds=[FeedSource(outlet="bench", url=feed_url,
-                                                     language="en", country="US")])
+        summary = run_job(options, feeds=bench_feeds(base_url, copies))
         elapsed = time.perf_counter() - start
     assert summary.adds_up, summary.render()
     return summary, elapsed
@@ -101,7 +114,7 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def fresh_run(mode, feed_url, allow, urls_file):
+def fresh_run(mode, base_url, allow, urls_file, copies):
     """One measurement in a fresh interpreter, as `cfnews run` would be: nothing preloaded
     by an earlier measurement. Python's start-up and the imports of Beam and cfnews are not
     timed; everything from the first library call (loop) or run_job (pipeline) on is,
@@ -109,12 +122,13 @@ def fresh_run(mode, feed_url, allow, urls_file):
     import json
     import subprocess
     done = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", mode,
-                           "--feed", feed_url, "--allow", allow, "--urls", urls_file],
+                           "--feed", base_url, "--allow", allow, "--urls", urls_file,
+                           "--copies", str(copies)],
                           capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def child(mode, feed_url, allow, urls_file):
+def child(mode, base_url, allow, urls_file, copies):
     import json
     import pipeline.runner  # noqa: F401  (Beam's and cfnews' imports are not timed)
     cpu_before = cpu_seconds()
@@ -123,7 +137,7 @@ def child(mode, feed_url, allow, urls_file):
             n, elapsed = plain_loop(handle.read().split())
         result = {"extracted": n}
     else:
-        summary, elapsed = pipeline_run(feed_url, MODES[mode], allow)
+        summary, elapsed = pipeline_run(base_url, MODES[mode], allow, copies)
         result = {"articles": summary.written.get("articles", 0),
                   "duplicates": summary.written.get("duplicates", 0),
                   "rejected": summary.entry_rejected}
@@ -138,26 +152,30 @@ def main():
     parser.add_argument("--feed", help=argparse.SUPPRESS)
     parser.add_argument("--allow", help=argparse.SUPPRESS)
     parser.add_argument("--urls", help=argparse.SUPPRESS)
+    parser.add_argument("--copies", type=int, default=1,
+                        help="serve each page N times (a bigger job; near-dup merging off)")
     args = parser.parse_args()
     if args.child:
-        return child(args.child, args.feed, args.allow, args.urls)
+        return child(args.child, args.feed, args.allow, args.urls, args.copies)
     require_shared()
     pages = benchmark_pages()
-    server = serve(pages)
-    urls = [server.url(f"/p/{k}.html") for k in sorted(pages)]
-    feed_url = server.url("/feed.xml")
+    server = serve(pages, args.copies)
+    urls = [server.url(f"/p/{k if c == 0 else f'{k}-{c}'}.html")
+            for k in sorted(pages) for c in range(args.copies)]
+    base_url = server.base_url
     modes = ["loop", *MODES]
     rate = {mode: [] for mode in modes}
     cpu = {mode: [] for mode in modes}
     speedups, costs = [], []
-    print(f"{len(pages)} pages; rounds: {args.rounds}; each measurement in a fresh process")
+    print(f"{len(pages)} pages x {args.copies} = {len(urls)} entries; rounds: {args.rounds}; "
+          "each measurement in a fresh process")
     try:
         with tempfile.NamedTemporaryFile("w", suffix=".txt") as urls_file:
             urls_file.write("\n".join(urls))
             urls_file.flush()
             for r in range(args.rounds):
                 order = modes if r % 2 == 0 else modes[::-1]   # no mode always goes first
-                runs = {mode: fresh_run(mode, feed_url, server.host_port, urls_file.name)
+                runs = {mode: fresh_run(mode, base_url, server.host_port, urls_file.name, args.copies)
                         for mode in order}
                 for mode in modes:
                     rate[mode].append(len(urls) / runs[mode]["seconds"])
