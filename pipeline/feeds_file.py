@@ -132,24 +132,17 @@ def parse_feeds(text: str, source: str = "<feeds>") -> list[FeedSource]:
 
 
 def load_feeds(path: Union[str, PathLike]) -> list[FeedSource]:
-    """Read and validate a feeds.yaml file: a local path, or any Beam filesystem URI
-    (gs://, s3://, ...) when the pipeline runs on a managed runner."""
+    """Read and validate a feeds.yaml file: a local path or any Beam filesystem URI
+    (gs://, s3://, ...), read like the backfill manifest."""
+    from apache_beam.io.filesystem import CompressionTypes
+    from apache_beam.io.filesystems import FileSystems
     try:
-        text = _read_text(str(path))
+        with FileSystems.open(str(path), compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+            text = handle.read().decode("utf-8")
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         # ValueError: a URI scheme that no installed Beam filesystem handles
         raise FeedsFileError(str(path), [f"cannot read: {exc}"]) from None
     return parse_feeds(text, source=str(path))
-
-
-def _read_text(path: str) -> str:
-    if "://" not in path:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
-    from apache_beam.io.filesystem import CompressionTypes
-    from apache_beam.io.filesystems import FileSystems
-    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-        return handle.read().decode("utf-8")
 
 
 def dump_feeds(feeds: Iterable[FeedSource]) -> str:

@@ -5,7 +5,6 @@ import os
 
 import apache_beam as beam
 import pyarrow.parquet as pq
-import pytest
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 from apache_beam.testing.test_stream import TestStream as BeamTestStream
 from apache_beam.testing.util import assert_that, equal_to
@@ -154,45 +153,29 @@ def test_streaming_graph_in_real_time_writes_each_window_as_the_clock_passes_it(
     TestStream service): a feed that grows at every poll, 4-second windows. Each window's
     files are on disk while the stream is still running, each entry ends in one dataset, and
     written_at - discovered_at stays within the window + 30 s target."""
-    import threading
-    import time
     import pyarrow.dataset as ds
     from pipeline.demo.site import DemoSite
     from pipeline.graph import build_streaming
-    from tests.wallclock_ticks import WallClockTicks
+    from tests.wallclock_ticks import FileArrivals, WallClockTicks
 
     growing = GrowingFeed(server, per_request=1)
     live = FeedSource(outlet="growing", url=server.url("/feed.xml"), language="en", country="FR")
     out = tmp_path / "out"
-    appeared, stop = {}, threading.Event()
-
-    def watch():
-        while not stop.is_set():
-            for root, _dirs, files in os.walk(out):
-                for name in files:
-                    if name.endswith(".parquet") and "_staging" not in root:
-                        appeared.setdefault(os.path.join(root, name), time.time())
-            stop.wait(0.1)
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    with DemoSite() as demo:
+    with DemoSite() as demo, FileArrivals(out) as files:
         options = make_options(["--runner=BundleBasedDirectRunner", "--streaming"], out=str(out),
                                all_topics=True, allow_hosts=demo.allow_hosts + [server.host_port],
                                min_host_delay=0.0, window_seconds=4, poll_interval=2)
-        watcher.start()
         with WallClockTicks(interval=2, duration=20) as clock:
             with beam.Pipeline(options=options) as p:
                 build_streaming(p, options, "rt", demo.feeds + [live], ticks=p | clock.source())
             last_tick = max(clock.ticks)
-    stop.set()
-    watcher.join()
 
     articles = ds.dataset(out / "articles", format="parquet", partitioning="hive").to_table(
         columns=["url", "discovered_at", "written_at"]).to_pylist()
     latency = [(r["written_at"] - r["discovered_at"]).total_seconds() for r in articles]
     assert max(latency) <= 4 + 30
     # windows closed by the clock, not by the end of the stream
-    article_files = {path: at for path, at in appeared.items()
+    article_files = {path: at for path, at in files.arrivals.items()
                      if os.path.relpath(path, out).startswith("articles")}
     windows = {os.path.basename(path).split("-")[2] for path in article_files}
     early = {os.path.basename(path).split("-")[2] for path, at in article_files.items()

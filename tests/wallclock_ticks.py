@@ -10,6 +10,7 @@ time passes, as on a streaming runner.
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -72,3 +73,32 @@ class WallClockTicks:
     def __exit__(self, *exc) -> None:
         self.reader.stopped.set()
         self.controller.stop()
+
+
+class FileArrivals:
+    """Context manager recording when each Parquet file first appears in the datasets under
+    `root` (staging and state folders excluded): `arrivals[path] = wall-clock time`."""
+
+    def __init__(self, root, every: float = 0.1):
+        self.root, self.every = str(root), every
+        self.arrivals: dict = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            for folder, _dirs, files in os.walk(self.root):
+                if "_staging" in folder or "_state" in folder:
+                    continue
+                for name in files:
+                    if name.endswith(".parquet"):
+                        self.arrivals.setdefault(os.path.join(folder, name), time.time())
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> "FileArrivals":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()

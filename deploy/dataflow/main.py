@@ -102,7 +102,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         source = cfnews.feeds or BAKED_FEEDS
         try:
             feeds = load_feeds(source)
-        except (FeedsFileError, OSError) as exc:
+        except FeedsFileError as exc:
             print(f"cfnews template: {source}: {exc}", file=sys.stderr)
             return 2
 

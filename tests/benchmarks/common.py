@@ -92,16 +92,13 @@ class PublishingSite:
             self._stop.wait(self.period)
 
     def _feed(self, handler) -> None:
+        from tests.conftest import respond
         with self._lock:
             numbers = self.published[-50:]
         items = "".join(f"<item><title>Story {n}</title><link>{self.server.url(f'/a/{n}')}</link>"
                         f"<guid isPermaLink='false'>s{n}</guid></item>" for n in numbers)
         body = f"<rss version='2.0'><channel><title>t</title>{items}</channel></rss>".encode()
-        handler.send_response(200)
-        handler.send_header("Content-Type", "application/rss+xml")
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
+        respond(handler, 200, {"Content-Type": "application/rss+xml"}, body)
 
 
 def percentile(sorted_values: List[float], fraction: float) -> float:

@@ -9,7 +9,6 @@ speed-up with it.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -18,17 +17,14 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 from tests.benchmarks.common import benchmark_pages, median, require_shared  # noqa: E402
-from tests.benchmarks.throughput import serve  # noqa: E402
-
-THROUGHPUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "throughput.py")
+from tests.benchmarks.throughput import child_command, child_result, serve  # noqa: E402
 
 
 def loops_at_once(n: int, server, urls_file: str) -> list:
-    command = [sys.executable, THROUGHPUT, "--child", "loop", "--feed", server.base_url,
-               "--allow", server.host_port, "--urls", urls_file]
+    command = child_command("loop", server.base_url, server.host_port, urls_file)
     processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                   text=True) for _ in range(n)]
-    return [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in processes]
+    return [child_result(p.communicate()[0]) for p in processes]
 
 
 def main():

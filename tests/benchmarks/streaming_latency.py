@@ -16,7 +16,6 @@ each window's end (the runner's own delay); when each window's files appeared.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import statistics
 import sys
@@ -29,25 +28,13 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspa
 from tests.benchmarks.common import PublishingSite, percentile, require_shared  # noqa: E402
 
 
-def watch_files(root: str, seen: dict, stop: threading.Event) -> None:
-    """Record when each Parquet file first appears under the datasets."""
-    while not stop.is_set():
-        for folder, _dirs, files in os.walk(root):
-            if "_staging" in folder or "_state" in folder:
-                continue
-            for name in files:
-                if name.endswith(".parquet"):
-                    seen.setdefault(os.path.join(folder, name), time.time())
-        stop.wait(0.2)
-
-
 def run(window: float, poll: float, publish_for: float, period: float, margin: float) -> dict:
     import apache_beam as beam
     import pyarrow.dataset as ds
     from pipeline.demo.site import DemoSite
     from pipeline.graph import build_streaming
     from pipeline.runner import make_options
-    from tests.wallclock_ticks import WallClockTicks
+    from tests.wallclock_ticks import FileArrivals, WallClockTicks
 
     live = PublishingSite(period=period)
     with DemoSite() as demo, tempfile.TemporaryDirectory() as out:
@@ -55,20 +42,15 @@ def run(window: float, poll: float, publish_for: float, period: float, margin: f
             ["--runner=BundleBasedDirectRunner", "--streaming"], out=out, all_topics=True,
             allow_hosts=demo.allow_hosts + [live.host_port], min_host_delay=0.0,
             window_seconds=window, poll_interval=poll)
-        appeared, stop_watching = {}, threading.Event()
-        watcher = threading.Thread(target=watch_files, args=(out, appeared, stop_watching),
-                                   daemon=True)
-        watcher.start()
         threading.Timer(publish_for, live.stop_publishing).start()
         live.start()
         started = time.time()
-        with WallClockTicks(interval=poll, duration=publish_for + window + margin) as ticks:
+        with FileArrivals(out) as files, \
+                WallClockTicks(interval=poll, duration=publish_for + window + margin) as ticks:
             with beam.Pipeline(options=options) as pipeline:
                 build_streaming(pipeline, options, "stream", demo.feeds + [live.feed_source()],
                                 ticks=pipeline | ticks.source())
             stream_ended = max(ticks.ticks) if ticks.ticks else started
-        stop_watching.set()
-        watcher.join()
         live.close()
         table = ds.dataset(os.path.join(out, "articles"), format="parquet",
                            partitioning="hive").to_table(columns=["discovered_at", "written_at"])
@@ -78,11 +60,11 @@ def run(window: float, poll: float, publish_for: float, period: float, margin: f
     # Fixed windows are aligned to the epoch: the end of a row's window is its discovery time
     # rounded up to the window length (event time here is the poll time, set at discovery).
     lags = sorted(w.timestamp() - (d.timestamp() // window + 1) * window for d, w in rows)
-    files_before_end = sum(1 for t in appeared.values() if t < stream_ended)
+    files_before_end = sum(1 for t in files.arrivals.values() if t < stream_ended)
     return dict(articles=len(rows), p50=statistics.median(latencies),
                 p95=percentile(latencies, 0.95), max=latencies[-1],
                 lag_p50=statistics.median(lags), lag_p95=percentile(lags, 0.95),
-                files=len(appeared), files_before_end=files_before_end,
+                files=len(files.arrivals), files_before_end=files_before_end,
                 seconds=time.time() - started)
 
 

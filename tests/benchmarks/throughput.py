@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import email.utils
+import json
 import os
 import sys
 import tempfile
@@ -114,22 +115,28 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def child_command(mode, base_url, allow, urls_file, copies=1) -> list:
+    """The command line of one measurement in a fresh interpreter (see `child`)."""
+    return [sys.executable, os.path.abspath(__file__), "--child", mode, "--feed", base_url,
+            "--allow", allow, "--urls", urls_file, "--copies", str(copies)]
+
+
+def child_result(stdout: str) -> dict:
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
 def fresh_run(mode, base_url, allow, urls_file, copies):
     """One measurement in a fresh interpreter, as `cfnews run` would be: nothing preloaded
     by an earlier measurement. Python's start-up and the imports of Beam and cfnews are not
     timed; everything from the first library call (loop) or run_job (pipeline) on is,
     including each worker's start, imports and model loading."""
-    import json
     import subprocess
-    done = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", mode,
-                           "--feed", base_url, "--allow", allow, "--urls", urls_file,
-                           "--copies", str(copies)],
+    done = subprocess.run(child_command(mode, base_url, allow, urls_file, copies),
                           capture_output=True, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return child_result(done.stdout)
 
 
 def child(mode, base_url, allow, urls_file, copies):
-    import json
     import pipeline.runner  # noqa: F401  (Beam's and cfnews' imports are not timed)
     cpu_before = cpu_seconds()
     if mode == "loop":
