@@ -11,6 +11,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 
 from pipeline.graph import build
 from pipeline.history import recent_articles, seen_article_ids
+from pipeline.local_runner import runner_for
 from pipeline.options import CfnewsOptions
 from pipeline.summary import RunSummary, summarise
 from schemas import FeedEntry, FeedSource
@@ -43,10 +44,11 @@ def run_job(options: CfnewsOptions, feeds: Optional[Sequence[FeedSource]] = None
     if not options.out:
         raise ValueError("--out is required")
     run_id = run_id or options.run_id or new_run_id()
+    runner = runner_for(options)      # first: a zygote loads the workers' libraries meanwhile
     seen = frozenset() if options.reprocess else seen_article_ids(options.out)
     since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=options.dedup_expiry_days)
     prior = [] if options.reprocess else recent_articles(options.out, since)
-    pipeline = beam.Pipeline(options=options)
+    pipeline = beam.Pipeline(runner=runner, options=options)
     build(pipeline, options, run_id, feeds=feeds, manifest=manifest, entries=entries,
           extra_records=extra_records, seen_ids=seen, prior_articles=prior)
     result = pipeline.run()

@@ -22,7 +22,7 @@ _TRAFILATURA_LOCK = threading.Lock()
 MIN_CHARS = 200
 
 
-def _trafilatura():
+def load_trafilatura():
     import trafilatura  # imported lazily: heavy, and only extract workers need it
     return trafilatura
 
@@ -80,7 +80,7 @@ def extract_article(page: Page, min_chars: int = MIN_CHARS) -> Union[Article, Re
         return Rejected.for_entry(entry, Stage.EXTRACT, Reason.EXTRACTION_FAILED,
                                   error="empty page")
     with _TRAFILATURA_LOCK:
-        document = _trafilatura().bare_extraction(
+        document = load_trafilatura().bare_extraction(
             page.html, url=page.final_url, with_metadata=True, include_comments=False,
             include_tables=False)
     text = normalise_text(document.text or "") if document is not None else ""
@@ -107,7 +107,7 @@ class _ExtractFn(StageDoFn):
         self.min_chars = min_chars
 
     def setup(self):
-        _trafilatura()
+        load_trafilatura()
 
     def handle(self, page: Page) -> Iterable:
         yield extract_article(page, self.min_chars)

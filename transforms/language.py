@@ -32,7 +32,7 @@ class LanguageGuess:
     confidence: float        # 0..1
 
 
-def _detector_factory():
+def load_detector():
     """langdetect's own lazy init is racy (two threads loading profiles raise a duplicate
     error), so load our private factory once under a lock."""
     global _factory
@@ -61,7 +61,7 @@ def detect_language(text: str, title: str = "") -> LanguageGuess:
     if weight < MIN_LETTERS:
         return LanguageGuess(UND, 0.0)
     from langdetect.lang_detect_exception import LangDetectException
-    detector = _detector_factory().create()
+    detector = load_detector().create()
     detector.append(sample)
     try:
         best = detector.get_probabilities()[0]
@@ -75,7 +75,7 @@ class _DetectLanguageFn(StageDoFn):
     stage = Stage.LANGUAGE
 
     def setup(self):
-        _detector_factory()
+        load_detector()
 
     def handle(self, article: Article) -> Iterable[Article]:
         guess = detect_language(article.text, article.title)
