@@ -28,7 +28,7 @@ from typing import List, Optional, Sequence
 
 from pipeline.options import CfnewsOptions
 from pipeline.runner import new_run_id, run_job
-from pipeline.state import State, load_state, save_state
+from pipeline.state import load_state, save_state
 from pipeline.summary import RunSummary
 from schemas import FeedEntry, FeedSource, Rejected, utc_now
 from transforms.common import crash_point

@@ -7,19 +7,22 @@ per worker, on the job's critical path, and paid again by every worker. At the e
 job the runner stops the workers one after the other, and each interpreter's finalisation
 takes ~1 s more. On two cores that is ~5 s of a ~24 s job (measured for issue 2).
 
-Here a zygote process does the imports and loads once, while the main process is still
-building the graph, then forks one worker per request: a worker starts in milliseconds,
-already loaded, sharing the loaded memory copy-on-write, and leaves with `os._exit` once
-Beam's harness has returned (DoFns torn down, its log handler flushed and closed).
+Here a zygote process loads once, while the main process is still building the graph, then
+forks one worker per request: a worker starts in milliseconds, already loaded, sharing the
+loaded memory copy-on-write, and leaves with `os._exit` once Beam's harness has returned
+(DoFns torn down, its log handler flushed and closed). The zygote is itself forked from the
+main process, which has Beam and cfnews imported already, if that process has no other
+thread (see `safe_to_fork_here`); else it is a fresh interpreter that imports them.
 
 How the pieces talk (a Unix socket the main process creates and hands to the zygote):
 - FnApiRunner starts each worker with a shell command; ours is `python -m
   pipeline.local_workers fork SOCKET`, a stdlib-only client that sends its environment
   (where the runner puts the control and logging endpoints, the worker id and the pipeline
-  options) as one JSON line, waits for the worker's exit status and exits with it.
+  options) as one JSON line, then reads `forked` and, when the worker ends, its exit status,
+  and exits with it.
 - The zygote forks; the child takes that environment and runs the harness.
-- A client that cannot reach the zygote runs the worker itself (`worker`: Beam's harness in
-  this fresh interpreter, then os._exit): slower, never wrong.
+- A client that cannot reach the zygote, or gets no fork within FORK_TIMEOUT, runs the
+  worker itself (Beam's harness in that fresh interpreter, then os._exit): slower, never wrong.
 - If a client dies (the runner kills workers on failure), the zygote kills its worker; if
   the zygote's parent dies or it is told to stop (SIGTERM), it kills its workers and exits.
 
@@ -45,6 +48,8 @@ log = logging.getLogger(__name__)
 
 MODULE = "pipeline.local_workers"
 REQUEST_TIMEOUT = 30.0       # seconds for a client to send its request once connected
+FORK_TIMEOUT = 120.0         # seconds a client waits for its fork (the zygote may be loading)
+FORKED = b"forked\n"
 STOP_TIMEOUT = 10.0          # seconds the zygote gets to exit after SIGTERM
 
 
@@ -88,24 +93,29 @@ def worker_command(socket_path: Optional[str]) -> str:
 
 
 def request_fork(socket_path: str) -> int:
-    """Ask the zygote for a worker with this process's environment; its exit status."""
+    """Ask the zygote for a worker with this process's environment; its exit status. If the
+    zygote cannot be reached or does not fork within FORK_TIMEOUT, run the worker here."""
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         conn.connect(socket_path)
+        conn.sendall(json.dumps(dict(os.environ)).encode() + b"\n")
+        conn.settimeout(FORK_TIMEOUT)
+        replies = conn.makefile("rb")
+        forked = replies.readline() == FORKED
     except OSError as error:
-        print(f"cfnews: worker zygote unreachable ({error}); starting a fresh worker",
+        forked, reason = False, str(error)
+    else:
+        reason = "no worker forked"
+    if not forked:
+        conn.close()                 # the zygote kills a worker it forks for a closed client
+        print(f"cfnews: worker zygote unavailable ({reason}); starting a fresh worker",
               file=sys.stderr, flush=True)
         return run_harness()
-    with conn:
-        conn.sendall(json.dumps(dict(os.environ)).encode() + b"\n")
-        reply = b""
-        while True:
-            chunk = conn.recv(64)
-            if not chunk:
-                break
-            reply += chunk
+    conn.settimeout(None)
+    status = replies.readline()
+    conn.close()
     try:
-        return int(reply)
+        return int(status)
     except ValueError:
         print("cfnews: the worker zygote went away before the worker ended", file=sys.stderr)
         return 1
@@ -127,44 +137,104 @@ def preload() -> None:
     knowledge()
 
 
+GRPC_THREADS = ("grpc", "event_engine", "lifeguard", "default-execu", "resolver-execu")
+
+
+def safe_to_fork_here() -> bool:
+    """Whether this process may fork a zygote: Linux, and no thread besides this one. A fork
+    copies only the calling thread, so any other thread's state is inherited without the
+    thread: a Beam job run earlier in this process leaves the idle threads of Beam's shared
+    thread pool, which a forked worker would hand work to and wait for forever (seen here);
+    gRPC's core threads (named below) mean a channel or server was made, and gRPC does not
+    survive fork after that."""
+    if not fork_supported() or threading.active_count() != 1:
+        return False
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return False
+    for task in tasks:
+        try:
+            with open(f"/proc/self/task/{task}/comm") as comm:
+                if comm.read().strip().startswith(GRPC_THREADS):
+                    return False
+        except OSError:
+            continue
+    return True
+
+
 class Zygote:
     """The zygote process, seen from the main process. Start it early (it loads while the
-    graph is built); `socket_path` goes into the worker command; `close()` when the job ends."""
+    graph is built); `socket_path` goes into the worker command; `close()` when the job ends.
 
-    def __init__(self):
-        import subprocess
-        self._folder = tempfile.mkdtemp(prefix="cfnews-workers-")
-        self.socket_path = os.path.join(self._folder, "zygote.sock")
+    Forked from this process when that is safe (`safe_to_fork_here`): the zygote then has
+    Beam and cfnews imported already and only loads the libraries and models. Otherwise it
+    is a fresh interpreter that imports everything itself."""
+
+    def __init__(self, fork: bool = True):
+        self.socket_path = os.path.join(tempfile.mkdtemp(prefix="cfnews-workers-"), "zygote.sock")
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         listener.bind(self.socket_path)
         listener.listen(64)          # clients may connect before the zygote has loaded
+        self._closed = threading.Lock()
+        self.forked = fork and safe_to_fork_here()
         try:
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", MODULE, "zygote", str(listener.fileno()), str(os.getpid())],
-                pass_fds=[listener.fileno()], stdin=subprocess.DEVNULL)
+            if self.forked:
+                self.pid = self._fork(listener)
+                self._process = None
+            else:
+                import subprocess
+                self._process = subprocess.Popen(
+                    [sys.executable, "-m", MODULE, "zygote", str(listener.fileno()),
+                     str(os.getpid())], pass_fds=[listener.fileno()], stdin=subprocess.DEVNULL)
+                self.pid = self._process.pid
         finally:
             listener.close()
-        self._closed = threading.Lock()
 
-    @property
-    def pid(self) -> int:
-        return self._process.pid
+    @staticmethod
+    def _fork(listener: socket.socket) -> int:
+        parent = os.getpid()
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()           # or the child would write this process's buffered text
+        pid = os.fork()
+        if pid == 0:                 # the zygote: must never return into the caller's code
+            status = 1
+            try:
+                serve(listener.fileno(), parent)
+            finally:
+                exit_now(status)
+        return pid
 
     def close(self) -> None:
         if not self._closed.acquire(blocking=False):
             return
-        if self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(STOP_TIMEOUT)
-            except Exception:  # noqa: BLE001 - subprocess.TimeoutExpired: force it
-                self._process.kill()
-                self._process.wait()
-        try:
-            os.unlink(self.socket_path)
-        except FileNotFoundError:
-            pass
-        os.rmdir(self._folder)
+        if self._process is not None:
+            if self._process.poll() is None:
+                self._process.terminate()
+                try:
+                    self._process.wait(STOP_TIMEOUT)
+                except Exception:  # noqa: BLE001 - subprocess.TimeoutExpired: force it
+                    self._process.kill()
+                    self._process.wait()
+        else:
+            _stop_child(self.pid)
+        _remove_socket(self.socket_path)
+
+
+def _stop_child(pid: int) -> None:
+    """SIGTERM, up to STOP_TIMEOUT to exit, then SIGKILL; reaped either way."""
+    import time
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while time.monotonic() < deadline:
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return
+        time.sleep(0.01)
+    _kill(pid)
+    os.waitpid(pid, 0)
 
 
 def _read_request(conn: socket.socket) -> Dict[str, str]:
@@ -228,6 +298,10 @@ def serve(listen_fd: int, parent_pid: int) -> None:
                     _become_worker(environment, conn, selector)
                 workers[pid] = conn
                 selector.register(conn, selectors.EVENT_READ, pid)
+                try:
+                    conn.sendall(FORKED)
+                except OSError:
+                    pass             # the client has gone: noticed as readable, its worker killed
             else:
                 # the client sends nothing after its request: readable means it went away
                 # (killed by the runner); its worker must not outlive it
@@ -239,7 +313,17 @@ def serve(listen_fd: int, parent_pid: int) -> None:
     while workers:
         pid, status = os.waitpid(-1, 0)
         _report(workers, selector, pid, status)
+    if not stop:                     # orphaned: nobody else will remove the socket's folder
+        _remove_socket(listener.getsockname())
     exit_now(0)
+
+
+def _remove_socket(path: str) -> None:
+    try:
+        os.unlink(path)
+        os.rmdir(os.path.dirname(path))
+    except OSError:
+        pass
 
 
 def _kill(pid: int) -> None:
@@ -267,7 +351,7 @@ def _report(workers, selector, pid: int, status: int) -> None:
         pass                           # already unregistered: the client had gone
     code = os.waitstatus_to_exitcode(status)
     try:
-        conn.sendall(str(code if code >= 0 else 128 - code).encode())   # killed: 128 + signal
+        conn.sendall(b"%d\n" % (code if code >= 0 else 128 - code))   # killed: 128 + signal
     except OSError:
         pass
     conn.close()

@@ -5,7 +5,7 @@ import pytest
 
 from schemas import FeedEntry, Page, Rejected
 from transforms.fetch import fetch_page
-from transforms.http import FetchError, HttpConfig, decode_html, http_get
+from transforms.http import FetchError, decode_html, http_get
 from transforms.urls import article_id_for, canonical_url
 from tests.conftest import article_html, slow_drip
 

@@ -49,7 +49,8 @@ def describe_worker(x):
     """Runs in a worker: its parent, and whether the English model was there before any
     element needed it (the zygote preloads it; nothing in this pipeline loads it)."""
     import transforms.entities
-    return x, os.getppid(), "en" in transforms.entities._models
+    main_module = sys.modules["__main__"].__spec__.name
+    return x, os.getppid(), "en" in transforms.entities._models, main_module
 
 
 def run_small_job(runner, out_prefix, fn=describe_worker):
@@ -69,19 +70,20 @@ def _records(out_prefix):
 
 @needs_fork
 def test_workers_are_forked_from_a_zygote_that_preloaded_the_models(tmp_path):
-    zygote = local_workers.Zygote()
+    zygote = local_workers.Zygote(fork=False)      # a fresh interpreter (this one has threads)
     records = run_small_job(LocalProcessesRunner(zygote), tmp_path / "out")
-    assert sorted(x for x, _, _ in records) == list(range(40))
-    assert {parent for _, parent, _ in records} == {zygote.pid}
-    assert all(preloaded for _, _, preloaded in records)
+    assert sorted(r[0] for r in records) == list(range(40))
+    assert {parent for _, parent, _, _ in records} == {zygote.pid}
+    assert all(preloaded for _, _, preloaded, _ in records)
     assert not alive(zygote.pid), "the zygote must stop with its job"
     assert not os.path.exists(zygote.socket_path)
 
 
 def test_spawned_workers_run_cfnews_entry_point(tmp_path):
     records = run_small_job(LocalProcessesRunner(None), tmp_path / "out")
-    assert sorted(x for x, _, _ in records) == list(range(40))
-    assert os.getpid() not in {parent for _, parent, _ in records}
+    assert sorted(r[0] for r in records) == list(range(40))
+    assert {main for _, _, _, main in records} == {local_workers.MODULE}
+    assert not any(preloaded for _, _, preloaded, _ in records)
 
 
 def test_runner_for_picks_the_local_runner_only_for_fnapi_multi_processing():
@@ -101,7 +103,7 @@ def test_runner_for_picks_the_local_runner_only_for_fnapi_multi_processing():
 def fail_on_seven(x):
     if x == 7:
         raise ValueError("seven is not allowed")
-    return x, os.getppid(), True
+    return x, os.getppid(), True, ""
 
 
 @needs_fork
@@ -117,8 +119,42 @@ def test_without_a_reachable_zygote_workers_start_fresh(tmp_path):
     zygote = local_workers.Zygote()
     zygote.close()                       # the socket is gone: every client runs its worker
     records = run_small_job(LocalProcessesRunner(zygote), tmp_path / "out")
-    assert sorted(x for x, _, _ in records) == list(range(40))
-    assert zygote.pid not in {parent for _, parent, _ in records}
+    assert sorted(r[0] for r in records) == list(range(40))
+    assert zygote.pid not in {parent for _, parent, _, _ in records}
+    assert not any(preloaded for _, _, preloaded, _ in records)
+
+
+JOBS_IN_ONE_PROCESS = """
+import gc, sys
+import apache_beam as beam
+from pipeline import local_workers
+from pipeline.local_runner import LocalProcessesRunner
+from pipeline.runner import make_options
+MP = %r
+
+def job(runner, options):
+    with beam.Pipeline(runner=runner, options=make_options(options)) as p:
+        p | beam.Create(range(20)) | beam.Reshuffle() | beam.Map(lambda x: x * 2)
+
+for step in ("pristine", "after a job"):
+    zygote = local_workers.Zygote()
+    print(step, "forked from this process:", zygote.forked, flush=True)
+    job(LocalProcessesRunner(zygote), MP)
+    gc.collect()                  # gRPC's own threads stop; Beam's idle pool threads stay
+    job(None, ["--runner=FnApiRunner"])
+print("done", flush=True)
+"""
+
+
+@needs_fork
+def test_the_zygote_is_forked_from_a_pristine_process_only():
+    """A fresh process forks it (Beam and cfnews already imported); after a job has left
+    threads behind, forking would hang the workers (Beam's shared pool), so it is spawned."""
+    done = subprocess.run([sys.executable, "-c", JOBS_IN_ONE_PROCESS % MP], capture_output=True,
+                          text=True, timeout=300, cwd=os.path.dirname(os.path.dirname(__file__)))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split("\n")[:3] == ["pristine forked from this process: True",
+                                           "after a job forked from this process: False", "done"]
 
 
 def client(socket_path, environment):
@@ -167,11 +203,12 @@ def test_a_killed_client_takes_its_worker_down(tmp_path):
 @needs_fork
 def test_the_zygote_exits_when_its_parent_dies():
     script = ("import os, sys; from pipeline.local_workers import Zygote; z = Zygote(); "
-              "print(z.pid, flush=True); os._exit(0)")
+              "print(z.pid, z.socket_path, flush=True); os._exit(0)")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=60, check=True)
-    zygote_pid = int(done.stdout.split()[0])
-    assert wait_until(lambda: not alive(zygote_pid), seconds=120)
+    zygote_pid, socket_path = done.stdout.split()
+    assert wait_until(lambda: not alive(int(zygote_pid)), seconds=120)
+    assert not os.path.exists(os.path.dirname(socket_path)), "the orphan left its socket behind"
 
 
 STABLE = {  # columns that do not depend on the demo server's port or the run's clock
