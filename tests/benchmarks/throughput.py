@@ -10,9 +10,14 @@ Beam and cfnews outside it):
   * in_memory: the cfnews pipeline (FnApiRunner, one worker), relevance filter off,
                from feed poll to Parquet, run_job to its return;
   * multi_processing: the same with --direct_running_mode=multi_processing --direct_num_workers=2,
-               worker start-up and shutdown included.
-Prints each round (wall and CPU seconds of the process tree) and the medians of the ratios
-pipeline/loop and in_memory/multi_processing.
+               worker start-up and shutdown included: cfnews' default, workers forked from
+               a warm zygote (pipeline/local_workers.py);
+  * spawned_workers: the same with --local_worker_start=spawn (each worker a fresh
+               interpreter running cfnews' entry point: Beam's harness, then a quick exit);
+  * beam_workers: the same on Beam's own worker processes (pipeline.local_runner bypassed).
+Prints each round (wall and CPU seconds of the process tree, the zygote and workers
+included) and the medians of the ratios pipeline/loop and in_memory/<each multi_processing
+variant>.
 
     python tests/benchmarks/throughput.py [--rounds 3] [--copies N]
 """
@@ -217,8 +222,8 @@ def main():
           "median of per-round ratios)")
     print(f"multi_processing x2 speed-up over in_memory: {median(speedups['multi_processing']):.2f}x "
           "(target >= 1.5; median of per-round ratios)")
-    print(f"  the same with Beam's own worker entry point (workers finalise and exit one by one): "
-          f"{median(speedups['beam_workers']):.2f}x")
+    print(f"  workers spawned fresh: {median(speedups['spawned_workers']):.2f}x; Beam's own "
+          f"worker processes: {median(speedups['beam_workers']):.2f}x")
 
 
 if __name__ == "__main__":
