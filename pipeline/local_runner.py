@@ -6,14 +6,24 @@ import sys
 import weakref
 from typing import Optional
 
-from apache_beam.options.pipeline_options import DirectOptions, StandardOptions
+from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions
 from apache_beam.portability import python_urns
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
 from pipeline import local_workers
-from pipeline.options import CfnewsOptions
 
 BEAM_WORKER_COMMAND = f"{sys.executable} -m apache_beam.runners.worker.sdk_worker_main"
+
+
+class LocalWorkerOptions(PipelineOptions):
+    """Local runs only (not a cfnews option of the job, so not a Dataflow template parameter)."""
+
+    @classmethod
+    def _add_argparse_args(cls, parser):
+        parser.add_argument("--local_worker_start", choices=("fork", "spawn"), default="fork",
+                            help="FnApiRunner multi_processing: fork workers from a process "
+                                 "that has loaded the libraries and models once (Linux), or "
+                                 "start each as a fresh interpreter")
 
 
 class LocalProcessesRunner(FnApiRunner):
@@ -49,6 +59,6 @@ def runner_for(options) -> Optional[LocalProcessesRunner]:
         return None
     if options.view_as(DirectOptions).direct_running_mode != "multi_processing":
         return None
-    fork = (options.view_as(CfnewsOptions).local_worker_start == "fork"
+    fork = (options.view_as(LocalWorkerOptions).local_worker_start == "fork"
             and local_workers.fork_supported())
     return LocalProcessesRunner(local_workers.Zygote() if fork else None)

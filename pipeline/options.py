@@ -54,10 +54,6 @@ class CfnewsOptions(PipelineOptions):
                             help="streaming: how long a feed entry id is remembered")
         parser.add_argument("--run_id", default=None,
                             help="id stamped on rows and file names (default: time-based)")
-        parser.add_argument("--local_worker_start", choices=("fork", "spawn"), default="fork",
-                            help="FnApiRunner multi_processing: fork workers from a process "
-                                 "that has loaded the libraries and models once (Linux), or "
-                                 "start each as a fresh interpreter")
         parser.add_argument("--reprocess", default=False, action="store_true",
                             help="process entries even if the output already holds them")
 
