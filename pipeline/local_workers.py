@@ -313,8 +313,7 @@ def serve(listen_fd: int, parent_pid: int) -> None:
     while workers:
         pid, status = os.waitpid(-1, 0)
         _report(workers, selector, pid, status)
-    if not stop:                     # orphaned: nobody else will remove the socket's folder
-        _remove_socket(listener.getsockname())
+    _remove_socket(listener.getsockname())   # the parent may be gone (killed with its group)
     exit_now(0)
 
 
