@@ -176,7 +176,7 @@ class Zygote:
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         listener.bind(self.socket_path)
         listener.listen(64)          # clients may connect before the zygote has loaded
-        self._closed = threading.Lock()
+        self._closed = False
         self.forked = fork and safe_to_fork_here()
         try:
             if self.forked:
@@ -206,8 +206,9 @@ class Zygote:
         return pid
 
     def close(self) -> None:
-        if not self._closed.acquire(blocking=False):
+        if self._closed:             # called by the runner, then again by its finaliser
             return
+        self._closed = True
         if self._process is not None:
             if self._process.poll() is None:
                 self._process.terminate()

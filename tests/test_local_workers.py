@@ -58,14 +58,9 @@ def run_small_job(runner, out_prefix, fn=describe_worker):
     with beam.Pipeline(runner=runner, options=options) as p:
         (p | beam.Create(range(40)) | beam.Reshuffle() | beam.Map(fn)
            | beam.Map(repr) | beam.io.WriteToText(str(out_prefix)))
-    return [ast.literal_eval(line) for line in _records(out_prefix)]
-
-
-def _records(out_prefix):
-    records = []
-    for path in sorted(out_prefix.parent.glob(out_prefix.name + "*")):
-        records += [line for line in path.read_text().splitlines() if line]
-    return records
+    return [ast.literal_eval(line)
+            for path in sorted(out_prefix.parent.glob(out_prefix.name + "*"))
+            for line in path.read_text().splitlines() if line]
 
 
 @needs_fork
