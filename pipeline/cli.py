@@ -179,5 +179,34 @@ def main(argv: Optional[List[str]] = None) -> int:
     return 0 if summary.adds_up else 1
 
 
+def entry() -> None:
+    """The console script. Exits with exactly the status main() decided, skipping interpreter
+    finalisation: daemon threads of Beam, gRPC and Arrow still blocked in C++ at exit are
+    unwound by CPython's finalisation through frames that forbid it, which aborts the process
+    (SIGABRT, status 134) after a run that succeeded. Files are all closed and renamed by then;
+    output streams and log handlers are flushed here."""
+    import os
+    try:
+        code = main()
+    except SystemExit as stop:  # argparse and explicit exits
+        code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 2)
+        if not isinstance(stop.code, (int, type(None))):
+            print(stop.code, file=sys.stderr)
+    except KeyboardInterrupt:
+        print("cfnews: interrupted", file=sys.stderr)
+        code = 130
+    except BaseException:  # an unexpected error: its traceback, then a failing status
+        import traceback
+        traceback.print_exc()
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    logging.shutdown()
+    os._exit(int(code or 0))
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -96,13 +96,18 @@ def _counters(result, namespace: str) -> Dict[str, int]:
 
 def run_latency(out_dir: str, run_id: str) -> Dict[str, float]:
     """p50/p95 seconds from discovery to written, over this run's article files."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
     from apache_beam.io.filesystems import FileSystems
     pattern = join(out_dir, "articles", "*", "*", f"part-{run_id}-*.parquet")
     values: List[float] = []
     for match in FileSystems.match([pattern])[0].metadata_list:
+        # Whole file into memory, then one-threaded Arrow read: an Arrow reader over a Python
+        # file object can still be tearing down its threads at interpreter exit (SIGABRT).
         with FileSystems.open(match.path) as handle:
-            table = pq.read_table(handle, columns=["discovered_at", "written_at"])
+            data = handle.read()
+        table = pq.read_table(pa.BufferReader(data), columns=["discovered_at", "written_at"],
+                              use_threads=False)
         for discovered, written in zip(*(c.to_pylist() for c in table.columns)):
             if discovered and written:
                 values.append((written - discovered).total_seconds())
