@@ -71,6 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="write a self-contained HTML report of an output")
     report.add_argument("--out", required=True, help="output folder to report on")
     report.add_argument("--html", required=True, help="HTML file to write")
+    index = sub.add_parser("index", help="rebuild the history index of an output folder "
+                                         "(DIR/_index) from its datasets")
+    index.add_argument("--out", required=True, help="output folder (local filesystem)")
     sub.add_parser("options", help="list cfnews' pipeline options (Beam's are listed by Beam)")
     return parser
 
@@ -123,6 +126,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"wrote {args.html}: {t['articles']} articles, {t['duplicates']} wire copies, "
               f"{t['rejected']} rejected, {t['outlets']} outlets")
         return 0
+    if args.command == "index":
+        if "://" in args.out:
+            print("cfnews index: object stores keep no index (workers read the datasets)",
+                  file=sys.stderr)
+            return 2
+        from transforms.history import rebuild_local_index
+        print(f"history index of {args.out}: {rebuild_local_index(args.out)}")
+        return 0
     if args.command == "options":
         from pipeline.options import CfnewsOptions
         options_parser = argparse.ArgumentParser(prog="cfnews <command>", add_help=False)
@@ -155,6 +166,12 @@ def main(argv: Optional[List[str]] = None) -> int:
             print("cfnews run: give --once, --every DURATION, or --streaming (with a streaming "
                   "runner)", file=sys.stderr)
             return 2
+        runner = (standard.runner or "").split(".")[-1].lower()
+        if args.once and runner not in LOCAL_RUNNERS:
+            # A managed runner polls the feeds inside the job (no local state to keep).
+            summary = run_job(options, feeds=feeds)
+            print(summary.render())
+            return 0 if summary.adds_up else 1
         from pipeline.continuous import ContinuousIngest, Schedule
         every = args.every or 600.0
         schedule = Schedule(every=every, min_interval=min(args.min_poll, every),

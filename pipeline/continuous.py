@@ -34,6 +34,7 @@ from schemas import FeedEntry, FeedSource, Rejected, utc_now
 from transforms.common import crash_point
 from transforms.write import remove_stale_staging
 from transforms.feeds import FEED_LEVEL_REASONS, poll_feed
+from transforms.history import open_history
 
 log = logging.getLogger(__name__)
 
@@ -105,13 +106,16 @@ class ContinuousIngest:
                or (self.state.feed(f.url, self.schedule.every).next_poll_at or now) <= now]
         report.feeds_due = len(due)
         extra: List[Rejected] = []
-        pending_ids = {e.article_id for e in self.state.pending}
+        # one entry of one feed is journalled once; the same article from another feed is
+        # journalled too, and becomes its `canonical_url` duplicate in the run
+        pending_ids = {(e.feed_url, e.article_id) for e in self.state.pending}
+        history = open_history(self.options.out, f"poll-{self.cycle}-{time.time_ns()}")
         with concurrent.futures.ThreadPoolExecutor(self.schedule.poll_threads) as pool:
             polls = list(pool.map(lambda f: (f, self._poll(f)), due))
         for source, result in polls:
-            new_entries, rejections = self._apply_poll(source, result, now, report, pending_ids)
+            new_entries, rejections = self._apply_poll(source, result, now, report, pending_ids,
+                                                       history)
             self.state.pending.extend(new_entries)
-            pending_ids.update(e.article_id for e in new_entries)
             extra.extend(rejections)
         report.new_entries = sum(1 for e in self.state.pending) + sum(
             1 for r in extra if r.reason not in FEED_LEVEL_REASONS)
@@ -138,7 +142,7 @@ class ContinuousIngest:
         conditional = feed.polls_since_full + 1 < self.schedule.full_fetch_every
         return poll_feed(source, self.http, feed.etag, feed.last_modified, conditional)
 
-    def _apply_poll(self, source, result, now, report, pending_ids):
+    def _apply_poll(self, source, result, now, report, pending_ids, history):
         feed = self.state.feed(source.url, self.schedule.every)
         feed.polls += 1
         new_entries: List[FeedEntry] = []
@@ -163,11 +167,12 @@ class ContinuousIngest:
             feed.consecutive_failures = 0
             for item in result.results:
                 key = item.article_id
-                if key and (key in self.state.seen or key in pending_ids):
+                if key and (key in self.state.seen or (source.url, key) in pending_ids
+                            or history.seen(key)):
                     continue
                 if isinstance(item, FeedEntry):
                     new_entries.append(item)
-                    pending_ids.add(key)
+                    pending_ids.add((source.url, key))
                 else:
                     rejections.append(item)
         feed.interval = next_interval(feed.interval, len(new_entries), feed.consecutive_failures,

@@ -10,7 +10,6 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from pipeline.graph import build
-from pipeline.history import recent_articles, seen_article_ids
 from pipeline.local_runner import runner_for
 from pipeline.options import CfnewsOptions
 from pipeline.summary import RunSummary, summarise
@@ -45,13 +44,27 @@ def run_job(options: CfnewsOptions, feeds: Optional[Sequence[FeedSource]] = None
         raise ValueError("--out is required")
     run_id = run_id or options.run_id or new_run_id()
     runner = runner_for(options)      # first: a zygote loads the workers' libraries meanwhile
-    seen = frozenset() if options.reprocess else seen_article_ids(options.out)
-    since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=options.dedup_expiry_days)
-    prior = [] if options.reprocess else recent_articles(options.out, since)
-    pipeline = beam.Pipeline(runner=runner, options=options)
-    build(pipeline, options, run_id, feeds=feeds, manifest=manifest, entries=entries,
-          extra_records=extra_records, seen_ids=seen, prior_articles=prior)
+    pipeline = job_pipeline(options, run_id, runner, feeds=feeds, manifest=manifest,
+                            entries=entries, extra_records=extra_records)
     result = pipeline.run()
+    if is_dry_run(options):  # translated (and validated) only: nothing ran, nothing to sum up
+        return RunSummary(run_id=run_id, out_dir=options.out, dry_run=True)
     result.wait_until_finish()
     remove_staging(options.out, run_id)
     return summarise(result, run_id, options.out)
+
+
+def job_pipeline(options: CfnewsOptions, run_id: str, runner=None, **sources) -> beam.Pipeline:
+    """The bounded job as submitted. It carries only the output's location, never its
+    contents: the job's workers read the history (transforms/history.py), so the job's size
+    does not grow with the lake."""
+    pipeline = beam.Pipeline(runner=runner, options=options)
+    build(pipeline, options, run_id, **sources)
+    return pipeline
+
+
+def is_dry_run(options) -> bool:
+    """--dry_run=True (Beam's TestOptions; the DataflowRunner then translates and validates
+    the job without submitting it)."""
+    from apache_beam.options.pipeline_options import TestOptions
+    return str(options.view_as(TestOptions).dry_run).strip().lower() in ("true", "1", "yes")

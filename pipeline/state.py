@@ -20,7 +20,6 @@ from typing import Dict, List, Optional, Tuple
 
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.history import written_ids
 from schemas import FeedEntry
 from transforms.write import join
 
@@ -138,12 +137,14 @@ def load_state(out_dir: str) -> Tuple[State, str]:
 
 
 def reconcile(state: State, out_dir: str) -> None:
-    """Ids already written count as seen, and leave the pending journal."""
-    written = written_ids(out_dir)
-    now = dt.datetime.now(dt.timezone.utc).isoformat()
-    for article_id in written:
-        state.seen.setdefault(article_id, now)
-    state.pending = [e for e in state.pending if e.article_id not in written]
+    """Journal entries whose article is already written leave the journal (their run got as
+    far as writing before it died); the rest run again. Looked up in the output's history
+    index (transforms/history.py), never by reading the whole lake."""
+    if not state.pending:
+        return
+    from transforms.history import open_history
+    history = open_history(out_dir, f"reconcile-{uuid.uuid4().hex}")
+    state.pending = [e for e in state.pending if not history.seen(e.article_id)]
 
 
 def save_state(out_dir: str, state: State) -> None:

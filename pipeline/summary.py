@@ -22,6 +22,7 @@ class RunSummary:
     files: Dict[str, int] = dataclasses.field(default_factory=dict)
     rejected_by_reason: Dict[str, int] = dataclasses.field(default_factory=dict)
     latency: Dict[str, float] = dataclasses.field(default_factory=dict)  # written - discovered
+    dry_run: bool = False        # translated for the runner only: nothing ran
 
     @property
     def new_entries(self) -> int:
@@ -46,6 +47,9 @@ class RunSummary:
         return self.accounted == self.new_entries
 
     def render(self) -> str:
+        if self.dry_run:
+            return (f"cfnews run {self.run_id}: dry run, the job graph was translated and "
+                    f"validated; nothing was submitted, read or written ({self.out_dir})")
         w = self.written
         lines = [
             f"cfnews run {self.run_id}",

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from schemas.records import Article, Duplicate, Rejected
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2   # 2: articles.fingerprint
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 
@@ -35,6 +35,16 @@ ENTITY_COLUMNS = ("entities", "people", "organizations", "places", "topics")
 # Flat name lists for analysts: which entity labels feed which column.
 FLAT_ENTITY_LABELS = {"people": ("PERSON",), "organizations": ("ORG",),
                       "places": ("GPE", "LOC", "FAC")}
+
+# What near-duplicate matching needs of an article, stored when it is written so that later
+# runs never re-fingerprint history from its text (transforms/fingerprint.py): the sampled
+# shingle hashes (64-bit, stored as signed int64 for Spark and BigQuery), the sampling level
+# and the counts at that level and the coarser ones. On `articles` only.
+FINGERPRINT_TYPE = pa.struct([
+    ("level", pa.int8()),
+    ("counts", pa.list_(pa.int32())),
+    ("hashes", pa.list_(pa.int64())),
+])
 
 PARTITIONING_SCHEMA = pa.schema([("date", pa.date32()), ("outlet", pa.string())])
 
@@ -72,8 +82,9 @@ def _article_fields():
     ]
 
 
-ARTICLES_SCHEMA = pa.schema(_article_fields(), metadata={b"cfnews.dataset": b"articles",
-                                                         b"cfnews.schema_version": b"1"})
+ARTICLES_SCHEMA = pa.schema(
+    _article_fields() + [pa.field("fingerprint", FINGERPRINT_TYPE)],
+    metadata={b"cfnews.dataset": b"articles", b"cfnews.schema_version": b"2"})
 
 DUPLICATES_SCHEMA = pa.schema(
     [f for f in _article_fields() if f.name not in ENTITY_COLUMNS] + [
@@ -84,7 +95,7 @@ DUPLICATES_SCHEMA = pa.schema(
         pa.field("jaccard", pa.float32()),
         pa.field("shared_fingerprints", pa.int32()),
     ],
-    metadata={b"cfnews.dataset": b"duplicates", b"cfnews.schema_version": b"1"})
+    metadata={b"cfnews.dataset": b"duplicates", b"cfnews.schema_version": b"2"})
 
 REJECTED_SCHEMA = pa.schema([
     pa.field("schema_version", pa.int16(), nullable=False),
@@ -104,7 +115,7 @@ REJECTED_SCHEMA = pa.schema([
     pa.field("at", TIMESTAMP, nullable=False),
     pa.field("written_at", TIMESTAMP),
     pa.field("run_id", pa.string()),
-], metadata={b"cfnews.dataset": b"rejected", b"cfnews.schema_version": b"1"})
+], metadata={b"cfnews.dataset": b"rejected", b"cfnews.schema_version": b"2"})
 
 DATASETS = ("articles", "duplicates", "rejected")
 
@@ -155,6 +166,23 @@ def _article_row(a: Article, run_id: str, written_at=None) -> Dict[str, Any]:
     }
 
 
+def fingerprint_value(fp):
+    """The `fingerprint` struct of a (hashes, level, counts) fingerprint, or None."""
+    if fp is None:
+        return None
+    hashes, level, counts = fp
+    return {"level": level, "counts": list(counts),
+            "hashes": [h - (1 << 64) if h >= (1 << 63) else h for h in hashes]}
+
+
+def fingerprint_from_value(value):
+    """(hashes, level, counts) from a stored `fingerprint` struct (inverse of the above)."""
+    if not value or value.get("hashes") is None:
+        return None
+    return (tuple(h & 0xFFFFFFFFFFFFFFFF for h in value["hashes"]), int(value["level"]),
+            tuple(value["counts"]))
+
+
 def flat_entity_lists(entities) -> Dict[str, list]:
     """people / organizations / places: canonical names (the surface text when unlinked),
     each once, in order of first mention."""
@@ -188,7 +216,9 @@ def partition_of(record) -> Tuple[str, str, str]:
 def to_row(record, run_id: str = "", written_at=None) -> Dict[str, Any]:
     """The Arrow row of an output record (without the partition columns)."""
     if isinstance(record, Article):
-        return _article_row(record, run_id, written_at)
+        row = _article_row(record, run_id, written_at)
+        row["fingerprint"] = fingerprint_value(record.fingerprint)
+        return row
     if isinstance(record, Duplicate):
         row = _article_row(record.article, run_id, written_at)
         for column in ENTITY_COLUMNS:

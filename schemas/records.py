@@ -87,6 +87,8 @@ class Article:
     entities: tuple = ()             # tuple[Entity, ...]
     topics: tuple = ()               # topic/sector tags, e.g. ('nuclear', 'trade')
     source: str = "feed"             # 'feed' or 'backfill'
+    # (sampled hashes, level, counts): set by dedup, stored with the article for later runs
+    fingerprint: Optional[tuple] = None
 
     @property
     def event_time(self) -> dt.datetime:

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.demo.catalog import load_catalog
-from schemas import ARTICLES_SCHEMA, DATASETS, PARTITIONING_SCHEMA
+from schemas import ARTICLES_SCHEMA, DATASETS, PARTITIONING_SCHEMA, SCHEMA_VERSION
 from tests.demo_output import demo_output  # noqa: F401  (the shared demo run)
 
 pytestmark = pytest.mark.e2e
@@ -168,19 +168,21 @@ def test_spark_with_hive_partition_discovery(demo, expected, spark):
 # --- schema evolution ---------------------------------------------------------------------------
 
 NEW_COLUMN = pa.field("sentiment", pa.float32())
+LATER = SCHEMA_VERSION + 1   # a version a later cfnews would write
 
 
 @pytest.fixture(scope="module")
 def evolved(demo, tmp_path_factory):
     """A copy of the demo's `articles` plus one file as a later writer would make it:
-    schema_version 2, one added nullable column, in a partition of its own."""
+    schema_version LATER, one added nullable column, in a partition of its own."""
     root = str(tmp_path_factory.mktemp("evolved") / "out")
     shutil.copytree(demo[0], root)
     articles = os.path.join(root, "articles")
     old = ds.dataset(articles, format="parquet").to_table().slice(0, 1).to_pylist()[0]
-    row = dict(old, schema_version=2, article_id="0123456789abcdef", sentiment=0.25)
+    row = dict(old, schema_version=LATER, article_id="0123456789abcdef", sentiment=0.25)
     schema = pa.schema(list(ARTICLES_SCHEMA) + [NEW_COLUMN],
-                       metadata={b"cfnews.dataset": b"articles", b"cfnews.schema_version": b"2"})
+                       metadata={b"cfnews.dataset": b"articles",
+                                 b"cfnews.schema_version": str(LATER).encode()})
     folder = os.path.join(articles, "date=2099-01-01", "outlet=later-outlet")
     os.makedirs(folder)
     pq.write_table(pa.Table.from_pylist([row], schema=schema),
@@ -194,10 +196,10 @@ def test_a_later_schema_version_reads_with_older_files_in_duckdb(evolved, expect
         f"SELECT schema_version, count(*), count(sentiment), any_value(typeof(date)) "
         f"FROM read_parquet('{articles}/**/*.parquet', hive_partitioning = true, "
         f"union_by_name = true) GROUP BY 1 ORDER BY 1").fetchall()
-    assert rows == [(1, expected["articles"], 0, "DATE"), (2, 1, 1, "DATE")]
+    assert rows == [(SCHEMA_VERSION, expected["articles"], 0, "DATE"), (LATER, 1, 1, "DATE")]
     future = duckdb.sql(
         f"SELECT date, outlet, sentiment FROM read_parquet('{articles}/**/*.parquet', "
-        f"hive_partitioning = true, union_by_name = true) WHERE schema_version = 2").fetchall()
+        f"hive_partitioning = true, union_by_name = true) WHERE schema_version = {LATER}").fetchall()
     assert [(str(d), o, s) for d, o, s in future] == [("2099-01-01", "later-outlet", 0.25)]
 
 
@@ -211,7 +213,7 @@ def test_a_later_schema_version_reads_with_older_files_in_pyarrow(evolved, expec
     assert table.num_rows == expected["articles"] + 1
     by_version = Counter(zip(table.column("schema_version").to_pylist(),
                              [s is not None for s in table.column("sentiment").to_pylist()]))
-    assert by_version == {(1, False): expected["articles"], (2, True): 1}
+    assert by_version == {(SCHEMA_VERSION, False): expected["articles"], (LATER, True): 1}
     assert table.schema.field("date").type == pa.date32()
     # The compatibility rule the unified read relies on: only nullable columns were added.
     old, new = ARTICLES_SCHEMA, pa.schema(list(ARTICLES_SCHEMA) + [NEW_COLUMN])
@@ -277,4 +279,4 @@ def test_analyst_views_read_a_later_schema_version(evolved, expected):
     con = views(os.path.dirname(evolved))
     rows = con.sql("SELECT schema_version, count(*), count(sentiment) FROM articles "
                    "GROUP BY 1 ORDER BY 1").fetchall()
-    assert rows == [(1, expected["articles"], 0), (2, 1, 1)]
+    assert rows == [(SCHEMA_VERSION, expected["articles"], 0), (LATER, 1, 1)]

@@ -166,7 +166,8 @@ def test_batch_graph_translates_for_dataflow(dataflow_runner):
     runner, result, messages, network = dry_run(dataflow_runner, build_batch)
     assert_clean(runner, result, messages, network)
     steps = {t.unique_name for t in runner.proto_pipeline.components.transforms.values()}
-    for stage in ("ReadFeeds", "ReadManifest", "Fetch", "Extract", "Dedup", "Entities", "Write"):
+    for stage in ("ReadFeeds", "ReadManifest", "Ingest/Fetch", "Ingest/Extract", "Ingest/Dedup",
+                  "Ingest/Entities", "Write"):
         assert stage in steps, stage
     job_type = result.job.proto.type
     assert job_type == type(job_type).JOB_TYPE_BATCH

@@ -6,7 +6,8 @@ import apache_beam as beam
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from schemas import (ARTICLES_SCHEMA, PARTITIONING_SCHEMA, Article, Duplicate, Entity, Rejected)
+from schemas import (ARTICLES_SCHEMA, PARTITIONING_SCHEMA, SCHEMA_VERSION, Article, Duplicate,
+                     Entity, Rejected)
 from transforms.write import STAGING, WriteDatasets, write_partition
 
 T = dt.datetime(2025, 12, 4, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5)))  # 12-05 UTC
@@ -45,9 +46,9 @@ def test_layout_types_and_no_temp_files(tmp_path):
     assert table.schema.field("entities").type == ARTICLES_SCHEMA.field("entities").type
     row = table.filter(ds.field("article_id") == "a1").to_pylist()[0]
     assert row["entities"][0]["label"] == "PERSON" and row["authors"] == ["Jane Roe"]
-    assert row["published_at"] == T and row["schema_version"] == 1
+    assert row["published_at"] == T and row["schema_version"] == SCHEMA_VERSION
     one = pq.read_table(os.path.join(out, [f for f in files if "outlet=other" in f and "articles" in f][0]))
-    assert one.schema.metadata[b"cfnews.schema_version"] == b"1"
+    assert one.schema.metadata[b"cfnews.schema_version"] == str(SCHEMA_VERSION).encode()
 
 
 def test_rewriting_the_same_rows_replaces_the_file(tmp_path):

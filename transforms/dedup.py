@@ -53,7 +53,8 @@ SAME_OUTLET_THRESHOLD = 0.65
 MIN_SHARED = 8
 MAX_BUCKET = 16
 DEFAULT_EXPIRY = dt.timedelta(days=14)
-BATCH_BUCKET_BITS = 3       # 8 GroupByKey buckets in batch runs: few, fat elements
+BATCH_BUCKET_BITS = 10      # 1,024 GroupByKey buckets in batch runs: enough keys to spread
+                            # the heaviest shuffle over a distributed runner's workers
 
 DUPLICATES = "duplicates"
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
@@ -96,9 +97,23 @@ def member_of(article: Article, fp: Fingerprint, slot: int = 0) -> Member:
                   fp.level, fp.counts, slot)
 
 
+def article_fingerprint(article: Article) -> Fingerprint:
+    """The article's fingerprint: computed once, then carried by the article (and stored
+    with it when written, so later runs never recompute it from the text)."""
+    if article.fingerprint is not None:
+        return Fingerprint(*article.fingerprint)
+    return fingerprint(article.text)
+
+
+def with_fingerprint(article: Article) -> Article:
+    if article.fingerprint is not None:
+        return article
+    return dataclasses.replace(article, fingerprint=tuple(fingerprint(article.text)))
+
+
 def prepare(article: Article, slot: int = 0) -> Tuple[Member, Tuple[int, ...]]:
     """The article's index entry and its sampled hashes."""
-    fp = fingerprint(article.text)
+    fp = article_fingerprint(article)
     return member_of(article, fp, slot), fp.hashes
 
 
@@ -285,6 +300,7 @@ def batch_slot(article: Article, prior_ids: frozenset) -> int:
 def dedup_in_memory(articles: Sequence[Article], params: DedupParams = DedupParams(),
                     prior_ids: frozenset = frozenset()) -> Tuple[List[Article], List[Duplicate]]:
     """The same decisions as the Beam transforms, without Beam (tests, small batches)."""
+    articles = [with_fingerprint(a) for a in articles]
     prepared = {a.article_id: prepare(a, batch_slot(a, prior_ids)) for a in articles}
     counts = shared_counts(index_hits(prepared.values(), params))
     matches = {}
@@ -394,6 +410,11 @@ def _unpack_postings(data: bytes) -> Tuple[Member, Tuple[int, ...], bytes]:
     return member, struct.unpack_from(f">{(len(data) - pos) // 8}Q", data, pos), data[:pos]
 
 
+def pack_shared(me: bytes, pairs: Iterable[Tuple[Member, int]]) -> bytes:
+    """A later article's encoded member, then (earlier member, hashes shared) pairs."""
+    return me + b"".join(encode_member(m) + _SHARED.pack(min(n, 0xFFFF)) for m, n in pairs)
+
+
 def _bucket_shared_counts(kv, params: DedupParams):
     """Per later article, what it shares with earlier ones within this bucket, packed as
     bytes: its member, then (earlier member, hashes shared) pairs."""
@@ -432,6 +453,28 @@ def _decide_across_buckets(kv, params: DedupParams):
         yield article_id, match
 
 
+class _PriorHitsFn(beam.DoFn):
+    """Matches against what earlier runs wrote: each new article looks its sampled hashes
+    up in the output's history (transforms/history.py), a join by key that reads only the
+    date partitions within the expiry of the article."""
+
+    def __init__(self, out_dir: str, job_key: str, params: DedupParams):
+        self.out_dir = out_dir
+        self.job_key = job_key
+        self.params = params
+
+    def setup(self):
+        from transforms.history import open_history
+        self.history = open_history(self.out_dir, self.job_key)
+
+    def process(self, prepared):
+        member, hashes = prepared
+        pairs = self.history.prior_hits(member, hashes, self.params)
+        if pairs:
+            count("cfnews.dedup", "history_candidates", len(pairs))
+            yield member.article_id, pack_shared(encode_member(member), pairs)
+
+
 class _AssignFn(beam.DoFn):
     def process(self, article, matches):
         match = matches.get(article.article_id)
@@ -460,8 +503,11 @@ class _EarlierOf:
 class DeduplicateArticles(beam.PTransform):
     """Article -> (Article with cluster_id, Duplicate). Batch: the index is a GroupByKey over
     hash buckets (few, fat elements); the matches (duplicates only) reach every article as a
-    side input, which also resolves chains. `prior_ids`: articles in the input that earlier
-    runs already wrote (their copies in this run are duplicates of them, never the reverse)."""
+    side input, which also resolves chains. `history_dir`: the output folder whose earlier
+    articles (within the expiry) this run's copies are matched against, looked up by key
+    from the workers (transforms/history.py); `job_key` tells one job's lookups from the
+    next in a long-lived process. `prior_ids`: articles in the input itself that count as
+    already written (tests)."""
     threshold: float = CONTAINMENT_THRESHOLD
     same_outlet_threshold: float = SAME_OUTLET_THRESHOLD
     min_shared: int = MIN_SHARED
@@ -469,16 +515,23 @@ class DeduplicateArticles(beam.PTransform):
     bucket_bits: int = BATCH_BUCKET_BITS
     max_bucket: int = MAX_BUCKET
     prior_ids: frozenset = frozenset()
+    history_dir: Optional[str] = None
+    job_key: str = ""
 
     def expand(self, articles):
         params = DedupParams(self.threshold, self.same_outlet_threshold, self.min_shared,
                              self.expiry, self.max_bucket)
         prior_ids = self.prior_ids
-        matches = (articles
-                   | "Fingerprint" >> beam.Map(lambda a: prepare(a, batch_slot(a, prior_ids)))
-                   | "Postings" >> beam.FlatMap(_postings_by_bucket, self.bucket_bits)
-                   | "GroupByBucket" >> beam.GroupByKey()
-                   | "SharedInBucket" >> beam.FlatMap(_bucket_shared_counts, params)
+        articles = articles | "Fingerprint" >> beam.Map(with_fingerprint)
+        members = articles | "Member" >> beam.Map(lambda a: prepare(a, batch_slot(a, prior_ids)))
+        shared = [members
+                  | "Postings" >> beam.FlatMap(_postings_by_bucket, self.bucket_bits)
+                  | "GroupByBucket" >> beam.GroupByKey()
+                  | "SharedInBucket" >> beam.FlatMap(_bucket_shared_counts, params)]
+        if self.history_dir:
+            shared.append(members | "SharedWithHistory" >> beam.ParDo(
+                _PriorHitsFn(self.history_dir, self.job_key, params)))
+        matches = (shared | "AllShared" >> beam.Flatten()
                    | "GroupByArticle" >> beam.GroupByKey()
                    | "Decide" >> beam.FlatMap(_decide_across_buckets, params))
         out = articles | "Assign" >> beam.ParDo(_AssignFn(), AsDict(matches)).with_outputs(

@@ -67,7 +67,7 @@ from transforms.common import MAIN, count
 from transforms.dedup import (CONTAINMENT_THRESHOLD, DEFAULT_EXPIRY, DUPLICATES, MAX_BUCKET,
                               MIN_SHARED, SAME_OUTLET_THRESHOLD, DedupParams, Member,
                               bucket_hits, bucket_of, decide, decode_member, encode_member,
-                              entry_duplicate, guid_key, prepare, to_output)
+                              entry_duplicate, guid_key, prepare, to_output, with_fingerprint)
 
 STREAM_BUCKET_BITS = 16
 DEFAULT_HOLD = dt.timedelta(minutes=1)
@@ -305,6 +305,7 @@ class _PrepareFn(beam.DoFn):
         self.hold_us = hold_us
 
     def process(self, article, when=beam.DoFn.TimestampParam):
+        article = with_fingerprint(article)   # carried to the writer, as in batch
         member, hashes = prepare(article, slot=max(when.micros, 0) // self.hold_us)
         yield article, member, hashes
 

@@ -79,6 +79,9 @@ def write_partition(out_dir: str, run_id: str, dataset: str, date: str, outlet: 
     """Write one partition's records as Parquet files; returns [(final_path, rows)].
     `window_tag` (streaming) names the window, so every pane's files are distinct."""
     written_at = dt.datetime.now(dt.timezone.utc)
+    if dataset == "articles":  # what later runs' dedup needs is stored with the article
+        from transforms.dedup import with_fingerprint
+        records = [with_fingerprint(r) for r in records]
     rows = sorted((to_row(r, run_id, written_at) for r in records), key=_sort_key)
     written = []
     staging = join(out_dir, STAGING, run_id)

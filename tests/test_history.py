@@ -1,0 +1,162 @@
+"""History as data (transforms/history.py): what earlier runs wrote, looked up by key from the
+job's workers; the local index under DIR/_index is derived from the datasets and rebuilt
+whenever it is missing, stale or damaged."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import shutil
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from schemas import Article, Duplicate, Rejected
+from transforms.dedup import DedupParams, prepare
+from transforms.history import LocalIndex, open_history, open_remote
+from transforms.write import write_partition
+from tests.lake import write_lake
+
+T = dt.datetime(2026, 3, 2, 12, tzinfo=dt.timezone.utc)
+PARAMS = DedupParams(expiry=dt.timedelta(days=14))
+
+
+def article(article_id: str, text: str, when=T, outlet="wire") -> Article:
+    return Article(article_id=article_id, url=f"https://{outlet}.example/{article_id}",
+                   canonical_url=f"https://{outlet}.example/{article_id}", outlet=outlet,
+                   feed_url="", entry_id=article_id, title=article_id, text=text,
+                   discovered_at=when, published_at=when)
+
+
+def write(out, dataset, records, date="2026-03-02", outlet="wire", run="run1"):
+    return write_partition(str(out), run, dataset, date, outlet, records)
+
+
+@pytest.fixture
+def small_lake(tmp_path, seeds):
+    out = tmp_path / "out"
+    original = article("00000000000000a1", seeds["002"])
+    write(out, "articles", [original])
+    copy = Duplicate(article=article("00000000000000d1", "x", outlet="ledger"),
+                     canonical_id=original.article_id, cluster_id=original.article_id,
+                     method="canonical_url", matched_id=original.article_id, containment=1.0,
+                     jaccard=1.0, shared_fingerprints=0)
+    write(out, "duplicates", [copy], outlet="ledger")
+    write(out, "rejected", [Rejected(stage="fetch", reason="http_error", outlet="wire",
+                                     url="https://wire.example/r", article_id="00000000000000e1",
+                                     at=T)])
+    return out
+
+
+def test_every_dataset_is_remembered_and_nothing_else(small_lake):
+    history = open_history(str(small_lake), "job-1")
+    for article_id in ("00000000000000a1", "00000000000000d1", "00000000000000e1"):
+        assert history.seen(article_id), article_id
+    assert not history.seen("00000000000000ff")
+    assert not history.seen("")
+
+
+def test_the_fingerprint_is_stored_with_the_article_and_found_by_a_copy(small_lake, seeds):
+    [row] = pq.read_table(str(small_lake / "articles")).to_pylist()
+    assert row["fingerprint"]["level"] >= 0 and len(row["fingerprint"]["hashes"]) > 8
+    history = open_history(str(small_lake), "job-1")
+    week_later = article("00000000000000b2", seeds["004"], when=T + dt.timedelta(days=7),
+                         outlet="ledger")
+    [(earlier, shared)] = history.prior_hits(*prepare(week_later, slot=1), PARAMS)
+    assert earlier.article_id == "00000000000000a1" and earlier.slot == 0
+    assert shared >= PARAMS.min_shared
+    # the same copy outside the expiry, or an unrelated text, finds nothing
+    too_late = dataclasses.replace(week_later, published_at=T + dt.timedelta(days=20))
+    assert history.prior_hits(*prepare(too_late, slot=1), PARAMS) == []
+    other = article("00000000000000c3", seeds["001"], outlet="ledger")
+    assert history.prior_hits(*prepare(other, slot=1), PARAMS) == []
+
+
+def test_new_files_are_added_without_a_rebuild(small_lake):
+    index = LocalIndex(str(small_lake))
+    assert index.refresh().startswith(("rebuilt", "up to date"))
+    assert index.refresh() == "up to date"
+    write(small_lake, "rejected", [Rejected(stage="fetch", reason="timeout", outlet="wire",
+                                            url="https://wire.example/n",
+                                            article_id="00000000000000e2", at=T)], run="run2")
+    assert index.refresh() == "added 1 file(s)"
+    assert index.open().seen("00000000000000e2")
+
+
+@pytest.mark.parametrize("damage", ["missing", "garbage_ids", "garbage_manifest", "file_gone",
+                                    "store_damaged"])
+def test_a_missing_stale_or_damaged_index_is_rebuilt_from_the_datasets(
+        small_lake, seeds, damage, caplog):
+    out = str(small_lake)
+    LocalIndex(out).refresh()
+    copy = article("00000000000000b2", seeds["004"], outlet="ledger")
+    assert open_history(out, "before").prior_hits(*prepare(copy, 1), PARAMS)
+    root = small_lake / "_index"
+    if damage == "missing":
+        shutil.rmtree(root)
+    elif damage == "garbage_ids":
+        (root / "ids.npy").write_bytes(b"\x93NUMPY garbage")
+    elif damage == "garbage_manifest":
+        (root / "manifest.json").write_text("{not json")
+    elif damage == "file_gone":  # compaction replaced a file: the index still lists the old one
+        [rejected_file] = (small_lake / "rejected").rglob("*.parquet")
+        rejected_file.unlink()
+    elif damage == "store_damaged":
+        [store] = (root / "fp").glob("*.members.npy")
+        store.write_bytes(b"not an array")
+    caplog.set_level(logging.WARNING)
+    history = open_history(out, f"after-{damage}")
+    assert history.seen("00000000000000a1") and history.seen("00000000000000d1")
+    assert history.seen("00000000000000e1") == (damage != "file_gone")
+    [(earlier, _)] = history.prior_hits(*prepare(copy, 1), PARAMS)
+    assert earlier.article_id == "00000000000000a1"
+    assert any("index" in r.getMessage() for r in caplog.records), damage
+
+
+def test_a_lake_written_before_fingerprints_were_stored_still_matches(tmp_path, seeds):
+    out = tmp_path / "out"
+    [(path, _)] = write(out, "articles", [article("00000000000000a1", seeds["002"])])
+    table = pq.read_table(path)
+    pq.write_table(table.drop_columns(["fingerprint"]), path)   # as schema version 1 wrote it
+    copy = article("00000000000000b2", seeds["004"], outlet="ledger")
+    [(earlier, _)] = open_history(str(out), "legacy").prior_hits(*prepare(copy, 1), PARAMS)
+    assert earlier.article_id == "00000000000000a1"
+
+
+def test_corrupt_files_and_empty_partitions_are_named_and_skipped(small_lake, caplog):
+    bad = small_lake / "articles" / "date=2026-03-03" / "outlet=wire" / "part-x-0.parquet"
+    bad.parent.mkdir(parents=True)
+    bad.write_bytes(b"PAR1 this is not parquet")
+    (small_lake / "duplicates" / "date=2026-03-04" / "outlet=cut").mkdir(parents=True)
+    caplog.set_level(logging.WARNING)
+    history = open_history(str(small_lake), "corrupt")
+    assert history.seen("00000000000000a1")
+    assert any(str(bad) in r.getMessage() for r in caplog.records)
+    # named again on the next run, until the operator moves it away
+    caplog.clear()
+    open_history(str(small_lake), "corrupt-again")
+    assert any(str(bad) in r.getMessage() for r in caplog.records)
+
+
+def test_remote_reading_and_the_local_index_agree(tmp_path):
+    out = str(tmp_path / "lake")
+    write_lake(out, articles=600, days=20, outlets=3)
+    local = LocalIndex(out)
+    local.refresh()
+    remote = open_remote(out)
+    index = local.open()
+    assert np.array_equal(np.asarray(index.ids), np.asarray(remote.ids))
+    assert index.dates == remote.dates and len(index.dates) == 20
+    # an article sharing 30 hashes with one stored article of the lake's last day
+    date = index.dates[-1]
+    stored, postings = index._load_date(date)
+    row = stored[0]
+    hashes = sorted(int(h) for h in postings["hash"][postings["row"] == 0])[:30]
+    from transforms.dedup import Member
+    when = int(row["time"]) + 3_600_000_000
+    probe = Member(when, "0123456789abcdef", 1, 0, (40, 20, 10, 5), 1)
+    found_local = index.prior_hits(probe, hashes, PARAMS)
+    found_remote = remote.prior_hits(probe, hashes, PARAMS)
+    assert found_local == found_remote
+    assert [(m.article_id, n) for m, n in found_local] == [(f"{int(row['id']):016x}", 30)]

@@ -1,0 +1,510 @@
+"""History: what earlier runs wrote, looked up by key from inside the job.
+
+The datasets under --out are the only record of what was seen. A job asks two questions of
+them, in its workers (nothing about the lake is read on the driver or embedded in the job):
+
+* was this article id already written, in any dataset?                -> `History.seen`
+* which articles written earlier share sampled shingle hashes with this new one, within the
+  dedup expiry?                                                         -> `History.prior_hits`
+
+Both are answered from a `History`, opened once per worker process and job:
+
+* Local output: a compact index under DIR/_index/, derived from the datasets and memory-mapped:
+  `ids.npy` (sorted 64-bit article ids of all three datasets) and, per date partition of
+  `articles`, `fp/DATE.members.npy` (one row per article: id, event time, outlet, fingerprint
+  level and counts) and `fp/DATE.postings.npy` (its sampled hashes, sorted, with the row).
+  `manifest.json` lists the data files it was built from (path and size). Opening it
+  compares that list with the datasets: new files are added (a run reads only what the last
+  run wrote), and an index that is missing, corrupt, of another version or describes files
+  that are gone (compaction) is rebuilt from the datasets with a warning. The datasets stay
+  the source of truth; deleting DIR/_index is always safe.
+* Object stores (gs://, s3://): each worker reads the datasets directly, the article_id
+  column of every file and the fingerprint column of the date partitions it needs.
+
+Fingerprints are stored with each article when it is written (`articles.fingerprint`); rows
+written before that column existed are fingerprinted from their text once, when indexed.
+"""
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import threading
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+INDEX_DIR = "_index"
+INDEX_VERSION = 1
+DATASETS = ("articles", "duplicates", "rejected")
+DAY_US = 86_400_000_000
+
+MEMBER_DTYPE = np.dtype([("id", "<u8"), ("time", "<i8"), ("outlet", "<u2"), ("level", "u1"),
+                         ("n", "u1"), ("counts", "<u4", (4,))])
+POSTING_DTYPE = np.dtype([("hash", "<u8"), ("row", "<u4")])
+
+
+# ---------------------------------------------------------------- ids and rows
+
+def id_key(article_id: str) -> int:
+    """64-bit key of an article id: the id itself when it is 16 hex digits (all ids cfnews
+    makes from URLs), else a hash of it."""
+    if len(article_id) == 16:
+        try:
+            return int(article_id, 16)
+        except ValueError:
+            pass
+    return int.from_bytes(hashlib.blake2b(article_id.encode("utf-8"), digest_size=8).digest(),
+                          "big")
+
+
+def _date_of(relpath: str) -> Optional[str]:
+    for part in relpath.split("/"):
+        if part.startswith("date="):
+            return part[5:]
+    return None
+
+
+def _outlet_of(relpath: str) -> str:
+    for part in relpath.split("/"):
+        if part.startswith("outlet="):
+            return part[7:]
+    return ""
+
+
+def _read_columns(source, wanted: Sequence[str]):
+    """The wanted columns that exist in a Parquet file (a local path, or the file's bytes),
+    read one-threaded; on a local path only those columns' pages are read."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    reader = pq.ParquetFile(pa.BufferReader(source) if isinstance(source, bytes) else source)
+    present = [c for c in wanted if c in reader.schema_arrow.names]
+    return reader.read(columns=present, use_threads=False)
+
+
+def ids_of_file(data: bytes) -> np.ndarray:
+    table = _read_columns(data, ["article_id"])
+    if "article_id" not in table.column_names:
+        return np.empty(0, dtype=np.uint64)
+    return np.array([id_key(a) for a in table.column("article_id").to_pylist() if a],
+                    dtype=np.uint64)
+
+
+def members_of_file(data: bytes, outlet: str) -> List[Tuple[tuple, Tuple[int, ...]]]:
+    """(member row, sampled hashes) of every article of one `articles` file. Rows written
+    before the fingerprint column existed are fingerprinted from their text."""
+    from schemas.arrow import fingerprint_from_value
+    from transforms.dedup import micros, outlet_hash
+    from transforms.fingerprint import fingerprint
+    table = _read_columns(data, ["article_id", "published_at", "discovered_at", "fingerprint"])
+    stored = (table.column("fingerprint").to_pylist() if "fingerprint" in table.column_names
+              else [None] * table.num_rows)
+    texts = None
+    if any(v is None for v in stored):
+        texts = _read_columns(data, ["text"]).column("text").to_pylist()
+    out = []
+    o_hash = outlet_hash(outlet)
+    ids = table.column("article_id").to_pylist()
+    published = table.column("published_at").to_pylist()
+    discovered = table.column("discovered_at").to_pylist()
+    for i, article_id in enumerate(ids):
+        fp = fingerprint_from_value(stored[i])
+        if fp is None:
+            fp = tuple(fingerprint(texts[i] or ""))
+        hashes, level, counts = fp
+        when = published[i] or discovered[i]
+        if not article_id or when is None:
+            continue
+        counts = tuple(counts)[:4]
+        row = (id_key(article_id), micros(when), o_hash, level, len(counts),
+               tuple(counts) + (0,) * (4 - len(counts)))
+        out.append((row, hashes))
+    return out
+
+
+def date_store(entries: Iterable[Tuple[tuple, Tuple[int, ...]]]) -> Tuple[np.ndarray, np.ndarray]:
+    """(members, postings sorted by hash) of one date partition's articles."""
+    entries = list(entries)
+    members = np.array([row for row, _ in entries], dtype=MEMBER_DTYPE)
+    total = sum(len(h) for _, h in entries)
+    postings = np.empty(total, dtype=POSTING_DTYPE)
+    pos = 0
+    for i, (_, hashes) in enumerate(entries):
+        n = len(hashes)
+        postings["hash"][pos:pos + n] = np.asarray(hashes, dtype=np.uint64)
+        postings["row"][pos:pos + n] = i
+        pos += n
+    postings.sort(order=["hash", "row"], kind="stable")
+    return members, postings
+
+
+# ---------------------------------------------------------------- lookups
+
+class History:
+    """Lookups over what earlier runs wrote. `ids`: sorted uint64 keys; `load_date(date)`
+    returns (members, postings) of a date partition of `articles`, or None."""
+
+    def __init__(self, ids: np.ndarray, load_date, dates: Sequence[str] = ()):
+        self.ids = ids
+        self._load_date = load_date
+        self.dates = sorted(set(dates))   # date partitions of `articles` that exist
+        self._dates: Dict[str, Optional[Tuple[np.ndarray, np.ndarray]]] = {}
+        self._lock = threading.Lock()
+
+    def seen(self, article_id: str) -> bool:
+        if not article_id or not len(self.ids):
+            return False
+        key = np.uint64(id_key(article_id))
+        i = int(np.searchsorted(self.ids, key))
+        return i < len(self.ids) and self.ids[i] == key
+
+    def _date(self, date: str):
+        with self._lock:
+            if date not in self._dates:
+                self._dates[date] = self._load_date(date)
+            return self._dates[date]
+
+    def prior_hits(self, member, hashes: Sequence[int], params) -> list:
+        """[(earlier Member, hashes shared)] for every article written earlier whose event
+        time is within the expiry of `member` and that shares at least params.min_shared of
+        its sampled hashes. A hash held by more than params.max_bucket earlier articles of a
+        day counts for the first max_bucket only (site furniture)."""
+        from transforms.dedup import Member
+        if not len(hashes):
+            return []
+        query = np.unique(np.asarray(hashes, dtype=np.uint64))
+        day = dt.date(1970, 1, 1)
+        first = (day + dt.timedelta(microseconds=member.time_us - params.expiry_us)).isoformat()
+        last = (day + dt.timedelta(microseconds=member.time_us + params.expiry_us)).isoformat()
+        out = []
+        for date in self.dates[bisect.bisect_left(self.dates, first[:10]):
+                               bisect.bisect_right(self.dates, last[:10])]:
+            store = self._date(date)
+            if store is None:
+                continue
+            members, postings = store
+            keys = postings["hash"]
+            lo = np.searchsorted(keys, query, side="left")
+            hi = np.minimum(np.searchsorted(keys, query, side="right"), lo + params.max_bucket)
+            hit = hi > lo
+            if not hit.any():
+                continue
+            rows = np.concatenate([postings["row"][a:b] for a, b in zip(lo[hit], hi[hit])])
+            found, shared = np.unique(rows, return_counts=True)
+            for row, n in zip(found[shared >= params.min_shared], shared[shared >= params.min_shared]):
+                m = members[row]
+                if abs(int(m["time"]) - member.time_us) > params.expiry_us:
+                    continue
+                article_id = f"{int(m['id']):016x}"
+                if article_id == member.article_id:
+                    continue
+                counts = tuple(int(c) for c in m["counts"][:int(m["n"])])
+                out.append((Member(int(m["time"]), article_id, int(m["outlet"]), int(m["level"]),
+                                   counts, 0), int(n)))
+        return out
+
+
+# ---------------------------------------------------------------- reading the datasets
+
+def _is_remote(out_dir: str) -> bool:
+    return "://" in out_dir
+
+
+def local_data_files(out_dir: str) -> Dict[str, int]:
+    """{dataset-relative path: size} of every Parquet file of the three datasets."""
+    files = {}
+    for dataset in DATASETS:
+        root = os.path.join(out_dir, dataset)
+        for folder, _dirs, names in os.walk(root):
+            for name in names:
+                if name.endswith(".parquet") and not name.startswith("."):
+                    path = os.path.join(folder, name)
+                    try:
+                        size = os.stat(path).st_size
+                    except OSError:
+                        continue  # renamed away meanwhile (compaction)
+                    files[os.path.relpath(path, out_dir).replace(os.sep, "/")] = size
+    return files
+
+
+def _read_bytes(path: str) -> bytes:
+    from apache_beam.io.filesystems import FileSystems
+    with FileSystems.open(path) as handle:
+        return handle.read()
+
+
+_UNREADABLE: set = set()   # files that failed to read: left out of the index, warned each run
+
+
+def _warn_unreadable(path: str, exc: Exception) -> None:
+    _UNREADABLE.add(path)
+    log.warning("cannot read %s (%s: %s); skipped: its rows count as unseen. Move the file "
+                "out of the output folder (or delete it) once you have checked it.",
+                path, type(exc).__name__, exc)
+
+
+def _ids_of(paths: Iterable[str], read=_read_bytes) -> np.ndarray:
+    chunks = [np.empty(0, dtype=np.uint64)]
+    for path in paths:
+        try:
+            chunks.append(ids_of_file(read(path)))
+        except Exception as exc:  # a corrupt file: named, skipped, never a crash
+            _warn_unreadable(path, exc)
+    return np.unique(np.concatenate(chunks))
+
+
+def _store_of(paths: Iterable[str], read=_read_bytes):
+    entries = []
+    for path in paths:
+        try:
+            entries.extend(members_of_file(read(path), _outlet_of(path)))
+        except Exception as exc:
+            _warn_unreadable(path, exc)
+    return date_store(entries) if entries else None
+
+
+def open_remote(out_dir: str) -> History:
+    """A History read straight from the datasets (object stores)."""
+    from apache_beam.io.filesystems import FileSystems
+    from transforms.write import join
+
+    def match(pattern):
+        try:
+            return [m.path for m in FileSystems.match([pattern])[0].metadata_list]
+        except Exception:  # nothing there yet
+            return []
+    paths = [p for d in DATASETS for p in match(join(out_dir, d, "*", "*", "*.parquet"))]
+    ids = _ids_of(paths)
+    dates = {_date_of(p.split("/articles/", 1)[1]) for p in paths if "/articles/" in p}
+
+    def load_date(date):
+        return _store_of(match(join(out_dir, "articles", f"date={date}", "*", "*.parquet")))
+    return History(ids, load_date, [d for d in dates if d])
+
+
+# ---------------------------------------------------------------- the local index
+
+class LocalIndex:
+    """DIR/_index: see the module docstring. `refresh()` brings the ids up to date with the
+    datasets (and drops the fingerprint stores of dates whose files changed); a date's store
+    is built from its `articles` files the first time a lookup needs it."""
+
+    def __init__(self, out_dir: str):
+        self.out_dir = out_dir
+        self.root = os.path.join(out_dir, INDEX_DIR)
+        self.files: Dict[str, int] = {}
+
+    def _path(self, *parts: str) -> str:
+        return os.path.join(self.root, *parts)
+
+    def _abs(self, rel: str) -> str:
+        return os.path.join(self.out_dir, *rel.split("/"))
+
+    def _load_manifest(self) -> Optional[dict]:
+        try:
+            with open(self._path("manifest.json"), encoding="utf-8") as handle:
+                manifest = json.load(handle)
+            if manifest.get("version") != INDEX_VERSION or not isinstance(manifest.get("files"), dict):
+                raise ValueError(f"not an index of version {INDEX_VERSION}")
+            ids = np.load(self._path("ids.npy"), mmap_mode="r")
+            if ids.dtype != np.uint64 or ids.ndim != 1:
+                raise ValueError(f"ids.npy holds {ids.dtype} x {ids.ndim}")
+            return manifest
+        except FileNotFoundError:
+            return None
+        except Exception as exc:
+            log.warning("history index %s unusable (%s: %s): rebuilding it from the datasets",
+                        self.root, type(exc).__name__, exc)
+            return None
+
+    def _save(self, name: str, array: np.ndarray) -> None:
+        path = self._path(name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        temp = f"{path}.{os.getpid()}.tmp"
+        with open(temp, "wb") as handle:
+            np.save(handle, array, allow_pickle=False)
+        os.replace(temp, path)
+
+    def _save_manifest(self, files: Dict[str, int]) -> None:
+        files = {f: size for f, size in files.items() if self._abs(f) not in _UNREADABLE}
+        path = self._path("manifest.json")
+        temp = f"{path}.{os.getpid()}.tmp"
+        with open(temp, "w", encoding="utf-8") as handle:
+            json.dump({"version": INDEX_VERSION, "files": files}, handle)
+        os.replace(temp, path)
+
+    def _drop_dates(self, dates: Iterable[Optional[str]]) -> None:
+        for date in dates:
+            for kind in ("members", "postings"):
+                try:
+                    os.remove(self._path("fp", f"{date}.{kind}.npy"))
+                except FileNotFoundError:
+                    pass
+
+    def refresh(self) -> str:
+        current = local_data_files(self.out_dir)
+        self.files = current
+        manifest = self._load_manifest()
+        if manifest is not None:
+            known = manifest["files"]
+            gone = [f for f, size in known.items() if current.get(f) != size]
+            new = [f for f in current if f not in known]
+            if not gone and not new:
+                return "up to date"
+            self._drop_dates(_date_of(f) for f in gone + new if f.startswith("articles/"))
+            if not gone:
+                ids = np.union1d(np.load(self._path("ids.npy")),
+                                 _ids_of([self._abs(f) for f in new], read=_read_local))
+                self._save("ids.npy", ids.astype(np.uint64))
+                self._save_manifest(current)
+                return f"added {len(new)} file(s)"
+            log.warning("history index %s lists %d file(s) no longer in the datasets "
+                        "(compacted or removed): rebuilding it", self.root, len(gone))
+        elif os.path.exists(self._path("manifest.json")) or os.path.exists(self._path("ids.npy")):
+            pass  # _load_manifest has said why it is rebuilt
+        elif current:
+            log.warning("no history index in %s: building it from the datasets (once)", self.root)
+        return self.rebuild(current)
+
+    def rebuild(self, current: Optional[Dict[str, int]] = None) -> str:
+        current = local_data_files(self.out_dir) if current is None else current
+        self.files = current
+        self._drop_dates(name.split(".", 1)[0] for name in _listdir(self._path("fp")))
+        ids = _ids_of([self._abs(f) for f in current], read=_read_local)
+        self._save("ids.npy", ids.astype(np.uint64))
+        self._save_manifest(current)
+        return f"rebuilt from {len(current)} file(s)"
+
+    def _date_store(self, date: str):
+        """The date's (members, postings), memory-mapped; built from its files if absent."""
+        members_path = self._path("fp", f"{date}.members.npy")
+        postings_path = self._path("fp", f"{date}.postings.npy")
+        try:
+            return np.load(members_path, mmap_mode="r"), np.load(postings_path, mmap_mode="r")
+        except FileNotFoundError:
+            pass
+        except Exception as exc:  # a damaged store: rebuilt from the datasets
+            log.warning("history index store %s unusable (%s): rebuilding it", members_path, exc)
+        with _Locked(self.root):
+            paths = [self._abs(f) for f in self.files
+                     if f.startswith("articles/") and _date_of(f) == date]
+            store = _store_of(paths, read=_read_local)
+            if store is None:
+                return None
+            self._save(os.path.join("fp", f"{date}.members.npy"), store[0])
+            self._save(os.path.join("fp", f"{date}.postings.npy"), store[1])
+            return store
+
+    def open(self) -> History:
+        ids = np.load(self._path("ids.npy"), mmap_mode="r")
+        dates = {_date_of(f) for f in self.files if f.startswith("articles/")}
+        return History(ids, self._date_store, [d for d in dates if d])
+
+
+def _listdir(path: str) -> List[str]:
+    try:
+        return os.listdir(path)
+    except FileNotFoundError:
+        return []
+
+
+def _read_local(path: str) -> str:
+    return path  # pyarrow reads only the needed columns of a local file
+
+
+class _Locked:
+    """An exclusive lock on DIR/_index/.lock across the job's worker processes."""
+
+    def __init__(self, root: str):
+        self.path = os.path.join(root, ".lock")
+
+    _held = threading.local()   # re-entrant within a thread (a lookup inside a refresh)
+
+    def __enter__(self):
+        import fcntl
+        depth = getattr(self._held, "depth", 0)
+        self._held.depth = depth + 1
+        if depth == 0:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            self._held.handle = open(self.path, "a")
+            fcntl.flock(self._held.handle, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        import fcntl
+        self._held.depth -= 1
+        if self._held.depth == 0:
+            fcntl.flock(self._held.handle, fcntl.LOCK_UN)
+            self._held.handle.close()
+
+
+def rebuild_local_index(out_dir: str) -> str:
+    """`cfnews index`: rebuild DIR/_index from the datasets (never needed for correctness:
+    runs rebuild what is missing or stale; this does it ahead of time)."""
+    index = LocalIndex(out_dir)
+    with _Locked(index.root):
+        return index.rebuild()
+
+
+_OPENED: Dict[Tuple[str, str], History] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def open_history(out_dir: str, job_key: str = "") -> History:
+    """The History of `out_dir`, opened once per process and job (`job_key`, the run id):
+    a later job in the same process sees what earlier ones wrote."""
+    key = (out_dir, job_key)
+    with _OPEN_LOCK:
+        history = _OPENED.get(key)
+        if history is None:
+            if _is_remote(out_dir):
+                history = open_remote(out_dir)
+            else:
+                index = LocalIndex(out_dir)
+                with _Locked(index.root):
+                    note = index.refresh()
+                    log.info("history index %s: %s", index.root, note)
+                    history = index.open()
+            if len(_OPENED) > 8:
+                _OPENED.clear()
+            _OPENED[key] = history
+        return history
+
+
+# ---------------------------------------------------------------- Beam wiring
+
+import apache_beam as beam  # noqa: E402  (the lookups above are plain functions)
+
+
+class _DropSeenFn(beam.DoFn):
+    def __init__(self, out_dir: str, job_key: str):
+        self.out_dir = out_dir
+        self.job_key = job_key
+
+    def setup(self):
+        self.history = open_history(self.out_dir, self.job_key)
+
+    def process(self, entry):
+        from transforms.common import count
+        if self.history.seen(entry.article_id):
+            count("cfnews.entries", "already_seen")
+            return
+        yield entry
+
+
+class DropSeen(beam.PTransform):
+    """FeedEntry -> FeedEntry: entries whose article id any earlier run wrote (in any
+    dataset) go no further; each worker looks the ids up in the output's history."""
+
+    def __init__(self, out_dir: str, job_key: str = ""):
+        super().__init__()
+        self.out_dir = out_dir
+        self.job_key = job_key
+
+    def expand(self, entries):
+        return entries | "DropSeen" >> beam.ParDo(_DropSeenFn(self.out_dir, self.job_key))

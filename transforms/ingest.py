@@ -1,0 +1,122 @@
+"""The one ingest path: feed entries in -> `articles`, `duplicates` and `rejected` records out.
+
+Every mode runs this composite: the demo, `run --once`, `run --every`, `backfill`, the
+streaming graph and the Dataflow template. What differs between them is passed in:
+
+* how entries arrive: the caller's PCollection of FeedEntry (feeds read in the graph, feeds
+  polled by the local loop, a backfill manifest, stateful polling in streaming);
+* how duplicates are found (`BatchDedup` or `StreamingDedup`), and with them where history
+  comes from: the output folder, looked up by key from the workers, in batch; keyed state
+  in streaming.
+
+    entries -> (not written before) -> one per URL -> Fetch -> Extract -> Language
+            -> Relevance -> near duplicates -> Entities -> records
+
+Every stage's rejected output is flattened with the kept records here, so nothing a stage
+refuses can be lost between the stage and the writer.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Optional
+
+import apache_beam as beam
+
+from transforms.dedup import CONTAINMENT_THRESHOLD, DEFAULT_EXPIRY, DedupEntriesByUrl, DeduplicateArticles
+from transforms.entities import EnrichEntities
+from transforms.extract import MIN_CHARS, ExtractArticles
+from transforms.fetch import FetchPages
+from transforms.history import DropSeen
+from transforms.http import HttpConfig
+from transforms.language import DetectLanguage
+from transforms.relevance import ScoreRelevance
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchDedup:
+    """Bounded runs: exact duplicates by GroupByKey, near duplicates over hash buckets;
+    `history_dir` (the output folder; None to ignore history) supplies the ids already
+    written and the earlier articles within the expiry. `job_key` (the run id) separates
+    one job's view of the history from the next in a long-lived process."""
+    threshold: float = CONTAINMENT_THRESHOLD
+    expiry: dt.timedelta = DEFAULT_EXPIRY
+    history_dir: Optional[str] = None
+    job_key: str = ""
+
+    def drop_seen(self) -> Optional[beam.PTransform]:
+        return DropSeen(self.history_dir, self.job_key) if self.history_dir else None
+
+    def entries(self) -> beam.PTransform:
+        return DedupEntriesByUrl()
+
+    def articles(self) -> beam.PTransform:
+        return DeduplicateArticles(self.threshold, expiry=self.expiry,
+                                   history_dir=self.history_dir, job_key=self.job_key)
+
+
+@dataclasses.dataclass(frozen=True)
+class StreamingDedup:
+    """Unbounded runs: first-seen and near-duplicate indexes in keyed state with event-time
+    expiry (transforms/dedup_stream.py). Entry ids already polled are remembered by the
+    stateful feed poller, so there is no separate history lookup."""
+    threshold: float = CONTAINMENT_THRESHOLD
+    expiry: dt.timedelta = DEFAULT_EXPIRY
+    # One-second arrival slots: a poll's entries all carry their tick's timestamp, so each
+    # tick is one slot, and decisions (stamped at the slot's end) stay in the window of
+    # their arrival instead of slipping into the next (latency <= window + work).
+    hold: dt.timedelta = dt.timedelta(seconds=1)
+
+    def drop_seen(self) -> Optional[beam.PTransform]:
+        return None
+
+    def entries(self) -> beam.PTransform:
+        from transforms.dedup_stream import StreamingDedupEntries
+        return StreamingDedupEntries(expiry=self.expiry)
+
+    def articles(self) -> beam.PTransform:
+        from transforms.dedup_stream import StreamingDeduplicate
+        return StreamingDeduplicate(threshold=self.threshold, expiry=self.expiry, hold=self.hold)
+
+
+def _main_and_rejected(result):
+    """Stages return (main, rejected); a bare PCollection has no rejected output."""
+    return result if isinstance(result, tuple) else (result, None)
+
+
+class IngestEntries(beam.PTransform):
+    """FeedEntry -> Article | Duplicate | Rejected, ready for WriteDatasets."""
+
+    def __init__(self, dedup, http: HttpConfig = HttpConfig(), min_chars: int = MIN_CHARS,
+                 topic: str = "china_france", all_topics: bool = False):
+        super().__init__()
+        self.dedup = dedup
+        self.http = http
+        self.min_chars = min_chars
+        self.topic = topic
+        self.all_topics = all_topics
+
+    def expand(self, entries):
+        outputs = []
+        drop_seen = self.dedup.drop_seen()
+        if drop_seen is not None:
+            entries = entries | "NotWrittenBefore" >> drop_seen
+        entries, url_duplicates = entries | "OnePerUrl" >> self.dedup.entries()
+        outputs.append(url_duplicates)
+
+        def stage(pcoll, label, transform):
+            kept, rejected = _main_and_rejected(pcoll | label >> transform)
+            if rejected is not None:
+                outputs.append(rejected)
+            return kept
+
+        pages = stage(entries, "Fetch", FetchPages(self.http))
+        articles = stage(pages, "Extract", ExtractArticles(self.min_chars))
+        articles = stage(articles, "Language", DetectLanguage())
+        articles = stage(articles, "Relevance", ScoreRelevance(topic=self.topic,
+                                                               all_topics=self.all_topics))
+        articles, near_duplicates = articles | "Dedup" >> self.dedup.articles()
+        outputs.append(near_duplicates)
+        articles = stage(articles, "Entities", EnrichEntities())
+        outputs.append(articles)
+        return outputs | "Records" >> beam.Flatten()
