@@ -1,0 +1,97 @@
+"""Modes as a user runs them (the CLI in a subprocess): entries that reach one article from
+two feeds, and Dataflow jobs translated offline without touching the output location."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.feeds_file import dump_feeds
+from schemas import FeedSource
+from tests.test_crash_safety import GrowingFeed
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def cfnews(*args, timeout=300, prelude=""):
+    code = prelude + "from pipeline.cli import entry\nentry()\n"
+    return subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def rows(out, dataset):
+    rel = duckdb.sql(f"SELECT * FROM read_parquet('{out}/{dataset}/**/*.parquet', "
+                     "hive_partitioning=true)")
+    return [dict(zip(rel.columns, r)) for r in rel.fetchall()]
+
+
+def rss(server, links):
+    items = "".join(f"<item><title>{link}</title><link>{server.url(link)}</link>"
+                    f"<guid>{server.url(link)}</guid></item>" for link in links)
+    return (200, {"Content-Type": "application/rss+xml"},
+            f"<rss version='2.0'><channel><title>t</title>{items}</channel></rss>".encode())
+
+
+def test_one_article_in_two_feeds_is_one_article_and_one_duplicate(tmp_path, server):
+    pages = GrowingFeed(server, per_request=0)
+    pages.advance(3)        # /story/1..3
+    server.routes["/a.xml"] = rss(server, ["/story/1", "/story/2"])
+    server.routes["/b.xml"] = rss(server, ["/story/1", "/story/3"])
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text(dump_feeds([
+        FeedSource(outlet="alpha", url=server.url("/a.xml"), language="en", country="FR"),
+        FeedSource(outlet="beta", url=server.url("/b.xml"), language="en", country="FR")]))
+    out = tmp_path / "out"
+    done = cfnews("run", "--feeds", str(feeds), "--out", str(out), "--once", "--all-topics",
+                  f"--allow_hosts={server.host_port}", "--min_host_delay=0")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "(adds up)" in done.stdout
+    articles, duplicates = rows(out, "articles"), rows(out, "duplicates")
+    assert sorted(a["url"].rsplit("/", 1)[1] for a in articles) == ["1", "2", "3"]
+    [copy] = duplicates
+    assert copy["method"] == "canonical_url" and copy["url"].endswith("/story/1")
+    assert copy["canonical_id"] == [a for a in articles if a["url"] == copy["url"]][0]["article_id"]
+    # run again: everything is already written, nothing is added
+    again = cfnews("run", "--feeds", str(feeds), "--out", str(out), "--once", "--all-topics",
+                   f"--allow_hosts={server.host_port}", "--min_host_delay=0")
+    assert again.returncode == 0, again.stderr
+    assert len(rows(out, "articles")) == 3 and len(rows(out, "duplicates")) == 1
+
+
+# Any attempt to resolve or connect ends the process at once, before a packet leaves.
+NO_NETWORK = """
+import os, sys
+def _no_network(event, args):
+    if event in ("socket.connect", "socket.getaddrinfo", "socket.gethostbyname"):
+        sys.stderr.write(f"NETWORK ATTEMPT {event} {args!r}\\n"); sys.stderr.flush()
+        os._exit(97)
+sys.addaudithook(_no_network)
+"""
+DATAFLOW = ["--runner=DataflowRunner", "--dry_run=True", "--project=example-project",
+            "--region=europe-west1", "--temp_location=gs://example-bucket/tmp",
+            "--sdk_container_image=europe-west1-docker.pkg.dev/example-project/cfnews/cfnews:test",
+            "--sdk_location=container"]
+
+
+@pytest.mark.parametrize("command", ["backfill", "run"])
+def test_dataflow_jobs_translate_offline_without_touching_the_output(tmp_path, command):
+    pytest.importorskip("apache_beam.runners.dataflow.dataflow_runner",
+                        reason="needs apache-beam[gcp]")
+    if command == "backfill":
+        manifest = tmp_path / "pages.jsonl"
+        manifest.write_text('{"url": "https://example.org/a", "outlet": "x", "text": "t"}\n')
+        args = ["backfill", "--manifest", str(manifest)]
+    else:
+        feeds = tmp_path / "feeds.yaml"
+        feeds.write_text(dump_feeds([FeedSource(outlet="le-monde", url="https://www.example.com/rss",
+                                                language="fr", country="FR")]))
+        args = ["run", "--feeds", str(feeds), "--once"]
+    done = cfnews(*args, "--out", "gs://example-bucket/cfnews", *DATAFLOW, prelude=NO_NETWORK)
+    assert "NETWORK ATTEMPT" not in done.stderr, done.stderr[-3000:]
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    assert "dry run" in done.stdout
