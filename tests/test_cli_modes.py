@@ -95,3 +95,32 @@ def test_dataflow_jobs_translate_offline_without_touching_the_output(tmp_path, c
     assert "NETWORK ATTEMPT" not in done.stderr, done.stderr[-3000:]
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
     assert "dry run" in done.stdout
+
+
+def test_crash_leftovers_and_a_corrupt_file_do_not_stop_later_runs(tmp_path):
+    """What a kill -9 can leave (empty partition folders, a half-built index, staging files)
+    and a damaged Parquet file: the next run goes on, names the file and says what to do."""
+    out = tmp_path / "out"
+    for dataset in ("articles", "duplicates", "rejected"):
+        (out / dataset / "date=2026-03-01" / "outlet=wire").mkdir(parents=True)
+    bad = out / "articles" / "date=2026-03-02" / "outlet=wire" / "part-x-0123.parquet"
+    bad.parent.mkdir(parents=True)
+    bad.write_bytes(b"PAR1\x00\x00 truncated")
+    (out / "_index").mkdir()
+    (out / "_index" / "manifest.json").write_text('{"version": 1, "files": {')
+    (out / "_staging" / "deadrun").mkdir(parents=True)
+    (out / "_staging" / "deadrun" / "half.parquet").write_bytes(b"PAR1")
+    manifest = tmp_path / "pages.jsonl"
+    text = "\n\n".join(f"Paragraph {i}: Paris and Beijing signed agreements on aviation and "
+                       f"nuclear energy during the visit of the French president." for i in range(8))
+    import json
+    manifest.write_text(json.dumps({"url": "https://wire.example/a", "outlet": "wire",
+                                    "published": "2026-03-02T10:00:00Z", "text": text}) + "\n")
+    done = cfnews("backfill", "--manifest", str(manifest), "--out", str(out), "--all-topics")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "(adds up)" in done.stdout
+    assert str(bad) in done.stderr and "Move the file" in done.stderr
+    import pyarrow.parquet as pq
+    written = [p for p in (out / "articles").rglob("*.parquet") if p != bad]
+    assert [u for p in written for u in pq.read_table(p).column("url").to_pylist()] == [
+        "https://wire.example/a"]
