@@ -124,3 +124,23 @@ def test_crash_leftovers_and_a_corrupt_file_do_not_stop_later_runs(tmp_path):
     written = [p for p in (out / "articles").rglob("*.parquet") if p != bad]
     assert [u for p in written for u in pq.read_table(p).column("url").to_pylist()] == [
         "https://wire.example/a"]
+
+
+def test_a_wire_copy_arriving_a_week_later_is_its_duplicate(tmp_path, seeds):
+    """Two backfills a week apart in publication time, with the default 14-day expiry: the
+    later copy is matched against the earlier run's article read from the output's history
+    (the window follows the articles' own dates, not the clock)."""
+    import json
+    out = tmp_path / "out"
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_text(json.dumps({"url": "https://wire.example/a", "outlet": "wire",
+                                 "text": seeds["002"], "published": "2025-12-04T08:00:00Z"}))
+    second.write_text(json.dumps({"url": "https://ledger.example/b", "outlet": "ledger",
+                                  "text": seeds["004"], "published": "2025-12-11T08:00:00Z"}))
+    for manifest in (first, second):
+        done = cfnews("backfill", "--manifest", str(manifest), "--out", str(out))
+        assert done.returncode == 0 and "(adds up)" in done.stdout, done.stdout + done.stderr
+    [original] = rows(out, "articles")
+    [copy] = rows(out, "duplicates")
+    assert copy["url"] == "https://ledger.example/b" and copy["method"] == "near_duplicate"
+    assert copy["canonical_id"] == original["article_id"] == copy["cluster_id"]
