@@ -58,7 +58,8 @@ class RobotsCache:
         expiry, rules, failure = self._get(origin, config, deadline)
         if failure is not None:
             raise FetchError(Reason.ROBOTS_UNAVAILABLE,
-                             f"robots.txt unavailable, not fetching for now: {failure}",
+                             f"robots.txt unavailable ({failure.reason.value}), not fetching "
+                             f"for now: {failure}",
                              getattr(failure, "status", None))
         if not allowed(rules, url, product_token(config.user_agent)):
             raise FetchError(Reason.ROBOTS_DISALLOWED, f"robots.txt disallows {url}")
