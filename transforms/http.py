@@ -166,6 +166,13 @@ def _watch(connection) -> None:
         alarms.append(_watchdog.arm(deadline, connection))
 
 
+def _mark_sent() -> None:
+    on_sent = getattr(_ctx, "on_sent", None)
+    if on_sent is not None:
+        _ctx.on_sent = None
+        on_sent()
+
+
 class _WatchedHTTPConnection(HTTPConnection):
     def connect(self):
         _watch(self)
@@ -173,7 +180,10 @@ class _WatchedHTTPConnection(HTTPConnection):
 
     def request(self, *args, **kwargs):
         _watch(self)  # a kept-alive connection is reused: armed again for each request
-        return super().request(*args, **kwargs)
+        try:
+            return super().request(*args, **kwargs)
+        finally:
+            _mark_sent()
 
 
 class _WatchedHTTPSConnection(HTTPSConnection):
@@ -183,7 +193,10 @@ class _WatchedHTTPSConnection(HTTPSConnection):
 
     def request(self, *args, **kwargs):
         _watch(self)
-        return super().request(*args, **kwargs)
+        try:
+            return super().request(*args, **kwargs)
+        finally:
+            _mark_sent()
 
 
 class _HTTPPool(HTTPConnectionPool):
@@ -244,28 +257,44 @@ _pools = _Pools()
 # ------------------------------------------------------------------ politeness
 
 class HostLimiter:
-    """Per-host concurrency limit and minimum delay between request starts (one process,
-    every thread)."""
+    """Per-host concurrency limit and minimum delay between requests (one process, every
+    thread). The delay is counted from when the previous request was actually sent (not from
+    when it was allowed to start), so a slow connect cannot squeeze two arrivals together."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._slots: Dict[str, threading.Semaphore] = {}
-        self._next_start: Dict[str, float] = collections.defaultdict(float)
+        self._gates: Dict[str, threading.Lock] = {}   # one request per host being started
+        self._last_sent: Dict[str, float] = collections.defaultdict(lambda: float("-inf"))
 
     def acquire(self, host: str, concurrency: int, min_delay: float, deadline: float) -> None:
+        """Wait for a slot and for the host's turn; the caller must call sent() (once the
+        request is on the wire, or has failed to get there) and release()."""
         with self._lock:
             slot = self._slots.setdefault(host, threading.Semaphore(max(1, concurrency)))
+            gate = self._gates.setdefault(host, threading.Lock())
         if not slot.acquire(timeout=max(0.0, deadline - time.monotonic())):
             raise FetchError(Reason.TIMEOUT, f"no free connection slot for {host} in time")
+        if not gate.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            slot.release()
+            raise FetchError(Reason.TIMEOUT, f"politeness delay for {host} exceeds the budget")
         with self._lock:
-            start = max(time.monotonic(), self._next_start[host])
-            self._next_start[host] = start + min_delay
+            start = self._last_sent[host] + min_delay
         wait = start - time.monotonic()
         if wait > 0:
             if time.monotonic() + wait > deadline:
+                gate.release()
                 slot.release()
                 raise FetchError(Reason.TIMEOUT, f"politeness delay for {host} exceeds the budget")
             time.sleep(wait)
+
+    def sent(self, host: str) -> None:
+        """The request to `host` is sent (or failed before): the next one may start its wait."""
+        with self._lock:
+            self._last_sent[host] = time.monotonic()
+            gate = self._gates.get(host)
+        if gate is not None and gate.locked():
+            gate.release()
 
     def release(self, host: str) -> None:
         with self._lock:
@@ -337,10 +366,12 @@ def _get_with_redirects(url: str, config: HttpConfig, deadline: float,
         headers["Host"] = target.authority
         host = target.authority
         _limiter.acquire(host, config.per_host_concurrency, config.min_host_delay, deadline)
+        _ctx.on_sent = lambda host=host: _limiter.sent(host)
         try:
             status, response_headers, body = _request(target, address, headers, config, deadline,
                                                       max_bytes or config.max_bytes)
         finally:
+            _mark_sent()  # failed before sending: the host's turn passes on all the same
             _limiter.release(host)
         if status in (301, 302, 303, 307, 308):
             location = response_headers.get("location")
