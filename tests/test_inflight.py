@@ -8,7 +8,7 @@ import pytest
 from apache_beam.transforms.window import IntervalWindow
 from apache_beam.utils.windowed_value import WindowedValue
 
-from schemas import Page, Rejected
+from schemas import Page
 from transforms.fetch import FetchPages, _FetchFn
 from transforms.http import HttpConfig
 from transforms.inflight import run_in_order

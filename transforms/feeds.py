@@ -11,7 +11,7 @@ import datetime as dt
 import html
 import io
 import re
-from typing import Any, Iterable, List, Optional, Tuple, Union
+from typing import Any, List, Optional, Tuple, Union
 from urllib.parse import urljoin
 
 import apache_beam as beam
