@@ -5,7 +5,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from transforms.dedup import CONTAINMENT_THRESHOLD
 from transforms.extract import MIN_CHARS
-from transforms.http import DEFAULT_USER_AGENT, HttpConfig
+from transforms.http import DEFAULT_MAX_IN_FLIGHT, DEFAULT_USER_AGENT, HttpConfig
 
 
 class CfnewsOptions(PipelineOptions):
@@ -39,6 +39,9 @@ class CfnewsOptions(PipelineOptions):
                             help="simultaneous requests to one host, per worker process")
         parser.add_argument("--min_host_delay", type=float, default=1.0,
                             help="seconds between request starts to one host, per worker process")
+        parser.add_argument("--fetch_concurrency", type=int, default=DEFAULT_MAX_IN_FLIGHT,
+                            help="requests in flight at once per worker process (pages, feeds, "
+                                 "robots.txt); per-host limits still apply")
         parser.add_argument("--max_retries", type=int, default=2,
                             help="retries of a transient failure (timeout, reset, 429, 5xx)")
         parser.add_argument("--poll_interval", type=float, default=600.0,
@@ -64,4 +67,5 @@ class CfnewsOptions(PipelineOptions):
                           allow_hosts=tuple(self.allow_hosts or ()),
                           respect_robots=not self.ignore_robots,
                           per_host_concurrency=self.per_host_concurrency,
-                          min_host_delay=self.min_host_delay, max_retries=self.max_retries)
+                          min_host_delay=self.min_host_delay, max_retries=self.max_retries,
+                          max_in_flight=max(1, self.fetch_concurrency))

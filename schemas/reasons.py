@@ -36,6 +36,7 @@ class Reason(str, enum.Enum):
     BAD_URL = "bad_url"
     BLOCKED_ADDRESS = "blocked_address"          # host is/resolves to a non-public address
     ROBOTS_DISALLOWED = "robots_disallowed"      # robots.txt forbids the page
+    ROBOTS_UNAVAILABLE = "robots_unavailable"    # robots.txt 5xx/unreachable: deferred (transient)
     BAD_ENCODING = "bad_encoding"                # invalid gzip/deflate body
     # extract
     EXTRACTION_FAILED = "extraction_failed"      # trafilatura raised or returned nothing
@@ -64,6 +65,8 @@ REASON_DESCRIPTIONS = {
     Reason.BAD_URL: "the URL is malformed or not http(s)",
     Reason.BLOCKED_ADDRESS: "the host is or resolves to a loopback/private/link-local/... address",
     Reason.ROBOTS_DISALLOWED: "the site's robots.txt disallows fetching the page",
+    Reason.ROBOTS_UNAVAILABLE: ("the site's robots.txt answered 5xx or could not be reached: "
+                                "the page is not fetched for now (RFC 9309), a transient failure"),
     Reason.BAD_ENCODING: "the body's Content-Encoding (gzip/deflate) is invalid",
     Reason.EXTRACTION_FAILED: "trafilatura found no article text",
     Reason.TOO_SHORT: "the extracted text is shorter than the minimum",

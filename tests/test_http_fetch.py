@@ -104,8 +104,12 @@ def test_connection_refused_is_a_connection_error(server):
     port = server.httpd.server_address[1]
     server.stop()
     result = fetch_page(entry_for(f"http://127.0.0.1:{port}/gone"),
-                        server.config(connect_timeout=1, total_timeout=2))
+                        server.config(connect_timeout=1, total_timeout=2, respect_robots=False))
     assert isinstance(result, Rejected) and result.reason == "connection_error"
+    # with robots.txt checked, the unreachable host's robots.txt defers the page (RFC 9309)
+    result = fetch_page(entry_for(f"http://127.0.0.1:{port}/gone"),
+                        server.config(connect_timeout=1, total_timeout=2))
+    assert isinstance(result, Rejected) and result.reason == "robots_unavailable"
     server.httpd = type("Dummy", (), {"shutdown": lambda s: None, "server_close": lambda s: None})()
 
 

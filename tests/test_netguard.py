@@ -136,3 +136,93 @@ def test_the_connection_goes_to_the_address_that_was_checked(server):
     assert response.body.endswith(b"pinned</p></body></html>")
     assert calls == ["news.example"]                     # resolved once
     assert seen_hosts == [f"news.example:{port}"]        # Host header kept the name
+
+
+# ---------------------------------------------------------------- one parse (issue 13 item 9)
+
+from urllib.parse import urlsplit  # noqa: E402
+
+import urllib3  # noqa: E402
+
+from transforms.netguard import parse_target  # noqa: E402
+
+
+def test_the_backslash_url_that_parsers_read_differently_is_refused():
+    """`http://127.0.0.1:B\\@127.0.0.1:A/`: urlsplit (the guard's old parser) reads port A,
+    urllib3 (the connection's) reads port B — an allowed port approved, another one reached.
+    Now it is refused at the decision step."""
+    url = "http://127.0.0.1:8124\\@127.0.0.1:8123/"
+    assert urlsplit(url).port == 8123                  # what the guard used to check
+    assert urllib3.util.parse_url(url).port == 8124    # where the request used to go
+    guard = Guard.allowing(["127.0.0.1:8123"])
+    with pytest.raises(ValueError):
+        guard.check_url(url)
+
+
+TRICKY = [
+    "http://127.0.0.1:{b}\\@127.0.0.1:{a}/", "http://127.0.0.1:{a}\\@127.0.0.1:{b}/",
+    "http://127.0.0.1:{a}@127.0.0.1:{b}/", "http://u:p@127.0.0.1:{a}/",
+    "http://127.0.0.1:{b}#@127.0.0.1:{a}/", "http://127.0.0.1:{a}/#@127.0.0.1:{b}",
+    "http://127.0.0.1:{a}?@127.0.0.1:{b}/", "http://127.0.0.1\t:{b}/", "http://127.0.0.1:{a}\t{b}/",
+    "http://127.0.0.1:{a} /", " http://127.0.0.1:{a}/x ", "http://127.0.0.1:{a}\n/",
+    "http://[::ffff:127.0.0.1]:{b}/", "http://[127.0.0.1]:{a}/", "http://127.0.0.1:{a}:{b}/",
+    "http://127.0.0.1:+{a}/", "http://127.0.0.1:0{a}/", "http://127.0.0.1:{a}/a\\..\\b",
+    "http://127.0.0.1%3a{b}:{a}/", "HTTP://127.0.0.1:{a}/X?y=1#z", "http://127.0.0.1:{a}/é ?q=中",
+    "http://127.0.0.1.:{a}/",
+]
+
+
+@pytest.mark.parametrize("template", TRICKY)
+def test_every_accepted_url_means_one_host_and_port_to_every_parser(template):
+    """Whatever the guard accepts, it accepts as exactly one (host, port, path), and the
+    request is built from that parse: the URL it sends (Target.url) reads the same to
+    urllib3 and urlsplit, so no second parser can pick another port."""
+    url = template.format(a=8123, b=8124)
+    try:
+        target = parse_target(url)
+    except ValueError:
+        return  # refused as malformed: nothing to connect to
+    for parsed in (urllib3.util.parse_url(target.url), urlsplit(target.url)):
+        assert (parsed.hostname if hasattr(parsed, "hostname") else parsed.host).strip("[]") \
+            == target.host
+        assert parsed.port in (target.port, None)
+    # the port the URL names to both parsers; the guard decides on exactly that one
+    assert target.port == (urlsplit(target.url).port or 80)
+    assert "#" not in target.path and " " not in target.path and "\\" not in target.path
+
+
+def test_no_tricky_url_reaches_a_port_that_is_not_allowed():
+    """Over loopback: servers on an allowed port A and a not-allowed port B; every tricky
+    spelling is refused or goes to A, none reaches B."""
+    from tests.conftest import LocalServer
+    from transforms.http import http_get, FetchError
+    allowed, other = LocalServer(), LocalServer()
+    try:
+        a, b = allowed.httpd.server_address[1], other.httpd.server_address[1]
+        allowed.add("/", "<html><p>allowed</p></html>")
+        config = allowed.config(respect_robots=False, total_timeout=3)
+        outcomes = {}
+        for template in TRICKY:
+            url = template.format(a=a, b=b)
+            try:
+                outcomes[url] = http_get(url, config).status
+            except FetchError as exc:
+                outcomes[url] = exc.reason.value
+        assert other.hits == {}, outcomes
+        assert outcomes["http://127.0.0.1:{b}\\@127.0.0.1:{a}/".format(a=a, b=b)] == "bad_url"
+    finally:
+        allowed.stop()
+        other.stop()
+
+
+def test_fetch_refuses_the_backslash_spelling_without_connecting(server):
+    other = type(server)()
+    try:
+        b = other.httpd.server_address[1]
+        url = f"http://127.0.0.1:{b}\\@{server.host_port}/page"
+        result = fetch_page(FeedEntry(outlet="o", feed_url="f", entry_id=url, url=url,
+                                      article_id="x" * 16, canonical_url=url), server.config())
+        assert isinstance(result, Rejected) and result.reason == "bad_url"
+        assert other.hits == {}
+    finally:
+        other.stop()

@@ -6,7 +6,8 @@ import zlib
 
 import pytest
 
-from transforms.http import FetchError, http_get, _robots
+from transforms.http import FetchError, http_get
+from transforms.robots import ROBOTS as _robots
 
 from tests.test_netguard import entry
 from transforms.fetch import fetch_page
@@ -52,7 +53,7 @@ def test_missing_robots_allows_and_failing_robots_defers(server):
     _robots._cache.clear()
     server.add("/robots.txt", "down", status=503, content_type="text/plain")
     deferred = fetch_page(entry(server.url("/page")), server.config())
-    assert (deferred.reason, deferred.http_status) == ("http_error", 503)
+    assert (deferred.reason, deferred.http_status) == ("robots_unavailable", 503)
     assert "robots.txt unavailable" in deferred.error
     assert server.hits["/page"] == 1  # not fetched while robots.txt fails
 

@@ -11,14 +11,15 @@ import datetime as dt
 import html
 import io
 import re
-from typing import Any, Iterable, List, Optional, Tuple, Union
+from typing import Any, List, Optional, Tuple, Union
 from urllib.parse import urljoin
 
 import apache_beam as beam
 import feedparser
 
 from schemas import FeedEntry, FeedSource, Reason, Rejected, Stage, utc_now
-from transforms.common import MAIN, REJECTED, StageDoFn, count, run_stage
+from transforms.common import MAIN, REJECTED, count, run_stage
+from transforms.inflight import ConcurrentStageDoFn, host_of
 from transforms.http import FetchError, HttpConfig, http_get
 from transforms.urls import article_id_for, canonical_url
 
@@ -179,19 +180,25 @@ def poll_feed(source: FeedSource, config: HttpConfig = HttpConfig(), etag: str =
                       content_hash=digest)
 
 
-class _ReadFeedFn(StageDoFn):
+class _ReadFeedFn(ConcurrentStageDoFn):
+    """Feeds are fetched concurrently (transforms/inflight.py), emitted in input order."""
     stage = Stage.FEEDS
 
     def __init__(self, http_config: HttpConfig):
+        super().__init__(http_config.max_in_flight, http_config.per_host_concurrency)
         self.http_config = http_config
 
-    def handle(self, source: FeedSource) -> Iterable:
-        results = fetch_feed(source, self.http_config)
+    def host(self, source: FeedSource) -> str:
+        return host_of(source.url)
+
+    def work(self, source: FeedSource) -> List:
+        return fetch_feed(source, self.http_config)
+
+    def after(self, source: FeedSource, results: List) -> None:
         entries = sum(1 for r in results
                       if not (isinstance(r, Rejected) and r.reason in FEED_LEVEL_REASONS))
         count("cfnews.entries", "seen", entries)
         count("cfnews.feeds", "polled")
-        return results
 
 
 @dataclasses.dataclass

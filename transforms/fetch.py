@@ -1,4 +1,5 @@
-"""Stage 2 — fetch: GET each entry's article page (or take the HTML a backfill line supplied)."""
+"""Stage 2 — fetch: GET each entry's article page (or take the HTML a backfill line supplied).
+Many pages are fetched at once per worker (transforms/inflight.py), emitted in input order."""
 from __future__ import annotations
 
 import dataclasses
@@ -7,7 +8,8 @@ from typing import Iterable, Union
 import apache_beam as beam
 
 from schemas import FeedEntry, Page, Reason, Rejected, Stage, utc_now
-from transforms.common import StageDoFn, run_stage
+from transforms.common import run_stage
+from transforms.inflight import ConcurrentStageDoFn, host_of
 from transforms.http import FetchError, HttpConfig, decode_html, http_get
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -38,14 +40,18 @@ def fetch_page(entry: FeedEntry, config: HttpConfig = HttpConfig()) -> Union[Pag
                 final_url=response.url, http_status=response.status, fetched_at=utc_now())
 
 
-class _FetchFn(StageDoFn):
+class _FetchFn(ConcurrentStageDoFn):
     stage = Stage.FETCH
 
     def __init__(self, http_config: HttpConfig):
+        super().__init__(http_config.max_in_flight, http_config.per_host_concurrency)
         self.http_config = http_config
 
-    def handle(self, entry: FeedEntry) -> Iterable:
-        yield fetch_page(entry, self.http_config)
+    def host(self, entry: FeedEntry) -> str:
+        return host_of(entry.url)
+
+    def work(self, entry: FeedEntry) -> Iterable:
+        return [fetch_page(entry, self.http_config)]
 
 
 @dataclasses.dataclass

@@ -1,13 +1,18 @@
 """A strict, polite HTTP GET for untrusted URLs.
 
-- Safety: every hop (redirects included) goes through the SSRF guard (transforms/netguard.py)
-  and the connection is made to the very address the guard checked (DNS-rebinding safe).
-- Limits: connect/read timeouts, a total deadline, a body cap enforced while reading the
-  decompressed stream (a gzip/deflate bomb stops at the cap), a redirect limit with loop
-  detection.
-- Politeness: robots.txt per host (cached, with expiry), a descriptive User-Agent, per-host
-  concurrency limit and minimum delay (per worker process), Retry-After honoured for 429/503,
-  exponential backoff with jitter for transient failures.
+- Safety: a URL is parsed once (netguard.parse_target); every hop (redirects included) goes
+  through the SSRF guard, and the request is sent to the very address and port the guard
+  checked, with the path of that same parse (DNS-rebinding safe; no second URL parser).
+- Limits: connect/read timeouts and one total deadline per fetch that covers everything —
+  connect, status line, response headers, body, every redirect and retry (a watchdog shuts
+  the socket down when it passes, so a server dripping header lines cannot hold a request);
+  a body cap enforced while reading the decompressed stream (a gzip/deflate bomb stops at the
+  cap); a redirect limit with loop detection.
+- Politeness: robots.txt per host (transforms/robots.py: RFC 9309, fetched once per host and
+  shared by every thread), a descriptive User-Agent, per-host concurrency limit and minimum
+  delay (per worker process, across all threads), Retry-After honoured for 429/503,
+  exponential backoff with jitter for transient failures (the waiting request alone waits).
+- Connections are kept alive and reused per (host, checked address, port).
 
 Failures raise FetchError carrying a reason from schemas.Reason, so callers turn them into
 `rejected` rows without guessing."""
@@ -16,29 +21,36 @@ from __future__ import annotations
 import collections
 import dataclasses
 import email.utils
+import heapq
+import itertools
+import os
 import random
 import re
+import socket
 import threading
 import time
-import urllib.robotparser
 from typing import Callable, Dict, List, Optional, Tuple
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
-import requests
-from requests.adapters import HTTPAdapter
+import urllib3
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from schemas import Reason
-from transforms.netguard import BlockedAddress, Guard
+from transforms.netguard import BlockedAddress, Guard, Target, parse_target
 
 DEFAULT_USER_AGENT = ("cfnews/0.1 (+https://github.com/cfnews/cfnews; China-France news "
                       "research crawler)")
+# Requests in flight per worker process (pages, feeds, robots.txt): waits, not work, so many
+# more than cores; the per-host limits below keep each site's share small.
+DEFAULT_MAX_IN_FLIGHT = 32
 
 
 @dataclasses.dataclass(frozen=True)
 class HttpConfig:
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
-    total_timeout: float = 30.0           # wall-clock budget for one fetch, retries included
+    total_timeout: float = 30.0           # wall-clock budget for one fetch: all hops and retries
     max_bytes: int = 5 * 1024 * 1024      # body cap (decompressed), checked while reading
     max_redirects: int = 5
     user_agent: str = DEFAULT_USER_AGENT
@@ -51,6 +63,7 @@ class HttpConfig:
     backoff: float = 0.5                  # first retry delay; doubles, with jitter
     max_retry_after: float = 20.0         # a longer Retry-After is not waited for
     resolver: Optional[Callable[[str, int], List[str]]] = None  # None: the system's (tests stub it)
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT  # concurrent fetches per process (transforms/inflight.py)
 
     @property
     def guard(self) -> Guard:
@@ -79,72 +92,209 @@ class FetchError(Exception):
 
     @property
     def transient(self) -> bool:
-        return (self.reason in (Reason.TIMEOUT, Reason.CONNECTION_ERROR)
+        return (self.reason in (Reason.TIMEOUT, Reason.CONNECTION_ERROR, Reason.ROBOTS_UNAVAILABLE)
                 or (self.reason == Reason.HTTP_ERROR and self.status is not None
                     and (self.status >= 500 or self.status == 429)))
 
 
-# ------------------------------------------------------------------ connection pinning
+# ------------------------------------------------------------------ the deadline watchdog
 
-_pin = threading.local()
+class _Alarm:
+    __slots__ = ("deadline", "connection", "cancelled", "fired")
 
+    def __init__(self, deadline: float, connection):
+        self.deadline, self.connection = deadline, connection
+        self.cancelled = self.fired = False
 
-class _PinnedAdapter(HTTPAdapter):
-    """Connects to the address the guard approved, keeping the URL's host name for the Host
-    header, TLS SNI and certificate checks."""
-
-    def get_connection_with_tls_context(self, request, verify, proxies=None, cert=None):
-        host_params, pool_kwargs = self.build_connection_pool_key_attributes(request, verify, cert)
-        address = getattr(_pin, "address", None)
-        if address is None:
-            raise BlockedAddress("connection attempted without a guard decision")
-        if host_params["scheme"] == "https":
-            pool_kwargs["server_hostname"] = host_params["host"]
-            pool_kwargs["assert_hostname"] = host_params["host"]
-        host_params["host"] = address
-        return self.poolmanager.connection_from_host(**host_params, pool_kwargs=pool_kwargs)
+    def fire(self) -> None:
+        self.fired = True
+        sock = getattr(self.connection, "sock", None)
+        if sock is not None:
+            try:  # wakes a recv blocked on this socket at once, whatever the server does
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
 
-_local = threading.local()
+class _Watchdog:
+    """One thread per process that shuts down the sockets of requests past their deadline:
+    socket timeouts bound each read, not the sum of many slow ones (dripped header lines)."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._heap: List[tuple] = []
+        self._order = itertools.count()
+        self._pid = None
+
+    def arm(self, deadline: float, connection) -> _Alarm:
+        alarm = _Alarm(deadline, connection)
+        with self._cond:
+            if self._pid != os.getpid():  # first use, or a forked worker: its own thread
+                self._pid = os.getpid()
+                self._heap = []
+                threading.Thread(target=self._run, name="cfnews-deadlines", daemon=True).start()
+            heapq.heappush(self._heap, (deadline, next(self._order), alarm))
+            self._cond.notify()
+        return alarm
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while self._heap and self._heap[0][2].cancelled:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._cond.wait()
+                    continue
+                wait = self._heap[0][0] - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(wait)
+                    continue
+                alarm = heapq.heappop(self._heap)[2]
+            alarm.fire()
 
 
-def _session() -> requests.Session:
-    # requests.Session is not guaranteed thread-safe: one per thread.
-    session = getattr(_local, "session", None)
-    if session is None:
-        session = requests.Session()
-        session.trust_env = False  # no proxies/netrc from the environment
-        adapter = _PinnedAdapter(max_retries=0)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
-        _local.session = session
-    return session
+_watchdog = _Watchdog()
+_ctx = threading.local()  # the deadline and alarms of the request this thread is making
+
+
+def _watch(connection) -> None:
+    deadline = getattr(_ctx, "deadline", None)
+    if deadline is None:
+        return
+    alarms = _ctx.alarms
+    if not any(a.connection is connection for a in alarms):
+        alarms.append(_watchdog.arm(deadline, connection))
+
+
+def _mark_sent() -> None:
+    on_sent = getattr(_ctx, "on_sent", None)
+    if on_sent is not None:
+        _ctx.on_sent = None
+        on_sent()
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def connect(self):
+        _watch(self)
+        super().connect()
+
+    def request(self, *args, **kwargs):
+        _watch(self)  # a kept-alive connection is reused: armed again for each request
+        try:
+            return super().request(*args, **kwargs)
+        finally:
+            _mark_sent()
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def connect(self):
+        _watch(self)
+        super().connect()
+
+    def request(self, *args, **kwargs):
+        _watch(self)
+        try:
+            return super().request(*args, **kwargs)
+        finally:
+            _mark_sent()
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+# ------------------------------------------------------------------ connection pools
+
+class _Pools:
+    """Keep-alive connection pools per (scheme, checked address, port, host name), shared by
+    every thread of the process. The pool connects to the checked address only."""
+
+    MAX_POOLS = 512
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._pools: "collections.OrderedDict[tuple, HTTPConnectionPool]" = collections.OrderedDict()
+        self._pid = os.getpid()
+
+    def get(self, target: Target, address: str, size: int) -> HTTPConnectionPool:
+        key = (target.scheme, address, target.port, target.host)
+        with self._lock:
+            if self._pid != os.getpid():  # a forked worker must not share its parent's sockets
+                self._pools, self._pid = collections.OrderedDict(), os.getpid()
+            pool = self._pools.get(key)
+            if pool is not None:
+                self._pools.move_to_end(key)
+                return pool
+            if target.scheme == "https":
+                pool = _HTTPSPool(address, target.port, maxsize=max(1, size), block=False,
+                                  retries=False, cert_reqs="CERT_REQUIRED", ca_certs=_ca_bundle(),
+                                  server_hostname=target.host, assert_hostname=target.host)
+            else:
+                pool = _HTTPPool(address, target.port, maxsize=max(1, size), block=False,
+                                 retries=False)
+            self._pools[key] = pool
+            while len(self._pools) > self.MAX_POOLS:
+                _key, old = self._pools.popitem(last=False)
+                old.close()
+            return pool
+
+
+def _ca_bundle() -> Optional[str]:
+    try:
+        import certifi
+        return certifi.where()
+    except ImportError:  # the system's store
+        return None
+
+
+_pools = _Pools()
 
 
 # ------------------------------------------------------------------ politeness
 
 class HostLimiter:
-    """Per-host concurrency limit and minimum delay between request starts (one process)."""
+    """Per-host concurrency limit and minimum delay between requests (one process, every
+    thread). The delay is counted from when the previous request was actually sent (not from
+    when it was allowed to start), so a slow connect cannot squeeze two arrivals together."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._slots: Dict[str, threading.Semaphore] = {}
-        self._next_start: Dict[str, float] = collections.defaultdict(float)
+        self._gates: Dict[str, threading.Lock] = {}   # one request per host being started
+        self._last_sent: Dict[str, float] = collections.defaultdict(lambda: float("-inf"))
 
     def acquire(self, host: str, concurrency: int, min_delay: float, deadline: float) -> None:
+        """Wait for a slot and for the host's turn; the caller must call sent() (once the
+        request is on the wire, or has failed to get there) and release()."""
         with self._lock:
             slot = self._slots.setdefault(host, threading.Semaphore(max(1, concurrency)))
+            gate = self._gates.setdefault(host, threading.Lock())
         if not slot.acquire(timeout=max(0.0, deadline - time.monotonic())):
             raise FetchError(Reason.TIMEOUT, f"no free connection slot for {host} in time")
+        if not gate.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            slot.release()
+            raise FetchError(Reason.TIMEOUT, f"politeness delay for {host} exceeds the budget")
         with self._lock:
-            start = max(time.monotonic(), self._next_start[host])
-            self._next_start[host] = start + min_delay
+            start = self._last_sent[host] + min_delay
         wait = start - time.monotonic()
         if wait > 0:
             if time.monotonic() + wait > deadline:
+                gate.release()
                 slot.release()
                 raise FetchError(Reason.TIMEOUT, f"politeness delay for {host} exceeds the budget")
             time.sleep(wait)
+
+    def sent(self, host: str) -> None:
+        """The request to `host` is sent (or failed before): the next one may start its wait."""
+        with self._lock:
+            self._last_sent[host] = time.monotonic()
+            gate = self._gates.get(host)
+        if gate is not None and gate.locked():
+            gate.release()
 
     def release(self, host: str) -> None:
         with self._lock:
@@ -153,51 +303,12 @@ class HostLimiter:
             slot.release()
 
 
-class RobotsCache:
-    """robots.txt per scheme://host:port, with expiry. As RFC 9309 says: a 4xx robots.txt
-    means everything is allowed; an unreachable or 5xx one means nothing is, for now — the
-    page is then refused with the robots.txt failure itself (a transient reason), so the
-    entry is tried again on a later poll instead of being written off."""
-
-    UNAVAILABLE_TTL = 600.0
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._cache: Dict[str, tuple] = {}  # origin -> (expiry, parser | None, FetchError | None)
-
-    def check(self, url: str, config: HttpConfig, deadline: float) -> None:
-        """Raise FetchError unless robots.txt lets `config.user_agent` fetch `url`."""
-        parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}"
-        with self._lock:
-            cached = self._cache.get(origin)
-        if cached is None or cached[0] < time.monotonic():
-            cached = self._load(origin, config, deadline)
-            with self._lock:
-                self._cache[origin] = cached
-        _expiry, parser, failure = cached
-        if failure is not None:
-            raise FetchError(failure.reason, f"robots.txt unavailable, not fetching: {failure}",
-                             failure.status)
-        if parser is not None and not parser.can_fetch(config.user_agent, url):
-            raise FetchError(Reason.ROBOTS_DISALLOWED, f"robots.txt disallows {url}")
-
-    def _load(self, origin: str, config: HttpConfig, deadline: float) -> tuple:
-        now = time.monotonic()
-        try:
-            response = _get_with_redirects(origin + "/robots.txt", config, deadline,
-                                           max_bytes=512 * 1024)
-        except FetchError as exc:
-            if exc.reason == Reason.HTTP_ERROR and exc.status and 400 <= exc.status < 500:
-                return (now + config.robots_ttl, None, None)  # no robots.txt: all allowed
-            return (now + min(config.robots_ttl, self.UNAVAILABLE_TTL), None, exc)
-        parser = urllib.robotparser.RobotFileParser()
-        parser.parse(response.body.decode("utf-8", errors="replace").splitlines())
-        return (now + config.robots_ttl, parser, None)
-
-
 _limiter = HostLimiter()
-_robots = RobotsCache()
+
+
+def _robots_cache():
+    from transforms.robots import ROBOTS  # robots.txt is fetched with _get_with_redirects
+    return ROBOTS
 
 
 # ------------------------------------------------------------------ the GET
@@ -209,7 +320,7 @@ def http_get(url: str, config: HttpConfig = HttpConfig(),
     Returns the final 2xx response; raises FetchError for anything else."""
     deadline = time.monotonic() + config.total_timeout
     if check_robots and config.respect_robots:
-        _robots.check(url, config, deadline)
+        _robots_cache().check(url, config, deadline)
     attempt = 0
     while True:
         try:
@@ -224,7 +335,7 @@ def http_get(url: str, config: HttpConfig = HttpConfig(),
                 delay = max(delay, exc.retry_after)
             if time.monotonic() + delay >= deadline:
                 raise
-            time.sleep(delay)
+            time.sleep(delay)  # this request's thread only: other entries go on
             attempt += 1
 
 
@@ -239,51 +350,38 @@ def _get_with_redirects(url: str, config: HttpConfig, deadline: float,
     seen = set()
     current = url
     for _hop in range(config.max_redirects + 1):
-        if current in seen:
-            raise FetchError(Reason.TOO_MANY_REDIRECTS, f"redirect loop at {current}")
-        seen.add(current)
         try:
-            address = guard.check_url(current)
+            target = parse_target(current)  # the one parse this hop uses, for check and request
+            address = guard.check_target(target)
         except BlockedAddress as exc:
             raise FetchError(Reason.BLOCKED_ADDRESS, str(exc)) from None
         except ValueError as exc:
             raise FetchError(Reason.BAD_URL, str(exc)) from None
         except OSError as exc:
             raise FetchError(Reason.CONNECTION_ERROR, f"DNS: {exc}") from None
-        host = urlsplit(current).netloc.lower().rsplit("@", 1)[-1]
-        # the socket goes to the pinned address; the Host header must still name the site
-        headers["Host"] = host
+        if target.url in seen:
+            raise FetchError(Reason.TOO_MANY_REDIRECTS, f"redirect loop at {target.url}")
+        seen.add(target.url)
+        # the socket goes to the checked address; the Host header still names the site
+        headers["Host"] = target.authority
+        host = target.authority
         _limiter.acquire(host, config.per_host_concurrency, config.min_host_delay, deadline)
+        _ctx.on_sent = lambda host=host: _limiter.sent(host)
         try:
-            response = _request(current, address, headers, config, deadline)
-            try:
-                if response.status_code in (301, 302, 303, 307, 308):
-                    location = response.headers.get("location")
-                    if not location:
-                        raise FetchError(Reason.HTTP_ERROR, "redirect without Location",
-                                         response.status_code)
-                    current = urljoin(current, location.strip())
-                    continue
-                if response.status_code == 304:  # only ever answers a conditional request
-                    return HttpResponse(url=current, status=304, body=b"",
-                                        headers={k.lower(): v for k, v in response.headers.items()})
-                if not 200 <= response.status_code < 300:
-                    raise FetchError(Reason.HTTP_ERROR, f"HTTP {response.status_code}",
-                                     response.status_code,
-                                     retry_after=_retry_after(response.headers.get("retry-after")))
-                encoding = response.headers.get("content-encoding", "").strip().lower()
-                if encoding not in ("", "identity", "gzip", "x-gzip", "deflate"):
-                    # we never ask for br/zstd/...: undecoded bytes must not pass as a page
-                    raise FetchError(Reason.BAD_ENCODING, f"unsupported Content-Encoding {encoding!r}",
-                                     response.status_code)
-                body = _read_capped(response, max_bytes or config.max_bytes, deadline)
-                return HttpResponse(url=current, status=response.status_code,
-                                    headers={k.lower(): v for k, v in response.headers.items()},
-                                    body=body)
-            finally:
-                response.close()
+            status, response_headers, body = _request(target, address, headers, config, deadline,
+                                                      max_bytes or config.max_bytes)
         finally:
+            _mark_sent()  # failed before sending: the host's turn passes on all the same
             _limiter.release(host)
+        if status in (301, 302, 303, 307, 308):
+            location = response_headers.get("location")
+            if not location:
+                raise FetchError(Reason.HTTP_ERROR, "redirect without Location", status)
+            current = urljoin(target.url, location.strip())
+            continue
+        if status == 304:  # only ever answers a conditional request
+            return HttpResponse(url=target.url, status=304, body=b"", headers=response_headers)
+        return HttpResponse(url=target.url, status=status, headers=response_headers, body=body)
     raise FetchError(Reason.TOO_MANY_REDIRECTS, f"more than {config.max_redirects} redirects")
 
 
@@ -301,72 +399,100 @@ def _retry_after(value: Optional[str]) -> Optional[float]:
     return max(0.0, when.timestamp() - time.time())
 
 
-def _request(url, address, headers, config, deadline) -> requests.Response:
+def _request(target: Target, address: str, headers: Dict[str, str], config: HttpConfig,
+             deadline: float, max_bytes: int) -> Tuple[int, Dict[str, str], bytes]:
+    """One request on a kept-alive connection to (address, target.port): status, headers
+    (lower-case names) and, for a 2xx answer, the capped body. The watchdog holds the
+    deadline over every byte, head included."""
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise FetchError(Reason.TIMEOUT, "total time budget exhausted")
-    _pin.address = address
+    pool = _pools.get(target, address, config.per_host_concurrency)
+    _ctx.deadline, _ctx.alarms = deadline, []
+    response = None
+    complete = False
     try:
-        return _session().get(url, headers=headers, stream=True, allow_redirects=False,
-                              timeout=(min(config.connect_timeout, remaining),
-                                       min(config.read_timeout, remaining)))
-    except requests.exceptions.Timeout as exc:
-        raise FetchError(Reason.TIMEOUT, f"{type(exc).__name__}: {exc}") from None
-    except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
-            requests.exceptions.InvalidSchema) as exc:
-        raise FetchError(Reason.BAD_URL, f"{type(exc).__name__}: {exc}") from None
-    except requests.exceptions.RequestException as exc:
-        raise FetchError(Reason.CONNECTION_ERROR, f"{type(exc).__name__}: {exc}") from None
+        try:
+            response = pool.urlopen(
+                "GET", target.path, headers=headers, retries=False, redirect=False,
+                assert_same_host=False, preload_content=False, release_conn=False,
+                timeout=urllib3.Timeout(connect=min(config.connect_timeout, remaining),
+                                        read=min(config.read_timeout, remaining)))
+        except Exception as exc:
+            raise _fetch_error(exc, None) from None
+        status = response.status
+        response_headers = {k.lower(): v for k, v in response.headers.items()}
+        if 200 <= status < 300:
+            encoding = response_headers.get("content-encoding", "").strip().lower()
+            if encoding not in ("", "identity", "gzip", "x-gzip", "deflate"):
+                # we never ask for br/zstd/...: undecoded bytes must not pass as a page
+                raise FetchError(Reason.BAD_ENCODING, f"unsupported Content-Encoding {encoding!r}",
+                                 status)
+            body = _read_capped(response, response_headers, max_bytes, deadline)
+            complete = True
+        elif status in (301, 302, 303, 307, 308, 304):
+            body = b""
+        else:
+            raise FetchError(Reason.HTTP_ERROR, f"HTTP {status}", status,
+                             retry_after=_retry_after(response_headers.get("retry-after")))
+        if any(a.fired for a in _ctx.alarms):  # the watchdog cut it: whatever came is partial
+            raise FetchError(Reason.TIMEOUT, "total time budget exhausted", status)
+        return status, response_headers, body
+    except FetchError as exc:
+        if exc.reason != Reason.TIMEOUT and any(a.fired for a in _ctx.alarms):
+            raise FetchError(Reason.TIMEOUT, f"total time budget exhausted ({exc})",
+                             exc.status) from None
+        raise
     finally:
-        _pin.address = None
+        for alarm in _ctx.alarms:
+            alarm.cancelled = True
+        _ctx.deadline, _ctx.alarms = None, []
+        if response is not None:
+            if not complete:
+                response.close()  # unread bytes: this connection cannot be reused
+            response.release_conn()
 
 
-def _urllib3_error(exc: Exception) -> Exception:
-    import urllib3.exceptions as u3
+def _fetch_error(exc: Exception, status: Optional[int]) -> FetchError:
+    from urllib3 import exceptions as u3
+    name = f"{type(exc).__name__}: {exc}"
+    if any(a.fired for a in getattr(_ctx, "alarms", [])):
+        return FetchError(Reason.TIMEOUT, f"total time budget exhausted ({name})", status)
+    if isinstance(exc, FetchError):
+        return exc
+    if isinstance(exc, u3.NewConnectionError):  # (a subclass of ConnectTimeoutError)
+        return FetchError(Reason.CONNECTION_ERROR, name, status)
+    if isinstance(exc, (u3.TimeoutError, TimeoutError, socket.timeout)):
+        return FetchError(Reason.TIMEOUT, name, status)
     if isinstance(exc, u3.DecodeError):
-        return requests.exceptions.ContentDecodingError(exc)
-    if isinstance(exc, (u3.ReadTimeoutError, TimeoutError)):
-        return requests.exceptions.ReadTimeout(exc)
-    if isinstance(exc, (u3.ProtocolError, u3.IncompleteRead, ConnectionError, OSError)):
-        return requests.exceptions.ChunkedEncodingError(exc)
-    return exc
+        return FetchError(Reason.BAD_ENCODING, name, status)
+    if isinstance(exc, (u3.LocationValueError, ValueError)) and not isinstance(exc, u3.HTTPError):
+        return FetchError(Reason.BAD_URL, name, status)
+    return FetchError(Reason.CONNECTION_ERROR, name, status)
 
 
-def _read_capped(response: requests.Response, max_bytes: int, deadline: float) -> bytes:
-    declared = response.headers.get("content-length")
-    encoded = response.headers.get("content-encoding", "identity").lower() not in ("", "identity")
-    if declared and declared.isdigit() and int(declared) > max_bytes and not encoded:
-        raise FetchError(Reason.TOO_LARGE, f"Content-Length {declared} > {max_bytes}",
-                         response.status_code)
+def _read_capped(response, headers: Dict[str, str], max_bytes: int, deadline: float) -> bytes:
+    declared = headers.get("content-length", "")
+    encoded = headers.get("content-encoding", "identity").lower() not in ("", "identity")
+    status = response.status
+    if declared.isdigit() and int(declared) > max_bytes and not encoded:
+        raise FetchError(Reason.TOO_LARGE, f"Content-Length {declared} > {max_bytes}", status)
     chunks, size = [], 0
-    raw = response.raw
-    try:
-        # read1 returns what one socket read brings, so a slow-drip server cannot hold a read
-        # past the deadline; decode_content: the cap counts decompressed bytes (bombs stop early)
-        while True:
-            try:
-                chunk = raw.read1(64 * 1024, decode_content=True)
-            except Exception as exc:  # urllib3 errors: map them as requests would
-                raise _urllib3_error(exc) from None
-            if not chunk:
-                break
-            size += len(chunk)
-            if size > max_bytes:
-                raise FetchError(Reason.TOO_LARGE, f"body over {max_bytes} bytes",
-                                 response.status_code)
-            if time.monotonic() > deadline:
-                raise FetchError(Reason.TIMEOUT, "total time budget exhausted while reading",
-                                 response.status_code)
-            chunks.append(chunk)
-    except requests.exceptions.Timeout as exc:
-        raise FetchError(Reason.TIMEOUT, f"{type(exc).__name__}: {exc}",
-                         response.status_code) from None
-    except requests.exceptions.ContentDecodingError as exc:
-        raise FetchError(Reason.BAD_ENCODING, f"{type(exc).__name__}: {exc}",
-                         response.status_code) from None
-    except requests.exceptions.RequestException as exc:
-        raise FetchError(Reason.CONNECTION_ERROR, f"{type(exc).__name__}: {exc}",
-                         response.status_code) from None
+    # read1 returns what one socket read brings; decode_content: the cap counts decompressed
+    # bytes (bombs stop early). The watchdog ends a read that the deadline overtakes.
+    while True:
+        try:
+            chunk = response.read1(64 * 1024, decode_content=True)
+        except Exception as exc:
+            raise _fetch_error(exc, status) from None
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > max_bytes:
+            raise FetchError(Reason.TOO_LARGE, f"body over {max_bytes} bytes", status)
+        if time.monotonic() > deadline:
+            raise FetchError(Reason.TIMEOUT, "total time budget exhausted while reading", status)
+        chunks.append(chunk)
     return b"".join(chunks)
 
 

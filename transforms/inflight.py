@@ -1,0 +1,190 @@
+"""Many requests in flight per worker, results in input order.
+
+Fetching is waiting, so a worker keeps up to `max_in_flight` fetches running on a
+process-wide thread pool while its own thread goes on with the next elements (and with the
+CPU work downstream: extraction never runs on these threads). Per host, at most
+`per_host` of a bundle's fetches are handed to the pool at once, so a slow or rate-limiting
+host holds a few threads, never the pool: other hosts' entries keep going. The politeness
+rules themselves (per-host concurrency and minimum delay across every thread of the process,
+Retry-After, backoff, deadlines) are enforced by transforms/http.py on every request.
+
+`ConcurrentStageDoFn` is the Beam side: `process` submits, emits the finished prefix of the
+bundle in input order, `finish_bundle` emits the rest — each result as a WindowedValue with
+its input's timestamp, windows and pane, so batch and streaming graphs see the same elements
+as with a one-at-a-time DoFn, in the same order, whatever order the fetches completed in."""
+from __future__ import annotations
+
+import collections
+import concurrent.futures
+import logging
+import os
+import threading
+import traceback
+from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
+
+import apache_beam as beam
+from apache_beam.pvalue import TaggedOutput
+
+from schemas import Reason, Rejected
+from transforms.common import REJECTED, count, rejected_from
+from transforms.netguard import parse_target
+
+log = logging.getLogger(__name__)
+
+_executor_lock = threading.Lock()
+_executor: Optional[concurrent.futures.ThreadPoolExecutor] = None
+_executor_key: Tuple[int, int] = (0, 0)
+
+
+def shared_executor(threads: int) -> concurrent.futures.ThreadPoolExecutor:
+    """The process's fetch threads (one pool per process; a forked worker makes its own)."""
+    global _executor, _executor_key
+    with _executor_lock:
+        key = (os.getpid(), threads)
+        if _executor is None or _executor_key[0] != key[0] or _executor_key[1] < threads:
+            _executor = concurrent.futures.ThreadPoolExecutor(
+                max_workers=max(1, threads), thread_name_prefix="cfnews-fetch")
+            _executor_key = key
+        return _executor
+
+
+def host_of(url: str) -> str:
+    try:
+        return parse_target(url).authority
+    except ValueError:
+        return ""
+
+
+class HostScheduler:
+    """Runs callables on a shared pool, at most `per_host` per host and `max_in_flight` in
+    all at once, hosts taking turns; submit() returns a Future."""
+
+    def __init__(self, max_in_flight: int, per_host: int,
+                 executor: Optional[concurrent.futures.Executor] = None):
+        self.max_in_flight = max(1, max_in_flight)
+        self.per_host = max(1, per_host)
+        self._executor = executor or shared_executor(self.max_in_flight)
+        self._lock = threading.Lock()
+        self._queues: "collections.OrderedDict[str, Deque]" = collections.OrderedDict()
+        self._active: Dict[str, int] = collections.Counter()
+        self._total = 0
+
+    def submit(self, host: str, fn: Callable[[], Any]) -> concurrent.futures.Future:
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        with self._lock:
+            self._queues.setdefault(host, collections.deque()).append((fn, future))
+            ready = self._dispatchable()
+        self._start(ready)
+        return future
+
+    def _dispatchable(self) -> List[tuple]:
+        ready = []
+        progress = True
+        while progress and self._total < self.max_in_flight:
+            progress = False
+            for host in list(self._queues):  # one per host per turn: hosts interleave
+                if self._total >= self.max_in_flight:
+                    break
+                queue = self._queues[host]
+                if queue and self._active[host] < self.per_host:
+                    fn, future = queue.popleft()
+                    self._active[host] += 1
+                    self._total += 1
+                    ready.append((host, fn, future))
+                    progress = True
+                if not queue:
+                    del self._queues[host]
+        return ready
+
+    def _start(self, ready: List[tuple]) -> None:
+        for host, fn, future in ready:
+            self._executor.submit(self._run, host, fn, future)
+
+    def _run(self, host, fn, future) -> None:
+        try:
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(fn())
+                except BaseException as exc:  # handed to the caller through the future
+                    future.set_exception(exc)
+        finally:
+            with self._lock:
+                self._active[host] -= 1
+                self._total -= 1
+                ready = self._dispatchable()
+            self._start(ready)
+
+
+def run_in_order(items: List[Tuple[str, Callable[[], Any]]], max_in_flight: int,
+                 per_host: int) -> List[Any]:
+    """Run (host, fn) pairs concurrently; their results (or exceptions) in input order."""
+    scheduler = HostScheduler(max_in_flight, per_host)
+    futures = [scheduler.submit(host, fn) for host, fn in items]
+    results = []
+    for future in futures:
+        try:
+            results.append(future.result())
+        except Exception as exc:
+            results.append(exc)
+    return results
+
+
+class ConcurrentStageDoFn(beam.DoFn):
+    """A stage whose per-element work is I/O: `work(element)` (a plain function returning a
+    list of results and Rejected rows, run on the fetch threads) and `host(element)` (whose
+    per-host share it counts against). `after(element, results)` runs on the DoFn's thread
+    (counters live there). Outputs as a StageDoFn's: Rejected rows to REJECTED, counted."""
+
+    stage = None  # a schemas.Stage
+
+    def __init__(self, max_in_flight: int, per_host: int):
+        self.max_in_flight = max_in_flight
+        self.per_host = per_host
+        self._pending: Deque = collections.deque()
+        self._scheduler: Optional[HostScheduler] = None
+
+    def work(self, element) -> List[Any]:
+        raise NotImplementedError
+
+    def host(self, element) -> str:
+        return ""
+
+    def after(self, element, results: List[Any]) -> None:
+        pass
+
+    def start_bundle(self):
+        self._scheduler = HostScheduler(self.max_in_flight, self.per_host)
+        self._pending = collections.deque()
+
+    def process(self, element, windowed=beam.DoFn.WindowedValueParam):
+        if self._scheduler is None:
+            self.start_bundle()
+        self._pending.append((windowed, self._scheduler.submit(
+            self.host(element), lambda: self.work(element))))
+        # emit what is done at the head; never hold more than a few pools' worth of results
+        limit = 4 * self.max_in_flight
+        while self._pending and (self._pending[0][1].done() or len(self._pending) > limit):
+            yield from self._emit(*self._pending.popleft())
+
+    def finish_bundle(self):
+        while self._pending:
+            yield from self._emit(*self._pending.popleft())
+        self._scheduler = None
+
+    def _emit(self, windowed, future):
+        element = windowed.value
+        try:
+            results = list(future.result())
+        except Exception as exc:  # a stage must never crash the pipeline on one element
+            log.warning("stage %s failed on an element: %s", self.stage.value, exc)
+            detail = f"{type(exc).__name__}: {exc}\n" + "".join(
+                traceback.format_exception(type(exc), exc, exc.__traceback__, limit=3))
+            results = [rejected_from(element, self.stage, Reason.INTERNAL_ERROR, detail)]
+        self.after(element, results)
+        for result in results:
+            if isinstance(result, Rejected):
+                count("cfnews.rejected", f"{result.stage}.{result.reason}")
+                yield TaggedOutput(REJECTED, windowed.with_value(result))
+            else:
+                count("cfnews.stage_out", self.stage.value)
+                yield windowed.with_value(result)
