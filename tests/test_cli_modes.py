@@ -107,7 +107,7 @@ def test_crash_leftovers_and_a_corrupt_file_do_not_stop_later_runs(tmp_path):
     bad.parent.mkdir(parents=True)
     bad.write_bytes(b"PAR1\x00\x00 truncated")
     (out / "_index").mkdir()
-    (out / "_index" / "manifest.json").write_text('{"version": 1, "files": {')
+    (out / "_index" / "manifest.json").write_text('{"version": 2, "files": {')
     (out / "_staging" / "deadrun").mkdir(parents=True)
     (out / "_staging" / "deadrun" / "half.parquet").write_bytes(b"PAR1")
     manifest = tmp_path / "pages.jsonl"

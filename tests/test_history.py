@@ -160,3 +160,23 @@ def test_remote_reading_and_the_local_index_agree(tmp_path):
     found_remote = remote.prior_hits(probe, hashes, PARAMS)
     assert found_local == found_remote
     assert [(m.article_id, n) for m, n in found_local] == [(f"{int(row['id']):016x}", 30)]
+
+
+def test_a_new_file_joins_its_days_store_without_rebuilding_the_day(small_lake, seeds):
+    out = str(small_lake)
+    index = LocalIndex(out)
+    index.refresh()
+    copy = article("00000000000000b2", seeds["004"], outlet="ledger")
+    assert open_history(out, "first").prior_hits(*prepare(copy, 1), PARAMS)   # builds the day
+    store = small_lake / "_index" / "fp" / "2026-03-02.members.npy"
+    assert len(np.load(store)) == 1
+    write(small_lake, "articles", [article("00000000000000a9", seeds["001"], outlet="other")],
+          outlet="other", run="run2")
+    assert index.refresh() == "added 1 file(s)"
+    assert len(np.load(store)) == 2                  # appended to the day, not dropped
+    history = open_history(out, "second")
+    other_copy = article("00000000000000c9", seeds["001"], outlet="third")
+    [(earlier, _)] = history.prior_hits(*prepare(other_copy, 1), PARAMS)
+    assert earlier.article_id == "00000000000000a9"
+    [(earlier, _)] = history.prior_hits(*prepare(copy, 1), PARAMS)
+    assert earlier.article_id == "00000000000000a1"

@@ -13,7 +13,7 @@ Both are answered from a `History`, opened once per worker process and job:
   `ids.npy` (sorted 64-bit article ids of all three datasets) and, per date partition of
   `articles`, `fp/DATE.members.npy` (one row per article: id, event time, outlet, fingerprint
   level and counts) and `fp/DATE.postings.npy` (its sampled hashes, sorted, with the row).
-  `manifest.json` lists the data files it was built from (path and size). Opening it
+  `manifest.json` lists the data files it was built from (by name). Opening it
   compares that list with the datasets: new files are added (a run reads only what the last
   run wrote), and an index that is missing, corrupt, of another version or describes files
   that are gone (compaction) is rebuilt from the datasets with a warning. The datasets stay
@@ -40,7 +40,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 INDEX_DIR = "_index"
-INDEX_VERSION = 1
+INDEX_VERSION = 2   # 2: files listed by name only
 DATASETS = ("articles", "duplicates", "rejected")
 DAY_US = 86_400_000_000
 
@@ -216,19 +216,25 @@ def _is_remote(out_dir: str) -> bool:
 
 
 def local_data_files(out_dir: str) -> Dict[str, int]:
-    """{dataset-relative path: size} of every Parquet file of the three datasets."""
+    """{dataset-relative path: 0} of every Parquet file of the three datasets. Names are
+    enough to tell files apart: a name carries a digest of its rows (a rewrite with other
+    rows gets another name), so no file is stat'ed (a year of partitions is ~11,000 files)."""
     files = {}
+
+    def walk(folder: str, rel: str, depth: int) -> None:
+        try:
+            entries = list(os.scandir(folder))
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        for entry in entries:
+            name = entry.name
+            if depth < 2:
+                if name.startswith(("date=", "outlet=")) and entry.is_dir(follow_symlinks=False):
+                    walk(entry.path, f"{rel}/{name}", depth + 1)
+            elif name.endswith(".parquet") and not name.startswith("."):
+                files[f"{rel}/{name}"] = 0
     for dataset in DATASETS:
-        root = os.path.join(out_dir, dataset)
-        for folder, _dirs, names in os.walk(root):
-            for name in names:
-                if name.endswith(".parquet") and not name.startswith("."):
-                    path = os.path.join(folder, name)
-                    try:
-                        size = os.stat(path).st_size
-                    except OSError:
-                        continue  # renamed away meanwhile (compaction)
-                    files[os.path.relpath(path, out_dir).replace(os.sep, "/")] = size
+        walk(os.path.join(out_dir, dataset), dataset, 0)
     return files
 
 
@@ -356,13 +362,14 @@ class LocalIndex:
             new = [f for f in current if f not in known]
             if not gone and not new:
                 return "up to date"
-            self._drop_dates(_date_of(f) for f in gone + new if f.startswith("articles/"))
             if not gone:
                 ids = np.union1d(np.load(self._path("ids.npy")),
                                  _ids_of([self._abs(f) for f in new], read=_read_local))
                 self._save("ids.npy", ids.astype(np.uint64))
+                self._add_to_stores([f for f in new if f.startswith("articles/")])
                 self._save_manifest(current)
                 return f"added {len(new)} file(s)"
+            self._drop_dates(_date_of(f) for f in gone + new if f.startswith("articles/"))
             log.warning("history index %s lists %d file(s) no longer in the datasets "
                         "(compacted or removed): rebuilding it", self.root, len(gone))
         elif os.path.exists(self._path("manifest.json")) or os.path.exists(self._path("ids.npy")):
@@ -370,6 +377,33 @@ class LocalIndex:
         elif current:
             log.warning("no history index in %s: building it from the datasets (once)", self.root)
         return self.rebuild(current)
+
+    def _add_to_stores(self, new_articles: Sequence[str]) -> None:
+        """New `articles` files join their date's store where it exists (others are built
+        when first needed): a run costs what it wrote, not the size of the day."""
+        by_date: Dict[str, List[str]] = {}
+        for f in new_articles:
+            by_date.setdefault(_date_of(f), []).append(f)
+        for date, files in by_date.items():
+            try:
+                members = np.load(self._path("fp", f"{date}.members.npy"))
+                postings = np.load(self._path("fp", f"{date}.postings.npy"))
+            except FileNotFoundError:
+                continue
+            except Exception:
+                self._drop_dates([date])
+                continue
+            added = _store_of([self._abs(f) for f in files], read=_read_local)
+            if added is None:
+                continue
+            extra_members, extra_postings = added
+            extra_postings = extra_postings.copy()
+            extra_postings["row"] += len(members)
+            merged = np.concatenate([postings, extra_postings])
+            merged.sort(order=["hash", "row"], kind="stable")
+            self._save(os.path.join("fp", f"{date}.members.npy"),
+                       np.concatenate([members, extra_members]))
+            self._save(os.path.join("fp", f"{date}.postings.npy"), merged)
 
     def rebuild(self, current: Optional[Dict[str, int]] = None) -> str:
         current = local_data_files(self.out_dir) if current is None else current
