@@ -72,6 +72,9 @@ def build(pipeline: beam.Pipeline, options: CfnewsOptions, run_id: str,
     dedup = BatchDedup(options.dedup_threshold, dt.timedelta(days=options.dedup_expiry_days),
                        history_dir=None if options.reprocess else options.out, job_key=run_id)
     records = all_entries | "Ingest" >> ingest(options, dedup)
+    if dedup.history_dir:  # rows a source rejects carry stable ids too: a rerun adds none
+        source_rejected = [rejected | f"RejectedNotWrittenBefore{i}" >> dedup.drop_seen()
+                           for i, rejected in enumerate(source_rejected)]
     return ([records] + source_rejected | "AllOutputs" >> beam.Flatten()
             | "Write" >> WriteDatasets(out_dir=options.out, run_id=run_id))
 
