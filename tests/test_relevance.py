@@ -355,3 +355,25 @@ def test_transform_refuses_a_bad_topic_at_construction():
     with pytest.raises(TopicError):
         with beam.Pipeline(runner="FnApiRunner") as p:
             _ = p | beam.Create(ARTICLES) | ScoreRelevance(topic="no_such_topic")
+
+
+# --- the labelled evaluation set (tests/data/relevance) -------------------------------------------
+
+@pytest.mark.corpus
+def test_role_model_beats_the_term_formula_on_the_test_split(topic):
+    from tests.benchmarks import relevance_eval
+    from tests.data.relevance.sources import MIRROR, NEWS_BEYOND_WALL
+    if not relevance_eval.CACHE.exists() and not (MIRROR / NEWS_BEYOND_WALL).exists():
+        pytest.skip(f"the evaluation texts are absent: fetch github:NodeBE4/news-beyond-wall, "
+                    f"github:NodeBE4/oped2 and github:feryah/gilets_jaunes into {MIRROR}")
+    test = [e for e in relevance_eval.load_examples() if e.split == "test"]
+    assert len(test) > 200 and sum(e.positive for e in test) > 50
+
+    def figures(scoring):
+        pairs = [(e.positive, score_relevance(scoring, e.title, e.text).relevant) for e in test]
+        return relevance_eval.prf(pairs)[:2]
+
+    precision, recall = figures(topic)
+    formula_precision, _ = figures(dataclasses.replace(topic, model=None))
+    # measured at commit time: 0.68 / 0.95 against the formula's 0.53 precision
+    assert recall >= 0.95 and precision >= formula_precision + 0.1, (precision, recall)

@@ -326,7 +326,7 @@ def mention_role(folded: str, start: int, end: int) -> str:
 
 
 FEATURES = ("title_both", "title_any", "lead_both", "pair_sentences", "side_min", "side_share",
-            "bilateral", "noise_share", "long_text", "digest")
+            "bilateral", "noise_share", "long_text", "digest", "pair_share", "para_pair_share")
 _DIGEST_MARKS = "●※•■▲◆"
 
 
@@ -350,6 +350,8 @@ def role_features(topic: "Topic", title: str, text: str) -> Tuple[Dict[str, floa
     roles = collections.Counter()
     n_bilateral = 0
     sentence_sides: Dict[int, set] = collections.defaultdict(set)
+    paragraph_sides: Dict[int, set] = collections.defaultdict(set)
+    breaks = [m.start() for m in re.finditer("\n", folded)]
     bounds = [m.end() for m in _SENTENCE.finditer(folded)]
     for start, end, key in topic.matcher.spans(folded):
         keys.add(key)
@@ -360,6 +362,7 @@ def role_features(topic: "Topic", title: str, text: str) -> Tuple[Dict[str, floa
         n_bilateral += key in bilateral
         sentence = bisect.bisect_right(bounds, start)
         sentence_sides[sentence] |= sides_of(key)
+        paragraph_sides[bisect.bisect(breaks, start)] |= sides_of(key)
         for side in sides_of(key):
             counts[side] += 1
     need = set(sides)
@@ -382,6 +385,11 @@ def role_features(topic: "Topic", title: str, text: str) -> Tuple[Dict[str, floa
         "long_text": math.log1p(len(folded) / 3000),
         # many bullet-led items: a multi-story digest, where a pairing is usually incidental
         "digest": math.log1p(sum(folded.count(mark) for mark in _DIGEST_MARKS)),
+        # of the sentences / paragraphs naming a side, the share naming both: low in digests and
+        # in stories where each side has its own separate thread
+        "pair_share": pairs / len(sentence_sides) if sentence_sides else 0.0,
+        "para_pair_share": (sum(1 for found in paragraph_sides.values() if need <= found)
+                            / len(paragraph_sides)) if paragraph_sides else 0.0,
     }
     facts = {"title_sides": title_sides, "pairs": pairs, "roles": roles, "counts": counts,
              "n_bilateral": n_bilateral, "keys": keys}
