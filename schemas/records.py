@@ -83,6 +83,7 @@ class Article:
     language_confidence: float = 0.0
     relevance: Optional[float] = None
     relevance_terms: tuple = ()
+    relevance_reason: Optional[str] = None   # why the topic filter kept (or scored) it, briefly
     cluster_id: str = ""             # id of the story cluster (the canonical article's id)
     entities: tuple = ()             # tuple[Entity, ...]
     topics: tuple = ()               # topic/sector tags, e.g. ('nuclear', 'trade')

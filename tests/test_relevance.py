@@ -1,4 +1,5 @@
 """Relevance: topic file validation, term matching, the score on positives and hard negatives."""
+import dataclasses
 import datetime as dt
 import json
 
@@ -9,8 +10,8 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from schemas import Article
 from tests.conftest import need_shared
-from transforms.relevance import (ScoreRelevance, TopicError, load_topic, parse_topic,
-                                  score_relevance)
+from transforms.relevance import (CREDIT, LISTED, SUBJECT, ScoreRelevance, TopicError, fold,
+                                  load_topic, mention_role, parse_topic, score_relevance)
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +84,7 @@ FR_POSITIVE = ("Emmanuel Macron en visite d'État en Chine",
 def test_seeds_are_relevant(topic, seeds):
     for number, text in seeds.items():
         result = score(topic, text)
-        assert result.relevant and result.score >= 0.9, (number, result)
+        assert result.relevant and result.score >= topic.threshold + 0.2, (number, result)
 
 
 @pytest.mark.parametrize("title, text", [ZH_SIMPLIFIED, ZH_TRADITIONAL, FR_POSITIVE])
@@ -118,9 +119,16 @@ def test_passing_mentions_in_a_long_text_score_low(topic):
     assert 0 < result.score < 0.3 and not result.relevant
 
 
-def test_sides_named_in_the_same_paragraph_score_higher(topic):
+def test_sides_named_in_the_same_sentence_score_higher(topic):
     apart = score(topic, "China is growing.\nRain fell all week.\nFrance is voting.")
     together = score(topic, "China and France are talking.\nRain fell all week.")
+    assert together.score > apart.score > 0
+
+
+def test_without_a_model_the_term_formula_halves_sides_named_apart(topic):
+    formula = dataclasses.replace(topic, model=None)
+    apart = score(formula, "China is growing.\nRain fell all week.\nFrance is voting.")
+    together = score(formula, "China and France are talking.\nRain fell all week.")
     assert together.score == pytest.approx(2 * apart.score, abs=1e-3) and together.score > 0
 
 
@@ -180,6 +188,70 @@ def test_benchmark_articles_are_not_relevant(topic):
     # the two that mention both sides (a Hong Kong op-ed naming Macron once, a pollution
     # explainer naming Paris once) stay well under the threshold
     assert max(s.score for s in scores.values()) < 0.35
+
+
+# --- mention roles (the hard negatives of issue 15) ----------------------------------------------
+
+@pytest.mark.parametrize("text, term, role", [
+    ("（法新社巴黎7日电） 欧盟气候研究组织表示，9月创历来高温纪录。", "巴黎", CREDIT),
+    ("（中央社記者曾婷瑄巴黎22日專電）法國外長今天表示", "巴黎", CREDIT),
+    ("路透巴黎3月23日 - 一名外交消息人士指出", "巴黎", CREDIT),
+    ("Paris (CNN) France is bracing for another weekend of protests", "paris", CREDIT),
+    ("The employee works on engines at a factory. (AFP/Getty Images)\nLater, Paris said", "paris", SUBJECT),
+    ("法国《世界报》指出，中国的疫苗外交腹地受袭", "法国", CREDIT),
+    ("French newspaper Le Monde reported that Beijing", "french", CREDIT),
+    ("包括美国、法国、英国和意大利等多个国家的大使馆", "法国", LISTED),
+    ("● 法國 法國衛生部4日通報", "法國", LISTED),
+    ("at least 16 EU countries, including Germany, France, Italy and Spain, suspended", "france", LISTED),
+    ("six d'entre eux (Espagne, France, Allemagne, Royaume-Uni) ont reconnu", "france", LISTED),
+    ("法国外交部召见中国大使，对于中国驻法使馆多次发言表达立场", "法国", SUBJECT),
+    ("France summoned the Chinese ambassador on Tuesday", "france", SUBJECT),
+])
+def test_mention_roles(text, term, role):
+    folded = fold(text)
+    start = folded.index(term)
+    assert mention_role(folded, start, start + len(term)) == role
+
+
+def test_a_french_agency_credit_is_not_the_french_side(topic):
+    text = ("（法新社巴黎20日电） 法新社汇整官方数据显示，全球至少1亿6480万例确诊。"
+            "疫情从2019年12月在中国爆发迄今，绝大多数感染者都已康复。 © 2021 AFP")
+    result = score(topic, text, "全球COVID-19累计1亿6480万人染疫")
+    assert not result.relevant and "credits" in result.reason
+
+
+def test_france_in_a_list_of_countries_is_not_coverage(topic):
+    text = ("美国国务卿与法国、德国和英国外长星期四举行在线会议，重申跨大西洋伙伴关系。\n"
+            "他们同意密切协调，应对中国带来的全球性挑战，并在气候变化等问题上合作。")
+    result = score(topic, text, "美英德外长举行会议")
+    assert not result.relevant and "in lists" in result.reason
+
+
+def test_bilateral_story_is_kept_with_a_reason(topic):
+    result = score(topic, "法国外交部周二召见中国驻法大使，对中国驻法使馆辱骂法国议员和学者表达不满。"
+                          "中方表示将维护中国利益。", "法国外交部召见中国大使")
+    assert result.relevant and result.reason.startswith("kept: title names both sides")
+
+
+@pytest.mark.parametrize("model, message", [
+    ('{"weights": {"colour": 1}, "bias": 0}', "unknown features"),
+    ('{"weights": {"title_both": "high"}, "bias": 0}', "must be numbers"),
+    ('[1, 2]', "expected"),
+    ('{not json', "not valid JSON"),
+])
+def test_bad_model_files_are_refused(tmp_path, model, message):
+    (tmp_path / "m.json").write_text(model, encoding="utf-8")
+    path = tmp_path / "t.yaml"
+    path.write_text(yaml.safe_dump({**VALID, "model": "m.json"}), encoding="utf-8")
+    with pytest.raises(TopicError, match=message):
+        load_topic(str(path))
+
+
+def test_a_missing_model_file_is_refused(tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text(yaml.safe_dump({**VALID, "model": "absent.json"}), encoding="utf-8")
+    with pytest.raises(TopicError, match="cannot read model file"):
+        load_topic(str(path))
 
 
 # --- topic files ------------------------------------------------------------------------------
@@ -283,3 +355,25 @@ def test_transform_refuses_a_bad_topic_at_construction():
     with pytest.raises(TopicError):
         with beam.Pipeline(runner="FnApiRunner") as p:
             _ = p | beam.Create(ARTICLES) | ScoreRelevance(topic="no_such_topic")
+
+
+# --- the labelled evaluation set (tests/data/relevance) -------------------------------------------
+
+@pytest.mark.corpus
+def test_role_model_beats_the_term_formula_on_the_test_split(topic):
+    from tests.benchmarks import relevance_eval
+    from tests.data.relevance.sources import MIRROR, NEWS_BEYOND_WALL
+    if not relevance_eval.CACHE.exists() and not (MIRROR / NEWS_BEYOND_WALL).exists():
+        pytest.skip(f"the evaluation texts are absent: fetch github:NodeBE4/news-beyond-wall, "
+                    f"github:NodeBE4/oped2 and github:feryah/gilets_jaunes into {MIRROR}")
+    test = [e for e in relevance_eval.load_examples() if e.split == "test"]
+    assert len(test) > 200 and sum(e.positive for e in test) > 50
+
+    def figures(scoring):
+        pairs = [(e.positive, score_relevance(scoring, e.title, e.text).relevant) for e in test]
+        return relevance_eval.prf(pairs)[:2]
+
+    precision, recall = figures(topic)
+    formula_precision, _ = figures(dataclasses.replace(topic, model=None))
+    # measured at commit time: 0.68 / 0.95 against the formula's 0.53 precision
+    assert recall >= 0.95 and precision >= formula_precision + 0.1, (precision, recall)

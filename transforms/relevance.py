@@ -1,5 +1,13 @@
 """Topic relevance: multilingual term groups from a YAML topic file, scored language-independently.
 
+Two scorers share the term matching. A topic file with a `model` (china_france has one) is scored
+by mention roles: every hit is a *subject*, a *list* item ("France, Germany and Italy",
+"美国、法国、英国") or a *credit* (datelines and source credits: "（法新社巴黎7日电）", "Paris (CNN)",
+"路透巴黎3月23日 -"); only subjects count, and a small logistic model (weights in the model file,
+trained on the labelled dev split by tests/benchmarks/relevance_eval.py) turns a handful of
+role features into the score, with a short `reason` naming the decisive evidence. A topic file
+without a model keeps the formula below.
+
 Score: for each required group g, w_g = title_weight * title_hits_g
 + body_weight * body_hits_g * min(1, sqrt(reference_chars / len(text))), and its strength is
 1 - exp(-w_g / saturation). The score is the weakest required group's strength, times
@@ -14,11 +22,12 @@ import bisect
 import collections
 import dataclasses
 import functools
+import json
 import math
 import re
 import unicodedata
 from pathlib import Path
-from typing import Dict, Iterable, List, Mapping, Tuple
+from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 
 import apache_beam as beam
 import yaml
@@ -31,7 +40,7 @@ MAX_CHARS = 200_000          # scoring cap: beyond this a text is not more or le
 
 _KEYS = {"name", "version", "description", "groups", "bilateral", "exclude", "require",
          "threshold", "title_weight", "body_weight", "saturation", "reference_chars",
-         "apart_factor"}
+         "apart_factor", "model"}
 _DEFAULTS = {"title_weight": 3.0, "body_weight": 1.0, "saturation": 3.0, "reference_chars": 3000,
              "apart_factor": 0.5}
 _LANG_KEY = re.compile(r"^[a-z]{2,3}$")
@@ -51,14 +60,25 @@ class TopicError(ValueError):
     """A topic file that cannot be used, with the reason."""
 
 
+_FOLD_CHARS = re.compile("[" + "".join(re.escape(chr(c)) for c in _FOLD_TABLE) + "]")
+
+
 def fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.translate(_FOLD_TABLE))
+    if _FOLD_CHARS.search(text):     # translate() looks every character up: only when needed
+        text = text.translate(_FOLD_TABLE)
+    text = unicodedata.normalize("NFKD", text)
     return _COMBINING.sub("", text).casefold()
 
 
 def _key(term: str) -> str:
     """What identifies a term whatever its spacing/hyphenation: 'Sino French' == 'sino-french'."""
     return _SEP.sub("", fold(term))
+
+
+def _first_chars(patterns) -> str:
+    """A character class body matching the first character of every (escaped) pattern."""
+    firsts = {re.sub(r"^\\", "", p)[:1] for p in patterns}
+    return "".join(sorted(re.escape(c) for c in firsts))
 
 
 class _Matcher:
@@ -73,23 +93,30 @@ class _Matcher:
             parts = [re.escape(p) for p in _SEP.split(fold(display).strip()) if p]
             (cjk if _CJK.search(display) else latin).append(r"[\s\-]*".join(parts))
         self.patterns = []
+        # A leading class of every term's first character lets the regex engine skip most
+        # positions with one test instead of trying each alternative (several times faster).
         if latin:
             alts = "|".join(sorted(latin, key=lambda p: (-len(p), p)))
-            self.patterns.append(re.compile(rf"(?<![{_WORD}])(?:{alts})(?![{_WORD}])"))
+            self.patterns.append(re.compile(rf"(?=[{_first_chars(latin)}])(?<![{_WORD}])(?:{alts})(?![{_WORD}])"))
         if cjk:
-            self.patterns.append(re.compile("|".join(sorted(cjk, key=lambda p: (-len(p), p)))))
+            alts = "|".join(sorted(cjk, key=lambda p: (-len(p), p)))
+            self.patterns.append(re.compile(rf"(?=[{_first_chars(cjk)}])(?:{alts})"))
 
     def hits(self, text: str) -> List[Tuple[int, str]]:
         """(line number, term key) of every counted hit: lines are trafilatura's paragraphs."""
         folded = fold(text)
         breaks = [m.start() for m in re.finditer("\n", folded)]
+        return [(bisect.bisect(breaks, start), key) for start, _, key in self.spans(folded)]
+
+    def spans(self, folded: str) -> List[Tuple[int, int, str]]:
+        """(start, end, term key) of every counted hit in already folded text, in text order."""
         found = []
         for pattern in self.patterns:
             for match in pattern.finditer(folded):
                 key = _SEP.sub("", match.group())
                 if self.terms[key][1]:
-                    found.append((bisect.bisect(breaks, match.start()), key))
-        return found
+                    found.append((match.start(), match.end(), key))
+        return sorted(found)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,6 +134,11 @@ class Topic:
     reference_chars: int
     apart_factor: float
     description: str = ""
+    model: Optional["RoleModel"] = None
+
+    @functools.cached_property
+    def bilateral_keys(self) -> frozenset:
+        return frozenset(_key(term) for term in self.bilateral)
 
     @functools.cached_property
     def matcher(self) -> _Matcher:
@@ -123,6 +155,7 @@ class RelevanceScore:
     score: float
     matched_terms: tuple
     relevant: bool
+    reason: str = ""
 
 
 def _terms(where: str, value) -> Tuple[str, ...]:
@@ -194,7 +227,24 @@ def parse_topic(data, source: str = "<topic>") -> Topic:
         reference_chars=int(_number(f"{source}: reference_chars", values["reference_chars"],
                                     1, 10_000_000)),
         apart_factor=_number(f"{source}: apart_factor", values["apart_factor"], 0.0, 1.0),
+        model=_model_ref(source, data.get("model")),
     )
+
+
+def _model_ref(source: str, value) -> Optional["RoleModel"]:
+    """`model: FILE` (relative to the topic file) -> the loaded model, checked."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise TopicError(f"{source}: model must be the name of a model file, got {value!r}")
+    path = Path(source).parent / value
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise TopicError(f"{source}: cannot read model file {path}: {exc}") from exc
+    except ValueError as exc:
+        raise TopicError(f"{source}: model file {path} is not valid JSON: {exc}") from exc
+    return RoleModel.from_dict(data, f"{source}: model {value}")
 
 
 def topic_path(path_or_name: str) -> Path:
@@ -219,12 +269,190 @@ def load_topic(path_or_name: str) -> Topic:
     except yaml.YAMLError as exc:
         raise TopicError(f"{path}: not valid YAML: {exc}") from exc
     topic = parse_topic(data, str(path))
-    topic.matcher  # compile now, not on the first article
+    topic.matcher, topic.bilateral_keys  # compile now, not on the first article
     return topic
+
+
+
+# --- mention roles -------------------------------------------------------------------------------
+# Separators that make a mention one item of an enumeration, and the words that make a bracket or
+# a paragraph opening a credit or dateline rather than part of the story.
+_CJK_LIST = "、"
+_LATIN_LIST = re.compile(r"^\s*(?:,|;|\band\b|\bet\b|\bor\b|\bou\b)", re.I)
+_LATIN_LIST_BEFORE = re.compile(r"(?:,|;|\band|\bet|\bor|\bou)\s*$", re.I)
+_CREDIT_WORDS = re.compile(
+    r"电|電|社|报道|報導|报导|記者|记者|摄|攝|图片|圖片|图像|圖像|资料|資料|档案|檔案|afp|reuters|cnn|"
+    r"getty|photo|images?|via|wire|presse|dpa|ap\b|epa|photograph|credit|source|agence|reporting", re.I)
+_DATELINE_AFTER = re.compile(r"^[^\n。.!?]{0,14}?(?:\d+日(?:专|專)?(?:电|電)|(?:专|專)(?:电|電)|"
+                             r"\(cnn\)|\(afp\)|\(reuters\)|\s[|—–-]\s|综合外电|綜合外電)", re.I)
+_SENTENCE = re.compile(r"[^。！？!?\n]+(?:[。！？!?]+|\n|$)|(?<=[.])\s+")
+_SOURCE_AFTER = re.compile(
+    r"^\s*(?:《|「|“|\"|(?:各大|各|主流|全国性|全國性)?(?:媒体|媒體|报纸|報紙|报章|報章|大报|大報|报|報|"
+    r"周刊|週刊|杂志|雜誌|电台|電台|电视|電視|通讯社|通訊社|新闻网|新聞網|网站|網站|学者|學者|专家|專家|"
+    r"汉学家|漢學家|研究员|研究員|智库|智庫|分析人士|观察家|觀察家|记者|記者)|"
+    r"(?:daily|newspaper|weekly|magazine|media|press|radio|broadcaster|news agency|scholar|academic|"
+    r"researcher|analyst|think[- ]tank|sinologist|journalist|reporter)\b)", re.I)
+SUBJECT, LISTED, CREDIT = "subject", "list", "credit"
+
+
+def mention_role(folded: str, start: int, end: int) -> str:
+    """The role of the mention folded[start:end]: a credit/dateline, a list item, or a subject."""
+    # inside a short bracket that names a source: (AFP/Getty Images), （法新社巴黎7日电）
+    opening = max(folded.rfind("(", max(0, start - 40), start), folded.rfind("（", max(0, start - 40), start))
+    if opening >= 0:
+        closing = min([i for i in (folded.find(")", end), folded.find("）", end)) if i >= 0] or [-1])
+        if 0 <= closing - opening <= 60 and _CREDIT_WORDS.search(folded[opening:closing]):
+            return CREDIT
+    # a dateline: near a paragraph's start and followed by "7日电", "(CNN)", " | ", " - "
+    line_start = folded.rfind("\n", 0, start) + 1
+    if start - line_start <= 40 and _DATELINE_AFTER.match(folded[end:end + 24]):
+        return CREDIT
+    # the country as the label of a source: French newspaper Le Monde, 法国《世界报》, 法國學者
+    if _SOURCE_AFTER.match(folded[end:end + 14]):
+        return CREDIT
+    before, after = folded[max(0, start - 3):start], folded[end:end + 3]
+    if "●" in before or "※" in before or "•" in before:
+        return LISTED          # a section of a multi-country digest: "● 法國 ..."
+    if _CJK_LIST in before[-1:] or after[:1] == _CJK_LIST or (before[-1:] in "和与及" and
+                                                              _CJK_LIST in folded[max(0, start - 12):start]):
+        return LISTED
+    if _CJK.search(folded[start:end]) is None:
+        ahead, behind = folded[end:end + 30], folded[max(0, start - 30):start]
+        if _LATIN_LIST.match(ahead) and _LATIN_LIST_BEFORE.search(behind):
+            return LISTED      # ", France and" / "Germany, France, Italy"
+        if _LATIN_LIST_BEFORE.search(behind) and "," in behind and re.search(r",\s*\w+\s*(?:,|\band|\bet)", behind):
+            return LISTED      # "... Italy, Spain and France"
+    return SUBJECT
+
+
+FEATURES = ("title_both", "title_any", "lead_both", "pair_sentences", "side_min", "side_share",
+            "bilateral", "noise_share", "long_text", "digest", "pair_share", "para_pair_share")
+_DIGEST_MARKS = "●※•■▲◆"
+
+
+def role_features(topic: "Topic", title: str, text: str) -> Tuple[Dict[str, float], Dict[str, object]]:
+    """The model's features, and the facts behind them (for the reason)."""
+    terms = topic.matcher.terms
+    bilateral = topic.bilateral_keys
+    sides = topic.require
+
+    def sides_of(key):
+        return set(terms[key][1])
+
+    folded_title = fold(title or "")
+    title_sides, keys = set(), set()
+    for start, end, key in topic.matcher.spans(folded_title):
+        keys.add(key)
+        if mention_role(folded_title, start, end) == SUBJECT:
+            title_sides |= sides_of(key)
+    folded = fold(text or "")
+    counts = collections.Counter()
+    roles = collections.Counter()
+    n_bilateral = 0
+    sentence_sides: Dict[int, set] = collections.defaultdict(set)
+    paragraph_sides: Dict[int, set] = collections.defaultdict(set)
+    breaks = [m.start() for m in re.finditer("\n", folded)]
+    bounds = [m.end() for m in _SENTENCE.finditer(folded)]
+    for start, end, key in topic.matcher.spans(folded):
+        keys.add(key)
+        role = mention_role(folded, start, end)
+        roles[role] += 1
+        if role != SUBJECT:
+            continue
+        n_bilateral += key in bilateral
+        sentence = bisect.bisect_right(bounds, start)
+        sentence_sides[sentence] |= sides_of(key)
+        paragraph_sides[bisect.bisect(breaks, start)] |= sides_of(key)
+        for side in sides_of(key):
+            counts[side] += 1
+    need = set(sides)
+    n_sentences = max(1, len(bounds))
+    pairs = sum(1 for found in sentence_sides.values() if need <= found)
+    lead = set()
+    for sentence in range(min(2, n_sentences)):
+        lead |= sentence_sides.get(sentence, set())
+    side_sentences = [sum(1 for found in sentence_sides.values() if side in found) for side in sides]
+    total = sum(roles.values())
+    features = {
+        "title_both": float(need <= title_sides),
+        "title_any": float(bool(title_sides & need)),
+        "lead_both": float(need <= (lead | title_sides)),
+        "pair_sentences": math.log1p(pairs),
+        "side_min": math.log1p(min(counts[side] for side in sides)),
+        "side_share": min(side_sentences) / n_sentences,
+        "bilateral": math.log1p(n_bilateral),
+        "noise_share": (roles[LISTED] + roles[CREDIT]) / total if total else 0.0,
+        "long_text": math.log1p(len(folded) / 3000),
+        # many bullet-led items: a multi-story digest, where a pairing is usually incidental
+        "digest": math.log1p(sum(folded.count(mark) for mark in _DIGEST_MARKS)),
+        # of the sentences / paragraphs naming a side, the share naming both: low in digests and
+        # in stories where each side has its own separate thread
+        "pair_share": pairs / len(sentence_sides) if sentence_sides else 0.0,
+        "para_pair_share": (sum(1 for found in paragraph_sides.values() if need <= found)
+                            / len(paragraph_sides)) if paragraph_sides else 0.0,
+    }
+    facts = {"title_sides": title_sides, "pairs": pairs, "roles": roles, "counts": counts,
+             "n_bilateral": n_bilateral, "keys": keys}
+    return features, facts
+
+
+@dataclasses.dataclass(frozen=True)
+class RoleModel:
+    """Logistic weights over FEATURES; trained and written by tests/benchmarks/relevance_eval.py."""
+    weights: Mapping[str, float]
+    bias: float
+
+    @classmethod
+    def from_dict(cls, data, where: str) -> "RoleModel":
+        if not isinstance(data, dict) or not isinstance(data.get("weights"), dict):
+            raise TopicError(f"{where}: expected {{'weights': {{feature: number}}, 'bias': number}}")
+        unknown = sorted(set(data["weights"]) - set(FEATURES))
+        if unknown:
+            raise TopicError(f"{where}: unknown features {unknown}; known: {list(FEATURES)}")
+        numbers = [data.get("bias"), *data["weights"].values()]
+        if any(isinstance(x, bool) or not isinstance(x, (int, float)) for x in numbers):
+            raise TopicError(f"{where}: weights and bias must be numbers")
+        return cls({k: float(v) for k, v in data["weights"].items()}, float(data["bias"]))
+
+    def probability(self, features: Mapping[str, float]) -> float:
+        z = self.bias + sum(w * features.get(name, 0.0) for name, w in self.weights.items())
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+def _reason(topic: "Topic", facts: Mapping[str, object], relevant: bool) -> str:
+    """A short human explanation of what decided the score."""
+    need = set(topic.require)
+    parts = []
+    if need <= facts["title_sides"]:
+        parts.append("title names both sides")
+    if facts["pairs"]:
+        parts.append(f"{facts['pairs']} sentence(s) pair them")
+    if facts["n_bilateral"]:
+        parts.append("bilateral term")
+    missing = [side for side in topic.require if not facts["counts"][side]]
+    if missing:
+        parts.append(f"no {'/'.join(missing)} as a subject")
+    roles = facts["roles"]
+    noise = [f"{roles[r]} {name}" for r, name in ((LISTED, "in lists"), (CREDIT, "in credits")) if roles[r]]
+    if noise:
+        parts.append("mentions " + ", ".join(noise))
+    return ("kept: " if relevant else "dropped: ") + ("; ".join(parts) or "sides named apart")
+
+
+def _score_with_model(topic: "Topic", title: str, text: str) -> RelevanceScore:
+    features, facts = role_features(topic, title, text)
+    terms = topic.matcher.terms
+    matched = tuple(terms[k][0] for k in sorted(facts["keys"]))
+    has_both = all(facts["counts"][side] or side in facts["title_sides"] for side in topic.require)
+    score = round(topic.model.probability(features), 4) if has_both else 0.0
+    relevant = score > 0 and score >= topic.threshold
+    return RelevanceScore(score, matched, relevant, _reason(topic, facts, relevant))
 
 
 def score_relevance(topic: Topic, title: str, text: str) -> RelevanceScore:
     text = (text or "")[:MAX_CHARS]
+    if topic.model is not None:
+        return _score_with_model(topic, title or "", text)
     terms = topic.matcher.terms
     body_scale = topic.body_weight * min(1.0, math.sqrt(topic.reference_chars / max(len(text), 1)))
     weights: Dict[str, float] = collections.Counter()
@@ -243,7 +471,8 @@ def score_relevance(topic: Topic, title: str, text: str) -> RelevanceScore:
     strength = min(1.0 - math.exp(-weights[g] / topic.saturation) for g in topic.require)
     score = round(strength * (1.0 if together else topic.apart_factor), 4)
     matched = tuple(terms[k][0] for k in sorted(keys))
-    return RelevanceScore(score, matched, score > 0 and score >= topic.threshold)
+    relevant = score > 0 and score >= topic.threshold
+    return RelevanceScore(score, matched, relevant, f"{'kept' if relevant else 'dropped'}: term score")
 
 
 class _ScoreRelevanceFn(StageDoFn):
@@ -260,13 +489,14 @@ class _ScoreRelevanceFn(StageDoFn):
                                        relevance=result.score)
             return
         yield dataclasses.replace(article, relevance=result.score,
-                                  relevance_terms=result.matched_terms)
+                                  relevance_terms=result.matched_terms,
+                                  relevance_reason=result.reason or None)
 
 
 @dataclasses.dataclass
 class ScoreRelevance(beam.PTransform):
-    """Article -> Article with `relevance` and `relevance_terms`; articles under the topic's
-    threshold are rejected as not_relevant unless `all_topics` (then only scored)."""
+    """Article -> Article with `relevance`, `relevance_terms` and `relevance_reason`; articles
+    under the topic's threshold are rejected as not_relevant unless `all_topics` (then only scored)."""
     topic: str = "china_france"
     all_topics: bool = False
 

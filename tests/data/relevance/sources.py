@@ -1,0 +1,177 @@
+"""Rebuild the texts of the relevance evaluation set from public repository snapshots.
+
+The labels (labels.tsv) are ours; the texts belong to their publishers, so they are not committed:
+this module reads them from the snapshots the search tool's `fetch` brings under
+/work/.mirror (or $CFNEWS_MIRROR) and yields (article_id, source, title, text). Every id is
+stable: snapshot file + position + a hash of the title, so a changed snapshot is detected.
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+import os
+import re
+import subprocess
+import threading
+from pathlib import Path
+from typing import Iterator, NamedTuple, Tuple
+
+MIRROR = Path(os.environ.get("CFNEWS_MIRROR", "/work/.mirror"))
+
+# snapshot -> the files read from it (git paths inside the newest commit)
+GILETS_JAUNES = "feryah+gilets_jaunes"        # github.com/feryah/gilets_jaunes (student corpora)
+GJ_FILES = {
+    # path: (language, how its outlet is named)
+    "Chinois_CN/corpus/corpus_zh_cn.xml": ("zh-Hans", "id"),
+    "Chinois_CN/corpus/corpus_contrast_zh_cn.xml": ("zh-Hans", "id"),
+    "Francais/Belgique/DH.xml": ("fr", "dh.be"),
+    "Francais/Belgique/DH_CONTRAST.xml": ("fr", "dh.be"),
+    "Francais/Belgique/LaLibre.xml": ("fr", "lalibre.be"),
+    "Francais/Belgique/LaLibreContrast.xml": ("fr", "lalibre.be"),
+    "Francais/Corpus/JDQ.xml": ("fr", "url"),
+    "Francais/Corpus/fr_CA_corpus.xml": ("fr", "url"),
+    "Francais/Corpus/fr_CA_corpus_contraste.xml": ("fr", "url"),
+    "Francais/Corpus/fr_CH_corpus.xml": ("fr", "url"),
+    "Francais/Corpus/fr_CH_corpus_contraste.xml": ("fr", "url"),
+    "Francais_DZ/gilets_jaunes.xml": ("fr", "dz-press"),
+    "Francais_DZ/contrast_gilets.xml": ("fr", "dz-press"),
+    "Anglais/Anglais_GB/corpus/Guardian_original.xml": ("en", "theguardian.com"),
+    "Anglais/Anglais_GB/corpus/Guardian_contraste.xml": ("en", "theguardian.com"),
+    "Anglais/Anglais_IE/corpus/IT_original.xml": ("en", "irishtimes.com"),
+    "Anglais/Anglais_IE/corpus/IT_contraste.xml": ("en", "irishtimes.com"),
+    "Anglais/Anglais_US/CNN_original.xml": ("en", "cnn.com"),
+    "Anglais/Anglais_US/CNN_contraste.xml": ("en", "cnn.com"),
+}
+OPED2 = "NodeBE4+oped2"                        # github.com/NodeBE4/oped2 (archived Chinese posts)
+NEWS_BEYOND_WALL = "NodeBE4+news-beyond-wall"  # github.com/NodeBE4/news-beyond-wall (news archive)
+
+
+class Item(NamedTuple):
+    article_id: str
+    lang: str
+    source: str
+    title: str
+    text: str
+
+
+class SnapshotMissing(RuntimeError):
+    pass
+
+
+def _git(snapshot: str, *args: str) -> bytes:
+    repo = MIRROR / snapshot / "repo"
+    if not repo.exists():
+        raise SnapshotMissing(f"{repo} is absent: fetch github:{snapshot.replace('+', '/')} first")
+    return subprocess.run(["git", "--git-dir", str(repo), *args], check=True,
+                          capture_output=True).stdout
+
+
+def _clean(text: str) -> str:
+    text = html.unescape(re.sub(r"<[^>]+>", "\n", text))
+    lines = [re.sub(r"[ \t\u3000\xa0]+", " ", line).strip() for line in text.splitlines()]
+    return "\n".join(line for line in lines if line)
+
+
+def _id(where: str, n: int, title: str) -> str:
+    return f"{where}#{n}-{hashlib.sha1(title.encode('utf-8')).hexdigest()[:8]}"
+
+
+_ATTR = re.compile(r'(\w+)\s*=\s*"([^"]*)"')
+_DOC = re.compile(r"<(doc|text|article)\b([^>]*)>(.*?)</\1>", re.S)
+_DOC_OPEN = re.compile(r"<doc url=(\S+)\s*>", re.S)
+
+
+def _outlet(url: str) -> str:
+    host = re.sub(r"^https?://(www\.|m\.)?", "", url).split("/")[0]
+    return host or "unknown"
+
+
+def gilets_jaunes() -> Iterator[Item]:
+    for path, (lang, naming) in GJ_FILES.items():
+        raw = _git(GILETS_JAUNES, "show", f"HEAD:{path}").decode("utf-8", "replace")
+        short = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        if "<doc url=" in raw:   # fr_CA/fr_CH/JDQ: <doc url=URL> text </doc>, no title
+            parts = _DOC_OPEN.split(raw)[1:]
+            docs = [(url, body.split("</doc>")[0]) for url, body in zip(parts[::2], parts[1::2])]
+            for n, (url, body) in enumerate(docs):
+                text = _clean(body)
+                title, _, rest = text.partition("\n")
+                if not rest.strip():      # one unbroken block: no title line to split off
+                    title, rest = "", text
+                yield Item(_id(short, n, text[:200]), lang, _outlet(url), title, rest)
+            continue
+        for n, match in enumerate(_DOC.finditer(raw)):
+            attrs = dict(_ATTR.findall(match.group(2)))
+            body = match.group(3)
+            title = html.unescape(attrs.get("title", ""))
+            inner_title = re.search(r"<title>(.*?)</title>", body, re.S)
+            if inner_title:
+                title = _clean(inner_title.group(1))
+                body = body.replace(inner_title.group(0), "")
+            title = re.sub(r"\s*\|.*$| - CNN$", "", title).strip()
+            if naming == "id":
+                source = attrs.get("id", "unknown").split("_")[0]
+            elif naming == "url":
+                source = _outlet(attrs.get("source", ""))
+            else:
+                source = naming
+            yield Item(_id(short, n, title), lang, source, title, _clean(body))
+
+
+_TRAD = set("國們與這說時會對為發經還來後個開關當體點問應戰過黨區實現義歐華總於權")
+_SIMP = set("国们与这说时会对为发经还来后个开关当体点问应战过党区实现义欧华总于权")
+
+
+def chinese_script(text: str) -> str:
+    trad = sum(c in _TRAD for c in text)
+    simp = sum(c in _SIMP for c in text)
+    return "zh-Hant" if trad > simp else "zh-Hans"
+
+
+def _posts(snapshot: str) -> Iterator[Tuple[str, str]]:
+    """(path, text) of every Jekyll post in the snapshot's newest commit, in path order."""
+    listing = _git(snapshot, "ls-tree", "-r", "-z", "HEAD").decode("utf-8").split("\0")
+    posts = sorted((path, meta.split()[2]) for meta, _, path in (e.partition("\t") for e in listing)
+                   if path.endswith(".md") and (path.startswith("_posts/") or path.startswith("archived/")))
+    repo = MIRROR / snapshot / "repo"
+    with subprocess.Popen(["git", "--git-dir", str(repo), "cat-file", "--batch"],
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE) as proc:
+        feeder = threading.Thread(target=_feed, args=(proc.stdin, [sha for _, sha in posts]))
+        feeder.start()
+        for path, _ in posts:
+            header = proc.stdout.readline().split()
+            if header[1] == b"missing":
+                continue
+            data = proc.stdout.read(int(header[2]))
+            proc.stdout.read(1)
+            yield path, data.decode("utf-8", "replace")
+        feeder.join()
+
+
+def _feed(pipe, shas):
+    pipe.write("".join(sha + "\n" for sha in shas).encode())
+    pipe.close()
+
+
+def _post_items(snapshot: str, prefix: str) -> Iterator[Item]:
+    for name, raw in _posts(snapshot):
+        head, _, body = raw.partition("\n---\n")
+        title = re.search(r'^title:\s*"?(.*?)"?\s*$', head, re.M)
+        outlet = re.search(r"^categories:\s*\[\s*(.*?)\s*\]", head, re.M)
+        body = re.sub(r"^<!--\d+-->\s*\[.*?\]\(.*?\)\s*-+\s*", "", body.strip(), flags=re.S)
+        text = _clean(body)
+        title = title.group(1) if title else ""
+        title = re.sub(r"\s+[–-]\s+法国国际广播电台.*$", "", title)
+        outlet = outlet.group(1) if outlet else "unknown"
+        lang = "en" if outlet.endswith("en") else chinese_script(title + text)
+        yield Item(_id(prefix + name.rsplit("/", 1)[-1][:10], 0, title), lang, outlet, title, text)
+
+
+def all_items() -> Iterator[Item]:
+    seen = set()
+    for items in (gilets_jaunes(), _post_items(OPED2, "oped2/"),
+                  _post_items(NEWS_BEYOND_WALL, "nbw/")):
+        for item in items:
+            if item.article_id not in seen:
+                seen.add(item.article_id)
+                yield item
