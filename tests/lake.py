@@ -39,6 +39,7 @@ def _articles_table(rng: np.random.Generator, first: int, size: int, published: 
         "site_name": [""] * size, "language": ["en"] * size,
         "language_confidence": pa.array([0.99] * size, pa.float32()),
         "relevance": pa.array([0.9] * size, pa.float32()), "relevance_terms": empty,
+        "relevance_reason": ["kept: synthetic"] * size,
         "published_at": stamp, "discovered_at": stamp, "fetched_at": stamp, "written_at": stamp,
         "entities": pa.array([[]] * size, type=schema.field("entities").type),
         "people": empty, "organizations": empty, "places": empty, "topics": empty,
@@ -54,6 +55,8 @@ def _articles_table(rng: np.random.Generator, first: int, size: int, published: 
                  np.array([60, 30, 15, 7], dtype=np.int32), size))),
              pa.ListArray.from_arrays(offsets, pa.array(hashes.reshape(-1).view(np.int64)))],
             fields=list(schema.field("fingerprint").type))
+    for field in schema:   # columns added later (nullable): null, as old writers leave them
+        columns.setdefault(field.name, pa.nulls(size, field.type))
     return pa.table({name: columns[name] for name in schema.names}, schema=schema)
 
 
@@ -94,6 +97,8 @@ def write_lake(out: str, articles: int, days: int, outlets: int = 10,
                         containment=pa.array([0.9] * k, pa.float32()),
                         jaccard=pa.array([0.8] * k, pa.float32()),
                         shared_fingerprints=pa.array([50] * k, pa.int32()))
+            for field in schema_for("duplicates"):
+                dups.setdefault(field.name, pa.nulls(k, field.type))
             _write(out, "duplicates", date, outlet, pa.table(
                 {name: dups[name] for name in dup_names}, schema=schema_for("duplicates")))
             rejected = [{"schema_version": 2, "stage": "fetch", "reason": "http_error",
