@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 # Separators between a headline and site furniture. Spaced hyphens and dashes only: a hyphen
 # inside a word ("China-France") is part of the headline.
-SEPARATORS = re.compile(r"\s+[|\-–—:·•»«/]\s+|\s*[｜|_]\s*|\s+::\s+|\s*[–—]\s+|\s+[–—]\s*")
+SEPARATORS = re.compile(r"\s+(?:--|::)\s+|\s+[|\-–—:·•»«/]\s+|\s*[｜|_：]\s*|\s+::\s+|\s*[–—]\s+|\s+[–—]\s*")
 _DATE = re.compile(r"^[\d\s./\-:年月日]+$|^\d{1,2}\s+\w+\s+\d{4}$|^\w+\s+\d{1,2},?\s+\d{4}$")
 _FOLD = re.compile(r"[\W_]+", re.UNICODE)
 _BREAKS = re.compile(r"[ \t\r\n\f\v]*[\r\n]+[ \t\r\n\f\v]*|[ \t]{2,}")
@@ -32,8 +32,9 @@ SOURCES = ("h1", "jsonld", "og", "twitter", "feed", "title")
 
 
 def fold(text: str) -> str:
-    """Comparison key: case, accents' width forms, spacing and punctuation ignored."""
-    return _FOLD.sub("", unicodedata.normalize("NFKC", text).casefold())
+    """Comparison key: case, accents, width forms, spacing and punctuation ignored."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return _FOLD.sub("", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
 def tidy(text: Optional[str]) -> str:
@@ -91,8 +92,11 @@ def is_furniture(segment: str, sites: Sequence[str]) -> bool:
     if _DATE.match(segment.strip()):
         return True
     for site in sites:
-        if key == site or (len(key) >= 3 and (key in site or site in key) and
-                           len(key) <= len(site) + 12):
+        if key == site:
+            return True
+        # Containment only between names long enough not to match by chance ("br" in "brexit").
+        if min(len(key), len(site)) >= 4 and (key in site or site in key) and \
+                len(key) <= len(site) + 12:
             return True
     return False
 
@@ -159,35 +163,88 @@ def page_candidates(doc, feed_title: str = "") -> Dict[str, List[str]]:
 
 
 def choose_title(candidates: Dict[str, List[str]], sites: Sequence[str]) -> str:
-    """The headline the candidates agree on, with site furniture removed."""
-    pool: List[Tuple[str, str]] = [(src, text) for src in SOURCES for text in candidates.get(src, [])]
-    if not pool:
-        return ""
-    folded = [(src, fold(text)) for src, text in pool]
+    """The headline the candidates agree on, with site furniture removed.
+
+    The <h1> is what the reader sees: it wins when the page's other statements agree with it (it
+    is part of one of them, or they share its opening words), or when it is the page's only
+    headline-like <h1>. Otherwise the meta titles vote among themselves."""
+    metas = [text for src in SOURCES[1:] for text in candidates.get(src, [])]
+    headings = [h for h in candidates.get("h1", [])
+                if _headline_like(h, 4) and not is_furniture(h, sites)]
+    for heading in headings:
+        agreed = _agreement_with(heading, metas, sites)
+        if agreed:
+            return strip_furniture(agreed, sites)
+    credible = [h for h in headings if _headline_like(h, 12)]
+    if len(credible) == 1 or (credible and not metas):
+        return strip_furniture(credible[0], sites)
+    return _vote(metas, sites) if metas else ""
+
+
+def _agreement_with(heading: str, metas: Sequence[str], sites: Sequence[str]) -> str:
+    """`heading` (or its opening that the meta titles repeat) if they agree with it, else ''."""
+    key = fold(heading)
+    for meta in metas:
+        other = fold(meta)
+        if (key in other and _aligned(key, other)) or key == fold(strip_furniture(meta, sites)):
+            return heading
+    for meta in metas:
+        cleaned = strip_furniture(meta, sites)
+        other = fold(cleaned)
+        if len(other) >= 12 and other in key:
+            # The heading adds something (a byline, the site's name): keep what the page shares.
+            cut = _prefix_in_original(heading, _common_prefix(key, other))
+            rest = heading[cut:]
+            if cut and (not fold(rest) or rest[:1].isspace() or is_furniture(rest, sites)):
+                return heading[:cut].strip()
+        prefix = _common_prefix(key, other)
+        if len(prefix) >= 12 and len(prefix) >= 0.75 * len(key):
+            cut = _prefix_in_original(heading, prefix)
+            rest = heading[cut:]
+            if rest[:1].isspace() or not fold(rest):
+                return heading[:cut].strip()
+    return ""
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
+
+
+def _prefix_in_original(text: str, folded_prefix: str) -> int:
+    """Index in `text` just after the characters whose fold is `folded_prefix`."""
+    if not folded_prefix:
+        return 0
+    for end in range(1, len(text) + 1):
+        if len(fold(text[:end])) >= len(folded_prefix):
+            return end
+    return len(text)
+
+
+def _vote(metas: Sequence[str], sites: Sequence[str]) -> str:
+    """The run of segments of a meta title that most other meta titles hold as a run of their
+    own segments; a shorter copy that is a prefix of it (a truncated title) counts half."""
+    runs = [{fold(text[a[0]:b[1]]) for n, a in enumerate(_spans(text)) for b in _spans(text)[n:]}
+            | {fold(text)} for text in metas]
+    folded = [fold(text) for text in metas]
     best, best_score = "", None
-    for rank, (src, text) in enumerate(pool):
+    for rank, text in enumerate(metas):
         spans = _spans(text) or [(0, len(text))]
-        # Every run of whole segments is a possible headline.
         for i in range(len(spans)):
             for j in range(i, len(spans)):
                 option = text[spans[i][0]:spans[j][1]].strip()
                 key = fold(option)
                 if len(key) < 2:
                     continue
-                support = {s for s, other in folded if key == other or
-                           (key in other and _aligned(key, other))}
-                support.discard(src)
-                whole = i == 0 and j == len(spans) - 1
+                support = sum(1.0 if key in runs[n] else 0.5 for n, other in enumerate(folded)
+                              if n != rank and (key in runs[n] or (
+                                  len(other) >= 0.5 * len(key) and key.startswith(other))))
                 furniture = any(is_furniture(text[slice(*spans[k])], sites) for k in range(i, j + 1))
-                score = (len(support), not furniture, whole and src == "h1", len(key), -rank)
+                score = (not furniture, support, len(key), -rank)
                 if best_score is None or score > best_score:
                     best, best_score = option, score
-    if best_score[0] == 0:
-        # Nothing agrees: trust the page's own statements in order, minus its furniture.
-        src, text = pool[0]
-        if src == "h1" and len(pool) > 1 and not _headline_like(text):
-            src, text = pool[1]
-        return strip_furniture(text, sites)
     return strip_furniture(best, sites)
 
 
@@ -196,8 +253,8 @@ def _aligned(key: str, other: str) -> bool:
     return len(key) >= 12 or len(key) * 2 >= len(other)
 
 
-def _headline_like(text: str) -> bool:
-    return len(fold(text)) >= 12
+def _headline_like(text: str, minimum: int) -> bool:
+    return len(fold(text)) >= minimum
 
 
 def title_from_html(html, url: str = "", feed_title: str = "", outlet: str = "",
