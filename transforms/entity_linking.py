@@ -171,6 +171,44 @@ def _propagate_names(norm: str, spans: List[_Span]) -> List[_Span]:
     return sorted(spans, key=lambda s: s.start)
 
 
+_SENTENCE_END = re.compile(r"[.!?\u3002\uff01\uff1f\u2026][\"'\u201d\u00bb)\]]*\s*$")
+_INNER_SENTENCE = re.compile(r"[.!?]\s+[A-Z]")   # several sentences on one line: running text
+_LABEL_COLON = re.compile(r":\s")               # "AI & Data Ethics: French ...": a label, then text
+HEADING_MAX_WORDS = 12
+
+
+def _heading_lines(norm: str) -> List[Tuple[int, int]]:
+    """(start, end) of the lines that read as furniture rather than running text: headings,
+    labels ("Key Takeaways"), bylines and captions — short lines that end no sentence."""
+    out, start = [], 0
+    for line in norm.split("\n"):
+        end = start + len(line)
+        stripped = line.strip()
+        if stripped and len(stripped.split()) <= HEADING_MAX_WORDS \
+                and not _SENTENCE_END.search(stripped) and not _INNER_SENTENCE.search(stripped):
+            out.append((start, end))
+        start = end + 1
+    return out
+
+
+def _drop_furniture(norm: str, spans: List[_Span]) -> List[_Span]:
+    """Unlinked names found only in heading-like lines are dropped: Title-Case headings and
+    labels are not names unless the knowledge base links them or the model also finds the same
+    name in running text. Nor is an unlinked span running across "label: text"."""
+    headings = _heading_lines(norm)
+    spans = [s for s in spans if s.kb_id or s.label in NUMERIC
+             or not _LABEL_COLON.search(norm, s.start, s.end)]
+    if not headings:
+        return spans
+
+    def in_heading(s: _Span) -> bool:
+        return any(a <= s.start and s.end <= b for a, b in headings)
+
+    in_text = {norm[s.start:s.end] for s in spans if not in_heading(s)}
+    return [s for s in spans if s.kb_id or s.label in NUMERIC or not in_heading(s)
+            or norm[s.start:s.end] in in_text]
+
+
 def link_entities(text: str, ner: Sequence[Tuple[int, int, str]], kb: KnowledgeBase,
                   stoplist: StopList) -> Tuple[Entity, ...]:
     """Entities of `text` from its NER spans (start, end, label; none for languages without a
@@ -183,6 +221,7 @@ def link_entities(text: str, ner: Sequence[Tuple[int, int, str]], kb: KnowledgeB
     spans = _merge(norm, ner, kb_spans)
     spans = _link_short_forms(norm, spans, {(s, e): label for s, e, label in ner}, kb)
     spans = _propagate_names(norm, spans)
+    spans = _drop_furniture(norm, spans)
     return tuple(Entity(text=text[s.start:s.end], label=s.label, start=s.start, end=s.end,
                         kb_id=s.kb_id, canonical=s.canonical)
                  for s in spans if s.kb_id or not stoplist.drops(norm[s.start:s.end], s.label))

@@ -21,6 +21,7 @@ LABELS = {"nr": "PERSON", "nrfg": "PERSON", "nrt": "PERSON", "ns": "GPE", "nt": 
 COMMON = frozenset("""
 中方 法方 美方 欧方 双方 各方 外方 我方 对方 中外 中法 中美 中欧 两岸 海内外 国内 国外 境内 境外
 东方 西方 南方 北方 东部 西部 南部 北部 中部 全国 全球 世界 国际 亚洲 欧洲 非洲 美洲 大洋洲
+来源国 成员国 东道国 出口国 进口国 生产国 消费国 大国 强国 邻国 盟国 各国 两国 多国 本国 外国 他国 该国
 当地 本地 外地 各地 内地 大陆 城市 乡村 农村 首都 总部 中央 地方 国家 政府 中华 华人 华裔
 """.split())
 # The commonest family names: jieba tags a lone family name `nr` when the given name that follows
