@@ -288,5 +288,7 @@ def test_headings_and_labels_are_not_names(kb, stop):
     assert ("Ukraine", "GPE", "Q212") in found            # the knowledge base says so
     assert "Jane Roe" in names and "Paris" in names       # running text
     # a heading repeating a name the model found in running text keeps it
+    french = "« Produire au plus près du client rassure », dit-il. Il faut produire vite."
+    assert link(kb, stop, french, [span(french, "Produire", "LOC")]) == []
     assert [e.start for e in link_entities(text, ner, kb, stop) if e.text == "Lumen Institute"] \
         == [text.index("Lumen Institute"), text.rindex("Lumen Institute")]
