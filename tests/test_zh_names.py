@@ -38,3 +38,11 @@ def test_noise_is_dropped():
     text = "中方和法方表示，双方将在全球和国际层面加强合作。王说好。"
     found = {t for t, _, _ in names(text)}
     assert not found & {"中方", "法方", "双方", "全球", "国际", "王"}
+
+
+def test_dotted_transliterations_and_organisation_names_are_whole():
+    text = "美中合作基金会执行主席约翰·米勒-怀特认为，国家卫生健康委和工业和信息化部对短缺药品开展监测。克罗地亚地缘经济论坛主席表示欢迎。"
+    spans = {(text[s:e], label) for s, e, label in chinese_name_spans(text)}
+    assert ("约翰·米勒-怀特", "PERSON") in spans
+    assert {("国家卫生健康委", "ORG"), ("工业和信息化部", "ORG"), ("克罗地亚地缘经济论坛", "ORG")} <= spans
+    assert not {t for t, _ in spans} & {"约翰", "米勒", "怀特", "社会"}
