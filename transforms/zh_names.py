@@ -129,8 +129,8 @@ def _organisation(tokens, end: int):
     while start < end and tokens[start][0] == "和":
         start += 1
     first, first_flag = tokens[start]
-    if whole_word or (start < end and (first_flag in ("ns", "nt", "j") or first in _ORG_STARTS
-                                      or end - start >= 3 or len(word) >= 2)):
+    if whole_word or (start < end and (first_flag in ("ns", "nt") or first in _ORG_STARTS
+                                      or end - start >= 3 or (len(word) >= 2 and len(first) >= 3))):
         return start
     return None
 
