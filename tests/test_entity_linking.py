@@ -271,3 +271,24 @@ def test_gold_seed_texts_are_the_seed_files():
     for doc in map(json.loads, GOLD.read_text(encoding="utf-8").splitlines()):
         if doc["source"].startswith("seed:"):
             assert (folder / doc["source"][5:]).read_text(encoding="utf-8") == doc["text"]
+
+
+def test_headings_and_labels_are_not_names(kb, stop):
+    text = ("Key Takeaways\nDialogue on Global Issues: Ukraine and Global Governance\n"
+            "Jane Roe said the talks in Paris went well. Jane Roe leads the Lumen Institute.\n"
+            "- AI & Data Ethics: French institutes publish guidelines for responsible AI.\n"
+            "Lumen Institute")
+    ner = [span(text, "Key Takeaways", "ORG"), span(text, "Global Governance", "PERSON"),
+           span(text, "Ukraine", "GPE"), span(text, "Jane Roe", "PERSON"),
+           span(text, "AI & Data Ethics: French", "ORG"), span(text, "Lumen Institute", "ORG"),
+           span(text, "Lumen Institute", "ORG", nth=1)]
+    found = link(kb, stop, text, ner)
+    names = {g[0] for g in found}
+    assert not names & {"Key Takeaways", "Global Governance", "AI & Data Ethics: French"}
+    assert ("Ukraine", "GPE", "Q212") in found            # the knowledge base says so
+    assert "Jane Roe" in names and "Paris" in names       # running text
+    # a heading repeating a name the model found in running text keeps it
+    french = "« Produire au plus près du client rassure », dit-il. Il faut produire vite."
+    assert link(kb, stop, french, [span(french, "Produire", "LOC")]) == []
+    assert [e.start for e in link_entities(text, ner, kb, stop) if e.text == "Lumen Institute"] \
+        == [text.index("Lumen Institute"), text.rindex("Lumen Institute")]

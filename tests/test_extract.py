@@ -34,7 +34,8 @@ def test_article_text_without_chrome():
     assert isinstance(result, Article)
     assert "three-day state visit" in result.text and "electric vehicles" in result.text
     assert "cookies" not in result.text and "Copyright Example" not in result.text
-    assert result.title == "Feed title"  # the feed's title wins over the page's
+    # The page's headline (its <h1> and <title> agree) wins over a feed title they contradict.
+    assert result.title == "Macron in Beijing"
     assert result.text.count("\n") == 2  # one line per paragraph
 
 

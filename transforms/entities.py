@@ -27,6 +27,7 @@ from transforms.common import StageDoFn, run_stage
 from transforms.entity_kb import KnowledgeBase, StopList, load_kb, load_stoplist
 from transforms.entity_linking import link_entities, normalise
 from transforms.topic_tags import Lexicon, load_lexicon
+from transforms.zh_names import chinese_name_spans
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -149,13 +150,15 @@ def extract_entities_batch(nlp: "Language", texts: Sequence[str],
 
 def enrich_texts(language: str, texts: Sequence[str], titles: Sequence[str] = (),
                  batch_size: int = 32) -> List[Tuple[Tuple[Entity, ...], Tuple[str, ...]]]:
-    """(entities, topics) for each text: NER where the language has a model, then the
-    knowledge base (for every language), then topic tags."""
+    """(entities, topics) for each text: NER where the language has a model (jieba's name tags
+    for Chinese), then the knowledge base (for every language), then topic tags."""
     know = knowledge()
     capped = [_cap(t) for t in texts]
     nlp = load_ner(language)
-    if nlp is None:
-        spans: Iterable = ([] for _ in capped)
+    if language == "zh":  # no spaCy model: jieba's tagger (Simplified and Traditional)
+        spans: Iterable = (chinese_name_spans(t) for t in capped)
+    elif nlp is None:
+        spans = ([] for _ in capped)
     else:
         spans = (_ner_spans(doc) for doc in nlp.pipe((normalise(t) for t in capped),
                                                       batch_size=batch_size))

@@ -171,6 +171,66 @@ def _propagate_names(norm: str, spans: List[_Span]) -> List[_Span]:
     return sorted(spans, key=lambda s: s.start)
 
 
+_SENTENCE_END = re.compile(r"[.!?\u3002\uff01\uff1f\u2026][\"'\u201d\u00bb)\]]*\s*$")
+_INNER_SENTENCE = re.compile(r"[.!?]\s+[A-Z]")   # several sentences on one line: running text
+_LABEL_COLON = re.compile(r":\s")               # "AI & Data Ethics: French ...": a label, then text
+HEADING_MAX_WORDS = 12
+
+
+def _heading_like(line: str) -> bool:
+    """Title-Case words, no sentence end, no figures (datelines, tables, scores), not a list of
+    names ("Ian Healy, Michael Bevan, Mark Waugh")."""
+    if _SENTENCE_END.search(line) or _INNER_SENTENCE.search(line) or re.search(r"\d", line):
+        return False
+    words = [w for w in re.findall(r"[^\W\d_][\w'&.-]*", line)]
+    if not words or sum(w[0].isupper() for w in words) < 0.6 * len(words):
+        return False
+    items = [i.split() for i in re.split(r"\s*[,;]\s*", line) if i.strip()]
+    lowercase = [w for w in words if w[0].islower() and w not in ("and", "or", "&")]
+    return not (len(items) >= 3 and not lowercase)
+
+
+def _heading_lines(norm: str) -> List[Tuple[int, int]]:
+    """(start, end) of the lines that read as furniture rather than running text: headings and
+    labels ("Key Takeaways") — short Title-Case lines that end no sentence."""
+    out, start = [], 0
+    for line in norm.split("\n"):
+        end = start + len(line)
+        stripped = line.strip()
+        if stripped and len(stripped.split()) <= HEADING_MAX_WORDS and _heading_like(stripped):
+            out.append((start, end))
+        start = end + 1
+    return out
+
+
+def _common_word(norm: str, s: _Span) -> bool:
+    """A single capitalised word at a sentence start that the document also uses in lower case
+    ("« Produire au plus près…" beside "produire"): its capital comes from its position."""
+    word = norm[s.start:s.end]
+    if not word.isalpha() or not word[:1].isupper() or not _sentence_initial(norm, s.start):
+        return False
+    return re.search(r"(?<!\w)%s(?!\w)" % re.escape(word.lower()), norm) is not None
+
+
+def _drop_furniture(norm: str, spans: List[_Span]) -> List[_Span]:
+    """Unlinked names found only in heading-like lines are dropped: Title-Case headings and
+    labels are not names unless the knowledge base links them or the model also finds the same
+    name in running text. Nor is an unlinked span running across "label: text", nor a common
+    word capitalised at a sentence start."""
+    headings = _heading_lines(norm)
+    spans = [s for s in spans if s.kb_id or s.label in NUMERIC
+             or not (_LABEL_COLON.search(norm, s.start, s.end) or _common_word(norm, s))]
+    if not headings:
+        return spans
+
+    def in_heading(s: _Span) -> bool:
+        return any(a <= s.start and s.end <= b for a, b in headings)
+
+    in_text = {norm[s.start:s.end] for s in spans if not in_heading(s)}
+    return [s for s in spans if s.kb_id or s.label in NUMERIC or not in_heading(s)
+            or norm[s.start:s.end] in in_text]
+
+
 def link_entities(text: str, ner: Sequence[Tuple[int, int, str]], kb: KnowledgeBase,
                   stoplist: StopList) -> Tuple[Entity, ...]:
     """Entities of `text` from its NER spans (start, end, label; none for languages without a
@@ -183,6 +243,7 @@ def link_entities(text: str, ner: Sequence[Tuple[int, int, str]], kb: KnowledgeB
     spans = _merge(norm, ner, kb_spans)
     spans = _link_short_forms(norm, spans, {(s, e): label for s, e, label in ner}, kb)
     spans = _propagate_names(norm, spans)
+    spans = _drop_furniture(norm, spans)
     return tuple(Entity(text=text[s.start:s.end], label=s.label, start=s.start, end=s.end,
                         kb_id=s.kb_id, canonical=s.canonical)
                  for s in spans if s.kb_id or not stoplist.drops(norm[s.start:s.end], s.label))

@@ -1,5 +1,6 @@
-"""Stage 3 — extract: the page becomes an Article (trafilatura: text, title, author, date,
-site name). Backfill lines that supplied plain text skip trafilatura.
+"""Stage 3 — extract: the page becomes an Article (trafilatura: text, author, date, site name;
+transforms/titles.py: the headline, chosen among the page's and the feed's titles). Backfill
+lines that supplied plain text skip trafilatura and keep the title they give.
 
 trafilatura has reported crashes when `extract` runs on several threads at once, and Beam
 runs DoFns on several threads per worker: every call goes through one process-wide lock.
@@ -17,6 +18,7 @@ import apache_beam as beam
 from schemas import Article, Page, Reason, Rejected, Stage
 
 from transforms.common import StageDoFn, run_stage
+from transforms.titles import tidy, title_from_html
 
 _TRAFILATURA_LOCK = threading.Lock()
 MIN_CHARS = 200
@@ -84,7 +86,12 @@ def extract_article(page: Page, min_chars: int = MIN_CHARS) -> Union[Article, Re
             page.html, url=page.final_url, with_metadata=True, include_comments=False,
             include_tables=False)
     text = normalise_text(document.text or "") if document is not None else ""
-    text = drop_leading_headline(text, (entry.title, document.title if document else ""))
+    site_name = (document.sitename or "").strip() if document is not None else ""
+    # The feed's title is one candidate among the page's: feeds repeat the page's furniture.
+    title = title_from_html(page.html, url=page.final_url or entry.url, feed_title=entry.title,
+                            outlet=entry.outlet, site_name=site_name) \
+        or tidy(entry.title) or tidy(document.title if document is not None else "")
+    text = drop_leading_headline(text, (title, entry.title, document.title if document else ""))
     if not text:
         return Rejected.for_entry(entry, Stage.EXTRACT, Reason.EXTRACTION_FAILED,
                                   error="trafilatura found no main text")
@@ -92,11 +99,11 @@ def extract_article(page: Page, min_chars: int = MIN_CHARS) -> Union[Article, Re
         return Rejected.for_entry(entry, Stage.EXTRACT, Reason.TOO_SHORT,
                                   error=f"{len(text)} characters < {min_chars}")
     return Article(
-        title=entry.title or (document.title or "").strip(),
+        title=title,
         text=text,
         published_at=entry.published_at or _parse_date(document.date),
         authors=split_authors(document.author),
-        site_name=(document.sitename or "").strip(),
+        site_name=site_name,
         **common)
 
 
