@@ -9,6 +9,7 @@ from typing import Optional, Sequence
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
+from pipeline import progress
 from pipeline.graph import build
 from pipeline.history import recent_articles, seen_article_ids
 from pipeline.local_runner import runner_for
@@ -51,7 +52,8 @@ def run_job(options: CfnewsOptions, feeds: Optional[Sequence[FeedSource]] = None
     pipeline = beam.Pipeline(runner=runner, options=options)
     build(pipeline, options, run_id, feeds=feeds, manifest=manifest, entries=entries,
           extra_records=extra_records, seen_ids=seen, prior_articles=prior)
-    result = pipeline.run()
-    result.wait_until_finish()
+    with progress.running():  # live progress of a local run (pipeline/progress.py)
+        result = pipeline.run()
+        result.wait_until_finish()
     remove_staging(options.out, run_id)
     return summarise(result, run_id, options.out)

@@ -1,0 +1,1 @@
+../deploy/duckdb/views.sql
