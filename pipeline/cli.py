@@ -246,7 +246,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             from pipeline.summary import manifest_problem
             problem = manifest_problem(args.manifest)
             if problem:
-                print(f"cfnews backfill: nothing could be read: {problem}", file=sys.stderr)
+                logging.getLogger("cfnews").error("nothing could be read: %s", problem)
                 return exit_codes.NOTHING_READ
             summary = run_job(options, manifest=args.manifest)
     return _finish(args, summary, feeds_report)
@@ -272,8 +272,8 @@ def _finish(args, summary, feeds_report=None) -> int:
             "%d of %d feeds failed (see rejected, stage feeds)", summary.feeds_failed,
             summary.feeds_polled)
     elif status == exit_codes.NOTHING_READ:
-        print(f"cfnews: nothing could be read: all {summary.feeds_polled} feeds failed",
-              file=sys.stderr)
+        logging.getLogger("cfnews").error("nothing could be read: all %d feeds failed",
+                                          summary.feeds_polled)
     if args.summary_json:
         write_summary_json(summary, args.summary_json, status)
     return status

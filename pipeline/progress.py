@@ -21,6 +21,12 @@ import time
 from typing import Dict, Iterator, Optional
 
 from transforms import tally
+from transforms.feeds import FEED_LEVEL_REASONS as FEED_LEVEL
+
+# cfnews.dedup counters that are not an entry's outcome
+DEDUP_BOOKKEEPING = frozenset({"prior_reclassified_ignored", "expired_postings",
+                               "hit_after_decision", "decided_with_missing_acks",
+                               "chain_not_followed"})
 
 log = logging.getLogger("cfnews.progress")
 
@@ -70,22 +76,23 @@ class Progress:
     def figures(self) -> Dict[str, float]:
         with self.lock:
             c = dict(self.counts)
-        rejected = sum(n for k, n in c.items() if k.startswith("cfnews.rejected/"))
-        early_rejected = sum(n for k, n in c.items() if k.startswith(
-            ("cfnews.rejected/feeds.", "cfnews.rejected/manifest.", "cfnews.rejected/fetch.",
-             "cfnews.rejected/extract.")))
+        rejected = sum(n for k, n in c.items() if k.startswith("cfnews.rejected/")
+                       and k.split(".", 2)[-1] not in FEED_LEVEL)
+        copies = sum(n for k, n in c.items() if k.startswith("cfnews.dedup/")
+                     and k.split("/", 1)[1] not in DEDUP_BOOKKEEPING)
+        # an entry is done when it leaves the last stage, is rejected, or is a copy
+        done = (c.get("cfnews.stage_out/entities", 0) + rejected + copies
+                + c.get("cfnews.entries/already_seen", 0))
         elapsed = time.monotonic() - self.started
-        extracted = c.get("cfnews.stage_out/extract", 0)
-        done = extracted + early_rejected + c.get("cfnews.entries/already_seen", 0)
         out = {
             "discovered": c.get("cfnews.entries/seen", 0),
             "fetched": c.get("cfnews.stage_out/fetch", 0),
-            "extracted": extracted,
+            "extracted": c.get("cfnews.stage_out/extract", 0),
             "written": c.get("cfnews.written/articles", 0) + c.get("cfnews.written/duplicates", 0),
             "rejected": rejected,
+            "done": done,
             "elapsed": elapsed,
             "rate": done / elapsed if elapsed > 0 else 0.0,
-            "done": done,
         }
         if self.total and out["rate"] > 0:
             out["eta"] = max(0.0, (self.total - done) / out["rate"])
@@ -93,12 +100,12 @@ class Progress:
 
     def line(self) -> str:
         f = self.figures()
-        text = (f"discovered {f['discovered']}  fetched {f['fetched']}  extracted "
-                f"{f['extracted']}  written {f['written']}  rejected {f['rejected']}  "
-                f"{f['rate']:.1f}/s  elapsed {_clock(f['elapsed'])}")
+        text = (f"discovered {f['discovered']} | fetched {f['fetched']} | extracted "
+                f"{f['extracted']} | written {f['written']} | rejected {f['rejected']} | "
+                f"{f['rate']:.1f}/s | {_clock(f['elapsed'])}")
         if self.total:
-            text += f"  {f['done']}/{self.total}"
-            text += f"  ETA {_clock(f['eta'])}" if "eta" in f else "  ETA --:--"
+            eta = _clock(f["eta"]) if "eta" in f else "--:--"
+            text += f" | {f['done']}/{self.total} done, ETA {eta}"
         return text
 
     # -- showing -------------------------------------------------------------------------
@@ -107,11 +114,13 @@ class Progress:
         from rich.live import Live
         from rich.text import Text
         console = Console(file=self.stream, force_terminal=True)
-        with Live(Text(self.line()), console=console, auto_refresh=False, transient=False,
+        def render():
+            return Text(self.line(), no_wrap=True, overflow="ellipsis")
+        with Live(render(), console=console, auto_refresh=False, transient=False,
                   redirect_stdout=False, redirect_stderr=False) as live:
             while not self.stop.wait(REFRESH):
-                live.update(Text(self.line()), refresh=True)
-            live.update(Text(self.line()), refresh=True)
+                live.update(render(), refresh=True)
+            live.update(render(), refresh=True)
 
     def _log_lines(self) -> None:
         while not self.stop.wait(self.every):
@@ -120,6 +129,7 @@ class Progress:
     @contextlib.contextmanager
     def running(self) -> Iterator[None]:
         self.stop.clear()
+        self.started = time.monotonic()
         self.threads = [threading.Thread(target=self._receive, name="cfnews-progress-in",
                                          daemon=True),
                         threading.Thread(target=self._show_terminal if self.terminal
