@@ -13,7 +13,7 @@ import pyarrow as pa
 from schemas.arrow import DATASETS, PARTITIONING_SCHEMA, schema_for
 from transforms.write import join
 
-# pipeline/duckdb_views.sql links to deploy/duckdb/views.sql: one file, packaged with cfnews.
+# deploy/duckdb/views.sql links here: one file, installed with the package.
 VIEWS_SQL = Path(__file__).with_name("duckdb_views.sql")
 
 
