@@ -116,3 +116,30 @@ def test_off_a_terminal_a_log_line_every_n_seconds_and_nothing_with_quiet(tmp_pa
                            cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert quiet.returncode == 0 and "(adds up)" in quiet.stdout
     assert "progress" not in quiet.stderr
+
+
+def test_stages_report_beam_distributions_for_distributed_runners(tmp_path):
+    """Dataflow shows Beam metrics while a job runs: per-stage time per element and the
+    extracted text length, beside the counters."""
+    import apache_beam as beam
+    from apache_beam.metrics.metric import MetricsFilter
+    from transforms.extract import ExtractArticles
+    from transforms.fetch import FetchPages
+    from transforms.http import HttpConfig
+    from transforms.manifest import ReadManifest
+    path = manifest(tmp_path, 5)
+    pipeline = beam.Pipeline(runner="FnApiRunner")
+    entries, _ = pipeline | beam.Create([str(path)]) | ReadManifest()
+    pages, _ = entries | FetchPages(HttpConfig())
+    articles, _ = pages | ExtractArticles()
+    result = pipeline.run()
+    result.wait_until_finish()
+
+    def distributions(namespace):
+        query = result.metrics().query(MetricsFilter().with_namespace(namespace))
+        return {d.key.metric.name: d.committed for d in query["distributions"]}
+    stage_ms = distributions("cfnews.stage_ms")
+    assert set(stage_ms) >= {"manifest", "fetch", "extract"}
+    assert all(d.count == 5 and d.min >= 0 for d in stage_ms.values()), stage_ms
+    text = distributions("cfnews.extract")["text_chars"]
+    assert text.count == 5 and 500 < text.min <= text.max < 2000
