@@ -1,9 +1,10 @@
-"""The `cfnews` command line. Flags it does not know are Beam pipeline options
-(--runner, --direct_running_mode, --direct_num_workers, --project, ...).
+"""The `cfnews` command line. Other flags must be Beam pipeline options (--runner,
+--direct_running_mode, --direct_num_workers, --project, ...): anything else is an error.
 
     cfnews demo --out DIR                          offline demo: local site, full pipeline
     cfnews run --feeds feeds.yaml --out DIR --once poll every feed once
     cfnews backfill --manifest pages.jsonl --out DIR
+    cfnews sql --out DIR "FROM stories_per_day"    DuckDB over the output's views
 """
 from __future__ import annotations
 
