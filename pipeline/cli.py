@@ -248,6 +248,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             problem = manifest_problem(args.manifest)
             if problem:
                 logging.getLogger("cfnews").error("nothing could be read: %s", problem)
+                if args.summary_json:  # a scheduler still gets its file, with the reason
+                    from pipeline.summary import RunSummary, write_summary_json
+                    write_summary_json(RunSummary(run_id="", out_dir=args.out), args.summary_json,
+                                       exit_codes.NOTHING_READ, error=problem)
                 return exit_codes.NOTHING_READ
             summary = run_job(options, manifest=args.manifest)
     return _finish(args, summary, feeds_report)

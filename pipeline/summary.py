@@ -123,9 +123,12 @@ SUMMARY_QUERY = ("SELECT date, outlet, language, count(*) AS articles, "
                  "GROUP BY ALL ORDER BY date, outlet")
 
 
-def write_summary_json(summary: RunSummary, path: str, exit_status: int) -> None:
+def write_summary_json(summary: RunSummary, path: str, exit_status: int,
+                       error: str = "") -> None:
     """Atomically: a scheduler polling the file never reads half of it."""
     data = dict(summary.to_dict(), exit_status=exit_status)
+    if error:
+        data["error"] = error
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".summary-", suffix=".json")

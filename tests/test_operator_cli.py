@@ -117,9 +117,12 @@ def test_options_and_report_refuse_stray_flags(tmp_path):
 # --- exit statuses, summary ---------------------------------------------------------------------
 
 def test_an_unreadable_manifest_exits_three(tmp_path):
-    done = cfnews("backfill", "--manifest", tmp_path / "missing.jsonl", "--out", tmp_path / "o")
+    done = cfnews("backfill", "--manifest", tmp_path / "missing.jsonl", "--out", tmp_path / "o",
+                  "--summary-json", tmp_path / "s.json")
     assert done.returncode == exit_codes.NOTHING_READ, done.stderr
     assert "nothing could be read" in done.stderr and "missing.jsonl" in done.stderr
+    figures = json.loads((tmp_path / "s.json").read_text())
+    assert figures["exit_status"] == exit_codes.NOTHING_READ and "missing.jsonl" in figures["error"]
 
 
 @pytest.mark.e2e
