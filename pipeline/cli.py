@@ -1,9 +1,10 @@
-"""The `cfnews` command line. Flags it does not know are Beam pipeline options
-(--runner, --direct_running_mode, --direct_num_workers, --project, ...).
+"""The `cfnews` command line. Other flags must be Beam pipeline options (--runner,
+--direct_running_mode, --direct_num_workers, --project, ...): anything else is an error.
 
     cfnews demo --out DIR                          offline demo: local site, full pipeline
     cfnews run --feeds feeds.yaml --out DIR --once poll every feed once
     cfnews backfill --manifest pages.jsonl --out DIR
+    cfnews sql --out DIR "FROM stories_per_day"    DuckDB over the output's views
 """
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ import argparse
 import logging
 import sys
 from typing import List, Optional
+
+from pipeline import __version__, exit_codes
+from pipeline.flags import UnknownFlag, pass_through, spellings
 
 
 def duration(text: str) -> float:
@@ -29,22 +33,46 @@ def duration(text: str) -> float:
     return value
 
 
+def _global_flags() -> argparse.ArgumentParser:
+    """Flags accepted before or after the subcommand (defaults suppressed, so a later
+    occurrence is not reset by a subparser)."""
+    flags = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    flags.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                       help="log at INFO level")
+    flags.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                       help="no progress line, errors only in the log")
+    flags.add_argument(*spellings("log-format"), dest="log_format", choices=("text", "json"),
+                       default=argparse.SUPPRESS,
+                       help="log lines as text (default) or one JSON object per line")
+    return flags
+
+
 def _parser() -> argparse.ArgumentParser:
+    flags = _global_flags()
     parser = argparse.ArgumentParser(
-        prog="cfnews", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
+        prog="cfnews", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[flags], allow_abbrev=False, epilog=EXIT_STATUS_HELP)
+    parser.add_argument("--version", action="version", version=f"cfnews {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    def command(name, **kwargs):
+        return sub.add_parser(name, parents=[flags], allow_abbrev=False, **kwargs)
 
     def common(p):
         p.add_argument("--out", required=True, help="output folder (local, gs://, s3://)")
-        p.add_argument("--all-topics", "--all_topics", dest="all_topics", action="store_true",
+        p.add_argument(*spellings("all-topics"), dest="all_topics", action="store_true",
                        help="turn the topic filter off (relevance is still scored)")
         p.add_argument("--topic", default=None,
                        help="topic file or bundled topic name (default: china_france)")
+        p.add_argument(*spellings("summary-json"), dest="summary_json", metavar="FILE",
+                       help="also write the summary's figures as JSON to FILE (for schedulers)")
+        p.add_argument(*spellings("progress-every"), dest="progress_every", type=duration,
+                       default=30.0, metavar="DURATION",
+                       help="off a terminal, a progress log line every DURATION (default 30s)")
 
-    demo = sub.add_parser("demo", help="run the pipeline on the built-in offline demo site")
+    demo = command("demo", help="run the pipeline on the built-in offline demo site")
     common(demo)
-    run = sub.add_parser("run", help="poll feeds and process what is new")
+    run = command("run", help="poll feeds and process what is new")
     common(run)
     run.add_argument("--feeds", required=True, help="feeds file (YAML)")
     when = run.add_mutually_exclusive_group()
@@ -52,30 +80,48 @@ def _parser() -> argparse.ArgumentParser:
     when.add_argument("--every", type=duration, metavar="DURATION",
                       help="keep polling: a cycle every DURATION (e.g. 10m, 90s, 1h); "
                            "Ctrl-C stops after the current cycle")
-    run.add_argument("--min-poll", type=duration, default=300.0, metavar="DURATION",
+    run.add_argument(*spellings("min-poll"), dest="min_poll", type=duration, default=300.0,
+                     metavar="DURATION",
                      help="shortest interval between polls of one feed (default 5m)")
-    run.add_argument("--max-poll", type=duration, default=6 * 3600.0, metavar="DURATION",
+    run.add_argument(*spellings("max-poll"), dest="max_poll", type=duration,
+                     default=6 * 3600.0, metavar="DURATION",
                      help="longest interval between polls of one feed (default 6h)")
-    run.add_argument("--full-fetch-every", type=int, default=12, metavar="N",
+    run.add_argument(*spellings("full-fetch-every"), dest="full_fetch_every", type=int,
+                     default=12, metavar="N",
                      help="every N-th poll of a feed ignores its ETag/Last-Modified (default 12)")
-    run.add_argument("--max-cycles", type=int, default=None, help=argparse.SUPPRESS)
-    backfill = sub.add_parser("backfill", help="ingest saved pages from a JSONL manifest")
+    run.add_argument(*spellings("max-cycles"), dest="max_cycles", type=int, default=None,
+                     help=argparse.SUPPRESS)
+    backfill = command("backfill", help="ingest saved pages from a JSONL manifest")
     common(backfill)
     backfill.add_argument("--manifest", required=True, help="JSONL manifest of saved pages")
-    compact = sub.add_parser("compact", help="merge small files of closed date partitions")
+    compact = command("compact", help="merge small files of closed date partitions")
     compact.add_argument("--out", required=True, help="output folder (local filesystem)")
     compact.add_argument("--before", default=None, metavar="YYYY-MM-DD",
                          help="compact partitions dated before this day (default: yesterday)")
-    compact.add_argument("--target-mb", type=float, default=128.0,
+    compact.add_argument(*spellings("target-mb"), dest="target_mb", type=float, default=128.0,
                          help="target file size in MiB (default 128)")
-    report = sub.add_parser("report", help="write a self-contained HTML report of an output")
+    report = command("report", help="write a self-contained HTML report of an output")
     report.add_argument("--out", required=True, help="output folder to report on")
     report.add_argument("--html", required=True, help="HTML file to write")
-    index = sub.add_parser("index", help="rebuild the history index of an output folder "
-                                         "(DIR/_index) from its datasets")
+    sql = command("sql", help="run a DuckDB query over an output folder's views")
+    sql.add_argument("--out", required=True, help="output folder (local, gs://, s3://)")
+    sql.add_argument(*spellings("format"), dest="format", choices=("table", "csv", "json"),
+                     default="table", help="how rows are printed (default: table)")
+    sql.add_argument("query", help="SQL; views articles, duplicates, rejected, ... are defined")
+    index = command("index", help="rebuild the history index of an output folder "
+                                  "(DIR/_index) from its datasets")
     index.add_argument("--out", required=True, help="output folder (local filesystem)")
-    sub.add_parser("options", help="list cfnews' pipeline options (Beam's are listed by Beam)")
+    command("options", help="list cfnews' pipeline options with their defaults")
     return parser
+
+
+EXIT_STATUS_HELP = f"""exit statuses:
+  {exit_codes.OK}    ok (a warning on stderr if some feeds failed)
+  {exit_codes.RUN_FAILED}    the run failed, or its accounting does not add up
+  {exit_codes.USAGE}    usage or configuration error (unknown flag, bad feeds file, ...)
+  {exit_codes.NOTHING_READ}    nothing could be read: every feed failed, or the manifest is unreadable
+  {exit_codes.OUTPUT_LOCKED}    the output folder is locked by another writer
+  {exit_codes.INTERRUPTED}  interrupted (Ctrl-C)"""
 
 
 LOCAL_RUNNERS = ("directrunner", "fnapirunner", "bundlebaseddirectrunner", "switchingdirectrunner")
@@ -93,7 +139,7 @@ def _run_streaming(options, feeds, args) -> int:
         print(f"cfnews run --streaming: the {runner} holds windowed output until the source "
               "stops; locally, use --every DURATION (a loop of bounded runs with durable state). "
               "--streaming is for Dataflow, Flink or Prism.", file=sys.stderr)
-        return 2
+        return exit_codes.USAGE
     run_id = options.run_id or new_run_id()
     pipeline = beam.Pipeline(options=options)
     build_streaming(pipeline, options, run_id, feeds)
@@ -102,11 +148,30 @@ def _run_streaming(options, feeds, args) -> int:
     return 0
 
 
+def _parse(argv):
+    parser = _parser()
+    args, rest = parser.parse_known_args(argv)
+    args.verbose = getattr(args, "verbose", False)
+    args.quiet = getattr(args, "quiet", False)
+    args.log_format = getattr(args, "log_format", "text")
+    command = parser._subparsers._group_actions[0].choices[args.command]
+    if args.command not in JOB_COMMANDS and rest:
+        command.error(f"unrecognized arguments: {' '.join(rest)}")
+    known = [s for action in command._actions for s in action.option_strings]
+    try:
+        beam_args = pass_through(rest, known) if args.command in JOB_COMMANDS else []
+    except UnknownFlag as exc:
+        command.error(str(exc))  # exit status 2, before anything runs
+    return args, beam_args
+
+
+JOB_COMMANDS = ("demo", "run", "backfill")
+
+
 def main(argv: Optional[List[str]] = None) -> int:
-    args, beam_args = _parser().parse_known_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
-    from pipeline.runner import make_options, run_job  # heavy imports after arg parsing
+    args, beam_args = _parse(argv)
+    from pipeline.logs import configure_logging
+    configure_logging(verbose=args.verbose, quiet=args.quiet, json_lines=args.log_format == "json")
 
     if args.command == "compact":
         import datetime as dt
@@ -116,84 +181,122 @@ def main(argv: Optional[List[str]] = None) -> int:
             report = compact(args.out, before, int(args.target_mb * 1024 * 1024))
         except (CompactionError, ValueError) as exc:
             print(f"cfnews compact: {exc}", file=sys.stderr)
-            return 2
+            return exit_codes.USAGE
         print(report.render())
-        return 0
+        return exit_codes.OK
     if args.command == "report":
         from pipeline.report import write_report
         data = write_report(args.out, args.html)
         t = data["totals"]
         print(f"wrote {args.html}: {t['articles']} articles, {t['duplicates']} wire copies, "
               f"{t['rejected']} rejected, {t['outlets']} outlets")
-        return 0
+        return exit_codes.OK
+    if args.command == "sql":
+        from pipeline.sql import SqlError, run_sql
+        try:
+            print(run_sql(args.out, args.query, args.format))
+        except SqlError as exc:
+            print(f"cfnews sql: {exc}", file=sys.stderr)
+            return exit_codes.USAGE
+        return exit_codes.OK
     if args.command == "index":
         if "://" in args.out:
             print("cfnews index: object stores keep no index (workers read the datasets)",
                   file=sys.stderr)
-            return 2
+            return exit_codes.USAGE
         from transforms.history import rebuild_local_index
         print(f"history index of {args.out}: {rebuild_local_index(args.out)}")
-        return 0
+        return exit_codes.OK
     if args.command == "options":
-        from pipeline.options import CfnewsOptions
-        options_parser = argparse.ArgumentParser(prog="cfnews <command>", add_help=False)
-        CfnewsOptions._add_argparse_args(options_parser)
-        options_parser.print_help()
-        return 0
+        from pipeline.options import describe_options
+        print(describe_options())
+        return exit_codes.OK
 
+    from pipeline.runner import make_options, run_job  # heavy imports after arg parsing
+    from pipeline.progress import progress_for
     options = make_options(beam_args, out=args.out, all_topics=args.all_topics or None,
                            topic=args.topic)
-    if args.command == "demo":
-        from pipeline.demo.site import DemoSite
-        with DemoSite() as site:
-            print(f"demo site serving {len(site.feeds)} feeds at {site.base_url}")
-            # the demo site is local: allow it explicitly, and no politeness delay to itself
-            options.allow_hosts = list(options.allow_hosts or []) + site.allow_hosts
-            options.min_host_delay = 0.0
-            summary = run_job(options, feeds=site.feeds)
-    elif args.command == "run":
-        from pipeline.feeds_file import FeedsFileError, load_feeds
-        try:
-            feeds = load_feeds(args.feeds)
-        except (FeedsFileError, OSError) as exc:
-            print(f"cfnews: {args.feeds}: {exc}", file=sys.stderr)
-            return 2
-        from apache_beam.options.pipeline_options import StandardOptions
-        standard = options.view_as(StandardOptions)
-        if standard.streaming:
-            return _run_streaming(options, feeds, args)
-        if not (args.once or args.every):
-            print("cfnews run: give --once, --every DURATION, or --streaming (with a streaming "
-                  "runner)", file=sys.stderr)
-            return 2
-        runner = (standard.runner or "").split(".")[-1].lower()
-        if args.once and runner not in LOCAL_RUNNERS:
-            # A managed runner polls the feeds inside the job (no local state to keep).
-            summary = run_job(options, feeds=feeds)
-            print(summary.render())
-            return 0 if summary.adds_up else 1
-        from pipeline.continuous import ContinuousIngest, Schedule
-        every = args.every or 600.0
-        schedule = Schedule(every=every, min_interval=min(args.min_poll, every),
-                            max_interval=args.max_poll, full_fetch_every=args.full_fetch_every)
-        ingest = ContinuousIngest(options, feeds, schedule)
-        if args.once:
-            report = ingest.run_cycle(all_feeds=True)
-            print(report.status_line())
-            if report.summary is None:
-                print("nothing new")
-                return 0
-            summary = report.summary
+    feeds_report = None
+    with progress_for(args, manifest=getattr(args, "manifest", None)):
+        if args.command == "demo":
+            from pipeline.demo.site import DemoSite
+            with DemoSite() as site:
+                print(f"demo site serving {len(site.feeds)} feeds at {site.base_url}")
+                # the demo site is local: allow it explicitly, and no politeness delay to itself
+                options.allow_hosts = list(options.allow_hosts or []) + site.allow_hosts
+                options.min_host_delay = 0.0
+                summary = run_job(options, feeds=site.feeds)
+        elif args.command == "run":
+            from pipeline.feeds_file import FeedsFileError, load_feeds
+            try:
+                feeds = load_feeds(args.feeds)
+            except (FeedsFileError, OSError) as exc:
+                print(f"cfnews: {args.feeds}: {exc}", file=sys.stderr)
+                return exit_codes.USAGE
+            from apache_beam.options.pipeline_options import StandardOptions
+            standard = options.view_as(StandardOptions)
+            if standard.streaming:
+                return _run_streaming(options, feeds, args)
+            if not (args.once or args.every):
+                print("cfnews run: give --once, --every DURATION, or --streaming (with a "
+                      "streaming runner)", file=sys.stderr)
+                return exit_codes.USAGE
+            runner = (standard.runner or "").split(".")[-1].lower()
+            if args.once and runner not in LOCAL_RUNNERS:
+                # A managed runner polls the feeds inside the job (no local state to keep).
+                return _finish(args, run_job(options, feeds=feeds))
+            from pipeline.continuous import ContinuousIngest, Schedule
+            every = args.every or 600.0
+            schedule = Schedule(every=every, min_interval=min(args.min_poll, every),
+                                max_interval=args.max_poll, full_fetch_every=args.full_fetch_every)
+            ingest = ContinuousIngest(options, feeds, schedule)
+            if not args.once:
+                print(f"polling {len(feeds)} feeds every {every:g}s into {args.out} "
+                      f"(state: {ingest.state_note}); Ctrl-C stops after the current cycle")
+                reports = ingest.run_forever(max_cycles=args.max_cycles)
+                broken = [r for r in reports if r.summary is not None and not r.summary.adds_up]
+                return exit_codes.RUN_FAILED if broken else exit_codes.OK
+            feeds_report = ingest.run_cycle(all_feeds=True)
+            summary = feeds_report.summary
         else:
-            print(f"polling {len(feeds)} feeds every {every:g}s into {args.out} "
-                  f"(state: {ingest.state_note}); Ctrl-C stops after the current cycle")
-            reports = ingest.run_forever(max_cycles=args.max_cycles)
-            broken = [r for r in reports if r.summary is not None and not r.summary.adds_up]
-            return 1 if broken else 0
+            from pipeline.summary import manifest_problem
+            problem = manifest_problem(args.manifest)
+            if problem:
+                logging.getLogger("cfnews").error("nothing could be read: %s", problem)
+                if args.summary_json:  # a scheduler still gets its file, with the reason
+                    from pipeline.summary import RunSummary, write_summary_json
+                    write_summary_json(RunSummary(run_id="", out_dir=args.out), args.summary_json,
+                                       exit_codes.NOTHING_READ, error=problem)
+                return exit_codes.NOTHING_READ
+            summary = run_job(options, manifest=args.manifest)
+    return _finish(args, summary, feeds_report)
+
+
+def _finish(args, summary, feeds_report=None) -> int:
+    """Print the summary, write --summary-json, decide the exit status (one place)."""
+    from pipeline.summary import RunSummary, write_summary_json
+    if feeds_report is not None:
+        print(feeds_report.status_line())
+        if summary is None:  # every feed answered 304 or had nothing new
+            summary = RunSummary(run_id="", out_dir=args.out)
+        summary.feeds_polled = feeds_report.feeds_due
+        summary.feeds_failed = feeds_report.failed_feeds
+        summary.feeds_not_modified = feeds_report.not_modified
+    if summary.run_id:
+        print(summary.render())
     else:
-        summary = run_job(options, manifest=args.manifest)
-    print(summary.render())
-    return 0 if summary.adds_up else 1
+        print("nothing new")
+    status = summary.exit_status()
+    if summary.feeds_failed and status == exit_codes.OK:
+        logging.getLogger("cfnews").warning(
+            "%d of %d feeds failed (see rejected, stage feeds)", summary.feeds_failed,
+            summary.feeds_polled)
+    elif status == exit_codes.NOTHING_READ:
+        logging.getLogger("cfnews").error("nothing could be read: all %d feeds failed",
+                                          summary.feeds_polled)
+    if args.summary_json:
+        write_summary_json(summary, args.summary_json, status)
+    return status
 
 
 def entry() -> None:
@@ -211,7 +314,7 @@ def entry() -> None:
             print(stop.code, file=sys.stderr)
     except KeyboardInterrupt:
         print("cfnews: interrupted", file=sys.stderr)
-        code = 130
+        code = exit_codes.INTERRUPTED
     except BaseException:  # an unexpected error: its traceback, then a failing status
         import traceback
         traceback.print_exc()

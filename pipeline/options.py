@@ -22,12 +22,16 @@ class CfnewsOptions(PipelineOptions):
                             help="shortest extracted text kept, in characters")
         parser.add_argument("--dedup_threshold", type=float, default=CONTAINMENT_THRESHOLD,
                             help="containment at or above which a text is a duplicate")
-        parser.add_argument("--connect_timeout", type=float, default=5.0)
-        parser.add_argument("--read_timeout", type=float, default=15.0)
+        parser.add_argument("--connect_timeout", type=float, default=5.0,
+                            help="seconds to open a connection to a host")
+        parser.add_argument("--read_timeout", type=float, default=15.0,
+                            help="seconds to wait for the next bytes of a response")
         parser.add_argument("--request_timeout", type=float, default=30.0,
                             help="total seconds for one HTTP request, redirects included")
-        parser.add_argument("--max_page_bytes", type=int, default=5 * 1024 * 1024)
-        parser.add_argument("--max_redirects", type=int, default=5)
+        parser.add_argument("--max_page_bytes", type=int, default=5 * 1024 * 1024,
+                            help="largest page body read, in bytes (larger: rejected too_large)")
+        parser.add_argument("--max_redirects", type=int, default=5,
+                            help="redirects followed per request")
         parser.add_argument("--crawler_user_agent", default=DEFAULT_USER_AGENT,
                             help="User-Agent sent with every request")
         parser.add_argument("--allow_hosts", nargs="*", default=[],
@@ -69,3 +73,29 @@ class CfnewsOptions(PipelineOptions):
                           per_host_concurrency=self.per_host_concurrency,
                           min_host_delay=self.min_host_delay, max_retries=self.max_retries,
                           max_in_flight=max(1, self.fetch_concurrency))
+
+
+def describe_options() -> str:
+    """`cfnews options`: every cfnews pipeline option, both spellings, default and help."""
+    import argparse
+    from pipeline.local_runner import LocalWorkerOptions
+    lines = ["cfnews pipeline options (give them to demo, run or backfill; --x-y and --x_y "
+             "are the same flag).", "Beam's own options (--runner, --project, ...) pass "
+             "through unchanged; any other flag is an error.", ""]
+    for cls in (CfnewsOptions, LocalWorkerOptions):
+        parser = argparse.ArgumentParser(add_help=False)
+        cls._add_argparse_args(parser)
+        for action in parser._actions:
+            name = action.option_strings[0].lstrip("-")
+            flag = " / ".join(f"--{n}" for n in dict.fromkeys(
+                (name.replace("_", "-"), name.replace("-", "_"))))
+            if action.nargs == 0:
+                default = "off"
+            elif action.default in (None, [], ""):
+                default = "none"
+            else:
+                default = repr(action.default) if isinstance(action.default, str) \
+                    else str(action.default)
+            lines.append(f"  {flag}")
+            lines.append(f"      {action.help}  [default: {default}]")
+    return "\n".join(lines)

@@ -4,21 +4,25 @@
 
 Charts: articles per day (or week) by outlet, share by language, top people / organisations /
 places over time, and the wire-copy graph (which outlets carried which story, who first).
-The page needs no network: the figures are embedded as JSON and drawn as inline SVG by a
+The figures are aggregated by DuckDB scanning the Parquet files (bounded memory at any lake
+size); the page needs no network: they are embedded as JSON and drawn as inline SVG by a
 small script in the page itself. DIR may be local or any filesystem pyarrow opens (gs://, s3://).
 """
 from __future__ import annotations
 
-import collections
 import datetime as dt
 import html
 import json
+from pathlib import Path
 from typing import Dict, List, Optional
 
+import duckdb
+import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 
 from schemas import PARTITIONING_SCHEMA
+from schemas.arrow import DATASETS, schema_for
 from transforms.write import join
 
 ENTITY_KINDS = (("people", "People"), ("organizations", "Organisations"), ("places", "Places"))
@@ -26,34 +30,74 @@ TOP_ENTITIES = 10
 MAX_STORIES = 40
 DAILY_UP_TO_DAYS = 62  # longer spans are bucketed by ISO week
 
-ARTICLE_COLUMNS = ["article_id", "cluster_id", "title", "language", "published_at",
-                   "discovered_at", "people", "organizations", "places", "date", "outlet"]
-DUPLICATE_COLUMNS = ["article_id", "cluster_id", "canonical_id", "title", "published_at",
-                     "discovered_at", "method", "containment", "date", "outlet"]
-REJECTED_COLUMNS = ["stage", "reason"]
+# The columns the report reads: everything else (texts, entity structs) stays on disk.
+COLUMNS = {
+    "articles": ["article_id", "cluster_id", "title", "language", "published_at",
+                 "discovered_at", "people", "organizations", "places", "date", "outlet"],
+    "duplicates": ["article_id", "cluster_id", "canonical_id", "published_at", "discovered_at",
+                   "method", "containment", "outlet"],
+    "rejected": ["stage", "reason"],
+}
 
 
-def read_rows(out_dir: str, dataset: str, columns: List[str]) -> List[dict]:
-    """The rows of one dataset (only `columns` that exist), [] when it is absent."""
-    path = join(out_dir, dataset)
+def _dataset(out_dir: str, name: str) -> ds.Dataset:
+    """One dataset as a lazy pyarrow dataset with the current schema (columns a file lacks
+    read as NULL); an empty table when the folder does not exist yet."""
+    full = pa.schema(list(schema_for(name)) + list(PARTITIONING_SCHEMA))
+    path = join(out_dir, name)
     if "://" in path:
         filesystem, root = pafs.FileSystem.from_uri(path)
     else:
         filesystem, root = pafs.LocalFileSystem(), path
     if filesystem.get_file_info(root).type != pafs.FileType.Directory:
-        return []
-    data = ds.dataset(root, filesystem=filesystem, format="parquet", exclude_invalid_files=True,
+        return ds.dataset(full.empty_table())
+    return ds.dataset(root, schema=full, filesystem=filesystem, format="parquet",
+                      exclude_invalid_files=True,
                       partitioning=ds.partitioning(PARTITIONING_SCHEMA, flavor="hive"))
-    present = [c for c in columns if c in data.schema.names]
-    return data.to_table(columns=present).to_pylist()
 
 
-def _when(row) -> Optional[dt.datetime]:
-    return row.get("published_at") or row.get("discovered_at")
+def _local_parquet(out_dir: str, name: str) -> Optional[str]:
+    """DuckDB's own reader for a local dataset with files (it reads them in parallel and
+    prunes columns in each file); None for remote folders or an empty dataset."""
+    if "://" in out_dir:
+        return None
+    folder = Path(out_dir) / name
+    if not folder.is_dir() or next(folder.rglob("*.parquet"), None) is None:
+        return None
+    pattern = str(folder / "**" / "*.parquet").replace("'", "''")
+    # Columns are matched by name in every file; the report reads only columns that every
+    # schema_version has, so no union_by_name (it reads each file's schema first: slower).
+    return (f"read_parquet('{pattern}', hive_partitioning = true, "
+            f"hive_types = {{'date': 'DATE', 'outlet': 'VARCHAR'}})")
 
 
-def _iso(value: Optional[dt.datetime]) -> Optional[str]:
-    return value.astimezone(dt.timezone.utc).isoformat() if value else None
+def connect(out_dir: str) -> duckdb.DuckDBPyConnection:
+    """DuckDB with the report's columns of the three datasets, read once: each dataset is
+    scanned a single time (a local lake by DuckDB's Parquet reader, a remote one through
+    pyarrow's filesystems), and every figure is an aggregate over those narrow tables."""
+    con = duckdb.connect(config={"threads": 2, "memory_limit": "600MB",
+                                 "preserve_insertion_order": False})
+    con.sql("SET enable_progress_bar = false")
+    for name, columns in COLUMNS.items():
+        source = _local_parquet(out_dir, name)
+        if source is None:
+            con.register(f"_{name}_files", _dataset(out_dir, name))
+            source = f"_{name}_files"
+        con.sql(f"CREATE TABLE {name} AS SELECT {', '.join(columns)} FROM {source}")
+    return con
+
+
+# When an article or copy appeared: published if known, else discovered (epoch microseconds).
+_WHEN = "epoch_us(coalesce(published_at, discovered_at))"
+
+
+def _iso(micros: Optional[int]) -> Optional[str]:
+    if micros is None:
+        return None
+    return (_EPOCH + dt.timedelta(microseconds=micros)).isoformat()
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
 def buckets_for(dates: List[dt.date]):
@@ -75,86 +119,109 @@ def buckets_for(dates: List[dt.date]):
     return "week", labels, lambda d: monday(d).isoformat()
 
 
-def per_bucket_by_outlet(articles, outlets, labels, bucket_of) -> List[List[int]]:
+def per_bucket_by_outlet(con, outlets, labels, bucket_of) -> List[List[int]]:
     index = {label: i for i, label in enumerate(labels)}
     counts = {o: [0] * len(labels) for o in outlets}
-    for row in articles:
-        counts[row["outlet"]][index[bucket_of(row["date"])]] += 1
+    for date, outlet, n in con.sql("SELECT date, outlet, count(*) FROM articles "
+                                   "GROUP BY ALL").fetchall():
+        counts[outlet][index[bucket_of(date)]] += n
     return [counts[o] for o in outlets]
 
 
-def top_entities(articles, column, labels, bucket_of, top=TOP_ENTITIES) -> List[dict]:
+def top_entities(con, column, labels, bucket_of, top=TOP_ENTITIES) -> List[dict]:
     """The `top` names of one entity column by articles mentioning them, with counts per
     bucket (a name counts once per article: the flat columns hold each name once)."""
+    ranked = con.sql(f"SELECT name, count(*) AS n FROM (SELECT unnest({column}) AS name "
+                     f"FROM articles) GROUP BY name ORDER BY n DESC, name LIMIT {int(top)}"
+                     ).fetchall()
+    if not ranked:
+        return []
     index = {label: i for i, label in enumerate(labels)}
-    totals = collections.Counter()
-    series: Dict[str, List[int]] = collections.defaultdict(lambda: [0] * len(labels))
-    for row in articles:
-        for name in row.get(column) or ():
-            totals[name] += 1
-            series[name][index[bucket_of(row["date"])]] += 1
-    ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    series: Dict[str, List[int]] = {name: [0] * len(labels) for name, _ in ranked}
+    rows = con.sql(f"SELECT date, name, count(*) FROM (SELECT date, unnest({column}) AS name "
+                   f"FROM articles) WHERE list_contains($names, name) GROUP BY ALL",
+                   params={"names": [name for name, _ in ranked]}).fetchall()
+    for date, name, n in rows:
+        series[name][index[bucket_of(date)]] += n
     return [{"name": name, "total": total, "counts": series[name]} for name, total in ranked]
 
 
-def wire_stories(articles, duplicates, max_stories=MAX_STORIES):
+def wire_stories(con, max_stories=MAX_STORIES):
     """Stories carried by more than one outlet: the first copy (in `articles`) and the later
     ones (in `duplicates`, same cluster_id), most-carried first; plus outlet -> outlet edges."""
-    firsts = {row["cluster_id"] or row["article_id"]: row for row in articles}
-    copies = collections.defaultdict(list)
-    for row in duplicates:
-        copies[row.get("cluster_id") or row.get("canonical_id")].append(row)
-    stories, edges = [], collections.Counter()
-    for cluster_id, rows in copies.items():
-        first = firsts.get(cluster_id)
-        if first is None:  # its original is outside this folder
-            continue
-        rows = sorted(rows, key=lambda r: (_when(r) is None, _when(r) or dt.datetime.min))
-        for row in rows:
-            edges[(first["outlet"], row["outlet"])] += 1
-        stories.append({
-            "cluster_id": cluster_id, "title": first.get("title") or "",
-            "first": {"outlet": first["outlet"], "at": _iso(_when(first))},
-            "copies": [{"outlet": r["outlet"], "at": _iso(_when(r)), "method": r.get("method"),
-                        "containment": r.get("containment")} for r in rows],
-        })
-    stories.sort(key=lambda s: (-len(s["copies"]), s["first"]["at"] or "", s["cluster_id"]))
-    return stories[:max_stories], [{"from": a, "to": b, "n": n}
-                                   for (a, b), n in sorted(edges.items())]
+    con.sql(f"""
+        CREATE OR REPLACE TEMP VIEW wire AS
+        WITH firsts AS (
+            SELECT coalesce(cluster_id, article_id) AS cluster, outlet, title, {_WHEN} AS first_at
+            FROM articles
+            QUALIFY row_number() OVER (PARTITION BY cluster ORDER BY article_id) = 1),
+        copies AS (
+            SELECT coalesce(cluster_id, canonical_id) AS cluster, outlet, method, containment,
+                   {_WHEN} AS when_us, article_id
+            FROM duplicates)
+        SELECT c.cluster, f.outlet AS first_outlet, f.title, f.first_at,
+               c.outlet, c.method, c.containment, c.when_us, c.article_id
+        FROM copies c JOIN firsts f USING (cluster)""")
+    edges = con.sql("SELECT first_outlet, outlet, count(*) FROM wire GROUP BY ALL "
+                    "ORDER BY 1, 2").fetchall()
+    top = con.sql(f"""
+        SELECT cluster, any_value(first_outlet), any_value(title), any_value(first_at),
+               list({{'outlet': outlet, 'when_us': when_us, 'method': method, 'containment': containment}}
+                    ORDER BY when_us IS NULL, when_us, article_id)
+        FROM wire GROUP BY cluster
+        ORDER BY count(*) DESC, coalesce(strftime(make_timestamp(any_value(first_at)),
+                 '%Y-%m-%dT%H:%M:%S.%f'), ''), cluster
+        LIMIT {int(max_stories)}""").fetchall()
+    stories = [{
+        "cluster_id": cluster, "title": title or "",
+        "first": {"outlet": first_outlet, "at": _iso(first_at)},
+        "copies": [{"outlet": c["outlet"], "at": _iso(c["when_us"]), "method": c["method"],
+                    "containment": c["containment"]} for c in copies],
+    } for cluster, first_outlet, title, first_at, copies in top]
+    return stories, [{"from": a, "to": b, "n": n} for a, b, n in edges]
 
 
 def report_data(out_dir: str) -> dict:
-    articles = read_rows(out_dir, "articles", ARTICLE_COLUMNS)
-    duplicates = read_rows(out_dir, "duplicates", DUPLICATE_COLUMNS)
-    rejected = read_rows(out_dir, "rejected", REJECTED_COLUMNS)
-    per_outlet = collections.Counter(row["outlet"] for row in articles)
-    outlets = [o for o, _ in sorted(per_outlet.items(), key=lambda kv: (-kv[1], kv[0]))]
-    outlets += sorted({row["outlet"] for row in duplicates} - set(outlets))
-    unit, labels, bucket_of = buckets_for([row["date"] for row in articles])
-    languages = collections.Counter(row.get("language") or "und" for row in articles)
-    stories, edges = wire_stories(articles, duplicates)
-    dates = sorted(row["date"] for row in articles)
-    reasons = collections.Counter(f"{row['stage']}.{row['reason']}" for row in rejected)
+    con = connect(out_dir)
+    try:
+        return _report_data(con, out_dir)
+    finally:
+        con.close()
+
+
+def _report_data(con, out_dir: str) -> dict:
+    per_outlet = con.sql("SELECT outlet, count(*) AS n FROM articles GROUP BY outlet "
+                         "ORDER BY n DESC, outlet").fetchall()
+    outlets = [o for o, _ in per_outlet]
+    outlets += [o for (o,) in con.sql("SELECT DISTINCT outlet FROM duplicates ORDER BY 1"
+                                      ).fetchall() if o not in set(outlets)]
+    n_articles = sum(n for _, n in per_outlet)
+    first_date, last_date = con.sql("SELECT min(date), max(date) FROM articles").fetchall()[0]
+    unit, labels, bucket_of = buckets_for([d for d in (first_date, last_date) if d])
+    languages = con.sql("SELECT coalesce(language, 'und') AS language, count(*) AS n "
+                        "FROM articles GROUP BY 1 ORDER BY n DESC, language").fetchall()
+    stories, edges = wire_stories(con)
+    reasons = con.sql("SELECT stage || '.' || reason AS reason, count(*) AS n FROM rejected "
+                      "GROUP BY 1 ORDER BY n DESC, reason").fetchall()
     return {
         "out": out_dir,
         "generated_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
-        "totals": {"articles": len(articles), "duplicates": len(duplicates),
-                   "rejected": len(rejected), "outlets": len(outlets),
-                   "first_date": dates[0].isoformat() if dates else None,
-                   "last_date": dates[-1].isoformat() if dates else None},
+        "totals": {"articles": n_articles,
+                   "duplicates": con.sql("SELECT count(*) FROM duplicates").fetchall()[0][0],
+                   "rejected": sum(n for _, n in reasons), "outlets": len(outlets),
+                   "first_date": first_date.isoformat() if first_date else None,
+                   "last_date": last_date.isoformat() if last_date else None},
         "outlets": outlets,
         "unit": unit,
         "buckets": labels,
-        "per_bucket": per_bucket_by_outlet(articles, outlets, labels, bucket_of),
-        "languages": sorted(([lang, n] for lang, n in languages.items()),
-                            key=lambda kv: (-kv[1], kv[0])),
-        "entities": {column: top_entities(articles, column, labels, bucket_of)
+        "per_bucket": per_bucket_by_outlet(con, outlets, labels, bucket_of),
+        "languages": [[lang, n] for lang, n in languages],
+        "entities": {column: top_entities(con, column, labels, bucket_of)
                      for column, _ in ENTITY_KINDS},
         "entity_titles": dict(ENTITY_KINDS),
         "stories": stories,
         "edges": edges,
-        "rejected": sorted(([reason, n] for reason, n in reasons.items()),
-                           key=lambda kv: (-kv[1], kv[0])),
+        "rejected": [[reason, n] for reason, n in reasons],
     }
 
 

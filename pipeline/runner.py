@@ -9,6 +9,7 @@ from typing import Optional, Sequence
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
+from pipeline import progress
 from pipeline.graph import build
 from pipeline.local_runner import runner_for
 from pipeline.options import CfnewsOptions
@@ -46,10 +47,12 @@ def run_job(options: CfnewsOptions, feeds: Optional[Sequence[FeedSource]] = None
     runner = runner_for(options)      # first: a zygote loads the workers' libraries meanwhile
     pipeline = job_pipeline(options, run_id, runner, feeds=feeds, manifest=manifest,
                             entries=entries, extra_records=extra_records)
-    result = pipeline.run()
     if is_dry_run(options):  # translated (and validated) only: nothing ran, nothing to sum up
+        pipeline.run()
         return RunSummary(run_id=run_id, out_dir=options.out, dry_run=True)
-    result.wait_until_finish()
+    with progress.running():  # live progress of a local run (pipeline/progress.py)
+        result = pipeline.run()
+        result.wait_until_finish()
     remove_staging(options.out, run_id)
     return summarise(result, run_id, options.out)
 

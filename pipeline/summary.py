@@ -3,19 +3,29 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import json
+import os
+import tempfile
 from typing import Dict, List
 
 from apache_beam.metrics.metric import MetricsFilter
 
+from pipeline import exit_codes
+from schemas import Reason
 from transforms.feeds import FEED_LEVEL_REASONS
 from transforms.write import join
+
+# A feed that answered with no entries was read; these mean it could not be.
+FEED_FAILURE_REASONS = FEED_LEVEL_REASONS - {Reason.FEED_EMPTY.value}
 
 
 @dataclasses.dataclass
 class RunSummary:
     run_id: str
     out_dir: str
-    feeds_polled: int = 0
+    feeds_polled: int = 0          # feeds attempted, failed ones included
+    feeds_failed: int = 0          # unreachable, HTTP error or unparseable
+    feeds_not_modified: int = 0    # answered 304 (run --once)
     entries_seen: int = 0
     already_seen: int = 0
     written: Dict[str, int] = dataclasses.field(default_factory=dict)
@@ -46,14 +56,44 @@ class RunSummary:
     def adds_up(self) -> bool:
         return self.accounted == self.new_entries
 
+    def exit_status(self) -> int:
+        """0 ok (some feeds may have failed), 3 when every feed polled failed, 1 when the
+        accounting does not add up."""
+        if self.feeds_polled and self.feeds_failed >= self.feeds_polled:
+            return exit_codes.NOTHING_READ
+        return exit_codes.OK if self.adds_up else exit_codes.RUN_FAILED
+
+    def to_dict(self) -> dict:
+        """The summary's figures, as --summary-json writes them."""
+        return {
+            "run_id": self.run_id, "out": self.out_dir,
+            "feeds": {"polled": self.feeds_polled, "failed": self.feeds_failed,
+                      "not_modified": self.feeds_not_modified,
+                      "read": self.feeds_polled - self.feeds_failed},
+            "entries": {"seen": self.entries_seen, "already_seen": self.already_seen,
+                        "new": self.new_entries},
+            "written": {"articles": self.written.get("articles", 0),
+                        "duplicates": self.written.get("duplicates", 0),
+                        "rejected_entries": self.entry_rejected,
+                        "rejected_feed_level": self.feed_level_rejected},
+            "accounted": self.accounted, "adds_up": self.adds_up,
+            "rejected_by_reason": dict(sorted(self.rejected_by_reason.items())),
+            "files": {d: self.files.get(d, 0) for d in ("articles", "duplicates", "rejected")},
+            "latency_seconds": dict(self.latency),
+        }
+
     def render(self) -> str:
         if self.dry_run:
             return (f"cfnews run {self.run_id}: dry run, the job graph was translated and "
                     f"validated; nothing was submitted, read or written ({self.out_dir})")
         w = self.written
+        feeds = f"  feeds polled      {self.feeds_polled}"
+        if self.feeds_failed or self.feeds_not_modified:
+            feeds += (f"  (failed {self.feeds_failed}, not modified {self.feeds_not_modified}, "
+                      f"read {self.feeds_polled - self.feeds_failed})")
         lines = [
             f"cfnews run {self.run_id}",
-            f"  feeds polled      {self.feeds_polled}",
+            feeds,
             f"  entries seen      {self.entries_seen}  (already written by earlier runs: "
             f"{self.already_seen}; new: {self.new_entries})",
             f"  articles written  {w.get('articles', 0)}",
@@ -77,16 +117,40 @@ class RunSummary:
             lines.append(f"    {join(self.out_dir, dataset):<60} "
                          f"{self.files.get(dataset, 0)} new file(s)")
         lines.append("  try:")
-        lines.append(f"    duckdb -c \"{duckdb_query(self.out_dir)}\"")
+        lines.append(f"    cfnews sql --out {self.out_dir} \"{SUMMARY_QUERY}\"")
         return "\n".join(lines)
 
 
-def duckdb_query(out_dir: str) -> str:
-    path = join(out_dir, "articles", "**", "*.parquet")
-    return ("SELECT date, outlet, language, count(*) AS articles, "
-            "count(DISTINCT cluster_id) AS stories "
-            f"FROM read_parquet('{path}', hive_partitioning=true) "
-            "GROUP BY ALL ORDER BY date, outlet")
+# Over the views `cfnews sql` defines (deploy/duckdb/views.sql).
+SUMMARY_QUERY = ("SELECT date, outlet, language, count(*) AS articles, "
+                 "count(DISTINCT cluster_id) AS stories FROM articles "
+                 "GROUP BY ALL ORDER BY date, outlet")
+
+
+def write_summary_json(summary: RunSummary, path: str, exit_status: int,
+                       error: str = "") -> None:
+    """Atomically: a scheduler polling the file never reads half of it."""
+    data = dict(summary.to_dict(), exit_status=exit_status)
+    if error:
+        data["error"] = error
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".summary-", suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2, sort_keys=False)
+        handle.write("\n")
+    os.replace(tmp, path)
+
+
+def manifest_problem(path: str) -> str:
+    """Why a backfill manifest cannot be read ('' when it can)."""
+    from apache_beam.io.filesystems import FileSystems
+    try:
+        with FileSystems.open(path) as handle:
+            handle.read(1)
+    except Exception as exc:  # missing, a folder, no permission, bad scheme...
+        return f"manifest {path}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+    return ""
 
 
 def _counters(result, namespace: str) -> Dict[str, int]:
@@ -125,11 +189,14 @@ def run_latency(out_dir: str, run_id: str) -> Dict[str, float]:
 
 def summarise(result, run_id: str, out_dir: str) -> RunSummary:
     entries = _counters(result, "cfnews.entries")
+    written_rejected = _counters(result, "cfnews.written_rejected")
     return RunSummary(
         run_id=run_id, out_dir=out_dir,
         feeds_polled=_counters(result, "cfnews.feeds").get("polled", 0),
+        feeds_failed=sum(n for key, n in written_rejected.items()
+                         if key.split(".", 1)[-1] in FEED_FAILURE_REASONS),
         entries_seen=entries.get("seen", 0), already_seen=entries.get("already_seen", 0),
         written=_counters(result, "cfnews.written"),
         files=_counters(result, "cfnews.files"),
-        rejected_by_reason=_counters(result, "cfnews.written_rejected"),
+        rejected_by_reason=written_rejected,
         latency=run_latency(out_dir, run_id))

@@ -121,5 +121,5 @@ def test_second_run_processes_only_what_is_new(demo_run):
 def test_cli_demo_prints_a_summary(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path / "cli-out"), "--runner=FnApiRunner"]) == 0
     text = capsys.readouterr().out
-    assert "articles written" in text and "adds up" in text and "duckdb -c" in text
+    assert "articles written" in text and "adds up" in text and "cfnews sql --out" in text
     assert "not_relevant" in text

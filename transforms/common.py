@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import time
 import traceback
 from typing import Any, Iterable
 
@@ -13,6 +14,7 @@ from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
 
 from schemas import Article, FeedEntry, FeedSource, Page, Reason, Rejected
+from transforms import tally
 
 MAIN = "main"
 REJECTED = "rejected"
@@ -43,7 +45,15 @@ def crash_point(name: str) -> None:
 
 
 def count(namespace: str, name: str, n: int = 1) -> None:
+    """A Beam counter (the summary's source), also sent to a local run's progress line."""
     Metrics.counter(namespace, name).inc(n)
+    tally.add(namespace, name, n)
+
+
+def distribution(namespace: str, name: str, value: int) -> None:
+    """A Beam distribution (count, sum, min, max): per-stage timings and sizes that
+    distributed runners show beside the counters."""
+    Metrics.distribution(namespace, name).update(int(value))
 
 
 class StageDoFn(beam.DoFn):
@@ -59,6 +69,7 @@ class StageDoFn(beam.DoFn):
 
     def process(self, element):
         stage = self.stage.value
+        started = time.perf_counter()
         try:
             results = list(self.handle(element))
         except Exception as exc:  # a stage must never crash the pipeline on one element
@@ -68,6 +79,7 @@ class StageDoFn(beam.DoFn):
             members = element if isinstance(element, list) else [element]
             results = [rejected_from(m, self.stage, Reason.INTERNAL_ERROR, detail)
                        for m in members]
+        distribution("cfnews.stage_ms", stage, (time.perf_counter() - started) * 1000)
         for result in results:
             if isinstance(result, Rejected):
                 count("cfnews.rejected", f"{result.stage}.{result.reason}")
@@ -75,6 +87,9 @@ class StageDoFn(beam.DoFn):
             else:
                 count("cfnews.stage_out", stage)
                 yield result
+
+    def finish_bundle(self):
+        tally.flush()  # counts of a bundle's last elements reach the progress line now
 
 
 def run_stage(pcoll, label: str, dofn: StageDoFn):

@@ -17,7 +17,7 @@ import apache_beam as beam
 
 from schemas import Article, Page, Reason, Rejected, Stage
 
-from transforms.common import StageDoFn, run_stage
+from transforms.common import StageDoFn, distribution, run_stage
 from transforms.titles import tidy, title_from_html
 
 _TRAFILATURA_LOCK = threading.Lock()
@@ -117,7 +117,10 @@ class _ExtractFn(StageDoFn):
         load_trafilatura()
 
     def handle(self, page: Page) -> Iterable:
-        yield extract_article(page, self.min_chars)
+        result = extract_article(page, self.min_chars)
+        if isinstance(result, Article):
+            distribution("cfnews.extract", "text_chars", len(result.text or ""))
+        yield result
 
 
 @dataclasses.dataclass

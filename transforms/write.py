@@ -24,6 +24,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.transforms.window import IntervalWindow
 
 from schemas import partition_of, schema_for, to_row
+from transforms import tally
 from transforms.common import count, crash_point
 
 STAGING = "_staging"
@@ -123,6 +124,7 @@ class _WritePartitionFn(beam.DoFn):
                                             records, window_tag):
             count("cfnews.written", dataset, n_rows)
             count("cfnews.files", dataset)
+            tally.flush()  # a finished file shows on the progress line at once
             yield path
         if dataset == "rejected":
             for r in records:

@@ -1,0 +1,98 @@
+-- cfnews views for DuckDB: the three datasets, and the first questions an analyst asks.
+--
+--   duckdb cfnews.duckdb -c "SET VARIABLE cfnews_root = 'DIR'" -c ".read deploy/duckdb/views.sql"
+--   duckdb cfnews.duckdb -c "SET VARIABLE cfnews_root = 'DIR'" -c "FROM stories_per_day"
+--
+-- DIR is the folder given to `cfnews --out` (local, s3://…, or gs://… with DuckDB's httpfs).
+-- The views read the files each time they are queried, so new runs show up at once; the root
+-- is read from the variable at query time, so set it in every session (first line above).
+-- union_by_name: files of a later schema_version (which only adds nullable columns) read
+-- together with older ones; the older rows get NULL in the new columns.
+
+CREATE OR REPLACE VIEW articles AS
+SELECT * FROM read_parquet(getvariable('cfnews_root') || '/articles/**/*.parquet',
+                           hive_partitioning = true, union_by_name = true);
+
+CREATE OR REPLACE VIEW duplicates AS
+SELECT * FROM read_parquet(getvariable('cfnews_root') || '/duplicates/**/*.parquet',
+                           hive_partitioning = true, union_by_name = true);
+
+CREATE OR REPLACE VIEW rejected AS
+SELECT * FROM read_parquet(getvariable('cfnews_root') || '/rejected/**/*.parquet',
+                           hive_partitioning = true, union_by_name = true);
+
+-- Stories per day by outlet. An outlet's copy of another outlet's story is in `duplicates`;
+-- `copies` counts them on the day the copy was published.
+CREATE OR REPLACE VIEW stories_per_day AS
+WITH originals AS (SELECT date, outlet, count(*) AS stories FROM articles GROUP BY ALL),
+     copies AS (SELECT date, outlet, count(*) AS copies FROM duplicates GROUP BY ALL)
+SELECT date, outlet, coalesce(stories, 0) AS stories, coalesce(copies, 0) AS copies
+FROM originals FULL JOIN copies USING (date, outlet)
+ORDER BY date, outlet;
+
+-- Wire stories: every story carried by more than one outlet, who had it first, who followed
+-- and how long after.
+CREATE OR REPLACE VIEW wire_stories AS
+SELECT a.cluster_id,
+       a.title,
+       a.outlet AS first_outlet,
+       coalesce(a.published_at, a.discovered_at) AS first_at,
+       list(d.outlet ORDER BY coalesce(d.published_at, d.discovered_at), d.outlet)
+           AS carried_by,
+       count(*) + 1 AS outlets,
+       max(coalesce(d.published_at, d.discovered_at)) - coalesce(a.published_at, a.discovered_at)
+           AS spread
+FROM articles a
+JOIN duplicates d ON d.cluster_id = a.cluster_id
+GROUP BY a.cluster_id, a.title, a.outlet, a.published_at, a.discovered_at
+ORDER BY outlets DESC, first_at;
+
+-- Who copies whom: first publisher -> later carrier, by number of stories.
+CREATE OR REPLACE VIEW wire_pairs AS
+SELECT a.outlet AS first_outlet, d.outlet AS carried_by, count(*) AS stories
+FROM articles a JOIN duplicates d ON d.cluster_id = a.cluster_id
+GROUP BY ALL
+ORDER BY stories DESC, first_outlet, carried_by;
+
+-- Top people / organisations / places per ISO week (week = its Monday): articles naming each,
+-- ranked within the week. Filter on `rank <= 10` for a top ten.
+CREATE OR REPLACE VIEW top_entities_weekly AS
+WITH mentions AS (
+    SELECT CAST(date_trunc('week', date) AS DATE) AS week, 'person' AS kind,
+           unnest(people) AS name
+    FROM articles
+    UNION ALL
+    SELECT CAST(date_trunc('week', date) AS DATE), 'organization', unnest(organizations) FROM articles
+    UNION ALL
+    SELECT CAST(date_trunc('week', date) AS DATE), 'place', unnest(places) FROM articles
+), counted AS (
+    SELECT week, kind, name, count(*) AS articles FROM mentions GROUP BY ALL
+)
+SELECT week, kind, name, articles,
+       rank() OVER (PARTITION BY week, kind ORDER BY articles DESC) AS rank
+FROM counted
+ORDER BY week, kind, rank, name;
+
+-- Language mix per week: articles and share of the week's articles.
+CREATE OR REPLACE VIEW language_mix AS
+WITH counted AS (
+    SELECT CAST(date_trunc('week', date) AS DATE) AS week, coalesce(language, 'und') AS language,
+           count(*) AS articles
+    FROM articles GROUP BY ALL
+)
+SELECT week, language, articles, articles / sum(articles) OVER (PARTITION BY week) AS share
+FROM counted
+ORDER BY week, articles DESC, language;
+
+-- Why entries were dropped.
+CREATE OR REPLACE VIEW rejections AS
+SELECT stage, reason, count(*) AS entries FROM rejected GROUP BY ALL ORDER BY entries DESC;
+
+-- First queries, to paste:
+--   FROM stories_per_day WHERE date >= current_date - 7;
+--   FROM wire_stories LIMIT 20;
+--   FROM wire_pairs;
+--   FROM top_entities_weekly WHERE kind = 'person' AND rank <= 10;
+--   FROM top_entities_weekly WHERE kind = 'organization' AND rank <= 10;
+--   FROM language_mix;
+--   FROM rejections;

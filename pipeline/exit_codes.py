@@ -1,0 +1,10 @@
+"""The command's exit statuses: one table, imported by everything that decides one.
+README.md ("Exit statuses") documents the same table."""
+from __future__ import annotations
+
+OK = 0                 # the run finished and its accounting adds up (some feeds may have failed)
+RUN_FAILED = 1         # the accounting does not add up, or the run failed
+USAGE = 2              # usage or configuration error (unknown flag, bad feeds file, ...)
+NOTHING_READ = 3       # nothing could be read: every feed failed, or the manifest is unreadable
+OUTPUT_LOCKED = 4      # the output folder is locked by another writer
+INTERRUPTED = 130      # Ctrl-C / SIGINT

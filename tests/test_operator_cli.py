@@ -1,0 +1,225 @@
+"""What an operator sees: flags, exit statuses, --summary-json, `cfnews options`, `cfnews sql`,
+log formats. The CLI runs as a subprocess, as a scheduler or a shell runs it."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+from pipeline import exit_codes
+from tests.test_exit_status import small_manifest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def cfnews(*args, timeout=300):
+    return subprocess.run([sys.executable, "-m", "pipeline", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def feeds_file(folder: Path, urls) -> Path:
+    rows = "".join(f"  - {{outlet: outlet-{i}, url: '{u}', language: en, country: FR}}\n"
+                   for i, u in enumerate(urls))
+    path = folder / "feeds.yaml"
+    path.write_text(f"version: 1\nfeeds:\n{rows}", encoding="utf-8")
+    return path
+
+
+RSS = ("<?xml version='1.0'?><rss version='2.0'><channel><title>t</title>"
+       "<item><title>Macron and Xi</title><link>{link}</link><guid>{link}</guid></item>"
+       "</channel></rss>")
+
+
+# --- flags -------------------------------------------------------------------------------------
+
+def test_a_misspelt_flag_stops_before_anything_runs(tmp_path):
+    out = tmp_path / "out"
+    done = cfnews("backfill", "--manifest", small_manifest(tmp_path), "--out", out, "--alltopics")
+    assert done.returncode == exit_codes.USAGE
+    assert "unknown flag --alltopics" in done.stderr and "--all-topics" in done.stderr
+    assert not out.exists(), "nothing may run, not even the output folder"
+
+
+def test_a_beam_flag_in_cfnews_spelling_is_refused_not_ignored(tmp_path):
+    done = cfnews("backfill", "--manifest", small_manifest(tmp_path), "--out", tmp_path / "o",
+                  "--direct-num-workers=2")
+    assert done.returncode == exit_codes.USAGE
+    assert "did you mean --direct_num_workers" in done.stderr
+
+
+def test_every_kind_of_beam_option_passes_the_check():
+    from pipeline.flags import pass_through
+    tokens = ["--runner=DataflowRunner", "--project", "p", "--region=europe-west1",  # GCP
+              "--temp_location=gs://b/t", "--sdk_container_image=i", "--max_num_workers=3",
+              "--s3_endpoint_url=http://127.0.0.1:9", "--s3_region_name=x",           # AWS
+              "--job_endpoint=localhost:8099", "--environment_type=LOOPBACK",          # portable
+              "--direct_running_mode=multi_processing", "--direct_num_workers=2",
+              "--experiments=use_runner_v2", "--dataflow_service_options=x", "--streaming",
+              "--local_worker_start=spawn", "--min-chars=10", "--min_host_delay", "0"]
+    out = pass_through(tokens)
+    assert "--min_chars=10" in out and "--min_host_delay" in out   # ours, one spelling for Beam
+    assert out[:3] == ["--runner=DataflowRunner", "--project", "p"]
+
+
+@pytest.mark.e2e
+def test_both_spellings_and_flags_anywhere_on_the_line(tmp_path):
+    manifest = small_manifest(tmp_path)
+    hyphen = cfnews("backfill", "--manifest", manifest, "--out", tmp_path / "a", "--all-topics",
+                    "--min-chars=50", "--summary-json", tmp_path / "a.json", "-q")
+    underscore = cfnews("-q", "backfill", "--manifest", manifest, "--out", tmp_path / "b",
+                        "--all_topics", "--min_chars=50", "--summary_json", tmp_path / "b.json")
+    for done in (hyphen, underscore):
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "(adds up)" in done.stdout
+        assert "discovered" not in done.stderr  # -q: no progress, before or after the command
+    a, b = (json.loads((tmp_path / f"{x}.json").read_text()) for x in "ab")
+    assert a["written"] == b["written"] and a["entries"] == b["entries"]
+
+
+def test_version_is_the_installed_distributions():
+    done = cfnews("--version")
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"cfnews {metadata.version('cfnews')}"
+    import pipeline
+    assert pipeline.__version__ == metadata.version("cfnews")
+
+
+def test_options_lists_every_option_with_a_default_and_a_help_text():
+    done = cfnews("options")
+    assert done.returncode == 0
+    import argparse
+    from pipeline.local_runner import LocalWorkerOptions
+    from pipeline.options import CfnewsOptions
+    text = done.stdout
+    for cls in (CfnewsOptions, LocalWorkerOptions):
+        parser = argparse.ArgumentParser()
+        cls._add_argparse_args(parser)
+        for action in parser._actions[1:]:
+            name = action.option_strings[0][2:]
+            assert action.help, f"--{name} has no help text"
+            match = re.search(rf"--{re.escape(name.replace('_', '-'))}\b.*\n\s+(.+)\[default: (.+)\]",
+                              text)
+            assert match, f"--{name} missing from `cfnews options`"
+            assert match.group(1).strip() == action.help.strip()
+    assert "[default: 5.0]" in text and "--connect-timeout / --connect_timeout" in text
+
+
+def test_options_and_report_refuse_stray_flags(tmp_path):
+    done = cfnews("compact", "--out", tmp_path, "--runner=FnApiRunner")
+    assert done.returncode == exit_codes.USAGE and "unrecognized arguments" in done.stderr
+
+
+# --- exit statuses, summary ---------------------------------------------------------------------
+
+def test_an_unreadable_manifest_exits_three(tmp_path):
+    done = cfnews("backfill", "--manifest", tmp_path / "missing.jsonl", "--out", tmp_path / "o",
+                  "--summary-json", tmp_path / "s.json")
+    assert done.returncode == exit_codes.NOTHING_READ, done.stderr
+    assert "nothing could be read" in done.stderr and "missing.jsonl" in done.stderr
+    figures = json.loads((tmp_path / "s.json").read_text())
+    assert figures["exit_status"] == exit_codes.NOTHING_READ and "missing.jsonl" in figures["error"]
+
+
+@pytest.mark.e2e
+def test_every_feed_failing_exits_three_with_counts_that_agree(tmp_path, server):
+    urls = [server.add(f"/feed{i}.xml", "gone", status=500 + i) for i in range(3)]
+    summary = tmp_path / "summary.json"
+    done = cfnews("run", "--feeds", feeds_file(tmp_path, urls), "--out", tmp_path / "o", "--once",
+                  f"--allow-hosts={server.host_port}", "--max-retries=0",
+                  "--summary-json", summary)
+    assert done.returncode == exit_codes.NOTHING_READ, done.stdout + done.stderr
+    figures = json.loads(summary.read_text())
+    assert figures["feeds"] == {"polled": 3, "failed": 3, "not_modified": 0, "read": 0}
+    assert figures["exit_status"] == exit_codes.NOTHING_READ
+    assert re.search(r"feeds polled\s+3\s+\(failed 3", done.stdout), done.stdout
+    assert "failed 3" in done.stdout  # the cycle line says the same
+    assert "nothing could be read: all 3 feeds failed" in done.stderr
+
+
+@pytest.mark.e2e
+def test_some_feeds_failing_exits_zero_with_a_warning(tmp_path, server):
+    link = server.add("/a/story.html", "<html><body><p>Macron met Xi in Paris.</p></body></html>")
+    good = server.add("/good.xml", RSS.format(link=link), content_type="application/rss+xml")
+    bad = server.add("/bad.xml", "no", status=503)
+    summary = tmp_path / "summary.json"
+    done = cfnews("run", "--feeds", feeds_file(tmp_path, [good, bad]), "--out", tmp_path / "o",
+                  "--once", "--all-topics", f"--allow_hosts={server.host_port}",
+                  "--max-retries=0", "--min-host-delay=0", "--summary-json", summary)
+    assert done.returncode == exit_codes.OK, done.stdout + done.stderr
+    assert re.search(r"WARNING cfnews: 1 of 2 feeds failed", done.stderr), done.stderr
+    figures = json.loads(summary.read_text())
+    assert figures["feeds"] == {"polled": 2, "failed": 1, "not_modified": 0, "read": 1}
+    assert figures["entries"]["new"] == 1 and figures["adds_up"] is True
+    assert figures["written"]["rejected_feed_level"] == 1
+    assert sum(figures["written"][k] for k in ("articles", "duplicates", "rejected_entries")) == 1
+
+
+@pytest.mark.e2e
+def test_summary_json_holds_the_printed_figures(tmp_path):
+    summary = tmp_path / "s" / "summary.json"
+    done = cfnews("backfill", "--manifest", small_manifest(tmp_path), "--out", tmp_path / "o",
+                  "--all-topics", "--summary-json", summary)
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(summary.read_text())
+    printed = re.search(r"accounting\s+(\d+) \+ (\d+) \+ (\d+) = (\d+) of (\d+)", done.stdout)
+    assert [int(x) for x in printed.groups()] == [
+        figures["written"]["articles"], figures["written"]["duplicates"],
+        figures["written"]["rejected_entries"], figures["accounted"], figures["entries"]["new"]]
+    assert figures["run_id"] in done.stdout and figures["exit_status"] == 0
+    assert figures["files"]["articles"] >= 1
+
+
+# --- cfnews sql ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def written_out(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("sql")
+    done = cfnews("backfill", "--manifest", small_manifest(folder), "--out", folder / "o",
+                  "--all-topics", "-q")
+    assert done.returncode == 0, done.stderr
+    return folder / "o", done.stdout
+
+
+@pytest.mark.e2e
+def test_the_summarys_hint_runs_as_printed(written_out):
+    out, summary = written_out
+    hint = re.search(r"cfnews sql --out (\S+) \"(.+)\"", summary)
+    assert hint, summary
+    done = cfnews("sql", "--out", hint.group(1), hint.group(2))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].split() == ["date", "outlet", "language", "articles", "stories"]
+    assert lines[2].split() == ["2026-11-30", "wire", "en", "1", "1"]
+
+
+@pytest.mark.e2e
+def test_sql_defines_the_deploy_views_and_formats(written_out):
+    out, _ = written_out
+    done = cfnews("sql", "--out", out, "--format", "json", "FROM wire_pairs")
+    assert done.returncode == 0, done.stderr
+    assert [json.loads(l) for l in done.stdout.splitlines()] == [
+        {"first_outlet": "wire", "carried_by": "wire", "stories": 2}]
+    done = cfnews("sql", "--out", out, "--format=csv", "SELECT count(*) AS n FROM rejected")
+    assert done.stdout.splitlines() == ["n", "0"]   # no files yet: an empty view, not an error
+    done = cfnews("sql", "--out", out, "SELEC 1")
+    assert done.returncode == exit_codes.USAGE and "syntax error" in done.stderr
+
+
+# --- logs ---------------------------------------------------------------------------------------
+
+def test_log_lines_carry_timestamps_and_json_on_request(tmp_path):
+    text = cfnews("backfill", "--manifest", tmp_path / "none.jsonl", "--out", tmp_path, "-v")
+    assert re.search(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z ERROR cfnews: nothing could be read", text.stderr, re.M), \
+        text.stderr
+    as_json = cfnews("--log-format", "json", "backfill", "--manifest", tmp_path / "none.jsonl",
+                     "--out", tmp_path, "-v")
+    records = [json.loads(l) for l in as_json.stderr.splitlines()]  # every line is JSON
+    assert any(r["level"] == "ERROR" and "nothing could be read" in r["message"]
+               for r in records), as_json.stderr
+    assert all(set(r) >= {"ts", "level", "logger", "message"} for r in records)
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT[\d:.]+Z", r["ts"]) for r in records)
