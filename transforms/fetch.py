@@ -44,7 +44,7 @@ class _FetchFn(ConcurrentStageDoFn):
     stage = Stage.FETCH
 
     def __init__(self, http_config: HttpConfig):
-        super().__init__(http_config.max_in_flight, 2 * http_config.per_host_concurrency)
+        super().__init__(http_config.max_in_flight, http_config.per_host_concurrency)
         self.http_config = http_config
 
     def host(self, entry: FeedEntry) -> str:

@@ -3,10 +3,8 @@
 Fetching is waiting, so a worker keeps up to `max_in_flight` fetches running on a
 process-wide thread pool while its own thread goes on with the next elements (and with the
 CPU work downstream: extraction never runs on these threads). Per host, at most
-`per_host` of a bundle's fetches are handed to the pool at once (the stages use twice the
-per-host connection limit, so a retry sleeping out its backoff does not idle the host's
-connections), so a slow or rate-limiting host holds a few threads, never the pool: other
-hosts' entries keep going. The politeness
+`per_host` of a bundle's fetches are handed to the pool at once, so a slow or rate-limiting
+host holds a few threads, never the pool: other hosts' entries keep going. The politeness
 rules themselves (per-host concurrency and minimum delay across every thread of the process,
 Retry-After, backoff, deadlines) are enforced by transforms/http.py on every request.
 
