@@ -8,10 +8,14 @@ host holds a few threads, never the pool: other hosts' entries keep going. The p
 rules themselves (per-host concurrency and minimum delay across every thread of the process,
 Retry-After, backoff, deadlines) are enforced by transforms/http.py on every request.
 
-`ConcurrentStageDoFn` is the Beam side: `process` submits, emits the finished prefix of the
-bundle in input order, `finish_bundle` emits the rest — each result as a WindowedValue with
-its input's timestamp, windows and pane, so batch and streaming graphs see the same elements
-as with a one-at-a-time DoFn, in the same order, whatever order the fetches completed in."""
+`ConcurrentStageDoFn` is the Beam side: `process` submits and emits whatever has finished,
+`finish_bundle` emits the rest as it finishes — each result as a WindowedValue with its
+input's timestamp, windows and pane, so batch and streaming graphs get the same elements as
+from a one-at-a-time DoFn. A PCollection has no order, and nothing downstream depends on
+arrival order (dedup orders by publication time and id), so results are emitted as they
+finish: the worker's thread extracts finished pages while slow ones are still waited for,
+instead of idling behind the slowest at the head. `run_in_order` (plain functions) keeps
+input order."""
 from __future__ import annotations
 
 import collections
@@ -161,15 +165,27 @@ class ConcurrentStageDoFn(beam.DoFn):
             self.start_bundle()
         self._pending.append((windowed, self._scheduler.submit(
             self.host(element), lambda: self.work(element))))
-        # emit what is done at the head; never hold more than a few pools' worth of results
+        # emit what has finished; never hold more than a few pools' worth of elements
         limit = 4 * self.max_in_flight
-        while self._pending and (self._pending[0][1].done() or len(self._pending) > limit):
-            yield from self._emit(*self._pending.popleft())
+        if len(self._pending) > limit:
+            concurrent.futures.wait([f for _, f in self._pending],
+                                    return_when=concurrent.futures.FIRST_COMPLETED)
+        yield from self._emit_done()
 
     def finish_bundle(self):
         while self._pending:
-            yield from self._emit(*self._pending.popleft())
+            concurrent.futures.wait([f for _, f in self._pending],
+                                    return_when=concurrent.futures.FIRST_COMPLETED)
+            yield from self._emit_done()
         self._scheduler = None
+
+    def _emit_done(self):
+        done = [item for item in self._pending if item[1].done()]
+        if done:
+            self._pending = collections.deque(item for item in self._pending if not item[1].done()
+                                              or item not in done)
+            for windowed, future in done:
+                yield from self._emit(windowed, future)
 
     def _emit(self, windowed, future):
         element = windowed.value
