@@ -23,6 +23,7 @@ import concurrent.futures
 import logging
 import os
 import threading
+import time
 import traceback
 from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
@@ -30,7 +31,7 @@ import apache_beam as beam
 from apache_beam.pvalue import TaggedOutput
 
 from schemas import Reason, Rejected
-from transforms.common import REJECTED, count, rejected_from
+from transforms.common import REJECTED, count, distribution, rejected_from
 from transforms.netguard import parse_target
 
 log = logging.getLogger(__name__)
@@ -156,6 +157,13 @@ class ConcurrentStageDoFn(beam.DoFn):
     def after(self, element, results: List[Any]) -> None:
         pass
 
+    def _timed_work(self, element):
+        """(results, milliseconds): timed on the pool's thread, recorded on the DoFn's
+        (Beam metrics belong to the thread that processes the bundle)."""
+        started = time.perf_counter()
+        results = list(self.work(element))
+        return results, (time.perf_counter() - started) * 1000
+
     def start_bundle(self):
         self._scheduler = HostScheduler(self.max_in_flight, self.per_host)
         self._pending = collections.deque()
@@ -164,7 +172,7 @@ class ConcurrentStageDoFn(beam.DoFn):
         if self._scheduler is None:
             self.start_bundle()
         self._pending.append((windowed, self._scheduler.submit(
-            self.host(element), lambda: self.work(element))))
+            self.host(element), lambda: self._timed_work(element))))
         # emit what has finished; never hold more than a few pools' worth of elements
         limit = 4 * self.max_in_flight
         if len(self._pending) > limit:
@@ -190,7 +198,8 @@ class ConcurrentStageDoFn(beam.DoFn):
     def _emit(self, windowed, future):
         element = windowed.value
         try:
-            results = list(future.result())
+            results, elapsed_ms = future.result()
+            distribution("cfnews.stage_ms", self.stage.value, elapsed_ms)
         except Exception as exc:  # a stage must never crash the pipeline on one element
             log.warning("stage %s failed on an element: %s", self.stage.value, exc)
             detail = f"{type(exc).__name__}: {exc}\n" + "".join(
