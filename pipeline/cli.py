@@ -62,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     backfill = sub.add_parser("backfill", help="ingest saved pages from a JSONL manifest")
     common(backfill)
     backfill.add_argument("--manifest", required=True, help="JSONL manifest of saved pages")
+    backfill.add_argument("--manifest-root", "--manifest_root", dest="manifest_root",
+                          default=None, metavar="DIR",
+                          help="where html_file may point (default: the manifest's folder)")
     compact = sub.add_parser("compact", help="merge small files of closed date partitions")
     compact.add_argument("--out", required=True, help="output folder (local filesystem)")
     compact.add_argument("--before", default=None, metavar="YYYY-MM-DD",
@@ -99,10 +102,26 @@ def _run_streaming(options, feeds, args) -> int:
     return 0
 
 
+# Commands that write into --out: each holds the folder's writer lock while it works.
+WRITING_COMMANDS = ("demo", "run", "backfill", "compact")
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     args, beam_args = _parser().parse_known_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    if args.command not in WRITING_COMMANDS:
+        return _command(args, beam_args)
+    from pipeline.lock import EXIT_LOCKED, OutputLocked, hold_output
+    try:
+        with hold_output(args.out, args.command):
+            return _command(args, beam_args)
+    except OutputLocked as exc:
+        print(f"cfnews {args.command}: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+
+
+def _command(args, beam_args) -> int:
     from pipeline.runner import make_options, run_job  # heavy imports after arg parsing
 
     if args.command == "compact":
@@ -131,7 +150,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 0
 
     options = make_options(beam_args, out=args.out, all_topics=args.all_topics or None,
-                           topic=args.topic)
+                           topic=args.topic, manifest_root=getattr(args, "manifest_root", None))
     if args.command == "demo":
         from pipeline.demo.site import DemoSite
         with DemoSite() as site:
