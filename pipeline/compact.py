@@ -133,8 +133,7 @@ def _compact_partition(dataset, folder, files, total_bytes, target_bytes, stagin
         except (OSError, pa.ArrowException) as exc:  # a corrupt file: leave the partition be
             report.unreadable.append(f"{os.path.join(folder, name)}: {exc}")
             return None
-    table = pa.concat_tables([t.select(schema.names).cast(schema) if t.schema != schema else t
-                              for t in tables])
+    table = pa.concat_tables([_conform(t, schema) for t in tables])
     report.rows += table.num_rows
     n_files = max(1, -(-total_bytes // target_bytes))
     rows_per_file = max(1, -(-table.num_rows // n_files))
@@ -158,6 +157,16 @@ def _compact_partition(dataset, folder, files, total_bytes, target_bytes, stagin
     crash_point("compact_swapped")
     _finish(os.path.dirname(staging_root), work)
     return len(outputs)
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """A file's table in the dataset's schema: columns it predates (a newer schema version
+    added them, nullable) become nulls."""
+    if table.schema == schema:
+        return table
+    columns = [table.column(f.name).cast(f.type) if f.name in table.column_names
+               else pa.nulls(table.num_rows, f.type) for f in schema]
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def _finish(out_dir: str, work: str) -> None:

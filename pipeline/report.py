@@ -2,8 +2,8 @@
 
     cfnews report --out DIR --html report.html
 
-Charts: articles per day (or week) by outlet, share by language, top people / organisations /
-places over time, and the wire-copy graph (which outlets carried which story, who first).
+Charts: articles per day (or week, or month) by outlet, share by language, top people /
+organisations / places over time, and the wire-copy graph (which outlets carried which story, who first).
 The page needs no network: the figures are embedded as JSON and drawn as inline SVG by a
 small script in the page itself. DIR may be local or any filesystem pyarrow opens (gs://, s3://).
 """
@@ -25,6 +25,10 @@ ENTITY_KINDS = (("people", "People"), ("organizations", "Organisations"), ("plac
 TOP_ENTITIES = 10
 MAX_STORIES = 40
 DAILY_UP_TO_DAYS = 62  # longer spans are bucketed by ISO week
+WEEKLY_UP_TO_WEEKS = 260  # longer ones by month: a chart never has more than a few hundred bars
+# Partitions dated outside these bounds (written before publication dates were checked, or by
+# hand) are counted but not charted: one year-1 row must not make 100,000 empty buckets.
+EARLIEST_CHARTED = dt.date(1990, 1, 1)
 
 ARTICLE_COLUMNS = ["article_id", "cluster_id", "title", "language", "published_at",
                    "discovered_at", "people", "organizations", "places", "date", "outlet"]
@@ -70,9 +74,21 @@ def buckets_for(dates: List[dt.date]):
     def monday(d):
         return d - dt.timedelta(days=d.weekday())
     start, end = monday(first), monday(last)
-    labels = [(start + dt.timedelta(weeks=i)).isoformat()
-              for i in range((end - start).days // 7 + 1)]
-    return "week", labels, lambda d: monday(d).isoformat()
+    if (end - start).days // 7 < WEEKLY_UP_TO_WEEKS:
+        labels = [(start + dt.timedelta(weeks=i)).isoformat()
+                  for i in range((end - start).days // 7 + 1)]
+        return "week", labels, lambda d: monday(d).isoformat()
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    labels = [f"{first.year + (first.month - 1 + i) // 12:04d}-{(first.month - 1 + i) % 12 + 1:02d}"
+              for i in range(months)]
+    return "month", labels, lambda d: f"{d.year:04d}-{d.month:02d}"
+
+
+def charted(rows):
+    """(rows dated within [EARLIEST_CHARTED, today + 2 days], how many are outside)."""
+    latest = dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=2)
+    inside = [row for row in rows if EARLIEST_CHARTED <= row["date"] <= latest]
+    return inside, len(rows) - len(inside)
 
 
 def per_bucket_by_outlet(articles, outlets, labels, bucket_of) -> List[List[int]]:
@@ -130,25 +146,27 @@ def report_data(out_dir: str) -> dict:
     per_outlet = collections.Counter(row["outlet"] for row in articles)
     outlets = [o for o, _ in sorted(per_outlet.items(), key=lambda kv: (-kv[1], kv[0]))]
     outlets += sorted({row["outlet"] for row in duplicates} - set(outlets))
-    unit, labels, bucket_of = buckets_for([row["date"] for row in articles])
+    dated, outside_range = charted(articles)
+    unit, labels, bucket_of = buckets_for([row["date"] for row in dated])
     languages = collections.Counter(row.get("language") or "und" for row in articles)
     stories, edges = wire_stories(articles, duplicates)
-    dates = sorted(row["date"] for row in articles)
+    dates = sorted(row["date"] for row in dated)
     reasons = collections.Counter(f"{row['stage']}.{row['reason']}" for row in rejected)
     return {
         "out": out_dir,
         "generated_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         "totals": {"articles": len(articles), "duplicates": len(duplicates),
                    "rejected": len(rejected), "outlets": len(outlets),
+                   "outside_date_range": outside_range,
                    "first_date": dates[0].isoformat() if dates else None,
                    "last_date": dates[-1].isoformat() if dates else None},
         "outlets": outlets,
         "unit": unit,
         "buckets": labels,
-        "per_bucket": per_bucket_by_outlet(articles, outlets, labels, bucket_of),
+        "per_bucket": per_bucket_by_outlet(dated, outlets, labels, bucket_of),
         "languages": sorted(([lang, n] for lang, n in languages.items()),
                             key=lambda kv: (-kv[1], kv[0])),
-        "entities": {column: top_entities(articles, column, labels, bucket_of)
+        "entities": {column: top_entities(dated, column, labels, bucket_of)
                      for column, _ in ENTITY_KINDS},
         "entity_titles": dict(ENTITY_KINDS),
         "stories": stories,
@@ -315,13 +333,19 @@ _SCRIPT = r"""
     var p = Math.pow(10, Math.floor(Math.log10(v))), m = v / p;
     return (m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
   }
-  function shortDate(s) { return D.unit === "week" ? "wk " + s.slice(5) : s.slice(5); }
+  function shortDate(s) {
+    return D.unit === "week" ? "wk " + s.slice(5) : D.unit === "month" ? s : s.slice(5);
+  }
   function clip(s, n) { return s.length > n ? s.slice(0, n - 1) + "…" : s; }
 
   function header() {
     var t = D.totals;
     document.getElementById("subtitle").textContent = t.first_date
       ? t.first_date + " to " + t.last_date + " · " + D.out : D.out;
+    if (t.outside_date_range) {
+      document.getElementById("subtitle").textContent += " · " + t.outside_date_range +
+        " article(s) dated before 1990 or in the future, not charted";
+    }
     var box = document.getElementById("totals");
     [["articles", t.articles], ["wire copies", t.duplicates], ["rejected", t.rejected],
      ["outlets", t.outlets], ["languages", D.languages.length]].forEach(function (kv) {
