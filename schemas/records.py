@@ -11,13 +11,13 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-# Publication times outside [EARLIEST_PUBLISHED, discovery + FUTURE_PUBLISHED] are not trusted
+# Publication times outside [EARLIEST_PUBLISHED, now + FUTURE_PUBLISHED] are not trusted
 # (year 1, 9999, clocks of misconfigured CMSs): they would make partitions no one asked for.
 EARLIEST_PUBLISHED = dt.datetime(1990, 1, 1, tzinfo=dt.timezone.utc)
 FUTURE_PUBLISHED = dt.timedelta(days=2)
 
 
-def _trust_published(record, reference: Optional[dt.datetime]) -> None:
+def _trust_published(record) -> None:
     """Every record's __post_init__: an untrusted published_at becomes None (the partition
     date then falls back to discovery time) and what the source said is kept, as ISO text, in
     published_raw for debugging."""
@@ -25,10 +25,7 @@ def _trust_published(record, reference: Optional[dt.datetime]) -> None:
     if published is None:
         return
     aware = published if published.tzinfo else published.replace(tzinfo=dt.timezone.utc)
-    reference = reference or utc_now()
-    if reference.tzinfo is None:
-        reference = reference.replace(tzinfo=dt.timezone.utc)
-    if EARLIEST_PUBLISHED <= aware <= reference + FUTURE_PUBLISHED:
+    if EARLIEST_PUBLISHED <= aware <= utc_now() + FUTURE_PUBLISHED:
         return
     object.__setattr__(record, "published_raw", published.isoformat())
     object.__setattr__(record, "published_at", None)
@@ -66,7 +63,7 @@ class FeedEntry:
     published_raw: Optional[str] = None  # an untrusted publication time, as the source said
 
     def __post_init__(self):
-        _trust_published(self, self.discovered_at)
+        _trust_published(self)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,7 +114,7 @@ class Article:
     published_raw: Optional[str] = None  # an untrusted publication time, as the source said
 
     def __post_init__(self):
-        _trust_published(self, self.discovered_at)
+        _trust_published(self)
 
     @property
     def event_time(self) -> dt.datetime:
@@ -158,7 +155,7 @@ class Rejected:
     published_raw: Optional[str] = None  # an untrusted publication time, as the source said
 
     def __post_init__(self):
-        _trust_published(self, self.discovered_at or self.at)
+        _trust_published(self)
 
     @staticmethod
     def for_entry(entry: "FeedEntry", stage, reason, error: str = "",

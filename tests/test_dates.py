@@ -1,4 +1,4 @@
-"""Publication dates outside [1990-01-01, discovery + 2 days] are not trusted: the row falls
+"""Publication dates outside [1990-01-01, now + 2 days] are not trusted: the row falls
 back to discovery time (published_at null, partition by discovery date) and keeps what the
 source said in published_raw; `cfnews report` never draws more than a few hundred buckets."""
 import datetime as dt
@@ -15,8 +15,9 @@ from transforms.feeds import parse_feed
 from transforms.write import write_partition
 from tests.test_crash_safety import ROOT
 
-NOW = dt.datetime(2026, 12, 3, 12, tzinfo=dt.timezone.utc)
 UTC = dt.timezone.utc
+NOW = dt.datetime.now(UTC).replace(microsecond=0)
+TODAY = NOW.date().isoformat()
 
 
 def entry(published, discovered=NOW):
@@ -25,18 +26,18 @@ def entry(published, discovered=NOW):
                      discovered_at=discovered)
 
 
-def test_the_trusted_window_is_1990_to_discovery_plus_two_days():
+def test_the_trusted_window_is_1990_to_now_plus_two_days():
     trusted = [dt.datetime(1990, 1, 1, tzinfo=UTC), NOW - dt.timedelta(days=3650),
-               NOW + dt.timedelta(days=1, hours=23), dt.datetime(2026, 12, 3)]  # naive = UTC
+               NOW + dt.timedelta(days=1, hours=23), dt.datetime(2020, 12, 3)]  # naive = UTC
     untrusted = [dt.datetime(1, 1, 1, tzinfo=UTC), dt.datetime(9999, 12, 31, tzinfo=UTC),
-                 dt.datetime(1989, 12, 31, 23, 59, tzinfo=UTC), NOW + dt.timedelta(days=2, seconds=1)]
+                 dt.datetime(1989, 12, 31, 23, 59, tzinfo=UTC), NOW + dt.timedelta(days=2, minutes=5)]
     for value in trusted:
         e = entry(value)
         assert e.published_at == value and e.published_raw is None
     for value in untrusted:
         e = entry(value)
         assert e.published_at is None and e.published_raw == value.isoformat()
-        assert partition_of(Rejected.for_entry(e, "fetch", "timeout"))[1] == "2026-12-03"
+        assert partition_of(Rejected.for_entry(e, "fetch", "timeout"))[1] == TODAY
         assert Rejected.for_entry(e, "fetch", "timeout").published_raw == value.isoformat()
 
 
@@ -44,12 +45,12 @@ def test_every_record_kind_is_guarded_and_rows_carry_published_raw():
     year_one = dt.datetime(1, 1, 1, tzinfo=UTC)
     article = Article(article_id="a", url="u", canonical_url="u", outlet="o", feed_url="f",
                       entry_id="e", title="t", text="x", discovered_at=NOW, published_at=year_one)
-    assert partition_of(article) == ("articles", "2026-12-03", "o")
+    assert partition_of(article) == ("articles", TODAY, "o")
     row = to_row(article)
     assert row["published_at"] is None and row["published_raw"] == "0001-01-01T00:00:00+00:00"
     rejected = Rejected(stage="s", reason="r", outlet="o", url="u", at=NOW,
                         published_at=dt.datetime(9999, 1, 1, tzinfo=UTC))
-    assert partition_of(rejected)[1] == "2026-12-03"
+    assert partition_of(rejected)[1] == TODAY
     assert to_row(rejected)["published_raw"].startswith("9999-01-01")
 
 
@@ -65,7 +66,7 @@ def test_feed_dates_of_year_1_and_9999_fall_back_to_discovery():
     one, nine, good = parse_feed(source, feed, discovered_at=NOW)
     assert one.published_at is None and nine.published_at is None
     assert good.published_at == dt.datetime(2026, 12, 1, tzinfo=UTC)
-    assert all(partition_of(Rejected.for_entry(e, "fetch", "timeout"))[1] == "2026-12-03"
+    assert all(partition_of(Rejected.for_entry(e, "fetch", "timeout"))[1] == TODAY
                for e in (one, nine))
 
 
