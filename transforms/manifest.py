@@ -241,7 +241,7 @@ class ReadManifest(beam.PTransform):
     def expand(self, paths):
         root = self.root
         if root is None:
-            root = paths.pipeline._options.get_all_options().get("manifest_root")
+            root = paths.pipeline.options.get_all_options().get("manifest_root")
         lines = (paths
                  | "ReadLines" >> beam.FlatMap(read_manifest_lines)
                  | "SpreadLines" >> beam.Reshuffle())
