@@ -94,6 +94,9 @@ def _parser() -> argparse.ArgumentParser:
     backfill = command("backfill", help="ingest saved pages from a JSONL manifest")
     common(backfill)
     backfill.add_argument("--manifest", required=True, help="JSONL manifest of saved pages")
+    backfill.add_argument(*spellings("manifest-root"), dest="manifest_root", default=None,
+                          metavar="DIR",
+                          help="where html_file may point (default: the manifest's folder)")
     compact = command("compact", help="merge small files of closed date partitions")
     compact.add_argument("--out", required=True, help="output folder (local filesystem)")
     compact.add_argument("--before", default=None, metavar="YYYY-MM-DD",
@@ -172,6 +175,23 @@ def main(argv: Optional[List[str]] = None) -> int:
     args, beam_args = _parse(argv)
     from pipeline.logs import configure_logging
     configure_logging(verbose=args.verbose, quiet=args.quiet, json_lines=args.log_format == "json")
+    if args.command not in WRITING_COMMANDS:
+        return _command(args, beam_args)
+    from pipeline.lock import OutputLocked, hold_output
+    try:
+        with hold_output(args.out, args.command):
+            return _command(args, beam_args)
+    except OutputLocked as exc:
+        print(f"cfnews {args.command}: {exc}", file=sys.stderr)
+        return exit_codes.OUTPUT_LOCKED
+
+
+# Commands that write into --out: each holds the folder's writer lock while it works.
+WRITING_COMMANDS = ("demo", "run", "backfill", "compact")
+
+
+def _command(args, beam_args) -> int:
+    from pipeline.runner import make_options, run_job  # heavy imports after arg parsing
 
     if args.command == "compact":
         import datetime as dt
@@ -215,7 +235,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     from pipeline.runner import make_options, run_job  # heavy imports after arg parsing
     from pipeline.progress import progress_for
     options = make_options(beam_args, out=args.out, all_topics=args.all_topics or None,
-                           topic=args.topic)
+                           topic=args.topic, manifest_root=getattr(args, "manifest_root", None))
     feeds_report = None
     with progress_for(args, manifest=getattr(args, "manifest", None)):
         if args.command == "demo":

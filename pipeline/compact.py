@@ -8,6 +8,13 @@ new ones, never a mix. (A reader whose listing predates the swap may find a list
 it gets an error and retries, it never gets wrong rows.) A kill before the swap leaves the
 partition untouched; after it, only garbage in staging, which the next run removes.
 
+Files that arrive in a partition after it was listed (a backfill or late item: "closed"
+partitions still get writes) are never deleted with the old copy: the old copy's files that
+were not merged are moved back into the live partition before it is deleted, also when a
+killed compaction's leftovers are cleaned up (each leftover carries its plan, plan.json,
+naming what was merged and what was written). Writers and compaction also exclude each other
+through the output folder's lock (pipeline/lock.py, taken by the CLI).
+
 Row order and schema are kept: files are concatenated in name order (names start with the
 run id, so this is write order) and the dataset's schema is written unchanged. The atomic
 swap needs a local filesystem; object stores (gs://, s3://) have no such operation and are
@@ -18,6 +25,7 @@ import ctypes
 import dataclasses
 import datetime as dt
 import hashlib
+import json
 import os
 import shutil
 import uuid
@@ -31,6 +39,7 @@ from transforms.common import crash_point
 from transforms.write import STAGING
 
 RENAME_EXCHANGE = 2
+PLAN = "plan.json"
 AT_FDCWD = -100
 
 
@@ -57,11 +66,16 @@ class CompactReport:
     files_after: int = 0
     rows: int = 0
     skipped_open: int = 0
+    unreadable: List[str] = dataclasses.field(default_factory=list)
 
     def render(self) -> str:
-        return (f"compacted {self.partitions} partition(s): {self.files_before} files -> "
+        text = (f"compacted {self.partitions} partition(s): {self.files_before} files -> "
                 f"{self.files_after}, {self.rows} rows; {self.skipped_open} open partition(s) "
                 "left alone")
+        for problem in self.unreadable:
+            text += (f"\nwarning: not compacted, unreadable Parquet file {problem} "
+                     "(move it out of the dataset to compact its partition)")
+        return text
 
 
 def _partitions(out_dir: str, dataset: str):
@@ -88,8 +102,8 @@ def compact(out_dir: str, before: Optional[dt.date] = None, target_bytes: int = 
     before = before or (dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=1))
     staging_root = os.path.join(out_dir, STAGING)
     for leftover in (os.listdir(staging_root) if os.path.isdir(staging_root) else []):
-        if leftover.startswith("compact-"):  # a killed compaction's copies: never live data
-            shutil.rmtree(os.path.join(staging_root, leftover), ignore_errors=True)
+        if leftover.startswith("compact-"):  # a killed compaction's copies
+            _finish(out_dir, os.path.join(staging_root, leftover))
     report = CompactReport()
     for dataset in DATASETS:
         for date, folder in _partitions(out_dir, dataset):
@@ -100,34 +114,82 @@ def compact(out_dir: str, before: Optional[dt.date] = None, target_bytes: int = 
             sizes = [os.path.getsize(os.path.join(folder, f)) for f in files]
             if len(files) < 2 or all(s >= target_bytes // 2 for s in sizes):
                 continue
-            report.files_before += len(files)
-            report.files_after += _compact_partition(dataset, folder, files, sum(sizes),
-                                                     target_bytes, staging_root, report)
-            report.partitions += 1
+            written = _compact_partition(dataset, folder, files, sum(sizes), target_bytes,
+                                         staging_root, report)
+            if written is not None:
+                report.files_before += len(files)
+                report.files_after += written
+                report.partitions += 1
     return report
 
 
 def _compact_partition(dataset, folder, files, total_bytes, target_bytes, staging_root,
-                       report) -> int:
+                       report) -> Optional[int]:
     schema = schema_for(dataset)
-    tables = [pq.read_table(os.path.join(folder, f)) for f in files]
-    table = pa.concat_tables([t.select(schema.names).cast(schema) if t.schema != schema else t
-                              for t in tables])
+    tables = []
+    for name in files:
+        try:
+            tables.append(pq.read_table(os.path.join(folder, name)))
+        except (OSError, pa.ArrowException) as exc:  # a corrupt file: leave the partition be
+            report.unreadable.append(f"{os.path.join(folder, name)}: {exc}")
+            return None
+    table = pa.concat_tables([_conform(t, schema) for t in tables])
     report.rows += table.num_rows
     n_files = max(1, -(-total_bytes // target_bytes))
     rows_per_file = max(1, -(-table.num_rows // n_files))
-    staged = os.path.join(staging_root, f"compact-{uuid.uuid4().hex}",
-                          os.path.basename(folder))
+    work = os.path.join(staging_root, f"compact-{uuid.uuid4().hex}")
+    staged = os.path.join(work, os.path.basename(folder))
     os.makedirs(staged)
-    written = 0
+    outputs = []
     for start in range(0, table.num_rows, rows_per_file):
         chunk = table.slice(start, rows_per_file)
         digest = hashlib.sha256("\x1f".join(files + [str(start)]).encode()).hexdigest()[:16]
-        pq.write_table(chunk, os.path.join(staged, f"part-compacted-{digest}.parquet"),
-                       compression="zstd")
-        written += 1
+        outputs.append(f"part-compacted-{digest}.parquet")
+        pq.write_table(chunk, os.path.join(staged, outputs[-1]), compression="zstd")
+    plan = {"partition": os.path.relpath(folder, os.path.dirname(staging_root)),
+            "merged": files, "written": outputs}
+    with open(os.path.join(work, PLAN), "w", encoding="utf-8") as handle:
+        json.dump(plan, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
     crash_point("compact_staged")
     exchange(staged, folder)           # the one atomic step readers can observe
     crash_point("compact_swapped")
-    shutil.rmtree(os.path.dirname(staged), ignore_errors=True)
-    return written
+    _finish(os.path.dirname(staging_root), work)
+    return len(outputs)
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """A file's table in the dataset's schema: columns it predates (a newer schema version
+    added them, nullable) become nulls."""
+    if table.schema == schema:
+        return table
+    columns = [table.column(f.name).cast(f.type) if f.name in table.column_names
+               else pa.nulls(table.num_rows, f.type) for f in schema]
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _finish(out_dir: str, work: str) -> None:
+    """Delete a compaction's work folder, after moving back into the live partition every
+    file of the old copy that was not merged (it arrived after the listing). Before the swap
+    the work folder holds only merged outputs and nothing moves; without a plan (killed before
+    writing it) the partition was never touched."""
+    plan_path = os.path.join(work, PLAN)
+    try:
+        with open(plan_path, encoding="utf-8") as handle:
+            plan = json.load(handle)
+    except (OSError, ValueError):
+        plan = None
+    if isinstance(plan, dict) and isinstance(plan.get("partition"), str):
+        folder = os.path.join(out_dir, plan["partition"])
+        staged = os.path.join(work, os.path.basename(folder))
+        known = set(plan.get("merged") or []) | set(plan.get("written") or [])
+        inside = os.path.realpath(folder).startswith(os.path.realpath(out_dir) + os.sep)
+        for name in (sorted(os.listdir(staged)) if inside and os.path.isdir(staged) else []):
+            if name not in known and name.endswith(".parquet"):
+                os.makedirs(folder, exist_ok=True)
+                target = os.path.join(folder, name)
+                if not os.path.exists(target):   # same name = same rows (names carry a digest)
+                    os.rename(os.path.join(staged, name), target)
+                    crash_point("compact_rescued")
+    shutil.rmtree(work, ignore_errors=True)

@@ -6,5 +6,5 @@ OK = 0                 # the run finished and its accounting adds up (some feeds
 RUN_FAILED = 1         # the accounting does not add up, or the run failed
 USAGE = 2              # usage or configuration error (unknown flag, bad feeds file, ...)
 NOTHING_READ = 3       # nothing could be read: every feed failed, or the manifest is unreadable
-OUTPUT_LOCKED = 4      # the output folder is locked by another writer
+OUTPUT_LOCKED = 75     # the output folder is locked by another writer (EX_TEMPFAIL: try later)
 INTERRUPTED = 130      # Ctrl-C / SIGINT

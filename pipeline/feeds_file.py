@@ -15,17 +15,18 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from schemas import FeedSource
+from schemas import OUTLET_ID, FeedSource, is_outlet_id
 
 VERSION = 1
 REQUIRED = ("outlet", "url", "language", "country")
 OPTIONAL = ("name", "state_affiliated", "section")
 FIELDS = REQUIRED + OPTIONAL
 
-# The outlet id becomes a Hive partition folder name: keep it to safe path characters.
-OUTLET_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-LANGUAGE_RE = re.compile(r"^[a-z]{2}$")      # ISO 639-1; script variants (zh-Hant) fold to zh
-COUNTRY_RE = re.compile(r"^[A-Z]{2}$")       # ISO 3166-1 alpha-2
+# The outlet id becomes a Hive partition folder name: safe path characters, bounded length
+# (schemas/ids.py). Every pattern is used with fullmatch: `$` matches before a trailing "\n".
+OUTLET_RE = OUTLET_ID
+LANGUAGE_RE = re.compile(r"[a-z]{2}")      # ISO 639-1; script variants (zh-Hant) fold to zh
+COUNTRY_RE = re.compile(r"[A-Z]{2}")       # ISO 3166-1 alpha-2
 
 
 class FeedsFileError(ValueError):
@@ -70,15 +71,16 @@ def _check_entry(i: int, raw, errors: list) -> FeedSource | None:
         return None
 
     outlet, url, language, country = (raw[k] for k in REQUIRED)
-    if not OUTLET_RE.match(outlet):
-        errors.append(f"{where}.outlet: {outlet!r} must match {OUTLET_RE.pattern} "
-                      "(lowercase letters, digits, '-' or '_'; it names a partition folder)")
+    if not is_outlet_id(outlet):
+        errors.append(f"{where}.outlet: {outlet[:80]!r} must match {OUTLET_RE.pattern} "
+                      "(lowercase letters, digits, '-' or '_', at most 64 characters; it "
+                      "names a partition folder)")
     if not _check_url(url):
         errors.append(f"{where}.url: {url!r} is not an http(s) URL with a host")
-    if not LANGUAGE_RE.match(language):
+    if not LANGUAGE_RE.fullmatch(language):
         errors.append(f"{where}.language: {language!r} must be a 2-letter lowercase ISO 639-1 code "
                       "(en, fr, zh, ...)")
-    if not COUNTRY_RE.match(country):
+    if not COUNTRY_RE.fullmatch(country):
         errors.append(f"{where}.country: {country!r} must be a 2-letter uppercase ISO 3166-1 code "
                       "(FR, CN, GB, ...)")
     state = raw.get("state_affiliated", False)

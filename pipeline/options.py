@@ -1,11 +1,24 @@
 """cfnews options: Beam PipelineOptions, so they travel with the job to any runner."""
 from __future__ import annotations
 
+import argparse
+
 from apache_beam.options.pipeline_options import PipelineOptions
+
+from schemas import RUN_ID, is_run_id
 
 from transforms.dedup import CONTAINMENT_THRESHOLD
 from transforms.extract import MIN_CHARS
 from transforms.http import DEFAULT_MAX_IN_FLIGHT, DEFAULT_USER_AGENT, HttpConfig
+
+
+def run_id_value(text: str) -> str:
+    """--run_id names files and the run's staging folder: a bounded id, never a path."""
+    if not is_run_id(text):
+        raise argparse.ArgumentTypeError(
+            f"--run_id {text[:80]!r} must fullmatch {RUN_ID.pattern} (letters, digits, '-', "
+            "'_'; at most 64 characters): it becomes part of file and folder names")
+    return text
 
 
 class CfnewsOptions(PipelineOptions):
@@ -14,6 +27,9 @@ class CfnewsOptions(PipelineOptions):
         parser.add_argument("--out", help="output folder (local path, gs://, s3://)")
         parser.add_argument("--feeds", default=None, help="feeds file (YAML), for `run`")
         parser.add_argument("--manifest", default=None, help="JSONL manifest, for `backfill`")
+        parser.add_argument("--manifest_root", default=None,
+                            help="folder (or URL prefix) a manifest's html_file may point into "
+                                 "(default: the manifest's own folder)")
         parser.add_argument("--topic", default="china_france",
                             help="topic file (path) or bundled topic name")
         parser.add_argument("--all_topics", default=False, action="store_true",
@@ -59,7 +75,7 @@ class CfnewsOptions(PipelineOptions):
                             help="how long an article stays in the near-duplicate index")
         parser.add_argument("--seen_ttl_days", type=float, default=30.0,
                             help="streaming: how long a feed entry id is remembered")
-        parser.add_argument("--run_id", default=None,
+        parser.add_argument("--run_id", default=None, type=run_id_value,
                             help="id stamped on rows and file names (default: time-based)")
         parser.add_argument("--reprocess", default=False, action="store_true",
                             help="process entries even if the output already holds them")

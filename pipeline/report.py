@@ -2,10 +2,10 @@
 
     cfnews report --out DIR --html report.html
 
-Charts: articles per day (or week) by outlet, share by language, top people / organisations /
-places over time, and the wire-copy graph (which outlets carried which story, who first).
-The figures are aggregated by DuckDB scanning the Parquet files (bounded memory at any lake
-size); the page needs no network: they are embedded as JSON and drawn as inline SVG by a
+Charts: articles per day (or week, or month) by outlet, share by language, top people /
+organisations / places over time, and the wire-copy graph (which outlets carried which story,
+who first). The figures are aggregated by DuckDB scanning the Parquet files (bounded memory at
+any lake size); the page needs no network: they are embedded as JSON and drawn as inline SVG by a
 small script in the page itself. DIR may be local or any filesystem pyarrow opens (gs://, s3://).
 """
 from __future__ import annotations
@@ -29,6 +29,10 @@ ENTITY_KINDS = (("people", "People"), ("organizations", "Organisations"), ("plac
 TOP_ENTITIES = 10
 MAX_STORIES = 40
 DAILY_UP_TO_DAYS = 62  # longer spans are bucketed by ISO week
+WEEKLY_UP_TO_WEEKS = 260  # longer ones by month: a chart never has more than a few hundred bars
+# Partitions dated outside these bounds (written before publication dates were checked, or by
+# hand) are counted but not charted: one year-1 row must not make 100,000 empty buckets.
+EARLIEST_CHARTED = dt.date(1990, 1, 1)
 
 # The columns the report reads: everything else (texts, entity structs) stays on disk.
 COLUMNS = {
@@ -114,15 +118,27 @@ def buckets_for(dates: List[dt.date]):
     def monday(d):
         return d - dt.timedelta(days=d.weekday())
     start, end = monday(first), monday(last)
-    labels = [(start + dt.timedelta(weeks=i)).isoformat()
-              for i in range((end - start).days // 7 + 1)]
-    return "week", labels, lambda d: monday(d).isoformat()
+    if (end - start).days // 7 < WEEKLY_UP_TO_WEEKS:
+        labels = [(start + dt.timedelta(weeks=i)).isoformat()
+                  for i in range((end - start).days // 7 + 1)]
+        return "week", labels, lambda d: monday(d).isoformat()
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    labels = [f"{first.year + (first.month - 1 + i) // 12:04d}-{(first.month - 1 + i) % 12 + 1:02d}"
+              for i in range(months)]
+    return "month", labels, lambda d: f"{d.year:04d}-{d.month:02d}"
+
+
+def charted(rows):
+    """(rows dated within [EARLIEST_CHARTED, today + 2 days], how many are outside)."""
+    latest = dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=2)
+    inside = [row for row in rows if EARLIEST_CHARTED <= row["date"] <= latest]
+    return inside, len(rows) - len(inside)
 
 
 def per_bucket_by_outlet(con, outlets, labels, bucket_of) -> List[List[int]]:
     index = {label: i for i, label in enumerate(labels)}
     counts = {o: [0] * len(labels) for o in outlets}
-    for date, outlet, n in con.sql("SELECT date, outlet, count(*) FROM articles "
+    for date, outlet, n in con.sql("SELECT date, outlet, count(*) FROM charted "
                                    "GROUP BY ALL").fetchall():
         counts[outlet][index[bucket_of(date)]] += n
     return [counts[o] for o in outlets]
@@ -139,7 +155,7 @@ def top_entities(con, column, labels, bucket_of, top=TOP_ENTITIES) -> List[dict]
     index = {label: i for i, label in enumerate(labels)}
     series: Dict[str, List[int]] = {name: [0] * len(labels) for name, _ in ranked}
     rows = con.sql(f"SELECT date, name, count(*) FROM (SELECT date, unnest({column}) AS name "
-                   f"FROM articles) WHERE list_contains($names, name) GROUP BY ALL",
+                   f"FROM charted) WHERE list_contains($names, name) GROUP BY ALL",
                    params={"names": [name for name, _ in ranked]}).fetchall()
     for date, name, n in rows:
         series[name][index[bucket_of(date)]] += n
@@ -190,13 +206,18 @@ def report_data(out_dir: str) -> dict:
 
 
 def _report_data(con, out_dir: str) -> dict:
+    latest = dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=2)
+    # Charts cover trusted dates only: one year-1 row must not make 100,000 empty buckets.
+    con.sql(f"CREATE OR REPLACE TEMP VIEW charted AS SELECT * FROM articles WHERE date BETWEEN "
+            f"DATE '{EARLIEST_CHARTED.isoformat()}' AND DATE '{latest.isoformat()}'")
     per_outlet = con.sql("SELECT outlet, count(*) AS n FROM articles GROUP BY outlet "
                          "ORDER BY n DESC, outlet").fetchall()
     outlets = [o for o, _ in per_outlet]
     outlets += [o for (o,) in con.sql("SELECT DISTINCT outlet FROM duplicates ORDER BY 1"
                                       ).fetchall() if o not in set(outlets)]
     n_articles = sum(n for _, n in per_outlet)
-    first_date, last_date = con.sql("SELECT min(date), max(date) FROM articles").fetchall()[0]
+    first_date, last_date = con.sql("SELECT min(date), max(date) FROM charted").fetchall()[0]
+    outside_range = n_articles - con.sql("SELECT count(*) FROM charted").fetchall()[0][0]
     unit, labels, bucket_of = buckets_for([d for d in (first_date, last_date) if d])
     languages = con.sql("SELECT coalesce(language, 'und') AS language, count(*) AS n "
                         "FROM articles GROUP BY 1 ORDER BY n DESC, language").fetchall()
@@ -209,6 +230,7 @@ def _report_data(con, out_dir: str) -> dict:
         "totals": {"articles": n_articles,
                    "duplicates": con.sql("SELECT count(*) FROM duplicates").fetchall()[0][0],
                    "rejected": sum(n for _, n in reasons), "outlets": len(outlets),
+                   "outside_date_range": outside_range,
                    "first_date": first_date.isoformat() if first_date else None,
                    "last_date": last_date.isoformat() if last_date else None},
         "outlets": outlets,
@@ -382,13 +404,19 @@ _SCRIPT = r"""
     var p = Math.pow(10, Math.floor(Math.log10(v))), m = v / p;
     return (m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
   }
-  function shortDate(s) { return D.unit === "week" ? "wk " + s.slice(5) : s.slice(5); }
+  function shortDate(s) {
+    return D.unit === "week" ? "wk " + s.slice(5) : D.unit === "month" ? s : s.slice(5);
+  }
   function clip(s, n) { return s.length > n ? s.slice(0, n - 1) + "…" : s; }
 
   function header() {
     var t = D.totals;
     document.getElementById("subtitle").textContent = t.first_date
       ? t.first_date + " to " + t.last_date + " · " + D.out : D.out;
+    if (t.outside_date_range) {
+      document.getElementById("subtitle").textContent += " · " + t.outside_date_range +
+        " article(s) dated before 1990 or in the future, not charted";
+    }
     var box = document.getElementById("totals");
     [["articles", t.articles], ["wire copies", t.duplicates], ["rejected", t.rejected],
      ["outlets", t.outlets], ["languages", D.languages.length]].forEach(function (kv) {

@@ -35,7 +35,37 @@ def _iso(value: Optional[dt.datetime]) -> Optional[str]:
 
 
 def _time(value: Optional[str]) -> Optional[dt.datetime]:
-    return dt.datetime.fromisoformat(value) if value else None
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"a time must be an ISO 8601 string, got {type(value).__name__}")
+    parsed = dt.datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError(f"time without a time zone: {value!r}")
+    return parsed
+
+
+# Field types a state file must hold, by annotation: a hand-edited file with the right keys
+# but a wrong type must be caught at load (and rebuilt), not fail a later cycle.
+_TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,),
+          "Optional[str]": (str, type(None))}
+
+
+def _checked(cls, data) -> dict:
+    """`data` as keyword arguments of dataclass `cls`, every known field type-checked."""
+    if not isinstance(data, dict):
+        raise TypeError(f"{cls.__name__}: expected an object, got {type(data).__name__}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise ValueError(f"{cls.__name__}: unknown keys {unknown}")
+    for name, value in data.items():
+        allowed = _TYPES.get(str(fields[name].type))
+        if allowed and (not isinstance(value, allowed)
+                        or (isinstance(value, bool) and bool not in allowed)):
+            raise TypeError(f"{cls.__name__}.{name}: {type(value).__name__} is not "
+                            f"{fields[name].type}")
+    return dict(data)
 
 
 @dataclasses.dataclass
@@ -58,7 +88,7 @@ class FeedState:
 
     @staticmethod
     def from_json(data: dict) -> "FeedState":
-        data = dict(data)
+        data = _checked(FeedState, data)
         data["next_poll_at"] = _time(data.get("next_poll_at"))
         return FeedState(**data)
 
@@ -71,9 +101,11 @@ def entry_to_json(entry: FeedEntry) -> dict:
 
 
 def entry_from_json(data: dict) -> FeedEntry:
-    data = dict(data)
+    data = _checked(FeedEntry, data)
     for key in ("published_at", "discovered_at"):
         data[key] = _time(data[key])
+    if data["discovered_at"] is None:
+        raise ValueError("a pending entry without discovered_at")
     return FeedEntry(**data)
 
 
@@ -106,9 +138,13 @@ class State:
         if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
             found = data.get("version") if isinstance(data, dict) else type(data).__name__
             raise ValueError(f"state version {found!r}, expected {STATE_VERSION}")
-        return State(feeds={u: FeedState.from_json(f) for u, f in data["feeds"].items()},
-                     seen=dict(data["seen"]),
-                     pending=[entry_from_json(e) for e in data["pending"]])
+        feeds, seen, pending = data["feeds"], data["seen"], data["pending"]
+        if not (isinstance(feeds, dict) and isinstance(seen, dict) and isinstance(pending, list)):
+            raise TypeError("feeds and seen must be objects, pending a list")
+        for article_id, when in seen.items():
+            _time(when)  # every seen time parses: expire_seen compares them
+        return State(feeds={str(u): FeedState.from_json(f) for u, f in feeds.items()},
+                     seen=dict(seen), pending=[entry_from_json(e) for e in pending])
 
 
 def state_path(out_dir: str) -> str:
@@ -124,7 +160,8 @@ def load_state(out_dir: str) -> Tuple[State, str]:
         try:
             with FileSystems.open(path) as handle:
                 state = State.from_json(json.loads(handle.read().decode("utf-8")))
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError,
+                OSError) as exc:  # anything a damaged or hand-edited file can raise
             note = f"state file unusable ({type(exc).__name__}: {exc}); rebuilt from the datasets"
             log.warning("%s: %s", path, note)
             state = None

@@ -13,6 +13,15 @@ from schemas.records import (
     utc_now,
 )
 from schemas.reasons import Reason, Stage
+from schemas.ids import (
+    MAX_ID_LENGTH,
+    OUTLET_ID,
+    RUN_ID,
+    UNKNOWN_OUTLET,
+    check_path_parts,
+    is_outlet_id,
+    is_run_id,
+)
 from schemas.arrow import (
     ARTICLES_SCHEMA,
     DUPLICATES_SCHEMA,
@@ -28,6 +37,8 @@ from schemas.arrow import (
 __all__ = [
     "Article", "Entity", "FeedEntry", "FeedSource", "Page", "Rejected", "Duplicate", "utc_now",
     "Reason", "Stage",
+    "MAX_ID_LENGTH", "OUTLET_ID", "RUN_ID", "UNKNOWN_OUTLET", "check_path_parts", "is_outlet_id",
+    "is_run_id",
     "ARTICLES_SCHEMA", "DUPLICATES_SCHEMA", "REJECTED_SCHEMA", "DATASETS", "PARTITIONING_SCHEMA",
     "SCHEMA_VERSION", "partition_of", "schema_for", "to_row",
 ]

@@ -80,6 +80,7 @@ def _article_fields():
         pa.field("places", pa.list_(pa.string())),
         pa.field("topics", pa.list_(pa.string())),
         pa.field("run_id", pa.string()),
+        pa.field("published_raw", pa.string()),
     ]
 
 
@@ -116,6 +117,7 @@ REJECTED_SCHEMA = pa.schema([
     pa.field("at", TIMESTAMP, nullable=False),
     pa.field("written_at", TIMESTAMP),
     pa.field("run_id", pa.string()),
+    pa.field("published_raw", pa.string()),
 ], metadata={b"cfnews.dataset": b"rejected", b"cfnews.schema_version": b"2"})
 
 DATASETS = ("articles", "duplicates", "rejected")
@@ -165,6 +167,7 @@ def _article_row(a: Article, run_id: str, written_at=None) -> Dict[str, Any]:
         **flat_entity_lists(a.entities),
         "topics": list(a.topics),
         "run_id": run_id,
+        "published_raw": a.published_raw,
     }
 
 
@@ -241,5 +244,6 @@ def to_row(record, run_id: str = "", written_at=None) -> Dict[str, Any]:
             "relevance": record.relevance, "published_at": _utc(record.published_at),
             "discovered_at": _utc(record.discovered_at), "at": _utc(record.at),
             "written_at": _utc(written_at), "run_id": run_id,
+            "published_raw": record.published_raw,
         }
     raise TypeError(f"not an output record: {type(record).__name__}")

@@ -26,6 +26,7 @@ class Reason(str, enum.Enum):
     # manifest (backfill)
     MANIFEST_BAD_LINE = "manifest_bad_line"      # not JSON, or missing/invalid fields
     MANIFEST_FILE_UNREADABLE = "manifest_file_unreadable"
+    MANIFEST_FILE_REFUSED = "manifest_file_refused"  # outside the manifest's folder, not a file
     # fetch
     HTTP_ERROR = "http_error"                    # 4xx/5xx
     TIMEOUT = "timeout"
@@ -56,6 +57,8 @@ REASON_DESCRIPTIONS = {
     Reason.DUPLICATE_ENTRY: "the same entry id appeared twice in one poll",
     Reason.MANIFEST_BAD_LINE: "a backfill manifest line is not valid JSON or lacks required fields",
     Reason.MANIFEST_FILE_UNREADABLE: "the html_file named by a manifest line cannot be read",
+    Reason.MANIFEST_FILE_REFUSED: "the html_file is outside the manifest's folder (or "
+                                  "--manifest-root), or not a regular file",
     Reason.HTTP_ERROR: "the article page answered with a 4xx/5xx status",
     Reason.TIMEOUT: "connect or read timeout fetching the page",
     Reason.CONNECTION_ERROR: "connection refused/reset or DNS failure fetching the page",

@@ -11,6 +11,26 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+# Publication times outside [EARLIEST_PUBLISHED, now + FUTURE_PUBLISHED] are not trusted
+# (year 1, 9999, clocks of misconfigured CMSs): they would make partitions no one asked for.
+EARLIEST_PUBLISHED = dt.datetime(1990, 1, 1, tzinfo=dt.timezone.utc)
+FUTURE_PUBLISHED = dt.timedelta(days=2)
+
+
+def _trust_published(record) -> None:
+    """Every record's __post_init__: an untrusted published_at becomes None (the partition
+    date then falls back to discovery time) and what the source said is kept, as ISO text, in
+    published_raw for debugging."""
+    published = record.published_at
+    if published is None:
+        return
+    aware = published if published.tzinfo else published.replace(tzinfo=dt.timezone.utc)
+    if EARLIEST_PUBLISHED <= aware <= utc_now() + FUTURE_PUBLISHED:
+        return
+    object.__setattr__(record, "published_raw", published.isoformat())
+    object.__setattr__(record, "published_at", None)
+
+
 @dataclasses.dataclass(frozen=True)
 class FeedSource:
     """One feed to poll, as listed in feeds.yaml."""
@@ -40,6 +60,10 @@ class FeedEntry:
     # backfill only: content supplied instead of fetched
     html: Optional[str] = None
     text: Optional[str] = None
+    published_raw: Optional[str] = None  # an untrusted publication time, as the source said
+
+    def __post_init__(self):
+        _trust_published(self)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,6 +114,10 @@ class Article:
     source: str = "feed"             # 'feed' or 'backfill'
     # (sampled hashes, level, counts): set by dedup, stored with the article for later runs
     fingerprint: Optional[tuple] = None
+    published_raw: Optional[str] = None  # an untrusted publication time, as the source said
+
+    def __post_init__(self):
+        _trust_published(self)
 
     @property
     def event_time(self) -> dt.datetime:
@@ -127,6 +155,10 @@ class Rejected:
     published_at: Optional[dt.datetime] = None
     discovered_at: Optional[dt.datetime] = None
     source: str = "feed"
+    published_raw: Optional[str] = None  # an untrusted publication time, as the source said
+
+    def __post_init__(self):
+        _trust_published(self)
 
     @staticmethod
     def for_entry(entry: "FeedEntry", stage, reason, error: str = "",
@@ -138,7 +170,7 @@ class Rejected:
             entry_id=entry.entry_id, article_id=entry.article_id,
             title=entry.title if title is None else title, http_status=http_status,
             error=error[:2000], relevance=relevance, published_at=entry.published_at,
-            discovered_at=entry.discovered_at,
+            discovered_at=entry.discovered_at, published_raw=entry.published_raw,
             source="backfill" if (entry.html is not None or entry.text is not None) else "feed")
 
     @staticmethod
@@ -149,4 +181,5 @@ class Rejected:
             outlet=article.outlet, url=article.url, feed_url=article.feed_url,
             entry_id=article.entry_id, article_id=article.article_id, title=article.title,
             error=error[:2000], relevance=relevance, published_at=article.published_at,
-            discovered_at=article.discovered_at, source=article.source)
+            discovered_at=article.discovered_at, source=article.source,
+            published_raw=article.published_raw)

@@ -99,3 +99,67 @@ def test_killed_midway_the_partition_is_whole_before_and_after(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert rows_in_order(folder) == ids
     assert not [d for d in os.listdir(tmp_path / "_staging") if d.startswith("compact-")]
+
+
+LATE_WRITER = """
+import sys
+import pipeline.compact as compact_module
+from tests.test_compact import art
+from transforms.write import write_partition
+
+real_exchange = compact_module.exchange
+
+def exchange_after_a_late_write(staged, folder):
+    # a concurrent run renames a file into the partition after compaction listed it
+    write_partition(sys.argv[1], "late", "articles", "2025-12-04", "o", [art(900), art(901)])
+    real_exchange(staged, folder)
+
+compact_module.exchange = exchange_after_a_late_write
+compact_module.compact(sys.argv[1])
+"""
+
+
+def test_a_file_arriving_after_the_listing_is_never_deleted(tmp_path):
+    small_files(tmp_path)
+    folder = tmp_path / "articles" / "date=2025-12-04" / "outlet=o"
+    ids = rows_in_order(folder)
+    done = subprocess.run([sys.executable, "-c", LATE_WRITER, str(tmp_path)], cwd=ROOT,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert sorted(rows_in_order(folder)) == sorted(ids + ["a900", "a901"])
+    assert not [d for d in os.listdir(tmp_path / "_staging") if d.startswith("compact-")]
+
+
+def test_killed_after_the_swap_a_late_file_is_moved_back_by_the_next_compaction(tmp_path):
+    small_files(tmp_path)
+    folder = tmp_path / "articles" / "date=2025-12-04" / "outlet=o"
+    ids = rows_in_order(folder)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), CFNEWS_CRASH_AT="compact_swapped")
+    done = subprocess.run([sys.executable, "-c", LATE_WRITER, str(tmp_path)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    assert sorted(rows_in_order(folder)) == sorted(ids)  # the late file sits in staging now
+    env.pop("CFNEWS_CRASH_AT")
+    # a run's start-up cleanup of stale staging leaves a compaction's leftovers alone
+    from transforms.write import remove_stale_staging
+    remove_stale_staging(str(tmp_path))
+    done = subprocess.run([sys.executable, "-m", "pipeline", "compact", "--out", str(tmp_path)],
+                          env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert sorted(rows_in_order(folder)) == sorted(ids + ["a900", "a901"])
+    assert not [d for d in os.listdir(tmp_path / "_staging") if d.startswith("compact-")]
+
+
+def test_an_unreadable_file_leaves_its_partition_alone_with_a_warning(tmp_path):
+    small_files(tmp_path)
+    small_files(tmp_path, date="2025-12-05", files=3)
+    folder = tmp_path / "articles" / "date=2025-12-04" / "outlet=o"
+    (folder / "part-zz-corrupt.parquet").write_bytes(b"PAR1 not really parquet")
+    before = sorted(os.listdir(folder))
+    done = subprocess.run([sys.executable, "-m", "pipeline", "compact", "--out", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "unreadable Parquet file" in done.stdout and "part-zz-corrupt" in done.stdout
+    assert sorted(os.listdir(folder)) == before
+    assert len(os.listdir(tmp_path / "articles" / "date=2025-12-05" / "outlet=o")) == 1

@@ -350,7 +350,7 @@ def entry_as_article(entry: FeedEntry, cluster_id: str) -> Article:
                    outlet=entry.outlet, feed_url=entry.feed_url, entry_id=entry.entry_id,
                    title=entry.title, text="", summary=entry.summary,
                    discovered_at=entry.discovered_at, published_at=entry.published_at,
-                   cluster_id=cluster_id,
+                   cluster_id=cluster_id, published_raw=entry.published_raw,
                    source="backfill" if (entry.html is not None or entry.text is not None) else "feed")
 
 

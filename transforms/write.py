@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.transforms.window import IntervalWindow
 
-from schemas import partition_of, schema_for, to_row
+from schemas import check_path_parts, is_run_id, partition_of, schema_for, to_row
 from transforms import tally
 from transforms.common import count, crash_point
 
@@ -79,6 +79,7 @@ def write_partition(out_dir: str, run_id: str, dataset: str, date: str, outlet: 
                     records: Iterable, window_tag: str = "") -> List[Tuple[str, int]]:
     """Write one partition's records as Parquet files; returns [(final_path, rows)].
     `window_tag` (streaming) names the window, so every pane's files are distinct."""
+    check_path_parts(run_id, date, outlet)  # nothing is created outside DIR
     written_at = dt.datetime.now(dt.timezone.utc)
     if dataset == "articles":  # what later runs' dedup needs is stored with the article
         from transforms.dedup import with_fingerprint
@@ -146,8 +147,14 @@ class WriteDatasets(beam.PTransform):
 
 def remove_staging(out_dir: str, run_id: str) -> None:
     """Drop the run's (empty, once all renames are done) staging folder."""
+    if not is_run_id(run_id):  # a run id like '../..' would name a folder outside DIR
+        raise ValueError(f"unsafe run id {run_id!r}")
+    _delete_staging(out_dir, run_id)
+
+
+def _delete_staging(out_dir: str, name: str) -> None:
     # no exists() check: object stores have no folders, only the prefix's objects
-    path = join(out_dir, STAGING, run_id).rstrip("/") + "/"
+    path = join(out_dir, STAGING, name).rstrip("/") + "/"
     try:
         FileSystems.delete([path])
     except (IOError, OSError):
@@ -155,6 +162,15 @@ def remove_staging(out_dir: str, run_id: str) -> None:
 
 
 def remove_stale_staging(out_dir: str) -> None:
-    """Drop every run's staging folder. Only for a single writer per output folder, at
-    start-up: the files there belong to runs that died before renaming them into place."""
-    remove_staging(out_dir, "")
+    """Drop every run's staging folder. Only under the output folder's writer lock, at
+    start-up: the files there belong to runs that died before renaming them into place.
+    A killed compaction's folders (compact-*) are left to `cfnews compact`, which first moves
+    back any live file they hold."""
+    if "://" in out_dir:
+        _delete_staging(out_dir, "")
+        return
+    import os
+    root = join(out_dir, STAGING)
+    for name in (os.listdir(root) if os.path.isdir(root) else []):
+        if not name.startswith("compact-"):
+            _delete_staging(out_dir, name)

@@ -1,0 +1,130 @@
+"""One writer per output folder: an exclusive lock that every writing command takes on DIR.
+
+Local filesystems: DIR/.cfnews.lock, locked with a POSIX record lock (fcntl F_SETLK) and
+holding the holder's pid, host, command and start time. The kernel drops the lock when its
+process dies, however it dies (kill -9 included), so a lock left by a dead run is free: the
+next run takes it over and warns, naming the dead holder. POSIX locks are not inherited by
+forked children (Beam's worker processes), so a worker outliving a killed run cannot keep the
+folder locked. The file is never deleted (deleting a locked file lets two processes lock two
+different files): an unheld lock is an empty file.
+
+Object stores (gs://, s3://) have no such lock: cfnews does not enforce one writer there (see
+README, "One writer per output folder"); the scheduler must not start two runs on one DIR."""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import fcntl
+import json
+import logging
+import os
+import socket
+from typing import Iterator, Optional
+
+log = logging.getLogger(__name__)
+
+LOCK_FILE = ".cfnews.lock"
+# The exit status of a command that found its output folder locked by another run
+# (EX_TEMPFAIL of sysexits.h: try again later).
+from pipeline.exit_codes import OUTPUT_LOCKED as EXIT_LOCKED  # noqa: E402  (one table)
+
+
+class OutputLocked(RuntimeError):
+    """Another live process holds DIR's lock."""
+
+
+def lock_path(out_dir: str) -> str:
+    return os.path.join(out_dir, LOCK_FILE)
+
+
+def _holder_text(raw: bytes) -> str:
+    try:
+        info = json.loads(raw.decode("utf-8"))
+        return (f"pid {info['pid']} on {info['host']} ({info['command']}, started "
+                f"{info['started']})")
+    except (ValueError, KeyError, TypeError):
+        return "an unidentified process" if not raw.strip() else f"{raw[:200]!r}"
+
+
+def _read_all(fd: int) -> bytes:
+    os.lseek(fd, 0, os.SEEK_SET)
+    chunks = []
+    while True:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+class OutputLock:
+    """The held lock of one output folder; release() (or process death) frees it."""
+
+    def __init__(self, out_dir: str, command: str):
+        self.out_dir = out_dir
+        self.command = command
+        self.fd: Optional[int] = None
+        self.took_over: str = ""
+
+    def acquire(self) -> "OutputLock":
+        os.makedirs(self.out_dir, exist_ok=True)
+        path = lock_path(self.out_dir)
+        # O_NOFOLLOW: a symlink planted at the lock's place must not redirect the write
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        try:
+            if not os.path.isfile(path) or not os.path.samestat(os.fstat(fd), os.lstat(path)):
+                raise OutputLocked(f"{path} is not a regular file")
+            try:
+                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                if exc.errno not in (errno.EACCES, errno.EAGAIN):
+                    raise
+                holder = _holder_text(_read_all(fd))
+                raise OutputLocked(
+                    f"{self.out_dir} is being written by another cfnews run: {holder}. "
+                    "One writer per output folder: wait for it to finish (or stop it), "
+                    "then run again.") from None
+            previous = _read_all(fd)
+            if previous.strip():  # its holder died without releasing: the kernel freed it
+                self.took_over = _holder_text(previous)
+                log.warning("%s: taking over the lock of %s, which is no longer running",
+                            path, self.took_over)
+            info = {"pid": os.getpid(), "host": socket.gethostname(), "command": self.command,
+                    "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps(info).encode("utf-8") + b"\n", 0)
+            os.fsync(fd)
+        except BaseException:
+            os.close(fd)  # closing drops a POSIX lock this process may hold on the file
+            raise
+        self.fd = fd
+        return self
+
+    def release(self) -> None:
+        if self.fd is None:
+            return
+        try:
+            os.ftruncate(self.fd, 0)  # an unheld lock is an empty file
+        finally:
+            os.close(self.fd)         # drops the lock
+            self.fd = None
+
+
+@contextlib.contextmanager
+def hold_output(out_dir: str, command: str) -> Iterator[Optional[OutputLock]]:
+    """Hold DIR's writer lock for the duration of the block (local folders only)."""
+    if "://" in out_dir:
+        log.info("%s: object store, no writer lock (one writer per folder is the "
+                 "scheduler's job there)", out_dir)
+        yield None
+        return
+    lock = OutputLock(out_dir, command).acquire()
+    if lock.took_over:
+        import sys
+        print(f"cfnews {command}: warning: took over the lock of {lock.took_over}, which is "
+              "no longer running (a run was killed; its leftovers are reconciled at start-up)",
+              file=sys.stderr)
+    try:
+        yield lock
+    finally:
+        lock.release()
