@@ -1,16 +1,13 @@
 """Reruns are idempotent: every rejected manifest line has a stable article id (its position
-and content), and the manifest stage drops lines whose id an earlier run wrote."""
+and content), and the history check drops lines whose id an earlier run wrote."""
 import json
 import subprocess
 import sys
 
-import apache_beam as beam
 import duckdb
-import pytest
-from apache_beam.testing.util import assert_that, equal_to
 
 from schemas import Rejected
-from transforms.manifest import ReadManifest, line_article_id, parse_manifest_line
+from transforms.manifest import line_article_id, parse_manifest_line
 from tests.test_crash_safety import ROOT
 
 TEXT = "France and China signed trade agreements on aircraft and cognac in Paris. " * 10
@@ -40,17 +37,6 @@ def test_every_rejected_line_has_an_id_from_its_position_and_content(tmp_path):
     assert line_article_id(1, LINES[0] + " ") != line_article_id(1, LINES[0])  # content counts
 
 
-def test_the_manifest_stage_drops_rejected_lines_already_written(tmp_path):
-    manifest = write_manifest(tmp_path)
-    ids = [line_article_id(n, line) for n, line in enumerate(LINES[:3], 1)]
-    with beam.Pipeline(runner="FnApiRunner") as pipeline:
-        _, rejected = (pipeline | beam.Create([str(manifest)])
-                       | ReadManifest(seen_ids=frozenset(ids[:2])))
-        assert_that(rejected | beam.Map(lambda r: r.article_id), equal_to([ids[2]]))
-
-
-@pytest.mark.xfail(strict=True, reason="needs pipeline/graph.py to pass the run's seen ids to "
-                   "the manifest stage: ReadManifest(seen_ids=seen_ids) (the lead's file)")
 def test_a_rerun_of_the_same_manifest_writes_nothing_twice(tmp_path):
     manifest = write_manifest(tmp_path)
     out = tmp_path / "out"

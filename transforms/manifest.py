@@ -215,28 +215,22 @@ def read_manifest_lines(manifest_path: str) -> Iterator[tuple]:
 class _ParseLineFn(StageDoFn):
     stage = Stage.MANIFEST
 
-    def __init__(self, root: Optional[str] = None, seen_ids: frozenset = frozenset()):
+    def __init__(self, root: Optional[str] = None):
         self.root = root
-        self.seen_ids = seen_ids
 
     def handle(self, item):
         manifest_path, line_no, line = item
         count("cfnews.entries", "seen")
-        result = parse_manifest_line(manifest_path, line_no, line, root=self.root)
-        if isinstance(result, Rejected) and result.article_id in self.seen_ids:
-            count("cfnews.entries", "already_seen")  # an earlier run wrote this line's row
-            return
-        yield result
+        yield parse_manifest_line(manifest_path, line_no, line, root=self.root)
 
 
 @dataclasses.dataclass
 class ReadManifest(beam.PTransform):
     """manifest path -> (FeedEntry with html/text, Rejected). `root`: where html_file may
     point (default: the manifest's folder; else the pipeline option --manifest_root).
-    `seen_ids`: article ids already written, whose rejected lines are not written again
-    (good lines are dropped by the graph's seen check, like feed entries)."""
+    Every line, good or rejected, carries a stable article id: the graph's history check
+    (transforms/history.py) drops those an earlier run wrote, so a rerun adds nothing."""
     root: Optional[str] = None
-    seen_ids: frozenset = frozenset()
 
     def expand(self, paths):
         root = self.root
@@ -245,4 +239,4 @@ class ReadManifest(beam.PTransform):
         lines = (paths
                  | "ReadLines" >> beam.FlatMap(read_manifest_lines)
                  | "SpreadLines" >> beam.Reshuffle())
-        return run_stage(lines, "ParseManifestLine", _ParseLineFn(root, self.seen_ids))
+        return run_stage(lines, "ParseManifestLine", _ParseLineFn(root))
