@@ -470,23 +470,34 @@ def role_features(topic: "Topic", title: str, text: str) -> Tuple[Dict[str, floa
     need = frozenset(sides)
 
     folded_title = fold(title or "")
-    title_sides, keys = set(), set()
+    title_sides, keys, present = set(), set(), set()
     for start, end, key in matcher.spans(folded_title):
         if key in others:
             continue
         keys.add(key)
+        present |= side_sets[key]
         if mention_role(folded_title, start, end) == SUBJECT:
             title_sides |= side_sets[key]
     folded = fold(text or "")
+    hits = matcher.spans(folded)
+    for _, _, key in hits:
+        present |= side_sets[key]
+    if not need <= present:
+        # a side is never named: the score is 0 whatever the roles (most articles in a feed)
+        keys.update(key for _, _, key in hits if key not in others)
+        return {}, {"title_sides": title_sides, "pairs": 0, "roles": dict.fromkeys((LISTED, CREDIT), 0),
+                    "counts": {side: int(side in present) for side in sides}, "n_bilateral": 0,
+                    "keys": keys}
     counts = dict.fromkeys(sides, 0)
     roles = {SUBJECT: 0, LISTED: 0, CREDIT: 0}
     n_bilateral = other_mentions = 0
     other_names = set()
     sentence_sides: Dict[int, frozenset] = {}
     paragraph_sides: Dict[int, frozenset] = {}
-    bounds = [m.end() for m in _SENTENCE_END.finditer(folded)]
+    # sentence ends up to the last hit (those after it place no hit); all of them are counted
+    bounds = [m.end() for m in _SENTENCE_END.finditer(folded, 0, hits[-1][0] if hits else 0)]
     paragraph = seen = 0
-    for start, end, key in matcher.spans(folded):
+    for start, end, key in hits:
         if key in others:
             other_mentions += 1
             other_names.add(matcher.terms[key][1][0])
@@ -505,14 +516,20 @@ def role_features(topic: "Topic", title: str, text: str) -> Tuple[Dict[str, floa
         paragraph_sides[paragraph] = paragraph_sides.get(paragraph, frozenset()) | found
         for side in found:
             counts[side] += 1
-    n_sentences = max(1, len(bounds) + (not bounds or bounds[-1] < len(folded)))
+    count = folded.count
+    n_sentences = (count("。") + count("！") + count("？") + count("!") + count("?") + count("\n")
+                   + count(". ") + (not folded or folded[-1] not in "。！？!?\n"))
     paired = [sentence for sentence, found in sentence_sides.items() if need <= found]
     actions = topic.action_pattern
     acting = 0
     if actions is not None:
         for sentence in paired:
             low = bounds[sentence - 1] if sentence else 0
-            high = bounds[sentence] if sentence < len(bounds) else len(folded)
+            if sentence < len(bounds):
+                high = bounds[sentence]
+            else:
+                end = _SENTENCE_END.search(folded, low)
+                high = end.end() if end else len(folded)
             acting += actions.search(folded, low, high) is not None
     pairs = len(paired)
     lead = set(title_sides)
