@@ -233,6 +233,47 @@ def test_bilateral_story_is_kept_with_a_reason(topic):
     assert result.relevant and result.reason.startswith("kept: title names both sides")
 
 
+def test_other_countries_are_neither_terms_nor_sides(topic):
+    result = score(topic, "Germany and Italy signed a trade deal with China in Berlin.",
+                   "Germany, Italy and China sign a deal")
+    assert result.score == 0.0 and set(result.matched_terms) == {"China"}
+    formula = dataclasses.replace(topic, model=None)
+    assert set(score(formula, "Germany and China talk.").matched_terms) == {"China"}
+
+
+def test_a_story_among_many_countries_scores_lower_than_a_bilateral_one(topic):
+    bilateral = ("France and China signed a trade deal in Beijing on Monday. The French minister "
+                 "met his Chinese counterpart.")
+    crowded = ("France and China signed a trade deal in Beijing on Monday. Germany, Italy, Spain, "
+               "Japan, India, Britain and the United States are negotiating similar deals with "
+               "Brussels, Washington and Tokyo, and Russia and Canada watch.")
+    assert score(topic, crowded).score < score(topic, bilateral).score
+    assert "other countries named" in score(topic, crowded).reason
+
+
+def test_a_press_review_is_marked_and_scores_lower(topic):
+    text = "法国各报今天关注中国。《费加罗报》报道中国政府如何管控香港，北京加强控制，巴黎表示关注。"
+    review = score(topic, text, "中国如何掌控香港 - 法国报纸摘要")
+    story = score(topic, text, "中国如何掌控香港")
+    assert "press review" in review.reason and review.score < story.score
+
+
+def test_an_article_naming_one_side_is_dropped_with_its_terms(topic):
+    result = score(topic, "Beijing and Shanghai reported growth; Chinese exports rose.")
+    assert result.score == 0.0 and result.reason == "dropped: no france as a subject"
+    assert set(result.matched_terms) == {"Beijing", "Shanghai", "Chinese"}
+
+
+@pytest.mark.parametrize("text, terms", [
+    ("Sino-French ties deepen", ("Sino-French",)),              # at the very start, counted once
+    ("法国总统Macron访问北京", ("Macron", "北京", "法国")),       # Latin term right after CJK
+    ("Le président Macron, à Pékin (Chine)", ("Chine", "Macron", "Pékin")),
+    ("Indochinese and comparisons of Parisians", ()),           # inside words: nothing
+])
+def test_latin_terms_start_words_in_latin_and_cjk_text(topic, text, terms):
+    assert score(topic, text).matched_terms == terms
+
+
 @pytest.mark.parametrize("model, message", [
     ('{"weights": {"colour": 1}, "bias": 0}', "unknown features"),
     ('{"weights": {"title_both": "high"}, "bias": 0}', "must be numbers"),
@@ -275,6 +316,10 @@ VALID = {"name": "t", "version": 1, "groups": {"a": {"en": ["Alpha"]}, "b": {"en
     ({"groups": {"a": {"en": ["Alpha"]}, "b": {"en": ["ALPHA"]}}}, "'ALPHA' is in both groups.a and groups.b"),
     ({"exclude": {"en": ["Beta"]}}, "'Beta' is in both groups.b and exclude"),
     ({"groups": {"a": {"en": ["  "]}, "b": {"en": ["Beta"]}}}, "is not a usable term"),
+    ({"others": {"x": []}}, "others.x: expected a non-empty list"),
+    ({"others": ["Gamma"]}, "others must be a non-empty mapping"),
+    ({"others": {"x": ["Beta"]}}, "'Beta' is in both groups.b and others.x"),
+    ({"actions": {"en": "visit"}}, "actions.en: expected a non-empty list"),
 ])
 def test_invalid_topics_are_refused_with_a_clear_error(change, message):
     with pytest.raises(TopicError, match=message.replace("[", r"\[").replace("]", r"\]")
@@ -375,5 +420,5 @@ def test_role_model_beats_the_term_formula_on_the_test_split(topic):
 
     precision, recall = figures(topic)
     formula_precision, _ = figures(dataclasses.replace(topic, model=None))
-    # measured at commit time: 0.68 / 0.95 against the formula's 0.53 precision
+    # measured at commit time: 0.72 / 0.955 against the formula's 0.54 precision
     assert recall >= 0.95 and precision >= formula_precision + 0.1, (precision, recall)

@@ -22,6 +22,7 @@ import bisect
 import collections
 import dataclasses
 import functools
+import itertools
 import json
 import math
 import re
@@ -40,7 +41,7 @@ MAX_CHARS = 200_000          # scoring cap: beyond this a text is not more or le
 
 _KEYS = {"name", "version", "description", "groups", "bilateral", "exclude", "require",
          "threshold", "title_weight", "body_weight", "saturation", "reference_chars",
-         "apart_factor", "model"}
+         "apart_factor", "model", "others", "actions"}
 _DEFAULTS = {"title_weight": 3.0, "body_weight": 1.0, "saturation": 3.0, "reference_chars": 3000,
              "apart_factor": 0.5}
 _LANG_KEY = re.compile(r"^[a-z]{2,3}$")
@@ -52,8 +53,11 @@ _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\
 _SEP = re.compile(r"[\s\-]+")
 _CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f]")
 _WORD = r"0-9a-z\u00df-\u024f\u0370-\u03ff\u0400-\u052f"  # letters that extend a Latin-like word
+_WORD_CHAR = re.compile(f"[{_WORD}]")
 
 EXCLUDED = "_exclude"
+OTHER = "_other:"     # group prefix of the `others` terms (other countries and blocs)
+_NEWLINE = re.compile("\n")
 
 
 class TopicError(ValueError):
@@ -63,11 +67,19 @@ class TopicError(ValueError):
 _FOLD_CHARS = re.compile("[" + "".join(re.escape(chr(c)) for c in _FOLD_TABLE) + "]")
 
 
+_FOLD_MAP = {chr(c): v for c, v in _FOLD_TABLE.items()}
+
+
+def _fold_char(match) -> str:
+    return _FOLD_MAP[match.group()]
+
+
 def fold(text: str) -> str:
-    if _FOLD_CHARS.search(text):     # translate() looks every character up: only when needed
-        text = text.translate(_FOLD_TABLE)
-    text = unicodedata.normalize("NFKD", text)
-    return _COMBINING.sub("", text).casefold()
+    # str.translate looks every character up (slow on non-ASCII text): replace only the few hits
+    text = _FOLD_CHARS.sub(_fold_char, text)
+    if not text.isascii():
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    return text.casefold()
 
 
 def _key(term: str) -> str:
@@ -75,10 +87,44 @@ def _key(term: str) -> str:
     return _SEP.sub("", fold(term))
 
 
-def _first_chars(patterns) -> str:
-    """A character class body matching the first character of every (escaped) pattern."""
-    firsts = {re.sub(r"^\\", "", p)[:1] for p in patterns}
-    return "".join(sorted(re.escape(c) for c in firsts))
+_GAP = r"[\s\-]*"   # what may separate the words of a term
+
+
+def _trie_regex(terms: Iterable[Tuple[str, ...]]) -> str:
+    """One regex alternation for many terms (each a tuple of words), factored by common prefix:
+    the regex engine then reads each character once instead of trying every term in turn. At
+    every branch longer continuations come first, so a bilateral phrase or an exclusion wins over
+    the words inside it."""
+    trie: dict = {}
+    for words in terms:
+        node = trie
+        for atom in _atoms(words):
+            node = node.setdefault(atom, {})
+        node[""] = {}
+
+    def depth(node) -> int:
+        return max((1 + depth(child) for atom, child in node.items() if atom), default=0)
+
+    def emit(node) -> str:
+        kids = sorted((atom for atom in node if atom), key=lambda a: (-depth(node[a]), a))
+        alts = [atom + emit(node[atom]) for atom in kids]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(trie)
+
+
+def _atoms(words: Tuple[str, ...]) -> List[str]:
+    atoms: List[str] = []
+    for n, word in enumerate(words):
+        if n:
+            atoms.append(_GAP)
+        atoms.extend(re.escape(c) for c in word)
+    return atoms
+
+
 
 
 class _Matcher:
@@ -86,37 +132,65 @@ class _Matcher:
     are longest-first so a bilateral phrase or an exclusion wins over the words inside it."""
 
     def __init__(self, terms: Mapping[str, Tuple[str, Tuple[str, ...]]]):
-        # terms: key -> (display form, groups it counts for; () for exclusions)
+        # terms: key -> (display form, groups it counts for; () for exclusions; (OTHER + name,)
+        # for the other actors a role model counts)
         self.terms = dict(terms)
-        latin, cjk = [], []
+        self.other_keys = frozenset(k for k, (_, groups) in self.terms.items()
+                                    if groups and groups[0].startswith(OTHER))
+        self._keys: Dict[str, str] = {}    # matched text -> term key (few distinct forms)
+        latin, cjk = set(), set()
         for key, (display, _) in self.terms.items():
-            parts = [re.escape(p) for p in _SEP.split(fold(display).strip()) if p]
-            (cjk if _CJK.search(display) else latin).append(r"[\s\-]*".join(parts))
-        self.patterns = []
-        # A leading class of every term's first character lets the regex engine skip most
-        # positions with one test instead of trying each alternative (several times faster).
+            words = tuple(p for p in _SEP.split(fold(display).strip()) if p)
+            (cjk if _CJK.search(display) else latin).add(words)
+        # A pattern that opens with a character class lets the regex engine skip, in C, every
+        # character that cannot start a hit; a look-behind or look-ahead at its head would cost a
+        # test at every position. Latin terms must start a word, checked one of two ways with the
+        # same result: in mostly Latin text the pattern consumes the non-word character before the
+        # term (few positions qualify); in mostly CJK text, where that would be nearly every
+        # character, hits are found anywhere and the few found inside a word dropped here.
+        self.latin: Optional["re.Pattern"] = None        # term, at a word start checked here
+        self.latin_after: Optional["re.Pattern"] = None  # a non-word character, then the term
+        self.cjk: Optional["re.Pattern"] = None
         if latin:
-            alts = "|".join(sorted(latin, key=lambda p: (-len(p), p)))
-            self.patterns.append(re.compile(rf"(?=[{_first_chars(latin)}])(?<![{_WORD}])(?:{alts})(?![{_WORD}])"))
+            trie = _trie_regex(latin)
+            self.latin = re.compile(rf"(?:{trie})(?![{_WORD}])")
+            self.latin_after = re.compile(rf"[^{_WORD}]((?:{trie}))(?![{_WORD}])")
         if cjk:
-            alts = "|".join(sorted(cjk, key=lambda p: (-len(p), p)))
-            self.patterns.append(re.compile(rf"(?=[{_first_chars(cjk)}])(?:{alts})"))
+            self.cjk = re.compile(_trie_regex(cjk))
 
     def hits(self, text: str) -> List[Tuple[int, str]]:
         """(line number, term key) of every counted hit: lines are trafilatura's paragraphs."""
         folded = fold(text)
-        breaks = [m.start() for m in re.finditer("\n", folded)]
-        return [(bisect.bisect(breaks, start), key) for start, _, key in self.spans(folded)]
+        breaks = [m.start() for m in _NEWLINE.finditer(folded)]
+        return [(bisect.bisect(breaks, start), key) for start, _, key in self.spans(folded)
+                if key not in self.other_keys]
 
     def spans(self, folded: str) -> List[Tuple[int, int, str]]:
         """(start, end, term key) of every counted hit in already folded text, in text order."""
         found = []
-        for pattern in self.patterns:
-            for match in pattern.finditer(folded):
-                key = _SEP.sub("", match.group())
-                if self.terms[key][1]:
-                    found.append((match.start(), match.end(), key))
-        return sorted(found)
+        keys, terms = self._keys, self.terms
+        if self.latin is not None:
+            if len(folded) * 2 > len(folded.encode("utf-8", "surrogatepass")):   # mostly Latin
+                head = self.latin.match(folded)
+                spans = [head.span()] if head else []
+                after = head.end() if head else 0
+                spans += [m.span(1) for m in self.latin_after.finditer(folded, after)]
+            else:
+                word_char = _WORD_CHAR.match
+                spans = [m.span() for m in self.latin.finditer(folded)
+                         if not (m.start() and word_char(folded, m.start() - 1))]
+            cjk = [m.span() for m in self.cjk.finditer(folded)] if self.cjk is not None else ()
+            spans = sorted(spans + cjk) if cjk else spans
+        else:
+            spans = [m.span() for m in self.cjk.finditer(folded)] if self.cjk is not None else []
+        for start, end in spans:
+            text = folded[start:end]
+            key = keys.get(text)
+            if key is None:
+                key = keys.setdefault(text, _SEP.sub("", text))
+            if terms[key][1]:
+                found.append((start, end, key))
+        return found
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,16 +209,41 @@ class Topic:
     apart_factor: float
     description: str = ""
     model: Optional["RoleModel"] = None
+    others: Mapping[str, Tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    actions: Tuple[str, ...] = ()
+
+    @functools.cached_property
+    def action_pattern(self) -> Optional["re.Pattern"]:
+        """Any action word (a word start for Latin ones: 'invest' covers 'investment')."""
+        if not self.actions:
+            return None
+        latin, cjk = set(), set()
+        for term in self.actions:
+            words = tuple(p for p in _SEP.split(fold(term).strip()) if p)
+            (cjk if _CJK.search(term) else latin).add(words)
+        alts = []
+        if latin:
+            alts.append(rf"(?<![{_WORD}])(?:{_trie_regex(latin)})")
+        if cjk:
+            alts.append(f"(?:{_trie_regex(cjk)})")
+        return re.compile("|".join(alts))
 
     @functools.cached_property
     def bilateral_keys(self) -> frozenset:
         return frozenset(_key(term) for term in self.bilateral)
 
     @functools.cached_property
+    def side_sets(self) -> Dict[str, frozenset]:
+        """Term key -> the required groups it counts for."""
+        required = set(self.require)
+        return {key: frozenset(groups) & required for key, (_, groups) in self.matcher.terms.items()}
+
+    @functools.cached_property
     def matcher(self) -> _Matcher:
         terms: Dict[str, Tuple[str, Tuple[str, ...]]] = {}
         entries = [(t, (g,)) for g in sorted(self.groups) for t in self.groups[g]]
         entries += [(t, self.require) for t in self.bilateral] + [(t, ()) for t in self.exclude]
+        entries += [(t, (OTHER + name,)) for name in sorted(self.others) for t in self.others[name]]
         for term, groups in entries:
             terms.setdefault(_key(term), (term, groups))
         return _Matcher(terms)
@@ -206,11 +305,14 @@ def parse_topic(data, source: str = "<topic>") -> Topic:
         raise TopicError(f"{source}: require must list groups among {sorted(groups)}, got {require!r}")
     bilateral = _terms(f"{source}: bilateral", data["bilateral"]) if "bilateral" in data else ()
     exclude = _terms(f"{source}: exclude", data["exclude"]) if "exclude" in data else ()
+    others = _others(source, data["others"]) if "others" in data else {}
+    actions = _terms(f"{source}: actions", data["actions"]) if "actions" in data else ()
 
     # A term may repeat inside one list, but must not mean two different things.
     owner: Dict[str, str] = {}
     lists = [(f"groups.{g}", t) for g, ts in groups.items() for t in ts]
     lists += [("bilateral", t) for t in bilateral] + [("exclude", t) for t in exclude]
+    lists += [(f"others.{name}", t) for name, ts in others.items() for t in ts]
     for where, term in lists:
         if owner.setdefault(_key(term), where) != where:
             raise TopicError(f"{source}: term {term!r} is in both {owner[_key(term)]} and {where}")
@@ -228,7 +330,23 @@ def parse_topic(data, source: str = "<topic>") -> Topic:
                                     1, 10_000_000)),
         apart_factor=_number(f"{source}: apart_factor", values["apart_factor"], 0.0, 1.0),
         model=_model_ref(source, data.get("model")),
+        others=others, actions=actions,
     )
+
+
+def _others(source: str, value) -> Dict[str, Tuple[str, ...]]:
+    """`others: {name: [terms, any language]}`: the other actors a role model counts."""
+    if not isinstance(value, dict) or not value:
+        raise TopicError(f"{source}: others must be a non-empty mapping of name -> list of terms")
+    out = {}
+    for name, terms in value.items():
+        if not isinstance(terms, list) or not terms:
+            raise TopicError(f"{source}: others.{name}: expected a non-empty list of terms")
+        for term in terms:
+            if not isinstance(term, str) or not _key(term):
+                raise TopicError(f"{source}: others.{name}: {term!r} is not a usable term")
+        out[str(name)] = tuple(t.strip() for t in terms)
+    return out
 
 
 def _model_ref(source: str, value) -> Optional["RoleModel"]:
@@ -269,7 +387,7 @@ def load_topic(path_or_name: str) -> Topic:
     except yaml.YAMLError as exc:
         raise TopicError(f"{path}: not valid YAML: {exc}") from exc
     topic = parse_topic(data, str(path))
-    topic.matcher, topic.bilateral_keys  # compile now, not on the first article
+    topic.matcher, topic.bilateral_keys, topic.side_sets, topic.action_pattern  # compile now, not on the first article
     return topic
 
 
@@ -278,16 +396,19 @@ def load_topic(path_or_name: str) -> Topic:
 # Separators that make a mention one item of an enumeration, and the words that make a bracket or
 # a paragraph opening a credit or dateline rather than part of the story.
 _CJK_LIST = "、"
-_LATIN_LIST = re.compile(r"^\s*(?:,|;|\band\b|\bet\b|\bor\b|\bou\b)", re.I)
+_LATIN_LIST = re.compile(r"\s*(?:,|;|\band\b|\bet\b|\bor\b|\bou\b)", re.I)
 _LATIN_LIST_BEFORE = re.compile(r"(?:,|;|\band|\bet|\bor|\bou)\s*$", re.I)
+_LATIN_LIST_RUN = re.compile(r",\s*\w+\s*(?:,|\band|\bet)")
 _CREDIT_WORDS = re.compile(
     r"电|電|社|报道|報導|报导|記者|记者|摄|攝|图片|圖片|图像|圖像|资料|資料|档案|檔案|afp|reuters|cnn|"
     r"getty|photo|images?|via|wire|presse|dpa|ap\b|epa|photograph|credit|source|agence|reporting", re.I)
-_DATELINE_AFTER = re.compile(r"^[^\n。.!?]{0,14}?(?:\d+日(?:专|專)?(?:电|電)|(?:专|專)(?:电|電)|"
+_DATELINE_AFTER = re.compile(r"[^\n。.!?]{0,14}?(?:\d+日(?:专|專)?(?:电|電)|(?:专|專)(?:电|電)|"
                              r"\(cnn\)|\(afp\)|\(reuters\)|\s[|—–-]\s|综合外电|綜合外電)", re.I)
-_SENTENCE = re.compile(r"[^。！？!?\n]+(?:[。！？!?]+|\n|$)|(?<=[.])\s+")
+# Where a sentence ends: after a CJK or Latin end mark, a line break, a full stop before a space.
+# The pattern opens with a character class so the regex engine skips other characters in C.
+_SENTENCE_END = re.compile(r"[。！？!?\n.](?:(?<=\.)(?= )|(?<!\.))")
 _SOURCE_AFTER = re.compile(
-    r"^\s*(?:《|「|“|\"|(?:各大|各|主流|全国性|全國性)?(?:媒体|媒體|报纸|報紙|报章|報章|大报|大報|报|報|"
+    r"\s*(?:《|「|“|\"|(?:各大|各|主流|全国性|全國性)?(?:媒体|媒體|报纸|報紙|报章|報章|大报|大報|报|報|"
     r"周刊|週刊|杂志|雜誌|电台|電台|电视|電視|通讯社|通訊社|新闻网|新聞網|网站|網站|学者|學者|专家|專家|"
     r"汉学家|漢學家|研究员|研究員|智库|智庫|分析人士|观察家|觀察家|记者|記者)|"
     r"(?:daily|newspaper|weekly|magazine|media|press|radio|broadcaster|news agency|scholar|academic|"
@@ -297,102 +418,161 @@ SUBJECT, LISTED, CREDIT = "subject", "list", "credit"
 
 def mention_role(folded: str, start: int, end: int) -> str:
     """The role of the mention folded[start:end]: a credit/dateline, a list item, or a subject."""
+    # (patterns are matched at positions of the text, not on slices: no copies per mention)
     # inside a short bracket that names a source: (AFP/Getty Images), （法新社巴黎7日电）
-    opening = max(folded.rfind("(", max(0, start - 40), start), folded.rfind("（", max(0, start - 40), start))
+    window = max(0, start - 40)
+    opening = max(folded.rfind("(", window, start), folded.rfind("（", window, start))
     if opening >= 0:
         closing = min([i for i in (folded.find(")", end), folded.find("）", end)) if i >= 0] or [-1])
-        if 0 <= closing - opening <= 60 and _CREDIT_WORDS.search(folded[opening:closing]):
+        if 0 <= closing - opening <= 60 and _CREDIT_WORDS.search(folded, opening, closing):
             return CREDIT
     # a dateline: near a paragraph's start and followed by "7日电", "(CNN)", " | ", " - "
-    line_start = folded.rfind("\n", 0, start) + 1
-    if start - line_start <= 40 and _DATELINE_AFTER.match(folded[end:end + 24]):
-        return CREDIT
+    if start <= 40 or start - folded.rfind("\n", start - 41, start) <= 41:
+        if _DATELINE_AFTER.match(folded, end, end + 24):
+            return CREDIT
     # the country as the label of a source: French newspaper Le Monde, 法国《世界报》, 法國學者
-    if _SOURCE_AFTER.match(folded[end:end + 14]):
+    if _SOURCE_AFTER.match(folded, end, end + 14):
         return CREDIT
-    before, after = folded[max(0, start - 3):start], folded[end:end + 3]
+    before, after = folded[max(0, start - 3):start], folded[end:end + 1]
     if "●" in before or "※" in before or "•" in before:
         return LISTED          # a section of a multi-country digest: "● 法國 ..."
-    if _CJK_LIST in before[-1:] or after[:1] == _CJK_LIST or (before[-1:] in "和与及" and
-                                                              _CJK_LIST in folded[max(0, start - 12):start]):
+    last = before[-1:]
+    if last == _CJK_LIST or after == _CJK_LIST or (last in "和与及" and
+                                                   _CJK_LIST in folded[max(0, start - 12):start]):
         return LISTED
-    if _CJK.search(folded[start:end]) is None:
-        ahead, behind = folded[end:end + 30], folded[max(0, start - 30):start]
-        if _LATIN_LIST.match(ahead) and _LATIN_LIST_BEFORE.search(behind):
-            return LISTED      # ", France and" / "Germany, France, Italy"
-        if _LATIN_LIST_BEFORE.search(behind) and "," in behind and re.search(r",\s*\w+\s*(?:,|\band|\bet)", behind):
-            return LISTED      # "... Italy, Spain and France"
+    if _CJK.match(folded, start) is None:
+        behind = folded[max(0, start - 30):start]
+        if _LATIN_LIST_BEFORE.search(behind):
+            if _LATIN_LIST.match(folded, end, end + 30):
+                return LISTED      # ", France and" / "Germany, France, Italy"
+            if "," in behind and _LATIN_LIST_RUN.search(behind):
+                return LISTED      # "... Italy, Spain and France"
     return SUBJECT
 
 
 FEATURES = ("title_both", "title_any", "lead_both", "pair_sentences", "side_min", "side_share",
-            "bilateral", "noise_share", "long_text", "digest", "pair_share", "para_pair_share")
-_DIGEST_MARKS = "●※•■▲◆"
+            "bilateral", "noise_share", "long_text", "pair_share", "para_pair_share",
+            "first_pair", "weak_spread", "side_balance", "others", "others_share", "review",
+            "pair_action")
+# press reviews and media round-ups: the countries are the reviewers, not the story
+_REVIEW = re.compile(r"报纸摘要|報紙摘要|报章摘要|報章摘要|revue de presse|press review|"
+                     r"(?:媒体|媒體|外媒|法媒|德媒|英媒|美媒)\s*[:：]|风土人情|風土人情|评论摘要|評論摘要|"
+                     r"-\s*法国世界报|-\s*法國世界報")
 
 
 def role_features(topic: "Topic", title: str, text: str) -> Tuple[Dict[str, float], Dict[str, object]]:
-    """The model's features, and the facts behind them (for the reason)."""
-    terms = topic.matcher.terms
+    """The model's features, and the facts behind them (for the reason). One pass over the hits."""
+    matcher = topic.matcher
+    side_sets = topic.side_sets
     bilateral = topic.bilateral_keys
+    others = matcher.other_keys
     sides = topic.require
-
-    def sides_of(key):
-        return set(terms[key][1])
+    need = frozenset(sides)
 
     folded_title = fold(title or "")
-    title_sides, keys = set(), set()
-    for start, end, key in topic.matcher.spans(folded_title):
+    title_sides, keys, present = set(), set(), set()
+    for start, end, key in matcher.spans(folded_title):
+        if key in others:
+            continue
         keys.add(key)
+        present |= side_sets[key]
         if mention_role(folded_title, start, end) == SUBJECT:
-            title_sides |= sides_of(key)
+            title_sides |= side_sets[key]
     folded = fold(text or "")
-    counts = collections.Counter()
-    roles = collections.Counter()
-    n_bilateral = 0
-    sentence_sides: Dict[int, set] = collections.defaultdict(set)
-    paragraph_sides: Dict[int, set] = collections.defaultdict(set)
-    breaks = [m.start() for m in re.finditer("\n", folded)]
-    bounds = [m.end() for m in _SENTENCE.finditer(folded)]
-    for start, end, key in topic.matcher.spans(folded):
+    hits = matcher.spans(folded)
+    for _, _, key in hits:
+        present |= side_sets[key]
+    if not need <= present:
+        # a side is never named: the score is 0 whatever the roles (most articles in a feed)
+        keys.update(key for _, _, key in hits if key not in others)
+        return {}, {"title_sides": title_sides, "pairs": 0, "roles": dict.fromkeys((LISTED, CREDIT), 0),
+                    "counts": {side: int(side in present) for side in sides}, "n_bilateral": 0,
+                    "keys": keys}
+    counts = dict.fromkeys(sides, 0)
+    roles = {SUBJECT: 0, LISTED: 0, CREDIT: 0}
+    n_bilateral = other_mentions = 0
+    other_names = set()
+    sentence_sides: Dict[int, frozenset] = {}
+    paragraph_sides: Dict[int, frozenset] = {}
+    # sentence ends up to the last hit (those after it place no hit); all of them are counted
+    bounds = [m.end() for m in _SENTENCE_END.finditer(folded, 0, hits[-1][0] if hits else 0)]
+    paragraph = seen = 0
+    for start, end, key in hits:
+        if key in others:
+            other_mentions += 1
+            other_names.add(matcher.terms[key][1][0])
+            continue
         keys.add(key)
         role = mention_role(folded, start, end)
         roles[role] += 1
         if role != SUBJECT:
             continue
+        found = side_sets[key]
         n_bilateral += key in bilateral
         sentence = bisect.bisect_right(bounds, start)
-        sentence_sides[sentence] |= sides_of(key)
-        paragraph_sides[bisect.bisect(breaks, start)] |= sides_of(key)
-        for side in sides_of(key):
+        paragraph += folded.count("\n", seen, start)
+        seen = start
+        sentence_sides[sentence] = sentence_sides.get(sentence, frozenset()) | found
+        paragraph_sides[paragraph] = paragraph_sides.get(paragraph, frozenset()) | found
+        for side in found:
             counts[side] += 1
-    need = set(sides)
-    n_sentences = max(1, len(bounds))
-    pairs = sum(1 for found in sentence_sides.values() if need <= found)
-    lead = set()
-    for sentence in range(min(2, n_sentences)):
-        lead |= sentence_sides.get(sentence, set())
+    count = folded.count
+    n_sentences = (count("。") + count("！") + count("？") + count("!") + count("?") + count("\n")
+                   + count(". ") + (not folded or folded[-1] not in "。！？!?\n"))
+    paired = [sentence for sentence, found in sentence_sides.items() if need <= found]
+    actions = topic.action_pattern
+    acting = 0
+    if actions is not None:
+        for sentence in paired:
+            low = bounds[sentence - 1] if sentence else 0
+            if sentence < len(bounds):
+                high = bounds[sentence]
+            else:
+                end = _SENTENCE_END.search(folded, low)
+                high = end.end() if end else len(folded)
+            acting += actions.search(folded, low, high) is not None
+    pairs = len(paired)
+    lead = set(title_sides)
+    for sentence in (0, 1):
+        lead |= sentence_sides.get(sentence, frozenset())
     side_sentences = [sum(1 for found in sentence_sides.values() if side in found) for side in sides]
-    total = sum(roles.values())
+    side_paragraphs = [sum(1 for found in paragraph_sides.values() if side in found) for side in sides]
+    weakest, strongest = min(counts.values()), max(counts.values())
+    subject_mentions = sum(counts.values())
+    total = roles[SUBJECT] + roles[LISTED] + roles[CREDIT]
     features = {
         "title_both": float(need <= title_sides),
         "title_any": float(bool(title_sides & need)),
-        "lead_both": float(need <= (lead | title_sides)),
+        "lead_both": float(need <= lead),
         "pair_sentences": math.log1p(pairs),
-        "side_min": math.log1p(min(counts[side] for side in sides)),
+        "side_min": math.log1p(weakest),
         "side_share": min(side_sentences) / n_sentences,
         "bilateral": math.log1p(n_bilateral),
         "noise_share": (roles[LISTED] + roles[CREDIT]) / total if total else 0.0,
         "long_text": math.log1p(len(folded) / 3000),
-        # many bullet-led items: a multi-story digest, where a pairing is usually incidental
-        "digest": math.log1p(sum(folded.count(mark) for mark in _DIGEST_MARKS)),
         # of the sentences / paragraphs naming a side, the share naming both: low in digests and
         # in stories where each side has its own separate thread
         "pair_share": pairs / len(sentence_sides) if sentence_sides else 0.0,
         "para_pair_share": (sum(1 for found in paragraph_sides.values() if need <= found)
                             / len(paragraph_sides)) if paragraph_sides else 0.0,
+        # how far into the text the sides first meet (1: never in one sentence)
+        "first_pair": min(paired) / n_sentences if paired else 1.0,
+        # the weaker side's reach: the share of side-naming paragraphs that name it (low when it
+        # has one paragraph of its own, as France in a China–EU story)
+        "weak_spread": min(side_paragraphs) / len(paragraph_sides) if paragraph_sides else 0.0,
+        "side_balance": math.log1p(weakest) - math.log1p(strongest),
+        # other countries and blocs: a multi-country or China–EU story names many
+        "others": math.log1p(len(other_names)),
+        "others_share": (other_mentions / (other_mentions + subject_mentions)
+                         if other_mentions + subject_mentions else 0.0),
+        # sentences pairing the sides around an action (visit, talks, trade, summons, 会谈, 投资)
+        "pair_action": math.log1p(acting),
+        "review": float(_REVIEW.search(folded_title) is not None
+                        or _REVIEW.search(folded, 0, 300) is not None),
     }
     facts = {"title_sides": title_sides, "pairs": pairs, "roles": roles, "counts": counts,
-             "n_bilateral": n_bilateral, "keys": keys}
+             "n_bilateral": n_bilateral, "acting": acting, "keys": keys, "others": len(other_names),
+             "review": bool(features["review"])}
     return features, facts
 
 
@@ -426,7 +606,9 @@ def _reason(topic: "Topic", facts: Mapping[str, object], relevant: bool) -> str:
     if need <= facts["title_sides"]:
         parts.append("title names both sides")
     if facts["pairs"]:
-        parts.append(f"{facts['pairs']} sentence(s) pair them")
+        acting = facts.get("acting", 0)
+        parts.append(f"{facts['pairs']} sentence(s) pair them"
+                     + (f", {acting} around an action" if acting else ""))
     if facts["n_bilateral"]:
         parts.append("bilateral term")
     missing = [side for side in topic.require if not facts["counts"][side]]
@@ -436,6 +618,10 @@ def _reason(topic: "Topic", facts: Mapping[str, object], relevant: bool) -> str:
     noise = [f"{roles[r]} {name}" for r, name in ((LISTED, "in lists"), (CREDIT, "in credits")) if roles[r]]
     if noise:
         parts.append("mentions " + ", ".join(noise))
+    if facts.get("others", 0) >= 3:
+        parts.append(f"{facts['others']} other countries named")
+    if facts.get("review"):
+        parts.append("press review")
     return ("kept: " if relevant else "dropped: ") + ("; ".join(parts) or "sides named apart")
 
 
