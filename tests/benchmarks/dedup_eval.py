@@ -100,6 +100,21 @@ def minhash_predictions(docs, pairs, thresholds=(0.5, 0.8), num_perm: int = 128)
     return out
 
 
+def story_report(seed: int):
+    """Copies vs rewrites on the story families (dedup_corpus.story_pairs): which pairs the
+    production `decide` files as duplicates, by kind."""
+    from tests.benchmarks.dedup_corpus import story_pairs
+    docs, pairs = story_pairs(seed)
+    predicted = cfnews_predictions(docs, pairs)
+    kinds = collections.Counter(q.kind for q in pairs)
+    in_dups = collections.Counter(q.kind for p, q in zip(predicted, pairs) if p)
+    print(f"story families: {len(docs)} texts; pairs filed as duplicates by kind: "
+          + ", ".join(f"{k} {in_dups[k]}/{n}" for k, n in sorted(kinds.items())))
+    s = scores(predicted, pairs)
+    print(f"  copies among the family pairs: precision {s['precision']:.4f} recall {s['recall']:.4f}; "
+          f"rewrite pairs in duplicates: {in_dups['rewrite']}")
+
+
 # ---------------------------------------------------------------- sweep
 
 def pair_features(docs, pairs, k: int, cap: int):
@@ -308,6 +323,8 @@ def main():
     parser.add_argument("--dev-seed", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--sweep", action="store_true")
+    parser.add_argument("--stories-only", action="store_true",
+                        help="stop after the quality figures (no state or throughput)")
     parser.add_argument("--streaming", type=int, default=0, metavar="N",
                         help="also time StreamingDeduplicate on the direct runner over N articles")
     args = parser.parse_args()
@@ -330,6 +347,9 @@ def main():
               f"{s['fp']:>4} {s['fn']:>4}")
     for name, predicted in results.items():
         print(f"  {name} correct by kind: {by_kind(predicted, pairs)}")
+    story_report(args.seed)
+    if args.stories_only:
+        return
     state_per_article(docs)
     throughput(stream_articles(args.seed), as_articles(docs), args.rounds, args.streaming)
 
