@@ -26,6 +26,7 @@ import argparse
 import collections
 import datetime as dt
 import os
+import re
 import statistics
 import sys
 import time
@@ -113,6 +114,67 @@ def story_report(seed: int):
     s = scores(predicted, pairs)
     print(f"  copies among the family pairs: precision {s['precision']:.4f} recall {s['recall']:.4f}; "
           f"rewrite pairs in duplicates: {in_dups['rewrite']}")
+
+
+# ---------------------------------------------------------------- copy evidence (prototype)
+
+# A sentence that holds a quotation mark: a quote and its attribution, the text rewrites share.
+_QUOTED_SENTENCE = re.compile(r'[^.!?\n]*["\u00ab\u00bb\u300c\u300d][^\n]*?(?:[.!?](?=\s|$)|$)')
+
+
+def plain_fingerprint(text: str):
+    """The production fingerprint's sampling applied to the shingles that do not touch a
+    quoted sentence (normalised text, same tokens, same hashes)."""
+    import numpy as np
+    from transforms.fingerprint import _words, normalise, sample, shingle_hashes
+    words, flags = [], []
+    for line in normalise(text).splitlines():
+        pos = 0
+        for m in _QUOTED_SENTENCE.finditer(line):
+            plain = _words(line[pos:m.start()])
+            words += plain
+            flags += [0] * len(plain)
+            quoted = _words(m.group())
+            words += quoted
+            flags += [1] * len(quoted)
+            pos = m.end()
+        plain = _words(line[pos:])
+        words += plain
+        flags += [0] * len(plain)
+    hashes = shingle_hashes(words)
+    if len(words) >= 4:
+        touched = np.convolve(np.array(flags), np.ones(4, dtype=int), "valid") > 0
+        hashes = hashes[~touched]
+    return sample(hashes)
+
+
+def copy_evidence_report(seed: int, thresholds=(0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)):
+    """Of the pairs the production rule files as duplicates: the containment of the text
+    outside quoted sentences (sampled as the fingerprint is). Prototype for issue 15: not
+    wired into the pipeline."""
+    from tests.benchmarks.dedup_corpus import story_pairs
+    from transforms.dedup import DedupParams, Member, decide, prepare, similarity
+    params = DedupParams()
+    print("copy evidence (prototype): of the pairs the production rule files as duplicates, "
+          "those whose text outside quoted sentences is also shared (>= threshold), by kind")
+    for name, (docs, pairs) in (("wire-copy set", load(seed)), ("story families", story_pairs(seed))):
+        prepared = {a.article_id: prepare(a) for a in as_articles(docs)}
+        plain = {d: plain_fingerprint(doc.text) for d, doc in docs.items()}
+        total = collections.Counter()
+        values = collections.defaultdict(list)
+        for q in pairs:
+            (ma, ha), (mb, hb) = prepared[q.a], prepared[q.b]
+            if decide(mb, [(ma, len(set(ha) & set(hb)))], params) is None:
+                continue
+            pa, pb = plain[q.a], plain[q.b]
+            shared = len(set(pa.hashes) & set(pb.hashes))
+            share, _ = similarity(Member(0, q.a, 0, pa.level, pa.counts),
+                                  Member(0, q.b, 0, pb.level, pb.counts), shared)
+            total[q.kind] += 1
+            values[q.kind].append(share)
+        for t in thresholds:
+            print(f"  {name}, threshold {t:.2f}: " + ", ".join(
+                f"{k} {sum(v >= t for v in values[k])}/{n}" for k, n in sorted(total.items())))
 
 
 # ---------------------------------------------------------------- sweep
@@ -348,6 +410,7 @@ def main():
     for name, predicted in results.items():
         print(f"  {name} correct by kind: {by_kind(predicted, pairs)}")
     story_report(args.seed)
+    copy_evidence_report(args.seed)
     if args.stories_only:
         return
     state_per_article(docs)
