@@ -114,6 +114,27 @@ def story_report(seed: int):
     s = scores(predicted, pairs)
     print(f"  copies among the family pairs: precision {s['precision']:.4f} recall {s['recall']:.4f}; "
           f"rewrite pairs in duplicates: {in_dups['rewrite']}")
+    story_link_sweep(seed, docs, pairs)
+
+
+def story_link_sweep(seed: int, docs, pairs, min_shared: int = 8):
+    """A looser link for a future `story_id`: shared >= min_shared and containment >= t. Its
+    pairing precision over the family pairs (same story: copies and rewrites) together with
+    every negative of the wire-copy set (all different stories, some sharing a quote), and its
+    recall of the families' same-story pairs."""
+    wire_docs, wire_pairs = load(seed)
+    rows, _ = pair_features(docs, pairs, 4, 96)
+    wire_rows, _ = pair_features(wire_docs, [q for q in wire_pairs if not q.duplicate], 4, 96)
+    print(f"  story link (shared >= {min_shared}, containment >= t): pairing precision over the family "
+          f"pairs and the {len(wire_rows)} wire-set negatives; recall of the families' same-story pairs")
+    for t in (0.1, 0.15, 0.2, 0.25, 0.3, 0.4):
+        linked = [(n >= min_shared and c >= t, q.same_story) for (n, c, _), q in zip(rows, pairs)]
+        linked += [(n >= min_shared and c >= t, False) for n, c, _ in wire_rows]
+        tp = sum(p and y for p, y in linked)
+        fp = sum(p and not y for p, y in linked)
+        positives = sum(q.same_story for q in pairs)
+        print(f"    t={t:.2f}: precision {tp / (tp + fp) if tp + fp else 1.0:.4f} ({fp} wrong links), "
+              f"recall {tp / positives:.4f}")
 
 
 # ---------------------------------------------------------------- copy evidence (prototype)
