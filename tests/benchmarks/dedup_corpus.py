@@ -28,6 +28,14 @@ Negative pairs, mostly hard:
   chain_furniture     two short stories from two papers of one chain: the same furniture
                       template with the paper's name swapped;
   random              two unrelated stories, both syndicated.
+Story pairs (`story_pairs`, from data/story_families.jsonl: written for this evaluation, see
+data/STORY_FAMILIES.md): per family, a press release, three reports of it written
+independently by different outlets (same facts, a shared quote, their own sentences) and one
+story on the same event that is not a report of the release:
+  rewrite             release-report or report-report, plain or each syndicated by another
+                      outlet: NOT duplicates, but the same story;
+  family_copy         a syndicated copy of a family text: a duplicate (and the same story);
+  same_event_story    the other story against the release or a report: neither.
 Shared text in a negative pair is kept to at most a quarter of the shorter story (before
 syndication edits). `stream_docs` is a news stream for the throughput figures."""
 from __future__ import annotations
@@ -36,6 +44,7 @@ import dataclasses
 import random
 import re
 import unicodedata
+from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
 from tests.benchmarks.common import SHARED, gold_bodies
@@ -50,6 +59,7 @@ class Pair:
     b: str
     duplicate: bool
     kind: str
+    same_story: bool = None     # None: not labelled (the wire-copy sets); a copy is the same story
 
 
 @dataclasses.dataclass(frozen=True)
@@ -441,3 +451,45 @@ def stream_docs(seed: int, copies: int = 2, fortnights: int = 4) -> List[Tuple[s
                 out.append((f"{f}-{story.key}-{c}",
                             Doc(syndicate(story, rng, outlet, stories), outlet.name), hours + c))
     return out
+
+
+# ------------------------------------------------------------------ copies vs rewrites
+
+FAMILIES = Path(__file__).parent / "data" / "story_families.jsonl"
+
+
+def load_families() -> List[dict]:
+    import json
+    return [json.loads(line) for line in FAMILIES.read_text("utf-8").splitlines() if line.strip()]
+
+
+def story_pairs(seed: int, copies_per_text: int = 2):
+    """(docs by id, pairs) of the story families: rewrites (not duplicates, same story),
+    copies (duplicates, same story) and same-event other stories (neither)."""
+    import itertools
+    rng = random.Random(seed)
+    stories, _ = load_stories()
+    pool = [s for s in stories if s.words >= MIN_BASE_WORDS]
+    docs: Dict[str, Doc] = {}
+    pairs: List[Pair] = []
+    family_texts = load_families()
+    copies: Dict[str, List[str]] = {}
+    for t in family_texts:
+        docs[t["doc_id"]] = Doc(t["text"], t["outlet"])
+        story = Story(t["doc_id"], t["outlet"], paragraphs(t["text"]))
+        copies[t["doc_id"]] = []
+        for n in range(copies_per_text):
+            outlet = make_outlet(rng, avoid=t["outlet"])
+            copy_id = f"{t['doc_id']}-c{n}"
+            docs[copy_id] = Doc(syndicate(story, rng, outlet, pool), outlet.name)
+            copies[t["doc_id"]].append(copy_id)
+            pairs.append(Pair(t["doc_id"], copy_id, True, "family_copy", True))
+    for a, b in itertools.combinations(family_texts, 2):
+        if a["family"] != b["family"]:
+            continue
+        if "other_story" in (a["role"], b["role"]):
+            pairs.append(Pair(a["doc_id"], b["doc_id"], False, "same_event_story", False))
+            continue
+        pairs.append(Pair(a["doc_id"], b["doc_id"], False, "rewrite", True))
+        pairs.append(Pair(copies[a["doc_id"]][0], copies[b["doc_id"]][1], False, "rewrite", True))
+    return docs, pairs
