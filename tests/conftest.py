@@ -140,3 +140,12 @@ def article_html(title: str, paragraphs, extra_chrome: bool = True) -> str:
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title></head>"
             f"<body>{chrome}<article><h1>{title}</h1>{body}</article>"
             "<footer>Copyright Example News</footer></body></html>")
+
+
+def cli(*args: str, timeout: float = 600):
+    """`cfnews ARGS` as a user runs it: a subprocess (exit status, stdout, stderr)."""
+    import subprocess
+    import sys
+    root = Path(__file__).resolve().parents[1]
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=root,
+                          capture_output=True, text=True, timeout=timeout)

@@ -6,7 +6,7 @@ import os
 import duckdb
 import pytest
 
-from pipeline.cli import main
+from tests.conftest import cli
 from pipeline.demo.catalog import load_catalog, load_outlets, render_page
 from pipeline.demo.site import DemoSite
 from pipeline.feeds_file import dump_feeds
@@ -20,26 +20,26 @@ def rows(out, dataset):
     return [dict(zip(rel.columns, r)) for r in rel.fetchall()]
 
 
-def test_run_once_on_a_feeds_file(tmp_path, capsys):
+def test_run_once_on_a_feeds_file(tmp_path):
     out = tmp_path / "out"
     with DemoSite() as site:
         feeds_file = tmp_path / "feeds.yaml"
         feeds_file.write_text(dump_feeds(site.feeds))
-        code = main(["run", "--feeds", str(feeds_file), "--out", str(out), "--once",
-                     "--runner=FnApiRunner", f"--allow_hosts={site.allow_hosts[0]}",
-                     "--min_host_delay=0"])
-    assert code == 0
-    text = capsys.readouterr().out
-    assert "adds up" in text
+        done = cli("run", "--feeds", str(feeds_file), "--out", str(out), "--once",
+                   "--runner=FnApiRunner", f"--allow_hosts={site.allow_hosts[0]}",
+                   "--min_host_delay=0")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "adds up" in done.stdout
     assert len(rows(out, "articles")) == sum(a.expect == "article" for a in load_catalog())
 
 
-def test_run_rejects_an_invalid_feeds_file(tmp_path, capsys):
+def test_run_rejects_an_invalid_feeds_file(tmp_path):
     bad = tmp_path / "feeds.yaml"
     bad.write_text("version: 1\nfeeds:\n  - outlet: Bad Id\n    url: ftp://x\n    language: en\n"
                    "    country: FR\n    colour: red\n")
-    assert main(["run", "--feeds", str(bad), "--out", str(tmp_path / "o"), "--once"]) == 2
-    err = capsys.readouterr().err
+    done = cli("run", "--feeds", str(bad), "--out", str(tmp_path / "o"), "--once")
+    assert done.returncode == 2
+    err = done.stderr
     assert "colour" in err and "url" in err and "outlet" in err
 
 
@@ -66,8 +66,8 @@ def test_backfill_manifest_with_every_kind_of_line(tmp_path, seeds):
     manifest = tmp_path / "pages.jsonl"
     manifest.write_text("\n".join(l if isinstance(l, str) else json.dumps(l) for l in lines))
     out = tmp_path / "out"
-    assert main(["backfill", "--manifest", str(manifest), "--out", str(out),
-                 "--runner=FnApiRunner"]) == 0
+    done = cli("backfill", "--manifest", str(manifest), "--out", str(out), "--runner=FnApiRunner")
+    assert done.returncode == 0, done.stdout + done.stderr
     articles, dups, rejected = rows(out, "articles"), rows(out, "duplicates"), rows(out, "rejected")
     assert len(articles) + len(dups) + len(rejected) == len(lines)
     assert {a["url"] for a in articles} == {lines[0]["url"], lines[2]["url"]}
@@ -91,8 +91,8 @@ def test_a_copy_arriving_in_a_later_run_is_still_a_duplicate(tmp_path, seeds):
     second.write_text(json.dumps({"url": "https://ledger.example/b", "outlet": "ledger",
                                   "text": seeds["004"], "published": "2025-12-04T12:00:00Z"}))
     recent = ["--dedup_expiry_days=100000"]  # the seeds are dated 2025: keep them in the index
-    assert main(["backfill", "--manifest", str(first), "--out", str(out), *recent]) == 0
-    assert main(["backfill", "--manifest", str(second), "--out", str(out), *recent]) == 0
+    assert cli("backfill", "--manifest", str(first), "--out", str(out), *recent).returncode == 0
+    assert cli("backfill", "--manifest", str(second), "--out", str(out), *recent).returncode == 0
     [original] = rows(out, "articles")
     [copy] = rows(out, "duplicates")
     assert copy["url"] == "https://ledger.example/b"

@@ -7,7 +7,7 @@ import duckdb
 import pyarrow.dataset as ds
 import pytest
 
-from pipeline.cli import main
+from tests.conftest import cli
 from pipeline.demo.catalog import load_catalog
 from pipeline.demo.site import DemoSite
 from pipeline.runner import make_options, run_job
@@ -118,8 +118,9 @@ def test_second_run_processes_only_what_is_new(demo_run):
     assert sum(again.written.values()) == 0 and again.adds_up
 
 
-def test_cli_demo_prints_a_summary(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path / "cli-out"), "--runner=FnApiRunner"]) == 0
-    text = capsys.readouterr().out
+def test_cli_demo_prints_a_summary(tmp_path):
+    done = cli("demo", "--out", str(tmp_path / "cli-out"), "--runner=FnApiRunner")
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = done.stdout
     assert "articles written" in text and "adds up" in text and "cfnews sql --out" in text
     assert "not_relevant" in text

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from pipeline import local_workers
-from pipeline.cli import main
+from tests.conftest import cli
 from pipeline.local_runner import LocalProcessesRunner, runner_for
 from pipeline.runner import make_options
 
@@ -222,13 +222,14 @@ def dataset_rows(out, dataset):
 
 
 @pytest.mark.e2e
-def test_demo_on_two_worker_processes_writes_what_in_memory_writes(tmp_path, capsys):
+def test_demo_on_two_worker_processes_writes_what_in_memory_writes(tmp_path):
     """--direct_running_mode=multi_processing passes through the CLI and changes nothing
     in the output."""
     in_memory, processes = tmp_path / "in_memory", tmp_path / "processes"
-    assert main(["demo", "--out", str(in_memory), "--runner=FnApiRunner"]) == 0
-    assert main(["demo", "--out", str(processes), *MP]) == 0
-    assert "adds up" in capsys.readouterr().out
+    first = cli("demo", "--out", str(in_memory), "--runner=FnApiRunner")
+    second = cli("demo", "--out", str(processes), *MP)
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    assert "adds up" in first.stdout and "adds up" in second.stdout
     for dataset in ("articles", "duplicates"):
         assert dataset_rows(processes, dataset) == dataset_rows(in_memory, dataset)
     assert dataset_rows(processes, "articles")

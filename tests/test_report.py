@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.cli import main
+from tests.conftest import cli
 from pipeline.report import buckets_for, render_html, report_data
 from tests.demo_output import demo_output  # noqa: F401  (the shared demo run)
 
@@ -142,7 +142,8 @@ def chromium(binary, profile, *args):
 
 def test_cli_report_draws_every_chart_in_headless_chromium(demo_output, truth, tmp_path):
     page = tmp_path / "report.html"
-    assert main(["report", "--out", demo_output.out, "--html", str(page)]) == 0
+    done = cli("report", "--out", demo_output.out, "--html", str(page))
+    assert done.returncode == 0, done.stderr
     assert "http://" not in page.read_text(encoding="utf-8").replace(
         'xmlns="http://www.w3.org/2000/svg"', "").replace("http://www.w3.org/2000/svg", "")
     binary = chromium_binary()
