@@ -120,3 +120,17 @@ class IngestEntries(beam.PTransform):
         articles = stage(articles, "Entities", EnrichEntities())
         outputs.append(articles)
         return outputs | "Records" >> beam.Flatten()
+
+
+def entry_for_page(url: str, outlet: str, html: Optional[str] = None,
+                   text: Optional[str] = None, title: str = "", published_at=None,
+                   feed_url: str = ""):
+    """A FeedEntry for a page you already hold (your own crawl, a Pub/Sub message, a
+    Parquet row): its HTML (or extracted text) goes through the stages without a fetch.
+    The article id comes from the canonical URL, as for every cfnews entry."""
+    from schemas import FeedEntry
+    from transforms.urls import article_id_for, canonical_url
+    canonical = canonical_url(url)
+    return FeedEntry(outlet=outlet, feed_url=feed_url, entry_id=url, url=url,
+                     article_id=article_id_for(canonical), canonical_url=canonical,
+                     title=title, published_at=published_at, html=html, text=text)
