@@ -213,6 +213,8 @@ def example_value(param, action):
         return "7"
     if action is not None and action.type is float:
         return "2.5"
+    if param["name"] == "run_id":
+        return "20260101T000000Z-abc123"
     return "gs://example-bucket/some-file"
 
 

@@ -38,6 +38,8 @@ OVERRIDES = {
                           "feeds.yaml baked into the image, unless a manifest is given."},
     "manifest": {"helpText": "Backfill manifest (JSONL) on Cloud Storage: ingest saved pages "
                              "instead of polling feeds."},
+    # run ids become file and folder names: the same bounded id the options check
+    "run_id": {"regexes": ["^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"]},
 }
 
 
