@@ -128,13 +128,6 @@ def buckets_for(dates: List[dt.date]):
     return "month", labels, lambda d: f"{d.year:04d}-{d.month:02d}"
 
 
-def charted(rows):
-    """(rows dated within [EARLIEST_CHARTED, today + 2 days], how many are outside)."""
-    latest = dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=2)
-    inside = [row for row in rows if EARLIEST_CHARTED <= row["date"] <= latest]
-    return inside, len(rows) - len(inside)
-
-
 def per_bucket_by_outlet(con, outlets, labels, bucket_of) -> List[List[int]]:
     index = {label: i for i, label in enumerate(labels)}
     counts = {o: [0] * len(labels) for o in outlets}
