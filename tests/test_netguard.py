@@ -123,11 +123,7 @@ def test_the_connection_goes_to_the_address_that_was_checked(server):
     def page(handler):
         seen_hosts.append(handler.headers.get("Host"))
         body = b"<html><body><p>pinned</p></body></html>"
-        handler.send_response(200)
-        handler.send_header("Content-Type", "text/html")
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
+        respond(handler, 200, {"Content-Type": "text/html"}, body)
     server.routes["/pinned"] = page
     config = server.config(allow_hosts=(f"news.example:{port}",), resolver=rebinding_resolver,
                            respect_robots=False)
@@ -145,6 +141,7 @@ from urllib.parse import urlsplit  # noqa: E402
 import urllib3  # noqa: E402
 
 from transforms.netguard import parse_target  # noqa: E402
+from tests.conftest import respond
 
 
 def test_the_backslash_url_that_parsers_read_differently_is_refused():

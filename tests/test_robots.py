@@ -9,6 +9,7 @@ import pytest
 from transforms.fetch import fetch_page
 from transforms.http import FetchError
 from transforms.robots import ROBOTS, allowed, parse_robots, product_token
+from tests.conftest import respond
 from tests.conftest import article_html
 from tests.test_netguard import entry
 
@@ -113,11 +114,7 @@ def test_robots_txt_is_fetched_once_per_host_by_concurrent_threads(server):
     def slow_robots(handler):
         time.sleep(0.3)
         body = b"User-agent: *\nDisallow: /no/\n"
-        handler.send_response(200)
-        handler.send_header("Content-Type", "text/plain")
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
+        respond(handler, 200, {"Content-Type": "text/plain"}, body)
     server.routes["/robots.txt"] = slow_robots
     for i in range(8):
         server.add(f"/p{i}", article_html("T", ["x"]))
