@@ -11,7 +11,10 @@
 - Politeness: robots.txt per host (transforms/robots.py: RFC 9309, fetched once per host and
   shared by every thread), a descriptive User-Agent, per-host concurrency limit and minimum
   delay (per worker process, across all threads), Retry-After honoured for 429/503,
-  exponential backoff with jitter for transient failures (the waiting request alone waits).
+  exponential backoff with jitter for transient failures. Both pause the host concerned,
+  host-wide (every request to it not yet sent waits for the pause), and nothing else: inside a
+  transforms/inflight.py task the retry is not slept on a thread but handed back to the
+  scheduler (RetryLater) to run again when the pause ends, so other hosts' entries go on.
 - Connections are kept alive and reused per (host, checked address, port).
 
 Failures raise FetchError carrying a reason from schemas.Reason, so callers turn them into
@@ -89,6 +92,7 @@ class FetchError(Exception):
         self.reason = reason
         self.status = status
         self.retry_after = retry_after
+        self.host: Optional[str] = None  # the host (authority) of the hop that failed
 
     @property
     def transient(self) -> bool:
@@ -257,15 +261,32 @@ _pools = _Pools()
 # ------------------------------------------------------------------ politeness
 
 class HostLimiter:
-    """Per-host concurrency limit and minimum delay between requests (one process, every
-    thread). The delay is counted from when the previous request was actually sent (not from
-    when it was allowed to start), so a slow connect cannot squeeze two arrivals together."""
+    """Per-host concurrency limit, minimum delay between requests and pauses (one process,
+    every thread). The delay is counted from when the previous request was actually sent (not
+    from when it was allowed to start), so a slow connect cannot squeeze two arrivals
+    together. A pause (Retry-After, backoff) holds every request to the host not yet sent."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._slots: Dict[str, threading.Semaphore] = {}
         self._gates: Dict[str, threading.Lock] = {}   # one request per host being started
         self._last_sent: Dict[str, float] = collections.defaultdict(lambda: float("-inf"))
+        self._paused_until: Dict[str, float] = {}
+
+    def pause(self, host: str, until: float) -> None:
+        """No request to `host` starts before `until` (monotonic); a pause only lengthens."""
+        with self._lock:
+            if until > self._paused_until.get(host, float("-inf")):
+                self._paused_until[host] = until
+
+    def paused_until(self, host: str) -> float:
+        """When the host's pause ends (monotonic; in the past if it is not paused)."""
+        with self._lock:
+            until = self._paused_until.get(host)
+            if until is not None and until <= time.monotonic():
+                del self._paused_until[host]  # keeps the map to the hosts paused now
+                until = None
+        return float("-inf") if until is None else until
 
     def acquire(self, host: str, concurrency: int, min_delay: float, deadline: float) -> None:
         """Wait for a slot and for the host's turn; the caller must call sent() (once the
@@ -278,10 +299,13 @@ class HostLimiter:
         if not gate.acquire(timeout=max(0.0, deadline - time.monotonic())):
             slot.release()
             raise FetchError(Reason.TIMEOUT, f"politeness delay for {host} exceeds the budget")
-        with self._lock:
-            start = self._last_sent[host] + min_delay
-        wait = start - time.monotonic()
-        if wait > 0:
+        while True:  # again after each wait: a pause may have come meanwhile
+            with self._lock:
+                start = max(self._last_sent[host] + min_delay,
+                            self._paused_until.get(host, float("-inf")))
+            wait = start - time.monotonic()
+            if wait <= 0:
+                return
             if time.monotonic() + wait > deadline:
                 gate.release()
                 slot.release()
@@ -311,17 +335,65 @@ def _robots_cache():
     return ROBOTS
 
 
+# ------------------------------------------------------------------ retries, rescheduled
+
+class RetryLater(Exception):
+    """Raised by http_get inside a rescheduling task instead of sleeping: the task is to be
+    run again from `at` (monotonic); its deadline and attempt count are kept in the task."""
+
+    def __init__(self, at: float):
+        super().__init__(f"retry at {at:.3f}")
+        self.at = at
+
+
+class RetryTask:
+    """What survives a RetryLater between runs of one task: each URL's deadline (set on its
+    first attempt) and attempts made."""
+
+    def __init__(self):
+        self.deadlines: Dict[str, float] = {}
+        self.attempts: Dict[str, int] = {}
+
+
+class rescheduling:
+    """`with rescheduling(task):` the http_get calls of this thread raise RetryLater instead
+    of sleeping before a retry (transforms/inflight.py runs the task again later)."""
+
+    def __init__(self, task: RetryTask):
+        self.task = task
+
+    def __enter__(self):
+        self._previous = getattr(_ctx, "task", None)
+        _ctx.task = self.task
+        return self.task
+
+    def __exit__(self, *exc):
+        _ctx.task = self._previous
+        return False
+
+
+def paused_until(host: str) -> float:
+    """When the pause of `host` (Retry-After or backoff) ends, monotonic."""
+    return _limiter.paused_until(host)
+
+
 # ------------------------------------------------------------------ the GET
 
 def http_get(url: str, config: HttpConfig = HttpConfig(),
              extra_headers: Optional[Dict[str, str]] = None,
              check_robots: bool = False) -> HttpResponse:
     """GET `url` politely and safely, retrying transient failures within the budget.
-    Returns the final 2xx response; raises FetchError for anything else."""
-    deadline = time.monotonic() + config.total_timeout
+    Returns the final 2xx response; raises FetchError for anything else.
+    A retry's wait (backoff or Retry-After) pauses the failing host for every request of the
+    process; under `rescheduling` the wait raises RetryLater instead of blocking the thread."""
+    task = getattr(_ctx, "task", None)
+    if task is not None:  # a rescheduled run: the same deadline, the attempts counted so far
+        deadline = task.deadlines.setdefault(url, time.monotonic() + config.total_timeout)
+        attempt = task.attempts.get(url, 0)
+    else:
+        deadline, attempt = time.monotonic() + config.total_timeout, 0
     if check_robots and config.respect_robots:
         _robots_cache().check(url, config, deadline)
-    attempt = 0
     while True:
         try:
             return _get_with_redirects(url, config, deadline, extra_headers=extra_headers)
@@ -331,12 +403,19 @@ def http_get(url: str, config: HttpConfig = HttpConfig(),
             delay = config.backoff * (2 ** attempt) * random.uniform(0.5, 1.5)
             if exc.retry_after is not None:
                 if exc.retry_after > config.max_retry_after:
-                    raise
+                    raise  # not waited for: this URL fails now, the host is not held up
                 delay = max(delay, exc.retry_after)
-            if time.monotonic() + delay >= deadline:
+            resume_at = time.monotonic() + delay
+            if resume_at >= deadline:
                 raise
-            time.sleep(delay)  # this request's thread only: other entries go on
             attempt += 1
+            if exc.host:
+                _limiter.pause(exc.host, resume_at)  # host-wide: its queued requests wait too
+            if task is not None:
+                task.attempts[url] = attempt
+                raise RetryLater(resume_at) from None
+            if not exc.host:
+                time.sleep(delay)  # else the retry's acquire() waits for the host's pause
 
 
 def _get_with_redirects(url: str, config: HttpConfig, deadline: float,
@@ -352,13 +431,18 @@ def _get_with_redirects(url: str, config: HttpConfig, deadline: float,
     for _hop in range(config.max_redirects + 1):
         try:
             target = parse_target(current)  # the one parse this hop uses, for check and request
+        except ValueError as exc:
+            raise FetchError(Reason.BAD_URL, str(exc)) from None
+        try:
             address = guard.check_target(target)
         except BlockedAddress as exc:
             raise FetchError(Reason.BLOCKED_ADDRESS, str(exc)) from None
         except ValueError as exc:
             raise FetchError(Reason.BAD_URL, str(exc)) from None
         except OSError as exc:
-            raise FetchError(Reason.CONNECTION_ERROR, f"DNS: {exc}") from None
+            error = FetchError(Reason.CONNECTION_ERROR, f"DNS: {exc}")
+            error.host = target.authority
+            raise error from None
         if target.url in seen:
             raise FetchError(Reason.TOO_MANY_REDIRECTS, f"redirect loop at {target.url}")
         seen.add(target.url)
@@ -370,6 +454,9 @@ def _get_with_redirects(url: str, config: HttpConfig, deadline: float,
         try:
             status, response_headers, body = _request(target, address, headers, config, deadline,
                                                       max_bytes or config.max_bytes)
+        except FetchError as exc:
+            exc.host = host
+            raise
         finally:
             _mark_sent()  # failed before sending: the host's turn passes on all the same
             _limiter.release(host)

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import heapq
+import itertools
 import logging
 import os
 import threading
@@ -31,6 +33,7 @@ import apache_beam as beam
 from apache_beam.pvalue import TaggedOutput
 
 from schemas import Reason, Rejected
+from transforms import http
 from transforms.common import REJECTED, count, distribution, rejected_from
 from transforms.netguard import parse_target
 
@@ -60,9 +63,52 @@ def host_of(url: str) -> str:
         return ""
 
 
+class _Timers:
+    """One thread per process that calls callbacks at given monotonic times (wake-ups of
+    schedulers whose hosts are paused or whose retries are due)."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._heap: List[tuple] = []
+        self._order = itertools.count()
+        self._pid = None
+
+    def call_at(self, when: float, callback: Callable[[], None]) -> None:
+        with self._cond:
+            if self._pid != os.getpid():  # first use, or a forked worker: its own thread
+                self._pid, self._heap = os.getpid(), []
+                threading.Thread(target=self._run, name="cfnews-wakeups", daemon=True).start()
+            heapq.heappush(self._heap, (when, next(self._order), callback))
+            self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                if not self._heap:
+                    self._cond.wait()
+                    continue
+                wait = self._heap[0][0] - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(wait)
+                    continue
+                callback = heapq.heappop(self._heap)[2]
+            try:
+                callback()
+            except Exception:  # a wake-up must never kill the timer thread
+                log.exception("scheduler wake-up failed")
+
+
+_timers = _Timers()
+
+
 class HostScheduler:
     """Runs callables on a shared pool, at most `per_host` per host and `max_in_flight` in
-    all at once, hosts taking turns; submit() returns a Future."""
+    all at once, hosts taking turns; submit() returns a Future.
+
+    Waits never hold a thread or a host's share: a host paused by Retry-After or backoff
+    (transforms/http.py) gets nothing dispatched until the pause ends, and a task whose fetch
+    must retry later (http.RetryLater) gives its thread and share back and is run again, ahead
+    of its host's queue, when due. Meanwhile other hosts' tasks run."""
 
     def __init__(self, max_in_flight: int, per_host: int,
                  executor: Optional[concurrent.futures.Executor] = None):
@@ -73,16 +119,25 @@ class HostScheduler:
         self._queues: "collections.OrderedDict[str, Deque]" = collections.OrderedDict()
         self._active: Dict[str, int] = collections.Counter()
         self._total = 0
+        self._delayed: List[tuple] = []     # heap: (due, order, host, task) of retries
+        self._order = itertools.count()
+        self._wake_at = float("inf")        # the earliest wake-up asked of _timers
 
     def submit(self, host: str, fn: Callable[[], Any]) -> concurrent.futures.Future:
         future: concurrent.futures.Future = concurrent.futures.Future()
         with self._lock:
-            self._queues.setdefault(host, collections.deque()).append((fn, future))
+            self._queues.setdefault(host, collections.deque()).append(
+                (fn, future, http.RetryTask()))
             ready = self._dispatchable()
         self._start(ready)
         return future
 
     def _dispatchable(self) -> List[tuple]:
+        now = time.monotonic()
+        while self._delayed and self._delayed[0][0] <= now:  # due retries go first
+            _due, _order, host, task = heapq.heappop(self._delayed)
+            self._queues.setdefault(host, collections.deque()).appendleft(task)
+        wake = self._delayed[0][0] if self._delayed else float("inf")
         ready = []
         progress = True
         while progress and self._total < self.max_in_flight:
@@ -92,30 +147,52 @@ class HostScheduler:
                     break
                 queue = self._queues[host]
                 if queue and self._active[host] < self.per_host:
-                    fn, future = queue.popleft()
+                    paused = http.paused_until(host)
+                    if paused > now:  # nothing for this host until its pause ends
+                        wake = min(wake, paused)
+                        continue
+                    fn, future, task = queue.popleft()
                     self._active[host] += 1
                     self._total += 1
-                    ready.append((host, fn, future))
+                    ready.append((host, fn, future, task))
                     progress = True
                 if not queue:
                     del self._queues[host]
+        if wake < self._wake_at or self._wake_at <= now:
+            if wake < float("inf"):
+                self._wake_at = wake
+                _timers.call_at(wake, self._wake)
         return ready
 
-    def _start(self, ready: List[tuple]) -> None:
-        for host, fn, future in ready:
-            self._executor.submit(self._run, host, fn, future)
+    def _wake(self) -> None:
+        with self._lock:
+            self._wake_at = float("inf")
+            ready = self._dispatchable()
+        self._start(ready)
 
-    def _run(self, host, fn, future) -> None:
+    def _start(self, ready: List[tuple]) -> None:
+        for host, fn, future, task in ready:
+            self._executor.submit(self._run, host, fn, future, task)
+
+    def _run(self, host, fn, future, task) -> None:
+        retry_at = None
         try:
-            if future.set_running_or_notify_cancel():
+            if future.running() or future.set_running_or_notify_cancel():
                 try:
-                    future.set_result(fn())
+                    with http.rescheduling(task):
+                        result = fn()
+                    future.set_result(result)
+                except http.RetryLater as later:  # run again when due, not on this thread
+                    retry_at = later.at
                 except BaseException as exc:  # handed to the caller through the future
                     future.set_exception(exc)
         finally:
             with self._lock:
                 self._active[host] -= 1
                 self._total -= 1
+                if retry_at is not None:
+                    heapq.heappush(self._delayed, (retry_at, next(self._order), host,
+                                                   (fn, future, task)))
                 ready = self._dispatchable()
             self._start(ready)
 
