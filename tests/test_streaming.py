@@ -15,6 +15,7 @@ from pipeline.runner import make_options
 from schemas import Article, FeedSource
 from transforms.feeds import PollFeedsStateful
 from transforms.write import WriteDatasets
+from tests.conftest import respond
 from tests.test_crash_safety import GrowingFeed
 
 T0 = dt.datetime(2025, 12, 4, tzinfo=dt.timezone.utc)
@@ -192,3 +193,62 @@ def test_streaming_graph_in_real_time_writes_each_window_as_the_clock_passes_it(
     stories = [u for u in urls if "/story/" in u]
     assert len(stories) == len(set(stories))
     assert {int(u.rsplit("/", 1)[1]) for u in stories} == growing.served
+
+
+def _rss(host, feed: int, n_items: int) -> bytes:
+    items = "".join(f"<item><title>Story {i}</title><link>{host.url(f'/story/{feed}/{i}')}</link>"
+                    f"<guid isPermaLink='false'>{host.address}-{feed}-{i}</guid></item>"
+                    for i in range(n_items))
+    return (f"<?xml version='1.0'?><rss version='2.0'><channel><title>{host.address}</title>"
+            f"{items}</channel></rss>").encode()
+
+
+def test_a_ticks_feeds_are_polled_concurrently_and_304s_emit_nothing_new():
+    """Six feeds on three loopback hosts, each answering after 1 s: one tick polls them all
+    at once (one at a time took 6 s), per-host limits held; the next tick's conditional polls
+    are answered 304 and emit nothing; every entry once, with its tick's timestamp."""
+    from tests.loopback_hosts import start_hosts
+    from transforms.http import HttpConfig
+    from transforms.robots import ROBOTS
+    hosts = start_hosts(3, latency=1.0, first=20)
+    conditional = []
+    try:
+        sources = []
+        for h, host in enumerate(hosts):
+            for f in range(2):
+                body = _rss(host, f, 2)
+                etag = f'"{host.address}-{f}"'
+
+                def feed(handler, body=body, etag=etag):
+                    if handler.headers.get("If-None-Match") == etag:
+                        conditional.append(etag)
+                        respond(handler, 304, {"ETag": etag})
+                    else:
+                        respond(handler, 200, {"Content-Type": "application/rss+xml",
+                                               "ETag": etag}, body)
+                host.handlers[f"/feed-{f}.xml"] = feed
+                sources.append(FeedSource(outlet=f"o{h}{f}", url=host.url(f"/feed-{f}.xml"),
+                                          language="en", country="FR"))
+        config = HttpConfig(allow_hosts=tuple(h.host_port for h in hosts), min_host_delay=0.0,
+                            respect_robots=False, per_host_concurrency=2, max_retries=0)
+        ticks = (BeamTestStream()
+                 .advance_watermark_to(0).add_elements([TimestampedValue("tick", 0)])
+                 .advance_watermark_to(60).add_elements([TimestampedValue("tick", 60)])
+                 .advance_watermark_to_infinity())
+        with streaming_pipeline() as p:
+            entries, rejected = (p | ticks
+                                 | beam.FlatMap(lambda _: [(s.url, s) for s in sources])
+                                 | PollFeedsStateful(config, seen_ttl=1000))
+            got = entries | beam.Map(lambda e, ts=beam.DoFn.TimestampParam: (int(ts), e.entry_id))
+            assert_that(got, equal_to([(0, f"{h.address}-{f}-{i}") for h in hosts for f in range(2)
+                                       for i in range(2)]))
+            assert_that(rejected, equal_to([]), label="no rejections")
+    finally:
+        for host in hosts:
+            host.stop()
+        ROBOTS.clear()
+    assert sorted(conditional) == sorted(f'"{h.address}-{f}"' for h in hosts for f in range(2))
+    first_tick = sorted(t for h in hosts for t in h.starts)[:6]
+    # concurrent: the six first polls all reached their hosts within one answer's time
+    assert first_tick[-1] - first_tick[0] < 1.0, [round(t - first_tick[0], 2) for t in first_tick]
+    assert all(h.peak <= 2 for h in hosts)

@@ -5,12 +5,14 @@ without a usable link, or repeated within the feed, becomes a `rejected` row of 
 from __future__ import annotations
 
 import calendar
+import collections
 import hashlib
 import dataclasses
 import datetime as dt
 import html
 import io
 import re
+import threading
 from typing import Any, List, Optional, Tuple, Union
 from urllib.parse import urljoin
 
@@ -20,7 +22,7 @@ import feedparser
 from schemas import FeedEntry, FeedSource, Reason, Rejected, Stage, utc_now
 from transforms.common import MAIN, REJECTED, count, run_stage
 from transforms.inflight import ConcurrentStageDoFn, host_of
-from transforms.http import FetchError, HttpConfig, http_get
+from transforms.http import FetchError, HttpConfig, RetryLater, http_get
 from transforms.urls import article_id_for, canonical_url
 
 # Reasons that describe a whole feed, not an entry: they do not count as entries seen.
@@ -213,39 +215,95 @@ class ReadFeeds(beam.PTransform):
 
 # ---------------------------------------------------------------- streaming polling
 
-class _PollFeedStatefulFn(beam.DoFn):
-    """Keyed by feed URL: each tick polls the feed conditionally and emits only entries not
-    seen within `seen_ttl` seconds (event time). State per feed: validators and seen ids."""
-    VALIDATORS = beam.transforms.userstate.ReadModifyWriteStateSpec(
-        "validators", beam.coders.PickleCoder())
+class _LastPolls:
+    """Per worker process: each feed's validators and the rows of its last full answer, so a
+    304 yields those rows again (the keyed seen-state downstream drops what it has emitted).
+    Losing them (another worker, a restart) costs one unconditional fetch, never an entry:
+    what was emitted is decided by the keyed state alone, committed with the output."""
+
+    MAX_FEEDS = 4096
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._polls: "collections.OrderedDict[str, PollResult]" = collections.OrderedDict()
+
+    def get(self, url: str) -> Optional[PollResult]:
+        with self._lock:
+            return self._polls.get(url)
+
+    def put(self, url: str, result: PollResult) -> None:
+        with self._lock:
+            self._polls[url] = result
+            self._polls.move_to_end(url)
+            while len(self._polls) > self.MAX_FEEDS:
+                self._polls.popitem(last=False)
+
+
+LAST_POLLS = _LastPolls()
+
+
+def poll_feed_again(source: FeedSource, config: HttpConfig = HttpConfig()) -> PollResult:
+    """Poll a feed conditionally with the validators of this process's last poll of it; a
+    304 comes back as 'not_modified' with the rows of that last poll."""
+    last = LAST_POLLS.get(source.url)
+    result = poll_feed(source, config, last.etag if last else "",
+                       last.last_modified if last else "")
+    if result.status == "ok" and (result.etag or result.last_modified):
+        LAST_POLLS.put(source.url, result)
+    elif result.status == "not_modified" and last is not None:
+        return dataclasses.replace(last, status="not_modified")
+    return result
+
+
+class _PollFeedFn(ConcurrentStageDoFn):
+    """(feed url, FeedSource) -> (feed url, PollResult); feeds are polled concurrently through
+    the process's fetch pool (transforms/inflight.py); feed-level failures go out as
+    rejections at once (they are not entries: no seen-state applies)."""
+    stage = Stage.FEEDS
+
+    def __init__(self, http_config: HttpConfig):
+        super().__init__(http_config.max_in_flight, http_config.per_host_concurrency)
+        self.http_config = http_config
+
+    def host(self, element) -> str:
+        return host_of(element[1].url)
+
+    def work(self, element) -> List:
+        url, source = element
+        try:
+            result = poll_feed_again(source, self.http_config)
+        except RetryLater:
+            raise  # the scheduler runs the poll again when the host's pause ends
+        except Exception as exc:  # never let one feed stop the stream
+            return [Rejected(stage=Stage.FEEDS.value, reason=Reason.INTERNAL_ERROR.value,
+                             outlet=source.outlet, url=source.url, feed_url=source.url,
+                             error=f"{type(exc).__name__}: {exc}")]
+        feed_level = [r for r in result.results
+                      if isinstance(r, Rejected) and r.reason in FEED_LEVEL_REASONS]
+        items = tuple(r for r in result.results if not (
+            isinstance(r, Rejected) and r.reason in FEED_LEVEL_REASONS))
+        return feed_level + [(url, dataclasses.replace(result, results=items))]
+
+    def after(self, element, results: List) -> None:
+        count("cfnews.feeds", "polled")
+        if any(not isinstance(r, Rejected) and r[1].status == "not_modified" for r in results):
+            count("cfnews.feeds", "not_modified")
+
+
+class _NewEntriesOnlyFn(beam.DoFn):
+    """Keyed by feed URL: emits only the entries of a poll not seen within `seen_ttl` seconds
+    (event time); the seen ids are the feed's state."""
     SEEN = beam.transforms.userstate.ReadModifyWriteStateSpec("seen", beam.coders.PickleCoder())
 
-    def __init__(self, http_config: HttpConfig, seen_ttl: float):
-        self.http_config = http_config
+    def __init__(self, seen_ttl: float):
         self.seen_ttl = seen_ttl
 
     def process(self, element, timestamp=beam.DoFn.TimestampParam,
-                validators=beam.DoFn.StateParam(VALIDATORS), seen=beam.DoFn.StateParam(SEEN)):
-        _url, source = element
-        etag, last_modified = validators.read() or ("", "")
-        known = seen.read() or {}
+                seen=beam.DoFn.StateParam(SEEN)):
+        _url, result = element
         now = float(timestamp)
-        known = {k: t for k, t in known.items() if t >= now - self.seen_ttl}  # expiry
-        try:
-            result = poll_feed(source, self.http_config, etag, last_modified)
-        except Exception as exc:  # never let one feed stop the stream
-            result = PollResult("failed", (Rejected(
-                stage=Stage.FEEDS.value, reason=Reason.INTERNAL_ERROR.value, outlet=source.outlet,
-                url=source.url, feed_url=source.url, error=f"{type(exc).__name__}: {exc}"),))
-        count("cfnews.feeds", "polled")
-        if result.status == "not_modified":
-            count("cfnews.feeds", "not_modified")
-        elif result.status == "ok":
-            validators.write((result.etag, result.last_modified))
+        known = {k: t for k, t in (seen.read() or {}).items() if t >= now - self.seen_ttl}
         for item in result.results:
-            if isinstance(item, Rejected) and item.reason in FEED_LEVEL_REASONS:
-                yield beam.pvalue.TaggedOutput(REJECTED, item)
-                continue
             if item.article_id and item.article_id in known:
                 continue
             known[item.article_id] = now
@@ -256,13 +314,17 @@ class _PollFeedStatefulFn(beam.DoFn):
 
 @dataclasses.dataclass
 class PollFeedsStateful(beam.PTransform):
-    """(feed url, FeedSource) ticks -> (new FeedEntry, Rejected), for unbounded pipelines."""
+    """(feed url, FeedSource) ticks -> (new FeedEntry, Rejected), for unbounded pipelines.
+    A tick's feeds are polled concurrently (per-host limits and pauses held across the
+    process's pool); the seen ids per feed are keyed state."""
     http_config: HttpConfig = dataclasses.field(default_factory=HttpConfig)
     seen_ttl: float = 30 * 86400.0
 
     def expand(self, keyed_sources):
+        polled, failed = run_stage(keyed_sources, "PollFeed", _PollFeedFn(self.http_config))
         # a declared str key gives the state a deterministic key coder
-        out = keyed_sources | "PollFeed" >> beam.ParDo(
-            _PollFeedStatefulFn(self.http_config, self.seen_ttl)).with_input_types(
-                Tuple[str, Any]).with_outputs(REJECTED, main=MAIN)
-        return out[MAIN], out[REJECTED]
+        out = (polled | "KeyedByFeed" >> beam.Map(lambda kv: kv).with_output_types(Tuple[str, Any])
+               | "NewEntriesOnly" >> beam.ParDo(_NewEntriesOnlyFn(self.seen_ttl)).with_input_types(
+                   Tuple[str, Any]).with_outputs(REJECTED, main=MAIN))
+        rejected = (failed, out[REJECTED]) | "AllPollRejections" >> beam.Flatten()
+        return out[MAIN], rejected
