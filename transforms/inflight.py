@@ -4,9 +4,11 @@ Fetching is waiting, so a worker keeps up to `max_in_flight` fetches running on 
 process-wide thread pool while its own thread goes on with the next elements (and with the
 CPU work downstream: extraction never runs on these threads). Per host, at most
 `per_host` of a bundle's fetches are handed to the pool at once, so a slow or rate-limiting
-host holds a few threads, never the pool: other hosts' entries keep going. The politeness
-rules themselves (per-host concurrency and minimum delay across every thread of the process,
-Retry-After, backoff, deadlines) are enforced by transforms/http.py on every request.
+host holds a few threads, never the pool: other hosts' entries keep going. Waits hold no
+thread: a host paused by Retry-After or backoff gets nothing dispatched until the pause ends,
+and a fetch that must retry later gives its thread back and is run again when due. The
+politeness rules themselves (per-host concurrency, minimum delay and pauses across every
+thread of the process, deadlines) are enforced by transforms/http.py on every request.
 
 `ConcurrentStageDoFn` is the Beam side: `process` submits and emits whatever has finished,
 `finish_bundle` emits the rest as it finishes — each result as a WindowedValue with its
