@@ -80,7 +80,9 @@ def test_retry_after_holds_every_queued_request_to_that_host(hosts):
     in_flight = [(dt, p) for dt, p in later if dt < 0.15]
     held = [(dt, p) for dt, p in later if dt >= 0.15]
     assert len(in_flight) <= 1 and held and all(dt >= 1.95 for dt, _ in held), later
-    assert held[0][1] == "/busy"  # the retry goes first when the pause ends
+    # the retry is dispatched first when the pause ends (with the host's other connection
+    # starting at once, either may reach the server first)
+    assert "/busy" in [p for _, p in held[:2]], held
     # the other host was not held up at all
     assert max(other.starts) < t503 + 1.0, [round(t - t503, 2) for t in other.starts]
     assert busy.peak <= 2 and other.peak <= 2
