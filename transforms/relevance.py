@@ -30,6 +30,7 @@ import unicodedata
 from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 
+import ahocorasick_rs
 import apache_beam as beam
 import yaml
 
@@ -53,7 +54,6 @@ _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\
 _SEP = re.compile(r"[\s\-]+")
 _CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f]")
 _WORD = r"0-9a-z\u00df-\u024f\u0370-\u03ff\u0400-\u052f"  # letters that extend a Latin-like word
-_WORD_CHAR = re.compile(f"[{_WORD}]")
 
 EXCLUDED = "_exclude"
 OTHER = "_other:"     # group prefix of the `others` terms (other countries and blocs)
@@ -74,11 +74,26 @@ def _fold_char(match) -> str:
     return _FOLD_MAP[match.group()]
 
 
+def _strip_accent(match) -> str:
+    char = match.group()
+    plain = _ACCENT_MAP.get(char)
+    if plain is None:
+        plain = _ACCENT_MAP[char] = _COMBINING.sub("", unicodedata.normalize("NFKD", char))
+    return plain
+
+
+_ACCENT_MAP: Dict[str, str] = {}
+# Latin letters with diacritics (precomposed) and lone combining marks: the only characters whose
+# folding matters for matching. Full-width forms are left alone (the roles read both kinds).
+_ACCENTED = re.compile("[\u00c0-\u00ff\u0100-\u024f\u1e00-\u1eff\u0300-\u036f]")
+
+
 def fold(text: str) -> str:
-    # str.translate looks every character up (slow on non-ASCII text): replace only the few hits
-    text = _FOLD_CHARS.sub(_fold_char, text)
-    if not text.isascii():
-        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    # str.translate and NFKD look every character up (slow on CJK text): replace only the hits
+    if _FOLD_CHARS.search(text) is not None:
+        text = _FOLD_CHARS.sub(_fold_char, text)
+    if not text.isascii() and _ACCENTED.search(text) is not None:
+        text = _ACCENTED.sub(_strip_accent, text)
     return text.casefold()
 
 
@@ -127,9 +142,24 @@ def _atoms(words: Tuple[str, ...]) -> List[str]:
 
 
 
+def _variants(words: Tuple[str, ...]) -> List[str]:
+    """The spellings of a multi-word term: its words joined by a space, a hyphen or nothing
+    ('sino french', 'sino-french', 'sinofrench'), as the old term regex allowed."""
+    return ["".join(w + s for w, s in zip(words, seps + ("",)))
+            for seps in itertools.product((" ", "-", ""), repeat=len(words) - 1)]
+
+
+def _is_word_char(c: str) -> bool:
+    """A character that extends a Latin-like word (folded text: no upper case)."""
+    return ("a" <= c <= "z" or "0" <= c <= "9" or "\u00df" <= c <= "\u024f"
+            or "\u0370" <= c <= "\u052f")
+
+
 class _Matcher:
-    """One regex per script: word-bounded for Latin-like terms, substring for CJK. Alternatives
-    are longest-first so a bilateral phrase or an exclusion wins over the words inside it."""
+    """All terms in one Aho-Corasick automaton (leftmost-longest, so a bilateral phrase or an
+    exclusion wins over the words inside it): one pass over the text in compiled code, whatever
+    the script. Latin-like terms must be whole words, checked on each hit; CJK terms match as
+    substrings."""
 
     def __init__(self, terms: Mapping[str, Tuple[str, Tuple[str, ...]]]):
         # terms: key -> (display form, groups it counts for; () for exclusions; (OTHER + name,)
@@ -137,26 +167,23 @@ class _Matcher:
         self.terms = dict(terms)
         self.other_keys = frozenset(k for k, (_, groups) in self.terms.items()
                                     if groups and groups[0].startswith(OTHER))
-        self._keys: Dict[str, str] = {}    # matched text -> term key (few distinct forms)
-        latin, cjk = set(), set()
-        for key, (display, _) in self.terms.items():
+        patterns: Dict[str, Tuple[str, bool]] = {}
+        for key, (display, _) in sorted(self.terms.items()):
             words = tuple(p for p in _SEP.split(fold(display).strip()) if p)
-            (cjk if _CJK.search(display) else latin).add(words)
-        # A pattern that opens with a character class lets the regex engine skip, in C, every
-        # character that cannot start a hit; a look-behind or look-ahead at its head would cost a
-        # test at every position. Latin terms must start a word, checked one of two ways with the
-        # same result: in mostly Latin text the pattern consumes the non-word character before the
-        # term (few positions qualify); in mostly CJK text, where that would be nearly every
-        # character, hits are found anywhere and the few found inside a word dropped here.
-        self.latin: Optional["re.Pattern"] = None        # term, at a word start checked here
-        self.latin_after: Optional["re.Pattern"] = None  # a non-word character, then the term
-        self.cjk: Optional["re.Pattern"] = None
-        if latin:
-            trie = _trie_regex(latin)
-            self.latin = re.compile(rf"(?:{trie})(?![{_WORD}])")
-            self.latin_after = re.compile(rf"[^{_WORD}]((?:{trie}))(?![{_WORD}])")
-        if cjk:
-            self.cjk = re.compile(_trie_regex(cjk))
+            latin = _CJK.search(display) is None
+            for spelling in _variants(words):
+                patterns.setdefault(spelling, (key, latin))
+        self._patterns = sorted(patterns)
+        self._found = [patterns[p] for p in self._patterns]   # pattern index -> (key, whole word?)
+        self._automaton = ahocorasick_rs.AhoCorasick(
+            self._patterns, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
+            implementation=ahocorasick_rs.Implementation.DFA)
+
+    def __getstate__(self):   # the automaton is rebuilt on Beam workers, not pickled
+        return {"terms": self.terms}
+
+    def __setstate__(self, state):
+        self.__init__(state["terms"])
 
     def hits(self, text: str) -> List[Tuple[int, str]]:
         """(line number, term key) of every counted hit: lines are trafilatura's paragraphs."""
@@ -167,27 +194,13 @@ class _Matcher:
 
     def spans(self, folded: str) -> List[Tuple[int, int, str]]:
         """(start, end, term key) of every counted hit in already folded text, in text order."""
-        found = []
-        keys, terms = self._keys, self.terms
-        if self.latin is not None:
-            if len(folded) * 2 > len(folded.encode("utf-8", "surrogatepass")):   # mostly Latin
-                head = self.latin.match(folded)
-                spans = [head.span()] if head else []
-                after = head.end() if head else 0
-                spans += [m.span(1) for m in self.latin_after.finditer(folded, after)]
-            else:
-                word_char = _WORD_CHAR.match
-                spans = [m.span() for m in self.latin.finditer(folded)
-                         if not (m.start() and word_char(folded, m.start() - 1))]
-            cjk = [m.span() for m in self.cjk.finditer(folded)] if self.cjk is not None else ()
-            spans = sorted(spans + cjk) if cjk else spans
-        else:
-            spans = [m.span() for m in self.cjk.finditer(folded)] if self.cjk is not None else []
-        for start, end in spans:
-            text = folded[start:end]
-            key = keys.get(text)
-            if key is None:
-                key = keys.setdefault(text, _SEP.sub("", text))
+        found, terms, patterns = [], self.terms, self._found
+        size = len(folded)
+        for index, start, end in self._automaton.find_matches_as_indexes(folded):
+            key, latin = patterns[index]
+            if latin and ((start and _is_word_char(folded[start - 1]))
+                          or (end < size and _is_word_char(folded[end]))):
+                continue
             if terms[key][1]:
                 found.append((start, end, key))
         return found
