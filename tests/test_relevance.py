@@ -116,7 +116,26 @@ def test_one_side_only_scores_zero(topic, text):
 def test_passing_mentions_in_a_long_text_score_low(topic):
     result = score(topic, PASSING_MENTION, "Coffee prices hit a ten-year high")
     assert set(result.matched_terms) == {"China", "France"}
-    assert 0 < result.score < 0.3 and not result.relevant
+    # "roasters in Italy and France": France only as one of two countries named together
+    assert result.score < 0.3 and not result.relevant
+    assert "in lists" in result.reason
+
+
+@pytest.mark.parametrize("title, text", [
+    ("Attentat: le site du musée consulté depuis l'étranger",
+     "Le site du musée a été consulté depuis la Chine et la Turquie avant l'attaque, selon "
+     "les enquêteurs.\nÀ Bruxelles, la France et l'Allemagne ont envoyé des experts."),
+    ("游客人数回升", "今年夏天，来自法国和德国的游客明显增加。\n中国游客则仍然较少。"),
+])
+def test_a_side_named_next_to_another_country_is_a_list_item(topic, title, text):
+    result = score(topic, text, title)
+    assert "in lists" in result.reason and not result.relevant
+
+
+def test_the_two_sides_named_together_stay_subjects(topic):
+    result = score(topic, "La Chine et la France ont signé un accord commercial à Pékin.",
+                   "Accord commercial entre la Chine et la France")
+    assert result.relevant and "in lists" not in result.reason
 
 
 def test_sides_named_in_the_same_sentence_score_higher(topic):
