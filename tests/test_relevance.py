@@ -10,7 +10,7 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from schemas import Article
 from tests.conftest import need_shared
-from transforms.relevance import (CREDIT, LISTED, SUBJECT, ScoreRelevance, TopicError, fold,
+from transforms.relevance import (CREDIT, LISTED, SUBJECT, RoleModel, ScoreRelevance, TopicError, fold,
                                   load_topic, mention_role, parse_topic, score_relevance)
 
 
@@ -116,7 +116,26 @@ def test_one_side_only_scores_zero(topic, text):
 def test_passing_mentions_in_a_long_text_score_low(topic):
     result = score(topic, PASSING_MENTION, "Coffee prices hit a ten-year high")
     assert set(result.matched_terms) == {"China", "France"}
-    assert 0 < result.score < 0.3 and not result.relevant
+    # "roasters in Italy and France": France only as one of two countries named together
+    assert result.score < 0.3 and not result.relevant
+    assert "in lists" in result.reason
+
+
+@pytest.mark.parametrize("title, text", [
+    ("Attentat: le site du musée consulté depuis l'étranger",
+     "Le site du musée a été consulté depuis la Chine et la Turquie avant l'attaque, selon "
+     "les enquêteurs.\nÀ Bruxelles, la France et l'Allemagne ont envoyé des experts."),
+    ("游客人数回升", "今年夏天，来自法国和德国的游客明显增加。\n中国游客则仍然较少。"),
+])
+def test_a_side_named_next_to_another_country_is_a_list_item(topic, title, text):
+    result = score(topic, text, title)
+    assert "in lists" in result.reason and not result.relevant
+
+
+def test_the_two_sides_named_together_stay_subjects(topic):
+    result = score(topic, "La Chine et la France ont signé un accord commercial à Pékin.",
+                   "Accord commercial entre la Chine et la France")
+    assert result.relevant and "in lists" not in result.reason
 
 
 def test_sides_named_in_the_same_sentence_score_higher(topic):
@@ -420,5 +439,29 @@ def test_role_model_beats_the_term_formula_on_the_test_split(topic):
 
     precision, recall = figures(topic)
     formula_precision, _ = figures(dataclasses.replace(topic, model=None))
-    # measured at commit time: 0.72 / 0.955 against the formula's 0.54 precision
+    # measured at commit time: 0.685 / 0.955 against the formula's 0.54 precision
     assert recall >= 0.95 and precision >= formula_precision + 0.1, (precision, recall)
+
+
+def test_training_keeps_the_dev_positives_of_every_language():
+    """The operating point is set per language: a language whose only positive is a weak one
+    (France named once, late) still has it kept at 0.5, whatever the other languages allow."""
+    from tests.benchmarks import relevance_eval
+    Example = relevance_eval.Example
+    strong = ("Xi Jinping and Emmanuel Macron held talks in Beijing on trade. China and France "
+              "signed contracts. France will export more to China.")
+    filler = " ".join(["The weather was mild and markets were calm that week."] * 12)
+    examples = [Example(f"en-pos{n}", "en", "a", "dev", True, "China and France sign deals", strong)
+                for n in range(20)]
+    examples += [Example(f"en-neg{n}", "en", "b", "dev", False, "Markets",
+                         f"China grew. {filler} Germany, France and Italy voted.") for n in range(4)]
+    weak = Example("fr-pos", "fr", "c", "dev", True, "Commerce",
+                   f"La Chine exporte. {filler} La France a protesté auprès de Pékin.")
+    examples += [weak, Example("fr-neg", "fr", "d", "dev", False, "Marchés",
+                               f"La Chine. {filler} L'Italie, la France et l'Espagne.")]
+    model = relevance_eval.train(examples, steps=2000)
+    topic = dataclasses.replace(load_topic("china_france"),
+                                model=RoleModel.from_dict(model, "trained in the test"))
+    for example in examples:
+        if example.positive:
+            assert score_relevance(topic, example.title, example.text).relevant, example.article_id

@@ -30,6 +30,7 @@ import unicodedata
 from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 
+import ahocorasick_rs
 import apache_beam as beam
 import yaml
 
@@ -53,7 +54,6 @@ _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\
 _SEP = re.compile(r"[\s\-]+")
 _CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f]")
 _WORD = r"0-9a-z\u00df-\u024f\u0370-\u03ff\u0400-\u052f"  # letters that extend a Latin-like word
-_WORD_CHAR = re.compile(f"[{_WORD}]")
 
 EXCLUDED = "_exclude"
 OTHER = "_other:"     # group prefix of the `others` terms (other countries and blocs)
@@ -74,11 +74,26 @@ def _fold_char(match) -> str:
     return _FOLD_MAP[match.group()]
 
 
+def _strip_accent(match) -> str:
+    char = match.group()
+    plain = _ACCENT_MAP.get(char)
+    if plain is None:
+        plain = _ACCENT_MAP[char] = _COMBINING.sub("", unicodedata.normalize("NFKD", char))
+    return plain
+
+
+_ACCENT_MAP: Dict[str, str] = {}
+# Latin letters with diacritics (precomposed) and lone combining marks: the only characters whose
+# folding matters for matching. Full-width forms are left alone (the roles read both kinds).
+_ACCENTED = re.compile("[\u00c0-\u00ff\u0100-\u024f\u1e00-\u1eff\u0300-\u036f]")
+
+
 def fold(text: str) -> str:
-    # str.translate looks every character up (slow on non-ASCII text): replace only the few hits
-    text = _FOLD_CHARS.sub(_fold_char, text)
-    if not text.isascii():
-        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    # str.translate and NFKD look every character up (slow on CJK text): replace only the hits
+    if _FOLD_CHARS.search(text) is not None:
+        text = _FOLD_CHARS.sub(_fold_char, text)
+    if not text.isascii() and _ACCENTED.search(text) is not None:
+        text = _ACCENTED.sub(_strip_accent, text)
     return text.casefold()
 
 
@@ -127,9 +142,38 @@ def _atoms(words: Tuple[str, ...]) -> List[str]:
 
 
 
+def _variants(words: Tuple[str, ...]) -> List[str]:
+    """The spellings of a multi-word term: its words joined by a space, a hyphen or nothing
+    ('sino french', 'sino-french', 'sinofrench'), as the old term regex allowed."""
+    return ["".join(w + s for w, s in zip(words, seps + ("",)))
+            for seps in itertools.product((" ", "-", ""), repeat=len(words) - 1)]
+
+
+# the characters that extend a Latin-like word (folded text: no upper case)
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789"
+                        + "".join(map(chr, range(0xdf, 0x250))) + "".join(map(chr, range(0x370, 0x530))))
+
+
+def _is_word_char(c: str) -> bool:
+    return c in _WORD_CHARS
+
+
+@functools.lru_cache(maxsize=32)
+def _automaton(patterns: Tuple[str, ...], kind: str) -> "ahocorasick_rs.AhoCorasick":
+    """One compiled automaton per pattern set and process: a DoFn unpickled for every bundle
+    reuses it instead of building the DFA again (~15 ms)."""
+    return ahocorasick_rs.AhoCorasick(list(patterns), matchkind=getattr(ahocorasick_rs.MatchKind, kind),
+                                      implementation=ahocorasick_rs.Implementation.DFA)
+
+
+_BUILT_MATCHERS: Dict[tuple, "_Matcher"] = {}
+
+
 class _Matcher:
-    """One regex per script: word-bounded for Latin-like terms, substring for CJK. Alternatives
-    are longest-first so a bilateral phrase or an exclusion wins over the words inside it."""
+    """All terms in one Aho-Corasick automaton (leftmost-longest, so a bilateral phrase or an
+    exclusion wins over the words inside it): one pass over the text in compiled code, whatever
+    the script. Latin-like terms must be whole words, checked on each hit; CJK terms match as
+    substrings."""
 
     def __init__(self, terms: Mapping[str, Tuple[str, Tuple[str, ...]]]):
         # terms: key -> (display form, groups it counts for; () for exclusions; (OTHER + name,)
@@ -137,26 +181,28 @@ class _Matcher:
         self.terms = dict(terms)
         self.other_keys = frozenset(k for k, (_, groups) in self.terms.items()
                                     if groups and groups[0].startswith(OTHER))
-        self._keys: Dict[str, str] = {}    # matched text -> term key (few distinct forms)
-        latin, cjk = set(), set()
-        for key, (display, _) in self.terms.items():
+        patterns: Dict[str, Tuple[str, bool]] = {}
+        for key, (display, _) in sorted(self.terms.items()):
             words = tuple(p for p in _SEP.split(fold(display).strip()) if p)
-            (cjk if _CJK.search(display) else latin).add(words)
-        # A pattern that opens with a character class lets the regex engine skip, in C, every
-        # character that cannot start a hit; a look-behind or look-ahead at its head would cost a
-        # test at every position. Latin terms must start a word, checked one of two ways with the
-        # same result: in mostly Latin text the pattern consumes the non-word character before the
-        # term (few positions qualify); in mostly CJK text, where that would be nearly every
-        # character, hits are found anywhere and the few found inside a word dropped here.
-        self.latin: Optional["re.Pattern"] = None        # term, at a word start checked here
-        self.latin_after: Optional["re.Pattern"] = None  # a non-word character, then the term
-        self.cjk: Optional["re.Pattern"] = None
-        if latin:
-            trie = _trie_regex(latin)
-            self.latin = re.compile(rf"(?:{trie})(?![{_WORD}])")
-            self.latin_after = re.compile(rf"[^{_WORD}]((?:{trie}))(?![{_WORD}])")
-        if cjk:
-            self.cjk = re.compile(_trie_regex(cjk))
+            latin = _CJK.search(display) is None
+            for spelling in _variants(words):
+                patterns.setdefault(spelling, (key, latin))
+        self._patterns = sorted(patterns)
+        self._found = [patterns[p] for p in self._patterns]   # pattern index -> (key, whole word?)
+        self._automaton = _automaton(tuple(self._patterns), "LeftmostLongest")
+
+    def __getstate__(self):   # the automaton is rebuilt on Beam workers, not pickled
+        return {"terms": self.terms}
+
+    def __setstate__(self, state):
+        # a DoFn is unpickled for every bundle: reuse this process's matcher for the same terms
+        key = tuple(sorted(state["terms"].items()))
+        built = _BUILT_MATCHERS.get(key)
+        if built is None:
+            self.__init__(state["terms"])
+            _BUILT_MATCHERS[key] = self
+        else:
+            self.__dict__.update(built.__dict__)
 
     def hits(self, text: str) -> List[Tuple[int, str]]:
         """(line number, term key) of every counted hit: lines are trafilatura's paragraphs."""
@@ -167,30 +213,48 @@ class _Matcher:
 
     def spans(self, folded: str) -> List[Tuple[int, int, str]]:
         """(start, end, term key) of every counted hit in already folded text, in text order."""
-        found = []
-        keys, terms = self._keys, self.terms
-        if self.latin is not None:
-            if len(folded) * 2 > len(folded.encode("utf-8", "surrogatepass")):   # mostly Latin
-                head = self.latin.match(folded)
-                spans = [head.span()] if head else []
-                after = head.end() if head else 0
-                spans += [m.span(1) for m in self.latin_after.finditer(folded, after)]
-            else:
-                word_char = _WORD_CHAR.match
-                spans = [m.span() for m in self.latin.finditer(folded)
-                         if not (m.start() and word_char(folded, m.start() - 1))]
-            cjk = [m.span() for m in self.cjk.finditer(folded)] if self.cjk is not None else ()
-            spans = sorted(spans + cjk) if cjk else spans
-        else:
-            spans = [m.span() for m in self.cjk.finditer(folded)] if self.cjk is not None else []
-        for start, end in spans:
-            text = folded[start:end]
-            key = keys.get(text)
-            if key is None:
-                key = keys.setdefault(text, _SEP.sub("", text))
+        found, terms, patterns, word = [], self.terms, self._found, _WORD_CHARS
+        size = len(folded)
+        for index, start, end in self._automaton.find_matches_as_indexes(folded):
+            key, latin = patterns[index]
+            if latin and ((start and folded[start - 1] in word)
+                          or (end < size and folded[end] in word)):
+                continue
             if terms[key][1]:
                 found.append((start, end, key))
         return found
+
+
+class _ActionFinder:
+    """Any of many words in a short stretch of text, in one Aho-Corasick pass over the stretch."""
+
+    def __init__(self, terms: Iterable[str]):
+        self.terms = tuple(terms)
+        patterns: Dict[str, bool] = {}
+        for term in self.terms:
+            words = tuple(p for p in _SEP.split(fold(term).strip()) if p)
+            for spelling in _variants(words):
+                patterns.setdefault(spelling, _CJK.search(term) is None)
+        self._patterns = sorted(patterns)
+        self._latin = [patterns[p] for p in self._patterns]
+        self._automaton = _automaton(tuple(self._patterns), "Standard")
+
+    def __getstate__(self):
+        return {"terms": self.terms}
+
+    def __setstate__(self, state):
+        self.__init__(state["terms"])
+
+    def search(self, folded: str, low: int, high: int) -> bool:
+        stretch = folded[max(0, low - 1):high]    # one character before: is a word starting?
+        skip = 1 if low > 0 else 0
+        latin = self._latin
+        for index, start, _ in self._automaton.find_matches_as_indexes(stretch, overlapping=True):
+            if start < skip:
+                continue
+            if not latin[index] or start == 0 or not _is_word_char(stretch[start - 1]):
+                return True
+        return False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -213,20 +277,10 @@ class Topic:
     actions: Tuple[str, ...] = ()
 
     @functools.cached_property
-    def action_pattern(self) -> Optional["re.Pattern"]:
-        """Any action word (a word start for Latin ones: 'invest' covers 'investment')."""
-        if not self.actions:
-            return None
-        latin, cjk = set(), set()
-        for term in self.actions:
-            words = tuple(p for p in _SEP.split(fold(term).strip()) if p)
-            (cjk if _CJK.search(term) else latin).add(words)
-        alts = []
-        if latin:
-            alts.append(rf"(?<![{_WORD}])(?:{_trie_regex(latin)})")
-        if cjk:
-            alts.append(f"(?:{_trie_regex(cjk)})")
-        return re.compile("|".join(alts))
+    def action_pattern(self) -> Optional["_ActionFinder"]:
+        """Finds any action word in a stretch of text (a Latin one at a word start: 'invest'
+        covers 'investment')."""
+        return _ActionFinder(self.actions) if self.actions else None
 
     @functools.cached_property
     def bilateral_keys(self) -> frozenset:
@@ -396,14 +450,14 @@ def load_topic(path_or_name: str) -> Topic:
 # Separators that make a mention one item of an enumeration, and the words that make a bracket or
 # a paragraph opening a credit or dateline rather than part of the story.
 _CJK_LIST = "、"
-_LATIN_LIST = re.compile(r"\s*(?:,|;|\band\b|\bet\b|\bor\b|\bou\b)", re.I)
-_LATIN_LIST_BEFORE = re.compile(r"(?:,|;|\band|\bet|\bor|\bou)\s*$", re.I)
+_LATIN_LIST = re.compile(r"\s*(?:,|;|\band\b|\bet\b|\bor\b|\bou\b)")
+_LIST_WORD_END = re.compile(r"\b(?:and|et|or|ou)$")
 _LATIN_LIST_RUN = re.compile(r",\s*\w+\s*(?:,|\band|\bet)")
 _CREDIT_WORDS = re.compile(
     r"电|電|社|报道|報導|报导|記者|记者|摄|攝|图片|圖片|图像|圖像|资料|資料|档案|檔案|afp|reuters|cnn|"
-    r"getty|photo|images?|via|wire|presse|dpa|ap\b|epa|photograph|credit|source|agence|reporting", re.I)
+    r"getty|photo|images?|via|wire|presse|dpa|ap\b|epa|photograph|credit|source|agence|reporting")
 _DATELINE_AFTER = re.compile(r"[^\n。.!?]{0,14}?(?:\d+日(?:专|專)?(?:电|電)|(?:专|專)(?:电|電)|"
-                             r"\(cnn\)|\(afp\)|\(reuters\)|\s[|—–-]\s|综合外电|綜合外電)", re.I)
+                             r"\(cnn\)|\(afp\)|\(reuters\)|\s[|—–-]\s|综合外电|綜合外電)")
 # Where a sentence ends: after a CJK or Latin end mark, a line break, a full stop before a space.
 # The pattern opens with a character class so the regex engine skips other characters in C.
 _SENTENCE_END = re.compile(r"[。！？!?\n.](?:(?<=\.)(?= )|(?<!\.))")
@@ -412,37 +466,44 @@ _SOURCE_AFTER = re.compile(
     r"周刊|週刊|杂志|雜誌|电台|電台|电视|電視|通讯社|通訊社|新闻网|新聞網|网站|網站|学者|學者|专家|專家|"
     r"汉学家|漢學家|研究员|研究員|智库|智庫|分析人士|观察家|觀察家|记者|記者)|"
     r"(?:daily|newspaper|weekly|magazine|media|press|radio|broadcaster|news agency|scholar|academic|"
-    r"researcher|analyst|think[- ]tank|sinologist|journalist|reporter)\b)", re.I)
+    r"researcher|analyst|think[- ]tank|sinologist|journalist|reporter)\b)")
+# the characters a source label can start with (the regex runs only after one of them)
+_SOURCE_FIRST = frozenset("《「“\"各主全媒报報大周週杂雜电電通新网網学學专專汉漢研智分观觀记記dnwmprbsatj")
 SUBJECT, LISTED, CREDIT = "subject", "list", "credit"
 
 
 def mention_role(folded: str, start: int, end: int) -> str:
-    """The role of the mention folded[start:end]: a credit/dateline, a list item, or a subject."""
-    # (patterns are matched at positions of the text, not on slices: no copies per mention)
+    """The role of the mention folded[start:end]: a credit/dateline, a list item, or a subject.
+    `folded` is fold()ed text (lower case: the patterns are matched case-sensitively)."""
+    # (patterns are matched at positions of the text, not on slices: no copies per mention; the
+    # cheap character tests come first, the regexes run only where one could match)
     # inside a short bracket that names a source: (AFP/Getty Images), （法新社巴黎7日电）
-    window = max(0, start - 40)
+    window = start - 40 if start > 40 else 0
     opening = max(folded.rfind("(", window, start), folded.rfind("（", window, start))
     if opening >= 0:
         closing = min([i for i in (folded.find(")", end), folded.find("）", end)) if i >= 0] or [-1])
         if 0 <= closing - opening <= 60 and _CREDIT_WORDS.search(folded, opening, closing):
             return CREDIT
     # a dateline: near a paragraph's start and followed by "7日电", "(CNN)", " | ", " - "
-    if start <= 40 or start - folded.rfind("\n", start - 41, start) <= 41:
+    if start <= 40 or folded.rfind("\n", start - 41, start) >= 0:
         if _DATELINE_AFTER.match(folded, end, end + 24):
             return CREDIT
     # the country as the label of a source: French newspaper Le Monde, 法国《世界报》, 法國學者
-    if _SOURCE_AFTER.match(folded, end, end + 14):
+    after = folded[end:end + 1]
+    following = folded[end + 1:end + 2] if after == " " else after
+    if following in _SOURCE_FIRST and _SOURCE_AFTER.match(folded, end, end + 14):
         return CREDIT
-    before, after = folded[max(0, start - 3):start], folded[end:end + 1]
+    before = folded[start - 3 if start > 3 else 0:start]
     if "●" in before or "※" in before or "•" in before:
         return LISTED          # a section of a multi-country digest: "● 法國 ..."
     last = before[-1:]
-    if last == _CJK_LIST or after == _CJK_LIST or (last in "和与及" and
+    if last == _CJK_LIST or after == _CJK_LIST or (last in "和与及" and last and
                                                    _CJK_LIST in folded[max(0, start - 12):start]):
         return LISTED
-    if _CJK.match(folded, start) is None:
+    if folded[start] < "\u2e80":    # a Latin-script mention (CJK starts at U+2E80)
         behind = folded[max(0, start - 30):start]
-        if _LATIN_LIST_BEFORE.search(behind):
+        tail = behind.rstrip()
+        if tail.endswith((",", ";")) or _LIST_WORD_END.search(tail, len(tail) - 4 if len(tail) > 4 else 0):
             if _LATIN_LIST.match(folded, end, end + 30):
                 return LISTED      # ", France and" / "Germany, France, Italy"
             if "," in behind and _LATIN_LIST_RUN.search(behind):
@@ -458,6 +519,11 @@ FEATURES = ("title_both", "title_any", "lead_both", "pair_sentences", "side_min"
 _REVIEW = re.compile(r"报纸摘要|報紙摘要|报章摘要|報章摘要|revue de presse|press review|"
                      r"(?:媒体|媒體|外媒|法媒|德媒|英媒|美媒)\s*[:：]|风土人情|風土人情|评论摘要|評論摘要|"
                      r"-\s*法国世界报|-\s*法國世界報")
+# sentence ends (counted between hits, so no match object per sentence)
+_SENTENCE_MARK = re.compile(r"[。！？!?\n]|\. ")
+# what may stand between two items of an enumeration: "France et la Turquie", "法国和德国", "法、德"
+_LIST_GAP = re.compile(r"\s*(?:[,，、;；/&]|和|与|與|及|以及|跟|and|et|or|ou|nor|ni|y)?\s*"
+                       r"(?:the|la|le|les|l')?\s*")
 
 
 def role_features(topic: "Topic", title: str, text: str) -> Tuple[Dict[str, float], Dict[str, object]]:
@@ -493,48 +559,63 @@ def role_features(topic: "Topic", title: str, text: str) -> Tuple[Dict[str, floa
     n_bilateral = other_mentions = 0
     other_names = set()
     sentence_sides: Dict[int, frozenset] = {}
+    sentence_first: Dict[int, int] = {}        # sentence -> where its first subject hit starts
     paragraph_sides: Dict[int, frozenset] = {}
-    # sentence ends up to the last hit (those after it place no hit); all of them are counted
-    bounds = [m.end() for m in _SENTENCE_END.finditer(folded, 0, hits[-1][0] if hits else 0)]
-    paragraph = seen = 0
-    for start, end, key in hits:
+    # sentences and paragraphs get ids in text order: a new id when an end mark or a line break
+    # separates a subject hit from the previous one (one short scan per hit, no list of ends)
+    next_mark = _SENTENCE_MARK.search
+    second = next_mark(folded)
+    second = second and next_mark(folded, second.end())
+    lead_end = second.end() if second else len(folded)     # the first two sentences
+    lead = set(title_sides)
+    sentence = paragraph = seen = 0
+    other_end = -100            # end of the last other-country hit
+    for n, (start, end, key) in enumerate(hits):
         if key in others:
             other_mentions += 1
             other_names.add(matcher.terms[key][1][0])
+            other_end = end
             continue
         keys.add(key)
         role = mention_role(folded, start, end)
+        if role == SUBJECT:
+            # next to another country's name: one item of an enumeration ("la Chine et la Turquie")
+            following = hits[n + 1] if n + 1 < len(hits) else None
+            if ((start - other_end <= 12 and _LIST_GAP.fullmatch(folded, other_end, start))
+                    or (following is not None and following[2] in others
+                        and following[0] - end <= 12
+                        and _LIST_GAP.fullmatch(folded, end, following[0]))):
+                role = LISTED
         roles[role] += 1
         if role != SUBJECT:
             continue
         found = side_sets[key]
         n_bilateral += key in bilateral
-        sentence = bisect.bisect_right(bounds, start)
-        paragraph += folded.count("\n", seen, start)
-        seen = start
+        if seen:
+            sentence += next_mark(folded, seen, start) is not None
+            paragraph += folded.find("\n", seen, start) >= 0
+        seen = end
+        if start < lead_end:
+            lead |= found
         sentence_sides[sentence] = sentence_sides.get(sentence, frozenset()) | found
+        sentence_first.setdefault(sentence, start)
         paragraph_sides[paragraph] = paragraph_sides.get(paragraph, frozenset()) | found
         for side in found:
             counts[side] += 1
     count = folded.count
     n_sentences = (count("。") + count("！") + count("？") + count("!") + count("?") + count("\n")
                    + count(". ") + (not folded or folded[-1] not in "。！？!?\n"))
-    paired = [sentence for sentence, found in sentence_sides.items() if need <= found]
+    paired = [s for s, found in sentence_sides.items() if need <= found]
     actions = topic.action_pattern
     acting = 0
     if actions is not None:
-        for sentence in paired:
-            low = bounds[sentence - 1] if sentence else 0
-            if sentence < len(bounds):
-                high = bounds[sentence]
-            else:
-                end = _SENTENCE_END.search(folded, low)
-                high = end.end() if end else len(folded)
-            acting += actions.search(folded, low, high) is not None
+        for s in paired:
+            first = sentence_first[s]
+            low = max(folded.rfind(c, 0, first) for c in "。！？!?\n") + 1
+            low = max(low, folded.rfind(". ", 0, first) + 1)
+            end = _SENTENCE_END.search(folded, first)
+            acting += actions.search(folded, low, end.end() if end else len(folded))
     pairs = len(paired)
-    lead = set(title_sides)
-    for sentence in (0, 1):
-        lead |= sentence_sides.get(sentence, frozenset())
     side_sentences = [sum(1 for found in sentence_sides.values() if side in found) for side in sides]
     side_paragraphs = [sum(1 for found in paragraph_sides.values() if side in found) for side in sides]
     weakest, strongest = min(counts.values()), max(counts.values())
@@ -556,7 +637,8 @@ def role_features(topic: "Topic", title: str, text: str) -> Tuple[Dict[str, floa
         "para_pair_share": (sum(1 for found in paragraph_sides.values() if need <= found)
                             / len(paragraph_sides)) if paragraph_sides else 0.0,
         # how far into the text the sides first meet (1: never in one sentence)
-        "first_pair": min(paired) / n_sentences if paired else 1.0,
+        "first_pair": (len(_SENTENCE_MARK.findall(folded, 0, sentence_first[min(paired)]))
+                       / n_sentences) if paired else 1.0,
         # the weaker side's reach: the share of side-naming paragraphs that name it (low when it
         # has one paragraph of its own, as France in a China–EU story)
         "weak_spread": min(side_paragraphs) / len(paragraph_sides) if paragraph_sides else 0.0,

@@ -86,12 +86,12 @@ def load_examples() -> list:
     return examples
 
 
-def train(examples, l2: float = 0.003, steps: int = 20000, rate: float = 0.5,
+def train(examples, l2: float = 0.001, steps: int = 20000, rate: float = 0.5,
           min_recall: float = 0.95) -> dict:
     """Class-balanced L2 logistic regression by full-batch gradient descent (deterministic), on
     the dev split only. Then the operating point: the bias is shifted so that the topic's
-    threshold (0.5, z = 0) keeps at least `min_recall` of the dev positives, halfway between the
-    lowest kept positive and the next dev score below it."""
+    threshold (0.5, z = 0) keeps at least `min_recall` of the dev positives of every language,
+    halfway between the lowest positive that must be kept and the next dev score below it."""
     # the topic without its model: features need only the terms (and the old model file may
     # name features that no longer exist)
     data = yaml.safe_load(TOPIC_FILE.read_text(encoding="utf-8"))
@@ -99,9 +99,11 @@ def train(examples, l2: float = 0.003, steps: int = 20000, rate: float = 0.5,
     topic = parse_topic(data, str(TOPIC_FILE))
     dev = [e for e in examples if e.split == "dev"]
     # articles that never name one side have no features (they score 0): not training material
-    rows = [(role_features(topic, e.title, e.text)[0], e.positive) for e in dev]
-    X = np.array([[features[f] for f in FEATURES] for features, _ in rows if features])
-    y = np.array([1.0 if positive else 0.0 for features, positive in rows if features])
+    rows = [(role_features(topic, e.title, e.text)[0], e.positive, e.language) for e in dev]
+    rows = [row for row in rows if row[0]]
+    X = np.array([[features[f] for f in FEATURES] for features, _, _ in rows])
+    y = np.array([1.0 if positive else 0.0 for _, positive, _ in rows])
+    language = np.array([lang for _, _, lang in rows])
     weight = np.where(y == 1, 0.5 / y.mean(), 0.5 / (1 - y.mean()))
     w, b = np.zeros(X.shape[1]), 0.0
     for _ in range(steps):
@@ -110,15 +112,19 @@ def train(examples, l2: float = 0.003, steps: int = 20000, rate: float = 0.5,
         w -= rate * (X.T @ g / len(y) + l2 * w)
         b -= rate * g.mean()
     z = X @ w + b
-    positives = np.sort(z[y == 1])[::-1]
-    keep = int(np.ceil(min_recall * len(positives)))     # positives that must score >= threshold
-    lowest_kept = positives[keep - 1]
+    # the target holds per language: the lowest positive score that each language must keep
+    lowest_kept = np.inf
+    for lang in sorted(set(language)):
+        positives = np.sort(z[(y == 1) & (language == lang)])[::-1]
+        if positives.size:
+            keep = int(np.ceil(min_recall * len(positives)))   # positives that must score >= 0.5
+            lowest_kept = min(lowest_kept, positives[keep - 1])
     below = z[z < lowest_kept]
     cut = (lowest_kept + below.max()) / 2 if below.size else lowest_kept - 0.1
     b -= cut
     return {"weights": {f: round(float(v), 4) for f, v in zip(FEATURES, w)}, "bias": round(float(b), 4),
             "trained_on": f"{len(y)} dev articles naming both sides ({int(y.sum())} positive); bias set for dev "
-                          f"recall >= {min_recall} at threshold 0.5"}
+                          f"recall >= {min_recall} in every language at threshold 0.5"}
 
 
 def prf(pairs) -> tuple:
