@@ -93,7 +93,10 @@ def test_member_bytes_round_trip():
     plain = real._replace(article_id="s002")
     assert decode_member(encode_member(real)) == real
     assert decode_member(encode_member(plain)) == plain
-    assert len(encode_member(real)) == 29
+    assert len(encode_member(real)) == 31
+    counted = real._replace(plain=40, story="fedcba9876543210")
+    assert decode_member(encode_member(counted)) == counted
+    assert decode_member(encode_member(real._replace(story="story-7"))).story == "story-7"
 
 
 # ---------------------------------------------------------------- decisions
