@@ -182,3 +182,22 @@ def test_a_new_file_joins_its_days_store_without_rebuilding_the_day(small_lake, 
     assert earlier.article_id == "00000000000000a9"
     [(earlier, _, _)] = history.prior_hits(*prepare(copy, 1), PARAMS)
     assert earlier.article_id == "00000000000000a1"
+
+
+def test_an_earlier_article_brings_its_stored_story_id(tmp_path, seeds):
+    """A row whose story_id is another article's (it was a rewrite) hands that story to a
+    later match; a row of its own story hands none (its id is the story)."""
+    out = tmp_path / "out"
+    rewrite = dataclasses.replace(article("00000000000000a1", seeds["002"]),
+                                  story_id="00000000000000f0")
+    write(out, "articles", [rewrite])
+    write(out, "articles", [article("00000000000000a2", seeds["001"], outlet="other")],
+          outlet="other")
+    history = open_history(str(out), "job")
+    [(earlier, _, plain)] = history.prior_hits(*prepare(article("00000000000000b1", seeds["004"],
+                                                                outlet="ledger"), 1), PARAMS)
+    assert earlier.article_id == "00000000000000a1" and earlier.story == "00000000000000f0"
+    assert plain >= PARAMS.min_plain_shared                  # a copy shares its plain text
+    [(own, _, _)] = history.prior_hits(*prepare(article("00000000000000b2", seeds["001"],
+                                                         outlet="ledger"), 1), PARAMS)
+    assert own.article_id == "00000000000000a2" and own.story == ""

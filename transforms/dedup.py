@@ -1,4 +1,5 @@
-"""Stage 6 — dedup: one story, one `articles` row; later copies go to `duplicates`.
+"""Stage 6 — dedup: one text, one `articles` row; later copies go to `duplicates`; rewrites of
+the same story stay in `articles` under one `story_id`.
 
 Exact duplicates first, before any page is fetched (`DedupEntriesByUrl`): entries sharing a
 canonical URL (tracking parameters, AMP/mobile hosts, trailing slashes removed), then entries
@@ -20,6 +21,18 @@ shingles found in the longer one, which survives trims and additions where Jacca
   within `expiry` (14 days) of A. Of several earlier matches, the earliest wins. A hash keeps
   at most MAX_BUCKET articles within the expiry (later ones are compared with those, not
   added), which bounds the work that furniture shared by many articles can cause.
+* Copies vs rewrites: a pair that passes containment is a copy only if it also shares its
+  *plain* text (PLAIN_CONTAINMENT of the smaller text's plain hashes, at least
+  MIN_PLAIN_SHARED of them): the fingerprint marks the shingles inside quoted sentences
+  (transforms/fingerprint.py), which independent reports of one press release share. A pair
+  that passes containment but not this is a rewrite; so is a pair of two outlets sharing
+  QUOTE_SHARED_FOR_STORY quoted hashes (one long verbatim quotation) with containment >=
+  STORY_CONTAINMENT. A rewrite stays in `articles` and takes the earlier one's story.
+* story_id: follow the links (copies and rewrites) to the earliest article; an article of an
+  earlier run brings its stored story_id (`Member.story`), so a rewrite in a later run joins
+  the existing story. Each article takes the story of its earliest linked earlier article
+  (no union of all links: an article linked to two earlier stories does not merge them).
+  Streaming follows one link.
 * Order: the first copy seen stays in `articles`. "First" is by `Member.order`: the copy seen
   earlier (in batch, articles of earlier runs come before this run's; in streaming, by
   arrival, in slots of `hold`), then the earlier published (published_at, else
