@@ -11,11 +11,13 @@
 
 CREATE OR REPLACE VIEW articles AS
 SELECT * FROM read_parquet(getvariable('cfnews_root') || '/articles/**/*.parquet',
-                           hive_partitioning = true, union_by_name = true);
+                           hive_partitioning = true, union_by_name = true)
+UNION ALL BY NAME (SELECT NULL::VARCHAR AS story_id WHERE false);  -- files older than version 3
 
 CREATE OR REPLACE VIEW duplicates AS
 SELECT * FROM read_parquet(getvariable('cfnews_root') || '/duplicates/**/*.parquet',
-                           hive_partitioning = true, union_by_name = true);
+                           hive_partitioning = true, union_by_name = true)
+UNION ALL BY NAME (SELECT NULL::VARCHAR AS story_id WHERE false);  -- files older than version 3
 
 CREATE OR REPLACE VIEW rejected AS
 SELECT * FROM read_parquet(getvariable('cfnews_root') || '/rejected/**/*.parquet',
@@ -53,6 +55,21 @@ SELECT a.outlet AS first_outlet, d.outlet AS carried_by, count(*) AS stories
 FROM articles a JOIN duplicates d ON d.cluster_id = a.cluster_id
 GROUP BY ALL
 ORDER BY stories DESC, first_outlet, carried_by;
+
+-- Stories reported independently by several outlets (rewrites of one press release or event
+-- stay in `articles`, linked by story_id; copies of each report are in `duplicates`).
+-- story_id is NULL in rows written before schema version 3: they are left out.
+CREATE OR REPLACE VIEW story_reports AS
+WITH reports AS (SELECT story_id, count(*) AS reports,
+                        list(outlet ORDER BY coalesce(published_at, discovered_at), outlet) AS outlets,
+                        min(coalesce(published_at, discovered_at)) AS first_at
+                 FROM articles WHERE story_id IS NOT NULL GROUP BY story_id),
+     copies AS (SELECT story_id, count(*) AS copies FROM duplicates
+                WHERE story_id IS NOT NULL GROUP BY story_id)
+SELECT story_id, reports, outlets, coalesce(copies, 0) AS copies, first_at
+FROM reports LEFT JOIN copies USING (story_id)
+WHERE reports > 1
+ORDER BY reports DESC, first_at;
 
 -- Top people / organisations / places per ISO week (week = its Monday): articles naming each,
 -- ranked within the week. Filter on `rank <= 10` for a top ten.

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from schemas.records import Article, Duplicate, Rejected
 
-SCHEMA_VERSION = 2   # 2: articles.fingerprint
+SCHEMA_VERSION = 3   # 2: articles.fingerprint; 3: story_id, fingerprints mark quoted shingles
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 
@@ -38,8 +38,9 @@ FLAT_ENTITY_LABELS = {"people": ("PERSON",), "organizations": ("ORG",),
 
 # What near-duplicate matching needs of an article, stored when it is written so that later
 # runs never re-fingerprint history from its text (transforms/fingerprint.py): the sampled
-# shingle hashes (64-bit, stored as signed int64 for Spark and BigQuery), the sampling level
-# and the counts at that level and the coarser ones. On `articles` only.
+# shingle hashes (64-bit, stored as signed int64 for Spark and BigQuery; since schema version
+# 3 the lowest bit marks shingles inside quoted sentences), the sampling level and the counts
+# at that level and the coarser ones. On `articles` only.
 FINGERPRINT_TYPE = pa.struct([
     ("level", pa.int8()),
     ("counts", pa.list_(pa.int32())),
@@ -54,6 +55,7 @@ def _article_fields():
         pa.field("schema_version", pa.int16(), nullable=False),
         pa.field("article_id", pa.string(), nullable=False),
         pa.field("cluster_id", pa.string()),
+        pa.field("story_id", pa.string()),
         pa.field("url", pa.string(), nullable=False),
         pa.field("canonical_url", pa.string()),
         pa.field("feed_url", pa.string()),
@@ -86,7 +88,7 @@ def _article_fields():
 
 ARTICLES_SCHEMA = pa.schema(
     _article_fields() + [pa.field("fingerprint", FINGERPRINT_TYPE)],
-    metadata={b"cfnews.dataset": b"articles", b"cfnews.schema_version": b"2"})
+    metadata={b"cfnews.dataset": b"articles", b"cfnews.schema_version": str(SCHEMA_VERSION).encode()})
 
 DUPLICATES_SCHEMA = pa.schema(
     [f for f in _article_fields() if f.name not in ENTITY_COLUMNS] + [
@@ -97,7 +99,7 @@ DUPLICATES_SCHEMA = pa.schema(
         pa.field("jaccard", pa.float32()),
         pa.field("shared_fingerprints", pa.int32()),
     ],
-    metadata={b"cfnews.dataset": b"duplicates", b"cfnews.schema_version": b"2"})
+    metadata={b"cfnews.dataset": b"duplicates", b"cfnews.schema_version": str(SCHEMA_VERSION).encode()})
 
 REJECTED_SCHEMA = pa.schema([
     pa.field("schema_version", pa.int16(), nullable=False),
@@ -118,7 +120,7 @@ REJECTED_SCHEMA = pa.schema([
     pa.field("written_at", TIMESTAMP),
     pa.field("run_id", pa.string()),
     pa.field("published_raw", pa.string()),
-], metadata={b"cfnews.dataset": b"rejected", b"cfnews.schema_version": b"2"})
+], metadata={b"cfnews.dataset": b"rejected", b"cfnews.schema_version": str(SCHEMA_VERSION).encode()})
 
 DATASETS = ("articles", "duplicates", "rejected")
 
@@ -143,6 +145,7 @@ def _article_row(a: Article, run_id: str, written_at=None) -> Dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "article_id": a.article_id,
         "cluster_id": a.cluster_id or a.article_id,
+        "story_id": a.story_id or a.cluster_id or a.article_id,
         "url": a.url,
         "canonical_url": a.canonical_url,
         "feed_url": a.feed_url,

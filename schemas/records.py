@@ -108,7 +108,8 @@ class Article:
     relevance: Optional[float] = None
     relevance_terms: tuple = ()
     relevance_reason: Optional[str] = None   # why the topic filter kept (or scored) it, briefly
-    cluster_id: str = ""             # id of the story cluster (the canonical article's id)
+    cluster_id: str = ""             # id of the copy cluster (the canonical article's id)
+    story_id: str = ""               # id of the story: copies and rewrites of one source share it
     entities: tuple = ()             # tuple[Entity, ...]
     topics: tuple = ()               # topic/sector tags, e.g. ('nuclear', 'trade')
     source: str = "feed"             # 'feed' or 'backfill'

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from schemas import schema_for
+from schemas import SCHEMA_VERSION, schema_for
 
 WORDS = ("trade summit minister visit beijing paris aviation nuclear cognac tariff delegation "
          "talks agreement investment energy climate students panda embassy export market "
@@ -31,7 +31,7 @@ def _articles_table(rng: np.random.Generator, first: int, size: int, published: 
     stamp = pa.array([published] * size, type=pa.timestamp("us", tz="UTC"))
     empty = pa.array([[]] * size, type=pa.list_(pa.string()))
     columns = {
-        "schema_version": pa.array([2] * size, pa.int16()), "article_id": ids, "cluster_id": ids,
+        "schema_version": pa.array([2 if legacy else SCHEMA_VERSION] * size, pa.int16()), "article_id": ids, "cluster_id": ids,
         "url": urls, "canonical_url": urls, "feed_url": ["https://news.example/rss"] * size,
         "entry_id": ids, "source": ["feed"] * size,
         "title": [f"Story {first + i}" for i in range(size)], "summary": [""] * size,

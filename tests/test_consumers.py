@@ -260,6 +260,11 @@ def test_analyst_views_answer_the_first_questions(demo, expected):
     assert {(c, f, tuple(by), n) for c, f, by, n in wire.fetchall()} == {
         (c, first[c]["outlet"], tuple(by), len(by) + 1) for c, by in carried.items()}
 
+    reports = Counter(a["story_id"] for a in articles)
+    copies_of = Counter(d["story_id"] for d in duplicates)
+    story_rows = con.sql("SELECT story_id, reports, copies FROM story_reports").fetchall()
+    assert set(story_rows) == {(s, n, copies_of[s]) for s, n in reports.items() if n > 1}
+
     people = Counter((week_of(a["date"]), p) for a in articles for p in a["people"] or [])
     top = con.sql("SELECT week, name, articles, rank FROM top_entities_weekly "
                   "WHERE kind = 'person'").fetchall()
@@ -280,3 +285,19 @@ def test_analyst_views_read_a_later_schema_version(evolved, expected):
     rows = con.sql("SELECT schema_version, count(*), count(sentiment) FROM articles "
                    "GROUP BY 1 ORDER BY 1").fetchall()
     assert rows == [(SCHEMA_VERSION, expected["articles"], 0), (LATER, 1, 1)]
+
+
+def test_analyst_views_read_files_written_before_story_id(tmp_path):
+    """Version 2 files have no story_id column: the views still define it (NULL) and
+    `story_reports` leaves those rows out instead of failing."""
+    from tests.lake import write_lake
+    out = str(tmp_path / "old")
+    write_lake(out, articles=20, days=2, outlets=2, legacy=True)
+    for path in Path(out).rglob("*.parquet"):
+        table = pq.read_table(path)
+        if "story_id" in table.column_names:
+            pq.write_table(table.drop_columns(["story_id"]), path)
+    con = views(out)
+    assert con.sql("SELECT count(*), count(story_id) FROM articles").fetchall() == [(20, 0)]
+    assert con.sql("SELECT count(story_id) FROM duplicates").fetchall() == [(0,)]
+    assert con.sql("FROM story_reports").fetchall() == []

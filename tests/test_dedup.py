@@ -93,7 +93,10 @@ def test_member_bytes_round_trip():
     plain = real._replace(article_id="s002")
     assert decode_member(encode_member(real)) == real
     assert decode_member(encode_member(plain)) == plain
-    assert len(encode_member(real)) == 29
+    assert len(encode_member(real)) == 31
+    counted = real._replace(plain=40, story="fedcba9876543210")
+    assert decode_member(encode_member(counted)) == counted
+    assert decode_member(encode_member(real._replace(story="story-7"))).story == "story-7"
 
 
 # ---------------------------------------------------------------- decisions
@@ -285,4 +288,84 @@ def test_beam_transform_keeps_earlier_runs_first(seeds):
         assert_that(kept | "k" >> beam.Map(lambda a: a.article_id), equal_to(["old"]), label="kept")
         assert_that(dups | "d" >> beam.Map(lambda d: (d.article.article_id, d.canonical_id)),
                     equal_to([("new", "old")]), label="dups")
+    _run(check)
+
+
+# ---------------------------------------------------------------- copies vs rewrites, story_id
+
+def family(name: str) -> dict:
+    """The texts of one story family (tests/benchmarks/data/story_families.jsonl) by doc_id."""
+    import json
+    from pathlib import Path
+    path = Path(__file__).parent / "benchmarks" / "data" / "story_families.jsonl"
+    texts = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return {t["doc_id"]: t for t in texts if t["family"] == name}
+
+
+def test_quoted_sentences_are_marked_but_short_quoted_titles_are_not():
+    from transforms.fingerprint import marked_shingle_hashes, shingle_hashes
+    quote = ('The board met on Monday in Lyon.\n"We will build the new plant in Tianjin next '
+             'year with our partners," said the chief executive. Output starts in 2027.')
+    title = 'The series "Saint Seiya" returns on Monday with twelve new episodes for fans.'
+    marked = marked_shingle_hashes(quote)
+    assert len(marked) == len(shingle_hashes([w.encode() for w in tokens(quote)]))
+    flags = [bool(h & 1) for h in marked.tolist()]
+    n = len(tokens(quote))
+    quoted_start = len(tokens("The board met on Monday in Lyon."))
+    quoted_end = n - len(tokens("Output starts in 2027."))
+    # a shingle is marked exactly when its 4 words all lie in the quoted sentence
+    assert flags == [quoted_start <= i and i + 4 <= quoted_end for i in range(n - 3)]
+    assert not any(h & 1 for h in marked_shingle_hashes(title).tolist())
+
+
+def test_a_brief_built_on_the_release_quote_is_a_rewrite_not_a_copy():
+    texts = family("tram")
+    release, brief, other = texts["tram-00"]["text"], texts["tram-04"]["text"], texts["tram-05"]["text"]
+    lines = release.splitlines()
+    copy = "\n".join(["PARIS (AFP) - " + lines[1]] + lines[2:-1])   # datelined, last line cut
+    arts = [article("release", release, 0, "orvane"), article("brief", brief, 1, "wire-a"),
+            article("copy", copy, 2, "wire-b"), article("other", other, 3, "wire-c")]
+    kept, dups = dedup_in_memory(arts)
+    story = {a.article_id: a.story_id for a in kept}
+    assert sorted(story) == ["brief", "other", "release"]       # the rewrite stays an article
+    assert story["brief"] == story["release"] == "release"      # ... of the release's story
+    assert story["other"] == "other"                            # same event, another story
+    [dup] = dups
+    assert (dup.article.article_id, dup.canonical_id, dup.article.story_id) == ("copy", "release",
+                                                                               "release")
+    assert all(a.cluster_id == a.article_id for a in kept)
+
+
+def test_copy_needs_shared_plain_text_and_a_rewrite_takes_a_stored_story():
+    from transforms.dedup import decide, story_root
+    params = DedupParams()
+    earlier = Member(0, "e", 1, 0, (40, 20, 10, 5), plain=30, story="s0")
+    me = Member(10, "m", 2, 0, (40, 20, 10, 5), slot=1, plain=30)
+    copy = decide(me, [(earlier, 30, 20)], params)               # 20/30 of the plain text shared
+    assert copy.copy and copy.earlier_id == "e" and copy.earlier_story == "s0"
+    rewrite = decide(me, [(earlier, 30, 2)], params)             # shares quotes, not sentences
+    assert not rewrite.copy and rewrite.earlier_story == "s0"
+    quote_only = decide(me, [(earlier, 14, 1)], params)          # containment 0.35, 13 quoted
+    assert quote_only is not None and not quote_only.copy
+    assert decide(me, [(earlier, 14, 4)], params) is None        # neither a copy nor a quote
+    assert decide(me._replace(outlet=1), [(earlier, 14, 1)], params) is None  # same outlet
+    # story_root: links within the run, ending at the stored story of an earlier run's article
+    assert story_root("m", {"m": rewrite}) == "s0"
+    assert story_root("x", {"x": dataclasses.replace(rewrite, earlier_id="m", earlier_story=""),
+                            "m": rewrite}) == "s0"
+    assert story_root("alone", {}) == "alone"
+
+
+def test_beam_transform_writes_the_same_story_ids_as_in_memory():
+    texts = family("museum")
+    arts = [article(doc_id, t["text"], i, t["outlet"]) for i, (doc_id, t) in enumerate(texts.items())]
+    expected_kept, expected_dups = dedup_in_memory(arts)
+    expected = [(a.article_id, a.cluster_id, a.story_id) for a in expected_kept]
+    assert len({s for _, _, s in expected}) < len(expected)     # some rewrites share a story
+
+    def check(p):
+        kept, dups = p | beam.Create(arts) | DeduplicateArticles()
+        assert_that(kept | "ids" >> beam.Map(lambda a: (a.article_id, a.cluster_id, a.story_id)),
+                    equal_to(expected), label="kept")
+        assert_that(dups, equal_to(expected_dups), label="dups")
     _run(check)

@@ -97,3 +97,35 @@ def test_a_copy_arriving_in_a_later_run_is_still_a_duplicate(tmp_path, seeds):
     [copy] = rows(out, "duplicates")
     assert copy["url"] == "https://ledger.example/b"
     assert copy["canonical_id"] == original["article_id"] == copy["cluster_id"]
+
+
+def test_a_rewrite_in_a_later_run_joins_the_story_and_stays_an_article(tmp_path):
+    """Run 1 writes a press release; run 2 brings a brief built on its quote (a rewrite) and a
+    datelined copy of the release: the copy is a duplicate, the brief an enriched article,
+    and all three carry the release's story_id (found in the output's history)."""
+    from tests.test_dedup import family
+    texts = family("tram")
+    release = texts["tram-00"]["text"]
+    lines = release.splitlines()
+    copy = "\n".join(["PARIS (AFP) - " + lines[1]] + lines[2:-1])
+    out = tmp_path / "out"
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_text(json.dumps({"url": "https://orvane.example/pr", "outlet": "orvane",
+                                 "text": release, "published": "2025-12-04T08:00:00Z"}))
+    second.write_text("\n".join(json.dumps(line) for line in [
+        {"url": "https://brief.example/b", "outlet": "brief", "text": texts["tram-04"]["text"],
+         "published": "2025-12-04T10:00:00Z"},
+        {"url": "https://wire.example/c", "outlet": "wire", "text": copy,
+         "published": "2025-12-04T11:00:00Z"}]))
+    # a business story the topic filter scores low: keep every article, this is about dedup
+    recent = ["--dedup_expiry_days=100000", "--all_topics"]
+    assert cli("backfill", "--manifest", str(first), "--out", str(out), *recent).returncode == 0
+    assert cli("backfill", "--manifest", str(second), "--out", str(out), *recent).returncode == 0
+    articles = {r["url"]: r for r in rows(out, "articles")}
+    [dup] = rows(out, "duplicates")
+    pr, brief = articles["https://orvane.example/pr"], articles["https://brief.example/b"]
+    assert set(articles) == {"https://orvane.example/pr", "https://brief.example/b"}
+    assert dup["url"] == "https://wire.example/c" and dup["canonical_id"] == pr["article_id"]
+    assert pr["story_id"] == pr["article_id"] == brief["story_id"] == dup["story_id"]
+    assert brief["cluster_id"] == brief["article_id"]
+    assert "Orvane Rail" in brief["organizations"]          # enriched like any article

@@ -1,4 +1,5 @@
-"""Stage 6 — dedup: one story, one `articles` row; later copies go to `duplicates`.
+"""Stage 6 — dedup: one text, one `articles` row; later copies go to `duplicates`; rewrites of
+the same story stay in `articles` under one `story_id`.
 
 Exact duplicates first, before any page is fetched (`DedupEntriesByUrl`): entries sharing a
 canonical URL (tracking parameters, AMP/mobile hosts, trailing slashes removed), then entries
@@ -20,6 +21,18 @@ shingles found in the longer one, which survives trims and additions where Jacca
   within `expiry` (14 days) of A. Of several earlier matches, the earliest wins. A hash keeps
   at most MAX_BUCKET articles within the expiry (later ones are compared with those, not
   added), which bounds the work that furniture shared by many articles can cause.
+* Copies vs rewrites: a pair that passes containment is a copy only if it also shares its
+  *plain* text (PLAIN_CONTAINMENT of the smaller text's plain hashes, at least
+  MIN_PLAIN_SHARED of them): the fingerprint marks the shingles inside quoted sentences
+  (transforms/fingerprint.py), which independent reports of one press release share. A pair
+  that passes containment but not this is a rewrite; so is a pair of two outlets sharing
+  QUOTE_SHARED_FOR_STORY quoted hashes (one long verbatim quotation) with containment >=
+  STORY_CONTAINMENT. A rewrite stays in `articles` and takes the earlier one's story.
+* story_id: follow the links (copies and rewrites) to the earliest article; an article of an
+  earlier run brings its stored story_id (`Member.story`), so a rewrite in a later run joins
+  the existing story. Each article takes the story of its earliest linked earlier article
+  (no union of all links: an article linked to two earlier stories does not merge them).
+  Streaming follows one link.
 * Order: the first copy seen stays in `articles`. "First" is by `Member.order`: the copy seen
   earlier (in batch, articles of earlier runs come before this run's; in streaming, by
   arrival, in slots of `hold`), then the earlier published (published_at, else
@@ -46,11 +59,20 @@ from apache_beam.pvalue import AsDict, TaggedOutput
 
 from schemas import Article, Duplicate, FeedEntry
 from transforms.common import MAIN, count
-from transforms.fingerprint import Fingerprint, fingerprint
+from transforms.fingerprint import Fingerprint, fingerprint, plain_count
 
 CONTAINMENT_THRESHOLD = 0.4
 SAME_OUTLET_THRESHOLD = 0.65
 MIN_SHARED = 8
+# Copy evidence: of the shared hashes, those of plain (unquoted) shingles. A copy shares its
+# sentences; a rewrite of the same release shares its quotes, little else.
+PLAIN_CONTAINMENT = 0.35
+MIN_PLAIN_SHARED = 3
+# Story link (same story, not a copy): any pair that passes the containment rule, or texts of
+# two outlets that share QUOTE_SHARED_FOR_STORY quoted hashes (one long verbatim quotation)
+# with containment >= STORY_CONTAINMENT.
+QUOTE_SHARED_FOR_STORY = 12
+STORY_CONTAINMENT = 0.15
 MAX_BUCKET = 16
 DEFAULT_EXPIRY = dt.timedelta(days=14)
 BATCH_BUCKET_BITS = 10      # 1,024 GroupByKey buckets in batch runs: enough keys to spread
@@ -70,6 +92,8 @@ class Member(NamedTuple):
     level: int                  # the fingerprint's sampling level
     counts: Tuple[int, ...]     # sampled hashes at level, level + 1, ...
     slot: int = 0               # when it was seen: earlier slots come first (see `order`)
+    plain: int = -1             # of counts[0], hashes of plain (unquoted) shingles; -1: all
+    story: str = ""             # its story_id when known and not its own id (history rows)
 
     @property
     def order(self) -> Tuple[int, int, str]:
@@ -80,6 +104,20 @@ class Member(NamedTuple):
     def count_at(self, level: int) -> Optional[int]:
         i = level - self.level
         return self.counts[i] if 0 <= i < len(self.counts) else None
+
+    def plain_at(self, level: int) -> Optional[int]:
+        """Plain hashes at `level` (at a coarser level, in the proportion of the own level:
+        the sample is uniform over the text's shingles)."""
+        n = self.count_at(level)
+        if n is None or self.plain < 0:
+            return n
+        if level == self.level or not self.counts[0]:
+            return min(self.plain, n)
+        return round(self.plain * n / self.counts[0])
+
+    @property
+    def story_id(self) -> str:
+        return self.story or self.article_id
 
 
 def micros(when: dt.datetime) -> int:
@@ -94,7 +132,7 @@ def outlet_hash(outlet: str) -> int:
 
 def member_of(article: Article, fp: Fingerprint, slot: int = 0) -> Member:
     return Member(micros(article.event_time), article.article_id, outlet_hash(article.outlet),
-                  fp.level, fp.counts, slot)
+                  fp.level, fp.counts, slot, plain_count(fp.hashes))
 
 
 def article_fingerprint(article: Article) -> Fingerprint:
@@ -117,21 +155,32 @@ def prepare(article: Article, slot: int = 0) -> Tuple[Member, Tuple[int, ...]]:
     return member_of(article, fp, slot), fp.hashes
 
 
-_HEADER = struct.Struct(">IqHBB")    # slot, time_us, outlet, level, number of counts
+_HEADER = struct.Struct(">IqHBBB")    # slot, time_us, outlet, level, number of counts, plain + 1
+
+
+def _encode_id(aid: str) -> bytes:
+    if len(aid) == 16 and all(c in "0123456789abcdef" for c in aid):
+        return b"\x00" + bytes.fromhex(aid)
+    raw = aid.encode("utf-8")
+    return bytes([len(raw) + 1]) + raw          # a length byte > 0 marks a plain id
+
+
+def _decode_id(data: bytes, pos: int) -> Tuple[str, int]:
+    if data[pos] == 0:
+        return data[pos + 1:pos + 9].hex(), pos + 9
+    length = data[pos] - 1
+    return data[pos + 1:pos + 1 + length].decode("utf-8"), pos + 1 + length
 
 
 def encode_member(m: Member) -> bytes:
-    """Compact bytes for keyed state and shuffles (29 bytes for a real article): 16-hex-digit
+    """Compact bytes for keyed state and shuffles (31 bytes for a real article): 16-hex-digit
     ids take 8 bytes, counts one byte each (they are at most CAP, except for texts of
-    hundreds of thousands of words)."""
-    aid = m.article_id
-    if len(aid) == 16 and all(c in "0123456789abcdef" for c in aid):
-        id_bytes = b"\x00" + bytes.fromhex(aid)
-    else:
-        raw = aid.encode("utf-8")
-        id_bytes = bytes([len(raw) + 1]) + raw          # a length byte > 0 marks a plain id
+    hundreds of thousands of words); a story id (history rows only) after them, or 0."""
     counts = bytes(min(c, 255) for c in m.counts)
-    return _HEADER.pack(m.slot, m.time_us, m.outlet, m.level, len(counts)) + id_bytes + counts
+    plain = 0 if m.plain < 0 else min(m.plain, 254) + 1
+    story = _encode_id(m.story) if m.story else b"\xff"
+    return (_HEADER.pack(m.slot, m.time_us, m.outlet, m.level, len(counts), plain)
+            + _encode_id(m.article_id) + counts + story)
 
 
 def decode_member(data: bytes) -> Member:
@@ -140,14 +189,16 @@ def decode_member(data: bytes) -> Member:
 
 def decode_member_at(data: bytes, pos: int) -> Tuple[Member, int]:
     """The member encoded at `pos`, and where its bytes end."""
-    slot, time_us, outlet, level, n = _HEADER.unpack_from(data, pos)
-    pos += _HEADER.size
-    if data[pos] == 0:
-        aid, pos = data[pos + 1:pos + 9].hex(), pos + 9
+    slot, time_us, outlet, level, n, plain = _HEADER.unpack_from(data, pos)
+    aid, pos = _decode_id(data, pos + _HEADER.size)
+    counts = tuple(data[pos:pos + n])
+    pos += n
+    story = ""
+    if data[pos] == 0xFF:
+        pos += 1
     else:
-        length = data[pos] - 1
-        aid, pos = data[pos + 1:pos + 1 + length].decode("utf-8"), pos + 1 + length
-    return Member(time_us, aid, outlet, level, tuple(data[pos:pos + n]), slot), pos + n
+        story, pos = _decode_id(data, pos)
+    return Member(time_us, aid, outlet, level, counts, slot, plain - 1, story), pos
 
 
 # ---------------------------------------------------------------- the core decisions
@@ -159,6 +210,10 @@ class DedupParams:
     min_shared: int = MIN_SHARED
     expiry: dt.timedelta = DEFAULT_EXPIRY
     max_bucket: int = MAX_BUCKET
+    plain_containment: float = PLAIN_CONTAINMENT
+    min_plain_shared: int = MIN_PLAIN_SHARED
+    quote_shared_for_story: int = QUOTE_SHARED_FOR_STORY
+    story_containment: float = STORY_CONTAINMENT
     expiry_us: int = dataclasses.field(init=False)
 
     def __post_init__(self):
@@ -167,11 +222,14 @@ class DedupParams:
 
 @dataclasses.dataclass(frozen=True)
 class Match:
-    """Why an article is a duplicate of an earlier one."""
+    """Why an article is a duplicate of an earlier one (`copy`), or only reports the same
+    story (a rewrite: it stays in `articles` and takes the earlier one's story_id)."""
     earlier_id: str
     shared: int
     containment: float
     jaccard: float
+    copy: bool = True
+    earlier_story: str = ""     # the earlier article's story_id, when known to differ
 
 
 def similarity(a: Member, b: Member, shared: int) -> Tuple[float, float]:
@@ -206,8 +264,9 @@ def bucket_hits(stored: Iterable[Member], new: Member, params: DedupParams
 
 
 def index_hits(entries: Iterable[Tuple[Member, Sequence[int]]], params: DedupParams):
-    """All hits among articles (member, sampled hashes), taken in `Member.order`. An entry
-    leaves the index once no article still to come is published within the expiry of it."""
+    """All hits (later_id, earlier Member, plain) among articles (member, sampled hashes),
+    taken in `Member.order`; `plain`: the shared hash is of a plain (unquoted) shingle. An
+    entry leaves the index once no article still to come is published within the expiry."""
     ordered = sorted(entries, key=lambda e: e[0].order)
     # earliest publication among the entries still to come (slots can reorder times)
     still_to_come = [0] * len(ordered)
@@ -231,43 +290,74 @@ def index_hits(entries: Iterable[Tuple[Member, Sequence[int]]], params: DedupPar
                     stored.append(member)
                     continue
             hits, keep = bucket_hits(stored, member, params)
-            yield from hits
+            plain = not h & 1
+            for later_id, earlier in hits:
+                yield later_id, earlier, plain
             if keep:
                 stored.append(member)
 
 
-def shared_counts(hits: Iterable[Tuple[str, Member]]) -> Dict[str, Dict[str, list]]:
-    """later_id -> earlier_id -> [earlier Member, hashes shared]."""
+def shared_counts(hits: Iterable[Tuple[str, Member, bool]]) -> Dict[str, Dict[str, list]]:
+    """later_id -> earlier_id -> [earlier Member, hashes shared, plain hashes shared]."""
     out: Dict[str, Dict[str, list]] = collections.defaultdict(dict)
-    for later_id, earlier in hits:
+    for later_id, earlier, plain in hits:
         entry = out[later_id].get(earlier.article_id)
         if entry is None:
-            out[later_id][earlier.article_id] = [earlier, 1]
+            out[later_id][earlier.article_id] = [earlier, 1, int(plain)]
         else:
             entry[1] += 1
+            entry[2] += plain
     return out
 
 
-def decide(me: Member, earlier: Iterable[Tuple[Member, int]], params: DedupParams
+def plain_containment(a: Member, b: Member, plain_shared: int) -> float:
+    """The share of the smaller plain part (unquoted shingles) found in the other text."""
+    level = max(a.level, b.level)
+    n_a, n_b = a.plain_at(level), b.plain_at(level)
+    if not n_a or not n_b:
+        return 0.0
+    return min(1.0, plain_shared / min(n_a, n_b))
+
+
+def decide(me: Member, earlier: Iterable[Tuple[Member, int, int]], params: DedupParams
            ) -> Optional[Match]:
-    """`earlier`: (earlier article, hashes shared), possibly several entries per article
-    (one per bucket or per hash); they add up. The earliest article that passes, if any."""
-    shared: Dict[str, int] = collections.Counter()
+    """`earlier`: (earlier article, hashes shared, plain hashes shared), possibly several
+    entries per article (one per bucket or per hash); they add up. The earliest article
+    `me` copies (Match.copy); else the earliest whose story it reports (a rewrite); else None.
+
+    Copy: containment >= threshold (same outlet: same_outlet_threshold) on at least
+    min_shared hashes, AND the plain text is shared too (plain containment and count), so
+    that a report built around a release's quote is not taken for a copy of the release.
+    Story link: the containment rule alone, or (two outlets) one long shared quotation."""
+    shared: Dict[str, list] = {}
     members = {}
-    for m, n in earlier:
-        shared[m.article_id] += n
+    for m, n, n_plain in earlier:
+        entry = shared.setdefault(m.article_id, [0, 0])
+        entry[0] += n
+        entry[1] += n_plain
         members[m.article_id] = m
-    passing = []
-    for aid, n_shared in shared.items():
+    copies, stories = [], []
+    for aid, (n_shared, n_plain) in shared.items():
         if n_shared < params.min_shared:
             continue
         other = members[aid]
         containment, jaccard = similarity(me, other, n_shared)
-        threshold = (params.same_outlet_threshold if other.outlet == me.outlet
-                     else params.threshold)
+        same_outlet = other.outlet == me.outlet
+        threshold = params.same_outlet_threshold if same_outlet else params.threshold
+        story = other.story if other.story != aid else ""
         if containment >= threshold:
-            passing.append((other.order, -containment, Match(aid, n_shared, containment, jaccard)))
-    return min(passing, key=lambda p: p[:2])[2] if passing else None
+            copy = (n_plain >= params.min_plain_shared
+                    and plain_containment(me, other, n_plain) >= params.plain_containment)
+            match = Match(aid, n_shared, containment, jaccard, copy, story)
+            (copies if copy else stories).append((other.order, -containment, match))
+        elif (not same_outlet and n_shared - n_plain >= params.quote_shared_for_story
+              and containment >= params.story_containment):
+            stories.append((other.order, -containment,
+                            Match(aid, n_shared, containment, jaccard, False, story)))
+    for found in (copies, stories):
+        if found:
+            return min(found, key=lambda p: p[:2])[2]
+    return None
 
 
 def cluster_root(article_id: str, earlier_of: Dict[str, str]) -> str:
@@ -282,11 +372,30 @@ def cluster_root(article_id: str, earlier_of: Dict[str, str]) -> str:
     return current
 
 
-def to_output(article: Article, match: Optional[Match], root: str):
-    """The `articles` row (cluster_id = itself) or the `duplicates` row."""
-    if match is None:
-        return dataclasses.replace(article, cluster_id=article.article_id)
-    return Duplicate(article=dataclasses.replace(article, cluster_id=root), canonical_id=root,
+def story_root(article_id: str, links) -> str:
+    """The story_id: follow every link (copy or rewrite, `links`: id -> Match) to the
+    earliest article, or to the stored story_id of an article written by an earlier run."""
+    seen = {article_id}
+    current = article_id
+    while current in links:
+        match = links[current]
+        if match.earlier_story:
+            return match.earlier_story
+        current = match.earlier_id
+        if current in seen:
+            break
+        seen.add(current)
+    return current
+
+
+def to_output(article: Article, match: Optional[Match], root: str, story: str = ""):
+    """The `articles` row (cluster_id = itself) or, for a copy, the `duplicates` row;
+    story_id `story` (default: the cluster root)."""
+    story = story or root
+    if match is None or not match.copy:
+        return dataclasses.replace(article, cluster_id=article.article_id, story_id=story)
+    return Duplicate(article=dataclasses.replace(article, cluster_id=root, story_id=story),
+                     canonical_id=root,
                      cluster_id=root, method="near_duplicate", matched_id=match.earlier_id,
                      containment=round(match.containment, 4), jaccard=round(match.jaccard, 4),
                      shared_fingerprints=match.shared)
@@ -308,10 +417,11 @@ def dedup_in_memory(articles: Sequence[Article], params: DedupParams = DedupPara
         match = decide(prepared[aid][0], by_earlier.values(), params)
         if match:
             matches[aid] = match
-    earlier_of = {k: m.earlier_id for k, m in matches.items()}
+    earlier_of = {k: m.earlier_id for k, m in matches.items() if m.copy}
     kept, dups = [], []
     for a in articles:
-        result = to_output(a, matches.get(a.article_id), cluster_root(a.article_id, earlier_of))
+        result = to_output(a, matches.get(a.article_id), cluster_root(a.article_id, earlier_of),
+                           story_root(a.article_id, matches))
         (dups if isinstance(result, Duplicate) else kept).append(result)
     return kept, dups
 
@@ -410,9 +520,11 @@ def _unpack_postings(data: bytes) -> Tuple[Member, Tuple[int, ...], bytes]:
     return member, struct.unpack_from(f">{(len(data) - pos) // 8}Q", data, pos), data[:pos]
 
 
-def pack_shared(me: bytes, pairs: Iterable[Tuple[Member, int]]) -> bytes:
-    """A later article's encoded member, then (earlier member, hashes shared) pairs."""
-    return me + b"".join(encode_member(m) + _SHARED.pack(min(n, 0xFFFF)) for m, n in pairs)
+def pack_shared(me: bytes, pairs: Iterable[Tuple[Member, int, int]]) -> bytes:
+    """A later article's encoded member, then (earlier member, hashes shared, plain hashes
+    shared) triples."""
+    return me + b"".join(encode_member(m) + _SHARED.pack(min(n, 0xFFFF), min(p, 0xFFFF))
+                         for m, n, p in pairs)
 
 
 def _bucket_shared_counts(kv, params: DedupParams):
@@ -424,12 +536,12 @@ def _bucket_shared_counts(kv, params: DedupParams):
     entries = [(member, hashes) for member, hashes, _ in unpacked]
     for later_id, by_earlier in shared_counts(index_hits(entries, params)).items():
         parts = [encoded[later_id]]
-        for earlier, n in by_earlier.values():
-            parts.append(encoded[earlier.article_id] + _SHARED.pack(n))
+        for earlier, n, n_plain in by_earlier.values():
+            parts.append(encoded[earlier.article_id] + _SHARED.pack(n, n_plain))
         yield later_id, b"".join(parts)
 
 
-_SHARED = struct.Struct(">H")
+_SHARED = struct.Struct(">HH")
 
 
 def _unpack_shared(data: bytes):
@@ -437,7 +549,7 @@ def _unpack_shared(data: bytes):
     pairs = []
     while pos < len(data):
         earlier, pos = decode_member_at(data, pos)
-        pairs.append((earlier, _SHARED.unpack_from(data, pos)[0]))
+        pairs.append((earlier,) + _SHARED.unpack_from(data, pos))
         pos += _SHARED.size
     return me, pairs
 
@@ -478,7 +590,8 @@ class _PriorHitsFn(beam.DoFn):
 class _AssignFn(beam.DoFn):
     def process(self, article, matches):
         match = matches.get(article.article_id)
-        result = to_output(article, match, cluster_root(article.article_id, _EarlierOf(matches)))
+        result = to_output(article, match, cluster_root(article.article_id, _EarlierOf(matches)),
+                           story_root(article.article_id, matches))
         if isinstance(result, Duplicate):
             count("cfnews.dedup", "near_duplicate")
             yield TaggedOutput(DUPLICATES, result)
@@ -487,13 +600,14 @@ class _AssignFn(beam.DoFn):
 
 
 class _EarlierOf:
-    """A read-only {duplicate id: matched id} view over the matches side input."""
+    """A read-only {duplicate id: matched id} view over the matches side input (copies)."""
 
     def __init__(self, matches):
         self.matches = matches
 
     def __contains__(self, key):
-        return key in self.matches
+        match = self.matches.get(key)
+        return match is not None and match.copy
 
     def __getitem__(self, key):
         return self.matches[key].earlier_id

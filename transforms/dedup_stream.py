@@ -130,11 +130,13 @@ class _IndexFn(beam.DoFn):
         prefix = hash_suffix(h, self.bits)
         stored = [self._member(e) for e in postings.read() if e.startswith(prefix)]
         hits, keep = bucket_hits(stored, member, self.params)
-        mine = tuple(earlier for later_id, earlier in hits if later_id == member.article_id)
+        plain = not h & 1      # the shared hash is of a plain (unquoted) shingle
+        mine = tuple((earlier, plain) for later_id, earlier in hits
+                     if later_id == member.article_id)
         yield member.article_id, ("ack", mine)
         for later_id, earlier in hits:
             if later_id != member.article_id:
-                yield later_id, ("hit", (earlier,))
+                yield later_id, ("hit", ((earlier, plain),))
         if not keep or any(m.article_id == member.article_id for m in stored):
             return
         postings.add(prefix + encode_member(member))
@@ -197,8 +199,8 @@ class _DecideFn(beam.DoFn):
             # the end of its arrival slot: every article ordered before it has arrived
             decide_timer.set(_ts((payload[1].slot + 1) * self.hold_us))
         else:
-            for m in payload:
-                earlier.add(encode_member(m))
+            for m, plain in payload:
+                earlier.add(encode_member(m) + (b"\x01" if plain else b"\x00"))
             if kind == "ack":
                 acks.write((acks.read() or 0) + 1)
         if due.read():
@@ -229,11 +231,12 @@ class _DecideFn(beam.DoFn):
         art, member, n_postings = stored
         if not complete and (acks.read() or 0) < n_postings:
             return                      # some postings are still on their way
-        match = decide(member, ((decode_member(e), 1) for e in earlier.read()), self.params)
+        match = decide(member, ((decode_member(e[:-1]), 1, e[-1]) for e in earlier.read()),
+                       self.params)
         for state in (article, earlier, acks, due):
             state.clear()
         done.write(True)
-        pointer = match.earlier_id if match else art.article_id
+        pointer = match.earlier_id if match and match.copy else art.article_id
         yield art.article_id, pointer, member.time_us, (art, match)
 
 
@@ -287,7 +290,9 @@ def _round_messages(record):
 class _EmitFn(beam.DoFn):
     def process(self, record):
         _article_id, root, _time_us, (article, match) = record
-        result = to_output(article, match, root)
+        # a rewrite takes the story of the article it reports on (one link, not a chain)
+        story = (match.earlier_story or match.earlier_id) if match and not match.copy else root
+        result = to_output(article, match, root, story)
         if isinstance(result, Duplicate):
             count("cfnews.dedup", "near_duplicate")
             yield TaggedOutput(DUPLICATES, result)

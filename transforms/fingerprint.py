@@ -19,6 +19,12 @@ consistent value sample.
   coarser of their two levels; because levels are nested, the hashes they share are exactly
   the shared shingles sampled at that level, and each text carries its counts at every
   coarser level for the denominators.
+* Quotations: a shingle lying wholly inside a *quoted sentence* (a sentence holding a quotation
+  of at least QUOTE_MIN_WORDS words, with its attribution) has its lowest hash bit set; every
+  other shingle (plain text, and the junctions between a quote and its neighbours) has it
+  cleared. Independent reports of one press release share its quotes but not its sentences,
+  so the dedup tells copies from rewrites by the *plain* hashes they share
+  (transforms/dedup.py). Short quoted titles ("Saint Seiya") stay plain.
 """
 from __future__ import annotations
 
@@ -36,6 +42,8 @@ CAP = 96               # most hashes kept per text: bounds the index state per a
 MAX_LEVEL = 10
 COUNT_LEVELS = 4       # counts kept for the text's level and the 3 coarser ones
 MIN_LINE_WORDS = 6     # shorter lines count only if they end like a sentence
+QUOTE_MIN_WORDS = 8    # shorter quoted spans are titles or phrases, not quoted statements
+QUOTED_BIT = np.uint64(1)
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WORD = re.compile(rf"[{_HAN}]|[^\W_{_HAN}]+")
@@ -66,6 +74,12 @@ _FURNITURE = re.compile(
     r"(?:^|\()(?:reporting|writing|editing|additional reporting) by\b|"
     r"^related (?:articles|stories|coverage|content)\b|"
     r"^(?:advertisement|related|photo|image|video)\s*(?::|$)|^(?:photo|image|video) (?:by|credit)\b")
+
+
+# After normalise(): straight double quotes, guillemets and CJK corner brackets.
+_QUOTE_CHARS = ('"', "\u00ab", "\u00bb", "\u300c", "\u300d", "\u300e", "\u300f")
+_QUOTED_SPAN = re.compile(r'"[^"]*"|\u00ab[^\u00bb]*\u00bb|\u300c[^\u300d]*\u300d|\u300e[^\u300f]*\u300f')
+_SENTENCE_BREAK = re.compile(r"[.!?](?=\s)|[\u3002\uff01\uff1f]")
 
 
 class Fingerprint(NamedTuple):
@@ -108,8 +122,52 @@ def _words(line: str) -> List[bytes]:
     return [w.encode("utf-8") for w in _WORD.findall(line)]
 
 
+def _quoted_sentences(line: str) -> List[Tuple[int, int]]:
+    """(start, end) character spans of the sentences holding a long quotation, quote and
+    attribution together (sentence breaks inside the quotation do not count)."""
+    spans = [m.span() for m in _QUOTED_SPAN.finditer(line)
+             if len(_words(m.group())) >= QUOTE_MIN_WORDS]
+    if not spans:
+        return []
+    inside = [(a, b) for a, b in (m.span() for m in _QUOTED_SPAN.finditer(line))]
+    breaks = [m.end() for m in _SENTENCE_BREAK.finditer(line)
+              if not any(a < m.start() < b for a, b in inside)]
+    out = []
+    for a, b in spans:
+        start = max((x for x in breaks if x <= a), default=0)
+        end = min((x for x in breaks if x >= b), default=len(line))
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
+
+
+def _line_tokens(line: str, words: List[bytes]) -> Tuple[List[bytes], List[bool]]:
+    """The line's tokens and, for each, whether it lies in a quoted sentence."""
+    if not any(q in line for q in _QUOTE_CHARS):
+        return words, [False] * len(words)
+    quoted = _quoted_sentences(line)
+    if not quoted:
+        return words, [False] * len(words)
+    out, flags, pos = [], [], 0
+    for a, b in quoted:
+        plain = _words(line[pos:a])
+        inside = _words(line[a:b])
+        out += plain + inside
+        flags += [False] * len(plain) + [True] * len(inside)
+        pos = b
+    plain = _words(line[pos:])
+    return out + plain, flags + [False] * len(plain)
+
+
 def content_lines(text: str) -> List[List[bytes]]:
     """Token lists of the lines that carry the story: each distinct line once, boilerplate out."""
+    return [words for words, _ in flagged_lines(text)]
+
+
+def flagged_lines(text: str) -> List[Tuple[List[bytes], List[bool]]]:
+    """`content_lines` with, per token, whether it lies in a quoted sentence."""
     seen, out = set(), []
     for line in normalise(text).splitlines():
         words = _words(line)
@@ -123,7 +181,7 @@ def content_lines(text: str) -> List[List[bytes]]:
             continue
         if _is_furniture(line, words):
             continue
-        out.append(words)
+        out.append(_line_tokens(line, words))
     return out
 
 
@@ -195,9 +253,36 @@ def sample(hashes: np.ndarray, base_rate: int = BASE_RATE, cap: int = CAP) -> Fi
                        tuple(counts[level:level + COUNT_LEVELS]))
 
 
+def marked_shingle_hashes(text: str, k: int = SHINGLE_WORDS) -> np.ndarray:
+    """Shingle hashes, the lowest bit set on those wholly inside a quoted sentence."""
+    words, flags = [], []
+    for line_words, line_flags in flagged_lines(text):
+        words += line_words
+        flags += line_flags
+    hashes = shingle_hashes(words, k)
+    if not len(hashes):
+        return hashes
+    hashes &= ~QUOTED_BIT
+    if any(flags):
+        f = np.array(flags, dtype=np.int32)
+        width = min(k, len(f))
+        inside = np.convolve(f, np.ones(width, dtype=np.int32), "valid") == width
+        hashes[inside] |= QUOTED_BIT
+    return hashes
+
+
+def is_quoted(h: int) -> bool:
+    return bool(h & 1)
+
+
+def plain_count(hashes) -> int:
+    """How many of the hashes come from plain (unquoted) shingles."""
+    return sum(1 for h in hashes if not h & 1)
+
+
 def fingerprint(text: str, k: int = SHINGLE_WORDS, base_rate: int = BASE_RATE,
                 cap: int = CAP) -> Fingerprint:
-    return sample(shingle_hashes(token_bytes(text), k), base_rate, cap)
+    return sample(marked_shingle_hashes(text, k), base_rate, cap)
 
 
 def shingles(text: str, k: int = SHINGLE_WORDS) -> List[str]:

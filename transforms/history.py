@@ -22,7 +22,9 @@ Both are answered from a `History`, opened once per worker process and job:
   column of every file and the fingerprint column of the date partitions it needs.
 
 Fingerprints are stored with each article when it is written (`articles.fingerprint`); rows
-written before that column existed are fingerprinted from their text once, when indexed.
+written before that column existed, or before schema version 3 (whose fingerprints do not
+mark quoted shingles), are fingerprinted from their text once, when indexed. The index also
+keeps each article's story_id, which a later article that reports the same story takes.
 """
 from __future__ import annotations
 
@@ -40,12 +42,14 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 INDEX_DIR = "_index"
-INDEX_VERSION = 2   # 2: files listed by name only
+INDEX_VERSION = 3   # 2: files listed by name only; 3: plain counts and story ids
+MARKED_SINCE = 3    # the schema version from which stored fingerprints mark quoted shingles
 DATASETS = ("articles", "duplicates", "rejected")
 DAY_US = 86_400_000_000
 
 MEMBER_DTYPE = np.dtype([("id", "<u8"), ("time", "<i8"), ("outlet", "<u2"), ("level", "u1"),
-                         ("n", "u1"), ("counts", "<u4", (4,))])
+                         ("n", "u1"), ("counts", "<u4", (4,)), ("plain", "<u4"),
+                         ("story", "<u8")])
 POSTING_DTYPE = np.dtype([("hash", "<u8"), ("row", "<u4")])
 
 
@@ -97,13 +101,20 @@ def ids_of_file(data: bytes) -> np.ndarray:
 
 def members_of_file(data: bytes, outlet: str) -> List[Tuple[tuple, Tuple[int, ...]]]:
     """(member row, sampled hashes) of every article of one `articles` file. Rows written
-    before the fingerprint column existed are fingerprinted from their text."""
+    before the fingerprint column existed, or before quoted shingles were marked, are
+    fingerprinted from their text. Member rows hold the story_id key (0: the article's own)."""
     from schemas.arrow import fingerprint_from_value
     from transforms.dedup import micros, outlet_hash
-    from transforms.fingerprint import fingerprint
-    table = _read_columns(data, ["article_id", "published_at", "discovered_at", "fingerprint"])
+    from transforms.fingerprint import fingerprint, plain_count
+    table = _read_columns(data, ["article_id", "published_at", "discovered_at", "fingerprint",
+                                 "schema_version", "story_id"])
     stored = (table.column("fingerprint").to_pylist() if "fingerprint" in table.column_names
               else [None] * table.num_rows)
+    versions = (table.column("schema_version").to_pylist()
+                if "schema_version" in table.column_names else [None] * table.num_rows)
+    stored = [v if (version or 0) >= MARKED_SINCE else None for v, version in zip(stored, versions)]
+    stories = (table.column("story_id").to_pylist() if "story_id" in table.column_names
+               else [None] * table.num_rows)
     texts = None
     if any(v is None for v in stored):
         texts = _read_columns(data, ["text"]).column("text").to_pylist()
@@ -121,8 +132,10 @@ def members_of_file(data: bytes, outlet: str) -> List[Tuple[tuple, Tuple[int, ..
         if not article_id or when is None:
             continue
         counts = tuple(counts)[:4]
+        story = stories[i]
         row = (id_key(article_id), micros(when), o_hash, level, len(counts),
-               tuple(counts) + (0,) * (4 - len(counts)))
+               tuple(counts) + (0,) * (4 - len(counts)), plain_count(hashes),
+               id_key(story) if story and story != article_id else 0)
         out.append((row, hashes))
     return out
 
@@ -170,7 +183,8 @@ class History:
             return self._dates[date]
 
     def prior_hits(self, member, hashes: Sequence[int], params) -> list:
-        """[(earlier Member, hashes shared)] for every article written earlier whose event
+        """[(earlier Member, hashes shared, plain hashes shared)] for every article written
+        earlier whose event
         time is within the expiry of `member` and that shares at least params.min_shared of
         its sampled hashes. A hash held by more than params.max_bucket earlier articles of a
         day counts for the first max_bucket only (site furniture)."""
@@ -195,7 +209,12 @@ class History:
             if not hit.any():
                 continue
             rows = np.concatenate([postings["row"][a:b] for a, b in zip(lo[hit], hi[hit])])
+            plain_rows = np.concatenate([postings["row"][a:b] for a, b, h
+                                         in zip(lo[hit], hi[hit], query[hit]) if not int(h) & 1]
+                                        or [np.zeros(0, dtype=np.uint32)])
             found, shared = np.unique(rows, return_counts=True)
+            plain_found, plain_shared = np.unique(plain_rows, return_counts=True)
+            plain_of = dict(zip(plain_found.tolist(), plain_shared.tolist()))
             for row, n in zip(found[shared >= params.min_shared], shared[shared >= params.min_shared]):
                 m = members[row]
                 if abs(int(m["time"]) - member.time_us) > params.expiry_us:
@@ -204,8 +223,10 @@ class History:
                 if article_id == member.article_id:
                     continue
                 counts = tuple(int(c) for c in m["counts"][:int(m["n"])])
+                story = f"{int(m['story']):016x}" if int(m["story"]) else ""
                 out.append((Member(int(m["time"]), article_id, int(m["outlet"]), int(m["level"]),
-                                   counts, 0), int(n)))
+                                   counts, 0, int(m["plain"]), story), int(n),
+                            plain_of.get(int(row), 0)))
         return out
 
 

@@ -26,7 +26,6 @@ import argparse
 import collections
 import datetime as dt
 import os
-import re
 import statistics
 import sys
 import time
@@ -72,16 +71,23 @@ def by_kind(predicted, pairs) -> str:
 
 # ---------------------------------------------------------------- the methods
 
-def cfnews_predictions(docs, pairs, params=None):
+def cfnews_links(docs, pairs, params=None):
+    """Per pair, the production `decide` of its later text against its earlier one: None,
+    or a Match (Match.copy: a duplicate; else a story link, i.e. a rewrite)."""
     from transforms.dedup import DedupParams, decide, prepare
     params = params or DedupParams()
     prepared = {a.article_id: prepare(a) for a in as_articles(docs)}
-    predicted = []
+    out = []
     for q in pairs:
         (ma, ha), (mb, hb) = prepared[q.a], prepared[q.b]
-        shared = len(set(ha) & set(hb))
-        predicted.append(decide(mb, [(ma, shared)], params) is not None)
-    return predicted
+        shared = set(ha) & set(hb)
+        plain = sum(1 for h in shared if not h & 1)
+        out.append(decide(mb, [(ma, len(shared), plain)], params))
+    return out
+
+
+def cfnews_predictions(docs, pairs, params=None):
+    return [m is not None and m.copy for m in cfnews_links(docs, pairs, params)]
 
 
 def minhash_predictions(docs, pairs, thresholds=(0.5, 0.8), num_perm: int = 128):
@@ -101,101 +107,42 @@ def minhash_predictions(docs, pairs, thresholds=(0.5, 0.8), num_perm: int = 128)
     return out
 
 
-def story_report(seed: int):
+def story_report(seed: int, wire=None):
     """Copies vs rewrites on the story families (dedup_corpus.story_pairs): which pairs the
-    production `decide` files as duplicates, by kind."""
+    production `decide` files as duplicates, by kind; and story_id pairing as written by the
+    in-memory dedup (the pipeline's decisions) over the families and the wire-copy set
+    together: precision over the labelled pairs that share a story_id (family pairs: same
+    story or not; every wire-set pair: copies are the same story, negatives are not), recall
+    of the families' same-story pairs."""
     from tests.benchmarks.dedup_corpus import story_pairs
+    from transforms.dedup import dedup_in_memory
     docs, pairs = story_pairs(seed)
-    predicted = cfnews_predictions(docs, pairs)
+    links = cfnews_links(docs, pairs)
     kinds = collections.Counter(q.kind for q in pairs)
-    in_dups = collections.Counter(q.kind for p, q in zip(predicted, pairs) if p)
+    in_dups = collections.Counter(q.kind for m, q in zip(links, pairs) if m is not None and m.copy)
     print(f"story families: {len(docs)} texts; pairs filed as duplicates by kind: "
           + ", ".join(f"{k} {in_dups[k]}/{n}" for k, n in sorted(kinds.items())))
-    s = scores(predicted, pairs)
-    print(f"  copies among the family pairs: precision {s['precision']:.4f} recall {s['recall']:.4f}; "
-          f"rewrite pairs in duplicates: {in_dups['rewrite']}")
-    story_link_sweep(seed, docs, pairs)
-
-
-def story_link_sweep(seed: int, docs, pairs, min_shared: int = 8):
-    """A looser link for a future `story_id`: shared >= min_shared and containment >= t. Its
-    pairing precision over the family pairs (same story: copies and rewrites) together with
-    every negative of the wire-copy set (all different stories, some sharing a quote), and its
-    recall of the families' same-story pairs."""
-    wire_docs, wire_pairs = load(seed)
-    rows, _ = pair_features(docs, pairs, 4, 96)
-    wire_rows, _ = pair_features(wire_docs, [q for q in wire_pairs if not q.duplicate], 4, 96)
-    print(f"  story link (shared >= {min_shared}, containment >= t): pairing precision over the family "
-          f"pairs and the {len(wire_rows)} wire-set negatives; recall of the families' same-story pairs")
-    for t in (0.1, 0.15, 0.2, 0.25, 0.3, 0.4):
-        linked = [(n >= min_shared and c >= t, q.same_story) for (n, c, _), q in zip(rows, pairs)]
-        linked += [(n >= min_shared and c >= t, False) for n, c, _ in wire_rows]
-        tp = sum(p and y for p, y in linked)
-        fp = sum(p and not y for p, y in linked)
-        positives = sum(q.same_story for q in pairs)
-        print(f"    t={t:.2f}: precision {tp / (tp + fp) if tp + fp else 1.0:.4f} ({fp} wrong links), "
-              f"recall {tp / positives:.4f}")
-
-
-# ---------------------------------------------------------------- copy evidence (prototype)
-
-# A sentence that holds a quotation mark: a quote and its attribution, the text rewrites share.
-_QUOTED_SENTENCE = re.compile(r'[^.!?\n]*["\u00ab\u00bb\u300c\u300d][^\n]*?(?:[.!?](?=\s|$)|$)')
-
-
-def plain_fingerprint(text: str):
-    """The production fingerprint's sampling applied to the shingles that do not touch a
-    quoted sentence (normalised text, same tokens, same hashes)."""
-    import numpy as np
-    from transforms.fingerprint import _words, normalise, sample, shingle_hashes
-    words, flags = [], []
-    for line in normalise(text).splitlines():
-        pos = 0
-        for m in _QUOTED_SENTENCE.finditer(line):
-            plain = _words(line[pos:m.start()])
-            words += plain
-            flags += [0] * len(plain)
-            quoted = _words(m.group())
-            words += quoted
-            flags += [1] * len(quoted)
-            pos = m.end()
-        plain = _words(line[pos:])
-        words += plain
-        flags += [0] * len(plain)
-    hashes = shingle_hashes(words)
-    if len(words) >= 4:
-        touched = np.convolve(np.array(flags), np.ones(4, dtype=int), "valid") > 0
-        hashes = hashes[~touched]
-    return sample(hashes)
-
-
-def copy_evidence_report(seed: int, thresholds=(0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)):
-    """Of the pairs the production rule files as duplicates: the containment of the text
-    outside quoted sentences (sampled as the fingerprint is). Prototype for issue 15: not
-    wired into the pipeline."""
-    from tests.benchmarks.dedup_corpus import story_pairs
-    from transforms.dedup import DedupParams, Member, decide, prepare, similarity
-    params = DedupParams()
-    print("copy evidence (prototype): of the pairs the production rule files as duplicates, "
-          "those whose text outside quoted sentences is also shared (>= threshold), by kind")
-    for name, (docs, pairs) in (("wire-copy set", load(seed)), ("story families", story_pairs(seed))):
-        prepared = {a.article_id: prepare(a) for a in as_articles(docs)}
-        plain = {d: plain_fingerprint(doc.text) for d, doc in docs.items()}
-        total = collections.Counter()
-        values = collections.defaultdict(list)
-        for q in pairs:
-            (ma, ha), (mb, hb) = prepared[q.a], prepared[q.b]
-            if decide(mb, [(ma, len(set(ha) & set(hb)))], params) is None:
-                continue
-            pa, pb = plain[q.a], plain[q.b]
-            shared = len(set(pa.hashes) & set(pb.hashes))
-            share, _ = similarity(Member(0, q.a, 0, pa.level, pa.counts),
-                                  Member(0, q.b, 0, pb.level, pb.counts), shared)
-            total[q.kind] += 1
-            values[q.kind].append(share)
-        for t in thresholds:
-            print(f"  {name}, threshold {t:.2f}: " + ", ".join(
-                f"{k} {sum(v >= t for v in values[k])}/{n}" for k, n in sorted(total.items())))
+    print(f"  rewrite pairs in duplicates: {in_dups['rewrite']}; family copies found: "
+          f"{in_dups['family_copy']}/{kinds['family_copy']}")
+    wire_docs, wire_pairs = wire or load(seed)
+    all_docs = dict(wire_docs)
+    all_docs.update(docs)
+    kept, dups = dedup_in_memory(as_articles(all_docs))
+    story = {a.article_id: a.story_id for a in kept}
+    story.update({d.article.article_id: d.article.story_id for d in dups})
+    labelled = [(q.a, q.b, q.same_story, "family") for q in pairs]
+    labelled += [(q.a, q.b, q.duplicate, "wire") for q in wire_pairs]
+    together = [(same, where) for a, b, same, where in labelled if story[a] == story[b]]
+    tp = sum(same for same, _ in together)
+    wrong = collections.Counter(where for same, where in together if not same)
+    positives = sum(q.same_story for q in pairs)
+    found = sum(story[q.a] == story[q.b] for q in pairs if q.same_story)
+    rewrites = [q for q in pairs if q.kind == "rewrite"]
+    print(f"  story_id pairing over {len(labelled)} labelled pairs: precision "
+          f"{tp / len(together) if together else 1.0:.4f} ({sum(wrong.values())} wrong: "
+          f"{dict(wrong)}); family same-story recall {found / positives:.4f} ({found}/{positives}); "
+          f"rewrite pairs sharing a story_id {sum(story[q.a] == story[q.b] for q in rewrites)}"
+          f"/{len(rewrites)}")
 
 
 # ---------------------------------------------------------------- sweep
@@ -430,8 +377,7 @@ def main():
               f"{s['fp']:>4} {s['fn']:>4}")
     for name, predicted in results.items():
         print(f"  {name} correct by kind: {by_kind(predicted, pairs)}")
-    story_report(args.seed)
-    copy_evidence_report(args.seed)
+    story_report(args.seed, (docs, pairs))
     if args.stories_only:
         return
     state_per_article(docs)
