@@ -26,6 +26,7 @@ SWITCH_GROWTH = 2.0       # readability replaces trafilatura when it is this man
 SWITCH_COVERAGE = 0.8     # holds this share of trafilatura's words,
 SWITCH_PROSE = 0.5        # and its extra words are mostly in sentence-length lines
 PROSE_LINE_WORDS = 12
+ANCHOR_WORDS = 2
 
 _BLOCK_TAGS = frozenset("p div h1 h2 h3 h4 h5 h6 li br blockquote section article tr td th pre "
                         "figcaption ul ol table header footer dd dt".split())
@@ -78,19 +79,29 @@ def choose_body(primary: str, second: str) -> str:
     if n_second > SWITCH_GROWTH * n_primary and _coverage(primary, second) >= SWITCH_COVERAGE:
         extra = [line for line, ok in zip(second.splitlines(),
                                           _confirmed(second.splitlines(), primary)) if not ok]
-        extra_words = sum(len(words(line)) for line in extra)
-        prose = sum(len(words(line)) for line in extra if len(words(line)) >= PROSE_LINE_WORDS)
-        if prose >= SWITCH_PROSE * extra_words:
+        if _prose_share(extra) >= SWITCH_PROSE:
             return second
-    confirmed = _confirmed(lines, second)
+    # Lines of a few words ("Saúde", "2018") are found anywhere: they cannot anchor the edges.
+    confirmed = [ok and len(words(line)) >= ANCHOR_WORDS
+                 for line, ok in zip(lines, _confirmed(lines, second))]
     if not any(confirmed):
-        return primary
-    kept_words = sum(len(words(line)) for line, ok in zip(lines, confirmed) if ok)
-    if kept_words < CONFIRMED_SHARE * n_primary:
         return primary
     first = confirmed.index(True)
     last = len(confirmed) - confirmed[::-1].index(True)
+    kept_words = sum(len(words(line)) for line, ok in zip(lines, confirmed) if ok)
+    edges = lines[:first] + lines[last:]
+    # Trim when readability confirms most of the text, or when what it leaves out at the edges
+    # is menu-like (short lines: a navigation bar trafilatura took for content).
+    if kept_words < CONFIRMED_SHARE * n_primary and _prose_share(edges) >= SWITCH_PROSE:
+        return primary
     return "\n".join(lines[first:last])
+
+
+def _prose_share(lines: List[str]) -> float:
+    """Share of the words of `lines` that stand in sentence-length lines."""
+    total = sum(len(words(line)) for line in lines)
+    prose = sum(len(words(line)) for line in lines if len(words(line)) >= PROSE_LINE_WORDS)
+    return prose / total if total else 1.0
 
 
 # Boilerplate lines, by their wording. Short lines only: a long paragraph that happens to say

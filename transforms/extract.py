@@ -107,9 +107,11 @@ def extract_article(page: Page, min_chars: int = MIN_CHARS) -> Union[Article, Re
                                   error="empty page")
     doc = _parse(page.html)  # one parse, read by the title choice, then consumed by readability
     with _TRAFILATURA_LOCK:
+        # fast: trafilatura's own fallback (readability, jusText) is skipped; the vote below
+        # runs readability once instead.
         document = load_trafilatura().bare_extraction(
-            page.html, url=page.final_url, with_metadata=True, include_comments=False,
-            include_tables=True, date_extraction_params=date_params())
+            page.html, url=page.final_url, fast=True, with_metadata=True,
+            include_comments=False, include_tables=True, date_extraction_params=date_params())
     text = normalise_text(document.text or "") if document is not None else ""
     site_name = (document.sitename or "").strip() if document is not None else ""
     # The feed's title is one candidate among the page's: feeds repeat the page's furniture.
