@@ -75,3 +75,26 @@ def test_concurrent_extraction_gives_the_same_results():
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
         parallel = [r.text for r in pool.map(extract_article, pages)]
     assert parallel == serial
+
+
+YEAR_IN_TEXT = PARAS + ["China has provided strong diplomatic support to Russia since its 2022 "
+                        "full-scale invasion of Ukraine, and France hosted talks in 2019."]
+
+
+def test_a_year_mentioned_in_the_text_is_not_a_publication_date():
+    """No date in the page's markup: the article keeps no guessed date (htmldate's extensive
+    search would say 2022-01-01) and is filed under its discovery date."""
+    from schemas import partition_of
+    result = extract_article(page(article_html("Macron in Beijing", YEAR_IN_TEXT)))
+    assert isinstance(result, Article)
+    assert result.published_at is None
+    assert partition_of(result)[1] == "2025-12-04"  # entry(): discovered 2025-12-04
+
+
+def test_dates_stated_by_the_feed_or_the_url_are_kept():
+    html = article_html("Macron in Beijing", YEAR_IN_TEXT)
+    fed = dt.datetime(2025, 12, 3, 9, tzinfo=dt.timezone.utc)
+    assert extract_article(page(html, published_at=fed)).published_at == fed
+    dated_url = Page(entry=entry(), html=html, http_status=200,
+                     final_url="https://e.com/2025/12/03/macron-beijing")
+    assert extract_article(dated_url).published_at.date() == dt.date(2025, 12, 3)

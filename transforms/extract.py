@@ -1,6 +1,12 @@
 """Stage 3 — extract: the page becomes an Article (trafilatura: text, author, date, site name;
-transforms/titles.py: the headline, chosen among the page's and the feed's titles). Backfill
-lines that supplied plain text skip trafilatura and keep the title they give.
+transforms/titles.py: the headline, chosen among the page's and the feed's titles;
+transforms/bodies.py: the body, trafilatura's text checked against readability's and trimmed of
+boilerplate). Backfill lines that supplied plain text skip trafilatura and keep the title they give.
+
+Dates come from the page's markup only (metadata, JSON-LD, <time>, date-marked elements, the URL,
+an ISO timestamp): htmldate's extensive search, which takes a bare year from running text
+("since its 2022 invasion" -> 2022-01-01), is off, so a page without a stated date falls back to
+the feed's date or to discovery time instead of a guess.
 
 trafilatura has reported crashes when `extract` runs on several threads at once, and Beam
 runs DoFns on several threads per worker: every call goes through one process-wide lock.
@@ -17,6 +23,7 @@ import apache_beam as beam
 
 from schemas import Article, Page, Reason, Rejected, Stage
 
+from transforms.bodies import choose_body, drop_boilerplate, readability_text
 from transforms.common import StageDoFn, distribution, run_stage
 from transforms.titles import tidy, title_from_html
 
@@ -27,6 +34,23 @@ MIN_CHARS = 200
 def load_trafilatura():
     import trafilatura  # imported lazily: heavy, and only extract workers need it
     return trafilatura
+
+
+def date_params() -> dict:
+    """htmldate's settings: the original publication date, from markup only (no extensive search
+    of the text, which guesses dates from years mentioned in passing)."""
+    return {"original_date": True, "extensive_search": False,
+            "max_date": dt.date.today().isoformat()}
+
+
+def _parse(html: str):
+    """The page as an lxml tree for the second extractor, or None when lxml cannot read it."""
+    import lxml.etree
+    import lxml.html
+    try:
+        return lxml.html.fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return None
 
 
 def _parse_date(value: Optional[str]) -> Optional[dt.datetime]:
@@ -81,17 +105,27 @@ def extract_article(page: Page, min_chars: int = MIN_CHARS) -> Union[Article, Re
     if not page.html.strip():
         return Rejected.for_entry(entry, Stage.EXTRACT, Reason.EXTRACTION_FAILED,
                                   error="empty page")
+    doc = _parse(page.html)  # one parse, read by the title choice, then consumed by readability
     with _TRAFILATURA_LOCK:
+        # fast: trafilatura's own fallback (readability, jusText) is skipped; the vote below
+        # runs readability once instead.
         document = load_trafilatura().bare_extraction(
-            page.html, url=page.final_url, with_metadata=True, include_comments=False,
-            include_tables=False)
+            page.html, url=page.final_url, fast=True, with_metadata=True,
+            include_comments=False, include_tables=True, date_extraction_params=date_params())
     text = normalise_text(document.text or "") if document is not None else ""
     site_name = (document.sitename or "").strip() if document is not None else ""
     # The feed's title is one candidate among the page's: feeds repeat the page's furniture.
-    title = title_from_html(page.html, url=page.final_url or entry.url, feed_title=entry.title,
+    title = title_from_html(doc if doc is not None else page.html,
+                            url=page.final_url or entry.url, feed_title=entry.title,
                             outlet=entry.outlet, site_name=site_name) \
         or tidy(entry.title) or tidy(document.title if document is not None else "")
-    text = drop_leading_headline(text, (title, entry.title, document.title if document else ""))
+    titles = (title, entry.title, document.title if document else "")
+    second = ""
+    if text and doc is not None:
+        with _TRAFILATURA_LOCK:  # readability ships inside trafilatura: same rule
+            second = normalise_text(readability_text(doc))
+    text = choose_body(drop_boilerplate(drop_leading_headline(text, titles)),
+                       drop_boilerplate(drop_leading_headline(second, titles)))
     if not text:
         return Rejected.for_entry(entry, Stage.EXTRACT, Reason.EXTRACTION_FAILED,
                                   error="trafilatura found no main text")

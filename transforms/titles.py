@@ -259,11 +259,15 @@ def _headline_like(text: str, minimum: int) -> bool:
 
 def title_from_html(html, url: str = "", feed_title: str = "", outlet: str = "",
                     site_name: str = "") -> str:
-    """Parse `html` (str or bytes) and choose its headline; '' when the page states none."""
+    """Choose the headline of `html` (str, bytes, or a tree lxml.html parsed, read only); ''
+    when the page states none."""
     import lxml.html
-    try:
-        doc = lxml.html.fromstring(html)
-    except (ValueError, lxml.etree.ParserError):
-        return tidy(feed_title)
+    if isinstance(html, lxml.html.HtmlElement):
+        doc = html
+    else:
+        try:
+            doc = lxml.html.fromstring(html)
+        except (ValueError, lxml.etree.ParserError):
+            return tidy(feed_title)
     return choose_title(page_candidates(doc, feed_title),
                         site_names(doc, url, outlet, site_name))
