@@ -34,6 +34,12 @@ def texts(text, found):
     ("The Alps provide water.", ("The Alps", "LOC"), ("Alps", "LOC")),
     ("Mongolia declared independence.", ("Mongolia", "PERSON"), ("Mongolia", "GPE")),
     ("Talks with Iran resumed.", ("Iran", "ORG"), ("Iran", "GPE")),
+    ("( M. Waugh c and b Jayasuriya", ("Waugh", "PERSON"), ("M. Waugh", "PERSON")),
+    ("Nottinghamshire 214 ( P. Johnson 84 ;", ("P. Johnson 84", "PERSON"), ("P. Johnson", "PERSON")),
+    ("62 Nolan Henke\n64 Bob Estes\n", ("64 Bob Estes", "PERSON"), ("Bob Estes", "PERSON")),
+    ("the August Chicago NAPM rose", ("August Chicago NAPM", "ORG"), ("Chicago NAPM", "ORG")),
+    ("-- Dublin Newsroom +353 1 676", ("Dublin Newsroom +353", "ORG"), ("Dublin Newsroom", "ORG")),
+    ("after Boatmen 's deal", ("Boatmen 's", "ORG"), ("Boatmen", "ORG")),
 ])
 def test_boundaries_and_country_types(text, marked, expected):
     assert texts(text, clean_spans(text, spans(text, marked))) == [expected]
@@ -45,9 +51,19 @@ def test_boundaries_and_country_types(text, marked, expected):
     ("General Motors cut jobs.", ("General Motors", "ORG")),          # titles: people only
     ("President met the press.", ("President", "PERSON")),            # nothing left after it
     ("Georgia Brown sang.", ("Georgia Brown", "PERSON")),              # not a country name
+    ("June Carter sang.", ("June Carter", "PERSON")),                  # months name people
+    ("Channel 4 said.", ("Channel 4", "ORG")),                         # figures in a name
+    ("and then U.S. Smith said", ("Smith", "PERSON")),                 # not an initial
 ])
 def test_names_left_as_they_are(text, marked):
     assert texts(text, clean_spans(text, spans(text, marked))) == [marked]
+
+
+def test_eras_and_time_zones_are_not_organisations():
+    kb, stop = load_kb(), load_stoplist()
+    text = "Built around 700 BC, it opened at 14:00 GMT."
+    ner = spans(text, ("BC", "ORG"), ("GMT", "ORG"))
+    assert list(link_entities(text, ner, kb, stop)) == []
 
 
 def test_country_names_include_short_forms():

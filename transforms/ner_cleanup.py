@@ -25,6 +25,17 @@ _TITLES = ("Mr Mrs Ms Miss Mx Dr Prof Sir Dame Lord Lady Pope King Queen Prince 
            "M Mme Mlle Me Président Présidente Ministre").split()
 _LEADING_TITLES = re.compile(r"(?:(?:%s)\.?\s+)+" % "|".join(re.escape(t) for t in _TITLES))
 _POSSESSIVE = re.compile(r"['\u2019]s?$")
+_SPACED_POSSESSIVE = re.compile(r"\s+['\u2019]s?$")       # "Magna 's" (tokenised text): any name
+# a month or weekday before a name dates it ("the August Chicago NAPM", "Monday Trump said")
+# (for people, weekdays only: April, May, June and August are first names too)
+_LEADING_DAY = re.compile(r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\s+(?=[A-Z])")
+_LEADING_DATE = re.compile(r"(?:January|February|March|April|May|June|July|August|September|"
+                           r"October|November|December|Monday|Tuesday|Wednesday|Thursday|"
+                           r"Friday|Saturday|Sunday)\s+(?=[A-Z])")
+_FIGURES = re.compile(r"\s+\+?\d[\d./-]*$")                   # "P. Johnson 84", "Desk 212-859-1620"
+_LEADING_FIGURES = re.compile(r"\d[\d./-]*\.?\s+(?=[A-Z])")   # "64 Bob Estes" (a ranking)
+_SCORE_OR_PHONE = re.compile(r"\s+\+?\d+(?:-\d+)+$|\s+\+\d+$")
+_INITIAL_BEFORE = re.compile(r"(?<![\w.])[A-Z]\.\s?$")  # "M. Waugh" (not "U.S. Smith")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*)[\"'\u201c\u00ab(]?$")
 
 
@@ -52,15 +63,31 @@ def _sentence_start(norm: str, start: int) -> bool:
 
 
 def _trim_name(norm: str, start: int, end: int, label: str) -> Tuple[int, int]:
-    """A person's name without the titles before it; a person or place without a trailing
-    possessive; a name that starts a sentence without the capitalised "The" of the sentence."""
-    possessive = _POSSESSIVE.search(norm, start, end)
-    if label != "ORG" and possessive and possessive.start() > start:  # "McDonald's" keeps it
+    """Names as news NER gold draws them: a person's name without the titles or ranking before
+    it, with the initials before it ("M. Waugh"), without figures after it ("Healy 84"); a
+    person or place without a trailing possessive (any name when the 's stands apart); no
+    month or weekday before a name, no score or telephone number after it; a name that starts a
+    sentence without the capitalised "The" of the sentence."""
+    spaced = _SPACED_POSSESSIVE.search(norm, start, end)
+    possessive = spaced or (label != "ORG" and _POSSESSIVE.search(norm, start, end))
+    if possessive and possessive.start() > start:            # "McDonald's" keeps its 's
         end = possessive.start()
+    date = (_LEADING_DAY if label == "PERSON" else _LEADING_DATE).match(norm, start, end)
+    if date:
+        start = date.end()
+    figures = (_FIGURES if label == "PERSON" else _SCORE_OR_PHONE).search(norm, start, end)
+    if figures and figures.start() > start:
+        end = figures.start()
     if label == "PERSON":
         title = _LEADING_TITLES.match(norm, start, end)
         if title and title.end() < end and norm[title.end()].isupper():
             start = title.end()
+        number = _LEADING_FIGURES.match(norm, start, end)
+        if number:
+            start = number.end()
+        initials = _INITIAL_BEFORE.search(norm, max(0, start - 4), start)
+        if initials and not title:
+            start = initials.start()
     elif norm.startswith("The ", start) and end - start > 4 and _sentence_start(norm, start) \
             and norm[start + 4].isupper():
         start += 4
