@@ -40,6 +40,10 @@ def texts(text, found):
     ("the August Chicago NAPM rose", ("August Chicago NAPM", "ORG"), ("Chicago NAPM", "ORG")),
     ("-- Dublin Newsroom +353 1 676", ("Dublin Newsroom +353", "ORG"), ("Dublin Newsroom", "ORG")),
     ("after Boatmen 's deal", ("Boatmen 's", "ORG"), ("Boatmen", "ORG")),
+    ("fighting the First Opium War with", ("First Opium War", "ORG"), ("First Opium War", "EVENT")),
+    ("the provisions of the Treaty of Nanking.", ("Treaty of Nanking", "ORG"),
+     ("Treaty of Nanking", "LAW")),
+    ("He won the Nobel Peace Prize.", ("Nobel Peace Prize", "PERSON"), ("Nobel Peace Prize", "MISC")),
 ])
 def test_boundaries_and_country_types(text, marked, expected):
     assert texts(text, clean_spans(text, spans(text, marked))) == [expected]

@@ -36,6 +36,14 @@ _FIGURES = re.compile(r"\s+\+?\d[\d./-]*$")                   # "P. Johnson 84",
 _LEADING_FIGURES = re.compile(r"\d[\d./-]*\.?\s+(?=[A-Z])")   # "64 Bob Estes" (a ranking)
 _SCORE_OR_PHONE = re.compile(r"\s+\+?\d+(?:-\d+)+$|\s+\+\d+$")
 _INITIAL_BEFORE = re.compile(r"(?<![\w.])[A-Z]\.\s?$")  # "M. Waugh" (not "U.S. Smith")
+# The head word of a name (its last, or the one before "of") says what it names: "First Opium War", "Treaty of Nanking" and "Hong
+# Kong Open" are events and laws, whatever type the small model gave them.
+_HEAD_WORD_LABELS = {
+    **dict.fromkeys("War Wars Revolution Revolt Uprising Olympics Games Cup Championship "
+                    "Championships Open Marathon Festival Summit".split(), "EVENT"),
+    **dict.fromkeys("Treaty Act Agreement Accord Accords".split(), "LAW"),
+    **dict.fromkeys("Award Awards Prize".split(), "MISC"),
+}
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*)[\"'\u201c\u00ab(]?$")
 
 
@@ -95,15 +103,20 @@ def _trim_name(norm: str, start: int, end: int, label: str) -> Tuple[int, int]:
 
 
 def clean_spans(norm: str, ner: Sequence[Tuple[int, int, str]]) -> List[Tuple[int, int, str]]:
-    """NER spans with name boundaries trimmed and country names typed GPE (the small model
-    takes "Mongolia" or "Liechtenstein" for a person or an organisation now and then)."""
+    """NER spans with name boundaries trimmed, country names typed GPE (the small model takes
+    "Mongolia" or "Liechtenstein" for a person or an organisation now and then), and names whose
+    last word makes them an event, a law or an award typed so."""
     countries = country_names()
     out = []
     for start, end, label in ner:
         if label in NAME_LABELS:
             start, end = _trim_name(norm, start, end, label)
+            words = norm[start:end].split()
+            head = norm[start:end].split(" of ")[0].split()[-1] if words else ""  # "Treaty of …"
             if label in ("PERSON", "ORG") and norm[start:end] in countries:
                 label = "GPE"
+            elif len(words) > 1 and head in _HEAD_WORD_LABELS:
+                label = _HEAD_WORD_LABELS[head]
         out.append((start, end, label))
     return out
 
