@@ -12,6 +12,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from schemas import Entity
 from transforms.entity_kb import KnowledgeBase, StopList
+from transforms.ner_cleanup import clean_spans, consistent_labels
 
 # Same-length replacements only, so offsets into the normalised text are offsets into the original.
 _NORMALISE = str.maketrans({
@@ -237,6 +238,7 @@ def link_entities(text: str, ner: Sequence[Tuple[int, int, str]], kb: KnowledgeB
     model) and the knowledge base. `text` may be the original or the normalised text. The
     stop-list applies to what is not linked: the knowledge base is curated."""
     norm = normalise(text)
+    ner = consistent_labels(norm, clean_spans(norm, ner))
     ner = [(s, e, label) for s, e, label in ner if not stoplist.drops(norm[s:e], label)]
     kb_spans = [_kb_span(kb, s, e, kb.alias_to_id[form]) for s, e, form in kb.alias_matcher.finditer(norm)
                 if not (form.isupper() and len(form) <= 5 and _in_capitals_run(norm, s, e))]

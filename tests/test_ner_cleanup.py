@@ -1,0 +1,102 @@
+"""Model entities made consistent before linking: boundaries (titles, possessives, a sentence's
+"The"), country names typed as places, one type per name in a document — over hand-made NER
+spans, and through link_entities as the entity stage runs it."""
+import re
+
+import pytest
+
+from transforms.entity_kb import load_kb, load_stoplist
+from transforms.entity_linking import link_entities
+from transforms.ner_cleanup import clean_spans, consistent_labels, country_names
+
+
+def spans(text, *marked):
+    """(start, end, label) of the first occurrence of each (substring, label)."""
+    out = []
+    for sub, label in marked:
+        m = re.search(re.escape(sub), text)
+        assert m, sub
+        out.append((m.start(), m.end(), label))
+    return out
+
+
+def texts(text, found):
+    return [(text[s:e], label) for s, e, label in found]
+
+
+@pytest.mark.parametrize("text, marked, expected", [
+    ("Ms Pugh has left the hospital.", ("Ms Pugh", "PERSON"), ("Pugh", "PERSON")),
+    ("In 1969, Pope Paul VI removed it.", ("Pope Paul VI", "PERSON"), ("Paul VI", "PERSON")),
+    ("It was Prime Minister Narendra Modi.", ("Prime Minister Narendra Modi", "PERSON"),
+     ("Narendra Modi", "PERSON")),
+    ("With Bernard Tapie's money.", ("Bernard Tapie's", "PERSON"), ("Bernard Tapie", "PERSON")),
+    ("Cape Town\u2019s government.", ("Cape Town\u2019s", "GPE"), ("Cape Town", "GPE")),
+    ("The Alps provide water.", ("The Alps", "LOC"), ("Alps", "LOC")),
+    ("Mongolia declared independence.", ("Mongolia", "PERSON"), ("Mongolia", "GPE")),
+    ("Talks with Iran resumed.", ("Iran", "ORG"), ("Iran", "GPE")),
+    ("( M. Waugh c and b Jayasuriya", ("Waugh", "PERSON"), ("M. Waugh", "PERSON")),
+    ("Nottinghamshire 214 ( P. Johnson 84 ;", ("P. Johnson 84", "PERSON"), ("P. Johnson", "PERSON")),
+    ("62 Nolan Henke\n64 Bob Estes\n", ("64 Bob Estes", "PERSON"), ("Bob Estes", "PERSON")),
+    ("the August Chicago NAPM rose", ("August Chicago NAPM", "ORG"), ("Chicago NAPM", "ORG")),
+    ("-- Dublin Newsroom +353 1 676", ("Dublin Newsroom +353", "ORG"), ("Dublin Newsroom", "ORG")),
+    ("after Boatmen 's deal", ("Boatmen 's", "ORG"), ("Boatmen", "ORG")),
+    ("fighting the First Opium War with", ("First Opium War", "ORG"), ("First Opium War", "EVENT")),
+    ("the provisions of the Treaty of Nanking.", ("Treaty of Nanking", "ORG"),
+     ("Treaty of Nanking", "LAW")),
+    ("He won the Nobel Peace Prize.", ("Nobel Peace Prize", "PERSON"), ("Nobel Peace Prize", "MISC")),
+])
+def test_boundaries_and_country_types(text, marked, expected):
+    assert texts(text, clean_spans(text, spans(text, marked))) == [expected]
+
+
+@pytest.mark.parametrize("text, marked", [
+    ("Shares of McDonald's rose.", ("McDonald's", "ORG")),           # the 's is the name's
+    ("He read The Washington Post daily.", ("The Washington Post", "ORG")),  # mid-sentence
+    ("General Motors cut jobs.", ("General Motors", "ORG")),          # titles: people only
+    ("President met the press.", ("President", "PERSON")),            # nothing left after it
+    ("Georgia Brown sang.", ("Georgia Brown", "PERSON")),              # not a country name
+    ("June Carter sang.", ("June Carter", "PERSON")),                  # months name people
+    ("Channel 4 said.", ("Channel 4", "ORG")),                         # figures in a name
+    ("and then U.S. Smith said", ("Smith", "PERSON")),                 # not an initial
+])
+def test_names_left_as_they_are(text, marked):
+    assert texts(text, clean_spans(text, spans(text, marked))) == [marked]
+
+
+def test_eras_and_time_zones_are_not_organisations():
+    kb, stop = load_kb(), load_stoplist()
+    text = "Built around 700 BC, it opened at 14:00 GMT."
+    ner = spans(text, ("BC", "ORG"), ("GMT", "ORG"))
+    assert list(link_entities(text, ner, kb, stop)) == []
+
+
+def test_country_names_include_short_forms():
+    names = country_names()
+    assert {"France", "China", "Iran", "Russia", "Vietnam", "South Korea"} <= names
+    assert "Korea, Republic of" in names and "Paris" not in names
+
+
+def test_one_type_per_name_in_a_document():
+    text = "Hitchcock met Grant. Later Hitchcock left, and Hitchcock wrote. Grant stayed."
+    found = [(m.start(), m.end(), label) for m, label in
+             zip(re.finditer("Hitchcock", text), ("PERSON", "ORG", "PERSON"))]
+    found += [(m.start(), m.end(), label) for m, label in
+              zip(re.finditer("Grant", text), ("PERSON", "ORG"))]  # a tie: left alone
+    assert texts(text, consistent_labels(text, found)) == [
+        ("Hitchcock", "PERSON"), ("Hitchcock", "PERSON"), ("Hitchcock", "PERSON"),
+        ("Grant", "PERSON"), ("Grant", "ORG")]
+
+
+def test_place_labels_vote_together_and_keep_their_own_label():
+    text = "Georgia voted. Georgia counted. Georgia sang."
+    found = [(m.start(), m.end(), label) for m, label in
+             zip(re.finditer("Georgia", text), ("GPE", "LOC", "PERSON"))]
+    assert [label for _, _, label in consistent_labels(text, found)] == ["GPE", "LOC", "GPE"]
+
+
+def test_link_entities_applies_the_cleanup():
+    kb, stop = load_kb(), load_stoplist()
+    text = "Ms Pugh said Mongolia's envoy met Dr Lee."
+    ner = spans(text, ("Ms Pugh", "PERSON"), ("Mongolia's", "PERSON"), ("Dr Lee", "PERSON"))
+    got = [(e.text, e.label, e.start) for e in link_entities(text, ner, kb, stop)]
+    assert got == [("Pugh", "PERSON", 3), ("Mongolia", "GPE", 13), ("Lee", "PERSON", 37)]
