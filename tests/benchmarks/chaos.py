@@ -30,7 +30,7 @@ both feeds stalled and 0 otherwise, every good page of a readable feed is in the
 exactly once and no stalled page is an article. At the end of each world one clean backfill
 of every line must exit 0 and leave every line exactly once (nothing lost).
 
-    python tests/benchmarks/chaos.py [--scenarios 200] [--per-world 10] [--seed 1]
+    python tests/benchmarks/chaos.py [--scenarios 200] [--per-world 10] [--seed 1] [--jobs 1]
 
 Prints scenarios run, failures by kind (with their first messages), and time."""
 from __future__ import annotations
@@ -465,11 +465,46 @@ def scenario(world: World, kind: str, rng: random.Random, label: str) -> None:
             world.fail(label, "the second writer took over a live writer's lock")
 
 
+def run_world(base: Path, world_no: int, kinds: list, first: int, seed: int, started: float):
+    """One world: its scenarios in order, then the final clean backfill. Returns (kinds run,
+    failures). Its own random stream, so worlds run side by side (--jobs) stay reproducible."""
+    rng = random.Random(f"{seed}-{world_no}")
+    world = World(base / f"world{world_no}", rng)
+    ran = collections.Counter()
+    for offset, kind in enumerate(kinds):
+        label = f"world {world_no} #{first + offset} {kind}"
+        before = len(world.failures)
+        try:
+            scenario(world, kind, rng, label)
+        except Exception as exc:  # the benchmark's own error: counted, the run goes on
+            world.fail(label, f"chaos.py error: {type(exc).__name__}: {exc}")
+        ran[kind] += 1
+        print(f"{label}: {time.monotonic() - started:.0f}s", flush=True)
+        for _, message in world.failures[before:]:
+            print(f"  FAILURE {message[:400]}", flush=True)
+    # the end of a world: one clean run of every line; nothing may be lost
+    before = len(world.failures)
+    manifest, digests = world.manifest(range(LINES))
+    code, out, err, killed = finish(world.backfill(manifest))
+    world.check(f"world {world_no} final", [("backfill", code, out, err, killed)],
+                digests, expect_present=range(LINES))
+    if code != 0:
+        world.fail(f"world {world_no} final", f"exit {code}: {err[-300:]}")
+    print(f"world {world_no} final: exit {code}: {time.monotonic() - started:.0f}s", flush=True)
+    for _, message in world.failures[before:]:
+        print(f"  FAILURE {message[:400]}", flush=True)
+    if world.site is not None:
+        world.site.stop()
+    return ran, world.failures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scenarios", type=int, default=200)
     parser.add_argument("--per-world", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="worlds run side by side (each its own output folder)")
     parser.add_argument("--kinds", default="", help="only these kinds, comma-separated "
                         "(to try one kind quickly); default: the whole weighted mix")
     args = parser.parse_args()
@@ -478,45 +513,24 @@ def main() -> int:
              + ["badfile"] * 2 + ["slow"] * 2)
     if args.kinds:
         kinds = [k for k in kinds if k in args.kinds.split(",")]
+    plan = [rng.choice(kinds) for _ in range(args.scenarios)]
+    worlds = [plan[i:i + args.per_world] for i in range(0, len(plan), args.per_world)]
     started = time.monotonic()
     ran = collections.Counter()
     failures = []
     with tempfile.TemporaryDirectory(prefix="cfnews-chaos-") as tmp:
-        done = 0
-        world_no = 0
-        while done < args.scenarios:
-            world_no += 1
-            world = World(Path(tmp) / f"world{world_no}", rng)
-            for _ in range(min(args.per_world, args.scenarios - done)):
-                kind = rng.choice(kinds)
-                label = f"world {world_no} #{done + 1} {kind}"
-                before = len(world.failures)
-                try:
-                    scenario(world, kind, rng, label)
-                except Exception as exc:  # the benchmark's own error: counted, the run goes on
-                    world.fail(label, f"chaos.py error: {type(exc).__name__}: {exc}")
-                ran[kind] += 1
-                done += 1
-                print(f"{label}: {time.monotonic() - started:.0f}s", flush=True)
-                for _, message in world.failures[before:]:
-                    print(f"  FAILURE {message[:400]}", flush=True)
-            # the end of a world: one clean run of every line; nothing may be lost
-            before = len(world.failures)
-            manifest, digests = world.manifest(range(LINES))
-            code, out, err, killed = finish(world.backfill(manifest))
-            world.check(f"world {world_no} final", [("backfill", code, out, err, killed)],
-                        digests, expect_present=range(LINES))
-            if code != 0:
-                world.fail(f"world {world_no} final", f"exit {code}: {err[-300:]}")
-            print(f"world {world_no} final: exit {code}", flush=True)
-            for _, message in world.failures[before:]:
-                print(f"  FAILURE {message[:400]}", flush=True)
-            if world.site is not None:
-                world.site.stop()
-            failures += world.failures
+        import concurrent.futures
+        with concurrent.futures.ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            futures = [pool.submit(run_world, Path(tmp), n + 1, world_kinds,
+                                   n * args.per_world + 1, args.seed, started)
+                       for n, world_kinds in enumerate(worlds)]
+            for future in futures:
+                world_ran, world_failures = future.result()
+                ran += world_ran
+                failures += world_failures
     elapsed = time.monotonic() - started
     print(f"\nscenarios run: {sum(ran.values())} ({', '.join(f'{k} {n}' for k, n in sorted(ran.items()))}) "
-          f"in {world_no} worlds, {elapsed:.0f}s")
+          f"in {len(worlds)} worlds ({args.jobs} at a time), {elapsed:.0f}s")
     by_message = collections.Counter(message.split(":")[0] if ":" in message else message
                                      for _, message in failures)
     print(f"failures: {len(failures)}")
