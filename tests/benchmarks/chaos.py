@@ -368,6 +368,7 @@ def slow(world: World, rng: random.Random, label: str) -> None:
         f"--allow_hosts={site.server.host_port}", "--min_host_delay=0",
         f"--request_timeout={REQUEST_TIMEOUT}", "--read_timeout=10"))
     seconds = time.monotonic() - started
+    time.sleep(0.3)   # the server notices the run's closed sockets within 0.05 s: let it log
     held = ", ".join(f"{path} {stalls.get(path)} {'-' if g is None else f'{g:.1f}s'}"
                      for path, g in site.log)
     print(f"  slow: exit {code} in {seconds:.0f}s; stalled requests: {held or 'none reached'}",
