@@ -273,7 +273,10 @@ def _command(args, beam_args) -> int:
             if not args.once:
                 print(f"polling {len(feeds)} feeds every {every:g}s into {args.out} "
                       f"(state: {ingest.state_note}); Ctrl-C stops after the current cycle")
-                reports = ingest.run_forever(max_cycles=args.max_cycles)
+                reports = ingest.run_forever(
+                    max_cycles=args.max_cycles,
+                    on_cycle=(lambda report: _write_cycle_json(args, report))
+                    if args.summary_json else None)
                 broken = [r for r in reports if r.summary is not None and not r.summary.adds_up]
                 return exit_codes.RUN_FAILED if broken else exit_codes.OK
             feeds_report = ingest.run_cycle(all_feeds=True)
@@ -292,16 +295,31 @@ def _command(args, beam_args) -> int:
     return _finish(args, summary, feeds_report)
 
 
+def _with_feeds(args, summary, feeds_report):
+    """A cycle's summary with its feed figures (an empty one when nothing was new)."""
+    from pipeline.summary import RunSummary
+    if summary is None:  # every feed answered 304 or had nothing new
+        summary = RunSummary(run_id="", out_dir=args.out)
+    summary.feeds_polled = feeds_report.feeds_due
+    summary.feeds_failed = feeds_report.failed_feeds
+    summary.feeds_not_modified = feeds_report.not_modified
+    return summary
+
+
+def _write_cycle_json(args, report) -> None:
+    """`run --every --summary-json FILE`: the figures of the cycle just finished, with its
+    number and the status a `--once` run of it would have exited with."""
+    from pipeline.summary import write_summary_json
+    summary = _with_feeds(args, report.summary, report)
+    write_summary_json(summary, args.summary_json, summary.exit_status(), cycle=report.cycle)
+
+
 def _finish(args, summary, feeds_report=None) -> int:
     """Print the summary, write --summary-json, decide the exit status (one place)."""
-    from pipeline.summary import RunSummary, write_summary_json
+    from pipeline.summary import write_summary_json
     if feeds_report is not None:
         print(feeds_report.status_line())
-        if summary is None:  # every feed answered 304 or had nothing new
-            summary = RunSummary(run_id="", out_dir=args.out)
-        summary.feeds_polled = feeds_report.feeds_due
-        summary.feeds_failed = feeds_report.failed_feeds
-        summary.feeds_not_modified = feeds_report.not_modified
+        summary = _with_feeds(args, summary, feeds_report)
     if summary.run_id:
         print(summary.render())
     else:

@@ -91,7 +91,9 @@ def _partitions(out_dir: str, dataset: str):
 
 
 def _parts(folder: str) -> List[str]:
-    return sorted(f for f in os.listdir(folder) if f.startswith("part-") and f.endswith(".parquet"))
+    """The partition's data files, by the rule every reader uses (history, `cfnews sql`,
+    DuckDB's `**/*.parquet`): any non-hidden `*.parquet`, whatever wrote it."""
+    return sorted(f for f in os.listdir(folder) if f.endswith(".parquet") and not f.startswith("."))
 
 
 def compact(out_dir: str, before: Optional[dt.date] = None, target_bytes: int = 128 * 1024 * 1024
@@ -128,12 +130,12 @@ def _compact_partition(dataset, folder, files, total_bytes, target_bytes, stagin
     schema = schema_for(dataset)
     tables = []
     for name in files:
-        try:
-            tables.append(pq.read_table(os.path.join(folder, name)))
-        except (OSError, pa.ArrowException) as exc:  # a corrupt file: leave the partition be
+        try:  # a corrupt file, or one whose columns do not fit the schema: leave it all be
+            tables.append(_conform(pq.read_table(os.path.join(folder, name)), schema))
+        except (OSError, pa.ArrowException) as exc:
             report.unreadable.append(f"{os.path.join(folder, name)}: {exc}")
             return None
-    table = pa.concat_tables([_conform(t, schema) for t in tables])
+    table = pa.concat_tables(tables)
     report.rows += table.num_rows
     n_files = max(1, -(-total_bytes // target_bytes))
     rows_per_file = max(1, -(-table.num_rows // n_files))

@@ -181,7 +181,9 @@ class ContinuousIngest:
         return new_entries, rejections
 
     # -- the loop ----------------------------------------------------------------------
-    def run_forever(self, max_cycles: Optional[int] = None, echo=print) -> List[CycleReport]:
+    def run_forever(self, max_cycles: Optional[int] = None, echo=print,
+                    on_cycle=None) -> List[CycleReport]:
+        """Cycles until stopped (or `max_cycles`); `on_cycle(report)` runs after each one."""
         reports = []
         previous = signal.getsignal(signal.SIGINT)
 
@@ -199,6 +201,8 @@ class ContinuousIngest:
                 report = self.run_cycle()
                 reports.append(report)
                 echo(report.status_line())
+                if on_cycle is not None:
+                    on_cycle(report)
                 if max_cycles is not None and len(reports) >= max_cycles:
                     break
                 self.stop_requested.wait(max(0.0, self.schedule.every

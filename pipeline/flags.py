@@ -2,7 +2,8 @@
 
 cfnews' own flags are accepted as `--x-y` and `--x_y`; anything else must be an option that
 Beam itself (or a cfnews PipelineOptions class) declares, or the command stops with a usage
-error before anything runs: a misspelt flag is never silently a Beam warning."""
+error before anything runs: a misspelt flag is never silently a Beam warning. A Beam option
+given as `--x-y` is passed on as `--x_y` when that is the name Beam declares."""
 from __future__ import annotations
 
 import argparse
@@ -72,8 +73,8 @@ def _looks_like_value(token: str) -> bool:
 
 def pass_through(tokens: List[str], known: Iterable[str] = ()) -> List[str]:
     """Tokens argparse left over, checked and normalised for Beam's PipelineOptions:
-    a cfnews option spelt `--x-y` becomes `--x_y`; an unknown flag raises UnknownFlag with
-    a suggestion."""
+    an option spelt `--x-y` (ours or Beam's) becomes `--x_y` when that is a declared name;
+    an unknown flag raises UnknownFlag with a suggestion."""
     beam_names, our_names = option_names()
     out = []
     for token in tokens:
@@ -86,6 +87,9 @@ def pass_through(tokens: List[str], known: Iterable[str] = ()) -> List[str]:
             out.append(canonical + sep + value)
         elif name in beam_names:
             out.append(token)
+        elif name.startswith("--") and canonical in beam_names:
+            # Beam spells its options with `_`; `--temp-location` means `--temp_location`
+            out.append(canonical + sep + value)
         else:
             every = beam_names | our_names | set(known)
             # one spelling of each of ours in suggestions: the hyphenated one

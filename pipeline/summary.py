@@ -6,7 +6,7 @@ import dataclasses
 import json
 import os
 import tempfile
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from apache_beam.metrics.metric import MetricsFilter
 
@@ -128,9 +128,12 @@ SUMMARY_QUERY = ("SELECT date, outlet, language, count(*) AS articles, "
 
 
 def write_summary_json(summary: RunSummary, path: str, exit_status: int,
-                       error: str = "") -> None:
-    """Atomically: a scheduler polling the file never reads half of it."""
+                       error: str = "", cycle: Optional[int] = None) -> None:
+    """Atomically: a scheduler polling the file never reads half of it. `cycle`: the
+    `run --every` cycle the figures are of (the file is rewritten after each one)."""
     data = dict(summary.to_dict(), exit_status=exit_status)
+    if cycle is not None:
+        data["cycle"] = cycle
     if error:
         data["error"] = error
     folder = os.path.dirname(os.path.abspath(path))

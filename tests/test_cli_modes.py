@@ -2,6 +2,7 @@
 two feeds, and Dataflow jobs translated offline without touching the output location."""
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -95,6 +96,42 @@ def test_dataflow_jobs_translate_offline_without_touching_the_output(tmp_path, c
     assert "NETWORK ATTEMPT" not in done.stderr, done.stderr[-3000:]
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
     assert "dry run" in done.stdout
+
+
+# What the DataflowRunner is handed: printed by the runner's entry point, then it goes on.
+SHOW_BEAM_OPTIONS = """
+from apache_beam.runners.dataflow import dataflow_runner as _dfr
+_run = _dfr.DataflowRunner.run_pipeline
+def _show(self, pipeline, options):
+    o = options.get_all_options()
+    sys.stderr.write("BEAM OPTIONS " + repr({k: o.get(k) for k in ("temp_location", "max_num_workers",
+                     "sdk_container_image", "region")}) + "\\n")
+    return _run(self, pipeline, options)
+_dfr.DataflowRunner.run_pipeline = _show
+"""
+
+
+def test_beam_flags_given_with_hyphens_reach_beam(tmp_path):
+    """`--temp-location`, `--max-num-workers`, ...: Beam's `_` names, in a real (dry) run."""
+    pytest.importorskip("apache_beam.runners.dataflow.dataflow_runner",
+                        reason="needs apache-beam[gcp]")
+    manifest = tmp_path / "pages.jsonl"
+    manifest.write_text('{"url": "https://example.org/a", "outlet": "x", "text": "t"}\n')
+    hyphens = ["--" + f[2:].split("=")[0].replace("_", "-") + "=" + f.split("=", 1)[1]
+               for f in DATAFLOW]
+    assert "--temp-location=gs://example-bucket/tmp" in hyphens
+    done = cfnews("backfill", "--manifest", str(manifest), "--out", "gs://example-bucket/cfnews",
+                  *hyphens, "--max-num-workers", "3", prelude=NO_NETWORK + SHOW_BEAM_OPTIONS)
+    assert "NETWORK ATTEMPT" not in done.stderr, done.stderr[-3000:]
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    assert "dry run" in done.stdout
+    shown = [line for line in done.stderr.splitlines() if line.startswith("BEAM OPTIONS ")]
+    assert shown, done.stderr[-3000:]
+    seen = ast.literal_eval(shown[0][len("BEAM OPTIONS "):])
+    assert seen == {"temp_location": "gs://example-bucket/tmp", "max_num_workers": 3,
+                    "sdk_container_image": DATAFLOW[5].split("=", 1)[1],
+                    "region": "europe-west1"}
+    assert "Discarding unparseable args" not in done.stderr
 
 
 def test_crash_leftovers_and_a_corrupt_file_do_not_stop_later_runs(tmp_path):

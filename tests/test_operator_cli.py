@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from importlib import metadata
 from pathlib import Path
 
@@ -45,11 +46,27 @@ def test_a_misspelt_flag_stops_before_anything_runs(tmp_path):
     assert not out.exists(), "nothing may run, not even the output folder"
 
 
-def test_a_beam_flag_in_cfnews_spelling_is_refused_not_ignored(tmp_path):
-    done = cfnews("backfill", "--manifest", small_manifest(tmp_path), "--out", tmp_path / "o",
-                  "--direct-num-workers=2")
-    assert done.returncode == exit_codes.USAGE
-    assert "did you mean --direct_num_workers" in done.stderr
+def test_a_misspelt_beam_flag_in_hyphen_form_is_still_refused(tmp_path):
+    """Hyphen forms are translated only to names Beam declares: a typo stays an error."""
+    for flag, meant in (("--direct-num-workerz=2", "--direct_num_workers"),
+                        ("--temp-locaton=gs://b/t", "--temp_location")):
+        out = tmp_path / "o"
+        done = cfnews("backfill", "--manifest", small_manifest(tmp_path), "--out", out, flag)
+        assert done.returncode == exit_codes.USAGE, done.stderr[-2000:]
+        assert f"unknown flag {flag.split('=')[0]}" in done.stderr
+        assert f"did you mean {meant}" in done.stderr
+        assert not out.exists()
+
+
+def test_beam_flags_in_hyphen_form_become_beams_names():
+    from pipeline.flags import pass_through
+    out = pass_through(["--temp-location=gs://b/t", "--max-num-workers", "3",
+                        "--direct-running-mode=multi_processing", "--no-use-public-ips",
+                        "--job-server-timeout=5", "--temp_location=gs://b/u"])
+    assert out == ["--temp_location=gs://b/t", "--max_num_workers", "3",
+                   "--direct_running_mode=multi_processing", "--no_use_public_ips",
+                   "--job-server-timeout=5",   # Beam itself declares this one with hyphens
+                   "--temp_location=gs://b/u"]
 
 
 def test_every_kind_of_beam_option_passes_the_check():
@@ -223,3 +240,45 @@ def test_log_lines_carry_timestamps_and_json_on_request(tmp_path):
                for r in records), as_json.stderr
     assert all(set(r) >= {"ts", "level", "logger", "message"} for r in records)
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT[\d:.]+Z", r["ts"]) for r in records)
+
+
+@pytest.mark.e2e
+def test_run_every_rewrites_the_summary_json_after_each_cycle(tmp_path, server):
+    """`run --every --summary-json FILE`: after each cycle, that cycle's figures and number,
+    replaced atomically (the folder never holds a half-written or temporary file afterwards)."""
+    first = server.add("/a/one.html", "<html><body><p>Macron met Xi in Paris.</p></body></html>")
+    second = server.add("/a/two.html", "<html><body><p>Xi met Macron in Beijing.</p></body></html>")
+    good = server.add("/good.xml", RSS.format(link=first), content_type="application/rss+xml")
+    bad = server.add("/bad.xml", "no", status=503)
+    folder = tmp_path / "status"
+    summary = folder / "summary.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "run", "--feeds", str(feeds_file(tmp_path, [good, bad])),
+         "--out", str(tmp_path / "o"), "--every", "40s", "--min-poll", "1s", "--max-cycles", "2",
+         "--all-topics", f"--allow_hosts={server.host_port}", "--max-retries=0",
+         "--min-host-delay=0", "--summary-json", str(summary)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 240
+        while not summary.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert summary.exists(), "no summary after the first cycle"
+        one = json.loads(summary.read_text())
+        # the second cycle sees one more item
+        two_items = RSS.format(link=second).replace(
+            "</channel>", f"<item><title>One</title><link>{first}</link><guid>{first}</guid>"
+                          "</item></channel>")
+        server.add("/good.xml", two_items, content_type="application/rss+xml")
+        stdout, stderr = proc.communicate(timeout=300)
+    finally:
+        proc.kill()
+    assert proc.returncode == exit_codes.OK, stdout + stderr
+    assert one["cycle"] == 1 and one["exit_status"] == exit_codes.OK and one["adds_up"] is True
+    assert one["feeds"] == {"polled": 2, "failed": 1, "not_modified": 0, "read": 1}
+    assert one["entries"]["new"] == 1
+    two = json.loads(summary.read_text())
+    assert two["cycle"] == 2 and two["exit_status"] == exit_codes.OK and two["adds_up"] is True
+    assert two["entries"]["new"] == 1   # this cycle's figures, not a running total
+    assert sum(two["written"][k] for k in ("articles", "duplicates", "rejected_entries")) == 1
+    assert re.search(r"^cycle 2 .* new 1 ", stdout, re.M), stdout
+    assert [p.name for p in folder.iterdir()] == ["summary.json"]
