@@ -23,7 +23,9 @@ NUMERIC = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", 
 # "President Xi Jinping"): with only these around it, the KB span wins over the NER span.
 _NOT_NAMES = frozenset("The A An President Premier Prime Minister Foreign Chancellor Chairman "
                        "Secretary General Vice Mr Mrs Ms Dr Président Ministre Mme M".split())
-_NAME_WORD = re.compile(r"[A-ZÀ-ÖØ-Þ][\w'.-]*|\w*\d\w*")
+# Two or more Chinese characters left beside a KB name name more ("中国" + "民航局"); one does not
+# ("美国" + "人").
+_NAME_WORD = re.compile(r"[A-ZÀ-ÖØ-Þ][\w'.-]*|\w*\d\w*|[\u3400-\u9fff]{2,}")
 _EDGE = " \t\n\r/,;:-\u2013\u2014\"\u00ab\u00bb\u201c\u201d|*•·"
 _OPENERS = " \t\"'\u201c\u00ab("
 _TRAILING_FUNCTION_WORDS = re.compile(r"(?:\s+(?:and|or|of|the|for|&|et|ou|de|du|des))+$")
