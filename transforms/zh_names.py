@@ -26,7 +26,7 @@ import os
 import re
 import threading
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, FrozenSet, List, Optional, Tuple
 
 import yaml
 
@@ -58,9 +58,18 @@ _TRANSLIT = frozenset(
     "费芬丰冯弗福夫盖甘冈戈格根古圭哈海汉豪赫亨洪胡华怀霍基吉加佳贾杰捷金卡凯坎康考柯科克肯库"
     "夸奎拉莱赖兰朗劳勒雷蕾里利莉丽连列林琳隆卢鲁路伦罗洛马玛迈麦曼芒梅门蒙米密明莫默姆穆纳娜"
     "奈南内尼妮宁纽努诺欧帕潘佩蓬皮珀普齐奇恰乔切钦琼丘萨塞桑瑟森沙莎舍什施史斯松苏索塔泰坦"
-    "汤唐特提廷图托瓦万旺威韦维温沃乌伍西希锡夏谢辛休雅亚扬耶伊因茵英尤约泽扎詹兹佐茨札娃")
+    "汤唐特提廷图托瓦万旺威韦维温沃乌伍西希锡夏谢辛休雅亚扬耶伊因茵英尤约泽扎詹兹佐茨札娃丝让")
 # Words before a place that say the place is one ("在威尼斯举行", "飞往开罗").
-_PLACE_CUES = frozenset("在 于 赴 到 往 至 从 自 经 飞往 前往 抵达 途经 来自 位于".split())
+_PLACE_CUES = frozenset("在 于 赴 到 往 至 从 自 经 飞往 前往 抵达 途经 来自 位于 南部 北部 东部 西部 "
+                         "中部 东南部 西南部 东北部 西北部".split())
+# Words before a name that make it a person's ("院士钟南山": 钟南山 is also a mountain).
+_TITLES = frozenset("院士 总统 总理 主席 副主席 部长 外长 发言人 大使 首相 秘书长 国务卿 市长 议员 教授 "
+                    "总裁 处长 局长 总书记 委员 书记 省长 院长 董事长 特首 行政长官 司长 主任 外交官 "
+                    "记者 律师 研究员 学者 船长 指挥官".split())
+# A place and one of these is a place too: "北京" + "市", "桃园" + "机场".
+_PLACE_SUFFIXES = frozenset("市 省 县 区 州 机场 口岸 码头 车站 港口".split())
+# A place and one of these is not an organisation's name: "加拿大法院", "法国政府".
+_GENERIC_BODIES = frozenset("法院 政府 当局 警方 军方 议会 国会".split())
 _LIST_JOINS = frozenset("、 ， , 和 及 与 至 或".split())
 _PLACE_ENDINGS = ("堡", "港", "城", "州", "省", "市", "县", "区", "岛", "湾", "斯坦")
 _BYLINE = re.compile(r"(?:记者|编辑|译者|核稿|编译|审校|摄影|撰稿)\s*[：:]?\s*")
@@ -158,8 +167,9 @@ ORG_ENDINGS = ("委", "部", "局", "总局", "会", "协会", "基金会", "论
 _NOT_ORG_ENDINGS = ("政府", "当局", "方面", "大会", "机会", "社会", "晚会", "年会", "峰会", "例会",
                     "记者会", "听证会", "座谈会", "研讨会", "发布会", "会议", "委员", "部长", "局长",
                     "院长", "社长", "党员", "部队", "部门", "部分", "内部", "外部", "全部", "东部",
-                    "西部", "南部", "北部", "中部", "总部", "干部", "支部", "俱乐部员")
-_ORG_INNER_FLAGS = frozenset({"n", "nz", "ns", "nt", "an", "a", "vn", "j", "b", "nr", "nrt"})
+                    "西部", "南部", "北部", "中部", "总部", "干部", "支部", "全党", "军方", "警方")
+_ORG_INNER_FLAGS = frozenset({"n", "nz", "ns", "nt", "an", "a", "vn", "j", "b"})
+_NOT_ORG_END_FLAGS = frozenset({"v", "d", "p", "c", "u", "m", "r", "f", "q"})
 _ORG_STARTS = frozenset({"国家", "中国", "中央", "全国", "国际", "世界", "亚太", "欧洲", "美国", "法国"})
 # A transliterated name is written with middle dots ("约翰·米勒-怀特"): the pieces around a dot
 # are the tagger's name fragments or characters it could not place.
@@ -206,26 +216,28 @@ def _org_word(word: str) -> bool:
 def _organisation(tokens, end: int, words) -> Optional[int]:
     """Index where an organisation name ending with token `end` starts, or None."""
     word, flag = tokens[end]
-    if not _org_word(word) or words.get(word) in ("GPE", "PERSON"):
+    if not _org_word(word) or words.get(word) in ("GPE", "PERSON") or flag in _NOT_ORG_END_FLAGS:
         return None                                      # "社会" is not an organisation
     whole_word = len(word) > 2 and (flag in ("j", "nt", "nz") or words.get(word) == "ORG")
     start = end
     while start > 0 and end - start < 5:
         before, before_flag = tokens[start - 1]
-        if not _han(before) or not (before_flag in _ORG_INNER_FLAGS or before == "和") \
-                or _org_word(before) or before in lexicon()[1] \
-                or (whole_word and before not in _ORG_STARTS and words.get(before) != "GPE"
-                    and before_flag != "ns"):
+        if not _han(before) or not (before_flag in _ORG_INNER_FLAGS or before == "和"
+                                    or words.get(before) in ("GPE", "ORG")) \
+                or _org_word(before) or (before_flag == "vn" and start < end):
             break
         start -= 1
     while start < end and tokens[start][0] == "和":
         start += 1
     first, first_flag = tokens[start]
-    if whole_word or (start < end and (first_flag in ("ns", "nt") or words.get(first) == "GPE"
-                                      or first in _ORG_STARTS or end - start >= 3
-                                      or (len(word) >= 2 and len(first) >= 3))):
+    place_first = first_flag == "ns" or words.get(first) == "GPE"
+    if start + 1 == end and place_first and word in _GENERIC_BODIES:
+        return None                                      # "加拿大法院": a court in Canada
+    if start < end and (place_first or first_flag == "nt" or first in _ORG_STARTS
+                        or end - start >= 3 or (len(word) >= 2 and len(first) >= 3)
+                        or (len(word) >= 3 and len(first) >= 2 and first_flag in ("n", "nz"))):
         return start
-    return None
+    return end if whole_word else None
 
 
 def _bylines(text: str, place_at) -> List[Tuple[int, int, str]]:
@@ -258,10 +270,26 @@ def _bylines(text: str, place_at) -> List[Tuple[int, int, str]]:
 
 def chinese_name_spans(text: str) -> List[Tuple[int, int, str]]:
     """(start, end, label) of the names jieba tags in `text` (Simplified or Traditional)."""
+    return tag_chinese(text)[0]
+
+
+def _split_places(tokens, words):
+    """The dictionary's place compounds ("法国巴黎") as the two places they name."""
+    out = []
+    for word, flag in tokens:
+        cut = next((k for k in range(2, len(word) - 1) if flag == "ns" and words.get(word) is None
+                    and words.get(word[:k]) == "GPE" and words.get(word[k:]) == "GPE"), None)
+        out.extend([(word[:cut], "ns"), (word[cut:], "ns")] if cut else [(word, flag)])
+    return out
+
+
+def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
+    """(start, end, label) of the names in `text` (Simplified or Traditional), and the offsets
+    where the segmenter's words start and end (KB names are matched on whole words)."""
     tagger, freq = _posseg()
     words, not_names = lexicon()
     simple = simplified(text)
-    tokens = [(t.word, t.flag) for t in tagger.cut(simple, HMM=True)]
+    tokens = _split_places([(t.word, t.flag) for t in tagger.cut(simple, HMM=True)], words)
     offsets, pos = [], 0
     for word, _ in tokens:
         offsets.append(pos)
@@ -291,16 +319,27 @@ def chinese_name_spans(text: str) -> List[Tuple[int, int, str]]:
         start = offsets[i]
         known = words.get(word)
         label = known or LABELS.get(flag)
-        if known is None and flag in ("nr", "nrt", "nrfg", "zg") and word in SURNAMES \
-                and i + 1 < len(tokens):
-            given, given_flag = tokens[i + 1]
-            if 1 <= len(given) <= 2 and _han(given) and given_flag in _GIVEN_NAME_FLAGS \
-                    and words.get(given) is None:
-                word, flag, label, i = word + given, "nr", "PERSON", i + 1
+        before = tokens[i - 1][0] if i else ""
+        if label == "ORG" and word.endswith(("政府", "当局")):
+            word = word[:-2]                             # "法国政府": the place, not a body
+            label = "GPE" if words.get(word) == "GPE" or len(word) >= 2 else None
+        if label in ("GPE", "PERSON") and known != "GPE" and before in _TITLES:
+            label = "PERSON"                             # "院士钟南山"
+        elif label == "GPE" and i + 1 < len(tokens) and tokens[i + 1][0] == "人":
+            label = None                                 # "美国人": a nationality
+        elif label == "GPE" and i + 1 < len(tokens) and tokens[i + 1][0] in _PLACE_SUFFIXES:
+            word, i = word + tokens[i + 1][0], i + 1     # "北京市", "桃园机场"
+        given, given_flag = tokens[i + 1] if i + 1 < len(tokens) else ("", "x")
+        surname = word in SURNAMES or (len(word) == 2 and all(c in SURNAMES for c in word))
+        if known is None and flag in ("nr", "nrt", "nrfg", "zg") and surname \
+                and 1 <= len(given) <= 2 and _han(given) and words.get(given) is None \
+                and (given_flag in _GIVEN_NAME_FLAGS or (given_flag == "ns" and len(word) == 1)) \
+                and given not in not_names:
+            word, flag, label, i = word + given, "nr", "PERSON", i + 1
         elif known is None and label in ("PERSON", "GPE") and _translit(word):
             # transliterations the tagger cut in pieces: "格奥尔基" + "耶娃", "约翰尼斯" + "堡"
             while i + 1 < len(tokens) and _translit(tokens[i + 1][0]) \
-                    and tokens[i + 1][1] in ("nr", "nrt", "ns", "ng", "n", "v", "nz", "zg") \
+                    and tokens[i + 1][1] in ("nr", "nrt", "ns", "ng", "n", "nz", "zg") \
                     and words.get(tokens[i + 1][0]) is None and len(word) + len(tokens[i + 1][0]) <= 7 \
                     and tokens[i + 1][0] not in not_names:
                 word, i = word + tokens[i + 1][0], i + 1
@@ -308,8 +347,9 @@ def chinese_name_spans(text: str) -> List[Tuple[int, int, str]]:
                 label = "GPE"
         i += 1
         if label is None or len(word) < 2 or word in not_names or not _han(word) \
-                or _COUNTRY_PAIR.match(word):
-            continue  # Latin words and numbers are not the tagger's strength
+                or _COUNTRY_PAIR.match(word) or (word[0] in "日月年天万亿号届个名"
+                                                 and simple[start - 1:start].isdigit()):
+            continue  # Latin words and numbers are not the tagger's strength ("25日及")
         if known is None and label == "PERSON":
             if word.endswith("人") and words.get(word[:-1]) == "GPE":
                 continue  # a nationality: "荷兰人"
@@ -325,7 +365,22 @@ def chinese_name_spans(text: str) -> List[Tuple[int, int, str]]:
         labels[len(spans)] = flag
         spans.append((start, end, label))
     spans = _places_by_context(simple, spans, labels, words)
-    return sorted(set(spans))
+    spans = _whole_names(simple, spans)
+    bounds = frozenset(offsets) | {len(simple)}
+    return sorted(set(spans)), bounds
+
+
+def _whole_names(simple: str, spans) -> List[Tuple[int, int, str]]:
+    """A name the tagger cut short once ("邱垂" + "正则") is the whole name it found elsewhere."""
+    people = {simple[s:e] for s, e, label in spans if label == "PERSON" and e - s == 3}
+    out = []
+    for start, end, label in spans:
+        if label == "PERSON" and end - start == 2:
+            longer = simple[start:start + 3]
+            if longer in people:
+                end = start + 3
+        out.append((start, end, label))
+    return out
 
 
 def _places_by_context(simple: str, spans, flags: Dict[int, str], words) -> List[Tuple[int, int, str]]:
@@ -336,7 +391,7 @@ def _places_by_context(simple: str, spans, flags: Dict[int, str], words) -> List
     for n, k in enumerate(order):
         start, end, label = spans[k]
         name = simple[start:end]
-        if label != "PERSON" or words.get(name) == "PERSON" or k not in flags:
+        if label != "PERSON" or words.get(name) == "PERSON" or k not in flags or not _translit(name):
             continue
         cue = any(simple.endswith(c, 0, start) for c in _PLACE_CUES)
         listed = False
@@ -344,7 +399,7 @@ def _places_by_context(simple: str, spans, flags: Dict[int, str], words) -> List
             if 0 <= m < len(order):
                 other = spans[order[m]]
                 gap = simple[other[1]:start] if m < n else simple[end:other[0]]
-                if other[2] == "GPE" and gap in _LIST_JOINS:
+                if other[2] == "GPE" and (gap in _LIST_JOINS or (gap == "" and m < n)):
                     listed = True
         if cue or listed:
             out[k] = (start, end, "GPE")
