@@ -169,7 +169,7 @@ _NOT_ORG_ENDINGS = ("政府", "当局", "方面", "大会", "机会", "社会", 
                     "院长", "社长", "党员", "部队", "部门", "部分", "内部", "外部", "全部", "东部",
                     "西部", "南部", "北部", "中部", "总部", "干部", "支部", "全党", "军方", "警方")
 _ORG_INNER_FLAGS = frozenset({"n", "nz", "ns", "nt", "an", "a", "vn", "j", "b"})
-_NOT_ORG_END_FLAGS = frozenset({"v", "d", "p", "c", "u", "m", "r", "f", "q"})
+_NOT_ORG_END_FLAGS = frozenset({"v", "d", "p", "c", "u", "m", "r", "f"})
 _ORG_STARTS = frozenset({"国家", "中国", "中央", "全国", "国际", "世界", "亚太", "欧洲", "美国", "法国"})
 # A transliterated name is written with middle dots ("约翰·米勒-怀特"): the pieces around a dot
 # are the tagger's name fragments or characters it could not place.
