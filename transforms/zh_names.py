@@ -58,7 +58,7 @@ _TRANSLIT = frozenset(
     "费芬丰冯弗福夫盖甘冈戈格根古圭哈海汉豪赫亨洪胡华怀霍基吉加佳贾杰捷金卡凯坎康考柯科克肯库"
     "夸奎拉莱赖兰朗劳勒雷蕾里利莉丽连列林琳隆卢鲁路伦罗洛马玛迈麦曼芒梅门蒙米密明莫默姆穆纳娜"
     "奈南内尼妮宁纽努诺欧帕潘佩蓬皮珀普齐奇恰乔切钦琼丘萨塞桑瑟森沙莎舍什施史斯松苏索塔泰坦"
-    "汤唐特提廷图托瓦万旺威韦维温沃乌伍西希锡夏谢辛休雅亚扬耶伊因茵英尤约泽扎詹兹佐茨札娃丝让")
+    "汤唐特提廷图托瓦万旺威韦维温沃乌伍西希锡夏谢辛休雅亚扬耶伊因茵英尤约泽扎詹兹佐茨札娃丝让士卫朴茅柏圣")
 # Words before a place that say the place is one ("在威尼斯举行", "飞往开罗").
 _PLACE_CUES = frozenset("在 于 赴 到 往 至 从 自 经 飞往 前往 抵达 途经 来自 位于 南部 北部 东部 西部 "
                          "中部 东南部 西南部 东北部 西北部".split())
@@ -222,13 +222,22 @@ def _organisation(tokens, end: int, words) -> Optional[int]:
     start = end
     while start > 0 and end - start < 5:
         before, before_flag = tokens[start - 1]
+        known = words.get(before)
         if not _han(before) or not (before_flag in _ORG_INNER_FLAGS or before == "和"
-                                    or words.get(before) in ("GPE", "ORG")) \
-                or _org_word(before) or (before_flag == "vn" and start < end):
+                                    or known in ("GPE", "ORG") or (_translit(before) and known is None)) \
+                or (_org_word(before) and word != "委员会") or (before_flag == "vn" and start < end) \
+                or (before == "和" and (start < 2 or tokens[start - 2][1] != "n"
+                                        or words.get(tokens[start - 2][0]) is not None)):
             break
         start -= 1
+        if before_flag == "ns" or known == "GPE":
+            break                                        # a place opens the name: "法国 宪法 委员会"
     while start < end and tokens[start][0] == "和":
         start += 1
+    if any(w == "和" for w, _ in tokens[start:end]) and not (
+            tokens[start][1] in ("ns", "nt") or words.get(tokens[start][0]) in ("GPE", "ORG")
+            or tokens[start][0] in _ORG_STARTS):
+        start = max(k for k in range(start, end) if tokens[k][0] == "和") + 1
     first, first_flag = tokens[start]
     place_first = first_flag == "ns" or words.get(first) == "GPE"
     if start + 1 == end and place_first and word in _GENERIC_BODIES:
@@ -304,13 +313,17 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
         k = starts.get(offset)
         return k is not None and label_of(k) == "GPE"
 
-    spans = _dotted_names(tokens, offsets) + _bylines(simple, place_at)
-    labels: Dict[int, str] = {}
+    spans = _dotted_names(tokens, offsets) + _bylines(simple, place_at) + _embassies(simple)
+    labels: Dict[Tuple[int, int], str] = {}
+    inner = set()  # word boundaries inside a longer word ("美国|人"), no KB name may end there
     i = 0
     while i < len(tokens):
         org_start = _organisation(tokens, i, words)
         if org_start is not None and (org_start < i or label_of(i) != "GPE"):
             org = (offsets[org_start], offsets[i] + len(tokens[i][0]))
+            if any(s <= org[0] and org[1] <= e for s, e, _ in spans):
+                i += 1
+                continue                                 # inside an embassy's name
             spans = [s for s in spans if s[1] <= org[0] or s[0] >= org[1]]  # its parts go
             spans.append((org[0], org[1], "ORG"))
             i += 1
@@ -325,8 +338,9 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
             label = "GPE" if words.get(word) == "GPE" or len(word) >= 2 else None
         if label in ("GPE", "PERSON") and known != "GPE" and before in _TITLES:
             label = "PERSON"                             # "院士钟南山"
-        elif label == "GPE" and i + 1 < len(tokens) and tokens[i + 1][0] == "人":
-            label = None                                 # "美国人": a nationality
+        elif label == "GPE" and i + 1 < len(tokens) and tokens[i + 1][0] in ("人", "籍", "裔", "族"):
+            label = None                                 # "美国人", "印尼籍": a nationality
+            inner.add(offsets[i + 1])
         elif label == "GPE" and i + 1 < len(tokens) and tokens[i + 1][0] in _PLACE_SUFFIXES:
             word, i = word + tokens[i + 1][0], i + 1     # "北京市", "桃园机场"
         given, given_flag = tokens[i + 1] if i + 1 < len(tokens) else ("", "x")
@@ -343,8 +357,8 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
                     and words.get(tokens[i + 1][0]) is None and len(word) + len(tokens[i + 1][0]) <= 7 \
                     and tokens[i + 1][0] not in not_names:
                 word, i = word + tokens[i + 1][0], i + 1
-            if len(word) > len(tokens[i][0]) and label == "PERSON" and word.endswith(_PLACE_ENDINGS):
-                label = "GPE"
+            if label == "PERSON" and word.endswith(_PLACE_ENDINGS):
+                label = "GPE"                            # "斯特拉斯堡", "约翰尼斯" + "堡"
         i += 1
         if label is None or len(word) < 2 or word in not_names or not _han(word) \
                 or _COUNTRY_PAIR.match(word) or (word[0] in "日月年天万亿号届个名"
@@ -362,12 +376,21 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
         end = start + len(word)
         if any(s <= start and end <= e for s, e, _ in spans):
             continue  # part of a dotted name, a byline or an organisation
-        labels[len(spans)] = flag
+        labels[(start, end)] = flag
         spans.append((start, end, label))
     spans = _places_by_context(simple, spans, labels, words)
     spans = _whole_names(simple, spans)
-    bounds = frozenset(offsets) | {len(simple)}
+    spans = _company_heads(simple, spans)
+    bounds = frozenset(set(offsets) - inner) | {len(simple)}
     return sorted(set(spans)), bounds
+
+
+def _company_heads(simple: str, spans) -> List[Tuple[int, int, str]]:
+    """The name of a company ("迪士尼" of "迪士尼公司") is the company wherever the article
+    uses it alone."""
+    heads = {simple[s:e - 2] for s, e, label in spans
+             if label == "ORG" and e - s >= 4 and simple[e - 2:e] in ("公司", "集团")}
+    return [(s, e, "ORG" if simple[s:e] in heads else label) for s, e, label in spans]
 
 
 def _whole_names(simple: str, spans) -> List[Tuple[int, int, str]]:
@@ -383,24 +406,41 @@ def _whole_names(simple: str, spans) -> List[Tuple[int, int, str]]:
     return out
 
 
-def _places_by_context(simple: str, spans, flags: Dict[int, str], words) -> List[Tuple[int, int, str]]:
+def _places_by_context(simple: str, spans, flags: Dict[Tuple[int, int], str], words
+                       ) -> List[Tuple[int, int, str]]:
     """Transliterations the tagger calls people (威尼斯/nrt, 雷恩/nr) are places after a word
-    like "在" or "飞往", or listed with places ("斯特拉斯堡、图卢兹和雷恩")."""
-    order = sorted(range(len(spans)), key=lambda k: spans[k][0])
-    out = list(spans)
-    for n, k in enumerate(order):
-        start, end, label = spans[k]
-        name = simple[start:end]
-        if label != "PERSON" or words.get(name) == "PERSON" or k not in flags or not _translit(name):
-            continue
-        cue = any(simple.endswith(c, 0, start) for c in _PLACE_CUES)
-        listed = False
-        for m in (n - 1, n + 1):
-            if 0 <= m < len(order):
-                other = spans[order[m]]
-                gap = simple[other[1]:start] if m < n else simple[end:other[0]]
-                if other[2] == "GPE" and (gap in _LIST_JOINS or (gap == "" and m < n)):
-                    listed = True
-        if cue or listed:
-            out[k] = (start, end, "GPE")
+    like "在" or "飞往", right after a place ("比利时安特卫普"), or listed with places
+    ("斯特拉斯堡，图卢兹和雷恩"; a list read until nothing changes)."""
+    out = sorted(spans)
+    changed = True
+    while changed:
+        changed = False
+        for n, (start, end, label) in enumerate(out):
+            name = simple[start:end]
+            if label != "PERSON" or words.get(name) == "PERSON" or (start, end) not in flags \
+                    or not _translit(name):
+                continue
+            cue = any(simple.endswith(c, 0, start) for c in _PLACE_CUES)
+            for m in (n - 1, n + 1):
+                if 0 <= m < len(out) and out[m][2] == "GPE":
+                    gap = simple[out[m][1]:start] if m < n else simple[end:out[m][0]]
+                    cue = cue or gap in _LIST_JOINS or (gap == "" and m < n)
+            if cue:
+                out[n] = (start, end, "GPE")
+                changed = True
     return out
+
+
+_EMBASSY = re.compile(r"([\u4e00-\u9fff]{2,6}?)驻([\u4e00-\u9fff]{1,8}?)(大使馆|总领事馆|领事馆|使馆|代表处|办事处)")
+
+
+def _embassies(simple: str) -> List[Tuple[int, int, str]]:
+    """"中国驻法国大使馆", "中国驻埃及大使馆", "中国驻法使馆": a country's mission in another."""
+    words = lexicon()[0]
+    spans = []
+    for match in _EMBASSY.finditer(simple):
+        sender = match.group(1)
+        cut = next((k for k in range(len(sender) - 1) if words.get(sender[k:]) == "GPE"), None)
+        if cut is not None:
+            spans.append((match.start(1) + cut, match.end(), "ORG"))
+    return spans
