@@ -58,9 +58,9 @@ _TRANSLIT = frozenset(
     "费芬丰冯弗福夫盖甘冈戈格根古圭哈海汉豪赫亨洪胡华怀霍基吉加佳贾杰捷金卡凯坎康考柯科克肯库"
     "夸奎拉莱赖兰朗劳勒雷蕾里利莉丽连列林琳隆卢鲁路伦罗洛马玛迈麦曼芒梅门蒙米密明莫默姆穆纳娜"
     "奈南内尼妮宁纽努诺欧帕潘佩蓬皮珀普齐奇恰乔切钦琼丘萨塞桑瑟森沙莎舍什施史斯松苏索塔泰坦"
-    "汤唐特提廷图托瓦万旺威韦维温沃乌伍西希锡夏谢辛休雅亚扬耶伊因茵英尤约泽扎詹兹佐茨札娃丝让士卫朴茅柏圣")
+    "汤唐特提廷图托瓦万旺威韦维温沃乌伍西希锡夏谢辛休雅亚扬耶伊因茵英尤约泽扎詹兹佐茨札娃丝让士卫朴茅柏圣兹")
 # Words before a place that say the place is one ("在威尼斯举行", "飞往开罗").
-_PLACE_CUES = frozenset("在 于 赴 到 往 至 从 自 经 飞往 前往 抵达 途经 来自 位于 南部 北部 东部 西部 "
+_PLACE_CUES = frozenset("赴 到 往 至 从 自 经 飞往 前往 抵达 途经 来自 位于 南部 北部 东部 西部 "
                          "中部 东南部 西南部 东北部 西北部".split())
 # Words before a name that make it a person's ("院士钟南山": 钟南山 is also a mountain).
 _TITLES = frozenset("院士 总统 总理 主席 副主席 部长 外长 发言人 大使 首相 秘书长 国务卿 市长 议员 教授 "
@@ -72,6 +72,7 @@ _PLACE_SUFFIXES = frozenset("市 省 县 区 州 机场 口岸 码头 车站 港
 _GENERIC_BODIES = frozenset("法院 政府 当局 警方 军方 议会 国会".split())
 _LIST_JOINS = frozenset("、 ， , 和 及 与 至 或".split())
 _PLACE_ENDINGS = ("堡", "港", "城", "州", "省", "市", "县", "区", "岛", "湾", "斯坦")
+_AFTER_BYLINE_NAME = ("摄", "报导", "报道", "综合", "电")
 _BYLINE = re.compile(r"(?:记者|编辑|译者|核稿|编译|审校|摄影|撰稿)\s*[：:]?\s*")
 _tagger_lock = threading.Lock()
 
@@ -170,6 +171,8 @@ _NOT_ORG_ENDINGS = ("政府", "当局", "方面", "大会", "机会", "社会", 
                     "西部", "南部", "北部", "中部", "总部", "干部", "支部", "全党", "军方", "警方")
 _ORG_INNER_FLAGS = frozenset({"n", "nz", "ns", "nt", "an", "a", "vn", "j", "b"})
 _NOT_ORG_END_FLAGS = frozenset({"v", "d", "p", "c", "u", "m", "r", "f"})
+# Descriptions written before a body's name are not part of it ("官媒新华社", "巨头华为公司").
+_ORG_DESCRIPTORS = frozenset("官媒 巨头 学者 智库 媒体 规定 由 未料 函 喉舌 党媒 外媒 港媒 陆媒 日媒 美媒".split())
 _ORG_STARTS = frozenset({"国家", "中国", "中央", "全国", "国际", "世界", "亚太", "欧洲", "美国", "法国"})
 # A transliterated name is written with middle dots ("约翰·米勒-怀特"): the pieces around a dot
 # are the tagger's name fragments or characters it could not place.
@@ -226,6 +229,7 @@ def _organisation(tokens, end: int, words) -> Optional[int]:
         if not _han(before) or not (before_flag in _ORG_INNER_FLAGS or before == "和"
                                     or known in ("GPE", "ORG") or (_translit(before) and known is None)) \
                 or (_org_word(before) and word != "委员会") or (before_flag == "vn" and start < end) \
+                or before in _ORG_DESCRIPTORS \
                 or (before == "和" and (start < 2 or tokens[start - 2][1] != "n"
                                         or words.get(tokens[start - 2][0]) is not None)):
             break
@@ -261,10 +265,12 @@ def _bylines(text: str, place_at) -> List[Tuple[int, int, str]]:
             for size in (3, 2, 4):
                 name = text[pos:pos + size]
                 if len(name) < size or not _han(name) or not (
-                        name[0] in SURNAMES or name[:2] in SURNAMES):
+                        name[0] in SURNAMES or name[:2] in SURNAMES) or (
+                        size == 4 and name[:2] not in SURNAMES):
                     continue
                 after = pos + size
-                if after >= len(text) or not _han(text[after]) or place_at(after):
+                if after >= len(text) or not _han(text[after]) or place_at(after) \
+                        or text.startswith(_AFTER_BYLINE_NAME, after):
                     found = after
                     break
             if found is None:
@@ -346,10 +352,16 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
         given, given_flag = tokens[i + 1] if i + 1 < len(tokens) else ("", "x")
         surname = word in SURNAMES or (len(word) == 2 and all(c in SURNAMES for c in word))
         if known is None and flag in ("nr", "nrt", "nrfg", "zg") and surname \
-                and 1 <= len(given) <= 2 and _han(given) and words.get(given) is None \
+                and word not in not_names and 1 <= len(given) <= 2 and _han(given) \
+                and words.get(given) is None and given not in not_names \
                 and (given_flag in _GIVEN_NAME_FLAGS or (given_flag == "ns" and len(word) == 1)) \
-                and given not in not_names:
+                and not (given_flag in ("n", "l", "i") and (freq.get(given) or 0) > 300):
             word, flag, label, i = word + given, "nr", "PERSON", i + 1
+            third = tokens[i + 1][0] if i + 1 < len(tokens) else ""
+            after = tokens[i + 2] if i + 2 < len(tokens) else ("", "x")
+            if len(word) == 2 and len(third) == 1 and _han(third) and third not in "的在和与是说将等" \
+                    and (not _han(after[0][:1]) or after[1] == "v"):
+                word, i = word + third, i + 1            # "陈" + "时" + "中"：
         elif known is None and label in ("PERSON", "GPE") and _translit(word):
             # transliterations the tagger cut in pieces: "格奥尔基" + "耶娃", "约翰尼斯" + "堡"
             while i + 1 < len(tokens) and _translit(tokens[i + 1][0]) \
@@ -370,9 +382,9 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
             if flag in ("nr", "nrfg") and not _translit(word) and word[:1] not in SURNAMES \
                     and word[:2] not in SURNAMES:
                 continue  # a Chinese name starts with a family name ("亚太", "令人" are not names)
-            if len(word) == 2 and word == tokens[i - 1][0] and (freq.get(word) or 0) > 0 \
-                    and flag == "nr" and not _translit(word):
-                continue  # a dictionary word the dictionary also calls a name ("田野", "高峰")
+            if word == tokens[i - 1][0] and (freq.get(word) or 0) > 0 \
+                    and flag in ("nr", "nrfg") and not _translit(word):
+                continue  # a dictionary word the dictionary also calls a name ("田野", "查明")
         end = start + len(word)
         if any(s <= start and end <= e for s, e, _ in spans):
             continue  # part of a dotted name, a byline or an organisation
