@@ -382,9 +382,10 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
             if flag in ("nr", "nrfg") and not _translit(word) and word[:1] not in SURNAMES \
                     and word[:2] not in SURNAMES:
                 continue  # a Chinese name starts with a family name ("亚太", "令人" are not names)
-            if word == tokens[i - 1][0] and (freq.get(word) or 0) > 0 \
+            if len(word) == 2 and word == tokens[i - 1][0] and (freq.get(word) or 0) > 0 \
                     and flag in ("nr", "nrfg") and not _translit(word):
-                continue  # a dictionary word the dictionary also calls a name ("田野", "查明")
+                continue  # a dictionary word the dictionary also calls a name ("田野", "查明");
+                # longer ones are mostly real people ("蒋介石", "徐志摩")
         end = start + len(word)
         if any(s <= start and end <= e for s, e, _ in spans):
             continue  # part of a dotted name, a byline or an organisation
