@@ -369,8 +369,9 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
                     and words.get(tokens[i + 1][0]) is None and len(word) + len(tokens[i + 1][0]) <= 7 \
                     and tokens[i + 1][0] not in not_names:
                 word, i = word + tokens[i + 1][0], i + 1
-            if label == "PERSON" and word.endswith(_PLACE_ENDINGS):
-                label = "GPE"                            # "斯特拉斯堡", "约翰尼斯" + "堡"
+        if known is None and label == "PERSON" and len(word) >= 3 and word.endswith(_PLACE_ENDINGS) \
+                and _translit(word[:-1]):
+            label = "GPE"                                # "斯特拉斯堡", "约翰尼斯" + "堡"
         i += 1
         if label is None or len(word) < 2 or word in not_names or not _han(word) \
                 or _COUNTRY_PAIR.match(word) or (word[0] in "日月年天万亿号届个名"
