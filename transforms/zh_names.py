@@ -183,6 +183,10 @@ _COUNTRY_PAIR = re.compile(r"^[中美法欧俄日英德韩台港澳][中美法�
                            r"|^[中美法欧][美中法欧俄日]")
 
 
+def _title(word: str) -> bool:
+    return any(word.endswith(t) for t in _TITLES) if word else False  # "前总理", "副总统"
+
+
 def _translit(word: str) -> bool:
     return bool(word) and all(c in _TRANSLIT for c in word)
 
@@ -341,9 +345,10 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
         before = tokens[i - 1][0] if i else ""
         if label == "ORG" and word.endswith(("政府", "当局")):
             word = word[:-2]                             # "法国政府": the place, not a body
-            label = "GPE" if words.get(word) == "GPE" or len(word) >= 2 else None
-        if label in ("GPE", "PERSON") and known != "GPE" and before in _TITLES:
-            label = "PERSON"                             # "院士钟南山"
+            label = "GPE" if words.get(word) == "GPE" or word.endswith(("省", "市", "县")) else None
+        title_after = i + 1 < len(tokens) and tokens[i + 1][0] in _TITLES
+        if label in ("GPE", "PERSON") and known != "GPE" and (_title(before) or title_after):
+            label = "PERSON"                             # "院士钟南山", "哈里斯副总统"
         elif label == "GPE" and i + 1 < len(tokens) and tokens[i + 1][0] in ("人", "籍", "裔", "族"):
             label = None                                 # "美国人", "印尼籍": a nationality
             inner.add(offsets[i + 1])
