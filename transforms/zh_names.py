@@ -69,7 +69,7 @@ _TITLES = frozenset("院士 总统 总理 主席 副主席 部长 外长 发言�
 # A place and one of these is a place too: "北京" + "市", "桃园" + "机场".
 _PLACE_SUFFIXES = frozenset("市 省 县 区 州 机场 口岸 码头 车站 港口".split())
 # A place and one of these is not an organisation's name: "加拿大法院", "法国政府".
-_GENERIC_BODIES = frozenset("法院 政府 当局 警方 军方 议会 国会".split())
+_GENERIC_BODIES = frozenset("法院 政府 当局 警方 军方 议会 国会 公司 企业 银行 大学 媒体".split())
 _LIST_JOINS = frozenset("、 ， , 和 及 与 至 或".split())
 _PLACE_ENDINGS = ("堡", "港", "城", "州", "省", "市", "县", "区", "岛", "湾", "斯坦")
 _AFTER_BYLINE_NAME = ("摄", "报导", "报道", "综合", "电")
@@ -172,7 +172,8 @@ _NOT_ORG_ENDINGS = ("政府", "当局", "方面", "大会", "机会", "社会", 
 _ORG_INNER_FLAGS = frozenset({"n", "nz", "ns", "nt", "an", "a", "vn", "j", "b"})
 _NOT_ORG_END_FLAGS = frozenset({"v", "d", "p", "c", "u", "m", "r", "f"})
 # Descriptions written before a body's name are not part of it ("官媒新华社", "巨头华为公司").
-_ORG_DESCRIPTORS = frozenset("官媒 巨头 学者 智库 媒体 规定 由 未料 函 喉舌 党媒 外媒 港媒 陆媒 日媒 美媒".split())
+_ORG_DESCRIPTORS = frozenset("官媒 巨头 巨商 大股东 股东 学者 智库 媒体 规定 由 未料 函 喉舌 党媒 外媒 港媒 陆媒 "
+                             "日媒 美媒 联络 联系 致函".split())
 _ORG_STARTS = frozenset({"国家", "中国", "中央", "全国", "国际", "世界", "亚太", "欧洲", "美国", "法国"})
 # A transliterated name is written with middle dots ("约翰·米勒-怀特"): the pieces around a dot
 # are the tagger's name fragments or characters it could not place.
@@ -378,6 +379,8 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
                 and _translit(word[:-1]):
             label = "GPE"                                # "斯特拉斯堡", "约翰尼斯" + "堡"
         i += 1
+        if label == "ORG" and word.endswith(_NOT_ORG_ENDINGS + ("军舰",)):
+            label = None                                 # "中国军方", "美国军舰"
         if label is None or len(word) < 2 or word in not_names or not _han(word) \
                 or _COUNTRY_PAIR.match(word) or (word[0] in "日月年天万亿号届个名"
                                                  and simple[start - 1:start].isdigit()):
