@@ -71,7 +71,7 @@ _PLACE_SUFFIXES = frozenset("市 省 县 区 州 机场 口岸 码头 车站 港
 # A place and one of these is not an organisation's name: "加拿大法院", "法国政府".
 _GENERIC_BODIES = frozenset("法院 政府 当局 警方 军方 议会 国会 公司 企业 银行 大学 媒体".split())
 _LIST_JOINS = frozenset("、 ， , 和 及 与 至 或".split())
-_PLACE_ENDINGS = ("堡", "港", "城", "州", "省", "市", "县", "区", "岛", "湾", "斯坦")
+_PLACE_ENDINGS = ("堡", "港", "城", "州", "省", "市", "县", "区", "岛", "湾", "斯坦", "宫", "大街", "广场")
 _AFTER_BYLINE_NAME = ("摄", "报导", "报道", "综合", "电")
 _BYLINE = re.compile(r"(?:记者|编辑|译者|核稿|编译|审校|摄影|撰稿)\s*[：:]?\s*")
 _tagger_lock = threading.Lock()
