@@ -46,3 +46,39 @@ def test_dotted_transliterations_and_organisation_names_are_whole():
     assert ("约翰·米勒-怀特", "PERSON") in spans
     assert {("国家卫生健康委", "ORG"), ("工业和信息化部", "ORG"), ("克罗地亚地缘经济论坛", "ORG")} <= spans
     assert not {t for t, _ in spans} & {"约翰", "米勒", "怀特", "社会"}
+
+
+def spans_of(text):
+    return {(text[s:e], label) for s, e, label in chinese_name_spans(text)}
+
+
+def test_foreign_places_the_tagger_calls_people_are_places():
+    # jieba tags 斯特拉斯堡/图卢兹/雷恩 as transliterated people; listed together they are places
+    found = spans_of("包括斯特拉斯堡，图卢兹和雷恩等在内的城市已禁止安装。比利时安特卫普一所学校。")
+    assert {("斯特拉斯堡", "GPE"), ("图卢兹", "GPE"), ("雷恩", "GPE"), ("安特卫普", "GPE")} <= found
+    assert not [t for t, label in found if label == "PERSON"]
+
+
+def test_organisations_built_from_a_place_and_a_body():
+    found = spans_of("中國民航局通報，法国宪法委员会周五批准。中國駐法國大使館發表文章。")
+    assert {("中國民航局", "ORG"), ("法国宪法委员会", "ORG"), ("中國駐法國大使館", "ORG")} <= found
+
+
+def test_governments_and_generic_courts_are_places_not_organisations():
+    found = spans_of("加拿大法院驳回了请求，法国政府表示不会补偿。")
+    assert ("加拿大", "GPE") in found and ("法国", "GPE") in found
+    assert not [t for t, label in found if label == "ORG"]
+
+
+def test_bylines_name_people():
+    text = "（中央社記者陳偉婷台北7日電）指揮中心宣布。（編輯：張淑伶/翟思嘉）1100622"
+    found = spans_of(text)
+    assert {("陳偉婷", "PERSON"), ("張淑伶", "PERSON"), ("翟思嘉", "PERSON"), ("台北", "GPE")} <= found
+
+
+def test_kb_names_are_whole_words_of_the_segmentation():
+    # 印度 (a KB country) is not mentioned inside 印度洋, nor 武汉 inside a disease's name, nor
+    # 美国 in the nationality word 美国人
+    found = {(t, label) for t, label, _ in names("航母将通过印度洋和南中国海到日本，美国人和武汉肺炎都提到了。")}
+    assert {("印度洋", "GPE"), ("南中国海", "GPE"), ("日本", "GPE")} <= found
+    assert not {t for t, _ in found} & {"印度", "中国", "武汉", "美国"}

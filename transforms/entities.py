@@ -27,7 +27,7 @@ from transforms.common import StageDoFn, run_stage
 from transforms.entity_kb import KnowledgeBase, StopList, load_kb, load_stoplist
 from transforms.entity_linking import link_entities, normalise
 from transforms.topic_tags import Lexicon, load_lexicon
-from transforms.zh_names import chinese_name_spans
+from transforms.zh_names import tag_chinese
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -155,8 +155,11 @@ def enrich_texts(language: str, texts: Sequence[str], titles: Sequence[str] = ()
     know = knowledge()
     capped = [_cap(t) for t in texts]
     nlp = load_ner(language)
+    bounds: Iterable = (None for _ in capped)
     if language == "zh":  # no spaCy model: jieba's tagger (Simplified and Traditional)
-        spans: Iterable = (chinese_name_spans(t) for t in capped)
+        tagged = [tag_chinese(t) for t in capped]
+        spans: Iterable = (names for names, _ in tagged)
+        bounds = (words for _, words in tagged)
     elif nlp is None:
         spans = ([] for _ in capped)
     else:
@@ -164,8 +167,8 @@ def enrich_texts(language: str, texts: Sequence[str], titles: Sequence[str] = ()
                                                       batch_size=batch_size))
     titles = list(titles) or [""] * len(texts)
     out = []
-    for text, ner, title in zip(capped, spans, titles):
-        entities = link_entities(text, ner, know.kb, know.stoplist)
+    for text, ner, title, words in zip(capped, spans, titles, bounds):
+        entities = link_entities(text, ner, know.kb, know.stoplist, words)
         out.append((entities, know.lexicon.tag(title, text, entities)))
     return out
 

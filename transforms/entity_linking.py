@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import AbstractSet, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from schemas import Entity
 from transforms.entity_kb import KnowledgeBase, StopList
@@ -24,7 +24,8 @@ NUMERIC = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", 
 # "President Xi Jinping"): with only these around it, the KB span wins over the NER span.
 _NOT_NAMES = frozenset("The A An President Premier Prime Minister Foreign Chancellor Chairman "
                        "Secretary General Vice Mr Mrs Ms Dr Président Ministre Mme M".split())
-_NAME_WORD = re.compile(r"[A-ZÀ-ÖØ-Þ][\w'.-]*|\w*\d\w*")
+# Chinese characters left beside a KB name name more ("中国" + "民航局", "南" + "中国" + "海").
+_NAME_WORD = re.compile(r"[A-ZÀ-ÖØ-Þ][\w'.-]*|\w*\d\w*|[\u3400-\u9fff]")
 _EDGE = " \t\n\r/,;:-\u2013\u2014\"\u00ab\u00bb\u201c\u201d|*•·"
 _OPENERS = " \t\"'\u201c\u00ab("
 _TRAILING_FUNCTION_WORDS = re.compile(r"(?:\s+(?:and|or|of|the|for|&|et|ou|de|du|des))+$")
@@ -233,15 +234,19 @@ def _drop_furniture(norm: str, spans: List[_Span]) -> List[_Span]:
 
 
 def link_entities(text: str, ner: Sequence[Tuple[int, int, str]], kb: KnowledgeBase,
-                  stoplist: StopList) -> Tuple[Entity, ...]:
+                  stoplist: StopList, word_bounds: Optional[AbstractSet[int]] = None
+                  ) -> Tuple[Entity, ...]:
     """Entities of `text` from its NER spans (start, end, label; none for languages without a
     model) and the knowledge base. `text` may be the original or the normalised text. The
-    stop-list applies to what is not linked: the knowledge base is curated."""
+    stop-list applies to what is not linked: the knowledge base is curated. `word_bounds`, for
+    text written without spaces (Chinese), are the offsets where the segmenter's words start
+    and end: a KB name must be whole words there (印度 is not a mention inside 印度洋)."""
     norm = normalise(text)
     ner = consistent_labels(norm, clean_spans(norm, ner))
     ner = [(s, e, label) for s, e, label in ner if not stoplist.drops(norm[s:e], label)]
     kb_spans = [_kb_span(kb, s, e, kb.alias_to_id[form]) for s, e, form in kb.alias_matcher.finditer(norm)
-                if not (form.isupper() and len(form) <= 5 and _in_capitals_run(norm, s, e))]
+                if not (form.isupper() and len(form) <= 5 and _in_capitals_run(norm, s, e))
+                and (word_bounds is None or (s in word_bounds and e in word_bounds))]
     spans = _merge(norm, ner, kb_spans)
     spans = _link_short_forms(norm, spans, {(s, e): label for s, e, label in ner}, kb)
     spans = _propagate_names(norm, spans)

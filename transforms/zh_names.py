@@ -6,35 +6,74 @@ and the offsets stay those of the text as written. The knowledge base links on t
 written otherwise.
 
 jieba tags: nr (person), nrfg / nrt (person: full or transliterated name), ns (place), nt
-(organisation). Noise dropped: one-character words and the common words below that the tagger
-marks as names."""
+(organisation). On top of the tags:
+- a lexicon the tagger is given as user words, whose type wins over jieba's: country, region
+  and city names from CLDR (babel, in Simplified, Taiwan and Hong Kong forms), the knowledge
+  base's Chinese names, and kb/zh_lexicon.yaml (provinces, seas, short forms of bodies and media);
+- organisation names built from a place or name and an organisation word ("法国" + "宪法" +
+  "委员会", "中国" + "民航局"), with "X政府" and "X当局" left out (X is the name);
+- transliterated names the tagger cuts in pieces ("格奥尔基" + "耶娃") joined again, and
+  transliterations it calls people read as places where the context says so ("在威尼斯",
+  "斯特拉斯堡、图卢兹和雷恩");
+- bylines ("记者陈伟婷台北7日电", "编辑：张淑伶/翟思嘉") read as people;
+- noise dropped: one-character words, sides and common words the dictionary marks as names
+  ("中方", "令人", "许可证"), two-character dictionary words tagged as people unless the
+  lexicon knows them, nationality words ("荷兰人")."""
 from __future__ import annotations
 
 import functools
 import os
 import re
 import threading
-from typing import Dict, List, Tuple
+from pathlib import Path
+from typing import Dict, FrozenSet, List, Optional, Tuple
+
+import yaml
 
 LABELS = {"nr": "PERSON", "nrfg": "PERSON", "nrt": "PERSON", "ns": "GPE", "nt": "ORG"}
+LEXICON_FILE = Path(__file__).resolve().parent / "kb" / "zh_lexicon.yaml"
 # Words jieba's dictionary marks as names that are, in news text, common nouns or parts of
 # phrases: sides ("中方"), directions, generic places.
 COMMON = frozenset("""
-中方 法方 美方 欧方 双方 各方 外方 我方 对方 中外 中法 中美 中欧 两岸 海内外 国内 国外 境内 境外
-东方 西方 南方 北方 东部 西部 南部 北部 中部 全国 全球 世界 国际 亚洲 欧洲 非洲 美洲 大洋洲
+中方 法方 美方 欧方 双方 各方 外方 我方 对方 中外 中法 中美 中欧 中非 两岸 海内外 国内 国外 境内 境外
+东方 西方 南方 北方 东部 西部 南部 北部 中部 全国 全球 世界 国际
 来源国 成员国 东道国 出口国 进口国 生产国 消费国 大国 强国 邻国 盟国 各国 两国 多国 本国 外国 他国 该国
 国际社会 超级大国 大都 多维度
 当地 本地 外地 各地 内地 大陆 城市 乡村 农村 首都 总部 中央 地方 国家 政府 中华 华人 华裔
 """.split())
-# The commonest family names: jieba tags a lone family name `nr` when the given name that follows
-# is also a dictionary word ("孟" + "宏伟"); the two make one name.
+# Family names (the commonest few hundred): jieba tags a lone family name `nr` when the given
+# name that follows is also a dictionary word ("孟" + "宏伟"); the two make one name.
 SURNAMES = frozenset("""
 王 李 张 刘 陈 杨 黄 赵 吴 周 徐 孙 马 朱 胡 郭 何 高 林 罗 郑 梁 谢 宋 唐 许 韩 冯 邓 曹 彭 曾 肖
 田 董 袁 潘 于 蒋 蔡 余 杜 叶 程 苏 魏 吕 丁 任 沈 姚 卢 姜 崔 钟 谭 陆 汪 范 金 石 廖 贾 夏 韦 付
 方 白 邹 孟 熊 秦 邱 江 尹 薛 闫 段 雷 侯 龙 史 陶 黎 贺 顾 毛 郝 龚 邵 万 钱 严 覃 武 戴 莫 孔 向
-汤 习 温 薄 俞 翟 倪 殷 欧阳 司马 诸葛 上官
+汤 习 温 薄 俞 翟 倪 殷 赖 栗 郦 柯 骆 庞 樊 兰 凌 霍 虞 柴 聂 申 甘 童 游 蓝 祝 季 麦 詹 欧 连 洪
+包 左 安 康 易 桂 牛 阮 卜 岳 齐 邢 耿 关 文 纪 葛 盛 房 尤 管 简 辛 艾 涂 商 巫 褚 乔 鲍 单 车
+欧阳 司马 诸葛 上官 司徒 东方 皇甫 令狐 慕容 夏侯 长孙 宇文
 """.split())
 _GIVEN_NAME_FLAGS = frozenset({"a", "n", "ng", "nr", "nz", "an", "ag", "i", "l"})
+# Characters of transliterated foreign names (阿拉格希, 格奥尔基耶娃, 达斯札克).
+_TRANSLIT = frozenset(
+    "阿埃艾爱安昂奥澳巴拜班邦保鲍贝本比彼毕宾波伯博布查达戴丹道德登迪蒂丁东杜多顿厄恩尔法凡范菲"
+    "费芬丰冯弗福夫盖甘冈戈格根古圭哈海汉豪赫亨洪胡华怀霍基吉加佳贾杰捷金卡凯坎康考柯科克肯库"
+    "夸奎拉莱赖兰朗劳勒雷蕾里利莉丽连列林琳隆卢鲁路伦罗洛马玛迈麦曼芒梅门蒙米密明莫默姆穆纳娜"
+    "奈南内尼妮宁纽努诺欧帕潘佩蓬皮珀普齐奇恰乔切钦琼丘萨塞桑瑟森沙莎舍什施史斯松苏索塔泰坦"
+    "汤唐特提廷图托瓦万旺威韦维温沃乌伍西希锡夏谢辛休雅亚扬耶伊因茵英尤约泽扎詹兹佐茨札娃丝让士卫朴茅柏圣兹")
+# Words before a place that say the place is one ("在威尼斯举行", "飞往开罗").
+_PLACE_CUES = frozenset("赴 到 往 至 从 自 经 飞往 前往 抵达 途经 来自 位于 南部 北部 东部 西部 "
+                         "中部 东南部 西南部 东北部 西北部".split())
+# Words before a name that make it a person's ("院士钟南山": 钟南山 is also a mountain).
+_TITLES = frozenset("院士 总统 总理 主席 副主席 部长 外长 发言人 大使 首相 秘书长 国务卿 市长 议员 教授 "
+                    "总裁 处长 局长 总书记 委员 书记 省长 院长 董事长 特首 行政长官 司长 主任 外交官 "
+                    "记者 律师 研究员 学者 船长 指挥官".split())
+# A place and one of these is a place too: "北京" + "市", "桃园" + "机场".
+_PLACE_SUFFIXES = frozenset("市 省 县 区 州 机场 口岸 码头 车站 港口".split())
+# A place and one of these is not an organisation's name: "加拿大法院", "法国政府".
+_GENERIC_BODIES = frozenset("法院 政府 当局 警方 军方 议会 国会 公司 企业 银行 大学 媒体".split())
+_LIST_JOINS = frozenset("、 ， , 和 及 与 至 或".split())
+_PLACE_ENDINGS = ("堡", "港", "城", "州", "省", "市", "县", "区", "岛", "湾", "斯坦", "宫", "大街", "广场")
+_AFTER_BYLINE_NAME = ("摄", "报导", "报道", "综合", "电")
+_BYLINE = re.compile(r"(?:记者|编辑|译者|核稿|编译|审校|摄影|撰稿)\s*[：:]?\s*")
 _tagger_lock = threading.Lock()
 
 
@@ -58,41 +97,107 @@ def simplified(text: str) -> str:
     return text.translate(_to_simplified())
 
 
+def _han(word: str) -> bool:
+    return bool(word) and all("\u3400" <= c <= "\u9fff" or c == "·" for c in word)
+
+
+# CLDR territory codes that are not places here: the world, unions, unknown and pseudo regions.
+_NOT_TERRITORIES = {"001", "EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
+
+
+@functools.lru_cache(maxsize=1)
+def lexicon() -> Tuple[Dict[str, str], frozenset]:
+    """(Simplified form -> PERSON / GPE / ORG, words that are not names)."""
+    from babel import Locale
+    from transforms.entity_kb import load_kb
+    words: Dict[str, str] = {}
+    for locale in ("zh", "zh_Hant", "zh_Hant_HK"):
+        cldr = Locale.parse(locale)
+        names = [n for code, n in cldr.territories.items() if code not in _NOT_TERRITORIES]
+        names += [zone["city"] for zone in cldr.time_zones.values() if zone.get("city")]
+        for name in names:
+            form = simplified(name)
+            if len(form) >= 2 and _han(form) and form not in COMMON:
+                words[form] = "GPE"
+    raw = yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8"))
+    words.update({simplified(w): "GPE" for w in raw["places"]})
+    words.update({simplified(w): "ORG" for w in raw["organisations"]})
+    kb_types = {"PERSON": "PERSON", "ORG": "ORG", "GPE": "GPE", "LOC": "GPE", "FAC": "GPE"}
+    for entry in load_kb().entries.values():
+        label = kb_types.get(entry.type)
+        for lang in ("zh_hans", "zh_hant"):
+            for alias in entry.aliases.get(lang, ()) if label else ():
+                form = simplified(alias)
+                if len(form) >= 2 and _han(form):
+                    words[form] = label
+    not_names = frozenset(simplified(w) for w in raw["not_names"]) | COMMON
+    for word in not_names:
+        words.pop(word, None)
+    return words, not_names
+
+
+_JIEBA_TAGS = {"PERSON": "nr", "GPE": "ns", "ORG": "nt"}
+
+
 @functools.lru_cache(maxsize=1)
 def _posseg():
+    """A POS tokenizer of our own (jieba's global one stays as shipped) that knows the lexicon's
+    words: as one token each, with a frequency that keeps them whole."""
     import jieba
     import jieba.posseg
     jieba.setLogLevel(60)  # its dictionary-loading chatter goes to stderr at INFO
     with _tagger_lock:
-        jieba.posseg.dt.initialize()
-    return jieba.posseg
-
-
-def _han(word: str) -> bool:
-    return all("\u3400" <= c <= "\u9fff" or c == "·" for c in word)
+        tokenizer = jieba.Tokenizer()
+        tagger = jieba.posseg.POSTokenizer(tokenizer)
+        tagger.initialize()
+        words, not_names = lexicon()
+        for word, label in words.items():
+            tokenizer.add_word(word, max(tokenizer.FREQ.get(word) or 0, 2000), _JIEBA_TAGS[label])
+        for word in not_names:
+            if len(word) > 2:  # disease names: "武汉肺炎" is one word, not 武汉 + 肺炎
+                tokenizer.add_word(word, max(tokenizer.FREQ.get(word) or 0, 2000), "n")
+    return tagger, tokenizer.FREQ
 
 
 # Organisation names end in one of these words; the words before it that belong to the name
 # are nouns, adjectives or place names ("国家 卫生 健康 委", "克罗地亚 地缘 经济 论坛").
 ORG_ENDINGS = ("委", "部", "局", "总局", "会", "协会", "基金会", "论坛", "中心", "法院", "研究所",
-               "党", "院", "社", "署", "集团", "公司", "银行", "大学", "组织", "联盟", "委员会")
-_ORG_INNER_FLAGS = frozenset({"n", "nz", "ns", "nt", "an", "a", "vn", "j", "b", "nr"})
+               "党", "院", "社", "署", "集团", "公司", "银行", "大学", "组织", "联盟", "委员会",
+               "使馆", "大使馆", "领事馆", "航空", "电台", "电视台", "通讯社", "日报", "时报", "议会",
+               "参议院", "众议院", "海军", "空军", "陆军", "办公室", "俱乐部", "研究院", "学院")
+_NOT_ORG_ENDINGS = ("政府", "当局", "方面", "大会", "机会", "社会", "晚会", "年会", "峰会", "例会",
+                    "记者会", "听证会", "座谈会", "研讨会", "发布会", "会议", "委员", "部长", "局长",
+                    "院长", "社长", "党员", "部队", "部门", "部分", "内部", "外部", "全部", "东部",
+                    "西部", "南部", "北部", "中部", "总部", "干部", "支部", "全党", "军方", "警方")
+_ORG_INNER_FLAGS = frozenset({"n", "nz", "ns", "nt", "an", "a", "vn", "j", "b"})
+_NOT_ORG_END_FLAGS = frozenset({"v", "d", "p", "c", "u", "m", "r", "f"})
+# Descriptions written before a body's name are not part of it ("官媒新华社", "巨头华为公司").
+_ORG_DESCRIPTORS = frozenset("官媒 巨头 巨商 大股东 股东 学者 智库 媒体 规定 由 未料 函 喉舌 党媒 外媒 港媒 陆媒 "
+                             "日媒 美媒 联络 联系 致函".split())
 _ORG_STARTS = frozenset({"国家", "中国", "中央", "全国", "国际", "世界", "亚太", "欧洲", "美国", "法国"})
 # A transliterated name is written with middle dots ("约翰·米勒-怀特"): the pieces around a dot
 # are the tagger's name fragments or characters it could not place.
 _DOTS = frozenset("·・•‧")
-_PIECE_FLAGS = frozenset({"nr", "nrt", "nrfg", "x", "zg", "j", "ng", "g", "nz"})
-_COUNTRY_PAIR = re.compile(r"^[中美法欧俄日英德韩][中美法欧俄日英德韩](?:关系|合作|贸易|对话)?$|^[中美法欧][美中法欧俄日]")
+_PIECE_FLAGS = frozenset({"nr", "nrt", "nrfg", "x", "zg", "j", "ng", "g", "nz", "ns", "v", "m",
+                          "yg", "n"})
+_COUNTRY_PAIR = re.compile(r"^[中美法欧俄日英德韩台港澳][中美法欧俄日英德韩台港澳](?:关系|合作|贸易|对话)?$"
+                           r"|^[中美法欧][美中法欧俄日]")
 
 
-def _han(word: str) -> bool:
-    return bool(word) and all("\u3400" <= c <= "\u9fff" or c == "·" for c in word)
+def _title(word: str) -> bool:
+    return any(word.endswith(t) for t in _TITLES) if word else False  # "前总理", "副总统"
+
+
+def _translit(word: str) -> bool:
+    return bool(word) and all(c in _TRANSLIT for c in word)
 
 
 def _dotted_names(tokens, offsets) -> List[Tuple[int, int, str]]:
     def piece(k):
         word, flag = tokens[k]
-        return _han(word) and flag in _PIECE_FLAGS and word not in _DOTS
+        return _han(word) and word not in _DOTS and (
+            flag in ("nr", "nrt", "nrfg", "x", "zg", "j", "ng", "g", "nz") or
+            (flag in _PIECE_FLAGS and _translit(word) and len(word) <= 4))
     spans, k = [], 0
     while k < len(tokens):
         if tokens[k][0] not in _DOTS:
@@ -112,61 +217,252 @@ def _dotted_names(tokens, offsets) -> List[Tuple[int, int, str]]:
     return spans
 
 
-def _organisation(tokens, end: int):
+def _org_word(word: str) -> bool:
+    return word.endswith(ORG_ENDINGS) and not word.endswith(_NOT_ORG_ENDINGS)
+
+
+def _organisation(tokens, end: int, words) -> Optional[int]:
     """Index where an organisation name ending with token `end` starts, or None."""
     word, flag = tokens[end]
-    whole_word = len(word) > 2 and flag in ("j", "nt", "nz") and word.endswith(ORG_ENDINGS)
-    if word not in ORG_ENDINGS and not whole_word:
+    if not _org_word(word) or words.get(word) in ("GPE", "PERSON") or flag in _NOT_ORG_END_FLAGS:
         return None                                      # "社会" is not an organisation
+    whole_word = len(word) > 2 and (flag in ("j", "nt", "nz") or words.get(word) == "ORG")
     start = end
     while start > 0 and end - start < 5:
         before, before_flag = tokens[start - 1]
-        if not _han(before) or not (before_flag in _ORG_INNER_FLAGS or before == "和") \
-                or before in ORG_ENDINGS \
-                or (whole_word and before not in _ORG_STARTS):
+        known = words.get(before)
+        if not _han(before) or not (before_flag in _ORG_INNER_FLAGS or before == "和"
+                                    or known in ("GPE", "ORG") or (_translit(before) and known is None)) \
+                or (_org_word(before) and word != "委员会") or (before_flag == "vn" and start < end) \
+                or before in _ORG_DESCRIPTORS \
+                or (before == "和" and (start < 2 or tokens[start - 2][1] != "n"
+                                        or words.get(tokens[start - 2][0]) is not None)):
             break
         start -= 1
+        if before_flag == "ns" or known == "GPE":
+            break                                        # a place opens the name: "法国 宪法 委员会"
     while start < end and tokens[start][0] == "和":
         start += 1
+    if any(w == "和" for w, _ in tokens[start:end]) and not (
+            tokens[start][1] in ("ns", "nt") or words.get(tokens[start][0]) in ("GPE", "ORG")
+            or tokens[start][0] in _ORG_STARTS):
+        start = max(k for k in range(start, end) if tokens[k][0] == "和") + 1
     first, first_flag = tokens[start]
-    if whole_word or (start < end and (first_flag in ("ns", "nt") or first in _ORG_STARTS
-                                      or end - start >= 3 or (len(word) >= 2 and len(first) >= 3))):
+    place_first = first_flag == "ns" or words.get(first) == "GPE"
+    if start + 1 == end and place_first and word in _GENERIC_BODIES:
+        return None                                      # "加拿大法院": a court in Canada
+    if start < end and (place_first or first_flag == "nt" or first in _ORG_STARTS
+                        or end - start >= 3 or (len(word) >= 2 and len(first) >= 3)
+                        or (len(word) >= 3 and len(first) >= 2 and first_flag in ("n", "nz"))):
         return start
-    return None
+    return end if whole_word else None
+
+
+def _bylines(text: str, place_at) -> List[Tuple[int, int, str]]:
+    """People named in bylines and credits: "记者陈伟婷台北7日电", "编辑：张淑伶/翟思嘉",
+    "译者：陈正健", "编译 艾茂林; 审校 王兴亚". A name is a family name and one or two
+    characters, ending where a place, a figure or punctuation starts."""
+    spans = []
+    for match in _BYLINE.finditer(text):
+        pos = match.end()
+        while pos < len(text):
+            found = None
+            for size in (3, 2, 4):
+                name = text[pos:pos + size]
+                if len(name) < size or not _han(name) or not (
+                        name[0] in SURNAMES or name[:2] in SURNAMES) or (
+                        size == 4 and name[:2] not in SURNAMES):
+                    continue
+                after = pos + size
+                if after >= len(text) or not _han(text[after]) or place_at(after) \
+                        or text.startswith(_AFTER_BYLINE_NAME, after):
+                    found = after
+                    break
+            if found is None:
+                break
+            spans.append((pos, found, "PERSON"))
+            if found < len(text) and text[found] in "/、,，":
+                pos = found + 1
+            else:
+                break
+    return spans
 
 
 def chinese_name_spans(text: str) -> List[Tuple[int, int, str]]:
     """(start, end, label) of the names jieba tags in `text` (Simplified or Traditional)."""
-    tokens = [(t.word, t.flag) for t in _posseg().cut(simplified(text), HMM=True)]
+    return tag_chinese(text)[0]
+
+
+def _split_places(tokens, words):
+    """The dictionary's place compounds ("法国巴黎") as the two places they name."""
+    out = []
+    for word, flag in tokens:
+        cut = next((k for k in range(2, len(word) - 1) if flag == "ns" and words.get(word) is None
+                    and words.get(word[:k]) == "GPE" and words.get(word[k:]) == "GPE"), None)
+        out.extend([(word[:cut], "ns"), (word[cut:], "ns")] if cut else [(word, flag)])
+    return out
+
+
+def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
+    """(start, end, label) of the names in `text` (Simplified or Traditional), and the offsets
+    where the segmenter's words start and end (KB names are matched on whole words)."""
+    tagger, freq = _posseg()
+    words, not_names = lexicon()
+    simple = simplified(text)
+    tokens = _split_places([(t.word, t.flag) for t in tagger.cut(simple, HMM=True)], words)
     offsets, pos = [], 0
     for word, _ in tokens:
         offsets.append(pos)
         pos += len(word)
-    spans = _dotted_names(tokens, offsets)
+    starts = {offset: k for k, offset in enumerate(offsets)}
+
+    def label_of(k: int) -> Optional[str]:
+        word, flag = tokens[k]
+        return words.get(word) or LABELS.get(flag)
+
+    def place_at(offset: int) -> bool:
+        k = starts.get(offset)
+        return k is not None and label_of(k) == "GPE"
+
+    spans = _dotted_names(tokens, offsets) + _bylines(simple, place_at) + _embassies(simple)
+    labels: Dict[Tuple[int, int], str] = {}
+    inner = set()  # word boundaries inside a longer word ("美国|人"), no KB name may end there
     i = 0
     while i < len(tokens):
-        org_start = _organisation(tokens, i)
-        if org_start is not None and (org_start < i or tokens[i][1] not in LABELS):
+        org_start = _organisation(tokens, i, words)
+        if org_start is not None and (org_start < i or label_of(i) != "GPE"):
             org = (offsets[org_start], offsets[i] + len(tokens[i][0]))
+            if any(s <= org[0] and org[1] <= e for s, e, _ in spans):
+                i += 1
+                continue                                 # inside an embassy's name
             spans = [s for s in spans if s[1] <= org[0] or s[0] >= org[1]]  # its parts go
             spans.append((org[0], org[1], "ORG"))
             i += 1
             continue
         word, flag = tokens[i]
         start = offsets[i]
-        if flag == "nr" and word in SURNAMES and i + 1 < len(tokens):
-            given, given_flag = tokens[i + 1]
-            if 1 <= len(given) <= 2 and _han(given) and given_flag in _GIVEN_NAME_FLAGS:
-                word, flag, i = word + given, "nr", i + 1
+        known = words.get(word)
+        label = known or LABELS.get(flag)
+        before = tokens[i - 1][0] if i else ""
+        if label == "ORG" and word.endswith(("政府", "当局")):
+            word = word[:-2]                             # "法国政府": the place, not a body
+            label = "GPE" if words.get(word) == "GPE" or word.endswith(("省", "市", "县")) else None
+        title_after = i + 1 < len(tokens) and tokens[i + 1][0] in _TITLES
+        if label in ("GPE", "PERSON") and known != "GPE" and (_title(before) or title_after):
+            label = "PERSON"                             # "院士钟南山", "哈里斯副总统"
+        elif label == "GPE" and i + 1 < len(tokens) and tokens[i + 1][0] in ("人", "籍", "裔", "族"):
+            label = None                                 # "美国人", "印尼籍": a nationality
+            inner.add(offsets[i + 1])
+        elif label == "GPE" and i + 1 < len(tokens) and tokens[i + 1][0] in _PLACE_SUFFIXES:
+            word, i = word + tokens[i + 1][0], i + 1     # "北京市", "桃园机场"
+        given, given_flag = tokens[i + 1] if i + 1 < len(tokens) else ("", "x")
+        surname = word in SURNAMES or (len(word) == 2 and all(c in SURNAMES for c in word))
+        if known is None and flag in ("nr", "nrt", "nrfg", "zg") and surname \
+                and word not in not_names and 1 <= len(given) <= 2 and _han(given) \
+                and words.get(given) is None and given not in not_names \
+                and (given_flag in _GIVEN_NAME_FLAGS or (given_flag == "ns" and len(word) == 1)) \
+                and not (given_flag in ("n", "l", "i") and (freq.get(given) or 0) > 300):
+            word, flag, label, i = word + given, "nr", "PERSON", i + 1
+            third = tokens[i + 1][0] if i + 1 < len(tokens) else ""
+            after = tokens[i + 2] if i + 2 < len(tokens) else ("", "x")
+            if len(word) == 2 and len(third) == 1 and _han(third) and third not in "的在和与是说将等" \
+                    and (not _han(after[0][:1]) or after[1] == "v"):
+                word, i = word + third, i + 1            # "陈" + "时" + "中"：
+        elif known is None and label in ("PERSON", "GPE") and _translit(word):
+            # transliterations the tagger cut in pieces: "格奥尔基" + "耶娃", "约翰尼斯" + "堡"
+            while i + 1 < len(tokens) and _translit(tokens[i + 1][0]) \
+                    and tokens[i + 1][1] in ("nr", "nrt", "ns", "ng", "n", "nz", "zg") \
+                    and words.get(tokens[i + 1][0]) is None and len(word) + len(tokens[i + 1][0]) <= 7 \
+                    and tokens[i + 1][0] not in not_names:
+                word, i = word + tokens[i + 1][0], i + 1
+        if known is None and label == "PERSON" and len(word) >= 3 and word.endswith(_PLACE_ENDINGS) \
+                and _translit(word[:-1]):
+            label = "GPE"                                # "斯特拉斯堡", "约翰尼斯" + "堡"
         i += 1
-        label = "ORG" if org_start == i - 1 else LABELS.get(flag)
-        if label is None or len(word) < 2 or word in COMMON or not _han(word) \
-                or _COUNTRY_PAIR.match(word):
-            continue  # Latin words and numbers are not the tagger's strength
-        if flag in ("nr", "nrfg") and word[:1] not in SURNAMES and word[:2] not in SURNAMES:
-            continue  # a Chinese name starts with a family name ("亚太", "令人" are not names)
+        if label == "ORG" and word.endswith(_NOT_ORG_ENDINGS + ("军舰",)):
+            label = None                                 # "中国军方", "美国军舰"
+        if label is None or len(word) < 2 or word in not_names or not _han(word) \
+                or _COUNTRY_PAIR.match(word) or (word[0] in "日月年天万亿号届个名"
+                                                 and simple[start - 1:start].isdigit()):
+            continue  # Latin words and numbers are not the tagger's strength ("25日及")
+        if known is None and label == "PERSON":
+            if word.endswith("人") and words.get(word[:-1]) == "GPE":
+                continue  # a nationality: "荷兰人"
+            if flag in ("nr", "nrfg") and not _translit(word) and word[:1] not in SURNAMES \
+                    and word[:2] not in SURNAMES:
+                continue  # a Chinese name starts with a family name ("亚太", "令人" are not names)
+            if len(word) == 2 and word == tokens[i - 1][0] and (freq.get(word) or 0) > 0 \
+                    and flag in ("nr", "nrfg") and not _translit(word):
+                continue  # a dictionary word the dictionary also calls a name ("田野", "查明");
+                # longer ones are mostly real people ("蒋介石", "徐志摩")
         end = start + len(word)
         if any(s <= start and end <= e for s, e, _ in spans):
-            continue  # part of a dotted name
+            continue  # part of a dotted name, a byline or an organisation
+        labels[(start, end)] = flag
         spans.append((start, end, label))
-    return sorted(spans)
+    spans = _places_by_context(simple, spans, labels, words)
+    spans = _whole_names(simple, spans)
+    spans = _company_heads(simple, spans)
+    bounds = frozenset(set(offsets) - inner) | {len(simple)}
+    return sorted(set(spans)), bounds
+
+
+def _company_heads(simple: str, spans) -> List[Tuple[int, int, str]]:
+    """The name of a company ("迪士尼" of "迪士尼公司") is the company wherever the article
+    uses it alone."""
+    heads = {simple[s:e - 2] for s, e, label in spans
+             if label == "ORG" and e - s >= 4 and simple[e - 2:e] in ("公司", "集团")}
+    return [(s, e, "ORG" if simple[s:e] in heads else label) for s, e, label in spans]
+
+
+def _whole_names(simple: str, spans) -> List[Tuple[int, int, str]]:
+    """A name the tagger cut short once ("邱垂" + "正则") is the whole name it found elsewhere."""
+    people = {simple[s:e] for s, e, label in spans if label == "PERSON" and e - s == 3}
+    out = []
+    for start, end, label in spans:
+        if label == "PERSON" and end - start == 2:
+            longer = simple[start:start + 3]
+            if longer in people:
+                end = start + 3
+        out.append((start, end, label))
+    return out
+
+
+def _places_by_context(simple: str, spans, flags: Dict[Tuple[int, int], str], words
+                       ) -> List[Tuple[int, int, str]]:
+    """Transliterations the tagger calls people (威尼斯/nrt, 雷恩/nr) are places after a word
+    like "在" or "飞往", right after a place ("比利时安特卫普"), or listed with places
+    ("斯特拉斯堡，图卢兹和雷恩"; a list read until nothing changes)."""
+    out = sorted(spans)
+    changed = True
+    while changed:
+        changed = False
+        for n, (start, end, label) in enumerate(out):
+            name = simple[start:end]
+            if label != "PERSON" or words.get(name) == "PERSON" or (start, end) not in flags \
+                    or not _translit(name):
+                continue
+            cue = any(simple.endswith(c, 0, start) for c in _PLACE_CUES)
+            for m in (n - 1, n + 1):
+                if 0 <= m < len(out) and out[m][2] == "GPE":
+                    gap = simple[out[m][1]:start] if m < n else simple[end:out[m][0]]
+                    cue = cue or gap in _LIST_JOINS or (gap == "" and m < n)
+            if cue:
+                out[n] = (start, end, "GPE")
+                changed = True
+    return out
+
+
+_EMBASSY = re.compile(r"([\u4e00-\u9fff]{2,6}?)驻([\u4e00-\u9fff]{1,8}?)(大使馆|总领事馆|领事馆|使馆|代表处|办事处)")
+
+
+def _embassies(simple: str) -> List[Tuple[int, int, str]]:
+    """"中国驻法国大使馆", "中国驻埃及大使馆", "中国驻法使馆": a country's mission in another."""
+    words = lexicon()[0]
+    spans = []
+    for match in _EMBASSY.finditer(simple):
+        sender = match.group(1)
+        cut = next((k for k in range(len(sender) - 1) if words.get(sender[k:]) == "GPE"), None)
+        if cut is not None:
+            spans.append((match.start(1) + cut, match.end(), "ORG"))
+    return spans

@@ -155,16 +155,21 @@ def _feed(pipe, shas):
 
 def _post_items(snapshot: str, prefix: str) -> Iterator[Item]:
     for name, raw in _posts(snapshot):
-        head, _, body = raw.partition("\n---\n")
-        title = re.search(r'^title:\s*"?(.*?)"?\s*$', head, re.M)
-        outlet = re.search(r"^categories:\s*\[\s*(.*?)\s*\]", head, re.M)
-        body = re.sub(r"^<!--\d+-->\s*\[.*?\]\(.*?\)\s*-+\s*", "", body.strip(), flags=re.S)
-        text = _clean(body)
-        title = title.group(1) if title else ""
-        title = re.sub(r"\s+[–-]\s+法国国际广播电台.*$", "", title)
-        outlet = outlet.group(1) if outlet else "unknown"
-        lang = "en" if outlet.endswith("en") else chinese_script(title + text)
-        yield Item(_id(prefix + name.rsplit("/", 1)[-1][:10], 0, title), lang, outlet, title, text)
+        yield post_item(prefix, name, raw)
+
+
+def post_item(prefix: str, name: str, raw: str) -> Item:
+    """One Jekyll post (its git path and raw text) as an Item."""
+    head, _, body = raw.partition("\n---\n")
+    title = re.search(r'^title:\s*"?(.*?)"?\s*$', head, re.M)
+    outlet = re.search(r"^categories:\s*\[\s*(.*?)\s*\]", head, re.M)
+    body = re.sub(r"^<!--\d+-->\s*\[.*?\]\(.*?\)\s*-+\s*", "", body.strip(), flags=re.S)
+    text = _clean(body)
+    title = title.group(1) if title else ""
+    title = re.sub(r"\s+[–-]\s+法国国际广播电台.*$", "", title)
+    outlet = outlet.group(1) if outlet else "unknown"
+    lang = "en" if outlet.endswith("en") else chinese_script(title + text)
+    return Item(_id(prefix + name.rsplit("/", 1)[-1][:10], 0, title), lang, outlet, title, text)
 
 
 def all_items() -> Iterator[Item]:
