@@ -53,7 +53,6 @@ _FOLD_TABLE = str.maketrans({**{c: "-" for c in "\u2010\u2011\u2012\u2013\u2212\
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _SEP = re.compile(r"[\s\-]+")
 _CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f]")
-_WORD = r"0-9a-z\u00df-\u024f\u0370-\u03ff\u0400-\u052f"  # letters that extend a Latin-like word
 
 EXCLUDED = "_exclude"
 OTHER = "_other:"     # group prefix of the `others` terms (other countries and blocs)
@@ -102,49 +101,10 @@ def _key(term: str) -> str:
     return _SEP.sub("", fold(term))
 
 
-_GAP = r"[\s\-]*"   # what may separate the words of a term
-
-
-def _trie_regex(terms: Iterable[Tuple[str, ...]]) -> str:
-    """One regex alternation for many terms (each a tuple of words), factored by common prefix:
-    the regex engine then reads each character once instead of trying every term in turn. At
-    every branch longer continuations come first, so a bilateral phrase or an exclusion wins over
-    the words inside it."""
-    trie: dict = {}
-    for words in terms:
-        node = trie
-        for atom in _atoms(words):
-            node = node.setdefault(atom, {})
-        node[""] = {}
-
-    def depth(node) -> int:
-        return max((1 + depth(child) for atom, child in node.items() if atom), default=0)
-
-    def emit(node) -> str:
-        kids = sorted((atom for atom in node if atom), key=lambda a: (-depth(node[a]), a))
-        alts = [atom + emit(node[atom]) for atom in kids]
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return emit(trie)
-
-
-def _atoms(words: Tuple[str, ...]) -> List[str]:
-    atoms: List[str] = []
-    for n, word in enumerate(words):
-        if n:
-            atoms.append(_GAP)
-        atoms.extend(re.escape(c) for c in word)
-    return atoms
-
-
-
-
 def _variants(words: Tuple[str, ...]) -> List[str]:
     """The spellings of a multi-word term: its words joined by a space, a hyphen or nothing
-    ('sino french', 'sino-french', 'sinofrench'), as the old term regex allowed."""
+    ('sino french', 'sino-french', 'sinofrench'): a line break or a double space between them
+    is not matched."""
     return ["".join(w + s for w, s in zip(words, seps + ("",)))
             for seps in itertools.product((" ", "-", ""), repeat=len(words) - 1)]
 
