@@ -76,6 +76,8 @@ def choose_body(primary: str, second: str) -> str:
         return primary
     lines = primary.splitlines()
     n_primary, n_second = len(words(primary)), len(words(second))
+    if not n_primary:  # trafilatura found nothing: readability is the fallback
+        return second
     if n_second > SWITCH_GROWTH * n_primary and _coverage(primary, second) >= SWITCH_COVERAGE:
         extra = [line for line, ok in zip(second.splitlines(),
                                           _confirmed(second.splitlines(), primary)) if not ok]
