@@ -31,6 +31,10 @@ def test_nothing_is_trimmed_when_the_extractors_disagree_on_most_of_the_text():
     assert choose_body(primary, "") == primary
 
 
+def test_readability_is_the_fallback_when_trafilatura_finds_nothing():
+    assert choose_body("", "\n".join(STORY)) == "\n".join(STORY)
+
+
 def test_the_longer_text_wins_when_it_holds_the_shorter_and_much_more_prose():
     more = [f"Paragraph {i} of the article goes on with several more sentences of reporting "
             f"about the negotiations and what each side asked for." for i in range(10)]

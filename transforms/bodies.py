@@ -7,9 +7,11 @@ the same page; the two texts are compared line by line:
     trafilatura stopped early (a sidebar or a table split the article): readability's wins;
   * otherwise trafilatura's text stays, minus the runs of lines at its start and end that
     readability does not have (headlines, bylines, teasers, "related" lists around the article),
-    as long as most of the text is confirmed.
-Then boilerplate lines that no extractor should keep are dropped by general rules (calls to
-subscribe or follow, "Related:"/"Read more:" teasers, lists of headline links closing the text).
+    as long as most of the text is confirmed or what is left out is menu-like (short lines);
+  * when trafilatura finds nothing, readability's text is the fallback.
+Boilerplate lines that no extractor should keep are dropped from both texts first, by general
+rules on short lines (calls to subscribe or follow, "Related:"/"Read more:" teasers and the link
+lists they introduce, "Headline [VIDEO]" teasers).
 
 Plain functions on strings and lxml trees: transforms/extract.py calls them under its lock."""
 from __future__ import annotations
@@ -76,6 +78,8 @@ def choose_body(primary: str, second: str) -> str:
         return primary
     lines = primary.splitlines()
     n_primary, n_second = len(words(primary)), len(words(second))
+    if not n_primary:  # trafilatura found nothing: readability is the fallback
+        return second
     if n_second > SWITCH_GROWTH * n_primary and _coverage(primary, second) >= SWITCH_COVERAGE:
         extra = [line for line, ok in zip(second.splitlines(),
                                           _confirmed(second.splitlines(), primary)) if not ok]
@@ -117,7 +121,7 @@ _CALL_TO_ACTION = re.compile(
     r"follow (us|him|her|me|them) (on|@)|click here|have a tip\?|"
     r"may be reached at|e-?mail \w+( \w+)? at \S+@)",
     re.IGNORECASE)
-_TEASER_TAG = re.compile(r"\[[A-Z][A-Z ]{2,}\]\W*$")  # "Headline of another story [VIDEO]"
+_TEASER_TAG = re.compile(r"\[[A-Z][A-Z ]{3,}\]\W*$")  # "Headline of another story [VIDEO]"
 _SHORT_LINE_WORDS = 40
 _LIST_ITEM = re.compile(r"^[-•*]\s")
 

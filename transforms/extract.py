@@ -121,22 +121,22 @@ def extract_article(page: Page, min_chars: int = MIN_CHARS) -> Union[Article, Re
         or tidy(entry.title) or tidy(document.title if document is not None else "")
     titles = (title, entry.title, document.title if document else "")
     second = ""
-    if text and doc is not None:
+    if doc is not None:
         with _TRAFILATURA_LOCK:  # readability ships inside trafilatura: same rule
             second = normalise_text(readability_text(doc))
     text = choose_body(drop_boilerplate(drop_leading_headline(text, titles)),
                        drop_boilerplate(drop_leading_headline(second, titles)))
     if not text:
         return Rejected.for_entry(entry, Stage.EXTRACT, Reason.EXTRACTION_FAILED,
-                                  error="trafilatura found no main text")
+                                  error="trafilatura and readability found no main text")
     if len(text) < min_chars:
         return Rejected.for_entry(entry, Stage.EXTRACT, Reason.TOO_SHORT,
                                   error=f"{len(text)} characters < {min_chars}")
     return Article(
         title=title,
         text=text,
-        published_at=entry.published_at or _parse_date(document.date),
-        authors=split_authors(document.author),
+        published_at=entry.published_at or _parse_date(document.date if document else None),
+        authors=split_authors(document.author if document else None),
         site_name=site_name,
         **common)
 
