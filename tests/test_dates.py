@@ -27,10 +27,12 @@ def entry(published, discovered=NOW):
 
 
 def test_the_trusted_window_is_1990_to_now_plus_two_days():
-    trusted = [dt.datetime(1990, 1, 1, tzinfo=UTC), NOW - dt.timedelta(days=3650),
-               NOW + dt.timedelta(days=1, hours=23), dt.datetime(2020, 12, 3)]  # naive = UTC
+    # "now" is read here, not at import: a long test session must not move the window's edge
+    now = dt.datetime.now(UTC).replace(microsecond=0)
+    trusted = [dt.datetime(1990, 1, 1, tzinfo=UTC), now - dt.timedelta(days=3650),
+               now + dt.timedelta(days=1, hours=23), dt.datetime(2020, 12, 3)]  # naive = UTC
     untrusted = [dt.datetime(1, 1, 1, tzinfo=UTC), dt.datetime(9999, 12, 31, tzinfo=UTC),
-                 dt.datetime(1989, 12, 31, 23, 59, tzinfo=UTC), NOW + dt.timedelta(days=2, minutes=5)]
+                 dt.datetime(1989, 12, 31, 23, 59, tzinfo=UTC), now + dt.timedelta(days=2, hours=1)]
     for value in trusted:
         e = entry(value)
         assert e.published_at == value and e.published_raw is None
