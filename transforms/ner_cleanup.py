@@ -35,7 +35,7 @@ _LEADING_DATE = re.compile(r"(?:January|February|March|April|May|June|July|Augus
 _FIGURES = re.compile(r"\s+\+?\d[\d./-]*$")                   # "P. Johnson 84", "Desk 212-859-1620"
 _LEADING_FIGURES = re.compile(r"\d[\d./-]*\.?\s+(?=[A-Z])")   # "64 Bob Estes" (a ranking)
 _SCORE_OR_PHONE = re.compile(r"\s+\+?\d+(?:-\d+)+$|\s+\+\d+$")
-_INITIAL_BEFORE = re.compile(r"(?<![\w.])[A-Z]\.\s?$")  # "M. Waugh" (not "U.S. Smith")
+_INITIAL_BEFORE = re.compile(r"(?<![\w.])[A-LN-Z]\.\s?$")  # "J. Smith"; not "U.S. Smith", nor French "M."
 # The head word of a name (its last, or the one before "of") says what it names: "First Opium War", "Treaty of Nanking" and "Hong
 # Kong Open" are events and laws, whatever type the small model gave them.
 _HEAD_WORD_LABELS = {
@@ -72,7 +72,7 @@ def _sentence_start(norm: str, start: int) -> bool:
 
 def _trim_name(norm: str, start: int, end: int, label: str) -> Tuple[int, int]:
     """Names as news NER gold draws them: a person's name without the titles or ranking before
-    it, with the initials before it ("M. Waugh"), without figures after it ("Healy 84"); a
+    it, with the initial before it ("S. Waugh", but not French "M." for Monsieur), without figures after it ("Healy 84"); a
     person or place without a trailing possessive (any name when the 's stands apart); no
     month or weekday before a name, no score or telephone number after it; a name that starts a
     sentence without the capitalised "The" of the sentence."""
