@@ -34,7 +34,9 @@ def texts(text, found):
     ("The Alps provide water.", ("The Alps", "LOC"), ("Alps", "LOC")),
     ("Mongolia declared independence.", ("Mongolia", "PERSON"), ("Mongolia", "GPE")),
     ("Talks with Iran resumed.", ("Iran", "ORG"), ("Iran", "GPE")),
-    ("( M. Waugh c and b Jayasuriya", ("Waugh", "PERSON"), ("M. Waugh", "PERSON")),
+    ("( S. Waugh c and b Jayasuriya", ("Waugh", "PERSON"), ("S. Waugh", "PERSON")),
+    ("Selon M. Dupont, le projet avance.", ("Dupont", "PERSON"), ("Dupont", "PERSON")),  # Monsieur
+    ("Selon M. Jean Dupont, le projet avance.", ("M. Jean Dupont", "PERSON"), ("Jean Dupont", "PERSON")),
     ("Nottinghamshire 214 ( P. Johnson 84 ;", ("P. Johnson 84", "PERSON"), ("P. Johnson", "PERSON")),
     ("62 Nolan Henke\n64 Bob Estes\n", ("64 Bob Estes", "PERSON"), ("Bob Estes", "PERSON")),
     ("the August Chicago NAPM rose", ("August Chicago NAPM", "ORG"), ("Chicago NAPM", "ORG")),

@@ -28,16 +28,18 @@ _POSSESSIVE = re.compile(r"['\u2019]s?$")
 _SPACED_POSSESSIVE = re.compile(r"\s+['\u2019]s?$")       # "Magna 's" (tokenised text): any name
 # a month or weekday before a name dates it ("the August Chicago NAPM", "Monday Trump said")
 # (for people, weekdays only: April, May, June and August are first names too)
-_LEADING_DAY = re.compile(r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\s+(?=[A-Z])")
+_WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+_LEADING_DAY = re.compile(r"(?:%s)\s+(?=[A-Z])" % _WEEKDAYS)
 _LEADING_DATE = re.compile(r"(?:January|February|March|April|May|June|July|August|September|"
-                           r"October|November|December|Monday|Tuesday|Wednesday|Thursday|"
-                           r"Friday|Saturday|Sunday)\s+(?=[A-Z])")
+                           r"October|November|December|%s)\s+(?=[A-Z])" % _WEEKDAYS)
 _FIGURES = re.compile(r"\s+\+?\d[\d./-]*$")                   # "P. Johnson 84", "Desk 212-859-1620"
 _LEADING_FIGURES = re.compile(r"\d[\d./-]*\.?\s+(?=[A-Z])")   # "64 Bob Estes" (a ranking)
 _SCORE_OR_PHONE = re.compile(r"\s+\+?\d+(?:-\d+)+$|\s+\+\d+$")
-_INITIAL_BEFORE = re.compile(r"(?<![\w.])[A-Z]\.\s?$")  # "M. Waugh" (not "U.S. Smith")
-# The head word of a name (its last, or the one before "of") says what it names: "First Opium War", "Treaty of Nanking" and "Hong
-# Kong Open" are events and laws, whatever type the small model gave them.
+# "J. Smith"; not "U.S. Smith", nor French "M." (Monsieur)
+_INITIAL_BEFORE = re.compile(r"(?<![\w.])[A-LN-Z]\.\s?$")
+# The head word of a name (its last, or the one before "of") says what it names: "First Opium
+# War", "Treaty of Nanking" and "Hong Kong Open" are events and laws, whatever type the small
+# model gave them.
 _HEAD_WORD_LABELS = {
     **dict.fromkeys("War Wars Revolution Revolt Uprising Olympics Games Cup Championship "
                     "Championships Open Marathon Festival Summit".split(), "EVENT"),
@@ -72,10 +74,10 @@ def _sentence_start(norm: str, start: int) -> bool:
 
 def _trim_name(norm: str, start: int, end: int, label: str) -> Tuple[int, int]:
     """Names as news NER gold draws them: a person's name without the titles or ranking before
-    it, with the initials before it ("M. Waugh"), without figures after it ("Healy 84"); a
-    person or place without a trailing possessive (any name when the 's stands apart); no
-    month or weekday before a name, no score or telephone number after it; a name that starts a
-    sentence without the capitalised "The" of the sentence."""
+    it, with the initial before it ("S. Waugh"; not French "M.", Monsieur), without figures
+    after it ("Healy 84"); a person or place without a trailing possessive (any name when the
+    's stands apart); no month or weekday before a name, no score or telephone number after it;
+    a name that starts a sentence without the capitalised "The" of the sentence."""
     spaced = _SPACED_POSSESSIVE.search(norm, start, end)
     possessive = spaced or (label != "ORG" and _POSSESSIVE.search(norm, start, end))
     if possessive and possessive.start() > start:            # "McDonald's" keeps its 's

@@ -230,7 +230,7 @@ def error_kind(span: Span, gold: Gold) -> str:
     if letters and sum(c.isupper() for c in letters) > 0.8 * len(letters):
         return "no gold entity: ALL-CAPS line"
     if any(c.isdigit() for c in line) and len(re.findall(r"\d+", line)) >= 3:
-        return "no gold entity: line of figures (table)"
+        return "no gold entity: line with 3+ figures (tables)"
     return "no gold entity"
 
 
