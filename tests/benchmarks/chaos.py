@@ -298,7 +298,10 @@ class World:
             return
         doubled = [i for i, n in collections.Counter(ids).items() if n > 1]
         if doubled:
-            self.fail(scenario, f"{len(doubled)} article id(s) doubled")
+            where = {d: self.rows((d,)).count(doubled[0])
+                     for d in ("articles", "duplicates", "rejected")}
+            self.fail(scenario, f"{len(doubled)} article id(s) doubled: e.g. {doubled[0]} "
+                                f"{where} (world folder {self.base})")
         missing = url_ids(expect_present) - set(ids)
         if missing:
             self.fail(scenario, f"{len(missing)} line(s) of a successful backfill missing")
@@ -519,7 +522,8 @@ def main() -> int:
     started = time.monotonic()
     ran = collections.Counter()
     failures = []
-    with tempfile.TemporaryDirectory(prefix="cfnews-chaos-") as tmp:
+    tmp = tempfile.mkdtemp(prefix="cfnews-chaos-")   # kept when something failed
+    if True:
         import concurrent.futures
         with concurrent.futures.ProcessPoolExecutor(max_workers=args.jobs) as pool:
             futures = [pool.submit(run_world, Path(tmp), n + 1, world_kinds,
@@ -529,6 +533,11 @@ def main() -> int:
                 world_ran, world_failures = future.result()
                 ran += world_ran
                 failures += world_failures
+    if not failures:
+        import shutil
+        shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        print(f"worlds kept for inspection in {tmp}")
     elapsed = time.monotonic() - started
     print(f"\nscenarios run: {sum(ran.values())} ({', '.join(f'{k} {n}' for k, n in sorted(ran.items()))}) "
           f"in {len(worlds)} worlds ({args.jobs} at a time), {elapsed:.0f}s")
