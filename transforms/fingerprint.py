@@ -125,11 +125,10 @@ def _words(line: str) -> List[bytes]:
 def _quoted_sentences(line: str) -> List[Tuple[int, int]]:
     """(start, end) character spans of the sentences holding a long quotation, quote and
     attribution together (sentence breaks inside the quotation do not count)."""
-    spans = [m.span() for m in _QUOTED_SPAN.finditer(line)
-             if len(_words(m.group())) >= QUOTE_MIN_WORDS]
+    inside = [m.span() for m in _QUOTED_SPAN.finditer(line)]
+    spans = [(a, b) for a, b in inside if len(_words(line[a:b])) >= QUOTE_MIN_WORDS]
     if not spans:
         return []
-    inside = [(a, b) for a, b in (m.span() for m in _QUOTED_SPAN.finditer(line))]
     breaks = [m.end() for m in _SENTENCE_BREAK.finditer(line)
               if not any(a < m.start() < b for a, b in inside)]
     out = []
@@ -143,22 +142,21 @@ def _quoted_sentences(line: str) -> List[Tuple[int, int]]:
     return out
 
 
-def _line_tokens(line: str, words: List[bytes]) -> Tuple[List[bytes], List[bool]]:
-    """The line's tokens and, for each, whether it lies in a quoted sentence."""
-    if not any(q in line for q in _QUOTE_CHARS):
-        return words, [False] * len(words)
+def _line_tokens(line: str, words: List[bytes]) -> Tuple[List[bytes], List[Tuple[int, int]]]:
+    """The line's tokens and the (start, end) token ranges that lie in quoted sentences."""
+    if '"' not in line and (line.isascii() or not any(q in line for q in _QUOTE_CHARS)):
+        return words, []
     quoted = _quoted_sentences(line)
     if not quoted:
-        return words, [False] * len(words)
-    out, flags, pos = [], [], 0
+        return words, []
+    out, ranges, pos = [], [], 0
     for a, b in quoted:
-        plain = _words(line[pos:a])
+        out += _words(line[pos:a])
         inside = _words(line[a:b])
-        out += plain + inside
-        flags += [False] * len(plain) + [True] * len(inside)
+        ranges.append((len(out), len(out) + len(inside)))
+        out += inside
         pos = b
-    plain = _words(line[pos:])
-    return out + plain, flags + [False] * len(plain)
+    return out + _words(line[pos:]), ranges
 
 
 def content_lines(text: str) -> List[List[bytes]]:
@@ -166,8 +164,8 @@ def content_lines(text: str) -> List[List[bytes]]:
     return [words for words, _ in flagged_lines(text)]
 
 
-def flagged_lines(text: str) -> List[Tuple[List[bytes], List[bool]]]:
-    """`content_lines` with, per token, whether it lies in a quoted sentence."""
+def flagged_lines(text: str) -> List[Tuple[List[bytes], List[Tuple[int, int]]]]:
+    """`content_lines` with, per line, the token ranges that lie in quoted sentences."""
     seen, out = set(), []
     for line in normalise(text).splitlines():
         words = _words(line)
@@ -255,18 +253,20 @@ def sample(hashes: np.ndarray, base_rate: int = BASE_RATE, cap: int = CAP) -> Fi
 
 def marked_shingle_hashes(text: str, k: int = SHINGLE_WORDS) -> np.ndarray:
     """Shingle hashes, the lowest bit set on those wholly inside a quoted sentence."""
-    words, flags = [], []
-    for line_words, line_flags in flagged_lines(text):
+    words, ranges = [], []
+    for line_words, line_ranges in flagged_lines(text):
+        ranges += [(len(words) + a, len(words) + b) for a, b in line_ranges]
         words += line_words
-        flags += line_flags
     hashes = shingle_hashes(words, k)
     if not len(hashes):
         return hashes
     hashes &= ~QUOTED_BIT
-    if any(flags):
-        f = np.array(flags, dtype=np.int32)
-        width = min(k, len(f))
-        inside = np.convolve(f, np.ones(width, dtype=np.int32), "valid") == width
+    if ranges:
+        flags = np.zeros(len(words), dtype=np.int32)
+        for a, b in ranges:
+            flags[a:b] = 1
+        width = min(k, len(flags))
+        inside = np.convolve(flags, np.ones(width, dtype=np.int32), "valid") == width
         hashes[inside] |= QUOTED_BIT
     return hashes
 
