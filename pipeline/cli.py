@@ -13,8 +13,8 @@ import logging
 import sys
 from typing import List, Optional
 
-from pipeline import __version__, exit_codes
-from pipeline.flags import UnknownFlag, pass_through, spellings
+from cfnews.pipeline import __version__, exit_codes
+from cfnews.pipeline.flags import UnknownFlag, pass_through, spellings
 
 
 def duration(text: str) -> float:
@@ -135,8 +135,8 @@ def _run_streaming(options, feeds, args) -> int:
     (output only when it stops), so they are refused: use --every locally."""
     import apache_beam as beam
     from apache_beam.options.pipeline_options import StandardOptions
-    from pipeline.graph import build_streaming
-    from pipeline.runner import new_run_id
+    from cfnews.pipeline.graph import build_streaming
+    from cfnews.pipeline.runner import new_run_id
     runner = (options.view_as(StandardOptions).runner or "").split(".")[-1].lower()
     if runner in LOCAL_RUNNERS:
         print(f"cfnews run --streaming: the {runner} holds windowed output until the source "
@@ -173,11 +173,11 @@ JOB_COMMANDS = ("demo", "run", "backfill")
 
 def main(argv: Optional[List[str]] = None) -> int:
     args, beam_args = _parse(argv)
-    from pipeline.logs import configure_logging
+    from cfnews.pipeline.logs import configure_logging
     configure_logging(verbose=args.verbose, quiet=args.quiet, json_lines=args.log_format == "json")
     if args.command not in WRITING_COMMANDS:
         return _command(args, beam_args)
-    from pipeline.lock import OutputLocked, hold_output
+    from cfnews.pipeline.lock import OutputLocked, hold_output
     try:
         with hold_output(args.out, args.command):
             return _command(args, beam_args)
@@ -191,11 +191,11 @@ WRITING_COMMANDS = ("demo", "run", "backfill", "compact")
 
 
 def _command(args, beam_args) -> int:
-    from pipeline.runner import make_options, run_job  # heavy imports after arg parsing
+    from cfnews.pipeline.runner import make_options, run_job  # heavy imports after arg parsing
 
     if args.command == "compact":
         import datetime as dt
-        from pipeline.compact import CompactionError, compact
+        from cfnews.pipeline.compact import CompactionError, compact
         try:
             before = dt.date.fromisoformat(args.before) if args.before else None
             report = compact(args.out, before, int(args.target_mb * 1024 * 1024))
@@ -205,14 +205,14 @@ def _command(args, beam_args) -> int:
         print(report.render())
         return exit_codes.OK
     if args.command == "report":
-        from pipeline.report import write_report
+        from cfnews.pipeline.report import write_report
         data = write_report(args.out, args.html)
         t = data["totals"]
         print(f"wrote {args.html}: {t['articles']} articles, {t['duplicates']} wire copies, "
               f"{t['rejected']} rejected, {t['outlets']} outlets")
         return exit_codes.OK
     if args.command == "sql":
-        from pipeline.sql import SqlError, run_sql
+        from cfnews.pipeline.sql import SqlError, run_sql
         try:
             print(run_sql(args.out, args.query, args.format))
         except SqlError as exc:
@@ -224,22 +224,22 @@ def _command(args, beam_args) -> int:
             print("cfnews index: object stores keep no index (workers read the datasets)",
                   file=sys.stderr)
             return exit_codes.USAGE
-        from transforms.history import rebuild_local_index
+        from cfnews.transforms.history import rebuild_local_index
         print(f"history index of {args.out}: {rebuild_local_index(args.out)}")
         return exit_codes.OK
     if args.command == "options":
-        from pipeline.options import describe_options
+        from cfnews.pipeline.options import describe_options
         print(describe_options())
         return exit_codes.OK
 
-    from pipeline.runner import make_options, run_job  # heavy imports after arg parsing
-    from pipeline.progress import progress_for
+    from cfnews.pipeline.runner import make_options, run_job  # heavy imports after arg parsing
+    from cfnews.pipeline.progress import progress_for
     options = make_options(beam_args, out=args.out, all_topics=args.all_topics or None,
                            topic=args.topic, manifest_root=getattr(args, "manifest_root", None))
     feeds_report = None
     with progress_for(args, manifest=getattr(args, "manifest", None)):
         if args.command == "demo":
-            from pipeline.demo.site import DemoSite
+            from cfnews.pipeline.demo.site import DemoSite
             with DemoSite() as site:
                 print(f"demo site serving {len(site.feeds)} feeds at {site.base_url}")
                 # the demo site is local: allow it explicitly, and no politeness delay to itself
@@ -247,7 +247,7 @@ def _command(args, beam_args) -> int:
                 options.min_host_delay = 0.0
                 summary = run_job(options, feeds=site.feeds)
         elif args.command == "run":
-            from pipeline.feeds_file import FeedsFileError, load_feeds
+            from cfnews.pipeline.feeds_file import FeedsFileError, load_feeds
             try:
                 feeds = load_feeds(args.feeds)
             except (FeedsFileError, OSError) as exc:
@@ -265,7 +265,7 @@ def _command(args, beam_args) -> int:
             if args.once and runner not in LOCAL_RUNNERS:
                 # A managed runner polls the feeds inside the job (no local state to keep).
                 return _finish(args, run_job(options, feeds=feeds))
-            from pipeline.continuous import ContinuousIngest, Schedule
+            from cfnews.pipeline.continuous import ContinuousIngest, Schedule
             every = args.every or 600.0
             schedule = Schedule(every=every, min_interval=min(args.min_poll, every),
                                 max_interval=args.max_poll, full_fetch_every=args.full_fetch_every)
@@ -282,12 +282,12 @@ def _command(args, beam_args) -> int:
             feeds_report = ingest.run_cycle(all_feeds=True)
             summary = feeds_report.summary
         else:
-            from pipeline.summary import manifest_problem
+            from cfnews.pipeline.summary import manifest_problem
             problem = manifest_problem(args.manifest)
             if problem:
                 logging.getLogger("cfnews").error("nothing could be read: %s", problem)
                 if args.summary_json:  # a scheduler still gets its file, with the reason
-                    from pipeline.summary import RunSummary, write_summary_json
+                    from cfnews.pipeline.summary import RunSummary, write_summary_json
                     write_summary_json(RunSummary(run_id="", out_dir=args.out), args.summary_json,
                                        exit_codes.NOTHING_READ, error=problem)
                 return exit_codes.NOTHING_READ
@@ -297,7 +297,7 @@ def _command(args, beam_args) -> int:
 
 def _with_feeds(args, summary, feeds_report):
     """A cycle's summary with its feed figures (an empty one when nothing was new)."""
-    from pipeline.summary import RunSummary
+    from cfnews.pipeline.summary import RunSummary
     if summary is None:  # every feed answered 304 or had nothing new
         summary = RunSummary(run_id="", out_dir=args.out)
     summary.feeds_polled = feeds_report.feeds_due
@@ -309,14 +309,14 @@ def _with_feeds(args, summary, feeds_report):
 def _write_cycle_json(args, report) -> None:
     """`run --every --summary-json FILE`: the figures of the cycle just finished, with its
     number and the status a `--once` run of it would have exited with."""
-    from pipeline.summary import write_summary_json
+    from cfnews.pipeline.summary import write_summary_json
     summary = _with_feeds(args, report.summary, report)
     write_summary_json(summary, args.summary_json, summary.exit_status(), cycle=report.cycle)
 
 
 def _finish(args, summary, feeds_report=None) -> int:
     """Print the summary, write --summary-json, decide the exit status (one place)."""
-    from pipeline.summary import write_summary_json
+    from cfnews.pipeline.summary import write_summary_json
     if feeds_report is not None:
         print(feeds_report.status_line())
         summary = _with_feeds(args, summary, feeds_report)

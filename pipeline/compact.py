@@ -34,9 +34,9 @@ from typing import List, Optional
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from schemas import DATASETS, schema_for
-from transforms.common import crash_point
-from transforms.write import STAGING
+from cfnews.schemas import DATASETS, schema_for
+from cfnews.transforms.common import crash_point
+from cfnews.transforms.write import STAGING
 
 RENAME_EXCHANGE = 2
 PLAN = "plan.json"

@@ -26,15 +26,15 @@ import threading
 import time
 from typing import List, Optional, Sequence
 
-from pipeline.options import CfnewsOptions
-from pipeline.runner import new_run_id, run_job
-from pipeline.state import load_state, save_state
-from pipeline.summary import RunSummary
-from schemas import FeedEntry, FeedSource, Rejected, utc_now
-from transforms.common import crash_point
-from transforms.write import remove_stale_staging
-from transforms.feeds import FEED_LEVEL_REASONS, poll_feed
-from transforms.history import open_history
+from cfnews.pipeline.options import CfnewsOptions
+from cfnews.pipeline.runner import new_run_id, run_job
+from cfnews.pipeline.state import load_state, save_state
+from cfnews.pipeline.summary import RunSummary
+from cfnews.schemas import FeedEntry, FeedSource, Rejected, utc_now
+from cfnews.transforms.common import crash_point
+from cfnews.transforms.write import remove_stale_staging
+from cfnews.transforms.feeds import FEED_LEVEL_REASONS, poll_feed
+from cfnews.transforms.history import open_history
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from schemas import OUTLET_ID, FeedSource, is_outlet_id
+from cfnews.schemas import OUTLET_ID, FeedSource, is_outlet_id
 
 VERSION = 1
 REQUIRED = ("outlet", "url", "language", "country")

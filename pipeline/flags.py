@@ -44,8 +44,8 @@ def option_names() -> Tuple[FrozenSet[str], FrozenSet[str]]:
     import apache_beam  # noqa: F401  (loads the SDK's option classes: GCP, AWS, portable, ...)
     from apache_beam.options import pipeline_options
     from apache_beam.options.pipeline_options import PipelineOptions
-    import pipeline.local_runner  # noqa: F401  (LocalWorkerOptions)
-    import pipeline.options  # noqa: F401  (CfnewsOptions)
+    import cfnews.pipeline.local_runner  # noqa: F401  (LocalWorkerOptions)
+    import cfnews.pipeline.options  # noqa: F401  (CfnewsOptions)
     for module in ("apache_beam.runners.dataflow.dataflow_runner",
                    "apache_beam.runners.portability.portable_runner"):
         try:
@@ -53,7 +53,7 @@ def option_names() -> Tuple[FrozenSet[str], FrozenSet[str]]:
         except Exception:  # an optional extra that is not installed (or does not import)
             pass
     classes = [PipelineOptions] + list(dict.fromkeys(_walk(PipelineOptions)))
-    ours = [c for c in classes if c.__module__.startswith("pipeline.")]
+    ours = [c for c in classes if c.__module__.startswith("cfnews.pipeline.")]
     beams = [c for c in classes if c not in ours]
     del pipeline_options
     return _names_of(beams), _names_of(ours)

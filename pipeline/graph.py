@@ -15,13 +15,13 @@ import apache_beam as beam
 from apache_beam.transforms import trigger, window
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 
-from schemas import FeedEntry, FeedSource, Rejected
-from pipeline.options import CfnewsOptions
-from transforms.common import count
-from transforms.feeds import FEED_LEVEL_REASONS, PollFeedsStateful, ReadFeeds
-from transforms.ingest import BatchDedup, IngestEntries, StreamingDedup
-from transforms.manifest import ReadManifest
-from transforms.write import WriteDatasets
+from cfnews.schemas import FeedEntry, FeedSource, Rejected
+from cfnews.pipeline.options import CfnewsOptions
+from cfnews.transforms.common import count
+from cfnews.transforms.feeds import FEED_LEVEL_REASONS, PollFeedsStateful, ReadFeeds
+from cfnews.transforms.ingest import BatchDedup, IngestEntries, StreamingDedup
+from cfnews.transforms.manifest import ReadManifest
+from cfnews.transforms.write import WriteDatasets
 
 
 def _counted(item):

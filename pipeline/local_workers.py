@@ -46,7 +46,7 @@ from typing import Dict, Optional
 
 log = logging.getLogger(__name__)
 
-MODULE = "pipeline.local_workers"
+MODULE = "cfnews.pipeline.local_workers"
 REQUEST_TIMEOUT = 30.0       # seconds for a client to send its request once connected
 FORK_TIMEOUT = 120.0         # seconds a client waits for its fork (the zygote may be loading)
 FORKED = b"forked\n"
@@ -127,10 +127,10 @@ def preload() -> None:
     """What every worker would load anyway: Beam's harness, every transform module (the
     DoFns are unpickled from them), and the libraries and models their setup() loads."""
     import apache_beam.runners.worker.sdk_worker_main  # noqa: F401
-    import pipeline.graph  # noqa: F401  (imports every transform module)
-    from transforms.entities import knowledge, load_ner
-    from transforms.extract import load_trafilatura
-    from transforms.language import load_detector
+    import cfnews.pipeline.graph  # noqa: F401  (imports every transform module)
+    from cfnews.transforms.entities import knowledge, load_ner
+    from cfnews.transforms.extract import load_trafilatura
+    from cfnews.transforms.language import load_detector
     load_trafilatura()
     load_detector()
     load_ner("en")

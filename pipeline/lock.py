@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 LOCK_FILE = ".cfnews.lock"
 # The exit status of a command that found its output folder locked by another run
 # (EX_TEMPFAIL of sysexits.h: try again later).
-from pipeline.exit_codes import OUTPUT_LOCKED as EXIT_LOCKED  # noqa: E402  (one table)
+from cfnews.pipeline.exit_codes import OUTPUT_LOCKED as EXIT_LOCKED  # noqa: E402  (one table)
 
 
 class OutputLocked(RuntimeError):

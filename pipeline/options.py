@@ -5,11 +5,11 @@ import argparse
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from schemas import RUN_ID, is_run_id
+from cfnews.schemas import RUN_ID, is_run_id
 
-from transforms.dedup import CONTAINMENT_THRESHOLD
-from transforms.extract import MIN_CHARS
-from transforms.http import DEFAULT_MAX_IN_FLIGHT, DEFAULT_USER_AGENT, HttpConfig
+from cfnews.transforms.dedup import CONTAINMENT_THRESHOLD
+from cfnews.transforms.extract import MIN_CHARS
+from cfnews.transforms.http import DEFAULT_MAX_IN_FLIGHT, DEFAULT_USER_AGENT, HttpConfig
 
 
 def run_id_value(text: str) -> str:
@@ -94,7 +94,7 @@ class CfnewsOptions(PipelineOptions):
 def describe_options() -> str:
     """`cfnews options`: every cfnews pipeline option, both spellings, default and help."""
     import argparse
-    from pipeline.local_runner import LocalWorkerOptions
+    from cfnews.pipeline.local_runner import LocalWorkerOptions
     lines = ["cfnews pipeline options (give them to demo, run or backfill; --x-y and --x_y "
              "are the same flag).", "Beam's own options (--runner, --project, ...) pass "
              "through unchanged; any other flag is an error.", ""]

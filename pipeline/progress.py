@@ -20,8 +20,8 @@ import threading
 import time
 from typing import Dict, Iterator, Optional
 
-from transforms import tally
-from transforms.feeds import FEED_LEVEL_REASONS as FEED_LEVEL
+from cfnews.transforms import tally
+from cfnews.transforms.feeds import FEED_LEVEL_REASONS as FEED_LEVEL
 
 # cfnews.dedup counters that are not an entry's outcome
 DEDUP_BOOKKEEPING = frozenset({"prior_reclassified_ignored", "expired_postings",

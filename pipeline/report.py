@@ -21,9 +21,9 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 
-from schemas import PARTITIONING_SCHEMA
-from schemas.arrow import DATASETS, schema_for
-from transforms.write import join
+from cfnews.schemas import PARTITIONING_SCHEMA
+from cfnews.schemas.arrow import DATASETS, schema_for
+from cfnews.transforms.write import join
 
 ENTITY_KINDS = (("people", "People"), ("organizations", "Organisations"), ("places", "Places"))
 TOP_ENTITIES = 10

@@ -9,13 +9,13 @@ from typing import Optional, Sequence
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
-from pipeline import progress
-from pipeline.graph import build
-from pipeline.local_runner import runner_for
-from pipeline.options import CfnewsOptions
-from pipeline.summary import RunSummary, summarise
-from schemas import FeedEntry, FeedSource
-from transforms.write import remove_staging
+from cfnews.pipeline import progress
+from cfnews.pipeline.graph import build
+from cfnews.pipeline.local_runner import runner_for
+from cfnews.pipeline.options import CfnewsOptions
+from cfnews.pipeline.summary import RunSummary, summarise
+from cfnews.schemas import FeedEntry, FeedSource
+from cfnews.transforms.write import remove_staging
 
 log = logging.getLogger(__name__)
 

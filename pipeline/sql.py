@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from schemas.arrow import DATASETS, PARTITIONING_SCHEMA, schema_for
-from transforms.write import join
+from cfnews.schemas.arrow import DATASETS, PARTITIONING_SCHEMA, schema_for
+from cfnews.transforms.write import join
 
 # deploy/duckdb/views.sql links here: one file, installed with the package.
 VIEWS_SQL = Path(__file__).with_name("duckdb_views.sql")

@@ -20,8 +20,8 @@ from typing import Dict, List, Optional, Tuple
 
 from apache_beam.io.filesystems import FileSystems
 
-from schemas import FeedEntry
-from transforms.write import join
+from cfnews.schemas import FeedEntry
+from cfnews.transforms.write import join
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +179,7 @@ def reconcile(state: State, out_dir: str) -> None:
     index (transforms/history.py), never by reading the whole lake."""
     if not state.pending:
         return
-    from transforms.history import open_history
+    from cfnews.transforms.history import open_history
     history = open_history(out_dir, f"reconcile-{uuid.uuid4().hex}")
     state.pending = [e for e in state.pending if not history.seen(e.article_id)]
 

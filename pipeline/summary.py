@@ -10,10 +10,10 @@ from typing import Dict, List, Optional
 
 from apache_beam.metrics.metric import MetricsFilter
 
-from pipeline import exit_codes
-from schemas import Reason
-from transforms.feeds import FEED_LEVEL_REASONS
-from transforms.write import join
+from cfnews.pipeline import exit_codes
+from cfnews.schemas import Reason
+from cfnews.transforms.feeds import FEED_LEVEL_REASONS
+from cfnews.transforms.write import join
 
 # A feed that answered with no entries was read; these mean it could not be.
 FEED_FAILURE_REASONS = FEED_LEVEL_REASONS - {Reason.FEED_EMPTY.value}

@@ -2,7 +2,7 @@
 
 Every other package imports from here; this package imports nothing from the project.
 """
-from schemas.records import (
+from cfnews.schemas.records import (
     Article,
     Entity,
     FeedEntry,
@@ -12,8 +12,8 @@ from schemas.records import (
     Duplicate,
     utc_now,
 )
-from schemas.reasons import Reason, Stage
-from schemas.ids import (
+from cfnews.schemas.reasons import Reason, Stage
+from cfnews.schemas.ids import (
     MAX_ID_LENGTH,
     OUTLET_ID,
     RUN_ID,
@@ -22,7 +22,7 @@ from schemas.ids import (
     is_outlet_id,
     is_run_id,
 )
-from schemas.arrow import (
+from cfnews.schemas.arrow import (
     ARTICLES_SCHEMA,
     DUPLICATES_SCHEMA,
     REJECTED_SCHEMA,

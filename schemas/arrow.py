@@ -15,7 +15,7 @@ from typing import Any, Dict, Tuple
 
 import pyarrow as pa
 
-from schemas.records import Article, Duplicate, Rejected
+from cfnews.schemas.records import Article, Duplicate, Rejected
 
 SCHEMA_VERSION = 3   # 2: articles.fingerprint; 3: story_id, fingerprints mark quoted shingles
 

@@ -85,7 +85,7 @@ class LocalServer:
 
     def config(self, **overrides):
         """An HttpConfig allowing this server, without politeness delays or retries."""
-        from transforms.http import HttpConfig
+        from cfnews.transforms.http import HttpConfig
         values = dict(allow_hosts=(self.host_port,), min_host_delay=0.0, max_retries=0)
         values.update(overrides)
         return HttpConfig(**values)
@@ -147,5 +147,5 @@ def cli(*args: str, timeout: float = 600):
     import subprocess
     import sys
     root = Path(__file__).resolve().parents[1]
-    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=root,
+    return subprocess.run([sys.executable, "-m", "cfnews", *args], cwd=root,
                           capture_output=True, text=True, timeout=timeout)

@@ -8,9 +8,9 @@ from typing import List
 
 import pytest
 
-from pipeline.demo.site import DemoSite
-from pipeline.runner import make_options, run_job
-from pipeline.summary import RunSummary
+from cfnews.pipeline.demo.site import DemoSite
+from cfnews.pipeline.runner import make_options, run_job
+from cfnews.pipeline.summary import RunSummary
 
 
 @dataclasses.dataclass

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from schemas import SCHEMA_VERSION, schema_for
+from cfnews.schemas import SCHEMA_VERSION, schema_for
 
 WORDS = ("trade summit minister visit beijing paris aviation nuclear cognac tariff delegation "
          "talks agreement investment energy climate students panda embassy export market "

@@ -2,9 +2,9 @@
 functions of transforms/bodies.py, and through extract_article on real trafilatura."""
 import lxml.html
 
-from schemas import Article
-from transforms.bodies import choose_body, drop_boilerplate, is_boilerplate, readability_text
-from transforms.extract import extract_article
+from cfnews.schemas import Article
+from cfnews.transforms.bodies import choose_body, drop_boilerplate, is_boilerplate, readability_text
+from cfnews.transforms.extract import extract_article
 from tests.test_extract import PARAS, page
 
 STORY = [

@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.feeds_file import dump_feeds
-from schemas import FeedSource
+from cfnews.pipeline.feeds_file import dump_feeds
+from cfnews.schemas import FeedSource
 from tests.test_crash_safety import GrowingFeed
 
 pytestmark = pytest.mark.e2e
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def cfnews(*args, timeout=300, prelude=""):
-    code = prelude + "from pipeline.cli import entry\nentry()\n"
+    code = prelude + "from cfnews.pipeline.cli import entry\nentry()\n"
     return subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True,
                           text=True, timeout=timeout)
 

@@ -9,9 +9,9 @@ import threading
 import duckdb
 import pyarrow.parquet as pq
 
-from pipeline.compact import compact
-from schemas import ARTICLES_SCHEMA, Article
-from transforms.write import write_partition
+from cfnews.pipeline.compact import compact
+from cfnews.schemas import ARTICLES_SCHEMA, Article
+from cfnews.transforms.write import write_partition
 from tests.test_crash_safety import ROOT
 
 T = dt.datetime(2025, 12, 4, 9, tzinfo=dt.timezone.utc)
@@ -85,7 +85,7 @@ def test_killed_midway_the_partition_is_whole_before_and_after(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     for point, files_after in (("compact_staged", originals), ("compact_swapped", None)):
         env["CFNEWS_CRASH_AT"] = point
-        proc = subprocess.run([sys.executable, "-m", "pipeline", "compact", "--out", str(tmp_path)],
+        proc = subprocess.run([sys.executable, "-m", "cfnews", "compact", "--out", str(tmp_path)],
                               env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
         assert rows_in_order(folder) == ids
@@ -94,7 +94,7 @@ def test_killed_midway_the_partition_is_whole_before_and_after(tmp_path):
         else:
             assert len(os.listdir(folder)) == 1
     env.pop("CFNEWS_CRASH_AT")
-    proc = subprocess.run([sys.executable, "-m", "pipeline", "compact", "--out", str(tmp_path)],
+    proc = subprocess.run([sys.executable, "-m", "cfnews", "compact", "--out", str(tmp_path)],
                           env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert rows_in_order(folder) == ids
@@ -103,9 +103,9 @@ def test_killed_midway_the_partition_is_whole_before_and_after(tmp_path):
 
 LATE_WRITER = """
 import sys
-import pipeline.compact as compact_module
+import cfnews.pipeline.compact as compact_module
 from tests.test_compact import art
-from transforms.write import write_partition
+from cfnews.transforms.write import write_partition
 
 real_exchange = compact_module.exchange
 
@@ -142,9 +142,9 @@ def test_killed_after_the_swap_a_late_file_is_moved_back_by_the_next_compaction(
     assert sorted(rows_in_order(folder)) == sorted(ids)  # the late file sits in staging now
     env.pop("CFNEWS_CRASH_AT")
     # a run's start-up cleanup of stale staging leaves a compaction's leftovers alone
-    from transforms.write import remove_stale_staging
+    from cfnews.transforms.write import remove_stale_staging
     remove_stale_staging(str(tmp_path))
-    done = subprocess.run([sys.executable, "-m", "pipeline", "compact", "--out", str(tmp_path)],
+    done = subprocess.run([sys.executable, "-m", "cfnews", "compact", "--out", str(tmp_path)],
                           env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert sorted(rows_in_order(folder)) == sorted(ids + ["a900", "a901"])
@@ -157,7 +157,7 @@ def test_an_unreadable_file_leaves_its_partition_alone_with_a_warning(tmp_path):
     folder = tmp_path / "articles" / "date=2025-12-04" / "outlet=o"
     (folder / "part-zz-corrupt.parquet").write_bytes(b"PAR1 not really parquet")
     before = sorted(os.listdir(folder))
-    done = subprocess.run([sys.executable, "-m", "pipeline", "compact", "--out", str(tmp_path)],
+    done = subprocess.run([sys.executable, "-m", "cfnews", "compact", "--out", str(tmp_path)],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "unreadable Parquet file" in done.stdout and "part-zz-corrupt" in done.stdout
@@ -178,7 +178,7 @@ def test_a_damaged_file_of_any_name_stops_the_merge_of_its_partition(tmp_path):
     first = sorted(merged.iterdir())[0]
     first.rename(merged / "from-another-tool.parquet")
     rows_before = pq.read_table(merged).num_rows
-    done = subprocess.run([sys.executable, "-m", "pipeline", "compact", "--out", str(tmp_path)],
+    done = subprocess.run([sys.executable, "-m", "cfnews", "compact", "--out", str(tmp_path)],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "unreadable Parquet file" in done.stdout and "restored-copy.parquet" in done.stdout

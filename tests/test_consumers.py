@@ -19,8 +19,8 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.demo.catalog import load_catalog
-from schemas import ARTICLES_SCHEMA, DATASETS, PARTITIONING_SCHEMA, SCHEMA_VERSION
+from cfnews.pipeline.demo.catalog import load_catalog
+from cfnews.schemas import ARTICLES_SCHEMA, DATASETS, PARTITIONING_SCHEMA, SCHEMA_VERSION
 from tests.demo_output import demo_output  # noqa: F401  (the shared demo run)
 
 pytestmark = pytest.mark.e2e

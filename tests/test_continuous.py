@@ -9,10 +9,10 @@ import time
 
 import pytest
 
-from pipeline.continuous import ContinuousIngest, Schedule, next_interval
-from pipeline.runner import make_options
-from pipeline.state import STATE_VERSION, load_state, save_state, state_path
-from schemas import FeedSource
+from cfnews.pipeline.continuous import ContinuousIngest, Schedule, next_interval
+from cfnews.pipeline.runner import make_options
+from cfnews.pipeline.state import STATE_VERSION, load_state, save_state, state_path
+from cfnews.schemas import FeedSource
 from tests.test_crash_safety import ROOT, GrowingFeed, all_rows, cfnews
 
 pytestmark = pytest.mark.e2e
@@ -89,8 +89,8 @@ def test_pending_entries_already_written_leave_the_journal(tmp_path, server):
     ingest = ingest_for(tmp_path, server)
     ingest.run_cycle(all_feeds=True)
     state, _ = load_state(str(tmp_path / "out"))
-    from pipeline.state import State
-    from schemas import FeedEntry
+    from cfnews.pipeline.state import State
+    from cfnews.schemas import FeedEntry
     written = sorted(r[2] for r in all_rows(tmp_path / "out"))
     assert len(written) == 2
 

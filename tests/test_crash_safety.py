@@ -86,7 +86,7 @@ def cfnews(tmp_path, server, crash_at=None, max_cycles=None, every="1s"):
     feeds = tmp_path / "feeds.yaml"
     feeds.write_text("version: 1\nfeeds:\n  - outlet: growing\n"
                      f"    url: \"{server.url('/feed.xml')}\"\n    language: en\n    country: FR\n")
-    args = [sys.executable, "-m", "pipeline", "run", "--feeds", str(feeds), "--out",
+    args = [sys.executable, "-m", "cfnews", "run", "--feeds", str(feeds), "--out",
             str(tmp_path / "out"), "--every", every, "--min-poll", "1s", "--all-topics",
             "--runner=FnApiRunner", f"--allow_hosts={server.host_port}", "--min_host_delay=0",
             "--max_retries=0"]

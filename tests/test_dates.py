@@ -9,10 +9,10 @@ import time
 
 import duckdb
 
-from pipeline.report import buckets_for, report_data
-from schemas import Article, FeedEntry, FeedSource, Rejected, partition_of, to_row
-from transforms.feeds import parse_feed
-from transforms.write import write_partition
+from cfnews.pipeline.report import buckets_for, report_data
+from cfnews.schemas import Article, FeedEntry, FeedSource, Rejected, partition_of, to_row
+from cfnews.transforms.feeds import parse_feed
+from cfnews.transforms.write import write_partition
 from tests.test_crash_safety import ROOT
 
 UTC = dt.timezone.utc
@@ -81,7 +81,7 @@ def test_backfill_of_absurd_dates_partitions_by_discovery_and_the_report_stays_s
     manifest = tmp_path / "m.jsonl"
     manifest.write_text("\n".join(lines) + "\n")
     out = tmp_path / "out"
-    done = subprocess.run([sys.executable, "-m", "pipeline", "backfill", "--manifest",
+    done = subprocess.run([sys.executable, "-m", "cfnews", "backfill", "--manifest",
                            str(manifest), "--out", str(out), "--all-topics"], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -97,7 +97,7 @@ def test_backfill_of_absurd_dates_partitions_by_discovery_and_the_report_stays_s
     assert d2 == "2026-11-30" and p2 is not None and r2 is None
 
     started = time.monotonic()
-    report = subprocess.run([sys.executable, "-m", "pipeline", "report", "--out", str(out),
+    report = subprocess.run([sys.executable, "-m", "cfnews", "report", "--out", str(out),
                              "--html", str(tmp_path / "r.html")], cwd=ROOT, capture_output=True,
                             text=True, timeout=120)
     assert report.returncode == 0, report.stderr

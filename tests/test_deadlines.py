@@ -5,11 +5,11 @@ import time
 
 import pytest
 
-from schemas import FeedSource, Rejected
-from transforms.feeds import fetch_feed
-from transforms.fetch import fetch_page
-from transforms.http import FetchError, http_get
-from transforms.robots import ROBOTS
+from cfnews.schemas import FeedSource, Rejected
+from cfnews.transforms.feeds import fetch_feed
+from cfnews.transforms.fetch import fetch_page
+from cfnews.transforms.http import FetchError, http_get
+from cfnews.transforms.robots import ROBOTS
 from tests.conftest import article_html
 from tests.test_netguard import entry
 

@@ -6,11 +6,11 @@ import datetime as dt
 import apache_beam as beam
 from apache_beam.testing.util import assert_that, equal_to
 
-from schemas import Article, Duplicate, FeedEntry
-from transforms.dedup import (DedupEntriesByUrl, DeduplicateArticles, DedupParams, Member,
+from cfnews.schemas import Article, Duplicate, FeedEntry
+from cfnews.transforms.dedup import (DedupEntriesByUrl, DeduplicateArticles, DedupParams, Member,
                               bucket_hits, decode_member, dedup_in_memory, encode_member,
                               prepare, similarity, url_duplicates)
-from transforms.fingerprint import (CAP, content_lines, fingerprint, level_limit, normalise,
+from cfnews.transforms.fingerprint import (CAP, content_lines, fingerprint, level_limit, normalise,
                                    tokens)
 
 T0 = dt.datetime(2025, 12, 4, 8, tzinfo=dt.timezone.utc)
@@ -218,7 +218,7 @@ def test_beam_transform_agrees_with_in_memory(seeds):
 
 
 def entry(outlet: str, entry_id: str, url: str, hours: int) -> FeedEntry:
-    from transforms.urls import article_id_for, canonical_url
+    from cfnews.transforms.urls import article_id_for, canonical_url
     canonical = canonical_url(url)
     return FeedEntry(outlet=outlet, feed_url="f", entry_id=entry_id, url=url,
                      article_id=article_id_for(canonical), canonical_url=canonical, title="t",
@@ -303,7 +303,7 @@ def family(name: str) -> dict:
 
 
 def test_quoted_sentences_are_marked_but_short_quoted_titles_are_not():
-    from transforms.fingerprint import marked_shingle_hashes, shingle_hashes
+    from cfnews.transforms.fingerprint import marked_shingle_hashes, shingle_hashes
     quote = ('The board met on Monday in Lyon.\n"We will build the new plant in Tianjin next '
              'year with our partners," said the chief executive. Output starts in 2027.')
     title = 'The series "Saint Seiya" returns on Monday with twelve new episodes for fans.'
@@ -337,7 +337,7 @@ def test_a_brief_built_on_the_release_quote_is_a_rewrite_not_a_copy():
 
 
 def test_copy_needs_shared_plain_text_and_a_rewrite_takes_a_stored_story():
-    from transforms.dedup import decide, story_root
+    from cfnews.transforms.dedup import decide, story_root
     params = DedupParams()
     earlier = Member(0, "e", 1, 0, (40, 20, 10, 5), plain=30, story="s0")
     me = Member(10, "m", 2, 0, (40, 20, 10, 5), slot=1, plain=30)

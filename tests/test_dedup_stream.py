@@ -9,8 +9,8 @@ from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms.window import TimestampedValue
 
 from tests.test_dedup import T0, article, entry, seed_articles, words
-from transforms.dedup import DeduplicateArticles, DedupParams, dedup_in_memory, micros
-from transforms.dedup_stream import DEFAULT_HOLD, StreamingDedupEntries, StreamingDeduplicate
+from cfnews.transforms.dedup import DeduplicateArticles, DedupParams, dedup_in_memory, micros
+from cfnews.transforms.dedup_stream import DEFAULT_HOLD, StreamingDedupEntries, StreamingDeduplicate
 
 DAY = dt.timedelta(days=1)
 

@@ -1,4 +1,4 @@
-"""The demo's entity columns as a user reads them after `python -m pipeline demo --out DIR`:
+"""The demo's entity columns as a user reads them after `python -m cfnews demo --out DIR`:
 no page furniture (headings, labels, Title-Case phrases) among the names."""
 import os
 import subprocess
@@ -18,7 +18,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 @pytest.fixture(scope="module")
 def articles(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo-entities") / "out"
-    done = subprocess.run([sys.executable, "-m", "pipeline", "demo", "--out", str(out)],
+    done = subprocess.run([sys.executable, "-m", "cfnews", "demo", "--out", str(out)],
                           cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-2000:]
     path = os.path.join(out, "articles", "**", "*.parquet")

@@ -9,9 +9,9 @@ import pytest
 import requests
 import trafilatura
 
-from pipeline.demo import DemoSite, load_catalog, load_outlets
-from pipeline.demo.catalog import human_date
-from pipeline.feeds_file import dump_feeds, parse_feeds
+from cfnews.pipeline.demo import DemoSite, load_catalog, load_outlets
+from cfnews.pipeline.demo.catalog import human_date
+from cfnews.pipeline.feeds_file import dump_feeds, parse_feeds
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 FEED_TYPES = {"rss20": "application/rss+xml", "atom10": "application/atom+xml"}

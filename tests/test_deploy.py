@@ -23,9 +23,9 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 from apache_beam.portability import common_urns
 from apache_beam.portability.api import beam_runner_api_pb2
 
-import pipeline.graph as graph
-from pipeline.options import CfnewsOptions
-from schemas import FeedSource
+import cfnews.pipeline.graph as graph
+from cfnews.pipeline.options import CfnewsOptions
+from cfnews.schemas import FeedSource
 
 ROOT = Path(__file__).resolve().parents[1]
 DATAFLOW = ROOT / "deploy" / "dataflow"
@@ -276,9 +276,9 @@ def test_template_flags_become_beam_flags(template_main):
 def test_template_entry_point_runs_a_bounded_job(template_main, tmp_path, capsys):
     """main.py as the launcher calls it (every parameter --name=value, flags as true/false),
     on the offline demo site with the in-process runner."""
-    from pipeline.demo.catalog import load_catalog
-    from pipeline.demo.site import DemoSite
-    from pipeline.feeds_file import dump_feeds
+    from cfnews.pipeline.demo.catalog import load_catalog
+    from cfnews.pipeline.demo.site import DemoSite
+    from cfnews.pipeline.feeds_file import dump_feeds
     out = tmp_path / "out"
     with DemoSite() as site:
         feeds = tmp_path / "feeds.yaml"
@@ -447,7 +447,7 @@ ARROW_TO_BIGQUERY = {"date32[day]": "DATE", "string": "STRING"}
 
 
 def test_bigquery_tables_match_the_layout_and_partitioning():
-    from schemas import DATASETS, PARTITIONING_SCHEMA
+    from cfnews.schemas import DATASETS, PARTITIONING_SCHEMA
     sql = (ROOT / "deploy" / "bigquery" / "external_tables.sql").read_text(encoding="utf-8")
     statements = re.findall(r"CREATE OR REPLACE EXTERNAL TABLE `\$\{PROJECT\}\.\$\{DATASET\}\."
                             r"(\w+)`\s+WITH PARTITION COLUMNS \(([^)]*)\)\s+OPTIONS \((.*?)\);",

@@ -7,9 +7,9 @@ import duckdb
 import pytest
 
 from tests.conftest import cli
-from pipeline.demo.catalog import load_catalog, load_outlets, render_page
-from pipeline.demo.site import DemoSite
-from pipeline.feeds_file import dump_feeds
+from cfnews.pipeline.demo.catalog import load_catalog, load_outlets, render_page
+from cfnews.pipeline.demo.site import DemoSite
+from cfnews.pipeline.feeds_file import dump_feeds
 
 pytestmark = pytest.mark.e2e
 

@@ -8,10 +8,10 @@ import pyarrow.dataset as ds
 import pytest
 
 from tests.conftest import cli
-from pipeline.demo.catalog import load_catalog
-from pipeline.demo.site import DemoSite
-from pipeline.runner import make_options, run_job
-from schemas import PARTITIONING_SCHEMA
+from cfnews.pipeline.demo.catalog import load_catalog
+from cfnews.pipeline.demo.site import DemoSite
+from cfnews.pipeline.runner import make_options, run_job
+from cfnews.schemas import PARTITIONING_SCHEMA
 
 pytestmark = pytest.mark.e2e
 

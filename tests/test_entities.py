@@ -13,9 +13,9 @@ import pytest
 import spacy
 from apache_beam.testing.util import assert_that, equal_to
 
-from schemas import Article, Entity, Rejected
-from transforms import entities
-from transforms.entities import (MODELS, EnrichEntities, add_line_breaks, enrich_texts,
+from cfnews.schemas import Article, Entity, Rejected
+from cfnews.transforms import entities
+from cfnews.transforms.entities import (MODELS, EnrichEntities, add_line_breaks, enrich_texts,
                                  extract_entities, extract_entities_batch, load_ner, normalise)
 
 ROOT = Path(__file__).resolve().parents[1]

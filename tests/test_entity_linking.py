@@ -10,10 +10,10 @@ import pytest
 import yaml
 
 from tests.conftest import need_shared
-from transforms.entity_kb import (KbError, PhraseMatcher, load_kb, load_stoplist, parse_kb,
+from cfnews.transforms.entity_kb import (KbError, PhraseMatcher, load_kb, load_stoplist, parse_kb,
                                   parse_stoplist)
-from transforms.entity_linking import link_entities
-from transforms.topic_tags import load_lexicon, parse_lexicon
+from cfnews.transforms.entity_linking import link_entities
+from cfnews.transforms.topic_tags import load_lexicon, parse_lexicon
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "tests" / "benchmarks" / "data" / "entities_gold.jsonl"

@@ -41,7 +41,7 @@ def test_successful_runs_exit_zero_every_time(tmp_path):
     statuses = []
     for i in range(RUNS):
         done = subprocess.run(
-            [sys.executable, "-m", "pipeline", "backfill", "--manifest", str(manifest),
+            [sys.executable, "-m", "cfnews", "backfill", "--manifest", str(manifest),
              "--out", str(tmp_path / f"out{i}"), "--all-topics"],
             cwd=ROOT, capture_output=True, text=True, timeout=300)
         assert "(adds up)" in done.stdout, done.stdout + done.stderr
@@ -50,7 +50,7 @@ def test_successful_runs_exit_zero_every_time(tmp_path):
 
 
 def test_usage_error_exits_two(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "pipeline", "backfill", "--out", str(tmp_path)],
+    done = subprocess.run([sys.executable, "-m", "cfnews", "backfill", "--out", str(tmp_path)],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert "--manifest" in done.stderr

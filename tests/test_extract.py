@@ -2,8 +2,8 @@
 import concurrent.futures
 import datetime as dt
 
-from schemas import Article, FeedEntry, Page, Rejected
-from transforms.extract import extract_article, split_authors
+from cfnews.schemas import Article, FeedEntry, Page, Rejected
+from cfnews.transforms.extract import extract_article, split_authors
 from tests.conftest import article_html
 
 PARAS = [
@@ -84,7 +84,7 @@ YEAR_IN_TEXT = PARAS + ["China has provided strong diplomatic support to Russia 
 def test_a_year_mentioned_in_the_text_is_not_a_publication_date():
     """No date in the page's markup: the article keeps no guessed date (htmldate's extensive
     search would say 2022-01-01) and is filed under its discovery date."""
-    from schemas import partition_of
+    from cfnews.schemas import partition_of
     result = extract_article(page(article_html("Macron in Beijing", YEAR_IN_TEXT)))
     assert isinstance(result, Article)
     assert result.published_at is None

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from schemas import FeedEntry, Page
+from cfnews.schemas import FeedEntry, Page
 from tests.benchmarks.fault_injection import (EXPECTED, FAULTS, RECOVERIES, UNSUPPORTED_ENCODING,
                                               HostileWeb, check, good_pages, read_rows, run)
 from tests.conftest import need_shared
-from transforms.fetch import fetch_page
-from transforms.urls import article_id_for, canonical_url
+from cfnews.transforms.fetch import fetch_page
+from cfnews.transforms.urls import article_id_for, canonical_url
 
 pytestmark = pytest.mark.e2e
 

@@ -23,10 +23,10 @@ from urllib.parse import urljoin
 import feedparser
 import pytest
 
-from schemas import FeedEntry, FeedSource, Reason, Rejected
+from cfnews.schemas import FeedEntry, FeedSource, Reason, Rejected
 from tests.benchmarks.fault_injection import quiet_server
 from tests.conftest import SHARED, need_shared
-from transforms.feeds import FEED_LEVEL_REASONS, fetch_feed
+from cfnews.transforms.feeds import FEED_LEVEL_REASONS, fetch_feed
 
 FEEDS = SHARED / "corpora" / "feeds"
 SUITE = FEEDS / "feedparser-suite"

@@ -1,8 +1,8 @@
 """The feeds stage: real feedparser on hand-made documents, and over loopback HTTP."""
 import datetime as dt
 
-from schemas import FeedEntry, FeedSource, Rejected
-from transforms.feeds import fetch_feed, parse_feed
+from cfnews.schemas import FeedEntry, FeedSource, Rejected
+from cfnews.transforms.feeds import fetch_feed, parse_feed
 
 SOURCE = FeedSource(outlet="test-outlet", url="http://127.0.0.1:9/feed.xml", language="en",
                     country="FR")

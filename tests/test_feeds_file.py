@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.feeds_file import FeedsFileError, dump_feeds, load_feeds, parse_feeds
-from schemas import FeedSource
+from cfnews.pipeline.feeds_file import FeedsFileError, dump_feeds, load_feeds, parse_feeds
+from cfnews.schemas import FeedSource
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"

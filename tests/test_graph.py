@@ -9,13 +9,13 @@ import datetime as dt
 import apache_beam as beam
 import pytest
 
-from pipeline.graph import build, build_streaming
-from pipeline.runner import job_pipeline, make_options
-from schemas import FeedEntry, FeedSource, Rejected
-from transforms.common import REJECTED, run_stage, StageDoFn
-from transforms.dedup import BATCH_BUCKET_BITS, _postings_by_bucket, prepare
-from transforms.ingest import IngestEntries
-from schemas import Article, Stage
+from cfnews.pipeline.graph import build, build_streaming
+from cfnews.pipeline.runner import job_pipeline, make_options
+from cfnews.schemas import FeedEntry, FeedSource, Rejected
+from cfnews.transforms.common import REJECTED, run_stage, StageDoFn
+from cfnews.transforms.dedup import BATCH_BUCKET_BITS, _postings_by_bucket, prepare
+from cfnews.transforms.ingest import IngestEntries
+from cfnews.schemas import Article, Stage
 
 FEEDS = [FeedSource(outlet="le-monde", url="https://www.example.com/rss.xml", language="fr",
                     country="FR")]

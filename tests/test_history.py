@@ -12,10 +12,10 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from schemas import Article, Duplicate, Rejected
-from transforms.dedup import DedupParams, prepare
-from transforms.history import LocalIndex, open_history, open_remote
-from transforms.write import write_partition
+from cfnews.schemas import Article, Duplicate, Rejected
+from cfnews.transforms.dedup import DedupParams, prepare
+from cfnews.transforms.history import LocalIndex, open_history, open_remote
+from cfnews.transforms.write import write_partition
 from tests.lake import write_lake
 
 T = dt.datetime(2026, 3, 2, 12, tzinfo=dt.timezone.utc)
@@ -153,7 +153,7 @@ def test_remote_reading_and_the_local_index_agree(tmp_path):
     stored, postings = index._load_date(date)
     row = stored[0]
     hashes = sorted(int(h) for h in postings["hash"][postings["row"] == 0])[:30]
-    from transforms.dedup import Member
+    from cfnews.transforms.dedup import Member
     when = int(row["time"]) + 3_600_000_000
     probe = Member(when, "0123456789abcdef", 1, 0, (40, 20, 10, 5), 1)
     found_local = index.prior_hits(probe, hashes, PARAMS)

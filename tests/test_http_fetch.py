@@ -3,10 +3,10 @@ import time
 
 import pytest
 
-from schemas import FeedEntry, Page, Rejected
-from transforms.fetch import fetch_page
-from transforms.http import FetchError, decode_html, http_get
-from transforms.urls import article_id_for, canonical_url
+from cfnews.schemas import FeedEntry, Page, Rejected
+from cfnews.transforms.fetch import fetch_page
+from cfnews.transforms.http import FetchError, decode_html, http_get
+from cfnews.transforms.urls import article_id_for, canonical_url
 from tests.conftest import article_html, slow_drip
 
 

@@ -8,11 +8,11 @@ import pytest
 from apache_beam.transforms.window import IntervalWindow
 from apache_beam.utils.windowed_value import WindowedValue
 
-from schemas import Page, Rejected
-from transforms.fetch import FetchPages, _FetchFn
-from transforms.http import HttpConfig
-from transforms.inflight import run_in_order
-from transforms.robots import ROBOTS
+from cfnews.schemas import Page, Rejected
+from cfnews.transforms.fetch import FetchPages, _FetchFn
+from cfnews.transforms.http import HttpConfig
+from cfnews.transforms.inflight import run_in_order
+from cfnews.transforms.robots import ROBOTS
 from tests.conftest import article_html
 from tests.loopback_hosts import start_hosts
 from tests.test_netguard import entry
@@ -115,7 +115,7 @@ def test_per_host_limits_hold_across_the_pool(hosts):
 
 
 def _fetch(url, config):
-    from transforms.fetch import fetch_page
+    from cfnews.transforms.fetch import fetch_page
     return fetch_page(entry(url), config)
 
 

@@ -8,11 +8,11 @@ import time
 
 import pytest
 
-from schemas import Page, Rejected
-from transforms import http
-from transforms.fetch import fetch_page
-from transforms.http import FetchError, HttpConfig, http_get
-from transforms.inflight import run_in_order
+from cfnews.schemas import Page, Rejected
+from cfnews.transforms import http
+from cfnews.transforms.fetch import fetch_page
+from cfnews.transforms.http import FetchError, HttpConfig, http_get
+from cfnews.transforms.inflight import run_in_order
 from tests.conftest import article_html, respond
 from tests.loopback_hosts import start_hosts
 from tests.test_netguard import entry

@@ -6,9 +6,9 @@ import apache_beam as beam
 import pytest
 from apache_beam.testing.util import assert_that, equal_to
 
-from schemas import Article
-from transforms import language
-from transforms.language import DetectLanguage, LanguageGuess, detect_language
+from cfnews.schemas import Article
+from cfnews.transforms import language
+from cfnews.transforms.language import DetectLanguage, LanguageGuess, detect_language
 
 EN = ("French President Emmanuel Macron met Chinese leader Xi Jinping in Beijing on Thursday "
       "as part of a three-day state visit focused on trade and diplomacy.")

@@ -12,10 +12,10 @@ import apache_beam as beam
 import duckdb
 import pytest
 
-from pipeline import local_workers
+from cfnews.pipeline import local_workers
 from tests.conftest import cli
-from pipeline.local_runner import LocalProcessesRunner, runner_for
-from pipeline.runner import make_options
+from cfnews.pipeline.local_runner import LocalProcessesRunner, runner_for
+from cfnews.pipeline.runner import make_options
 
 needs_fork = pytest.mark.skipif(not local_workers.fork_supported(),
                                 reason="the zygote forks: Linux only")
@@ -48,9 +48,9 @@ def children(pid: int):
 def describe_worker(x):
     """Runs in a worker: its parent, and whether the English model was there before any
     element needed it (the zygote preloads it; nothing in this pipeline loads it)."""
-    import transforms.entities
+    import cfnews.transforms.entities
     main_module = sys.modules["__main__"].__spec__.name
-    return x, os.getppid(), "en" in transforms.entities._models, main_module
+    return x, os.getppid(), "en" in cfnews.transforms.entities._models, main_module
 
 
 def run_small_job(runner, out_prefix, fn=describe_worker):
@@ -122,9 +122,9 @@ def test_without_a_reachable_zygote_workers_start_fresh(tmp_path):
 JOBS_IN_ONE_PROCESS = """
 import gc, sys
 import apache_beam as beam
-from pipeline import local_workers
-from pipeline.local_runner import LocalProcessesRunner
-from pipeline.runner import make_options
+from cfnews.pipeline import local_workers
+from cfnews.pipeline.local_runner import LocalProcessesRunner
+from cfnews.pipeline.runner import make_options
 MP = %r
 
 def job(runner, options):

@@ -2,8 +2,8 @@
 import gzip
 import json
 
-from schemas import FeedEntry, Rejected
-from transforms.manifest import parse_manifest_line, read_manifest_lines
+from cfnews.schemas import FeedEntry, Rejected
+from cfnews.transforms.manifest import parse_manifest_line, read_manifest_lines
 
 
 def test_html_file_text_and_inline_html_lines(tmp_path):

@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from transforms.entity_kb import load_kb, load_stoplist
-from transforms.entity_linking import link_entities
-from transforms.ner_cleanup import clean_spans, consistent_labels, country_names
+from cfnews.transforms.entity_kb import load_kb, load_stoplist
+from cfnews.transforms.entity_linking import link_entities
+from cfnews.transforms.ner_cleanup import clean_spans, consistent_labels, country_names
 
 
 def spans(text, *marked):

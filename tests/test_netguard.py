@@ -1,10 +1,10 @@
 """The SSRF guard, tested at the decision step: no traffic goes to any refused address."""
 import pytest
 
-from schemas import FeedEntry, Rejected
-from transforms.fetch import fetch_page
-from transforms.netguard import BlockedAddress, Guard, is_public, parse_ipv4_loose, ip_literal
-from transforms.urls import article_id_for, canonical_url
+from cfnews.schemas import FeedEntry, Rejected
+from cfnews.transforms.fetch import fetch_page
+from cfnews.transforms.netguard import BlockedAddress, Guard, is_public, parse_ipv4_loose, ip_literal
+from cfnews.transforms.urls import article_id_for, canonical_url
 
 BLOCKED_URLS = [
     "http://127.0.0.1/", "http://localhost.localdomain.invalid/",  # resolved by the stub below
@@ -127,7 +127,7 @@ def test_the_connection_goes_to_the_address_that_was_checked(server):
     server.routes["/pinned"] = page
     config = server.config(allow_hosts=(f"news.example:{port}",), resolver=rebinding_resolver,
                            respect_robots=False)
-    from transforms.http import http_get
+    from cfnews.transforms.http import http_get
     response = http_get(f"http://news.example:{port}/pinned", config)
     assert response.body.endswith(b"pinned</p></body></html>")
     assert calls == ["news.example"]                     # resolved once
@@ -140,7 +140,7 @@ from urllib.parse import urlsplit  # noqa: E402
 
 import urllib3  # noqa: E402
 
-from transforms.netguard import parse_target  # noqa: E402
+from cfnews.transforms.netguard import parse_target  # noqa: E402
 from tests.conftest import respond
 
 
@@ -192,7 +192,7 @@ def test_no_tricky_url_reaches_a_port_that_is_not_allowed():
     """Over loopback: servers on an allowed port A and a not-allowed port B; every tricky
     spelling is refused or goes to A, none reaches B."""
     from tests.conftest import LocalServer
-    from transforms.http import http_get, FetchError
+    from cfnews.transforms.http import http_get, FetchError
     allowed, other = LocalServer(), LocalServer()
     try:
         a, b = allowed.httpd.server_address[1], other.httpd.server_address[1]

@@ -17,11 +17,11 @@ import pyarrow.fs as pafs  # noqa: E402
 from apache_beam.io.filesystems import FileSystems  # noqa: E402
 from apache_beam.options.pipeline_options import PipelineOptions  # noqa: E402
 
-from pipeline.demo.catalog import load_catalog  # noqa: E402
-from pipeline.demo.site import DemoSite  # noqa: E402
-from pipeline.runner import make_options, run_job  # noqa: E402
-from schemas import PARTITIONING_SCHEMA, Rejected  # noqa: E402
-from transforms.write import STAGING, remove_stale_staging, write_partition  # noqa: E402
+from cfnews.pipeline.demo.catalog import load_catalog  # noqa: E402
+from cfnews.pipeline.demo.site import DemoSite  # noqa: E402
+from cfnews.pipeline.runner import make_options, run_job  # noqa: E402
+from cfnews.schemas import PARTITIONING_SCHEMA, Rejected  # noqa: E402
+from cfnews.transforms.write import STAGING, remove_stale_staging, write_partition  # noqa: E402
 
 BUCKET = "cfnews-test"
 
@@ -112,7 +112,7 @@ def test_demo_pipeline_writes_and_remembers_on_s3(s3):
 
 def test_feeds_file_is_read_from_object_storage(s3):
     from pathlib import Path
-    from pipeline.feeds_file import FeedsFileError, load_feeds
+    from cfnews.pipeline.feeds_file import FeedsFileError, load_feeds
     local = Path(__file__).resolve().parents[1] / "feeds.yaml"
     boto3.client("s3").put_object(Bucket=BUCKET, Key="conf/feeds.yaml", Body=local.read_bytes())
     assert load_feeds(f"s3://{BUCKET}/conf/feeds.yaml") == load_feeds(local)

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import exit_codes
+from cfnews.pipeline import exit_codes
 from tests.test_exit_status import small_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def cfnews(*args, timeout=300):
-    return subprocess.run([sys.executable, "-m", "pipeline", *map(str, args)], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "cfnews", *map(str, args)], cwd=ROOT,
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -59,7 +59,7 @@ def test_a_misspelt_beam_flag_in_hyphen_form_is_still_refused(tmp_path):
 
 
 def test_beam_flags_in_hyphen_form_become_beams_names():
-    from pipeline.flags import pass_through
+    from cfnews.pipeline.flags import pass_through
     out = pass_through(["--temp-location=gs://b/t", "--max-num-workers", "3",
                         "--direct-running-mode=multi_processing", "--no-use-public-ips",
                         "--job-server-timeout=5", "--temp_location=gs://b/u"])
@@ -70,7 +70,7 @@ def test_beam_flags_in_hyphen_form_become_beams_names():
 
 
 def test_every_kind_of_beam_option_passes_the_check():
-    from pipeline.flags import pass_through
+    from cfnews.pipeline.flags import pass_through
     tokens = ["--runner=DataflowRunner", "--project", "p", "--region=europe-west1",  # GCP
               "--temp_location=gs://b/t", "--sdk_container_image=i", "--max_num_workers=3",
               "--s3_endpoint_url=http://127.0.0.1:9", "--s3_region_name=x",           # AWS
@@ -102,16 +102,16 @@ def test_version_is_the_installed_distributions():
     done = cfnews("--version")
     assert done.returncode == 0
     assert done.stdout.strip() == f"cfnews {metadata.version('cfnews')}"
-    import pipeline
-    assert pipeline.__version__ == metadata.version("cfnews")
+    import cfnews.pipeline
+    assert cfnews.pipeline.__version__ == metadata.version("cfnews")
 
 
 def test_options_lists_every_option_with_a_default_and_a_help_text():
     done = cfnews("options")
     assert done.returncode == 0
     import argparse
-    from pipeline.local_runner import LocalWorkerOptions
-    from pipeline.options import CfnewsOptions
+    from cfnews.pipeline.local_runner import LocalWorkerOptions
+    from cfnews.pipeline.options import CfnewsOptions
     text = done.stdout
     for cls in (CfnewsOptions, LocalWorkerOptions):
         parser = argparse.ArgumentParser()
@@ -253,7 +253,7 @@ def test_run_every_rewrites_the_summary_json_after_each_cycle(tmp_path, server):
     folder = tmp_path / "status"
     summary = folder / "summary.json"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "run", "--feeds", str(feeds_file(tmp_path, [good, bad])),
+        [sys.executable, "-m", "cfnews", "run", "--feeds", str(feeds_file(tmp_path, [good, bad])),
          "--out", str(tmp_path / "o"), "--every", "40s", "--min-poll", "1s", "--max-cycles", "2",
          "--all-topics", f"--allow_hosts={server.host_port}", "--max-retries=0",
          "--min-host-delay=0", "--summary-json", str(summary)],

@@ -10,10 +10,10 @@ import sys
 import duckdb
 import pytest
 
-from pipeline.feeds_file import FeedsFileError, parse_feeds
-from schemas import Rejected, check_path_parts
-from transforms.manifest import parse_manifest_line
-from transforms.write import remove_staging, write_partition
+from cfnews.pipeline.feeds_file import FeedsFileError, parse_feeds
+from cfnews.schemas import Rejected, check_path_parts
+from cfnews.transforms.manifest import parse_manifest_line
+from cfnews.transforms.write import remove_staging, write_partition
 from tests.test_crash_safety import ROOT
 from tests.test_exit_status import small_manifest
 
@@ -25,7 +25,7 @@ PAGE = ("<html><head><title>Paris and Beijing</title></head><body><article>"
 
 
 def cli(*args, timeout=300):
-    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "cfnews", *args], cwd=ROOT,
                           capture_output=True, text=True, timeout=timeout)
 
 

@@ -6,11 +6,11 @@ import zlib
 
 import pytest
 
-from transforms.http import FetchError, http_get
-from transforms.robots import ROBOTS as _robots
+from cfnews.transforms.http import FetchError, http_get
+from cfnews.transforms.robots import ROBOTS as _robots
 
 from tests.test_netguard import entry
-from transforms.fetch import fetch_page
+from cfnews.transforms.fetch import fetch_page
 
 
 @pytest.fixture(autouse=True)

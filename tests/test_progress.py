@@ -42,12 +42,12 @@ def manifest(folder: Path, n: int = LINES) -> Path:
 
 
 def run_in_pty(args, columns=200):
-    """(exit status, [(seconds since start, text)]) of `python -m pipeline args` on a pty."""
+    """(exit status, [(seconds since start, text)]) of `python -m cfnews args` on a pty."""
     pid, fd = pty.fork()
     if pid == 0:  # the child: the CLI with the pty as its terminal
         os.chdir(ROOT)
         os.environ["COLUMNS"] = str(columns)  # else a width inherited from the test runner
-        os.execv(sys.executable, [sys.executable, "-m", "pipeline", *map(str, args)])
+        os.execv(sys.executable, [sys.executable, "-m", "cfnews", *map(str, args)])
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
     start, chunks = time.monotonic(), []
     deadline = start + 600
@@ -103,7 +103,7 @@ def test_a_terminal_gets_a_live_line_while_the_job_runs(tmp_path, mode):
 
 def test_off_a_terminal_a_log_line_every_n_seconds_and_nothing_with_quiet(tmp_path):
     path = manifest(tmp_path, 60)
-    logged = subprocess.run([sys.executable, "-m", "pipeline", "backfill", "--manifest", path,
+    logged = subprocess.run([sys.executable, "-m", "cfnews", "backfill", "--manifest", path,
                              "--out", tmp_path / "a", "--all-topics", "--progress-every=1s"],
                             cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert logged.returncode == 0, logged.stderr
@@ -111,7 +111,7 @@ def test_off_a_terminal_a_log_line_every_n_seconds_and_nothing_with_quiet(tmp_pa
     assert len(lines) >= 2, logged.stderr
     assert all(re.match(r"\d{4}-\d\d-\d\dT[\d:.]+Z WARNING cfnews.progress: ", l) for l in lines)
     assert "\x1b[" not in logged.stderr, "terminal control codes in a log"
-    quiet = subprocess.run([sys.executable, "-m", "pipeline", "backfill", "--manifest", path,
+    quiet = subprocess.run([sys.executable, "-m", "cfnews", "backfill", "--manifest", path,
                             "--out", tmp_path / "b", "--all-topics", "--progress-every=1s", "-q"],
                            cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert quiet.returncode == 0 and "(adds up)" in quiet.stdout
@@ -123,10 +123,10 @@ def test_stages_report_beam_distributions_for_distributed_runners(tmp_path):
     extracted text length, beside the counters."""
     import apache_beam as beam
     from apache_beam.metrics.metric import MetricsFilter
-    from transforms.extract import ExtractArticles
-    from transforms.fetch import FetchPages
-    from transforms.http import HttpConfig
-    from transforms.manifest import ReadManifest
+    from cfnews.transforms.extract import ExtractArticles
+    from cfnews.transforms.fetch import FetchPages
+    from cfnews.transforms.http import HttpConfig
+    from cfnews.transforms.manifest import ReadManifest
     path = manifest(tmp_path, 5)
     pipeline = beam.Pipeline(runner="FnApiRunner")
     entries, _ = pipeline | beam.Create([str(path)]) | ReadManifest()

@@ -8,9 +8,9 @@ import pytest
 import yaml
 from apache_beam.testing.util import assert_that, equal_to
 
-from schemas import Article
+from cfnews.schemas import Article
 from tests.conftest import need_shared
-from transforms.relevance import (CREDIT, LISTED, SUBJECT, RoleModel, ScoreRelevance, TopicError, fold,
+from cfnews.transforms.relevance import (CREDIT, LISTED, SUBJECT, RoleModel, ScoreRelevance, TopicError, fold,
                                   load_topic, mention_role, parse_topic, score_relevance)
 
 

@@ -2,7 +2,7 @@
 import re
 from pathlib import Path
 
-from schemas import ARTICLES_SCHEMA, DUPLICATES_SCHEMA, REJECTED_SCHEMA, Reason
+from cfnews.schemas import ARTICLES_SCHEMA, DUPLICATES_SCHEMA, REJECTED_SCHEMA, Reason
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

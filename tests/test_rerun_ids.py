@@ -6,8 +6,8 @@ import sys
 
 import duckdb
 
-from schemas import Rejected
-from transforms.manifest import line_article_id, parse_manifest_line
+from cfnews.schemas import Rejected
+from cfnews.transforms.manifest import line_article_id, parse_manifest_line
 from tests.test_crash_safety import ROOT
 
 TEXT = "France and China signed trade agreements on aircraft and cognac in Paris. " * 10
@@ -41,7 +41,7 @@ def test_a_rerun_of_the_same_manifest_writes_nothing_twice(tmp_path):
     manifest = write_manifest(tmp_path)
     out = tmp_path / "out"
     for _ in range(2):
-        done = subprocess.run([sys.executable, "-m", "pipeline", "backfill", "--manifest",
+        done = subprocess.run([sys.executable, "-m", "cfnews", "backfill", "--manifest",
                                str(manifest), "--out", str(out), "--all-topics"], cwd=ROOT,
                               capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stdout + done.stderr

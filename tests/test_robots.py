@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from transforms.fetch import fetch_page
-from transforms.http import FetchError
-from transforms.robots import ROBOTS, allowed, parse_robots, product_token
+from cfnews.transforms.fetch import fetch_page
+from cfnews.transforms.http import FetchError
+from cfnews.transforms.robots import ROBOTS, allowed, parse_robots, product_token
 from tests.conftest import respond
 from tests.conftest import article_html
 from tests.test_netguard import entry
@@ -95,7 +95,7 @@ def test_a_5xx_robots_txt_defers_the_page_with_a_transient_reason(server, status
     assert (result.reason, result.http_status) == ("robots_unavailable", status)
     assert "/page" not in server.hits
     with pytest.raises(FetchError) as info:
-        from transforms.http import http_get
+        from cfnews.transforms.http import http_get
         http_get(server.url("/page"), server.config(), check_robots=True)
     assert info.value.transient  # a deferral, not a permanent http_error
     assert server.hits["/robots.txt"] == 1  # the failure is remembered for a while

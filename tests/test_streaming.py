@@ -10,11 +10,11 @@ from apache_beam.testing.test_stream import TestStream as BeamTestStream
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms.window import TimestampedValue
 
-from pipeline.graph import output_windowing
-from pipeline.runner import make_options
-from schemas import Article, FeedSource
-from transforms.feeds import PollFeedsStateful
-from transforms.write import WriteDatasets
+from cfnews.pipeline.graph import output_windowing
+from cfnews.pipeline.runner import make_options
+from cfnews.schemas import Article, FeedSource
+from cfnews.transforms.feeds import PollFeedsStateful
+from cfnews.transforms.write import WriteDatasets
 from tests.conftest import respond
 from tests.test_crash_safety import GrowingFeed
 
@@ -106,9 +106,9 @@ def test_streaming_graph_writes_what_the_batch_graph_writes(tmp_path):
     """The whole unbounded graph (ticks instead of PeriodicImpulse) and a batch run over the
     same demo feeds end with the same rows in the same datasets."""
     import duckdb
-    from pipeline.demo.site import DemoSite
-    from pipeline.graph import build_streaming
-    from pipeline.runner import run_job
+    from cfnews.pipeline.demo.site import DemoSite
+    from cfnews.pipeline.graph import build_streaming
+    from cfnews.pipeline.runner import run_job
 
     def fates(out):
         result = {}
@@ -155,8 +155,8 @@ def test_streaming_graph_in_real_time_writes_each_window_as_the_clock_passes_it(
     files are on disk while the stream is still running, each entry ends in one dataset, and
     written_at - discovered_at stays within the window + 30 s target."""
     import pyarrow.dataset as ds
-    from pipeline.demo.site import DemoSite
-    from pipeline.graph import build_streaming
+    from cfnews.pipeline.demo.site import DemoSite
+    from cfnews.pipeline.graph import build_streaming
     from tests.wallclock_ticks import FileArrivals, WallClockTicks
 
     growing = GrowingFeed(server, per_request=1)
@@ -208,8 +208,8 @@ def test_a_ticks_feeds_are_polled_concurrently_and_304s_emit_nothing_new():
     at once (one at a time took 6 s), per-host limits held; the next tick's conditional polls
     are answered 304 and emit nothing; every entry once, with its tick's timestamp."""
     from tests.loopback_hosts import start_hosts
-    from transforms.http import HttpConfig
-    from transforms.robots import ROBOTS
+    from cfnews.transforms.http import HttpConfig
+    from cfnews.transforms.robots import ROBOTS
     hosts = start_hosts(3, latency=1.0, first=20)
     conditional = []
     try:

@@ -41,7 +41,7 @@ def _lede(text: str) -> str:
 def _tasks(pages, seeds):
     """Every call the stress test makes, as (kind, argument) pairs. Language and NER run on
     the gold bodies and the seeds, so they do not depend on extraction's output."""
-    from transforms.entities import load_ner
+    from cfnews.transforms.entities import load_ner
     nlp = load_ner("en")
     texts = [_lede(t) for t in seeds] + [_lede(body) for _, body in pages]
     tasks = [("extract", page) for page, _ in pages]
@@ -52,9 +52,9 @@ def _tasks(pages, seeds):
 
 
 def _call(nlp, kind, argument):
-    from transforms.entities import extract_entities, extract_entities_batch
-    from transforms.extract import extract_article
-    from transforms.language import detect_language
+    from cfnews.transforms.entities import extract_entities, extract_entities_batch
+    from cfnews.transforms.extract import extract_article
+    from cfnews.transforms.language import detect_language
     if kind == "extract":
         return _result_key(extract_article(argument))
     if kind == "language":
@@ -92,8 +92,8 @@ def _stress(pages, seeds):
 
 @pytest.fixture(scope="module")
 def stress_run(seeds):
-    from schemas import FeedEntry, Page
-    from transforms.urls import article_id_for, canonical_url
+    from cfnews.schemas import FeedEntry, Page
+    from cfnews.transforms.urls import article_id_for, canonical_url
     folder = need_shared("corpora", "extraction-benchmark", "html")
     gold = json.loads((folder.parent / "ground-truth.json").read_text())
     files = sorted(folder.glob("*.html.gz"))

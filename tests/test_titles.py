@@ -2,9 +2,9 @@
 written to show one rule each, and through extract_article."""
 import datetime as dt
 
-from schemas import Article, FeedEntry, Page
-from transforms.extract import extract_article
-from transforms.titles import title_from_html
+from cfnews.schemas import Article, FeedEntry, Page
+from cfnews.transforms.extract import extract_article
+from cfnews.transforms.titles import title_from_html
 
 PARAS = "".join(
     f"<p>Paragraph {i}: French and Chinese officials met in Paris on Tuesday to discuss trade, "

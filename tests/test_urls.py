@@ -6,7 +6,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 import pytest
 
 from tests.conftest import need_shared
-from transforms.urls import article_id_for, canonical_url, is_tracking_param
+from cfnews.transforms.urls import article_id_for, canonical_url, is_tracking_param
 
 
 @pytest.mark.parametrize("variant", [

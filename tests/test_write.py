@@ -6,9 +6,9 @@ import apache_beam as beam
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from schemas import (ARTICLES_SCHEMA, PARTITIONING_SCHEMA, SCHEMA_VERSION, Article, Duplicate,
+from cfnews.schemas import (ARTICLES_SCHEMA, PARTITIONING_SCHEMA, SCHEMA_VERSION, Article, Duplicate,
                      Entity, Rejected)
-from transforms.write import STAGING, WriteDatasets, write_partition
+from cfnews.transforms.write import STAGING, WriteDatasets, write_partition
 
 T = dt.datetime(2025, 12, 4, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5)))  # 12-05 UTC
 

@@ -1,6 +1,6 @@
 """One writer per output folder: a second run on a locked --out exits 75 with a message naming
 the holder and writes nothing; a lock left by a killed run is taken over with a warning.
-Every run here is a real `python -m pipeline` subprocess."""
+Every run here is a real `python -m cfnews` subprocess."""
 import json
 import os
 import signal
@@ -11,7 +11,7 @@ import time
 import duckdb
 import pytest
 
-from pipeline.lock import EXIT_LOCKED, LOCK_FILE
+from cfnews.pipeline.lock import EXIT_LOCKED, LOCK_FILE
 from tests.test_crash_safety import ROOT, GrowingFeed, cfnews
 from tests.test_exit_status import small_manifest
 
@@ -19,12 +19,12 @@ pytestmark = pytest.mark.e2e
 
 
 def cli(*args, timeout=300):
-    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "cfnews", *args], cwd=ROOT,
                           capture_output=True, text=True, timeout=timeout)
 
 
 def start(*args):
-    return subprocess.Popen([sys.executable, "-m", "pipeline", *args], cwd=ROOT,
+    return subprocess.Popen([sys.executable, "-m", "cfnews", *args], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

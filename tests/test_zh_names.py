@@ -1,7 +1,7 @@
 """Chinese names beyond the knowledge base (transforms/zh_names.py, jieba's tagger) with the
 knowledge base linking on top, through enrich_texts as the entity stage runs it."""
-from transforms.entities import enrich_texts
-from transforms.zh_names import chinese_name_spans, simplified
+from cfnews.transforms.entities import enrich_texts
+from cfnews.transforms.zh_names import chinese_name_spans, simplified
 
 TRADITIONAL = "香港警方表示，前國際刑警組織主席孟宏偉的妻子在法國申請庇護。法國總統馬克龍訪問廣州，會見了王毅。"
 SIMPLIFIED = "香港警方表示，前国际刑警组织主席孟宏伟的妻子在法国申请庇护。法国总统马克龙访问广州，会见了王毅。"

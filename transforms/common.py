@@ -13,8 +13,8 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
 
-from schemas import Article, FeedEntry, FeedSource, Page, Reason, Rejected
-from transforms import tally
+from cfnews.schemas import Article, FeedEntry, FeedSource, Page, Reason, Rejected
+from cfnews.transforms import tally
 
 MAIN = "main"
 REJECTED = "rejected"

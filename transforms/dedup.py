@@ -57,9 +57,9 @@ from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 import apache_beam as beam
 from apache_beam.pvalue import AsDict, TaggedOutput
 
-from schemas import Article, Duplicate, FeedEntry
-from transforms.common import MAIN, count
-from transforms.fingerprint import Fingerprint, fingerprint, plain_count
+from cfnews.schemas import Article, Duplicate, FeedEntry
+from cfnews.transforms.common import MAIN, count
+from cfnews.transforms.fingerprint import Fingerprint, fingerprint, plain_count
 
 CONTAINMENT_THRESHOLD = 0.4
 SAME_OUTLET_THRESHOLD = 0.65
@@ -576,7 +576,7 @@ class _PriorHitsFn(beam.DoFn):
         self.params = params
 
     def setup(self):
-        from transforms.history import open_history
+        from cfnews.transforms.history import open_history
         self.history = open_history(self.out_dir, self.job_key)
 
     def process(self, prepared):

@@ -62,9 +62,9 @@ from apache_beam.transforms.userstate import (BagStateSpec, ReadModifyWriteState
                                               on_timer)
 from apache_beam.utils.timestamp import Timestamp
 
-from schemas import Duplicate
-from transforms.common import MAIN, count
-from transforms.dedup import (CONTAINMENT_THRESHOLD, DEFAULT_EXPIRY, DUPLICATES, MAX_BUCKET,
+from cfnews.schemas import Duplicate
+from cfnews.transforms.common import MAIN, count
+from cfnews.transforms.dedup import (CONTAINMENT_THRESHOLD, DEFAULT_EXPIRY, DUPLICATES, MAX_BUCKET,
                               MIN_SHARED, SAME_OUTLET_THRESHOLD, DedupParams, Member,
                               bucket_hits, bucket_of, decide, decode_member, encode_member,
                               entry_duplicate, guid_key, prepare, to_output, with_fingerprint)

@@ -22,12 +22,12 @@ import apache_beam as beam
 from apache_beam.pvalue import TaggedOutput
 from apache_beam.transforms.window import TimestampedValue
 
-from schemas import Article, Entity, Reason, Rejected, Stage
-from transforms.common import StageDoFn, run_stage
-from transforms.entity_kb import KnowledgeBase, StopList, load_kb, load_stoplist
-from transforms.entity_linking import link_entities, normalise
-from transforms.topic_tags import Lexicon, load_lexicon
-from transforms.zh_names import tag_chinese
+from cfnews.schemas import Article, Entity, Reason, Rejected, Stage
+from cfnews.transforms.common import StageDoFn, run_stage
+from cfnews.transforms.entity_kb import KnowledgeBase, StopList, load_kb, load_stoplist
+from cfnews.transforms.entity_linking import link_entities, normalise
+from cfnews.transforms.topic_tags import Lexicon, load_lexicon
+from cfnews.transforms.zh_names import tag_chinese
 
 if TYPE_CHECKING:
     from spacy.language import Language

@@ -10,9 +10,9 @@ import dataclasses
 import re
 from typing import AbstractSet, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from schemas import Entity
-from transforms.entity_kb import KnowledgeBase, StopList
-from transforms.ner_cleanup import clean_spans, consistent_labels
+from cfnews.schemas import Entity
+from cfnews.transforms.entity_kb import KnowledgeBase, StopList
+from cfnews.transforms.ner_cleanup import clean_spans, consistent_labels
 
 # Same-length replacements only, so offsets into the normalised text are offsets into the original.
 _NORMALISE = str.maketrans({

@@ -21,11 +21,11 @@ from typing import Iterable, Optional, Union
 
 import apache_beam as beam
 
-from schemas import Article, Page, Reason, Rejected, Stage
+from cfnews.schemas import Article, Page, Reason, Rejected, Stage
 
-from transforms.bodies import choose_body, drop_boilerplate, readability_text
-from transforms.common import StageDoFn, distribution, run_stage
-from transforms.titles import tidy, title_from_html
+from cfnews.transforms.bodies import choose_body, drop_boilerplate, readability_text
+from cfnews.transforms.common import StageDoFn, distribution, run_stage
+from cfnews.transforms.titles import tidy, title_from_html
 
 _TRAFILATURA_LOCK = threading.Lock()
 MIN_CHARS = 200

@@ -19,11 +19,11 @@ from urllib.parse import urljoin
 import apache_beam as beam
 import feedparser
 
-from schemas import FeedEntry, FeedSource, Reason, Rejected, Stage, utc_now
-from transforms.common import MAIN, REJECTED, count, run_stage
-from transforms.inflight import ConcurrentStageDoFn, host_of
-from transforms.http import FetchError, HttpConfig, RetryLater, http_get
-from transforms.urls import article_id_for, canonical_url
+from cfnews.schemas import FeedEntry, FeedSource, Reason, Rejected, Stage, utc_now
+from cfnews.transforms.common import MAIN, REJECTED, count, run_stage
+from cfnews.transforms.inflight import ConcurrentStageDoFn, host_of
+from cfnews.transforms.http import FetchError, HttpConfig, RetryLater, http_get
+from cfnews.transforms.urls import article_id_for, canonical_url
 
 # Reasons that describe a whole feed, not an entry: they do not count as entries seen.
 FEED_LEVEL_REASONS = frozenset({Reason.FEED_UNREACHABLE.value, Reason.FEED_HTTP_ERROR.value,

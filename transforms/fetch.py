@@ -7,10 +7,10 @@ from typing import Iterable, Union
 
 import apache_beam as beam
 
-from schemas import FeedEntry, Page, Reason, Rejected, Stage, utc_now
-from transforms.common import run_stage
-from transforms.inflight import ConcurrentStageDoFn, host_of
-from transforms.http import FetchError, HttpConfig, decode_html, http_get
+from cfnews.schemas import FeedEntry, Page, Reason, Rejected, Stage, utc_now
+from cfnews.transforms.common import run_stage
+from cfnews.transforms.inflight import ConcurrentStageDoFn, host_of
+from cfnews.transforms.http import FetchError, HttpConfig, decode_html, http_get
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 

@@ -103,9 +103,9 @@ def members_of_file(data: bytes, outlet: str) -> List[Tuple[tuple, Tuple[int, ..
     """(member row, sampled hashes) of every article of one `articles` file. Rows written
     before the fingerprint column existed, or before quoted shingles were marked, are
     fingerprinted from their text. Member rows hold the story_id key (0: the article's own)."""
-    from schemas.arrow import fingerprint_from_value
-    from transforms.dedup import micros, outlet_hash
-    from transforms.fingerprint import fingerprint, plain_count
+    from cfnews.schemas.arrow import fingerprint_from_value
+    from cfnews.transforms.dedup import micros, outlet_hash
+    from cfnews.transforms.fingerprint import fingerprint, plain_count
     table = _read_columns(data, ["article_id", "published_at", "discovered_at", "fingerprint",
                                  "schema_version", "story_id"])
     stored = (table.column("fingerprint").to_pylist() if "fingerprint" in table.column_names
@@ -188,7 +188,7 @@ class History:
         time is within the expiry of `member` and that shares at least params.min_shared of
         its sampled hashes. A hash held by more than params.max_bucket earlier articles of a
         day counts for the first max_bucket only (site furniture)."""
-        from transforms.dedup import Member
+        from cfnews.transforms.dedup import Member
         if not len(hashes):
             return []
         query = np.unique(np.asarray(hashes, dtype=np.uint64))
@@ -298,7 +298,7 @@ def _store_of(paths: Iterable[str], read=_read_bytes):
 def open_remote(out_dir: str) -> History:
     """A History read straight from the datasets (object stores)."""
     from apache_beam.io.filesystems import FileSystems
-    from transforms.write import join
+    from cfnews.transforms.write import join
 
     def match(pattern):
         try:
@@ -545,7 +545,7 @@ class _DropSeenFn(beam.DoFn):
         self.history = open_history(self.out_dir, self.job_key)
 
     def process(self, entry):
-        from transforms.common import count
+        from cfnews.transforms.common import count
         if self.history.seen(entry.article_id):
             count("cfnews.entries", "already_seen")
             return

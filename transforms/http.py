@@ -39,8 +39,8 @@ import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from schemas import Reason
-from transforms.netguard import BlockedAddress, Guard, Target, parse_target
+from cfnews.schemas import Reason
+from cfnews.transforms.netguard import BlockedAddress, Guard, Target, parse_target
 
 DEFAULT_USER_AGENT = ("cfnews/0.1 (+https://github.com/cfnews/cfnews; China-France news "
                       "research crawler)")
@@ -331,7 +331,7 @@ _limiter = HostLimiter()
 
 
 def _robots_cache():
-    from transforms.robots import ROBOTS  # robots.txt is fetched with _get_with_redirects
+    from cfnews.transforms.robots import ROBOTS  # robots.txt is fetched with _get_with_redirects
     return ROBOTS
 
 

@@ -34,10 +34,10 @@ from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 import apache_beam as beam
 from apache_beam.pvalue import TaggedOutput
 
-from schemas import Reason, Rejected
-from transforms import http
-from transforms.common import REJECTED, count, distribution, rejected_from
-from transforms.netguard import parse_target
+from cfnews.schemas import Reason, Rejected
+from cfnews.transforms import http
+from cfnews.transforms.common import REJECTED, count, distribution, rejected_from
+from cfnews.transforms.netguard import parse_target
 
 log = logging.getLogger(__name__)
 

@@ -23,14 +23,14 @@ from typing import Optional
 
 import apache_beam as beam
 
-from transforms.dedup import CONTAINMENT_THRESHOLD, DEFAULT_EXPIRY, DedupEntriesByUrl, DeduplicateArticles
-from transforms.entities import EnrichEntities
-from transforms.extract import MIN_CHARS, ExtractArticles
-from transforms.fetch import FetchPages
-from transforms.history import DropSeen
-from transforms.http import HttpConfig
-from transforms.language import DetectLanguage
-from transforms.relevance import ScoreRelevance
+from cfnews.transforms.dedup import CONTAINMENT_THRESHOLD, DEFAULT_EXPIRY, DedupEntriesByUrl, DeduplicateArticles
+from cfnews.transforms.entities import EnrichEntities
+from cfnews.transforms.extract import MIN_CHARS, ExtractArticles
+from cfnews.transforms.fetch import FetchPages
+from cfnews.transforms.history import DropSeen
+from cfnews.transforms.http import HttpConfig
+from cfnews.transforms.language import DetectLanguage
+from cfnews.transforms.relevance import ScoreRelevance
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,11 +71,11 @@ class StreamingDedup:
         return None
 
     def entries(self) -> beam.PTransform:
-        from transforms.dedup_stream import StreamingDedupEntries
+        from cfnews.transforms.dedup_stream import StreamingDedupEntries
         return StreamingDedupEntries(expiry=self.expiry)
 
     def articles(self) -> beam.PTransform:
-        from transforms.dedup_stream import StreamingDeduplicate
+        from cfnews.transforms.dedup_stream import StreamingDeduplicate
         return StreamingDeduplicate(threshold=self.threshold, expiry=self.expiry, hold=self.hold)
 
 
@@ -128,8 +128,8 @@ def entry_for_page(url: str, outlet: str, html: Optional[str] = None,
     """A FeedEntry for a page you already hold (your own crawl, a Pub/Sub message, a
     Parquet row): its HTML (or extracted text) goes through the stages without a fetch.
     The article id comes from the canonical URL, as for every cfnews entry."""
-    from schemas import FeedEntry
-    from transforms.urls import article_id_for, canonical_url
+    from cfnews.schemas import FeedEntry
+    from cfnews.transforms.urls import article_id_for, canonical_url
     canonical = canonical_url(url)
     return FeedEntry(outlet=outlet, feed_url=feed_url, entry_id=url, url=url,
                      article_id=article_id_for(canonical), canonical_url=canonical,

@@ -8,8 +8,8 @@ from typing import Iterable
 
 import apache_beam as beam
 
-from schemas import Article, Stage
-from transforms.common import StageDoFn, run_stage
+from cfnews.schemas import Article, Stage
+from cfnews.transforms.common import StageDoFn, run_stage
 
 UND = "und"
 SAMPLE_CHARS = 2000          # langdetect is slow and gains nothing past a couple of paragraphs

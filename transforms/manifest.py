@@ -28,9 +28,9 @@ import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from schemas import UNKNOWN_OUTLET, FeedEntry, Reason, Rejected, Stage, is_outlet_id, utc_now
-from transforms.common import count, run_stage, StageDoFn
-from transforms.urls import article_id_for, canonical_url
+from cfnews.schemas import UNKNOWN_OUTLET, FeedEntry, Reason, Rejected, Stage, is_outlet_id, utc_now
+from cfnews.transforms.common import count, run_stage, StageDoFn
+from cfnews.transforms.urls import article_id_for, canonical_url
 
 _KNOWN_KEYS = {"url", "outlet", "published", "html_file", "html", "text", "title", "language"}
 MAX_HTML_BYTES = 20 * 1024 * 1024
@@ -110,7 +110,7 @@ def read_html_file(path: str) -> str:
     if len(data) > MAX_HTML_BYTES:
         raise ManifestLineError(Reason.MANIFEST_FILE_UNREADABLE,
                                 f"{path}: larger than {MAX_HTML_BYTES} bytes")
-    from transforms.http import decode_html  # local: keeps manifest import light
+    from cfnews.transforms.http import decode_html  # local: keeps manifest import light
     return decode_html(data)
 
 

@@ -34,8 +34,8 @@ import ahocorasick_rs
 import apache_beam as beam
 import yaml
 
-from schemas import Article, Reason, Rejected, Stage
-from transforms.common import StageDoFn, run_stage
+from cfnews.schemas import Article, Reason, Rejected, Stage
+from cfnews.transforms.common import StageDoFn, run_stage
 
 TOPICS_DIR = Path(__file__).parent / "topics"
 MAX_CHARS = 200_000          # scoring cap: beyond this a text is not more or less on topic

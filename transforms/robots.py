@@ -14,8 +14,8 @@ from typing import Dict, Optional, Tuple
 
 from protego import Protego
 
-from schemas import Reason
-from transforms.netguard import BlockedAddress, parse_target
+from cfnews.schemas import Reason
+from cfnews.transforms.netguard import BlockedAddress, parse_target
 
 ROBOTS_MAX_BYTES = 500 * 1024  # RFC 9309 §2.5: parse at least 500 KiB
 
@@ -48,7 +48,7 @@ class RobotsCache:
 
     def check(self, url: str, config, deadline: float) -> None:
         """Raise FetchError unless robots.txt lets `config.user_agent` fetch `url`."""
-        from transforms.http import FetchError
+        from cfnews.transforms.http import FetchError
         try:
             target = parse_target(url)
             config.guard.check_target(target)
@@ -65,7 +65,7 @@ class RobotsCache:
             raise FetchError(Reason.ROBOTS_DISALLOWED, f"robots.txt disallows {url}")
 
     def _get(self, origin: str, config, deadline: float):
-        from transforms.http import FetchError
+        from cfnews.transforms.http import FetchError
         cached = self._fresh(origin)
         if cached is not None:
             return cached
@@ -89,7 +89,7 @@ class RobotsCache:
         return cached if cached is not None and cached[0] >= time.monotonic() else None
 
     def _load(self, origin: str, config, deadline: float):
-        from transforms.http import FetchError, _get_with_redirects
+        from cfnews.transforms.http import FetchError, _get_with_redirects
         now = time.monotonic()
         self.fetches += 1
         try:

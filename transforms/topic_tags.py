@@ -16,10 +16,10 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import yaml
 
-from schemas import Entity
-from transforms.entity_kb import (_AFTER, _BEFORE, _HAN, _LETTER, KB_DIR, LANGUAGES, KbError,
+from cfnews.schemas import Entity
+from cfnews.transforms.entity_kb import (_AFTER, _BEFORE, _HAN, _LETTER, KB_DIR, LANGUAGES, KbError,
                                   KnowledgeBase, trie_pattern)
-from transforms.entity_linking import normalise
+from cfnews.transforms.entity_linking import normalise
 
 _TOPIC_NAME = re.compile(r"[a-z][a-z0-9_]*")
 _ACRONYM = re.compile(r"[A-Z0-9]*[A-Z][A-Z0-9]*\*?")

@@ -23,9 +23,9 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.transforms.window import IntervalWindow
 
-from schemas import check_path_parts, is_run_id, partition_of, schema_for, to_row
-from transforms import tally
-from transforms.common import count, crash_point
+from cfnews.schemas import check_path_parts, is_run_id, partition_of, schema_for, to_row
+from cfnews.transforms import tally
+from cfnews.transforms.common import count, crash_point
 
 STAGING = "_staging"
 MAX_ROWS_PER_FILE = 50_000
@@ -82,7 +82,7 @@ def write_partition(out_dir: str, run_id: str, dataset: str, date: str, outlet: 
     check_path_parts(run_id, date, outlet)  # nothing is created outside DIR
     written_at = dt.datetime.now(dt.timezone.utc)
     if dataset == "articles":  # what later runs' dedup needs is stored with the article
-        from transforms.dedup import with_fingerprint
+        from cfnews.transforms.dedup import with_fingerprint
         records = [with_fingerprint(r) for r in records]
     rows = sorted((to_row(r, run_id, written_at) for r in records), key=_sort_key)
     written = []

@@ -109,7 +109,7 @@ _NOT_TERRITORIES = {"001", "EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
 def lexicon() -> Tuple[Dict[str, str], frozenset]:
     """(Simplified form -> PERSON / GPE / ORG, words that are not names)."""
     from babel import Locale
-    from transforms.entity_kb import load_kb
+    from cfnews.transforms.entity_kb import load_kb
     words: Dict[str, str] = {}
     for locale in ("zh", "zh_Hant", "zh_Hant_HK"):
         cldr = Locale.parse(locale)

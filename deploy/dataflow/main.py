@@ -23,7 +23,7 @@ from apache_beam.options.pipeline_options import (PipelineOptions, SetupOptions,
                                                   StandardOptions, WorkerOptions,
                                                   _BeamArgumentParser)
 
-from pipeline.options import CfnewsOptions
+from cfnews.pipeline.options import CfnewsOptions
 
 log = logging.getLogger("cfnews.template")
 
@@ -98,7 +98,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     feeds = None
     if cfnews.feeds or not cfnews.manifest:
-        from pipeline.feeds_file import FeedsFileError, load_feeds
+        from cfnews.pipeline.feeds_file import FeedsFileError, load_feeds
         source = cfnews.feeds or BAKED_FEEDS
         try:
             feeds = load_feeds(source)
@@ -108,15 +108,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     if options.view_as(StandardOptions).streaming:
         import apache_beam as beam
-        from pipeline.graph import build_streaming
-        from pipeline.runner import new_run_id
+        from cfnews.pipeline.graph import build_streaming
+        from cfnews.pipeline.runner import new_run_id
         pipeline = beam.Pipeline(options=options)
         build_streaming(pipeline, cfnews, cfnews.run_id or new_run_id(), feeds)
         result = pipeline.run()
         log.info("streaming job submitted: %s", getattr(result, "job_id", lambda: "?")())
         return 0
 
-    from pipeline.runner import run_job
+    from cfnews.pipeline.runner import run_job
     summary = run_job(cfnews, feeds=feeds, manifest=cfnews.manifest)
     print(summary.render())
     return 0 if summary.adds_up else 1

@@ -15,7 +15,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.options import CfnewsOptions  # noqa: E402
+from cfnews.pipeline.options import CfnewsOptions  # noqa: E402
 
 OUTPUT = HERE / "metadata.json"
 FLAG_REGEX = "^(true|false)$"

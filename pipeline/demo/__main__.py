@@ -6,8 +6,8 @@ import argparse
 import sys
 import threading
 
-from pipeline.demo.site import DemoSite
-from pipeline.feeds_file import dump_feeds
+from cfnews.pipeline.demo.site import DemoSite
+from cfnews.pipeline.feeds_file import dump_feeds
 
 
 def main(argv=None) -> int:

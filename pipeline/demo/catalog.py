@@ -16,7 +16,7 @@ from typing import Sequence
 import yaml
 from lxml import etree
 
-from schemas import FeedSource, Reason
+from cfnews.schemas import FeedSource, Reason
 
 EXPECTS = ("article", "duplicate", "not_relevant", "rejected")
 PAGES = ("full", "stub", "missing")

@@ -7,9 +7,9 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from pipeline.demo.catalog import (FIGURE_SRC, DemoArticle, load_catalog, load_outlets,
+from cfnews.pipeline.demo.catalog import (FIGURE_SRC, DemoArticle, load_catalog, load_outlets,
                                    render_feed, render_page)
-from schemas import FeedSource
+from cfnews.schemas import FeedSource
 
 HTML = "text/html; charset=utf-8"
 FIGURE_SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" width="800" height="450">'

@@ -78,7 +78,7 @@ def manifest_line(n: int) -> dict:
 
 
 def url_ids(numbers) -> set:
-    from transforms.urls import article_id_for, canonical_url
+    from cfnews.transforms.urls import article_id_for, canonical_url
     return {article_id_for(canonical_url(manifest_line(n)["url"])) for n in numbers}
 
 
@@ -196,7 +196,7 @@ def cfnews(*args, crash_at=None):
     env.pop("CFNEWS_CRASH_AT", None)
     if crash_at:
         env["CFNEWS_CRASH_AT"] = crash_at
-    return subprocess.Popen([sys.executable, "-m", "pipeline", *args], cwd=ROOT, env=env,
+    return subprocess.Popen([sys.executable, "-m", "cfnews", *args], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -359,8 +359,8 @@ def slow(world: World, rng: random.Random, label: str) -> None:
     site.rewire(feeds, stalls)
     feeds_file = world.base / f"slow{world.manifests}.yaml"
     world.manifests += 1
-    from pipeline.feeds_file import dump_feeds
-    from schemas import FeedSource
+    from cfnews.pipeline.feeds_file import dump_feeds
+    from cfnews.schemas import FeedSource
     feeds_file.write_text(dump_feeds(FeedSource(outlet=o, url=site.server.url(f"/{o}.xml"),
                                                 language="en", country="FR") for o in feeds))
     digests = world.expected_inputs_digest()

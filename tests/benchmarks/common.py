@@ -56,7 +56,7 @@ class PublishingSite:
         return self.server.host_port
 
     def feed_source(self):
-        from schemas import FeedSource
+        from cfnews.schemas import FeedSource
         return FeedSource(outlet=self.outlet, url=self.server.url("/feed.xml"), language="en",
                           country="US")
 

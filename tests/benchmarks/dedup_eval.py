@@ -44,7 +44,7 @@ def load(seed: int):
 
 
 def as_articles(docs) -> List:
-    from schemas import Article
+    from cfnews.schemas import Article
     return [Article(article_id=doc_id, url=f"https://eval/{doc_id}", canonical_url=f"https://eval/{doc_id}",
                     outlet=doc.outlet, feed_url="", entry_id=doc_id, title="", text=doc.text,
                     discovered_at=T0, published_at=T0 + dt.timedelta(seconds=i))
@@ -74,7 +74,7 @@ def by_kind(predicted, pairs) -> str:
 def cfnews_links(docs, pairs, params=None):
     """Per pair, the production `decide` of its later text against its earlier one: None,
     or a Match (Match.copy: a duplicate; else a story link, i.e. a rewrite)."""
-    from transforms.dedup import DedupParams, decide, prepare
+    from cfnews.transforms.dedup import DedupParams, decide, prepare
     params = params or DedupParams()
     prepared = {a.article_id: prepare(a) for a in as_articles(docs)}
     out = []
@@ -92,7 +92,7 @@ def cfnews_predictions(docs, pairs, params=None):
 
 def minhash_predictions(docs, pairs, thresholds=(0.5, 0.8), num_perm: int = 128):
     from datasketch import MinHash, MinHashLSH
-    from transforms.fingerprint import SHINGLE_WORDS, shingles
+    from cfnews.transforms.fingerprint import SHINGLE_WORDS, shingles
     sketches = {}
     for doc_id, doc in docs.items():
         m = MinHash(num_perm=num_perm, seed=1)
@@ -115,7 +115,7 @@ def story_report(seed: int, wire=None):
     story or not; every wire-set pair: copies are the same story, negatives are not), recall
     of the families' same-story pairs."""
     from tests.benchmarks.dedup_corpus import story_pairs
-    from transforms.dedup import dedup_in_memory
+    from cfnews.transforms.dedup import dedup_in_memory
     docs, pairs = story_pairs(seed)
     links = cfnews_links(docs, pairs)
     kinds = collections.Counter(q.kind for q in pairs)
@@ -149,8 +149,8 @@ def story_report(seed: int, wire=None):
 
 def pair_features(docs, pairs, k: int, cap: int):
     """(shared, containment, same outlet) per pair for one representation."""
-    from transforms.dedup import Member, similarity
-    from transforms.fingerprint import BASE_RATE, sample, shingle_hashes, token_bytes
+    from cfnews.transforms.dedup import Member, similarity
+    from cfnews.transforms.fingerprint import BASE_RATE, sample, shingle_hashes, token_bytes
     fps = {d: sample(shingle_hashes(token_bytes(doc.text), k), BASE_RATE, cap) for d, doc in docs.items()}
     sets = {d: set(f.hashes) for d, f in fps.items()}
     rows = []
@@ -200,8 +200,8 @@ def sweep(dev_seed: int, seed: int):
             print(f"{k:>2} {cap_label:>6} {n_hashes:>6.1f} | {t:>5.2f} {ts:>6.2f} {m:>3} | "
                   f"{s['f1']:>7.4f} {s['precision']:>6.4f} {s['recall']:>6.4f} | "
                   f"{test['f1']:>7.4f} {test['precision']:>6.4f} {test['recall']:>6.4f}")
-    from transforms.dedup import CONTAINMENT_THRESHOLD, MIN_SHARED, SAME_OUTLET_THRESHOLD
-    from transforms.fingerprint import CAP, SHINGLE_WORDS
+    from cfnews.transforms.dedup import CONTAINMENT_THRESHOLD, MIN_SHARED, SAME_OUTLET_THRESHOLD
+    from cfnews.transforms.fingerprint import CAP, SHINGLE_WORDS
     print(f"\nF1 (fp/fn) by containment threshold, k={SHINGLE_WORDS} cap={CAP} "
           f"t_same={SAME_OUTLET_THRESHOLD} m={MIN_SHARED}:")
     for name, (docs, pairs) in sets.items():
@@ -217,7 +217,7 @@ def sweep(dev_seed: int, seed: int):
 # ---------------------------------------------------------------- throughput and state
 
 def stream_articles(seed: int) -> List:
-    from schemas import Article
+    from cfnews.schemas import Article
     from tests.benchmarks.dedup_corpus import stream_docs
     return [Article(article_id=doc_id, url=f"https://eval/{doc_id}", canonical_url=f"https://eval/{doc_id}",
                     outlet=doc.outlet, feed_url="", entry_id=doc_id, title="", text=doc.text,
@@ -239,7 +239,7 @@ class Clock:
 
 def _beam_run(articles, dedup: bool) -> Clock:
     import apache_beam as beam
-    from transforms.dedup import DeduplicateArticles
+    from cfnews.transforms.dedup import DeduplicateArticles
     with Clock() as clock:
         with beam.Pipeline(runner="FnApiRunner") as p:
             articles_in = p | beam.Create(articles)
@@ -257,8 +257,8 @@ def _streaming_run(articles) -> Clock:
     from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
     from apache_beam.testing.test_stream import TestStream
     from apache_beam.transforms.window import TimestampedValue
-    from transforms.dedup import micros
-    from transforms.dedup_stream import StreamingDeduplicate
+    from cfnews.transforms.dedup import micros
+    from cfnews.transforms.dedup_stream import StreamingDeduplicate
     ordered = sorted(articles, key=lambda a: a.event_time)
     stream = TestStream()
     for i in range(0, len(ordered), 50):
@@ -276,8 +276,8 @@ def _streaming_run(articles) -> Clock:
 
 
 def throughput(stream, eval_articles, rounds: int, streaming: int):
-    from transforms.dedup import dedup_in_memory
-    from transforms.fingerprint import fingerprint
+    from cfnews.transforms.dedup import dedup_in_memory
+    from cfnews.transforms.fingerprint import fingerprint
     n = len(stream)
     rates = collections.defaultdict(list)
     loads = []
@@ -325,9 +325,9 @@ def state_per_article(docs):
     Per-key and per-timer overhead of the runner itself (a few dozen bytes per key on
     Dataflow) is shared by the ~N entries of a bucket and is not counted."""
     from apache_beam.coders import BooleanCoder, PickleCoder, StrUtf8Coder
-    from transforms.dedup import prepare
-    from transforms.dedup_stream import RESOLVE_ROUNDS, state_bytes_per_posting
-    from transforms.urls import article_id_for
+    from cfnews.transforms.dedup import prepare
+    from cfnews.transforms.dedup_stream import RESOLVE_ROUNDS, state_bytes_per_posting
+    from cfnews.transforms.urls import article_id_for
     index, per_article, hashes = [], [], []
     for a in as_articles(docs):
         member, hs = prepare(a)

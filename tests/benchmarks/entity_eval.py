@@ -40,7 +40,7 @@ def load_gold(path: Path = GOLD) -> List[dict]:
 
 
 def predict(docs: List[dict]) -> Dict[str, list]:
-    from transforms.entities import enrich_texts
+    from cfnews.transforms.entities import enrich_texts
     out = {}
     for doc in docs:
         [(entities, _)] = enrich_texts(doc["language"], [doc["text"]])

@@ -41,7 +41,7 @@ def rss():
 out = {"python": rss()}
 import apache_beam
 out["beam_imported"] = rss()
-from transforms.entities import enrich_texts, knowledge, load_ner
+from cfnews.transforms.entities import enrich_texts, knowledge, load_ner
 load_ner("en"); load_ner("fr"); knowledge()
 out["models_loaded"] = rss()
 enrich_texts("en", ["French President Emmanuel Macron met Xi Jinping in Beijing. " * 200])
@@ -53,7 +53,7 @@ print(json.dumps(out))
 
 
 def english_texts():
-    from transforms.language import detect_language
+    from cfnews.transforms.language import detect_language
     return [t for t in gold_bodies().values() if detect_language(t, "").code == "en"]
 
 
@@ -70,7 +70,7 @@ def timed(fn, rounds: int, words: int):
 def compare(texts, rounds: int, words: int) -> None:
     import spacy
     from thinc.api import NumpyOps
-    from transforms.entities import MODELS, add_line_breaks, normalise
+    from cfnews.transforms.entities import MODELS, add_line_breaks, normalise
     name = MODELS["en"]
     norm = [normalise(t) for t in texts]
     full = add_line_breaks(spacy.load(name))
@@ -113,7 +113,7 @@ def main() -> None:
     parser.add_argument("--compare", action="store_true")
     args = parser.parse_args()
     require_shared()
-    from transforms.entities import enrich_texts, knowledge, load_ner
+    from cfnews.transforms.entities import enrich_texts, knowledge, load_ner
     texts = english_texts()
     words = sum(len(t.split()) for t in texts)
     load_ner("en"), knowledge()

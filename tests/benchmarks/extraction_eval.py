@@ -26,10 +26,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from schemas import Article, FeedEntry, Page  # noqa: E402
+from cfnews.schemas import Article, FeedEntry, Page  # noqa: E402
 from tests.benchmarks import title_corpus  # noqa: E402
 from tests.benchmarks.common import require_shared  # noqa: E402
-from transforms.extract import _TRAFILATURA_LOCK, extract_article, load_trafilatura  # noqa: E402
+from cfnews.transforms.extract import _TRAFILATURA_LOCK, extract_article, load_trafilatura  # noqa: E402
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 

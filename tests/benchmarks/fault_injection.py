@@ -402,7 +402,7 @@ class HostileWeb:
 
     @staticmethod
     def _source(outlet, url):
-        from schemas import FeedSource
+        from cfnews.schemas import FeedSource
         return FeedSource(outlet=outlet, url=url, language="en", country="US")
 
     @property
@@ -427,7 +427,7 @@ class HostileWeb:
 
 def run(web: HostileWeb, out: str, **overrides):
     """The pipeline on every feed of `web` (broken feeds included); (summary, seconds)."""
-    from pipeline.runner import make_options, run_job
+    from cfnews.pipeline.runner import make_options, run_job
     values = dict(out=out, all_topics=True, reprocess=True, allow_hosts=web.allow_hosts,
                   min_host_delay=0.0, max_retries=1, connect_timeout=1.0, read_timeout=1.0,
                   request_timeout=2.0)
@@ -462,7 +462,7 @@ def check(web: HostileWeb, rows: Dict[str, list]) -> dict:
     """Accounting per entry: every (feed, guid) of the site in exactly one dataset, as many
     times as the feed lists it; each entry's outcome against its expectation; the broken
     feeds' rows."""
-    from transforms.feeds import FEED_LEVEL_REASONS
+    from cfnews.transforms.feeds import FEED_LEVEL_REASONS
     listed = collections.defaultdict(list)      # (feed_url, guid) -> [Entry], in feed order
     for feed, items in zip(web.feeds, web.items):
         for entry in items:

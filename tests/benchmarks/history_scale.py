@@ -51,7 +51,7 @@ def make_manifest(folder: Path, tag: str) -> Path:
 def measure(args) -> tuple:
     """(wall seconds, peak RSS MiB, stdout) of one cfnews process."""
     start = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline", *args], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "cfnews", *args], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output = proc.stdout.read()
     _pid, status, usage = os.wait4(proc.pid, 0)

@@ -26,8 +26,8 @@ def main():
     parser.add_argument("--per-cycle", type=int, default=8, help="new entries per cycle period")
     args = parser.parse_args()
     require_shared()
-    from pipeline.continuous import ContinuousIngest, Schedule
-    from pipeline.runner import make_options
+    from cfnews.pipeline.continuous import ContinuousIngest, Schedule
+    from cfnews.pipeline.runner import make_options
 
     site = PublishingSite(period=args.every / args.per_cycle).start()
     with tempfile.TemporaryDirectory() as out:

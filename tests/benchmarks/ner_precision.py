@@ -191,7 +191,7 @@ def plain_spacy(texts: List[str]) -> Set[Span]:
 
 
 def cfnews(texts: List[str]) -> Set[Span]:
-    from transforms.entities import enrich_texts
+    from cfnews.transforms.entities import enrich_texts
     found = set()
     for n, (entities, _) in enumerate(enrich_texts("en", texts)):
         found |= {(n, e.start, e.end, SYSTEM_TYPES[e.label]) for e in entities

@@ -67,7 +67,7 @@ def run_once(args, latency: float, pages) -> dict:
                         f"  - {{outlet: bench, url: '{feed_host.url('/feed.xml')}', "
                         "language: en, country: US}\n")
             out = os.path.join(tmp, "out")
-            command = [sys.executable, "-m", "pipeline", "run", "--once", "--all-topics",
+            command = [sys.executable, "-m", "cfnews", "run", "--once", "--all-topics",
                        "--feeds", feeds, "--out", out,
                        f"--min_host_delay={args.min_host_delay}",
                        f"--per_host_concurrency={args.per_host_concurrency}",

@@ -30,7 +30,7 @@ import numpy as np
 import yaml
 
 from tests.benchmarks.common import BENCH, gold_bodies
-from transforms.relevance import (FEATURES, TOPICS_DIR, load_topic, parse_topic, role_features,
+from cfnews.transforms.relevance import (FEATURES, TOPICS_DIR, load_topic, parse_topic, role_features,
                                   score_relevance)
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "relevance"

@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from schemas.arrow import schema_for  # noqa: E402
+from cfnews.schemas.arrow import schema_for  # noqa: E402
 
 OUTLETS = [f"outlet-{i:02d}" for i in range(12)]
 DAYS = 180
@@ -125,10 +125,10 @@ def build_lake(lake: Path, articles: int, seed: int = 7) -> None:
 
 
 def run_report(lake: Path, html: Path):
-    """(seconds, peak RSS in MiB) of `python -m pipeline report` as a child process."""
+    """(seconds, peak RSS in MiB) of `python -m cfnews report` as a child process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "pipeline", "report", "--out", str(lake),
+    done = subprocess.run([sys.executable, "-m", "cfnews", "report", "--out", str(lake),
                            "--html", str(html)], cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

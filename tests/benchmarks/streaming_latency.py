@@ -31,9 +31,9 @@ from tests.benchmarks.common import PublishingSite, percentile, require_shared  
 def run(window: float, poll: float, publish_for: float, period: float, margin: float) -> dict:
     import apache_beam as beam
     import pyarrow.dataset as ds
-    from pipeline.demo.site import DemoSite
-    from pipeline.graph import build_streaming
-    from pipeline.runner import make_options
+    from cfnews.pipeline.demo.site import DemoSite
+    from cfnews.pipeline.graph import build_streaming
+    from cfnews.pipeline.runner import make_options
     from tests.wallclock_ticks import FileArrivals, WallClockTicks
 
     live = PublishingSite(period=period)

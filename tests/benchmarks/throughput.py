@@ -59,7 +59,7 @@ def serve(pages, copies: int = 1):
 
 
 def bench_feeds(base_url: str, copies: int):
-    from schemas import FeedSource
+    from cfnews.schemas import FeedSource
     return [FeedSource(outlet=f"bench{copy}", url=f"{base_url}/feed-{copy}.xml", language="en",
                        country="US") for copy in range(copies)]
 
@@ -71,8 +71,8 @@ def plain_loop(urls):
     import requests
     start = time.perf_counter()
     import trafilatura
-    from transforms.entities import extract_entities_batch, load_ner
-    from transforms.language import detect_language
+    from cfnews.transforms.entities import extract_entities_batch, load_ner
+    from cfnews.transforms.language import detect_language
     session = requests.Session()
     texts = {"en": [], "fr": []}
     n = 0
@@ -105,7 +105,7 @@ def pipeline_run(base_url, extra_args, allow, copies=1):
     """One pipeline run in this process; returns (summary, seconds from run_job to its end).
     With copies > 1 the cross-outlet near-duplicate threshold is set above 1 (nothing merges),
     so the copies are all processed as articles: the job really is `copies` times bigger."""
-    from pipeline.runner import make_options, run_job
+    from cfnews.pipeline.runner import make_options, run_job
     keep_copies = copies > 1
     with tempfile.TemporaryDirectory() as out:
         options = make_options(["--runner=FnApiRunner", *extra_args], out=out, all_topics=True,
@@ -147,9 +147,9 @@ def fresh_run(mode, base_url, allow, urls_file, copies):
 
 
 def child(mode, base_url, allow, urls_file, copies):
-    import pipeline.runner  # (Beam's and cfnews' imports are not timed)
+    import cfnews.pipeline.runner  # (Beam's and cfnews' imports are not timed)
     if mode == "beam_workers":
-        pipeline.runner.runner_for = lambda options: None
+        cfnews.pipeline.runner.runner_for = lambda options: None
     cpu_before = cpu_seconds()
     if mode == "loop":
         with open(urls_file) as handle:

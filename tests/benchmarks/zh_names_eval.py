@@ -32,7 +32,7 @@ def scored(entities):
 
 
 def evaluate(articles, errors: bool):
-    from transforms.entities import enrich_texts
+    from cfnews.transforms.entities import enrich_texts
     rows = {}
     for entry, text in articles:
         [(entities, _)] = enrich_texts("zh", [text])
@@ -68,8 +68,8 @@ def report(rows, n_articles):
 
 
 def cost(texts, rounds: int):
-    from transforms.entities import enrich_texts
-    from transforms.zh_names import chinese_name_spans
+    from cfnews.transforms.entities import enrich_texts
+    from cfnews.transforms.zh_names import chinese_name_spans
     enrich_texts("zh", texts[:1])  # loads jieba and the KB once, outside the timing
     for name, run in (("tagger", lambda: [chinese_name_spans(t) for t in texts]),
                       ("zh entity step", lambda: enrich_texts("zh", texts))):
