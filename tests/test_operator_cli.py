@@ -102,8 +102,8 @@ def test_version_is_the_installed_distributions():
     done = cfnews("--version")
     assert done.returncode == 0
     assert done.stdout.strip() == f"cfnews {metadata.version('cfnews')}"
-    import cfnews.pipeline
-    assert cfnews.pipeline.__version__ == metadata.version("cfnews")
+    import cfnews as package
+    assert package.__version__ == metadata.version("cfnews")
 
 
 def test_options_lists_every_option_with_a_default_and_a_help_text():
