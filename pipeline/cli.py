@@ -180,10 +180,21 @@ def main(argv: Optional[List[str]] = None) -> int:
     from cfnews.pipeline.lock import OutputLocked, hold_output
     try:
         with hold_output(args.out, args.command):
+            if args.command != "compact":  # compaction finishes them itself
+                _finish_killed_compactions(args.out)
             return _command(args, beam_args)
     except OutputLocked as exc:
         print(f"cfnews {args.command}: {exc}", file=sys.stderr)
         return exit_codes.OUTPUT_LOCKED
+
+
+def _finish_killed_compactions(out_dir: str) -> None:
+    from cfnews.pipeline.compact import finish_killed_compactions
+    finished = finish_killed_compactions(out_dir)
+    if finished:
+        logging.getLogger("cfnews").warning(
+            "finished %d killed compaction(s) in %s: their late files are back in place", finished,
+            out_dir)
 
 
 # Commands that write into --out: each holds the folder's writer lock while it works.

@@ -103,9 +103,7 @@ def compact(out_dir: str, before: Optional[dt.date] = None, target_bytes: int = 
                               f"{out_dir} is an object store")
     before = before or (dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=1))
     staging_root = os.path.join(out_dir, STAGING)
-    for leftover in (os.listdir(staging_root) if os.path.isdir(staging_root) else []):
-        if leftover.startswith("compact-"):  # a killed compaction's copies
-            _finish(out_dir, os.path.join(staging_root, leftover))
+    finish_killed_compactions(out_dir)
     report = CompactReport()
     for dataset in DATASETS:
         for date, folder in _partitions(out_dir, dataset):
@@ -123,6 +121,22 @@ def compact(out_dir: str, before: Optional[dt.date] = None, target_bytes: int = 
                 report.files_after += written
                 report.partitions += 1
     return report
+
+
+def finish_killed_compactions(out_dir: str) -> int:
+    """Finish what a killed compaction left under DIR/_staging/compact-*: files of the old copy
+    that arrived after its listing go back into their live partition. Every writing command
+    calls this at start-up, under the writer lock and before anything reads the datasets:
+    until then those rows are invisible, and a run would fetch and write their entries again
+    (the row would be doubled once the files came back). Returns how many it finished."""
+    if "://" in out_dir:
+        return 0  # compaction never runs on object stores
+    staging_root = os.path.join(out_dir, STAGING)
+    leftovers = [name for name in (os.listdir(staging_root) if os.path.isdir(staging_root) else [])
+                 if name.startswith("compact-")]
+    for leftover in leftovers:
+        _finish(out_dir, os.path.join(staging_root, leftover))
+    return len(leftovers)
 
 
 def _compact_partition(dataset, folder, files, total_bytes, target_bytes, staging_root,

@@ -151,6 +151,30 @@ def test_killed_after_the_swap_a_late_file_is_moved_back_by_the_next_compaction(
     assert not [d for d in os.listdir(tmp_path / "_staging") if d.startswith("compact-")]
 
 
+def test_a_run_after_a_killed_compaction_first_puts_its_late_files_back(tmp_path):
+    """Until a killed compaction is finished its late rows are invisible, so a run would fetch
+    and write their entries again: every writing command finishes it at start-up, under the lock
+    and before reading the datasets."""
+    small_files(tmp_path)
+    folder = tmp_path / "articles" / "date=2025-12-04" / "outlet=o"
+    ids = rows_in_order(folder)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), CFNEWS_CRASH_AT="compact_swapped")
+    done = subprocess.run([sys.executable, "-c", LATE_WRITER, str(tmp_path)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    assert sorted(rows_in_order(folder)) == sorted(ids)  # a900, a901 sit in staging
+    env.pop("CFNEWS_CRASH_AT")
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text("not json at all\n")  # a run that writes one rejected row
+    done = subprocess.run([sys.executable, "-m", "cfnews", "backfill", "--manifest", str(manifest),
+                           "--out", str(tmp_path)], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "finished 1 killed compaction(s)" in done.stderr
+    assert sorted(rows_in_order(folder)) == sorted(ids + ["a900", "a901"])
+    assert not [d for d in os.listdir(tmp_path / "_staging") if d.startswith("compact-")]
+
+
 def test_an_unreadable_file_leaves_its_partition_alone_with_a_warning(tmp_path):
     small_files(tmp_path)
     small_files(tmp_path, date="2025-12-05", files=3)

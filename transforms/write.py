@@ -164,8 +164,8 @@ def _delete_staging(out_dir: str, name: str) -> None:
 def remove_stale_staging(out_dir: str) -> None:
     """Drop every run's staging folder. Only under the output folder's writer lock, at
     start-up: the files there belong to runs that died before renaming them into place.
-    A killed compaction's folders (compact-*) are left to `cfnews compact`, which first moves
-    back any live file they hold."""
+    A killed compaction's folders (compact-*) are not deleted here: they may hold live files,
+    which every writing command moves back first (pipeline.compact.finish_killed_compactions)."""
     if "://" in out_dir:
         _delete_staging(out_dir, "")
         return
