@@ -296,7 +296,9 @@ class World:
         except Exception as exc:  # a reader must always be able to read the datasets
             self.fail(scenario, f"read: {type(exc).__name__}: {str(exc)[:300]}")
             return
-        doubled = [i for i, n in collections.Counter(ids).items() if n > 1]
+        # feed-level rows (a failed poll of a whole feed) carry no article id: one per failed
+        # poll, by design; every entry's id must be unique across the datasets
+        doubled = [i for i, n in collections.Counter(ids).items() if n > 1 and i]
         if doubled:
             where = {d: self.rows((d,)).count(doubled[0])
                      for d in ("articles", "duplicates", "rejected")}
