@@ -131,7 +131,9 @@ def test_a_file_arriving_after_the_listing_is_never_deleted(tmp_path):
     assert not [d for d in os.listdir(tmp_path / "_staging") if d.startswith("compact-")]
 
 
-def test_killed_after_the_swap_a_late_file_is_moved_back_by_the_next_compaction(tmp_path):
+def kill_compaction_after_swap_with_a_late_file(tmp_path):
+    """A compaction killed after its swap while a late file arrived: (partition, its ids before,
+    an environment without the crash point)."""
     small_files(tmp_path)
     folder = tmp_path / "articles" / "date=2025-12-04" / "outlet=o"
     ids = rows_in_order(folder)
@@ -139,8 +141,13 @@ def test_killed_after_the_swap_a_late_file_is_moved_back_by_the_next_compaction(
     done = subprocess.run([sys.executable, "-c", LATE_WRITER, str(tmp_path)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == -signal.SIGKILL, done.stderr
-    assert sorted(rows_in_order(folder)) == sorted(ids)  # the late file sits in staging now
     env.pop("CFNEWS_CRASH_AT")
+    return folder, ids, env
+
+
+def test_killed_after_the_swap_a_late_file_is_moved_back_by_the_next_compaction(tmp_path):
+    folder, ids, env = kill_compaction_after_swap_with_a_late_file(tmp_path)
+    assert sorted(rows_in_order(folder)) == sorted(ids)  # the late file sits in staging now
     # a run's start-up cleanup of stale staging leaves a compaction's leftovers alone
     from cfnews.transforms.write import remove_stale_staging
     remove_stale_staging(str(tmp_path))
@@ -155,15 +162,8 @@ def test_a_run_after_a_killed_compaction_first_puts_its_late_files_back(tmp_path
     """Until a killed compaction is finished its late rows are invisible, so a run would fetch
     and write their entries again: every writing command finishes it at start-up, under the lock
     and before reading the datasets."""
-    small_files(tmp_path)
-    folder = tmp_path / "articles" / "date=2025-12-04" / "outlet=o"
-    ids = rows_in_order(folder)
-    env = dict(os.environ, PYTHONPATH=str(ROOT), CFNEWS_CRASH_AT="compact_swapped")
-    done = subprocess.run([sys.executable, "-c", LATE_WRITER, str(tmp_path)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == -signal.SIGKILL, done.stderr
+    folder, ids, env = kill_compaction_after_swap_with_a_late_file(tmp_path)
     assert sorted(rows_in_order(folder)) == sorted(ids)  # a900, a901 sit in staging
-    env.pop("CFNEWS_CRASH_AT")
     manifest = tmp_path / "m.jsonl"
     manifest.write_text("not json at all\n")  # a run that writes one rejected row
     done = subprocess.run([sys.executable, "-m", "cfnews", "backfill", "--manifest", str(manifest),
