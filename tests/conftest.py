@@ -28,6 +28,17 @@ def seeds() -> Dict[str, str]:
     return {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))}
 
 
+@pytest.fixture(autouse=True)
+def fresh_host_state():
+    """Each test starts with no host state from earlier tests: robots.txt rules, pauses and
+    connection slots are kept per host:port for the life of the process, and a test's
+    loopback server may get a port an earlier test's server had (a stale "robots.txt
+    unavailable" then refuses every page of the new server)."""
+    from cfnews.transforms.http import forget_hosts
+    forget_hosts()
+    yield
+
+
 # A route answers (status, headers, body) or is a callable(handler) that writes itself.
 Route = Union[Tuple[int, Dict[str, str], bytes], Callable]
 

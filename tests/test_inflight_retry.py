@@ -53,6 +53,16 @@ def fails_first(host, path, status, headers, then=None):
     return failed_at
 
 
+def add_slow_page(host, path, seconds=0.4):
+    """`path` answers the page after `seconds`: a request sent on the host's other connection
+    just before the client has read the failure stays in flight until the client has surely
+    read it, so the test does not depend on how fast this machine runs the client."""
+    def route(handler):
+        time.sleep(seconds)
+        respond(handler, 200, {"Content-Type": "text/html; charset=utf-8"}, PAGE)
+    host.handlers[path] = route
+
+
 def starts_of(host, skip_path=None):
     return [(t, p) for t, p in zip(host.starts, host.paths) if p != skip_path]
 
@@ -66,7 +76,7 @@ def test_retry_after_holds_every_queued_request_to_that_host(hosts):
     busy, other = hosts
     failed_at = fails_first(busy, "/busy", 503, {"Retry-After": "2"})
     for i in range(6):
-        busy.add(f"/a{i}", PAGE)
+        add_slow_page(busy, f"/a{i}")
         other.add(f"/b{i}", PAGE)
     items = [(busy, busy.url("/busy"))] + [(busy, busy.url(f"/a{i}")) for i in range(6)] \
         + [(other, other.url(f"/b{i}")) for i in range(6)]
@@ -108,7 +118,7 @@ def test_backoff_after_a_server_error_pauses_the_host(hosts):
     flaky, other = hosts
     failed_at = fails_first(flaky, "/flaky", 500, {})
     for i in range(6):
-        flaky.add(f"/a{i}", PAGE)
+        add_slow_page(flaky, f"/a{i}")
         other.add(f"/b{i}", PAGE)
     items = [(flaky, flaky.url("/flaky"))] + [(flaky, flaky.url(f"/a{i}")) for i in range(6)] \
         + [(other, other.url(f"/b{i}")) for i in range(6)]

@@ -174,3 +174,25 @@ def test_truncated_body_and_connection_reset(server):
     server.routes["/reset"] = reset
     assert fetch_page(entry(server.url("/truncated")), server.config()).reason == "connection_error"
     assert fetch_page(entry(server.url("/reset")), server.config()).reason == "connection_error"
+
+
+def test_forget_hosts_drops_robots_rules_and_pauses_but_not_a_held_slot():
+    """Host state is per host:port for the process's life; forget_hosts (run before every
+    test) clears it, except the slot of a request still in flight."""
+    import time as _time
+    from cfnews.transforms import http as _http
+    from cfnews.transforms.robots import ROBOTS as robots
+    robots._cache["http://127.0.0.1:9"] = (_time.monotonic() + 600, None, RuntimeError("down"))
+    _http._limiter.pause("127.0.0.1:9", _time.monotonic() + 600)
+    _http._limiter.acquire("127.0.0.1:8", 1, 0.0, _time.monotonic() + 1)  # held, not released
+    _http._limiter.sent("127.0.0.1:8")
+    _http.forget_hosts()
+    assert "http://127.0.0.1:9" not in robots._cache
+    assert _http.paused_until("127.0.0.1:9") < _time.monotonic()
+    # the held slot survived: a second request to that host still waits for it
+    with pytest.raises(_http.FetchError):
+        _http._limiter.acquire("127.0.0.1:8", 1, 0.0, _time.monotonic() + 0.2)
+    _http._limiter.release("127.0.0.1:8")
+    _http._limiter.acquire("127.0.0.1:8", 1, 0.0, _time.monotonic() + 0.2)
+    _http._limiter.sent("127.0.0.1:8")
+    _http._limiter.release("127.0.0.1:8")

@@ -149,7 +149,8 @@ def test_streaming_graph_writes_what_the_batch_graph_writes(tmp_path):
             == {u: c for u, (d, c) in batch.items() if d != "rejected"})
 
 
-def test_streaming_graph_in_real_time_writes_each_window_as_the_clock_passes_it(tmp_path, server):
+def test_streaming_graph_in_real_time_writes_each_window_as_the_clock_passes_it(tmp_path, server,
+                                                                             monkeypatch):
     """The whole unbounded graph on wall-clock ticks (a TestStream fed by a loopback
     TestStream service): a feed that grows at every poll, 4-second windows. Each window's
     files are on disk while the stream is still running, each entry ends in one dataset, and
@@ -159,6 +160,9 @@ def test_streaming_graph_in_real_time_writes_each_window_as_the_clock_passes_it(
     from cfnews.pipeline.graph import build_streaming
     from tests.wallclock_ticks import FileArrivals, WallClockTicks
 
+    # gRPC would send the runner's call to the loopback TestStream service through a proxy
+    # named in the environment, if any
+    monkeypatch.setenv("no_grpc_proxy", "127.0.0.1,localhost")
     growing = GrowingFeed(server, per_request=1)
     live = FeedSource(outlet="growing", url=server.url("/feed.xml"), language="en", country="FR")
     out = tmp_path / "out"
@@ -169,6 +173,7 @@ def test_streaming_graph_in_real_time_writes_each_window_as_the_clock_passes_it(
         with WallClockTicks(interval=2, duration=20) as clock:
             with beam.Pipeline(options=options) as p:
                 build_streaming(p, options, "rt", demo.feeds + [live], ticks=p | clock.source())
+            assert clock.was_read, "the runner never read the TestStream service's ticks"
             last_tick = max(clock.ticks)
 
     articles = ds.dataset(out / "articles", format="parquet", partitioning="hive").to_table(

@@ -11,6 +11,7 @@ time passes, as on a streaming runner.
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import time
 
@@ -50,6 +51,12 @@ class _TickReader:
             self.stopped.wait(self.step)
 
 
+def _free_loopback_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 class WallClockTicks:
     """Context manager: `with WallClockTicks(interval=10, duration=120) as ticks:` then
     `p | ticks.source()` is an unbounded PCollection of "tick" strings timestamped with the
@@ -57,7 +64,11 @@ class WallClockTicks:
 
     def __init__(self, interval: float, duration: float, step: float = 0.5):
         self.reader = _TickReader(interval, duration, step)
-        self.controller = TestStreamServiceController(self.reader)  # binds localhost:0
+        # An explicit IPv4 loopback endpoint: Beam's default, "localhost:0", may resolve to
+        # an address the runner's gRPC client cannot reach, and the runner reads a stream it
+        # cannot open (UNAVAILABLE) as an empty one: a run with no ticks at all.
+        self.controller = TestStreamServiceController(
+            self.reader, endpoint=f"127.0.0.1:{_free_loopback_port()}")
 
     def source(self) -> TestStream:
         return TestStream(coder=_CODER, endpoint=self.controller.endpoint)
@@ -65,6 +76,11 @@ class WallClockTicks:
     @property
     def ticks(self) -> list:
         return list(self.reader.ticks)
+
+    @property
+    def was_read(self) -> bool:
+        """True once the runner has opened the event stream (a tick is sent at once)."""
+        return bool(self.reader.ticks)
 
     def __enter__(self) -> "WallClockTicks":
         self.controller.start()

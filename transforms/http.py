@@ -246,6 +246,12 @@ class _Pools:
                 old.close()
             return pool
 
+    def close_all(self) -> None:
+        with self._lock:
+            pools, self._pools = list(self._pools.values()), collections.OrderedDict()
+        for pool in pools:
+            pool.close()
+
 
 def _ca_bundle() -> Optional[str]:
     try:
@@ -272,6 +278,7 @@ class HostLimiter:
         self._gates: Dict[str, threading.Lock] = {}   # one request per host being started
         self._last_sent: Dict[str, float] = collections.defaultdict(lambda: float("-inf"))
         self._paused_until: Dict[str, float] = {}
+        self._held: Dict[str, int] = collections.defaultdict(int)  # slots taken or awaited
 
     def pause(self, host: str, until: float) -> None:
         """No request to `host` starts before `until` (monotonic); a pause only lengthens."""
@@ -294,10 +301,13 @@ class HostLimiter:
         with self._lock:
             slot = self._slots.setdefault(host, threading.Semaphore(max(1, concurrency)))
             gate = self._gates.setdefault(host, threading.Lock())
+            self._held[host] += 1  # counted from the wait on: forget_idle_hosts keeps the slot
         if not slot.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            with self._lock:
+                self._held[host] -= 1
             raise FetchError(Reason.TIMEOUT, f"no free connection slot for {host} in time")
         if not gate.acquire(timeout=max(0.0, deadline - time.monotonic())):
-            slot.release()
+            self.release(host)
             raise FetchError(Reason.TIMEOUT, f"politeness delay for {host} exceeds the budget")
         while True:  # again after each wait: a pause may have come meanwhile
             with self._lock:
@@ -308,7 +318,7 @@ class HostLimiter:
                 return
             if time.monotonic() + wait > deadline:
                 gate.release()
-                slot.release()
+                self.release(host)
                 raise FetchError(Reason.TIMEOUT, f"politeness delay for {host} exceeds the budget")
             time.sleep(wait)
 
@@ -323,11 +333,36 @@ class HostLimiter:
     def release(self, host: str) -> None:
         with self._lock:
             slot = self._slots.get(host)
+            if slot is not None:
+                self._held[host] -= 1
         if slot is not None:
             slot.release()
 
+    def forget_idle_hosts(self) -> None:
+        """Drop every host's pause and delay, and the slots of hosts with no request holding
+        one (a busy host's slots stay: their holders will release them)."""
+        with self._lock:
+            self._paused_until.clear()
+            self._last_sent.clear()
+            for host in [h for h, held in self._held.items() if held == 0]:
+                del self._held[host]
+                self._slots.pop(host, None)
+                self._gates.pop(host, None)
+
 
 _limiter = HostLimiter()
+
+
+def forget_hosts() -> None:
+    """Forget what this process learnt about hosts: robots.txt rules, pauses and delays,
+    DNS answers and pooled connections. Host state is keyed by host:port, so a test that
+    starts a new loopback server on a port an earlier one used must not inherit its state;
+    a long-lived worker never needs this."""
+    from cfnews.transforms.netguard import forget_dns_answers
+    _robots_cache().clear()
+    _limiter.forget_idle_hosts()
+    forget_dns_answers()
+    _pools.close_all()
 
 
 def _robots_cache():

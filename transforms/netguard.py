@@ -63,6 +63,11 @@ def cached_system_resolver(host: str, port: int) -> List[str]:
     return addresses
 
 
+def forget_dns_answers() -> None:
+    with _dns_lock:
+        _dns_cache.clear()
+
+
 @dataclasses.dataclass(frozen=True)
 class Target:
     """One URL, parsed once: what the guard checks and what the connection uses."""
