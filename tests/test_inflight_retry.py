@@ -114,9 +114,9 @@ def test_a_waiting_retry_holds_no_fetch_thread(hosts):
     assert busy.paths == ["/busy", "/busy"] and busy.starts[1] - t429 >= 1.95
 
 
-def test_backoff_after_a_server_error_pauses_the_host(hosts):
+def test_backoff_after_an_overloaded_answer_pauses_the_host(hosts):
     flaky, other = hosts
-    failed_at = fails_first(flaky, "/flaky", 500, {})
+    failed_at = fails_first(flaky, "/flaky", 503, {})  # overloaded, no Retry-After: backoff
     for i in range(6):
         add_slow_page(flaky, f"/a{i}")
         other.add(f"/b{i}", PAGE)
@@ -125,11 +125,41 @@ def test_backoff_after_a_server_error_pauses_the_host(hosts):
     # backoff 1 s with jitter: the pause lasts 0.5 to 1.5 s
     results = fetch_all(items, config_for(hosts, backoff=1.0), max_in_flight=8)
     assert all(isinstance(r, Page) for r in results), results
-    t500 = failed_at[0]
-    later = [round(t - t500, 2) for t, _ in starts_of(flaky) if t > t500]
+    t503 = failed_at[0]
+    later = [round(t - t503, 2) for t, _ in starts_of(flaky) if t > t503]
     held = [dt for dt in later if dt >= 0.15]  # (one may have been sent already: see above)
     assert len(later) - len(held) <= 1 and held and min(held) >= 0.45, later
-    assert max(other.starts) < t500 + 0.45, [round(t - t500, 2) for t in other.starts]
+    assert max(other.starts) < t503 + 0.45, [round(t - t503, 2) for t in other.starts]
+
+
+def test_a_broken_page_delays_only_its_own_retry(hosts):
+    """A 500 (or a reset mid-answer) speaks for its URL, not for the server: its retry waits
+    out the backoff, while the host's other pages go on at once."""
+    flaky, other = hosts
+    failed_at = fails_first(flaky, "/broken", 500, {})
+    for i in range(6):
+        flaky.add(f"/a{i}", PAGE)
+    items = [(flaky, flaky.url("/broken"))] + [(flaky, flaky.url(f"/a{i}")) for i in range(6)]
+    results = fetch_all(items, config_for(hosts, backoff=1.0), max_in_flight=8)
+    assert all(isinstance(r, Page) for r in results), results
+    t500 = failed_at[0]
+    pages = [t - t500 for t, p in starts_of(flaky) if p.startswith("/a")]
+    retry = [t - t500 for t, p in starts_of(flaky) if p == "/broken"][1]
+    assert retry >= 0.45, retry  # the backoff was waited out (0.5 to 1.5 s)
+    assert max(pages) < 0.4 < retry, ([round(t, 2) for t in pages], round(retry, 2))
+    assert http.paused_until(flaky.host_port) < time.monotonic()
+
+
+def test_which_failures_pause_the_host():
+    def error(status=None, retry_after=None, unreachable=False, reason=None):
+        from cfnews.schemas import Reason
+        return FetchError(reason or (Reason.HTTP_ERROR if status else Reason.CONNECTION_ERROR),
+                          "x", status, retry_after=retry_after, unreachable=unreachable)
+    assert [error(s).pauses_host for s in (429, 502, 503, 504)] == [True] * 4
+    assert error(500, retry_after=5.0).pauses_host      # the server said when to come back
+    assert error(unreachable=True).pauses_host          # refused, DNS, connect timeout
+    assert not error(500).pauses_host and not error(501).pauses_host
+    assert not error().pauses_host                       # a reset mid-answer
 
 
 def test_a_pause_holds_requests_made_outside_the_pool_too(hosts):
@@ -175,3 +205,14 @@ def test_the_total_deadline_spans_rescheduled_attempts(hosts):
     assert isinstance(result, Rejected) and result.reason == "timeout", result
     assert 1.5 <= seconds < 2.4, seconds
     assert busy.paths == ["/busy", "/busy"]
+
+
+def test_a_refused_connection_is_unreachable_and_pauses_the_host():
+    import socket
+    with socket.socket() as probe:  # a loopback port nobody listens on once closed
+        probe.bind(("127.0.0.3", 0))
+        port = probe.getsockname()[1]
+    config = HttpConfig(allow_hosts=(f"127.0.0.3:{port}",), max_retries=0, respect_robots=False)
+    with pytest.raises(FetchError) as info:
+        http_get(f"http://127.0.0.3:{port}/x", config)
+    assert info.value.unreachable and info.value.pauses_host, info.value

@@ -11,8 +11,10 @@
 - Politeness: robots.txt per host (transforms/robots.py: RFC 9309, fetched once per host and
   shared by every thread), a descriptive User-Agent, per-host concurrency limit and minimum
   delay (per worker process, across all threads), Retry-After honoured for 429/503,
-  exponential backoff with jitter for transient failures. Both pause the host concerned,
-  host-wide (every request to it not yet sent waits for the pause), and nothing else: inside a
+  exponential backoff with jitter for transient failures. A failure that speaks for the
+  server (Retry-After, 429/502/503/504, host unreachable) pauses the host concerned,
+  host-wide (every request to it not yet sent waits for the pause), and nothing else; one that
+  speaks for its URL (a 500, a reset or timeout mid-answer) delays only that URL. Inside a
   transforms/inflight.py task the retry is not slept on a thread but handed back to the
   scheduler (RetryLater) to run again when the pause ends, so other hosts' entries go on.
 - Connections are kept alive and reused per (host, checked address, port).
@@ -24,8 +26,6 @@ from __future__ import annotations
 import collections
 import dataclasses
 import email.utils
-import heapq
-import itertools
 import os
 import random
 import re
@@ -41,6 +41,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from cfnews.schemas import Reason
 from cfnews.transforms.netguard import BlockedAddress, Guard, Target, parse_target
+from cfnews.transforms.timers import TIMERS
 
 DEFAULT_USER_AGENT = ("cfnews/0.1 (+https://github.com/cfnews/cfnews; China-France news "
                       "research crawler)")
@@ -85,14 +86,29 @@ class HttpResponse:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
+# Answers that speak for the whole server (it limits us, is overloaded, or its gateway
+# failed), not for the one URL asked: their retry pauses the host.
+HOST_WIDE_STATUSES = frozenset({429, 502, 503, 504})
+
+
 class FetchError(Exception):
     def __init__(self, reason: Reason, message: str, status: Optional[int] = None,
-                 retry_after: Optional[float] = None):
+                 retry_after: Optional[float] = None, unreachable: bool = False):
         super().__init__(message)
         self.reason = reason
         self.status = status
         self.retry_after = retry_after
+        self.unreachable = unreachable   # no connection could be made (DNS, refused, connect timeout)
         self.host: Optional[str] = None  # the host (authority) of the hop that failed
+
+    @property
+    def pauses_host(self) -> bool:
+        """Whether the retry's wait holds every request to the host: the server asked for it
+        (Retry-After), said it is overloaded (HOST_WIDE_STATUSES), or cannot be reached.
+        Other transient failures (a 500 from one broken page, a reset or timeout mid-answer)
+        delay only their own URL's retry."""
+        return (self.retry_after is not None or self.unreachable
+                or (self.reason == Reason.HTTP_ERROR and self.status in HOST_WIDE_STATUSES))
 
     @property
     def transient(self) -> bool:
@@ -102,13 +118,19 @@ class FetchError(Exception):
 
 
 # ------------------------------------------------------------------ the deadline watchdog
+# (the process's timer thread, transforms/timers.py: socket timeouts bound each read, not
+# the sum of many slow ones such as dripped header lines)
 
 class _Alarm:
-    __slots__ = ("deadline", "connection", "cancelled", "fired")
+    """A request's deadline on one connection: when it passes, the socket is shut down."""
+    __slots__ = ("connection", "fired", "_timer")
 
     def __init__(self, deadline: float, connection):
-        self.deadline, self.connection = deadline, connection
-        self.cancelled = self.fired = False
+        self.connection, self.fired = connection, False
+        self._timer = TIMERS.call_at(deadline, self.fire)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
 
     def fire(self) -> None:
         self.fired = True
@@ -120,44 +142,6 @@ class _Alarm:
                 pass
 
 
-class _Watchdog:
-    """One thread per process that shuts down the sockets of requests past their deadline:
-    socket timeouts bound each read, not the sum of many slow ones (dripped header lines)."""
-
-    def __init__(self):
-        self._cond = threading.Condition()
-        self._heap: List[tuple] = []
-        self._order = itertools.count()
-        self._pid = None
-
-    def arm(self, deadline: float, connection) -> _Alarm:
-        alarm = _Alarm(deadline, connection)
-        with self._cond:
-            if self._pid != os.getpid():  # first use, or a forked worker: its own thread
-                self._pid = os.getpid()
-                self._heap = []
-                threading.Thread(target=self._run, name="cfnews-deadlines", daemon=True).start()
-            heapq.heappush(self._heap, (deadline, next(self._order), alarm))
-            self._cond.notify()
-        return alarm
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while self._heap and self._heap[0][2].cancelled:
-                    heapq.heappop(self._heap)
-                if not self._heap:
-                    self._cond.wait()
-                    continue
-                wait = self._heap[0][0] - time.monotonic()
-                if wait > 0:
-                    self._cond.wait(wait)
-                    continue
-                alarm = heapq.heappop(self._heap)[2]
-            alarm.fire()
-
-
-_watchdog = _Watchdog()
 _ctx = threading.local()  # the deadline and alarms of the request this thread is making
 
 
@@ -167,7 +151,7 @@ def _watch(connection) -> None:
         return
     alarms = _ctx.alarms
     if not any(a.connection is connection for a in alarms):
-        alarms.append(_watchdog.arm(deadline, connection))
+        alarms.append(_Alarm(deadline, connection))
 
 
 def _mark_sent() -> None:
@@ -444,12 +428,13 @@ def http_get(url: str, config: HttpConfig = HttpConfig(),
             if resume_at >= deadline:
                 raise
             attempt += 1
-            if exc.host:
-                _limiter.pause(exc.host, resume_at)  # host-wide: its queued requests wait too
+            host_wide = bool(exc.host) and exc.pauses_host
+            if host_wide:
+                _limiter.pause(exc.host, resume_at)  # its queued requests wait too
             if task is not None:
                 task.attempts[url] = attempt
                 raise RetryLater(resume_at) from None
-            if not exc.host:
+            if not host_wide:
                 time.sleep(delay)  # else the retry's acquire() waits for the host's pause
 
 
@@ -475,7 +460,7 @@ def _get_with_redirects(url: str, config: HttpConfig, deadline: float,
         except ValueError as exc:
             raise FetchError(Reason.BAD_URL, str(exc)) from None
         except OSError as exc:
-            error = FetchError(Reason.CONNECTION_ERROR, f"DNS: {exc}")
+            error = FetchError(Reason.CONNECTION_ERROR, f"DNS: {exc}", unreachable=True)
             error.host = target.authority
             raise error from None
         if target.url in seen:
@@ -567,7 +552,7 @@ def _request(target: Target, address: str, headers: Dict[str, str], config: Http
         raise
     finally:
         for alarm in _ctx.alarms:
-            alarm.cancelled = True
+            alarm.cancel()
         _ctx.deadline, _ctx.alarms = None, []
         if response is not None:
             if not complete:
@@ -583,7 +568,9 @@ def _fetch_error(exc: Exception, status: Optional[int]) -> FetchError:
     if isinstance(exc, FetchError):
         return exc
     if isinstance(exc, u3.NewConnectionError):  # (a subclass of ConnectTimeoutError)
-        return FetchError(Reason.CONNECTION_ERROR, name, status)
+        return FetchError(Reason.CONNECTION_ERROR, name, status, unreachable=True)
+    if isinstance(exc, u3.ConnectTimeoutError):
+        return FetchError(Reason.TIMEOUT, name, status, unreachable=True)
     if isinstance(exc, (u3.TimeoutError, TimeoutError, socket.timeout)):
         return FetchError(Reason.TIMEOUT, name, status)
     if isinstance(exc, u3.DecodeError):

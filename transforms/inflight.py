@@ -38,6 +38,7 @@ from cfnews.schemas import Reason, Rejected
 from cfnews.transforms import http
 from cfnews.transforms.common import REJECTED, count, distribution, rejected_from
 from cfnews.transforms.netguard import parse_target
+from cfnews.transforms.timers import TIMERS
 
 log = logging.getLogger(__name__)
 
@@ -65,42 +66,6 @@ def host_of(url: str) -> str:
         return ""
 
 
-class _Timers:
-    """One thread per process that calls callbacks at given monotonic times (wake-ups of
-    schedulers whose hosts are paused or whose retries are due)."""
-
-    def __init__(self):
-        self._cond = threading.Condition()
-        self._heap: List[tuple] = []
-        self._order = itertools.count()
-        self._pid = None
-
-    def call_at(self, when: float, callback: Callable[[], None]) -> None:
-        with self._cond:
-            if self._pid != os.getpid():  # first use, or a forked worker: its own thread
-                self._pid, self._heap = os.getpid(), []
-                threading.Thread(target=self._run, name="cfnews-wakeups", daemon=True).start()
-            heapq.heappush(self._heap, (when, next(self._order), callback))
-            self._cond.notify()
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                if not self._heap:
-                    self._cond.wait()
-                    continue
-                wait = self._heap[0][0] - time.monotonic()
-                if wait > 0:
-                    self._cond.wait(wait)
-                    continue
-                callback = heapq.heappop(self._heap)[2]
-            try:
-                callback()
-            except Exception:  # a wake-up must never kill the timer thread
-                log.exception("scheduler wake-up failed")
-
-
-_timers = _Timers()
 
 
 class HostScheduler:
@@ -123,7 +88,7 @@ class HostScheduler:
         self._total = 0
         self._delayed: List[tuple] = []     # heap: (due, order, host, task) of retries
         self._order = itertools.count()
-        self._wake_at = float("inf")        # the earliest wake-up asked of _timers
+        self._wake_at = float("inf")        # the earliest wake-up asked of TIMERS
 
     def submit(self, host: str, fn: Callable[[], Any]) -> concurrent.futures.Future:
         future: concurrent.futures.Future = concurrent.futures.Future()
@@ -163,7 +128,7 @@ class HostScheduler:
         if wake < self._wake_at or self._wake_at <= now:
             if wake < float("inf"):
                 self._wake_at = wake
-                _timers.call_at(wake, self._wake)
+                TIMERS.call_at(wake, self._wake)
         return ready
 
     def _wake(self) -> None:
