@@ -65,11 +65,14 @@ _PLACE_CUES = frozenset("赴 到 往 至 从 自 经 飞往 前往 抵达 途经
 # Words before a name that make it a person's ("院士钟南山": 钟南山 is also a mountain).
 _TITLES = frozenset("院士 总统 总理 主席 副主席 部长 外长 发言人 大使 首相 秘书长 国务卿 市长 议员 教授 "
                     "总裁 处长 局长 总书记 委员 书记 省长 院长 董事长 特首 行政长官 司长 主任 外交官 "
-                    "记者 律师 研究员 学者 船长 指挥官".split())
+                    "记者 律师 研究员 学者 船长 指挥官 大臣 外相 防相 知事 议长 委员长 国王 女王 王储 "
+                    "教宗 主教 将军 上将 总督 专员 检察官 法官 董事 经理 主播 作家 导演 歌手 演员".split())
 # A place and one of these is a place too: "北京" + "市", "桃园" + "机场".
 _PLACE_SUFFIXES = frozenset("市 省 县 区 州 机场 口岸 码头 车站 港口".split())
 # A place and one of these is not an organisation's name: "加拿大法院", "法国政府".
 _GENERIC_BODIES = frozenset("法院 政府 当局 警方 军方 议会 国会 公司 企业 银行 大学 媒体".split())
+# Adverbs the segmenter glues to the end of a transliterated name ("博纳曾在", "拉布也说").
+_ADVERBS = frozenset("曾将称说也又还已则就亦并")
 _LIST_JOINS = frozenset("、 ， , 和 及 与 至 或".split())
 _PLACE_ENDINGS = ("堡", "港", "城", "州", "省", "市", "县", "区", "岛", "湾", "斯坦", "宫", "大街", "广场")
 _AFTER_BYLINE_NAME = ("摄", "报导", "报道", "综合", "电")
@@ -164,7 +167,8 @@ def _posseg():
 ORG_ENDINGS = ("委", "部", "局", "总局", "会", "协会", "基金会", "论坛", "中心", "法院", "研究所",
                "党", "院", "社", "署", "集团", "公司", "银行", "大学", "组织", "联盟", "委员会",
                "使馆", "大使馆", "领事馆", "航空", "电台", "电视台", "通讯社", "日报", "时报", "议会",
-               "参议院", "众议院", "海军", "空军", "陆军", "办公室", "俱乐部", "研究院", "学院")
+               "参议院", "众议院", "海军", "空军", "陆军", "办公室", "俱乐部", "研究院", "学院",
+               "人大", "政协", "军委", "央行")
 _NOT_ORG_ENDINGS = ("政府", "当局", "方面", "大会", "机会", "社会", "晚会", "年会", "峰会", "例会",
                     "记者会", "听证会", "座谈会", "研讨会", "发布会", "会议", "委员", "部长", "局长",
                     "院长", "社长", "党员", "部队", "部门", "部分", "内部", "外部", "全部", "东部",
@@ -182,6 +186,12 @@ _PIECE_FLAGS = frozenset({"nr", "nrt", "nrfg", "x", "zg", "j", "ng", "g", "nz", 
                           "yg", "n"})
 _COUNTRY_PAIR = re.compile(r"^[中美法欧俄日英德韩台港澳][中美法欧俄日英德韩台港澳](?:关系|合作|贸易|对话)?$"
                            r"|^[中美法欧][美中法欧俄日]")
+
+
+def _title_at(text: str, pos: int) -> bool:
+    """Does a title start at `pos` ("外长", "副总统")?"""
+    return any(text.startswith(t, pos) or text.startswith(t, pos + 1) and text[pos] in "副前代"
+               for t in _TITLES)
 
 
 def _title(word: str) -> bool:
@@ -227,10 +237,14 @@ def _organisation(tokens, end: int, words) -> Optional[int]:
     if not _org_word(word) or words.get(word) in ("GPE", "PERSON") or flag in _NOT_ORG_END_FLAGS:
         return None                                      # "社会" is not an organisation
     whole_word = len(word) > 2 and (flag in ("j", "nt", "nz") or words.get(word) == "ORG")
+    owned = any(words.get(word[:k]) == "GPE" for k in range(2, min(len(word) - 1, 6)))
     start = end
     while start > 0 and end - start < 5:
         before, before_flag = tokens[start - 1]
         known = words.get(before)
+        if whole_word and owned and not (before_flag in ("ns", "nt") or known in ("GPE", "ORG")):
+            break                                        # a whole name with its country already
+            # ("法国国民议会"): the words before are not part of it ("战书会见" + …)
         if not _han(before) or not (before_flag in _ORG_INNER_FLAGS or before == "和"
                                     or known in ("GPE", "ORG") or (_translit(before) and known is None)) \
                 or (_org_word(before) and word != "委员会") or (before_flag == "vn" and start < end) \
@@ -348,6 +362,13 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
             word = word[:-2]                             # "法国政府": the place, not a body
             label = "GPE" if words.get(word) == "GPE" or word.endswith(("省", "市", "县")) else None
         title_after = i + 1 < len(tokens) and tokens[i + 1][0] in _TITLES
+        after_title = _title(before)
+        if known is None and label is None and after_title and 2 <= len(word) <= 4 \
+                and _translit(word) and (freq.get(word) or 0) < 100:
+            label = "PERSON"                             # "外交大臣拉布": a rare word after a title
+        if known is None and label == "PERSON" and len(word) >= 3 and word[-1] in _ADVERBS \
+                and _translit(word[:-1]):
+            word = word[:-1]                             # "博纳曾在…": 曾 is "once", not the name
         if label in ("GPE", "PERSON") and known != "GPE" and (_title(before) or title_after):
             label = "PERSON"                             # "院士钟南山", "哈里斯副总统"
         elif label == "GPE" and i + 1 < len(tokens) and tokens[i + 1][0] in ("人", "籍", "裔", "族"):
@@ -372,7 +393,9 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
             # transliterations the tagger cut in pieces: "格奥尔基" + "耶娃", "约翰尼斯" + "堡"
             while i + 1 < len(tokens) and _translit(tokens[i + 1][0]) \
                     and tokens[i + 1][1] in ("nr", "nrt", "ns", "ng", "n", "nz", "zg") \
-                    and words.get(tokens[i + 1][0]) is None and len(word) + len(tokens[i + 1][0]) <= 7 \
+                    and (words.get(tokens[i + 1][0]) is None or label == "PERSON" and after_title
+                         and words.get(tokens[i + 1][0]) == "GPE" and len(word) <= 3) \
+                    and len(word) + len(tokens[i + 1][0]) <= 7 \
                     and tokens[i + 1][0] not in not_names:
                 word, i = word + tokens[i + 1][0], i + 1
         if known is None and label == "PERSON" and len(word) >= 3 and word.endswith(_PLACE_ENDINGS) \
@@ -442,11 +465,14 @@ def _places_by_context(simple: str, spans, flags: Dict[Tuple[int, int], str], wo
             if label != "PERSON" or words.get(name) == "PERSON" or (start, end) not in flags \
                     or not _translit(name):
                 continue
+            if _title(simple[max(0, start - 4):start]) or _title_at(simple, end):
+                continue                                 # "总理默克尔", "布林肯国务卿": a person
             cue = any(simple.endswith(c, 0, start) for c in _PLACE_CUES)
             for m in (n - 1, n + 1):
                 if 0 <= m < len(out) and out[m][2] == "GPE":
                     gap = simple[out[m][1]:start] if m < n else simple[end:out[m][0]]
-                    cue = cue or gap in _LIST_JOINS or (gap == "" and m < n)
+                    listed = gap in _LIST_JOINS and not _title_at(simple, out[m][1])
+                    cue = cue or listed or (gap == "" and m < n)  # not "布林肯与法国外长"
             if cue:
                 out[n] = (start, end, "GPE")
                 changed = True
