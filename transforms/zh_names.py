@@ -51,6 +51,22 @@ SURNAMES = frozenset("""
 包 左 安 康 易 桂 牛 阮 卜 岳 齐 邢 耿 关 文 纪 葛 盛 房 尤 管 简 辛 艾 涂 商 巫 褚 乔 鲍 单 车
 欧阳 司马 诸葛 上官 司徒 东方 皇甫 令狐 慕容 夏侯 长孙 宇文
 """.split())
+# Japanese family names (the commonest, and those of well-known public figures), in Simplified
+# form: jieba cuts Japanese names at random ("岸" + "田文雄", "茂" + "木敏充").
+JAPANESE_SURNAMES = frozenset("""
+佐藤 铃木 高桥 田中 伊藤 渡边 山本 中村 小林 加藤 吉田 山田 佐佐木 山口 松本 井上 木村 清水 山崎 池田
+阿部 桥本 石原 石井 近藤 坂本 远藤 青木 藤田 西田 大野 小野 竹内 中岛 原田 松田 宫本 宫崎 福岛 山下
+内田 后藤 长谷川 村田 丸山 今井 大塚 斋藤 菅原 樱井 稻田 安住 甘利 细田 二阶 野中 河村 海部 宫泽
+细川 羽田 村山 小渊 冈田 冈本 村上 西村 松野 岩屋 安倍 岸田 石破 河野 茂木 小池 麻生 上川 高市 野田
+鸠山 福田 小泉 中曾根 前原 枝野 玉木 志位 萩生田 森本 森田 吉川 横田 北村 平野 荒井 金子 小川 中川
+中山 中田 松井 松下 山中 山内 岩田 岩崎 平田 服部 野村 菊地 杉山 千叶 秋山 大西 大谷 上田 武田 久保
+""".split())
+_JAPANESE_ONE_CHAR = frozenset("菅岸")
+_JAPANESE_TITLES = ("首相", "外相", "防卫相", "大臣", "官房长官", "知事", "天皇", "皇后", "干事长", "党首",
+                    "社长", "会长", "议员", "大使", "次长", "长官", "总裁")
+# Characters that end a Japanese given name's run: function words and verbs after a name.
+_NAME_STOPS = frozenset("的在和与是说将等了也曾已于对向称表出访会到及并就为被从同今昨明则又亦还已指")
+_GIVEN_FINALS = frozenset("子郎夫雄介彦美也太助吉")
 _GIVEN_NAME_FLAGS = frozenset({"a", "n", "ng", "nr", "nz", "an", "ag", "i", "l"})
 # Characters of transliterated foreign names (阿拉格希, 格奥尔基耶娃, 达斯札克).
 _TRANSLIT = frozenset(
@@ -369,7 +385,8 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
         if known is None and label == "PERSON" and len(word) >= 3 and word[-1] in _ADVERBS \
                 and _translit(word[:-1]):
             word = word[:-1]                             # "博纳曾在…": 曾 is "once", not the name
-        if label in ("GPE", "PERSON") and known != "GPE" and (_title(before) or title_after):
+        if label in ("GPE", "PERSON") and known != "GPE" and (_title(before) or title_after) \
+                and words.get(word[:-1]) != "GPE":               # "东京都知事": a place's officer
             label = "PERSON"                             # "院士钟南山", "哈里斯副总统"
         elif label == "GPE" and i + 1 < len(tokens) and tokens[i + 1][0] in ("人", "籍", "裔", "族"):
             label = None                                 # "美国人", "印尼籍": a nationality
@@ -424,10 +441,52 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
         labels[(start, end)] = flag
         spans.append((start, end, label))
     spans = _places_by_context(simple, spans, labels, words)
+    spans = _japanese_names(simple, spans, frozenset(offsets))
     spans = _whole_names(simple, spans)
     spans = _company_heads(simple, spans)
     bounds = frozenset(set(offsets) - inner) | {len(simple)}
     return sorted(set(spans)), bounds
+
+
+def _japanese_names(simple: str, spans, word_starts: FrozenSet[int]) -> List[Tuple[int, int, str]]:
+    """Japanese names the segmenter cuts apart ("岸" + "田文雄", "小池" + "百合" + "子"): a
+    Japanese family name and a given name of one to three characters, read as a name where a
+    title stands before or after it ("外相茂木敏充", "岸田文雄首相") or "日本" shortly before it
+    in the same sentence. Places and organisations keep their characters."""
+    found = []
+    for pos in range(len(simple) - 2):
+        family = next((simple[pos:pos + n] for n in (3, 2) if simple[pos:pos + n] in JAPANESE_SURNAMES),
+                      simple[pos] if simple[pos] in _JAPANESE_ONE_CHAR else None)
+        if family is None:
+            continue
+        start = pos + len(family)
+        end = start
+        while end < len(simple) and end - start < 3 and _han(simple[end]) \
+                and simple[end] not in _NAME_STOPS and not _title_at(simple, end) \
+                and not simple.startswith(_JAPANESE_TITLES, end):
+            end += 1
+        if end - start == 3 and simple[end - 1] not in _GIVEN_FINALS:
+            end -= 1                                     # "百合子", but "敏充" + "和"
+        while end > start and end < len(simple) and end not in word_starts \
+                and simple[end] not in _NAME_STOPS:
+            end -= 1                                     # "田中光" + "共同": the name ends a word
+        if end == start or (end - start == 1 and len(family) == 1):
+            continue
+        before = simple[max(0, pos - 15):pos]
+        sentence = before[before.rfind("。") + 1:]
+        titled = _title(simple[max(0, pos - 5):pos]) or simple.endswith(_JAPANESE_TITLES, 0, pos) \
+            or _title_at(simple, end) or simple.startswith(_JAPANESE_TITLES, end)
+        person_inside = any(s < end and pos < e and label == "PERSON" for s, e, label in spans)
+        if not (titled or person_inside or "日本" in sentence):
+            continue
+        if any(s < end and pos < e and label != "PERSON" for s, e, label in spans) \
+                or any(s <= pos and end <= e for s, e, _ in found):
+            continue                                     # inside a place or an organisation
+        found.append((pos, end, "PERSON"))
+    if not found:
+        return spans
+    kept = [sp for sp in spans if not any(sp[0] < e and s < sp[1] for s, e, _ in found)]
+    return kept + found
 
 
 def _company_heads(simple: str, spans) -> List[Tuple[int, int, str]]:
