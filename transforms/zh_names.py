@@ -468,7 +468,7 @@ def _japanese_names(simple: str, spans, word_starts: FrozenSet[int]) -> List[Tup
         if end - start == 3 and simple[end - 1] not in _GIVEN_FINALS:
             end -= 1                                     # "百合子", but "敏充" + "和"
         while end > start and end < len(simple) and end not in word_starts \
-                and simple[end] not in _NAME_STOPS:
+                and simple[end] not in _ADVERBS:
             end -= 1                                     # "田中光" + "共同": the name ends a word
         if end == start or (end - start == 1 and len(family) == 1):
             continue
