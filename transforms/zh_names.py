@@ -87,6 +87,9 @@ _TITLES = frozenset("院士 总统 总理 主席 副主席 部长 外长 发言�
 _PLACE_SUFFIXES = frozenset("市 省 县 区 州 机场 口岸 码头 车站 港口".split())
 # A place and one of these is not an organisation's name: "加拿大法院", "法国政府".
 _GENERIC_BODIES = frozenset("法院 政府 当局 警方 军方 议会 国会 公司 企业 银行 大学 媒体".split())
+# Verbs a person does: a dictionary word tagged as a name before one of these is the person
+# ("汪洋会见…", a name that is also the word "vast ocean").
+_SPEECH = frozenset("会见 会晤 表示 指出 强调 说 称 致辞 出席 访问 宣布 回应 认为 透露".split())
 # Adverbs the segmenter glues to the end of a transliterated name ("博纳曾在", "拉布也说").
 _ADVERBS = frozenset("曾将称说也又还已则就亦并")
 _LIST_JOINS = frozenset("、 ， , 和 及 与 至 或".split())
@@ -194,6 +197,10 @@ _NOT_ORG_END_FLAGS = frozenset({"v", "d", "p", "c", "u", "m", "r", "f"})
 # Descriptions written before a body's name are not part of it ("官媒新华社", "巨头华为公司").
 _ORG_DESCRIPTORS = frozenset("官媒 巨头 巨商 大股东 股东 学者 智库 媒体 规定 由 未料 函 喉舌 党媒 外媒 港媒 陆媒 "
                              "日媒 美媒 联络 联系 致函".split())
+# Words that make "X公司" a description of a company rather than its name.
+_DESCRIPTIVE = frozenset("国有 国营 私营 民营 经营 运营 相关 有关 主要 大型 知名 一家 这家 该 其 旗下 负责 "
+                         "管理 营运 合资 外资 跨国 上市".split())
+_BRANCHES = frozenset("分公司 子公司 办事处 分行 分社 分部 代表处".split())
 _ORG_STARTS = frozenset({"国家", "中国", "中央", "全国", "国际", "世界", "亚太", "欧洲", "美国", "法国"})
 # A transliterated name is written with middle dots ("约翰·米勒-怀特"): the pieces around a dot
 # are the tagger's name fragments or characters it could not place.
@@ -279,6 +286,11 @@ def _organisation(tokens, end: int, words) -> Optional[int]:
         start = max(k for k in range(start, end) if tokens[k][0] == "和") + 1
     first, first_flag = tokens[start]
     place_first = first_flag == "ns" or words.get(first) == "GPE"
+    if word.endswith(("公司", "集团", "企业")) and any(t in _DESCRIPTIVE for t, _ in tokens[start:end]):
+        return None                                      # "中国国有石油天然气公司": a description
+    if word in _BRANCHES and place_first and start > 0 and (
+            tokens[start - 1][1] == "nt" or words.get(tokens[start - 1][0]) == "ORG"):
+        return start - 1                                 # "华为" + "加拿大" + "分公司"
     if start + 1 == end and place_first and word in _GENERIC_BODIES:
         return None                                      # "加拿大法院": a court in Canada
     if start < end and (place_first or first_flag == "nt" or first in _ORG_STARTS
@@ -431,8 +443,9 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
             if flag in ("nr", "nrfg") and not _translit(word) and word[:1] not in SURNAMES \
                     and word[:2] not in SURNAMES:
                 continue  # a Chinese name starts with a family name ("亚太", "令人" are not names)
+            said = tokens[i][0] if i < len(tokens) else ""
             if len(word) == 2 and word == tokens[i - 1][0] and (freq.get(word) or 0) > 0 \
-                    and flag in ("nr", "nrfg") and not _translit(word):
+                    and flag in ("nr", "nrfg") and not _translit(word) and said not in _SPEECH:
                 continue  # a dictionary word the dictionary also calls a name ("田野", "查明");
                 # longer ones are mostly real people ("蒋介石", "徐志摩")
         end = start + len(word)
