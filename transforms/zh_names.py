@@ -74,7 +74,7 @@ _TRANSLIT = frozenset(
     "费芬丰冯弗福夫盖甘冈戈格根古圭哈海汉豪赫亨洪胡华怀霍基吉加佳贾杰捷金卡凯坎康考柯科克肯库"
     "夸奎拉莱赖兰朗劳勒雷蕾里利莉丽连列林琳隆卢鲁路伦罗洛马玛迈麦曼芒梅门蒙米密明莫默姆穆纳娜"
     "奈南内尼妮宁纽努诺欧帕潘佩蓬皮珀普齐奇恰乔切钦琼丘萨塞桑瑟森沙莎舍什施史斯松苏索塔泰坦"
-    "汤唐特提廷图托瓦万旺威韦维温沃乌伍西希锡夏谢辛休雅亚扬耶伊因茵英尤约泽扎詹兹佐茨札娃丝让士卫朴茅柏圣兹")
+    "汤唐特提廷图托瓦万旺威韦维温沃乌伍西希锡夏谢辛休雅亚扬耶伊因茵英尤约泽扎詹兹佐茨札娃丝让士卫朴茅柏圣兹瑞蒂")
 # Words before a place that say the place is one ("在威尼斯举行", "飞往开罗").
 _PLACE_CUES = frozenset("赴 到 往 至 从 自 经 飞往 前往 抵达 途经 来自 位于 南部 北部 东部 西部 "
                          "中部 东南部 西南部 东北部 西北部".split())
@@ -82,11 +82,13 @@ _PLACE_CUES = frozenset("赴 到 往 至 从 自 经 飞往 前往 抵达 途经
 _TITLES = frozenset("院士 总统 总理 主席 副主席 部长 外长 发言人 大使 首相 秘书长 国务卿 市长 议员 教授 "
                     "总裁 处长 局长 总书记 委员 书记 省长 院长 董事长 特首 行政长官 司长 主任 外交官 "
                     "记者 律师 研究员 学者 船长 指挥官 大臣 外相 防相 知事 议长 委员长 国王 女王 王储 "
-                    "教宗 主教 将军 上将 总督 专员 检察官 法官 董事 经理 主播 作家 导演 歌手 演员".split())
+                    "教宗 主教 将军 上将 总督 专员 检察官 法官 董事 经理 主播 作家 导演 歌手 演员 学家 分析师 专家 "
+                    "负责人 代表 候选人".split())
 # A place and one of these is a place too: "北京" + "市", "桃园" + "机场".
-_PLACE_SUFFIXES = frozenset("市 省 县 区 州 机场 口岸 码头 车站 港口".split())
+_PLACE_SUFFIXES = frozenset("市 省 县 区 州 地区 机场 口岸 码头 车站 港口".split())
+_FACILITIES = ("机场", "口岸", "码头", "车站", "火车站", "广场", "大桥")
 # A place and one of these is not an organisation's name: "加拿大法院", "法国政府".
-_GENERIC_BODIES = frozenset("法院 政府 当局 警方 军方 议会 国会 公司 企业 银行 大学 媒体".split())
+_GENERIC_BODIES = frozenset("法院 政府 当局 警方 军方 公司 企业 银行 大学 媒体".split())
 # Verbs a person does: a dictionary word tagged as a name before one of these is the person
 # ("汪洋会见…", a name that is also the word "vast ocean").
 _SPEECH = frozenset("会见 会晤 表示 指出 强调 说 称 致辞 出席 访问 宣布 回应 认为 透露".split())
@@ -158,6 +160,19 @@ def lexicon() -> Tuple[Dict[str, str], frozenset]:
     return words, not_names
 
 
+@functools.lru_cache(maxsize=1)
+def countries() -> FrozenSet[str]:
+    """CLDR's country and territory names (Simplified forms)."""
+    from babel import Locale
+    return frozenset(simplified(name) for locale in ("zh", "zh_Hant", "zh_Hant_HK")
+                     for code, name in Locale.parse(locale).territories.items()
+                     if code.isalpha() and code not in _NOT_TERRITORIES)
+
+
+# Bodies above countries: a country before one of them is not its owner ("法国" + "欧盟").
+_SUPRANATIONAL = ("欧", "联合国", "世卫", "世贸", "世界银行", "世界卫生", "世界贸易", "国际", "北约", "东盟", "亚太", "非盟", "阿盟", "七国", "二十国", "20国",
+                  "上合", "金砖", "经合", "安理会")
+
 _JIEBA_TAGS = {"PERSON": "nr", "GPE": "ns", "ORG": "nt"}
 
 
@@ -187,7 +202,7 @@ ORG_ENDINGS = ("委", "部", "局", "总局", "会", "协会", "基金会", "论
                "党", "院", "社", "署", "集团", "公司", "银行", "大学", "组织", "联盟", "委员会",
                "使馆", "大使馆", "领事馆", "航空", "电台", "电视台", "通讯社", "日报", "时报", "议会",
                "参议院", "众议院", "海军", "空军", "陆军", "办公室", "俱乐部", "研究院", "学院",
-               "人大", "政协", "军委", "央行")
+               "人大", "政协", "军委", "央行", "阵线")
 _NOT_ORG_ENDINGS = ("政府", "当局", "方面", "大会", "机会", "社会", "晚会", "年会", "峰会", "例会",
                     "记者会", "听证会", "座谈会", "研讨会", "发布会", "会议", "委员", "部长", "局长",
                     "院长", "社长", "党员", "部队", "部门", "部分", "内部", "外部", "全部", "东部",
@@ -200,6 +215,10 @@ _ORG_DESCRIPTORS = frozenset("官媒 巨头 巨商 大股东 股东 学者 智�
 # Words that make "X公司" a description of a company rather than its name.
 _DESCRIPTIVE = frozenset("国有 国营 私营 民营 经营 运营 相关 有关 主要 大型 知名 一家 这家 该 其 旗下 负责 "
                          "管理 营运 合资 外资 跨国 上市".split())
+_NOT_NAME_PARTS = frozenset("最大 第一大 第二大 各大 全国性 地方性 这些 那些 多家 各家 多个".split())
+_GENERIC_TRADES = frozenset("企业 金融 投资 能源 科技 媒体 传媒 汽车 地产 房地产 控股 实业 商业 工业 产业 医药 "
+                            "建筑 电信 网络 互联网 半导体 芯片 电子 军工 物流 航运 保险 证券 石油 制药 生物 "
+                            "科技股 外国 跨国 国内 国外 中资 外资 民营 国有".split())
 _BRANCHES = frozenset("分公司 子公司 办事处 分行 分社 分部 代表处".split())
 _ORG_STARTS = frozenset({"国家", "中国", "中央", "全国", "国际", "世界", "亚太", "欧洲", "美国", "法国"})
 # A transliterated name is written with middle dots ("约翰·米勒-怀特"): the pieces around a dot
@@ -257,15 +276,21 @@ def _org_word(word: str) -> bool:
 def _organisation(tokens, end: int, words) -> Optional[int]:
     """Index where an organisation name ending with token `end` starts, or None."""
     word, flag = tokens[end]
+    if words.get(word) == "ORG" and end > 0 and not _org_word(word) \
+            and tokens[end - 1][0] in countries() and not word.startswith(_SUPRANATIONAL):
+        return end - 1                                   # a country and its body: "法国" + "世界报"
     if not _org_word(word) or words.get(word) in ("GPE", "PERSON") or flag in _NOT_ORG_END_FLAGS:
         return None                                      # "社会" is not an organisation
+    if word == "党" and end > 0 and words.get(tokens[end - 1][0]) == "ORG":
+        return None                                      # "基民盟" + "党" + "主席"
     whole_word = len(word) > 2 and (flag in ("j", "nt", "nz") or words.get(word) == "ORG")
     owned = any(words.get(word[:k]) == "GPE" for k in range(2, min(len(word) - 1, 6)))
     start = end
     while start > 0 and end - start < 5:
         before, before_flag = tokens[start - 1]
         known = words.get(before)
-        if whole_word and owned and not (before_flag in ("ns", "nt") or known in ("GPE", "ORG")):
+        if whole_word and (owned or before_flag in ("v", "vn")) and not (
+                before_flag in ("ns", "nt") or known in ("GPE", "ORG")):
             break                                        # a whole name with its country already
             # ("法国国民议会"): the words before are not part of it ("战书会见" + …)
         if not _han(before) or not (before_flag in _ORG_INNER_FLAGS or before == "和"
@@ -288,11 +313,18 @@ def _organisation(tokens, end: int, words) -> Optional[int]:
     place_first = first_flag == "ns" or words.get(first) == "GPE"
     if word.endswith(("公司", "集团", "企业")) and any(t in _DESCRIPTIVE for t, _ in tokens[start:end]):
         return None                                      # "中国国有石油天然气公司": a description
+    if any(t in _NOT_NAME_PARTS for t, _ in tokens[start:end]):
+        return None                                      # "德国最大党", "全国性日报"
+    if word in ("公司", "企业") and end - start == 2 and place_first and tokens[start + 1][0] in _GENERIC_TRADES:
+        return None                                      # "美国科技公司": companies of a trade
     if word in _BRANCHES and place_first and start > 0 and (
             tokens[start - 1][1] == "nt" or words.get(tokens[start - 1][0]) == "ORG"):
         return start - 1                                 # "华为" + "加拿大" + "分公司"
     if start + 1 == end and place_first and word in _GENERIC_BODIES:
         return None                                      # "加拿大法院": a court in Canada
+    if start + 1 == end and word in ("集团", "公司", "银行") and len(first) >= 2 \
+            and first_flag in ("n", "nz", "nr", "nrt", "j") and first not in _GENERIC_TRADES:
+        return start                                     # "蚂蚁" + "集团", "荣鼎" + "集团"
     if start < end and (place_first or first_flag == "nt" or first in _ORG_STARTS
                         or end - start >= 3 or (len(word) >= 2 and len(first) >= 3)
                         or (len(word) >= 3 and len(first) >= 2 and first_flag in ("n", "nz"))):
@@ -389,6 +421,8 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
         if label == "ORG" and word.endswith(("政府", "当局")):
             word = word[:-2]                             # "法国政府": the place, not a body
             label = "GPE" if words.get(word) == "GPE" or word.endswith(("省", "市", "县")) else None
+        if label == "ORG" and known is None and word.endswith(_FACILITIES):
+            label = "GPE"                                # "浦东国际机场": a place, not a body
         title_after = i + 1 < len(tokens) and tokens[i + 1][0] in _TITLES
         after_title = _title(before)
         if known is None and label is None and after_title and 2 <= len(word) <= 4 \
@@ -455,6 +489,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
         spans.append((start, end, label))
     spans = _places_by_context(simple, spans, labels, words)
     spans = _japanese_names(simple, spans, frozenset(offsets))
+    spans = _glossed_people(simple, spans, words)
     spans = _whole_names(simple, spans)
     spans = _company_heads(simple, spans)
     bounds = frozenset(set(offsets) - inner) | {len(simple)}
@@ -508,6 +543,40 @@ def _company_heads(simple: str, spans) -> List[Tuple[int, int, str]]:
     heads = {simple[s:e - 2] for s, e, label in spans
              if label == "ORG" and e - s >= 4 and simple[e - 2:e] in ("公司", "集团")}
     return [(s, e, "ORG" if simple[s:e] in heads else label) for s, e, label in spans]
+
+
+# "拉舍特（Armin Laschet）": a transliteration glossed with a person's name in Latin letters.
+_LATIN_PERSON = re.compile(r"[（(]\s*([A-Z][a-zà-ÿ'’.-]+(?:[ -][A-Z][A-Za-zà-ÿ'’.-]+){1,3})\s*[）)]")
+_NOT_PERSON_WORDS = frozenset("Group Economics Bank Inc Corp Company University Institute Agency "
+                              "Party Union Council Ministry News Times Post Journal Foundation".split())
+
+
+def _glossed_people(simple: str, spans, words) -> List[Tuple[int, int, str]]:
+    """A transliteration written just before a person's name in Latin letters in brackets is that
+    person ("外长马斯（Heiko Maas）"), and so is every other mention of it in the article: the
+    tagger's pieces ("拉" + "舍特") and misreadings (拉舍特 as a place) give way."""
+    names = set()
+    for match in _LATIN_PERSON.finditer(simple):
+        if set(match.group(1).replace("-", " ").split()) & _NOT_PERSON_WORDS:
+            continue
+        start = end = match.start()
+        while start > 0 and end - start < 8 and (simple[start - 1] in _TRANSLIT or simple[start - 1] in _DOTS):
+            start -= 1
+        while start < end and simple[start] in _DOTS:
+            start += 1
+        tagged = [s for s, e, label in spans if e == end and label == "PERSON" and s < end]
+        if tagged:
+            start = min(tagged + [start])                # "郦英杰": the tagger's name, 郦 included
+        name = simple[start:end]
+        if len(name) >= 2 and words.get(name) not in ("GPE", "ORG") and not any(
+                s <= start < e and label == "ORG" for s, e, label in spans):
+            names.add(name)
+    if not names:
+        return spans
+    found = [(m.start(), m.end(), "PERSON") for m in
+             re.finditer("|".join(map(re.escape, sorted(names, key=len, reverse=True))), simple)]
+    kept = [sp for sp in spans if not any(sp[0] < e and s < sp[1] for s, e, _ in found)]
+    return kept + found
 
 
 def _whole_names(simple: str, spans) -> List[Tuple[int, int, str]]:
