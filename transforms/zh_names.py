@@ -74,7 +74,9 @@ _TRANSLIT = frozenset(
     "费芬丰冯弗福夫盖甘冈戈格根古圭哈海汉豪赫亨洪胡华怀霍基吉加佳贾杰捷金卡凯坎康考柯科克肯库"
     "夸奎拉莱赖兰朗劳勒雷蕾里利莉丽连列林琳隆卢鲁路伦罗洛马玛迈麦曼芒梅门蒙米密明莫默姆穆纳娜"
     "奈南内尼妮宁纽努诺欧帕潘佩蓬皮珀普齐奇恰乔切钦琼丘萨塞桑瑟森沙莎舍什施史斯松苏索塔泰坦"
-    "汤唐特提廷图托瓦万旺威韦维温沃乌伍西希锡夏谢辛休雅亚扬耶伊因茵英尤约泽扎詹兹佐茨札娃丝让士卫朴茅柏圣兹瑞蒂")
+    "汤唐特提廷图托瓦万旺威韦维温沃乌伍西希锡夏谢辛休雅亚扬耶伊因茵英尤约泽扎詹兹佐茨札娃丝让士卫朴茅柏圣兹瑞蒂热")
+_HYPHENATED = re.compile("(?<![%s])[%s]{2,5}[-‐－][%s]{2,5}(?![%s])" % ((
+    "".join(sorted(_TRANSLIT)),) * 4))
 # Words before a place that say the place is one ("在威尼斯举行", "飞往开罗").
 _PLACE_CUES = frozenset("赴 到 往 至 从 自 经 飞往 前往 抵达 途经 来自 位于 南部 北部 东部 西部 "
                          "中部 东南部 西南部 东北部 西北部".split())
@@ -269,6 +271,12 @@ def _dotted_names(tokens, offsets) -> List[Tuple[int, int, str]]:
     return spans
 
 
+def _hyphenated_names(simple: str) -> List[Tuple[int, int, str]]:
+    """"迪里夏提-热西提": two transliterated names joined by a hyphen (the segmenter cuts them
+    anywhere, so they are read on the characters)."""
+    return [(m.start(), m.end(), "PERSON") for m in _HYPHENATED.finditer(simple)]
+
+
 def _org_word(word: str) -> bool:
     return word.endswith(ORG_ENDINGS) and not word.endswith(_NOT_ORG_ENDINGS)
 
@@ -368,11 +376,21 @@ def chinese_name_spans(text: str) -> List[Tuple[int, int, str]]:
 
 
 def _split_places(tokens, words):
-    """The dictionary's place compounds ("法国巴黎") as the two places they name."""
+    """The dictionary's place compounds ("法国巴黎", "北京人民大会堂") as the two places they
+    name, and its "place + generic body" words ("美国法院": a court in the US) as the place."""
     out = []
     for word, flag in tokens:
-        cut = next((k for k in range(2, len(word) - 1) if flag == "ns" and words.get(word) is None
-                    and words.get(word[:k]) == "GPE" and words.get(word[k:]) == "GPE"), None)
+        if flag not in ("ns", "nt") or words.get(word) is not None:
+            out.append((word, flag))
+            continue
+        cut = next((k for k in range(2, len(word) - 1)
+                    if words.get(word[:k]) == "GPE" and words.get(word[k:]) == "GPE"), None)
+        if cut is None and flag == "nt":
+            cut = next((k for k in range(2, len(word) - 1) if words.get(word[:k]) == "GPE"
+                        and word[k:] in _GENERIC_BODIES), None)
+            if cut:
+                out.extend([(word[:cut], "ns"), (word[cut:], "n")])
+                continue
         out.extend([(word[:cut], "ns"), (word[cut:], "ns")] if cut else [(word, flag)])
     return out
 
@@ -398,7 +416,9 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
         k = starts.get(offset)
         return k is not None and label_of(k) == "GPE"
 
-    spans = _dotted_names(tokens, offsets) + _bylines(simple, place_at) + _embassies(simple)
+    dotted = _dotted_names(tokens, offsets)
+    spans = dotted + [h for h in _hyphenated_names(simple)
+                      if not any(d[0] < h[1] and h[0] < d[1] for d in dotted)] + _bylines(simple, place_at) + _embassies(simple)
     labels: Dict[Tuple[int, int], str] = {}
     inner = set()  # word boundaries inside a longer word ("美国|人"), no KB name may end there
     i = 0
