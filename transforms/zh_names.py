@@ -86,6 +86,7 @@ _TITLES = frozenset("院士 总统 总理 主席 副主席 部长 外长 发言�
                     "记者 律师 研究员 学者 船长 指挥官 大臣 外相 防相 知事 议长 委员长 国王 女王 王储 "
                     "教宗 主教 将军 上将 总督 专员 检察官 法官 董事 经理 主播 作家 导演 歌手 演员 学家 分析师 专家 "
                     "负责人 代表 候选人".split())
+_TITLE_WORDS = tuple(_TITLES)
 # A place and one of these is a place too: "北京" + "市", "桃园" + "机场".
 _PLACE_SUFFIXES = frozenset("市 省 县 区 州 地区 机场 口岸 码头 车站 港口".split())
 _FACILITIES = ("机场", "口岸", "码头", "车站", "火车站", "广场", "大桥")
@@ -234,12 +235,12 @@ _COUNTRY_PAIR = re.compile(r"^[中美法欧俄日英德韩台港澳][中美法�
 
 def _title_at(text: str, pos: int) -> bool:
     """Does a title start at `pos` ("外长", "副总统")?"""
-    return any(text.startswith(t, pos) or text.startswith(t, pos + 1) and text[pos] in "副前代"
-               for t in _TITLES)
+    return text.startswith(_TITLE_WORDS, pos) or (
+        text[pos:pos + 1] in ("副", "前", "代") and text.startswith(_TITLE_WORDS, pos + 1))
 
 
 def _title(word: str) -> bool:
-    return any(word.endswith(t) for t in _TITLES) if word else False  # "前总理", "副总统"
+    return word.endswith(_TITLE_WORDS)  # "前总理", "副总统"
 
 
 def _translit(word: str) -> bool:
@@ -451,7 +452,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
         if known is None and label == "PERSON" and len(word) >= 3 and word[-1] in _ADVERBS \
                 and _translit(word[:-1]):
             word = word[:-1]                             # "博纳曾在…": 曾 is "once", not the name
-        if label in ("GPE", "PERSON") and known != "GPE" and (_title(before) or title_after) \
+        if label in ("GPE", "PERSON") and known != "GPE" and (after_title or title_after) \
                 and words.get(word[:-1]) != "GPE":               # "东京都知事": a place's officer
             label = "PERSON"                             # "院士钟南山", "哈里斯副总统"
         elif label == "GPE" and i + 1 < len(tokens) and tokens[i + 1][0] in ("人", "籍", "裔", "族"):
