@@ -87,6 +87,9 @@ _TITLES = frozenset("院士 总统 总理 主席 副主席 部长 外长 发言�
                     "教宗 主教 将军 上将 总督 专员 检察官 法官 董事 经理 主播 作家 导演 歌手 演员 学家 分析师 专家 "
                     "负责人 代表 候选人".split())
 _TITLE_WORDS = tuple(_TITLES)
+# Events named after their place: the place inside is no mention of it (GUIDELINES.md).
+_EVENT_WORDS = frozenset("峰会 会议 和会 论坛 影展 电影节 奥运会 冬奥会 世博会 车展 博览会 马拉松 协议 协定 宣言 "
+                         "条约 公约 会谈".split())
 # A place and one of these is a place too: "北京" + "市", "桃园" + "机场".
 _PLACE_SUFFIXES = frozenset("市 省 县 区 州 地区 机场 口岸 码头 车站 港口".split())
 _FACILITIES = ("机场", "口岸", "码头", "车站", "火车站", "广场", "大桥")
@@ -214,7 +217,7 @@ _ORG_INNER_FLAGS = frozenset({"n", "nz", "ns", "nt", "an", "a", "vn", "j", "b"})
 _NOT_ORG_END_FLAGS = frozenset({"v", "d", "p", "c", "u", "m", "r", "f"})
 # Descriptions written before a body's name are not part of it ("官媒新华社", "巨头华为公司").
 _ORG_DESCRIPTORS = frozenset("官媒 巨头 巨商 大股东 股东 学者 智库 媒体 规定 由 未料 函 喉舌 党媒 外媒 港媒 陆媒 "
-                             "日媒 美媒 联络 联系 致函".split())
+                             "日媒 美媒 联络 联系 致函 时任 现任 前任".split())
 # Words that make "X公司" a description of a company rather than its name.
 _DESCRIPTIVE = frozenset("国有 国营 私营 民营 经营 运营 相关 有关 主要 大型 知名 一家 这家 该 其 旗下 负责 "
                          "管理 营运 合资 外资 跨国 上市".split())
@@ -288,7 +291,8 @@ def _organisation(tokens, end: int, words) -> Optional[int]:
     if words.get(word) == "ORG" and end > 0 and not _org_word(word) \
             and tokens[end - 1][0] in countries() and not word.startswith(_SUPRANATIONAL):
         return end - 1                                   # a country and its body: "法国" + "世界报"
-    if not _org_word(word) or words.get(word) in ("GPE", "PERSON") or flag in _NOT_ORG_END_FLAGS:
+    named = _org_word(word) or (flag == "nt" and word.endswith(ORG_ENDINGS))  # "海外部" ends in 外部
+    if not named or words.get(word) in ("GPE", "PERSON") or flag in _NOT_ORG_END_FLAGS:
         return None                                      # "社会" is not an organisation
     if word == "党" and end > 0 and words.get(tokens[end - 1][0]) == "ORG":
         return None                                      # "基民盟" + "党" + "主席"
@@ -381,6 +385,12 @@ def _split_places(tokens, words):
     name, and its "place + generic body" words ("美国法院": a court in the US) as the place."""
     out = []
     for word, flag in tokens:
+        if flag in ("nr", "nz") and words.get(word) is None and word.endswith(_TITLE_WORDS):
+            cut = next((k for k in range(2, len(word) - 1) if words.get(word[:k]) == "GPE"
+                        and word[k:] in _TITLES), None)
+            if cut:                                      # "德国总理" is a place and a title
+                out.extend([(word[:cut], "ns"), (word[cut:], "n")])
+                continue
         if flag not in ("ns", "nt") or words.get(word) is not None:
             out.append((word, flag))
             continue
@@ -424,6 +434,11 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     inner = set()  # word boundaries inside a longer word ("美国|人"), no KB name may end there
     i = 0
     while i < len(tokens):
+        if i + 1 < len(tokens) and tokens[i + 1][0] in ("长", "部长") \
+                and tokens[i][0].endswith(("部", "局", "委", "署", "院")):
+            inner.add(offsets[i + 1])                    # "中国外交部" + "长": a title
+            i += 1
+            continue
         org_start = _organisation(tokens, i, words)
         if org_start is not None and (org_start < i or label_of(i) != "GPE"):
             org = (offsets[org_start], offsets[i] + len(tokens[i][0]))
@@ -444,6 +459,11 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
             label = "GPE" if words.get(word) == "GPE" or word.endswith(("省", "市", "县")) else None
         if label == "ORG" and known is None and word.endswith(_FACILITIES):
             label = "GPE"                                # "浦东国际机场": a place, not a body
+        following = tokens[i + 1][0] if i + 1 < len(tokens) else ""
+        if label == "GPE" and (following in _EVENT_WORDS or following[:1] == "号"):
+            inner.add(offsets[i + 1])                    # "北戴河会议", "大阪峰会", "基隆号"
+            i += 1
+            continue
         title_after = i + 1 < len(tokens) and tokens[i + 1][0] in _TITLES
         after_title = _title(before)
         if known is None and label is None and after_title and 2 <= len(word) <= 4 \
