@@ -74,7 +74,7 @@ _TRANSLIT = frozenset(
     "费芬丰冯弗福夫盖甘冈戈格根古圭哈海汉豪赫亨洪胡华怀霍基吉加佳贾杰捷金卡凯坎康考柯科克肯库"
     "夸奎拉莱赖兰朗劳勒雷蕾里利莉丽连列林琳隆卢鲁路伦罗洛马玛迈麦曼芒梅门蒙米密明莫默姆穆纳娜"
     "奈南内尼妮宁纽努诺欧帕潘佩蓬皮珀普齐奇恰乔切钦琼丘萨塞桑瑟森沙莎舍什施史斯松苏索塔泰坦"
-    "汤唐特提廷图托瓦万旺威韦维温沃乌伍西希锡夏谢辛休雅亚扬耶伊因茵英尤约泽扎詹兹佐茨札娃丝让士卫朴茅柏圣兹瑞蒂热")
+    "汤唐特提廷图托瓦万旺威韦维温沃乌伍西希锡夏谢辛休雅亚扬耶伊因茵英尤约泽扎詹兹佐茨札娃丝让士卫朴茅柏圣兹瑞蒂热可")
 _HYPHENATED = re.compile("(?<![%s])[%s]{2,5}[-‐－][%s]{2,5}(?![%s])" % ((
     "".join(sorted(_TRANSLIT)),) * 4))
 # Words before a place that say the place is one ("在威尼斯举行", "飞往开罗").
@@ -531,6 +531,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = _places_by_context(simple, spans, labels, words)
     spans = _japanese_names(simple, spans, frozenset(offsets))
     spans = _glossed_people(simple, spans, words)
+    spans = _quoted_organisations(simple, spans)
     spans = _whole_names(simple, spans)
     spans = _company_heads(simple, spans)
     bounds = frozenset(set(offsets) - inner) | {len(simple)}
@@ -616,6 +617,21 @@ def _glossed_people(simple: str, spans, words) -> List[Tuple[int, int, str]]:
         return spans
     found = [(m.start(), m.end(), "PERSON") for m in
              re.finditer("|".join(map(re.escape, sorted(names, key=len, reverse=True))), simple)]
+    kept = [sp for sp in spans if not any(sp[0] < e and s < sp[1] for s, e, _ in found)]
+    return kept + found
+
+
+_NOT_IN_NAMES = frozenset("的地得了着把被是将从对向称说让给")
+_QUOTED = re.compile(r"[「“『]([\u4e00-\u9fff]{3,14})[」”』]")
+
+
+def _quoted_organisations(simple: str, spans) -> List[Tuple[int, int, str]]:
+    """A body's name written in quotes ("美国智库「皮尤研究中心」"): the quotes bound it, so the
+    whole is the name whatever the segmenter made of its words."""
+    found = [(m.start(1), m.end(1), "ORG") for m in _QUOTED.finditer(simple)
+             if _org_word(m.group(1)) and not set(m.group(1)) & _NOT_IN_NAMES]  # not "…地纠缠中国使馆"
+    if not found:
+        return spans
     kept = [sp for sp in spans if not any(sp[0] < e and s < sp[1] for s, e, _ in found)]
     return kept + found
 
