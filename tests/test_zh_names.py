@@ -136,3 +136,16 @@ def test_hyphenated_and_speaking_names():
     found = labelled("发言人迪里夏提-热西提向法新社表示。汪洋会见巴基斯坦参议院主席。学者进行田野调查。")
     assert {("迪里夏提-热西提", "PERSON"), ("汪洋", "PERSON"), ("巴基斯坦参议院", "ORG")} <= found
     assert ("田野", "PERSON") not in found
+
+
+def test_titles_events_and_ships_are_not_names():
+    found = labelled("中国外交部长王毅访问挪威。2019年G20大阪峰会期间，台湾基隆号驱逐舰参加演习。"
+                     "1919年巴黎和会期间，北洋政府外交总长陆徵祥出席。")
+    assert {("王毅", "PERSON"), ("挪威", "GPE"), ("台湾", "GPE"), ("北洋政府", "ORG"), ("陆徵祥", "PERSON")} <= found
+    assert not {n for n, _ in found} & {"中国外交部", "大阪", "基隆", "巴黎", "巴黎和会"}
+
+
+def test_taiwanese_usage():
+    found = labelled("英國首相強生與德國總理梅克爾通話。衛福部長陳時中與疾管署說明，中華民國駐法國代表處回應。強生疫苗。")
+    assert {("強生", "PERSON"), ("德國", "GPE"), ("梅克爾", "PERSON"), ("陳時中", "PERSON"), ("疾管署", "ORG"),
+            ("中華民國駐法國代表處", "ORG"), ("強生", "ORG")} <= found

@@ -87,6 +87,7 @@ _TITLES = frozenset("院士 总统 总理 主席 副主席 部长 外长 发言�
                     "教宗 主教 将军 上将 总督 专员 检察官 法官 董事 经理 主播 作家 导演 歌手 演员 学家 分析师 专家 "
                     "负责人 代表 候选人".split())
 _TITLE_WORDS = tuple(_TITLES)
+_LEADERS = ("首相", "总统", "总理", "外长", "国务卿", "部长", "主席", "大臣")
 # Events named after their place: the place inside is no mention of it (GUIDELINES.md).
 _EVENT_WORDS = frozenset("峰会 会议 和会 论坛 影展 电影节 奥运会 冬奥会 世博会 车展 博览会 马拉松 协议 协定 宣言 "
                          "条约 公约 会谈".split())
@@ -209,8 +210,9 @@ ORG_ENDINGS = ("委", "部", "局", "总局", "会", "协会", "基金会", "论
                "使馆", "大使馆", "领事馆", "航空", "电台", "电视台", "通讯社", "日报", "时报", "议会",
                "参议院", "众议院", "海军", "空军", "陆军", "办公室", "俱乐部", "研究院", "学院",
                "人大", "政协", "军委", "央行", "阵线")
-_NOT_ORG_ENDINGS = ("政府", "当局", "方面", "大会", "机会", "社会", "晚会", "年会", "峰会", "例会",
-                    "记者会", "听证会", "座谈会", "研讨会", "发布会", "会议", "委员", "部长", "局长",
+_EVENTS_AND_SIDES = ("政府", "当局", "方面", "大会", "机会", "社会", "晚会", "年会", "峰会", "例会", "和会",
+                     "记者会", "听证会", "座谈会", "研讨会", "发布会", "会议")
+_NOT_ORG_ENDINGS = _EVENTS_AND_SIDES + ("委员", "部长", "局长",
                     "院长", "社长", "党员", "部队", "部门", "部分", "内部", "外部", "全部", "东部",
                     "西部", "南部", "北部", "中部", "总部", "干部", "支部", "全党", "军方", "警方")
 _ORG_INNER_FLAGS = frozenset({"n", "nz", "ns", "nt", "an", "a", "vn", "j", "b"})
@@ -291,7 +293,8 @@ def _organisation(tokens, end: int, words) -> Optional[int]:
     if words.get(word) == "ORG" and end > 0 and not _org_word(word) \
             and tokens[end - 1][0] in countries() and not word.startswith(_SUPRANATIONAL):
         return end - 1                                   # a country and its body: "法国" + "世界报"
-    named = _org_word(word) or (flag == "nt" and word.endswith(ORG_ENDINGS))  # "海外部" ends in 外部
+    named = _org_word(word) or (flag == "nt" and word.endswith(ORG_ENDINGS)   # "海外部" ends in 外部
+                                and not word.endswith(_EVENTS_AND_SIDES))  # but 巴黎和会 is an event
     if not named or words.get(word) in ("GPE", "PERSON") or flag in _NOT_ORG_END_FLAGS:
         return None                                      # "社会" is not an organisation
     if word == "党" and end > 0 and words.get(tokens[end - 1][0]) == "ORG":
@@ -454,7 +457,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
         known = words.get(word)
         label = known or LABELS.get(flag)
         before = tokens[i - 1][0] if i else ""
-        if label == "ORG" and word.endswith(("政府", "当局")):
+        if label == "ORG" and known is None and word.endswith(("政府", "当局")):
             word = word[:-2]                             # "法国政府": the place, not a body
             label = "GPE" if words.get(word) == "GPE" or word.endswith(("省", "市", "县")) else None
         if label == "ORG" and known is None and word.endswith(_FACILITIES):
@@ -472,7 +475,9 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
         if known is None and label == "PERSON" and len(word) >= 3 and word[-1] in _ADVERBS \
                 and _translit(word[:-1]):
             word = word[:-1]                             # "博纳曾在…": 曾 is "once", not the name
-        if label in ("GPE", "PERSON") and known != "GPE" and (after_title or title_after) \
+        if known == "ORG" and len(word) <= 3 and not _org_word(word) and before.endswith(_LEADERS):
+            label = "PERSON"                             # "英国首相强生": Johnson, not J&J
+        elif label in ("GPE", "PERSON") and known != "GPE" and (after_title or title_after) \
                 and words.get(word[:-1]) != "GPE":               # "东京都知事": a place's officer
             label = "PERSON"                             # "院士钟南山", "哈里斯副总统"
         elif label == "GPE" and i + 1 < len(tokens) and tokens[i + 1][0] in ("人", "籍", "裔", "族"):
@@ -491,7 +496,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
             third = tokens[i + 1][0] if i + 1 < len(tokens) else ""
             after = tokens[i + 2] if i + 2 < len(tokens) else ("", "x")
             if len(word) == 2 and len(third) == 1 and _han(third) and third not in "的在和与是说将等" \
-                    and (not _han(after[0][:1]) or after[1] == "v"):
+                    and (not _han(after[0][:1]) or after[1] in ("v", "p", "c", "d", "uj")):
                 word, i = word + third, i + 1            # "陈" + "时" + "中"：
         elif known is None and label in ("PERSON", "GPE") and _translit(word):
             # transliterations the tagger cut in pieces: "格奥尔基" + "耶娃", "约翰尼斯" + "堡"
@@ -506,7 +511,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
                 and _translit(word[:-1]):
             label = "GPE"                                # "斯特拉斯堡", "约翰尼斯" + "堡"
         i += 1
-        if label == "ORG" and word.endswith(_NOT_ORG_ENDINGS + ("军舰",)):
+        if label == "ORG" and known is None and word.endswith(_NOT_ORG_ENDINGS + ("军舰",)):
             label = None                                 # "中国军方", "美国军舰"
         if label is None or len(word) < 2 or word in not_names or not _han(word) \
                 or _COUNTRY_PAIR.match(word) or (word[0] in "日月年天万亿号届个名"
