@@ -177,8 +177,8 @@ def countries() -> FrozenSet[str]:
 
 
 # Bodies above countries: a country before one of them is not its owner ("法国" + "欧盟").
-_SUPRANATIONAL = ("欧", "联合国", "世卫", "世贸", "世界银行", "世界卫生", "世界贸易", "国际", "北约", "东盟", "亚太", "非盟", "阿盟", "七国", "二十国", "20国",
-                  "上合", "金砖", "经合", "安理会")
+_SUPRANATIONAL = ("欧", "联合国", "世卫", "世贸", "世界银行", "世界卫生", "世界贸易", "国际", "北约",
+                  "东盟", "亚太", "非盟", "阿盟", "七国", "二十国", "20国", "上合", "金砖", "经合", "安理会")
 
 _JIEBA_TAGS = {"PERSON": "nr", "GPE": "ns", "ORG": "nt"}
 
@@ -431,8 +431,8 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
         return k is not None and label_of(k) == "GPE"
 
     dotted = _dotted_names(tokens, offsets)
-    spans = dotted + [h for h in _hyphenated_names(simple)
-                      if not any(d[0] < h[1] and h[0] < d[1] for d in dotted)] + _bylines(simple, place_at) + _embassies(simple)
+    hyphenated = [h for h in _hyphenated_names(simple) if not any(d[0] < h[1] and h[0] < d[1] for d in dotted)]
+    spans = dotted + hyphenated + _bylines(simple, place_at) + _embassies(simple)
     labels: Dict[Tuple[int, int], str] = {}
     inner = set()  # word boundaries inside a longer word ("美国|人"), no KB name may end there
     i = 0
