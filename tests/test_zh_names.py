@@ -82,3 +82,70 @@ def test_kb_names_are_whole_words_of_the_segmentation():
     found = {(t, label) for t, label, _ in names("航母将通过印度洋和南中国海到日本，美国人和武汉肺炎都提到了。")}
     assert {("印度洋", "GPE"), ("南中国海", "GPE"), ("日本", "GPE")} <= found
     assert not {t for t, _ in found} & {"印度", "中国", "武汉", "美国"}
+
+
+def labelled(text):
+    return {(t, label) for t, label, _ in names(text)}
+
+
+def test_a_country_and_its_body_are_one_organisation():
+    found = labelled("栗战书出席中国全国人大与法国国民议会交流机制会议。星期一的法国世界报指出。")
+    assert {("中国全国人大", "ORG"), ("法国国民议会", "ORG"), ("法国世界报", "ORG")} <= found
+    assert ("全国人大", "ORG") not in found and ("栗战书", "PERSON") in found
+    assert ("法国欧盟", "ORG") not in labelled("法国欧盟事务副部长博纳曾在电台表示。")  # not its owner
+
+
+def test_people_after_a_title_stay_people():
+    found = labelled("美国国务卿布林肯与法国外长勒德里昂通话，英国外交大臣拉布也参加。"
+                     "德国总理默克尔、意大利总理德拉吉会谈。副部长博纳曾在电台表示。")
+    assert {("布林肯", "PERSON"), ("勒德里昂", "PERSON"), ("拉布", "PERSON"), ("默克尔", "PERSON"),
+            ("德拉吉", "PERSON"), ("博纳", "PERSON")} <= found
+    assert not {n for n, label in found if label == "GPE"} & {"布林肯", "默克尔", "里昂"}
+    assert {("斯特拉斯堡", "GPE"), ("雷恩", "GPE")} <= labelled("代表团访问了斯特拉斯堡、图卢兹和雷恩。")
+
+
+def test_japanese_names_are_whole():
+    found = labelled("日本首相菅义伟与前首相安倍晋三会面，外相茂木敏充和东京都知事小池百合子出席。"
+                     "岸田文雄表示，防卫大臣岸信夫将访问美国。")
+    assert {("菅义伟", "PERSON"), ("安倍晋三", "PERSON"), ("茂木敏充", "PERSON"), ("小池百合子", "PERSON"),
+            ("岸田文雄", "PERSON"), ("岸信夫", "PERSON"), ("东京都", "GPE")} <= found
+    assert not [n for n, label in labelled("日本厚生劳动省表示，山口县和福岛县的居民增加。") if label == "PERSON"]
+
+
+def test_companies_named_by_their_brand():
+    for text, brands in (("辉瑞和莫德纳的疫苗，以及阿斯利康、强生和科兴的疫苗。", {"辉瑞", "莫德纳", "阿斯利康", "强生", "科兴"}),
+                         ("輝瑞與莫德納的疫苗，以及阿斯利康的疫苗。", {"輝瑞", "莫德納", "阿斯利康"})):
+        assert {(b, "ORG") for b in brands} <= labelled(text)
+    assert {("蚂蚁集团", "ORG"), ("华为加拿大分公司", "ORG")} <= labelled("北京加紧施压蚂蚁集团。华为加拿大分公司表示。")
+
+
+def test_descriptions_are_not_organisations():
+    orgs = {n for n, label in labelled("中国国有石油天然气公司与美国科技公司合作。德国最大党基民盟选举党主席。")
+            if label == "ORG"}
+    assert "基民盟" in orgs and not orgs & {"中国国有石油天然气公司", "美国科技公司", "德国最大党", "基民盟党"}
+
+
+def test_a_transliteration_glossed_in_latin_letters_is_a_person_everywhere():
+    text = "现任北威州州长拉舍特（Armin Laschet）获胜。拉舍特在竞选时走中间路线。纽约研究机构荣鼎集团（Rhodium Group）统计。"
+    found = [(e.text, e.label) for e in enrich_texts("zh", [text])[0][0]]
+    assert found.count(("拉舍特", "PERSON")) == 2 and ("舍特", "PERSON") not in found
+    assert ("荣鼎集团", "PERSON") not in found
+
+
+def test_hyphenated_and_speaking_names():
+    found = labelled("发言人迪里夏提-热西提向法新社表示。汪洋会见巴基斯坦参议院主席。学者进行田野调查。")
+    assert {("迪里夏提-热西提", "PERSON"), ("汪洋", "PERSON"), ("巴基斯坦参议院", "ORG")} <= found
+    assert ("田野", "PERSON") not in found
+
+
+def test_titles_events_and_ships_are_not_names():
+    found = labelled("中国外交部长王毅访问挪威。2019年G20大阪峰会期间，台湾基隆号驱逐舰参加演习。"
+                     "1919年巴黎和会期间，北洋政府外交总长陆徵祥出席。")
+    assert {("王毅", "PERSON"), ("挪威", "GPE"), ("台湾", "GPE"), ("北洋政府", "ORG"), ("陆徵祥", "PERSON")} <= found
+    assert not {n for n, _ in found} & {"中国外交部", "大阪", "基隆", "巴黎", "巴黎和会"}
+
+
+def test_taiwanese_usage():
+    found = labelled("英國首相強生與德國總理梅克爾通話。衛福部長陳時中與疾管署說明，中華民國駐法國代表處回應。強生疫苗。")
+    assert {("強生", "PERSON"), ("德國", "GPE"), ("梅克爾", "PERSON"), ("陳時中", "PERSON"), ("疾管署", "ORG"),
+            ("中華民國駐法國代表處", "ORG"), ("強生", "ORG")} <= found

@@ -100,10 +100,20 @@ def _names_more(norm: str, start: int, end: int, inside: Sequence[_Span]) -> boo
     return any(w not in _NOT_NAMES for w in _NAME_WORD.findall("".join(chars)))
 
 
-def _merge(norm: str, ner: Iterable[Tuple[int, int, str]], kb_spans: List[_Span]) -> List[_Span]:
+def _place_and_body(norm: str, start: int, end: int, label: str, inside: Sequence[_Span]) -> bool:
+    """A Chinese organisation name written as its country and the body ("中国" + "全国人大"):
+    one name (the body of that country), not a place beside an organisation."""
+    return label == "ORG" and len(inside) == 2 and inside[0].start == start \
+        and inside[0].label in ("GPE", "LOC") and inside[1].label == "ORG" \
+        and inside[1].end == end and inside[0].end == inside[1].start
+
+
+def _merge(norm: str, ner: Iterable[Tuple[int, int, str]], kb_spans: List[_Span],
+           chinese: bool = False) -> List[_Span]:
     """KB matches and NER spans, without overlaps. A KB match wins over an NER span it covers,
     crosses, or that only wraps it; an NER span that names more ("Bank of China") or is a
-    number ("US$100 million") wins over the KB matches inside it."""
+    number ("US$100 million") wins over the KB matches inside it, and so does a Chinese
+    organisation name made of its country and the body ("中国全国人大")."""
     dropped = set()
     kept: List[_Span] = []
     for start, end, label in ner:
@@ -117,7 +127,8 @@ def _merge(norm: str, ner: Iterable[Tuple[int, int, str]], kb_spans: List[_Span]
         if inside:
             matches = [kb_spans[i] for i in inside]
             person_in_person = label == "PERSON" and any(k.label == "PERSON" for k in matches)
-            if not (label in NUMERIC or (not person_in_person and _names_more(norm, start, end, matches))):
+            if not (label in NUMERIC or (not person_in_person and _names_more(norm, start, end, matches))
+                    or (chinese and _place_and_body(norm, start, end, label, matches))):
                 continue                                 # "Huawei Paris", "President Xi Jinping"
             dropped.update(inside)
         kept.append(_Span(start, end, label))
@@ -247,7 +258,7 @@ def link_entities(text: str, ner: Sequence[Tuple[int, int, str]], kb: KnowledgeB
     kb_spans = [_kb_span(kb, s, e, kb.alias_to_id[form]) for s, e, form in kb.alias_matcher.finditer(norm)
                 if not (form.isupper() and len(form) <= 5 and _in_capitals_run(norm, s, e))
                 and (word_bounds is None or (s in word_bounds and e in word_bounds))]
-    spans = _merge(norm, ner, kb_spans)
+    spans = _merge(norm, ner, kb_spans, chinese=word_bounds is not None)
     spans = _link_short_forms(norm, spans, {(s, e): label for s, e, label in ner}, kb)
     spans = _propagate_names(norm, spans)
     spans = _drop_furniture(norm, spans)

@@ -51,6 +51,22 @@ SURNAMES = frozenset("""
 包 左 安 康 易 桂 牛 阮 卜 岳 齐 邢 耿 关 文 纪 葛 盛 房 尤 管 简 辛 艾 涂 商 巫 褚 乔 鲍 单 车
 欧阳 司马 诸葛 上官 司徒 东方 皇甫 令狐 慕容 夏侯 长孙 宇文
 """.split())
+# Japanese family names (the commonest, and those of well-known public figures), in Simplified
+# form: jieba cuts Japanese names at random ("岸" + "田文雄", "茂" + "木敏充").
+JAPANESE_SURNAMES = frozenset("""
+佐藤 铃木 高桥 田中 伊藤 渡边 山本 中村 小林 加藤 吉田 山田 佐佐木 山口 松本 井上 木村 清水 山崎 池田
+阿部 桥本 石原 石井 近藤 坂本 远藤 青木 藤田 西田 大野 小野 竹内 中岛 原田 松田 宫本 宫崎 福岛 山下
+内田 后藤 长谷川 村田 丸山 今井 大塚 斋藤 菅原 樱井 稻田 安住 甘利 细田 二阶 野中 河村 海部 宫泽
+细川 羽田 村山 小渊 冈田 冈本 村上 西村 松野 岩屋 安倍 岸田 石破 河野 茂木 小池 麻生 上川 高市 野田
+鸠山 福田 小泉 中曾根 前原 枝野 玉木 志位 萩生田 森本 森田 吉川 横田 北村 平野 荒井 金子 小川 中川
+中山 中田 松井 松下 山中 山内 岩田 岩崎 平田 服部 野村 菊地 杉山 千叶 秋山 大西 大谷 上田 武田 久保
+""".split())
+_JAPANESE_ONE_CHAR = frozenset("菅岸")
+_JAPANESE_TITLES = ("首相", "外相", "防卫相", "大臣", "官房长官", "知事", "天皇", "皇后", "干事长", "党首",
+                    "社长", "会长", "议员", "大使", "次长", "长官", "总裁")
+# Characters that end a Japanese given name's run: function words and verbs after a name.
+_NAME_STOPS = frozenset("的在和与是说将等了也曾已于对向称表出访会到及并就为被从同今昨明则又亦还已指")
+_GIVEN_FINALS = frozenset("子郎夫雄介彦美也太助吉")
 _GIVEN_NAME_FLAGS = frozenset({"a", "n", "ng", "nr", "nz", "an", "ag", "i", "l"})
 # Characters of transliterated foreign names (阿拉格希, 格奥尔基耶娃, 达斯札克).
 _TRANSLIT = frozenset(
@@ -58,18 +74,33 @@ _TRANSLIT = frozenset(
     "费芬丰冯弗福夫盖甘冈戈格根古圭哈海汉豪赫亨洪胡华怀霍基吉加佳贾杰捷金卡凯坎康考柯科克肯库"
     "夸奎拉莱赖兰朗劳勒雷蕾里利莉丽连列林琳隆卢鲁路伦罗洛马玛迈麦曼芒梅门蒙米密明莫默姆穆纳娜"
     "奈南内尼妮宁纽努诺欧帕潘佩蓬皮珀普齐奇恰乔切钦琼丘萨塞桑瑟森沙莎舍什施史斯松苏索塔泰坦"
-    "汤唐特提廷图托瓦万旺威韦维温沃乌伍西希锡夏谢辛休雅亚扬耶伊因茵英尤约泽扎詹兹佐茨札娃丝让士卫朴茅柏圣兹")
+    "汤唐特提廷图托瓦万旺威韦维温沃乌伍西希锡夏谢辛休雅亚扬耶伊因茵英尤约泽扎詹兹佐茨札娃丝让士卫朴茅柏圣兹瑞蒂热可")
+_HYPHENATED = re.compile("(?<![%s])[%s]{2,5}[-‐－][%s]{2,5}(?![%s])" % ((
+    "".join(sorted(_TRANSLIT)),) * 4))
 # Words before a place that say the place is one ("在威尼斯举行", "飞往开罗").
 _PLACE_CUES = frozenset("赴 到 往 至 从 自 经 飞往 前往 抵达 途经 来自 位于 南部 北部 东部 西部 "
                          "中部 东南部 西南部 东北部 西北部".split())
 # Words before a name that make it a person's ("院士钟南山": 钟南山 is also a mountain).
 _TITLES = frozenset("院士 总统 总理 主席 副主席 部长 外长 发言人 大使 首相 秘书长 国务卿 市长 议员 教授 "
                     "总裁 处长 局长 总书记 委员 书记 省长 院长 董事长 特首 行政长官 司长 主任 外交官 "
-                    "记者 律师 研究员 学者 船长 指挥官".split())
+                    "记者 律师 研究员 学者 船长 指挥官 大臣 外相 防相 知事 议长 委员长 国王 女王 王储 "
+                    "教宗 主教 将军 上将 总督 专员 检察官 法官 董事 经理 主播 作家 导演 歌手 演员 学家 分析师 专家 "
+                    "负责人 代表 候选人".split())
+_TITLE_WORDS = tuple(_TITLES)
+_LEADERS = ("首相", "总统", "总理", "外长", "国务卿", "部长", "主席", "大臣")
+# Events named after their place: the place inside is no mention of it (GUIDELINES.md).
+_EVENT_WORDS = frozenset("峰会 会议 和会 论坛 影展 电影节 奥运会 冬奥会 世博会 车展 博览会 马拉松 协议 协定 宣言 "
+                         "条约 公约 会谈".split())
 # A place and one of these is a place too: "北京" + "市", "桃园" + "机场".
-_PLACE_SUFFIXES = frozenset("市 省 县 区 州 机场 口岸 码头 车站 港口".split())
+_PLACE_SUFFIXES = frozenset("市 省 县 区 州 地区 机场 口岸 码头 车站 港口".split())
+_FACILITIES = ("机场", "口岸", "码头", "车站", "火车站", "广场", "大桥")
 # A place and one of these is not an organisation's name: "加拿大法院", "法国政府".
-_GENERIC_BODIES = frozenset("法院 政府 当局 警方 军方 议会 国会 公司 企业 银行 大学 媒体".split())
+_GENERIC_BODIES = frozenset("法院 政府 当局 警方 军方 公司 企业 银行 大学 媒体".split())
+# Verbs a person does: a dictionary word tagged as a name before one of these is the person
+# ("汪洋会见…", a name that is also the word "vast ocean").
+_SPEECH = frozenset("会见 会晤 表示 指出 强调 说 称 致辞 出席 访问 宣布 回应 认为 透露".split())
+# Adverbs the segmenter glues to the end of a transliterated name ("博纳曾在", "拉布也说").
+_ADVERBS = frozenset("曾将称说也又还已则就亦并")
 _LIST_JOINS = frozenset("、 ， , 和 及 与 至 或".split())
 _PLACE_ENDINGS = ("堡", "港", "城", "州", "省", "市", "县", "区", "岛", "湾", "斯坦", "宫", "大街", "广场")
 _AFTER_BYLINE_NAME = ("摄", "报导", "报道", "综合", "电")
@@ -136,6 +167,19 @@ def lexicon() -> Tuple[Dict[str, str], frozenset]:
     return words, not_names
 
 
+@functools.lru_cache(maxsize=1)
+def countries() -> FrozenSet[str]:
+    """CLDR's country and territory names (Simplified forms)."""
+    from babel import Locale
+    return frozenset(simplified(name) for locale in ("zh", "zh_Hant", "zh_Hant_HK")
+                     for code, name in Locale.parse(locale).territories.items()
+                     if code.isalpha() and code not in _NOT_TERRITORIES)
+
+
+# Bodies above countries: a country before one of them is not its owner ("法国" + "欧盟").
+_SUPRANATIONAL = ("欧", "联合国", "世卫", "世贸", "世界银行", "世界卫生", "世界贸易", "国际", "北约",
+                  "东盟", "亚太", "非盟", "阿盟", "七国", "二十国", "20国", "上合", "金砖", "经合", "安理会")
+
 _JIEBA_TAGS = {"PERSON": "nr", "GPE": "ns", "ORG": "nt"}
 
 
@@ -164,16 +208,26 @@ def _posseg():
 ORG_ENDINGS = ("委", "部", "局", "总局", "会", "协会", "基金会", "论坛", "中心", "法院", "研究所",
                "党", "院", "社", "署", "集团", "公司", "银行", "大学", "组织", "联盟", "委员会",
                "使馆", "大使馆", "领事馆", "航空", "电台", "电视台", "通讯社", "日报", "时报", "议会",
-               "参议院", "众议院", "海军", "空军", "陆军", "办公室", "俱乐部", "研究院", "学院")
-_NOT_ORG_ENDINGS = ("政府", "当局", "方面", "大会", "机会", "社会", "晚会", "年会", "峰会", "例会",
-                    "记者会", "听证会", "座谈会", "研讨会", "发布会", "会议", "委员", "部长", "局长",
+               "参议院", "众议院", "海军", "空军", "陆军", "办公室", "俱乐部", "研究院", "学院",
+               "人大", "政协", "军委", "央行", "阵线")
+_EVENTS_AND_SIDES = ("政府", "当局", "方面", "大会", "机会", "社会", "晚会", "年会", "峰会", "例会", "和会",
+                     "记者会", "听证会", "座谈会", "研讨会", "发布会", "会议")
+_NOT_ORG_ENDINGS = _EVENTS_AND_SIDES + ("委员", "部长", "局长",
                     "院长", "社长", "党员", "部队", "部门", "部分", "内部", "外部", "全部", "东部",
                     "西部", "南部", "北部", "中部", "总部", "干部", "支部", "全党", "军方", "警方")
 _ORG_INNER_FLAGS = frozenset({"n", "nz", "ns", "nt", "an", "a", "vn", "j", "b"})
 _NOT_ORG_END_FLAGS = frozenset({"v", "d", "p", "c", "u", "m", "r", "f"})
 # Descriptions written before a body's name are not part of it ("官媒新华社", "巨头华为公司").
 _ORG_DESCRIPTORS = frozenset("官媒 巨头 巨商 大股东 股东 学者 智库 媒体 规定 由 未料 函 喉舌 党媒 外媒 港媒 陆媒 "
-                             "日媒 美媒 联络 联系 致函".split())
+                             "日媒 美媒 联络 联系 致函 时任 现任 前任".split())
+# Words that make "X公司" a description of a company rather than its name.
+_DESCRIPTIVE = frozenset("国有 国营 私营 民营 经营 运营 相关 有关 主要 大型 知名 一家 这家 该 其 旗下 负责 "
+                         "管理 营运 合资 外资 跨国 上市".split())
+_NOT_NAME_PARTS = frozenset("最大 第一大 第二大 各大 全国性 地方性 这些 那些 多家 各家 多个".split())
+_GENERIC_TRADES = frozenset("企业 金融 投资 能源 科技 媒体 传媒 汽车 地产 房地产 控股 实业 商业 工业 产业 医药 "
+                            "建筑 电信 网络 互联网 半导体 芯片 电子 军工 物流 航运 保险 证券 石油 制药 生物 "
+                            "科技股 外国 跨国 国内 国外 中资 外资 民营 国有".split())
+_BRANCHES = frozenset("分公司 子公司 办事处 分行 分社 分部 代表处".split())
 _ORG_STARTS = frozenset({"国家", "中国", "中央", "全国", "国际", "世界", "亚太", "欧洲", "美国", "法国"})
 # A transliterated name is written with middle dots ("约翰·米勒-怀特"): the pieces around a dot
 # are the tagger's name fragments or characters it could not place.
@@ -184,8 +238,14 @@ _COUNTRY_PAIR = re.compile(r"^[中美法欧俄日英德韩台港澳][中美法�
                            r"|^[中美法欧][美中法欧俄日]")
 
 
+def _title_at(text: str, pos: int) -> bool:
+    """Does a title start at `pos` ("外长", "副总统")?"""
+    return text.startswith(_TITLE_WORDS, pos) or (
+        text[pos:pos + 1] in ("副", "前", "代") and text.startswith(_TITLE_WORDS, pos + 1))
+
+
 def _title(word: str) -> bool:
-    return any(word.endswith(t) for t in _TITLES) if word else False  # "前总理", "副总统"
+    return word.endswith(_TITLE_WORDS)  # "前总理", "副总统"
 
 
 def _translit(word: str) -> bool:
@@ -217,6 +277,12 @@ def _dotted_names(tokens, offsets) -> List[Tuple[int, int, str]]:
     return spans
 
 
+def _hyphenated_names(simple: str) -> List[Tuple[int, int, str]]:
+    """"迪里夏提-热西提": two transliterated names joined by a hyphen (the segmenter cuts them
+    anywhere, so they are read on the characters)."""
+    return [(m.start(), m.end(), "PERSON") for m in _HYPHENATED.finditer(simple)]
+
+
 def _org_word(word: str) -> bool:
     return word.endswith(ORG_ENDINGS) and not word.endswith(_NOT_ORG_ENDINGS)
 
@@ -224,13 +290,25 @@ def _org_word(word: str) -> bool:
 def _organisation(tokens, end: int, words) -> Optional[int]:
     """Index where an organisation name ending with token `end` starts, or None."""
     word, flag = tokens[end]
-    if not _org_word(word) or words.get(word) in ("GPE", "PERSON") or flag in _NOT_ORG_END_FLAGS:
+    if words.get(word) == "ORG" and end > 0 and not _org_word(word) \
+            and tokens[end - 1][0] in countries() and not word.startswith(_SUPRANATIONAL):
+        return end - 1                                   # a country and its body: "法国" + "世界报"
+    named = _org_word(word) or (flag == "nt" and word.endswith(ORG_ENDINGS)   # "海外部" ends in 外部
+                                and not word.endswith(_EVENTS_AND_SIDES))  # but 巴黎和会 is an event
+    if not named or words.get(word) in ("GPE", "PERSON") or flag in _NOT_ORG_END_FLAGS:
         return None                                      # "社会" is not an organisation
+    if word == "党" and end > 0 and words.get(tokens[end - 1][0]) == "ORG":
+        return None                                      # "基民盟" + "党" + "主席"
     whole_word = len(word) > 2 and (flag in ("j", "nt", "nz") or words.get(word) == "ORG")
+    owned = any(words.get(word[:k]) == "GPE" for k in range(2, min(len(word) - 1, 6)))
     start = end
     while start > 0 and end - start < 5:
         before, before_flag = tokens[start - 1]
         known = words.get(before)
+        if whole_word and (owned or before_flag in ("v", "vn")) and not (
+                before_flag in ("ns", "nt") or known in ("GPE", "ORG")):
+            break                                        # a whole name with its country already
+            # ("法国国民议会"): the words before are not part of it ("战书会见" + …)
         if not _han(before) or not (before_flag in _ORG_INNER_FLAGS or before == "和"
                                     or known in ("GPE", "ORG") or (_translit(before) and known is None)) \
                 or (_org_word(before) and word != "委员会") or (before_flag == "vn" and start < end) \
@@ -249,8 +327,20 @@ def _organisation(tokens, end: int, words) -> Optional[int]:
         start = max(k for k in range(start, end) if tokens[k][0] == "和") + 1
     first, first_flag = tokens[start]
     place_first = first_flag == "ns" or words.get(first) == "GPE"
+    if word.endswith(("公司", "集团", "企业")) and any(t in _DESCRIPTIVE for t, _ in tokens[start:end]):
+        return None                                      # "中国国有石油天然气公司": a description
+    if any(t in _NOT_NAME_PARTS for t, _ in tokens[start:end]):
+        return None                                      # "德国最大党", "全国性日报"
+    if word in ("公司", "企业") and end - start == 2 and place_first and tokens[start + 1][0] in _GENERIC_TRADES:
+        return None                                      # "美国科技公司": companies of a trade
+    if word in _BRANCHES and place_first and start > 0 and (
+            tokens[start - 1][1] == "nt" or words.get(tokens[start - 1][0]) == "ORG"):
+        return start - 1                                 # "华为" + "加拿大" + "分公司"
     if start + 1 == end and place_first and word in _GENERIC_BODIES:
         return None                                      # "加拿大法院": a court in Canada
+    if start + 1 == end and word in ("集团", "公司", "银行") and len(first) >= 2 \
+            and first_flag in ("n", "nz", "nr", "nrt", "j") and first not in _GENERIC_TRADES:
+        return start                                     # "蚂蚁" + "集团", "荣鼎" + "集团"
     if start < end and (place_first or first_flag == "nt" or first in _ORG_STARTS
                         or end - start >= 3 or (len(word) >= 2 and len(first) >= 3)
                         or (len(word) >= 3 and len(first) >= 2 and first_flag in ("n", "nz"))):
@@ -294,11 +384,27 @@ def chinese_name_spans(text: str) -> List[Tuple[int, int, str]]:
 
 
 def _split_places(tokens, words):
-    """The dictionary's place compounds ("法国巴黎") as the two places they name."""
+    """The dictionary's place compounds ("法国巴黎", "北京人民大会堂") as the two places they
+    name, and its "place + generic body" words ("美国法院": a court in the US) as the place."""
     out = []
     for word, flag in tokens:
-        cut = next((k for k in range(2, len(word) - 1) if flag == "ns" and words.get(word) is None
-                    and words.get(word[:k]) == "GPE" and words.get(word[k:]) == "GPE"), None)
+        if flag in ("nr", "nz") and words.get(word) is None and word.endswith(_TITLE_WORDS):
+            cut = next((k for k in range(2, len(word) - 1) if words.get(word[:k]) == "GPE"
+                        and word[k:] in _TITLES), None)
+            if cut:                                      # "德国总理" is a place and a title
+                out.extend([(word[:cut], "ns"), (word[cut:], "n")])
+                continue
+        if flag not in ("ns", "nt") or words.get(word) is not None:
+            out.append((word, flag))
+            continue
+        cut = next((k for k in range(2, len(word) - 1)
+                    if words.get(word[:k]) == "GPE" and words.get(word[k:]) == "GPE"), None)
+        if cut is None and flag == "nt":
+            cut = next((k for k in range(2, len(word) - 1) if words.get(word[:k]) == "GPE"
+                        and word[k:] in _GENERIC_BODIES), None)
+            if cut:
+                out.extend([(word[:cut], "ns"), (word[cut:], "n")])
+                continue
         out.extend([(word[:cut], "ns"), (word[cut:], "ns")] if cut else [(word, flag)])
     return out
 
@@ -324,11 +430,18 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
         k = starts.get(offset)
         return k is not None and label_of(k) == "GPE"
 
-    spans = _dotted_names(tokens, offsets) + _bylines(simple, place_at) + _embassies(simple)
+    dotted = _dotted_names(tokens, offsets)
+    hyphenated = [h for h in _hyphenated_names(simple) if not any(d[0] < h[1] and h[0] < d[1] for d in dotted)]
+    spans = dotted + hyphenated + _bylines(simple, place_at) + _embassies(simple)
     labels: Dict[Tuple[int, int], str] = {}
     inner = set()  # word boundaries inside a longer word ("美国|人"), no KB name may end there
     i = 0
     while i < len(tokens):
+        if i + 1 < len(tokens) and tokens[i + 1][0] in ("长", "部长") \
+                and tokens[i][0].endswith(("部", "局", "委", "署", "院")):
+            inner.add(offsets[i + 1])                    # "中国外交部" + "长": a title
+            i += 1
+            continue
         org_start = _organisation(tokens, i, words)
         if org_start is not None and (org_start < i or label_of(i) != "GPE"):
             org = (offsets[org_start], offsets[i] + len(tokens[i][0]))
@@ -344,11 +457,28 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
         known = words.get(word)
         label = known or LABELS.get(flag)
         before = tokens[i - 1][0] if i else ""
-        if label == "ORG" and word.endswith(("政府", "当局")):
+        if label == "ORG" and known is None and word.endswith(("政府", "当局")):
             word = word[:-2]                             # "法国政府": the place, not a body
             label = "GPE" if words.get(word) == "GPE" or word.endswith(("省", "市", "县")) else None
+        if label == "ORG" and known is None and word.endswith(_FACILITIES):
+            label = "GPE"                                # "浦东国际机场": a place, not a body
+        following = tokens[i + 1][0] if i + 1 < len(tokens) else ""
+        if label == "GPE" and (following in _EVENT_WORDS or following[:1] == "号"):
+            inner.add(offsets[i + 1])                    # "北戴河会议", "大阪峰会", "基隆号"
+            i += 1
+            continue
         title_after = i + 1 < len(tokens) and tokens[i + 1][0] in _TITLES
-        if label in ("GPE", "PERSON") and known != "GPE" and (_title(before) or title_after):
+        after_title = _title(before)
+        if known is None and label is None and after_title and 2 <= len(word) <= 4 \
+                and _translit(word) and (freq.get(word) or 0) < 100:
+            label = "PERSON"                             # "外交大臣拉布": a rare word after a title
+        if known is None and label == "PERSON" and len(word) >= 3 and word[-1] in _ADVERBS \
+                and _translit(word[:-1]):
+            word = word[:-1]                             # "博纳曾在…": 曾 is "once", not the name
+        if known == "ORG" and len(word) <= 3 and not _org_word(word) and before.endswith(_LEADERS):
+            label = "PERSON"                             # "英国首相强生": Johnson, not J&J
+        elif label in ("GPE", "PERSON") and known != "GPE" and (after_title or title_after) \
+                and words.get(word[:-1]) != "GPE":               # "东京都知事": a place's officer
             label = "PERSON"                             # "院士钟南山", "哈里斯副总统"
         elif label == "GPE" and i + 1 < len(tokens) and tokens[i + 1][0] in ("人", "籍", "裔", "族"):
             label = None                                 # "美国人", "印尼籍": a nationality
@@ -366,20 +496,22 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
             third = tokens[i + 1][0] if i + 1 < len(tokens) else ""
             after = tokens[i + 2] if i + 2 < len(tokens) else ("", "x")
             if len(word) == 2 and len(third) == 1 and _han(third) and third not in "的在和与是说将等" \
-                    and (not _han(after[0][:1]) or after[1] == "v"):
+                    and (not _han(after[0][:1]) or after[1] in ("v", "p", "c", "d", "uj")):
                 word, i = word + third, i + 1            # "陈" + "时" + "中"：
         elif known is None and label in ("PERSON", "GPE") and _translit(word):
             # transliterations the tagger cut in pieces: "格奥尔基" + "耶娃", "约翰尼斯" + "堡"
             while i + 1 < len(tokens) and _translit(tokens[i + 1][0]) \
                     and tokens[i + 1][1] in ("nr", "nrt", "ns", "ng", "n", "nz", "zg") \
-                    and words.get(tokens[i + 1][0]) is None and len(word) + len(tokens[i + 1][0]) <= 7 \
+                    and (words.get(tokens[i + 1][0]) is None or label == "PERSON" and after_title
+                         and words.get(tokens[i + 1][0]) == "GPE" and len(word) <= 3) \
+                    and len(word) + len(tokens[i + 1][0]) <= 7 \
                     and tokens[i + 1][0] not in not_names:
                 word, i = word + tokens[i + 1][0], i + 1
         if known is None and label == "PERSON" and len(word) >= 3 and word.endswith(_PLACE_ENDINGS) \
                 and _translit(word[:-1]):
             label = "GPE"                                # "斯特拉斯堡", "约翰尼斯" + "堡"
         i += 1
-        if label == "ORG" and word.endswith(_NOT_ORG_ENDINGS + ("军舰",)):
+        if label == "ORG" and known is None and word.endswith(_NOT_ORG_ENDINGS + ("军舰",)):
             label = None                                 # "中国军方", "美国军舰"
         if label is None or len(word) < 2 or word in not_names or not _han(word) \
                 or _COUNTRY_PAIR.match(word) or (word[0] in "日月年天万亿号届个名"
@@ -391,8 +523,9 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
             if flag in ("nr", "nrfg") and not _translit(word) and word[:1] not in SURNAMES \
                     and word[:2] not in SURNAMES:
                 continue  # a Chinese name starts with a family name ("亚太", "令人" are not names)
+            said = tokens[i][0] if i < len(tokens) else ""
             if len(word) == 2 and word == tokens[i - 1][0] and (freq.get(word) or 0) > 0 \
-                    and flag in ("nr", "nrfg") and not _translit(word):
+                    and flag in ("nr", "nrfg") and not _translit(word) and said not in _SPEECH:
                 continue  # a dictionary word the dictionary also calls a name ("田野", "查明");
                 # longer ones are mostly real people ("蒋介石", "徐志摩")
         end = start + len(word)
@@ -401,10 +534,54 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
         labels[(start, end)] = flag
         spans.append((start, end, label))
     spans = _places_by_context(simple, spans, labels, words)
+    spans = _japanese_names(simple, spans, frozenset(offsets))
+    spans = _glossed_people(simple, spans, words)
+    spans = _quoted_organisations(simple, spans)
     spans = _whole_names(simple, spans)
     spans = _company_heads(simple, spans)
     bounds = frozenset(set(offsets) - inner) | {len(simple)}
     return sorted(set(spans)), bounds
+
+
+def _japanese_names(simple: str, spans, word_starts: FrozenSet[int]) -> List[Tuple[int, int, str]]:
+    """Japanese names the segmenter cuts apart ("岸" + "田文雄", "小池" + "百合" + "子"): a
+    Japanese family name and a given name of one to three characters, read as a name where a
+    title stands before or after it ("外相茂木敏充", "岸田文雄首相") or "日本" shortly before it
+    in the same sentence. Places and organisations keep their characters."""
+    found = []
+    for pos in range(len(simple) - 2):
+        family = next((simple[pos:pos + n] for n in (3, 2) if simple[pos:pos + n] in JAPANESE_SURNAMES),
+                      simple[pos] if simple[pos] in _JAPANESE_ONE_CHAR else None)
+        if family is None:
+            continue
+        start = pos + len(family)
+        end = start
+        while end < len(simple) and end - start < 3 and _han(simple[end]) \
+                and simple[end] not in _NAME_STOPS and not _title_at(simple, end) \
+                and not simple.startswith(_JAPANESE_TITLES, end):
+            end += 1
+        if end - start == 3 and simple[end - 1] not in _GIVEN_FINALS:
+            end -= 1                                     # "百合子", but "敏充" + "和"
+        while end > start and end < len(simple) and end not in word_starts \
+                and simple[end] not in _ADVERBS:
+            end -= 1                                     # "田中光" + "共同": the name ends a word
+        if end == start or (end - start == 1 and len(family) == 1):
+            continue
+        before = simple[max(0, pos - 15):pos]
+        sentence = before[before.rfind("。") + 1:]
+        titled = _title(simple[max(0, pos - 5):pos]) or simple.endswith(_JAPANESE_TITLES, 0, pos) \
+            or _title_at(simple, end) or simple.startswith(_JAPANESE_TITLES, end)
+        person_inside = any(s < end and pos < e and label == "PERSON" for s, e, label in spans)
+        if not (titled or person_inside or "日本" in sentence):
+            continue
+        if any(s < end and pos < e and label != "PERSON" for s, e, label in spans) \
+                or any(s <= pos and end <= e for s, e, _ in found):
+            continue                                     # inside a place or an organisation
+        found.append((pos, end, "PERSON"))
+    if not found:
+        return spans
+    kept = [sp for sp in spans if not any(sp[0] < e and s < sp[1] for s, e, _ in found)]
+    return kept + found
 
 
 def _company_heads(simple: str, spans) -> List[Tuple[int, int, str]]:
@@ -413,6 +590,55 @@ def _company_heads(simple: str, spans) -> List[Tuple[int, int, str]]:
     heads = {simple[s:e - 2] for s, e, label in spans
              if label == "ORG" and e - s >= 4 and simple[e - 2:e] in ("公司", "集团")}
     return [(s, e, "ORG" if simple[s:e] in heads else label) for s, e, label in spans]
+
+
+# "拉舍特（Armin Laschet）": a transliteration glossed with a person's name in Latin letters.
+_LATIN_PERSON = re.compile(r"[（(]\s*([A-Z][a-zà-ÿ'’.-]+(?:[ -][A-Z][A-Za-zà-ÿ'’.-]+){1,3})\s*[）)]")
+_NOT_PERSON_WORDS = frozenset("Group Economics Bank Inc Corp Company University Institute Agency "
+                              "Party Union Council Ministry News Times Post Journal Foundation".split())
+
+
+def _glossed_people(simple: str, spans, words) -> List[Tuple[int, int, str]]:
+    """A transliteration written just before a person's name in Latin letters in brackets is that
+    person ("外长马斯（Heiko Maas）"), and so is every other mention of it in the article: the
+    tagger's pieces ("拉" + "舍特") and misreadings (拉舍特 as a place) give way."""
+    names = set()
+    for match in _LATIN_PERSON.finditer(simple):
+        if set(match.group(1).replace("-", " ").split()) & _NOT_PERSON_WORDS:
+            continue
+        start = end = match.start()
+        while start > 0 and end - start < 8 and (simple[start - 1] in _TRANSLIT or simple[start - 1] in _DOTS):
+            start -= 1
+        while start < end and simple[start] in _DOTS:
+            start += 1
+        tagged = [s for s, e, label in spans if e == end and label == "PERSON" and s < end]
+        if tagged:
+            start = min(tagged + [start])                # "郦英杰": the tagger's name, 郦 included
+        name = simple[start:end]
+        if len(name) >= 2 and words.get(name) not in ("GPE", "ORG") and not any(
+                s <= start < e and label == "ORG" for s, e, label in spans):
+            names.add(name)
+    if not names:
+        return spans
+    found = [(m.start(), m.end(), "PERSON") for m in
+             re.finditer("|".join(map(re.escape, sorted(names, key=len, reverse=True))), simple)]
+    kept = [sp for sp in spans if not any(sp[0] < e and s < sp[1] for s, e, _ in found)]
+    return kept + found
+
+
+_NOT_IN_NAMES = frozenset("的地得了着把被是将从对向称说让给")
+_QUOTED = re.compile(r"[「“『]([\u4e00-\u9fff]{3,14})[」”』]")
+
+
+def _quoted_organisations(simple: str, spans) -> List[Tuple[int, int, str]]:
+    """A body's name written in quotes ("美国智库「皮尤研究中心」"): the quotes bound it, so the
+    whole is the name whatever the segmenter made of its words."""
+    found = [(m.start(1), m.end(1), "ORG") for m in _QUOTED.finditer(simple)
+             if _org_word(m.group(1)) and not set(m.group(1)) & _NOT_IN_NAMES]  # not "…地纠缠中国使馆"
+    if not found:
+        return spans
+    kept = [sp for sp in spans if not any(sp[0] < e and s < sp[1] for s, e, _ in found)]
+    return kept + found
 
 
 def _whole_names(simple: str, spans) -> List[Tuple[int, int, str]]:
@@ -442,11 +668,14 @@ def _places_by_context(simple: str, spans, flags: Dict[Tuple[int, int], str], wo
             if label != "PERSON" or words.get(name) == "PERSON" or (start, end) not in flags \
                     or not _translit(name):
                 continue
+            if _title(simple[max(0, start - 4):start]) or _title_at(simple, end):
+                continue                                 # "总理默克尔", "布林肯国务卿": a person
             cue = any(simple.endswith(c, 0, start) for c in _PLACE_CUES)
             for m in (n - 1, n + 1):
                 if 0 <= m < len(out) and out[m][2] == "GPE":
                     gap = simple[out[m][1]:start] if m < n else simple[end:out[m][0]]
-                    cue = cue or gap in _LIST_JOINS or (gap == "" and m < n)
+                    listed = gap in _LIST_JOINS and not _title_at(simple, out[m][1])
+                    cue = cue or listed or (gap == "" and m < n)  # not "布林肯与法国外长"
             if cue:
                 out[n] = (start, end, "GPE")
                 changed = True

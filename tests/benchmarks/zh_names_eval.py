@@ -1,11 +1,12 @@
 """Chinese names (jieba tags + knowledge base, through enrich_texts as the entity stage runs them)
-against the hand-read gold of tests/data/zh_names (46 real articles, Simplified and Traditional,
+against the hand-read gold of tests/data/zh_names (63 real articles, Simplified and Traditional,
 dev/test split by outlet). Name level: distinct (name as written, type) per article; names with
 Latin letters are out of the gold's scope and not scored (GUIDELINES.md).
 Targets: recall >= 0.80 per type and precision >= 0.85, on test, in each script.
 Cost: articles per second of the tagger alone and of the whole zh entity step (median of runs).
 
     python tests/benchmarks/zh_names_eval.py [--split dev|test] [--errors] [--rounds 5]
+    python tests/benchmarks/zh_names_eval.py --split dev --compare OLD/transforms/zh_names.py
 """
 from __future__ import annotations
 
@@ -83,17 +84,47 @@ def cost(texts, rounds: int):
               f"{chars:.0f} chars/article)")
 
 
+def compare(texts, baseline: str, rounds: int):
+    """Tagger throughput of this tree against another version of transforms/zh_names.py (with
+    its kb/zh_lexicon.yaml beside it, e.g. extracted by `git archive`), timed alternately in one
+    process so both see the same machine load."""
+    import importlib.util
+    from cfnews.transforms.zh_names import chinese_name_spans
+    spec = importlib.util.spec_from_file_location("zh_names_baseline", baseline)
+    old = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(old)
+    taggers = {"baseline": old.chinese_name_spans, "this tree": chinese_name_spans}
+    for tag in taggers.values():
+        tag(texts[0])  # dictionaries load outside the timing
+    rates = {name: [] for name in taggers}
+    for _ in range(rounds):
+        for name, tag in taggers.items():
+            start = time.perf_counter()
+            for text in texts:
+                tag(text)
+            rates[name].append(len(texts) / (time.perf_counter() - start))
+    medians = {name: statistics.median(r) for name, r in rates.items()}
+    for name, median in medians.items():
+        print(f"compare tagger {name}: {median:.1f} articles/s (median of {rounds})")
+    print(f"compare ratio this tree / baseline: {medians['this tree'] / medians['baseline']:.2f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--split", choices=("dev", "test"))
     parser.add_argument("--errors", action="store_true")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--compare", metavar="ZH_NAMES_PY",
+                        help="time the tagger against this other zh_names.py (no scores)")
     args = parser.parse_args()
     try:
         articles = [(e, t) for e, t in sources.articles()
                     if args.split in (None, e["split"])]
     except SnapshotMissing as exc:
         print(f"SKIPPED: {exc}")
+        return 0
+    if args.compare:
+        compare([t for _, t in articles], args.compare, args.rounds)
         return 0
     n_articles = {}
     for entry, _ in articles:
