@@ -46,6 +46,16 @@ _HEAD_WORD_LABELS = {
     **dict.fromkeys("Treaty Act Agreement Accord Accords".split(), "LAW"),
     **dict.fromkeys("Award Awards Prize".split(), "MISC"),
 }
+# A kind-of-thing noun written after a name ("Jiangsu province", "Interfax news agency"): news NER
+# gold leaves it out. English lower-case words only, so French names ("Front national") keep theirs.
+_TRAILING_DESCRIPTOR = re.compile(
+    r"(?:\s+(?:province|region|district|county|prefecture|state|city|town|village|area|"
+    r"news agency|agency|newspaper|daily|union|group|party))+$")
+# a results line read as one name ("Haitai 2 Samsung 0", "Atlanta 5 PITTSBURGH 1"): the name
+# ends before the first score
+_SCORE_LINE = re.compile(r"\s+\d+\s+[A-Z][^\n]*\s\d+$")
+# "Jeans Mate Corp - 6mth", "Faroe Islands - Jan": a spaced dash ends the name
+_SPACED_DASH = re.compile(r"\s+[-\u2013\u2014]\s+")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*)[\"'\u201c\u00ab(]?$")
 
 
@@ -73,11 +83,25 @@ def _sentence_start(norm: str, start: int) -> bool:
 
 
 def _trim_name(norm: str, start: int, end: int, label: str) -> Tuple[int, int]:
-    """Names as news NER gold draws them: a person's name without the titles or ranking before
-    it, with the initial before it ("S. Waugh"; not French "M.", Monsieur), without figures
-    after it ("Healy 84"); a person or place without a trailing possessive (any name when the
-    's stands apart); no month or weekday before a name, no score or telephone number after it;
-    a name that starts a sentence without the capitalised "The" of the sentence."""
+    """Names as news NER gold draws them: no results line or text after a spaced dash run into
+    the name, no "province" or "news agency" after it; a person's name without the titles or
+    ranking before it, with the initial before it ("S. Waugh"; not French "M.", Monsieur),
+    without figures after it ("Healy 84"); a person or place without a trailing possessive (any
+    name when the 's stands apart); no month or weekday before a name (after the sentence's
+    "The"), no score or telephone number after it; a name that starts a sentence without the
+    capitalised "The" of the sentence."""
+    dash = _SPACED_DASH.search(norm, start, end)
+    if dash and dash.start() > start:
+        end = dash.start()
+    score = _SCORE_LINE.search(norm, start, end)
+    if score and score.start() > start:
+        end = score.start()
+    descriptor = _TRAILING_DESCRIPTOR.search(norm, start, end)
+    if descriptor and descriptor.start() > start and label != "PERSON":
+        end = descriptor.start()
+    if label != "PERSON" and norm.startswith("The ", start) and end - start > 4 \
+            and _sentence_start(norm, start) and norm[start + 4].isupper():
+        start += 4
     spaced = _SPACED_POSSESSIVE.search(norm, start, end)
     possessive = spaced or (label != "ORG" and _POSSESSIVE.search(norm, start, end))
     if possessive and possessive.start() > start:            # "McDonald's" keeps its 's
@@ -98,9 +122,6 @@ def _trim_name(norm: str, start: int, end: int, label: str) -> Tuple[int, int]:
         initials = _INITIAL_BEFORE.search(norm, max(0, start - 4), start)
         if initials and not title:
             start = initials.start()
-    elif norm.startswith("The ", start) and end - start > 4 and _sentence_start(norm, start) \
-            and norm[start + 4].isupper():
-        start += 4
     return start, end
 
 
