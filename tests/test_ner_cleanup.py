@@ -52,6 +52,7 @@ def texts(text, found):
     ("Jeans Mate Corp - 6mth parent forecast", ("Jeans Mate Corp - 6mth", "ORG"), ("Jeans Mate Corp", "ORG")),
     ("Scorers:\nFaroe Islands - Jan Allan Mueller", ("Faroe Islands - Jan", "GPE"), ("Faroe Islands", "GPE")),
     ("rose.\nThe August Chicago NAPM rose", ("The August Chicago NAPM", "ORG"), ("Chicago NAPM", "ORG")),
+    ("a scan of Ms Pugh's right lung", ("Ms Pugh", "GPE"), ("Pugh", "PERSON")),
 ])
 def test_boundaries_and_country_types(text, marked, expected):
     assert texts(text, clean_spans(text, spans(text, marked))) == [expected]
@@ -72,6 +73,21 @@ def test_boundaries_and_country_types(text, marked, expected):
 ])
 def test_names_left_as_they_are(text, marked):
     assert texts(text, clean_spans(text, spans(text, marked))) == [marked]
+
+
+@pytest.mark.parametrize("text, marked, expected", [
+    ("companies such as Tesla, Uber and Snapchat will", ("Tesla, Uber and Snapchat", "ORG"),
+     [("Tesla", "ORG"), ("Uber", "ORG"), ("Snapchat", "ORG")]),
+    ("said Bodman, Longely & Dahling partner", ("Bodman, Longely & Dahling", "ORG"),
+     [("Bodman, Longely & Dahling", "ORG")]),                         # "&": a firm's name
+    ("German Defence Minister Volker Ruehe", ("Defence", "ORG"), []),
+    ("the former Minister for Justice said", ("Justice", "ORG"), []),
+    ("U.S. Assistant Secretary of State John Kornblum", ("State", "ORG"), []),
+    ("the Ministry of Defence said", ("Ministry of Defence", "ORG"), [("Ministry of Defence", "ORG")]),
+    ("the Justice League film", ("Justice League", "ORG"), [("Justice League", "ORG")]),
+])
+def test_lists_split_and_portfolios_dropped(text, marked, expected):
+    assert texts(text, clean_spans(text, spans(text, marked))) == expected
 
 
 def test_eras_and_time_zones_are_not_organisations():

@@ -56,6 +56,16 @@ _TRAILING_DESCRIPTOR = re.compile(
 _SCORE_LINE = re.compile(r"\s+\d+\s+[A-Z][^\n]*\s\d+$")
 # "Jeans Mate Corp - 6mth", "Faroe Islands - Jan": a spaced dash ends the name
 _SPACED_DASH = re.compile(r"\s+[-\u2013\u2014]\s+")
+# "Tesla, Uber and Snapchat": a list read as one name (not "Bodman, Longely & Dahling", a firm)
+_NAME_PART = r"[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)*"
+_LIST_OF_NAMES = re.compile(r"%s(?:\s*,\s*%s)+\s*,?\s+(?:and|or)\s+%s$" % ((_NAME_PART,) * 3))
+_LIST_PARTS = re.compile(_NAME_PART)
+# Mr, Ms, Dr before a capitalised word: a person, whatever type the model gave ("Ms Pugh" GPE)
+_HONORIFIC = re.compile(r"(?:Mr|Mrs|Ms|Miss|Dr|Sir|Dame)\.?\s+(?=[A-Z])")
+# A ministry's portfolio beside the office ("Education Minister", "Secretary of State",
+# "Minister for Justice"): part of a job title, not an organisation's name
+_PORTFOLIO_AFTER = re.compile(r"\s+(?:Minister|Ministers|Secretary|Secretaries|Ministry)\b")
+_PORTFOLIO_BEFORE = re.compile(r"\b(?:Minister|Ministry|Secretary|Department)\s+(?:of|for)\s+(?:the\s+)?$")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*)[\"'\u201c\u00ab(]?$")
 
 
@@ -125,13 +135,30 @@ def _trim_name(norm: str, start: int, end: int, label: str) -> Tuple[int, int]:
     return start, end
 
 
+def _portfolio(norm: str, start: int, end: int) -> bool:
+    """A one-word ORG that is a ministry's portfolio in a job title ("Defence Minister")."""
+    if " " in norm[start:end].strip():
+        return False
+    return bool(_PORTFOLIO_AFTER.match(norm, end)
+                or _PORTFOLIO_BEFORE.search(norm, max(0, start - 30), start))
+
+
 def clean_spans(norm: str, ner: Sequence[Tuple[int, int, str]]) -> List[Tuple[int, int, str]]:
     """NER spans with name boundaries trimmed, country names typed GPE (the small model takes
     "Mongolia" or "Liechtenstein" for a person or an organisation now and then), and names whose
-    last word makes them an event, a law or an award typed so."""
+    last word makes them an event, a law or an award typed so; a name after Mr, Ms or Dr is a
+    person's; a ministry's portfolio in a job title ("Defence Minister") is no organisation; a
+    list of organisations or people read as one name is split into its names."""
     countries = country_names()
     out = []
     for start, end, label in ner:
+        if label in NAME_LABELS and label != "PERSON" and _HONORIFIC.match(norm, start, end):
+            label = "PERSON"
+        if label == "ORG" and _portfolio(norm, start, end):
+            continue
+        if label in ("ORG", "PERSON") and _LIST_OF_NAMES.fullmatch(norm, start, end):
+            out.extend((m.start(), m.end(), label) for m in _LIST_PARTS.finditer(norm, start, end))
+            continue
         if label in NAME_LABELS:
             start, end = _trim_name(norm, start, end, label)
             words = norm[start:end].split()
