@@ -53,6 +53,8 @@ def texts(text, found):
     ("Scorers:\nFaroe Islands - Jan Allan Mueller", ("Faroe Islands - Jan", "GPE"), ("Faroe Islands", "GPE")),
     ("rose.\nThe August Chicago NAPM rose", ("The August Chicago NAPM", "ORG"), ("Chicago NAPM", "ORG")),
     ("a scan of Ms Pugh's right lung", ("Ms Pugh", "GPE"), ("Pugh", "PERSON")),
+    ("Tourists were waiting in Longyear to fly home", ("Longyear", "PERSON"), ("Longyear", "GPE")),
+    ("when he played Paire in Monte Carlo in April", ("Monte Carlo", "PERSON"), ("Monte Carlo", "GPE")),
 ])
 def test_boundaries_and_country_types(text, marked, expected):
     assert texts(text, clean_spans(text, spans(text, marked))) == [expected]
@@ -70,6 +72,8 @@ def test_boundaries_and_country_types(text, marked, expected):
     ("Le Front national a perdu.", ("Front national", "ORG")),          # French: its own word
     ("The Apollo 11 crew", ("Apollo 11", "ORG")),                       # one figure: no score
     ("Mary-Kate Smith-Jones said", ("Mary-Kate Smith-Jones", "PERSON")),  # unspaced hyphens
+    ("a role in Obama's cabinet", ("Obama", "PERSON")),                  # "in" someone's thing
+    ("a takeover bid from Tony Adams failed", ("Tony Adams", "PERSON")),  # "from" a person
 ])
 def test_names_left_as_they_are(text, marked):
     assert texts(text, clean_spans(text, spans(text, marked))) == [marked]

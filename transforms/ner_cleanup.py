@@ -60,6 +60,9 @@ _SPACED_DASH = re.compile(r"\s+[-\u2013\u2014]\s+")
 _NAME_PART = r"[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)*"
 _LIST_OF_NAMES = re.compile(r"%s(?:\s*,\s*%s)+\s*,?\s+(?:and|or)\s+%s$" % ((_NAME_PART,) * 3))
 _LIST_PARTS = re.compile(_NAME_PART)
+# "in Longyear", "near Monte Carlo": a name the small model took for a person is a place
+_PLACE_BEFORE = re.compile(r"(?:^|\s)(?:in|near)\s+$")
+_POSSESSIVE_AFTER = re.compile(r"\s?['\u2019]s?\b")
 # Mr, Ms, Dr before a capitalised word: a person, whatever type the model gave ("Ms Pugh" GPE)
 _HONORIFIC = re.compile(r"(?:Mr|Mrs|Ms|Miss|Dr|Sir|Dame)\.?\s+(?=[A-Z])")
 # A ministry's portfolio beside the office ("Education Minister", "Secretary of State",
@@ -147,7 +150,7 @@ def clean_spans(norm: str, ner: Sequence[Tuple[int, int, str]]) -> List[Tuple[in
     """NER spans with name boundaries trimmed, country names typed GPE (the small model takes
     "Mongolia" or "Liechtenstein" for a person or an organisation now and then), and names whose
     last word makes them an event, a law or an award typed so; a name after Mr, Ms or Dr is a
-    person's; a ministry's portfolio in a job title ("Defence Minister") is no organisation; a
+    person's, a "person" after "in" or "near" a place; a ministry's portfolio in a job title ("Defence Minister") is no organisation; a
     list of organisations or people read as one name is split into its names."""
     countries = country_names()
     out = []
@@ -156,6 +159,9 @@ def clean_spans(norm: str, ner: Sequence[Tuple[int, int, str]]) -> List[Tuple[in
             label = "PERSON"
         if label == "ORG" and _portfolio(norm, start, end):
             continue
+        if label == "PERSON" and _PLACE_BEFORE.search(norm, max(0, start - 6), start) \
+                and not _POSSESSIVE_AFTER.match(norm, end) and not _HONORIFIC.match(norm, start, end):
+            label = "GPE"
         if label in ("ORG", "PERSON") and _LIST_OF_NAMES.fullmatch(norm, start, end):
             out.extend((m.start(), m.end(), label) for m in _LIST_PARTS.finditer(norm, start, end))
             continue
