@@ -1,6 +1,8 @@
 """Model entities made consistent before they meet the knowledge base: name boundaries as news NER
-gold draws them (no title, no possessive, no capitalised "The" that only starts the sentence),
-country names typed as places, and one type per name within a document.
+gold draws them (no title, no possessive, no capitalised "The" that only starts the sentence, no
+"province" after it, no results line or dash-separated text run into it), types the context
+settles (country names and "in X" are places, "Ms X" is a person), lists split, job-title
+portfolios dropped, and one type per name within a document.
 
 Plain functions over (start, end, label) spans of the normalised text; no spaCy or Beam here.
 Measured on UNER English PUD and CoNLL-2003 (tests/benchmarks/ner_precision.py).
@@ -68,7 +70,8 @@ _HONORIFIC = re.compile(r"(?:Mr|Mrs|Ms|Miss|Dr|Sir|Dame)\.?\s+(?=[A-Z])")
 # A ministry's portfolio beside the office ("Education Minister", "Secretary of State",
 # "Minister for Justice"): part of a job title, not an organisation's name
 _PORTFOLIO_AFTER = re.compile(r"\s+(?:Minister|Ministers|Secretary|Secretaries|Ministry)\b")
-_PORTFOLIO_BEFORE = re.compile(r"\b(?:Minister|Ministry|Secretary|Department)\s+(?:of|for)\s+(?:the\s+)?$")
+_PORTFOLIO_BEFORE = re.compile(
+    r"\b(?:Minister|Ministry|Secretary|Department)\s+(?:of|for)\s+(?:the\s+)?$")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*)[\"'\u201c\u00ab(]?$")
 
 
@@ -150,8 +153,9 @@ def clean_spans(norm: str, ner: Sequence[Tuple[int, int, str]]) -> List[Tuple[in
     """NER spans with name boundaries trimmed, country names typed GPE (the small model takes
     "Mongolia" or "Liechtenstein" for a person or an organisation now and then), and names whose
     last word makes them an event, a law or an award typed so; a name after Mr, Ms or Dr is a
-    person's, a "person" after "in" or "near" a place; a ministry's portfolio in a job title ("Defence Minister") is no organisation; a
-    list of organisations or people read as one name is split into its names."""
+    person's, a "person" after "in" or "near" a place; a ministry's portfolio in a job title
+    ("Defence Minister") is no organisation; a list of organisations or people read as one name
+    is split into its names."""
     countries = country_names()
     out = []
     for start, end, label in ner:
@@ -160,7 +164,8 @@ def clean_spans(norm: str, ner: Sequence[Tuple[int, int, str]]) -> List[Tuple[in
         if label == "ORG" and _portfolio(norm, start, end):
             continue
         if label == "PERSON" and _PLACE_BEFORE.search(norm, max(0, start - 6), start) \
-                and not _POSSESSIVE_AFTER.match(norm, end) and not _HONORIFIC.match(norm, start, end):
+                and not _POSSESSIVE_AFTER.match(norm, end) \
+                and not _HONORIFIC.match(norm, start, end):
             label = "GPE"
         if label in ("ORG", "PERSON") and _LIST_OF_NAMES.fullmatch(norm, start, end):
             out.extend((m.start(), m.end(), label) for m in _LIST_PARTS.finditer(norm, start, end))
