@@ -191,6 +191,18 @@ def test_unlinked_names_propagate_within_a_document(kb, stop):
     # the last "Morris" starts a line: a capital there proves nothing, so it is not added
 
 
+def test_a_surname_first_name_is_relabelled_and_a_country_is_no_surname(kb, stop):
+    text = "Police held Wang Donghai on Friday. His sister said Wang would appeal."
+    ents = link_entities(text, [span(text, "Wang Donghai", "PERSON"), span(text, "Wang", "ORG", 1)],
+                         kb, stop)
+    assert [(e.text, e.label, e.canonical) for e in ents] == [
+        ("Wang Donghai", "PERSON", None), ("Wang", "PERSON", "Wang Donghai")]   # NER said ORG
+    text = "Mongolia declared independence. The area was that of Outer Mongolia."
+    ents = link_entities(text, [span(text, "Mongolia", "GPE"), span(text, "Outer Mongolia", "PERSON")],
+                         kb, stop)
+    assert ("Mongolia", "GPE") in [(e.text, e.label) for e in ents]
+
+
 def test_stoplist_drops_junk_but_never_a_linked_entity(kb, stop):
     text = "Leave a Reply\nAI in Paris. The A320 flew. quantum computing boomed. Policy and"
     ner = [span(text, "Leave a Reply", "ORG"), span(text, "AI", "GPE"), span(text, "A320", "PERSON"),

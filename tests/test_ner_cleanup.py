@@ -46,6 +46,15 @@ def texts(text, found):
     ("the provisions of the Treaty of Nanking.", ("Treaty of Nanking", "ORG"),
      ("Treaty of Nanking", "LAW")),
     ("He won the Nobel Peace Prize.", ("Nobel Peace Prize", "PERSON"), ("Nobel Peace Prize", "MISC")),
+    ("Lebed's plan, Interfax news agency said.", ("Interfax news agency", "ORG"), ("Interfax", "ORG")),
+    ("in Wuxi, Jiangsu province, China", ("Jiangsu province", "GPE"), ("Jiangsu", "GPE")),
+    ("Lotte 6 Hyundai 2\nHaitai 2 Samsung 0\n", ("Haitai 2 Samsung 0", "ORG"), ("Haitai", "ORG")),
+    ("Jeans Mate Corp - 6mth parent forecast", ("Jeans Mate Corp - 6mth", "ORG"), ("Jeans Mate Corp", "ORG")),
+    ("Scorers:\nFaroe Islands - Jan Allan Mueller", ("Faroe Islands - Jan", "GPE"), ("Faroe Islands", "GPE")),
+    ("rose.\nThe August Chicago NAPM rose", ("The August Chicago NAPM", "ORG"), ("Chicago NAPM", "ORG")),
+    ("a scan of Ms Pugh's right lung", ("Ms Pugh", "GPE"), ("Pugh", "PERSON")),
+    ("Tourists were waiting in Longyear to fly home", ("Longyear", "PERSON"), ("Longyear", "GPE")),
+    ("when he played Paire in Monte Carlo in April", ("Monte Carlo", "PERSON"), ("Monte Carlo", "GPE")),
 ])
 def test_boundaries_and_country_types(text, marked, expected):
     assert texts(text, clean_spans(text, spans(text, marked))) == [expected]
@@ -60,9 +69,29 @@ def test_boundaries_and_country_types(text, marked, expected):
     ("June Carter sang.", ("June Carter", "PERSON")),                  # months name people
     ("Channel 4 said.", ("Channel 4", "ORG")),                         # figures in a name
     ("and then U.S. Smith said", ("Smith", "PERSON")),                 # not an initial
+    ("Le Front national a perdu.", ("Front national", "ORG")),          # French: its own word
+    ("The Apollo 11 crew", ("Apollo 11", "ORG")),                       # one figure: no score
+    ("Mary-Kate Smith-Jones said", ("Mary-Kate Smith-Jones", "PERSON")),  # unspaced hyphens
+    ("a role in Obama's cabinet", ("Obama", "PERSON")),                  # "in" someone's thing
+    ("a takeover bid from Tony Adams failed", ("Tony Adams", "PERSON")),  # "from" a person
 ])
 def test_names_left_as_they_are(text, marked):
     assert texts(text, clean_spans(text, spans(text, marked))) == [marked]
+
+
+@pytest.mark.parametrize("text, marked, expected", [
+    ("companies such as Tesla, Uber and Snapchat will", ("Tesla, Uber and Snapchat", "ORG"),
+     [("Tesla", "ORG"), ("Uber", "ORG"), ("Snapchat", "ORG")]),
+    ("said Bodman, Longely & Dahling partner", ("Bodman, Longely & Dahling", "ORG"),
+     [("Bodman, Longely & Dahling", "ORG")]),                         # "&": a firm's name
+    ("German Defence Minister Volker Ruehe", ("Defence", "ORG"), []),
+    ("the former Minister for Justice said", ("Justice", "ORG"), []),
+    ("U.S. Assistant Secretary of State John Kornblum", ("State", "ORG"), []),
+    ("the Ministry of Defence said", ("Ministry of Defence", "ORG"), [("Ministry of Defence", "ORG")]),
+    ("the Justice League film", ("Justice League", "ORG"), [("Justice League", "ORG")]),
+])
+def test_lists_split_and_portfolios_dropped(text, marked, expected):
+    assert texts(text, clean_spans(text, spans(text, marked))) == expected
 
 
 def test_eras_and_time_zones_are_not_organisations():

@@ -12,7 +12,7 @@ from typing import AbstractSet, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from cfnews.schemas import Entity
 from cfnews.transforms.entity_kb import KnowledgeBase, StopList
-from cfnews.transforms.ner_cleanup import clean_spans, consistent_labels
+from cfnews.transforms.ner_cleanup import clean_spans, consistent_labels, country_names
 
 # Same-length replacements only, so offsets into the normalised text are offsets into the original.
 _NORMALISE = str.maketrans({
@@ -162,19 +162,31 @@ def _link_short_forms(norm: str, spans: List[_Span], ner_labels: Dict[Tuple[int,
 def _propagate_names(norm: str, spans: List[_Span]) -> List[_Span]:
     """Within a document, a surname after an unlinked full name ("Lyle Morris" … "Morris") is
     that person: relabelled PERSON with the full name as canonical, and found where NER missed
-    it (except at a sentence start, where a capital proves nothing)."""
+    it (except at a sentence start, where a capital proves nothing). A name the model found
+    that is the first word of one such full name is relabelled too (Chinese names put the
+    surname first: "Wang Donghai" … "Wang"). A country name is no one's surname ("Outer
+    Mongolia", typed PERSON by the model, does not make "Mongolia" a person)."""
+    countries = country_names()
     full: Dict[str, set] = {}
+    first: Dict[str, set] = {}
     for s in spans:
         words = norm[s.start:s.end].split()
         if s.label == "PERSON" and s.kb_id is None and len(words) >= 2 and words[-1][:1].isupper():
             full.setdefault(words[-1], set()).add(" ".join(words))
-    surnames = {k: next(iter(v)) for k, v in full.items() if len(v) == 1 and len(k) > 1}
-    if not surnames:
+            first.setdefault(words[0], set()).add(" ".join(words))
+    surnames = {k: next(iter(v)) for k, v in full.items()
+                if len(v) == 1 and len(k) > 1 and k not in countries}
+    given = {k: next(iter(v)) for k, v in first.items()
+             if len(v) == 1 and len(k) > 1 and k[:1].isupper() and k not in countries
+             and k not in surnames and k not in full}
+    if not surnames and not given:
         return spans
     for s in spans:
-        name = surnames.get(norm[s.start:s.end])
+        name = surnames.get(norm[s.start:s.end]) or given.get(norm[s.start:s.end])
         if s.kb_id is None and name and s.label not in NUMERIC:
             s.label, s.canonical = "PERSON", name
+    if not surnames:
+        return spans
     pattern = re.compile(r"(?<![\w'-])(?:%s)(?![\w-])(?!'(?!s\b)\w)"
                          % "|".join(re.escape(k) for k in sorted(surnames, key=len, reverse=True)))
     for m in pattern.finditer(norm):

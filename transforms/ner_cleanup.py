@@ -1,6 +1,8 @@
 """Model entities made consistent before they meet the knowledge base: name boundaries as news NER
-gold draws them (no title, no possessive, no capitalised "The" that only starts the sentence),
-country names typed as places, and one type per name within a document.
+gold draws them (no title, no possessive, no capitalised "The" that only starts the sentence, no
+"province" after it, no results line or dash-separated text run into it), types the context
+settles (country names and "in X" are places, "Ms X" is a person), lists split, job-title
+portfolios dropped, and one type per name within a document.
 
 Plain functions over (start, end, label) spans of the normalised text; no spaCy or Beam here.
 Measured on UNER English PUD and CoNLL-2003 (tests/benchmarks/ner_precision.py).
@@ -46,6 +48,30 @@ _HEAD_WORD_LABELS = {
     **dict.fromkeys("Treaty Act Agreement Accord Accords".split(), "LAW"),
     **dict.fromkeys("Award Awards Prize".split(), "MISC"),
 }
+# A kind-of-thing noun written after a name ("Jiangsu province", "Interfax news agency"): news NER
+# gold leaves it out. English lower-case words only, so French names ("Front national") keep theirs.
+_TRAILING_DESCRIPTOR = re.compile(
+    r"(?:\s+(?:province|region|district|county|prefecture|state|city|town|village|area|"
+    r"news agency|agency|newspaper|daily|union|group|party))+$")
+# a results line read as one name ("Haitai 2 Samsung 0", "Atlanta 5 PITTSBURGH 1"): the name
+# ends before the first score
+_SCORE_LINE = re.compile(r"\s+\d+\s+[A-Z][^\n]*\s\d+$")
+# "Jeans Mate Corp - 6mth", "Faroe Islands - Jan": a spaced dash ends the name
+_SPACED_DASH = re.compile(r"\s+[-\u2013\u2014]\s+")
+# "Tesla, Uber and Snapchat": a list read as one name (not "Bodman, Longely & Dahling", a firm)
+_NAME_PART = r"[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)*"
+_LIST_OF_NAMES = re.compile(r"%s(?:\s*,\s*%s)+\s*,?\s+(?:and|or)\s+%s$" % ((_NAME_PART,) * 3))
+_LIST_PARTS = re.compile(_NAME_PART)
+# "in Longyear", "near Monte Carlo": a name the small model took for a person is a place
+_PLACE_BEFORE = re.compile(r"(?:^|\s)(?:in|near)\s+$")
+_POSSESSIVE_AFTER = re.compile(r"\s?['\u2019]s?\b")
+# Mr, Ms, Dr before a capitalised word: a person, whatever type the model gave ("Ms Pugh" GPE)
+_HONORIFIC = re.compile(r"(?:Mr|Mrs|Ms|Miss|Dr|Sir|Dame)\.?\s+(?=[A-Z])")
+# A ministry's portfolio beside the office ("Education Minister", "Secretary of State",
+# "Minister for Justice"): part of a job title, not an organisation's name
+_PORTFOLIO_AFTER = re.compile(r"\s+(?:Minister|Ministers|Secretary|Secretaries|Ministry)\b")
+_PORTFOLIO_BEFORE = re.compile(
+    r"\b(?:Minister|Ministry|Secretary|Department)\s+(?:of|for)\s+(?:the\s+)?$")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*)[\"'\u201c\u00ab(]?$")
 
 
@@ -73,11 +99,25 @@ def _sentence_start(norm: str, start: int) -> bool:
 
 
 def _trim_name(norm: str, start: int, end: int, label: str) -> Tuple[int, int]:
-    """Names as news NER gold draws them: a person's name without the titles or ranking before
-    it, with the initial before it ("S. Waugh"; not French "M.", Monsieur), without figures
-    after it ("Healy 84"); a person or place without a trailing possessive (any name when the
-    's stands apart); no month or weekday before a name, no score or telephone number after it;
-    a name that starts a sentence without the capitalised "The" of the sentence."""
+    """Names as news NER gold draws them: no results line or text after a spaced dash run into
+    the name, no "province" or "news agency" after it; a person's name without the titles or
+    ranking before it, with the initial before it ("S. Waugh"; not French "M.", Monsieur),
+    without figures after it ("Healy 84"); a person or place without a trailing possessive (any
+    name when the 's stands apart); no month or weekday before a name (after the sentence's
+    "The"), no score or telephone number after it; a name that starts a sentence without the
+    capitalised "The" of the sentence."""
+    dash = _SPACED_DASH.search(norm, start, end)
+    if dash and dash.start() > start:
+        end = dash.start()
+    score = _SCORE_LINE.search(norm, start, end)
+    if score and score.start() > start:
+        end = score.start()
+    descriptor = _TRAILING_DESCRIPTOR.search(norm, start, end)
+    if descriptor and descriptor.start() > start and label != "PERSON":
+        end = descriptor.start()
+    if label != "PERSON" and norm.startswith("The ", start) and end - start > 4 \
+            and _sentence_start(norm, start) and norm[start + 4].isupper():
+        start += 4
     spaced = _SPACED_POSSESSIVE.search(norm, start, end)
     possessive = spaced or (label != "ORG" and _POSSESSIVE.search(norm, start, end))
     if possessive and possessive.start() > start:            # "McDonald's" keeps its 's
@@ -98,19 +138,38 @@ def _trim_name(norm: str, start: int, end: int, label: str) -> Tuple[int, int]:
         initials = _INITIAL_BEFORE.search(norm, max(0, start - 4), start)
         if initials and not title:
             start = initials.start()
-    elif norm.startswith("The ", start) and end - start > 4 and _sentence_start(norm, start) \
-            and norm[start + 4].isupper():
-        start += 4
     return start, end
+
+
+def _portfolio(norm: str, start: int, end: int) -> bool:
+    """A one-word ORG that is a ministry's portfolio in a job title ("Defence Minister")."""
+    if " " in norm[start:end].strip():
+        return False
+    return bool(_PORTFOLIO_AFTER.match(norm, end)
+                or _PORTFOLIO_BEFORE.search(norm, max(0, start - 30), start))
 
 
 def clean_spans(norm: str, ner: Sequence[Tuple[int, int, str]]) -> List[Tuple[int, int, str]]:
     """NER spans with name boundaries trimmed, country names typed GPE (the small model takes
     "Mongolia" or "Liechtenstein" for a person or an organisation now and then), and names whose
-    last word makes them an event, a law or an award typed so."""
+    last word makes them an event, a law or an award typed so; a name after Mr, Ms or Dr is a
+    person's, a "person" after "in" or "near" a place; a ministry's portfolio in a job title
+    ("Defence Minister") is no organisation; a list of organisations or people read as one name
+    is split into its names."""
     countries = country_names()
     out = []
     for start, end, label in ner:
+        if label in NAME_LABELS and label != "PERSON" and _HONORIFIC.match(norm, start, end):
+            label = "PERSON"
+        if label == "ORG" and _portfolio(norm, start, end):
+            continue
+        if label == "PERSON" and _PLACE_BEFORE.search(norm, max(0, start - 6), start) \
+                and not _POSSESSIVE_AFTER.match(norm, end) \
+                and not _HONORIFIC.match(norm, start, end):
+            label = "GPE"
+        if label in ("ORG", "PERSON") and _LIST_OF_NAMES.fullmatch(norm, start, end):
+            out.extend((m.start(), m.end(), label) for m in _LIST_PARTS.finditer(norm, start, end))
+            continue
         if label in NAME_LABELS:
             start, end = _trim_name(norm, start, end, label)
             words = norm[start:end].split()
