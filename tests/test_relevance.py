@@ -465,3 +465,49 @@ def test_training_keeps_the_dev_positives_of_every_language():
     for example in examples:
         if example.positive:
             assert score_relevance(topic, example.title, example.text).relevant, example.article_id
+
+
+def _outlet_examples():
+    """Dev articles of four outlets, each with bilateral positives and list-mention negatives."""
+    from tests.benchmarks import relevance_eval
+    Example = relevance_eval.Example
+    strong = ("Xi Jinping and Emmanuel Macron held talks in Beijing on trade. China and France "
+              "signed contracts. France will export more to China.")
+    filler = " ".join(["The weather was mild and markets were calm that week."] * 12)
+    examples = []
+    for outlet in ("a", "b", "c", "d"):
+        examples += [Example(f"{outlet}-pos{n}", "en", outlet, "dev", True,
+                             "China and France sign deals", strong) for n in range(3)]
+        examples += [Example(f"{outlet}-neg{n}", "en", outlet, "dev", False, "Markets",
+                             f"China grew. {filler} Germany, France and Italy voted.") for n in range(3)]
+    return examples
+
+
+def test_cross_validation_holds_each_outlet_out(capsys):
+    from tests.benchmarks import relevance_eval
+    examples = _outlet_examples()
+    # a test-split article is never used: a mislabelled one would show as an error if it were
+    examples.append(relevance_eval.Example("t-neg", "en", "t", "test", False, "China and France sign deals",
+                                           "Xi Jinping and Emmanuel Macron held talks in Beijing."))
+    figures = relevance_eval.cross_validate(examples, steps=2000)
+    assert figures["en"] == (1.0, 1.0) and figures["all"] == (1.0, 1.0)
+    out = capsys.readouterr().out
+    assert "4 outlets" in out and "en         24   12     1.000" in out
+
+
+def test_cross_validation_refuses_an_outlet_whose_absence_leaves_one_class():
+    from tests.benchmarks import relevance_eval
+    examples = [e for e in _outlet_examples() if e.source == "a" or not e.positive]
+    with pytest.raises(ValueError, match="without a the dev split has one class"):
+        relevance_eval.cross_validate(examples, steps=10)
+
+
+def test_comention_grams_keep_the_title_and_the_pairing_sentences_with_roles():
+    from tests.benchmarks import relevance_eval
+    grams = relevance_eval.comention_grams(
+        load_topic("china_france"), "Macron à Pékin",
+        "La Chine a reçu Emmanuel Macron. Le temps était doux. Germany, France and Italy voted.")
+    # (folded: accents stripped, lower case)
+    assert {"t:<f> a", "t:a <c>", "la <c>", "<c> a", "recu", "recu emmanuel", "emmanuel <f>"} <= grams
+    # the sentence naming no side and the one naming France in a list (no China) are left out
+    assert not {g for g in grams if "temps" in g or "germany" in g or "voted" in g}
