@@ -149,3 +149,11 @@ def test_taiwanese_usage():
     found = labelled("英國首相強生與德國總理梅克爾通話。衛福部長陳時中與疾管署說明，中華民國駐法國代表處回應。強生疫苗。")
     assert {("強生", "PERSON"), ("德國", "GPE"), ("梅克爾", "PERSON"), ("陳時中", "PERSON"), ("疾管署", "ORG"),
             ("中華民國駐法國代表處", "ORG"), ("強生", "ORG")} <= found
+
+
+def test_a_country_and_its_body_written_as_one_keep_the_knowledge_base_link():
+    for text in ("栗战书出席中国全国人大与法国国民议会交流机制会议。",
+                 "栗戰書出席中國全國人大與法國國民議會交流機制會議。"):
+        [(entities, _)] = enrich_texts("zh", [text])
+        npc = [e for e in entities if e.text in ("中国全国人大", "中國全國人大")]
+        assert npc and npc[0].kb_id == "cfnews:national-peoples-congress", entities
