@@ -16,6 +16,8 @@ from typing import List, Optional
 from cfnews.pipeline import __version__, exit_codes
 from cfnews.pipeline.flags import UnknownFlag, pass_through, spellings
 
+DEMO_PORT = 8765  # fixed by default: the same URLs on every demo run
+
 
 def duration(text: str) -> float:
     """Seconds from '90', '90s', '10m', '1h', '1d'."""
@@ -72,6 +74,10 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = command("demo", help="run the pipeline on the built-in offline demo site")
     common(demo)
+    demo.add_argument("--port", type=int, default=DEMO_PORT, metavar="N",
+                      help=f"serve the demo site on 127.0.0.1:N (default {DEMO_PORT}; 0: any free "
+                           "port). A run on the same port sees the same URLs, so a rerun on one "
+                           "folder finds nothing new; if N is busy, any free port is used")
     run = command("run", help="poll feeds and process what is new")
     common(run)
     run.add_argument("--feeds", required=True, help="feeds file (YAML)")
@@ -251,8 +257,11 @@ def _command(args, beam_args) -> int:
     with progress_for(args, manifest=getattr(args, "manifest", None)):
         if args.command == "demo":
             from cfnews.pipeline.demo.site import DemoSite
-            with DemoSite() as site:
+            with DemoSite(port=args.port, any_port_if_busy=True) as site:
                 print(f"demo site serving {len(site.feeds)} feeds at {site.base_url}")
+                if args.port and not site.base_url.endswith(f":{args.port}"):
+                    print(f"cfnews demo: port {args.port} is busy, serving on another: its URLs "
+                          "are new to this folder", file=sys.stderr)
                 # the demo site is local: allow it explicitly, and no politeness delay to itself
                 options.allow_hosts = list(options.allow_hosts or []) + site.allow_hosts
                 options.min_host_delay = 0.0

@@ -192,3 +192,19 @@ def test_stop_closes_the_port(http):
     s.stop()
     with pytest.raises(requests.ConnectionError):
         http.get(url, timeout=2)
+
+
+def test_a_busy_port_falls_back_to_a_free_one_only_when_asked():
+    import socket
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        busy = holder.getsockname()[1]
+        with pytest.raises(OSError):
+            DemoSite(port=busy).start()
+        site = DemoSite(port=busy, any_port_if_busy=True).start()
+        try:
+            assert site.base_url.startswith("http://127.0.0.1:")
+            assert not site.base_url.endswith(f":{busy}")
+        finally:
+            site.stop()

@@ -124,3 +124,20 @@ def test_cli_demo_prints_a_summary(tmp_path):
     text = done.stdout
     assert "articles written" in text and "adds up" in text and "cfnews sql --out" in text
     assert "not_relevant" in text
+
+
+def test_cli_demo_rerun_on_one_folder_finds_nothing_new(tmp_path):
+    """`cfnews demo` serves its site on one port by default, so a second run on the same
+    folder sees the same URLs: every entry is already written, and no row is added."""
+    import socket
+    with socket.socket() as probe:  # a free loopback port for this test's two runs
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    out = str(tmp_path / "again")
+    first = cli("demo", "--out", out, "--port", str(port), "--runner=FnApiRunner")
+    assert first.returncode == 0, first.stdout + first.stderr
+    second = cli("demo", "--out", out, "--port", str(port), "--runner=FnApiRunner")
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert f"127.0.0.1:{port}" in second.stdout
+    assert "already written by earlier runs: 14; new: 0" in second.stdout, second.stdout
+    assert "articles written  0" in second.stdout and "duplicates found  0" in second.stdout

@@ -47,8 +47,9 @@ class DemoSite:
             site.base_url   # e.g. http://127.0.0.1:54321
     """
 
-    def __init__(self, port: int = 0):
+    def __init__(self, port: int = 0, any_port_if_busy: bool = False):
         self.port = port
+        self.any_port_if_busy = any_port_if_busy
         self.outlets = load_outlets()
         self.articles = load_catalog()
         self.base_url = ""
@@ -84,7 +85,12 @@ class DemoSite:
     def start(self) -> "DemoSite":
         if self._server is not None:
             return self
-        server = ThreadingHTTPServer(("127.0.0.1", self.port), _Handler)  # loopback only
+        try:
+            server = ThreadingHTTPServer(("127.0.0.1", self.port), _Handler)  # loopback only
+        except OSError:
+            if not (self.port and self.any_port_if_busy):
+                raise
+            server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         server.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{server.server_address[1]}"
         self.feeds = [o.feed_source(self.base_url) for o in self.outlets]
