@@ -109,7 +109,10 @@ def test_per_host_limits_hold_across_the_pool(hosts):
     assert all(isinstance(r, Page) for r in results)
     for host in hosts:
         assert host.peak <= 2, host.address                      # measured by the server
-        assert min(host.gaps()) >= 0.095, (host.address, host.gaps())  # minimum delay held
+        # minimum delay held: the client spaces its sends by 0.1 s; the server stamps each
+        # request when its handler thread starts, which under load lags by up to ~10 ms
+        # (CI saw 0.090 once); without the delay the gaps here are ~0
+        assert min(host.gaps()) >= 0.08, (host.address, host.gaps())
     # 4 hosts in parallel: ~ 9 requests x 0.1 s spacing per host, not 36 x 0.15 s in a row
     assert seconds < 3.0
 
