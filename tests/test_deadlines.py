@@ -9,16 +9,8 @@ from cfnews.schemas import FeedSource, Rejected
 from cfnews.transforms.feeds import fetch_feed
 from cfnews.transforms.fetch import fetch_page
 from cfnews.transforms.http import FetchError, http_get
-from cfnews.transforms.robots import ROBOTS
 from tests.conftest import article_html
 from tests.test_netguard import entry
-
-
-@pytest.fixture(autouse=True)
-def fresh_robots_cache():
-    ROBOTS.clear()
-    yield
-    ROBOTS.clear()
 
 
 def drip_headers(lines: int = 40, delay: float = 0.25, status: bytes = b"200 OK"):

@@ -12,17 +12,9 @@ from cfnews.schemas import Page, Rejected
 from cfnews.transforms.fetch import FetchPages, _FetchFn
 from cfnews.transforms.http import HttpConfig
 from cfnews.transforms.inflight import run_in_order
-from cfnews.transforms.robots import ROBOTS
 from tests.conftest import article_html
 from tests.loopback_hosts import start_hosts
 from tests.test_netguard import entry
-
-
-@pytest.fixture(autouse=True)
-def fresh_robots_cache():
-    ROBOTS.clear()
-    yield
-    ROBOTS.clear()
 
 
 @pytest.fixture

@@ -13,13 +13,6 @@ from tests.test_netguard import entry
 from cfnews.transforms.fetch import fetch_page
 
 
-@pytest.fixture(autouse=True)
-def fresh_robots_cache():
-    _robots._cache.clear()
-    yield
-    _robots._cache.clear()
-
-
 def page_route(body=b"<html><body><p>ok</p></body></html>", status=200, headers=None, log=None):
     def route(handler):
         if log is not None:

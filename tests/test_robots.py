@@ -8,7 +8,7 @@ import pytest
 
 from cfnews.transforms.fetch import fetch_page
 from cfnews.transforms.http import FetchError
-from cfnews.transforms.robots import ROBOTS, allowed, parse_robots, product_token
+from cfnews.transforms.robots import allowed, parse_robots, product_token
 from tests.conftest import respond
 from tests.conftest import article_html
 from tests.test_netguard import entry
@@ -29,13 +29,6 @@ Disallow: /
 """
 
 UA = "cfnews/0.1 (+https://github.com/cfnews/cfnews; research crawler)"
-
-
-@pytest.fixture(autouse=True)
-def fresh_robots_cache():
-    ROBOTS.clear()
-    yield
-    ROBOTS.clear()
 
 
 @pytest.mark.parametrize("path,expected", [
