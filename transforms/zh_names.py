@@ -49,6 +49,7 @@ SURNAMES = frozenset("""
 方 白 邹 孟 熊 秦 邱 江 尹 薛 闫 段 雷 侯 龙 史 陶 黎 贺 顾 毛 郝 龚 邵 万 钱 严 覃 武 戴 莫 孔 向
 汤 习 温 薄 俞 翟 倪 殷 赖 栗 郦 柯 骆 庞 樊 兰 凌 霍 虞 柴 聂 申 甘 童 游 蓝 祝 季 麦 詹 欧 连 洪
 包 左 安 康 易 桂 牛 阮 卜 岳 齐 邢 耿 关 文 纪 葛 盛 房 尤 管 简 辛 艾 涂 商 巫 褚 乔 鲍 单 车
+庄 缪 裴 萧 荣 翁 颜 卓 邝 施 苗 滕 娄 阎 伍 甄 蒲 邬 饶 冉 靳 戚 鞠 巩 晏 郁 宫 卞 隋 岑
 欧阳 司马 诸葛 上官 司徒 东方 皇甫 令狐 慕容 夏侯 长孙 宇文
 """.split())
 # Japanese family names (the commonest, and those of well-known public figures), in Simplified
@@ -86,14 +87,14 @@ _TITLES = frozenset("院士 总统 总理 主席 副主席 部长 外长 发言�
                     "总裁 处长 局长 总书记 委员 书记 省长 院长 董事长 特首 行政长官 司长 主任 外交官 "
                     "记者 律师 研究员 学者 船长 指挥官 大臣 外相 防相 知事 议长 委员长 国王 女王 王储 "
                     "教宗 主教 将军 上将 总督 专员 检察官 法官 董事 经理 主播 作家 导演 歌手 演员 学家 分析师 专家 "
-                    "负责人 代表 候选人".split())
+                    "负责人 代表 候选人 组长 署长 厅长 校长 会长 理事长 执行长 队长 团长 社长".split())
 _TITLE_WORDS = tuple(_TITLES)
 _LEADERS = ("首相", "总统", "总理", "外长", "国务卿", "部长", "主席", "大臣")
 # Events named after their place: the place inside is no mention of it (GUIDELINES.md).
 _EVENT_WORDS = frozenset("峰会 会议 和会 论坛 影展 电影节 奥运会 冬奥会 世博会 车展 博览会 马拉松 协议 协定 宣言 "
                          "条约 公约 会谈 对话".split())
 # A place and one of these is a place too: "北京" + "市", "桃园" + "机场".
-_PLACE_SUFFIXES = frozenset("市 省 县 区 州 县市 地区 机场 口岸 码头 车站 港口 夜市".split())
+_PLACE_SUFFIXES = frozenset("市 省 县 区 州 县市 地区 机场 口岸 码头 车站 港口 夜市 地铁 捷运".split())
 _FACILITIES = ("机场", "口岸", "码头", "车站", "火车站", "广场", "大桥")
 # A place and one of these is not an organisation's name: "加拿大法院", "法国政府".
 _GENERIC_BODIES = frozenset("法院 政府 当局 警方 军方 公司 企业 银行 大学 媒体".split())
@@ -316,6 +317,10 @@ def _organisation(tokens, end: int, words) -> Optional[int]:
         if len(before) > 1 and before.endswith("为") or before[:1] in "日月年" and start >= 2 \
                 and tokens[start - 2][0][-1:].isdigit():
             break                                        # "被选为" + …, "5月20" + "日经" + …
+        if start == end and word in ("集团", "公司", "银行") and before_flag in ("nr", "nrt", "nz", "j") \
+                and len(before) >= 2 and known is None and before not in _GENERIC_TRADES:
+            start -= 1                                   # "荣鼎" + "集团": a name the tagger
+            break                                        # took for a person's
         if not _han(before) or not (before_flag in _ORG_INNER_FLAGS or before == "和"
                                     or known in ("GPE", "ORG") or (_translit(before) and known is None)) \
                 or (_org_word(before) and word != "委员会") or (before_flag == "vn" and start < end) \
@@ -374,8 +379,8 @@ def _bylines(text: str, place_at) -> List[Tuple[int, int, str]]:
                 name = text[pos:pos + size]
                 if len(name) < size or not _han(name) or not (
                         name[0] in SURNAMES or name[:2] in SURNAMES) or (
-                        size == 4 and name[:2] not in SURNAMES):
-                    continue
+                        size == 4 and name[:2] not in SURNAMES) or name[-1] in "摄电":
+                    continue                             # "裴禛" + "摄", not "裴禛摄"
                 after = pos + size
                 if after >= len(text) or not _han(text[after]) or place_at(after) \
                         or text.startswith(_AFTER_BYLINE_NAME, after):
@@ -507,7 +512,8 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
                 and word not in not_names and 1 <= len(given) <= 2 and _han(given) \
                 and words.get(given) is None and given not in not_names \
                 and (given_flag in _GIVEN_NAME_FLAGS or (given_flag == "ns" and len(word) == 1)) \
-                and not (given_flag in ("n", "l", "i") and (freq.get(given) or 0) > 300):
+                and not (given_flag in ("n", "l", "i") and (freq.get(given) or 0) > 300) \
+                and not (i + 2 < len(tokens) and tokens[i + 2][0] in ("集团", "公司", "银行")):  # "荣鼎集团"
             word, flag, label, i = word + given, "nr", "PERSON", i + 1
             third = tokens[i + 1][0] if i + 1 < len(tokens) else ""
             after = tokens[i + 2] if i + 2 < len(tokens) else ("", "x")
