@@ -564,7 +564,9 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = _quoted_organisations(simple, spans)
     spans = _whole_names(simple, spans)
     spans = _company_heads(simple, spans)
-    spans = _outside_titles(simple, _not_descriptions(simple, spans))
+    titles = _titles(simple)
+    spans = _outside_titles(_not_descriptions(simple, spans), titles)
+    inner.update(o for a, b in titles for o in range(a + 2, b - 1))  # no KB name inside a title
     bounds = frozenset(set(offsets) - inner) | {len(simple)}
     return sorted(set(spans)), bounds
 
@@ -729,13 +731,15 @@ def _embassies(simple: str) -> List[Tuple[int, int, str]]:
 _TITLE_MARKS = re.compile(r"《([^》\n]{1,40})》|〈([^〉\n]{1,40})〉|[「“]([\u4e00-\u9fff]{4,40}(?:法|法案|条例|规定|办法|公约|协定))[」”]")
 
 
-def _outside_titles(simple: str, spans) -> List[Tuple[int, int, str]]:
-    inside = [(m.start(), m.end()) for m in _TITLE_MARKS.finditer(simple)
-              if not (m.group(3) and set(m.group(3)) & _NOT_IN_NAMES)]  # a quoted sentence
-    if not inside:
-        return spans
+def _titles(simple: str) -> List[Tuple[int, int]]:
+    """(start, end) of the titles in `simple`, their marks included."""
+    return [(m.start(), m.end()) for m in _TITLE_MARKS.finditer(simple)
+            if not (m.group(3) and set(m.group(3)) & _NOT_IN_NAMES)]  # not a quoted sentence
+
+
+def _outside_titles(spans, titles) -> List[Tuple[int, int, str]]:
     return [(s, e, label) for s, e, label in spans
-            if not any(a < s and e < b and (a + 1, b - 1) != (s, e) for a, b in inside)]
+            if not any(a < s and e < b and (a + 1, b - 1) != (s, e) for a, b in titles)]
 
 
 # Words after a trade that make "国家 + 行业" a description, not the company of that name:
