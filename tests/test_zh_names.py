@@ -157,3 +157,46 @@ def test_a_country_and_its_body_written_as_one_keep_the_knowledge_base_link():
         [(entities, _)] = enrich_texts("zh", [text])
         npc = [e for e in entities if e.text in ("中国全国人大", "中國全國人大")]
         assert npc and npc[0].kb_id == "cfnews:national-peoples-congress", entities
+
+
+def test_names_inside_titles_are_no_mentions_but_a_title_that_is_a_name_is():
+    found = spans_of("國史館藏《外交部檔案》，〈國防部部長蔣經國訪美〉。法國《世界報》報導，外交部回應。")
+    assert ("世界報", "ORG") in found and ("外交部", "ORG") in found  # 外交部 as itself, outside
+    assert not {t for t, _ in found} & {"蔣經國", "國防部"}
+    # a quoted regulation: the country inside it is no mention
+    law = spans_of("根據「中華人民共和國計算機信息網絡國際聯網管理暫行規定」處罰。")
+    assert not [t for t, _ in law if t == "中華人民共和國"]
+    # nor does the knowledge base find its names inside a title (the entity stage as it runs)
+    assert {t for t, _, _ in names("國史館藏《外交部檔案》；「中華人民共和國計算機信息網絡國際聯網管理暫行規定」")} \
+        == {"國史館"}
+
+
+def test_a_country_and_a_trade_before_a_description_is_no_company():
+    found = spans_of("中國電信設備大廠華為遭到封殺，法国电信巨头的创始人也表示关注。")
+    assert ("華為", "ORG") in found
+    assert not {t for t, _ in found} & {"中國電信", "法国电信"}
+    assert not {t for t, l in spans_of("旗下銀行與美國上市公司") if l == "ORG"}
+
+
+def test_transliterations_the_tagger_cuts_are_joined():
+    found = spans_of("法國議員拉佛利爾說，南非總統拉瑪佛沙（Cyril Ramaphosa）表示同意。")
+    assert {("拉佛利爾", "PERSON"), ("拉瑪佛沙", "PERSON")} <= found
+    assert not {t for t, _ in found} & {"拉佛", "拉瑪"}
+    assert ("古里亚", "PERSON") in spans_of("他将接替现任秘书长，墨西哥人古里亚。")
+    assert ("安納杜魯新聞社", "ORG") in spans_of("（安納杜魯新聞社）")
+    assert ("榮鼎集團", "ORG") in spans_of("美國研究機構榮鼎集團（Rhodium Group）指出")
+
+
+def test_verbs_dates_and_common_words_are_not_names():
+    assert spans_of("他已经被选为经济合作与发展组织新一任秘书长") == {("经济合作与发展组织", "ORG")}
+    assert not spans_of("這項法案已於5月20日經參議院一致通過。")
+    found = {t for t, _ in spans_of("以色列等國；浙江舟山市一名張姓男子；陸男翻牆；五大洲的領袖")}
+    assert not found & {"等國", "張姓", "陸男", "五大洲"}
+    found = {t for t, _ in spans_of("“中美新一轮冷战格局”；警方在香港部署6000警力")}
+    assert not found & {"中美新一轮冷战格局", "香港部署"}
+
+
+def test_offices_facilities_and_officers():
+    found = spans_of("浙江省網信辦今天通報。台北捷運與臨江夜市。中央社記者裴禛攝 109年")
+    assert {("浙江省網信辦", "ORG"), ("台北捷運", "GPE"), ("臨江夜市", "GPE"), ("裴禛", "PERSON")} <= found
+    assert spans_of("體育署代理組長藍坤田表示") >= {("藍坤田", "PERSON")}

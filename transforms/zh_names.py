@@ -49,6 +49,7 @@ SURNAMES = frozenset("""
 方 白 邹 孟 熊 秦 邱 江 尹 薛 闫 段 雷 侯 龙 史 陶 黎 贺 顾 毛 郝 龚 邵 万 钱 严 覃 武 戴 莫 孔 向
 汤 习 温 薄 俞 翟 倪 殷 赖 栗 郦 柯 骆 庞 樊 兰 凌 霍 虞 柴 聂 申 甘 童 游 蓝 祝 季 麦 詹 欧 连 洪
 包 左 安 康 易 桂 牛 阮 卜 岳 齐 邢 耿 关 文 纪 葛 盛 房 尤 管 简 辛 艾 涂 商 巫 褚 乔 鲍 单 车
+庄 缪 裴 萧 荣 翁 颜 卓 邝 施 苗 滕 娄 阎 伍 甄 蒲 邬 饶 冉 靳 戚 鞠 巩 晏 郁 宫 卞 隋 岑
 欧阳 司马 诸葛 上官 司徒 东方 皇甫 令狐 慕容 夏侯 长孙 宇文
 """.split())
 # Japanese family names (the commonest, and those of well-known public figures), in Simplified
@@ -74,7 +75,8 @@ _TRANSLIT = frozenset(
     "费芬丰冯弗福夫盖甘冈戈格根古圭哈海汉豪赫亨洪胡华怀霍基吉加佳贾杰捷金卡凯坎康考柯科克肯库"
     "夸奎拉莱赖兰朗劳勒雷蕾里利莉丽连列林琳隆卢鲁路伦罗洛马玛迈麦曼芒梅门蒙米密明莫默姆穆纳娜"
     "奈南内尼妮宁纽努诺欧帕潘佩蓬皮珀普齐奇恰乔切钦琼丘萨塞桑瑟森沙莎舍什施史斯松苏索塔泰坦"
-    "汤唐特提廷图托瓦万旺威韦维温沃乌伍西希锡夏谢辛休雅亚扬耶伊因茵英尤约泽扎詹兹佐茨札娃丝让士卫朴茅柏圣兹瑞蒂热可")
+    "汤唐特提廷图托瓦万旺威韦维温沃乌伍西希锡夏谢辛休雅亚扬耶伊因茵英尤约泽扎詹兹佐茨札娃丝让士卫朴茅柏圣兹瑞蒂热可"
+    "佛翰歇龚")
 _HYPHENATED = re.compile("(?<![%s])[%s]{2,5}[-‐－][%s]{2,5}(?![%s])" % ((
     "".join(sorted(_TRANSLIT)),) * 4))
 # Words before a place that say the place is one ("在威尼斯举行", "飞往开罗").
@@ -85,14 +87,14 @@ _TITLES = frozenset("院士 总统 总理 主席 副主席 部长 外长 发言�
                     "总裁 处长 局长 总书记 委员 书记 省长 院长 董事长 特首 行政长官 司长 主任 外交官 "
                     "记者 律师 研究员 学者 船长 指挥官 大臣 外相 防相 知事 议长 委员长 国王 女王 王储 "
                     "教宗 主教 将军 上将 总督 专员 检察官 法官 董事 经理 主播 作家 导演 歌手 演员 学家 分析师 专家 "
-                    "负责人 代表 候选人".split())
+                    "负责人 代表 候选人 组长 署长 厅长 校长 会长 理事长 执行长 队长 团长 社长".split())
 _TITLE_WORDS = tuple(_TITLES)
 _LEADERS = ("首相", "总统", "总理", "外长", "国务卿", "部长", "主席", "大臣")
 # Events named after their place: the place inside is no mention of it (GUIDELINES.md).
 _EVENT_WORDS = frozenset("峰会 会议 和会 论坛 影展 电影节 奥运会 冬奥会 世博会 车展 博览会 马拉松 协议 协定 宣言 "
-                         "条约 公约 会谈".split())
+                         "条约 公约 会谈 对话".split())
 # A place and one of these is a place too: "北京" + "市", "桃园" + "机场".
-_PLACE_SUFFIXES = frozenset("市 省 县 区 州 地区 机场 口岸 码头 车站 港口".split())
+_PLACE_SUFFIXES = frozenset("市 省 县 区 州 县市 地区 机场 口岸 码头 车站 港口 夜市 地铁 捷运".split())
 _FACILITIES = ("机场", "口岸", "码头", "车站", "火车站", "广场", "大桥")
 # A place and one of these is not an organisation's name: "加拿大法院", "法国政府".
 _GENERIC_BODIES = frozenset("法院 政府 当局 警方 军方 公司 企业 银行 大学 媒体".split())
@@ -209,12 +211,15 @@ ORG_ENDINGS = ("委", "部", "局", "总局", "会", "协会", "基金会", "论
                "党", "院", "社", "署", "集团", "公司", "银行", "大学", "组织", "联盟", "委员会",
                "使馆", "大使馆", "领事馆", "航空", "电台", "电视台", "通讯社", "日报", "时报", "议会",
                "参议院", "众议院", "海军", "空军", "陆军", "办公室", "俱乐部", "研究院", "学院",
-               "人大", "政协", "军委", "央行", "阵线")
+               "人大", "政协", "军委", "央行", "阵线", "办")
 _EVENTS_AND_SIDES = ("政府", "当局", "方面", "大会", "机会", "社会", "晚会", "年会", "峰会", "例会", "和会",
                      "记者会", "听证会", "座谈会", "研讨会", "发布会", "会议")
 _NOT_ORG_ENDINGS = _EVENTS_AND_SIDES + ("委员", "部长", "局长",
                     "院长", "社长", "党员", "部队", "部门", "部分", "内部", "外部", "全部", "东部",
-                    "西部", "南部", "北部", "中部", "总部", "干部", "支部", "全党", "军方", "警方")
+                    "西部", "南部", "北部", "中部", "总部", "干部", "支部", "全党", "军方", "警方",
+                    "格局", "布局", "结局", "大局", "时局", "政局", "僵局", "骗局", "开局", "部署", "签署",
+                    "连署", "联署", "举办", "创办", "主办", "承办", "开办", "停办", "查办", "督办", "申办",
+                    "包办", "合办", "协办", "兴办", "照办", "怎么办")
 _ORG_INNER_FLAGS = frozenset({"n", "nz", "ns", "nt", "an", "a", "vn", "j", "b"})
 _NOT_ORG_END_FLAGS = frozenset({"v", "d", "p", "c", "u", "m", "r", "f"})
 # Descriptions written before a body's name are not part of it ("官媒新华社", "巨头华为公司").
@@ -309,6 +314,13 @@ def _organisation(tokens, end: int, words) -> Optional[int]:
                 before_flag in ("ns", "nt") or known in ("GPE", "ORG")):
             break                                        # a whole name with its country already
             # ("法国国民议会"): the words before are not part of it ("战书会见" + …)
+        if len(before) > 1 and before.endswith("为") or before[:1] in "日月年" and start >= 2 \
+                and tokens[start - 2][0][-1:].isdigit():
+            break                                        # "被选为" + …, "5月20" + "日经" + …
+        if start == end and word in ("集团", "公司", "银行") and before_flag in ("nr", "nrt", "nz", "j") \
+                and len(before) >= 2 and known is None and before not in _GENERIC_TRADES:
+            start -= 1                                   # "荣鼎" + "集团": a name the tagger
+            break                                        # took for a person's
         if not _han(before) or not (before_flag in _ORG_INNER_FLAGS or before == "和"
                                     or known in ("GPE", "ORG") or (_translit(before) and known is None)) \
                 or (_org_word(before) and word != "委员会") or (before_flag == "vn" and start < end) \
@@ -327,8 +339,11 @@ def _organisation(tokens, end: int, words) -> Optional[int]:
         start = max(k for k in range(start, end) if tokens[k][0] == "和") + 1
     first, first_flag = tokens[start]
     place_first = first_flag == "ns" or words.get(first) == "GPE"
-    if word.endswith(("公司", "集团", "企业")) and any(t in _DESCRIPTIVE for t, _ in tokens[start:end]):
-        return None                                      # "中国国有石油天然气公司": a description
+    if word.endswith(("公司", "集团", "企业", "银行")) and (
+            any(t in _DESCRIPTIVE for t, _ in tokens[start:end])
+            or word[:-2] in _DESCRIPTIVE or word[:-2] in _GENERIC_TRADES):
+        return None                                      # "中国国有石油天然气公司", "旗下银行",
+        # "美国上市公司": descriptions
     if any(t in _NOT_NAME_PARTS for t, _ in tokens[start:end]):
         return None                                      # "德国最大党", "全国性日报"
     if word in ("公司", "企业") and end - start == 2 and place_first and tokens[start + 1][0] in _GENERIC_TRADES:
@@ -338,6 +353,9 @@ def _organisation(tokens, end: int, words) -> Optional[int]:
         return start - 1                                 # "华为" + "加拿大" + "分公司"
     if start + 1 == end and place_first and word in _GENERIC_BODIES:
         return None                                      # "加拿大法院": a court in Canada
+    if start < end and sum(len(t) for t, _ in tokens[start:end]) >= 3 \
+            and all(_translit(t) and words.get(t) is None for t, _ in tokens[start:end]):
+        return start                                     # "安纳" + "杜鲁" + "新闻社"
     if start + 1 == end and word in ("集团", "公司", "银行") and len(first) >= 2 \
             and first_flag in ("n", "nz", "nr", "nrt", "j") and first not in _GENERIC_TRADES:
         return start                                     # "蚂蚁" + "集团", "荣鼎" + "集团"
@@ -361,8 +379,8 @@ def _bylines(text: str, place_at) -> List[Tuple[int, int, str]]:
                 name = text[pos:pos + size]
                 if len(name) < size or not _han(name) or not (
                         name[0] in SURNAMES or name[:2] in SURNAMES) or (
-                        size == 4 and name[:2] not in SURNAMES):
-                    continue
+                        size == 4 and name[:2] not in SURNAMES) or name[-1] in "摄电":
+                    continue                             # "裴禛" + "摄", not "裴禛摄"
                 after = pos + size
                 if after >= len(text) or not _han(text[after]) or place_at(after) \
                         or text.startswith(_AFTER_BYLINE_NAME, after):
@@ -472,6 +490,9 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
         if known is None and label is None and after_title and 2 <= len(word) <= 4 \
                 and _translit(word) and (freq.get(word) or 0) < 100:
             label = "PERSON"                             # "外交大臣拉布": a rare word after a title
+        if known is None and label in ("GPE", "PERSON") and _translit(word) and before.endswith("人") \
+                and words.get(before[:-1]) == "GPE":
+            label = "PERSON"                             # "墨西哥人古里亚": a person of that country
         if known is None and label == "PERSON" and len(word) >= 3 and word[-1] in _ADVERBS \
                 and _translit(word[:-1]):
             word = word[:-1]                             # "博纳曾在…": 曾 is "once", not the name
@@ -491,7 +512,8 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
                 and word not in not_names and 1 <= len(given) <= 2 and _han(given) \
                 and words.get(given) is None and given not in not_names \
                 and (given_flag in _GIVEN_NAME_FLAGS or (given_flag == "ns" and len(word) == 1)) \
-                and not (given_flag in ("n", "l", "i") and (freq.get(given) or 0) > 300):
+                and not (given_flag in ("n", "l", "i") and (freq.get(given) or 0) > 300) \
+                and not (i + 2 < len(tokens) and tokens[i + 2][0] in ("集团", "公司", "银行")):  # "荣鼎集团"
             word, flag, label, i = word + given, "nr", "PERSON", i + 1
             third = tokens[i + 1][0] if i + 1 < len(tokens) else ""
             after = tokens[i + 2] if i + 2 < len(tokens) else ("", "x")
@@ -511,7 +533,8 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
                 and _translit(word[:-1]):
             label = "GPE"                                # "斯特拉斯堡", "约翰尼斯" + "堡"
         i += 1
-        if label == "ORG" and known is None and word.endswith(_NOT_ORG_ENDINGS + ("军舰",)):
+        if label == "ORG" and known is None and (word.endswith(_NOT_ORG_ENDINGS + ("军舰",)) or (
+                word.endswith(("公司", "集团", "企业", "银行")) and word[:-2] in _DESCRIPTIVE)):
             label = None                                 # "中国军方", "美国军舰"
         if label is None or len(word) < 2 or word in not_names or not _han(word) \
                 or _COUNTRY_PAIR.match(word) or (word[0] in "日月年天万亿号届个名"
@@ -520,6 +543,8 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
         if known is None and label == "PERSON":
             if word.endswith("人") and words.get(word[:-1]) == "GPE":
                 continue  # a nationality: "荷兰人"
+            if len(word) == 2 and word.endswith("姓"):
+                continue  # "张姓男子": a man surnamed Zhang, no name
             if flag in ("nr", "nrfg") and not _translit(word) and word[:1] not in SURNAMES \
                     and word[:2] not in SURNAMES:
                 continue  # a Chinese name starts with a family name ("亚太", "令人" are not names)
@@ -539,6 +564,9 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = _quoted_organisations(simple, spans)
     spans = _whole_names(simple, spans)
     spans = _company_heads(simple, spans)
+    titles = _titles(simple)
+    spans = _outside_titles(_not_descriptions(simple, spans), titles)
+    inner.update(o for a, b in titles for o in range(a + 2, b - 1))  # no KB name inside a title
     bounds = frozenset(set(offsets) - inner) | {len(simple)}
     return sorted(set(spans)), bounds
 
@@ -627,7 +655,7 @@ def _glossed_people(simple: str, spans, words) -> List[Tuple[int, int, str]]:
 
 
 _NOT_IN_NAMES = frozenset("的地得了着把被是将从对向称说让给")
-_QUOTED = re.compile(r"[「“『]([\u4e00-\u9fff]{3,14})[」”』]")
+_QUOTED = re.compile(r"[「“『]([\u4e00-\u9fff]{3,20})[」”』]")
 
 
 def _quoted_organisations(simple: str, spans) -> List[Tuple[int, int, str]]:
@@ -695,3 +723,31 @@ def _embassies(simple: str) -> List[Tuple[int, int, str]]:
         if cut is not None:
             spans.append((match.start(1) + cut, match.end(), "ORG"))
     return spans
+
+
+# Book, document and file titles (《外交部档案》, 〈国防部部长蒋经国访美〉) and quoted law names
+# (「中华人民共和国…暂行规定」): the names inside are not mentions, but a title that is all a name
+# is that name (《解放报》: the newspaper).
+_TITLE_MARKS = re.compile(r"《([^》\n]{1,40})》|〈([^〉\n]{1,40})〉|[「“]([\u4e00-\u9fff]{4,40}(?:法|法案|条例|规定|办法|公约|协定))[」”]")
+
+
+def _titles(simple: str) -> List[Tuple[int, int]]:
+    """(start, end) of the titles in `simple`, their marks included."""
+    return [(m.start(), m.end()) for m in _TITLE_MARKS.finditer(simple)
+            if not (m.group(3) and set(m.group(3)) & _NOT_IN_NAMES)]  # not a quoted sentence
+
+
+def _outside_titles(spans, titles) -> List[Tuple[int, int, str]]:
+    return [(s, e, label) for s, e, label in spans
+            if not any(a < s and e < b and (a + 1, b - 1) != (s, e) for a, b in titles)]
+
+
+# Words after a trade that make "国家 + 行业" a description, not the company of that name:
+# "中国电信设备大厂华为", "法国电信巨头".
+_AFTER_TRADE = ("巨头", "巨擘", "设备", "大厂", "厂商", "业者", "行业", "产业", "运营商", "龙头", "市场", "领域")
+
+
+def _not_descriptions(simple: str, spans) -> List[Tuple[int, int, str]]:
+    return [(s, e, label) for s, e, label in spans
+            if not (label == "ORG" and simple[max(s, e - 2):e] in _GENERIC_TRADES
+                    and simple.startswith(_AFTER_TRADE, e))]

@@ -7,6 +7,7 @@ Cost: articles per second of the tagger alone and of the whole zh entity step (m
 
     python tests/benchmarks/zh_names_eval.py [--split dev|test] [--errors] [--rounds 5]
     python tests/benchmarks/zh_names_eval.py --split dev --compare OLD/transforms/zh_names.py
+    python tests/benchmarks/zh_names_eval.py --split test --added none   # the articles of one batch
 """
 from __future__ import annotations
 
@@ -114,12 +115,16 @@ def main() -> int:
     parser.add_argument("--split", choices=("dev", "test"))
     parser.add_argument("--errors", action="store_true")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--added", action="append", metavar="BATCH",
+                        help="only the articles of this gold batch (their `added` mark; `none`: "
+                             "the first 46); repeatable")
     parser.add_argument("--compare", metavar="ZH_NAMES_PY",
                         help="time the tagger against this other zh_names.py (no scores)")
     args = parser.parse_args()
     try:
         articles = [(e, t) for e, t in sources.articles()
-                    if args.split in (None, e["split"])]
+                    if args.split in (None, e["split"])
+                    and (not args.added or e.get("added", "none") in args.added)]
     except SnapshotMissing as exc:
         print(f"SKIPPED: {exc}")
         return 0

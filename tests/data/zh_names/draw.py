@@ -1,0 +1,96 @@
+"""Draw fresh articles for the Chinese names gold set, at random, before anyone reads them.
+
+Candidates: the snapshot posts of the given outlets, in the given script, that name both China and
+France (中国/中國 and 法国/法國 in title or text), whose annotated excerpt has at least
+MIN_HAN Chinese characters, that are not in gold.json yet. They are shuffled with a fixed seed and
+taken in that order, skipping near-duplicates (excerpt character-bigram Jaccard >= 0.5 with an
+article already in gold or already drawn). Prints one gold.json skeleton line per article (names
+to be filled in by reading) and the excerpt to read.
+
+    python -m tests.data.zh_names.draw --seed 20261203 --split test --script zh-Hant \
+        --outlet "RTI 中央廣播電臺" --outlet Matters -n 10
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+from typing import Dict, List, Set
+
+from tests.data.relevance import sources as relevance
+from tests.data.zh_names.sources import PREFIX, digest, excerpt, load_gold
+
+MIN_HAN = 80
+_HAN = re.compile(r"[\u3400-\u9fff]")
+SNAPSHOTS = {"NodeBE4+oped2": relevance.OPED2, "NodeBE4+news-beyond-wall": relevance.NEWS_BEYOND_WALL}
+
+
+def names_china_and_france(text: str) -> bool:
+    return ("中国" in text or "中國" in text) and ("法国" in text or "法國" in text)
+
+
+def bigrams(text: str) -> Set[str]:
+    han = "".join(_HAN.findall(text))
+    return {han[i:i + 2] for i in range(len(han) - 1)}
+
+
+def near_duplicate(grams: Set[str], others: List[Set[str]]) -> bool:
+    return any(len(grams & o) / max(1, len(grams | o)) >= 0.5 for o in others)
+
+
+def candidates(outlets: List[str], script: str) -> List[Dict]:
+    found = []
+    for snapshot in SNAPSHOTS:
+        for path, raw in relevance._posts(snapshot):
+            item = relevance.post_item(PREFIX[snapshot], path, raw)
+            if item.source not in outlets or item.lang != script:
+                continue
+            if not names_china_and_france(item.title + item.text):
+                continue
+            text = excerpt(item.text)
+            if len(_HAN.findall(text)) < MIN_HAN:
+                continue
+            found.append({"id": item.article_id, "script": script, "outlet": item.source,
+                          "snapshot": snapshot, "path": path, "chars": len(text),
+                          "sha1": digest(text), "text": text})
+    return sorted(found, key=lambda c: c["id"])
+
+
+def draw(outlets: List[str], script: str, n: int, seed: int) -> List[Dict]:
+    gold = load_gold()
+    known = {g["id"] for g in gold}
+    pool = [c for c in candidates(outlets, script) if c["id"] not in known]
+    random.Random(seed).shuffle(pool)
+    from tests.data.zh_names.sources import articles
+    seen = [bigrams(text) for _, text in articles()]
+    chosen = []
+    for cand in pool:
+        grams = bigrams(cand["text"])
+        if near_duplicate(grams, seen):
+            continue
+        seen.append(grams)
+        chosen.append(cand)
+        if len(chosen) == n:
+            break
+    return chosen
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--split", required=True)
+    parser.add_argument("--script", required=True)
+    parser.add_argument("--outlet", action="append", required=True)
+    parser.add_argument("-n", type=int, default=10)
+    args = parser.parse_args()
+    for cand in draw(args.outlet, args.script, args.n, args.seed):
+        text = cand.pop("text")
+        entry = {"id": cand["id"], "split": args.split, **cand}
+        print(json.dumps(entry, ensure_ascii=False))
+        print(text)
+        print("=" * 40)
+
+
+if __name__ == "__main__":
+    main()
