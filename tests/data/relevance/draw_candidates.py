@@ -1,0 +1,72 @@
+"""Re-draw the candidates added to the dev split by the seeded draw (the rows of labels.tsv whose
+`review` note reads "added: seeded draw (seed 15), stratum X"): every post of a dev-only outlet
+that names both China and France (as the topic's terms, any role) and was not labelled before,
+shuffled with random.Random(15) in article-id order, then taken per outlet and stratum up to a
+quota, skipping a title already taken. Strata: A = the title names both sides (likely positives),
+F = the title names France only, B = the rest (hard cases: both sides named in the text only).
+Labels were then given by reading each one (GUIDELINES.md); this script only lists what was read.
+
+    python -m tests.data.relevance.draw_candidates > draw.tsv     # id, outlet, language, stratum
+"""
+from __future__ import annotations
+
+import collections
+import random
+import sys
+from pathlib import Path
+
+from cfnews.transforms.relevance import fold, load_topic
+
+HERE = Path(__file__).parent
+SEED = 15
+QUOTAS = {
+    "A": {"法广": 14, "大纪元": 10, "(臺)中央社CNA": 14, "美国之音": 12, "中国数字时代": 6,
+          "经济学人en": 10, "泡泡": 3, "燕京书评": 2, "Solidot": 1},
+    "F": {"法广": 6, "大纪元": 4, "(臺)中央社CNA": 6, "美国之音": 4, "经济学人en": 4},
+    "B": {"法广": 10, "大纪元": 7, "(臺)中央社CNA": 10, "美国之音": 7, "中国数字时代": 4,
+          "经济学人en": 10, "泡泡": 2, "燕京书评": 2, "Solidot": 1, "ce": 1},
+}
+
+
+def _sides(topic, text: str) -> set:
+    matcher, found = topic.matcher, set()
+    for _, _, key in matcher.spans(fold(text)):
+        if key not in matcher.other_keys:
+            found |= topic.side_sets[key]
+    return found
+
+
+def draw():
+    sys.path.insert(0, str(HERE))
+    import sources  # noqa: E402
+    topic = load_topic("china_france")
+    lines = (HERE / "labels.tsv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split("\t")
+    rows = [dict(zip(header, line.split("\t"))) for line in lines[1:]]
+    before = [r for r in rows if not r.get("review", "").startswith("added: seeded draw")]
+    splits = collections.defaultdict(set)
+    for r in before:
+        splits[r["source"]].add(r["split"])
+    dev_only = {source for source, seen in splits.items() if seen == {"dev"}}
+    labelled = {r["article_id"] for r in before}
+    pool = []
+    for item in sources.all_items():
+        if item.source in dev_only and item.article_id not in labelled:
+            if {"china", "france"} <= _sides(topic, item.title + "\n" + item.text):
+                title_sides = _sides(topic, item.title)
+                stratum = ("A" if title_sides == {"china", "france"}
+                           else "F" if title_sides == {"france"} else "B")
+                pool.append((item.article_id, item.source, item.lang, item.title, stratum))
+    pool.sort()
+    random.Random(SEED).shuffle(pool)
+    taken, titles = collections.Counter(), set()
+    for article_id, source, lang, title, stratum in pool:
+        if taken[(source, stratum)] < QUOTAS[stratum].get(source, 0) and title not in titles:
+            taken[(source, stratum)] += 1
+            titles.add(title)
+            yield article_id, source, lang, stratum
+
+
+if __name__ == "__main__":
+    for row in draw():
+        print("\t".join(row))
