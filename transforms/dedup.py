@@ -24,7 +24,10 @@ shingles found in the longer one, which survives trims and additions where Jacca
 * Copies vs rewrites: a pair that passes containment is a copy only if it also shares its
   *plain* text (PLAIN_CONTAINMENT of the smaller text's plain hashes, at least
   MIN_PLAIN_SHARED of them): the fingerprint marks the shingles inside quoted sentences
-  (transforms/fingerprint.py), which independent reports of one press release share. A pair
+  (transforms/fingerprint.py), which independent reports of one press release share. The
+  mark is not part of a shingle's identity (texts share a hash when they share the shingle,
+  `shingle_key`, however each marked it: a copy that re-paragraphs a long quotation marks
+  other sentences); a shared hash counts as plain when the later text has it plain. A pair
   that passes containment but not this is a rewrite; so is a pair of two outlets sharing
   QUOTE_SHARED_FOR_STORY quoted hashes (one long verbatim quotation) with containment >=
   STORY_CONTAINMENT. A rewrite stays in `articles` and takes the earlier one's story.
@@ -59,7 +62,7 @@ from apache_beam.pvalue import AsDict, TaggedOutput
 
 from cfnews.schemas import Article, Duplicate, FeedEntry
 from cfnews.transforms.common import MAIN, count
-from cfnews.transforms.fingerprint import Fingerprint, fingerprint, plain_count
+from cfnews.transforms.fingerprint import Fingerprint, fingerprint, plain_count, shingle_key
 
 CONTAINMENT_THRESHOLD = 0.4
 SAME_OUTLET_THRESHOLD = 0.65
@@ -265,7 +268,8 @@ def bucket_hits(stored: Iterable[Member], new: Member, params: DedupParams
 
 def index_hits(entries: Iterable[Tuple[Member, Sequence[int]]], params: DedupParams):
     """All hits (later_id, earlier Member, plain) among articles (member, sampled hashes),
-    taken in `Member.order`; `plain`: the shared hash is of a plain (unquoted) shingle. An
+    taken in `Member.order`; articles meet under `shingle_key`; `plain`: the later one has
+    the shared shingle plain (unquoted). An
     entry leaves the index once no article still to come is published within the expiry."""
     ordered = sorted(entries, key=lambda e: e[0].order)
     # earliest publication among the entries still to come (slots can reorder times)
@@ -280,9 +284,10 @@ def index_hits(entries: Iterable[Tuple[Member, Sequence[int]]], params: DedupPar
     for i, (member, hashes) in enumerate(ordered):
         horizon = still_to_come[i] - expiry_us
         for h in hashes:
-            stored = index.get(h)
+            key = h & ~1                # shingle_key, inlined: the loop runs per hash
+            stored = index.get(key)
             if stored is None:          # most hashes: the first article to have them
-                index[h] = [member]
+                index[key] = [member]
                 continue
             if stored[0].time_us < horizon:
                 stored[:] = [m for m in stored if m.time_us >= horizon]
@@ -290,7 +295,7 @@ def index_hits(entries: Iterable[Tuple[Member, Sequence[int]]], params: DedupPar
                     stored.append(member)
                     continue
             hits, keep = bucket_hits(stored, member, params)
-            plain = not h & 1
+            plain = not h & 1           # `member` comes later than every stored one
             for later_id, earlier in hits:
                 yield later_id, earlier, plain
             if keep:
@@ -308,6 +313,14 @@ def shared_counts(hits: Iterable[Tuple[str, Member, bool]]) -> Dict[str, Dict[st
             entry[1] += 1
             entry[2] += plain
     return out
+
+
+def shared_with(later: Sequence[int], earlier: Sequence[int]) -> Tuple[int, int]:
+    """(hashes shared, plain hashes shared) of two texts' sampled hashes, as the index counts
+    them: by `shingle_key`, plain when `later` has the shingle plain."""
+    earlier_keys = {shingle_key(h) for h in earlier}
+    shared = [h for h in later if shingle_key(h) in earlier_keys]
+    return len(shared), sum(1 for h in shared if not h & 1)
 
 
 def plain_containment(a: Member, b: Member, plain_shared: int) -> float:

@@ -74,15 +74,14 @@ def by_kind(predicted, pairs) -> str:
 def cfnews_links(docs, pairs, params=None):
     """Per pair, the production `decide` of its later text against its earlier one: None,
     or a Match (Match.copy: a duplicate; else a story link, i.e. a rewrite)."""
-    from cfnews.transforms.dedup import DedupParams, decide, prepare
+    from cfnews.transforms.dedup import DedupParams, decide, prepare, shared_with
     params = params or DedupParams()
     prepared = {a.article_id: prepare(a) for a in as_articles(docs)}
     out = []
     for q in pairs:
         (ma, ha), (mb, hb) = prepared[q.a], prepared[q.b]
-        shared = set(ha) & set(hb)
-        plain = sum(1 for h in shared if not h & 1)
-        out.append(decide(mb, [(ma, len(shared), plain)], params))
+        shared, plain = shared_with(hb, ha)
+        out.append(decide(mb, [(ma, shared, plain)], params))
     return out
 
 
