@@ -16,9 +16,13 @@ shingles found in the longer one, which survives trims and additions where Jacca
 * Candidates: every sampled hash is an index key, so two articles are compared only if they
   share one, never all pairs. Index entries are `Member`s, ~30 bytes each.
 * Decision: article B is a copy of an earlier article A when they share at least MIN_SHARED
-  sampled hashes and containment >= CONTAINMENT_THRESHOLD (SAME_OUTLET_THRESHOLD when A and B
-  come from the same outlet, whose furniture and templates they share), and B was published
-  within `expiry` (14 days) of A. Of several earlier matches, the earliest wins. A hash keeps
+  sampled hashes and containment >= CONTAINMENT_THRESHOLD + SHARED_MARGIN / n
+  (SAME_OUTLET_THRESHOLD + SHARED_MARGIN / n when A and B come from the same outlet, whose
+  furniture and templates they share), and B was published within `expiry` (14 days) of A.
+  n is the number of hashes the containment is measured on (the smaller text's, at the
+  coarser level of the two): a sampled containment is noisier the fewer hashes it rests on,
+  so a short sample (a short text, or a text compared at a much longer one's coarse level)
+  must show a clearer overlap, and a full one (96 hashes) may show less. Of several earlier matches, the earliest wins. A hash keeps
   at most MAX_BUCKET articles within the expiry (later ones are compared with those, not
   added), which bounds the work that furniture shared by many articles can cause.
 * Copies vs rewrites: a pair that passes containment is a copy only if it also shares its
@@ -64,8 +68,11 @@ from cfnews.schemas import Article, Duplicate, FeedEntry
 from cfnews.transforms.common import MAIN, count
 from cfnews.transforms.fingerprint import Fingerprint, fingerprint, plain_count, shingle_key
 
-CONTAINMENT_THRESHOLD = 0.4
-SAME_OUTLET_THRESHOLD = 0.65
+# containment >= threshold + SHARED_MARGIN / n, n the hashes it is measured on: 0.32 at 96
+# hashes, 0.52 at 20 (two outlets); 0.55 and 0.75 within one outlet
+CONTAINMENT_THRESHOLD = 0.27
+SAME_OUTLET_THRESHOLD = 0.5
+SHARED_MARGIN = 5.0
 MIN_SHARED = 8
 # Copy evidence: of the shared hashes, those of plain (unquoted) shingles. A copy shares its
 # sentences; a rewrite of the same release shares its quotes, little else.
@@ -217,6 +224,7 @@ class DedupParams:
     min_plain_shared: int = MIN_PLAIN_SHARED
     quote_shared_for_story: int = QUOTE_SHARED_FOR_STORY
     story_containment: float = STORY_CONTAINMENT
+    margin: float = SHARED_MARGIN
     expiry_us: int = dataclasses.field(init=False)
 
     def __post_init__(self):
@@ -233,6 +241,13 @@ class Match:
     jaccard: float
     copy: bool = True
     earlier_story: str = ""     # the earlier article's story_id, when known to differ
+
+
+def compared_count(a: Member, b: Member) -> int:
+    """How many hashes the containment of the two rests on: the smaller text's count at the
+    coarser of the two levels (0 when the texts are too far apart in length)."""
+    level = max(a.level, b.level)
+    return min(a.count_at(level) or 0, b.count_at(level) or 0)
 
 
 def similarity(a: Member, b: Member, shared: int) -> Tuple[float, float]:
@@ -338,8 +353,9 @@ def decide(me: Member, earlier: Iterable[Tuple[Member, int, int]], params: Dedup
     entries per article (one per bucket or per hash); they add up. The earliest article
     `me` copies (Match.copy); else the earliest whose story it reports (a rewrite); else None.
 
-    Copy: containment >= threshold (same outlet: same_outlet_threshold) on at least
-    min_shared hashes, AND the plain text is shared too (plain containment and count), so
+    Copy: containment >= threshold + margin / n (same outlet: same_outlet_threshold +
+    margin / n; n: `compared_count`) on at least min_shared hashes, AND the plain text is
+    shared too (plain containment and count), so
     that a report built around a release's quote is not taken for a copy of the release.
     Story link: the containment rule alone, or (two outlets) one long shared quotation."""
     shared: Dict[str, list] = {}
@@ -356,7 +372,8 @@ def decide(me: Member, earlier: Iterable[Tuple[Member, int, int]], params: Dedup
         other = members[aid]
         containment, jaccard = similarity(me, other, n_shared)
         same_outlet = other.outlet == me.outlet
-        threshold = params.same_outlet_threshold if same_outlet else params.threshold
+        threshold = ((params.same_outlet_threshold if same_outlet else params.threshold)
+                     + params.margin / max(compared_count(me, other), 1))
         story = other.story if other.story != aid else ""
         if containment >= threshold:
             copy = (n_plain >= params.min_plain_shared
