@@ -37,7 +37,8 @@ class CfnewsOptions(PipelineOptions):
         parser.add_argument("--min_chars", type=int, default=MIN_CHARS,
                             help="shortest extracted text kept, in characters")
         parser.add_argument("--dedup_threshold", type=float, default=CONTAINMENT_THRESHOLD,
-                            help="containment at or above which a text is a duplicate")
+                            help="containment of a duplicate (two outlets) on a full sample; "
+                                 "a containment measured on n sampled hashes needs 5/n more")
         parser.add_argument("--connect_timeout", type=float, default=5.0,
                             help="seconds to open a connection to a host")
         parser.add_argument("--read_timeout", type=float, default=15.0,

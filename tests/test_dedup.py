@@ -8,8 +8,8 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from cfnews.schemas import Article, Duplicate, FeedEntry
 from cfnews.transforms.dedup import (DedupEntriesByUrl, DeduplicateArticles, DedupParams, Member,
-                              bucket_hits, decode_member, dedup_in_memory, encode_member,
-                              prepare, similarity, url_duplicates)
+                              bucket_hits, compared_count, decode_member, dedup_in_memory,
+                              encode_member, prepare, similarity, url_duplicates)
 from cfnews.transforms.fingerprint import (CAP, content_lines, fingerprint, level_limit, normalise,
                                    tokens)
 
@@ -148,7 +148,8 @@ def test_same_outlet_needs_more_overlap():
     (ma, ha), (mb, hb) = prepared["a"], prepared["b"]
     containment, _ = similarity(ma, mb, len(set(ha) & set(hb)))
     params = DedupParams()
-    assert params.threshold <= containment < params.same_outlet_threshold
+    margin = params.margin / compared_count(ma, mb)
+    assert params.threshold + margin <= containment < params.same_outlet_threshold + margin
     _, dups = dedup_in_memory([article("a", a, 0, "x"), article("b", b, 1, "y")])
     assert len(dups) == 1
     _, dups = dedup_in_memory([article("a", a, 0, "x"), article("b", b, 1, "x")])
@@ -369,3 +370,69 @@ def test_beam_transform_writes_the_same_story_ids_as_in_memory():
                     equal_to(expected), label="kept")
         assert_that(dups, equal_to(expected_dups), label="dups")
     _run(check)
+
+
+# ---------------------------------------------------------------- rule changes (issue 15)
+
+AIRBUS = ("Airbus will open a second assembly line in Tianjin next year, the company said on Tuesday.\n"
+          "The chief executive described the plan to reporters at a press conference in Toulouse.\n"
+          '"We have built more than six hundred aircraft in Tianjin since 2008, and demand from '
+          "Chinese airlines keeps growing every single month.\n"
+          '"A second line lets us deliver faster to our customers in Asia, and it brings hundreds '
+          'of skilled jobs to both countries," he said.\n'
+          "The new line is expected to start production in the second half of 2026.")
+
+
+def test_a_copy_that_merges_a_two_paragraph_quotation_still_shares_its_shingles():
+    from cfnews.transforms.dedup import shared_with
+    from cfnews.transforms.fingerprint import marked_shingle_hashes, shingle_key
+    lines = AIRBUS.splitlines()
+    # the copy runs the quotation's two paragraphs together: the quotes now pair differently
+    copy = "\n".join(["TOULOUSE (Reuters) - " + lines[0], lines[1], lines[2] + " " + lines[3], lines[4]])
+    marks = [{shingle_key(h): h & 1 for h in marked_shingle_hashes(t).tolist()} for t in (AIRBUS, copy)]
+    flipped = [k for k in marks[0].keys() & marks[1].keys() if marks[0][k] != marks[1][k]]
+    assert len(flipped) >= 20          # the same sentences, marked quoted in one text only
+    (mo, ho), (mc, hc) = prepare(article("orig", AIRBUS)), prepare(article("copy", copy, 1))
+    (_, ho_bare), (_, hc_bare) = (prepare(article(k, t.replace('"', ""))) for k, t in
+                                  (("orig", AIRBUS), ("copy", copy)))
+    # the texts share what they would share with no quotation detected at all
+    assert shared_with(hc, ho)[0] == len(set(hc_bare) & set(ho_bare)) > len(set(hc) & set(ho))
+    kept, [dup] = dedup_in_memory([article("orig", AIRBUS, 0), article("copy", copy, 1)])
+    assert (dup.article.article_id, dup.canonical_id) == ("copy", "orig")
+    bare, _ = similarity(mc, mo, len(set(hc_bare) & set(ho_bare)))
+    assert dup.containment == round(bare, 4) > 0.8    # matched by exact hash (mark included): 0.68
+
+
+def test_the_containment_threshold_rises_as_the_sample_shrinks():
+    params, flat = DedupParams(), DedupParams(threshold=0.4, same_outlet_threshold=0.65, margin=0)
+    # a long story and a trimmed copy padded with local paragraphs: 0.39 on 59 hashes
+    long_ = words(0, 60)
+    trimmed = words(0, 23) + "\n" + words(200, 260)
+    (ml, hl), (mt, ht) = prepare(article("long", long_)), prepare(article("trimmed", trimmed, 1))
+    containment, _ = similarity(mt, ml, len(set(ht) & set(hl)))
+    assert compared_count(ml, mt) == 59 and 0.36 < containment < 0.4
+    pair = [article("long", long_, 0), article("trimmed", trimmed, 1)]
+    assert len(dedup_in_memory(pair, params)[1]) == 1          # 0.27 + 5/59 = 0.355
+    assert dedup_in_memory(pair, flat)[1] == []                # the flat 0.40 missed it
+    # two short stories sharing three of their sentences: 0.42 on 26 hashes is not enough
+    a = words(0, 3) + "\n" + words(300, 305)
+    b = words(0, 3) + "\n" + words(500, 506)
+    (ma, ha), (mb, hb) = prepare(article("a", a)), prepare(article("b", b, 1))
+    containment, _ = similarity(mb, ma, len(set(ha) & set(hb)))
+    assert compared_count(ma, mb) == 26 and 0.4 < containment < 0.27 + 5 / 26
+    pair = [article("a", a, 0), article("b", b, 1)]
+    assert dedup_in_memory(pair, params)[1] == []
+    assert len(dedup_in_memory(pair, flat)[1]) == 1
+
+
+def test_a_rewrite_of_the_same_statement_stays_an_article_of_the_same_story():
+    rewrite = ("Tianjin will get a second Airbus assembly line, the European planemaker announced "
+               "in Toulouse, where its chief executive met reporters on Tuesday.\n"
+               '"We have built more than six hundred aircraft in Tianjin since 2008, and demand from '
+               'Chinese airlines keeps growing every single month," he said.\n'
+               '"A second line lets us deliver faster to our customers in Asia, and it brings hundreds '
+               'of skilled jobs to both countries," he added.\n'
+               "Production there should begin in late 2026, according to the group.")
+    kept, dups = dedup_in_memory([article("orig", AIRBUS, 0), article("rewrite", rewrite, 1)])
+    assert dups == []
+    assert {a.article_id: a.story_id for a in kept} == {"orig": "orig", "rewrite": "orig"}

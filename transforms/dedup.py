@@ -16,15 +16,22 @@ shingles found in the longer one, which survives trims and additions where Jacca
 * Candidates: every sampled hash is an index key, so two articles are compared only if they
   share one, never all pairs. Index entries are `Member`s, ~30 bytes each.
 * Decision: article B is a copy of an earlier article A when they share at least MIN_SHARED
-  sampled hashes and containment >= CONTAINMENT_THRESHOLD (SAME_OUTLET_THRESHOLD when A and B
-  come from the same outlet, whose furniture and templates they share), and B was published
-  within `expiry` (14 days) of A. Of several earlier matches, the earliest wins. A hash keeps
+  sampled hashes and containment >= CONTAINMENT_THRESHOLD + SHARED_MARGIN / n
+  (SAME_OUTLET_THRESHOLD + SHARED_MARGIN / n when A and B come from the same outlet, whose
+  furniture and templates they share), and B was published within `expiry` (14 days) of A.
+  n is the number of hashes the containment is measured on (the smaller text's, at the
+  coarser level of the two): a sampled containment is noisier the fewer hashes it rests on,
+  so a short sample (a short text, or a text compared at a much longer one's coarse level)
+  must show a clearer overlap, and a full one (96 hashes) may show less. Of several earlier matches, the earliest wins. A hash keeps
   at most MAX_BUCKET articles within the expiry (later ones are compared with those, not
   added), which bounds the work that furniture shared by many articles can cause.
 * Copies vs rewrites: a pair that passes containment is a copy only if it also shares its
   *plain* text (PLAIN_CONTAINMENT of the smaller text's plain hashes, at least
   MIN_PLAIN_SHARED of them): the fingerprint marks the shingles inside quoted sentences
-  (transforms/fingerprint.py), which independent reports of one press release share. A pair
+  (transforms/fingerprint.py), which independent reports of one press release share. The
+  mark is not part of a shingle's identity (texts share a hash when they share the shingle,
+  `shingle_key`, however each marked it: a copy that re-paragraphs a long quotation marks
+  other sentences); a shared hash counts as plain when the later text has it plain. A pair
   that passes containment but not this is a rewrite; so is a pair of two outlets sharing
   QUOTE_SHARED_FOR_STORY quoted hashes (one long verbatim quotation) with containment >=
   STORY_CONTAINMENT. A rewrite stays in `articles` and takes the earlier one's story.
@@ -59,10 +66,13 @@ from apache_beam.pvalue import AsDict, TaggedOutput
 
 from cfnews.schemas import Article, Duplicate, FeedEntry
 from cfnews.transforms.common import MAIN, count
-from cfnews.transforms.fingerprint import Fingerprint, fingerprint, plain_count
+from cfnews.transforms.fingerprint import Fingerprint, fingerprint, plain_count, shingle_key
 
-CONTAINMENT_THRESHOLD = 0.4
-SAME_OUTLET_THRESHOLD = 0.65
+# containment >= threshold + SHARED_MARGIN / n, n the hashes it is measured on: 0.32 at 96
+# hashes, 0.52 at 20 (two outlets); 0.55 and 0.75 within one outlet
+CONTAINMENT_THRESHOLD = 0.27
+SAME_OUTLET_THRESHOLD = 0.5
+SHARED_MARGIN = 5.0
 MIN_SHARED = 8
 # Copy evidence: of the shared hashes, those of plain (unquoted) shingles. A copy shares its
 # sentences; a rewrite of the same release shares its quotes, little else.
@@ -214,6 +224,7 @@ class DedupParams:
     min_plain_shared: int = MIN_PLAIN_SHARED
     quote_shared_for_story: int = QUOTE_SHARED_FOR_STORY
     story_containment: float = STORY_CONTAINMENT
+    margin: float = SHARED_MARGIN
     expiry_us: int = dataclasses.field(init=False)
 
     def __post_init__(self):
@@ -230,6 +241,13 @@ class Match:
     jaccard: float
     copy: bool = True
     earlier_story: str = ""     # the earlier article's story_id, when known to differ
+
+
+def compared_count(a: Member, b: Member) -> int:
+    """How many hashes the containment of the two rests on: the smaller text's count at the
+    coarser of the two levels (0 when the texts are too far apart in length)."""
+    level = max(a.level, b.level)
+    return min(a.count_at(level) or 0, b.count_at(level) or 0)
 
 
 def similarity(a: Member, b: Member, shared: int) -> Tuple[float, float]:
@@ -265,7 +283,8 @@ def bucket_hits(stored: Iterable[Member], new: Member, params: DedupParams
 
 def index_hits(entries: Iterable[Tuple[Member, Sequence[int]]], params: DedupParams):
     """All hits (later_id, earlier Member, plain) among articles (member, sampled hashes),
-    taken in `Member.order`; `plain`: the shared hash is of a plain (unquoted) shingle. An
+    taken in `Member.order`; articles meet under `shingle_key`; `plain`: the later one has
+    the shared shingle plain (unquoted). An
     entry leaves the index once no article still to come is published within the expiry."""
     ordered = sorted(entries, key=lambda e: e[0].order)
     # earliest publication among the entries still to come (slots can reorder times)
@@ -280,9 +299,10 @@ def index_hits(entries: Iterable[Tuple[Member, Sequence[int]]], params: DedupPar
     for i, (member, hashes) in enumerate(ordered):
         horizon = still_to_come[i] - expiry_us
         for h in hashes:
-            stored = index.get(h)
+            key = h & ~1                # shingle_key, inlined: the loop runs per hash
+            stored = index.get(key)
             if stored is None:          # most hashes: the first article to have them
-                index[h] = [member]
+                index[key] = [member]
                 continue
             if stored[0].time_us < horizon:
                 stored[:] = [m for m in stored if m.time_us >= horizon]
@@ -290,7 +310,7 @@ def index_hits(entries: Iterable[Tuple[Member, Sequence[int]]], params: DedupPar
                     stored.append(member)
                     continue
             hits, keep = bucket_hits(stored, member, params)
-            plain = not h & 1
+            plain = not h & 1           # `member` comes later than every stored one
             for later_id, earlier in hits:
                 yield later_id, earlier, plain
             if keep:
@@ -310,6 +330,14 @@ def shared_counts(hits: Iterable[Tuple[str, Member, bool]]) -> Dict[str, Dict[st
     return out
 
 
+def shared_with(later: Sequence[int], earlier: Sequence[int]) -> Tuple[int, int]:
+    """(hashes shared, plain hashes shared) of two texts' sampled hashes, as the index counts
+    them: by `shingle_key`, plain when `later` has the shingle plain."""
+    earlier_keys = {shingle_key(h) for h in earlier}
+    shared = [h for h in later if shingle_key(h) in earlier_keys]
+    return len(shared), sum(1 for h in shared if not h & 1)
+
+
 def plain_containment(a: Member, b: Member, plain_shared: int) -> float:
     """The share of the smaller plain part (unquoted shingles) found in the other text."""
     level = max(a.level, b.level)
@@ -325,8 +353,9 @@ def decide(me: Member, earlier: Iterable[Tuple[Member, int, int]], params: Dedup
     entries per article (one per bucket or per hash); they add up. The earliest article
     `me` copies (Match.copy); else the earliest whose story it reports (a rewrite); else None.
 
-    Copy: containment >= threshold (same outlet: same_outlet_threshold) on at least
-    min_shared hashes, AND the plain text is shared too (plain containment and count), so
+    Copy: containment >= threshold + margin / n (same outlet: same_outlet_threshold +
+    margin / n; n: `compared_count`) on at least min_shared hashes, AND the plain text is
+    shared too (plain containment and count), so
     that a report built around a release's quote is not taken for a copy of the release.
     Story link: the containment rule alone, or (two outlets) one long shared quotation."""
     shared: Dict[str, list] = {}
@@ -343,7 +372,8 @@ def decide(me: Member, earlier: Iterable[Tuple[Member, int, int]], params: Dedup
         other = members[aid]
         containment, jaccard = similarity(me, other, n_shared)
         same_outlet = other.outlet == me.outlet
-        threshold = params.same_outlet_threshold if same_outlet else params.threshold
+        threshold = ((params.same_outlet_threshold if same_outlet else params.threshold)
+                     + params.margin / max(compared_count(me, other), 1))
         story = other.story if other.story != aid else ""
         if containment >= threshold:
             copy = (n_plain >= params.min_plain_shared

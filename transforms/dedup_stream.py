@@ -128,15 +128,23 @@ class _IndexFn(beam.DoFn):
                 expire=beam.DoFn.TimerParam(EXPIRE)):
         _bucket, (h, member) = element
         prefix = hash_suffix(h, self.bits)
-        stored = [self._member(e) for e in postings.read() if e.startswith(prefix)]
+        # entries under the same shingle (`shingle_key`): the suffix's last byte may differ
+        # in the quoted bit; a shared shingle is plain when the later text has it plain
+        head, last = prefix[:-1], prefix[-1] | 1
+        stored, stored_plain = [], {}
+        for e in postings.read():
+            if e.startswith(head) and e[self.skip - 1] | 1 == last:
+                m = self._member(e)
+                stored.append(m)
+                stored_plain[m.article_id] = not e[self.skip - 1] & 1
         hits, keep = bucket_hits(stored, member, self.params)
-        plain = not h & 1      # the shared hash is of a plain (unquoted) shingle
+        plain = not h & 1
         mine = tuple((earlier, plain) for later_id, earlier in hits
                      if later_id == member.article_id)
         yield member.article_id, ("ack", mine)
         for later_id, earlier in hits:
-            if later_id != member.article_id:
-                yield later_id, ("hit", ((earlier, plain),))
+            if later_id != member.article_id:    # the stored entry is the later text
+                yield later_id, ("hit", ((earlier, stored_plain[later_id]),))
         if not keep or any(m.article_id == member.article_id for m in stored):
             return
         postings.add(prefix + encode_member(member))

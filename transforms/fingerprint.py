@@ -25,6 +25,12 @@ consistent value sample.
   cleared. Independent reports of one press release share its quotes but not its sentences,
   so the dedup tells copies from rewrites by the *plain* hashes they share
   (transforms/dedup.py). Short quoted titles ("Saint Seiya") stay plain.
+  The bit is a flag on the shingle, not part of its identity: what is detected as quoted
+  depends on the paragraphing (a quotation running over two paragraphs opens in one and
+  closes in the next; a copy that merges or splits them marks other sentences), so two
+  copies of one text can mark one shingle differently. Texts are matched on `shingle_key`
+  (the hash without the bit); a text holding one shingle both quoted and plain keeps it once,
+  plain.
 """
 from __future__ import annotations
 
@@ -243,8 +249,9 @@ def sample(hashes: np.ndarray, base_rate: int = BASE_RATE, cap: int = CAP) -> Fi
     bounds = np.array([level_limit(lv, base_rate) - 1 for lv in range(MAX_LEVEL + 1)],
                       dtype=np.uint64)
     kept = np.sort(hashes[hashes <= bounds[0]])
-    if len(kept) > 1:   # drop repeats (cheaper than np.unique's hash table here)
-        kept = kept[np.concatenate(([True], kept[1:] != kept[:-1]))]
+    if len(kept) > 1:   # drop repeats (cheaper than np.unique's hash table here), and the
+        # quoted variant (odd) of a shingle also kept plain (even): sorted, it comes next
+        kept = kept[np.concatenate(([True], (kept[1:] | QUOTED_BIT) != (kept[:-1] | QUOTED_BIT)))]
     counts = np.searchsorted(kept, bounds, side="right").tolist()
     level = next((lv for lv, c in enumerate(counts) if c <= cap), MAX_LEVEL)
     return Fingerprint(tuple(kept[:counts[level]].tolist()), level,
@@ -269,6 +276,11 @@ def marked_shingle_hashes(text: str, k: int = SHINGLE_WORDS) -> np.ndarray:
         inside = np.convolve(flags, np.ones(width, dtype=np.int32), "valid") == width
         hashes[inside] |= QUOTED_BIT
     return hashes
+
+
+def shingle_key(h: int) -> int:
+    """The shingle's identity: its hash without the quoted flag (the lowest bit)."""
+    return h & ~1
 
 
 def is_quoted(h: int) -> bool:

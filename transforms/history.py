@@ -191,7 +191,11 @@ class History:
         from cfnews.transforms.dedup import Member
         if not len(hashes):
             return []
+        # by shingle (`shingle_key`): a stored hash matches the query's with either quoted
+        # bit; the two variants sort next to each other. Shared plain: the new (later)
+        # text has it plain.
         query = np.unique(np.asarray(hashes, dtype=np.uint64))
+        query_lo, query_hi = query & ~np.uint64(1), query | np.uint64(1)
         day = dt.date(1970, 1, 1)
         first = (day + dt.timedelta(microseconds=member.time_us - params.expiry_us)).isoformat()
         last = (day + dt.timedelta(microseconds=member.time_us + params.expiry_us)).isoformat()
@@ -203,8 +207,8 @@ class History:
                 continue
             members, postings = store
             keys = postings["hash"]
-            lo = np.searchsorted(keys, query, side="left")
-            hi = np.minimum(np.searchsorted(keys, query, side="right"), lo + params.max_bucket)
+            lo = np.searchsorted(keys, query_lo, side="left")
+            hi = np.minimum(np.searchsorted(keys, query_hi, side="right"), lo + params.max_bucket)
             hit = hi > lo
             if not hit.any():
                 continue
