@@ -201,3 +201,23 @@ def test_an_earlier_article_brings_its_stored_story_id(tmp_path, seeds):
     [(own, _, _)] = history.prior_hits(*prepare(article("00000000000000b2", seeds["001"],
                                                          outlet="ledger"), 1), PARAMS)
     assert own.article_id == "00000000000000a2" and own.story == ""
+
+
+def test_a_stored_fingerprint_holding_both_marks_of_a_shingle_counts_it_once():
+    """Fingerprints stored before a text kept each shingle once may hold a shingle both quoted
+    (odd hash) and plain (even): matched by shingle, that is one shared hash, not two."""
+    from cfnews.transforms.dedup import Member
+    from cfnews.transforms.history import History, date_store, id_key
+    plain = [(i + 1) << 20 for i in range(20)]                 # even: plain shingles
+    stored = plain + [h | 1 for h in plain[:10]]               # 10 of them also stored quoted
+    when = int(T.timestamp() * 1_000_000)
+    row = (id_key("00000000000000a1"), when, 7, 0, 1, (len(stored), 0, 0, 0), 20, 0)
+    store = date_store([(row, tuple(sorted(stored)))])
+    history = History(np.zeros(0, dtype=np.uint64), lambda date: store, ["2026-03-02"])
+    probe = Member(when + 1, "00000000000000b1", 8, 0, (20,), 1, 20)
+    [(earlier, shared, plain_shared)] = history.prior_hits(probe, plain, PARAMS)
+    assert earlier.article_id == "00000000000000a1"
+    assert (shared, plain_shared) == (20, 20)
+    quoted_probe = [h | 1 for h in plain[:12]] + plain[12:]   # the new text quotes 12 of them
+    [(_, shared, plain_shared)] = history.prior_hits(probe, quoted_probe, PARAMS)
+    assert (shared, plain_shared) == (20, 8)

@@ -212,12 +212,9 @@ class History:
             hit = hi > lo
             if not hit.any():
                 continue
-            rows = np.concatenate([postings["row"][a:b] for a, b in zip(lo[hit], hi[hit])])
-            plain_rows = np.concatenate([postings["row"][a:b] for a, b, h
-                                         in zip(lo[hit], hi[hit], query[hit]) if not int(h) & 1]
-                                        or [np.zeros(0, dtype=np.uint32)])
+            rows, plain = _rows_per_shingle(postings["row"], lo[hit], hi[hit], query[hit])
             found, shared = np.unique(rows, return_counts=True)
-            plain_found, plain_shared = np.unique(plain_rows, return_counts=True)
+            plain_found, plain_shared = np.unique(rows[plain], return_counts=True)
             plain_of = dict(zip(plain_found.tolist(), plain_shared.tolist()))
             for row, n in zip(found[shared >= params.min_shared], shared[shared >= params.min_shared]):
                 m = members[row]
@@ -232,6 +229,20 @@ class History:
                                    counts, 0, int(m["plain"]), story), int(n),
                             plain_of.get(int(row), 0)))
         return out
+
+
+def _rows_per_shingle(rows: np.ndarray, lo: np.ndarray, hi: np.ndarray, query: np.ndarray):
+    """(rows, plain mask): the stored rows found for each queried shingle, each row once per
+    shingle, and whether the query (the later text) has that shingle plain. A fingerprint
+    stored before a text kept a shingle once can hold both of its variants (quoted and plain):
+    they are one shared shingle, not two."""
+    lengths = (hi - lo).astype(np.int64)
+    shingle = np.repeat(np.arange(len(lengths), dtype=np.uint64), lengths)
+    found = np.concatenate([rows[a:b] for a, b in zip(lo, hi)]).astype(np.uint64)
+    pairs = np.unique((shingle << np.uint64(32)) | found)
+    plain_query = (query & np.uint64(1)) == 0
+    return ((pairs & np.uint64(0xFFFFFFFF)).astype(np.uint32),
+            plain_query[(pairs >> np.uint64(32)).astype(np.int64)])
 
 
 # ---------------------------------------------------------------- reading the datasets
