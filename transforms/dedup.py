@@ -347,6 +347,13 @@ def plain_containment(a: Member, b: Member, plain_shared: int) -> float:
     return min(1.0, plain_shared / min(n_a, n_b))
 
 
+def shares_plain_text(later: Member, earlier: Member, plain_shared: int, params: DedupParams) -> bool:
+    """The copy test beyond containment: the two share their plain (unquoted) text too, not
+    only a release's quotes (min_plain_shared hashes, plain_containment of the smaller part)."""
+    return (plain_shared >= params.min_plain_shared
+            and plain_containment(later, earlier, plain_shared) >= params.plain_containment)
+
+
 def decide(me: Member, earlier: Iterable[Tuple[Member, int, int]], params: DedupParams
            ) -> Optional[Match]:
     """`earlier`: (earlier article, hashes shared, plain hashes shared), possibly several
@@ -376,8 +383,7 @@ def decide(me: Member, earlier: Iterable[Tuple[Member, int, int]], params: Dedup
                      + params.margin / max(compared_count(me, other), 1))
         story = other.story if other.story != aid else ""
         if containment >= threshold:
-            copy = (n_plain >= params.min_plain_shared
-                    and plain_containment(me, other, n_plain) >= params.plain_containment)
+            copy = shares_plain_text(me, other, n_plain, params)
             match = Match(aid, n_shared, containment, jaccard, copy, story)
             (copies if copy else stories).append((other.order, -containment, match))
         elif (not same_outlet and n_shared - n_plain >= params.quote_shared_for_story

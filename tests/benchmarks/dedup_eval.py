@@ -221,8 +221,8 @@ def margin_sweep(dev_seed: int):
     min_shared, swept on the dev seed only: best F1 at precision >= 0.99 per margin, and the
     plateau of (t, t_same) reaching it. The chosen point is the middle of the widest plateau."""
     import numpy as np
-    from cfnews.transforms.dedup import (DedupParams, compared_count, plain_containment, prepare,
-                                         shared_with, similarity)
+    from cfnews.transforms.dedup import (DedupParams, compared_count, prepare, shared_with,
+                                         shares_plain_text, similarity)
     params = DedupParams()
     docs, pairs = load(dev_seed)
     prepared = {a.article_id: prepare(a) for a in as_articles(docs)}
@@ -230,8 +230,7 @@ def margin_sweep(dev_seed: int):
     for q in pairs:
         (ma, ha), (mb, hb) = prepared[q.a], prepared[q.b]
         n, plain = shared_with(hb, ha)
-        copy_text = (n >= params.min_shared and plain >= params.min_plain_shared
-                     and plain_containment(mb, ma, plain) >= params.plain_containment)
+        copy_text = n >= params.min_shared and shares_plain_text(mb, ma, plain, params)
         rows.append((similarity(mb, ma, n)[0], max(compared_count(ma, mb), 1),
                      ma.outlet == mb.outlet, copy_text, q.duplicate))
     c, n, same, ok, truth = (np.array(col) for col in zip(*rows))
