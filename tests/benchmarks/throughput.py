@@ -19,7 +19,12 @@ Prints each round (wall and CPU seconds of the process tree, the zygote and work
 included) and the medians of the ratios pipeline/loop and in_memory/<each multi_processing
 variant>.
 
-    python tests/benchmarks/throughput.py [--rounds 3] [--copies N]
+    python tests/benchmarks/throughput.py [--rounds 3] [--copies N] [--baseline CHECKOUT]
+
+With --baseline, every measurement is also made with another checkout of cfnews (its own
+tests/benchmarks/throughput.py, run by its own .venv's Python) against the same server, in
+the same round, the order alternating; the ratios of this tree's figures to the baseline's are
+then printed: "not worse" is settled side by side, not against another session's numbers.
 """
 from __future__ import annotations
 
@@ -125,9 +130,14 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def child_command(mode, base_url, allow, urls_file, copies=1) -> list:
-    """The command line of one measurement in a fresh interpreter (see `child`)."""
-    return [sys.executable, os.path.abspath(__file__), "--child", mode, "--feed", base_url,
+def child_command(mode, base_url, allow, urls_file, copies=1, checkout=None) -> list:
+    """The command line of one measurement in a fresh interpreter (see `child`); with
+    `checkout`, that checkout's benchmark under its own virtual environment."""
+    python, script = sys.executable, os.path.abspath(__file__)
+    if checkout:
+        python = os.path.join(checkout, ".venv", "bin", "python")
+        script = os.path.join(checkout, "tests", "benchmarks", "throughput.py")
+    return [python, script, "--child", mode, "--feed", base_url,
             "--allow", allow, "--urls", urls_file, "--copies", str(copies)]
 
 
@@ -135,13 +145,13 @@ def child_result(stdout: str) -> dict:
     return json.loads(stdout.strip().splitlines()[-1])
 
 
-def fresh_run(mode, base_url, allow, urls_file, copies):
+def fresh_run(mode, base_url, allow, urls_file, copies, checkout=None):
     """One measurement in a fresh interpreter, as `cfnews run` would be: nothing preloaded
     by an earlier measurement. Python's start-up and the imports of Beam and cfnews are not
     timed; everything from the first library call (loop) or run_job (pipeline) on is,
     including each worker's start, imports and model loading."""
     import subprocess
-    done = subprocess.run(child_command(mode, base_url, allow, urls_file, copies),
+    done = subprocess.run(child_command(mode, base_url, allow, urls_file, copies, checkout),
                           capture_output=True, text=True, check=True)
     return child_result(done.stdout)
 
@@ -173,6 +183,8 @@ def main():
     parser.add_argument("--urls", help=argparse.SUPPRESS)
     parser.add_argument("--copies", type=int, default=1,
                         help="serve each page N times (a bigger job; near-dup merging off)")
+    parser.add_argument("--baseline", metavar="CHECKOUT",
+                        help="another cfnews checkout (with its .venv) measured side by side")
     args = parser.parse_args()
     if args.child:
         return child(args.child, args.feed, args.allow, args.urls, args.copies)
@@ -187,6 +199,7 @@ def main():
     cpu = {mode: [] for mode in modes}
     speedups = {mode: [] for mode in MODES if mode != "in_memory"}
     costs = []
+    base = Side() if args.baseline else None
     print(f"{len(pages)} pages x {args.copies} = {len(urls)} entries; rounds: {args.rounds}; "
           "each measurement in a fresh process")
     try:
@@ -195,8 +208,15 @@ def main():
             urls_file.flush()
             for r in range(args.rounds):
                 order = modes if r % 2 == 0 else modes[::-1]   # no mode always goes first
-                runs = {mode: fresh_run(mode, base_url, server.host_port, urls_file.name, args.copies)
-                        for mode in order}
+                runs, base_runs = {}, {}
+                for mode in order:  # this tree and the baseline take turns going first
+                    sides = [(runs, None), (base_runs, args.baseline)] if base else [(runs, None)]
+                    for results, checkout in (sides if r % 2 == 0 else sides[::-1]):
+                        results[mode] = fresh_run(mode, base_url, server.host_port,
+                                                  urls_file.name, args.copies, checkout)
+                if base:
+                    base.add(base_runs, len(urls))
+                    print(f"  baseline round {r + 1}: " + base.last_line(), flush=True)
                 for mode in modes:
                     rate[mode].append(len(urls) / runs[mode]["seconds"])
                     cpu[mode].append(runs[mode]["cpu"])
@@ -224,6 +244,35 @@ def main():
           "(target >= 1.5; median of per-round ratios)")
     print(f"  workers spawned fresh: {median(speedups['spawned_workers']):.2f}x; Beam's own "
           f"worker processes: {median(speedups['beam_workers']):.2f}x")
+    if base:
+        print(f"baseline {args.baseline}, the same rounds: in_memory/loop wall "
+              f"{median(base.costs):.2f}x; speed-up " + ", ".join(
+                  f"{mode} {median(v):.2f}x" for mode, v in base.speedups.items()))
+        print("this tree / baseline (medians of per-round ratios; > 1 is faster here): "
+              + ", ".join(f"{mode} pages/s {median([a / b for a, b in zip(rate[mode], base.rate[mode])]):.2f}x"
+                          for mode in modes))
+
+
+class Side:
+    """The baseline checkout's figures, round by round."""
+
+    def __init__(self):
+        self.rate = {mode: [] for mode in ["loop", *MODES]}
+        self.speedups = {mode: [] for mode in MODES if mode != "in_memory"}
+        self.costs = []
+
+    def add(self, runs: dict, entries: int) -> None:
+        for mode, result in runs.items():
+            self.rate[mode].append(entries / result["seconds"])
+        for mode in self.speedups:
+            self.speedups[mode].append(runs["in_memory"]["seconds"] / runs[mode]["seconds"])
+        self.costs.append(runs["in_memory"]["seconds"] / runs["loop"]["seconds"])
+
+    def last_line(self) -> str:
+        return (f"loop {self.rate['loop'][-1]:.2f} pages/s | in_memory {self.rate['in_memory'][-1]:.2f}"
+                " pages/s | " + " | ".join(f"{mode} speed-up {v[-1]:.2f}x"
+                                           for mode, v in self.speedups.items())
+                + f" | in_memory/loop {self.costs[-1]:.2f}x")
 
 
 if __name__ == "__main__":
