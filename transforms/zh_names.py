@@ -261,14 +261,15 @@ def _own_title(body: str, title: str) -> bool:
 # An organisation's name followed by these (a few nouns between) names a meeting it holds:
 # "亚太经合组织(工商领导人)峰会", "中共二十届三中全会"; the name inside is no mention (GUIDELINES.md).
 _MEETINGS = ("峰会", "会议", "全会", "年会", "大会", "例会", "高峰论坛")
-_MEETING_INNER_FLAGS = frozenset({"n", "vn", "b", "a", "nz", "l", "m", "j", "t", "ng"})
+# Words between the name and the meeting: who meets and which session ("二十" + "届").
+_MEETING_INNER = frozenset("领导人 工商 非正式 部长级 首脑 高级 外长 财长 成员国 特别 年度 届 中央".split())
 
 
 def _meeting_after(tokens, k: int) -> bool:
     for word, flag in tokens[k + 1:k + 5]:
         if word.endswith(_MEETINGS):
             return True
-        if (flag not in _MEETING_INNER_FLAGS and word != "届") or not _han(word):
+        if not _han(word) or not (word in _MEETING_INNER or flag == "m" or word.endswith("届")):
             return False
     return False
 
