@@ -229,6 +229,8 @@ _NOT_ORG_END_FLAGS = frozenset({"v", "d", "p", "c", "u", "m", "r", "f"})
 _ORG_DESCRIPTORS = frozenset("官媒 巨头 巨商 大股东 股东 学者 智库 媒体 规定 由 未料 函 喉舌 党媒 外媒 港媒 陆媒 "
                              "日媒 美媒 联络 联系 致函 时任 现任 前任".split())
 # Words that make "X公司" a description of a company rather than its name.
+# Who owns a body describes it ("摩洛哥国营通讯社": Morocco's state agency, not its name).
+_OWNERSHIP = frozenset("国有 国营 官方 私营 民营".split())
 _DESCRIPTIVE = frozenset("国有 国营 官方 私营 民营 经营 运营 相关 有关 主要 大型 知名 一家 这家 该 其 旗下 负责 "
                          "管理 营运 合资 外资 跨国 上市".split())
 _NOT_NAME_PARTS = frozenset("最大 第一大 第二大 各大 全国性 地方性 这些 那些 多家 各家 多个".split())
@@ -370,9 +372,10 @@ def _organisation(tokens, end: int, words) -> Optional[int]:
         start = max(k for k in range(start, end) if tokens[k][0] == "和") + 1
     first, first_flag = tokens[start]
     place_first = first_flag == "ns" or words.get(first) == "GPE"
-    if any(t in _DESCRIPTIVE for t, _ in tokens[start:end]) or (
-            word.endswith(("公司", "集团", "企业", "银行"))
-            and (word[:-2] in _DESCRIPTIVE or word[:-2] in _GENERIC_TRADES)):
+    if any(t in _OWNERSHIP for t, _ in tokens[start:end]) or (
+            word.endswith(("公司", "集团", "企业", "银行")) and (
+            any(t in _DESCRIPTIVE for t, _ in tokens[start:end])
+            or word[:-2] in _DESCRIPTIVE or word[:-2] in _GENERIC_TRADES)):
         return None                                      # "中国国有石油天然气公司", "旗下银行",
         # "美国上市公司": descriptions
     if any(t in _NOT_NAME_PARTS for t, _ in tokens[start:end]):
@@ -606,7 +609,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
             continue  # "湄公河五国": a count of countries
         if known is None and label == "PERSON":
             if len(word) == 4 and not _translit(word) and word[:2] not in SURNAMES \
-                    and word[:2] not in JAPANESE_SURNAMES:
+                    and word[:2] not in JAPANESE_SURNAMES and not (word[0] in SURNAMES and word[1] in SURNAMES):
                 continue  # "关系密切", "韩方尊重": Chinese names have two or three characters
             if word.endswith("人") and words.get(word[:-1]) == "GPE":
                 continue  # a nationality: "荷兰人"
