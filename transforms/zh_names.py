@@ -78,7 +78,7 @@ _TRANSLIT = frozenset(
     "夸奎拉莱赖兰朗劳勒雷蕾里利莉丽连列林琳隆卢鲁路伦罗洛马玛迈麦曼芒梅门蒙米密明莫默姆穆纳娜"
     "奈南内尼妮宁纽努诺欧帕潘佩蓬皮珀普齐奇恰乔切钦琼丘萨塞桑瑟森沙莎舍什施史斯松苏索塔泰坦"
     "汤唐特提廷图托瓦万旺威韦维温沃乌伍西希锡夏谢辛休雅亚扬耶伊因茵英尤约泽扎詹兹佐茨札娃丝让士卫朴茅柏圣兹瑞蒂热可"
-    "佛翰歇龚")
+    "佛翰歇龚敏")
 _HYPHENATED = re.compile("(?<![%s])[%s]{2,5}[-‐－][%s]{2,5}(?![%s])" % ((
     "".join(sorted(_TRANSLIT)),) * 4))
 # Words before a place that say the place is one ("在威尼斯举行", "飞往开罗").
@@ -527,8 +527,9 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
             label = "ORG"                                # "李嘉诚基金会": the dictionary's nr
         if known is None and label == "PERSON" and _translit(word) and i > 0 \
                 and _translit(before) and len(before) <= 3 and words.get(before) is None \
-                and tokens[i - 1][1] in ("n", "nz", "j", "ng", "nr", "nrt") \
-                and (freq.get(before) or 0) < 100 and not any(s < start <= e for s, e, _ in spans):
+                and tokens[i - 1][1] in ("n", "nz", "j", "ng", "nr", "nrt", "ag") \
+                and ((freq.get(before) or 0) < 100 or len(before) == 1) \
+                and not any(s < start <= e for s, e, _ in spans):
             word, start = before + word, start - len(before)   # "保利" + "尼": one name
         if label == "ORG" and known is None and word.endswith(("政府", "当局")):
             word = word[:-2]                             # "法国政府": the place, not a body
@@ -588,7 +589,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
         elif known is None and label in ("PERSON", "GPE") and _translit(word):
             # transliterations the tagger cut in pieces: "格奥尔基" + "耶娃", "约翰尼斯" + "堡"
             while i + 1 < len(tokens) and _translit(tokens[i + 1][0]) \
-                    and tokens[i + 1][1] in ("nr", "nrt", "ns", "ng", "n", "nz", "zg") \
+                    and tokens[i + 1][1] in ("nr", "nrt", "ns", "ng", "n", "nz", "zg", "x", "yg", "g") \
                     and (words.get(tokens[i + 1][0]) is None or label == "PERSON" and after_title
                          and words.get(tokens[i + 1][0]) == "GPE" and len(word) <= 3) \
                     and len(word) + len(tokens[i + 1][0]) <= 7 \
@@ -609,7 +610,8 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
             continue  # "湄公河五国": a count of countries
         if known is None and label == "PERSON":
             if len(word) == 4 and not _translit(word) and word[:2] not in SURNAMES \
-                    and word[:2] not in JAPANESE_SURNAMES and not (word[0] in SURNAMES and word[1] in SURNAMES):
+                    and word[:2] not in JAPANESE_SURNAMES and not (word[0] in SURNAMES and word[1] in SURNAMES
+                                                                   and word[1] != "方"):
                 continue  # "关系密切", "韩方尊重": Chinese names have two or three characters
             if word.endswith("人") and words.get(word[:-1]) == "GPE":
                 continue  # a nationality: "荷兰人"
@@ -633,6 +635,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = _glossed_people(simple, spans, words)
     spans = _quoted_organisations(simple, spans)
     spans = _titled_people(simple, spans, words, freq)
+    spans = _joined_people(simple, spans, words)
     spans = _whole_names(simple, spans)
     spans = _regnal_numbers(simple, spans)
     spans = _every_mention(simple, spans)
@@ -713,6 +716,19 @@ def _titled_people(simple: str, spans, words, freq) -> List[Tuple[int, int, str]
         return spans
     kept = [sp for sp in spans if not any(sp[0] < e and s < sp[1] for s, e, _ in found)]
     return kept + found
+
+
+def _joined_people(simple: str, spans, words) -> List[Tuple[int, int, str]]:
+    """Two pieces of one name the tagger calls people, written together: "翁山" + "苏姬"."""
+    out = []
+    for span in sorted(spans):
+        if out and span[2] == "PERSON" and out[-1][2] == "PERSON" and out[-1][1] == span[0] \
+                and 3 <= span[1] - out[-1][0] <= 6 and words.get(simple[span[0]:span[1]]) is None \
+                and words.get(simple[out[-1][0]:out[-1][1]]) is None:
+            out[-1] = (out[-1][0], span[1], "PERSON")
+        else:
+            out.append(span)
+    return out
 
 
 _REGNAL = re.compile("[一二三四五六七八九十]{1,3}世")
