@@ -641,6 +641,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = _every_mention(simple, spans)
     spans = _named_newspapers(simple, spans)
     spans = _company_heads(simple, spans)
+    spans = _companies_by_context(simple, spans, words)
     titles = _titles(simple)
     spans = _outside_titles(_not_descriptions(simple, spans), titles)
     inner.update(o for a, b in titles for o in range(a + 2, b - 1))  # no KB name inside a title
@@ -767,6 +768,29 @@ def _named_newspapers(simple: str, spans) -> List[Tuple[int, int, str]]:
         return spans
     kept = [sp for sp in spans if not any(sp[0] < e and s < sp[1] for s, e, _ in found)]
     return kept + found
+
+
+# Words just before a transliterated name that say it is a company's: "化工巨头巴斯夫",
+# "汽车制造商戴姆勒", "连锁店肯德基".
+_COMPANY_CUES = ("巨头", "巨擘", "大厂", "车厂", "药厂", "厂商", "制造商", "生产商", "供应商", "运营商",
+                 "零售商", "开发商", "品牌", "连锁店", "集团", "公司", "企业", "车企", "药企", "龙头")
+# Words just after it: "戴姆勒公司", "巴斯夫股价", "戴姆勒旗下".
+_COMPANY_AFTER = ("公司", "集团", "股价", "股份", "旗下", "董事会", "执行长", "首席执行官", "总裁", "财报")
+
+
+def _companies_by_context(simple: str, spans, words) -> List[Tuple[int, int, str]]:
+    """A transliteration the tagger calls a person or a place is a company where the words
+    around it say so, and a name the article uses as a company once is one everywhere."""
+    out = []
+    for start, end, label in spans:
+        name = simple[start:end]
+        if label in ("PERSON", "GPE") and words.get(name) is None and _translit(name.replace("·", "")) and (
+                simple.endswith(_COMPANY_CUES, 0, start) or simple.startswith(_COMPANY_AFTER, end)):
+            label = "ORG"
+        out.append((start, end, label))
+    companies = {simple[s:e] for s, e, label in out if label == "ORG"}
+    return [(s, e, "ORG" if label in ("PERSON", "GPE") and simple[s:e] in companies
+             and words.get(simple[s:e]) is None else label) for s, e, label in out]
 
 
 def _company_heads(simple: str, spans) -> List[Tuple[int, int, str]]:
