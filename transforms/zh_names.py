@@ -443,7 +443,8 @@ def _split_places(tokens, words):
         if words.get(word) is None and word.endswith(("国家", "城市")) and words.get(word[:-2]) == "GPE":
             out.extend([(word[:-2], "ns"), (word[-2:], "n")])   # "北非国家": a place, a noun
             continue
-        title = next((t for t in _TITLES if word.endswith(t) and word[:-len(t)] in ORG_ENDINGS), None)
+        title = word.endswith(_TITLE_WORDS) and next(
+            (t for t in _TITLES if word.endswith(t) and word[:-len(t)] in ORG_ENDINGS), None)
         if title and words.get(word) is None:           # "协会主席": a body's word and a title
             out.extend([(word[:-len(title)], "n"), (title, "n")])
             continue
@@ -696,23 +697,29 @@ _AFTER_NAME = ("，", "。", "、", "：", "（", "表示", "说", "指", "称",
                "感谢", "致辞", "提到", "在", "于", "和", "与")
 
 
+@functools.lru_cache(maxsize=1)
+def _titles_before_family_names():
+    family = "".join(sorted({name[0] for name in SURNAMES}))
+    return re.compile("(?:%s)(?=[%s])" % ("|".join(map(re.escape, sorted(_TITLE_WORDS, key=len, reverse=True))),
+                                         family))
+
+
 def _titled_people(simple: str, spans, words, freq) -> List[Tuple[int, int, str]]:
     found = []
-    for title in _TITLE_WORDS:
-        for match in re.finditer(re.escape(title), simple):
-            pos = match.end()
-            family = 2 if simple[pos:pos + 2] in SURNAMES else 1 if simple[pos:pos + 1] in SURNAMES else 0
-            if not family:
-                continue
-            for size in (family + 2, family + 1):
-                name = simple[pos:pos + size]
-                if len(name) == size and _han(name) and not set(name[family:]) & _NAME_STOPS \
-                        and name not in freq and words.get(name) is None \
-                        and simple.startswith(_AFTER_NAME, pos + size) \
-                        and not any(s < pos + size and pos < e and label != "PERSON"
-                                    for s, e, label in spans):
-                    found.append((pos, pos + size, "PERSON"))
-                    break
+    for match in _titles_before_family_names().finditer(simple):
+        pos = match.end()
+        family = 2 if simple[pos:pos + 2] in SURNAMES else 1 if simple[pos:pos + 1] in SURNAMES else 0
+        if not family:
+            continue
+        for size in (family + 2, family + 1):
+            name = simple[pos:pos + size]
+            if len(name) == size and _han(name) and not set(name[family:]) & _NAME_STOPS \
+                    and name not in freq and words.get(name) is None \
+                    and simple.startswith(_AFTER_NAME, pos + size) \
+                    and not any(s < pos + size and pos < e and label != "PERSON"
+                                for s, e, label in spans):
+                found.append((pos, pos + size, "PERSON"))
+                break
     if not found:
         return spans
     kept = [sp for sp in spans if not any(sp[0] < e and s < sp[1] for s, e, _ in found)]
