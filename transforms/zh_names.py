@@ -16,6 +16,10 @@ jieba tags: nr (person), nrfg / nrt (person: full or transliterated name), ns (p
   transliterations it calls people read as places where the context says so ("在威尼斯",
   "斯特拉斯堡、图卢兹和雷恩");
 - bylines ("记者陈伟婷台北7日电", "编辑：张淑伶/翟思嘉") read as people;
+- people named between a title and a verb ("行政总裁周受资，"), in every later mention, with a
+  monarch's number ("费利佩六世"); companies by the words around a transliteration ("车厂福斯");
+- bodies inside meeting names ("亚太经合组织峰会"), before their head's title ("…银行行长") or
+  described by their owner ("国营通讯社") are no names;
 - noise dropped: one-character words, sides and common words the dictionary marks as names
   ("中方", "令人", "许可证"), two-character dictionary words tagged as people unless the
   lexicon knows them, nationality words ("荷兰人")."""
