@@ -200,6 +200,7 @@ _SENTENCE_END = re.compile(r"[.!?\u3002\uff01\uff1f\u2026][\"'\u201d\u00bb)\]]*\
 _INNER_SENTENCE = re.compile(r"[.!?]\s+[A-Z]")   # several sentences on one line: running text
 _LABEL_COLON = re.compile(r":\s")               # "AI & Data Ethics: French ...": a label, then text
 HEADING_MAX_WORDS = 12
+_UNCASED = re.compile(r"[\u3400-\u9fff\u3040-\u30ff\uac00-\ud7af]")  # Han, kana, hangul
 
 
 def _heading_like(line: str) -> bool:
@@ -208,7 +209,9 @@ def _heading_like(line: str) -> bool:
     if _SENTENCE_END.search(line) or _INNER_SENTENCE.search(line) or re.search(r"\d", line):
         return False
     words = [w for w in re.findall(r"[^\W\d_][\w'&.-]*", line)]
-    if not words or sum(w[0].isupper() for w in words) < 0.6 * len(words):
+    uncased = len(_UNCASED.findall(line))  # Chinese has no Title Case: each character counts
+    # as a word in lower case ("紐約時報攝影作品《The Great Empty》" is no Title-Case heading)
+    if not words or sum(w[0].isupper() for w in words) < 0.6 * (len(words) + uncased):
         return False
     items = [i.split() for i in re.split(r"\s*[,;]\s*", line) if i.strip()]
     lowercase = [w for w in words if w[0].islower() and w not in ("and", "or", "&")]

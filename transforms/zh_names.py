@@ -16,6 +16,10 @@ jieba tags: nr (person), nrfg / nrt (person: full or transliterated name), ns (p
   transliterations it calls people read as places where the context says so ("在威尼斯",
   "斯特拉斯堡、图卢兹和雷恩");
 - bylines ("记者陈伟婷台北7日电", "编辑：张淑伶/翟思嘉") read as people;
+- people named between a title and a verb ("行政总裁周受资，"), in every later mention, with a
+  monarch's number ("费利佩六世"); companies by the words around a transliteration ("车厂福斯");
+- bodies inside meeting names ("亚太经合组织峰会"), before their head's title ("…银行行长") or
+  described by their owner ("国营通讯社") are no names;
 - noise dropped: one-character words, sides and common words the dictionary marks as names
   ("中方", "令人", "许可证"), two-character dictionary words tagged as people unless the
   lexicon knows them, nationality words ("荷兰人")."""
@@ -50,6 +54,8 @@ SURNAMES = frozenset("""
 汤 习 温 薄 俞 翟 倪 殷 赖 栗 郦 柯 骆 庞 樊 兰 凌 霍 虞 柴 聂 申 甘 童 游 蓝 祝 季 麦 詹 欧 连 洪
 包 左 安 康 易 桂 牛 阮 卜 岳 齐 邢 耿 关 文 纪 葛 盛 房 尤 管 简 辛 艾 涂 商 巫 褚 乔 鲍 单 车
 庄 缪 裴 萧 荣 翁 颜 卓 邝 施 苗 滕 娄 阎 伍 甄 蒲 邬 饶 冉 靳 戚 鞠 巩 晏 郁 宫 卞 隋 岑
+古 符 柳 仇 毕 冼 劳 容 湛 巢 敖 谷 庾 阳 闵 祁 查 穆 栾 禹 喻 瞿 班 仲 伏 景 卫 宗 农 宁 燕 芮
+储 钦 匡 佟 屠 扈 苑 茅 费 封 尉 郎 鄂 解 麻 司 尚 米 云 凤 幸 植 练 巫 邰 隗 昝 姬 冀 晁 酆 雍 滑
 欧阳 司马 诸葛 上官 司徒 东方 皇甫 令狐 慕容 夏侯 长孙 宇文
 """.split())
 # Japanese family names (the commonest, and those of well-known public figures), in Simplified
@@ -76,7 +82,7 @@ _TRANSLIT = frozenset(
     "夸奎拉莱赖兰朗劳勒雷蕾里利莉丽连列林琳隆卢鲁路伦罗洛马玛迈麦曼芒梅门蒙米密明莫默姆穆纳娜"
     "奈南内尼妮宁纽努诺欧帕潘佩蓬皮珀普齐奇恰乔切钦琼丘萨塞桑瑟森沙莎舍什施史斯松苏索塔泰坦"
     "汤唐特提廷图托瓦万旺威韦维温沃乌伍西希锡夏谢辛休雅亚扬耶伊因茵英尤约泽扎詹兹佐茨札娃丝让士卫朴茅柏圣兹瑞蒂热可"
-    "佛翰歇龚")
+    "佛翰歇龚敏")
 _HYPHENATED = re.compile("(?<![%s])[%s]{2,5}[-‐－][%s]{2,5}(?![%s])" % ((
     "".join(sorted(_TRANSLIT)),) * 4))
 # Words before a place that say the place is one ("在威尼斯举行", "飞往开罗").
@@ -94,7 +100,7 @@ _LEADERS = ("首相", "总统", "总理", "外长", "国务卿", "部长", "主�
 _EVENT_WORDS = frozenset("峰会 会议 和会 论坛 影展 电影节 奥运会 冬奥会 世博会 车展 博览会 马拉松 协议 协定 宣言 "
                          "条约 公约 会谈 对话".split())
 # A place and one of these is a place too: "北京" + "市", "桃园" + "机场".
-_PLACE_SUFFIXES = frozenset("市 省 县 区 州 县市 地区 机场 口岸 码头 车站 港口 夜市 地铁 捷运".split())
+_PLACE_SUFFIXES = frozenset("市 省 县 区 州 县市 地区 自治区 特区 机场 口岸 码头 车站 港口 夜市 地铁 捷运".split())
 _FACILITIES = ("机场", "口岸", "码头", "车站", "火车站", "广场", "大桥")
 # A place and one of these is not an organisation's name: "加拿大法院", "法国政府".
 _GENERIC_BODIES = frozenset("法院 政府 当局 警方 军方 公司 企业 银行 大学 媒体".split())
@@ -211,8 +217,9 @@ ORG_ENDINGS = ("委", "部", "局", "总局", "会", "协会", "基金会", "论
                "党", "院", "社", "署", "集团", "公司", "银行", "大学", "组织", "联盟", "委员会",
                "使馆", "大使馆", "领事馆", "航空", "电台", "电视台", "通讯社", "日报", "时报", "议会",
                "参议院", "众议院", "海军", "空军", "陆军", "办公室", "俱乐部", "研究院", "学院",
-               "人大", "政协", "军委", "央行", "阵线", "办")
+               "人大", "政协", "军委", "央行", "阵线", "办", "医院", "交易所", "控股", "实业")
 _EVENTS_AND_SIDES = ("政府", "当局", "方面", "大会", "机会", "社会", "晚会", "年会", "峰会", "例会", "和会",
+                     "全会", "高峰论坛",
                      "记者会", "听证会", "座谈会", "研讨会", "发布会", "会议")
 _NOT_ORG_ENDINGS = _EVENTS_AND_SIDES + ("委员", "部长", "局长",
                     "院长", "社长", "党员", "部队", "部门", "部分", "内部", "外部", "全部", "东部",
@@ -226,7 +233,9 @@ _NOT_ORG_END_FLAGS = frozenset({"v", "d", "p", "c", "u", "m", "r", "f"})
 _ORG_DESCRIPTORS = frozenset("官媒 巨头 巨商 大股东 股东 学者 智库 媒体 规定 由 未料 函 喉舌 党媒 外媒 港媒 陆媒 "
                              "日媒 美媒 联络 联系 致函 时任 现任 前任".split())
 # Words that make "X公司" a description of a company rather than its name.
-_DESCRIPTIVE = frozenset("国有 国营 私营 民营 经营 运营 相关 有关 主要 大型 知名 一家 这家 该 其 旗下 负责 "
+# Who owns a body describes it ("摩洛哥国营通讯社": Morocco's state agency, not its name).
+_OWNERSHIP = frozenset("国有 国营 官方 私营 民营".split())
+_DESCRIPTIVE = frozenset("国有 国营 官方 私营 民营 经营 运营 相关 有关 主要 大型 知名 一家 这家 该 其 旗下 负责 "
                          "管理 营运 合资 外资 跨国 上市".split())
 _NOT_NAME_PARTS = frozenset("最大 第一大 第二大 各大 全国性 地方性 这些 那些 多家 各家 多个".split())
 _GENERIC_TRADES = frozenset("企业 金融 投资 能源 科技 媒体 传媒 汽车 地产 房地产 控股 实业 商业 工业 产业 医药 "
@@ -239,8 +248,36 @@ _ORG_STARTS = frozenset({"国家", "中国", "中央", "全国", "国际", "世�
 _DOTS = frozenset("·・•‧")
 _PIECE_FLAGS = frozenset({"nr", "nrt", "nrfg", "x", "zg", "j", "ng", "g", "nz", "ns", "v", "m",
                           "yg", "n"})
-_COUNTRY_PAIR = re.compile(r"^[中美法欧俄日英德韩台港澳][中美法欧俄日英德韩台港澳](?:关系|合作|贸易|对话)?$"
+_COUNTRY_PAIR = re.compile(r"^[中美法欧俄日英德韩台港澳][中美法欧俄日英德韩台港澳巴印越朝加意菲泰蒙土伊以埃墨纽]"
+                           r"(?:关系|合作|贸易|对话)?$"
                            r"|^[中美法欧][美中法欧俄日]")
+
+
+_HEAD_TITLE = re.compile(r"副?(.)长")
+
+
+def _own_title(body: str, title: str) -> bool:
+    """Is `title` the head of `body` ("外交部" + "部长", "银行" + "行长", "卫生部" + "长")?"""
+    if title == "长":
+        return body.endswith(("部", "局", "委", "署", "院"))
+    match = _HEAD_TITLE.fullmatch(title)
+    return bool(match) and body.endswith(match.group(1)) and len(body) > 1
+
+
+# An organisation's name followed by these (a few nouns between) names a meeting it holds:
+# "亚太经合组织(工商领导人)峰会", "中共二十届三中全会"; the name inside is no mention (GUIDELINES.md).
+_MEETINGS = ("峰会", "会议", "全会", "年会", "大会", "例会", "高峰论坛")
+# Words between the name and the meeting: who meets and which session ("二十" + "届").
+_MEETING_INNER = frozenset("领导人 工商 非正式 部长级 首脑 高级 外长 财长 成员国 特别 年度 届 中央".split())
+
+
+def _meeting_after(tokens, k: int) -> bool:
+    for word, flag in tokens[k + 1:k + 5]:
+        if word.endswith(_MEETINGS):
+            return True
+        if not _han(word) or not (word in _MEETING_INNER or flag == "m" or word.endswith("届")):
+            return False
+    return False
 
 
 def _title_at(text: str, pos: int) -> bool:
@@ -339,9 +376,10 @@ def _organisation(tokens, end: int, words) -> Optional[int]:
         start = max(k for k in range(start, end) if tokens[k][0] == "和") + 1
     first, first_flag = tokens[start]
     place_first = first_flag == "ns" or words.get(first) == "GPE"
-    if word.endswith(("公司", "集团", "企业", "银行")) and (
+    if any(t in _OWNERSHIP for t, _ in tokens[start:end]) or (
+            word.endswith(("公司", "集团", "企业", "银行")) and (
             any(t in _DESCRIPTIVE for t, _ in tokens[start:end])
-            or word[:-2] in _DESCRIPTIVE or word[:-2] in _GENERIC_TRADES):
+            or word[:-2] in _DESCRIPTIVE or word[:-2] in _GENERIC_TRADES)):
         return None                                      # "中国国有石油天然气公司", "旗下银行",
         # "美国上市公司": descriptions
     if any(t in _NOT_NAME_PARTS for t, _ in tokens[start:end]):
@@ -406,6 +444,14 @@ def _split_places(tokens, words):
     name, and its "place + generic body" words ("美国法院": a court in the US) as the place."""
     out = []
     for word, flag in tokens:
+        if words.get(word) is None and word.endswith(("国家", "城市")) and words.get(word[:-2]) == "GPE":
+            out.extend([(word[:-2], "ns"), (word[-2:], "n")])   # "北非国家": a place, a noun
+            continue
+        title = word.endswith(_TITLE_WORDS) and next(
+            (t for t in _TITLES if word.endswith(t) and word[:-len(t)] in ORG_ENDINGS), None)
+        if title and words.get(word) is None:           # "协会主席": a body's word and a title
+            out.extend([(word[:-len(title)], "n"), (title, "n")])
+            continue
         if flag in ("nr", "nz") and words.get(word) is None and word.endswith(_TITLE_WORDS):
             cut = next((k for k in range(2, len(word) - 1) if words.get(word[:k]) == "GPE"
                         and word[k:] in _TITLES), None)
@@ -455,12 +501,15 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     inner = set()  # word boundaries inside a longer word ("美国|人"), no KB name may end there
     i = 0
     while i < len(tokens):
-        if i + 1 < len(tokens) and tokens[i + 1][0] in ("长", "部长") \
-                and tokens[i][0].endswith(("部", "局", "委", "署", "院")):
+        if i + 1 < len(tokens) and _own_title(tokens[i][0], tokens[i + 1][0]):
             inner.add(offsets[i + 1])                    # "中国外交部" + "长": a title
             i += 1
             continue
         org_start = _organisation(tokens, i, words)
+        if org_start is not None and _meeting_after(tokens, i):
+            inner.update(offsets[org_start + 1:i + 2])
+            i += 1
+            continue                                     # "亚太经合组织峰会": a meeting
         if org_start is not None and (org_start < i or label_of(i) != "GPE"):
             org = (offsets[org_start], offsets[i] + len(tokens[i][0]))
             if any(s <= org[0] and org[1] <= e for s, e, _ in spans):
@@ -475,9 +524,25 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
         known = words.get(word)
         label = known or LABELS.get(flag)
         before = tokens[i - 1][0] if i else ""
+        if label == "ORG" and _meeting_after(tokens, i):
+            inner.update(offsets[i + 1:i + 2])
+            i += 1
+            continue                                     # "亚太经合组织峰会": a meeting
+        if known is None and label == "PERSON" and len(word) >= 5 and _org_word(word):
+            label = "ORG"                                # "李嘉诚基金会": the dictionary's nr
+        if known is None and label == "PERSON" and _translit(word) and i > 0 \
+                and _translit(before) and len(before) <= 3 and words.get(before) is None \
+                and tokens[i - 1][1] in ("n", "nz", "j", "ng", "nr", "nrt", "ag") \
+                and ((freq.get(before) or 0) < 100 or len(before) == 1) \
+                and not any(s < start <= e for s, e, _ in spans):
+            word, start = before + word, start - len(before)   # "保利" + "尼": one name
         if label == "ORG" and known is None and word.endswith(("政府", "当局")):
             word = word[:-2]                             # "法国政府": the place, not a body
             label = "GPE" if words.get(word) == "GPE" or word.endswith(("省", "市", "县")) else None
+        if label == "ORG" and known is None and word.endswith("队") and words.get(word[:-1]) == "GPE":
+            word, label = word[:-1], "GPE"               # "巴西队": Brazil's team
+        if label == "ORG" and known is None and word in ORG_ENDINGS:
+            label = None                                 # "通讯社" alone names no agency
         if label == "ORG" and known is None and word.endswith(_FACILITIES):
             label = "GPE"                                # "浦东国际机场": a place, not a body
         following = tokens[i + 1][0] if i + 1 < len(tokens) else ""
@@ -511,7 +576,8 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
         if known is None and flag in ("nr", "nrt", "nrfg", "zg") and surname \
                 and word not in not_names and 1 <= len(given) <= 2 and _han(given) \
                 and words.get(given) is None and given not in not_names \
-                and (given_flag in _GIVEN_NAME_FLAGS or (given_flag == "ns" and len(word) == 1)) \
+                and (given_flag in _GIVEN_NAME_FLAGS or (given_flag == "ns" and len(word) == 1)
+                     or (given_flag in ("vn", "v") and len(given) == 2 and (freq.get(given) or 0) < 20)) \
                 and not (given_flag in ("n", "l", "i") and (freq.get(given) or 0) > 300) \
                 and not (i + 2 < len(tokens) and tokens[i + 2][0] in ("集团", "公司", "银行")):  # "荣鼎集团"
             word, flag, label, i = word + given, "nr", "PERSON", i + 1
@@ -520,10 +586,15 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
             if len(word) == 2 and len(third) == 1 and _han(third) and third not in "的在和与是说将等" \
                     and (not _han(after[0][:1]) or after[1] in ("v", "p", "c", "d", "uj")):
                 word, i = word + third, i + 1            # "陈" + "时" + "中"：
+        elif known is None and flag in ("nr", "nrfg") and len(word) == 2 and word[0] in SURNAMES \
+                and len(given) == 1 and _han(given) and given_flag in ("t", "ng", "a", "ag", "zg", "j", "g") \
+                and given not in _AFTER_NAME_CHARS and word + given not in freq \
+                and (i + 2 >= len(tokens) or tokens[i + 2][1] in ("v", "p", "c", "d", "x")):
+            word, i = word + given, i + 1                # "卢煜" + "明" + "成为"
         elif known is None and label in ("PERSON", "GPE") and _translit(word):
             # transliterations the tagger cut in pieces: "格奥尔基" + "耶娃", "约翰尼斯" + "堡"
             while i + 1 < len(tokens) and _translit(tokens[i + 1][0]) \
-                    and tokens[i + 1][1] in ("nr", "nrt", "ns", "ng", "n", "nz", "zg") \
+                    and tokens[i + 1][1] in ("nr", "nrt", "ns", "ng", "n", "nz", "zg", "x", "yg", "g") \
                     and (words.get(tokens[i + 1][0]) is None or label == "PERSON" and after_title
                          and words.get(tokens[i + 1][0]) == "GPE" and len(word) <= 3) \
                     and len(word) + len(tokens[i + 1][0]) <= 7 \
@@ -540,7 +611,13 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
                 or _COUNTRY_PAIR.match(word) or (word[0] in "日月年天万亿号届个名"
                                                  and simple[start - 1:start].isdigit()):
             continue  # Latin words and numbers are not the tagger's strength ("25日及")
+        if known is None and label == "GPE" and _N_COUNTRIES.fullmatch(word):
+            continue  # "湄公河五国": a count of countries
         if known is None and label == "PERSON":
+            if len(word) == 4 and not _translit(word) and word[:2] not in SURNAMES \
+                    and word[:2] not in JAPANESE_SURNAMES and not (word[0] in SURNAMES and word[1] in SURNAMES
+                                                                   and word[1] != "方"):
+                continue  # "关系密切", "韩方尊重": Chinese names have two or three characters
             if word.endswith("人") and words.get(word[:-1]) == "GPE":
                 continue  # a nationality: "荷兰人"
             if len(word) == 2 and word.endswith("姓"):
@@ -562,8 +639,14 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = _japanese_names(simple, spans, frozenset(offsets))
     spans = _glossed_people(simple, spans, words)
     spans = _quoted_organisations(simple, spans)
+    spans = _titled_people(simple, spans, words, freq)
+    spans = _joined_people(simple, spans, words)
     spans = _whole_names(simple, spans)
+    spans = _regnal_numbers(simple, spans)
+    spans = _every_mention(simple, spans)
+    spans = _named_newspapers(simple, spans)
     spans = _company_heads(simple, spans)
+    spans = _companies_by_context(simple, spans, words)
     titles = _titles(simple)
     spans = _outside_titles(_not_descriptions(simple, spans), titles)
     inner.update(o for a, b in titles for o in range(a + 2, b - 1))  # no KB name inside a title
@@ -612,6 +695,115 @@ def _japanese_names(simple: str, spans, word_starts: FrozenSet[int]) -> List[Tup
     return kept + found
 
 
+# A person's name right after a title and before a verb or punctuation: "行政总裁周受资，",
+# "主席古沛勤认为" (the segmenter cuts rare given names apart).
+_AFTER_NAME = ("，", "。", "、", "：", "（", "表示", "说", "指", "称", "认为", "强调", "透露", "回应",
+               "感谢", "致辞", "提到", "在", "于", "和", "与")
+
+
+@functools.lru_cache(maxsize=1)
+def _titles_before_family_names():
+    family = "".join(sorted({name[0] for name in SURNAMES}))
+    return re.compile("(?:%s)(?=[%s])" % ("|".join(map(re.escape, sorted(_TITLE_WORDS, key=len, reverse=True))),
+                                         family))
+
+
+def _titled_people(simple: str, spans, words, freq) -> List[Tuple[int, int, str]]:
+    found = []
+    for match in _titles_before_family_names().finditer(simple):
+        pos = match.end()
+        family = 2 if simple[pos:pos + 2] in SURNAMES else 1 if simple[pos:pos + 1] in SURNAMES else 0
+        if not family:
+            continue
+        for size in (family + 2, family + 1):
+            name = simple[pos:pos + size]
+            if len(name) == size and _han(name) and not set(name[family:]) & _NAME_STOPS \
+                    and name not in freq and words.get(name) is None \
+                    and simple.startswith(_AFTER_NAME, pos + size) \
+                    and not any(s < pos + size and pos < e and label != "PERSON"
+                                for s, e, label in spans):
+                found.append((pos, pos + size, "PERSON"))
+                break
+    if not found:
+        return spans
+    kept = [sp for sp in spans if not any(sp[0] < e and s < sp[1] for s, e, _ in found)]
+    return kept + found
+
+
+def _joined_people(simple: str, spans, words) -> List[Tuple[int, int, str]]:
+    """Two pieces of one name the tagger calls people, written together: "翁山" + "苏姬"."""
+    out = []
+    for span in sorted(spans):
+        if out and span[2] == "PERSON" and out[-1][2] == "PERSON" and out[-1][1] == span[0] \
+                and 3 <= span[1] - out[-1][0] <= 6 and words.get(simple[span[0]:span[1]]) is None \
+                and words.get(simple[out[-1][0]:out[-1][1]]) is None:
+            out[-1] = (out[-1][0], span[1], "PERSON")
+        else:
+            out.append(span)
+    return out
+
+
+_REGNAL = re.compile("[一二三四五六七八九十]{1,3}世")
+
+
+def _regnal_numbers(simple: str, spans) -> List[Tuple[int, int, str]]:
+    """"费利佩" + "六世": a monarch's number is part of the name."""
+    out = []
+    for start, end, label in spans:
+        match = _REGNAL.match(simple, end) if label == "PERSON" else None
+        out.append((start, match.end() if match else end, label))
+    return out
+
+
+def _every_mention(simple: str, spans) -> List[Tuple[int, int, str]]:
+    """A person's name found once (three characters or more) is that person wherever the article
+    writes it again: "周受资和马斯克" after "行政总裁周受资"."""
+    names = {simple[s:e] for s, e, label in spans if label == "PERSON" and e - s >= 3}
+    if not names:
+        return spans
+    out = list(spans)
+    for match in re.finditer("|".join(map(re.escape, sorted(names, key=len, reverse=True))), simple):
+        if not any(s < match.end() and match.start() < e for s, e, _ in out):
+            out.append((match.start(), match.end(), "PERSON"))
+    return out
+
+
+# A newspaper's or outlet's own name in title marks: "《法兰克福汇报》" (GUIDELINES.md).
+_NEWSPAPER = re.compile(r"《([\u4e00-\u9fff]{1,10}(?:报|汇报|日报|时报|晚报|邮报|周刊|新闻|杂志|画报|通讯))》")
+
+
+def _named_newspapers(simple: str, spans) -> List[Tuple[int, int, str]]:
+    found = [(m.start(1), m.end(1), "ORG") for m in _NEWSPAPER.finditer(simple)
+             if not set(m.group(1)) & _NOT_IN_NAMES]
+    if not found:
+        return spans
+    kept = [sp for sp in spans if not any(sp[0] < e and s < sp[1] for s, e, _ in found)]
+    return kept + found
+
+
+# Words just before a transliterated name that say it is a company's: "化工巨头巴斯夫",
+# "汽车制造商戴姆勒", "连锁店肯德基".
+_COMPANY_CUES = ("巨头", "巨擘", "大厂", "车厂", "药厂", "厂商", "制造商", "生产商", "供应商", "运营商",
+                 "零售商", "开发商", "品牌", "连锁店", "集团", "公司", "企业", "车企", "药企", "龙头")
+# Words just after it: "戴姆勒公司", "巴斯夫股价", "戴姆勒旗下".
+_COMPANY_AFTER = ("公司", "集团", "股价", "股份", "旗下", "董事会", "执行长", "首席执行官", "总裁", "财报")
+
+
+def _companies_by_context(simple: str, spans, words) -> List[Tuple[int, int, str]]:
+    """A transliteration the tagger calls a person or a place is a company where the words
+    around it say so, and a name the article uses as a company once is one everywhere."""
+    out = []
+    for start, end, label in spans:
+        name = simple[start:end]
+        if label in ("PERSON", "GPE") and words.get(name) is None and _translit(name.replace("·", "")) and (
+                simple.endswith(_COMPANY_CUES, 0, start) or simple.startswith(_COMPANY_AFTER, end)):
+            label = "ORG"
+        out.append((start, end, label))
+    companies = {simple[s:e] for s, e, label in out if label == "ORG"}
+    return [(s, e, "ORG" if label in ("PERSON", "GPE") and simple[s:e] in companies
+             and words.get(simple[s:e]) is None else label) for s, e, label in out]
+
+
 def _company_heads(simple: str, spans) -> List[Tuple[int, int, str]]:
     """The name of a company ("迪士尼" of "迪士尼公司") is the company wherever the article
     uses it alone."""
@@ -655,6 +847,8 @@ def _glossed_people(simple: str, spans, words) -> List[Tuple[int, int, str]]:
 
 
 _NOT_IN_NAMES = frozenset("的地得了着把被是将从对向称说让给")
+_AFTER_NAME_CHARS = frozenset("的在和与是说将等了也曾已于对向称表出访会到及并就为被从同今昨则又亦还指")
+_N_COUNTRIES = re.compile("[一二三四五六七八九十两几多数各本该]国")
 _QUOTED = re.compile(r"[「“『]([\u4e00-\u9fff]{3,20})[」”』]")
 
 
@@ -662,7 +856,8 @@ def _quoted_organisations(simple: str, spans) -> List[Tuple[int, int, str]]:
     """A body's name written in quotes ("美国智库「皮尤研究中心」"): the quotes bound it, so the
     whole is the name whatever the segmenter made of its words."""
     found = [(m.start(1), m.end(1), "ORG") for m in _QUOTED.finditer(simple)
-             if _org_word(m.group(1)) and not set(m.group(1)) & _NOT_IN_NAMES]  # not "…地纠缠中国使馆"
+             if _org_word(m.group(1)) and not set(m.group(1)) & _NOT_IN_NAMES
+             and not m.group(1).endswith("论坛")]                   # 「…论坛」: an event  # not "…地纠缠中国使馆"
     if not found:
         return spans
     kept = [sp for sp in spans if not any(sp[0] < e and s < sp[1] for s, e, _ in found)]

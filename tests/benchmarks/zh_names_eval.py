@@ -1,5 +1,5 @@
 """Chinese names (jieba tags + knowledge base, through enrich_texts as the entity stage runs them)
-against the hand-read gold of tests/data/zh_names (63 real articles, Simplified and Traditional,
+against the hand-read gold of tests/data/zh_names (real articles, Simplified and Traditional,
 dev/test split by outlet). Name level: distinct (name as written, type) per article; names with
 Latin letters are out of the gold's scope and not scored (GUIDELINES.md).
 Targets: recall >= 0.80 per type and precision >= 0.85, on test, in each script.

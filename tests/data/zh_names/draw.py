@@ -19,6 +19,7 @@ import re
 from typing import Dict, List, Set
 
 from tests.data.relevance import sources as relevance
+from tests.data.zh_names import pen
 from tests.data.zh_names.sources import PREFIX, digest, excerpt, load_gold
 
 MIN_HAN = 80
@@ -30,6 +31,10 @@ def names_china_and_france(text: str) -> bool:
     return ("中国" in text or "中國" in text) and ("法国" in text or "法國" in text)
 
 
+def names_china_or_france(text: str) -> bool:
+    return any(name in text for name in ("中国", "中國", "法国", "法國"))
+
+
 def bigrams(text: str) -> Set[str]:
     han = "".join(_HAN.findall(text))
     return {han[i:i + 2] for i in range(len(han) - 1)}
@@ -39,28 +44,40 @@ def near_duplicate(grams: Set[str], others: List[Set[str]]) -> bool:
     return any(len(grams & o) / max(1, len(grams | o)) >= 0.5 for o in others)
 
 
-def candidates(outlets: List[str], script: str) -> List[Dict]:
-    found = []
+def _snapshot_posts(outlets: List[str]):
+    """(snapshot, path, item) of the posts that may be of the given outlets."""
+    folders = [folder for folder, name in pen.OUTLETS.items() if name in outlets]
+    if folders:
+        for path, raw in pen.posts(folders):
+            yield pen.SNAPSHOT, path, pen.pen_item(path, raw)
+    if len(folders) == len(outlets):
+        return
     for snapshot in SNAPSHOTS:
         for path, raw in relevance._posts(snapshot):
-            item = relevance.post_item(PREFIX[snapshot], path, raw)
-            if item.source not in outlets or item.lang != script:
-                continue
-            if not names_china_and_france(item.title + item.text):
-                continue
-            text = excerpt(item.text)
-            if len(_HAN.findall(text)) < MIN_HAN:
-                continue
-            found.append({"id": item.article_id, "script": script, "outlet": item.source,
-                          "snapshot": snapshot, "path": path, "chars": len(text),
-                          "sha1": digest(text), "text": text})
+            yield snapshot, path, relevance.post_item(PREFIX[snapshot], path, raw)
+
+
+def candidates(outlets: List[str], script: str, either: bool = False) -> List[Dict]:
+    wanted = names_china_or_france if either else names_china_and_france
+    found = []
+    for snapshot, path, item in _snapshot_posts(outlets):
+        if item.source not in outlets or item.lang != script:
+            continue
+        if not wanted(item.title + item.text):
+            continue
+        text = excerpt(item.text)
+        if len(_HAN.findall(text)) < MIN_HAN:
+            continue
+        found.append({"id": item.article_id, "script": script, "outlet": item.source,
+                      "snapshot": snapshot, "path": path, "chars": len(text),
+                      "sha1": digest(text), "text": text})
     return sorted(found, key=lambda c: c["id"])
 
 
-def draw(outlets: List[str], script: str, n: int, seed: int) -> List[Dict]:
+def draw(outlets: List[str], script: str, n: int, seed: int, either: bool = False) -> List[Dict]:
     gold = load_gold()
     known = {g["id"] for g in gold}
-    pool = [c for c in candidates(outlets, script) if c["id"] not in known]
+    pool = [c for c in candidates(outlets, script, either) if c["id"] not in known]
     random.Random(seed).shuffle(pool)
     from tests.data.zh_names.sources import articles
     seen = [bigrams(text) for _, text in articles()]
@@ -83,8 +100,10 @@ def main() -> None:
     parser.add_argument("--script", required=True)
     parser.add_argument("--outlet", action="append", required=True)
     parser.add_argument("-n", type=int, default=10)
+    parser.add_argument("--china-or-france", action="store_true",
+                        help="posts naming China or France (default: both)")
     args = parser.parse_args()
-    for cand in draw(args.outlet, args.script, args.n, args.seed):
+    for cand in draw(args.outlet, args.script, args.n, args.seed, args.china_or_france):
         text = cand.pop("text")
         entry = {"id": cand["id"], "split": args.split, **cand}
         print(json.dumps(entry, ensure_ascii=False))

@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Tuple
 
 from tests.data.relevance.sources import MIRROR, SnapshotMissing, _git, post_item
+from tests.data.zh_names import pen
 
 GOLD = Path(__file__).resolve().parent / "gold.json"
 EXCERPT_CHARS = 700
-PREFIX = {"NodeBE4+news-beyond-wall": "nbw/", "NodeBE4+oped2": "oped2/"}
+PREFIX = {"NodeBE4+news-beyond-wall": "nbw/", "NodeBE4+oped2": "oped2/", pen.SNAPSHOT: pen.PREFIX}
 TYPES = ("PERSON", "PLACE", "ORG")
 
 
@@ -54,7 +55,10 @@ def articles() -> Iterator[Tuple[Dict, str]]:
     ValueError when a post no longer is the one annotated."""
     for entry in load_gold():
         raw = _git(entry["snapshot"], "show", f"HEAD:{entry['path']}").decode("utf-8", "replace")
-        item = post_item(PREFIX[entry["snapshot"]], entry["path"], raw)
+        if entry["snapshot"] == pen.SNAPSHOT:
+            item = pen.pen_item(entry["path"], raw)
+        else:
+            item = post_item(PREFIX[entry["snapshot"]], entry["path"], raw)
         text = excerpt(item.text)
         if item.article_id != entry["id"] or digest(text) != entry["sha1"]:
             raise ValueError(f"{entry['id']}: the snapshot's post differs from the one annotated")
@@ -82,7 +86,7 @@ def locate(snapshot: str, article_ids: List[str]) -> Dict[str, str]:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["locate"]:
-        for snap in PREFIX:
+        for snap in ("NodeBE4+news-beyond-wall", "NodeBE4+oped2"):
             ids = [i for i in sys.argv[2:] if i.startswith(PREFIX[snap])]
             if ids:
                 print(json.dumps(locate(snap, ids), ensure_ascii=False, indent=1))
