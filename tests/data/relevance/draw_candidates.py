@@ -5,11 +5,11 @@ shuffled with random.Random(15) in article-id order, then taken per outlet and s
 quota, skipping a title already taken. Strata: A = the title names both sides (likely positives),
 F = the title names France only, B = the rest (hard cases: both sides named in the text only).
 Labels were then given by reading each one (GUIDELINES.md); this script only lists what was read.
-A later round (`--seed 16`, QUOTAS_16: Chinese dev-only outlets, strata F and B weighted, where the
-hard negatives and the weak positives are) also leaves out every article an earlier round drew.
+Later rounds (`--seed 16`, `--seed 17`: Chinese dev-only outlets, strata F and B weighted, where
+the hard negatives and the weak positives are) also leave out every article an earlier round drew.
 
     python -m tests.data.relevance.draw_candidates > draw.tsv     # id, outlet, language, stratum
-    python -m tests.data.relevance.draw_candidates --seed 16 > draw16.tsv
+    python -m tests.data.relevance.draw_candidates --seed 16 > draw16.tsv     # then --seed 17
 """
 from __future__ import annotations
 
@@ -34,7 +34,12 @@ QUOTAS_16 = {
     "F": {"法广": 5, "大纪元": 3, "(臺)中央社CNA": 5, "美国之音": 3},
     "B": {"法广": 7, "大纪元": 5, "(臺)中央社CNA": 7, "美国之音": 5, "中国数字时代": 2},
 }
-ROUNDS = {15: QUOTAS, 16: QUOTAS_16}
+QUOTAS_17 = {
+    "A": {"法广": 6, "大纪元": 6, "美国之音": 4, "CCTV新闻联播": 3},
+    "F": {"法广": 4, "大纪元": 3, "(臺)中央社CNA": 4, "美国之音": 3},
+    "B": {"法广": 6, "大纪元": 4, "(臺)中央社CNA": 6, "美国之音": 4, "CCTV新闻联播": 2},
+}
+ROUNDS = {15: QUOTAS, 16: QUOTAS_16, 17: QUOTAS_17}
 
 
 def _sides(topic, text: str) -> set:
