@@ -149,11 +149,13 @@ def _group_cuts(z, y, language, groups, min_recall: float) -> dict:
 
 
 # Log-odds by which the shipped cuts sit below the out-of-fold cuts. Chosen on dev by
-# `--margin-check` (margin_check): the smallest margin of the grid at which, with each held-out
-# outlet's cuts set on the other outlets' out-of-fold scores only, every language keeps >= 95 % of
-# its dev positives. On the 526 dev articles naming both sides that is 0 (Simplified Chinese 0.951,
-# Traditional 0.957); before the seed-16 labels it was 0.25 (0 kept 0.942 of Simplified).
-OOF_MARGIN = 0.0
+# `--margin-check` (margin_check): the smallest margin of the grid 0, 0.25, ..., 1 at which, with each
+# held-out outlet's cuts set on the other outlets' out-of-fold scores only, every language keeps
+# >= 95 % of its dev positives. On the 504 dev articles naming both sides (123 positive) that is
+# 0.75 (Simplified Chinese 0.920 at 0, 0.943 at 0.5, 0.966 at 0.75). The figure moves with the
+# labels (0.25 before the seed-16 and seed-17 draws, 0 with seed 16 only): a cut set on the few
+# lowest positives is noisy, which is why there is a margin at all.
+OOF_MARGIN = 0.75
 
 
 def out_of_fold_scores(X, y, sources, l2: float, steps: int, rate: float) -> np.ndarray:
@@ -316,8 +318,8 @@ def prf(pairs) -> tuple:
     return precision, recall, tp, fp, fn
 
 
-def report(examples, topic, label: str) -> dict:
-    decided = [(e, score_relevance(topic, e.title, e.text)) for e in examples]
+def report(examples, topic, label: str, score=score_relevance) -> dict:
+    decided = [(e, score(topic, e.title, e.text)) for e in examples]
     print(f"\n{label}: threshold {topic.threshold}")
     print(f"{'split':5} {'language':8} {'n':>4} {'pos':>4} {'precision':>9} {'recall':>7}  tp  fp  fn")
     figures = {}
@@ -433,6 +435,8 @@ def main(argv=None) -> int:
     if args.baseline:
         with tempfile.TemporaryDirectory() as workdir:
             old_score, old_topic = baseline_scorer(args.baseline, Path(workdir))
+            # the previous code and model on the same labels (its features, its operating points)
+            report(examples, old_topic, f"previous role model ({args.baseline}), same labels", old_score)
             new, old = [], []
             for _ in range(args.runs):
                 new.append(_rate(examples, score_relevance, topic))
