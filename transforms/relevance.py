@@ -474,7 +474,7 @@ def mention_role(folded: str, start: int, end: int) -> str:
 FEATURES = ("title_both", "title_any", "lead_both", "pair_sentences", "side_min", "side_share",
             "bilateral", "noise_share", "long_text", "pair_share", "para_pair_share",
             "first_pair", "weak_spread", "side_balance", "others", "others_share", "review",
-            "pair_action")
+            "pair_action", "review_one_side")
 # press reviews and media round-ups: the countries are the reviewers, not the story
 _REVIEW = re.compile(r"报纸摘要|報紙摘要|报章摘要|報章摘要|revue de presse|press review|"
                      r"(?:媒体|媒體|外媒|法媒|德媒|英媒|美媒)\s*[:：]|风土人情|風土人情|评论摘要|評論摘要|"
@@ -579,6 +579,7 @@ def role_features(topic: "Topic", title: str, text: str) -> Tuple[Dict[str, floa
     side_sentences = [sum(1 for found in sentence_sides.values() if side in found) for side in sides]
     side_paragraphs = [sum(1 for found in paragraph_sides.values() if side in found) for side in sides]
     weakest, strongest = min(counts.values()), max(counts.values())
+    review = _REVIEW.search(folded_title) is not None or _REVIEW.search(folded, 0, 300) is not None
     subject_mentions = sum(counts.values())
     total = roles[SUBJECT] + roles[LISTED] + roles[CREDIT]
     features = {
@@ -609,8 +610,10 @@ def role_features(topic: "Topic", title: str, text: str) -> Tuple[Dict[str, floa
                          if other_mentions + subject_mentions else 0.0),
         # sentences pairing the sides around an action (visit, talks, trade, summons, 会谈, 投资)
         "pair_action": math.log1p(acting),
-        "review": float(_REVIEW.search(folded_title) is not None
-                        or _REVIEW.search(folded, 0, 300) is not None),
+        "review": float(review),
+        # a press review whose title (the reviewed item) does not name both sides: the countries
+        # are the reviewers and the reviewed, not a China–France story
+        "review_one_side": float(review and not need <= title_sides),
     }
     facts = {"title_sides": title_sides, "pairs": pairs, "roles": roles, "counts": counts,
              "n_bilateral": n_bilateral, "acting": acting, "keys": keys, "others": len(other_names),

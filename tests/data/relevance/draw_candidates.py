@@ -5,8 +5,11 @@ shuffled with random.Random(15) in article-id order, then taken per outlet and s
 quota, skipping a title already taken. Strata: A = the title names both sides (likely positives),
 F = the title names France only, B = the rest (hard cases: both sides named in the text only).
 Labels were then given by reading each one (GUIDELINES.md); this script only lists what was read.
+Later rounds (`--seed 16`, `--seed 17`: Chinese dev-only outlets, strata F and B weighted, where
+the hard negatives and the weak positives are) also leave out every article an earlier round drew.
 
     python -m tests.data.relevance.draw_candidates > draw.tsv     # id, outlet, language, stratum
+    python -m tests.data.relevance.draw_candidates --seed 16 > draw16.tsv     # then --seed 17
 """
 from __future__ import annotations
 
@@ -26,6 +29,17 @@ QUOTAS = {
     "B": {"法广": 10, "大纪元": 7, "(臺)中央社CNA": 10, "美国之音": 7, "中国数字时代": 4,
           "经济学人en": 10, "泡泡": 2, "燕京书评": 2, "Solidot": 1, "ce": 1},
 }
+QUOTAS_16 = {
+    "A": {"法广": 6, "大纪元": 4, "(臺)中央社CNA": 6, "美国之音": 4},
+    "F": {"法广": 5, "大纪元": 3, "(臺)中央社CNA": 5, "美国之音": 3},
+    "B": {"法广": 7, "大纪元": 5, "(臺)中央社CNA": 7, "美国之音": 5, "中国数字时代": 2},
+}
+QUOTAS_17 = {
+    "A": {"法广": 6, "大纪元": 6, "美国之音": 4, "CCTV新闻联播": 3},
+    "F": {"法广": 4, "大纪元": 3, "(臺)中央社CNA": 4, "美国之音": 3},
+    "B": {"法广": 6, "大纪元": 4, "(臺)中央社CNA": 6, "美国之音": 4, "CCTV新闻联播": 2},
+}
+ROUNDS = {15: QUOTAS, 16: QUOTAS_16, 17: QUOTAS_17}
 
 
 def _sides(topic, text: str) -> set:
@@ -36,7 +50,7 @@ def _sides(topic, text: str) -> set:
     return found
 
 
-def draw():
+def draw(seed: int = SEED):
     sys.path.insert(0, str(HERE))
     import sources  # noqa: E402
     topic = load_topic("china_france")
@@ -44,11 +58,15 @@ def draw():
     header = lines[0].split("\t")
     rows = [dict(zip(header, line.split("\t"))) for line in lines[1:]]
     before = [r for r in rows if not r.get("review", "").startswith("added: seeded draw")]
+    # a round re-draws among what was labelled before it: the original rows and earlier rounds
+    earlier = [r for r in rows if r.get("review", "").startswith("added: seeded draw (seed ")
+               and int(r["review"].split("(seed ")[1].split(")")[0]) < seed]
     splits = collections.defaultdict(set)
     for r in before:
         splits[r["source"]].add(r["split"])
     dev_only = {source for source, seen in splits.items() if seen == {"dev"}}
-    labelled = {r["article_id"] for r in before}
+    labelled = {r["article_id"] for r in before + earlier}
+    quotas = ROUNDS[seed]
     pool = []
     for item in sources.all_items():
         if item.source in dev_only and item.article_id not in labelled:
@@ -58,15 +76,16 @@ def draw():
                            else "F" if title_sides == {"france"} else "B")
                 pool.append((item.article_id, item.source, item.lang, item.title, stratum))
     pool.sort()
-    random.Random(SEED).shuffle(pool)
+    random.Random(seed).shuffle(pool)
     taken, titles = collections.Counter(), set()
     for article_id, source, lang, title, stratum in pool:
-        if taken[(source, stratum)] < QUOTAS[stratum].get(source, 0) and title not in titles:
+        if taken[(source, stratum)] < quotas[stratum].get(source, 0) and title not in titles:
             taken[(source, stratum)] += 1
             titles.add(title)
             yield article_id, source, lang, stratum
 
 
 if __name__ == "__main__":
-    for row in draw():
+    seed = int(sys.argv[sys.argv.index("--seed") + 1]) if "--seed" in sys.argv else SEED
+    for row in draw(seed):
         print("\t".join(row))
