@@ -221,3 +221,28 @@ def test_a_stored_fingerprint_holding_both_marks_of_a_shingle_counts_it_once():
     quoted_probe = [h | 1 for h in plain[:12]] + plain[12:]   # the new text quotes 12 of them
     [(_, shared, plain_shared, quoted_shared)] = history.prior_hits(probe, quoted_probe, PARAMS)
     assert (shared, plain_shared, quoted_shared) == (20, tuple(plain[12:]), 12)
+
+
+def test_furniture_held_by_earlier_runs_is_not_copy_evidence(tmp_path):
+    """The furniture rule on history lookups: the unrelated holders of a paragraph written by
+    an earlier run count as they do within a run, so the decision is the one a single run
+    makes over the same articles."""
+    from cfnews.transforms.dedup import dedup_in_memory, decide, with_fingerprint
+    from tests.test_dedup import TRIMMED_A, TRIMMED_B, furniture_background
+    ids = {f"other{i}": f"00000000000000c{i}" for i in range(4)}
+    earlier = [dataclasses.replace(a, article_id=ids[a.article_id], published_at=T - dt.timedelta(hours=5 - i),
+                                   discovered_at=T) for i, a in enumerate(furniture_background())]
+    first = article("00000000000000a1", TRIMMED_A, outlet="ledger")
+    second = article("00000000000000b1", TRIMMED_B, T + dt.timedelta(hours=1), outlet="courier")
+    out = tmp_path / "out"
+    for a in earlier + [first]:
+        write(out, "articles", [with_fingerprint(a)], outlet=a.outlet, run=a.article_id)
+    member, hashes = prepare(second, 1)
+    found = open_history(str(out), "furniture").prior_hits(member, hashes, PARAMS)
+    assert {m.article_id for m, *_ in found} == {first.article_id, *ids.values()}
+    match = decide(member, found, PARAMS)
+    assert match.earlier_id == first.article_id and not match.copy       # a rewrite
+    _, dups = dedup_in_memory(earlier + [first, second], PARAMS)
+    assert dups == []                                                    # as in one run
+    # without the unrelated holders, the shared paragraph would pass for copied text
+    assert decide(member, [e for e in found if e[0].article_id == first.article_id], PARAMS).copy

@@ -35,6 +35,16 @@ shingles found in the longer one, which survives trims and additions where Jacca
   that passes containment but not this is a rewrite; so is a pair of two outlets sharing
   QUOTE_SHARED_FOR_STORY quoted hashes (one long verbatim quotation) with containment >=
   STORY_CONTAINMENT. A rewrite stays in `articles` and takes the earlier one's story.
+* Furniture is not copy evidence: a plain shingle that FURNITURE_HOLDERS earlier articles
+  *unrelated* to the later text hold (they fail the containment rule against it) is site
+  furniture, e.g. a membership or "write to us" paragraph that outlets print under every
+  story; two rewrites trimmed to a release's quote can share one. When a pair shares at
+  least MIN_PLAIN_SHARED such hashes, the plain-text test leaves them out (from the shared
+  hashes and from both texts' plain parts), at the level where the unrelated texts show them
+  (`furniture_keys`, `without_furniture`). Copies of one story are related to each other, so
+  a widely republished story's sentences stay evidence. The holders are the ones the index
+  shows (a bucket's, at most MAX_BUCKET per hash; the history's rows), the same in batch,
+  streaming and history lookups: hits carry the shingle's key when plain.
 * story_id: follow the links (copies and rewrites) to the earliest article; an article of an
   earlier run brings its stored story_id (`Member.story`), so a rewrite in a later run joins
   the existing story. Each article takes the story of its earliest linked earlier article
