@@ -498,3 +498,20 @@ def test_furniture_needs_unrelated_holders_not_copies_of_the_story():
     assert furniture and set(furniture) <= letters            # only the letters paragraph,
     assert set(furniture.values()) == {1}                     # seen by the long stories
     assert decide(mc, entries, DedupParams()).copy
+
+
+def test_furniture_seen_at_a_finer_level_than_the_pair_is_left_out_too():
+    """Short unrelated texts show the furniture at level 0; a pair compared at level 1 (a long
+    earlier text) leaves it out there too (it was kept before the fix: 4 of 5 plain hashes
+    shared were a letters paragraph, and the pair passed for a copy)."""
+    from cfnews.transforms.dedup import shares_plain_text, without_furniture
+    params = DedupParams()
+    limit = level_limit(1)
+    keys = [limit // 8 * (i + 1) & ~1 for i in range(5)]            # kept at level 1
+    me = Member(10, "b", 2, 0, (50, 20, 9, 7), plain=28)
+    earlier = Member(0, "a", 1, 1, (36, 17, 11, 7), plain=27)
+    furniture = {k: 0 for k in keys[:4]}                             # seen at level 0
+    assert shares_plain_text(me, earlier, 5, params)                 # as if it were copied text
+    viewed_me, viewed_earlier, plain = without_furniture(me, earlier, set(keys), furniture, params)
+    assert (viewed_me.level, viewed_earlier.level, plain) == (1, 1, 1)
+    assert not shares_plain_text(viewed_me, viewed_earlier, plain, params)

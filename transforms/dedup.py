@@ -436,7 +436,8 @@ def without_furniture(me: Member, other: Member, plain: set, furniture: Dict[int
     levels = sorted(furniture[key] for key in plain if key in furniture)
     if len(levels) < params.min_plain_shared:
         return me, other, len(plain)
-    for level in range(max(me.level, other.level), levels[-1] + 1):
+    pair_level = max(me.level, other.level)
+    for level in range(pair_level, max(pair_level, levels[-1]) + 1):
         limit = level_limit(level)
         seen = {key for key, lv in furniture.items() if lv <= level and key < limit}
         if len(plain & seen) >= params.min_plain_shared:
