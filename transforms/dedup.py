@@ -96,7 +96,7 @@ QUOTE_SHARED_FOR_STORY = 12
 STORY_CONTAINMENT = 0.15
 MAX_BUCKET = 16
 # A plain shingle that FURNITURE_HOLDERS earlier articles unrelated to the later text hold
-# is site furniture, not copy evidence (`furniture_positions`).
+# is site furniture, not copy evidence (`furniture_keys`).
 FURNITURE_HOLDERS = 3
 DEFAULT_EXPIRY = dt.timedelta(days=14)
 BATCH_BUCKET_BITS = 10      # 1,024 GroupByKey buckets in batch runs: enough keys to spread
