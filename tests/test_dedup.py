@@ -342,14 +342,14 @@ def test_copy_needs_shared_plain_text_and_a_rewrite_takes_a_stored_story():
     params = DedupParams()
     earlier = Member(0, "e", 1, 0, (40, 20, 10, 5), plain=30, story="s0")
     me = Member(10, "m", 2, 0, (40, 20, 10, 5), slot=1, plain=30)
-    copy = decide(me, [(earlier, 30, 20)], params)               # 20/30 of the plain text shared
+    copy = decide(me, [(earlier, 30, range(20), 10)], params)               # 20/30 of the plain text shared
     assert copy.copy and copy.earlier_id == "e" and copy.earlier_story == "s0"
-    rewrite = decide(me, [(earlier, 30, 2)], params)             # shares quotes, not sentences
+    rewrite = decide(me, [(earlier, 30, range(2), 28)], params)            # shares quotes, not sentences
     assert not rewrite.copy and rewrite.earlier_story == "s0"
-    quote_only = decide(me, [(earlier, 14, 1)], params)          # containment 0.35, 13 quoted
+    quote_only = decide(me, [(earlier, 14, range(1), 13)], params)        # containment 0.35, 13 quoted
     assert quote_only is not None and not quote_only.copy
-    assert decide(me, [(earlier, 14, 4)], params) is None        # neither a copy nor a quote
-    assert decide(me._replace(outlet=1), [(earlier, 14, 1)], params) is None  # same outlet
+    assert decide(me, [(earlier, 14, range(4), 10)], params) is None        # neither a copy nor a quote
+    assert decide(me._replace(outlet=1), [(earlier, 14, range(1), 13)], params) is None  # same outlet
     # story_root: links within the run, ending at the stored story of an earlier run's article
     assert story_root("m", {"m": rewrite}) == "s0"
     assert story_root("x", {"x": dataclasses.replace(rewrite, earlier_id="m", earlier_story=""),
@@ -436,3 +436,82 @@ def test_a_rewrite_of_the_same_statement_stays_an_article_of_the_same_story():
     kept, dups = dedup_in_memory([article("orig", AIRBUS, 0), article("rewrite", rewrite, 1)])
     assert dups == []
     assert {a.article_id: a.story_id for a in kept} == {"orig": "orig", "rewrite": "orig"}
+
+
+# ---------------------------------------------------------------- furniture is not copy evidence
+
+QUOTE = ('"Our engineers and our partners in Hanjiang have spent three years on a tram that is '
+         'quiet, light and cheap to run, and this order shows that the effort was worth it,"')
+# a chain's reader-letters paragraph, not caught by the furniture patterns
+LETTERS = ("Letters to the editor are welcome: tell the newsroom how this report touches your town, "
+           "your work or your family, and the editors will print a selection of them in the "
+           "weekend edition every week.")
+REPORT = ("Orvane Rail will supply 42 low-floor trams to Hanjiang for 310 million euros.\n"
+          "The French maker will assemble the trams at its joint-venture plant in Changzhou, and "
+          "the first deliveries are due in the second half of 2027.\n"
+          f"{QUOTE} said Claire Mauduit, chief executive of Orvane Rail.\n{LETTERS}")
+# two outlets' reports of the release, each trimmed to a headline, the release's quote (each
+# with its own attribution) and the letters paragraph both papers print
+TRIMMED_A = f"Hanjiang orders 42 trams from Orvane\n{QUOTE} Claire Mauduit told reporters.\n{LETTERS}"
+TRIMMED_B = (f"French tram maker wins Chinese city contract\n{QUOTE} said the head of the rail "
+             f"group, Claire Mauduit.\n{LETTERS}")
+
+
+def furniture_background(hours: float = -5):
+    """Four unrelated stories of other outlets, each with the letters paragraph."""
+    return [article(f"other{i}", words(100 * i, 100 * i + 30) + "\n" + LETTERS, hours + i,
+                    outlet=f"paper{i}") for i in range(4)]
+
+
+def test_rewrites_sharing_a_quote_and_a_furniture_paragraph_stay_articles():
+    pair = [article("a", TRIMMED_A, 0, "ledger"), article("b", TRIMMED_B, 1, "courier")]
+    # alone, the letters paragraph is the plain text they share: b passes for a copy of a
+    kept, dups = dedup_in_memory(pair)
+    assert [d.article.article_id for d in dups] == ["b"]
+    # among texts that print it under unrelated stories, it is furniture: b is a rewrite
+    kept, dups = dedup_in_memory(furniture_background() + pair)
+    assert dups == []
+    story = {a.article_id: a.story_id for a in kept}
+    assert story["b"] == story["a"] == "a"               # the same story, through the quote
+    assert all(story[f"other{i}"] == f"other{i}" for i in range(4))
+
+
+def test_a_trimmed_copy_that_keeps_the_furniture_is_still_a_copy():
+    lines = REPORT.splitlines()
+    copy = "\n".join(["PARIS (AFP) - " + lines[1], lines[2], lines[3]])   # headline cut
+    arts = furniture_background() + [article("report", REPORT, 0, "ledger"),
+                                     article("copy", copy, 1, "courier")]
+    kept, [dup] = dedup_in_memory(arts)
+    assert (dup.article.article_id, dup.canonical_id) == ("copy", "report")
+
+
+def test_furniture_needs_unrelated_holders_not_copies_of_the_story():
+    """Texts that copy the story itself do not make its sentences furniture, however many."""
+    from cfnews.transforms.dedup import decide, furniture_keys, gather, shared_with
+    (mr, hr), (mc, hc) = prepare(article("report", REPORT, 0, "ledger")), \
+        prepare(article("copy", REPORT.replace("Orvane Rail will", "Orvane will"), 5, "courier"))
+    copies = [prepare(article(f"c{i}", REPORT, i + 1, f"paper{i}")) for i in range(4)]
+    unrelated = [prepare(a) for a in furniture_background()]
+    entries = [(m,) + shared_with(hc, h) for m, h in copies + unrelated + [(mr, hr)]]
+    furniture = furniture_keys(mc, gather(entries), DedupParams())
+    letters = {h & ~1 for h in fingerprint(LETTERS, cap=10**6).hashes}
+    assert furniture and set(furniture) <= letters            # only the letters paragraph,
+    assert set(furniture.values()) == {1}                     # seen by the long stories
+    assert decide(mc, entries, DedupParams()).copy
+
+
+def test_furniture_seen_at_a_finer_level_than_the_pair_is_left_out_too():
+    """Short unrelated texts show the furniture at level 0; a pair compared at level 1 (a long
+    earlier text) leaves it out there too (it was kept before the fix: 4 of 5 plain hashes
+    shared were a letters paragraph, and the pair passed for a copy)."""
+    from cfnews.transforms.dedup import shares_plain_text, without_furniture
+    params = DedupParams()
+    limit = level_limit(1)
+    keys = [limit // 8 * (i + 1) & ~1 for i in range(5)]            # kept at level 1
+    me = Member(10, "b", 2, 0, (50, 20, 9, 7), plain=28)
+    earlier = Member(0, "a", 1, 1, (36, 17, 11, 7), plain=27)
+    furniture = {k: 0 for k in keys[:4]}                             # seen at level 0
+    assert shares_plain_text(me, earlier, 5, params)                 # as if it were copied text
+    viewed_me, viewed_earlier, plain = without_furniture(me, earlier, set(keys), furniture, params)
+    assert (viewed_me.level, viewed_earlier.level, plain) == (1, 1, 1)
+    assert not shares_plain_text(viewed_me, viewed_earlier, plain, params)

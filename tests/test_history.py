@@ -63,7 +63,7 @@ def test_the_fingerprint_is_stored_with_the_article_and_found_by_a_copy(small_la
     history = open_history(str(small_lake), "job-1")
     week_later = article("00000000000000b2", seeds["004"], when=T + dt.timedelta(days=7),
                          outlet="ledger")
-    [(earlier, shared, _plain)] = history.prior_hits(*prepare(week_later, slot=1), PARAMS)
+    [(earlier, shared, _plain, _quoted)] = history.prior_hits(*prepare(week_later, slot=1), PARAMS)
     assert earlier.article_id == "00000000000000a1" and earlier.slot == 0
     assert shared >= PARAMS.min_shared
     # the same copy outside the expiry, or an unrelated text, finds nothing
@@ -109,7 +109,7 @@ def test_a_missing_stale_or_damaged_index_is_rebuilt_from_the_datasets(
     history = open_history(out, f"after-{damage}")
     assert history.seen("00000000000000a1") and history.seen("00000000000000d1")
     assert history.seen("00000000000000e1") == (damage != "file_gone")
-    [(earlier, _, _)] = history.prior_hits(*prepare(copy, 1), PARAMS)
+    [(earlier, _, _, _)] = history.prior_hits(*prepare(copy, 1), PARAMS)
     assert earlier.article_id == "00000000000000a1"
     assert any("index" in r.getMessage() for r in caplog.records), damage
 
@@ -120,7 +120,7 @@ def test_a_lake_written_before_fingerprints_were_stored_still_matches(tmp_path, 
     table = pq.read_table(path)
     pq.write_table(table.drop_columns(["fingerprint"]), path)   # as schema version 1 wrote it
     copy = article("00000000000000b2", seeds["004"], outlet="ledger")
-    [(earlier, _, _)] = open_history(str(out), "legacy").prior_hits(*prepare(copy, 1), PARAMS)
+    [(earlier, _, _, _)] = open_history(str(out), "legacy").prior_hits(*prepare(copy, 1), PARAMS)
     assert earlier.article_id == "00000000000000a1"
 
 
@@ -159,9 +159,9 @@ def test_remote_reading_and_the_local_index_agree(tmp_path):
     found_local = index.prior_hits(probe, hashes, PARAMS)
     found_remote = remote.prior_hits(probe, hashes, PARAMS)
     assert found_local == found_remote
-    assert [(m.article_id, n) for m, n, _ in found_local] == [(f"{int(row['id']):016x}", 30)]
+    assert [(m.article_id, n) for m, n, _, _ in found_local] == [(f"{int(row['id']):016x}", 30)]
     # plain hashes shared: those of the 30 with the lowest bit clear (quoted ones have it set)
-    assert found_local[0][2] == sum(1 for h in hashes if not h & 1)
+    assert len(found_local[0][2]) == sum(1 for h in hashes if not h & 1)
 
 
 def test_a_new_file_joins_its_days_store_without_rebuilding_the_day(small_lake, seeds):
@@ -178,9 +178,9 @@ def test_a_new_file_joins_its_days_store_without_rebuilding_the_day(small_lake, 
     assert len(np.load(store)) == 2                  # appended to the day, not dropped
     history = open_history(out, "second")
     other_copy = article("00000000000000c9", seeds["001"], outlet="third")
-    [(earlier, _, _)] = history.prior_hits(*prepare(other_copy, 1), PARAMS)
+    [(earlier, _, _, _)] = history.prior_hits(*prepare(other_copy, 1), PARAMS)
     assert earlier.article_id == "00000000000000a9"
-    [(earlier, _, _)] = history.prior_hits(*prepare(copy, 1), PARAMS)
+    [(earlier, _, _, _)] = history.prior_hits(*prepare(copy, 1), PARAMS)
     assert earlier.article_id == "00000000000000a1"
 
 
@@ -194,11 +194,11 @@ def test_an_earlier_article_brings_its_stored_story_id(tmp_path, seeds):
     write(out, "articles", [article("00000000000000a2", seeds["001"], outlet="other")],
           outlet="other")
     history = open_history(str(out), "job")
-    [(earlier, _, plain)] = history.prior_hits(*prepare(article("00000000000000b1", seeds["004"],
+    [(earlier, _, plain, _)] = history.prior_hits(*prepare(article("00000000000000b1", seeds["004"],
                                                                 outlet="ledger"), 1), PARAMS)
     assert earlier.article_id == "00000000000000a1" and earlier.story == "00000000000000f0"
-    assert plain >= PARAMS.min_plain_shared                  # a copy shares its plain text
-    [(own, _, _)] = history.prior_hits(*prepare(article("00000000000000b2", seeds["001"],
+    assert len(plain) >= PARAMS.min_plain_shared                  # a copy shares its plain text
+    [(own, _, _, _)] = history.prior_hits(*prepare(article("00000000000000b2", seeds["001"],
                                                          outlet="ledger"), 1), PARAMS)
     assert own.article_id == "00000000000000a2" and own.story == ""
 
@@ -215,9 +215,34 @@ def test_a_stored_fingerprint_holding_both_marks_of_a_shingle_counts_it_once():
     store = date_store([(row, tuple(sorted(stored)))])
     history = History(np.zeros(0, dtype=np.uint64), lambda date: store, ["2026-03-02"])
     probe = Member(when + 1, "00000000000000b1", 8, 0, (20,), 1, 20)
-    [(earlier, shared, plain_shared)] = history.prior_hits(probe, plain, PARAMS)
+    [(earlier, shared, plain_shared, quoted_shared)] = history.prior_hits(probe, plain, PARAMS)
     assert earlier.article_id == "00000000000000a1"
-    assert (shared, plain_shared) == (20, 20)
+    assert (shared, plain_shared, quoted_shared) == (20, tuple(plain), 0)
     quoted_probe = [h | 1 for h in plain[:12]] + plain[12:]   # the new text quotes 12 of them
-    [(_, shared, plain_shared)] = history.prior_hits(probe, quoted_probe, PARAMS)
-    assert (shared, plain_shared) == (20, 8)
+    [(_, shared, plain_shared, quoted_shared)] = history.prior_hits(probe, quoted_probe, PARAMS)
+    assert (shared, plain_shared, quoted_shared) == (20, tuple(plain[12:]), 12)
+
+
+def test_furniture_held_by_earlier_runs_is_not_copy_evidence(tmp_path):
+    """The furniture rule on history lookups: the unrelated holders of a paragraph written by
+    an earlier run count as they do within a run, so the decision is the one a single run
+    makes over the same articles."""
+    from cfnews.transforms.dedup import dedup_in_memory, decide, with_fingerprint
+    from tests.test_dedup import TRIMMED_A, TRIMMED_B, furniture_background
+    ids = {f"other{i}": f"00000000000000c{i}" for i in range(4)}
+    earlier = [dataclasses.replace(a, article_id=ids[a.article_id], published_at=T - dt.timedelta(hours=5 - i),
+                                   discovered_at=T) for i, a in enumerate(furniture_background())]
+    first = article("00000000000000a1", TRIMMED_A, outlet="ledger")
+    second = article("00000000000000b1", TRIMMED_B, T + dt.timedelta(hours=1), outlet="courier")
+    out = tmp_path / "out"
+    for a in earlier + [first]:
+        write(out, "articles", [with_fingerprint(a)], outlet=a.outlet, run=a.article_id)
+    member, hashes = prepare(second, 1)
+    found = open_history(str(out), "furniture").prior_hits(member, hashes, PARAMS)
+    assert {m.article_id for m, *_ in found} == {first.article_id, *ids.values()}
+    match = decide(member, found, PARAMS)
+    assert match.earlier_id == first.article_id and not match.copy       # a rewrite
+    _, dups = dedup_in_memory(earlier + [first, second], PARAMS)
+    assert dups == []                                                    # as in one run
+    # without the unrelated holders, the shared paragraph would pass for copied text
+    assert decide(member, [e for e in found if e[0].article_id == first.article_id], PARAMS).copy

@@ -35,6 +35,16 @@ shingles found in the longer one, which survives trims and additions where Jacca
   that passes containment but not this is a rewrite; so is a pair of two outlets sharing
   QUOTE_SHARED_FOR_STORY quoted hashes (one long verbatim quotation) with containment >=
   STORY_CONTAINMENT. A rewrite stays in `articles` and takes the earlier one's story.
+* Furniture is not copy evidence: a plain shingle that FURNITURE_HOLDERS earlier articles
+  *unrelated* to the later text hold (they fail the containment rule against it) is site
+  furniture, e.g. a membership or "write to us" paragraph that outlets print under every
+  story; two rewrites trimmed to a release's quote can share one. When a pair shares at
+  least MIN_PLAIN_SHARED such hashes, the plain-text test leaves them out (from the shared
+  hashes and from both texts' plain parts), at the level where the unrelated texts show them
+  (`furniture_keys`, `without_furniture`). Copies of one story are related to each other, so
+  a widely republished story's sentences stay evidence. The holders are the ones the index
+  shows (a bucket's, at most MAX_BUCKET per hash; the history's rows), the same in batch,
+  streaming and history lookups: hits carry the shingle's key when plain.
 * story_id: follow the links (copies and rewrites) to the earliest article; an article of an
   earlier run brings its stored story_id (`Member.story`), so a rewrite in a later run joins
   the existing story. Each article takes the story of its earliest linked earlier article
@@ -66,7 +76,8 @@ from apache_beam.pvalue import AsDict, TaggedOutput
 
 from cfnews.schemas import Article, Duplicate, FeedEntry
 from cfnews.transforms.common import MAIN, count
-from cfnews.transforms.fingerprint import Fingerprint, fingerprint, plain_count, shingle_key
+from cfnews.transforms.fingerprint import (Fingerprint, fingerprint, level_limit, plain_count,
+                                          shingle_key)
 
 # containment >= threshold + SHARED_MARGIN / n, n the hashes it is measured on: 0.32 at 96
 # hashes, 0.52 at 20 (two outlets); 0.55 and 0.75 within one outlet
@@ -84,6 +95,9 @@ MIN_PLAIN_SHARED = 3
 QUOTE_SHARED_FOR_STORY = 12
 STORY_CONTAINMENT = 0.15
 MAX_BUCKET = 16
+# A plain shingle that FURNITURE_HOLDERS earlier articles unrelated to the later text hold
+# is site furniture, not copy evidence (`furniture_keys`).
+FURNITURE_HOLDERS = 3
 DEFAULT_EXPIRY = dt.timedelta(days=14)
 BATCH_BUCKET_BITS = 10      # 1,024 GroupByKey buckets in batch runs: enough keys to spread
                             # the heaviest shuffle over a distributed runner's workers
@@ -225,6 +239,7 @@ class DedupParams:
     quote_shared_for_story: int = QUOTE_SHARED_FOR_STORY
     story_containment: float = STORY_CONTAINMENT
     margin: float = SHARED_MARGIN
+    furniture_holders: int = FURNITURE_HOLDERS
     expiry_us: int = dataclasses.field(init=False)
 
     def __post_init__(self):
@@ -282,9 +297,9 @@ def bucket_hits(stored: Iterable[Member], new: Member, params: DedupParams
 
 
 def index_hits(entries: Iterable[Tuple[Member, Sequence[int]]], params: DedupParams):
-    """All hits (later_id, earlier Member, plain) among articles (member, sampled hashes),
-    taken in `Member.order`; articles meet under `shingle_key`; `plain`: the later one has
-    the shared shingle plain (unquoted). An
+    """All hits (later_id, earlier Member, shingle) among articles (member, sampled hashes),
+    taken in `Member.order`; articles meet under `shingle_key`; `shingle`: that key if the
+    later text has the shingle plain, else QUOTED. An
     entry leaves the index once no article still to come is published within the expiry."""
     ordered = sorted(entries, key=lambda e: e[0].order)
     # earliest publication among the entries still to come (slots can reorder times)
@@ -310,32 +325,42 @@ def index_hits(entries: Iterable[Tuple[Member, Sequence[int]]], params: DedupPar
                     stored.append(member)
                     continue
             hits, keep = bucket_hits(stored, member, params)
-            plain = not h & 1           # `member` comes later than every stored one
+            shingle = QUOTED if h & 1 else key   # `member` comes later than every stored one
             for later_id, earlier in hits:
-                yield later_id, earlier, plain
+                yield later_id, earlier, shingle
             if keep:
                 stored.append(member)
 
 
-def shared_counts(hits: Iterable[Tuple[str, Member, bool]]) -> Dict[str, Dict[str, list]]:
-    """later_id -> earlier_id -> [earlier Member, hashes shared, plain hashes shared]."""
+# A hit's shingle as the later text has it: its `shingle_key` when plain, QUOTED (odd, so
+# never a key) when inside a quoted sentence.
+QUOTED = 1
+
+
+def shared_counts(hits: Iterable[Tuple[str, Member, int]]) -> Dict[str, Dict[str, list]]:
+    """later_id -> earlier_id -> [earlier Member, hashes shared, keys of the plain hashes
+    shared, quoted hashes shared]."""
     out: Dict[str, Dict[str, list]] = collections.defaultdict(dict)
-    for later_id, earlier, plain in hits:
+    for later_id, earlier, shingle in hits:
         entry = out[later_id].get(earlier.article_id)
         if entry is None:
-            out[later_id][earlier.article_id] = [earlier, 1, int(plain)]
+            entry = out[later_id][earlier.article_id] = [earlier, 0, [], 0]
+        entry[1] += 1
+        if shingle == QUOTED:
+            entry[3] += 1
         else:
-            entry[1] += 1
-            entry[2] += plain
+            entry[2].append(shingle)
     return out
 
 
-def shared_with(later: Sequence[int], earlier: Sequence[int]) -> Tuple[int, int]:
-    """(hashes shared, plain hashes shared) of two texts' sampled hashes, as the index counts
-    them: by `shingle_key`, plain when `later` has the shingle plain."""
+def shared_with(later: Sequence[int], earlier: Sequence[int]) -> Tuple[int, Tuple[int, ...], int]:
+    """(hashes shared, keys of the plain hashes shared, quoted hashes shared) of two texts'
+    sampled hashes, as the index counts them: by `shingle_key`, plain when `later` has the
+    shingle plain."""
     earlier_keys = {shingle_key(h) for h in earlier}
     shared = [h for h in later if shingle_key(h) in earlier_keys]
-    return len(shared), sum(1 for h in shared if not h & 1)
+    plain = tuple(h for h in shared if not h & 1)
+    return len(shared), plain, len(shared) - len(plain)
 
 
 def plain_containment(a: Member, b: Member, plain_shared: int) -> float:
@@ -354,39 +379,109 @@ def shares_plain_text(later: Member, earlier: Member, plain_shared: int, params:
             and plain_containment(later, earlier, plain_shared) >= params.plain_containment)
 
 
-def decide(me: Member, earlier: Iterable[Tuple[Member, int, int]], params: DedupParams
-           ) -> Optional[Match]:
-    """`earlier`: (earlier article, hashes shared, plain hashes shared), possibly several
-    entries per article (one per bucket or per hash); they add up. The earliest article
-    `me` copies (Match.copy); else the earliest whose story it reports (a rewrite); else None.
+def containment_threshold(me: Member, other: Member, params: DedupParams) -> float:
+    """threshold + margin / n (same outlet: same_outlet_threshold + margin / n; n:
+    `compared_count`)."""
+    base = params.same_outlet_threshold if other.outlet == me.outlet else params.threshold
+    return base + params.margin / max(compared_count(me, other), 1)
 
-    Copy: containment >= threshold + margin / n (same outlet: same_outlet_threshold +
-    margin / n; n: `compared_count`) on at least min_shared hashes, AND the plain text is
-    shared too (plain containment and count), so
-    that a report built around a release's quote is not taken for a copy of the release.
-    Story link: the containment rule alone, or (two outlets) one long shared quotation."""
+
+def gather(earlier: Iterable[Tuple[Member, int, Iterable[int], int]]) -> Dict[str, list]:
+    """earlier_id -> [Member, hashes shared, set of plain keys shared, quoted shared],
+    adding up the entries of one article (one per bucket or per hash)."""
     shared: Dict[str, list] = {}
-    members = {}
-    for m, n, n_plain in earlier:
-        entry = shared.setdefault(m.article_id, [0, 0])
-        entry[0] += n
-        entry[1] += n_plain
-        members[m.article_id] = m
+    for m, n, plain, n_quoted in earlier:
+        entry = shared.get(m.article_id)
+        if entry is None:
+            entry = shared[m.article_id] = [m, 0, set(), 0]
+        entry[1] += n
+        entry[2].update(plain)
+        entry[3] += n_quoted
+    return shared
+
+
+def furniture_keys(me: Member, shared: Dict[str, list], params: DedupParams) -> Dict[int, int]:
+    """{key: level}: the keys (`shingle_key`) of `me`'s plain hashes that are site
+    furniture, held by at least `furniture_holders` earlier articles *unrelated* to `me`
+    (below the containment rule, `containment_threshold`), and the level at which they are
+    seen. A membership or "write to us" paragraph is printed under many unrelated stories;
+    two rewrites trimmed to a release's quote can share it, and it is no evidence that one
+    copies the other. A widely republished story's sentences are held by its copies, which
+    are related: they stay evidence however many there are. A text keeps a hash only at its
+    own sampling level or coarser, so long unrelated texts show only the coarser part of the
+    paragraph: a key's level is the finest at which `furniture_holders` of them see it, and
+    a copy test involving it is made there (`without_furniture`). The holders are those the index
+    shows (at most max_bucket per hash), so batch, streaming and the history lookup
+    classify alike. `shared`: as `gather` returns."""
+    unrelated: Dict[int, int] = collections.Counter()
+    levels: Dict[int, list] = collections.defaultdict(list)
+    for other, n_shared, plain, _ in shared.values():
+        if plain and similarity(me, other, n_shared)[0] < containment_threshold(me, other, params):
+            unrelated.update(plain)
+            for key in plain:
+                levels[key].append(other.level)
+    k = params.furniture_holders - 1
+    return {key: sorted(levels[key])[k] for key, n in unrelated.items()
+            if n >= params.furniture_holders}
+
+
+def without_furniture(me: Member, other: Member, plain: set, furniture: Dict[int, int],
+                      params: DedupParams) -> Tuple[Member, Member, int]:
+    """(me, other, plain hashes shared) for `shares_plain_text`. When the two share a piece
+    of furniture (`furniture_keys`: at least min_plain_shared of its hashes, seen at one
+    level; a single common phrase is not a paragraph), it is left out: its hashes are
+    neither shared text nor part of either text's own plain text (`me` holds all of it,
+    `other` what it shares), and both texts are viewed at the finest level at which it is
+    seen (at least their own), where the furniture shows."""
+    levels = sorted(furniture[key] for key in plain if key in furniture)
+    if len(levels) < params.min_plain_shared:
+        return me, other, len(plain)
+    pair_level = max(me.level, other.level)
+    for level in range(pair_level, max(pair_level, levels[-1]) + 1):
+        limit = level_limit(level)
+        seen = {key for key, lv in furniture.items() if lv <= level and key < limit}
+        if len(plain & seen) >= params.min_plain_shared:
+            break
+    else:
+        return me, other, len(plain)
+
+    def view(m: Member, n_furniture: int) -> Member:
+        return m._replace(level=level, counts=m.counts[level - m.level:],
+                          plain=max((m.plain_at(level) or 0) - n_furniture, 0))
+    return (view(me, len(seen)), view(other, len(plain & seen)),
+            sum(1 for key in plain if key < limit and key not in seen))
+
+
+def decide(me: Member, earlier: Iterable[Tuple[Member, int, Iterable[int], int]],
+           params: DedupParams, furniture: Optional[Dict[int, int]] = None) -> Optional[Match]:
+    """`earlier`: (earlier article, hashes shared, keys (`shingle_key`) of the plain hashes
+    shared, quoted hashes shared), possibly several entries per article (one per bucket or
+    per hash); they add up. The earliest article `me` copies (Match.copy); else the earliest
+    whose story it reports (a rewrite); else None.
+
+    Copy: containment >= `containment_threshold` on at least min_shared hashes, AND the
+    plain text is shared too (plain containment and count, `shares_plain_text`), so that a
+    report built around a release's quote is not taken for a copy of the release; plain
+    hashes that are site furniture (`furniture_keys`, computed from `earlier` unless given)
+    do not count. Story link: the containment rule alone, or (two outlets) one long
+    shared quotation."""
+    shared = gather(earlier)
     copies, stories = [], []
-    for aid, (n_shared, n_plain) in shared.items():
+    for aid, (other, n_shared, plain, n_quoted) in shared.items():
         if n_shared < params.min_shared:
             continue
-        other = members[aid]
         containment, jaccard = similarity(me, other, n_shared)
         same_outlet = other.outlet == me.outlet
-        threshold = ((params.same_outlet_threshold if same_outlet else params.threshold)
-                     + params.margin / max(compared_count(me, other), 1))
+        threshold = containment_threshold(me, other, params)
         story = other.story if other.story != aid else ""
         if containment >= threshold:
-            copy = shares_plain_text(me, other, n_plain, params)
+            if furniture is None:       # only needed here: most articles have no candidate
+                furniture = furniture_keys(me, shared, params)
+            copy = shares_plain_text(*without_furniture(me, other, plain, furniture, params),
+                                     params)
             match = Match(aid, n_shared, containment, jaccard, copy, story)
             (copies if copy else stories).append((other.order, -containment, match))
-        elif (not same_outlet and n_shared - n_plain >= params.quote_shared_for_story
+        elif (not same_outlet and n_quoted >= params.quote_shared_for_story
               and containment >= params.story_containment):
             stories.append((other.order, -containment,
                             Match(aid, n_shared, containment, jaccard, False, story)))
@@ -557,10 +652,17 @@ def _unpack_postings(data: bytes) -> Tuple[Member, Tuple[int, ...], bytes]:
 
 
 def pack_shared(me: bytes, pairs: Iterable[Tuple[Member, int, int]]) -> bytes:
-    """A later article's encoded member, then (earlier member, hashes shared, plain hashes
-    shared) triples."""
-    return me + b"".join(encode_member(m) + _SHARED.pack(min(n, 0xFFFF), min(p, 0xFFFF))
-                         for m, n, p in pairs)
+    """A later article's encoded member, then (earlier member, hashes shared, plain keys
+    shared, quoted hashes shared) entries."""
+    return me + b"".join(encode_member(m) + _pack_counts(n, p, q) for m, n, p, q in pairs)
+
+
+_SHARED = struct.Struct(">HHH")      # hashes shared, quoted shared, plain keys that follow
+
+
+def _pack_counts(n: int, plain: Sequence[int], n_quoted: int) -> bytes:
+    return (_SHARED.pack(min(n, 0xFFFF), min(n_quoted, 0xFFFF), len(plain))
+            + struct.pack(f">{len(plain)}Q", *plain))
 
 
 def _bucket_shared_counts(kv, params: DedupParams):
@@ -572,12 +674,9 @@ def _bucket_shared_counts(kv, params: DedupParams):
     entries = [(member, hashes) for member, hashes, _ in unpacked]
     for later_id, by_earlier in shared_counts(index_hits(entries, params)).items():
         parts = [encoded[later_id]]
-        for earlier, n, n_plain in by_earlier.values():
-            parts.append(encoded[earlier.article_id] + _SHARED.pack(n, n_plain))
+        for earlier, n, plain, n_quoted in by_earlier.values():
+            parts.append(encoded[earlier.article_id] + _pack_counts(n, plain, n_quoted))
         yield later_id, b"".join(parts)
-
-
-_SHARED = struct.Struct(">HH")
 
 
 def _unpack_shared(data: bytes):
@@ -585,8 +684,11 @@ def _unpack_shared(data: bytes):
     pairs = []
     while pos < len(data):
         earlier, pos = decode_member_at(data, pos)
-        pairs.append((earlier,) + _SHARED.unpack_from(data, pos))
+        n, n_quoted, n_plain = _SHARED.unpack_from(data, pos)
         pos += _SHARED.size
+        plain = struct.unpack_from(f">{n_plain}Q", data, pos)
+        pos += 8 * n_plain
+        pairs.append((earlier, n, plain, n_quoted))
     return me, pairs
 
 

@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import struct
 from typing import Any, Tuple
 
 import apache_beam as beam
@@ -67,7 +68,8 @@ from cfnews.transforms.common import MAIN, count
 from cfnews.transforms.dedup import (CONTAINMENT_THRESHOLD, DEFAULT_EXPIRY, DUPLICATES, MAX_BUCKET,
                               MIN_SHARED, SAME_OUTLET_THRESHOLD, DedupParams, Member,
                               bucket_hits, bucket_of, decide, decode_member, encode_member,
-                              entry_duplicate, guid_key, prepare, to_output, with_fingerprint)
+                              entry_duplicate, guid_key, prepare, to_output,
+                              with_fingerprint, QUOTED)
 
 STREAM_BUCKET_BITS = 16
 DEFAULT_HOLD = dt.timedelta(minutes=1)
@@ -90,6 +92,10 @@ def suffix_bytes(bits: int) -> int:
 def hash_suffix(h: int, bits: int) -> bytes:
     n = suffix_bytes(bits)
     return (h & ((1 << (8 * n)) - 1)).to_bytes(n, "big")
+
+
+_SHINGLE = struct.Struct(">Q")       # in the decision's bag: the shared shingle (`dedup.QUOTED`
+                                      # or the key of a plain one)
 
 
 def encode_posting(h: int, member: Member, bits: int = STREAM_BUCKET_BITS) -> bytes:
@@ -131,20 +137,20 @@ class _IndexFn(beam.DoFn):
         # entries under the same shingle (`shingle_key`): the suffix's last byte may differ
         # in the quoted bit; a shared shingle is plain when the later text has it plain
         head, last = prefix[:-1], prefix[-1] | 1
-        stored, stored_plain = [], {}
+        # the shingle as the later text has it: its key if plain, else QUOTED
+        stored, stored_shingle = [], {}
         for e in postings.read():
             if e.startswith(head) and e[self.skip - 1] | 1 == last:
                 m = self._member(e)
                 stored.append(m)
-                stored_plain[m.article_id] = not e[self.skip - 1] & 1
+                stored_shingle[m.article_id] = QUOTED if e[self.skip - 1] & 1 else h & ~1
         hits, keep = bucket_hits(stored, member, self.params)
-        plain = not h & 1
-        mine = tuple((earlier, plain) for later_id, earlier in hits
-                     if later_id == member.article_id)
-        yield member.article_id, ("ack", mine)
+        mine = QUOTED if h & 1 else h & ~1
+        yield member.article_id, ("ack", tuple((earlier, mine) for later_id, earlier in hits
+                                               if later_id == member.article_id))
         for later_id, earlier in hits:
             if later_id != member.article_id:    # the stored entry is the later text
-                yield later_id, ("hit", ((earlier, stored_plain[later_id]),))
+                yield later_id, ("hit", ((earlier, stored_shingle[later_id]),))
         if not keep or any(m.article_id == member.article_id for m in stored):
             return
         postings.add(prefix + encode_member(member))
@@ -207,8 +213,8 @@ class _DecideFn(beam.DoFn):
             # the end of its arrival slot: every article ordered before it has arrived
             decide_timer.set(_ts((payload[1].slot + 1) * self.hold_us))
         else:
-            for m, plain in payload:
-                earlier.add(encode_member(m) + (b"\x01" if plain else b"\x00"))
+            for m, shingle in payload:
+                earlier.add(encode_member(m) + _SHINGLE.pack(shingle))
             if kind == "ack":
                 acks.write((acks.read() or 0) + 1)
         if due.read():
@@ -239,13 +245,19 @@ class _DecideFn(beam.DoFn):
         art, member, n_postings = stored
         if not complete and (acks.read() or 0) < n_postings:
             return                      # some postings are still on their way
-        match = decide(member, ((decode_member(e[:-1]), 1, e[-1]) for e in earlier.read()),
-                       self.params)
+        match = decide(member, (_shared_entry(e) for e in earlier.read()), self.params)
         for state in (article, earlier, acks, due):
             state.clear()
         done.write(True)
         pointer = match.earlier_id if match and match.copy else art.article_id
         yield art.article_id, pointer, member.time_us, (art, match)
+
+
+def _shared_entry(entry: bytes):
+    """A decision bag entry as `dedup.decide` takes it: (member, 1, plain key(s), quoted)."""
+    shingle = _SHINGLE.unpack_from(entry, len(entry) - _SHINGLE.size)[0]
+    member = decode_member(entry[:-_SHINGLE.size])
+    return (member, 1, (), 1) if shingle == QUOTED else (member, 1, (shingle,), 0)
 
 
 # ---------------------------------------------------------------- 3. chains

@@ -183,11 +183,12 @@ class History:
             return self._dates[date]
 
     def prior_hits(self, member, hashes: Sequence[int], params) -> list:
-        """[(earlier Member, hashes shared, plain hashes shared)] for every article written
-        earlier whose event
-        time is within the expiry of `member` and that shares at least params.min_shared of
-        its sampled hashes. A hash held by more than params.max_bucket earlier articles of a
-        day counts for the first max_bucket only (site furniture)."""
+        """[(earlier Member, hashes shared, keys of the plain hashes shared, quoted hashes
+        shared)] for every article written earlier whose event time is within the expiry of
+        `member` and that shares at least params.min_shared of its sampled hashes, or shares
+        any plain one (a holder `dedup.furniture_keys` counts). A hash
+        held by more than params.max_bucket earlier articles of a day counts for the first
+        max_bucket only (site furniture)."""
         from cfnews.transforms.dedup import Member
         if not len(hashes):
             return []
@@ -195,6 +196,7 @@ class History:
         # bit; the two variants sort next to each other. Shared plain: the new (later)
         # text has it plain.
         query = np.unique(np.asarray(hashes, dtype=np.uint64))
+        plain_query = (query & np.uint64(1)) == 0
         query_lo, query_hi = query & ~np.uint64(1), query | np.uint64(1)
         day = dt.date(1970, 1, 1)
         first = (day + dt.timedelta(microseconds=member.time_us - params.expiry_us)).isoformat()
@@ -212,11 +214,20 @@ class History:
             hit = hi > lo
             if not hit.any():
                 continue
-            rows, plain = _rows_per_shingle(postings["row"], lo[hit], hi[hit], query[hit])
+            shingle, rows = _rows_per_shingle(postings["row"], lo[hit], hi[hit])
+            shingle = np.nonzero(hit)[0][shingle]
+            plain = plain_query[shingle]
             found, shared = np.unique(rows, return_counts=True)
-            plain_found, plain_shared = np.unique(rows[plain], return_counts=True)
-            plain_of = dict(zip(plain_found.tolist(), plain_shared.tolist()))
-            for row, n in zip(found[shared >= params.min_shared], shared[shared >= params.min_shared]):
+            quoted_found, quoted_shared = np.unique(rows[~plain], return_counts=True)
+            quoted_of = dict(zip(quoted_found.tolist(), quoted_shared.tolist()))
+            # the plain shared keys, grouped by row
+            plain_rows, plain_keys = rows[plain], query_lo[shingle[plain]]
+            order = np.lexsort((plain_keys, plain_rows))
+            plain_rows, plain_keys = plain_rows[order], plain_keys[order]
+            for row, n in zip(found.tolist(), shared.tolist()):
+                a, b = np.searchsorted(plain_rows, [row, row + 1])
+                if n < params.min_shared and a == b:
+                    continue
                 m = members[row]
                 if abs(int(m["time"]) - member.time_us) > params.expiry_us:
                     continue
@@ -227,22 +238,20 @@ class History:
                 story = f"{int(m['story']):016x}" if int(m["story"]) else ""
                 out.append((Member(int(m["time"]), article_id, int(m["outlet"]), int(m["level"]),
                                    counts, 0, int(m["plain"]), story), int(n),
-                            plain_of.get(int(row), 0)))
+                            tuple(plain_keys[a:b].tolist()), quoted_of.get(row, 0)))
         return out
 
 
-def _rows_per_shingle(rows: np.ndarray, lo: np.ndarray, hi: np.ndarray, query: np.ndarray):
-    """(rows, plain mask): the stored rows found for each queried shingle, each row once per
-    shingle, and whether the query (the later text) has that shingle plain. A fingerprint
-    stored before a text kept a shingle once can hold both of its variants (quoted and plain):
-    they are one shared shingle, not two."""
+def _rows_per_shingle(rows: np.ndarray, lo: np.ndarray, hi: np.ndarray):
+    """(shingle, rows): the stored rows found for each queried shingle (its index in lo/hi),
+    each row once per shingle. A fingerprint stored before a text kept a shingle once can
+    hold both of its variants (quoted and plain): they are one shared shingle, not two."""
     lengths = (hi - lo).astype(np.int64)
     shingle = np.repeat(np.arange(len(lengths), dtype=np.uint64), lengths)
     found = np.concatenate([rows[a:b] for a, b in zip(lo, hi)]).astype(np.uint64)
     pairs = np.unique((shingle << np.uint64(32)) | found)
-    plain_query = (query & np.uint64(1)) == 0
-    return ((pairs & np.uint64(0xFFFFFFFF)).astype(np.uint32),
-            plain_query[(pairs >> np.uint64(32)).astype(np.int64)])
+    return ((pairs >> np.uint64(32)).astype(np.int64),
+            (pairs & np.uint64(0xFFFFFFFF)).astype(np.int64))
 
 
 # ---------------------------------------------------------------- reading the datasets

@@ -73,22 +73,61 @@ def by_kind(predicted, pairs) -> str:
 
 # ---------------------------------------------------------------- the methods
 
-def cfnews_links(docs, pairs, params=None):
+_BACKGROUND: Dict[int, tuple] = {}
+
+
+def background(seed: int):
+    """The texts an evaluated pair's later text meets in the index besides the pair: a news
+    stream (`stream_docs(seed)`, its first fortnight: every story once plus two syndicated
+    copies, each outlet with its furniture) as (Member, sampled hashes) by id, and
+    shingle_key -> the first max_bucket ids holding it (what a bucket keeps). Plain hashes
+    that unrelated texts of it hold are furniture (`dedup.furniture_keys`): without it
+    every pair would be decided as if no other text existed."""
+    if seed not in _BACKGROUND:
+        from cfnews.schemas import Article
+        from cfnews.transforms.dedup import MAX_BUCKET, prepare
+        from cfnews.transforms.fingerprint import shingle_key
+        from tests.benchmarks.dedup_corpus import stream_docs
+        prepared, holders = {}, collections.defaultdict(list)
+        for doc_id, doc, hours in stream_docs(seed, fortnights=1):
+            article = Article(article_id=doc_id, url=f"https://bg/{doc_id}",
+                              canonical_url=f"https://bg/{doc_id}", outlet=doc.outlet,
+                              feed_url="", entry_id=doc_id, title="", text=doc.text,
+                              discovered_at=T0, published_at=T0 - dt.timedelta(hours=hours))
+            prepared[doc_id] = prepare(article)
+            for h in prepared[doc_id][1]:
+                if len(holders[shingle_key(h)]) < MAX_BUCKET:
+                    holders[shingle_key(h)].append(doc_id)
+        _BACKGROUND[seed] = prepared, dict(holders)
+    return _BACKGROUND[seed]
+
+
+def cfnews_links(docs, pairs, params=None, context=None):
     """Per pair, the production `decide` of its later text against its earlier one: None,
-    or a Match (Match.copy: a duplicate; else a story link, i.e. a rewrite)."""
-    from cfnews.transforms.dedup import DedupParams, decide, prepare, shared_with
+    or a Match (Match.copy: a duplicate; else a story link, i.e. a rewrite). `context`:
+    `background(seed)`, the other texts the later one meets in the index (they tell the
+    furniture among its plain hashes)."""
+    from cfnews.transforms.dedup import (DedupParams, decide, furniture_keys, gather,
+                                         prepare, shared_with)
+    from cfnews.transforms.fingerprint import shingle_key
     params = params or DedupParams()
     prepared = {a.article_id: prepare(a) for a in as_articles(docs)}
     out = []
     for q in pairs:
         (ma, ha), (mb, hb) = prepared[q.a], prepared[q.b]
-        shared, plain = shared_with(hb, ha)
-        out.append(decide(mb, [(ma, shared, plain)], params))
+        pair = (ma,) + shared_with(hb, ha)
+        furniture = None
+        if context:
+            others, holders = context
+            met = {i for h in hb for i in holders.get(shingle_key(h), ())}
+            entries = [(others[i][0],) + shared_with(hb, others[i][1]) for i in sorted(met)]
+            furniture = furniture_keys(mb, gather(entries + [pair]), params)
+        out.append(decide(mb, [pair], params, furniture))
     return out
 
 
-def cfnews_predictions(docs, pairs, params=None):
-    return [m is not None and m.copy for m in cfnews_links(docs, pairs, params)]
+def cfnews_predictions(docs, pairs, params=None, context=None):
+    return [m is not None and m.copy for m in cfnews_links(docs, pairs, params, context)]
 
 
 def minhash_predictions(docs, pairs, thresholds=(0.5, 0.8), num_perm: int = 128):
@@ -118,7 +157,7 @@ def story_report(seed: int, wire=None):
     from tests.benchmarks.dedup_corpus import story_pairs
     from cfnews.transforms.dedup import dedup_in_memory
     docs, pairs = story_pairs(seed)
-    links = cfnews_links(docs, pairs)
+    links = cfnews_links(docs, pairs, context=background(seed))
     kinds = collections.Counter(q.kind for q in pairs)
     in_dups = collections.Counter(q.kind for m, q in zip(links, pairs) if m is not None and m.copy)
     print(f"story families: {len(docs)} texts; pairs filed as duplicates by kind: "
@@ -229,8 +268,8 @@ def margin_sweep(dev_seed: int):
     rows = []
     for q in pairs:
         (ma, ha), (mb, hb) = prepared[q.a], prepared[q.b]
-        n, plain = shared_with(hb, ha)
-        copy_text = n >= params.min_shared and shares_plain_text(mb, ma, plain, params)
+        n, plain, _quoted = shared_with(hb, ha)
+        copy_text = n >= params.min_shared and shares_plain_text(mb, ma, len(plain), params)
         rows.append((similarity(mb, ma, n)[0], max(compared_count(ma, mb), 1),
                      ma.outlet == mb.outlet, copy_text, q.duplicate))
     c, n, same, ok, truth = (np.array(col) for col in zip(*rows))
@@ -419,7 +458,8 @@ def main():
     print(f"seed {args.seed}: {len(docs)} texts, {sum(q.duplicate for q in pairs)} positive and "
           f"{sum(not q.duplicate for q in pairs)} negative pairs")
     print("  " + ", ".join(f"{k}{'+' if d else '-'} {n}" for (k, d), n in sorted(kinds.items())))
-    results = {"cfnews (containment)": cfnews_predictions(docs, pairs)}
+    results = {"cfnews (containment)": cfnews_predictions(docs, pairs,
+                                                          context=background(args.seed))}
     for threshold, predicted in minhash_predictions(docs, pairs).items():
         results[f"MinHashLSH threshold {threshold}"] = predicted
     print(f"{'method':<28} {'precision':>9} {'recall':>7} {'F1':>7} {'FP':>4} {'FN':>4}")

@@ -1,0 +1,83 @@
+"""Dedup cost of this tree against another checkout (e.g. main), side by side: fingerprinting
+and the in-memory dedup (fingerprint + index + decisions) on the news stream of
+dedup_eval.py, in alternating rounds (one fresh process per tree and round, so that the two
+versions of the package never meet in one interpreter), medians of --rounds.
+
+    python tests/benchmarks/dedup_cost.py --against /work/main [--rounds 5] [--seed 2]
+
+Each tree runs with its own .venv. Rates are articles per CPU-second of the measuring process
+(fair on a machine shared with other work); wall-clock rates beside them.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+MEASURE = r"""
+import json, sys, time
+sys.path.insert(0, ".")
+from tests.benchmarks.dedup_eval import stream_articles
+from cfnews.transforms.dedup import dedup_in_memory
+from cfnews.transforms.fingerprint import fingerprint
+stream = stream_articles(int(sys.argv[1]))
+for a in stream[:50]:
+    fingerprint(a.text)                     # warm the token hash cache like a long run
+out = {}
+cpu, wall = time.process_time(), time.perf_counter()
+for a in stream:
+    fingerprint(a.text)
+out["fingerprint"] = (len(stream) / (time.process_time() - cpu), len(stream) / (time.perf_counter() - wall))
+cpu, wall = time.process_time(), time.perf_counter()
+kept, dups = dedup_in_memory(stream)
+out["dedup in memory"] = (len(stream) / (time.process_time() - cpu), len(stream) / (time.perf_counter() - wall))
+out["articles"] = len(stream)
+out["duplicates"] = len(dups)
+print(json.dumps(out))
+"""
+
+
+def measure(tree: str, seed: int) -> dict:
+    python = os.path.join(tree, ".venv", "bin", "python")
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")    # leave the other tree as it is
+    done = subprocess.run([python, "-c", MEASURE, str(seed)], cwd=tree, capture_output=True,
+                          text=True, check=True, env=env)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--against", required=True, help="the other checkout (with its .venv)")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=2)
+    args = parser.parse_args()
+    trees = {"this tree": HERE, "other": os.path.abspath(args.against)}
+    runs = {name: [] for name in trees}
+    for r in range(args.rounds):
+        order = list(trees.items()) if r % 2 == 0 else list(trees.items())[::-1]
+        for name, tree in order:
+            runs[name].append(measure(tree, args.seed))
+    first = runs["this tree"][0]
+    print(f"stream of seed {args.seed}: {first['articles']} articles; medians of {args.rounds} "
+          f"alternating rounds; 1-min load average now {os.getloadavg()[0]:.1f}")
+    for stage in ("fingerprint", "dedup in memory"):
+        cells = []
+        medians = {}
+        for name, tree in trees.items():
+            cpu = [r[stage][0] for r in runs[name]]
+            wall = [r[stage][1] for r in runs[name]]
+            medians[name] = statistics.median(cpu)
+            cells.append(f"{name} ({tree}): {medians[name]:.0f}/CPU-s ({statistics.median(wall):.0f}/wall-s; "
+                         f"runs {[round(x) for x in cpu]})")
+        ratio = medians["this tree"] / medians["other"]
+        print(f"  {stage}: " + "; ".join(cells) + f"; ratio {ratio:.2f}")
+    print("  duplicates found: " + ", ".join(f"{n} {runs[n][0]['duplicates']}" for n in trees))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
