@@ -129,10 +129,7 @@ def test_streaming_and_batch_agree_in_event_time_order(seeds):
     expected_kept, expected_dups = dedup_in_memory(arts)
     assert sorted(d.article.article_id for d in expected_dups) == ["b", "c", "s004", "t"]
 
-    with beam.Pipeline(runner="FnApiRunner") as p:
-        kept, dups = p | beam.Create(arts) | DeduplicateArticles()
-        assert_that(kept, equal_to(expected_kept), label="batch_kept")
-        assert_that(dups, equal_to(expected_dups), label="batch_dups")
+    assert_batch_gives(arts, expected_kept, expected_dups)
 
     ordered = sorted(arts, key=lambda a: (a.event_time, a.article_id))
     batches = [(a.event_time - dt.timedelta(minutes=5), [a]) for a in ordered]
@@ -171,10 +168,7 @@ def test_furniture_rule_agrees_in_batch_and_streaming():
     expected_kept, expected_dups = dedup_in_memory(arts)
     assert [(d.article.article_id, d.canonical_id) for d in expected_dups] == [("copy", "report")]
 
-    with beam.Pipeline(runner="FnApiRunner") as p:
-        kept, dups = p | beam.Create(arts) | DeduplicateArticles()
-        assert_that(kept, equal_to(expected_kept), label="batch_kept")
-        assert_that(dups, equal_to(expected_dups), label="batch_dups")
+    assert_batch_gives(arts, expected_kept, expected_dups)
 
     ordered = sorted(arts, key=lambda a: (a.event_time, a.article_id))
     batches = [(a.event_time - dt.timedelta(minutes=5), [a]) for a in ordered]
@@ -187,3 +181,11 @@ def test_furniture_rule_agrees_in_batch_and_streaming():
         assert_that(k, equal_to(kept_ids), label="stream_kept")
         assert_that(d, equal_to([("copy", "report", "report")]), label="stream_dups")
     run_streaming(batches, StreamingDeduplicate(), check)
+
+
+def assert_batch_gives(arts, expected_kept, expected_dups):
+    """The batch transform on `arts` yields exactly the in-memory rows."""
+    with beam.Pipeline(runner="FnApiRunner") as p:
+        kept, dups = p | beam.Create(arts) | DeduplicateArticles()
+        assert_that(kept, equal_to(expected_kept), label="batch_kept")
+        assert_that(dups, equal_to(expected_dups), label="batch_dups")
