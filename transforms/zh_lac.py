@@ -13,9 +13,9 @@ as the tagger found them: on dev, LAC's vote removed as many right organisation 
 ones.
 
 Chosen on dev only, by replaying older versions of zh_names.py on the dev batches added after
-them (README: "Chinese names"). Cost: one batched pass of the model over a short window around
+them (README: "LAC's vote"). Cost: one batched pass of the model over a short window around
 the first mention of each unlinked person or place name (not over the whole text), about a
-quarter of the zh entity step's time.
+tenth of the zh entity step's CPU time (README: "LAC's vote").
 """
 from __future__ import annotations
 
