@@ -27,6 +27,7 @@ from cfnews.transforms.common import StageDoFn, run_stage
 from cfnews.transforms.entity_kb import KnowledgeBase, StopList, load_kb, load_stoplist
 from cfnews.transforms.entity_linking import link_entities, normalise
 from cfnews.transforms.topic_tags import Lexicon, load_lexicon
+from cfnews.transforms.zh_lac import confirm_names
 from cfnews.transforms.zh_names import tag_chinese
 
 if TYPE_CHECKING:
@@ -169,6 +170,8 @@ def enrich_texts(language: str, texts: Sequence[str], titles: Sequence[str] = ()
     out = []
     for text, ner, title, words in zip(capped, spans, titles, bounds):
         entities = link_entities(text, ner, know.kb, know.stoplist, words)
+        if language == "zh":  # unlinked people and places need LAC's vote (zh_lac.py)
+            entities = confirm_names(text, entities)
         out.append((entities, know.lexicon.tag(title, text, entities)))
     return out
 

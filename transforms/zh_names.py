@@ -22,7 +22,9 @@ jieba tags: nr (person), nrfg / nrt (person: full or transliterated name), ns (p
   described by their owner ("国营通讯社") are no names;
 - noise dropped: one-character words, sides and common words the dictionary marks as names
   ("中方", "令人", "许可证"), two-character dictionary words tagged as people unless the
-  lexicon knows them, nationality words ("荷兰人")."""
+  lexicon knows them, nationality words ("荷兰人").
+The entity stage then puts unlinked person and place names to a vote of Baidu's LAC tagger
+(zh_lac.py)."""
 from __future__ import annotations
 
 import functools

