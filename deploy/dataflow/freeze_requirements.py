@@ -2,7 +2,7 @@
 
 The closure of cfnews' runtime dependencies plus apache-beam[gcp] (the gs:// filesystem and
 the Dataflow client), with the versions installed in the environment that runs this script.
-The two spaCy models are left out: the image installs them from requirements-models.txt,
+The models (spaCy, LAC) are left out: the image installs them from requirements-models.txt,
 by wheel hash. Run it from the venv the tests pass in, then commit the result:
 
     .venv/bin/python deploy/dataflow/freeze_requirements.py
