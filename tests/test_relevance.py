@@ -325,6 +325,18 @@ def test_a_press_review_of_a_one_side_item_is_marked_apart_from_one_of_a_bilater
     assert topic.model.weights["review_one_side"] < 0      # the shipped model reads it as noise
 
 
+def test_the_reason_says_when_a_press_review_names_one_side_in_its_title(topic):
+    """review_one_side weighs against an article: its reason says so, and only for a review whose
+    title (the reviewed item) names one side; a review of a bilateral item is a plain review."""
+    text = "法国各报今天关注中国。《费加罗报》报道中国投资法国工厂，巴黎表示欢迎，北京表示满意。"
+    one_side = score(topic, text, "中国如何掌控香港 - 法国报纸摘要")
+    both = score(topic, text, "中国企业在法国投资20亿欧：数千就业，振奋人心 - 法国报纸摘要")
+    story = score(topic, text, "中国如何掌控香港")
+    assert "press review of a one-side item (title names one side)" in one_side.reason
+    assert "press review" in both.reason and "one-side" not in both.reason
+    assert "press review" not in story.reason
+
+
 def test_an_article_naming_one_side_is_dropped_with_its_terms(topic):
     result = score(topic, "Beijing and Shanghai reported growth; Chinese exports rose.")
     assert result.score == 0.0 and result.reason == "dropped: no france as a subject"
