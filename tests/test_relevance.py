@@ -645,3 +645,42 @@ def test_margin_check_sets_each_outlets_cut_without_it(capsys):
     figures = relevance_eval.margin_check(examples + [weak], margins=(0.0, 50.0), steps=500)
     assert figures[(0.0, "en")][1] < 1.0 and figures[(50.0, "en")][1] == 1.0
     assert "margin check on the dev split" in capsys.readouterr().out
+
+
+def test_pairing_text_keeps_the_title_and_the_sentences_pairing_both_sides():
+    from tests.benchmarks import relevance_eval
+    topic = load_topic("china_france")
+    text = "La Chine a reçu Emmanuel Macron. Le temps était doux. Germany, France and Italy voted."
+    paired = relevance_eval.pairing_text(topic, "Macron à Pékin", text)
+    # (folded: accents stripped, lower case); France as a list item pairs nothing
+    assert paired == "macron a pekin\nla chine a recu emmanuel macron"
+    assert relevance_eval.pairing_text(topic, "Macron à Pékin", text, "full").endswith("italy voted.")
+    assert relevance_eval.char_grams("ab c\nd", (1, 2)) == {"a", "b", "c", "d", "ab"}
+
+
+def test_average_precision_of_a_ranking():
+    import numpy as np
+    from tests.benchmarks import relevance_eval
+    # positives ranked 1st and 3rd: precision 1/1 and 2/3 at them
+    ap = relevance_eval.average_precision(np.array([3.0, 2.0, 1.0, 0.0]), np.array([1, 0, 1, 0]))
+    assert abs(ap - (1 + 2 / 3) / 2) < 1e-9
+
+
+def test_stacked_out_of_fold_scores_of_an_outlet_ignore_its_own_labels():
+    """The stacked text model (--cv-stack) is cross-validated like the role model: neither the
+    text model nor the role model that score an outlet saw its labels."""
+    import numpy as np
+    from tests.benchmarks import relevance_eval
+    examples = _outlet_examples()
+    topic = relevance_eval._bare_topic()
+    X, y, _, kept = relevance_eval._feature_rows(topic, examples)
+    M = relevance_eval._gram_matrix([relevance_eval.char_grams(
+        relevance_eval.pairing_text(topic, e.title, e.text), (1, 2)) for e in kept])
+    assert M.shape[0] == len(kept) and M.shape[1] > 0
+    sources = np.array([e.source for e in kept])
+    flipped = np.where(sources == "a", 1 - y, y)
+    z = relevance_eval.stacked_out_of_fold_scores(X, y, sources, M, 1.0, 0.001, 500, 0.5)
+    z_flipped = relevance_eval.stacked_out_of_fold_scores(X, flipped, sources, M, 1.0, 0.001, 500, 0.5)
+    held = sources == "a"
+    assert np.allclose(z[held], z_flipped[held]) and not np.allclose(z[~held], z_flipped[~held])
+    assert (z[y == 1] > 0).all() and (z[y == 0] < 0).all()
