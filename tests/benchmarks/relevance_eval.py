@@ -521,7 +521,7 @@ def main(argv=None) -> int:
         cross_validate(examples, text_scale=args.cv_text, steps=steps, per_script=not args.one_cut,
                        stack=stack)
     if args.margin_check:
-        margin_check(examples, steps=steps, stack=stack)
+        margin_check(examples, stack=stack)
     if args.dev_only:
         return 0
     topic = load_topic("china_france")
