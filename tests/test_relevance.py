@@ -10,9 +10,8 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from cfnews.schemas import Article
 from tests.conftest import need_shared
-from cfnews.transforms.relevance import (CREDIT, LISTED, SUBJECT, RoleModel, ScoreRelevance, TopicError,
-                                  article_features, digest_item, fold, is_digest, load_topic,
-                                  mention_role, parse_topic, role_features, score_relevance,
+from cfnews.transforms.relevance import (CREDIT, LISTED, SUBJECT, RoleModel, ScoreRelevance, TopicError, fold,
+                                  load_topic, mention_role, parse_topic, role_features, score_relevance,
                                   script_group)
 
 
@@ -338,77 +337,6 @@ def test_the_reason_says_when_a_press_review_names_one_side_in_its_title(topic):
     assert "press review" not in story.reason
 
 
-# a news bulletin written for these tests: 25 headlines, one China–France item in the middle
-BULLETIN_TITLE = "2021-03-15 晚间新闻 文字版"
-BULLETIN_ITEM = "中国全国人大与法国国民议会举行交流机制会议"
-BULLETIN = "\n".join("""全国政协十三届四次会议在京闭幕
-国务院常务会议部署推进农业农村现代化
-春耕生产有序推进 多地抢抓农时
-国家发展改革委发布促进消费措施
-教育部部署做好高校毕业生就业工作
-生态环境部通报空气质量状况
-多地举办招聘活动促进就业
-国家医保局推进药品集中带量采购
-水利部部署春季农田水利建设
-民航局发布航班运行数据
-商务部介绍一季度外贸运行情况
-铁路部门开行春运临时列车超过三百列
-国家统计局发布前两个月国民经济运行数据
-【奋斗百年路 启航新征程】红色基因代代传
-各地开展学雷锋志愿服务活动
-全国多地迎来大风降温天气
-长江流域重点水域禁捕工作取得阶段性成效
-{item}
-科技部部署加强基础研究工作
-多地加快推进老旧小区改造
-国内新闻简讯
-全球累计新冠确诊病例超过一亿两千万例
-欧盟委员会公布疫苗接种计划
-{other}
-国际新闻简讯""".split("\n"))
-
-
-def test_a_bulletin_with_one_bilateral_item_is_scored_by_that_item(topic):
-    """A multi-story text (a bulletin: one headline a line) whose one China–France item is a
-    headline among 25 is scored as that item would be alone under the bulletin's title; scored
-    as one text, the item is a passing pair (late, 1 sentence of 25) and the bulletin was dropped
-    (0.48 with the model of e491b42)."""
-    text = BULLETIN.format(item=BULLETIN_ITEM, other="巴西新冠死亡病例继续上升")
-    assert is_digest(text)
-    features, facts = article_features(topic, BULLETIN_TITLE, text)
-    alone, _ = role_features(topic, BULLETIN_TITLE, BULLETIN_ITEM)
-    whole, _ = role_features(topic, BULLETIN_TITLE, text)
-    assert features == alone != whole and facts["digest"]
-    result = score(topic, text, BULLETIN_TITLE)
-    assert result.relevant and "multi-story text, scored by its item" in result.reason
-
-
-def test_a_bulletin_naming_the_sides_in_separate_items_is_not_coverage(topic):
-    """China in one headline and France in another: no item pairs them, the whole text's features
-    stand (and no China–France story is there)."""
-    text = BULLETIN.format(item="王毅出席亚太经合组织视频会议", other="法国巴黎街头举行抗议活动")
-    assert is_digest(text)
-    features, facts = article_features(topic, BULLETIN_TITLE, text)
-    assert (features, facts) == role_features(topic, BULLETIN_TITLE, text)
-    assert "digest" not in facts and not score(topic, text, BULLETIN_TITLE).relevant
-
-
-def test_only_texts_made_of_headlines_are_multi_story():
-    story = "\n".join(["法国总统马克龙周二在北京与中国国家主席习近平举行会谈，双方签署了多项合作协议。"] * 12)
-    assert not is_digest(story)                                    # long paragraphs
-    assert not is_digest("\n".join(["国务院常务会议召开"] * 7))     # too few lines
-    # sentences ending in a full stop are not headlines, however short
-    assert not is_digest("\n".join(["中法签署协议。"] * 12))
-    assert is_digest("\n\n".join(["国务院常务会议召开"] * 8))      # blank lines do not count
-
-
-def test_a_bulletin_item_takes_the_short_label_lines_before_it():
-    lines = ["国务院常务会议部署春耕生产", "", "快讯", "中国与法国签署农业合作协议", "铁路部门开行临时列车超过三百列"]
-    assert digest_item(lines, 3) == "快讯 中国与法国签署农业合作协议"
-    assert digest_item(lines, 2) == "快讯 中国与法国签署农业合作协议"
-    assert digest_item(lines, 0) == "国务院常务会议部署春耕生产"
-
-
 def test_an_article_naming_one_side_is_dropped_with_its_terms(topic):
     result = score(topic, "Beijing and Shanghai reported growth; Chinese exports rose.")
     assert result.score == 0.0 and result.reason == "dropped: no france as a subject"
@@ -728,6 +656,70 @@ def test_pairing_text_keeps_the_title_and_the_sentences_pairing_both_sides():
     assert paired == "macron a pekin\nla chine a recu emmanuel macron"
     assert relevance_eval.pairing_text(topic, "Macron à Pékin", text, "full").endswith("italy voted.")
     assert relevance_eval.char_grams("ab c\nd", (1, 2)) == {"a", "b", "c", "d", "ab"}
+
+
+# a news bulletin written for these tests: 25 headlines, one China–France item in the middle
+BULLETIN_TITLE = "2021-03-15 晚间新闻 文字版"
+BULLETIN_ITEM = "中国全国人大与法国国民议会举行交流机制会议"
+BULLETIN = "\n".join("""全国政协十三届四次会议在京闭幕
+国务院常务会议部署推进农业农村现代化
+春耕生产有序推进 多地抢抓农时
+国家发展改革委发布促进消费措施
+教育部部署做好高校毕业生就业工作
+生态环境部通报空气质量状况
+多地举办招聘活动促进就业
+国家医保局推进药品集中带量采购
+水利部部署春季农田水利建设
+民航局发布航班运行数据
+商务部介绍一季度外贸运行情况
+铁路部门开行春运临时列车超过三百列
+国家统计局发布前两个月国民经济运行数据
+【奋斗百年路 启航新征程】红色基因代代传
+各地开展学雷锋志愿服务活动
+全国多地迎来大风降温天气
+长江流域重点水域禁捕工作取得阶段性成效
+{item}
+科技部部署加强基础研究工作
+多地加快推进老旧小区改造
+国内新闻简讯
+全球累计新冠确诊病例超过一亿两千万例
+欧盟委员会公布疫苗接种计划
+{other}
+国际新闻简讯""".split("\n"))
+
+
+def test_cv_items_score_a_bulletin_by_its_item_pairing_the_sides(topic):
+    """The --cv-items experiment (not shipped): a bulletin whose one China–France item is a
+    headline among 25 gets the features that item would have alone under the bulletin's title."""
+    from tests.benchmarks.relevance_eval import item_features
+    text = BULLETIN.format(item=BULLETIN_ITEM, other="巴西新冠死亡病例继续上升")
+    features, facts = item_features(topic, BULLETIN_TITLE, text)
+    alone, _ = role_features(topic, BULLETIN_TITLE, BULLETIN_ITEM)
+    whole, _ = role_features(topic, BULLETIN_TITLE, text)
+    assert features == alone != whole and facts["digest"]
+    assert features["lead_both"] == 1.0 and whole["lead_both"] == 0.0
+
+
+def test_cv_items_leave_a_bulletin_naming_the_sides_in_separate_items_whole(topic):
+    from tests.benchmarks.relevance_eval import digest_items, item_features
+    text = BULLETIN.format(item="王毅出席亚太经合组织视频会议", other="法国巴黎街头举行抗议活动")
+    items = digest_items(text)
+    # 25 lines, 23 items: the two lines shorter than ITEM_MIN_CHARS (12) join the next one
+    assert len(items) == 23 and "国内新闻简讯 全球累计新冠确诊病例超过一亿两千万例" in items
+    assert "民航局发布航班运行数据 商务部介绍一季度外贸运行情况" in items
+    features, facts = item_features(topic, BULLETIN_TITLE, text)
+    assert (features, facts) == role_features(topic, BULLETIN_TITLE, text) and "digest" not in facts
+
+
+def test_only_texts_made_of_headlines_are_multi_story():
+    from tests.benchmarks.relevance_eval import digest_items
+    story = "\n".join(["法国总统马克龙周二在北京与中国国家主席习近平举行会谈，双方签署了多项合作协议。"] * 12)
+    assert digest_items(story) is None                                   # long paragraphs
+    assert digest_items("\n".join(["国务院常务会议召开"] * 7)) is None     # too few lines
+    assert digest_items("\n".join(["中法签署协议。"] * 12)) is None        # sentences, not headlines
+    assert digest_items("\n\n".join(["国务院常务会议召开"] * 8)) is not None   # blank lines do not count
+    lines = ["国务院常务会议部署春耕生产", "", "快讯", "中国与法国签署农业合作协议"] + ["铁路部门开行临时列车超过三百列"] * 6
+    assert digest_items("\n".join(lines))[:2] == ["国务院常务会议部署春耕生产", "快讯 中国与法国签署农业合作协议"]
 
 
 def test_average_precision_of_a_ranking():

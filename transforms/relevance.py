@@ -617,84 +617,8 @@ def role_features(topic: "Topic", title: str, text: str) -> Tuple[Dict[str, floa
     }
     facts = {"title_sides": title_sides, "pairs": pairs, "roles": roles, "counts": counts,
              "n_bilateral": n_bilateral, "acting": acting, "keys": keys, "others": len(other_names),
-             "review": bool(features["review"]), "review_one_side": bool(features["review_one_side"]),
-             "folded": folded, "pair_starts": [sentence_first[s] for s in paired]}
+             "review": bool(features["review"]), "review_one_side": bool(features["review_one_side"])}
     return features, facts
-
-
-# Multi-story texts: a news bulletin or a digest is a list of items, one a line, most of them
-# headline-like (short, no sentence end). Scored as one text, its one China–France item is a
-# passing pair in a long list (late, a small share of the sentences, not in the lead); such a text
-# is scored by its best item instead: the features of the title with that line as the text.
-# (Chosen on dev by leave-one-outlet-out CV; `relevance_eval --cv --whole-text` scores without it.)
-DIGEST_MIN_LINES = 8            # non-empty lines
-DIGEST_HEADLINE_SHARE = 0.6     # the share of them that look like headlines
-HEADLINE_CHARS = 40             # a headline: at most this long, not ending like a sentence
-ITEM_MIN_CHARS = 12             # a shorter line (a label, a date) is joined to the next one
-DIGEST_SAMPLE_CHARS = 6000      # the shape is told from the text's start (bounded work per text)
-_LINE_END = frozenset("。！？.!?；;：:”\"）)」』…")
-# the order in which the items are compared: paired in the item's lead, around an action, how
-# many sentences pair them, the weaker side's share of the item's sentences
-_ITEM_RANK = ("lead_both", "pair_action", "pair_sentences", "side_share")
-
-
-def is_digest(text: str) -> bool:
-    """Whether `text` is a multi-story text (a bulletin, a digest): at least DIGEST_MIN_LINES
-    non-empty lines in its first DIGEST_SAMPLE_CHARS characters, DIGEST_HEADLINE_SHARE of them
-    headline-like."""
-    if text.count("\n", 0, DIGEST_SAMPLE_CHARS) < DIGEST_MIN_LINES - 1:
-        return False
-    sample = [line for line in map(str.strip, text[:DIGEST_SAMPLE_CHARS].split("\n")) if line]
-    if len(sample) < DIGEST_MIN_LINES:
-        return False
-    others = 0                      # lines that are not headline-like: stop at too many
-    allowed = len(sample) - DIGEST_HEADLINE_SHARE * len(sample)
-    for line in sample:
-        if len(line) > HEADLINE_CHARS or line[-1] in _LINE_END:
-            others += 1
-            if others > allowed:
-                return False
-    return True
-
-
-def digest_item(lines: List[str], number: int) -> str:
-    """The item of a multi-story text holding line `number` of `lines` (the text split at line
-    breaks): that line and the lines around it up to the first line of >= ITEM_MIN_CHARS characters
-    after it (included) and the last one before it (excluded), stripped, empty ones dropped (a
-    label or a date shorter than ITEM_MIN_CHARS belongs to the line after it)."""
-    start = number
-    while start > 0 and len(lines[start - 1].strip()) < ITEM_MIN_CHARS:
-        start -= 1
-    end = number
-    while end < len(lines) - 1 and len(lines[end].strip()) < ITEM_MIN_CHARS:
-        end += 1
-    return " ".join(line for line in map(str.strip, lines[start:end + 1]) if line)
-
-
-def article_features(topic: "Topic", title: str, text: str) -> Tuple[Dict[str, float], Dict[str, object]]:
-    """role_features of the article; for a multi-story text (is_digest) with an item pairing
-    both sides, the features are those of the title with its best item (_ITEM_RANK) as the text,
-    and the facts (for the reason and the matched terms) stay the whole text's. The items read
-    are those holding a sentence that pairs the sides in the whole text."""
-    features, facts = role_features(topic, title, text)
-    if not features or not features["pair_sentences"] or not is_digest(text):
-        return features, facts      # (no sentence pairs the sides: no item can)
-    folded = facts["folded"]        # fold() keeps the line breaks: the same line numbers
-    lines = text.split("\n")
-    best, rank, seen = None, None, set()
-    for start in facts["pair_starts"]:
-        item = digest_item(lines, folded.count("\n", 0, start))
-        if item in seen:
-            continue
-        seen.add(item)
-        found, _ = role_features(topic, title, item)
-        if found and found["pair_sentences"]:
-            key = tuple(found[name] for name in _ITEM_RANK)
-            if rank is None or key > rank:
-                best, rank = found, key
-    if best is None:
-        return features, facts
-    return best, dict(facts, digest=True)
 
 
 # Script groups, for the model's per-script operating points: the share of list-like and passing
@@ -771,8 +695,6 @@ def _reason(topic: "Topic", facts: Mapping[str, object], relevant: bool) -> str:
         parts.append("mentions " + ", ".join(noise))
     if facts.get("others", 0) >= 3:
         parts.append(f"{facts['others']} other countries named")
-    if facts.get("digest"):
-        parts.append("a multi-story text, scored by its item pairing them")
     if facts.get("review_one_side"):
         parts.append("press review of a one-side item (title names one side)")
     elif facts.get("review"):
@@ -781,7 +703,7 @@ def _reason(topic: "Topic", facts: Mapping[str, object], relevant: bool) -> str:
 
 
 def _score_with_model(topic: "Topic", title: str, text: str) -> RelevanceScore:
-    features, facts = article_features(topic, title, text)
+    features, facts = role_features(topic, title, text)
     terms = topic.matcher.terms
     matched = tuple(terms[k][0] for k in sorted(facts["keys"]))
     has_both = all(facts["counts"][side] or side in facts["title_sides"] for side in topic.require)
