@@ -325,6 +325,18 @@ def test_a_press_review_of_a_one_side_item_is_marked_apart_from_one_of_a_bilater
     assert topic.model.weights["review_one_side"] < 0      # the shipped model reads it as noise
 
 
+def test_the_reason_says_when_a_press_review_names_one_side_in_its_title(topic):
+    """review_one_side weighs against an article: its reason says so, and only for a review whose
+    title (the reviewed item) names one side; a review of a bilateral item is a plain review."""
+    text = "法国各报今天关注中国。《费加罗报》报道中国投资法国工厂，巴黎表示欢迎，北京表示满意。"
+    one_side = score(topic, text, "中国如何掌控香港 - 法国报纸摘要")
+    both = score(topic, text, "中国企业在法国投资20亿欧：数千就业，振奋人心 - 法国报纸摘要")
+    story = score(topic, text, "中国如何掌控香港")
+    assert "press review of a one-side item (title names one side)" in one_side.reason
+    assert "press review" in both.reason and "one-side" not in both.reason
+    assert "press review" not in story.reason
+
+
 def test_an_article_naming_one_side_is_dropped_with_its_terms(topic):
     result = score(topic, "Beijing and Shanghai reported growth; Chinese exports rose.")
     assert result.score == 0.0 and result.reason == "dropped: no france as a subject"
@@ -633,3 +645,106 @@ def test_margin_check_sets_each_outlets_cut_without_it(capsys):
     figures = relevance_eval.margin_check(examples + [weak], margins=(0.0, 50.0), steps=500)
     assert figures[(0.0, "en")][1] < 1.0 and figures[(50.0, "en")][1] == 1.0
     assert "margin check on the dev split" in capsys.readouterr().out
+
+
+def test_pairing_text_keeps_the_title_and_the_sentences_pairing_both_sides():
+    from tests.benchmarks import relevance_eval
+    topic = load_topic("china_france")
+    text = "La Chine a reçu Emmanuel Macron. Le temps était doux. Germany, France and Italy voted."
+    paired = relevance_eval.pairing_text(topic, "Macron à Pékin", text)
+    # (folded: accents stripped, lower case); France as a list item pairs nothing
+    assert paired == "macron a pekin\nla chine a recu emmanuel macron"
+    assert relevance_eval.pairing_text(topic, "Macron à Pékin", text, "full").endswith("italy voted.")
+    assert relevance_eval.char_grams("ab c\nd", (1, 2)) == {"a", "b", "c", "d", "ab"}
+
+
+# a news bulletin written for these tests: 25 headlines, one China–France item in the middle
+BULLETIN_TITLE = "2021-03-15 晚间新闻 文字版"
+BULLETIN_ITEM = "中国全国人大与法国国民议会举行交流机制会议"
+BULLETIN = "\n".join("""全国政协十三届四次会议在京闭幕
+国务院常务会议部署推进农业农村现代化
+春耕生产有序推进 多地抢抓农时
+国家发展改革委发布促进消费措施
+教育部部署做好高校毕业生就业工作
+生态环境部通报空气质量状况
+多地举办招聘活动促进就业
+国家医保局推进药品集中带量采购
+水利部部署春季农田水利建设
+民航局发布航班运行数据
+商务部介绍一季度外贸运行情况
+铁路部门开行春运临时列车超过三百列
+国家统计局发布前两个月国民经济运行数据
+【奋斗百年路 启航新征程】红色基因代代传
+各地开展学雷锋志愿服务活动
+全国多地迎来大风降温天气
+长江流域重点水域禁捕工作取得阶段性成效
+{item}
+科技部部署加强基础研究工作
+多地加快推进老旧小区改造
+国内新闻简讯
+全球累计新冠确诊病例超过一亿两千万例
+欧盟委员会公布疫苗接种计划
+{other}
+国际新闻简讯""".split("\n"))
+
+
+def test_cv_items_score_a_bulletin_by_its_item_pairing_the_sides(topic):
+    """The --cv-items experiment (not shipped): a bulletin whose one China–France item is a
+    headline among 25 gets the features that item would have alone under the bulletin's title."""
+    from tests.benchmarks.relevance_eval import item_features
+    text = BULLETIN.format(item=BULLETIN_ITEM, other="巴西新冠死亡病例继续上升")
+    features, facts = item_features(topic, BULLETIN_TITLE, text)
+    alone, _ = role_features(topic, BULLETIN_TITLE, BULLETIN_ITEM)
+    whole, _ = role_features(topic, BULLETIN_TITLE, text)
+    assert features == alone != whole and facts["digest"]
+    assert features["lead_both"] == 1.0 and whole["lead_both"] == 0.0
+
+
+def test_cv_items_leave_a_bulletin_naming_the_sides_in_separate_items_whole(topic):
+    from tests.benchmarks.relevance_eval import digest_items, item_features
+    text = BULLETIN.format(item="王毅出席亚太经合组织视频会议", other="法国巴黎街头举行抗议活动")
+    items = digest_items(text)
+    # 25 lines, 23 items: the two lines shorter than ITEM_MIN_CHARS (12) join the next one
+    assert len(items) == 23 and "国内新闻简讯 全球累计新冠确诊病例超过一亿两千万例" in items
+    assert "民航局发布航班运行数据 商务部介绍一季度外贸运行情况" in items
+    features, facts = item_features(topic, BULLETIN_TITLE, text)
+    assert (features, facts) == role_features(topic, BULLETIN_TITLE, text) and "digest" not in facts
+
+
+def test_only_texts_made_of_headlines_are_multi_story():
+    from tests.benchmarks.relevance_eval import digest_items
+    story = "\n".join(["法国总统马克龙周二在北京与中国国家主席习近平举行会谈，双方签署了多项合作协议。"] * 12)
+    assert digest_items(story) is None                                   # long paragraphs
+    assert digest_items("\n".join(["国务院常务会议召开"] * 7)) is None     # too few lines
+    assert digest_items("\n".join(["中法签署协议。"] * 12)) is None        # sentences, not headlines
+    assert digest_items("\n\n".join(["国务院常务会议召开"] * 8)) is not None   # blank lines do not count
+    lines = ["国务院常务会议部署春耕生产", "", "快讯", "中国与法国签署农业合作协议"] + ["铁路部门开行临时列车超过三百列"] * 6
+    assert digest_items("\n".join(lines))[:2] == ["国务院常务会议部署春耕生产", "快讯 中国与法国签署农业合作协议"]
+
+
+def test_average_precision_of_a_ranking():
+    import numpy as np
+    from tests.benchmarks import relevance_eval
+    # positives ranked 1st and 3rd: precision 1/1 and 2/3 at them
+    ap = relevance_eval.average_precision(np.array([3.0, 2.0, 1.0, 0.0]), np.array([1, 0, 1, 0]))
+    assert abs(ap - (1 + 2 / 3) / 2) < 1e-9
+
+
+def test_stacked_out_of_fold_scores_of_an_outlet_ignore_its_own_labels():
+    """The stacked text model (--cv-stack) is cross-validated like the role model: neither the
+    text model nor the role model that score an outlet saw its labels."""
+    import numpy as np
+    from tests.benchmarks import relevance_eval
+    examples = _outlet_examples()
+    topic = relevance_eval._bare_topic()
+    X, y, _, kept = relevance_eval._feature_rows(topic, examples)
+    M = relevance_eval._gram_matrix([relevance_eval.char_grams(
+        relevance_eval.pairing_text(topic, e.title, e.text), (1, 2)) for e in kept])
+    assert M.shape[0] == len(kept) and M.shape[1] > 0
+    sources = np.array([e.source for e in kept])
+    flipped = np.where(sources == "a", 1 - y, y)
+    z = relevance_eval.stacked_out_of_fold_scores(X, y, sources, M, 1.0, 0.001, 500, 0.5)
+    z_flipped = relevance_eval.stacked_out_of_fold_scores(X, flipped, sources, M, 1.0, 0.001, 500, 0.5)
+    held = sources == "a"
+    assert np.allclose(z[held], z_flipped[held]) and not np.allclose(z[~held], z_flipped[~held])
+    assert (z[y == 1] > 0).all() and (z[y == 0] < 0).all()

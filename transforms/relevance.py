@@ -617,7 +617,7 @@ def role_features(topic: "Topic", title: str, text: str) -> Tuple[Dict[str, floa
     }
     facts = {"title_sides": title_sides, "pairs": pairs, "roles": roles, "counts": counts,
              "n_bilateral": n_bilateral, "acting": acting, "keys": keys, "others": len(other_names),
-             "review": bool(features["review"])}
+             "review": bool(features["review"]), "review_one_side": bool(features["review_one_side"])}
     return features, facts
 
 
@@ -695,7 +695,9 @@ def _reason(topic: "Topic", facts: Mapping[str, object], relevant: bool) -> str:
         parts.append("mentions " + ", ".join(noise))
     if facts.get("others", 0) >= 3:
         parts.append(f"{facts['others']} other countries named")
-    if facts.get("review"):
+    if facts.get("review_one_side"):
+        parts.append("press review of a one-side item (title names one side)")
+    elif facts.get("review"):
         parts.append("press review")
     return ("kept: " if relevant else "dropped: ") + ("; ".join(parts) or "sides named apart")
 

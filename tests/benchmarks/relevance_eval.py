@@ -6,6 +6,8 @@ the model's training, and throughput.
     python -m tests.benchmarks.relevance_eval --cv       # cross-validate the recipe on dev, by outlet
     python -m tests.benchmarks.relevance_eval --cv --dev-only   # the same, without scoring test
     python -m tests.benchmarks.relevance_eval --margin-check --dev-only   # how OOF_MARGIN was chosen
+    python -m tests.benchmarks.relevance_eval --cv --margin-check --dev-only --cv-items   # bulletins by item (not shipped)
+    python -m tests.benchmarks.relevance_eval --cv --cv-stack pair:12:1 --dev-only   # text model (not shipped)
     python -m tests.benchmarks.relevance_eval --baseline 22f9a2f   # speed against an older commit
 
 The set is tests/data/relevance/ (labels.tsv, synthetic.jsonl, GUIDELINES.md, SOURCES.md). The
@@ -102,10 +104,63 @@ def _bare_topic():
     return parse_topic(data, str(TOPIC_FILE))
 
 
+# Multi-story texts scored by their best item (--cv-items; tried on dev, not shipped: see README).
+# A bulletin or digest is a list of items, one a line, most of them headline-like; scored as one
+# text, its one China–France item is a passing pair in a long list. With --cv-items such a text
+# gets the features of its title with its best item as the text (item_features).
+DIGEST_MIN_LINES = 8            # non-empty lines
+DIGEST_HEADLINE_SHARE = 0.6     # the share of them that look like headlines
+HEADLINE_CHARS = 40             # a headline: at most this long, not ending like a sentence
+ITEM_MIN_CHARS = 12             # a shorter line (a label, a date) is joined to the next one
+_LINE_END = frozenset("。！？.!?；;：:”\"）)」』…")
+# how items are compared: paired in the item's lead, around an action, how many sentences pair
+# them, the weaker side's share of the item's sentences
+_ITEM_RANK = ("lead_both", "pair_action", "pair_sentences", "side_share")
+CV_ITEMS = False                # set by --cv-items
+
+
+def digest_items(text: str):
+    """The items of a multi-story text (a bulletin, a digest), or None when `text` is not one:
+    at least DIGEST_MIN_LINES non-empty lines, DIGEST_HEADLINE_SHARE of them headline-like. Each
+    item is a stripped line; shorter lines than ITEM_MIN_CHARS (a label, a date) join the next."""
+    lines = [line for line in map(str.strip, (text or "").split("\n")) if line]
+    if len(lines) < DIGEST_MIN_LINES:
+        return None
+    headlines = sum(1 for line in lines if len(line) <= HEADLINE_CHARS and line[-1] not in _LINE_END)
+    if headlines < DIGEST_HEADLINE_SHARE * len(lines):
+        return None
+    items, carry = [], ""
+    for line in lines:
+        if len(line) < ITEM_MIN_CHARS:
+            carry += line + " "
+        else:
+            items.append(carry + line)
+            carry = ""
+    if carry:
+        items.append(carry.rstrip())
+    return items
+
+
+def item_features(topic, title: str, text: str) -> tuple:
+    """role_features, except for a multi-story text (digest_items) with an item pairing both
+    sides: then the features of the title with its best item (_ITEM_RANK) as the text."""
+    features, facts = role_features(topic, title, text)
+    items = digest_items(text) if features else None
+    best, rank = None, None
+    for item in items or ():
+        found, _ = role_features(topic, title, item)
+        if found and found["pair_sentences"]:
+            key = tuple(found[name] for name in _ITEM_RANK)
+            if rank is None or key > rank:
+                best, rank = found, key
+    return (features, facts) if best is None else (best, dict(facts, digest=True))
+
+
 def _feature_rows(topic, examples) -> tuple:
     """(X, y, language, kept examples): articles that never name one side have no features (they
     score 0 whatever the weights): not training material."""
-    rows = [(role_features(topic, e.title, e.text)[0], e) for e in examples]
+    features_of = item_features if CV_ITEMS else role_features
+    rows = [(features_of(topic, e.title, e.text)[0], e) for e in examples]
     rows = [(features, e) for features, e in rows if features]
     X = np.array([[features[f] for f in FEATURES] for features, _ in rows]).reshape(-1, len(FEATURES))
     y = np.array([1.0 if e.positive else 0.0 for _, e in rows])
@@ -243,28 +298,110 @@ def _text_matrix(topic, examples, scale: float) -> np.ndarray:
     return M
 
 
+def pairing_text(topic, title: str, text: str, region: str = "pair") -> str:
+    """The text the stacked text model reads (--cv-stack; not shipped), folded: the title and, with
+    region "pair", every sentence where both sides are subjects; with "full", the whole text."""
+    folded_title, folded = fold(title or ""), fold(text or "")
+    if region == "full":
+        return folded_title + "\n" + folded
+    matcher, sides, need = topic.matcher, topic.side_sets, frozenset(topic.require)
+    marks = [(start, sides[key]) for start, end, key in matcher.spans(folded)
+             if key not in matcher.other_keys and mention_role(folded, start, end) == SUBJECT]
+    kept, n = [folded_title], 0
+    for sentence in _SENTENCE.finditer(folded):
+        low, high = sentence.span()
+        found = set()
+        while n < len(marks) and marks[n][0] < high:
+            if marks[n][0] >= low:
+                found |= marks[n][1]
+            n += 1
+        if need <= found:
+            kept.append(folded[low:high])
+    return "\n".join(kept)
+
+
+def char_grams(text: str, sizes=(1, 2)) -> set:
+    """The distinct character n-grams of `text` (none across a line break, none starting or ending
+    with a space)."""
+    return {text[i:i + n] for n in sizes for i in range(len(text) - n + 1)
+            if "\n" not in text[i:i + n] and text[i:i + n].strip() == text[i:i + n]}
+
+
+def _gram_matrix(docs) -> np.ndarray:
+    """Binary n-gram presence (n-grams of >= 2 articles), each row scaled to unit norm."""
+    counts = {}
+    for doc in docs:
+        for gram in doc:
+            counts[gram] = counts.get(gram, 0) + 1
+    vocabulary = {g: i for i, g in enumerate(sorted(g for g, c in counts.items() if c >= 2))}
+    M = np.zeros((len(docs), len(vocabulary)))
+    for row, doc in enumerate(docs):
+        columns = [vocabulary[g] for g in doc if g in vocabulary]
+        if columns:
+            M[row, columns] = 1 / np.sqrt(len(columns))
+    return M
+
+
+def _ridge_scores(K, y, train, score, lam: float) -> np.ndarray:
+    """Class-balanced kernel ridge regression to targets +-1 (linear kernel K plus a constant for
+    the bias), fitted on the rows `train`, evaluated on the rows `score`."""
+    t = np.where(y[train] == 1, 1.0, -1.0)
+    balance = np.where(y[train] == 1, 0.5 / y[train].mean(), 0.5 / (1 - y[train].mean()))
+    alpha = np.linalg.solve(K[np.ix_(train, train)] + 1.0 + lam * np.diag(1 / balance), t)
+    return (K[np.ix_(score, train)] + 1.0) @ alpha
+
+
+def stacked_out_of_fold_scores(X, y, sources, M, lam: float, l2: float, steps: int,
+                               rate: float) -> np.ndarray:
+    """out_of_fold_scores with one more role feature: a text model's score (kernel ridge on the
+    rows of M). For each held-out outlet the text model is fitted on the other outlets; the role
+    model's training rows get text scores that are themselves out of fold (each of the other
+    outlets scored by a text model fitted without it nor the held-out one), so the role model
+    learns how far to trust the text model on an unseen outlet."""
+    K = M @ M.T
+    rows = np.arange(len(y))
+    z = np.zeros(len(y))
+    for source in sorted(set(sources)):
+        held = sources == source
+        train = rows[~held]
+        if y[train].min() == y[train].max():
+            raise ValueError(f"cannot cross-validate: without {source} the dev split has one class")
+        inner = np.zeros(len(train))
+        for other in sorted(set(sources[train])):
+            out = sources[train] == other
+            inner[out] = _ridge_scores(K, y, train[~out], train[out], lam)
+        outer = _ridge_scores(K, y, train, rows[held], lam)
+        w, b = _fit(np.hstack([X[train], inner[:, None]]), y[train], l2, steps, rate)
+        z[held] = np.hstack([X[held], outer[:, None]]) @ w + b
+    return z
+
+
 def cross_validate(examples, l2: float = 0.001, steps: int = 20000, rate: float = 0.5,
-                   min_recall: float = 0.95, text_scale: float = 0.0, per_script: bool = True) -> dict:
+                   min_recall: float = 0.95, text_scale: float = 0.0, per_script: bool = True,
+                   stack: tuple = ()) -> dict:
     """Leave-one-outlet-out cross-validation on the dev split: what the training recipe is worth
     on outlets it has not seen, measured without the test split. Each outlet's articles are scored
     by a model fitted on the other outlets; the operating points are then set on all those held-out
     scores by the training rule (>= min_recall of the positives of every language; with
     `per_script`, one cut per script group as the shipped offsets do), and precision and recall are
     reported per language. Articles naming one side only count as dropped.
-    `text_scale` > 0 adds the co-mention grams (comention_grams) to the role features."""
+    `text_scale` > 0 adds the co-mention grams (comention_grams) to the role features; `stack`
+    (region, n-gram sizes, ridge strength) stacks a text model's score into them instead
+    (stacked_out_of_fold_scores)."""
     dev = [e for e in examples if e.split == "dev"]
     topic = _bare_topic()
     X, y, language, kept = _feature_rows(topic, dev)
     if text_scale:
         X = np.hstack([X, _text_matrix(topic, kept, text_scale)])
     sources = np.array([e.source for e in kept])
-    z = out_of_fold_scores(X, y, sources, l2, steps, rate)
+    z = _scores(topic, X, y, sources, kept, stack, l2, steps, rate)
     groups = np.array([script_group(e.title, e.text) for e in kept])
     cuts = _group_cuts(z, y, language, groups, min_recall) if per_script else {}
     cut = _operating_cut(z, y, language, min_recall)
     kept_ids = {e.article_id for e, g, score in zip(kept, groups, z) if score >= cuts.get(g, cut)}
     print(f"\nleave-one-outlet-out cross-validation on the dev split ({len(set(sources))} outlets, "
-          f"L2 {l2}{f', co-mention grams at scale {text_scale}' if text_scale else ''}, operating point"
+          f"L2 {l2}{f', co-mention grams at scale {text_scale}' if text_scale else ''}"
+          f"{f', stacked text model {stack}' if stack else ''}, operating point"
           f"{'s per script group' if per_script else ''}: dev recall >= {min_recall} in every language)")
     print(f"{'language':8} {'n':>4} {'pos':>4} {'precision':>9} {'recall':>7}  tp  fp  fn")
     figures = {}
@@ -273,20 +410,41 @@ def cross_validate(examples, l2: float = 0.001, steps: int = 20000, rate: float 
         p, r, tp, fp, fn = prf(rows)
         figures[lang] = (p, r)
         print(f"{lang:8} {len(rows):4} {tp + fn:4} {p:9.3f} {r:7.3f} {tp:3} {fp:3} {fn:3}")
+    print("average precision of the held-out scores: " + ", ".join(
+        f"{lang} {average_precision(z[language == lang], y[language == lang]):.3f}"
+        for lang in LANGUAGES if (language == lang).any()))
     return figures
 
 
+def average_precision(z, y) -> float:
+    """Mean of the precision at each positive, articles ranked by score (ties in input order)."""
+    ranked = y[np.argsort(-z, kind="stable")]
+    if not ranked.sum():
+        return float("nan")
+    return float((np.cumsum(ranked) / np.arange(1, len(ranked) + 1))[ranked == 1].mean())
+
+
+def _scores(topic, X, y, sources, kept, stack, l2, steps, rate) -> np.ndarray:
+    if not stack:
+        return out_of_fold_scores(X, y, sources, l2, steps, rate)
+    region, sizes, lam = stack
+    M = _gram_matrix([char_grams(pairing_text(topic, e.title, e.text, region), sizes) for e in kept])
+    return stacked_out_of_fold_scores(X, y, sources, M, lam, l2, steps, rate)
+
+
 def margin_check(examples, margins=(0.0, 0.25, 0.5, 0.75, 1.0), l2: float = 0.001,
-                 steps: int = 20000, rate: float = 0.5, min_recall: float = 0.95) -> dict:
+                 steps: int = 20000, rate: float = 0.5, min_recall: float = 0.95,
+                 stack: tuple = ()) -> dict:
     """How the shipped rule (cuts set on out-of-fold scores, lowered by a margin) does on an outlet
     whose scores did not set its cut: for each dev outlet, the per-script cuts are set on the
     out-of-fold scores of the OTHER outlets, lowered by the margin, and applied to the held-out
     outlet's out-of-fold scores; the decisions are pooled and scored per language. Dev only."""
     dev = [e for e in examples if e.split == "dev"]
-    X, y, language, kept = _feature_rows(_bare_topic(), dev)
+    topic = _bare_topic()
+    X, y, language, kept = _feature_rows(topic, dev)
     sources = np.array([e.source for e in kept])
     groups = np.array([script_group(e.title, e.text) for e in kept])
-    z = out_of_fold_scores(X, y, sources, l2, steps, rate)
+    z = _scores(topic, X, y, sources, kept, stack, l2, steps, rate)
     cuts = {}
     for source in sorted(set(sources)):
         other = sources != source
@@ -385,6 +543,10 @@ def main(argv=None) -> int:
                         help="leave-one-outlet-out cross-validation of the training recipe on dev")
     parser.add_argument("--cv-text", type=float, default=0.0, metavar="SCALE",
                         help="with --cv: add hashed co-mention word/character grams at this scale")
+    parser.add_argument("--cv-stack", metavar="REGION:SIZES:LAMBDA",
+                        help="with --cv/--margin-check: stack a text model (kernel ridge on character "
+                             "n-grams) into the role model, e.g. pair:12:1 (title + sentences pairing "
+                             "both sides, 1- and 2-grams, ridge 1) or full:2:3 (not shipped)")
     parser.add_argument("--one-cut", action="store_true",
                         help="with --cv: one operating point for all languages (no per-script offsets)")
     parser.add_argument("--margin-check", action="store_true",
@@ -394,7 +556,12 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="throughput runs (median reported)")
     parser.add_argument("--baseline", metavar="COMMIT",
                         help="also time the role model of this git commit, interleaved")
+    parser.add_argument("--cv-items", action="store_true",
+                        help="with --cv/--margin-check: multi-story texts (bulletins, digests) get the "
+                             "features of their best item, not of the whole text (not shipped)")
     args = parser.parse_args(argv)
+    global CV_ITEMS
+    CV_ITEMS = args.cv_items
     examples = load_examples()
     print(f"{len(examples)} articles: {sum(e.positive for e in examples)} positive; "
           f"by language {dict((l, sum(e.language == l for e in examples)) for l in LANGUAGES)}")
@@ -403,12 +570,17 @@ def main(argv=None) -> int:
         MODEL.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
         load_topic.cache_clear()
         print("model written:", json.dumps(model))
+    stack = ()
+    if args.cv_stack:
+        region, sizes, lam = args.cv_stack.split(":")
+        stack = (region, tuple(int(c) for c in sizes), float(lam))
+    # with the 2,048 hashed text columns, 3,000 descent steps (20,000 take ~10 minutes here)
+    steps = 3000 if args.cv_text else 20000
     if args.cv:
-        # with the 2,048 hashed text columns, 3,000 descent steps (20,000 take ~10 minutes here)
-        cross_validate(examples, text_scale=args.cv_text, steps=3000 if args.cv_text else 20000,
-                       per_script=not args.one_cut)
+        cross_validate(examples, text_scale=args.cv_text, steps=steps, per_script=not args.one_cut,
+                       stack=stack)
     if args.margin_check:
-        margin_check(examples)
+        margin_check(examples, stack=stack)
     if args.dev_only:
         return 0
     topic = load_topic("china_france")
