@@ -414,15 +414,20 @@ def furniture_keys(me: Member, shared: Dict[str, list], params: DedupParams) -> 
     shows (at most max_bucket per hash), so batch, streaming and the history lookup
     classify alike. `shared`: as `gather` returns."""
     unrelated: Dict[int, int] = collections.Counter()
+    related: Dict[int, int] = collections.Counter()
     levels: Dict[int, list] = collections.defaultdict(list)
     for other, n_shared, plain, _ in shared.values():
-        if plain and similarity(me, other, n_shared)[0] < containment_threshold(me, other, params):
+        if not plain:
+            continue
+        if similarity(me, other, n_shared)[0] < containment_threshold(me, other, params):
             unrelated.update(plain)
             for key in plain:
                 levels[key].append(other.level)
+        else:
+            related.update(plain)
     k = params.furniture_holders - 1
     return {key: sorted(levels[key])[k] for key, n in unrelated.items()
-            if n >= params.furniture_holders}
+            if n >= params.furniture_holders and n > related[key]}
 
 
 def without_furniture(me: Member, other: Member, plain: set, furniture: Dict[int, int],
