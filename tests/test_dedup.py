@@ -457,10 +457,10 @@ TRIMMED_B = (f"French tram maker wins Chinese city contract\n{QUOTE} said the he
              f"group, Claire Mauduit.\n{LETTERS}")
 
 
-def furniture_background(hours: float = -5):
-    """Four unrelated stories of other outlets, each with the letters paragraph."""
+def furniture_background(hours: float = -5, n: int = 4):
+    """`n` unrelated stories of other outlets, each with the letters paragraph."""
     return [article(f"other{i}", words(100 * i, 100 * i + 30) + "\n" + LETTERS, hours + i,
-                    outlet=f"paper{i}") for i in range(4)]
+                    outlet=f"paper{i}") for i in range(n)]
 
 
 def test_rewrites_sharing_a_quote_and_a_furniture_paragraph_stay_articles():
@@ -486,12 +486,14 @@ def test_a_trimmed_copy_that_keeps_the_furniture_is_still_a_copy():
 
 
 def test_furniture_needs_unrelated_holders_not_copies_of_the_story():
-    """Texts that copy the story itself do not make its sentences furniture, however many."""
+    """Texts that copy the story itself do not make its sentences furniture, however many.
+    (The letters paragraph, which the report prints, is furniture when more unrelated texts
+    hold it than texts of the story: six here against the report and its four copies.)"""
     from cfnews.transforms.dedup import decide, furniture_keys, gather, shared_with
     (mr, hr), (mc, hc) = prepare(article("report", REPORT, 0, "ledger")), \
         prepare(article("copy", REPORT.replace("Orvane Rail will", "Orvane will"), 5, "courier"))
     copies = [prepare(article(f"c{i}", REPORT, i + 1, f"paper{i}")) for i in range(4)]
-    unrelated = [prepare(a) for a in furniture_background()]
+    unrelated = [prepare(a) for a in furniture_background(n=6)]
     entries = [(m,) + shared_with(hc, h) for m, h in copies + unrelated + [(mr, hr)]]
     furniture = furniture_keys(mc, gather(entries), DedupParams())
     letters = {h & ~1 for h in fingerprint(LETTERS, cap=10**6).hashes}
