@@ -36,7 +36,8 @@ shingles found in the longer one, which survives trims and additions where Jacca
   QUOTE_SHARED_FOR_STORY quoted hashes (one long verbatim quotation) with containment >=
   STORY_CONTAINMENT. A rewrite stays in `articles` and takes the earlier one's story.
 * Furniture is not copy evidence: a plain shingle that FURNITURE_HOLDERS earlier articles
-  *unrelated* to the later text hold (they fail the containment rule against it) is site
+  *unrelated* to the later text hold (they fail the containment rule against it), and more
+  of them than of the related ones (the story's own texts, which pass it), is site
   furniture, e.g. a membership or "write to us" paragraph that outlets print under every
   story; two rewrites trimmed to a release's quote can share one. When a pair shares at
   least MIN_PLAIN_SHARED such hashes, the plain-text test leaves them out (from the shared
@@ -403,11 +404,14 @@ def gather(earlier: Iterable[Tuple[Member, int, Iterable[int], int]]) -> Dict[st
 def furniture_keys(me: Member, shared: Dict[str, list], params: DedupParams) -> Dict[int, int]:
     """{key: level}: the keys (`shingle_key`) of `me`'s plain hashes that are site
     furniture, held by at least `furniture_holders` earlier articles *unrelated* to `me`
-    (below the containment rule, `containment_threshold`), and the level at which they are
+    (below the containment rule, `containment_threshold`) and by more of them than of the
+    related ones (at or above it: the story's own texts), and the level at which they are
     seen. A membership or "write to us" paragraph is printed under many unrelated stories;
     two rewrites trimmed to a release's quote can share it, and it is no evidence that one
     copies the other. A widely republished story's sentences are held by its copies, which
-    are related: they stay evidence however many there are. A text keeps a hash only at its
+    are related: they stay evidence however many there are, and so does a paragraph of the
+    story that a few unrelated texts reuse (a same-event story and its two copies, or three
+    stories padded with it) while the story's copies hold it too. A text keeps a hash only at its
     own sampling level or coarser, so long unrelated texts show only the coarser part of the
     paragraph: a key's level is the finest at which `furniture_holders` of them see it, and
     a copy test involving it is made there (`without_furniture`). The holders are those the index
