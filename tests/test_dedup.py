@@ -457,10 +457,10 @@ TRIMMED_B = (f"French tram maker wins Chinese city contract\n{QUOTE} said the he
              f"group, Claire Mauduit.\n{LETTERS}")
 
 
-def furniture_background(hours: float = -5):
-    """Four unrelated stories of other outlets, each with the letters paragraph."""
+def furniture_background(hours: float = -5, n: int = 4):
+    """`n` unrelated stories of other outlets, each with the letters paragraph."""
     return [article(f"other{i}", words(100 * i, 100 * i + 30) + "\n" + LETTERS, hours + i,
-                    outlet=f"paper{i}") for i in range(4)]
+                    outlet=f"paper{i}") for i in range(n)]
 
 
 def test_rewrites_sharing_a_quote_and_a_furniture_paragraph_stay_articles():
@@ -486,12 +486,14 @@ def test_a_trimmed_copy_that_keeps_the_furniture_is_still_a_copy():
 
 
 def test_furniture_needs_unrelated_holders_not_copies_of_the_story():
-    """Texts that copy the story itself do not make its sentences furniture, however many."""
+    """Texts that copy the story itself do not make its sentences furniture, however many.
+    (The letters paragraph, which the report prints, is furniture when more unrelated texts
+    hold it than texts of the story: six here against the report and its four copies.)"""
     from cfnews.transforms.dedup import decide, furniture_keys, gather, shared_with
     (mr, hr), (mc, hc) = prepare(article("report", REPORT, 0, "ledger")), \
         prepare(article("copy", REPORT.replace("Orvane Rail will", "Orvane will"), 5, "courier"))
     copies = [prepare(article(f"c{i}", REPORT, i + 1, f"paper{i}")) for i in range(4)]
-    unrelated = [prepare(a) for a in furniture_background()]
+    unrelated = [prepare(a) for a in furniture_background(n=6)]
     entries = [(m,) + shared_with(hc, h) for m, h in copies + unrelated + [(mr, hr)]]
     furniture = furniture_keys(mc, gather(entries), DedupParams())
     letters = {h & ~1 for h in fingerprint(LETTERS, cap=10**6).hashes}
@@ -515,3 +517,86 @@ def test_furniture_seen_at_a_finer_level_than_the_pair_is_left_out_too():
     viewed_me, viewed_earlier, plain = without_furniture(me, earlier, set(keys), furniture, params)
     assert (viewed_me.level, viewed_earlier.level, plain) == (1, 1, 1)
     assert not shares_plain_text(viewed_me, viewed_earlier, plain, params)
+
+
+# a stock background paragraph that the story prints and other stories reuse
+BACKGROUND = ("Lyon and Wuhan have been twinned since 1988, and more than two hundred French "
+              "companies, among them carmakers and their suppliers, now run factories in the "
+              "Hubei capital, which the French consulate there counts as the largest French "
+              "business community in central China.")
+WUHAN = ("Wuhan metro picks French signalling group\n"
+         f"{BACKGROUND}\n"
+         '"This contract is the first of its size that a European supplier has won in a Chinese '
+         'metro network for a decade, and we owe it to the engineers who stayed in Wuhan all '
+         'through the trials," said Hélène Ravier, who heads the group\'s Asian business.\n'
+         "The signalling of line 19 is due to enter service in the spring of 2028.\n"
+         "The group had lost two earlier tenders in the city to a domestic rival, which offered "
+         "lower prices and promised to train local maintenance crews, and analysts had expected "
+         "the same outcome this time; the bureau's tender notes put the French bid's price "
+         "within a few per cent of the rival's.")
+
+
+LOCAL = [("Valley rail suppliers left out of Wuhan deal",
+          "None of the valley's own rail suppliers took part in the bid, a spokesman for the "
+          "regional chamber of commerce said on Friday evening, adding that smaller firms could "
+          "still hope for maintenance work later on."),
+         ("Signalling contract in China for Grenoble engineers",
+          "About forty of the engineers who designed the system work at the group's research "
+          "centre near Grenoble, where the union welcomed the order and asked the management "
+          "for new hiring in the coming year."),
+         ("French group lands Chinese metro order",
+          "Shares in the group rose by almost three per cent in Paris after the announcement, "
+          "before closing slightly lower with the rest of the market on a day of heavy trading "
+          "in industrial stocks."),
+         ("Wuhan line 19 to run on French signals",
+          "The city's transport bureau has not said how much the contract is worth, and the "
+          "group declined to give a figure when asked by this newspaper about the size of the "
+          "order and its margins.")]
+
+
+def wuhan_copy(i: int, trim: bool = False) -> str:
+    """Outlet i's copy: its own headline and local paragraph, the body as sent (`trim`:
+    without its last paragraph)."""
+    headline, local = LOCAL[i]
+    body = WUHAN.splitlines()[1:-1 if trim else None]
+    return "\n".join([headline, local] + body)
+
+
+def background_users(n: int, hours: float = -5):
+    """`n` unrelated stories of other outlets that reuse the background paragraph."""
+    return [article(f"bg{i}", words(100 * i, 100 * i + 30) + "\n" + BACKGROUND, hours + i,
+                    outlet=f"paper-bg{i}") for i in range(n)]
+
+
+def wuhan_articles(n_unrelated: int = 3):
+    """The story, three outlets' copies of it, `n_unrelated` unrelated stories reusing its
+    background paragraph, and a later trimmed copy."""
+    return (background_users(n_unrelated) + [article("story", WUHAN, 0, "wire")]
+            + [article(f"c{i}", wuhan_copy(i), i + 1, f"paper{i}") for i in range(3)]
+            + [article("copy", wuhan_copy(3, trim=True), 6, "courier")])
+
+
+def test_a_story_paragraph_that_fewer_unrelated_texts_than_copies_hold_stays_copy_evidence():
+    """Three unrelated stories reuse the story's background paragraph (in the evaluation, one
+    story and its two copies did). The story's own copies hold it too, and they outnumber
+    those three: it is the story's text, not furniture, and a trimmed copy that shares it with
+    the story is a copy (it was a rewrite before related holders were counted: without the
+    paragraph, its plain text shared with the story is one sentence, 0.30 of the plain part)."""
+    from cfnews.transforms.dedup import decide, furniture_keys, gather, shared_with
+    background = {h & ~1 for h in fingerprint(BACKGROUND, cap=10**6).hashes}
+
+    def entries(n_unrelated):
+        *earlier, (mc, hc) = [prepare(a) for a in wuhan_articles(n_unrelated)]
+        return mc, [(m,) + shared_with(hc, h) for m, h in earlier]
+
+    # three unrelated holders, four texts of the story (the story and its three copies)
+    mc, found = entries(3)
+    assert not set(furniture_keys(mc, gather(found), DedupParams())) & background
+    match = decide(mc, found, DedupParams())
+    assert match.copy and match.earlier_id == "story"
+    kept, dups = dedup_in_memory(wuhan_articles(3))
+    assert sorted((d.article.article_id, d.canonical_id) for d in dups) == \
+        [("c0", "story"), ("c1", "story"), ("c2", "story"), ("copy", "story")]
+    # once unrelated holders outnumber the story's texts, the paragraph is furniture again
+    mc, found = entries(5)
+    assert set(furniture_keys(mc, gather(found), DedupParams())) & background

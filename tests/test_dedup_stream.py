@@ -183,6 +183,29 @@ def test_furniture_rule_agrees_in_batch_and_streaming():
     run_streaming(batches, StreamingDeduplicate(), check)
 
 
+def test_a_story_paragraph_reused_by_a_few_unrelated_texts_agrees_in_batch_and_streaming():
+    """The story's copies outnumber the unrelated texts that reuse its background paragraph:
+    the later trimmed copy is a duplicate in memory, in the batch transform and in
+    streaming."""
+    from tests.test_dedup import wuhan_articles
+    arts = wuhan_articles(3)
+    expected_kept, expected_dups = dedup_in_memory(arts)
+    expected = sorted((d.article.article_id, d.canonical_id, d.matched_id) for d in expected_dups)
+    assert expected == [(c, "story", "story") for c in ("c0", "c1", "c2", "copy")]
+
+    assert_batch_gives(arts, expected_kept, expected_dups)
+
+    ordered = sorted(arts, key=lambda a: (a.event_time, a.article_id))
+    batches = [(a.event_time - dt.timedelta(minutes=5), [a]) for a in ordered]
+    kept_ids = [(a.article_id, a.cluster_id) for a in expected_kept]
+
+    def check(kept, dups):
+        k, d = ids(kept, dups)
+        assert_that(k, equal_to(kept_ids), label="stream_kept")
+        assert_that(d, equal_to(expected), label="stream_dups")
+    run_streaming(batches, StreamingDeduplicate(), check)
+
+
 def assert_batch_gives(arts, expected_kept, expected_dups):
     """The batch transform on `arts` yields exactly the in-memory rows."""
     with beam.Pipeline(runner="FnApiRunner") as p:

@@ -36,7 +36,8 @@ shingles found in the longer one, which survives trims and additions where Jacca
   QUOTE_SHARED_FOR_STORY quoted hashes (one long verbatim quotation) with containment >=
   STORY_CONTAINMENT. A rewrite stays in `articles` and takes the earlier one's story.
 * Furniture is not copy evidence: a plain shingle that FURNITURE_HOLDERS earlier articles
-  *unrelated* to the later text hold (they fail the containment rule against it) is site
+  *unrelated* to the later text hold (they fail the containment rule against it), and more
+  of them than of the related ones (the story's own texts, which pass it), is site
   furniture, e.g. a membership or "write to us" paragraph that outlets print under every
   story; two rewrites trimmed to a release's quote can share one. When a pair shares at
   least MIN_PLAIN_SHARED such hashes, the plain-text test leaves them out (from the shared
@@ -403,26 +404,34 @@ def gather(earlier: Iterable[Tuple[Member, int, Iterable[int], int]]) -> Dict[st
 def furniture_keys(me: Member, shared: Dict[str, list], params: DedupParams) -> Dict[int, int]:
     """{key: level}: the keys (`shingle_key`) of `me`'s plain hashes that are site
     furniture, held by at least `furniture_holders` earlier articles *unrelated* to `me`
-    (below the containment rule, `containment_threshold`), and the level at which they are
+    (below the containment rule, `containment_threshold`) and by more of them than of the
+    related ones (at or above it: the story's own texts), and the level at which they are
     seen. A membership or "write to us" paragraph is printed under many unrelated stories;
     two rewrites trimmed to a release's quote can share it, and it is no evidence that one
     copies the other. A widely republished story's sentences are held by its copies, which
-    are related: they stay evidence however many there are. A text keeps a hash only at its
+    are related: they stay evidence however many there are, and so does a paragraph of the
+    story that a few unrelated texts reuse (a same-event story and its two copies, or three
+    stories padded with it) while the story's copies hold it too. A text keeps a hash only at its
     own sampling level or coarser, so long unrelated texts show only the coarser part of the
     paragraph: a key's level is the finest at which `furniture_holders` of them see it, and
     a copy test involving it is made there (`without_furniture`). The holders are those the index
     shows (at most max_bucket per hash), so batch, streaming and the history lookup
     classify alike. `shared`: as `gather` returns."""
     unrelated: Dict[int, int] = collections.Counter()
+    related: Dict[int, int] = collections.Counter()
     levels: Dict[int, list] = collections.defaultdict(list)
     for other, n_shared, plain, _ in shared.values():
-        if plain and similarity(me, other, n_shared)[0] < containment_threshold(me, other, params):
+        if not plain:
+            continue
+        if similarity(me, other, n_shared)[0] < containment_threshold(me, other, params):
             unrelated.update(plain)
             for key in plain:
                 levels[key].append(other.level)
+        else:
+            related.update(plain)
     k = params.furniture_holders - 1
     return {key: sorted(levels[key])[k] for key, n in unrelated.items()
-            if n >= params.furniture_holders}
+            if n >= params.furniture_holders and n > related[key]}
 
 
 def without_furniture(me: Member, other: Member, plain: set, furniture: Dict[int, int],
