@@ -170,17 +170,9 @@ def test_furniture_rule_agrees_in_batch_and_streaming():
 
     assert_batch_gives(arts, expected_kept, expected_dups)
 
-    ordered = sorted(arts, key=lambda a: (a.event_time, a.article_id))
-    batches = [(a.event_time - dt.timedelta(minutes=5), [a]) for a in ordered]
     # streaming follows one story link (the copy takes the report's story, not the quote's
     # first article): the rows are compared on what the rule decides
-    kept_ids = [(a.article_id, a.cluster_id) for a in expected_kept]
-
-    def check(kept, dups):
-        k, d = ids(kept, dups)
-        assert_that(k, equal_to(kept_ids), label="stream_kept")
-        assert_that(d, equal_to([("copy", "report", "report")]), label="stream_dups")
-    run_streaming(batches, StreamingDeduplicate(), check)
+    assert_streaming_gives(arts, expected_kept, [("copy", "report", "report")])
 
 
 def test_a_story_paragraph_reused_by_a_few_unrelated_texts_agrees_in_batch_and_streaming():
@@ -195,15 +187,7 @@ def test_a_story_paragraph_reused_by_a_few_unrelated_texts_agrees_in_batch_and_s
 
     assert_batch_gives(arts, expected_kept, expected_dups)
 
-    ordered = sorted(arts, key=lambda a: (a.event_time, a.article_id))
-    batches = [(a.event_time - dt.timedelta(minutes=5), [a]) for a in ordered]
-    kept_ids = [(a.article_id, a.cluster_id) for a in expected_kept]
-
-    def check(kept, dups):
-        k, d = ids(kept, dups)
-        assert_that(k, equal_to(kept_ids), label="stream_kept")
-        assert_that(d, equal_to(expected), label="stream_dups")
-    run_streaming(batches, StreamingDeduplicate(), check)
+    assert_streaming_gives(arts, expected_kept, expected)
 
 
 def assert_batch_gives(arts, expected_kept, expected_dups):
@@ -212,3 +196,17 @@ def assert_batch_gives(arts, expected_kept, expected_dups):
         kept, dups = p | beam.Create(arts) | DeduplicateArticles()
         assert_that(kept, equal_to(expected_kept), label="batch_kept")
         assert_that(dups, equal_to(expected_dups), label="batch_dups")
+
+
+def assert_streaming_gives(arts, expected_kept, expected_dups):
+    """Streaming `arts` one per batch in event-time order yields the in-memory kept rows
+    (id, cluster) and `expected_dups` (id, canonical, matched)."""
+    ordered = sorted(arts, key=lambda a: (a.event_time, a.article_id))
+    batches = [(a.event_time - dt.timedelta(minutes=5), [a]) for a in ordered]
+    kept_ids = [(a.article_id, a.cluster_id) for a in expected_kept]
+
+    def check(kept, dups):
+        k, d = ids(kept, dups)
+        assert_that(k, equal_to(kept_ids), label="stream_kept")
+        assert_that(d, equal_to(expected_dups), label="stream_dups")
+    run_streaming(batches, StreamingDeduplicate(), check)
