@@ -49,7 +49,7 @@ QUOTAS_17 = {
 }
 ROUNDS = {15: QUOTAS, 16: QUOTAS_16, 17: QUOTAS_17}
 BLIND_SEED = 18
-# agora0/pen folders of outlets in neither split, and how many of each outlet's posts naming both
+# agora0/pen folders of outlets in neither split (sources.BLIND_FOLDERS), and how many of each outlet's posts naming both
 # sides are drawn (the pool, November 2024: Al Jazeera 44, RTHK 27, NHK 3, Kyodo 2)
 BLIND_QUOTAS = {"aj": 30, "rthk": 27, "nhk": 3, "kyodo": 2}
 
