@@ -2,6 +2,7 @@
 import dataclasses
 import datetime as dt
 import json
+import re
 
 import apache_beam as beam
 import pytest
@@ -632,6 +633,59 @@ def test_training_lowers_every_cut_by_the_margin():
     assert plain["weights"] == lowered["weights"] and plain["offsets"] == lowered["offsets"]
     assert abs(lowered["bias"] - plain["bias"] - 0.5) < 1e-3
     assert "leave-one-outlet-out" in plain["trained_on"]
+
+
+def _blind_rows():
+    """Blind-split rows that contradict the dev rows (the strong bilateral text labelled negative,
+    the list mention positive), from an outlet of their own: any use in training would move the
+    model, the cuts or the cross-validated figures."""
+    from tests.benchmarks import relevance_eval
+    Example = relevance_eval.Example
+    dev = _outlet_examples()
+    return [Example(f"blind-{e.article_id}", "en", "blind-outlet", "blind", not e.positive,
+                    e.title, e.text) for e in dev if e.source in ("a", "b")]
+
+
+def test_blind_rows_never_enter_training_cross_validation_or_the_margin_check(capsys):
+    from tests.benchmarks import relevance_eval
+    dev, blind = _outlet_examples(), _blind_rows()
+    assert relevance_eval.train(dev + blind, steps=500) == relevance_eval.train(dev, steps=500)
+    # (repr: the languages without articles have NaN figures, which never compare equal)
+    assert (repr(relevance_eval.cross_validate(dev + blind, steps=500))
+            == repr(relevance_eval.cross_validate(dev, steps=500)))
+    assert (repr(relevance_eval.margin_check(dev + blind, margins=(0.0,), steps=500))
+            == repr(relevance_eval.margin_check(dev, margins=(0.0,), steps=500)))
+    # the same rows as dev rows do move the model: the comparison above can fail
+    as_dev = [dataclasses.replace(e, split="dev") for e in blind]
+    assert relevance_eval.train(dev + as_dev, steps=500) != relevance_eval.train(dev, steps=500)
+
+
+def test_report_scores_the_blind_split_only_when_asked(topic, capsys):
+    from tests.benchmarks import relevance_eval
+    rows = _outlet_examples()[:6] + _blind_rows()[:6]
+    relevance_eval.report(rows, topic, "default")
+    default = capsys.readouterr().out
+    assert "\nblind" not in default and re.search(r"\ndev +all +6 +3 ", default)
+    figures = relevance_eval.report(rows, topic, "blind", splits=("blind",), errors=True)
+    out = capsys.readouterr().out
+    assert set(figures) == {("blind", lang) for lang in relevance_eval.LANGUAGES + ("all",)}
+    # the blind rows are the dev rows with their labels flipped: every decision is an error
+    assert figures[("blind", "all")][1] == 0.0 and out.count("false kept: blind-") == 3
+
+
+def test_blind_batch_comes_from_outlets_in_neither_split():
+    """labels.tsv: the blind rows' outlets hold no dev or test row, and every blind row carries
+    its review note (the batch is told apart from the dev draws by it)."""
+    from tests.benchmarks import relevance_eval
+    lines = (relevance_eval.DATA / "labels.tsv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split("\t")
+    rows = [dict(zip(header, line.split("\t"))) for line in lines[1:]]
+    assert {r["split"] for r in rows} == {"dev", "test", "blind"}
+    blind = [r for r in rows if r["split"] == "blind"]
+    assert len(blind) >= 60 and any(r["label"] == "positive" for r in blind)
+    assert not {r["source"] for r in blind} & {r["source"] for r in rows if r["split"] != "blind"}
+    assert all(r["review"].startswith("added: blind batch (agora0/pen, seed 18)") for r in blind)
+    assert len({r["article_id"] for r in rows}) == len(rows)
 
 
 def test_margin_check_sets_each_outlets_cut_without_it(capsys):

@@ -9,6 +9,7 @@ the model's training, and throughput.
     python -m tests.benchmarks.relevance_eval --cv --margin-check --dev-only --cv-items   # bulletins by item (not shipped)
     python -m tests.benchmarks.relevance_eval --cv --cv-stack pair:12:1 --dev-only   # text model (not shipped)
     python -m tests.benchmarks.relevance_eval --baseline 22f9a2f   # speed against an older commit
+    python -m tests.benchmarks.relevance_eval --split blind --baseline 19847e3   # the blind batch
 
 The set is tests/data/relevance/ (labels.tsv, synthetic.jsonl, GUIDELINES.md, SOURCES.md). The
 texts of real articles are not committed: they are rebuilt from repository snapshots (see
@@ -59,18 +60,31 @@ class Example:
 
 
 def _texts() -> dict:
-    if not CACHE.exists():
+    """The labelled articles' texts, from the cache; labelled articles it lacks (a new cache, or
+    rows added since it was built) are rebuilt from the snapshots and appended (slow, once)."""
+    wanted = {line.split("\t", 1)[0] for line in (DATA / "labels.tsv").read_text().splitlines()[1:]}
+    rows = {}
+    if CACHE.exists():
+        for line in CACHE.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            rows[row["article_id"]] = row
+    missing = wanted - set(rows)
+    if missing:
         sys.path.insert(0, str(DATA))
-        import sources  # noqa: E402  (rebuilds from the snapshots; slow, once)
-        wanted = {line.split("\t", 1)[0] for line in (DATA / "labels.tsv").read_text().splitlines()[1:]}
+        import sources  # noqa: E402
+        # the blind batch (agora0/pen, ids "pen/...") is read apart: the other snapshots never hold it
+        readers = [reader for reader, needed in (
+            (sources.all_items, any(not i.startswith("pen/") for i in missing)),
+            (sources.blind_items, any(i.startswith("pen/") for i in missing))) if needed]
         CACHE.parent.mkdir(exist_ok=True)
-        with CACHE.open("w", encoding="utf-8") as out:
-            for item in sources.all_items():
-                if item.article_id in wanted:
-                    out.write(json.dumps({"article_id": item.article_id, "title": item.title,
-                                          "text": item.text}, ensure_ascii=False) + "\n")
-    rows = (json.loads(line) for line in CACHE.read_text(encoding="utf-8").splitlines())
-    return {row["article_id"]: row for row in rows}
+        with CACHE.open("a", encoding="utf-8") as out:
+            for reader in readers:
+                for item in reader():
+                    if item.article_id in missing and item.article_id not in rows:
+                        rows[item.article_id] = {"article_id": item.article_id, "title": item.title,
+                                                 "text": item.text}
+                        out.write(json.dumps(rows[item.article_id], ensure_ascii=False) + "\n")
+    return rows
 
 
 def load_examples() -> list:
@@ -476,18 +490,24 @@ def prf(pairs) -> tuple:
     return precision, recall, tp, fp, fn
 
 
-def report(examples, topic, label: str, score=score_relevance) -> dict:
-    decided = [(e, score(topic, e.title, e.text)) for e in examples]
+def report(examples, topic, label: str, score=score_relevance, splits=("dev", "test"),
+           errors: bool = False) -> dict:
+    decided = [(e, score(topic, e.title, e.text)) for e in examples if e.split in splits]
     print(f"\n{label}: threshold {topic.threshold}")
     print(f"{'split':5} {'language':8} {'n':>4} {'pos':>4} {'precision':>9} {'recall':>7}  tp  fp  fn")
     figures = {}
-    for split in ("dev", "test"):
+    for split in splits:
         for language in LANGUAGES + ("all",):
             rows = [(e.positive, r.relevant) for e, r in decided
                     if e.split == split and language in ("all", e.language)]
             p, r, tp, fp, fn = prf(rows)
             figures[(split, language)] = (p, r)
             print(f"{split:5} {language:8} {len(rows):4} {tp + fn:4} {p:9.3f} {r:7.3f} {tp:3} {fp:3} {fn:3}")
+    if errors:
+        for e, r in decided:
+            if e.positive != r.relevant:
+                print(f"  {'missed' if e.positive else 'false kept'}: {e.article_id} {e.source} "
+                      f"score {r.score:.3f} {e.title[:40]}")
     return figures
 
 
@@ -559,6 +579,10 @@ def main(argv=None) -> int:
     parser.add_argument("--cv-items", action="store_true",
                         help="with --cv/--margin-check: multi-story texts (bulletins, digests) get the "
                              "features of their best item, not of the whole text (not shipped)")
+    parser.add_argument("--split", choices=("blind",),
+                        help="score this held-back split only (shipped model; with --baseline COMMIT, "
+                             "that commit's model too), list its errors, and stop: no training, "
+                             "no throughput. `blind` (SOURCES.md) is never trained on")
     args = parser.parse_args(argv)
     global CV_ITEMS
     CV_ITEMS = args.cv_items
@@ -584,6 +608,15 @@ def main(argv=None) -> int:
     if args.dev_only:
         return 0
     topic = load_topic("china_france")
+    if args.split:
+        report(examples, topic, f"role model (shipped), {args.split} split", splits=(args.split,),
+               errors=True)
+        if args.baseline:
+            with tempfile.TemporaryDirectory() as workdir:
+                old_score, old_topic = baseline_scorer(args.baseline, Path(workdir))
+                report(examples, old_topic, f"role model of {args.baseline}, {args.split} split",
+                       old_score, splits=(args.split,), errors=True)
+        return 0
     legacy = dataclasses.replace(topic, model=None, threshold=0.5)
     report(examples, legacy, "term formula (no model)")
     report(examples, topic, "role model")

@@ -10,6 +10,14 @@ the hard negatives and the weak positives are) also leave out every article an e
 
     python -m tests.data.relevance.draw_candidates > draw.tsv     # id, outlet, language, stratum
     python -m tests.data.relevance.draw_candidates --seed 16 > draw16.tsv     # then --seed 17
+
+The blind batch (`--blind`, seed 18; rows of split `blind`) is drawn the same way from another
+snapshot, agora0/pen (tests/data/zh_names/pen.py), among the posts of outlets in neither split
+(NHK, Kyodo, Al Jazeera, RTHK; not CNA, DW, NYT or RFA, which dev or test hold), a quota per
+outlet, all strata together; it is labelled by reading before any model scores it, and never
+trained on.
+
+    python -m tests.data.relevance.draw_candidates --blind > blind.tsv
 """
 from __future__ import annotations
 
@@ -40,6 +48,10 @@ QUOTAS_17 = {
     "B": {"法广": 6, "大纪元": 4, "(臺)中央社CNA": 6, "美国之音": 4, "CCTV新闻联播": 2},
 }
 ROUNDS = {15: QUOTAS, 16: QUOTAS_16, 17: QUOTAS_17}
+BLIND_SEED = 18
+# agora0/pen folders of outlets in neither split (sources.BLIND_FOLDERS), and how many of each outlet's posts naming both
+# sides are drawn (the pool, November 2024: Al Jazeera 44, RTHK 27, NHK 3, Kyodo 2)
+BLIND_QUOTAS = {"aj": 30, "rthk": 27, "nhk": 3, "kyodo": 2}
 
 
 def _sides(topic, text: str) -> set:
@@ -85,7 +97,38 @@ def draw(seed: int = SEED):
             yield article_id, source, lang, stratum
 
 
+def _stratum(topic, title: str) -> str:
+    title_sides = _sides(topic, title)
+    return "A" if title_sides == {"china", "france"} else "F" if title_sides == {"france"} else "B"
+
+
+def draw_blind(seed: int = BLIND_SEED):
+    """The blind batch: agora0/pen posts of the BLIND_QUOTAS outlets naming both sides, shuffled
+    with random.Random(seed) in article-id order, then taken up to each outlet's quota, skipping a
+    title already taken. Yields (article_id, outlet, language, stratum)."""
+    from tests.data.zh_names import pen
+    topic = load_topic("china_france")
+    pool = []
+    for path, raw in pen.posts(set(BLIND_QUOTAS)):
+        folder = path.split("/")[1]
+        item = pen.pen_item(path, raw)
+        if {"china", "france"} <= _sides(topic, item.title + "\n" + item.text):
+            pool.append((item.article_id, folder, item.source, item.lang, item.title,
+                         _stratum(topic, item.title)))
+    pool.sort()
+    random.Random(seed).shuffle(pool)
+    taken, titles = collections.Counter(), set()
+    for article_id, folder, source, lang, title, stratum in pool:
+        if taken[folder] < BLIND_QUOTAS[folder] and title not in titles:
+            taken[folder] += 1
+            titles.add(title)
+            yield article_id, source, lang, stratum
+
+
 if __name__ == "__main__":
-    seed = int(sys.argv[sys.argv.index("--seed") + 1]) if "--seed" in sys.argv else SEED
-    for row in draw(seed):
+    if "--blind" in sys.argv:
+        rows = draw_blind()
+    else:
+        rows = draw(int(sys.argv[sys.argv.index("--seed") + 1]) if "--seed" in sys.argv else SEED)
+    for row in rows:
         print("\t".join(row))

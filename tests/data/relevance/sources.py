@@ -172,6 +172,16 @@ def post_item(prefix: str, name: str, raw: str) -> Item:
     return Item(_id(prefix + name.rsplit("/", 1)[-1][:10], 0, title), lang, outlet, title, text)
 
 
+BLIND_FOLDERS = ("aj", "rthk", "nhk", "kyodo")   # agora0/pen outlets in neither split
+
+
+def blind_items() -> Iterator[Item]:
+    """The agora0/pen posts of the blind batch's outlets (split `blind`; SOURCES.md), as Items."""
+    from tests.data.zh_names import pen   # (pen reads its posts with this module's helpers)
+    for path, raw in pen.posts(set(BLIND_FOLDERS)):
+        yield pen.pen_item(path, raw)
+
+
 def all_items() -> Iterator[Item]:
     seen = set()
     for items in (gilets_jaunes(), _post_items(OPED2, "oped2/"),
