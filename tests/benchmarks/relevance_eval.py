@@ -130,7 +130,6 @@ _LINE_END = frozenset("。！？.!?；;：:”\"）)」』…")
 # how items are compared: paired in the item's lead, around an action, how many sentences pair
 # them, the weaker side's share of the item's sentences
 _ITEM_RANK = ("lead_both", "pair_action", "pair_sentences", "side_share")
-CV_ITEMS = False                # set by --cv-items
 
 
 def digest_items(text: str):
@@ -170,10 +169,10 @@ def item_features(topic, title: str, text: str) -> tuple:
     return (features, facts) if best is None else (best, dict(facts, digest=True))
 
 
-def _feature_rows(topic, examples) -> tuple:
+def _feature_rows(topic, examples, items: bool = False) -> tuple:
     """(X, y, language, kept examples): articles that never name one side have no features (they
     score 0 whatever the weights): not training material."""
-    features_of = item_features if CV_ITEMS else role_features
+    features_of = item_features if items else role_features
     rows = [(features_of(topic, e.title, e.text)[0], e) for e in examples]
     rows = [(features, e) for features, e in rows if features]
     X = np.array([[features[f] for f in FEATURES] for features, _ in rows]).reshape(-1, len(FEATURES))
@@ -392,7 +391,7 @@ def stacked_out_of_fold_scores(X, y, sources, M, lam: float, l2: float, steps: i
 
 def cross_validate(examples, l2: float = 0.001, steps: int = 20000, rate: float = 0.5,
                    min_recall: float = 0.95, text_scale: float = 0.0, per_script: bool = True,
-                   stack: tuple = ()) -> dict:
+                   stack: tuple = (), items: bool = False) -> dict:
     """Leave-one-outlet-out cross-validation on the dev split: what the training recipe is worth
     on outlets it has not seen, measured without the test split. Each outlet's articles are scored
     by a model fitted on the other outlets; the operating points are then set on all those held-out
@@ -401,10 +400,11 @@ def cross_validate(examples, l2: float = 0.001, steps: int = 20000, rate: float 
     reported per language. Articles naming one side only count as dropped.
     `text_scale` > 0 adds the co-mention grams (comention_grams) to the role features; `stack`
     (region, n-gram sizes, ridge strength) stacks a text model's score into them instead
-    (stacked_out_of_fold_scores)."""
+    (stacked_out_of_fold_scores); `items` scores multi-story texts by their best item
+    (item_features)."""
     dev = [e for e in examples if e.split == "dev"]
     topic = _bare_topic()
-    X, y, language, kept = _feature_rows(topic, dev)
+    X, y, language, kept = _feature_rows(topic, dev, items)
     if text_scale:
         X = np.hstack([X, _text_matrix(topic, kept, text_scale)])
     sources = np.array([e.source for e in kept])
@@ -448,14 +448,14 @@ def _scores(topic, X, y, sources, kept, stack, l2, steps, rate) -> np.ndarray:
 
 def margin_check(examples, margins=(0.0, 0.25, 0.5, 0.75, 1.0), l2: float = 0.001,
                  steps: int = 20000, rate: float = 0.5, min_recall: float = 0.95,
-                 stack: tuple = ()) -> dict:
+                 stack: tuple = (), items: bool = False) -> dict:
     """How the shipped rule (cuts set on out-of-fold scores, lowered by a margin) does on an outlet
     whose scores did not set its cut: for each dev outlet, the per-script cuts are set on the
     out-of-fold scores of the OTHER outlets, lowered by the margin, and applied to the held-out
     outlet's out-of-fold scores; the decisions are pooled and scored per language. Dev only."""
     dev = [e for e in examples if e.split == "dev"]
     topic = _bare_topic()
-    X, y, language, kept = _feature_rows(topic, dev)
+    X, y, language, kept = _feature_rows(topic, dev, items)
     sources = np.array([e.source for e in kept])
     groups = np.array([script_group(e.title, e.text) for e in kept])
     z = _scores(topic, X, y, sources, kept, stack, l2, steps, rate)
@@ -584,8 +584,6 @@ def main(argv=None) -> int:
                              "that commit's model too), list its errors, and stop: no training, "
                              "no throughput. `blind` (SOURCES.md) is never trained on")
     args = parser.parse_args(argv)
-    global CV_ITEMS
-    CV_ITEMS = args.cv_items
     examples = load_examples()
     print(f"{len(examples)} articles: {sum(e.positive for e in examples)} positive; "
           f"by language {dict((l, sum(e.language == l for e in examples)) for l in LANGUAGES)}")
@@ -602,9 +600,9 @@ def main(argv=None) -> int:
     steps = 3000 if args.cv_text else 20000
     if args.cv:
         cross_validate(examples, text_scale=args.cv_text, steps=steps, per_script=not args.one_cut,
-                       stack=stack)
+                       stack=stack, items=args.cv_items)
     if args.margin_check:
-        margin_check(examples, stack=stack)
+        margin_check(examples, stack=stack, items=args.cv_items)
     if args.dev_only:
         return 0
     topic = load_topic("china_france")
