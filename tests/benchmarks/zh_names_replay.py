@@ -8,10 +8,10 @@ exemptions included).
     python tests/benchmarks/zh_names_replay.py --code 78696a0 --added 2026-12-04   # RTHK
     python tests/benchmarks/zh_names_replay.py --code cc58607 --added 2026-12-03b  # CNA, 法广/美国之音
 
-Dev articles by default. `--split test` scores the test articles of the given batches, for a
-blind test batch scored once (each code version run once on it, nothing chosen on the result):
+Dev articles by default. `--split test|blind` scores that split's articles of the given batches,
+for a blind batch scored once (each code version run once on it, nothing chosen on the result):
 
-    python tests/benchmarks/zh_names_replay.py --code 5e5fa65 --split test --added 2026-12-04b
+    python tests/benchmarks/zh_names_replay.py --code 5e5fa65 --split blind --added 2026-12-04b
 
 A commit whose own `enrich_texts` already applies LAC's vote (main since 044fbd8) is measured by
 the "older code alone" line; the "with LAC's vote" line then votes a second time.
@@ -82,8 +82,8 @@ def main() -> int:
     parser.add_argument("--code", required=True, help="commit of the older tagger")
     parser.add_argument("--added", action="append", required=True, metavar="BATCH",
                         help="articles of this gold batch (`none`: the first 46); repeatable")
-    parser.add_argument("--split", choices=("dev", "test"), default="dev",
-                        help="the batches' articles of this split (test: a blind batch, once)")
+    parser.add_argument("--split", choices=("dev", "test", "blind"), default="dev",
+                        help="the batches' articles of this split (test, blind: a blind batch, once)")
     args = parser.parse_args()
     from cfnews.transforms.zh_lac import confirm_names
     try:
