@@ -134,7 +134,7 @@ def compare(texts, baseline: str, rounds: int):
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--split", choices=("dev", "test"))
+    parser.add_argument("--split", choices=("dev", "test", "blind"))
     parser.add_argument("--errors", action="store_true")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--added", action="append", metavar="BATCH",

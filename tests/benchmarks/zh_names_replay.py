@@ -8,7 +8,13 @@ exemptions included).
     python tests/benchmarks/zh_names_replay.py --code 78696a0 --added 2026-12-04   # RTHK
     python tests/benchmarks/zh_names_replay.py --code cc58607 --added 2026-12-03b  # CNA, 法广/美国之音
 
-Only dev articles: the gold's test split is scored by zh_names_eval.py, once, with frozen code.
+Dev articles by default. `--split test|blind` scores that split's articles of the given batches,
+for a blind batch scored once (each code version run once on it, nothing chosen on the result):
+
+    python tests/benchmarks/zh_names_replay.py --code 5e5fa65 --split blind --added 2026-12-04b
+
+A commit whose own `enrich_texts` already applies LAC's vote (main since 044fbd8) is measured by
+the "older code alone" line; the "with LAC's vote" line then votes a second time.
 """
 from __future__ import annotations
 
@@ -75,12 +81,14 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--code", required=True, help="commit of the older tagger")
     parser.add_argument("--added", action="append", required=True, metavar="BATCH",
-                        help="dev articles of this gold batch (`none`: the first 46); repeatable")
+                        help="articles of this gold batch (`none`: the first 46); repeatable")
+    parser.add_argument("--split", choices=("dev", "test", "blind"), default="dev",
+                        help="the batches' articles of this split (test, blind: a blind batch, once)")
     args = parser.parse_args()
     from cfnews.transforms.zh_lac import confirm_names
     try:
         articles = [(e, t) for e, t in sources.articles()
-                    if e["split"] == "dev" and e.get("added", "none") in args.added]
+                    if e["split"] == args.split and e.get("added", "none") in args.added]
     except SnapshotMissing as exc:
         print(f"SKIPPED: {exc}")
         return 0
@@ -101,9 +109,12 @@ def main() -> int:
             nf = sum(c[1] for c in counts.values())
             ng = sum(c[2] for c in counts.values())
             kinds = " ".join(f"{k} {c[0] / c[1] if c[1] else 0:.3f}/{c[0] / c[2] if c[2] else 0:.3f}"
+                             f" [tp {c[0]} fp {c[1] - c[0]} fn {c[2] - c[0]}]"
                              for k, c in counts.items())
             label = "with LAC's vote" if vote else "older code alone"
-            print(f"{label:17} {script}: P {hit / nf if nf else 0:.3f} R {hit / ng:.3f} "
+            print(f"{label:17} {args.split} {script}: "
+                  f"{sum(e['script'] == script for e, _ in articles)} articles, "
+                  f"P {hit / nf if nf else 0:.3f} R {hit / ng:.3f} "
                   f"(P/R {kinds})")
     return 0
 
