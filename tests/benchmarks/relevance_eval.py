@@ -72,10 +72,11 @@ def _texts() -> dict:
     if missing:
         sys.path.insert(0, str(DATA))
         import sources  # noqa: E402
-        # the blind batch (agora0/pen, ids "pen/...") is read apart: the other snapshots never hold it
+        # agora0/pen posts (ids "pen/...": the blind batch, the --pen-dev round) are read apart:
+        # the other snapshots never hold them
         readers = [reader for reader, needed in (
             (sources.all_items, any(not i.startswith("pen/") for i in missing)),
-            (sources.blind_items, any(i.startswith("pen/") for i in missing))) if needed]
+            (sources.pen_items, any(i.startswith("pen/") for i in missing))) if needed]
         CACHE.parent.mkdir(exist_ok=True)
         with CACHE.open("a", encoding="utf-8") as out:
             for reader in readers:
