@@ -20,7 +20,7 @@ trained on.
     python -m tests.data.relevance.draw_candidates --blind > blind.tsv
 
 Two later dev rounds: `--seed 20` (stratum A only, the dev-only Chinese outlets of news-beyond-wall)
-and `--pen-dev` (seed 19: the agora0/pen posts of Taiwan's CNA, a dev outlet, naming both sides).
+and `--pen-dev` (seed 19: the agora0/pen posts of Taiwan's CNA, a dev outlet, naming both sides); `--seed 21` (stratum F only).
 
     python -m tests.data.relevance.draw_candidates --seed 20 > draw20.tsv
     python -m tests.data.relevance.draw_candidates --pen-dev > pen19.tsv
@@ -59,7 +59,13 @@ QUOTAS_20 = {
     "F": {},
     "B": {},
 }
-ROUNDS = {15: QUOTAS, 16: QUOTAS_16, 17: QUOTAS_17, 20: QUOTAS_20}
+# seed 21: stratum F only (the title names France only), the weak positives and hard negatives
+QUOTAS_21 = {
+    "A": {},
+    "F": {"法广": 6, "大纪元": 5, "(臺)中央社CNA": 5, "美国之音": 4},
+    "B": {},
+}
+ROUNDS = {15: QUOTAS, 16: QUOTAS_16, 17: QUOTAS_17, 20: QUOTAS_20, 21: QUOTAS_21}
 BLIND_SEED = 18
 # agora0/pen folders of outlets in neither split (sources.BLIND_FOLDERS), and how many of each outlet's posts naming both
 # sides are drawn (the pool, November 2024: Al Jazeera 44, RTHK 27, NHK 3, Kyodo 2)
