@@ -155,7 +155,9 @@ def draw_pen_dev(seed: int = PEN_DEV_SEED):
     from tests.data.zh_names import pen
     topic = load_topic("china_france")
     lines = (HERE / "labels.tsv").read_text(encoding="utf-8").splitlines()
-    labelled = {line.split("\t", 1)[0] for line in lines[1:]}
+    # what was labelled before this round (so that the round re-draws itself)
+    labelled = {line.split("\t", 1)[0] for line in lines[1:]
+                if "\tadded: pen dev round" not in line}
     pool = []
     for path, raw in pen.posts(set(PEN_DEV_QUOTAS)):
         folder = path.split("/")[1]
