@@ -802,3 +802,65 @@ def test_stacked_out_of_fold_scores_of_an_outlet_ignore_its_own_labels():
     held = sources == "a"
     assert np.allclose(z[held], z_flipped[held]) and not np.allclose(z[~held], z_flipped[~held])
     assert (z[y == 1] > 0).all() and (z[y == 0] < 0).all()
+
+
+def test_quantile_cut_rules_rest_on_many_positives_not_the_lowest_one():
+    """rule_cuts: `pooled:Q` gives every script group the Q-quantile of all positives; `floor:Q:M`
+    gives a group with >= M positives its own quantile and the others the pooled one. Unlike the
+    shipped `script` rule, neither moves when the single lowest positive moves."""
+    import numpy as np
+    from tests.benchmarks import relevance_eval
+    # group "han": 40 positives scoring 1..40; group "latin": 5 positives scoring 101..105; and
+    # one negative each, below every positive
+    z = np.array([float(s) for s in range(1, 41)] + [101.0, 102.0, 103.0, 104.0, 105.0, -50.0, -60.0])
+    y = np.array([1.0] * 45 + [0.0, 0.0])
+    groups = np.array(["han"] * 40 + ["latin"] * 5 + ["han", "latin"])
+    language = np.where(groups == "han", "zh-Hans", "en")
+    # 45 pooled positives 1..40, 101..105: the 0.05-quantile sits at rank 0.05 * 44 = 2.2 -> 3.2;
+    # the 40 "han" ones alone: rank 0.05 * 39 = 1.95 -> 2.95
+    cuts, fallback = relevance_eval.rule_cuts(z, y, language, groups, "pooled:0.05")
+    assert cuts == {} and fallback == pytest.approx(3.2)
+    cuts, fallback = relevance_eval.rule_cuts(z, y, language, groups, "floor:0.05:40")
+    assert set(cuts) == {"han"} and cuts["han"] == pytest.approx(2.95)
+    assert fallback == pytest.approx(3.2)          # "latin" (5 positives) falls back to the pool
+    lower = z.copy()
+    lower[40] = -40.0                  # the lowest "latin" positive drops below every "han" one
+    # the shipped rule keeps every one of the 5 "latin" positives: its cut follows that one article
+    script, _ = relevance_eval.rule_cuts(z, y, language, groups, "script")
+    script_lower, _ = relevance_eval.rule_cuts(lower, y, language, groups, "script")
+    assert script["latin"] - script_lower["latin"] > 50
+    # the quantile rules move by at most the gap between two neighbouring positives (1 here)
+    for rule in ("pooled:0.05", "floor:0.05:40"):
+        cuts, fallback = relevance_eval.rule_cuts(z, y, language, groups, rule)
+        moved, moved_fallback = relevance_eval.rule_cuts(lower, y, language, groups, rule)
+        assert moved.keys() == cuts.keys() and 0 <= fallback - moved_fallback <= 1.0
+        assert all(moved[g] == pytest.approx(cuts[g]) for g in cuts)
+    with pytest.raises(ValueError):
+        relevance_eval.rule_cuts(z, y, language, groups, "median")
+
+
+def test_margin_check_compares_cut_rules(capsys):
+    from tests.benchmarks import relevance_eval
+    figures = relevance_eval.margin_check(_outlet_examples(), margins=(0.0,), steps=500,
+                                          rules=("script", "pooled:0.05"))
+    assert figures[("script", 0.0, "en")] == figures[(0.0, "en")]
+    assert figures[("pooled:0.05", 0.0, "en")][1] == 1.0   # every outlet's positives are alike
+    assert "cut rule pooled:0.05" in capsys.readouterr().out
+
+
+def test_pen_dev_round_rows_are_dev_outlet_rows():
+    """labels.tsv: the agora0/pen posts drawn for dev (--pen-dev) sit under a dev outlet that holds
+    no test or blind row, and the folders read for them are not the blind batch's."""
+    import sys
+    from tests.benchmarks import relevance_eval
+    sys.path.insert(0, str(relevance_eval.DATA))
+    import sources
+    lines = (relevance_eval.DATA / "labels.tsv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split("\t")
+    rows = [dict(zip(header, line.split("\t"))) for line in lines[1:]]
+    pen_dev = [r for r in rows if r["review"].startswith("added: pen dev round")]
+    assert len(pen_dev) >= 20 and any(r["label"] == "positive" for r in pen_dev)
+    assert all(r["split"] == "dev" and r["article_id"].startswith("pen/") for r in pen_dev)
+    outlets = {r["source"] for r in pen_dev}
+    assert not outlets & {r["source"] for r in rows if r["split"] != "dev"}
+    assert not set(sources.PEN_DEV_FOLDERS) & set(sources.BLIND_FOLDERS)

@@ -72,10 +72,11 @@ def _texts() -> dict:
     if missing:
         sys.path.insert(0, str(DATA))
         import sources  # noqa: E402
-        # the blind batch (agora0/pen, ids "pen/...") is read apart: the other snapshots never hold it
+        # agora0/pen posts (ids "pen/...": the blind batch, the --pen-dev round) are read apart:
+        # the other snapshots never hold them
         readers = [reader for reader, needed in (
             (sources.all_items, any(not i.startswith("pen/") for i in missing)),
-            (sources.blind_items, any(i.startswith("pen/") for i in missing))) if needed]
+            (sources.pen_items, any(i.startswith("pen/") for i in missing))) if needed]
         CACHE.parent.mkdir(exist_ok=True)
         with CACHE.open("a", encoding="utf-8") as out:
             for reader in readers:
@@ -446,38 +447,67 @@ def _scores(topic, X, y, sources, kept, stack, l2, steps, rate) -> np.ndarray:
     return stacked_out_of_fold_scores(X, y, sources, M, lam, l2, steps, rate)
 
 
+def rule_cuts(z, y, language, groups, rule: str = "script", min_recall: float = 0.95) -> tuple:
+    """(cut of each script group, fallback cut) set on out-of-fold scores by a cut rule:
+    `script` (shipped): each script group's cut keeps >= min_recall of the positives of each of its
+    languages (_group_cuts; fallback _operating_cut over all groups) — it rests on the one or two
+    lowest positives of a language. `pooled:Q`: one cut for every group, the Q-quantile (linear
+    interpolation) of all the positives' scores pooled over languages and scripts. `floor:Q:M`: a
+    group with at least M positives gets the Q-quantile of its own positives, the others the pooled
+    one. (Both quantile rules rest on many positives; --cut-rule, dev only.)"""
+    if rule == "script":
+        return (_group_cuts(z, y, language, groups, min_recall),
+                _operating_cut(z, y, language, min_recall))
+    kind, *args = rule.split(":")
+    if (kind, len(args)) not in (("pooled", 1), ("floor", 2)):
+        raise ValueError(f"unknown cut rule {rule!r}: script, pooled:Q or floor:Q:M")
+    q = float(args[0])
+    pooled = float(np.quantile(z[y == 1], q))
+    if kind == "pooled":
+        return {}, pooled
+    floor = int(args[1])
+    return ({g: float(np.quantile(z[(groups == g) & (y == 1)], q)) for g in sorted(set(groups))
+             if ((groups == g) & (y == 1)).sum() >= floor}, pooled)
+
+
 def margin_check(examples, margins=(0.0, 0.25, 0.5, 0.75, 1.0), l2: float = 0.001,
                  steps: int = 20000, rate: float = 0.5, min_recall: float = 0.95,
-                 stack: tuple = (), items: bool = False) -> dict:
-    """How the shipped rule (cuts set on out-of-fold scores, lowered by a margin) does on an outlet
-    whose scores did not set its cut: for each dev outlet, the per-script cuts are set on the
-    out-of-fold scores of the OTHER outlets, lowered by the margin, and applied to the held-out
-    outlet's out-of-fold scores; the decisions are pooled and scored per language. Dev only."""
+                 stack: tuple = (), items: bool = False, rules=("script",)) -> dict:
+    """How a cut rule (cuts set on out-of-fold scores, lowered by a margin) does on an outlet whose
+    scores did not set its cut: for each dev outlet, the per-script cuts are set on the out-of-fold
+    scores of the OTHER outlets by the rule (rule_cuts; `script` is the shipped one), lowered by
+    the margin, and applied to the held-out outlet's out-of-fold scores; the decisions are pooled
+    and scored per language. Dev only. Figures are keyed (margin, language) for the first rule and
+    (rule, margin, language) for every rule."""
     dev = [e for e in examples if e.split == "dev"]
     topic = _bare_topic()
     X, y, language, kept = _feature_rows(topic, dev, items)
     sources = np.array([e.source for e in kept])
     groups = np.array([script_group(e.title, e.text) for e in kept])
     z = _scores(topic, X, y, sources, kept, stack, l2, steps, rate)
-    cuts = {}
-    for source in sorted(set(sources)):
-        other = sources != source
-        fallback = _operating_cut(z[other], y[other], language[other], min_recall)
-        group_cuts = _group_cuts(z[other], y[other], language[other], groups[other], min_recall)
-        for i in np.where(~other)[0]:
-            cuts[i] = group_cuts.get(groups[i], fallback)
-    print(f"\nmargin check on the dev split: each outlet's cuts set on the other outlets' out-of-fold "
-          f"scores (recall >= {min_recall} per language there), lowered by the margin")
-    print(f"{'margin':>6} " + " ".join(f"{lang:>17}" for lang in LANGUAGES) + "   (precision/recall)")
     figures = {}
-    for margin in margins:
-        kept_ids = {e.article_id for i, e in enumerate(kept) if z[i] >= cuts[i] - margin}
-        row = []
-        for lang in LANGUAGES:
-            p, r, *_ = prf([(e.positive, e.article_id in kept_ids) for e in dev if e.language == lang])
-            figures[(margin, lang)] = (p, r)
-            row.append(f"{p:8.3f}/{r:.3f}")
-        print(f"{margin:6.2f} " + " ".join(f"{cell:>17}" for cell in row))
+    for rule in rules:
+        cuts = {}
+        for source in sorted(set(sources)):
+            other = sources != source
+            group_cuts, fallback = rule_cuts(z[other], y[other], language[other], groups[other],
+                                             rule, min_recall)
+            for i in np.where(~other)[0]:
+                cuts[i] = group_cuts.get(groups[i], fallback)
+        print(f"\nmargin check on the dev split, cut rule {rule}: each outlet's cuts set on the other "
+              f"outlets' out-of-fold scores{f' (recall >= {min_recall} per language there)' if rule == 'script' else ''}, "
+              f"lowered by the margin")
+        print(f"{'margin':>6} " + " ".join(f"{lang:>17}" for lang in LANGUAGES) + "   (precision/recall)")
+        for margin in margins:
+            kept_ids = {e.article_id for i, e in enumerate(kept) if z[i] >= cuts[i] - margin}
+            row = []
+            for lang in LANGUAGES:
+                p, r, *_ = prf([(e.positive, e.article_id in kept_ids) for e in dev if e.language == lang])
+                figures[(rule, margin, lang)] = (p, r)
+                if rule == rules[0]:
+                    figures[(margin, lang)] = (p, r)
+                row.append(f"{p:8.3f}/{r:.3f}")
+            print(f"{margin:6.2f} " + " ".join(f"{cell:>17}" for cell in row))
     return figures
 
 
@@ -579,6 +609,9 @@ def main(argv=None) -> int:
     parser.add_argument("--cv-items", action="store_true",
                         help="with --cv/--margin-check: multi-story texts (bulletins, digests) get the "
                              "features of their best item, not of the whole text (not shipped)")
+    parser.add_argument("--cut-rule", action="append", metavar="RULE",
+                        help="with --margin-check: a cut rule to compare (repeatable): script (shipped), "
+                             "pooled:Q, floor:Q:M (see rule_cuts); default script")
     parser.add_argument("--split", choices=("blind",),
                         help="score this held-back split only (shipped model; with --baseline COMMIT, "
                              "that commit's model too), list its errors, and stop: no training, "
@@ -602,7 +635,8 @@ def main(argv=None) -> int:
         cross_validate(examples, text_scale=args.cv_text, steps=steps, per_script=not args.one_cut,
                        stack=stack, items=args.cv_items)
     if args.margin_check:
-        margin_check(examples, stack=stack, items=args.cv_items)
+        margin_check(examples, stack=stack, items=args.cv_items,
+                     rules=tuple(args.cut_rule or ("script",)))
     if args.dev_only:
         return 0
     topic = load_topic("china_france")

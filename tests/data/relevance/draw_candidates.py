@@ -18,6 +18,12 @@ outlet, all strata together; it is labelled by reading before any model scores i
 trained on.
 
     python -m tests.data.relevance.draw_candidates --blind > blind.tsv
+
+Two later dev rounds: `--seed 20` (stratum A only, the dev-only Chinese outlets of news-beyond-wall)
+and `--pen-dev` (seed 19: the agora0/pen posts of Taiwan's CNA, a dev outlet, naming both sides); `--seed 21` (stratum F only).
+
+    python -m tests.data.relevance.draw_candidates --seed 20 > draw20.tsv
+    python -m tests.data.relevance.draw_candidates --pen-dev > pen19.tsv
 """
 from __future__ import annotations
 
@@ -47,7 +53,19 @@ QUOTAS_17 = {
     "F": {"法广": 4, "大纪元": 3, "(臺)中央社CNA": 4, "美国之音": 3},
     "B": {"法广": 6, "大纪元": 4, "(臺)中央社CNA": 6, "美国之音": 4, "CCTV新闻联播": 2},
 }
-ROUNDS = {15: QUOTAS, 16: QUOTAS_16, 17: QUOTAS_17}
+# seed 20: stratum A only (the title names both sides), where the Chinese positives are
+QUOTAS_20 = {
+    "A": {"法广": 8, "大纪元": 6, "(臺)中央社CNA": 6, "美国之音": 5, "中国数字时代": 2, "CCTV新闻联播": 3},
+    "F": {},
+    "B": {},
+}
+# seed 21: stratum F only (the title names France only), the weak positives and hard negatives
+QUOTAS_21 = {
+    "A": {},
+    "F": {"法广": 6, "大纪元": 5, "(臺)中央社CNA": 5, "美国之音": 4},
+    "B": {},
+}
+ROUNDS = {15: QUOTAS, 16: QUOTAS_16, 17: QUOTAS_17, 20: QUOTAS_20, 21: QUOTAS_21}
 BLIND_SEED = 18
 # agora0/pen folders of outlets in neither split (sources.BLIND_FOLDERS), and how many of each outlet's posts naming both
 # sides are drawn (the pool, November 2024: Al Jazeera 44, RTHK 27, NHK 3, Kyodo 2)
@@ -125,8 +143,41 @@ def draw_blind(seed: int = BLIND_SEED):
             yield article_id, source, lang, stratum
 
 
+# a dev round from agora0/pen (--pen-dev, seed 19): the posts of Taiwan's CNA (folder "cna"), a dev
+# outlet ((臺)中央社CNA in labels.tsv, from news-beyond-wall), November 2024, naming both sides; all of
+# them (the pool was 26), shuffled, one of each title, leaving out titles already labelled
+PEN_DEV_SEED = 19
+PEN_DEV_QUOTAS = {"cna": 30}
+
+
+def draw_pen_dev(seed: int = PEN_DEV_SEED):
+    """Yields (article_id, outlet, language, stratum) of the --pen-dev round."""
+    from tests.data.zh_names import pen
+    topic = load_topic("china_france")
+    lines = (HERE / "labels.tsv").read_text(encoding="utf-8").splitlines()
+    # what was labelled before this round (so that the round re-draws itself)
+    labelled = {line.split("\t", 1)[0] for line in lines[1:]
+                if "\tadded: pen dev round" not in line}
+    pool = []
+    for path, raw in pen.posts(set(PEN_DEV_QUOTAS)):
+        folder = path.split("/")[1]
+        item = pen.pen_item(path, raw)
+        if item.article_id not in labelled and {"china", "france"} <= _sides(topic, item.title + "\n" + item.text):
+            pool.append((item.article_id, folder, item.lang, item.title, _stratum(topic, item.title)))
+    pool.sort()
+    random.Random(seed).shuffle(pool)
+    taken, titles = collections.Counter(), set()
+    for article_id, folder, lang, title, stratum in pool:
+        if taken[folder] < PEN_DEV_QUOTAS[folder] and title not in titles:
+            taken[folder] += 1
+            titles.add(title)
+            yield article_id, "(臺)中央社CNA", lang, stratum
+
+
 if __name__ == "__main__":
-    if "--blind" in sys.argv:
+    if "--pen-dev" in sys.argv:
+        rows = draw_pen_dev()
+    elif "--blind" in sys.argv:
         rows = draw_blind()
     else:
         rows = draw(int(sys.argv[sys.argv.index("--seed") + 1]) if "--seed" in sys.argv else SEED)

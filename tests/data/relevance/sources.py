@@ -173,12 +173,21 @@ def post_item(prefix: str, name: str, raw: str) -> Item:
 
 
 BLIND_FOLDERS = ("aj", "rthk", "nhk", "kyodo")   # agora0/pen outlets in neither split
+PEN_DEV_FOLDERS = ("cna",)   # agora0/pen outlets of the dev split (Taiwan's CNA; the --pen-dev round)
 
 
 def blind_items() -> Iterator[Item]:
     """The agora0/pen posts of the blind batch's outlets (split `blind`; SOURCES.md), as Items."""
     from tests.data.zh_names import pen   # (pen reads its posts with this module's helpers)
     for path, raw in pen.posts(set(BLIND_FOLDERS)):
+        yield pen.pen_item(path, raw)
+
+
+def pen_items() -> Iterator[Item]:
+    """Every agora0/pen post labelled in the set: the blind batch's outlets and the dev outlets
+    (PEN_DEV_FOLDERS) whose posts were drawn for dev (`draw_candidates.py --pen-dev`)."""
+    from tests.data.zh_names import pen
+    for path, raw in pen.posts(set(BLIND_FOLDERS + PEN_DEV_FOLDERS)):
         yield pen.pen_item(path, raw)
 
 
