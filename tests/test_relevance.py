@@ -673,6 +673,16 @@ def test_report_scores_the_blind_split_only_when_asked(topic, capsys):
     assert figures[("blind", "all")][1] == 0.0 and out.count("false kept: blind-") == 3
 
 
+def test_dev_and_test_split_by_outlet():
+    from tests.benchmarks import relevance_eval
+    lines = (relevance_eval.DATA / "labels.tsv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split("\t")
+    rows = [dict(zip(header, line.split("\t"))) for line in lines[1:]]
+    dev = {r["source"] for r in rows if r["split"] == "dev"}
+    test = {r["source"] for r in rows if r["split"] == "test"}
+    assert dev and test and not dev & test, sorted(dev & test)
+
+
 def test_blind_batch_comes_from_outlets_in_neither_split():
     """labels.tsv: the blind rows' outlets hold no dev or test row, and every blind row carries
     its review note (the batch is told apart from the dev draws by it)."""
