@@ -27,7 +27,8 @@ shingles found in the longer one, which survives trims and additions where Jacca
   added), which bounds the work that furniture shared by many articles can cause.
 * Copies vs rewrites: a pair that passes containment is a copy only if it also shares its
   *plain* text (PLAIN_CONTAINMENT of the smaller text's plain hashes, at least
-  MIN_PLAIN_SHARED of them): the fingerprint marks the shingles inside quoted sentences
+  MIN_PLAIN_SHARED of them; PLAIN_OF_COPY when the pair shares COPY_CONTAINMENT of the
+  smaller text, as a quote-heavy copy does): the fingerprint marks the shingles inside quoted sentences
   (transforms/fingerprint.py), which independent reports of one press release share. The
   mark is not part of a shingle's identity (texts share a hash when they share the shingle,
   `shingle_key`, however each marked it: a copy that re-paragraphs a long quotation marks
