@@ -210,3 +210,16 @@ def assert_streaming_gives(arts, expected_kept, expected_dups):
         assert_that(k, equal_to(kept_ids), label="stream_kept")
         assert_that(d, equal_to(expected_dups), label="stream_dups")
     run_streaming(batches, StreamingDeduplicate(), check)
+
+
+def test_a_quote_heavy_copy_is_a_copy_in_batch_and_streaming():
+    """The copy_containment rule (a quote-heavy copy sharing most of the text and a fifth of
+    its plain part) decides alike in memory, in the batch transform and in streaming; the
+    rewrite of the same announcement stays an article."""
+    from tests.test_dedup import WINE, WINE_COPY, WINE_REWRITE
+    arts = [article("wire", WINE, 0, "wire"), article("copy", WINE_COPY, 1, "courier"),
+            article("rewrite", WINE_REWRITE, 2, "gazette")]
+    expected_kept, expected_dups = dedup_in_memory(arts)
+    assert [(d.article.article_id, d.canonical_id) for d in expected_dups] == [("copy", "wire")]
+    assert_batch_gives(arts, expected_kept, expected_dups)
+    assert_streaming_gives(arts, expected_kept, [("copy", "wire", "wire")])

@@ -246,3 +246,25 @@ def test_furniture_held_by_earlier_runs_is_not_copy_evidence(tmp_path):
     assert dups == []                                                    # as in one run
     # without the unrelated holders, the shared paragraph would pass for copied text
     assert decide(member, [e for e in found if e[0].article_id == first.article_id], PARAMS).copy
+
+
+def test_a_quote_heavy_copy_of_an_earlier_run_is_a_copy(tmp_path):
+    """The copy_containment rule on history lookups: a quote-heavy copy of an article written
+    by an earlier run is a copy, as in one run; a rewrite of the same announcement is not."""
+    from cfnews.transforms.dedup import decide, dedup_in_memory, with_fingerprint
+    from tests.test_dedup import WINE, WINE_COPY, WINE_REWRITE
+    first = article("00000000000000d1", WINE, outlet="wire")
+    out = tmp_path / "out"
+    write(out, "articles", [with_fingerprint(first)], outlet="wire", run="earlier")
+    history = open_history(str(out), "wine")
+    decisions = {}
+    for i, (aid, text, outlet) in enumerate([("00000000000000d2", WINE_COPY, "courier"),
+                                             ("00000000000000d3", WINE_REWRITE, "gazette")]):
+        later = article(aid, text, T + dt.timedelta(hours=i + 1), outlet=outlet)
+        member, hashes = prepare(later, 1)
+        match = decide(member, history.prior_hits(member, hashes, PARAMS), PARAMS)
+        decisions[aid] = (match.earlier_id, match.copy)
+        _, dups = dedup_in_memory([first, later], PARAMS)
+        assert [d.article.article_id for d in dups] == ([aid] if match.copy else [])  # as in one run
+    assert decisions == {"00000000000000d2": (first.article_id, True),
+                         "00000000000000d3": (first.article_id, False)}

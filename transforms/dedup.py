@@ -27,7 +27,8 @@ shingles found in the longer one, which survives trims and additions where Jacca
   added), which bounds the work that furniture shared by many articles can cause.
 * Copies vs rewrites: a pair that passes containment is a copy only if it also shares its
   *plain* text (PLAIN_CONTAINMENT of the smaller text's plain hashes, at least
-  MIN_PLAIN_SHARED of them): the fingerprint marks the shingles inside quoted sentences
+  MIN_PLAIN_SHARED of them; PLAIN_OF_COPY when the pair shares COPY_CONTAINMENT of the
+  smaller text, as a quote-heavy copy does): the fingerprint marks the shingles inside quoted sentences
   (transforms/fingerprint.py), which independent reports of one press release share. The
   mark is not part of a shingle's identity (texts share a hash when they share the shingle,
   `shingle_key`, however each marked it: a copy that re-paragraphs a long quotation marks
@@ -90,6 +91,14 @@ MIN_SHARED = 8
 # sentences; a rewrite of the same release shares its quotes, little else.
 PLAIN_CONTAINMENT = 0.35
 MIN_PLAIN_SHARED = 3
+# ... or, when the pair shares most of the smaller text (containment >= COPY_CONTAINMENT),
+# PLAIN_OF_COPY of its plain part: a quote-heavy wire copy keeps every quotation and part of
+# its few plain sentences (the rest is its own headline and local lines), while a rewrite
+# reaches that containment only when it is little more than the release's quote (then it
+# shares fewer than MIN_PLAIN_SHARED plain hashes); rewrites with sentences of their own
+# share less of the text (0.48 at most on the dev seeds' story families).
+COPY_CONTAINMENT = 0.5
+PLAIN_OF_COPY = 0.2
 # Story link (same story, not a copy): any pair that passes the containment rule, or texts of
 # two outlets that share QUOTE_SHARED_FOR_STORY quoted hashes (one long verbatim quotation)
 # with containment >= STORY_CONTAINMENT.
@@ -236,6 +245,8 @@ class DedupParams:
     expiry: dt.timedelta = DEFAULT_EXPIRY
     max_bucket: int = MAX_BUCKET
     plain_containment: float = PLAIN_CONTAINMENT
+    copy_containment: float = COPY_CONTAINMENT
+    plain_of_copy: float = PLAIN_OF_COPY
     min_plain_shared: int = MIN_PLAIN_SHARED
     quote_shared_for_story: int = QUOTE_SHARED_FOR_STORY
     story_containment: float = STORY_CONTAINMENT
@@ -373,11 +384,16 @@ def plain_containment(a: Member, b: Member, plain_shared: int) -> float:
     return min(1.0, plain_shared / min(n_a, n_b))
 
 
-def shares_plain_text(later: Member, earlier: Member, plain_shared: int, params: DedupParams) -> bool:
+def shares_plain_text(later: Member, earlier: Member, plain_shared: int, params: DedupParams,
+                      containment: float = 0.0) -> bool:
     """The copy test beyond containment: the two share their plain (unquoted) text too, not
-    only a release's quotes (min_plain_shared hashes, plain_containment of the smaller part)."""
-    return (plain_shared >= params.min_plain_shared
-            and plain_containment(later, earlier, plain_shared) >= params.plain_containment)
+    only a release's quotes (min_plain_shared hashes, plain_containment of the smaller part;
+    plain_of_copy of it when `containment`, the pair's, is at least copy_containment)."""
+    if plain_shared < params.min_plain_shared:
+        return False
+    share = plain_containment(later, earlier, plain_shared)
+    return share >= params.plain_containment or (containment >= params.copy_containment
+                                                 and share >= params.plain_of_copy)
 
 
 def containment_threshold(me: Member, other: Member, params: DedupParams) -> float:
@@ -487,7 +503,7 @@ def decide(me: Member, earlier: Iterable[Tuple[Member, int, Iterable[int], int]]
             if furniture is None:       # only needed here: most articles have no candidate
                 furniture = furniture_keys(me, shared, params)
             copy = shares_plain_text(*without_furniture(me, other, plain, furniture, params),
-                                     params)
+                                     params, containment)
             match = Match(aid, n_shared, containment, jaccard, copy, story)
             (copies if copy else stories).append((other.order, -containment, match))
         elif (not same_outlet and n_quoted >= params.quote_shared_for_story
