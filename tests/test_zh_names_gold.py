@@ -1,5 +1,5 @@
 """The Chinese names gold set (tests/data/zh_names): its shape, the dev/test split by outlet
-(the `blind` batch, of a dev publisher, in neither),
+(the `blind` batches: one of a dev publisher, one of an outlet in no split; in neither),
 and, where the public snapshots are present, that every name read is in the rebuilt text."""
 import pytest
 

@@ -19,7 +19,7 @@ import re
 from typing import Dict, List, Set
 
 from tests.data.relevance import sources as relevance
-from tests.data.zh_names import pen
+from tests.data.zh_names import pen, stand
 from tests.data.zh_names.sources import PREFIX, digest, excerpt, load_gold
 
 MIN_HAN = 80
@@ -45,12 +45,17 @@ def near_duplicate(grams: Set[str], others: List[Set[str]]) -> bool:
 
 
 def _snapshot_posts(outlets: List[str]):
-    """(snapshot, path, item) of the posts that may be of the given outlets."""
+    """(snapshot, path, item) of the posts that may be of the given outlets (of Stand News, the
+    newsroom's own reports only: no columns, letters or reposts of other outlets)."""
     folders = [folder for folder, name in pen.OUTLETS.items() if name in outlets]
     if folders:
         for path, raw in pen.posts(folders):
             yield pen.SNAPSHOT, path, pen.pen_item(path, raw)
-    if len(folders) == len(outlets):
+    if stand.OUTLET in outlets:
+        for path, raw in stand.posts():
+            if stand.author(raw) == stand.NEWSROOM:
+                yield stand.SNAPSHOT, path, stand.stand_item(path, raw)
+    if len(folders) + (stand.OUTLET in outlets) == len(outlets):
         return
     for snapshot in SNAPSHOTS:
         for path, raw in relevance._posts(snapshot):

@@ -1,0 +1,66 @@
+"""The reader of Stand News posts (tests/data/zh_names/stand.py), on a page written by hand in the
+snapshot's format, and, where the snapshot is present, on its posts."""
+import pytest
+
+from tests.data.relevance.sources import SnapshotMissing
+from tests.data.zh_names import stand
+
+PATH = "_posts/2021-05-03-STAND-港府宣布-測試標題.html"
+PAGE = """---
+layout: post
+title: 港府宣布：測試標題
+date: 2021-05-03 08:15:00.000000000 +00:00
+link: https://thestandnews.com/politics/test/
+categories: stand
+tags: blog
+author: 立場報道
+---
+
+<img width="600" src="https://example.org/a.png" /><br /><br /><p>政府今日（3日）宣布，香港與法國簽署協議。</p>
+<p>發言人表示，協議&amp;備忘錄<a href="https://example.org">全文</a>已上載。</p>
+<p> </p>
+"""
+
+
+def test_item_is_the_paragraphs_one_line_each_without_the_headline():
+    item = stand.stand_item(PATH, PAGE)
+    assert item.text == "政府今日（3日）宣布，香港與法國簽署協議。\n發言人表示，協議&備忘錄\n全文\n已上載。"
+    assert item.title == "港府宣布：測試標題"
+    assert item.source == "立場新聞"
+    assert item.lang == "zh-Hant"
+    assert item.article_id.startswith("stand/2021-05-03#0-")
+    # the id hashes the title: another title, another id
+    other = stand.stand_item(PATH, PAGE.replace("測試標題", "另一標題"))
+    assert other.article_id != item.article_id and other.text == item.text
+
+
+def test_author_marks_the_newsroom_reports():
+    assert stand.author(PAGE) == stand.NEWSROOM
+    assert stand.author(PAGE.replace("author: 立場報道", "author: 轉載文章")) == "轉載文章"
+    assert stand.author(PAGE.replace("author: 立場報道\n", "")) == ""
+
+
+def test_other_files_and_broken_pages_are_refused():
+    with pytest.raises(ValueError):
+        stand.stand_item("_posts/2021-05-03-INITIUM-港府宣布.html", PAGE)
+    with pytest.raises(ValueError):
+        stand.stand_item(PATH, PAGE.replace("---\n\n<img", "\n<img"))
+    with pytest.raises(ValueError):
+        stand.stand_item(PATH, PAGE[4:])
+
+
+def test_snapshot_posts_are_stand_posts_with_text():
+    try:
+        first = []
+        for path, raw in stand.posts():
+            first.append((path, raw))
+            if len(first) == 50:
+                break
+    except SnapshotMissing as exc:
+        pytest.skip(f"snapshot absent: {exc}")
+    assert len(first) == 50
+    assert [p for p, _ in first] == sorted(p for p, _ in first)
+    for path, raw in first:
+        item = stand.stand_item(path, raw)
+        assert item.title and len(item.text) > 20, path
+        assert raw.count("\n---\n") >= 1
