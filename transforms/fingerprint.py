@@ -37,7 +37,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from typing import List, NamedTuple, Tuple
+from typing import Iterator, List, NamedTuple, Tuple
 
 import numpy as np
 
@@ -170,9 +170,10 @@ def content_lines(text: str) -> List[List[bytes]]:
     return [words for words, _ in flagged_lines(text)]
 
 
-def flagged_lines(text: str) -> List[Tuple[List[bytes], List[Tuple[int, int]]]]:
-    """`content_lines` with, per line, the token ranges that lie in quoted sentences."""
-    seen, out = set(), []
+def story_lines(text: str) -> Iterator[Tuple[str, List[bytes]]]:
+    """(normalised line, its tokens) of the lines that carry the story: each distinct line once,
+    short fragments without an end mark and boilerplate out."""
+    seen = set()
     for line in normalise(text).splitlines():
         words = _words(line)
         if not words:
@@ -185,8 +186,12 @@ def flagged_lines(text: str) -> List[Tuple[List[bytes], List[Tuple[int, int]]]]:
             continue
         if _is_furniture(line, words):
             continue
-        out.append(_line_tokens(line, words))
-    return out
+        yield line, words
+
+
+def flagged_lines(text: str) -> List[Tuple[List[bytes], List[Tuple[int, int]]]]:
+    """`content_lines` with, per line, the token ranges that lie in quoted sentences."""
+    return [_line_tokens(line, words) for line, words in story_lines(text)]
 
 
 def token_bytes(text: str) -> List[bytes]:

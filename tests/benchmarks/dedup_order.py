@@ -55,8 +55,8 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 from cfnews.transforms.fingerprint import (  # noqa: E402
-    BASE_RATE, CAP, MIN_LINE_WORDS, _QUOTED_SPAN, _SENTENCE_BREAK, _SENTENCE_END, _is_furniture,
-    _quoted_sentences, _words, marked_shingle_hashes, normalise, sample, shingle_key)
+    BASE_RATE, CAP, _QUOTED_SPAN, _SENTENCE_BREAK, _quoted_sentences, _words,
+    marked_shingle_hashes, sample, shingle_key, story_lines)
 
 POSITIONS = 256          # one byte per sampled hash
 POSITION_BINS = 10
@@ -131,19 +131,8 @@ def plain_sentences(text: str) -> List[bytes]:
     """Keys of the plain sentences of the lines the fingerprint keeps: the last
     SENTENCE_KEY_WORDS normalised tokens, joined by spaces. Sentences overlapping a quoted
     sentence are left out, as are those shorter than SENTENCE_MIN_WORDS."""
-    seen, out = set(), []
-    for line in normalise(text).splitlines():
-        words = _words(line)
-        if not words:
-            continue
-        key = b" ".join(words)
-        if key in seen:
-            continue
-        seen.add(key)
-        if len(words) < MIN_LINE_WORDS and not _SENTENCE_END.search(line):
-            continue
-        if _is_furniture(line, words):
-            continue
+    out = []
+    for line, words in story_lines(text):
         quoted = _quoted_sentences(line)
         inside = [m.span() for m in _QUOTED_SPAN.finditer(line)]
         cuts = [m.end() for m in _SENTENCE_BREAK.finditer(line)
