@@ -678,9 +678,7 @@ def test_report_scores_the_blind_split_only_when_asked(topic, capsys):
 
 def test_dev_and_test_split_by_outlet():
     from tests.benchmarks import relevance_eval
-    lines = (relevance_eval.DATA / "labels.tsv").read_text(encoding="utf-8").splitlines()
-    header = lines[0].split("\t")
-    rows = [dict(zip(header, line.split("\t"))) for line in lines[1:]]
+    rows = relevance_eval.label_rows()
     dev = {r["source"] for r in rows if r["split"] == "dev"}
     test = {r["source"] for r in rows if r["split"] == "test"}
     assert dev and test and not dev & test, sorted(dev & test)
@@ -690,9 +688,7 @@ def test_blind_batch_comes_from_outlets_in_neither_split():
     """labels.tsv: the blind rows' outlets hold no dev or test row, and every blind row carries
     its review note (the batch is told apart from the dev draws by it)."""
     from tests.benchmarks import relevance_eval
-    lines = (relevance_eval.DATA / "labels.tsv").read_text(encoding="utf-8").splitlines()
-    header = lines[0].split("\t")
-    rows = [dict(zip(header, line.split("\t"))) for line in lines[1:]]
+    rows = relevance_eval.label_rows()
     assert {r["split"] for r in rows} == {"dev", "test", "blind"}
     blind = [r for r in rows if r["split"] == "blind"]
     assert len(blind) >= 60 and any(r["label"] == "positive" for r in blind)
@@ -868,9 +864,7 @@ def test_pen_dev_round_rows_are_dev_outlet_rows():
     from tests.benchmarks import relevance_eval
     sys.path.insert(0, str(relevance_eval.DATA))
     import sources
-    lines = (relevance_eval.DATA / "labels.tsv").read_text(encoding="utf-8").splitlines()
-    header = lines[0].split("\t")
-    rows = [dict(zip(header, line.split("\t"))) for line in lines[1:]]
+    rows = relevance_eval.label_rows()
     pen_dev = [r for r in rows if r["review"].startswith("added: pen dev round")]
     assert len(pen_dev) >= 20 and any(r["label"] == "positive" for r in pen_dev)
     assert all(r["split"] == "dev" and r["article_id"].startswith("pen/") for r in pen_dev)

@@ -88,13 +88,17 @@ def _texts() -> dict:
     return rows
 
 
+def label_rows() -> list:
+    """The rows of labels.tsv as dicts keyed by its header (no texts needed)."""
+    lines = (DATA / "labels.tsv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split("\t")
+    return [dict(zip(header, line.split("\t"))) for line in lines[1:]]
+
+
 def load_examples() -> list:
     texts = _texts()
     examples, missing = [], []
-    lines = (DATA / "labels.tsv").read_text(encoding="utf-8").splitlines()
-    header = lines[0].split("\t")
-    for line in lines[1:]:
-        row = dict(zip(header, line.split("\t")))
+    for row in label_rows():
         if row["article_id"] not in texts:
             missing.append(row["article_id"])
             continue

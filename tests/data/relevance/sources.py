@@ -128,11 +128,16 @@ def chinese_script(text: str) -> str:
     return "zh-Hant" if trad > simp else "zh-Hans"
 
 
-def _posts(snapshot: str) -> Iterator[Tuple[str, str]]:
-    """(path, text) of every Jekyll post in the snapshot's newest commit, in path order."""
+def _jekyll_post(path: str) -> bool:
+    return path.endswith(".md") and (path.startswith("_posts/") or path.startswith("archived/"))
+
+
+def _posts(snapshot: str, keep=_jekyll_post) -> Iterator[Tuple[str, str]]:
+    """(path, text) of every file of the snapshot's newest commit whose path `keep` accepts (by
+    default, the Jekyll posts), in path order, read through one `git cat-file --batch`."""
     listing = _git(snapshot, "ls-tree", "-r", "-z", "HEAD").decode("utf-8").split("\0")
     posts = sorted((path, meta.split()[2]) for meta, _, path in (e.partition("\t") for e in listing)
-                   if path.endswith(".md") and (path.startswith("_posts/") or path.startswith("archived/")))
+                   if path and keep(path))
     repo = MIRROR / snapshot / "repo"
     with subprocess.Popen(["git", "--git-dir", str(repo), "cat-file", "--batch"],
                           stdin=subprocess.PIPE, stdout=subprocess.PIPE) as proc:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Iterator, Tuple
 
-from tests.data.relevance.sources import Item, _clean, _git, _id, chinese_script
+from tests.data.relevance.sources import Item, _clean, _id, _posts, chinese_script
 
 SNAPSHOT = "agora0+pen"
 PREFIX = "pen/"
@@ -34,8 +34,7 @@ def pen_item(path: str, raw: str) -> Item:
 
 def posts(outlets=None) -> Iterator[Tuple[str, str]]:
     """(path, raw page) of the snapshot's posts (of the given outlet folders), in path order."""
-    listing = _git(SNAPSHOT, "ls-tree", "-r", "-z", "--name-only", "HEAD", "2411").decode().split("\0")
-    for path in sorted(listing):
+    def wanted(path: str) -> bool:
         match = _PATH.match(path)
-        if match and (outlets is None or match.group(1) in outlets):
-            yield path, _git(SNAPSHOT, "show", f"HEAD:{path}").decode("utf-8", "replace")
+        return bool(match) and (outlets is None or match.group(1) in outlets)
+    return _posts(SNAPSHOT, wanted)

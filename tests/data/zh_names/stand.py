@@ -9,10 +9,9 @@ newsroom's own reports (the rest are columns, readers' letters and reposts of ot
 from __future__ import annotations
 
 import re
-import subprocess
 from typing import Iterator, Tuple
 
-from tests.data.relevance.sources import MIRROR, Item, _clean, _git, _id, chinese_script
+from tests.data.relevance.sources import Item, _clean, _id, _posts, chinese_script
 
 SNAPSHOT = "agora0+21q2"
 PREFIX = "stand/"
@@ -50,16 +49,4 @@ def author(raw: str) -> str:
 
 def posts() -> Iterator[Tuple[str, str]]:
     """(path, raw page) of the snapshot's Stand News posts, in path order."""
-    listing = _git(SNAPSHOT, "ls-tree", "-r", "-z", "HEAD", "_posts").decode("utf-8").split("\0")
-    wanted = sorted((path, meta.split()[2]) for meta, _, path in (e.partition("\t") for e in listing)
-                    if _PATH.match(path))
-    repo = MIRROR / SNAPSHOT / "repo"
-    query = "".join(sha + "\n" for _, sha in wanted).encode()
-    out = subprocess.run(["git", "--git-dir", str(repo), "cat-file", "--batch"], input=query,
-                         check=True, capture_output=True).stdout
-    at = 0
-    for path, _ in wanted:
-        end = out.index(b"\n", at)
-        size = int(out[at:end].split()[2])
-        yield path, out[end + 1:end + 1 + size].decode("utf-8", "replace")
-        at = end + 1 + size + 1
+    return _posts(SNAPSHOT, lambda path: bool(_PATH.match(path)))
