@@ -154,8 +154,11 @@ def _posts(snapshot: str, keep=_jekyll_post) -> Iterator[Tuple[str, str]]:
 
 
 def _feed(pipe, shas):
-    pipe.write("".join(sha + "\n" for sha in shas).encode())
-    pipe.close()
+    try:
+        pipe.write("".join(sha + "\n" for sha in shas).encode())
+        pipe.close()
+    except BrokenPipeError:   # the reader stopped early (a caller took only the first posts)
+        pass
 
 
 def _post_items(snapshot: str, prefix: str) -> Iterator[Item]:
