@@ -871,3 +871,50 @@ def test_pen_dev_round_rows_are_dev_outlet_rows():
     outlets = {r["source"] for r in pen_dev}
     assert not outlets & {r["source"] for r in rows if r["split"] != "dev"}
     assert not set(sources.PEN_DEV_FOLDERS) & set(sources.BLIND_FOLDERS)
+
+
+def test_wikinews_round_rows_are_test_rows_of_their_own_outlet():
+    """labels.tsv: the English Wikinews articles (--wikinews) are test rows of en.wikinews.org, an
+    outlet that holds no dev or blind row, read apart from the other snapshots (ids wikinews/...)."""
+    import sys
+    from tests.benchmarks import relevance_eval
+    sys.path.insert(0, str(relevance_eval.DATA))
+    import sources
+    rows = relevance_eval.label_rows()
+    wikinews = [r for r in rows if r["review"].startswith("added: Wikinews round")]
+    assert len(wikinews) == 2
+    assert all(r["split"] == "test" and r["language"] == "en" and r["source"] == sources.WIKINEWS_SOURCE
+               and r["article_id"].startswith(sources.WIKINEWS_PREFIX) for r in wikinews)
+    assert [r for r in rows if r["source"] == sources.WIKINEWS_SOURCE] == wikinews
+
+
+def test_wikitext_keeps_the_body_with_link_labels():
+    import sys
+    from tests.benchmarks import relevance_eval
+    sys.path.insert(0, str(relevance_eval.DATA))
+    import sources
+    raw = ("{{date|May 6, 2024}}{{France}}\n[[File:Flag.png|thumb|A [[flag]]]]\n"
+           "{{w|Xi Jinping|President Xi}} met '''[[Emmanuel Macron|Macron]]''' in [[Paris]] "
+           "([http://example.org the talks]).\n\n{{haveyoursay}}\n== Sources ==\n* {{source|url=x}}\n"
+           "[[Category:China]]")
+    assert sources.wikitext(raw) == "President Xi met Macron in Paris (the talks)."
+    # a body without a sources section ends at its categories (which name sides of their own)
+    assert sources.wikitext("Talks in Beijing. Category:France Category:China") == "Talks in Beijing."
+
+
+def test_the_wikinews_draw_is_every_article_naming_both_sides():
+    """draw_candidates.py --wikinews rebuilds exactly the labelled Wikinews rows from the snapshots."""
+    import sys
+    from tests.benchmarks import relevance_eval
+    sys.path.insert(0, str(relevance_eval.DATA))
+    import sources
+    from tests.data.relevance import draw_candidates
+    try:
+        articles = list(sources.wikinews_items())
+        drawn = list(draw_candidates.draw_wikinews())
+    except sources.SnapshotMissing as exc:
+        pytest.skip(f"the Wikinews snapshots are absent ({exc}); see SOURCES.md")
+    assert len(articles) == 443 and len({a.article_id for a in articles}) == 443
+    labelled = {r["article_id"] for r in relevance_eval.label_rows()
+                if r["review"].startswith("added: Wikinews round")}
+    assert {article_id for article_id, *_ in drawn} == labelled

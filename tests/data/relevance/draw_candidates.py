@@ -24,6 +24,12 @@ and `--pen-dev` (seed 19: the agora0/pen posts of Taiwan's CNA, a dev outlet, na
 
     python -m tests.data.relevance.draw_candidates --seed 20 > draw20.tsv
     python -m tests.data.relevance.draw_candidates --pen-dev > pen19.tsv
+
+The Wikinews round (`--wikinews`, test split): every English Wikinews article of the snapshots in
+sources.WIKINEWS_FILES that names both sides, all of them (2 of 443), labelled by reading before any
+model scored them.
+
+    python -m tests.data.relevance.draw_candidates --wikinews > wikinews.tsv
 """
 from __future__ import annotations
 
@@ -174,8 +180,24 @@ def draw_pen_dev(seed: int = PEN_DEV_SEED):
             yield article_id, "(臺)中央社CNA", lang, stratum
 
 
+def draw_wikinews():
+    """The Wikinews round (test split, outlet en.wikinews.org; SOURCES.md): every article of the
+    English Wikinews snapshots (sources.WIKINEWS_FILES) that names both sides (the topic's terms,
+    any role), all of them (no sampling: the pool was 2 of 443 articles), in id order. Yields
+    (article_id, outlet, language, stratum)."""
+    sys.path.insert(0, str(HERE))
+    import sources  # noqa: E402
+    topic = load_topic("china_france")
+    pool = sorted((item.article_id, item.source, item.lang, _stratum(topic, item.title))
+                  for item in sources.wikinews_items()
+                  if {"china", "france"} <= _sides(topic, item.title + "\n" + item.text))
+    yield from pool
+
+
 if __name__ == "__main__":
-    if "--pen-dev" in sys.argv:
+    if "--wikinews" in sys.argv:
+        rows = draw_wikinews()
+    elif "--pen-dev" in sys.argv:
         rows = draw_pen_dev()
     elif "--blind" in sys.argv:
         rows = draw_blind()

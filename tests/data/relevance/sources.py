@@ -199,6 +199,64 @@ def pen_items() -> Iterator[Item]:
         yield pen.pen_item(path, raw)
 
 
+# English Wikinews (en.wikinews.org; the articles are CC BY 2.5, those before 25 September 2005 in the
+# public domain): the only snapshots found here that hold Wikinews article texts (SOURCES.md). Each is
+# read at a pinned commit: WikinewsSum's sample was removed from its newest commit.
+WIKINEWS_PREFIX = "wikinews/"
+WIKINEWS_SOURCE = "en.wikinews.org"
+WIKINEWS_FILES = (
+    # (snapshot, commit, path): github.com/<snapshot with "/" for "+">
+    ("vanatteveldt+wikinews", "347254178bf343f3801aac1d03c41cc09c35decb", "data/wikinews_2019.csv"),
+    ("vanatteveldt+wikinews", "347254178bf343f3801aac1d03c41cc09c35decb", "data/wikinews_2020.csv"),
+    ("airKlizz+WikinewsSum", "1d985031625909c908766812e8a18d0c88116ec8", "endataset.json"),
+    ("dimitrakatseli+Wikinews", "06264e6a462ecc27ecd28aa0185be9a70fa0393c", "data/english.json"),
+)
+# the end of a Wikinews article's body: its sources, "have your say", categories
+_WIKI_TAIL = re.compile(r"\{\{haveyoursay\}\}|==\s*Sources\s*==|\{?\{(?:publish|archived?)\}\}|\[\[Category:"
+                        r"|\bCategory:", re.I)
+
+
+def wikitext(text: str) -> str:
+    """Plain text of a Wikinews article's wikitext: its body up to the sources, links as their
+    label, templates, files and markup dropped."""
+    text = _WIKI_TAIL.split(text, 1)[0]
+    text = re.sub(r"\{\{w\|(?:[^|{}]*\|)?([^|{}]*)\}\}", r"\1", text)          # {{w|target|label}}
+    text = re.sub(r"\[\[(?:File|Image):[^\[\]]*(?:\[\[[^\[\]]*\]\][^\[\]]*)*\]\]", "", text, flags=re.I)
+    text = re.sub(r"\[\[(?:[^|\[\]]*\|)?([^|\[\]]*)\]\]", r"\1", text)       # [[target|label]]
+    text = re.sub(r"\[https?://\S+ ([^\]]*)\]", r"\1", text)
+    while re.search(r"\{\{[^{}]*\}\}", text):
+        text = re.sub(r"\{\{[^{}]*\}\}", "", text)
+    text = re.sub(r"\{\{[^{}|\n]*\|[a-z]*", "", text)     # a template left open by the snapshot
+    text = re.sub(r"'{2,}", "", text)
+    return _clean(text)
+
+
+def wikinews_items() -> Iterator[Item]:
+    """Every article of the English Wikinews snapshots (WIKINEWS_FILES), once per title, in file
+    order. Ids: wikinews/<file>#<position>-<hash of the title>."""
+    import csv
+    import io
+    import json
+    csv.field_size_limit(1 << 30)
+    seen = set()
+    for snapshot, commit, path in WIKINEWS_FILES:
+        raw = _git(snapshot, "show", f"{commit}:{path}").decode("utf-8")
+        short = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        if path.endswith(".csv"):                        # url, date, title, text (plain)
+            articles = [(row["title"], _clean(row["text"])) for row in csv.DictReader(io.StringIO(raw))]
+        elif raw.lstrip().startswith("["):               # [{bestTitle, content}] (flattened wikitext)
+            articles = [(row["bestTitle"], wikitext(row["content"])) for row in json.loads(raw)]
+        else:                                            # one {title, text: [wikitext parts]} a line
+            articles = [(row["title"], wikitext("\n\n".join(row["text"])))
+                        for row in map(json.loads, filter(str.strip, raw.splitlines()))]
+        for n, (title, text) in enumerate(articles):
+            title = title.strip()
+            if title in seen or not text:
+                continue
+            seen.add(title)
+            yield Item(_id(WIKINEWS_PREFIX + short, n, title), "en", WIKINEWS_SOURCE, title, text)
+
+
 def all_items() -> Iterator[Item]:
     seen = set()
     for items in (gilets_jaunes(), _post_items(OPED2, "oped2/"),
