@@ -80,3 +80,47 @@ def test_a_place_written_with_a_generic_noun_in_one_dictionary_word():
 def test_a_title_case_latin_title_does_not_make_a_chinese_line_a_heading():
     found = labelled("紐約時報攝影作品《The Great Empty》\n上海的街頭很安靜。")
     assert ("紐約時報", "ORG") in found
+
+
+def test_a_married_womans_name_keeps_her_husbands_family_name():
+    assert ("葉劉淑儀", "PERSON") in labelled("新民黨主席葉劉淑儀今日表示，支持政府的方案。")
+    assert ("范徐麗泰", "PERSON") in labelled("前立法會主席范徐麗泰出席活動時說，香港前景光明。")
+    found = labelled("前政務司司長陳方安生與李柱銘會面。")
+    assert {("陳方安生", "PERSON"), ("李柱銘", "PERSON")} <= found
+    assert not {("劉淑儀", "PERSON"), ("陳方", "PERSON")} & (
+        labelled("行政會議召集人葉劉淑儀說，議員應該支持。") | found)
+    # a side is still no name: 韓方 is Korea's side, not a family name
+    assert not {n for n, label in labelled("韓方尊重一個中國的政策。") if label == "PERSON"}
+
+
+def test_a_family_name_the_dictionary_reads_as_a_place_with_its_given_name():
+    found = labelled("梁國雄與黃之鋒一同出庭。")
+    assert ("梁國雄", "PERSON") in found and ("梁國", "GPE") not in found
+
+
+def test_a_japanese_family_name_alone_is_the_person_named_in_full():
+    found = labelled("日本首相高市早苗發表涉台言論。據報高市在國會答辯時稱，無意撤回。")
+    assert {("高市早苗", "PERSON"), ("高市", "PERSON")} <= found
+    # only as a word of its own: not inside "提高市場"
+    found = labelled("日本首相高市早苗表示，要提高市場信心。")
+    assert ("高市", "PERSON") not in found and ("高市早苗", "PERSON") in found
+
+
+def test_a_name_before_a_facility_word_is_the_facility():
+    found = labelled("單車賽道由中環伸延至金紫荊廣場，中環海濱一帶也會封閉。")
+    assert {("金紫荊廣場", "GPE"), ("中環海濱", "GPE")} <= found
+    assert ("金紫荊", "PERSON") not in found
+
+
+def test_hong_kong_bureaux_whole_and_their_heads_titles():
+    found = labelled("商務及經濟發展局與環境及生態局聯合公布計劃。")
+    assert {("商務及經濟發展局", "ORG"), ("環境及生態局", "ORG")} <= found
+    assert ("經濟發展局", "ORG") not in found
+    # "X局局長" is the head's title: no name there, but the body elsewhere is one
+    found = labelled("房屋局局長何永賢表示，房屋局會加快興建公屋。")
+    assert {("房屋局", "ORG"), ("何永賢", "PERSON")} <= found
+    found = labelled("文化體育及旅遊局局長羅淑佩說，門票已售三成。")
+    assert not {n for n, label in found if label == "ORG"} and ("羅淑佩", "PERSON") in found
+    found = labelled("創新科技及工業局局長孫東說，創新科技及工業局副秘書長鄭嘉慧也出席。")
+    assert ("創新科技及工業局", "ORG") in found
+    assert not {n for n, label in found if label == "ORG" and n != "創新科技及工業局"}

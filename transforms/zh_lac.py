@@ -129,8 +129,18 @@ def confirm_names(text: str, entities: Sequence[Entity]) -> Tuple[Entity, ...]:
                 titled.add((entity.text, entity.label))
     for key in titled:  # a person named after a title ("外交大臣拉布") needs no vote
         first.pop(key)
+    # A family name used alone after the full name ("高市" after "高市早苗": the full name longer
+    # by a given name of two characters or more) goes or stays with the full name.
+    people = {e.text for e in entities if e.label == "PERSON"}
+    full_of = {key: next(full for full in sorted(people) if full.startswith(key[0])
+                         and len(full) - len(key[0]) >= 2)
+               for key in first if key[1] == "PERSON"
+               and any(full.startswith(key[0]) and len(full) - len(key[0]) >= 2 for full in people)}
+    for key in full_of:
+        first.pop(key)
     if not first:
         return tuple(entities)
     kept = confirmed(simple, first.values())
-    return tuple(e for e in entities
-                 if (e.text, e.label) not in first or first[(e.text, e.label)] in kept)
+    gone = {key for key, where in first.items() if where not in kept}
+    gone |= {key for key, full in full_of.items() if (full, "PERSON") in gone}
+    return tuple(e for e in entities if (e.text, e.label) not in gone)

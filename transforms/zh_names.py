@@ -575,7 +575,19 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
             word, i = word + tokens[i + 1][0], i + 1     # "北京市", "桃园机场"
         given, given_flag = tokens[i + 1] if i + 1 < len(tokens) else ("", "x")
         surname = word in SURNAMES or (len(word) == 2 and all(c in SURNAMES for c in word))
-        if known is None and flag in ("nr", "nrt", "nrfg", "zg") and surname \
+        after_given = tokens[i + 2] if i + 2 < len(tokens) else ("", "x")
+        if known is None and flag == "nr" and word in SURNAMES and len(given) == 3 \
+                and given[0] in SURNAMES and given_flag in ("nr", "nrfg") \
+                and words.get(given) is None and given not in not_names:
+            word, flag, label, i = word + given, "nr", "PERSON", i + 1   # "叶" + "刘淑仪": a married
+            # woman's name, her husband's family name before her own (葉劉淑儀, 范徐麗泰)
+        elif known is None and flag == "ns" and len(word) == 2 and word[0] in SURNAMES \
+                and len(given) == 1 and _han(given) and given_flag in ("nr", "nrfg") \
+                and given not in _AFTER_NAME_CHARS and words.get(word + given) is None \
+                and (not _han(after_given[0][:1]) or after_given[1] in ("v", "p", "c", "d", "uj")):
+            word, flag, label, i = word + given, "nr", "PERSON", i + 1   # "梁国" + "雄" + "与":
+            # the dictionary's place word is a family name and the first half of a given name
+        elif known is None and flag in ("nr", "nrt", "nrfg", "zg") and surname \
                 and word not in not_names and 1 <= len(given) <= 2 and _han(given) \
                 and words.get(given) is None and given not in not_names \
                 and (given_flag in _GIVEN_NAME_FLAGS or (given_flag == "ns" and len(word) == 1)
@@ -618,7 +630,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
         if known is None and label == "PERSON":
             if len(word) == 4 and not _translit(word) and word[:2] not in SURNAMES \
                     and word[:2] not in JAPANESE_SURNAMES and not (word[0] in SURNAMES and word[1] in SURNAMES
-                                                                   and word[1] != "方"):
+                                                                   and (word[1] != "方" or after_title)):
                 continue  # "关系密切", "韩方尊重": Chinese names have two or three characters
             if word.endswith("人") and words.get(word[:-1]) == "GPE":
                 continue  # a nationality: "荷兰人"
@@ -644,6 +656,8 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = _titled_people(simple, spans, words, freq)
     spans = _joined_people(simple, spans, words)
     spans = _whole_names(simple, spans)
+    spans = _named_facilities(simple, spans, words)
+    spans = _bureaux(simple, spans, inner)
     spans = _regnal_numbers(simple, spans)
     spans = _every_mention(simple, spans)
     spans = _named_newspapers(simple, spans)
@@ -660,7 +674,10 @@ def _japanese_names(simple: str, spans, word_starts: FrozenSet[int]) -> List[Tup
     """Japanese names the segmenter cuts apart ("岸" + "田文雄", "小池" + "百合" + "子"): a
     Japanese family name and a given name of one to three characters, read as a name where a
     title stands before or after it ("外相茂木敏充", "岸田文雄首相") or "日本" shortly before it
-    in the same sentence. Places and organisations keep their characters."""
+    in the same sentence. Places and organisations keep their characters (a place reading of the
+    family name alone does not count: "高市"/ns + "早苗"). The family name of a person so found,
+    written alone as a word elsewhere in the article, is that person ("据报高市在国会…")."""
+    words = lexicon()[0]
     found = []
     for pos in range(len(simple) - 2):
         family = next((simple[pos:pos + n] for n in (3, 2) if simple[pos:pos + n] in JAPANESE_SURNAMES),
@@ -687,10 +704,22 @@ def _japanese_names(simple: str, spans, word_starts: FrozenSet[int]) -> List[Tup
         person_inside = any(s < end and pos < e and label == "PERSON" for s, e, label in spans)
         if not (titled or person_inside or "日本" in sentence):
             continue
-        if any(s < end and pos < e and label != "PERSON" for s, e, label in spans) \
+        if any(s < end and pos < e and label != "PERSON"
+               and not ((s, e) == (pos, start) and words.get(family) is None)   # "高市"/ns + "早苗"
+               for s, e, label in spans) \
                 or any(s <= pos and end <= e for s, e, _ in found):
             continue                                     # inside a place or an organisation
         found.append((pos, end, "PERSON"))
+    families = {simple[s:s + n] for s, e, label in found + [sp for sp in spans if sp[2] == "PERSON"]
+                for n in (3, 2) if e - s > n and simple[s:s + n] in JAPANESE_SURNAMES}
+    for family in sorted(families, key=len, reverse=True):
+        for match in re.finditer(re.escape(family), simple):
+            a, b = match.span()
+            if a in word_starts and (b in word_starts or b == len(simple)) \
+                    and not any(s < b and a < e for s, e, _ in found) \
+                    and not any(s < b and a < e and label != "PERSON" and words.get(simple[s:e])
+                                for s, e, label in spans):
+                found.append((a, b, "PERSON"))       # "高市" alone, a word of its own
     if not found:
         return spans
     kept = [sp for sp in spans if not any(sp[0] < e and s < sp[1] for s, e, _ in found)]
@@ -743,6 +772,72 @@ def _joined_people(simple: str, spans, words) -> List[Tuple[int, int, str]]:
         else:
             out.append(span)
     return out
+
+
+# A name and one of these is the facility, a place: "金紫荆" + "广场", "中环" + "海滨".
+_FACILITY_WORDS = ("广场", "公园", "海滨", "码头", "大桥", "机场", "口岸")
+
+
+def _named_facilities(simple: str, spans, words) -> List[Tuple[int, int, str]]:
+    """A person or place name right before a facility word names the facility, a place
+    ("金紫荆广场": not the person 金紫荆; "中环海滨"), unless another name starts inside it."""
+    out = []
+    for start, end, label in spans:
+        fac = next((f for f in _FACILITY_WORDS if simple.startswith(f, end)), None) \
+            if label in ("PERSON", "GPE") and words.get(simple[start:end]) != "PERSON" else None
+        if fac and not any(s < end + len(fac) and end < e for s, e, _ in spans):
+            out.append((start, end + len(fac), "GPE"))
+        else:
+            out.append((start, end, label))
+    return out
+
+
+# Hong Kong's bureaux and departments: "A及B局" ("文化体育及旅游局", "政制及内地事务局"), and
+# "X局" / "X署" / "X处" named with its head's title ("房屋局局长", "卫生署署长").
+_BUREAU = re.compile(r"(?=([\u4e00-\u9fff]{2,4})及([\u4e00-\u9fff]{2,6}?)(局|署|处))")
+_HEADED = re.compile(r"(?=(局|署|处)(?:副)?(?:\1)长)")
+# Characters a body's name can follow: function words, not the end of another word.
+_BEFORE_NAME = frozenset("由与和及在向对为的是被把将跟同或、，。：；（「“《")
+
+
+def _bureaux(simple: str, spans, inner) -> List[Tuple[int, int, str]]:
+    """The whole name of such a body wherever the article writes it as itself; where its head's
+    title follows ("房屋局局长") it is a title (GUIDELINES.md) and no name, and no KB name may
+    end inside it."""
+    def opens(pos: int) -> bool:
+        return pos == 0 or not _han(simple[pos - 1]) or simple[pos - 1] in _BEFORE_NAME \
+            or simple[pos - 1] in _AFTER_NAME_CHARS
+
+    names = set()
+    for match in _BUREAU.finditer(simple):
+        first = match.group(1)
+        cut = next((k for k in range(len(first) - 2, -1, -2) if opens(match.start() + k)), None)
+        body = first[cut:] + "及" + match.group(2) + match.group(3) if cut is not None else ""
+        if body and not set(body) & _NOT_IN_NAMES:
+            names.add(body)
+    for match in _HEADED.finditer(simple):
+        end = match.start() + 1
+        if any(end - len(n) <= match.start() < end for n in names if simple.startswith(n, end - len(n))):
+            continue
+        size = next((k for k in (2, 3, 4) if end - 1 - k >= 0 and opens(end - 1 - k)
+                     and _han(simple[end - 1 - k:end - 1])), None)
+        if size and not set(simple[end - 1 - size:end]) & _NOT_IN_NAMES:
+            names.add(simple[end - 1 - size:end])
+    if not names:
+        return spans
+    found = []
+    for match in re.finditer("|".join(map(re.escape, sorted(names, key=len, reverse=True))), simple):
+        a, b = match.span()
+        if not opens(a) or any(f[0] < b and a < f[1] for f in found):
+            continue
+        if re.match(r"副?%s长" % re.escape(simple[b - 1]), simple[b:b + 3]):
+            inner.update(range(a + 1, b + 1))            # "房屋局局长": a title
+            continue
+        if any(s < b and a < e and not (a <= s and e <= b) for s, e, _ in spans):
+            continue                                     # another name runs across it
+        found.append((a, b, "ORG"))
+    kept = [sp for sp in spans if not any(s <= sp[0] and sp[1] <= e for s, e, _ in found)]
+    return kept + found
 
 
 _REGNAL = re.compile("[一二三四五六七八九十]{1,3}世")
