@@ -124,3 +124,18 @@ def test_hong_kong_bureaux_whole_and_their_heads_titles():
     found = labelled("創新科技及工業局局長孫東說，創新科技及工業局副秘書長鄭嘉慧也出席。")
     assert ("創新科技及工業局", "ORG") in found
     assert not {n for n, label in found if label == "ORG" and n != "創新科技及工業局"}
+
+
+def test_a_hong_kong_department_speaking_is_a_body():
+    assert ("消防處", "ORG") in labelled("消防處回覆本台查詢時表示，目前沒有要求支援。")
+    found = labelled("入境處發言人表示，運輸署呼籲市民提早計劃行程，水務署亦提醒市民。")
+    assert {("入境處", "ORG"), ("運輸署", "ORG"), ("水務署", "ORG")} <= found
+    # places, generic and pronoun bodies are not names
+    found = labelled("有關當局表示會跟進。該署發言人指出，交界處表示歡迎。")
+    assert not {n for n, label in found if label == "ORG"}
+
+
+def test_sports_games_and_a_citys_status_are_no_organisations():
+    found = labelled("全運會統籌辦主任楊德強表示，明早開始比賽。以多引擎推動香港國際金融中心發展。")
+    assert not {n for n, label in found if label == "ORG"}
+    assert {("楊德強", "PERSON"), ("香港", "GPE")} <= found

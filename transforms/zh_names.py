@@ -221,9 +221,9 @@ ORG_ENDINGS = ("委", "部", "局", "总局", "会", "协会", "基金会", "论
                "参议院", "众议院", "海军", "空军", "陆军", "办公室", "俱乐部", "研究院", "学院",
                "人大", "政协", "军委", "央行", "阵线", "办", "医院", "交易所", "控股", "实业")
 _EVENTS_AND_SIDES = ("政府", "当局", "方面", "大会", "机会", "社会", "晚会", "年会", "峰会", "例会", "和会",
-                     "全会", "高峰论坛",
+                     "全会", "高峰论坛", "运会",                # "全运会", "亚运会": sports games
                      "记者会", "听证会", "座谈会", "研讨会", "发布会", "会议")
-_NOT_ORG_ENDINGS = _EVENTS_AND_SIDES + ("委员", "部长", "局长",
+_NOT_ORG_ENDINGS = _EVENTS_AND_SIDES + ("委员", "部长", "局长", "金融中心", "航运中心",  # a city's status
                     "院长", "社长", "党员", "部队", "部门", "部分", "内部", "外部", "全部", "东部",
                     "西部", "南部", "北部", "中部", "总部", "干部", "支部", "全党", "军方", "警方",
                     "格局", "布局", "结局", "大局", "时局", "政局", "僵局", "骗局", "开局", "部署", "签署",
@@ -796,6 +796,10 @@ def _named_facilities(simple: str, spans, words) -> List[Tuple[int, int, str]]:
 # "X局" / "X署" / "X处" named with its head's title ("房屋局局长", "卫生署署长").
 _BUREAU = re.compile(r"(?=([\u4e00-\u9fff]{2,4})及([\u4e00-\u9fff]{2,6}?)(局|署|处))")
 _HEADED = re.compile(r"(?=(局|署|处)(?:副)?(?:\1)长)")
+# ... or speaking as a body: "消防处回覆", "入境处发言人", "水务署亦提醒".
+_SPEAKING = re.compile(r"(?=(局|署|处)[曾将也又还已则就亦并]?(?:发言人|表示|回覆|回复|呼吁|提醒|宣布|公布|指出))")
+# "X处" is a spot, not a department, after these: "交界处", "入口处", "转角处", "之处".
+_WHERE = frozenset("口界角头边汇接合叉弯远深高低近之尾缝")
 # Characters a body's name can follow: function words, not the end of another word.
 _BEFORE_NAME = frozenset("由与和及在向对为的是被把将跟同或、，。：；（「“《")
 
@@ -815,14 +819,16 @@ def _bureaux(simple: str, spans, inner) -> List[Tuple[int, int, str]]:
         body = first[cut:] + "及" + match.group(2) + match.group(3) if cut is not None else ""
         if body and not set(body) & _NOT_IN_NAMES:
             names.add(body)
-    for match in _HEADED.finditer(simple):
+    for match in [*_HEADED.finditer(simple), *_SPEAKING.finditer(simple)]:
         end = match.start() + 1
         if any(end - len(n) <= match.start() < end for n in names if simple.startswith(n, end - len(n))):
             continue
         size = next((k for k in (2, 3, 4) if end - 1 - k >= 0 and opens(end - 1 - k)
                      and _han(simple[end - 1 - k:end - 1])), None)
-        if size and not set(simple[end - 1 - size:end]) & _NOT_IN_NAMES:
-            names.add(simple[end - 1 - size:end])
+        body = simple[end - 1 - size:end] if size else ""
+        if body and not set(body) & _NOT_IN_NAMES and not body.endswith("当局") \
+                and body[0] not in "该本此其各" and not (body[-1] == "处" and body[-2] in _WHERE):
+            names.add(body)
     if not names:
         return spans
     found = []
