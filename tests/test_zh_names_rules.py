@@ -139,3 +139,12 @@ def test_sports_games_and_a_citys_status_are_no_organisations():
     found = labelled("全運會統籌辦主任楊德強表示，明早開始比賽。以多引擎推動香港國際金融中心發展。")
     assert not {n for n, label in found if label == "ORG"}
     assert {("楊德強", "PERSON"), ("香港", "GPE")} <= found
+
+
+def test_hong_kong_variant_characters_are_read_as_their_standard_forms():
+    from cfnews.transforms.zh_names import simplified
+    assert simplified("衞生署") == simplified("衛生署") == "卫生署"
+    # Simplified characters that are variants elsewhere stay as written
+    assert simplified("抬頭著名") == "抬头著名"
+    found = labelled("衞生署衞生防護中心今日公布數字。")
+    assert {("衞生署", "ORG"), ("衞生防護中心", "ORG")} <= found
