@@ -148,3 +148,18 @@ def test_hong_kong_variant_characters_are_read_as_their_standard_forms():
     assert simplified("抬頭著名") == "抬头著名"
     found = labelled("衞生署衞生防護中心今日公布數字。")
     assert {("衞生署", "ORG"), ("衞生防護中心", "ORG")} <= found
+
+
+def test_a_department_heads_title_keeps_the_ministry_before_it_and_no_name_inside():
+    found = labelled("中國外交部亞洲司司長劉勁松與日本外務省亞洲大洋洲局局長金井正彰磋商。")
+    assert {("中國外交部", "ORG"), ("日本外務省", "ORG"), ("劉勁松", "PERSON")} <= found
+    assert not {n for n, label in found if label == "ORG"} - {"中國外交部", "日本外務省"}
+    assert ("大洋洲", "GPE") not in found
+
+
+def test_a_commission_directors_title_is_a_title():
+    found = labelled("國家發改委主任鄭柵潔表示，發改委將加快完善機制。")
+    assert ("國家發改委", "ORG") not in found
+    assert {("發改委", "ORG"), ("鄭柵潔", "PERSON")} <= found
+    # another post keeps the body: 發言人 is no head
+    assert ("國家發改委", "ORG") in labelled("國家發改委發言人表示，將加快完善機制。")

@@ -275,6 +275,8 @@ def _own_title(body: str, title: str) -> bool:
     """Is `title` the head of `body` ("外交部" + "部长", "银行" + "行长", "卫生部" + "长")?"""
     if title == "长":
         return body.endswith(("部", "局", "委", "署", "院"))
+    if title in ("主任", "副主任"):                       # "国家发改委主任": its head
+        return body.endswith(("委", "办", "委员会", "办公室")) and len(body) > 1
     match = _HEAD_TITLE.fullmatch(title)
     return bool(match) and body.endswith(match.group(1)) and len(body) > 1
 
@@ -518,9 +520,20 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     while i < len(tokens):
         if i + 1 < len(tokens) and _own_title(tokens[i][0], tokens[i + 1][0]):
             inner.add(offsets[i + 1])                    # "中国外交部" + "长": a title
-            i += 1
+            outer = next((k for k in range(len(tokens[i][0]) - 1, 1, -1)
+                          if words.get(tokens[i][0][:k]) == "ORG"), None)
+            if outer:                                    # "外交部亚洲司" + "司长": the ministry
+                begin = offsets[i] - (len(tokens[i - 1][0]) if i and tokens[i - 1][0] in countries() else 0)
+                spans.append((begin, offsets[i] + outer, "ORG"))   # written before its
+            i += 1                                       # department head's title is a body
             continue
         org_start = _organisation(tokens, i, words)
+        if org_start is not None and i + 1 < len(tokens) and org_start < i \
+                and _own_title("".join(t for t, _ in tokens[org_start:i + 1]), tokens[i + 1][0]):
+            inner.update(offsets[org_start + 1:i + 2])   # "大洋洲" + "局" + "局长": a title,
+            spans = [sp for sp in spans if sp[1] <= offsets[org_start] or sp[0] >= offsets[i]]
+            i += 1                                       # no name inside it
+            continue
         if org_start is not None and _meeting_after(tokens, i):
             inner.update(offsets[org_start + 1:i + 2])
             i += 1
