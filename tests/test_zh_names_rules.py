@@ -163,3 +163,11 @@ def test_a_commission_directors_title_is_a_title():
     assert {("發改委", "ORG"), ("鄭柵潔", "PERSON")} <= found
     # another post keeps the body: 發言人 is no head
     assert ("國家發改委", "ORG") in labelled("國家發改委發言人表示，將加快完善機制。")
+
+
+def test_a_short_form_before_its_leaders_title_is_a_body_the_generic_ones_are_not():
+    assert ("社民連", "ORG") in labelled("社民連主席陳皓桓表示，會繼續抗爭。")
+    assert ("支聯會", "ORG") in labelled("支聯會副主席鄒幸彤今日被捕，支聯會其後發表聲明。")
+    assert ("學聯", "ORG") in labelled("學聯前秘書長周永康接受訪問。")
+    found = labelled("工會主席表示支持，學生會主席、董事會主席和該會主席亦出席。")
+    assert not {n for n, label in found if label == "ORG"}

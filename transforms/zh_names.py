@@ -824,6 +824,11 @@ _BUREAU = re.compile(r"(?=([\u4e00-\u9fff]{2,4})及([\u4e00-\u9fff]{2,6}?)(局|�
 _HEADED = re.compile(r"(?=(局|署|处)(?:副)?(?:\1)长)")
 # ... or speaking as a body: "消防处回覆", "入境处发言人", "水务署亦提醒".
 _SPEAKING = re.compile(r"(?=(局|署|处)[曾将也又还已则就亦并]?(?:发言人|表示|回覆|回复|呼吁|提醒|宣布|公布|指出))")
+# A party, union or alliance named by its short form before its leader's title: "社民连主席",
+# "支联会副主席", "职工盟秘书长", "学联前秘书长" (not the generic bodies: "学生会主席").
+_CHAIRED = re.compile(r"(?=([\u4e00-\u9fff]{1,2}(?:联|连|盟|会))(?:前|副|前副)?(?:主席|秘书长|召集人|总干事|会长|理事长|发言人))")
+_GENERIC_ASSOCIATIONS = frozenset("学生会 委员会 董事会 理事会 工会 商会 协会 议会 国会 教会 大会 总会 分会 "
+                                  "学会 同盟 联盟 校友会 基金会 联合会 常委会 代表会".split())
 # "X处" is a spot, not a department, after these: "交界处", "入口处", "转角处", "之处".
 _WHERE = frozenset("口界角头边汇接合叉弯远深高低近之尾缝")
 # Characters a body's name can follow: function words, not the end of another word.
@@ -831,9 +836,11 @@ _BEFORE_NAME = frozenset("由与和及在向对为的是被把将跟同或、，
 
 
 def _bureaux(simple: str, spans, inner) -> List[Tuple[int, int, str]]:
-    """The whole name of such a body wherever the article writes it as itself; where its head's
-    title follows ("房屋局局长") it is a title (GUIDELINES.md) and no name, and no KB name may
-    end inside it."""
+    """Hong Kong bodies the segmenter cuts or misses: bureaux "A及B局", "X局/署/处" named with
+    its head's title or speaking as a body ("消防处回覆"), and short forms ending in 联/盟/会 before
+    their leader's title ("社民连主席"). Each is an organisation wherever the article writes it as
+    itself; where its head's title follows ("房屋局局长") it is a title (GUIDELINES.md) and no
+    name, and no KB name may end inside it."""
     def opens(pos: int) -> bool:
         return pos == 0 or not _han(simple[pos - 1]) or simple[pos - 1] in _BEFORE_NAME \
             or simple[pos - 1] in _AFTER_NAME_CHARS
@@ -855,6 +862,12 @@ def _bureaux(simple: str, spans, inner) -> List[Tuple[int, int, str]]:
         if body and not set(body) & _NOT_IN_NAMES and not body.endswith("当局") \
                 and body[0] not in "该本此其各" and not (body[-1] == "处" and body[-2] in _WHERE):
             names.add(body)
+    for match in _CHAIRED.finditer(simple):
+        short = match.group(1)
+        if opens(match.start()) and short[0] not in "该本此其各" and short not in _GENERIC_ASSOCIATIONS \
+                and short[-2:] not in _GENERIC_ASSOCIATIONS \
+                and not set(short[:-1]) & (_NOT_IN_NAMES | _AFTER_NAME_CHARS):
+            names.add(short)
     if not names:
         return spans
     found = []
