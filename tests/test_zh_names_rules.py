@@ -171,3 +171,14 @@ def test_a_short_form_before_its_leaders_title_is_a_body_the_generic_ones_are_no
     assert ("學聯", "ORG") in labelled("學聯前秘書長周永康接受訪問。")
     found = labelled("工會主席表示支持，學生會主席、董事會主席和該會主席亦出席。")
     assert not {n for n, label in found if label == "ORG"}
+
+
+def test_counted_spots_and_sets_are_no_bureaux():
+    found = labelled("港九及新界多處出現水浸，球員在第五及第六局落後。")
+    assert not {n for n, label in found if label == "ORG"}
+
+
+def test_a_two_character_name_and_its_third_character_and_a_name_the_dictionary_reads_as_a_place():
+    assert ("陳皓桓", "PERSON") in labelled("由陳皓桓帶領的遊行隊伍到達政府總部。")
+    found = labelled("學者張崑陽認為，台灣社會分裂。")
+    assert ("張崑陽", "PERSON") in found and ("崑陽", "GPE") not in found

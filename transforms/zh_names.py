@@ -627,7 +627,8 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
                     and (not _han(after[0][:1]) or after[1] in ("v", "p", "c", "d", "uj")):
                 word, i = word + third, i + 1            # "陈" + "时" + "中"：
         elif known is None and flag in ("nr", "nrfg") and len(word) == 2 and word[0] in SURNAMES \
-                and len(given) == 1 and _han(given) and given_flag in ("t", "ng", "a", "ag", "zg", "j", "g") \
+                and len(given) == 1 and _han(given) and (given_flag in ("t", "ng", "a", "ag", "zg", "j", "g")
+                                                         or given_flag == "nr" and given not in SURNAMES) \
                 and given not in _AFTER_NAME_CHARS and word + given not in freq \
                 and (i + 2 >= len(tokens) or tokens[i + 2][1] in ("v", "p", "c", "d", "x")):
             word, i = word + given, i + 1                # "卢煜" + "明" + "成为"
@@ -778,6 +779,8 @@ def _titled_people(simple: str, spans, words, freq) -> List[Tuple[int, int, str]
                     and name not in freq and words.get(name) is None \
                     and simple.startswith(_AFTER_NAME, pos + size) \
                     and not any(s < pos + size and pos < e and label != "PERSON"
+                                and not (label == "GPE" and s >= pos + family and e <= pos + size
+                                         and words.get(simple[s:e]) is None)   # "张" + "昆阳"/ns
                                 for s, e, label in spans):
                 found.append((pos, pos + size, "PERSON"))
                 break
@@ -829,6 +832,7 @@ _SPEAKING = re.compile(r"(?=(局|署|处)[曾将也又还已则就亦并]?(?:发
 _CHAIRED = re.compile(r"(?=([\u4e00-\u9fff]{1,2}(?:联|连|盟|会))(?:前|副|前副)?(?:主席|秘书长|召集人|总干事|会长|理事长|发言人))")
 _GENERIC_ASSOCIATIONS = frozenset("学生会 委员会 董事会 理事会 工会 商会 协会 议会 国会 教会 大会 总会 分会 "
                                   "学会 同盟 联盟 校友会 基金会 联合会 常委会 代表会".split())
+_COUNTING = frozenset("多各等第几数些")
 # "X处" is a spot, not a department, after these: "交界处", "入口处", "转角处", "之处".
 _WHERE = frozenset("口界角头边汇接合叉弯远深高低近之尾缝")
 # Characters a body's name can follow: function words, not the end of another word.
@@ -850,7 +854,7 @@ def _bureaux(simple: str, spans, inner) -> List[Tuple[int, int, str]]:
         first = match.group(1)
         cut = next((k for k in range(len(first) - 2, -1, -2) if opens(match.start() + k)), None)
         body = first[cut:] + "及" + match.group(2) + match.group(3) if cut is not None else ""
-        if body and not set(body) & _NOT_IN_NAMES:
+        if body and not set(body) & (_NOT_IN_NAMES | _COUNTING):   # not "新界多处", "第六局"
             names.add(body)
     for match in [*_HEADED.finditer(simple), *_SPEAKING.finditer(simple)]:
         end = match.start() + 1
