@@ -182,3 +182,8 @@ def test_a_two_character_name_and_its_third_character_and_a_name_the_dictionary_
     assert ("陳皓桓", "PERSON") in labelled("由陳皓桓帶領的遊行隊伍到達政府總部。")
     found = labelled("學者張崑陽認為，台灣社會分裂。")
     assert ("張崑陽", "PERSON") in found and ("崑陽", "GPE") not in found
+
+
+def test_a_process_word_the_dictionary_tags_as_an_organisation_is_none():
+    found = labelled("香港正加快推動中醫藥國際化。")
+    assert ("國際化", "ORG") not in found and ("香港", "GPE") in found

@@ -571,6 +571,8 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
             word, label = word[:-1], "GPE"               # "巴西队": Brazil's team
         if label == "ORG" and known is None and word in ORG_ENDINGS:
             label = None                                 # "通讯社" alone names no agency
+        if label == "ORG" and known is None and word.endswith("化") and not _org_word(word):
+            label = None                                 # "国际化"/nt: a process, no body
         if label == "ORG" and known is None and word.endswith(_FACILITIES):
             label = "GPE"                                # "浦东国际机场": a place, not a body
         following = tokens[i + 1][0] if i + 1 < len(tokens) else ""
