@@ -8,7 +8,8 @@ the knowledge base does not link is kept only where LAC, reading the name with a
 either side, also tags one of its characters as part of a name (any of PER, LOC, ORG: the two
 taggers often disagree on the type, rarely on whether there is a name); names in the tagger's
 lexicon (CLDR, kb/zh_lexicon.yaml) are curated like the KB's and kept, and so is a person named
-right after a title ("外交大臣拉布": the title says so). Organisations are left
+right after a title ("外交大臣拉布": the title says so); a family name used alone after the full
+name ("高市" after "高市早苗") goes or stays with the full name. Organisations are left
 as the tagger found them: on dev, LAC's vote removed as many right organisation names as wrong
 ones.
 
