@@ -45,3 +45,20 @@ def test_snapshot_posts_are_rthk_posts_with_text():
     for path, raw in first:
         item = rthk25.rthk_item(path, raw)
         assert "-RTHK-" in path and item.title and len(item.text) > 20, path
+
+
+def test_draw_takes_the_2025_rthk_posts_by_snapshot_and_word():
+    from tests.data.zh_names import draw
+    with pytest.raises(ValueError):
+        list(draw._snapshot_posts(["RTHK 香港電台"], "agora0+21q2"))
+    try:
+        found = draw.candidates(["RTHK 香港電台"], "zh-Hant", snapshot=rthk25.SNAPSHOT, mentions="立法會")
+    except SnapshotMissing as exc:
+        pytest.skip(f"snapshot absent: {exc}")
+    assert found and all(c["snapshot"] == rthk25.SNAPSHOT and c["id"].startswith(rthk25.PREFIX)
+                         for c in found)
+    # the word is looked for in the title and the whole post, not only in the excerpt
+    with_word = {item.article_id for item in (rthk25.rthk_item(p, raw) for p, raw in rthk25.posts())
+                 if "立法會" in item.title + item.text}
+    assert {c["id"] for c in found} <= with_word
+    assert any("立法會" not in c["text"] for c in found)
