@@ -52,3 +52,19 @@ def test_organisations_and_linked_names_are_not_put_to_the_vote():
     found = entities("法国总统马克龙会见了世界卫生组织总干事。")
     assert ("马克龙", "PERSON") in {(e.text, e.label) for e in found}
     assert not any(zh_lac._checked(e) for e in found if e.label == "ORG" or e.kb_id)
+
+
+
+def test_a_family_name_alone_goes_or_stays_with_the_full_name():
+    from cfnews.schemas import Entity
+    text = "首相高市早苗發表言論。據報高市在國會答辯。"
+    full = Entity("高市早苗", "PERSON", 2, 6)
+    at = text.index("高市在")
+    short = Entity("高市", "PERSON", at, at + 2)
+    # LAC alone does not see a name in "據報高市在國會答辯" ...
+    assert zh_lac.confirm_names(text, [short]) == ()
+    # ... but the full name follows a title (no vote), and its family name alone stays with it
+    assert set(zh_lac.confirm_names(text, [full, short])) == {full, short}
+    # a form one character shorter than the full name is no family name of it: it is voted on
+    cut = Entity("高市早", "PERSON", at, at + 3)
+    assert zh_lac.confirm_names(text.replace("高市在", "高市早在"), [full, cut]) == (full,)

@@ -80,3 +80,110 @@ def test_a_place_written_with_a_generic_noun_in_one_dictionary_word():
 def test_a_title_case_latin_title_does_not_make_a_chinese_line_a_heading():
     found = labelled("紐約時報攝影作品《The Great Empty》\n上海的街頭很安靜。")
     assert ("紐約時報", "ORG") in found
+
+
+def test_a_married_womans_name_keeps_her_husbands_family_name():
+    assert ("葉劉淑儀", "PERSON") in labelled("新民黨主席葉劉淑儀今日表示，支持政府的方案。")
+    assert ("范徐麗泰", "PERSON") in labelled("前立法會主席范徐麗泰出席活動時說，香港前景光明。")
+    found = labelled("前政務司司長陳方安生與李柱銘會面。")
+    assert {("陳方安生", "PERSON"), ("李柱銘", "PERSON")} <= found
+    assert not {("劉淑儀", "PERSON"), ("陳方", "PERSON")} & (
+        labelled("行政會議召集人葉劉淑儀說，議員應該支持。") | found)
+    # a side is still no name: 韓方 is Korea's side, not a family name
+    assert not {n for n, label in labelled("韓方尊重一個中國的政策。") if label == "PERSON"}
+
+
+def test_a_family_name_the_dictionary_reads_as_a_place_with_its_given_name():
+    found = labelled("梁國雄與黃之鋒一同出庭。")
+    assert ("梁國雄", "PERSON") in found and ("梁國", "GPE") not in found
+
+
+def test_a_japanese_family_name_alone_is_the_person_named_in_full():
+    found = labelled("日本首相高市早苗發表涉台言論。據報高市在國會答辯時稱，無意撤回。")
+    assert {("高市早苗", "PERSON"), ("高市", "PERSON")} <= found
+    # only as a word of its own: not inside "提高市場"
+    found = labelled("日本首相高市早苗表示，要提高市場信心。")
+    assert ("高市", "PERSON") not in found and ("高市早苗", "PERSON") in found
+
+
+def test_a_name_before_a_facility_word_is_the_facility():
+    found = labelled("單車賽道由中環伸延至金紫荊廣場，中環海濱一帶也會封閉。")
+    assert {("金紫荊廣場", "GPE"), ("中環海濱", "GPE")} <= found
+    assert ("金紫荊", "PERSON") not in found
+
+
+def test_hong_kong_bureaux_whole_and_their_heads_titles():
+    found = labelled("商務及經濟發展局與環境及生態局聯合公布計劃。")
+    assert {("商務及經濟發展局", "ORG"), ("環境及生態局", "ORG")} <= found
+    assert ("經濟發展局", "ORG") not in found
+    # "X局局長" is the head's title: no name there, but the body elsewhere is one
+    found = labelled("房屋局局長何永賢表示，房屋局會加快興建公屋。")
+    assert {("房屋局", "ORG"), ("何永賢", "PERSON")} <= found
+    found = labelled("文化體育及旅遊局局長羅淑佩說，門票已售三成。")
+    assert not {n for n, label in found if label == "ORG"} and ("羅淑佩", "PERSON") in found
+    found = labelled("創新科技及工業局局長孫東說，創新科技及工業局副秘書長鄭嘉慧也出席。")
+    assert ("創新科技及工業局", "ORG") in found
+    assert not {n for n, label in found if label == "ORG" and n != "創新科技及工業局"}
+
+
+def test_a_hong_kong_department_speaking_is_a_body():
+    assert ("消防處", "ORG") in labelled("消防處回覆本台查詢時表示，目前沒有要求支援。")
+    found = labelled("入境處發言人表示，運輸署呼籲市民提早計劃行程，水務署亦提醒市民。")
+    assert {("入境處", "ORG"), ("運輸署", "ORG"), ("水務署", "ORG")} <= found
+    # places, generic and pronoun bodies are not names
+    found = labelled("有關當局表示會跟進。該署發言人指出，交界處表示歡迎。")
+    assert not {n for n, label in found if label == "ORG"}
+
+
+def test_sports_games_and_a_citys_status_are_no_organisations():
+    found = labelled("全運會統籌辦主任楊德強表示，明早開始比賽。以多引擎推動香港國際金融中心發展。")
+    assert not {n for n, label in found if label == "ORG"}
+    assert {("楊德強", "PERSON"), ("香港", "GPE")} <= found
+
+
+def test_hong_kong_variant_characters_are_read_as_their_standard_forms():
+    from cfnews.transforms.zh_names import simplified
+    assert simplified("衞生署") == simplified("衛生署") == "卫生署"
+    # Simplified characters that are variants elsewhere stay as written
+    assert simplified("抬頭著名") == "抬头著名"
+    found = labelled("衞生署衞生防護中心今日公布數字。")
+    assert {("衞生署", "ORG"), ("衞生防護中心", "ORG")} <= found
+
+
+def test_a_department_heads_title_keeps_the_ministry_before_it_and_no_name_inside():
+    found = labelled("中國外交部亞洲司司長劉勁松與日本外務省亞洲大洋洲局局長金井正彰磋商。")
+    assert {("中國外交部", "ORG"), ("日本外務省", "ORG"), ("劉勁松", "PERSON")} <= found
+    assert not {n for n, label in found if label == "ORG"} - {"中國外交部", "日本外務省"}
+    assert ("大洋洲", "GPE") not in found
+
+
+def test_a_commission_directors_title_is_a_title():
+    found = labelled("國家發改委主任鄭柵潔表示，發改委將加快完善機制。")
+    assert ("國家發改委", "ORG") not in found
+    assert {("發改委", "ORG"), ("鄭柵潔", "PERSON")} <= found
+    # another post keeps the body: 發言人 is no head
+    assert ("國家發改委", "ORG") in labelled("國家發改委發言人表示，將加快完善機制。")
+
+
+def test_a_short_form_before_its_leaders_title_is_a_body_the_generic_ones_are_not():
+    assert ("社民連", "ORG") in labelled("社民連主席陳皓桓表示，會繼續抗爭。")
+    assert ("支聯會", "ORG") in labelled("支聯會副主席鄒幸彤今日被捕，支聯會其後發表聲明。")
+    assert ("學聯", "ORG") in labelled("學聯前秘書長周永康接受訪問。")
+    found = labelled("工會主席表示支持，學生會主席、董事會主席和該會主席亦出席。")
+    assert not {n for n, label in found if label == "ORG"}
+
+
+def test_counted_spots_and_sets_are_no_bureaux():
+    found = labelled("港九及新界多處出現水浸，球員在第五及第六局落後。")
+    assert not {n for n, label in found if label == "ORG"}
+
+
+def test_a_two_character_name_and_its_third_character_and_a_name_the_dictionary_reads_as_a_place():
+    assert ("陳皓桓", "PERSON") in labelled("由陳皓桓帶領的遊行隊伍到達政府總部。")
+    found = labelled("學者張崑陽認為，台灣社會分裂。")
+    assert ("張崑陽", "PERSON") in found and ("崑陽", "GPE") not in found
+
+
+def test_a_process_word_the_dictionary_tags_as_an_organisation_is_none():
+    found = labelled("香港正加快推動中醫藥國際化。")
+    assert ("國際化", "ORG") not in found and ("香港", "GPE") in found

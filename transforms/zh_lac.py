@@ -8,7 +8,8 @@ the knowledge base does not link is kept only where LAC, reading the name with a
 either side, also tags one of its characters as part of a name (any of PER, LOC, ORG: the two
 taggers often disagree on the type, rarely on whether there is a name); names in the tagger's
 lexicon (CLDR, kb/zh_lexicon.yaml) are curated like the KB's and kept, and so is a person named
-right after a title ("外交大臣拉布": the title says so). Organisations are left
+right after a title ("外交大臣拉布": the title says so); a family name used alone after the full
+name ("高市" after "高市早苗") goes or stays with the full name. Organisations are left
 as the tagger found them: on dev, LAC's vote removed as many right organisation names as wrong
 ones.
 
@@ -129,8 +130,18 @@ def confirm_names(text: str, entities: Sequence[Entity]) -> Tuple[Entity, ...]:
                 titled.add((entity.text, entity.label))
     for key in titled:  # a person named after a title ("外交大臣拉布") needs no vote
         first.pop(key)
+    # A family name used alone after the full name ("高市" after "高市早苗": the full name longer
+    # by a given name of two characters or more) goes or stays with the full name.
+    people = {e.text for e in entities if e.label == "PERSON"}
+    full_of = {key: next(full for full in sorted(people) if full.startswith(key[0])
+                         and len(full) - len(key[0]) >= 2)
+               for key in first if key[1] == "PERSON"
+               and any(full.startswith(key[0]) and len(full) - len(key[0]) >= 2 for full in people)}
+    for key in full_of:
+        first.pop(key)
     if not first:
         return tuple(entities)
     kept = confirmed(simple, first.values())
-    return tuple(e for e in entities
-                 if (e.text, e.label) not in first or first[(e.text, e.label)] in kept)
+    gone = {key for key, where in first.items() if where not in kept}
+    gone |= {key for key, full in full_of.items() if (full, "PERSON") in gone}
+    return tuple(e for e in entities if (e.text, e.label) not in gone)

@@ -118,20 +118,33 @@ _BYLINE = re.compile(r"(?:记者|编辑|译者|核稿|编译|审校|摄影|撰�
 _tagger_lock = threading.Lock()
 
 
-@functools.lru_cache(maxsize=1)
-def _to_simplified() -> Dict[int, str]:
-    """Traditional -> Simplified, one character for one (OpenCC's character table, first
-    reading), so that offsets into the copy are offsets into the original."""
+def _char_table(name: str) -> Dict[str, str]:
+    """One character -> one character (first reading) of one of OpenCC's dictionary files."""
     import opencc
-    path = os.path.join(os.path.dirname(opencc.__file__), "dictionary", "TSCharacters.txt")
-    table: Dict[int, str] = {}
+    path = os.path.join(os.path.dirname(opencc.__file__), "dictionary", name)
+    table: Dict[str, str] = {}
     with open(path, encoding="utf-8") as f:
         for line in f:
             source, _, targets = line.rstrip("\n").partition("\t")
             first = targets.split(" ")[0] if targets else ""
             if len(source) == 1 and len(first) == 1:
-                table[ord(source)] = first
+                table[source] = first
     return table
+
+
+@functools.lru_cache(maxsize=1)
+def _to_simplified() -> Dict[int, str]:
+    """Traditional -> Simplified, one character for one (OpenCC's character table, first
+    reading), so that offsets into the copy are offsets into the original. Hong Kong and Taiwan
+    variant characters the table lacks go through their standard form first (OpenCC's
+    HKVariantsRev / TWVariantsRev: "衞生署" -> 衛 -> "卫生署", as in "衛生署")."""
+    table = _char_table("TSCharacters.txt")
+    for name in ("HKVariantsRev.txt", "TWVariantsRev.txt"):
+        for variant, standard in _char_table(name).items():
+            if variant not in table and standard in table and table[standard] != variant:
+                table[variant] = table[standard]   # only where the standard form is one the
+                # table simplifies: not "著" -> 着 nor "抬" -> 擡, which are Simplified too
+    return {ord(source): target for source, target in table.items()}
 
 
 def simplified(text: str) -> str:
@@ -221,9 +234,9 @@ ORG_ENDINGS = ("委", "部", "局", "总局", "会", "协会", "基金会", "论
                "参议院", "众议院", "海军", "空军", "陆军", "办公室", "俱乐部", "研究院", "学院",
                "人大", "政协", "军委", "央行", "阵线", "办", "医院", "交易所", "控股", "实业")
 _EVENTS_AND_SIDES = ("政府", "当局", "方面", "大会", "机会", "社会", "晚会", "年会", "峰会", "例会", "和会",
-                     "全会", "高峰论坛",
+                     "全会", "高峰论坛", "运会",                # "全运会", "亚运会": sports games
                      "记者会", "听证会", "座谈会", "研讨会", "发布会", "会议")
-_NOT_ORG_ENDINGS = _EVENTS_AND_SIDES + ("委员", "部长", "局长",
+_NOT_ORG_ENDINGS = _EVENTS_AND_SIDES + ("委员", "部长", "局长", "金融中心", "航运中心",  # a city's status
                     "院长", "社长", "党员", "部队", "部门", "部分", "内部", "外部", "全部", "东部",
                     "西部", "南部", "北部", "中部", "总部", "干部", "支部", "全党", "军方", "警方",
                     "格局", "布局", "结局", "大局", "时局", "政局", "僵局", "骗局", "开局", "部署", "签署",
@@ -262,6 +275,8 @@ def _own_title(body: str, title: str) -> bool:
     """Is `title` the head of `body` ("外交部" + "部长", "银行" + "行长", "卫生部" + "长")?"""
     if title == "长":
         return body.endswith(("部", "局", "委", "署", "院"))
+    if title in ("主任", "副主任"):                       # "国家发改委主任": its head
+        return body.endswith(("委", "办", "委员会", "办公室")) and len(body) > 1
     match = _HEAD_TITLE.fullmatch(title)
     return bool(match) and body.endswith(match.group(1)) and len(body) > 1
 
@@ -505,9 +520,20 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     while i < len(tokens):
         if i + 1 < len(tokens) and _own_title(tokens[i][0], tokens[i + 1][0]):
             inner.add(offsets[i + 1])                    # "中国外交部" + "长": a title
-            i += 1
+            outer = next((k for k in range(len(tokens[i][0]) - 1, 1, -1)
+                          if words.get(tokens[i][0][:k]) == "ORG"), None)
+            if outer:                                    # "外交部亚洲司" + "司长": the ministry
+                begin = offsets[i] - (len(tokens[i - 1][0]) if i and tokens[i - 1][0] in countries() else 0)
+                spans.append((begin, offsets[i] + outer, "ORG"))   # written before its
+            i += 1                                       # department head's title is a body
             continue
         org_start = _organisation(tokens, i, words)
+        if org_start is not None and i + 1 < len(tokens) and org_start < i \
+                and _own_title("".join(t for t, _ in tokens[org_start:i + 1]), tokens[i + 1][0]):
+            inner.update(offsets[org_start + 1:i + 2])   # "大洋洲" + "局" + "局长": a title,
+            spans = [sp for sp in spans if sp[1] <= offsets[org_start] or sp[0] >= offsets[i]]
+            i += 1                                       # no name inside it
+            continue
         if org_start is not None and _meeting_after(tokens, i):
             inner.update(offsets[org_start + 1:i + 2])
             i += 1
@@ -545,6 +571,8 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
             word, label = word[:-1], "GPE"               # "巴西队": Brazil's team
         if label == "ORG" and known is None and word in ORG_ENDINGS:
             label = None                                 # "通讯社" alone names no agency
+        if label == "ORG" and known is None and word.endswith("化") and not _org_word(word):
+            label = None                                 # "国际化"/nt: a process, no body
         if label == "ORG" and known is None and word.endswith(_FACILITIES):
             label = "GPE"                                # "浦东国际机场": a place, not a body
         following = tokens[i + 1][0] if i + 1 < len(tokens) else ""
@@ -575,7 +603,19 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
             word, i = word + tokens[i + 1][0], i + 1     # "北京市", "桃园机场"
         given, given_flag = tokens[i + 1] if i + 1 < len(tokens) else ("", "x")
         surname = word in SURNAMES or (len(word) == 2 and all(c in SURNAMES for c in word))
-        if known is None and flag in ("nr", "nrt", "nrfg", "zg") and surname \
+        after_given = tokens[i + 2] if i + 2 < len(tokens) else ("", "x")
+        if known is None and flag == "nr" and word in SURNAMES and len(given) == 3 \
+                and given[0] in SURNAMES and given_flag in ("nr", "nrfg") \
+                and words.get(given) is None and given not in not_names:
+            word, flag, label, i = word + given, "nr", "PERSON", i + 1   # "叶" + "刘淑仪": a married
+            # woman's name, her husband's family name before her own (葉劉淑儀, 范徐麗泰)
+        elif known is None and flag == "ns" and len(word) == 2 and word[0] in SURNAMES \
+                and len(given) == 1 and _han(given) and given_flag in ("nr", "nrfg") \
+                and given not in _AFTER_NAME_CHARS and words.get(word + given) is None \
+                and (not _han(after_given[0][:1]) or after_given[1] in ("v", "p", "c", "d", "uj")):
+            word, flag, label, i = word + given, "nr", "PERSON", i + 1   # "梁国" + "雄" + "与":
+            # the dictionary's place word is a family name and the first half of a given name
+        elif known is None and flag in ("nr", "nrt", "nrfg", "zg") and surname \
                 and word not in not_names and 1 <= len(given) <= 2 and _han(given) \
                 and words.get(given) is None and given not in not_names \
                 and (given_flag in _GIVEN_NAME_FLAGS or (given_flag == "ns" and len(word) == 1)
@@ -589,7 +629,8 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
                     and (not _han(after[0][:1]) or after[1] in ("v", "p", "c", "d", "uj")):
                 word, i = word + third, i + 1            # "陈" + "时" + "中"：
         elif known is None and flag in ("nr", "nrfg") and len(word) == 2 and word[0] in SURNAMES \
-                and len(given) == 1 and _han(given) and given_flag in ("t", "ng", "a", "ag", "zg", "j", "g") \
+                and len(given) == 1 and _han(given) and (given_flag in ("t", "ng", "a", "ag", "zg", "j", "g")
+                                                         or given_flag == "nr" and given not in SURNAMES) \
                 and given not in _AFTER_NAME_CHARS and word + given not in freq \
                 and (i + 2 >= len(tokens) or tokens[i + 2][1] in ("v", "p", "c", "d", "x")):
             word, i = word + given, i + 1                # "卢煜" + "明" + "成为"
@@ -618,7 +659,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
         if known is None and label == "PERSON":
             if len(word) == 4 and not _translit(word) and word[:2] not in SURNAMES \
                     and word[:2] not in JAPANESE_SURNAMES and not (word[0] in SURNAMES and word[1] in SURNAMES
-                                                                   and word[1] != "方"):
+                                                                   and (word[1] != "方" or after_title)):
                 continue  # "关系密切", "韩方尊重": Chinese names have two or three characters
             if word.endswith("人") and words.get(word[:-1]) == "GPE":
                 continue  # a nationality: "荷兰人"
@@ -644,6 +685,8 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = _titled_people(simple, spans, words, freq)
     spans = _joined_people(simple, spans, words)
     spans = _whole_names(simple, spans)
+    spans = _named_facilities(simple, spans, words)
+    spans = _bureaux(simple, spans, inner)
     spans = _regnal_numbers(simple, spans)
     spans = _every_mention(simple, spans)
     spans = _named_newspapers(simple, spans)
@@ -660,7 +703,10 @@ def _japanese_names(simple: str, spans, word_starts: FrozenSet[int]) -> List[Tup
     """Japanese names the segmenter cuts apart ("岸" + "田文雄", "小池" + "百合" + "子"): a
     Japanese family name and a given name of one to three characters, read as a name where a
     title stands before or after it ("外相茂木敏充", "岸田文雄首相") or "日本" shortly before it
-    in the same sentence. Places and organisations keep their characters."""
+    in the same sentence. Places and organisations keep their characters (a place reading of the
+    family name alone does not count: "高市"/ns + "早苗"). The family name of a person so found,
+    written alone as a word elsewhere in the article, is that person ("据报高市在国会…")."""
+    words = lexicon()[0]
     found = []
     for pos in range(len(simple) - 2):
         family = next((simple[pos:pos + n] for n in (3, 2) if simple[pos:pos + n] in JAPANESE_SURNAMES),
@@ -687,10 +733,22 @@ def _japanese_names(simple: str, spans, word_starts: FrozenSet[int]) -> List[Tup
         person_inside = any(s < end and pos < e and label == "PERSON" for s, e, label in spans)
         if not (titled or person_inside or "日本" in sentence):
             continue
-        if any(s < end and pos < e and label != "PERSON" for s, e, label in spans) \
+        if any(s < end and pos < e and label != "PERSON"
+               and not ((s, e) == (pos, start) and words.get(family) is None)   # "高市"/ns + "早苗"
+               for s, e, label in spans) \
                 or any(s <= pos and end <= e for s, e, _ in found):
             continue                                     # inside a place or an organisation
         found.append((pos, end, "PERSON"))
+    families = {simple[s:s + n] for s, e, label in found + [sp for sp in spans if sp[2] == "PERSON"]
+                for n in (3, 2) if e - s > n and simple[s:s + n] in JAPANESE_SURNAMES}
+    for family in sorted(families, key=len, reverse=True):
+        for match in re.finditer(re.escape(family), simple):
+            a, b = match.span()
+            if a in word_starts and (b in word_starts or b == len(simple)) \
+                    and not any(s < b and a < e for s, e, _ in found) \
+                    and not any(s < b and a < e and label != "PERSON" and words.get(simple[s:e])
+                                for s, e, label in spans):
+                found.append((a, b, "PERSON"))       # "高市" alone, a word of its own
     if not found:
         return spans
     kept = [sp for sp in spans if not any(sp[0] < e and s < sp[1] for s, e, _ in found)]
@@ -723,6 +781,8 @@ def _titled_people(simple: str, spans, words, freq) -> List[Tuple[int, int, str]
                     and name not in freq and words.get(name) is None \
                     and simple.startswith(_AFTER_NAME, pos + size) \
                     and not any(s < pos + size and pos < e and label != "PERSON"
+                                and not (label == "GPE" and s >= pos + family and e <= pos + size
+                                         and words.get(simple[s:e]) is None)   # "张" + "昆阳"/ns
                                 for s, e, label in spans):
                 found.append((pos, pos + size, "PERSON"))
                 break
@@ -743,6 +803,92 @@ def _joined_people(simple: str, spans, words) -> List[Tuple[int, int, str]]:
         else:
             out.append(span)
     return out
+
+
+# A name and one of these is the facility, a place: "金紫荆" + "广场", "中环" + "海滨".
+_FACILITY_WORDS = ("广场", "公园", "海滨", "码头", "大桥", "机场", "口岸")
+
+
+def _named_facilities(simple: str, spans, words) -> List[Tuple[int, int, str]]:
+    """A person or place name right before a facility word names the facility, a place
+    ("金紫荆广场": not the person 金紫荆; "中环海滨"), unless another name starts inside it."""
+    out = []
+    for start, end, label in spans:
+        fac = next((f for f in _FACILITY_WORDS if simple.startswith(f, end)), None) \
+            if label in ("PERSON", "GPE") and words.get(simple[start:end]) != "PERSON" else None
+        if fac and not any(s < end + len(fac) and end < e for s, e, _ in spans):
+            out.append((start, end + len(fac), "GPE"))
+        else:
+            out.append((start, end, label))
+    return out
+
+
+# Hong Kong's bureaux and departments: "A及B局" ("文化体育及旅游局", "政制及内地事务局"), and
+# "X局" / "X署" / "X处" named with its head's title ("房屋局局长", "卫生署署长").
+_BUREAU = re.compile(r"(?=([\u4e00-\u9fff]{2,4})及([\u4e00-\u9fff]{2,6}?)(局|署|处))")
+_HEADED = re.compile(r"(?=(局|署|处)(?:副)?(?:\1)长)")
+# ... or speaking as a body: "消防处回覆", "入境处发言人", "水务署亦提醒".
+_SPEAKING = re.compile(r"(?=(局|署|处)[曾将也又还已则就亦并]?(?:发言人|表示|回覆|回复|呼吁|提醒|宣布|公布|指出))")
+# A party, union or alliance named by its short form before its leader's title: "社民连主席",
+# "支联会副主席", "职工盟秘书长", "学联前秘书长" (not the generic bodies: "学生会主席").
+_CHAIRED = re.compile(r"(?=([\u4e00-\u9fff]{1,2}(?:联|连|盟|会))(?:前|副|前副)?(?:主席|秘书长|召集人|总干事|会长|理事长|发言人))")
+_GENERIC_ASSOCIATIONS = frozenset("学生会 委员会 董事会 理事会 工会 商会 协会 议会 国会 教会 大会 总会 分会 "
+                                  "学会 同盟 联盟 校友会 基金会 联合会 常委会 代表会".split())
+_COUNTING = frozenset("多各等第几数些")
+# "X处" is a spot, not a department, after these: "交界处", "入口处", "转角处", "之处".
+_WHERE = frozenset("口界角头边汇接合叉弯远深高低近之尾缝")
+# Characters a body's name can follow: function words, not the end of another word.
+_BEFORE_NAME = frozenset("由与和及在向对为的是被把将跟同或、，。：；（「“《")
+
+
+def _bureaux(simple: str, spans, inner) -> List[Tuple[int, int, str]]:
+    """Hong Kong bodies the segmenter cuts or misses: bureaux "A及B局", "X局/署/处" named with
+    its head's title or speaking as a body ("消防处回覆"), and short forms ending in 联/盟/会 before
+    their leader's title ("社民连主席"). Each is an organisation wherever the article writes it as
+    itself; where its head's title follows ("房屋局局长") it is a title (GUIDELINES.md) and no
+    name, and no KB name may end inside it."""
+    def opens(pos: int) -> bool:
+        return pos == 0 or not _han(simple[pos - 1]) or simple[pos - 1] in _BEFORE_NAME \
+            or simple[pos - 1] in _AFTER_NAME_CHARS
+
+    names = set()
+    for match in _BUREAU.finditer(simple):
+        first = match.group(1)
+        cut = next((k for k in range(len(first) - 2, -1, -2) if opens(match.start() + k)), None)
+        body = first[cut:] + "及" + match.group(2) + match.group(3) if cut is not None else ""
+        if body and not set(body) & (_NOT_IN_NAMES | _COUNTING):   # not "新界多处", "第六局"
+            names.add(body)
+    for match in [*_HEADED.finditer(simple), *_SPEAKING.finditer(simple)]:
+        end = match.start() + 1
+        if any(end - len(n) <= match.start() < end for n in names if simple.startswith(n, end - len(n))):
+            continue
+        size = next((k for k in (2, 3, 4) if end - 1 - k >= 0 and opens(end - 1 - k)
+                     and _han(simple[end - 1 - k:end - 1])), None)
+        body = simple[end - 1 - size:end] if size else ""
+        if body and not set(body) & _NOT_IN_NAMES and not body.endswith("当局") \
+                and body[0] not in "该本此其各" and not (body[-1] == "处" and body[-2] in _WHERE):
+            names.add(body)
+    for match in _CHAIRED.finditer(simple):
+        short = match.group(1)
+        if opens(match.start()) and short[0] not in "该本此其各" and short not in _GENERIC_ASSOCIATIONS \
+                and short[-2:] not in _GENERIC_ASSOCIATIONS \
+                and not set(short[:-1]) & (_NOT_IN_NAMES | _AFTER_NAME_CHARS):
+            names.add(short)
+    if not names:
+        return spans
+    found = []
+    for match in re.finditer("|".join(map(re.escape, sorted(names, key=len, reverse=True))), simple):
+        a, b = match.span()
+        if not opens(a) or any(f[0] < b and a < f[1] for f in found):
+            continue
+        if re.match(r"副?%s长" % re.escape(simple[b - 1]), simple[b:b + 3]):
+            inner.update(range(a + 1, b + 1))            # "房屋局局长": a title
+            continue
+        if any(s < b and a < e and not (a <= s and e <= b) for s, e, _ in spans):
+            continue                                     # another name runs across it
+        found.append((a, b, "ORG"))
+    kept = [sp for sp in spans if not any(s <= sp[0] and sp[1] <= e for s, e, _ in found)]
+    return kept + found
 
 
 _REGNAL = re.compile("[一二三四五六七八九十]{1,3}世")

@@ -1,7 +1,7 @@
 """Draw fresh articles for the Chinese names gold set, at random, before anyone reads them.
 
 Candidates: the snapshot posts of the given outlets, in the given script, that name both China and
-France (中国/中國 and 法国/法國 in title or text), whose annotated excerpt has at least
+France (中国/中國 and 法国/法國 in title or text; or either, or a given word: --mentions), whose annotated excerpt has at least
 MIN_HAN Chinese characters, that are not in gold.json yet. They are shuffled with a fixed seed and
 taken in that order, skipping near-duplicates (excerpt character-bigram Jaccard >= 0.5 with an
 article already in gold or already drawn). Prints one gold.json skeleton line per article (names
@@ -16,10 +16,10 @@ import argparse
 import json
 import random
 import re
-from typing import Dict, List, Set
+from typing import Dict, List, Optional, Set
 
 from tests.data.relevance import sources as relevance
-from tests.data.zh_names import pen, stand
+from tests.data.zh_names import pen, rthk25, stand
 from tests.data.zh_names.sources import PREFIX, digest, excerpt, load_gold
 
 MIN_HAN = 80
@@ -44,9 +44,16 @@ def near_duplicate(grams: Set[str], others: List[Set[str]]) -> bool:
     return any(len(grams & o) / max(1, len(grams | o)) >= 0.5 for o in others)
 
 
-def _snapshot_posts(outlets: List[str]):
+def _snapshot_posts(outlets: List[str], snapshot: Optional[str] = None):
     """(snapshot, path, item) of the posts that may be of the given outlets (of Stand News, the
-    newsroom's own reports only: no columns, letters or reposts of other outlets)."""
+    newsroom's own reports only: no columns, letters or reposts of other outlets); with
+    `snapshot`, of that snapshot only (agora0+2511: its RTHK posts)."""
+    if snapshot == rthk25.SNAPSHOT:
+        for path, raw in rthk25.posts():
+            yield rthk25.SNAPSHOT, path, rthk25.rthk_item(path, raw)
+        return
+    if snapshot is not None:
+        raise ValueError(f"{snapshot}: only {rthk25.SNAPSHOT} is drawn from by name")
     folders = [folder for folder, name in pen.OUTLETS.items() if name in outlets]
     if folders:
         for path, raw in pen.posts(folders):
@@ -62,10 +69,13 @@ def _snapshot_posts(outlets: List[str]):
             yield snapshot, path, relevance.post_item(PREFIX[snapshot], path, raw)
 
 
-def candidates(outlets: List[str], script: str, either: bool = False) -> List[Dict]:
+def candidates(outlets: List[str], script: str, either: bool = False,
+               snapshot: Optional[str] = None, mentions: Optional[str] = None) -> List[Dict]:
     wanted = names_china_or_france if either else names_china_and_france
+    if mentions:
+        wanted = lambda text: mentions in text  # noqa: E731
     found = []
-    for snapshot, path, item in _snapshot_posts(outlets):
+    for snapshot, path, item in _snapshot_posts(outlets, snapshot):
         if item.source not in outlets or item.lang != script:
             continue
         if not wanted(item.title + item.text):
@@ -79,10 +89,12 @@ def candidates(outlets: List[str], script: str, either: bool = False) -> List[Di
     return sorted(found, key=lambda c: c["id"])
 
 
-def draw(outlets: List[str], script: str, n: int, seed: int, either: bool = False) -> List[Dict]:
+def draw(outlets: List[str], script: str, n: int, seed: int, either: bool = False,
+         snapshot: Optional[str] = None, mentions: Optional[str] = None) -> List[Dict]:
     gold = load_gold()
     known = {g["id"] for g in gold}
-    pool = [c for c in candidates(outlets, script, either) if c["id"] not in known]
+    pool = [c for c in candidates(outlets, script, either, snapshot, mentions)
+            if c["id"] not in known]
     random.Random(seed).shuffle(pool)
     from tests.data.zh_names.sources import articles
     seen = [bigrams(text) for _, text in articles()]
@@ -107,8 +119,12 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=10)
     parser.add_argument("--china-or-france", action="store_true",
                         help="posts naming China or France (default: both)")
+    parser.add_argument("--snapshot", help=f"draw from this snapshot only ({rthk25.SNAPSHOT})")
+    parser.add_argument("--mentions", help="posts whose title or text has this word (instead of "
+                        "naming China and/or France; e.g. 香港 for a Hong Kong batch)")
     args = parser.parse_args()
-    for cand in draw(args.outlet, args.script, args.n, args.seed, args.china_or_france):
+    for cand in draw(args.outlet, args.script, args.n, args.seed, args.china_or_france,
+                     args.snapshot, args.mentions):
         text = cand.pop("text")
         entry = {"id": cand["id"], "split": args.split, **cand}
         print(json.dumps(entry, ensure_ascii=False))

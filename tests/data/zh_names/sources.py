@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Tuple
 
 from tests.data.relevance.sources import MIRROR, SnapshotMissing, _git, post_item
-from tests.data.zh_names import pen, stand
+from tests.data.zh_names import pen, rthk25, stand
 
 GOLD = Path(__file__).resolve().parent / "gold.json"
 EXCERPT_CHARS = 700
 PREFIX = {"NodeBE4+news-beyond-wall": "nbw/", "NodeBE4+oped2": "oped2/", pen.SNAPSHOT: pen.PREFIX,
-          stand.SNAPSHOT: stand.PREFIX}
+          stand.SNAPSHOT: stand.PREFIX, rthk25.SNAPSHOT: rthk25.PREFIX}
 TYPES = ("PERSON", "PLACE", "ORG")
 
 
@@ -60,6 +60,8 @@ def articles() -> Iterator[Tuple[Dict, str]]:
             item = pen.pen_item(entry["path"], raw)
         elif entry["snapshot"] == stand.SNAPSHOT:
             item = stand.stand_item(entry["path"], raw)
+        elif entry["snapshot"] == rthk25.SNAPSHOT:
+            item = rthk25.rthk_item(entry["path"], raw)
         else:
             item = post_item(PREFIX[entry["snapshot"]], entry["path"], raw)
         text = excerpt(item.text)
