@@ -9,6 +9,9 @@ to be filled in by reading) and the excerpt to read.
 
     python -m tests.data.zh_names.draw --seed 20261203 --split test --script zh-Hant \
         --outlet "RTI 中央廣播電臺" --outlet Matters -n 10
+
+Stand News (立場新聞) posts are drawn from one snapshot, `--stand-snapshot` (default agora0+21q2,
+the snapshot of the earlier draws; agora0+21q3 holds the July-September 2021 posts).
 """
 from __future__ import annotations
 
@@ -44,17 +47,18 @@ def near_duplicate(grams: Set[str], others: List[Set[str]]) -> bool:
     return any(len(grams & o) / max(1, len(grams | o)) >= 0.5 for o in others)
 
 
-def _snapshot_posts(outlets: List[str]):
+def _snapshot_posts(outlets: List[str], stand_snapshot: str = stand.SNAPSHOT):
     """(snapshot, path, item) of the posts that may be of the given outlets (of Stand News, the
-    newsroom's own reports only: no columns, letters or reposts of other outlets)."""
+    newsroom's own reports of `stand_snapshot` only: no columns, letters or reposts of other
+    outlets)."""
     folders = [folder for folder, name in pen.OUTLETS.items() if name in outlets]
     if folders:
         for path, raw in pen.posts(folders):
             yield pen.SNAPSHOT, path, pen.pen_item(path, raw)
     if stand.OUTLET in outlets:
-        for path, raw in stand.posts():
+        for path, raw in stand.posts(stand_snapshot):
             if stand.author(raw) == stand.NEWSROOM:
-                yield stand.SNAPSHOT, path, stand.stand_item(path, raw)
+                yield stand_snapshot, path, stand.stand_item(path, raw, stand_snapshot)
     if len(folders) + (stand.OUTLET in outlets) == len(outlets):
         return
     for snapshot in SNAPSHOTS:
@@ -62,10 +66,11 @@ def _snapshot_posts(outlets: List[str]):
             yield snapshot, path, relevance.post_item(PREFIX[snapshot], path, raw)
 
 
-def candidates(outlets: List[str], script: str, either: bool = False) -> List[Dict]:
+def candidates(outlets: List[str], script: str, either: bool = False,
+               stand_snapshot: str = stand.SNAPSHOT) -> List[Dict]:
     wanted = names_china_or_france if either else names_china_and_france
     found = []
-    for snapshot, path, item in _snapshot_posts(outlets):
+    for snapshot, path, item in _snapshot_posts(outlets, stand_snapshot):
         if item.source not in outlets or item.lang != script:
             continue
         if not wanted(item.title + item.text):
@@ -79,10 +84,11 @@ def candidates(outlets: List[str], script: str, either: bool = False) -> List[Di
     return sorted(found, key=lambda c: c["id"])
 
 
-def draw(outlets: List[str], script: str, n: int, seed: int, either: bool = False) -> List[Dict]:
+def draw(outlets: List[str], script: str, n: int, seed: int, either: bool = False,
+         stand_snapshot: str = stand.SNAPSHOT) -> List[Dict]:
     gold = load_gold()
     known = {g["id"] for g in gold}
-    pool = [c for c in candidates(outlets, script, either) if c["id"] not in known]
+    pool = [c for c in candidates(outlets, script, either, stand_snapshot) if c["id"] not in known]
     random.Random(seed).shuffle(pool)
     from tests.data.zh_names.sources import articles
     seen = [bigrams(text) for _, text in articles()]
@@ -107,8 +113,11 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=10)
     parser.add_argument("--china-or-france", action="store_true",
                         help="posts naming China or France (default: both)")
+    parser.add_argument("--stand-snapshot", default=stand.SNAPSHOT, choices=stand.SNAPSHOTS,
+                        help="the snapshot whose Stand News (立場新聞) posts are drawn")
     args = parser.parse_args()
-    for cand in draw(args.outlet, args.script, args.n, args.seed, args.china_or_france):
+    for cand in draw(args.outlet, args.script, args.n, args.seed, args.china_or_france,
+                     args.stand_snapshot):
         text = cand.pop("text")
         entry = {"id": cand["id"], "split": args.split, **cand}
         print(json.dumps(entry, ensure_ascii=False))
