@@ -1,5 +1,7 @@
 """The reader of Stand News posts (tests/data/zh_names/stand.py), on a page written by hand in the
 snapshot's format, and, where the snapshot is present, on its posts."""
+import re
+
 import pytest
 
 from tests.data.relevance.sources import SnapshotMissing
@@ -64,3 +66,71 @@ def test_snapshot_posts_are_stand_posts_with_text():
         item = stand.stand_item(path, raw)
         assert item.title and len(item.text) > 20, path
         assert raw.count("\n---\n") >= 1
+
+
+# agora0/21q3's format: a quoted title, a <figure> (with or without a caption) opening the body
+# and captions on the images inside it; a quote set in a <figure> is text.
+PATH_Q3 = "_posts/2021-08-02-STAND-測試-第三季.html"
+PAGE_Q3 = """---
+layout: post
+title: "【測試】第三季：標題"
+date: 2021-08-02 10:31:07.123000000 Z
+link: https://www.thestandnews.com/politics/test
+categories: stand
+tags: blog
+author: 立場報道
+---
+
+<figure><img src="https://example.org/a.png"><figcaption><span>資料圖片，來源：甲乙丙 Facebook</span></figcaption></figure><p>法國駐港總領事今日（2 日）表示，<strong>會見</strong>港府官員。</p>
+
+<figure><img src="https://example.org/b.png"><figcaption>中環街頭</figcaption></figure>
+<p>&nbsp;</p>
+<figure><blockquote><p>引述一段說話。</p></blockquote></figure>
+<figure><img src="https://example.org/c.png"></figure><p>第三段。</p>
+"""
+
+
+def test_21q3_item_leaves_the_photo_captions_out():
+    item = stand.stand_item(PATH_Q3, PAGE_Q3, "agora0+21q3")
+    assert item.text == "法國駐港總領事今日（2 日）表示，\n會見\n港府官員。\n引述一段說話。\n第三段。"
+    assert item.title == "【測試】第三季：標題"
+    assert item.article_id.startswith("stand/2021-08-02#0-")
+    assert item.source == "立場新聞" and item.lang == "zh-Hant"
+    # 21q2's reader (the default) keeps them: its gold was annotated on its texts as they were
+    kept = stand.stand_item(PATH_Q3, PAGE_Q3)
+    assert kept.text.startswith("資料圖片，來源：甲乙丙 Facebook\n法國駐港總領事")
+    assert "\n中環街頭\n" in kept.text
+    assert kept.article_id == item.article_id
+
+
+def test_unknown_snapshots_are_refused():
+    with pytest.raises(ValueError):
+        stand.stand_item(PATH_Q3, PAGE_Q3, "agora0+21q4")
+    with pytest.raises(ValueError):
+        stand.posts("agora0+pen")
+
+
+def test_21q3_snapshot_posts_are_stand_posts_without_captions():
+    try:
+        first = []
+        for path, raw in stand.posts("agora0+21q3"):
+            first.append((path, raw))
+            if len(first) == 50:
+                break
+    except SnapshotMissing as exc:
+        pytest.skip(f"snapshot absent (fetch github:agora0/21q3): {exc}")
+    assert len(first) == 50
+    assert [p for p, _ in first] == sorted(p for p, _ in first)
+    assert all("2021-07-01" <= p[7:17] <= "2021-09-30" for p, _ in first)
+    captioned = 0
+    for path, raw in first:
+        item = stand.stand_item(path, raw, "agora0+21q3")
+        assert item.title and len(item.text) > 20, path
+        assert not item.title.startswith('"'), path
+        caption = re.search(r"<figcaption>(?:<span>)?([^<]+)<", raw)
+        if caption and caption.group(1).strip():
+            captioned += 1
+            lines = item.text.split("\n")
+            assert caption.group(1).strip() not in lines, path
+            assert caption.group(1).strip() in stand.stand_item(path, raw).text.split("\n"), path
+    assert captioned >= 10

@@ -9,6 +9,9 @@ to be filled in by reading) and the excerpt to read.
 
     python -m tests.data.zh_names.draw --seed 20261203 --split test --script zh-Hant \
         --outlet "RTI 中央廣播電臺" --outlet Matters -n 10
+
+Stand News (立場新聞) posts are drawn from one snapshot, `--stand-snapshot` (default agora0+21q2,
+the snapshot of the earlier draws; agora0+21q3 holds the July-September 2021 posts).
 """
 from __future__ import annotations
 
@@ -44,10 +47,11 @@ def near_duplicate(grams: Set[str], others: List[Set[str]]) -> bool:
     return any(len(grams & o) / max(1, len(grams | o)) >= 0.5 for o in others)
 
 
-def _snapshot_posts(outlets: List[str], snapshot: Optional[str] = None):
+def _snapshot_posts(outlets: List[str], snapshot: Optional[str] = None,
+                    stand_snapshot: str = stand.SNAPSHOT):
     """(snapshot, path, item) of the posts that may be of the given outlets (of Stand News, the
-    newsroom's own reports only: no columns, letters or reposts of other outlets); with
-    `snapshot`, of that snapshot only (agora0+2511: its RTHK posts)."""
+    newsroom's own reports of `stand_snapshot` only: no columns, letters or reposts of other
+    outlets); with `snapshot`, of that snapshot only (agora0+2511: its RTHK posts)."""
     if snapshot == rthk25.SNAPSHOT:
         for path, raw in rthk25.posts():
             yield rthk25.SNAPSHOT, path, rthk25.rthk_item(path, raw)
@@ -59,9 +63,9 @@ def _snapshot_posts(outlets: List[str], snapshot: Optional[str] = None):
         for path, raw in pen.posts(folders):
             yield pen.SNAPSHOT, path, pen.pen_item(path, raw)
     if stand.OUTLET in outlets:
-        for path, raw in stand.posts():
+        for path, raw in stand.posts(stand_snapshot):
             if stand.author(raw) == stand.NEWSROOM:
-                yield stand.SNAPSHOT, path, stand.stand_item(path, raw)
+                yield stand_snapshot, path, stand.stand_item(path, raw, stand_snapshot)
     if len(folders) + (stand.OUTLET in outlets) == len(outlets):
         return
     for snapshot in SNAPSHOTS:
@@ -70,12 +74,13 @@ def _snapshot_posts(outlets: List[str], snapshot: Optional[str] = None):
 
 
 def candidates(outlets: List[str], script: str, either: bool = False,
-               snapshot: Optional[str] = None, mentions: Optional[str] = None) -> List[Dict]:
+               snapshot: Optional[str] = None, mentions: Optional[str] = None,
+               stand_snapshot: str = stand.SNAPSHOT) -> List[Dict]:
     wanted = names_china_or_france if either else names_china_and_france
     if mentions:
         wanted = lambda text: mentions in text  # noqa: E731
     found = []
-    for snapshot, path, item in _snapshot_posts(outlets, snapshot):
+    for snapshot, path, item in _snapshot_posts(outlets, snapshot, stand_snapshot):
         if item.source not in outlets or item.lang != script:
             continue
         if not wanted(item.title + item.text):
@@ -90,10 +95,11 @@ def candidates(outlets: List[str], script: str, either: bool = False,
 
 
 def draw(outlets: List[str], script: str, n: int, seed: int, either: bool = False,
-         snapshot: Optional[str] = None, mentions: Optional[str] = None) -> List[Dict]:
+         snapshot: Optional[str] = None, mentions: Optional[str] = None,
+         stand_snapshot: str = stand.SNAPSHOT) -> List[Dict]:
     gold = load_gold()
     known = {g["id"] for g in gold}
-    pool = [c for c in candidates(outlets, script, either, snapshot, mentions)
+    pool = [c for c in candidates(outlets, script, either, snapshot, mentions, stand_snapshot)
             if c["id"] not in known]
     random.Random(seed).shuffle(pool)
     from tests.data.zh_names.sources import articles
@@ -122,9 +128,11 @@ def main() -> None:
     parser.add_argument("--snapshot", help=f"draw from this snapshot only ({rthk25.SNAPSHOT})")
     parser.add_argument("--mentions", help="posts whose title or text has this word (instead of "
                         "naming China and/or France; e.g. 香港 for a Hong Kong batch)")
+    parser.add_argument("--stand-snapshot", default=stand.SNAPSHOT, choices=stand.SNAPSHOTS,
+                        help="the snapshot whose Stand News (立場新聞) posts are drawn")
     args = parser.parse_args()
     for cand in draw(args.outlet, args.script, args.n, args.seed, args.china_or_france,
-                     args.snapshot, args.mentions):
+                     args.snapshot, args.mentions, args.stand_snapshot):
         text = cand.pop("text")
         entry = {"id": cand["id"], "split": args.split, **cand}
         print(json.dumps(entry, ensure_ascii=False))

@@ -23,7 +23,7 @@ from tests.data.zh_names import pen, rthk25, stand
 GOLD = Path(__file__).resolve().parent / "gold.json"
 EXCERPT_CHARS = 700
 PREFIX = {"NodeBE4+news-beyond-wall": "nbw/", "NodeBE4+oped2": "oped2/", pen.SNAPSHOT: pen.PREFIX,
-          stand.SNAPSHOT: stand.PREFIX, rthk25.SNAPSHOT: rthk25.PREFIX}
+          rthk25.SNAPSHOT: rthk25.PREFIX, **{snapshot: stand.PREFIX for snapshot in stand.SNAPSHOTS}}
 TYPES = ("PERSON", "PLACE", "ORG")
 
 
@@ -58,8 +58,8 @@ def articles() -> Iterator[Tuple[Dict, str]]:
         raw = _git(entry["snapshot"], "show", f"HEAD:{entry['path']}").decode("utf-8", "replace")
         if entry["snapshot"] == pen.SNAPSHOT:
             item = pen.pen_item(entry["path"], raw)
-        elif entry["snapshot"] == stand.SNAPSHOT:
-            item = stand.stand_item(entry["path"], raw)
+        elif entry["snapshot"] in stand.SNAPSHOTS:
+            item = stand.stand_item(entry["path"], raw, entry["snapshot"])
         elif entry["snapshot"] == rthk25.SNAPSHOT:
             item = rthk25.rthk_item(entry["path"], raw)
         else:

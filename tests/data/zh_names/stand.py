@@ -1,11 +1,18 @@
-"""Posts of 立場新聞 (Stand News, Hong Kong, closed December 2021) in the agora0/21q2 snapshot
-(github.com/agora0/21q2: "零博客 2021.Q2", a Jekyll site republishing several Chinese-language
-publications, April-June 2021) as relevance-set style items.
+"""Posts of 立場新聞 (Stand News, Hong Kong, closed December 2021) in the agora0/21q2 and
+agora0/21q3 snapshots (github.com/agora0/21q2 and /21q3: "零博客 2021.Q2" and "2021.Q3", Jekyll
+sites republishing several Chinese-language publications, April-June and July-September 2021) as
+relevance-set style items.
 
 Each post is one file `_posts/YYYY-MM-DD-STAND-<slug>.html`: a YAML front matter (title, date,
 link, categories, author) and the article as HTML paragraphs. Its text is those paragraphs, one
 line per paragraph, without the headline. `author` is the byline field: 立場報道 marks the
-newsroom's own reports (the rest are columns, readers' letters and reposts of other outlets)."""
+newsroom's own reports (the rest are columns, readers' letters and reposts of other outlets).
+
+The reader is picked per snapshot. In 21q2 a post opens with a bare `<img>`. In 21q3 every post
+opens with a `<figure>` whose `<figcaption>`, when there is one (most newsroom reports), is the
+photo's caption or credit ("圖片來源：..."), and images in the body carry captions too; 21q3's reader
+leaves the captions out, so its text is the article's paragraphs, as in 21q2 (whose texts, and so
+its gold, stay as they were: 21q2's reader is unchanged)."""
 from __future__ import annotations
 
 import re
@@ -13,12 +20,14 @@ from typing import Iterator, Tuple
 
 from tests.data.relevance.sources import Item, _clean, _id, _posts, chinese_script
 
-SNAPSHOT = "agora0+21q2"
+SNAPSHOTS = ("agora0+21q2", "agora0+21q3")
+SNAPSHOT = SNAPSHOTS[0]
 PREFIX = "stand/"
 OUTLET = "立場新聞"
 NEWSROOM = "立場報道"
 _PATH = re.compile(r"^_posts/(\d{4}-\d{2}-\d{2})-STAND-.+\.html$")
 _FIELD = re.compile(r"^(\w+):[ \t]*(.*?)[ \t]*$", re.M)
+_CAPTION = re.compile(r"<figcaption\b.*?</figcaption>", re.S | re.I)
 
 
 def front_matter(raw: str) -> Tuple[dict, str]:
@@ -32,11 +41,16 @@ def front_matter(raw: str) -> Tuple[dict, str]:
     return fields, body
 
 
-def stand_item(path: str, raw: str) -> Item:
+def stand_item(path: str, raw: str, snapshot: str = SNAPSHOT) -> Item:
+    """The post at `path` of `snapshot` (one of SNAPSHOTS) as an item."""
+    if snapshot not in SNAPSHOTS:
+        raise ValueError(f"{snapshot}: not a Stand News snapshot")
     match = _PATH.match(path)
     if not match:
         raise ValueError(f"{path}: not a Stand News post of the snapshot")
     fields, body = front_matter(raw)
+    if snapshot == "agora0+21q3":
+        body = _CAPTION.sub("\n", body)
     title = _clean(fields.get("title", ""))
     text = _clean(re.sub(r"</p>", "</p>\n", body))
     return Item(_id(f"{PREFIX}{match.group(1)}", 0, title), chinese_script(title + text), OUTLET,
@@ -47,6 +61,8 @@ def author(raw: str) -> str:
     return front_matter(raw)[0].get("author", "")
 
 
-def posts() -> Iterator[Tuple[str, str]]:
+def posts(snapshot: str = SNAPSHOT) -> Iterator[Tuple[str, str]]:
     """(path, raw page) of the snapshot's Stand News posts, in path order."""
-    return _posts(SNAPSHOT, lambda path: bool(_PATH.match(path)))
+    if snapshot not in SNAPSHOTS:
+        raise ValueError(f"{snapshot}: not a Stand News snapshot")
+    return _posts(snapshot, lambda path: bool(_PATH.match(path)))
