@@ -3,7 +3,7 @@ titles, URLs and texts whose relations are known."""
 import datetime as dt
 
 from tests.benchmarks.dedup_titles import (_IT_DOC, Doc, dice, item_id, norm_title, pairs_of,
-                                           slug)
+                                           read_labels, slug)
 from cfnews.transforms.dedup import DedupParams
 from tests.test_dedup import words
 
@@ -72,3 +72,11 @@ def test_pairs_are_one_outlets_with_the_production_bars_and_their_title_and_url_
     (p,) = pairs
     assert p.containment == 1.0 and p.containment >= p.same_bar > p.two_bar and p.plain_ok
     assert p.title == "diff" and p.url == "slug"
+
+
+def test_the_read_pairs_file_has_one_verdict_per_pair():
+    labels = read_labels()
+    assert len(labels) == 66
+    assert set(labels.values()) == {"update", "different"}
+    assert sum(v == "update" for v in labels.values()) == 26
+    assert all(len(k) == 6 and k[0] in ("nbw", "pen", "stand", "q3", "it") for k in labels)

@@ -47,7 +47,8 @@ outlet's pair to the two-outlet bar would newly call a copy):
    * The feed guid is not in these archives; an (outlet, guid) or canonical-URL repeat is
      already a duplicate before fetching.
 2. The candidate rule "same or near title: hold the pair to the two-outlet bar". Zone pairs
-   with a same or near title: nbw 49, pen 12, stand 2, oped2 0, gj 0. All 63 read: 23 are
+   with a same or near title: nbw 49, pen 12, stand 2, oped2 0, gj 0. All 63 read (verdicts
+   and reasons in data/dedup_titles_read.tsv, which the report counts): 23 are
    updates of one item (7 under one URL, which the canonical-URL check already catches; 4
    Economist web -> print versions of one article; 12 under a new URL: VOA, RFI, DW, Reuters
    "焦点" versions, CNA rain warning, Kyodo "快讯" -> "详讯" x3, RTHK typhoon signal, a Stand live
@@ -98,6 +99,7 @@ from __future__ import annotations
 import argparse
 import collections
 import datetime as dt
+import hashlib
 import html
 import os
 import re
@@ -114,6 +116,8 @@ from cfnews.transforms.dedup import (  # noqa: E402
 from tests.data.relevance import sources  # noqa: E402
 
 NEAR_TITLE = 0.8
+NEAR_HOURS = 12      # the time bound of section 3 (formed after reading the pairs)
+LABELS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "dedup_titles_read.tsv")
 _FIELD = re.compile(r"^(\w+):[ \t]*(.*?)[ \t]*$", re.M)
 
 
@@ -329,6 +333,27 @@ def pairs_of(docs: List[Doc], params: DedupParams) -> List[Pair]:
     return out
 
 
+def _key(title: str) -> str:
+    return hashlib.sha1(title.encode("utf-8")).hexdigest()[:8]
+
+
+def read_labels(path: str = LABELS) -> Dict[tuple, str]:
+    """(source, outlet, earlier time, earlier title key, later time, later title key) ->
+    'update' or 'different': the verdicts of the read pairs (data/dedup_titles_read.tsv)."""
+    labels = {}
+    with open(path, encoding="utf-8") as f:
+        rows = [line.rstrip("\n").split("\t") for line in f if not line.startswith("#")]
+    for row in rows[1:]:
+        labels[tuple(row[:6])] = row[6]
+    return labels
+
+
+def label_key(source: str, docs: List[Doc], p: Pair) -> tuple:
+    a, b = docs[p.later], docs[p.earlier]
+    return (source, p.outlet, f"{b.when:%Y-%m-%dT%H:%M}", _key(b.title),
+            f"{a.when:%Y-%m-%dT%H:%M}", _key(a.title))
+
+
 def gap_hours(docs: List[Doc], p: Pair) -> float:
     return abs((docs[p.later].when - docs[p.earlier].when).total_seconds()) / 3600
 
@@ -396,6 +421,19 @@ def report(name: str, docs: List[Doc], pairs: List[Pair], show: int):
                       for (u, t, g), n in sorted(table.items())))
     zone = [p for p in plain_zone if p.title in ("same", "near")]
     print(f"   the rule's zone (title same/near, plain ok, two-outlet bar <= c < same-outlet bar): {len(zone)}")
+    labels = read_labels()
+    verdicts = collections.Counter()
+    for p in zone:
+        verdict = labels.get(label_key(name, docs, p), "not read")
+        verdicts[(verdict, p.title, "sameURL" if p.url == "same" else "newURL",
+                  f"<={NEAR_HOURS}h" if gap_hours(docs, p) <= NEAR_HOURS else f">{NEAR_HOURS}h")] += 1
+    if verdicts:
+        print("   read (data/dedup_titles_read.tsv), verdict/title/url/time apart: "
+              + ", ".join(f"{'/'.join(k)} {n}" for k, n in sorted(verdicts.items())))
+        for verdict in ("update", "different", "not read"):
+            n = sum(v for k, v in verdicts.items() if k[0] == verdict)
+            near = sum(v for k, v in verdicts.items() if k[0] == verdict and k[3].startswith("<="))
+            print(f"     {verdict}: {n} (within {NEAR_HOURS} h: {near})")
     for p in zone[:show]:
         a, b = docs[p.later], docs[p.earlier]
         print(f"   -- {p.outlet} c {p.containment:.3f} on {p.n} (bars {p.two_bar:.3f} / "
