@@ -5,7 +5,10 @@ updated re-posts at containment 0.475-0.645, under the same-outlet bar (0.58-0.6
 outlet's different stories also reach. Could the title, the URL or the feed guid (what an
 outlet might keep across an update) tell the two apart? Answer on real data: **no for the
 title** (not built; nothing in transforms/ changed); what outlets do keep is an item id in
-the URL, which belongs to the exact-duplicate stage, not to the fingerprint.
+the URL, which belongs to the exact-duplicate stage, not to the fingerprint. The same data
+shows the other side (section 4): the same-outlet bar files many of one outlet's different
+stories as copies (daily templates, follow-ups), which the publication time, already in
+`Member`, tells apart better than any title: a veto is measured here, not shipped.
 
     python tests/benchmarks/dedup_titles.py [--sources nbw,oped2,stand,q3,pen,gj,it] [--show N]
                                             [--dump F.pkl | --load F.pkl] [--veto]
@@ -53,8 +56,8 @@ outlet's pair to the two-outlet bar would newly call a copy):
      names), another sign that a title is not an item's identity.
 2. The candidate rule "same or near title: hold the pair to the two-outlet bar". Zone pairs
    with a same or near title: nbw 49, pen 12, stand 2, oped2 0, gj 0. All 63 read (verdicts
-   and reasons in data/dedup_titles_read.tsv, which the report counts): 23 are
-   updates of one item (7 under one URL, which the canonical-URL check already catches; 4
+   and reasons in data/dedup_titles_read.tsv, which the report counts): 23 are updates of one
+   item (7 under one URL, which the canonical-URL check already catches; 4
    Economist web -> print versions of one article; 12 under a new URL: VOA, RFI, DW, Reuters
    "焦点" versions, CNA rain warning, Kyodo "快讯" -> "详讯" x3, RTHK typhoon signal, a Stand live
    blog -> its summary) and **40 are different stories**: templated recurring reports (CNA and
@@ -74,10 +77,10 @@ outlet's pair to the two-outlet bar would newly call a copy):
    54 same-URL re-posts in nbw's zone, 6 (11 %); of the 29 one-item pairs in the zone, 2. It
    needs a title *sketch* in `Member` (an exact title hash finds no zone update within 12 h
    under a new URL in nbw, pen or stand; in it, the 2 paywall captures), i.e. a stored-format
-   change; and dedup_eval cannot test it: its pairs
-   are published seconds apart and have no titles, so a title rule for the generator would
-   be ours, not the outlets'. At the measured 11 % it would rescue about 1 of the 8 re-post
-   misses of seeds 18, 24 and 25, each of which needs one. Not built.
+   change; and dedup_eval cannot test it: its pairs are published seconds apart and have no
+   titles, so a title rule for the generator would be ours, not the outlets'. At the measured
+   11 % it would rescue about 1 of the 8 re-post misses of seeds 18, 24 and 25, each of which
+   needs one. Not built.
 Zone sizes without a title condition (why one outlet has its own bar): nbw 2,835 pairs under
 new URLs with changed titles, pen 254, stand 139, q3 165, gj 29, oped2 10.
 
