@@ -134,3 +134,20 @@ def test_21q3_snapshot_posts_are_stand_posts_without_captions():
             assert caption.group(1).strip() not in lines, path
             assert caption.group(1).strip() in stand.stand_item(path, raw).text.split("\n"), path
     assert captioned >= 10
+
+
+def test_21q1_snapshot_posts_are_march_stand_posts_read_as_in_21q2():
+    try:
+        first = []
+        for path, raw in stand.posts("agora0+21q1"):
+            first.append((path, raw))
+            if len(first) == 50:
+                break
+    except SnapshotMissing as exc:
+        pytest.skip(f"snapshot absent (fetch github:agora0/21q1): {exc}")
+    assert len(first) == 50
+    assert all(p.startswith("_posts/2021-03-") for p, _ in first)
+    for path, raw in first:
+        item = stand.stand_item(path, raw, "agora0+21q1")
+        assert item.title and len(item.text) > 20, path
+        assert item == stand.stand_item(path, raw), path   # 21q2's reader

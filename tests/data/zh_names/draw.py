@@ -11,7 +11,8 @@ to be filled in by reading) and the excerpt to read.
         --outlet "RTI 中央廣播電臺" --outlet Matters -n 10
 
 Stand News (立場新聞) posts are drawn from one snapshot, `--stand-snapshot` (default agora0+21q2,
-the snapshot of the earlier draws; agora0+21q3 holds the July-September 2021 posts).
+the snapshot of the earlier draws; agora0+21q3 holds the July-September 2021 posts,
+agora0+21q1 those of March 2021).
 """
 from __future__ import annotations
 

@@ -1,18 +1,18 @@
-"""Posts of 立場新聞 (Stand News, Hong Kong, closed December 2021) in the agora0/21q2 and
-agora0/21q3 snapshots (github.com/agora0/21q2 and /21q3: "零博客 2021.Q2" and "2021.Q3", Jekyll
-sites republishing several Chinese-language publications, April-June and July-September 2021) as
-relevance-set style items.
+"""Posts of 立場新聞 (Stand News, Hong Kong, closed December 2021) in the agora0/21q1, 21q2 and
+21q3 snapshots (github.com/agora0/21q1, /21q2 and /21q3: "零博客 2021.Q1" to "2021.Q3", Jekyll
+sites republishing several Chinese-language publications; their Stand posts are of March,
+April-June and July-September 2021) as relevance-set style items.
 
 Each post is one file `_posts/YYYY-MM-DD-STAND-<slug>.html`: a YAML front matter (title, date,
 link, categories, author) and the article as HTML paragraphs. Its text is those paragraphs, one
 line per paragraph, without the headline. `author` is the byline field: 立場報道 marks the
 newsroom's own reports (the rest are columns, readers' letters and reposts of other outlets).
 
-The reader is picked per snapshot. In 21q2 a post opens with a bare `<img>`. In 21q3 every post
-opens with a `<figure>` whose `<figcaption>`, when there is one (most newsroom reports), is the
-photo's caption or credit ("圖片來源：..."), and images in the body carry captions too; 21q3's reader
-leaves the captions out, so its text is the article's paragraphs, as in 21q2 (whose texts, and so
-its gold, stay as they were: 21q2's reader is unchanged)."""
+The reader is picked per snapshot. In 21q1 and 21q2 a post opens with a bare `<img>`. In 21q3
+every post opens with a `<figure>` whose `<figcaption>`, when there is one (most newsroom
+reports), is the photo's caption or credit ("圖片來源：..."), and images in the body carry captions
+too; 21q3's reader leaves the captions out, so its text is the article's paragraphs, as in 21q2
+(whose texts, and so its gold, stay as they were: the 21q1/21q2 reader is unchanged)."""
 from __future__ import annotations
 
 import re
@@ -20,8 +20,8 @@ from typing import Iterator, Tuple
 
 from tests.data.relevance.sources import Item, _clean, _id, _posts, chinese_script
 
-SNAPSHOTS = ("agora0+21q2", "agora0+21q3")
-SNAPSHOT = SNAPSHOTS[0]
+SNAPSHOTS = ("agora0+21q1", "agora0+21q2", "agora0+21q3")
+SNAPSHOT = "agora0+21q2"
 PREFIX = "stand/"
 OUTLET = "立場新聞"
 NEWSROOM = "立場報道"
