@@ -694,7 +694,8 @@ def test_one_outlets_identical_texts_more_than_36_hours_apart_are_two_stories():
     """An outlet's daily template or a follow-up reusing the background is another story: the
     same text from one outlet two days later stays an article, with its own story_id."""
     text = words(0, 40)
-    kept, dups = dedup_in_memory([article("mon", text, 0, "daily"), article("wed", text, 48, "daily")])
+    kept, dups = dedup_in_memory([article("mon", text, 0, "daily"),
+                                  article("wed", text, 48, "daily")])
     assert dups == []
     assert sorted((a.article_id, a.cluster_id, a.story_id) for a in kept) == [
         ("mon", "mon", "mon"), ("wed", "wed", "wed")]
@@ -702,10 +703,12 @@ def test_one_outlets_identical_texts_more_than_36_hours_apart_are_two_stories():
 
 def test_one_outlets_copy_hours_apart_and_two_outlets_days_apart_are_still_copies():
     text = words(0, 40)
-    _, [dup] = dedup_in_memory([article("first", text, 0, "daily"), article("repost", text, 2, "daily")])
+    _, [dup] = dedup_in_memory([article("first", text, 0, "daily"),
+                                article("repost", text, 2, "daily")])
     assert (dup.article.article_id, dup.canonical_id) == ("repost", "first")
     # a wire story republished by another outlet three days later is a copy
-    _, [dup] = dedup_in_memory([article("wire", text, 0, "agency"), article("late", text, 72, "paper")])
+    _, [dup] = dedup_in_memory([article("wire", text, 0, "agency"),
+                                article("late", text, 72, "paper")])
     assert (dup.article.article_id, dup.canonical_id) == ("late", "wire")
 
 
@@ -713,11 +716,11 @@ def test_the_same_outlet_bound_is_36_hours():
     text = words(0, 40)
     minute = 1 / 60
     for hours, copy in ((36 - minute, True), (36, True), (36 + minute, False)):
-        _, dups = dedup_in_memory([article("a", text, 0, "daily"), article("b", text, hours, "daily")])
+        pair = [article("a", text, 0, "daily"), article("b", text, hours, "daily")]
+        _, dups = dedup_in_memory(pair)
         assert bool(dups) is copy, hours
         # whichever of the two was seen first (an earlier run's article published later)
-        _, dups = dedup_in_memory([article("a", text, 0, "daily"), article("b", text, hours, "daily")],
-                                  prior_ids=frozenset({"b"}))
+        _, dups = dedup_in_memory(pair, prior_ids=frozenset({"b"}))
         assert [d.article.article_id for d in dups] == (["a"] if copy else []), hours
 
 
