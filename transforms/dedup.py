@@ -117,11 +117,12 @@ DEFAULT_EXPIRY = dt.timedelta(days=14)
 # outlet's daily templated reports, court follow-ups reusing the case background and
 # furniture-only posts as copies; of read samples of pairs that pass it, those more than 36 h
 # apart were 40 different stories of 40 (held out, agora0/21q3: 10 of 10), those 12-36 h apart
-# 15 of 20 (the 5 updates: web -> print versions, a story with the reaction added). Through
-# `decide`, news-beyond-wall's 8,271 copies lose 751 at 36 h (11 of them re-posts of one item
-# by URL id), Stand News' 77 lose 31. Two outlets are unaffected (a wire story republished
-# days later is still a copy). Times are `Member.time_us`, the event time (published_at, else
-# discovered_at), as for the expiry.
+# 15 of 20 (the 5 updates: web -> print versions, a story with the reaction added). With this
+# bound news-beyond-wall's 8,271 duplicates become 7,520 (751 freed, 12 of them re-posts of one
+# item under another URL), Stand News' 77 become 46 (`dedup_titles.py --veto`). Two outlets
+# are unaffected (a wire story republished days later is still a copy). Times are
+# `Member.time_us`, the event time (published_at, else discovered_at), as for the expiry: an
+# undated article counts from its discovery (README, "One outlet, days apart").
 SAME_OUTLET_MAX_APART_HOURS = 36
 BATCH_BUCKET_BITS = 10      # 1,024 GroupByKey buckets in batch runs: enough keys to spread
                             # the heaviest shuffle over a distributed runner's workers
