@@ -686,3 +686,65 @@ def test_a_quote_heavy_copy_that_shares_most_of_the_text_is_a_copy():
     assert containment >= params.copy_containment and len(plain) >= params.min_plain_shared
     assert params.plain_of_copy <= plain_containment(mc, mo, len(plain)) < params.plain_containment
     assert decide(mc, [(mo, n, plain, n_quoted)], params).copy
+
+
+# ---------------------------------------------------------------- one outlet, days apart (issue 15)
+
+def test_one_outlets_identical_texts_more_than_36_hours_apart_are_two_stories():
+    """An outlet's daily template or a follow-up reusing the background is another story: the
+    same text from one outlet two days later stays an article, with its own story_id."""
+    text = words(0, 40)
+    kept, dups = dedup_in_memory([article("mon", text, 0, "daily"),
+                                  article("wed", text, 48, "daily")])
+    assert dups == []
+    assert sorted((a.article_id, a.cluster_id, a.story_id) for a in kept) == [
+        ("mon", "mon", "mon"), ("wed", "wed", "wed")]
+
+
+def test_one_outlets_copy_hours_apart_and_two_outlets_days_apart_are_still_copies():
+    text = words(0, 40)
+    _, [dup] = dedup_in_memory([article("first", text, 0, "daily"),
+                                article("repost", text, 2, "daily")])
+    assert (dup.article.article_id, dup.canonical_id) == ("repost", "first")
+    # a wire story republished by another outlet three days later is a copy
+    _, [dup] = dedup_in_memory([article("wire", text, 0, "agency"),
+                                article("late", text, 72, "paper")])
+    assert (dup.article.article_id, dup.canonical_id) == ("late", "wire")
+
+
+def test_the_same_outlet_bound_is_36_hours():
+    text = words(0, 40)
+    minute = 1 / 60
+    for hours, copy in ((36 - minute, True), (36, True), (36 + minute, False)):
+        pair = [article("a", text, 0, "daily"), article("b", text, hours, "daily")]
+        _, dups = dedup_in_memory(pair)
+        assert bool(dups) is copy, hours
+        # whichever of the two was seen first (an earlier run's article published later)
+        _, dups = dedup_in_memory(pair, prior_ids=frozenset({"b"}))
+        assert [d.article.article_id for d in dups] == (["a"] if copy else []), hours
+
+
+def test_a_vetoed_pair_gives_no_story_link_while_another_outlet_copies_both():
+    """Day 0 and day 3 of one outlet share a text: day 3 keeps its own story. Another
+    outlet's copy an hour after day 3 is a copy of both (two outlets: no bound), filed under
+    the earliest."""
+    text = words(0, 40)
+    arts = [article("day0", text, 0, "daily"), article("day3", text, 72, "daily"),
+            article("copy", text, 73, "paper")]
+    kept, [dup] = dedup_in_memory(arts)
+    assert (dup.article.article_id, dup.canonical_id, dup.matched_id) == ("copy", "day0", "day0")
+    assert sorted((a.article_id, a.story_id) for a in kept) == [("day0", "day0"), ("day3", "day3")]
+
+
+def test_beam_transform_applies_the_same_outlet_bound_as_in_memory():
+    text = words(0, 40)
+    arts = [article("mon", text, 0, "daily"), article("wed", text, 48, "daily"),
+            article("mon2", text, 2, "daily"), article("thu", text, 72, "paper")]
+    expected_kept, expected_dups = dedup_in_memory(arts)
+    assert sorted(a.article_id for a in expected_kept) == ["mon", "wed"]
+
+    def check(p):
+        kept, dups = p | beam.Create(arts) | DeduplicateArticles()
+        assert_that(kept, equal_to(expected_kept), label="kept")
+        assert_that(dups, equal_to(expected_dups), label="dups")
+    _run(check)

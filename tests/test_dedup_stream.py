@@ -223,3 +223,22 @@ def test_a_quote_heavy_copy_is_a_copy_in_batch_and_streaming():
     assert [(d.article.article_id, d.canonical_id) for d in expected_dups] == [("copy", "wire")]
     assert_batch_gives(arts, expected_kept, expected_dups)
     assert_streaming_gives(arts, expected_kept, [("copy", "wire", "wire")])
+
+
+def test_one_outlet_more_than_36_hours_apart_is_not_a_copy_in_batch_and_streaming():
+    """One outlet's identical texts two days apart stay two articles, hours apart they are a
+    copy, another outlet's copy days later is a copy; just inside / just outside 36 h: the
+    same rows in memory, in the batch transform and in streaming."""
+    minute = 1 / 60
+    text, inside, outside = words(0, 40), words(100, 140), words(200, 240)
+    arts = [article("mon", text, 0, "daily"), article("mon2", text, 2, "daily"),
+            article("wed", text, 48, "daily"), article("thu", text, 72, "paper"),
+            article("in0", inside, 1, "daily"), article("in1", inside, 37 - minute, "daily"),
+            article("out0", outside, 3, "daily"), article("out1", outside, 39 + minute, "daily")]
+    expected_kept, expected_dups = dedup_in_memory(arts)
+    expected = sorted((d.article.article_id, d.canonical_id, d.matched_id) for d in expected_dups)
+    assert expected == [("in1", "in0", "in0"), ("mon2", "mon", "mon"), ("thu", "mon", "mon")]
+    assert {a.article_id: a.story_id for a in expected_kept}["wed"] == "wed"
+
+    assert_batch_gives(arts, expected_kept, expected_dups)
+    assert_streaming_gives(arts, expected_kept, expected)

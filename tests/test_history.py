@@ -268,3 +268,33 @@ def test_a_quote_heavy_copy_of_an_earlier_run_is_a_copy(tmp_path):
         assert [d.article.article_id for d in dups] == ([aid] if match.copy else [])  # as in one run
     assert decisions == {"00000000000000d2": (first.article_id, True),
                          "00000000000000d3": (first.article_id, False)}
+
+
+def test_one_outlets_earlier_run_article_more_than_36_hours_before_is_not_matched(tmp_path):
+    """The same-outlet time bound on history lookups: an earlier run's article of the same
+    outlet is found within the expiry, but more than 36 h before it is no copy and no story
+    link; hours before, or from another outlet days before, it is a copy; as in one run."""
+    from cfnews.transforms.dedup import decide, dedup_in_memory, with_fingerprint
+    from tests.test_dedup import words
+    text = words(0, 40)
+    first = article("00000000000000e1", text, outlet="daily")
+    out = tmp_path / "out"
+    write(out, "articles", [with_fingerprint(first)], outlet="daily", run="earlier")
+    history = open_history(str(out), "apart")
+    minute = dt.timedelta(minutes=1)
+    cases = [(dt.timedelta(hours=48), "daily", None), (dt.timedelta(hours=2), "daily", True),
+             (dt.timedelta(hours=36) - minute, "daily", True),
+             (dt.timedelta(hours=36) + minute, "daily", None),
+             (dt.timedelta(hours=72), "paper", True)]
+    for i, (after, outlet, copy) in enumerate(cases):
+        later = article(f"00000000000000f{i}", text, T + after, outlet=outlet)
+        member, hashes = prepare(later, 1)
+        found = history.prior_hits(member, hashes, PARAMS)
+        assert [m.article_id for m, *_ in found] == [first.article_id]    # within the expiry
+        match = decide(member, found, PARAMS)
+        if copy:
+            assert (match.earlier_id, match.copy) == (first.article_id, True), after
+        else:
+            assert match is None, after                                   # not even a story
+        _, dups = dedup_in_memory([first, later], PARAMS, prior_ids=frozenset({first.article_id}))
+        assert [d.article.article_id for d in dups] == ([later.article_id] if copy else [])
