@@ -21,6 +21,21 @@ def need_shared(*parts: str) -> Path:
     return path
 
 
+def first_snapshot_posts(posts, n: int = 50, hint: str = ""):
+    """The first n (path, raw) of a snapshot reader's `posts`; skips the test, with the reason,
+    when the snapshot is not under /work/.mirror (or $CFNEWS_MIRROR)."""
+    from tests.data.relevance.sources import SnapshotMissing
+    first = []
+    try:
+        for post in posts:
+            first.append(post)
+            if len(first) == n:
+                break
+    except SnapshotMissing as exc:
+        pytest.skip(f"snapshot absent{f' ({hint})' if hint else ''}: {exc}")
+    return first
+
+
 @pytest.fixture(scope="session")
 def seeds() -> Dict[str, str]:
     """Seed texts by number ('000'..'004')."""

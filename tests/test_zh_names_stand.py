@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.data.relevance.sources import SnapshotMissing
+from tests.conftest import first_snapshot_posts
 from tests.data.zh_names import stand
 
 PATH = "_posts/2021-05-03-STAND-港府宣布-測試標題.html"
@@ -52,14 +52,7 @@ def test_other_files_and_broken_pages_are_refused():
 
 
 def test_snapshot_posts_are_stand_posts_with_text():
-    try:
-        first = []
-        for path, raw in stand.posts():
-            first.append((path, raw))
-            if len(first) == 50:
-                break
-    except SnapshotMissing as exc:
-        pytest.skip(f"snapshot absent: {exc}")
+    first = first_snapshot_posts(stand.posts())
     assert len(first) == 50
     assert [p for p, _ in first] == sorted(p for p, _ in first)
     for path, raw in first:
@@ -111,14 +104,7 @@ def test_unknown_snapshots_are_refused():
 
 
 def test_21q3_snapshot_posts_are_stand_posts_without_captions():
-    try:
-        first = []
-        for path, raw in stand.posts("agora0+21q3"):
-            first.append((path, raw))
-            if len(first) == 50:
-                break
-    except SnapshotMissing as exc:
-        pytest.skip(f"snapshot absent (fetch github:agora0/21q3): {exc}")
+    first = first_snapshot_posts(stand.posts("agora0+21q3"), hint="fetch github:agora0/21q3")
     assert len(first) == 50
     assert [p for p, _ in first] == sorted(p for p, _ in first)
     assert all("2021-07-01" <= p[7:17] <= "2021-09-30" for p, _ in first)
@@ -137,14 +123,7 @@ def test_21q3_snapshot_posts_are_stand_posts_without_captions():
 
 
 def test_21q1_snapshot_posts_are_march_stand_posts_read_as_in_21q2():
-    try:
-        first = []
-        for path, raw in stand.posts("agora0+21q1"):
-            first.append((path, raw))
-            if len(first) == 50:
-                break
-    except SnapshotMissing as exc:
-        pytest.skip(f"snapshot absent (fetch github:agora0/21q1): {exc}")
+    first = first_snapshot_posts(stand.posts("agora0+21q1"), hint="fetch github:agora0/21q1")
     assert len(first) == 50
     assert all(p.startswith("_posts/2021-03-") for p, _ in first)
     for path, raw in first:
