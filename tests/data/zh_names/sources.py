@@ -15,9 +15,10 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, Iterator, List, Tuple
+import functools
+from typing import Callable, Dict, Iterator, List, Tuple
 
-from tests.data.relevance.sources import MIRROR, SnapshotMissing, _git, post_item
+from tests.data.relevance.sources import Item, MIRROR, SnapshotMissing, _git, post_item
 from tests.data.zh_names import pen, rthk25, stand
 
 GOLD = Path(__file__).resolve().parent / "gold.json"
@@ -25,6 +26,13 @@ EXCERPT_CHARS = 700
 PREFIX = {"NodeBE4+news-beyond-wall": "nbw/", "NodeBE4+oped2": "oped2/", pen.SNAPSHOT: pen.PREFIX,
           rthk25.SNAPSHOT: rthk25.PREFIX, **{snapshot: stand.PREFIX for snapshot in stand.SNAPSHOTS}}
 TYPES = ("PERSON", "PLACE", "ORG")
+# (path, raw page) -> item, per snapshot (news-beyond-wall and oped2: the plain Jekyll reader)
+READERS: Dict[str, Callable[[str, str], Item]] = {
+    **{snapshot: functools.partial(post_item, PREFIX[snapshot])
+       for snapshot in ("NodeBE4+news-beyond-wall", "NodeBE4+oped2")},
+    pen.SNAPSHOT: pen.pen_item, rthk25.SNAPSHOT: rthk25.rthk_item,
+    **{snapshot: functools.partial(stand.stand_item, snapshot=snapshot)
+       for snapshot in stand.SNAPSHOTS}}
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
@@ -56,14 +64,7 @@ def articles() -> Iterator[Tuple[Dict, str]]:
     ValueError when a post no longer is the one annotated."""
     for entry in load_gold():
         raw = _git(entry["snapshot"], "show", f"HEAD:{entry['path']}").decode("utf-8", "replace")
-        if entry["snapshot"] == pen.SNAPSHOT:
-            item = pen.pen_item(entry["path"], raw)
-        elif entry["snapshot"] in stand.SNAPSHOTS:
-            item = stand.stand_item(entry["path"], raw, entry["snapshot"])
-        elif entry["snapshot"] == rthk25.SNAPSHOT:
-            item = rthk25.rthk_item(entry["path"], raw)
-        else:
-            item = post_item(PREFIX[entry["snapshot"]], entry["path"], raw)
+        item = READERS[entry["snapshot"]](entry["path"], raw)
         text = excerpt(item.text)
         if item.article_id != entry["id"] or digest(text) != entry["sha1"]:
             raise ValueError(f"{entry['id']}: the snapshot's post differs from the one annotated")
