@@ -60,6 +60,7 @@ def test_the_list_is_read_once_not_per_article():
         chinese_name_spans(text)
     after = zh_names.lexicon.cache_info()
     assert after.misses == before.misses and after.hits > before.hits
+    assert zh_names.hk_organisation_names.cache_info().misses == 1  # the file was read once
 
 
 def test_every_entry_records_its_wikidata_item():

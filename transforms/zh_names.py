@@ -195,10 +195,11 @@ def lexicon() -> Tuple[Dict[str, str], frozenset]:
     return words, not_names
 
 
-def hk_organisation_names() -> List[str]:
-    """Every label and alias of kb/zh_hk_orgs.yaml, as written there (Traditional)."""
+@functools.lru_cache(maxsize=1)
+def hk_organisation_names() -> Tuple[str, ...]:
+    """Every label and alias of kb/zh_hk_orgs.yaml, as written there (Traditional); read once."""
     entries = yaml.safe_load(HK_ORGS_FILE.read_text(encoding="utf-8"))["organisations"]
-    return [name for entry in entries for name in (entry["label"], *entry["aliases"])]
+    return tuple(name for entry in entries for name in (entry["label"], *entry["aliases"]))
 
 
 @functools.lru_cache(maxsize=1)
