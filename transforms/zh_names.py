@@ -9,7 +9,8 @@ jieba tags: nr (person), nrfg / nrt (person: full or transliterated name), ns (p
 (organisation). On top of the tags:
 - a lexicon the tagger is given as user words, whose type wins over jieba's: country, region
   and city names from CLDR (babel, in Simplified, Taiwan and Hong Kong forms), the knowledge
-  base's Chinese names, and kb/zh_lexicon.yaml (provinces, seas, short forms of bodies and media);
+  base's Chinese names, kb/zh_lexicon.yaml (provinces, seas, short forms of bodies and media) and
+  kb/zh_hk_orgs.yaml (Hong Kong parties, groups and unions: Wikidata labels and aliases);
 - organisation names built from a place or name and an organisation word ("法国" + "宪法" +
   "委员会", "中国" + "民航局"), with "X政府" and "X当局" left out (X is the name);
 - transliterated names the tagger cuts in pieces ("格奥尔基" + "耶娃") joined again, and
@@ -38,6 +39,9 @@ import yaml
 
 LABELS = {"nr": "PERSON", "nrfg": "PERSON", "nrt": "PERSON", "ns": "GPE", "nt": "ORG"}
 LEXICON_FILE = Path(__file__).resolve().parent / "kb" / "zh_lexicon.yaml"
+# Hong Kong parties, groups and unions: Wikidata's labels and aliases, each with its QID (the
+# file's header names the source and what was left out).
+HK_ORGS_FILE = Path(__file__).resolve().parent / "kb" / "zh_hk_orgs.yaml"
 # Words jieba's dictionary marks as names that are, in news text, common nouns or parts of
 # phrases: sides ("中方"), directions, generic places.
 COMMON = frozenset("""
@@ -176,6 +180,7 @@ def lexicon() -> Tuple[Dict[str, str], frozenset]:
     raw = yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8"))
     words.update({simplified(w): "GPE" for w in raw["places"]})
     words.update({simplified(w): "ORG" for w in raw["organisations"]})
+    words.update({simplified(w): "ORG" for w in hk_organisation_names()})
     kb_types = {"PERSON": "PERSON", "ORG": "ORG", "GPE": "GPE", "LOC": "GPE", "FAC": "GPE"}
     for entry in load_kb().entries.values():
         label = kb_types.get(entry.type)
@@ -188,6 +193,19 @@ def lexicon() -> Tuple[Dict[str, str], frozenset]:
     for word in not_names:
         words.pop(word, None)
     return words, not_names
+
+
+@functools.lru_cache(maxsize=1)
+def hk_organisation_names() -> Tuple[str, ...]:
+    """Every label and alias of kb/zh_hk_orgs.yaml, as written there (Traditional); read once."""
+    entries = yaml.safe_load(HK_ORGS_FILE.read_text(encoding="utf-8"))["organisations"]
+    return tuple(name for entry in entries for name in (entry["label"], *entry["aliases"]))
+
+
+@functools.lru_cache(maxsize=1)
+def _hk_groups() -> FrozenSet[str]:
+    """Simplified forms of kb/zh_hk_orgs.yaml's names."""
+    return frozenset(simplified(name) for name in hk_organisation_names())
 
 
 @functools.lru_cache(maxsize=1)
@@ -368,6 +386,9 @@ def _organisation(tokens, end: int, words) -> Optional[int]:
                 before_flag in ("ns", "nt") or known in ("GPE", "ORG")):
             break                                        # a whole name with its country already
             # ("法国国民议会"): the words before are not part of it ("战书会见" + …)
+        if known == "ORG" and words.get(word) == "ORG" and before in _hk_groups():
+            break                                        # a member's party before another body:
+            # "民建联" + "立法会" + "议员" (the Legislative Council's, not the party's)
         if len(before) > 1 and before.endswith("为") or before[:1] in "日月年" and start >= 2 \
                 and tokens[start - 2][0][-1:].isdigit():
             break                                        # "被选为" + …, "5月20" + "日经" + …
