@@ -15,6 +15,15 @@ def test_an_organisation_naming_a_meeting_is_no_mention_but_stays_one_elsewhere(
     assert ("亞太經合組織", "ORG") in labelled("南韓明年接任亞太經合組織東道主。")
 
 
+def test_a_body_before_a_plain_meeting_word_is_listed_a_named_gathering_is_not():
+    """GUIDELINES.md: "全國人大會議" is that body meeting (listed); a summit, a numbered plenum
+    and a place's conference are names of their own (the body or place inside is not listed)."""
+    found = labelled("全國人大會議今日開幕。他出席立法會會議時表示反對。聯合國人權理事會會議今日舉行。")
+    assert {("全國人大", "ORG"), ("立法會", "ORG"), ("聯合國人權理事會", "ORG")} <= found
+    named = labelled("亞太經合組織領導人非正式會議在秘魯舉行。中共二十屆三中全會召開。北戴河會議結束。")
+    assert not {n for n, label in named if label == "ORG"} and "北戴河" not in {n for n, _ in named}
+
+
 def test_a_head_title_on_a_body_is_a_title_other_posts_keep_the_body():
     found = labelled("亞洲開發銀行行長應邀參加，國務院總理李強主持會議。")
     assert ("亞洲開發銀行", "ORG") not in found

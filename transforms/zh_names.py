@@ -306,7 +306,14 @@ _MEETINGS = ("峰会", "会议", "全会", "年会", "大会", "例会", "高峰
 _MEETING_INNER = frozenset("领导人 工商 非正式 部长级 首脑 高级 外长 财长 成员国 特别 年度 届 中央".split())
 
 
+# A plain meeting word right after a body is that body meeting, not a gathering with a name of
+# its own: the body is listed ("全国人大" in "全国人大会议", "立法会" in "立法会会议"; GUIDELINES.md).
+_PLAIN_MEETINGS = frozenset({"会议", "全体会议"})
+
+
 def _meeting_after(tokens, k: int) -> bool:
+    if k + 1 < len(tokens) and tokens[k + 1][0] in _PLAIN_MEETINGS:
+        return False
     for word, flag in tokens[k + 1:k + 5]:
         if word.endswith(_MEETINGS):
             return True
