@@ -227,3 +227,12 @@ def test_company_words_after_common_words_or_descriptions_name_no_company():
     found = labelled("整間公司都很好，博彩公司的收入下跌。數字科技發展迅速，新能源汽車的銷量上升。"
                      "深港科技創新合作區，中美貿易衝突，駐台國際媒體增加，航太科技使用的鈦金屬。")
     assert not {n for n, label in found if label == "ORG"}
+
+
+def test_a_casino_brand_and_its_market_is_a_company_where_the_text_says_so():
+    """Macau's operators are named by brand and market ("金沙中國"); with a cue (shares moving, a
+    list with another company) the pair is one organisation, not a person and a place."""
+    found = labelled("澳門博彩股上升，銀河娛樂、金沙中國升逾4%，美高梅中國跌近1%。")
+    assert {("銀河娛樂", "ORG"), ("金沙中國", "ORG"), ("美高梅中國", "ORG")} <= found
+    assert ("金沙", "PERSON") not in found
+    assert not {n for n, label in labelled("習近平在中國和美國。李明中國行。") if label == "ORG"}

@@ -995,7 +995,9 @@ _COMPANY_WORDS = frozenset("集团 控股 有限公司 股份有限公司 国际
 _LONGEST_COMPANY_WORDS = sorted(_COMPANY_WORDS, key=len, reverse=True)
 # Words that are no part of a brand: scopes ("荷方置全球半导体", "驻台国际媒体").
 _NOT_BRAND = frozenset("全球 世界 全国 国内 国外 海外 本地 当地 全港 全台 内地 各地 我国 本港 跨境 驻台 驻港 "
-                       "外佣 外劳 雇员 劳工 黑钱 商界".split())   # who is insured, what a gang does
+                       "外佣 外劳 雇员 劳工 黑钱 商界 "     # who is insured, what a gang does
+                       "同属 隶属 属于 "                     # verbs tagged n: "同属壹传媒旗下"
+                       "新能源 越洋".split())                # kinds: "新能源汽车", "越洋通讯"
 # Words after "X科技" that make it a phrase ("深港科技创新合作区": technological innovation).
 _AFTER_COMPANY_NOT = frozenset("创新 合作 发展 研发 融合 园 园区 城 港".split())
 # Tags a brand's pieces carry (nouns, the tagger's name tags, characters it could not place).
@@ -1031,12 +1033,25 @@ _COMPANY_BEFORE_CUES = ("企业", "公司", "集团", "旗下", "巨头", "厂�
                         "收购", "入股")
 
 
+# A brand and the market it serves: "金沙中国", "美高梅中国", "永利澳门" (Macau's casino operators).
+_PLACE_BRAND_SUFFIXES = frozenset("中国 澳门 香港".split())
+
+
+def _brand_before_place(token, words, freq) -> bool:
+    """Is `token` a brand that a place word after it can end ("金沙"/nr, "美高梅"/nr, "永利"/ns)? A
+    name piece of the tagger the lexicon does not know and the dictionary rarely sees."""
+    word, flag = token
+    return flag in ("nr", "nrt", "nz", "ns") and len(word) >= 2 and _han(word) and words.get(word) is None \
+        and (freq.get(word) or 0) < _RARE_BRAND and word not in _NOT_BRAND and not _COUNTRY_PAIR.match(word)
+
+
 def _company_context(simple: str, a: int, b: int, spans) -> bool:
     """Does the text around simple[a:b] say it is a company? A cue word just after or before it,
-    or another organisation beside it in a list ("三替集团、原力数字科技、浪尖渝力科技等企业")."""
+    or another organisation beside it in a list ("三替集团、原力数字科技、浪尖渝力科技等企业",
+    "永利澳门及澳博控股")."""
     if simple.startswith(_COMPANY_AFTER_CUES, b) or simple.endswith(_COMPANY_BEFORE_CUES, 0, a):
         return True
-    return any(label == "ORG" and ((e == a - 1 and simple[e] == "、") or (s == b + 1 and simple[b] == "、"))
+    return any(label == "ORG" and ((e == a - 1 and simple[e] in "、及和与") or (s == b + 1 and simple[b] in "、及和与"))
                for s, e, label in spans)
 
 
@@ -1049,10 +1064,20 @@ def _brand_companies(simple: str, tokens, offsets, spans, words, freq):
     a country or city first is part of the name ("中国" + "太平" + "保险", GUIDELINES.md:
     美国辉瑞). Names found otherwise inside it give way; a name running across
     its edge keeps it from being read."""
-    found = []
+    found, pending = [], []
     i = 0
     while i < len(tokens):
         word, flag = tokens[i]
+        if word in _PLACE_BRAND_SUFFIXES and i > 0 and _brand_before_place(tokens[i - 1], words, freq) \
+                and (i < 2 or not _han(tokens[i - 2][0]) or tokens[i - 2][1] in _BEFORE_BRAND_FLAGS):
+            a, b = offsets[i - 1], offsets[i] + len(word)  # "金沙" + "中国", "美高梅" + "中国"
+            if not any(s < b and a < e and not (a <= s and e <= b) for s, e, _ in spans):
+                if _company_context(simple, a, b, spans + found):
+                    found.append((a, b, "ORG"))
+                else:
+                    pending.append((a, b))
+            i += 1
+            continue
         if flag == "nz" and len(word) >= 4 and words.get(word) is None and word[-2:] in _COMPANY_WORDS \
                 and words.get(word[:-2]) is None and word[:-2] not in _GENERIC_TRADES:
             a, b = offsets[i], offsets[i] + len(word)    # one dictionary word: "恒瑞医药"/nz
@@ -1074,10 +1099,12 @@ def _brand_companies(simple: str, tokens, offsets, spans, words, freq):
                     or word in _GENERIC_TRADES or word in _DESCRIPTIVE or word in _ORG_DESCRIPTORS \
                     or word in _NOT_NAME_PARTS or word in _OWNERSHIP or word in _COMPANY_CUES \
                     or word in _NOT_BRAND or _COUNTRY_PAIR.match(word) or word in _TITLES \
+                    or word in _BRAND_OPENERS or word.endswith(("企业", "公司")) \
+                    or (len(word) > 1 and word.endswith("化")) \
                     or (len(word) == 2 and word[1] == "方" and words.get(word[0]) == "GPE") \
                     or set(word) & _NOT_IN_NAMES or words.get(word) in ("ORG", "PERSON") \
                     or sum(len(w) for w, _ in tokens[start - 1:i]) > 6:
-                break
+                break                                    # (a word in 化 is a process: "代币化证券")
             start -= 1
         i = end + 1
         first_company = next(k for k in range(start, end + 1) if tokens[k][0] in _COMPANY_WORDS)
@@ -1091,6 +1118,8 @@ def _brand_companies(simple: str, tokens, offsets, spans, words, freq):
         if _han(after[0]) and (after[0] in _AFTER_COMPANY_NOT or (
                 after[1] in ("n", "nz", "vn", "ng", "nt", "j", "an", "l", "s") and after[0] not in _COMPANY_NOUNS)):
             continue                                     # "驻台国际媒体", "新田科技城"
+        if any(w in ("公司", "有限公司", "股份有限公司") for w, _ in tokens[end + 1:end + 3]):
+            continue                                     # "盈透证券香港有限公司": the name goes on
         if len(before[0]) == 1 and _han(before[0]) and before[0] not in _BEFORE_NAME \
                 and before[0] not in _AFTER_NAME_CHARS and before[0] not in _GLUED_BEFORE:
             continue                                     # "、" + "会" + "德丰地产", "谴责" + "合" +
@@ -1115,8 +1144,16 @@ def _brand_companies(simple: str, tokens, offsets, spans, words, freq):
                        and not _translit(simple[s:e]) for s, e, label in spans):
             continue                                     # "孟晚舟误导银行": a person's full name
         if not (tokens[end][0] in _STRONG_COMPANY_WORDS or _company_context(simple, a, b, spans + found)):
-            continue                                     # "新能源汽车的销量", "航太科技使用的"
+            pending.append((a, b))                       # "新能源汽车的销量", "航太科技使用的"
+            continue                                     # (unless listed with a company found later)
         found.append((a, b, "ORG"))
+    changed = True
+    while changed:                                       # "银河娱乐、金沙中国升逾4%"
+        changed = False
+        for a, b in pending:
+            if (a, b, "ORG") not in found and _company_context(simple, a, b, spans + found):
+                found.append((a, b, "ORG"))
+                changed = True
     if not found:
         return spans, []
     kept = [sp for sp in spans if not any(s <= sp[0] and sp[1] <= e for s, e, _ in found)]
@@ -1139,7 +1176,8 @@ def _company_short_forms(simple: str, spans, companies, word_starts: FrozenSet[i
             if cut is None or len(head) - len(cut) < 2:
                 break
             head = head[:-len(cut)]
-        if head != simple[s:e] and len(head) >= 2 and _han(head) and words.get(head) is None \
+        place = next((k for k in range(len(head) - 1, 1, -1) if words.get(head[:k]) == "GPE"), 0)
+        if head != simple[s:e] and len(head) - place >= 2 and _han(head) and words.get(head) is None \
                 and (freq.get(head) or 0) < _RARE_BRAND and head not in _GENERIC_TRADES \
                 and not set(head) & _NOT_IN_NAMES:
             heads.add(head)
@@ -1154,9 +1192,13 @@ def _company_short_forms(simple: str, spans, companies, word_starts: FrozenSet[i
                 break                                    # 移动电话网络"): the full name
             b += len(word)
         if a not in word_starts or b not in word_starts or simple.startswith(_FACILITY_WORDS, b) \
+                or (b + 1 in word_starts and _han(simple[b]) and simple[b] not in _AFTER_NAME_CHARS) \
+                or simple.startswith(tuple(_GENERIC_TRADES), b) \
                 or any(s < b and a < e and not (a <= s and e <= b) for s, e, _ in spans) \
                 or any(s <= a and b <= e and label == "ORG" for s, e, label in spans):
-            continue                                     # not "太古广场" (a building) after 太古地产
+            continue                                     # not "太古广场" (a building) after 太古地产,
+            # nor "香港壹周刊" after 香港壹传媒 (a place and one character is no short form), nor
+            # the first word of a longer name: "新光" + "金", "蚂蚁" + "金融服务"
         found.append((a, b, "ORG"))
     if not found:
         return spans
