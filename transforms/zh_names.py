@@ -996,8 +996,8 @@ _LONGEST_COMPANY_WORDS = sorted(_COMPANY_WORDS, key=len, reverse=True)
 # Words that are no part of a brand: scopes ("荷方置全球半导体", "驻台国际媒体").
 _NOT_BRAND = frozenset("全球 世界 全国 国内 国外 海外 本地 当地 全港 全台 内地 各地 我国 本港 跨境 驻台 驻港 "
                        "外佣 外劳 雇员 劳工 黑钱 商界 "     # who is insured, what a gang does
-                       "同属 隶属 属于 "                     # verbs tagged n: "同属壹传媒旗下"
-                       "新能源 越洋".split())                # kinds: "新能源汽车", "越洋通讯"
+                       "同属 隶属 属于 串谋 利用 "           # verbs tagged n: "同属壹传媒旗下"
+                       "新能源 越洋 电动 高端 黑客".split())  # kinds: "新能源汽车", "中国黑客集团"
 # Words after "X科技" that make it a phrase ("深港科技创新合作区": technological innovation).
 _AFTER_COMPANY_NOT = frozenset("创新 合作 发展 研发 融合 园 园区 城 港".split())
 # Tags a brand's pieces carry (nouns, the tagger's name tags, characters it could not place).
