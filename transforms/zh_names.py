@@ -1099,12 +1099,13 @@ def _brand_companies(simple: str, tokens, offsets, spans, words, freq):
                     or word in _GENERIC_TRADES or word in _DESCRIPTIVE or word in _ORG_DESCRIPTORS \
                     or word in _NOT_NAME_PARTS or word in _OWNERSHIP or word in _COMPANY_CUES \
                     or word in _NOT_BRAND or _COUNTRY_PAIR.match(word) or word in _TITLES \
-                    or word in _BRAND_OPENERS or word.endswith(("企业", "公司")) \
+                    or word in _BRAND_OPENERS or word.endswith(("企业", "公司", "商")) or _org_word(word) \
                     or (len(word) > 1 and word.endswith("化")) \
                     or (len(word) == 2 and word[1] == "方" and words.get(word[0]) == "GPE") \
                     or set(word) & _NOT_IN_NAMES or words.get(word) in ("ORG", "PERSON") \
                     or sum(len(w) for w, _ in tokens[start - 1:i]) > 6:
-                break                                    # (a word in 化 is a process: "代币化证券")
+                break                                    # (a word in 化 is a process: "代币化证券";
+                # a body or a trade is no brand: "众议院能源", "发行商壹传媒集团")
             start -= 1
         i = end + 1
         first_company = next(k for k in range(start, end + 1) if tokens[k][0] in _COMPANY_WORDS)
@@ -1116,7 +1117,8 @@ def _brand_companies(simple: str, tokens, offsets, spans, words, freq):
                 and before[0] not in _ORG_DESCRIPTORS and before[0] not in _BRAND_OPENERS:
             continue                                     # the brand may go on to the left
         if _han(after[0]) and (after[0] in _AFTER_COMPANY_NOT or (
-                after[1] in ("n", "nz", "vn", "ng", "nt", "j", "an", "l", "s") and after[0] not in _COMPANY_NOUNS)):
+                after[1] in ("n", "nz", "vn", "ng", "nt", "j", "an", "l", "s")
+                and (after[0] not in _COMPANY_NOUNS or tokens[end][0] == "国际"))):   # "国际问题研究院"
             continue                                     # "驻台国际媒体", "新田科技城"
         if any(w in ("公司", "有限公司", "股份有限公司") for w, _ in tokens[end + 1:end + 3]):
             continue                                     # "盈透证券香港有限公司": the name goes on
