@@ -196,3 +196,43 @@ def test_a_two_character_name_and_its_third_character_and_a_name_the_dictionary_
 def test_a_process_word_the_dictionary_tags_as_an_organisation_is_none():
     found = labelled("香港正加快推動中醫藥國際化。")
     assert ("國際化", "ORG") not in found and ("香港", "GPE") in found
+
+
+def test_a_brand_and_a_company_word_where_the_text_says_company():
+    """A rare brand and a company word are one organisation where a cue says company: shares
+    moving, a list of firms, a gloss in brackets, a strong company word (集团, 控股)."""
+    market = labelled("晶片股向下，恒瑞醫藥跌逾3%，華虹半導體升近2%。")
+    assert {("恒瑞醫藥", "ORG"), ("華虹半導體", "ORG")} <= market
+    listed = labelled("雲帆集團、拓峰智聯科技等企業負責人出席座談會。")
+    assert {("雲帆集團", "ORG"), ("拓峰智聯科技", "ORG")} <= listed
+    assert ("晶科能源", "ORG") in labelled("晶科能源表示，将在法国建厂。")
+
+
+def test_a_country_before_a_brand_is_part_of_the_company_name():
+    """GUIDELINES.md: "美国辉瑞"; the segmenter reads 太平 as a place."""
+    found = labelled("持牌法團包括中國銀河國際證券（香港）。保單由中國太平保險（香港）承保。")
+    assert {("中國銀河國際證券", "ORG"), ("中國太平保險", "ORG")} <= found
+    assert ("太平", "GPE") not in found
+
+
+def test_a_brand_alone_is_the_company_where_the_article_also_writes_its_full_name():
+    found = labelled("華虹半導體公布業績。分析師認為華虹前景向好。")
+    assert ("華虹", "ORG") in found
+    assert ("華虹", "ORG") not in labelled("分析師認為華虹前景向好。")
+    building = labelled("太古地產表示，東方匯理續租太古廣場二座。")
+    assert ("太古地產", "ORG") in building and ("太古", "ORG") not in building
+
+
+def test_company_words_after_common_words_or_descriptions_name_no_company():
+    found = labelled("整間公司都很好，博彩公司的收入下跌。數字科技發展迅速，新能源汽車的銷量上升。"
+                     "深港科技創新合作區，中美貿易衝突，駐台國際媒體增加，航太科技使用的鈦金屬。")
+    assert not {n for n, label in found if label == "ORG"}
+
+
+def test_a_casino_brand_and_its_market_is_a_company_where_the_text_says_so():
+    """Macau's operators are named by brand and market ("金沙中國"); with a cue (shares moving, a
+    list with another company) the pair is one organisation, not a person and a place."""
+    found = labelled("澳門博彩股上升，銀河娛樂、金沙中國升逾4%，美高梅中國跌近1%。")
+    assert {("銀河娛樂", "ORG"), ("金沙中國", "ORG"), ("美高梅中國", "ORG")} <= found
+    assert ("金沙", "PERSON") not in found
+    assert not {n for n, label in labelled("習近平在中國和美國。李明中國行。") if label == "ORG"}
