@@ -17,7 +17,8 @@ import pyarrow as pa
 
 from cfnews.schemas.records import Article, Duplicate, Rejected
 
-SCHEMA_VERSION = 3   # 2: articles.fingerprint; 3: story_id, fingerprints mark quoted shingles
+SCHEMA_VERSION = 4   # 2: articles.fingerprint; 3: story_id, fingerprints mark quoted shingles;
+# 4: fingerprints read Traditional Chinese as Simplified
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 

@@ -748,3 +748,50 @@ def test_beam_transform_applies_the_same_outlet_bound_as_in_memory():
         assert_that(kept, equal_to(expected_kept), label="kept")
         assert_that(dups, equal_to(expected_dups), label="dups")
     _run(check)
+
+
+# One wire story in Traditional Chinese (as CNA writes it) and its Simplified republication (as
+# RFI's or the Epoch Times' Chinese services carry it), both written out by hand for the test.
+CNA_TRADITIONAL = """中央社記者報道，法國總統馬克龍週三在巴黎愛麗舍宮會見來訪的中國國務院副總理。
+雙方就中法經貿合作、航空工業和農產品出口等議題交換意見。
+馬克龍表示，法國願意與中國加強在氣候變化和生物多樣性領域的合作。
+中方代表說，中國歡迎更多法國企業到中國投資，並將繼續擴大市場開放。
+兩國官員還簽署了多項協議，內容涉及核能、航天和文化交流。
+據法國外交部消息，雙方同意明年在北京舉行新一輪高級別經濟財金對話。
+分析人士認為，這次會見顯示兩國在歐洲與中國關係緊張之際仍希望維持穩定的雙邊關係。
+法國葡萄酒和干邑白蘭地業者關注中國的反傾銷調查，希望談判能夠帶來轉機。
+馬克龍在會見後對記者說，對話是解決分歧的最好方式。
+這是中國高層官員今年第三次訪問法國。"""
+RFI_SIMPLIFIED = """中央社记者报道，法国总统马克龙周三在巴黎爱丽舍宫会见来访的中国国务院副总理。
+双方就中法经贸合作、航空工业和农产品出口等议题交换意见。
+马克龙表示，法国愿意与中国加强在气候变化和生物多样性领域的合作。
+中方代表说，中国欢迎更多法国企业到中国投资，并将继续扩大市场开放。
+两国官员还签署了多项协议，内容涉及核能、航天和文化交流。
+据法国外交部消息，双方同意明年在北京举行新一轮高级别经济财金对话。
+分析人士认为，这次会见显示两国在欧洲与中国关系紧张之际仍希望维持稳定的双边关系。
+法国葡萄酒和干邑白兰地业者关注中国的反倾销调查，希望谈判能够带来转机。
+马克龙在会见后对记者说，对话是解决分歧的最好方式。
+这是中国高层官员今年第三次访问法国。"""
+OTHER_SIMPLIFIED = """德国总理周四在柏林会见来访的日本首相，双方讨论了半导体供应链和能源安全问题。
+两国同意加强在氢能和电动汽车电池领域的研究合作，并计划明年举行联合演习。
+日本首相表示，日本希望与欧洲国家共同维护以规则为基础的国际秩序。
+德国方面说，柏林将继续推动欧盟与日本的经济伙伴关系协定落实。
+分析人士指出，德日两国都面临出口放缓和人口老龄化的挑战。
+双方还就乌克兰局势和中东冲突交换了意见，并呼吁各方保持克制。
+会谈后，两国领导人共同参观了一家汽车零部件工厂。
+这是日本首相上任以来第一次访问德国。"""
+
+
+def test_one_wire_story_in_both_chinese_scripts_is_one_text():
+    """A Traditional wire story and its Simplified republication by another outlet an hour
+    later are copies (the fingerprint reads Traditional characters as Simplified); another
+    Simplified story is not."""
+    from cfnews.transforms.fingerprint import fingerprint
+    first = article("00000000000000c1", CNA_TRADITIONAL, 0, "cna")
+    copy = article("00000000000000c2", RFI_SIMPLIFIED, 1, "rfi")
+    other = article("00000000000000c3", OTHER_SIMPLIFIED, 2, "rfi")
+    assert fingerprint(CNA_TRADITIONAL) == fingerprint(RFI_SIMPLIFIED)
+    kept, dups = dedup_in_memory([first, copy, other])
+    assert [(d.article.article_id, d.matched_id, d.method) for d in dups] == [
+        (copy.article_id, first.article_id, "near_duplicate")]
+    assert {a.article_id for a in kept} == {first.article_id, other.article_id}

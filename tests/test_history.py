@@ -298,3 +298,30 @@ def test_one_outlets_earlier_run_article_more_than_36_hours_before_is_not_matche
             assert match is None, after                                   # not even a story
         _, dups = dedup_in_memory([first, later], PARAMS, prior_ids=frozenset({first.article_id}))
         assert [d.article.article_id for d in dups] == ([later.article_id] if copy else [])
+
+
+def test_a_row_written_before_fingerprints_folded_scripts_is_fingerprinted_again(tmp_path):
+    """Schema 3 stored fingerprints of Traditional Chinese as written; from schema 4 the
+    fingerprint reads it as Simplified. An earlier run's schema-3 row is fingerprinted again
+    from its text when indexed, so its Simplified republication in a later run is a copy."""
+    import pyarrow as pa
+    from cfnews.transforms.dedup import decide, with_fingerprint
+    from tests.test_dedup import CNA_TRADITIONAL, OTHER_SIMPLIFIED, RFI_SIMPLIFIED
+    out = tmp_path / "out"
+    first = with_fingerprint(article("00000000000000a7", CNA_TRADITIONAL, outlet="cna"))
+    [(path, _)] = write(out, "articles", [first], outlet="cna", run="earlier")
+    # what a schema-3 writer left: version 3, and a stored fingerprint that is not today's
+    # (here another text's, so only a fingerprint taken again from the text can match)
+    table = pq.read_table(path)
+    stale = with_fingerprint(article("00000000000000a7", OTHER_SIMPLIFIED, outlet="cna"))
+    stale_row = pq.read_table(write(tmp_path / "stale", "articles", [stale], outlet="cna")[0][0])
+    table = table.set_column(table.schema.get_field_index("schema_version"), "schema_version",
+                             pa.array([3], pa.int16()))
+    table = table.set_column(table.schema.get_field_index("fingerprint"), "fingerprint",
+                             stale_row.column("fingerprint"))
+    pq.write_table(table, path)
+    for history in (open_history(str(out), "folded"), open_remote(str(out))):
+        later = article("00000000000000a8", RFI_SIMPLIFIED, T + dt.timedelta(hours=1), outlet="rfi")
+        member, hashes = prepare(later, 1)
+        match = decide(member, history.prior_hits(member, hashes, PARAMS), PARAMS)
+        assert match is not None and (match.earlier_id, match.copy) == (first.article_id, True)

@@ -4,7 +4,9 @@ normalise -> drop boilerplate lines -> tokens -> word k-shingles -> 64-bit hashe
 consistent value sample.
 
 * Normalisation: NFKC (full-width forms, ligatures), one form for quotes, dashes and spaces,
-  zero-width characters removed, case folded, "U.S." = "US", "1,000" = "1000", "%" = "percent".
+  zero-width characters removed, case folded, "U.S." = "US", "1,000" = "1000", "%" = "percent",
+  Traditional Chinese characters as Simplified (han_script: CNA's Traditional wire story and
+  its Simplified republication by RFI or the Epoch Times are one text).
   Tokens are runs of letters/digits; each Han character is a token.
 * Boilerplate: a line repeated verbatim counts once; short lines that are not sentences
   (link lists, bylines, credits, subheads) and lines matching well-known site furniture
@@ -40,6 +42,8 @@ import unicodedata
 from typing import Iterator, List, NamedTuple, Tuple
 
 import numpy as np
+
+from cfnews.transforms.han_script import simplified
 
 # Chosen by the sweep in tests/benchmarks/dedup_eval.py (see the README's dedup notes).
 SHINGLE_WORDS = 4
@@ -100,6 +104,7 @@ def normalise(text: str) -> str:
             text = unicodedata.normalize("NFKC", text)
         for char, to in _REPLACEMENTS:
             text = text.replace(char, to)
+        text = simplified(text)   # one wire story in both scripts is one text
     text = text.lower().replace("`", "'")
     text = _ABBREVIATION_DOT.sub("", text)
     text = _THOUSANDS.sub("", text)

@@ -22,8 +22,9 @@ Both are answered from a `History`, opened once per worker process and job:
   column of every file and the fingerprint column of the date partitions it needs.
 
 Fingerprints are stored with each article when it is written (`articles.fingerprint`); rows
-written before that column existed, or before schema version 3 (whose fingerprints do not
-mark quoted shingles), are fingerprinted from their text once, when indexed. The index also
+written before that column existed, or before schema version 4 (whose fingerprints do not
+mark quoted shingles, or read Traditional Chinese as written), are fingerprinted from their
+text once, when indexed. The index also
 keeps each article's story_id, which a later article that reports the same story takes.
 """
 from __future__ import annotations
@@ -42,8 +43,10 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 INDEX_DIR = "_index"
-INDEX_VERSION = 3   # 2: files listed by name only; 3: plain counts and story ids
-MARKED_SINCE = 3    # the schema version from which stored fingerprints mark quoted shingles
+INDEX_VERSION = 4   # 2: files listed by name only; 3: plain counts and story ids; 4: folded scripts
+MARKED_SINCE = 4    # the schema version from which stored fingerprints are today's: quoted
+# shingles marked (3), Traditional Chinese read as Simplified (4); older rows are
+# fingerprinted again from their text when indexed
 DATASETS = ("articles", "duplicates", "rejected")
 DAY_US = 86_400_000_000
 
