@@ -57,6 +57,7 @@ QUOTED_BIT = np.uint64(1)
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WORD = re.compile(rf"[{_HAN}]|[^\W_{_HAN}]+")
+_ANY_HAN = re.compile(rf"[{_HAN}]")
 _REPLACEMENTS = tuple((chars, to) for to, chars in (
     ("'", "\u2018\u2019\u201a\u201b\u2032`"),
     ('"', "\u201c\u201d\u201e\u00ab\u00bb"),
@@ -104,7 +105,8 @@ def normalise(text: str) -> str:
             text = unicodedata.normalize("NFKC", text)
         for char, to in _REPLACEMENTS:
             text = text.replace(char, to)
-        text = simplified(text)   # one wire story in both scripts is one text
+        if _ANY_HAN.search(text):
+            text = simplified(text)   # one wire story in both scripts is one text
     text = text.lower().replace("`", "'")
     text = _ABBREVIATION_DOT.sub("", text)
     text = _THOUSANDS.sub("", text)
