@@ -4,15 +4,15 @@ normalise -> drop boilerplate lines -> tokens -> word k-shingles -> 64-bit hashe
 consistent value sample.
 
 * Normalisation: NFKC (full-width forms, ligatures), one form for quotes, dashes and spaces,
-  zero-width characters removed, case folded, "U.S." = "US", "1,000" = "1000", "%" = "percent",
-  Traditional Chinese characters as Simplified (han_script: CNA's Traditional wire story and
-  its Simplified republication by RFI or the Epoch Times are one text).
+  zero-width characters removed, case folded, "U.S." = "US", "1,000" = "1000", "%" = "percent".
   Tokens are runs of letters/digits; each Han character is a token.
 * Boilerplate: a line repeated verbatim counts once; short lines that are not sentences
   (link lists, bylines, credits, subheads) and lines matching well-known site furniture
   (copyright, "all rights reserved", newsletter and social prompts) are dropped. Shingles run
   across the remaining lines, so reflowed paragraphs still match.
-* Hashing: each distinct token is hashed once (blake2b, cached per process); a shingle's hash
+* Hashing: each distinct token is hashed once (blake2b, cached per process; a Traditional Chinese
+  character as its Simplified form, han_script's table: CNA's Traditional wire story and its
+  Simplified republication by RFI or the Epoch Times are one text); a shingle's hash
   is a fixed linear combination of its token hashes, finalised by a bit mixer (numpy, no
   Python loop per shingle).
 * Sampling by value, in nested levels: level L keeps hashes below 2**64 / (BASE_RATE * 2**L).
@@ -57,7 +57,6 @@ QUOTED_BIT = np.uint64(1)
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WORD = re.compile(rf"[{_HAN}]|[^\W_{_HAN}]+")
-_ANY_HAN = re.compile(rf"[{_HAN}]")
 _REPLACEMENTS = tuple((chars, to) for to, chars in (
     ("'", "\u2018\u2019\u201a\u201b\u2032`"),
     ('"', "\u201c\u201d\u201e\u00ab\u00bb"),
@@ -105,8 +104,6 @@ def normalise(text: str) -> str:
             text = unicodedata.normalize("NFKC", text)
         for char, to in _REPLACEMENTS:
             text = text.replace(char, to)
-        if _ANY_HAN.search(text):
-            text = simplified(text)   # one wire story in both scripts is one text
     text = text.lower().replace("`", "'")
     text = _ABBREVIATION_DOT.sub("", text)
     text = _THOUSANDS.sub("", text)
@@ -218,7 +215,10 @@ def _token_hash(token: bytes) -> int:
     if h is None:
         if len(_token_hashes) >= _TOKEN_CACHE_LIMIT:
             _token_hashes.clear()
-        h = int.from_bytes(hashlib.blake2b(token, digest_size=8).digest(), "little")
+        # a Traditional character hashes as its Simplified form: one wire story in both
+        # scripts is one text (folded here, once per distinct token, not once per text)
+        key = simplified(token.decode("utf-8")).encode("utf-8") if token[0] >= 0xE3 else token
+        h = int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "little")
         _token_hashes[token] = h
     return h
 
