@@ -174,17 +174,9 @@ def real(args):
 
 def articles(docs, args):
     """Production path: articles in duplicates, production bar vs the candidate."""
-    from cfnews.schemas import Article
-    from cfnews.transforms.dedup import dedup_in_memory, with_fingerprint
-    first_of_url = {}
-    for i, d in sorted(enumerate(docs), key=lambda x: (x[1].when, x[0])):
-        first_of_url.setdefault(d.url or i, i)
-    arts = [with_fingerprint(Article(
-                article_id=f"{i:016x}", url=docs[i].url or f"x:{i}", canonical_url=docs[i].url,
-                outlet=docs[i].outlet[:64] or "unknown", feed_url="", entry_id=str(i),
-                title=docs[i].title, text=docs[i].text, discovered_at=docs[i].when,
-                published_at=docs[i].when))
-            for i in sorted(first_of_url.values())]
+    from cfnews.transforms.dedup import dedup_in_memory
+    from tests.benchmarks.dedup_titles import production_articles
+    arts = production_articles(docs)
     _, dups = dedup_in_memory(arts)
     base = {d.article.article_id for d in dups}
     print(f"   production path: {len(base)} articles in duplicates")

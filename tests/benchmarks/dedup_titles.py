@@ -406,6 +406,20 @@ def label_key(source: str, docs: List[Doc], p: Pair) -> tuple:
             f"{a.when:%Y-%m-%dT%H:%M}", _key(a.title))
 
 
+def production_articles(docs: List[Doc]) -> List[Article]:
+    """The docs as the production dedup sees them: one entry per URL (the exact stage keeps the
+    first), fingerprinted, ids the docs' positions."""
+    first_of_url = {}
+    for i, d in sorted(enumerate(docs), key=lambda x: (x[1].when, x[0])):
+        first_of_url.setdefault(d.url or i, i)
+    return [with_fingerprint(Article(
+                article_id=f"{i:016x}", url=docs[i].url or f"x:{i}", canonical_url=docs[i].url,
+                outlet=docs[i].outlet[:64] or "unknown", feed_url="", entry_id=str(i),
+                title=docs[i].title, text=docs[i].text, discovered_at=docs[i].when,
+                published_at=docs[i].when))
+            for i in sorted(first_of_url.values())]
+
+
 def veto_outcomes(docs: List[Doc], hours: Tuple[float, ...] = ()) -> None:
     """Section 4's bound through the production path (`dedup_in_memory`: the index, `decide`
     with its same-outlet bound, chains), every outlet of the source in one run, one article
@@ -416,15 +430,7 @@ def veto_outcomes(docs: List[Doc], hours: Tuple[float, ...] = ()) -> None:
     copy of the same item by URL id (`item_id`: re-posts the bound loses), how many enter it
     (expected 0: the bound only removes candidates) and how many articles lose every story
     link (a rewrite whose only earlier article is beyond the bound)."""
-    first_of_url = {}
-    for i, d in sorted(enumerate(docs), key=lambda x: (x[1].when, x[0])):
-        first_of_url.setdefault(d.url or i, i)     # the exact stage keeps one entry per URL
-    arts = [with_fingerprint(Article(
-                article_id=f"{i:016x}", url=docs[i].url or f"x:{i}", canonical_url=docs[i].url,
-                outlet=docs[i].outlet[:64] or "unknown", feed_url="", entry_id=str(i),
-                title=docs[i].title, text=docs[i].text, discovered_at=docs[i].when,
-                published_at=docs[i].when))
-            for i in sorted(first_of_url.values())]
+    arts = production_articles(docs)
 
     by_item: Dict[tuple, List[int]] = collections.defaultdict(list)   # one item, several URLs
     for a in arts:
