@@ -3,7 +3,9 @@ the same story stay in `articles` under one `story_id`.
 
 Exact duplicates first, before any page is fetched (`DedupEntriesByUrl`): entries sharing a
 canonical URL (tracking parameters, AMP/mobile hosts, trailing slashes removed), then entries
-sharing an (outlet, feed guid) under different URLs, keep only their first entry.
+sharing an (outlet, feed guid) under different URLs, keep only their first entry. The
+others are written when their first entry's fate is known (`LinkEntryDuplicates`): their
+canonical_id, cluster_id and story_id are the first entry's.
 
 Near duplicates (`DeduplicateArticles`, batch; `StreamingDeduplicate` in dedup_stream.py):
 wire copies re-published with a new headline, a trimmed or extended tail, style edits and
@@ -648,6 +650,50 @@ def guid_key(entry: FeedEntry) -> str:
     return f"{entry.outlet}\x00{entry.entry_id}"
 
 
+# ---------------------------------------------------------------- exact duplicates, linked
+
+class Outcome(NamedTuple):
+    """What became of an entry that went on to be fetched: the id of its story's row in
+    `articles` (its own, or the canonical article it copies) and its story_id; both empty
+    when it became neither (rejected)."""
+    canonical_id: str
+    story_id: str
+
+
+def outcome_of(record) -> Tuple[str, Outcome]:
+    """(entry's article id, Outcome) of an article, a duplicate or a rejected record."""
+    if isinstance(record, Duplicate):
+        return record.article.article_id, Outcome(
+            record.canonical_id, record.article.story_id or record.canonical_id)
+    if isinstance(record, Article):
+        return record.article_id, Outcome(record.article_id,
+                                          record.story_id or record.article_id)
+    return record.article_id, Outcome("", "")
+
+
+def link_entry_duplicate(duplicate: Duplicate, outcome: Optional[Outcome]) -> Duplicate:
+    """An entry never fetched (same URL or feed guid as its first entry, `matched_id`) is
+    written when its first entry's fate is known: then its canonical_id, cluster_id and
+    story_id are the first entry's, so they name the row in `articles` even when the first
+    entry turned out to copy another text, and the story it joined. A first entry that was
+    rejected keeps its own id there (its row is in `rejected`)."""
+    if outcome is None or not outcome.canonical_id:
+        return duplicate
+    article = dataclasses.replace(duplicate.article, cluster_id=outcome.canonical_id,
+                                  story_id=outcome.story_id)
+    return dataclasses.replace(duplicate, article=article, canonical_id=outcome.canonical_id,
+                               cluster_id=outcome.canonical_id)
+
+
+def _linked(keyed, label: str):
+    """(first id, {"dups": [...], "outcome": [Outcome]}) -> the duplicates, linked."""
+    _key, grouped = keyed
+    outcomes = list(grouped["outcome"])
+    outcome = outcomes[0] if outcomes else None
+    for duplicate in grouped["dups"]:
+        yield link_entry_duplicate(duplicate, outcome)
+
+
 # ---------------------------------------------------------------- Beam wiring (batch)
 
 class _SplitDuplicates(beam.DoFn):
@@ -678,6 +724,34 @@ class DedupEntriesByUrl(beam.PTransform):
         entries, by_url = _first_per_key(entries, "Url", lambda e: e.article_id, "canonical_url")
         entries, by_guid = _first_per_key(entries, "Guid", guid_key, "feed_guid")
         return entries, (by_url, by_guid) | "EntryDuplicates" >> beam.Flatten()
+
+
+@dataclasses.dataclass
+class LinkEntryDuplicates(beam.PTransform):
+    """(entry Duplicates, records) -> entry Duplicates whose canonical_id, cluster_id and
+    story_id follow their first entry's fate (`link_entry_duplicate`). `records`: the
+    run's articles, near duplicates and rejected records (their outcomes). Two rounds: a
+    guid duplicate's first entry was fetched; a URL duplicate's first may itself have been
+    a guid duplicate, linked in the first round."""
+
+    def expand(self, inputs):
+        duplicates, records = inputs
+        by_guid = duplicates | "GuidDuplicates" >> beam.Filter(lambda d: d.method == "feed_guid")
+        by_url = duplicates | "UrlDuplicates" >> beam.Filter(lambda d: d.method != "feed_guid")
+        outcomes = (records | "Outcomes" >> beam.Map(outcome_of)
+                    | "OfEntries" >> beam.Filter(lambda kv: kv[0]))  # not feed-level rows
+        guid_linked = self._round("Guid", by_guid, outcomes)
+        outcomes = ((outcomes, guid_linked | "GuidOutcomes" >> beam.Map(outcome_of))
+                    | "WithGuidOutcomes" >> beam.Flatten())
+        url_linked = self._round("Url", by_url, outcomes)
+        return (guid_linked, url_linked) | "Linked" >> beam.Flatten()
+
+    @staticmethod
+    def _round(label, duplicates, outcomes):
+        keyed = duplicates | f"ByFirst{label}" >> beam.Map(lambda d: (d.matched_id, d))
+        return ({"dups": keyed, "outcome": outcomes}
+                | f"Join{label}" >> beam.CoGroupByKey()
+                | f"Link{label}" >> beam.FlatMap(_linked, label))
 
 
 def bucket_of(h: int, bits: int) -> int:

@@ -68,8 +68,8 @@ from cfnews.transforms.common import MAIN, count
 from cfnews.transforms.dedup import (CONTAINMENT_THRESHOLD, DEFAULT_EXPIRY, DUPLICATES, MAX_BUCKET,
                               MIN_SHARED, SAME_OUTLET_THRESHOLD, DedupParams, Member,
                               bucket_hits, bucket_of, decide, decode_member, encode_member,
-                              entry_duplicate, guid_key, prepare, to_output,
-                              with_fingerprint, QUOTED)
+                              entry_duplicate, guid_key, link_entry_duplicate, outcome_of,
+                              prepare, to_output, with_fingerprint, QUOTED)
 
 STREAM_BUCKET_BITS = 16
 DEFAULT_HOLD = dt.timedelta(minutes=1)
@@ -426,3 +426,76 @@ class StreamingDedupEntries(beam.PTransform):
                    .with_outputs(DUPLICATES, main=MAIN))
         return by_guid[MAIN], ((by_url[DUPLICATES], by_guid[DUPLICATES])
                                | "EntryDuplicates" >> beam.Flatten())
+
+
+# ---------------------------------------------------------------- exact duplicates, linked
+
+# How long a never-fetched duplicate waits for its first entry's fate before it is written
+# as it is (pointing at the first entry): fetching, retries and dedup take minutes.
+LINK_WAIT = dt.timedelta(days=1)
+
+
+class _LinkFn(beam.DoFn):
+    """Keyed by a first entry's id: its fate (Outcome), and the entries that duplicate it.
+    A duplicate waits for the fate (`dedup.link_entry_duplicate`, as in batch); the fate is
+    kept for `expiry`, as long as the first entry's key is (`_FirstSeenFn`)."""
+    FATE = ReadModifyWriteStateSpec("fate", PickleCoder())
+    WAITING = BagStateSpec("waiting", PickleCoder())
+    EXPIRE = TimerSpec("expire", TimeDomain.WATERMARK)
+
+    def __init__(self, expiry: dt.timedelta, wait: dt.timedelta = LINK_WAIT):
+        self.expiry_us = _us(expiry)
+        self.wait_us = _us(min(wait, expiry))
+
+    def process(self, element, when=beam.DoFn.TimestampParam,
+                fate=beam.DoFn.StateParam(FATE), waiting=beam.DoFn.StateParam(WAITING),
+                expire=beam.DoFn.TimerParam(EXPIRE)):
+        _key, (kind, value) = element
+        if kind == "fate":
+            fate.write(value)
+            for duplicate in waiting.read():
+                yield link_entry_duplicate(duplicate, value)
+            waiting.clear()
+            expire.set(_ts(when.micros + self.expiry_us))
+            return
+        known = fate.read()
+        if known is not None:
+            yield link_entry_duplicate(value, known)
+        else:
+            waiting.add(value)
+            expire.set(_ts(when.micros + self.wait_us))
+
+    @on_timer(EXPIRE)
+    def on_expire(self, fate=beam.DoFn.StateParam(FATE), waiting=beam.DoFn.StateParam(WAITING)):
+        for duplicate in waiting.read():
+            count("cfnews.dedup", "entry_duplicate_not_linked")
+            yield duplicate
+        waiting.clear()
+        fate.clear()
+
+
+@dataclasses.dataclass
+class StreamingLinkEntryDuplicates(beam.PTransform):
+    """(entry Duplicates, records) -> the duplicates linked to their first entry's fate, as
+    `dedup.LinkEntryDuplicates` does in batch (two rounds: guid, then URL duplicates)."""
+    expiry: dt.timedelta = DEFAULT_EXPIRY
+
+    def expand(self, inputs):
+        duplicates, records = inputs
+        by_guid = duplicates | "GuidDuplicates" >> beam.Filter(lambda d: d.method == "feed_guid")
+        by_url = duplicates | "UrlDuplicates" >> beam.Filter(lambda d: d.method != "feed_guid")
+        fates = (records | "Fates" >> beam.Map(outcome_of)
+                 | "OfEntries" >> beam.Filter(lambda kv: kv[0]))  # not feed-level rows
+        guid_linked = self._round("Guid", by_guid, fates)
+        fates = ((fates, guid_linked | "GuidFates" >> beam.Map(outcome_of))
+                 | "WithGuidFates" >> beam.Flatten())
+        url_linked = self._round("Url", by_url, fates)
+        return (guid_linked, url_linked) | "Linked" >> beam.Flatten()
+
+    def _round(self, label, duplicates, fates):
+        keyed_fates = fates | f"Fate{label}" >> beam.Map(
+            lambda kv: (kv[0], ("fate", kv[1]))).with_output_types(Tuple[str, Any])
+        keyed_dups = duplicates | f"ByFirst{label}" >> beam.Map(
+            lambda d: (d.matched_id, ("dup", d))).with_output_types(Tuple[str, Any])
+        return ((keyed_fates, keyed_dups) | f"Both{label}" >> beam.Flatten()
+                | f"Link{label}" >> beam.ParDo(_LinkFn(self.expiry)))

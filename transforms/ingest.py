@@ -11,6 +11,7 @@ streaming graph and the Dataflow template. What differs between them is passed i
 
     entries -> (not written before) -> one per URL -> Fetch -> Extract -> Language
             -> Relevance -> near duplicates -> Entities -> records
+    entries not fetched (same URL or guid) -> linked to their first entry's fate -> records
 
 Every stage's rejected output is flattened with the kept records here, so nothing a stage
 refuses can be lost between the stage and the writer.
@@ -23,7 +24,8 @@ from typing import Optional
 
 import apache_beam as beam
 
-from cfnews.transforms.dedup import CONTAINMENT_THRESHOLD, DEFAULT_EXPIRY, DedupEntriesByUrl, DeduplicateArticles
+from cfnews.transforms.dedup import (CONTAINMENT_THRESHOLD, DEFAULT_EXPIRY, DedupEntriesByUrl,
+                                     DeduplicateArticles, LinkEntryDuplicates)
 from cfnews.transforms.entities import EnrichEntities
 from cfnews.transforms.extract import MIN_CHARS, ExtractArticles
 from cfnews.transforms.fetch import FetchPages
@@ -50,6 +52,9 @@ class BatchDedup:
     def entries(self) -> beam.PTransform:
         return DedupEntriesByUrl()
 
+    def links(self) -> beam.PTransform:
+        return LinkEntryDuplicates()
+
     def articles(self) -> beam.PTransform:
         return DeduplicateArticles(self.threshold, expiry=self.expiry,
                                    history_dir=self.history_dir, job_key=self.job_key)
@@ -73,6 +78,10 @@ class StreamingDedup:
     def entries(self) -> beam.PTransform:
         from cfnews.transforms.dedup_stream import StreamingDedupEntries
         return StreamingDedupEntries(expiry=self.expiry)
+
+    def links(self) -> beam.PTransform:
+        from cfnews.transforms.dedup_stream import StreamingLinkEntryDuplicates
+        return StreamingLinkEntryDuplicates(expiry=self.expiry)
 
     def articles(self) -> beam.PTransform:
         from cfnews.transforms.dedup_stream import StreamingDeduplicate
@@ -101,13 +110,14 @@ class IngestEntries(beam.PTransform):
         drop_seen = self.dedup.drop_seen()
         if drop_seen is not None:
             entries = entries | "NotWrittenBefore" >> drop_seen
-        entries, url_duplicates = entries | "OnePerUrl" >> self.dedup.entries()
-        outputs.append(url_duplicates)
+        entries, entry_duplicates = entries | "OnePerUrl" >> self.dedup.entries()
+        fates = []  # what became of the entries that went on: rejected, copies, articles
 
         def stage(pcoll, label, transform):
             kept, rejected = _main_and_rejected(pcoll | label >> transform)
             if rejected is not None:
                 outputs.append(rejected)
+                fates.append(rejected)
             return kept
 
         pages = stage(entries, "Fetch", FetchPages(self.http))
@@ -117,6 +127,9 @@ class IngestEntries(beam.PTransform):
                                                                all_topics=self.all_topics))
         articles, near_duplicates = articles | "Dedup" >> self.dedup.articles()
         outputs.append(near_duplicates)
+        # an entry never fetched is written once its first entry's fate is known
+        decided = (*fates, near_duplicates, articles) | "Fates" >> beam.Flatten()
+        outputs.append((entry_duplicates, decided) | "LinkEntryDuplicates" >> self.dedup.links())
         articles = stage(articles, "Entities", EnrichEntities())
         outputs.append(articles)
         return outputs | "Records" >> beam.Flatten()
