@@ -12,7 +12,7 @@ to be filled in by reading) and the excerpt to read.
 
 Stand News (立場新聞) posts are drawn from one snapshot, `--stand-snapshot` (default agora0+21q2,
 the snapshot of the earlier draws; agora0+21q3 holds the July-September 2021 posts,
-agora0+21q1 those of March 2021).
+agora0+21q1 those of March 2021, agora0+21q4 those of October-December 2021).
 """
 from __future__ import annotations
 

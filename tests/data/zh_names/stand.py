@@ -1,7 +1,7 @@
-"""Posts of 立場新聞 (Stand News, Hong Kong, closed December 2021) in the agora0/21q1, 21q2 and
-21q3 snapshots (github.com/agora0/21q1, /21q2 and /21q3: "零博客 2021.Q1" to "2021.Q3", Jekyll
-sites republishing several Chinese-language publications; their Stand posts are of March,
-April-June and July-September 2021) as relevance-set style items.
+"""Posts of 立場新聞 (Stand News, Hong Kong, closed December 2021) in the agora0/21q1, 21q2, 21q3
+and 21q4 snapshots (github.com/agora0/21q1 to /21q4: "零博客 2021.Q1" to "2021.Q4", Jekyll sites
+republishing several Chinese-language publications; their Stand posts are of March, April-June,
+July-September and October-December 2021) as relevance-set style items.
 
 Each post is one file `_posts/YYYY-MM-DD-STAND-<slug>.html`: a YAML front matter (title, date,
 link, categories, author) and the article as HTML paragraphs. Its text is those paragraphs, one
@@ -12,7 +12,9 @@ The reader is picked per snapshot. In 21q1 and 21q2 a post opens with a bare `<i
 every post opens with a `<figure>` whose `<figcaption>`, when there is one (most newsroom
 reports), is the photo's caption or credit ("圖片來源：..."), and images in the body carry captions
 too; 21q3's reader leaves the captions out, so its text is the article's paragraphs, as in 21q2
-(whose texts, and so its gold, stay as they were: the 21q1/21q2 reader is unchanged)."""
+(whose texts, and so its gold, stay as they were: the 21q1/21q2 reader is unchanged). 21q4's posts
+are laid out as 21q3's (the same front matter fields, a `<figure>` opening the post, captions in
+`<figcaption>`), and are read by the same reader."""
 from __future__ import annotations
 
 import re
@@ -20,7 +22,9 @@ from typing import Iterator, Tuple
 
 from tests.data.relevance.sources import Item, _clean, _id, _posts, chinese_script
 
-SNAPSHOTS = ("agora0+21q1", "agora0+21q2", "agora0+21q3")
+SNAPSHOTS = ("agora0+21q1", "agora0+21q2", "agora0+21q3", "agora0+21q4")
+# the snapshots whose posts carry <figcaption> captions, left out of the text
+CAPTIONED = ("agora0+21q3", "agora0+21q4")
 SNAPSHOT = "agora0+21q2"
 PREFIX = "stand/"
 OUTLET = "立場新聞"
@@ -49,7 +53,7 @@ def stand_item(path: str, raw: str, snapshot: str = SNAPSHOT) -> Item:
     if not match:
         raise ValueError(f"{path}: not a Stand News post of the snapshot")
     fields, body = front_matter(raw)
-    if snapshot == "agora0+21q3":
+    if snapshot in CAPTIONED:
         body = _CAPTION.sub("\n", body)
     title = _clean(fields.get("title", ""))
     text = _clean(re.sub(r"</p>", "</p>\n", body))
