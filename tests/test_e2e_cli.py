@@ -129,3 +129,28 @@ def test_a_rewrite_in_a_later_run_joins_the_story_and_stays_an_article(tmp_path)
     assert pr["story_id"] == pr["article_id"] == brief["story_id"] == dup["story_id"]
     assert brief["cluster_id"] == brief["article_id"]
     assert "Orvane Rail" in brief["organizations"]          # enriched like any article
+
+
+def test_every_duplicate_names_a_row_in_articles(tmp_path, seeds):
+    """The ledger's copy of the wire story is in the manifest twice: the second line is never
+    fetched, and it names the wire story's row in `articles`, not the ledger's copy (which is
+    a duplicate itself): a join of `duplicates` to `articles` loses no row."""
+    copy = {"url": "https://ledger.example/copy", "outlet": "ledger", "text": seeds["004"],
+            "published": "2025-12-04T09:00:00Z"}
+    lines = [{"url": "https://wire.example/a", "outlet": "wire", "text": seeds["002"],
+              "published": "2025-12-04T08:00:00Z"},
+             copy, dict(copy, published="2025-12-04T09:30:00Z")]
+    manifest = tmp_path / "pages.jsonl"
+    manifest.write_text("\n".join(json.dumps(l) for l in lines))
+    out = tmp_path / "out"
+    done = cli("backfill", "--manifest", str(manifest), "--out", str(out), "--runner=FnApiRunner")
+    assert done.returncode == 0, done.stdout + done.stderr
+    [article] = rows(out, "articles")
+    dups = rows(out, "duplicates")
+    assert sorted(d["method"] for d in dups) == ["canonical_url", "near_duplicate"]
+    assert {(d["canonical_id"], d["cluster_id"], d["story_id"]) for d in dups} == {
+        (article["article_id"], article["article_id"], article["story_id"])}
+    orphans = duckdb.sql(
+        f"SELECT count(*) FROM read_parquet('{out}/duplicates/**/*.parquet') d ANTI JOIN "
+        f"read_parquet('{out}/articles/**/*.parquet') a ON d.canonical_id = a.article_id").fetchall()
+    assert orphans == [(0,)]
