@@ -3,7 +3,13 @@ the same story stay in `articles` under one `story_id`.
 
 Exact duplicates first, before any page is fetched (`DedupEntriesByUrl`): entries sharing a
 canonical URL (tracking parameters, AMP/mobile hosts, trailing slashes removed), then entries
-sharing an (outlet, feed guid) under different URLs, keep only their first entry.
+sharing an (outlet, feed guid) under different URLs, then entries sharing an (outlet, item id)
+keep only their first entry. The item id is what the feed's `item_id` rule (feeds.yaml, a
+regex with one group) captures in the canonical URL: an outlet that re-posts an updated item
+under a new URL whose slug follows the new headline keeps the id (Deutsche Welle's
+`/a-74582227`), so the update is one item (`item_key`). Entries without a rule, or whose URL
+the rule does not match, have no item key. With history, an entry whose item an article (or
+duplicate) of an earlier run within the expiry already took is a duplicate of it.
 
 Near duplicates (`DeduplicateArticles`, batch; `StreamingDeduplicate` in dedup_stream.py):
 wire copies re-published with a new headline, a trimmed or extended tail, style edits and
@@ -71,7 +77,9 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
+import re
 import struct
 from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
@@ -648,6 +656,40 @@ def guid_key(entry: FeedEntry) -> str:
     return f"{entry.outlet}\x00{entry.entry_id}"
 
 
+@functools.lru_cache(maxsize=256)
+def _compiled_rule(rule: str):
+    return re.compile(rule)
+
+
+def item_id_of(rule: str, canonical_url: str) -> str:
+    """The item id that `rule` (a feed's `item_id`: a regex with one group, searched in the
+    canonical URL) captures, or "" (no rule, no match, an empty capture)."""
+    if not rule or not canonical_url:
+        return ""
+    match = _compiled_rule(rule).search(canonical_url)
+    return (match.group(1) or "") if match else ""
+
+
+def item_key(entry: FeedEntry) -> Optional[str]:
+    """The third exact key, (outlet, item id), or None when the entry has no item id. Used by
+    batch, streaming and the history lookup alike; ids are per outlet (two outlets' item 42
+    are two items)."""
+    item = item_id_of(entry.item_id_rule, entry.canonical_url)
+    return f"{entry.outlet}\x00{item}" if item else None
+
+
+def item_duplicate(entry: FeedEntry, matched_id: str, canonical_id: str,
+                   story_id: str = "") -> Duplicate:
+    """The row of an entry whose item an earlier run's row (`matched_id`, in the cluster of
+    `canonical_id`) already took."""
+    article = entry_as_article(entry, canonical_id)
+    if story_id:
+        article = dataclasses.replace(article, story_id=story_id)
+    return Duplicate(article=article, canonical_id=canonical_id, cluster_id=canonical_id,
+                     method="outlet_item_id", matched_id=matched_id, containment=1.0,
+                     jaccard=1.0, shared_fingerprints=0)
+
+
 # ---------------------------------------------------------------- Beam wiring (batch)
 
 class _SplitDuplicates(beam.DoFn):
@@ -669,15 +711,60 @@ def _first_per_key(entries, label: str, key_fn, method: str):
     return out[MAIN], out[DUPLICATES]
 
 
+class _ItemTakenBeforeFn(beam.DoFn):
+    """An entry whose (outlet, item id) an earlier run's row within the expiry took is a
+    duplicate of that row; the others go on. Looked up in the output's history."""
+
+    def __init__(self, out_dir: str, job_key: str, expiry_us: int):
+        self.out_dir = out_dir
+        self.job_key = job_key
+        self.expiry_us = expiry_us
+
+    def setup(self):
+        from cfnews.transforms.history import open_history
+        self.history = open_history(self.out_dir, self.job_key)
+
+    def process(self, entry):
+        item = item_id_of(entry.item_id_rule, entry.canonical_url)
+        if item:
+            found = self.history.earlier_item(
+                entry.outlet, entry.item_id_rule, item,
+                micros(entry.published_at or entry.discovered_at), self.expiry_us,
+                entry.article_id)
+            if found is not None:
+                count("cfnews.dedup", "outlet_item_id")
+                yield TaggedOutput(DUPLICATES, item_duplicate(entry, *found))
+                return
+        yield entry
+
+
 @dataclasses.dataclass
 class DedupEntriesByUrl(beam.PTransform):
     """FeedEntry -> (FeedEntry, Duplicate): one entry per canonical URL, then one per
-    (outlet, feed guid), goes on to fetching."""
+    (outlet, feed guid), then one per (outlet, item id) (entries with an item id only), goes
+    on to fetching. With `history_dir`, entries whose item id an earlier run's row took
+    within `expiry` are duplicates of that row first."""
+    history_dir: Optional[str] = None
+    job_key: str = ""
+    expiry: dt.timedelta = DEFAULT_EXPIRY
 
     def expand(self, entries):
+        duplicates = []
+        if self.history_dir:
+            taken = entries | "ItemTakenBefore" >> beam.ParDo(_ItemTakenBeforeFn(
+                self.history_dir, self.job_key, self.expiry // dt.timedelta(microseconds=1))
+            ).with_outputs(DUPLICATES, main=MAIN)
+            entries = taken[MAIN]
+            duplicates.append(taken[DUPLICATES])
         entries, by_url = _first_per_key(entries, "Url", lambda e: e.article_id, "canonical_url")
         entries, by_guid = _first_per_key(entries, "Guid", guid_key, "feed_guid")
-        return entries, (by_url, by_guid) | "EntryDuplicates" >> beam.Flatten()
+        # only entries with an item id are shuffled by it; the rest pass by
+        with_item, without = entries | "HasItemId" >> beam.Partition(
+            lambda e, n: 0 if item_key(e) else 1, 2)
+        with_item, by_item = _first_per_key(with_item, "Item", item_key, "outlet_item_id")
+        entries = (with_item, without) | "AllEntries" >> beam.Flatten()
+        duplicates += [by_url, by_guid, by_item]
+        return entries, duplicates | "EntryDuplicates" >> beam.Flatten()
 
 
 def bucket_of(h: int, bits: int) -> int:

@@ -48,7 +48,7 @@ class BatchDedup:
         return DropSeen(self.history_dir, self.job_key) if self.history_dir else None
 
     def entries(self) -> beam.PTransform:
-        return DedupEntriesByUrl()
+        return DedupEntriesByUrl(self.history_dir, self.job_key, self.expiry)
 
     def articles(self) -> beam.PTransform:
         return DeduplicateArticles(self.threshold, expiry=self.expiry,
