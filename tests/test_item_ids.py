@@ -69,13 +69,22 @@ def test_the_item_id_comes_from_the_canonical_url_by_the_feeds_rule(server):
     assert item_key(other) != item_key(a)                   # ids are per outlet
 
 
-def test_the_shipped_dw_rule_finds_the_id_in_the_url_shapes_dw_uses():
+def documented_rules() -> dict:
+    """The item_id rules feeds.yaml documents, enabled or not (a disabled one is the comment
+    line `#   item_id: ...` in its feed's block), as the file would load with them on."""
     from pathlib import Path
-    from cfnews.pipeline.feeds_file import load_feeds
+    from cfnews.pipeline.feeds_file import parse_feeds
+    text = (Path(__file__).resolve().parents[1] / "feeds.yaml").read_text(encoding="utf-8")
+    return {f.outlet: f.item_id_rule for f in parse_feeds(text.replace("  #   item_id:",
+                                                                       "    item_id:"))
+            if f.item_id_rule}
+
+
+def test_the_documented_dw_rule_finds_the_id_in_the_url_shapes_dw_uses():
     from cfnews.transforms.urls import canonical_url
-    [dw] = [f for f in load_feeds(Path(__file__).resolve().parents[1] / "feeds.yaml")
-            if f.item_id_rule]
-    assert (dw.outlet, dw.item_id_rule) == ("dw-zh", DW_RULE)
+    assert documented_rules() == {"dw-zh": DW_RULE}
+    dw = FeedSource(outlet="dw-zh", url="https://rss.dw.com/rdf/rss-chi-all", language="zh",
+                    country="DE", item_id_rule=DW_RULE)
     found = lambda url: item_id_of(dw.item_id_rule, canonical_url(url))
     assert found("https://www.dw.com/zh/中日首次「習苗會」：兩國能否持續破冰？/a-74582227") == "74582227"
     assert found("https://www.dw.com/zh/首次「習苗會」/a-74582227?maca=chi-rss-chi-all-1127-rdf") \

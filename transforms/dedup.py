@@ -693,22 +693,43 @@ def item_duplicate(entry: FeedEntry, matched_id: str, canonical_id: str,
 # ---------------------------------------------------------------- Beam wiring (batch)
 
 class _SplitDuplicates(beam.DoFn):
-    def process(self, element):
+    """Duplicates to their output, entries on; `later_of` (article id -> the first entry of
+    its item, for the later entries of an item) turns a later entry of an item into its
+    `outlet_item_id` duplicate."""
+
+    def process(self, element, later_of=None):
         for item in element:
             if isinstance(item, Duplicate):
                 count("cfnews.dedup", item.method)
                 yield TaggedOutput(DUPLICATES, item)
+            elif later_of and item.article_id in later_of:
+                count("cfnews.dedup", "outlet_item_id")
+                yield TaggedOutput(DUPLICATES, entry_duplicate(item, later_of[item.article_id],
+                                                               "outlet_item_id"))
             else:
                 yield item
 
 
-def _first_per_key(entries, label: str, key_fn, method: str):
+def _first_per_key(entries, label: str, key_fn, method: str, later_of=None):
+    side = [AsDict(later_of)] if later_of is not None else []
     out = (entries
            | f"KeyBy{label}" >> beam.Map(lambda e: (key_fn(e), e))
            | f"GroupBy{label}" >> beam.GroupByKey()
            | f"FirstPer{label}" >> beam.Map(lambda kv: list(first_of_entries(kv[1], method)))
-           | f"Split{label}" >> beam.ParDo(_SplitDuplicates()).with_outputs(DUPLICATES, main=MAIN))
+           | f"Split{label}" >> beam.ParDo(_SplitDuplicates(), *side).with_outputs(
+               DUPLICATES, main=MAIN))
     return out[MAIN], out[DUPLICATES]
+
+
+def later_of_item(entries: Iterable[FeedEntry]):
+    """Of the entries sharing an item key: (article id, first entry) for each later one, once
+    per article id (entries sharing the first one's URL are its `canonical_url` duplicates)."""
+    ordered = sorted(entries, key=entry_order)
+    first, done = ordered[0], {ordered[0].article_id}
+    for later in ordered[1:]:
+        if later.article_id not in done:
+            done.add(later.article_id)
+            yield later.article_id, first
 
 
 class _ItemTakenBeforeFn(beam.DoFn):
@@ -756,14 +777,17 @@ class DedupEntriesByUrl(beam.PTransform):
             ).with_outputs(DUPLICATES, main=MAIN)
             entries = taken[MAIN]
             duplicates.append(taken[DUPLICATES])
+        # the item key: only entries with an item id are shuffled by it, on a side branch; its
+        # later entries leave the main path where the guid key's duplicates do (no extra pass
+        # over all entries, no merge of two entry streams)
+        later_of = (entries
+                    | "WithItemId" >> beam.Filter(lambda e: item_key(e) is not None)
+                    | "KeyByItem" >> beam.Map(lambda e: (item_key(e), e))
+                    | "GroupByItem" >> beam.GroupByKey()
+                    | "LaterOfItem" >> beam.FlatMap(lambda kv: later_of_item(kv[1])))
         entries, by_url = _first_per_key(entries, "Url", lambda e: e.article_id, "canonical_url")
-        entries, by_guid = _first_per_key(entries, "Guid", guid_key, "feed_guid")
-        # only entries with an item id are shuffled by it; the rest pass by
-        with_item, without = entries | "HasItemId" >> beam.Partition(
-            lambda e, n: 0 if item_key(e) else 1, 2)
-        with_item, by_item = _first_per_key(with_item, "Item", item_key, "outlet_item_id")
-        entries = (with_item, without) | "AllEntries" >> beam.Flatten()
-        duplicates += [by_url, by_guid, by_item]
+        entries, by_guid = _first_per_key(entries, "Guid", guid_key, "feed_guid", later_of)
+        duplicates += [by_url, by_guid]
         return entries, duplicates | "EntryDuplicates" >> beam.Flatten()
 
 
