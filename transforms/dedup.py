@@ -692,10 +692,17 @@ def item_duplicate(entry: FeedEntry, matched_id: str, canonical_id: str,
 
 # ---------------------------------------------------------------- Beam wiring (batch)
 
+ITEMS = "items"     # tagged output: the entries that have an item key (also on the main one)
+
+
 class _SplitDuplicates(beam.DoFn):
-    """Duplicates to their output, entries on; `later_of` (article id -> the first entry of
-    its item, for the later entries of an item) turns a later entry of an item into its
-    `outlet_item_id` duplicate."""
+    """Duplicates to their output, entries on. With `route_items`, entries that have an item
+    key also go to ITEMS (the item key's side branch: no pass of its own over all entries);
+    `later_of` (article id -> the first entry of its item, for the later entries of an item)
+    turns a later entry of an item into its `outlet_item_id` duplicate."""
+
+    def __init__(self, route_items: bool = False):
+        self.route_items = route_items
 
     def process(self, element, later_of=None):
         for item in element:
@@ -707,18 +714,22 @@ class _SplitDuplicates(beam.DoFn):
                 yield TaggedOutput(DUPLICATES, entry_duplicate(item, later_of[item.article_id],
                                                                "outlet_item_id"))
             else:
+                if self.route_items and item.item_id_rule and item_key(item) is not None:
+                    yield TaggedOutput(ITEMS, item)
                 yield item
 
 
-def _first_per_key(entries, label: str, key_fn, method: str, later_of=None):
+def _first_per_key(entries, label: str, key_fn, method: str, later_of=None,
+                   route_items: bool = False):
     side = [AsDict(later_of)] if later_of is not None else []
+    tags = (DUPLICATES, ITEMS) if route_items else (DUPLICATES,)
     out = (entries
            | f"KeyBy{label}" >> beam.Map(lambda e: (key_fn(e), e))
            | f"GroupBy{label}" >> beam.GroupByKey()
            | f"FirstPer{label}" >> beam.Map(lambda kv: list(first_of_entries(kv[1], method)))
-           | f"Split{label}" >> beam.ParDo(_SplitDuplicates(), *side).with_outputs(
-               DUPLICATES, main=MAIN))
-    return out[MAIN], out[DUPLICATES]
+           | f"Split{label}" >> beam.ParDo(_SplitDuplicates(route_items), *side).with_outputs(
+               *tags, main=MAIN))
+    return out
 
 
 def later_of_item(entries: Iterable[FeedEntry]):
@@ -777,17 +788,18 @@ class DedupEntriesByUrl(beam.PTransform):
             ).with_outputs(DUPLICATES, main=MAIN)
             entries = taken[MAIN]
             duplicates.append(taken[DUPLICATES])
-        # the item key: only entries with an item id are shuffled by it, on a side branch; its
-        # later entries leave the main path where the guid key's duplicates do (no extra pass
-        # over all entries, no merge of two entry streams)
-        later_of = (entries
-                    | "WithItemId" >> beam.Filter(lambda e: item_key(e) is not None)
+        by_url = _first_per_key(entries, "Url", lambda e: e.article_id, "canonical_url",
+                                route_items=True)
+        # the item key: only the entries that have an item id (routed out by the URL key's
+        # split) are shuffled by it, on a side branch; its later entries leave the main path
+        # where the guid key's duplicates do (no pass of its own over all entries, no merge)
+        later_of = (by_url[ITEMS]
                     | "KeyByItem" >> beam.Map(lambda e: (item_key(e), e))
                     | "GroupByItem" >> beam.GroupByKey()
                     | "LaterOfItem" >> beam.FlatMap(lambda kv: later_of_item(kv[1])))
-        entries, by_url = _first_per_key(entries, "Url", lambda e: e.article_id, "canonical_url")
-        entries, by_guid = _first_per_key(entries, "Guid", guid_key, "feed_guid", later_of)
-        duplicates += [by_url, by_guid]
+        by_guid = _first_per_key(by_url[MAIN], "Guid", guid_key, "feed_guid", later_of)
+        entries = by_guid[MAIN]
+        duplicates += [by_url[DUPLICATES], by_guid[DUPLICATES]]
         return entries, duplicates | "EntryDuplicates" >> beam.Flatten()
 
 
