@@ -363,3 +363,28 @@ def test_cli_two_runs_file_the_updated_item_as_a_duplicate(tmp_path, server):
     assert update["story_id"] == first["dw/talks-begin/a-100"]["story_id"]
     assert update["outlet"] == "dw-zh" and update["text"] == ""
     assert len(dups) == 2
+
+
+def test_a_job_whose_sources_give_no_item_id_rule_has_no_item_key_stages(tmp_path):
+    """The shipped feeds.yaml enables no rule: its jobs run the exact stage as before item ids
+    (no item branch, no history lookup by item); a feed with a rule brings both."""
+    from cfnews.pipeline.graph import build
+    from cfnews.pipeline.runner import make_options
+
+    def labels(feeds):
+        pipeline = beam.Pipeline(runner="FnApiRunner")
+        build(pipeline, make_options(["--runner=FnApiRunner"], out=str(tmp_path / "out")), "r1",
+              feeds=feeds)
+        found = set()
+
+        class Visit(beam.pipeline.PipelineVisitor):
+            def visit_transform(self, node):
+                found.add(node.full_label.rsplit("/", 1)[-1])
+            enter_composite_transform = visit_transform
+        pipeline.visit(Visit())
+        return found
+    plain = FeedSource(outlet="plain", url="https://a.example/rss", language="en", country="FR")
+    ruled = FeedSource(outlet="dw-zh", url="https://b.example/rss", language="zh", country="DE",
+                       item_id_rule=DW_RULE)
+    assert not {"GroupByItem", "ItemTakenBefore"} & labels([plain])
+    assert {"GroupByItem", "ItemTakenBefore"} <= labels([plain, ruled])

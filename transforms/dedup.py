@@ -775,13 +775,21 @@ class DedupEntriesByUrl(beam.PTransform):
     """FeedEntry -> (FeedEntry, Duplicate): one entry per canonical URL, then one per
     (outlet, feed guid), then one per (outlet, item id) (entries with an item id only), goes
     on to fetching. With `history_dir`, entries whose item id an earlier run's row took
-    within `expiry` are duplicates of that row first."""
+    within `expiry` are duplicates of that row first. `item_ids=False` (no source of the job
+    gives an `item_id` rule) leaves the item key's stages out: the graph is the one without
+    item ids."""
     history_dir: Optional[str] = None
     job_key: str = ""
     expiry: dt.timedelta = DEFAULT_EXPIRY
+    item_ids: bool = True
 
     def expand(self, entries):
         duplicates = []
+        if not self.item_ids:
+            entries, by_url = _first_per_key(entries, "Url", lambda e: e.article_id,
+                                             "canonical_url")
+            entries, by_guid = _first_per_key(entries, "Guid", guid_key, "feed_guid")
+            return entries, (by_url, by_guid) | "EntryDuplicates" >> beam.Flatten()
         if self.history_dir:
             taken = entries | "ItemTakenBefore" >> beam.ParDo(_ItemTakenBeforeFn(
                 self.history_dir, self.job_key, self.expiry // dt.timedelta(microseconds=1))
