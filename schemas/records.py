@@ -41,6 +41,10 @@ class FeedSource:
     name: str = ""
     state_affiliated: bool = False
     section: str = ""
+    # a regular expression with one capture group: the outlet's item id in the canonical URL
+    # (feeds.yaml `item_id`; "" when the outlet has none). Entries of one outlet whose URLs
+    # hold the same item id are one item (transforms/dedup.py: item_key)
+    item_id_rule: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,6 +65,7 @@ class FeedEntry:
     html: Optional[str] = None
     text: Optional[str] = None
     published_raw: Optional[str] = None  # an untrusted publication time, as the source said
+    item_id_rule: str = ""           # its feed's FeedSource.item_id_rule ("" for none)
 
     def __post_init__(self):
         _trust_published(self)
@@ -125,13 +130,19 @@ class Article:
         return self.published_at or self.discovered_at
 
 
+# `duplicates.method`: how the copy was found. The first three are exact, decided before the
+# page is fetched (the row has no text): same canonical URL, same (outlet, feed guid), same
+# (outlet, item id from the URL, by the feed's `item_id` rule); then near duplicates by text.
+DUPLICATE_METHODS = ("canonical_url", "feed_guid", "outlet_item_id", "near_duplicate")
+
+
 @dataclasses.dataclass(frozen=True)
 class Duplicate:
     """A later copy of a story already written to `articles`."""
     article: Article
     canonical_id: str                # the cluster's article in `articles`
     cluster_id: str
-    method: str                      # 'canonical_url' | 'near_duplicate'
+    method: str                      # one of DUPLICATE_METHODS
     matched_id: str                  # the earlier copy this one matched (may itself be a duplicate)
     containment: float               # share of the shorter text found in the canonical one
     jaccard: float

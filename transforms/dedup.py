@@ -3,7 +3,13 @@ the same story stay in `articles` under one `story_id`.
 
 Exact duplicates first, before any page is fetched (`DedupEntriesByUrl`): entries sharing a
 canonical URL (tracking parameters, AMP/mobile hosts, trailing slashes removed), then entries
-sharing an (outlet, feed guid) under different URLs, keep only their first entry.
+sharing an (outlet, feed guid) under different URLs, then entries sharing an (outlet, item id)
+keep only their first entry. The item id is what the feed's `item_id` rule (feeds.yaml, a
+regex with one group) captures in the canonical URL: an outlet that re-posts an updated item
+under a new URL whose slug follows the new headline keeps the id (Deutsche Welle's
+`/a-74582227`), so the update is one item (`item_key`). Entries without a rule, or whose URL
+the rule does not match, have no item key. With history, an entry whose item an article (or
+duplicate) of an earlier run within the expiry already took is a duplicate of it.
 
 Near duplicates (`DeduplicateArticles`, batch; `StreamingDeduplicate` in dedup_stream.py):
 wire copies re-published with a new headline, a trimmed or extended tail, style edits and
@@ -71,7 +77,9 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
+import re
 import struct
 from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
@@ -648,36 +656,159 @@ def guid_key(entry: FeedEntry) -> str:
     return f"{entry.outlet}\x00{entry.entry_id}"
 
 
+@functools.lru_cache(maxsize=256)
+def _compiled_rule(rule: str):
+    return re.compile(rule)
+
+
+def item_id_of(rule: str, canonical_url: str) -> str:
+    """The item id that `rule` (a feed's `item_id`: a regex with one group, searched in the
+    canonical URL) captures, or "" (no rule, no match, an empty capture)."""
+    if not rule or not canonical_url:
+        return ""
+    match = _compiled_rule(rule).search(canonical_url)
+    return (match.group(1) or "") if match else ""
+
+
+def item_key(entry: FeedEntry) -> Optional[str]:
+    """The third exact key, (outlet, item id), or None when the entry has no item id. Used by
+    batch, streaming and the history lookup alike; ids are per outlet (two outlets' item 42
+    are two items)."""
+    item = item_id_of(entry.item_id_rule, entry.canonical_url)
+    return f"{entry.outlet}\x00{item}" if item else None
+
+
+def item_duplicate(entry: FeedEntry, matched_id: str, canonical_id: str,
+                   story_id: str = "") -> Duplicate:
+    """The row of an entry whose item an earlier run's row (`matched_id`, in the cluster of
+    `canonical_id`) already took."""
+    article = entry_as_article(entry, canonical_id)
+    if story_id:
+        article = dataclasses.replace(article, story_id=story_id)
+    return Duplicate(article=article, canonical_id=canonical_id, cluster_id=canonical_id,
+                     method="outlet_item_id", matched_id=matched_id, containment=1.0,
+                     jaccard=1.0, shared_fingerprints=0)
+
+
 # ---------------------------------------------------------------- Beam wiring (batch)
 
+ITEMS = "items"     # tagged output: the entries that have an item key (also on the main one)
+
+
 class _SplitDuplicates(beam.DoFn):
-    def process(self, element):
+    """Duplicates to their output, entries on. With `route_items`, entries that have an item
+    key also go to ITEMS (the item key's side branch: no pass of its own over all entries);
+    `later_of` (article id -> the first entry of its item, for the later entries of an item)
+    turns a later entry of an item into its `outlet_item_id` duplicate."""
+
+    def __init__(self, route_items: bool = False):
+        self.route_items = route_items
+
+    def process(self, element, later_of=None):
         for item in element:
             if isinstance(item, Duplicate):
                 count("cfnews.dedup", item.method)
                 yield TaggedOutput(DUPLICATES, item)
+            elif later_of and item.article_id in later_of:
+                count("cfnews.dedup", "outlet_item_id")
+                yield TaggedOutput(DUPLICATES, entry_duplicate(item, later_of[item.article_id],
+                                                               "outlet_item_id"))
             else:
+                if self.route_items and item.item_id_rule and item_key(item) is not None:
+                    yield TaggedOutput(ITEMS, item)
                 yield item
 
 
-def _first_per_key(entries, label: str, key_fn, method: str):
+def _first_per_key(entries, label: str, key_fn, method: str, later_of=None,
+                   route_items: bool = False):
+    side = [AsDict(later_of)] if later_of is not None else []
+    tags = (DUPLICATES, ITEMS) if route_items else (DUPLICATES,)
     out = (entries
            | f"KeyBy{label}" >> beam.Map(lambda e: (key_fn(e), e))
            | f"GroupBy{label}" >> beam.GroupByKey()
            | f"FirstPer{label}" >> beam.Map(lambda kv: list(first_of_entries(kv[1], method)))
-           | f"Split{label}" >> beam.ParDo(_SplitDuplicates()).with_outputs(DUPLICATES, main=MAIN))
-    return out[MAIN], out[DUPLICATES]
+           | f"Split{label}" >> beam.ParDo(_SplitDuplicates(route_items), *side).with_outputs(
+               *tags, main=MAIN))
+    return out
+
+
+def later_of_item(entries: Iterable[FeedEntry]):
+    """Of the entries sharing an item key: (article id, first entry) for each later one, once
+    per article id (entries sharing the first one's URL are its `canonical_url` duplicates)."""
+    ordered = sorted(entries, key=entry_order)
+    first, done = ordered[0], {ordered[0].article_id}
+    for later in ordered[1:]:
+        if later.article_id not in done:
+            done.add(later.article_id)
+            yield later.article_id, first
+
+
+class _ItemTakenBeforeFn(beam.DoFn):
+    """An entry whose (outlet, item id) an earlier run's row within the expiry took is a
+    duplicate of that row; the others go on. Looked up in the output's history."""
+
+    def __init__(self, out_dir: str, job_key: str, expiry_us: int):
+        self.out_dir = out_dir
+        self.job_key = job_key
+        self.expiry_us = expiry_us
+
+    def setup(self):
+        from cfnews.transforms.history import open_history
+        self.history = open_history(self.out_dir, self.job_key)
+
+    def process(self, entry):
+        item = item_id_of(entry.item_id_rule, entry.canonical_url)
+        if item:
+            found = self.history.earlier_item(
+                entry.outlet, entry.item_id_rule, item,
+                micros(entry.published_at or entry.discovered_at), self.expiry_us,
+                entry.article_id)
+            if found is not None:
+                count("cfnews.dedup", "outlet_item_id")
+                yield TaggedOutput(DUPLICATES, item_duplicate(entry, *found))
+                return
+        yield entry
 
 
 @dataclasses.dataclass
 class DedupEntriesByUrl(beam.PTransform):
     """FeedEntry -> (FeedEntry, Duplicate): one entry per canonical URL, then one per
-    (outlet, feed guid), goes on to fetching."""
+    (outlet, feed guid), then one per (outlet, item id) (entries with an item id only), goes
+    on to fetching. With `history_dir`, entries whose item id an earlier run's row took
+    within `expiry` are duplicates of that row first. `item_ids=False` (no source of the job
+    gives an `item_id` rule) leaves the item key's stages out: the graph is the one without
+    item ids."""
+    history_dir: Optional[str] = None
+    job_key: str = ""
+    expiry: dt.timedelta = DEFAULT_EXPIRY
+    item_ids: bool = True
 
     def expand(self, entries):
-        entries, by_url = _first_per_key(entries, "Url", lambda e: e.article_id, "canonical_url")
-        entries, by_guid = _first_per_key(entries, "Guid", guid_key, "feed_guid")
-        return entries, (by_url, by_guid) | "EntryDuplicates" >> beam.Flatten()
+        duplicates = []
+        if not self.item_ids:
+            entries, by_url = _first_per_key(entries, "Url", lambda e: e.article_id,
+                                             "canonical_url")
+            entries, by_guid = _first_per_key(entries, "Guid", guid_key, "feed_guid")
+            return entries, (by_url, by_guid) | "EntryDuplicates" >> beam.Flatten()
+        if self.history_dir:
+            taken = entries | "ItemTakenBefore" >> beam.ParDo(_ItemTakenBeforeFn(
+                self.history_dir, self.job_key, self.expiry // dt.timedelta(microseconds=1))
+            ).with_outputs(DUPLICATES, main=MAIN)
+            entries = taken[MAIN]
+            duplicates.append(taken[DUPLICATES])
+        by_url = _first_per_key(entries, "Url", lambda e: e.article_id, "canonical_url",
+                                route_items=True)
+        # the item key: only the entries that have an item id (routed out by the URL key's
+        # split) are shuffled by it, on a side branch; its later entries leave the main path
+        # where the guid key's duplicates do (no pass of its own over all entries, no merge)
+        later_of = (by_url[ITEMS]
+                    | "KeyByItem" >> beam.Map(lambda e: (item_key(e), e))
+                    | "GroupByItem" >> beam.GroupByKey()
+                    | "LaterOfItem" >> beam.FlatMap(lambda kv: later_of_item(kv[1])))
+        by_guid = _first_per_key(by_url[MAIN], "Guid", guid_key, "feed_guid", later_of)
+        entries = by_guid[MAIN]
+        duplicates += [by_url[DUPLICATES], by_guid[DUPLICATES]]
+        return entries, duplicates | "EntryDuplicates" >> beam.Flatten()
 
 
 def bucket_of(h: int, bits: int) -> int:

@@ -119,7 +119,7 @@ def _to_entry(source, entry, base_url, discovered_at, seen_ids) -> Union[FeedEnt
                    article_id=article_id_for(canonical), canonical_url=canonical, title=title,
                    summary=clean_inline_html(entry.get("summary", ""))[:5000],
                    published_at=published, discovered_at=discovered_at,
-                   language_hint=source.language)
+                   language_hint=source.language, item_id_rule=source.item_id_rule)
     if entry_id in seen_ids:
         return Rejected.for_entry(fe, Stage.FEEDS, Reason.DUPLICATE_ENTRY,
                                   error="entry id repeated within the feed")
