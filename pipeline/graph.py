@@ -69,13 +69,8 @@ def build(pipeline: beam.Pipeline, options: CfnewsOptions, run_id: str,
     if not entry_sources:
         entry_sources.append(pipeline | "NoEntries" >> beam.Create([]))
     all_entries = entry_sources | "AllEntries" >> beam.Flatten()
-    # the item key's stages only when a source can give an entry an item_id rule (backfill
-    # manifests cannot)
-    item_ids = (any(f.item_id_rule for f in feeds or ())
-                or any(e.item_id_rule for e in entries or ()))
     dedup = BatchDedup(options.dedup_threshold, dt.timedelta(days=options.dedup_expiry_days),
-                       history_dir=None if options.reprocess else options.out, job_key=run_id,
-                       item_ids=item_ids)
+                       history_dir=None if options.reprocess else options.out, job_key=run_id)
     records = all_entries | "Ingest" >> ingest(options, dedup)
     if dedup.history_dir:  # rows a source rejects carry stable ids too: a rerun adds none
         source_rejected = [rejected | f"RejectedNotWrittenBefore{i}" >> dedup.drop_seen()

@@ -42,8 +42,8 @@ class FeedSource:
     state_affiliated: bool = False
     section: str = ""
     # a regular expression with one capture group: the outlet's item id in the canonical URL
-    # (feeds.yaml `item_id`; "" when the outlet has none). Entries of one outlet whose URLs
-    # hold the same item id are one item (transforms/dedup.py: item_key)
+    # (feeds.yaml `item_id`; "" when the outlet has none). Articles of one outlet whose URLs
+    # hold the same item id are one story (transforms/dedup.py: item_key)
     item_id_rule: str = ""
 
 
@@ -65,7 +65,7 @@ class FeedEntry:
     html: Optional[str] = None
     text: Optional[str] = None
     published_raw: Optional[str] = None  # an untrusted publication time, as the source said
-    item_id_rule: str = ""           # its feed's FeedSource.item_id_rule ("" for none)
+    item_id: str = ""                # the outlet's item id in the URL, by its feed's item_id rule
 
     def __post_init__(self):
         _trust_published(self)
@@ -121,6 +121,7 @@ class Article:
     # (sampled hashes, level, counts): set by dedup, stored with the article for later runs
     fingerprint: Optional[tuple] = None
     published_raw: Optional[str] = None  # an untrusted publication time, as the source said
+    item_id: str = ""                # the outlet's item id (FeedEntry.item_id), "" for none
 
     def __post_init__(self):
         _trust_published(self)
@@ -130,10 +131,10 @@ class Article:
         return self.published_at or self.discovered_at
 
 
-# `duplicates.method`: how the copy was found. The first three are exact, decided before the
-# page is fetched (the row has no text): same canonical URL, same (outlet, feed guid), same
-# (outlet, item id from the URL, by the feed's `item_id` rule); then near duplicates by text.
-DUPLICATE_METHODS = ("canonical_url", "feed_guid", "outlet_item_id", "near_duplicate")
+# `duplicates.method`: how the copy was found. The first two are exact, decided before the
+# page is fetched (the row has no text): same canonical URL, same (outlet, feed guid); then
+# near duplicates by text.
+DUPLICATE_METHODS = ("canonical_url", "feed_guid", "near_duplicate")
 
 
 @dataclasses.dataclass(frozen=True)

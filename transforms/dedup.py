@@ -3,13 +3,7 @@ the same story stay in `articles` under one `story_id`.
 
 Exact duplicates first, before any page is fetched (`DedupEntriesByUrl`): entries sharing a
 canonical URL (tracking parameters, AMP/mobile hosts, trailing slashes removed), then entries
-sharing an (outlet, feed guid) under different URLs, then entries sharing an (outlet, item id)
-keep only their first entry. The item id is what the feed's `item_id` rule (feeds.yaml, a
-regex with one group) captures in the canonical URL: an outlet that re-posts an updated item
-under a new URL whose slug follows the new headline keeps the id (Deutsche Welle's
-`/a-74582227`), so the update is one item (`item_key`). Entries without a rule, or whose URL
-the rule does not match, have no item key. With history, an entry whose item an article (or
-duplicate) of an earlier run within the expiry already took is a duplicate of it.
+sharing an (outlet, feed guid) under different URLs, keep only their first entry.
 
 Near duplicates (`DeduplicateArticles`, batch; `StreamingDeduplicate` in dedup_stream.py):
 wire copies re-published with a new headline, a trimmed or extended tail, style edits and
@@ -55,6 +49,15 @@ shingles found in the longer one, which survives trims and additions where Jacca
   a widely republished story's sentences stay evidence. The holders are the ones the index
   shows (a bucket's, at most MAX_BUCKET per hash; the history's rows), the same in batch,
   streaming and history lookups: hits carry the shingle's key when plain.
+* Item link: an article whose feed's `item_id` rule (feeds.yaml) found an item id in its URL
+  carries it (`Article.item_id`, stored in `articles.item_id`) and is indexed under one more
+  key, `item_key(outlet, item id)`, which no shingle hash can equal (ITEM_KEY_BIT). So a later
+  article of the same (outlet, item id) meets the earlier one within the expiry through the
+  index itself (batch buckets, streaming state, the history's postings), like a text sharing
+  shingles; `gather_items` takes the key out of the shared counts. If the text rule files the
+  later one as a copy, it is a copy as before; otherwise it is a rewrite (`decide`): it stays
+  in `articles` and takes the earlier one's story, whatever its text and the time apart
+  within the expiry (Deutsche Welle rewrites the page of a running story under one id).
 * story_id: follow the links (copies and rewrites) to the earliest article; an article of an
   earlier run brings its stored story_id (`Member.story`), so a rewrite in a later run joins
   the existing story. Each article takes the story of its earliest linked earlier article
@@ -77,9 +80,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime as dt
-import functools
 import hashlib
-import re
 import struct
 from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
@@ -132,6 +133,11 @@ DEFAULT_EXPIRY = dt.timedelta(days=14)
 # `Member.time_us`, the event time (published_at, else discovered_at), as for the expiry: an
 # undated article counts from its discovery (README, "One outlet, days apart").
 SAME_OUTLET_MAX_APART_HOURS = 36
+# Item link: an article whose feed's `item_id` rule (feeds.yaml) gave it an item id is also
+# indexed under `item_key(outlet, item id)`, a key with this bit set (no sampled shingle hash
+# has it). A later article sharing that key with an earlier one within the expiry, and not
+# its copy by the text rule, is a rewrite of it: it keeps its row and takes its story.
+ITEM_KEY_BIT = 1 << 63
 BATCH_BUCKET_BITS = 10      # 1,024 GroupByKey buckets in batch runs: enough keys to spread
                             # the heaviest shuffle over a distributed runner's workers
 
@@ -206,9 +212,21 @@ def with_fingerprint(article: Article) -> Article:
     return dataclasses.replace(article, fingerprint=tuple(fingerprint(article.text)))
 
 
+def item_key(outlet: str, item_id: str) -> int:
+    """The index key of an (outlet, item id): ITEM_KEY_BIT set, so it never equals a sampled
+    shingle hash (all below 2**63, fingerprint.level_limit(0)); even, so the index reads it as
+    plain. Two outlets' item 42 are two keys."""
+    digest = hashlib.blake2b(f"{outlet}\x00{item_id}".encode("utf-8"), digest_size=8).digest()
+    return (int.from_bytes(digest, "big") | ITEM_KEY_BIT) & ~1
+
+
 def prepare(article: Article, slot: int = 0) -> Tuple[Member, Tuple[int, ...]]:
-    """The article's index entry and its sampled hashes."""
+    """The article's index entry and the keys it is indexed under: its sampled hashes, and
+    its `item_key` when it has an item id."""
     fp = article_fingerprint(article)
+    if article.item_id:
+        return (member_of(article, fp, slot),
+                tuple(fp.hashes) + (item_key(article.outlet, article.item_id),))
     return member_of(article, fp, slot), fp.hashes
 
 
@@ -433,15 +451,29 @@ def containment_threshold(me: Member, other: Member, params: DedupParams) -> flo
 def gather(earlier: Iterable[Tuple[Member, int, Iterable[int], int]]) -> Dict[str, list]:
     """earlier_id -> [Member, hashes shared, set of plain keys shared, quoted shared],
     adding up the entries of one article (one per bucket or per hash)."""
+    return gather_items(earlier)[0]
+
+
+def gather_items(earlier: Iterable[Tuple[Member, int, Iterable[int], int]]
+                 ) -> Tuple[Dict[str, list], set]:
+    """(`gather`'s dict, the ids of the earlier articles that share the later one's
+    `item_key`). A shared item key arrives as a plain key (ITEM_KEY_BIT set); it is counted
+    neither as a shared hash nor as plain text."""
     shared: Dict[str, list] = {}
+    same_item = set()
     for m, n, plain, n_quoted in earlier:
         entry = shared.get(m.article_id)
         if entry is None:
             entry = shared[m.article_id] = [m, 0, set(), 0]
+        if plain and max(plain) >= ITEM_KEY_BIT:
+            keys = [k for k in plain if k < ITEM_KEY_BIT]
+            n -= len(plain) - len(keys)
+            plain = keys
+            same_item.add(m.article_id)
         entry[1] += n
         entry[2].update(plain)
         entry[3] += n_quoted
-    return shared
+    return shared, same_item
 
 
 def furniture_keys(me: Member, shared: Dict[str, list], params: DedupParams) -> Dict[int, int]:
@@ -518,19 +550,26 @@ def decide(me: Member, earlier: Iterable[Tuple[Member, int, Iterable[int], int]]
     do not count. Story link: the containment rule alone, or (two outlets) one long
     shared quotation. A pair of one outlet published more than same_outlet_max_apart apart
     is neither (SAME_OUTLET_MAX_APART_HOURS); it still counts as a holder for
-    `furniture_keys`, which looks at the text only."""
-    shared = gather(earlier)
+    `furniture_keys`, which looks at the text only.
+
+    Item link: an earlier article of the same (outlet, item id) (they share `item_key`; the
+    index keeps it within the expiry) that `me` does not copy is a story link whatever the
+    text and the time apart: the publisher says it is the same item."""
+    shared, same_item = gather_items(earlier)
     copies, stories = [], []
     max_apart_us = params.same_outlet_max_apart_us
     for aid, (other, n_shared, plain, n_quoted) in shared.items():
-        if n_shared < params.min_shared:
-            continue
-        if other.outlet == me.outlet and abs(other.time_us - me.time_us) > max_apart_us:
+        story = other.story if other.story != aid else ""
+        if n_shared < params.min_shared or (other.outlet == me.outlet and
+                                            abs(other.time_us - me.time_us) > max_apart_us):
+            if aid in same_item:
+                containment, jaccard = similarity(me, other, n_shared)
+                stories.append((other.order, -containment,
+                                Match(aid, n_shared, containment, jaccard, False, story)))
             continue
         containment, jaccard = similarity(me, other, n_shared)
         same_outlet = other.outlet == me.outlet
         threshold = containment_threshold(me, other, params)
-        story = other.story if other.story != aid else ""
         if containment >= threshold:
             if furniture is None:       # only needed here: most articles have no candidate
                 furniture = furniture_keys(me, shared, params)
@@ -538,8 +577,8 @@ def decide(me: Member, earlier: Iterable[Tuple[Member, int, Iterable[int], int]]
                                      params, containment)
             match = Match(aid, n_shared, containment, jaccard, copy, story)
             (copies if copy else stories).append((other.order, -containment, match))
-        elif (not same_outlet and n_quoted >= params.quote_shared_for_story
-              and containment >= params.story_containment):
+        elif ((not same_outlet and n_quoted >= params.quote_shared_for_story
+               and containment >= params.story_containment) or aid in same_item):
             stories.append((other.order, -containment,
                             Match(aid, n_shared, containment, jaccard, False, story)))
     for found in (copies, stories):
@@ -648,7 +687,7 @@ def entry_as_article(entry: FeedEntry, cluster_id: str) -> Article:
                    outlet=entry.outlet, feed_url=entry.feed_url, entry_id=entry.entry_id,
                    title=entry.title, text="", summary=entry.summary,
                    discovered_at=entry.discovered_at, published_at=entry.published_at,
-                   cluster_id=cluster_id, published_raw=entry.published_raw,
+                   cluster_id=cluster_id, published_raw=entry.published_raw, item_id=entry.item_id,
                    source="backfill" if (entry.html is not None or entry.text is not None) else "feed")
 
 
@@ -656,159 +695,36 @@ def guid_key(entry: FeedEntry) -> str:
     return f"{entry.outlet}\x00{entry.entry_id}"
 
 
-@functools.lru_cache(maxsize=256)
-def _compiled_rule(rule: str):
-    return re.compile(rule)
-
-
-def item_id_of(rule: str, canonical_url: str) -> str:
-    """The item id that `rule` (a feed's `item_id`: a regex with one group, searched in the
-    canonical URL) captures, or "" (no rule, no match, an empty capture)."""
-    if not rule or not canonical_url:
-        return ""
-    match = _compiled_rule(rule).search(canonical_url)
-    return (match.group(1) or "") if match else ""
-
-
-def item_key(entry: FeedEntry) -> Optional[str]:
-    """The third exact key, (outlet, item id), or None when the entry has no item id. Used by
-    batch, streaming and the history lookup alike; ids are per outlet (two outlets' item 42
-    are two items)."""
-    item = item_id_of(entry.item_id_rule, entry.canonical_url)
-    return f"{entry.outlet}\x00{item}" if item else None
-
-
-def item_duplicate(entry: FeedEntry, matched_id: str, canonical_id: str,
-                   story_id: str = "") -> Duplicate:
-    """The row of an entry whose item an earlier run's row (`matched_id`, in the cluster of
-    `canonical_id`) already took."""
-    article = entry_as_article(entry, canonical_id)
-    if story_id:
-        article = dataclasses.replace(article, story_id=story_id)
-    return Duplicate(article=article, canonical_id=canonical_id, cluster_id=canonical_id,
-                     method="outlet_item_id", matched_id=matched_id, containment=1.0,
-                     jaccard=1.0, shared_fingerprints=0)
-
-
 # ---------------------------------------------------------------- Beam wiring (batch)
 
-ITEMS = "items"     # tagged output: the entries that have an item key (also on the main one)
-
-
 class _SplitDuplicates(beam.DoFn):
-    """Duplicates to their output, entries on. With `route_items`, entries that have an item
-    key also go to ITEMS (the item key's side branch: no pass of its own over all entries);
-    `later_of` (article id -> the first entry of its item, for the later entries of an item)
-    turns a later entry of an item into its `outlet_item_id` duplicate."""
-
-    def __init__(self, route_items: bool = False):
-        self.route_items = route_items
-
-    def process(self, element, later_of=None):
+    def process(self, element):
         for item in element:
             if isinstance(item, Duplicate):
                 count("cfnews.dedup", item.method)
                 yield TaggedOutput(DUPLICATES, item)
-            elif later_of and item.article_id in later_of:
-                count("cfnews.dedup", "outlet_item_id")
-                yield TaggedOutput(DUPLICATES, entry_duplicate(item, later_of[item.article_id],
-                                                               "outlet_item_id"))
             else:
-                if self.route_items and item.item_id_rule and item_key(item) is not None:
-                    yield TaggedOutput(ITEMS, item)
                 yield item
 
 
-def _first_per_key(entries, label: str, key_fn, method: str, later_of=None,
-                   route_items: bool = False):
-    side = [AsDict(later_of)] if later_of is not None else []
-    tags = (DUPLICATES, ITEMS) if route_items else (DUPLICATES,)
+def _first_per_key(entries, label: str, key_fn, method: str):
     out = (entries
            | f"KeyBy{label}" >> beam.Map(lambda e: (key_fn(e), e))
            | f"GroupBy{label}" >> beam.GroupByKey()
            | f"FirstPer{label}" >> beam.Map(lambda kv: list(first_of_entries(kv[1], method)))
-           | f"Split{label}" >> beam.ParDo(_SplitDuplicates(route_items), *side).with_outputs(
-               *tags, main=MAIN))
-    return out
-
-
-def later_of_item(entries: Iterable[FeedEntry]):
-    """Of the entries sharing an item key: (article id, first entry) for each later one, once
-    per article id (entries sharing the first one's URL are its `canonical_url` duplicates)."""
-    ordered = sorted(entries, key=entry_order)
-    first, done = ordered[0], {ordered[0].article_id}
-    for later in ordered[1:]:
-        if later.article_id not in done:
-            done.add(later.article_id)
-            yield later.article_id, first
-
-
-class _ItemTakenBeforeFn(beam.DoFn):
-    """An entry whose (outlet, item id) an earlier run's row within the expiry took is a
-    duplicate of that row; the others go on. Looked up in the output's history."""
-
-    def __init__(self, out_dir: str, job_key: str, expiry_us: int):
-        self.out_dir = out_dir
-        self.job_key = job_key
-        self.expiry_us = expiry_us
-
-    def setup(self):
-        from cfnews.transforms.history import open_history
-        self.history = open_history(self.out_dir, self.job_key)
-
-    def process(self, entry):
-        item = item_id_of(entry.item_id_rule, entry.canonical_url)
-        if item:
-            found = self.history.earlier_item(
-                entry.outlet, entry.item_id_rule, item,
-                micros(entry.published_at or entry.discovered_at), self.expiry_us,
-                entry.article_id)
-            if found is not None:
-                count("cfnews.dedup", "outlet_item_id")
-                yield TaggedOutput(DUPLICATES, item_duplicate(entry, *found))
-                return
-        yield entry
+           | f"Split{label}" >> beam.ParDo(_SplitDuplicates()).with_outputs(DUPLICATES, main=MAIN))
+    return out[MAIN], out[DUPLICATES]
 
 
 @dataclasses.dataclass
 class DedupEntriesByUrl(beam.PTransform):
     """FeedEntry -> (FeedEntry, Duplicate): one entry per canonical URL, then one per
-    (outlet, feed guid), then one per (outlet, item id) (entries with an item id only), goes
-    on to fetching. With `history_dir`, entries whose item id an earlier run's row took
-    within `expiry` are duplicates of that row first. `item_ids=False` (no source of the job
-    gives an `item_id` rule) leaves the item key's stages out: the graph is the one without
-    item ids."""
-    history_dir: Optional[str] = None
-    job_key: str = ""
-    expiry: dt.timedelta = DEFAULT_EXPIRY
-    item_ids: bool = True
+    (outlet, feed guid), goes on to fetching."""
 
     def expand(self, entries):
-        duplicates = []
-        if not self.item_ids:
-            entries, by_url = _first_per_key(entries, "Url", lambda e: e.article_id,
-                                             "canonical_url")
-            entries, by_guid = _first_per_key(entries, "Guid", guid_key, "feed_guid")
-            return entries, (by_url, by_guid) | "EntryDuplicates" >> beam.Flatten()
-        if self.history_dir:
-            taken = entries | "ItemTakenBefore" >> beam.ParDo(_ItemTakenBeforeFn(
-                self.history_dir, self.job_key, self.expiry // dt.timedelta(microseconds=1))
-            ).with_outputs(DUPLICATES, main=MAIN)
-            entries = taken[MAIN]
-            duplicates.append(taken[DUPLICATES])
-        by_url = _first_per_key(entries, "Url", lambda e: e.article_id, "canonical_url",
-                                route_items=True)
-        # the item key: only the entries that have an item id (routed out by the URL key's
-        # split) are shuffled by it, on a side branch; its later entries leave the main path
-        # where the guid key's duplicates do (no pass of its own over all entries, no merge)
-        later_of = (by_url[ITEMS]
-                    | "KeyByItem" >> beam.Map(lambda e: (item_key(e), e))
-                    | "GroupByItem" >> beam.GroupByKey()
-                    | "LaterOfItem" >> beam.FlatMap(lambda kv: later_of_item(kv[1])))
-        by_guid = _first_per_key(by_url[MAIN], "Guid", guid_key, "feed_guid", later_of)
-        entries = by_guid[MAIN]
-        duplicates += [by_url[DUPLICATES], by_guid[DUPLICATES]]
-        return entries, duplicates | "EntryDuplicates" >> beam.Flatten()
+        entries, by_url = _first_per_key(entries, "Url", lambda e: e.article_id, "canonical_url")
+        entries, by_guid = _first_per_key(entries, "Guid", guid_key, "feed_guid")
+        return entries, (by_url, by_guid) | "EntryDuplicates" >> beam.Flatten()
 
 
 def bucket_of(h: int, bits: int) -> int:

@@ -1,8 +1,7 @@
 """Dedup at stream scale: the near-duplicate index in Beam keyed state, bounded by an
 event-time expiry. Same contract and same decisions as `DeduplicateArticles` (batch):
 Article in -> (Article with cluster_id, Duplicate) out. `StreamingDedupEntries` is the
-exact-duplicate shortcut (first entry per canonical URL, then per outlet + feed guid, then per
-outlet + item id, `dedup.item_key`).
+exact-duplicate shortcut (first entry per canonical URL, then per outlet + feed guid).
 
 Time: an element's timestamp is its arrival (in the streaming graph, when its feed was
 polled); the watermark follows it. Arrival is cut into slots of `hold` (1 minute). The first
@@ -69,7 +68,7 @@ from cfnews.transforms.common import MAIN, count
 from cfnews.transforms.dedup import (CONTAINMENT_THRESHOLD, DEFAULT_EXPIRY, DUPLICATES, MAX_BUCKET,
                               MIN_SHARED, SAME_OUTLET_THRESHOLD, DedupParams, Member,
                               bucket_hits, bucket_of, decide, decode_member, encode_member,
-                              entry_duplicate, guid_key, item_key, prepare, to_output,
+                              entry_duplicate, guid_key, prepare, to_output,
                               with_fingerprint, QUOTED)
 
 STREAM_BUCKET_BITS = 16
@@ -382,8 +381,8 @@ class StreamingDeduplicate(beam.PTransform):
 # ---------------------------------------------------------------- exact duplicates
 
 class _FirstSeenFn(beam.DoFn):
-    """Keyed by canonical URL, (outlet, guid) or (outlet, item id): the first entry seen goes
-    on, later ones within `expiry` are duplicates of it."""
+    """Keyed by canonical URL or (outlet, guid): the first entry seen goes on, later ones
+    within `expiry` are duplicates of it."""
     FIRST = ReadModifyWriteStateSpec("first", PickleCoder())
     FORGET = TimerSpec("forget", TimeDomain.WATERMARK)
 
@@ -411,8 +410,7 @@ class _FirstSeenFn(beam.DoFn):
 @dataclasses.dataclass
 class StreamingDedupEntries(beam.PTransform):
     """FeedEntry -> (FeedEntry, Duplicate) for unbounded input: the first entry seen per
-    canonical URL, then per (outlet, feed guid), then per (outlet, item id) (entries with an
-    item id only), goes on; keys are forgotten after `expiry`."""
+    canonical URL, then per (outlet, feed guid), goes on; keys are forgotten after `expiry`."""
     expiry: dt.timedelta = DEFAULT_EXPIRY
 
     def expand(self, entries):
@@ -426,14 +424,5 @@ class StreamingDedupEntries(beam.PTransform):
                        Tuple[str, Any])
                    | "FirstPerGuid" >> beam.ParDo(_FirstSeenFn("feed_guid", self.expiry))
                    .with_outputs(DUPLICATES, main=MAIN))
-        # only entries with an item id are keyed by it; the rest pass by
-        with_item, without = by_guid[MAIN] | "HasItemId" >> beam.Partition(
-            lambda e, n: 0 if item_key(e) else 1, 2)
-        by_item = (with_item
-                   | "KeyByItem" >> beam.Map(lambda e: (item_key(e), e)).with_output_types(
-                       Tuple[str, Any])
-                   | "FirstPerItem" >> beam.ParDo(_FirstSeenFn("outlet_item_id", self.expiry))
-                   .with_outputs(DUPLICATES, main=MAIN))
-        return ((by_item[MAIN], without) | "AllEntries" >> beam.Flatten(),
-                (by_url[DUPLICATES], by_guid[DUPLICATES], by_item[DUPLICATES])
-                | "EntryDuplicates" >> beam.Flatten())
+        return by_guid[MAIN], ((by_url[DUPLICATES], by_guid[DUPLICATES])
+                               | "EntryDuplicates" >> beam.Flatten())

@@ -6,8 +6,6 @@ them, in its workers (nothing about the lake is read on the driver or embedded i
 * was this article id already written, in any dataset?                -> `History.seen`
 * which articles written earlier share sampled shingle hashes with this new one, within the
   dedup expiry?                                                         -> `History.prior_hits`
-* which row written earlier, of this outlet and within the dedup expiry, holds this item id in
-  its canonical URL (by the feed's `item_id` rule)?                     -> `History.earlier_item`
 
 Both are answered from a `History`, opened once per worker process and job:
 
@@ -23,10 +21,9 @@ Both are answered from a `History`, opened once per worker process and job:
 * Object stores (gs://, s3://): each worker reads the datasets directly, the article_id
   column of every file and the fingerprint column of the date partitions it needs.
 
-Item ids are not indexed: an entry with an item id reads the `articles` and `duplicates`
-files of its outlet's date partitions within the expiry (their canonical_url column; a day of
-one outlet), once per worker and job, and applies the entry's rule to them, so a lake written
-before item ids existed, or a rule added later, needs nothing rebuilt.
+An article with an item id (`articles.item_id`, schema version 5) is posted under its
+`dedup.item_key` as well, so a later article of the same (outlet, item id) finds it as it finds
+a text sharing its shingles; rows without the column (older lakes) simply have no item key.
 
 Fingerprints are stored with each article when it is written (`articles.fingerprint`); rows
 written before that column existed, or before schema version 4 (whose fingerprints do not
@@ -55,8 +52,6 @@ MARKED_SINCE = 4    # the schema version from which stored fingerprints are toda
 # shingles marked (3), Traditional Chinese read as Simplified (4); older rows are
 # fingerprinted again from their text when indexed
 DATASETS = ("articles", "duplicates", "rejected")
-ITEM_DATASETS = ("articles", "duplicates")      # the rows an item id can be taken by
-ITEM_PREFIXES = tuple(f"{d}/" for d in ITEM_DATASETS)
 DAY_US = 86_400_000_000
 
 MEMBER_DTYPE = np.dtype([("id", "<u8"), ("time", "<i8"), ("outlet", "<u2"), ("level", "u1"),
@@ -112,14 +107,17 @@ def ids_of_file(data: bytes) -> np.ndarray:
 
 
 def members_of_file(data: bytes, outlet: str) -> List[Tuple[tuple, Tuple[int, ...]]]:
-    """(member row, sampled hashes) of every article of one `articles` file. Rows written
-    before the fingerprint column existed, or before quoted shingles were marked, are
-    fingerprinted from their text. Member rows hold the story_id key (0: the article's own)."""
+    """(member row, index keys) of every article of one `articles` file: its sampled hashes,
+    and its `dedup.item_key` when it has an `item_id` (rows written before that column have
+    none). Rows written before the fingerprint column existed, or before quoted shingles were
+    marked, are fingerprinted from their text. Member rows hold the story_id key (0: the
+    article's own)."""
     from cfnews.schemas.arrow import fingerprint_from_value
     from cfnews.transforms.dedup import micros, outlet_hash
     from cfnews.transforms.fingerprint import fingerprint, plain_count
+    from cfnews.transforms.dedup import item_key
     table = _read_columns(data, ["article_id", "published_at", "discovered_at", "fingerprint",
-                                 "schema_version", "story_id"])
+                                 "schema_version", "story_id", "item_id"])
     stored = (table.column("fingerprint").to_pylist() if "fingerprint" in table.column_names
               else [None] * table.num_rows)
     versions = (table.column("schema_version").to_pylist()
@@ -127,6 +125,8 @@ def members_of_file(data: bytes, outlet: str) -> List[Tuple[tuple, Tuple[int, ..
     stored = [v if (version or 0) >= MARKED_SINCE else None for v, version in zip(stored, versions)]
     stories = (table.column("story_id").to_pylist() if "story_id" in table.column_names
                else [None] * table.num_rows)
+    items = (table.column("item_id").to_pylist() if "item_id" in table.column_names
+             else [None] * table.num_rows)
     texts = None
     if any(v is None for v in stored):
         texts = _read_columns(data, ["text"]).column("text").to_pylist()
@@ -148,6 +148,8 @@ def members_of_file(data: bytes, outlet: str) -> List[Tuple[tuple, Tuple[int, ..
         row = (id_key(article_id), micros(when), o_hash, level, len(counts),
                tuple(counts) + (0,) * (4 - len(counts)), plain_count(hashes),
                id_key(story) if story and story != article_id else 0)
+        if items[i]:    # indexed under its item key too, as dedup.prepare does
+            hashes = tuple(hashes) + (item_key(outlet, items[i]),)
         out.append((row, hashes))
     return out
 
@@ -170,85 +172,16 @@ def date_store(entries: Iterable[Tuple[tuple, Tuple[int, ...]]]) -> Tuple[np.nda
 
 # ---------------------------------------------------------------- lookups
 
-ITEM_COLUMNS = ("article_id", "canonical_url", "published_at", "discovered_at",
-                "canonical_id", "story_id")
-
-
-def item_rows_of_file(source, dataset: str) -> List[tuple]:
-    """(canonical_url, rank, event time in µs, article_id, canonical id, story id) of every
-    row of one `articles` (rank 0) or `duplicates` (rank 1) file."""
-    from cfnews.transforms.dedup import micros
-    table = _read_columns(source, ITEM_COLUMNS)
-    names = table.column_names
-    if "article_id" not in names or "canonical_url" not in names:
-        return []
-    cols = {c: (table.column(c).to_pylist() if c in names else [None] * table.num_rows)
-            for c in ITEM_COLUMNS}
-    rank = 0 if dataset == "articles" else 1
-    out = []
-    for i, article_id in enumerate(cols["article_id"]):
-        url = cols["canonical_url"][i]
-        when = cols["published_at"][i] or cols["discovered_at"][i]
-        if not article_id or not url or when is None:
-            continue
-        canonical = (cols["canonical_id"][i] if rank else None) or article_id
-        out.append((url, rank, micros(when), article_id, canonical, cols["story_id"][i] or ""))
-    return out
-
-
 class History:
     """Lookups over what earlier runs wrote. `ids`: sorted uint64 keys; `load_date(date)`
-    returns (members, postings) of a date partition of `articles`, or None;
-    `item_files(date, outlet)` the (dataset, file) pairs of that outlet's `articles` and
-    `duplicates` partitions of the date, `item_dates` the dates of either dataset."""
+    returns (members, postings) of a date partition of `articles`, or None."""
 
-    def __init__(self, ids: np.ndarray, load_date, dates: Sequence[str] = (),
-                 item_files=None, item_dates: Sequence[str] = ()):
+    def __init__(self, ids: np.ndarray, load_date, dates: Sequence[str] = ()):
         self.ids = ids
         self._load_date = load_date
         self.dates = sorted(set(dates))   # date partitions of `articles` that exist
         self._dates: Dict[str, Optional[Tuple[np.ndarray, np.ndarray]]] = {}
         self._lock = threading.Lock()
-        self._item_files = item_files
-        self.item_dates = sorted(set(item_dates))
-        self._items: Dict[Tuple[str, str], List[tuple]] = {}
-
-    def _item_rows(self, date: str, outlet: str) -> List[tuple]:
-        with self._lock:
-            key = (date, outlet)
-            if key not in self._items:
-                rows = []
-                for dataset, source in self._item_files(date, outlet):
-                    try:
-                        rows.extend(item_rows_of_file(source, dataset))
-                    except Exception as exc:  # a corrupt file: named, skipped, never a crash
-                        _warn_unreadable(str(source), exc)
-                self._items[key] = rows
-            return self._items[key]
-
-    def earlier_item(self, outlet: str, rule: str, item: str, time_us: int, expiry_us: int,
-                     exclude: str = "") -> Optional[Tuple[str, str, str]]:
-        """(matched article id, its canonical id, its story id) of the row written earlier, of
-        `outlet` and within `expiry_us` of `time_us`, whose canonical URL holds `item` by
-        `rule` (dedup.item_id_of, as for new entries): an `articles` row before a
-        `duplicates` one, then the earliest. None when there is none."""
-        from cfnews.transforms.dedup import item_id_of
-        if not item or self._item_files is None:
-            return None
-        day = dt.date(1970, 1, 1)
-        first = (day + dt.timedelta(microseconds=time_us - expiry_us)).isoformat()
-        last = (day + dt.timedelta(microseconds=time_us + expiry_us)).isoformat()
-        best = None
-        for date in self.item_dates[bisect.bisect_left(self.item_dates, first[:10]):
-                                    bisect.bisect_right(self.item_dates, last[:10])]:
-            for url, rank, when, article_id, canonical, story in self._item_rows(date, outlet):
-                if (abs(when - time_us) > expiry_us or article_id == exclude
-                        or item_id_of(rule, url) != item):
-                    continue
-                candidate = (rank, when, article_id, canonical, story)
-                if best is None or candidate < best:
-                    best = candidate
-        return None if best is None else (best[2], best[3], best[4] or best[3])
 
     def seen(self, article_id: str) -> bool:
         if not article_id or not len(self.ids):
@@ -413,17 +346,10 @@ def open_remote(out_dir: str) -> History:
     paths = [p for d in DATASETS for p in match(join(out_dir, d, "*", "*", "*.parquet"))]
     ids = _ids_of(paths)
     dates = {_date_of(p.split("/articles/", 1)[1]) for p in paths if "/articles/" in p}
-    item_dates = {_date_of(p.split(f"/{d}/", 1)[1]) for d in ITEM_DATASETS for p in paths
-                  if f"/{d}/" in p}
 
     def load_date(date):
         return _store_of(match(join(out_dir, "articles", f"date={date}", "*", "*.parquet")))
-
-    def item_files(date, outlet):
-        return [(d, _read_bytes(p)) for d in ITEM_DATASETS
-                for p in match(join(out_dir, d, f"date={date}", f"outlet={outlet}", "*.parquet"))]
-    return History(ids, load_date, [d for d in dates if d], item_files,
-                   [d for d in item_dates if d])
+    return History(ids, load_date, [d for d in dates if d])
 
 
 # ---------------------------------------------------------------- the local index
@@ -567,16 +493,10 @@ class LocalIndex:
             self._save(os.path.join("fp", f"{date}.postings.npy"), store[1])
             return store
 
-    def _item_files(self, date: str, outlet: str) -> List[Tuple[str, str]]:
-        return [(f.split("/", 1)[0], self._abs(f)) for f in self.files
-                if f.startswith(ITEM_PREFIXES) and _date_of(f) == date and _outlet_of(f) == outlet]
-
     def open(self) -> History:
         ids = np.load(self._path("ids.npy"), mmap_mode="r")
         dates = {_date_of(f) for f in self.files if f.startswith("articles/")}
-        item_dates = {_date_of(f) for f in self.files if f.startswith(ITEM_PREFIXES)}
-        return History(ids, self._date_store, [d for d in dates if d], self._item_files,
-                       [d for d in item_dates if d])
+        return History(ids, self._date_store, [d for d in dates if d])
 
 
 def _listdir(path: str) -> List[str]:

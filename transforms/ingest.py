@@ -43,13 +43,12 @@ class BatchDedup:
     expiry: dt.timedelta = DEFAULT_EXPIRY
     history_dir: Optional[str] = None
     job_key: str = ""
-    item_ids: bool = True   # False: no entry can have an item_id rule (no item-key stages)
 
     def drop_seen(self) -> Optional[beam.PTransform]:
         return DropSeen(self.history_dir, self.job_key) if self.history_dir else None
 
     def entries(self) -> beam.PTransform:
-        return DedupEntriesByUrl(self.history_dir, self.job_key, self.expiry, self.item_ids)
+        return DedupEntriesByUrl()
 
     def articles(self) -> beam.PTransform:
         return DeduplicateArticles(self.threshold, expiry=self.expiry,
