@@ -10,8 +10,9 @@ not as a half-empty run. Format:
 
 `item_id` (optional) is a regular expression with exactly one capture group, searched in an
 entry's canonical URL: what it captures is the outlet's item id, which stays when the outlet
-re-posts an updated item under a new URL (transforms/dedup.py: item_key). Every feed of one
-outlet gives the same rule, or none does: the key is (outlet, item id).
+re-posts an item under a new URL; articles of one outlet and item id are one story
+(transforms/dedup.py: item_key). Every feed of one outlet gives the same rule, or none does:
+the key is (outlet, item id).
 """
 from __future__ import annotations
 

@@ -10,7 +10,6 @@ from cfnews.schemas.records import (
     Page,
     Rejected,
     Duplicate,
-    DUPLICATE_METHODS,
     utc_now,
 )
 from cfnews.schemas.reasons import Reason, Stage
@@ -36,7 +35,7 @@ from cfnews.schemas.arrow import (
 )
 
 __all__ = [
-    "Article", "Entity", "FeedEntry", "FeedSource", "Page", "Rejected", "Duplicate", "DUPLICATE_METHODS", "utc_now",
+    "Article", "Entity", "FeedEntry", "FeedSource", "Page", "Rejected", "Duplicate", "utc_now",
     "Reason", "Stage",
     "MAX_ID_LENGTH", "OUTLET_ID", "RUN_ID", "UNKNOWN_OUTLET", "check_path_parts", "is_outlet_id",
     "is_run_id",

@@ -131,19 +131,13 @@ class Article:
         return self.published_at or self.discovered_at
 
 
-# `duplicates.method`: how the copy was found. The first two are exact, decided before the
-# page is fetched (the row has no text): same canonical URL, same (outlet, feed guid); then
-# near duplicates by text.
-DUPLICATE_METHODS = ("canonical_url", "feed_guid", "near_duplicate")
-
-
 @dataclasses.dataclass(frozen=True)
 class Duplicate:
     """A later copy of a story already written to `articles`."""
     article: Article
     canonical_id: str                # the cluster's article in `articles`
     cluster_id: str
-    method: str                      # one of DUPLICATE_METHODS
+    method: str                      # 'canonical_url' | 'near_duplicate'
     matched_id: str                  # the earlier copy this one matched (may itself be a duplicate)
     containment: float               # share of the shorter text found in the canonical one
     jaccard: float
