@@ -1,23 +1,27 @@
-"""The (outlet, item id) exact key on real URLs, and what it costs (issue 15).
+"""Item ids as story links on real URLs, and what they cost (issue 15).
 
-    python tests/benchmarks/item_ids.py figures [--read N] [--seed S]
+    python tests/benchmarks/item_ids.py links [--show]
+    python tests/benchmarks/item_ids.py figures [--read N] [--seed S] [--show] [--write]
     python tests/benchmarks/item_ids.py timing --against OTHER_CHECKOUT [--rounds R]
 
-`figures`: the posts of news-beyond-wall (/work/.mirror/NodeBE4+news-beyond-wall; each post
-keeps the outlet's own URL, `from:`, and its publication time) of the outlets whose feeds.yaml
-entry gives an `item_id` rule, enabled or documented in a comment (dw-zh: Deutsche Welle's
-Chinese service, 德国之声; its rule is documented, not enabled) become feed
-entries (guid = link, as DW's RDF feed gives it) and go through the production exact stage
-(`DedupEntriesByUrl`, FnApiRunner) twice: without the rule (as before) and with it. Printed:
-duplicates by method, the new key's pairs by time apart (the streaming and across-run
-lookups keep to the 14-day expiry; one batch run does not), and N pairs drawn at random
-(seeded) with both headlines and the opening of both texts, for reading. The pairs read are
-written to tests/benchmarks/data/item_ids_read.tsv with the reader's label added by hand.
+Data: the posts of news-beyond-wall (/work/.mirror/NodeBE4+news-beyond-wall; each post keeps
+the outlet's own URL, `from:`, and its publication time) of the outlets whose feeds.yaml entry
+gives an `item_id` rule (dw-zh: Deutsche Welle's Chinese service, 德国之声), one article per
+canonical URL as the exact stage leaves them, the item id by the outlet's rule.
 
-`timing`: the exact stage alone over all 128,801 news-beyond-wall entries (all 19 outlets;
-dw-zh with its rule where the tree supports one), in_memory FnApiRunner, one fresh process per
-tree and round, alternating, medians of CPU seconds (and wall): this tree against another
-checkout (with its .venv).
+`links`: the production near-duplicate path (`dedup_in_memory`: index, `decide`, chains) with
+and without the item ids: articles, duplicates, the articles whose story the item id changes,
+and what the read pairs (tests/benchmarks/data/item_ids_read.tsv) become, per label, time
+apart and half of the file (dev: its odd data rows, test: its even ones).
+
+`figures`: the pairs an item id makes (each later article of an item with the item's first),
+by time apart, whether the text rule alone files the later one as a copy, and N pairs drawn
+at random (seeded) plus every pair the text rule does not file, for reading; `--write` stores
+them in the read file, keeping the labels given by hand (`same_text`, `new_development`).
+
+`timing`: the in-memory dedup over those articles (with their item ids where the tree has
+them), one fresh process per tree and round, alternating, medians of CPU seconds (and wall):
+this tree against another checkout (with its .venv).
 """
 from __future__ import annotations
 
@@ -76,56 +80,11 @@ def corpus_rows():
     return rows
 
 
-def entries(rows, rules):
-    import dataclasses
-    import datetime as dt
-    from cfnews.schemas import FeedEntry
-    has_rule = "item_id_rule" in {f.name for f in dataclasses.fields(FeedEntry)}
-    out = []
-    for outlet, url, canonical, article_id, published, path in rows:
-        extra = {"item_id_rule": rules.get(outlet, "")} if has_rule else {}
-        when = dt.datetime.fromisoformat(published)
-        out.append(FeedEntry(outlet=outlet, feed_url=f"nbw:{outlet}", entry_id=url, url=url,
-                             article_id=article_id, canonical_url=canonical, title=path,
-                             published_at=when, discovered_at=when, **extra))
-    return out
-
-
-SINKS = {"kept": [], "dups": []}     # filled by the in-process runner's workers
-
-
-def _collect(element, sink: str):
-    from tests.benchmarks import item_ids    # the imported module, whatever ran the script
-    item_ids.SINKS[sink].append(element)
-
-
-def exact_stage(items):
-    """(entries kept, duplicates) of the production exact stage (in-process runner), as the
-    job builds it: without the item key's stages when no entry has a rule (a tree that has
-    them)."""
-    import dataclasses
-    import apache_beam as beam
-    from cfnews.transforms.dedup import DedupEntriesByUrl
-    from tests.benchmarks import item_ids
-    for sink in item_ids.SINKS.values():
-        sink.clear()
-    fields = {f.name for f in dataclasses.fields(DedupEntriesByUrl)}
-    stage = (DedupEntriesByUrl(item_ids=any(getattr(e, "item_id_rule", "") for e in items))
-             if "item_ids" in fields else DedupEntriesByUrl())
-    with beam.Pipeline(runner="FnApiRunner") as p:
-        k, d = p | beam.Create(items, reshuffle=False) | stage
-        k | "K" >> beam.Map(_collect, "kept")
-        d | "D" >> beam.Map(_collect, "dups")
-    return list(item_ids.SINKS["kept"]), list(item_ids.SINKS["dups"])
-
-
 def shipped_rules():
-    """The item_id rules feeds.yaml gives, enabled or documented in a comment line
-    (`#   item_id: ...`, as dw-zh's is), as the file would load with them on."""
+    """The item_id rules feeds.yaml gives."""
     from cfnews.pipeline.feeds_file import parse_feeds
     with open(os.path.join(HERE, "feeds.yaml"), encoding="utf-8") as handle:
-        text = handle.read().replace("  #   item_id:", "    item_id:")
-    return {f.outlet: f.item_id_rule for f in parse_feeds(text) if f.item_id_rule}
+        return {f.outlet: f.item_id_rule for f in parse_feeds(handle.read()) if f.item_id_rule}
 
 
 def text_stage_copy(first, later, texts) -> bool:
@@ -150,42 +109,69 @@ def post_text(path: str) -> tuple:
     return item.title, item.text
 
 
+class Pair:
+    """A later article of an item (`article_id`) and the item's first (`canonical_id`)."""
+
+    def __init__(self, first: str, later: str):
+        self.canonical_id, self.later_id = first, later
+
+
+def item_id_of(rule: str, canonical_url: str) -> str:
+    """The item id by `rule`, as cfnews finds it (transforms/urls.py; a tree before the item
+    link has it in transforms/dedup.py)."""
+    try:
+        from cfnews.transforms.urls import item_id_of as found
+    except ImportError:
+        from cfnews.transforms.dedup import item_id_of as found
+    return found(rule, canonical_url)
+
+
+def item_pairs(rows, rules):
+    """(first, later) article ids of every item with several canonical URLs: one article per
+    canonical URL (the first published), each later one paired with the item's first."""
+    by_item = collections.defaultdict(list)
+    seen = set()
+    for r in sorted(rows, key=lambda r: (r[4], r[5])):
+        item = item_id_of(rules[r[0]], r[2])
+        if item and r[3] not in seen:
+            seen.add(r[3])
+            by_item[(r[0], item)].append(r[3])
+    return [Pair(ids[0], later) for ids in by_item.values() for later in ids[1:]]
+
+
 def figures(args):
+    import datetime as dt
     rules = shipped_rules()
     rows = [r for r in corpus_rows() if r[0] in rules]
     by_id = {r[3]: r for r in rows}
-    print(f"posts of the configured outlets ({', '.join(sorted(rules))}): {len(rows)}")
-    for label, with_rules in (("without the rule", {}), ("with the rule", rules)):
-        kept, dups = exact_stage(entries(rows, with_rules))
-        methods = collections.Counter(d.method for d in dups)
-        print(f"  {label}: {len(kept)} entries go on; duplicates {dict(sorted(methods.items()))}")
-    item_dups = sorted((d for d in dups if d.method == "outlet_item_id"),
-                       key=lambda d: (d.canonical_id, d.article.article_id))   # runner order varies
-    import datetime as dt
-    gaps = [abs(dt.datetime.fromisoformat(by_id[d.article.article_id][4])
+    print(f"posts of the configured outlets ({', '.join(sorted(rules))}): {len(rows)}, "
+          f"{len({r[3] for r in rows})} canonical URLs")
+    item_dups = sorted(item_pairs(rows, rules), key=lambda d: (d.canonical_id, d.later_id))
+    print(f"  later articles of an item (paired with its first): {len(item_dups)}")
+    gaps = [abs(dt.datetime.fromisoformat(by_id[d.later_id][4])
                 - dt.datetime.fromisoformat(by_id[d.canonical_id][4])) for d in item_dups]
     bands = collections.Counter("<= 1 day" if g <= dt.timedelta(days=1) else
                                 "1-14 days" if g <= dt.timedelta(days=14) else "> 14 days"
                                 for g in gaps)
-    print(f"  outlet_item_id pairs by time apart: {dict(sorted(bands.items()))}")
+    print(f"  pairs by time apart: {dict(sorted(bands.items()))}")
     # would the text stage (production near-duplicate decision, the pair alone) have filed the
     # later post as a copy of the first anyway?
     texts = {}
     for d in item_dups:
-        for aid in (d.canonical_id, d.article.article_id):
+        for aid in (d.canonical_id, d.later_id):
             if aid not in texts:
                 texts[aid] = post_text(by_id[aid][5])
-    caught = {d.article.article_id: text_stage_copy(by_id[d.canonical_id], by_id[d.article.article_id],
+    caught = {d.later_id: text_stage_copy(by_id[d.canonical_id], by_id[d.later_id],
                                                     texts) for d in item_dups}
     print(f"  of them, the text stage alone files as copies of the first: "
           f"{sum(caught.values())} of {len(caught)}")
     rng = random.Random(args.seed)
     drawn = [("random", d) for d in rng.sample(item_dups, min(args.read, len(item_dups)))]
-    drawn += [("increment", d) for d in item_dups if not caught[d.article.article_id]]
+    drawn += [("increment", d) for d in item_dups if not caught[d.later_id]]
     labels = read_labels()
     out, tally = [], collections.Counter()
     for kind, d in drawn:
-        first, later = by_id[d.canonical_id], by_id[d.article.article_id]
+        first, later = by_id[d.canonical_id], by_id[d.later_id]
         (t1, x1), (t2, x2) = texts[first[3]], texts[later[3]]
         hours = (dt.datetime.fromisoformat(later[4])
                  - dt.datetime.fromisoformat(first[4])).total_seconds() / 3600
@@ -217,26 +203,114 @@ def read_labels() -> dict:
                 for r in csv.DictReader(handle, delimiter="\t")}
 
 
+def dw_articles(rules):
+    """The configured outlets' posts as the production dedup sees them: one article per
+    canonical URL (the exact stage keeps the first published), the item id by the outlet's
+    rule, texts read in one pass over the snapshot."""
+    import dataclasses
+    import datetime as dt
+    from cfnews.schemas import Article
+    from cfnews.transforms.dedup import with_fingerprint
+    from tests.benchmarks.item_ids import item_id_of
+    from tests.data.relevance import sources
+    rows = sorted((r for r in corpus_rows() if r[0] in rules), key=lambda r: (r[4], r[5]))
+    first = {}
+    for r in rows:
+        first.setdefault(r[3], r)
+    paths = {r[5] for r in first.values()}
+    texts = {path: sources.post_item("nbw/", path, raw)
+             for path, raw in sources._posts(sources.NEWS_BEYOND_WALL, keep=lambda p: p in paths)}
+    has_item = "item_id" in {f.name for f in dataclasses.fields(Article)}   # a tree before
+    out = []
+    for outlet, url, canonical, article_id, published, path in first.values():
+        when = dt.datetime.fromisoformat(published)
+        item = texts[path]
+        out.append(with_fingerprint(Article(
+            article_id=article_id, url=url, canonical_url=canonical, outlet=outlet, feed_url="",
+            entry_id=url, title=item.title, text=item.text, discovered_at=when,
+            published_at=when,
+            **({"item_id": item_id_of(rules[outlet], canonical)} if has_item else {}))))
+    return out
+
+
+def links(args):
+    """The item id as a story link, through the production near-duplicate path
+    (`dedup_in_memory`: the index, `decide`, chains): DW's posts with and without their item
+    ids. Printed: articles and duplicates both ways, the articles whose story the item id
+    changes (the later version of an item that the text rule neither copies nor links), and
+    what the read pairs (tests/benchmarks/data/item_ids_read.tsv) become, by label and by the
+    half (dev: odd rows of the file, test: even rows) of the file."""
+    import dataclasses
+    from cfnews.transforms.dedup import dedup_in_memory
+    rules = shipped_rules()
+    arts = dw_articles(rules)
+    with_id = sum(1 for a in arts if a.item_id)
+    print(f"articles (one per canonical URL) of {', '.join(sorted(rules))}: {len(arts)}, "
+          f"{with_id} with an item id, {len({a.item_id for a in arts if a.item_id})} item ids")
+    results = {}
+    for label, items in (("without item ids", [dataclasses.replace(a, item_id="") for a in arts]),
+                         ("with item ids", arts)):
+        kept, dups = dedup_in_memory(items)
+        results[label] = ({a.article_id: a.story_id for a in kept},
+                          {d.article.article_id: d for d in dups})
+        print(f"  {label}: {len(kept)} in articles, {len(dups)} in duplicates, "
+              f"{sum(1 for a in kept if a.story_id != a.article_id)} articles linked to an "
+              f"earlier story")
+    (k0, d0), (k1, d1) = results["without item ids"], results["with item ids"]
+    print(f"  same duplicates both ways: {sorted(d0) == sorted(d1)}; "
+          f"same canonical ids: {all(d0[i].canonical_id == d1[i].canonical_id for i in d0 if i in d1)}")
+    changed = [i for i in k1 if k0.get(i) != k1[i]]
+    print(f"  articles whose story the item id changes: {len(changed)} "
+          f"(newly linked: {sum(1 for i in changed if k0.get(i) == i)})")
+    from cfnews.transforms.urls import article_id_for
+    story1 = dict(k1, **{i: d.article.story_id for i, d in d1.items()})
+    story0 = dict(k0, **{i: d.article.story_id for i, d in d0.items()})
+    print(f"  duplicates whose story_id changes with them (their canonical article's): "
+          f"{sum(1 for i in d1 if story0.get(i) != story1[i])}")
+    with open(READ, encoding="utf-8") as handle:
+        read = list(csv.DictReader(handle, delimiter="\t"))
+    tally = collections.Counter()
+    for n, r in enumerate(read, 1):
+        first, later = article_id_for(r["first_url"]), article_id_for(r["later_url"])
+        half = "dev" if n % 2 else "test"
+        where = "duplicates" if later in d1 else "articles"
+        same = story1.get(later) == story1.get(first) and later in story1
+        before = story0.get(later) == story0.get(first) and later in story0
+        apart = ("within the expiry" if float(r["hours_apart"]) <= 14 * 24
+                 else "beyond the expiry")
+        tally[(r["set"], r["label"], apart, where, "same story" if same else "own story",
+               "before: same" if before else "before: own")] += 1
+        tally[(half, r["set"], r["label"], where, "same story" if same else "own story")] += 1
+        if args.show and not same and apart == "within the expiry":
+            d = d1.get(later)
+            print(f"  not linked: {r['set']} {r['label']} {r['hours_apart']} h: later in {where}"
+                  + (f" (copy of {d.matched_id}, canonical {d.canonical_id}; first {first})"
+                     if d else f" (story {story1.get(later)}; first {first}, its story "
+                               f"{story1.get(first)})"))
+    for key, n in sorted(tally.items()):
+        print(f"    {' | '.join(key)}: {n}")
+
+
 MEASURE = r"""
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
 from tests.benchmarks import item_ids
-rows = item_ids.corpus_rows()
-items = item_ids.entries(rows, {"dw-zh": sys.argv[2]})
+from cfnews.transforms.dedup import dedup_in_memory
+arts = item_ids.dw_articles(json.loads(sys.argv[2]))
 cpu, wall = [], []
 for _ in range(2):
     c, w = time.process_time(), time.perf_counter()
-    kept, dups = item_ids.exact_stage(items)
+    kept, dups = dedup_in_memory(arts)
     cpu.append(time.process_time() - c)
     wall.append(time.perf_counter() - w)
-print(json.dumps({"entries": len(items), "cpu": cpu, "wall": wall, "kept": len(kept),
-                  "dups": len(dups)}))
+print(json.dumps({"entries": len(arts), "cpu": cpu, "wall": wall, "kept": len(kept),
+                  "dups": len(dups), "item_ids": sum(1 for a in arts if getattr(a, "item_id", ""))}))
 """
 
 
 def timing(args):
-    rule = "" if args.no_rule else shipped_rules()["dw-zh"]
     corpus_rows()   # the cache, built once by this tree
+    rules = shipped_rules()     # this tree's feeds.yaml, read here (a tree before may not know item_id)
     trees = {"this tree": HERE, "other": os.path.abspath(args.against)}
     runs = {name: [] for name in trees}
     for r in range(args.rounds):
@@ -244,7 +318,7 @@ def timing(args):
             python = os.path.join(tree, ".venv", "bin", "python")
             env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
             # the measuring code is this tree's; the package imported is the tree's own
-            done = subprocess.run([python, "-c", MEASURE, HERE, rule], cwd=tree,
+            done = subprocess.run([python, "-c", MEASURE, HERE, json.dumps(rules)], cwd=tree,
                                   capture_output=True, text=True, env=env, check=True)
             result = json.loads(done.stdout.strip().splitlines()[-1])
             runs[name].append(result)
@@ -271,13 +345,14 @@ def main(argv=None):
     f.add_argument("--write", action="store_true", help=f"write the drawn pairs to {READ} "
                    "(keeping the labels already there)")
     f.add_argument("--show", action="store_true", help="print the drawn pairs for reading")
+    li = sub.add_parser("links")
+    li.add_argument("--show", action="store_true", help="the read pairs within the expiry "
+                    "that the item id does not link, and why")
     t = sub.add_parser("timing")
     t.add_argument("--against", required=True)
     t.add_argument("--rounds", type=int, default=3)
-    t.add_argument("--no-rule", action="store_true",
-                   help="no entry has an item_id rule (the shipped feeds.yaml): the key's fixed cost")
     args = parser.parse_args(argv)
-    return figures(args) if args.command == "figures" else timing(args)
+    return {"figures": figures, "links": links, "timing": timing}[args.command](args)
 
 
 if __name__ == "__main__":
