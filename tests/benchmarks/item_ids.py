@@ -2,6 +2,7 @@
 
     python tests/benchmarks/item_ids.py links [--show]
     python tests/benchmarks/item_ids.py figures [--read N] [--seed S] [--show] [--write]
+    python tests/benchmarks/item_ids.py bar [--half dev|test]
     python tests/benchmarks/item_ids.py timing --against OTHER_CHECKOUT [--rounds R]
 
 Data: the posts of news-beyond-wall (/work/.mirror/NodeBE4+news-beyond-wall; each post keeps
@@ -18,6 +19,10 @@ apart and half of the file (dev: its odd data rows, test: its even ones).
 by time apart, whether the text rule alone files the later one as a copy, and N pairs drawn
 at random (seeded) plus every pair the text rule does not file, for reading; `--write` stores
 them in the read file, keeping the labels given by hand (`same_text`, `new_development`).
+
+`bar`: the containment of the read pairs the text rule left apart, per label, on one half of
+the read file: whether a looser copy bar for same-id pairs could file the edited texts and no
+rewritten page (it cannot: studied on dev, the test half alike; README).
 
 `timing`: the in-memory dedup over those articles (with their item ids where the tree has
 them), one fresh process per tree and round, alternating, medians of CPU seconds (and wall):
@@ -291,6 +296,51 @@ def links(args):
         print(f"    {' | '.join(key)}: {n}")
 
 
+def bar(args):
+    """For a looser copy bar on same-id pairs: the containment of each read pair (the later
+    text's share of the smaller one's sampled hashes, at the pair's level, as `decide`
+    measures it) and its plain containment, on one half of the read file (dev: its odd data
+    rows, test: its even ones), by label, for the pairs the text rule did not file when read.
+    A bar can only be chosen if the edited texts (same_text) sit above every rewritten page
+    (new_development)."""
+    import datetime as dt
+    from cfnews.schemas import Article
+    from cfnews.transforms.dedup import plain_containment, prepare, shared_with, similarity
+    from cfnews.transforms.urls import article_id_for
+    from tests.data.relevance import sources
+    rules = shipped_rules()
+    rows = {r[3]: r for r in corpus_rows() if r[0] in rules}
+    with open(READ, encoding="utf-8") as handle:
+        read = list(csv.DictReader(handle, delimiter="\t"))
+    chosen = {(article_id_for(r["first_url"]), article_id_for(r["later_url"])): r
+              for n, r in enumerate(read, 1) if (n % 2 == 1) == (args.half == "dev")
+              and r["text_stage_copy"] == "no"}          # a pair drawn in both sets: once
+    chosen = [(r, first, later) for (first, later), r in chosen.items()]
+    paths = {rows[a][5] for _, first, later in chosen for a in (first, later)}
+    items = {path: sources.post_item("nbw/", path, raw)
+             for path, raw in sources._posts(sources.NEWS_BEYOND_WALL, keep=lambda p: p in paths)}
+
+    def article(aid):
+        outlet, url, canonical, _, published, path = rows[aid]
+        when = dt.datetime.fromisoformat(published)
+        return Article(article_id=aid, url=url, canonical_url=canonical, outlet=outlet,
+                       feed_url="", entry_id=url, title=items[path].title,
+                       text=items[path].text, discovered_at=when, published_at=when)
+    by_label = collections.defaultdict(list)
+    for r, first, later in chosen:
+        (m1, h1), (m2, h2) = prepare(article(first)), prepare(article(later))
+        n, plain, _ = shared_with(h2, h1)
+        containment = similarity(m2, m1, n)[0]
+        by_label[r["label"]].append((containment, plain_containment(m2, m1, len(plain)),
+                                     float(r["hours_apart"]), r["set"]))
+    for label, found in sorted(by_label.items()):
+        found.sort()
+        print(f"{args.half} half, {label}: {len(found)} pairs, containment "
+              f"{found[0][0]:.2f}-{found[-1][0]:.2f}")
+        for c, pc, hours, kind in found:
+            print(f"    {c:.3f}  plain {pc:.3f}  {hours:7.1f} h  {kind}")
+
+
 MEASURE = r"""
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
@@ -348,11 +398,13 @@ def main(argv=None):
     li = sub.add_parser("links")
     li.add_argument("--show", action="store_true", help="the read pairs within the expiry "
                     "that the item id does not link, and why")
+    b = sub.add_parser("bar")
+    b.add_argument("--half", choices=("dev", "test"), default="dev")
     t = sub.add_parser("timing")
     t.add_argument("--against", required=True)
     t.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
-    return {"figures": figures, "links": links, "timing": timing}[args.command](args)
+    return {"figures": figures, "links": links, "bar": bar, "timing": timing}[args.command](args)
 
 
 if __name__ == "__main__":
