@@ -5,6 +5,14 @@ not as a half-empty run. Format:
     feeds:
       - {outlet: le-monde, url: https://..., language: fr, country: FR,
          name: Le Monde, state_affiliated: false, section: International}
+      - {outlet: dw-zh, url: https://..., language: zh, country: DE,
+         item_id: '(?:/|%2F)a-(\\d+)(?:[?=&]|$)'}
+
+`item_id` (optional) is a regular expression with exactly one capture group, searched in an
+entry's canonical URL: what it captures is the outlet's item id, which stays when the outlet
+re-posts an item under a new URL; articles of one outlet and item id are one story
+(transforms/dedup.py: item_key). Every feed of one outlet gives the same rule, or none does:
+the key is (outlet, item id).
 """
 from __future__ import annotations
 
@@ -19,7 +27,7 @@ from cfnews.schemas import OUTLET_ID, FeedSource, is_outlet_id
 
 VERSION = 1
 REQUIRED = ("outlet", "url", "language", "country")
-OPTIONAL = ("name", "state_affiliated", "section")
+OPTIONAL = ("name", "state_affiliated", "section", "item_id")
 FIELDS = REQUIRED + OPTIONAL
 
 # The outlet id becomes a Hive partition folder name: safe path characters, bounded length
@@ -64,7 +72,7 @@ def _check_entry(i: int, raw, errors: list) -> FeedSource | None:
     for key in REQUIRED:
         if key not in raw or raw[key] in (None, ""):
             errors.append(f"{where}.{key}: missing (required)")
-    for key in ("outlet", "url", "language", "country", "name", "section"):
+    for key in ("outlet", "url", "language", "country", "name", "section", "item_id"):
         if raw.get(key) is not None and not isinstance(raw[key], str):
             errors.append(f"{where}.{key}: must be a string, got {type(raw[key]).__name__}")
     if len(errors) > before:
@@ -86,11 +94,31 @@ def _check_entry(i: int, raw, errors: list) -> FeedSource | None:
     state = raw.get("state_affiliated", False)
     if not isinstance(state, bool):
         errors.append(f"{where}.state_affiliated: must be true or false, got {state!r}")
+    rule = raw.get("item_id") or ""
+    if rule:
+        problem = item_id_rule_problem(rule)
+        if problem:
+            errors.append(f"{where}.item_id: {rule[:200]!r} {problem}")
     if len(errors) > before:
         return None
     return FeedSource(outlet=outlet, url=url, language=language, country=country,
                       name=raw.get("name") or "", state_affiliated=state,
-                      section=raw.get("section") or "")
+                      section=raw.get("section") or "", item_id_rule=rule)
+
+
+def item_id_rule_problem(rule: str) -> str:
+    """Why `rule` cannot be an item_id rule ("" when it can): it must compile, with exactly
+    one capture group (named or not), and not match the empty string."""
+    try:
+        compiled = re.compile(rule)
+    except re.error as exc:
+        return f"is not a valid regular expression ({exc})"
+    if compiled.groups != 1:
+        return (f"must have exactly one capture group (the item id), has {compiled.groups}; "
+                "write other groups as (?:...)")
+    if compiled.search("") is not None:
+        return "matches an empty URL: it must require the item id"
+    return ""
 
 
 def parse_feeds(text: str, source: str = "<feeds>") -> list[FeedSource]:
@@ -113,6 +141,7 @@ def parse_feeds(text: str, source: str = "<feeds>") -> list[FeedSource]:
         raise FeedsFileError(source, errors)
 
     feeds: list[FeedSource] = []
+    places: list[int] = []              # each kept feed's index in the file
     seen: dict[str, int] = {}
     for i, raw in enumerate(raw_feeds):
         feed = _check_entry(i, raw, errors)
@@ -128,6 +157,16 @@ def parse_feeds(text: str, source: str = "<feeds>") -> list[FeedSource]:
             continue
         seen[key] = i
         feeds.append(feed)
+        places.append(i)
+    # the item key is (outlet, item id): one rule per outlet, given by all its feeds or none
+    first_of: dict[str, tuple] = {}
+    for i, feed in zip(places, feeds):
+        j, first = first_of.setdefault(feed.outlet, (i, feed))
+        if first.item_id_rule != feed.item_id_rule:
+            errors.append(f"feeds[{i}].item_id: outlet {feed.outlet!r} has item_id "
+                          f"{first.item_id_rule or None!r} in feeds[{j}] and "
+                          f"{feed.item_id_rule or None!r} here: every feed of an outlet gives "
+                          "the same item_id, or none does")
     if errors:
         raise FeedsFileError(source, errors)
     return feeds
@@ -157,6 +196,8 @@ def dump_feeds(feeds: Iterable[FeedSource]) -> str:
         row["state_affiliated"] = bool(f.state_affiliated)
         if f.section:
             row["section"] = f.section
+        if f.item_id_rule:
+            row["item_id"] = f.item_id_rule
         rows.append(row)
     return yaml.safe_dump({"version": VERSION, "feeds": rows}, sort_keys=False,
                           allow_unicode=True, width=120)

@@ -17,8 +17,8 @@ import pyarrow as pa
 
 from cfnews.schemas.records import Article, Duplicate, Rejected
 
-SCHEMA_VERSION = 4   # 2: articles.fingerprint; 3: story_id, fingerprints mark quoted shingles;
-# 4: fingerprints read Traditional Chinese as Simplified
+SCHEMA_VERSION = 5   # 2: articles.fingerprint; 3: story_id, fingerprints mark quoted shingles;
+# 4: fingerprints read Traditional Chinese as Simplified; 5: item_id
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 
@@ -84,6 +84,7 @@ def _article_fields():
         pa.field("topics", pa.list_(pa.string())),
         pa.field("run_id", pa.string()),
         pa.field("published_raw", pa.string()),
+        pa.field("item_id", pa.string()),
     ]
 
 
@@ -172,6 +173,7 @@ def _article_row(a: Article, run_id: str, written_at=None) -> Dict[str, Any]:
         "topics": list(a.topics),
         "run_id": run_id,
         "published_raw": a.published_raw,
+        "item_id": a.item_id or None,
     }
 
 

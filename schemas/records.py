@@ -41,6 +41,10 @@ class FeedSource:
     name: str = ""
     state_affiliated: bool = False
     section: str = ""
+    # a regular expression with one capture group: the outlet's item id in the canonical URL
+    # (feeds.yaml `item_id`; "" when the outlet has none). Articles of one outlet whose URLs
+    # hold the same item id are one story (transforms/dedup.py: item_key)
+    item_id_rule: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,6 +65,7 @@ class FeedEntry:
     html: Optional[str] = None
     text: Optional[str] = None
     published_raw: Optional[str] = None  # an untrusted publication time, as the source said
+    item_id: str = ""                # the outlet's item id in the URL, by its feed's item_id rule
 
     def __post_init__(self):
         _trust_published(self)
@@ -116,6 +121,7 @@ class Article:
     # (sampled hashes, level, counts): set by dedup, stored with the article for later runs
     fingerprint: Optional[tuple] = None
     published_raw: Optional[str] = None  # an untrusted publication time, as the source said
+    item_id: str = ""                # the outlet's item id (FeedEntry.item_id), "" for none
 
     def __post_init__(self):
         _trust_published(self)

@@ -81,11 +81,37 @@ def test_dump_round_trips():
     ({"country": "FRA"}, "feeds[0].country: 'FRA' must be a 2-letter uppercase"),
     ({"state_affiliated": "'yes'"}, "feeds[0].state_affiliated: must be true or false"),
     ({"name": "[a, b]"}, "feeds[0].name: must be a string"),
+    ({"item_id": "'/a-(\\d+'"}, "feeds[0].item_id: '/a-(\\\\d+' is not a valid regular expression"),
+    ({"item_id": "'/a-\\d+$'"}, "feeds[0].item_id: '/a-\\\\d+$' must have exactly one capture group"),
+    ({"item_id": "'/(a)-(\\d+)$'"}, "feeds[0].item_id: '/(a)-(\\\\d+)$' must have exactly one capture group"),
+    ({"item_id": "'(\\d*)'"}, "feeds[0].item_id: '(\\\\d*)' matches an empty URL"),
+    ({"item_id": "42"}, "feeds[0].item_id: must be a string"),
 ])
 def test_each_field_error_is_named(fields, expected):
     errors = errors_of(one_feed(**fields))
     assert len(errors) == 1, errors
     assert errors[0].startswith(expected), errors
+
+
+def test_item_id_is_compiled_at_load_and_round_trips():
+    [feed] = parse_feeds(one_feed(item_id="'/a-(\\d+)(?:\\?|$)'"))
+    assert feed.item_id_rule == r"/a-(\d+)(?:\?|$)"
+    assert parse_feeds(dump_feeds([feed])) == [feed]
+    [plain] = parse_feeds(one_feed())
+    assert plain.item_id_rule == "" and "item_id" not in dump_feeds([plain])
+
+
+def test_every_feed_of_an_outlet_gives_the_same_item_id_or_none_does():
+    text = VALID.replace("    country: FR\n    name: Le Monde\n",
+                         "    country: FR\n    item_id: '_(\\d+)_\\d+\\.html$'\n    name: Le Monde\n")
+    errors = errors_of(text)
+    rule = r"_(\d+)_\d+\.html$"
+    assert errors == [f"feeds[1].item_id: outlet 'le-monde' has item_id {rule!r} in feeds[0] "
+                      "and None here: every feed of an outlet gives the same item_id, or none "
+                      "does"], errors
+    same = text.replace("    country: FR\n  - outlet: cgtn",
+                        "    country: FR\n    item_id: '_(\\d+)_\\d+\\.html$'\n  - outlet: cgtn")
+    assert {f.outlet: f.item_id_rule for f in parse_feeds(same)} == {"le-monde": rule, "cgtn": ""}
 
 
 def test_duplicates():

@@ -51,6 +51,15 @@ shingles found in the longer one, which survives trims and additions where Jacca
   a widely republished story's sentences stay evidence. The holders are the ones the index
   shows (a bucket's, at most MAX_BUCKET per hash; the history's rows), the same in batch,
   streaming and history lookups: hits carry the shingle's key when plain.
+* Item link: an article whose feed's `item_id` rule (feeds.yaml) found an item id in its URL
+  carries it (`Article.item_id`, stored in `articles.item_id`) and is indexed under one more
+  key, `item_key(outlet, item id)`, which no shingle hash can equal (ITEM_KEY_BIT). So a later
+  article of the same (outlet, item id) meets the earlier one within the expiry through the
+  index itself (batch buckets, streaming state, the history's postings), like a text sharing
+  shingles; `gather_items` takes the key out of the shared counts. If the text rule files the
+  later one as a copy, it is a copy as before; otherwise it is a rewrite (`decide`): it stays
+  in `articles` and takes the earlier one's story, whatever its text and the time apart
+  within the expiry (Deutsche Welle rewrites the page of a running story under one id).
 * story_id: follow the links (copies and rewrites) to the earliest article; an article of an
   earlier run brings its stored story_id (`Member.story`), so a rewrite in a later run joins
   the existing story. Each article takes the story of its earliest linked earlier article
@@ -126,6 +135,11 @@ DEFAULT_EXPIRY = dt.timedelta(days=14)
 # `Member.time_us`, the event time (published_at, else discovered_at), as for the expiry: an
 # undated article counts from its discovery (README, "One outlet, days apart").
 SAME_OUTLET_MAX_APART_HOURS = 36
+# Item link: an article whose feed's `item_id` rule (feeds.yaml) gave it an item id is also
+# indexed under `item_key(outlet, item id)`, a key with this bit set (no sampled shingle hash
+# has it). A later article sharing that key with an earlier one within the expiry, and not
+# its copy by the text rule, is a rewrite of it: it keeps its row and takes its story.
+ITEM_KEY_BIT = 1 << 63
 BATCH_BUCKET_BITS = 10      # 1,024 GroupByKey buckets in batch runs: enough keys to spread
                             # the heaviest shuffle over a distributed runner's workers
 
@@ -200,9 +214,21 @@ def with_fingerprint(article: Article) -> Article:
     return dataclasses.replace(article, fingerprint=tuple(fingerprint(article.text)))
 
 
+def item_key(outlet: str, item_id: str) -> int:
+    """The index key of an (outlet, item id): ITEM_KEY_BIT set, so it never equals a sampled
+    shingle hash (all below 2**63, fingerprint.level_limit(0)); even, so the index reads it as
+    plain. Two outlets' item 42 are two keys."""
+    digest = hashlib.blake2b(f"{outlet}\x00{item_id}".encode("utf-8"), digest_size=8).digest()
+    return (int.from_bytes(digest, "big") | ITEM_KEY_BIT) & ~1
+
+
 def prepare(article: Article, slot: int = 0) -> Tuple[Member, Tuple[int, ...]]:
-    """The article's index entry and its sampled hashes."""
+    """The article's index entry and the keys it is indexed under: its sampled hashes, and
+    its `item_key` when it has an item id."""
     fp = article_fingerprint(article)
+    if article.item_id:
+        return (member_of(article, fp, slot),
+                tuple(fp.hashes) + (item_key(article.outlet, article.item_id),))
     return member_of(article, fp, slot), fp.hashes
 
 
@@ -427,15 +453,29 @@ def containment_threshold(me: Member, other: Member, params: DedupParams) -> flo
 def gather(earlier: Iterable[Tuple[Member, int, Iterable[int], int]]) -> Dict[str, list]:
     """earlier_id -> [Member, hashes shared, set of plain keys shared, quoted shared],
     adding up the entries of one article (one per bucket or per hash)."""
+    return gather_items(earlier)[0]
+
+
+def gather_items(earlier: Iterable[Tuple[Member, int, Iterable[int], int]]
+                 ) -> Tuple[Dict[str, list], set]:
+    """(`gather`'s dict, the ids of the earlier articles that share the later one's
+    `item_key`). A shared item key arrives as a plain key (ITEM_KEY_BIT set); it is counted
+    neither as a shared hash nor as plain text."""
     shared: Dict[str, list] = {}
+    same_item = set()
     for m, n, plain, n_quoted in earlier:
         entry = shared.get(m.article_id)
         if entry is None:
             entry = shared[m.article_id] = [m, 0, set(), 0]
+        if plain and max(plain) >= ITEM_KEY_BIT:
+            keys = [k for k in plain if k < ITEM_KEY_BIT]
+            n -= len(plain) - len(keys)
+            plain = keys
+            same_item.add(m.article_id)
         entry[1] += n
         entry[2].update(plain)
         entry[3] += n_quoted
-    return shared
+    return shared, same_item
 
 
 def furniture_keys(me: Member, shared: Dict[str, list], params: DedupParams) -> Dict[int, int]:
@@ -512,19 +552,26 @@ def decide(me: Member, earlier: Iterable[Tuple[Member, int, Iterable[int], int]]
     do not count. Story link: the containment rule alone, or (two outlets) one long
     shared quotation. A pair of one outlet published more than same_outlet_max_apart apart
     is neither (SAME_OUTLET_MAX_APART_HOURS); it still counts as a holder for
-    `furniture_keys`, which looks at the text only."""
-    shared = gather(earlier)
+    `furniture_keys`, which looks at the text only.
+
+    Item link: an earlier article of the same (outlet, item id) (they share `item_key`; the
+    index keeps it within the expiry) that `me` does not copy is a story link whatever the
+    text and the time apart: the publisher says it is the same item."""
+    shared, same_item = gather_items(earlier)
     copies, stories = [], []
     max_apart_us = params.same_outlet_max_apart_us
     for aid, (other, n_shared, plain, n_quoted) in shared.items():
-        if n_shared < params.min_shared:
-            continue
-        if other.outlet == me.outlet and abs(other.time_us - me.time_us) > max_apart_us:
+        story = other.story if other.story != aid else ""
+        if n_shared < params.min_shared or (other.outlet == me.outlet and
+                                            abs(other.time_us - me.time_us) > max_apart_us):
+            if aid in same_item:
+                containment, jaccard = similarity(me, other, n_shared)
+                stories.append((other.order, -containment,
+                                Match(aid, n_shared, containment, jaccard, False, story)))
             continue
         containment, jaccard = similarity(me, other, n_shared)
         same_outlet = other.outlet == me.outlet
         threshold = containment_threshold(me, other, params)
-        story = other.story if other.story != aid else ""
         if containment >= threshold:
             if furniture is None:       # only needed here: most articles have no candidate
                 furniture = furniture_keys(me, shared, params)
@@ -532,8 +579,8 @@ def decide(me: Member, earlier: Iterable[Tuple[Member, int, Iterable[int], int]]
                                      params, containment)
             match = Match(aid, n_shared, containment, jaccard, copy, story)
             (copies if copy else stories).append((other.order, -containment, match))
-        elif (not same_outlet and n_quoted >= params.quote_shared_for_story
-              and containment >= params.story_containment):
+        elif ((not same_outlet and n_quoted >= params.quote_shared_for_story
+               and containment >= params.story_containment) or aid in same_item):
             stories.append((other.order, -containment,
                             Match(aid, n_shared, containment, jaccard, False, story)))
     for found in (copies, stories):
@@ -642,7 +689,7 @@ def entry_as_article(entry: FeedEntry, cluster_id: str) -> Article:
                    outlet=entry.outlet, feed_url=entry.feed_url, entry_id=entry.entry_id,
                    title=entry.title, text="", summary=entry.summary,
                    discovered_at=entry.discovered_at, published_at=entry.published_at,
-                   cluster_id=cluster_id, published_raw=entry.published_raw,
+                   cluster_id=cluster_id, published_raw=entry.published_raw, item_id=entry.item_id,
                    source="backfill" if (entry.html is not None or entry.text is not None) else "feed")
 
 

@@ -94,7 +94,7 @@ def extract_article(page: Page, min_chars: int = MIN_CHARS) -> Union[Article, Re
     common = dict(article_id=entry.article_id, url=entry.url, canonical_url=entry.canonical_url,
                   outlet=entry.outlet, feed_url=entry.feed_url, entry_id=entry.entry_id,
                   discovered_at=entry.discovered_at, fetched_at=page.fetched_at,
-                  summary=entry.summary, published_raw=entry.published_raw,
+                  summary=entry.summary, published_raw=entry.published_raw, item_id=entry.item_id,
                   source="backfill" if (entry.html is not None or entry.text is not None) else "feed")
     if entry.text is not None:
         text = normalise_text(entry.text)

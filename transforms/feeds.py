@@ -23,7 +23,7 @@ from cfnews.schemas import FeedEntry, FeedSource, Reason, Rejected, Stage, utc_n
 from cfnews.transforms.common import MAIN, REJECTED, count, run_stage
 from cfnews.transforms.inflight import ConcurrentStageDoFn, host_of
 from cfnews.transforms.http import FetchError, HttpConfig, RetryLater, http_get
-from cfnews.transforms.urls import article_id_for, canonical_url
+from cfnews.transforms.urls import article_id_for, canonical_url, item_id_of
 
 # Reasons that describe a whole feed, not an entry: they do not count as entries seen.
 FEED_LEVEL_REASONS = frozenset({Reason.FEED_UNREACHABLE.value, Reason.FEED_HTTP_ERROR.value,
@@ -119,7 +119,8 @@ def _to_entry(source, entry, base_url, discovered_at, seen_ids) -> Union[FeedEnt
                    article_id=article_id_for(canonical), canonical_url=canonical, title=title,
                    summary=clean_inline_html(entry.get("summary", ""))[:5000],
                    published_at=published, discovered_at=discovered_at,
-                   language_hint=source.language)
+                   language_hint=source.language,
+                   item_id=item_id_of(source.item_id_rule, canonical))
     if entry_id in seen_ids:
         return Rejected.for_entry(fe, Stage.FEEDS, Reason.DUPLICATE_ENTRY,
                                   error="entry id repeated within the feed")

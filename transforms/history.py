@@ -21,6 +21,10 @@ Both are answered from a `History`, opened once per worker process and job:
 * Object stores (gs://, s3://): each worker reads the datasets directly, the article_id
   column of every file and the fingerprint column of the date partitions it needs.
 
+An article with an item id (`articles.item_id`, schema version 5) is posted under its
+`dedup.item_key` as well, so a later article of the same (outlet, item id) finds it as it finds
+a text sharing its shingles; rows without the column (older lakes) simply have no item key.
+
 Fingerprints are stored with each article when it is written (`articles.fingerprint`); rows
 written before that column existed, or before schema version 4 (whose fingerprints do not
 mark quoted shingles, or read Traditional Chinese as written), are fingerprinted from their
@@ -103,14 +107,17 @@ def ids_of_file(data: bytes) -> np.ndarray:
 
 
 def members_of_file(data: bytes, outlet: str) -> List[Tuple[tuple, Tuple[int, ...]]]:
-    """(member row, sampled hashes) of every article of one `articles` file. Rows written
-    before the fingerprint column existed, or before quoted shingles were marked, are
-    fingerprinted from their text. Member rows hold the story_id key (0: the article's own)."""
+    """(member row, index keys) of every article of one `articles` file: its sampled hashes,
+    and its `dedup.item_key` when it has an `item_id` (rows written before that column have
+    none). Rows written before the fingerprint column existed, or before quoted shingles were
+    marked, are fingerprinted from their text. Member rows hold the story_id key (0: the
+    article's own)."""
     from cfnews.schemas.arrow import fingerprint_from_value
     from cfnews.transforms.dedup import micros, outlet_hash
     from cfnews.transforms.fingerprint import fingerprint, plain_count
+    from cfnews.transforms.dedup import item_key
     table = _read_columns(data, ["article_id", "published_at", "discovered_at", "fingerprint",
-                                 "schema_version", "story_id"])
+                                 "schema_version", "story_id", "item_id"])
     stored = (table.column("fingerprint").to_pylist() if "fingerprint" in table.column_names
               else [None] * table.num_rows)
     versions = (table.column("schema_version").to_pylist()
@@ -118,6 +125,8 @@ def members_of_file(data: bytes, outlet: str) -> List[Tuple[tuple, Tuple[int, ..
     stored = [v if (version or 0) >= MARKED_SINCE else None for v, version in zip(stored, versions)]
     stories = (table.column("story_id").to_pylist() if "story_id" in table.column_names
                else [None] * table.num_rows)
+    items = (table.column("item_id").to_pylist() if "item_id" in table.column_names
+             else [None] * table.num_rows)
     texts = None
     if any(v is None for v in stored):
         texts = _read_columns(data, ["text"]).column("text").to_pylist()
@@ -139,6 +148,8 @@ def members_of_file(data: bytes, outlet: str) -> List[Tuple[tuple, Tuple[int, ..
         row = (id_key(article_id), micros(when), o_hash, level, len(counts),
                tuple(counts) + (0,) * (4 - len(counts)), plain_count(hashes),
                id_key(story) if story and story != article_id else 0)
+        if items[i]:    # indexed under its item key too, as dedup.prepare does
+            hashes = tuple(hashes) + (item_key(outlet, items[i]),)
         out.append((row, hashes))
     return out
 

@@ -6,6 +6,7 @@ canonicalise to the same string, hence the same id. Parameters that can tell art
 (`id`, `src`, `from`, `share`, ...) are kept unless a value marks them as tracking."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
@@ -94,3 +95,17 @@ def canonical_url(url: str) -> str:
 def article_id_for(canonical: str) -> str:
     """Stable 16-hex-digit id of a canonical URL."""
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled_rule(rule: str):
+    return re.compile(rule)
+
+
+def item_id_of(rule: str, canonical_url: str) -> str:
+    """The item id that `rule` (a feed's `item_id`: a regex with one group, searched in the
+    canonical URL) captures, or "" (no rule, no match, an empty capture)."""
+    if not rule or not canonical_url:
+        return ""
+    match = _compiled_rule(rule).search(canonical_url)
+    return (match.group(1) or "") if match else ""
