@@ -683,6 +683,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = _japanese_names(simple, spans, frozenset(offsets))
     spans = _glossed_people(simple, spans, words)
     spans = _quoted_organisations(simple, spans)
+    spans = _glossed_organisations(simple, tokens, offsets, spans, words, freq)
     spans = _titled_people(simple, spans, words, freq)
     spans = _joined_people(simple, spans, words)
     spans = _whole_names(simple, spans)
@@ -1217,6 +1218,120 @@ def _glossed_people(simple: str, spans, words) -> List[Tuple[int, int, str]]:
              re.finditer("|".join(map(re.escape, sorted(names, key=len, reverse=True))), simple)]
     kept = [sp for sp in spans if not any(sp[0] < e and s < sp[1] for s, e, _ in found)]
     return kept + found
+
+
+# An organisation glossed in Latin letters: "自由之家（Freedom House）", "国际职工会联盟（ITUC）",
+# "周刊综艺（Variety）". The gloss says what the Chinese before it is: a body's word in it, or an
+# acronym after a body's name, or a word before the name that says it is a body.
+_LATIN_GLOSS = re.compile(r"([」”]?)[ \u3000]?[（(][ \u3000]?([A-Za-z][A-Za-z0-9 .&'’,-]{0,80}?)[ \u3000]?[）)]")
+_GLOSS_ORG_WORDS = frozenset(
+    "House Association Union Institute Institution Council Committee Commission Organization "
+    "Organisation Fund Foundation Agency Group Party University Federation League "
+    "Court Office Bureau Society Center Centre Network Times Post News Journal Daily Herald Press "
+    "TV Radio Broadcasting Corporation Corp Company Inc Ltd Limited Alliance Authority Ministry "
+    "Department Watch Coalition Movement Trust Academy School Hospital Museum Airlines Airways "
+    "Holdings Tribune Gazette Magazine Club Parliament Congress Senate Secretariat Board "
+    "Tank Chamber Observatory Laboratory Institut Agence Fondation Conseil Université".split())
+_PERSON_GLOSS = re.compile(r"[A-Z][a-zà-ÿ'’.-]+(?:[ -](?:[A-Z][A-Za-zà-ÿ'’.-]+|bin|al|de|da|du|van|von|le|la|der))+")
+_GLOSS_ACRONYM = re.compile(r"[A-Z][A-Z0-9&]{1,7}\b")
+# Words just before a name that say it is a body's: "智库尤索夫伊萨东南亚研究所", "周刊综艺",
+# "非营利组织自由之家", "拍卖行「富艺斯」" (the name starts after them).
+_BODY_CUES = frozenset("智库 组织 机构 团体 周刊 杂志 媒体 网媒 报章 报纸 通讯社 电视台 电台 公司 集团 企业 "
+                       "拍卖行 出版社 出版商 发展商 品牌 厂商 制造商 运营商 券商 药厂 车厂 车企 药企 "
+                       "巨头 非政府组织 人权组织 慈善组织 新闻社 新闻机构 官方 国营 国有 官媒 帝国 大报 学府 "
+                       "伙伴 合作伙伴 母公司 子公司".split())
+_PLATFORM_MEDIA = frozenset("社群 社交 网络 网路".split())  # "社群媒体" + "脸书": a platform, no body
+# Glosses of what is no body: an index, a competition, a treaty, an event.
+_GLOSS_NOT_BODIES = frozenset("Index League Cup Games Compact Act Treaty Agreement Award Awards Prize "
+                              "Summit Forum Conference Festival Day Report Championship Olympics".split())
+_MEDIA_ENDINGS = ("报", "台", "网", "社", "刊", "杂志")
+# Verbs that end a name before it cleanly ("接受" + "英国广播公司一台"), unlike a verb inside it.
+_GLOSS_CLEAN_VERBS = frozenset("接受 联同 联合 访问 出席 表示 指出 透过 通过 根据 加入 退出 批评 呼吁 "
+                               "邀请 致函 参加 参与 向 对 由 据 称 说 在".split())
+_GLOSS_STOP_FLAGS = frozenset({"p", "c", "u", "uj", "ul", "ud", "uv", "uz", "d", "r", "x", "v", "vd", "f", "t",
+                               "b", "i", "l"})           # "主办" + "亚太经合会", "极右翼" + "自由党"
+
+
+def _glossed_organisations(simple: str, tokens, offsets, spans, words, freq
+                           ) -> List[Tuple[int, int, str]]:
+    """A name written just before a Latin gloss that names a body ("…（Freedom House）", "…（ITUC）"
+    after "…联盟", "…（Variety）" after "周刊") is an organisation, whole: the words back to a verb,
+    a particle, a punctuation mark or a word saying what kind of body follows; the tagger's pieces
+    inside it give way, and a name of three characters or more is that body in every mention."""
+    ends = {offsets[k] + len(tokens[k][0]): k for k in range(len(tokens))}
+    names = set()
+    for match in _LATIN_GLOSS.finditer(simple):
+        gloss, quoted = match.group(2), bool(match.group(1))
+        if not re.search(r"[\u4e00-\u9fff]", simple[match.start() - 1:match.start()]):
+            continue
+        end = match.start()
+        if quoted:                                       # 「商报」（Handelsblatt）: the quotes bound it
+            opening = max(simple.rfind("「", max(0, end - 20), end), simple.rfind("“", max(0, end - 20), end))
+            if opening < 0:
+                continue
+            start, k = opening + 1, ends.get(opening)
+            cue = k is not None and tokens[k][0] in _BODY_CUES
+        else:
+            k = ends.get(end)
+            if k is None:
+                continue
+            start, cue, cut = end, False, False
+            while k >= 0 and end - offsets[k] <= 16:
+                word, flag = tokens[k]
+                if word in _BODY_CUES and start < end:
+                    cue = not (k and tokens[k - 1][0] in _PLATFORM_MEDIA)   # "智库" + name
+                    break
+                if word in ("署", "局", "部", "处", "厅", "院") and start < end:
+                    start = -1                           # a unit of the body before it:
+                    break                                # "…创新署" + "政治研究中心"
+                if word in "「“" and start < end:
+                    cue = k > 0 and tokens[k - 1][0] in _BODY_CUES   # "拍卖行「富艺斯"
+                    break
+                inner = start < end and (flag == "m" or word in ("之", "会") or word in _DOTS)
+                if not _han(word[:1]) and not inner or (flag in _GLOSS_STOP_FLAGS and not inner) \
+                        or word in _ORG_DESCRIPTORS or word in _NOT_NAME_PARTS \
+                        or (len(word) >= 2 and word.endswith("语")):   # "波斯语" + "法达电台"
+                    cut = flag in ("v", "vd", "d", "t", "f", "m", "r") and _han(word[:1]) \
+                        and word not in _GLOSS_CLEAN_VERBS
+                    break
+                start, k = offsets[k], k - 1
+        if start < 0:
+            continue
+        name = simple[start:end]
+        if not 2 <= len(name) <= 16 or not _han(name[:1]) or set(name) & _NOT_IN_NAMES \
+                or words.get(name) in ("GPE", "PERSON") or name in ORG_ENDINGS \
+                or any(title in name for title in _TITLES):
+            continue                                     # "协会" alone, "组织领袖拉登 (Osama…)"
+        if words.get(name) != "ORG" and (freq.get(name) or 0) >= 200:
+            continue                                     # a common word: "智库连结（…Network）"
+        inside = [tokens[j] for j in range(len(tokens)) if start <= offsets[j] < end]
+        if not quoted and len(inside) <= 2 and (cut or all(
+                (freq.get(w) or 0) >= 300 and f in ("n", "vn", "v", "a") for w, f in inside)):
+            continue                                     # cut at a verb or a time word inside the
+            # name ("国际开发" + "金融公司"), or common words only ("媒体" + "研究机构")
+        if set(re.findall(r"[A-Za-z]+", gloss)) & _GLOSS_NOT_BODIES \
+                or simple.startswith(_MEETINGS + tuple(_EVENT_WORDS), match.end()):
+            continue                                     # "（World Press Freedom Index）", "（G7）峰会"
+        body_word = bool(set(re.findall(r"[A-Za-zéè]+", gloss)) & _GLOSS_ORG_WORDS)
+        last = ends.get(end)
+        if not body_word and _PERSON_GLOSS.fullmatch(gloss) and last is not None \
+                and tokens[last][1] in ("nr", "nrt", "nrfg"):
+            continue                                     # "拉登 (Osama bin Laden)": a person
+        acronym = _GLOSS_ACRONYM.match(gloss) and (_org_word(name) or name.endswith(_MEDIA_ENDINGS)
+                                                  or words.get(name) == "ORG")
+        media = len(name) >= 3 and name.endswith(_MEDIA_ENDINGS) and gloss[:1].isupper()
+        if body_word or acronym or media or cue:
+            names.add((start, end))
+    if not names:
+        return spans
+    found = list(names)
+    for name in {simple[s:e] for s, e in names if e - s >= 3}:
+        found += [(m.start(), m.end()) for m in re.finditer(re.escape(name), simple)
+                  if (m.start(), m.end()) not in names
+                  and not any(s <= m.start() and m.end() <= e and (s, e) != (m.start(), m.end())
+                              for s, e, _ in spans)]
+    kept = [sp for sp in spans if not any(sp[0] < e and s < sp[1] for s, e in found)]
+    return kept + [(s, e, "ORG") for s, e in found]
 
 
 _NOT_IN_NAMES = frozenset("的地得了着把被是将从对向称说让给")
