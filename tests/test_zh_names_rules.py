@@ -263,3 +263,15 @@ def test_a_glossed_name_runs_back_to_a_word_saying_what_kind_of_body_it_is():
     found = labelled("據以色列第一大報新晨報（Morning News）報道，主辦亞太經合會（APEC）的秘魯表示歡迎。")
     assert ("新晨報", "ORG") in found and ("亞太經合會", "ORG") in found
     assert not {n for n, label in found if label == "ORG" and n.startswith(("以色列", "第一", "主辦"))}
+
+
+def test_museums_and_memorial_halls_are_organisations_and_a_county_is_no_person():
+    found = labelled("代表團參觀了大悟縣博物館，又到南華紀念館獻花。市民到灣仔的日本文化館示威。")
+    assert {("大悟縣博物館", "ORG"), ("南華紀念館", "ORG"), ("日本文化館", "ORG")} <= found
+    assert ("大悟縣", "PERSON") not in found and ("日本", "GPE") not in found
+    assert ("鍾祥市", "GPE") in labelled("他出生於鍾祥市。")
+
+
+def test_a_body_before_a_festival_word_is_the_festival_no_organisation():
+    found = labelled("康文署本月舉辦「香港博物館節」，推出多項活動。")
+    assert ("香港博物館", "ORG") not in found

@@ -219,7 +219,8 @@ ORG_ENDINGS = ("委", "部", "局", "总局", "会", "协会", "基金会", "论
                "党", "院", "社", "署", "集团", "公司", "银行", "大学", "组织", "联盟", "委员会",
                "使馆", "大使馆", "领事馆", "航空", "电台", "电视台", "通讯社", "日报", "时报", "议会",
                "参议院", "众议院", "海军", "空军", "陆军", "办公室", "俱乐部", "研究院", "学院",
-               "人大", "政协", "军委", "央行", "阵线", "办", "医院", "交易所", "控股", "实业")
+               "人大", "政协", "军委", "央行", "阵线", "办", "医院", "交易所", "控股", "实业",
+               "博物馆", "博物院", "纪念馆", "美术馆", "文化馆")   # museums (not 图书馆: "图书馆流通中心")
 _EVENTS_AND_SIDES = ("政府", "当局", "方面", "大会", "机会", "社会", "晚会", "年会", "峰会", "例会", "和会",
                      "全会", "高峰论坛", "运会",                # "全运会", "亚运会": sports games
                      "记者会", "听证会", "座谈会", "研讨会", "发布会", "会议")
@@ -285,6 +286,8 @@ _PLAIN_MEETINGS = frozenset({"会议", "全体会议"})
 def _meeting_after(tokens, k: int) -> bool:
     if k + 1 < len(tokens) and tokens[k + 1][0] in _PLAIN_MEETINGS:
         return False
+    if k + 1 < len(tokens) and tokens[k + 1][0] == "节":
+        return True                                      # "香港博物馆节": a festival
     for word, flag in tokens[k + 1:k + 5]:
         if word.endswith(_MEETINGS):
             return True
@@ -496,6 +499,8 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     words, not_names = lexicon()
     simple = simplified(text)
     tokens = _split_places([(t.word, t.flag) for t in tagger.cut(simple, HMM=True)], words)
+    tokens = [(w, "ns") if f in ("nr", "nrt", "nrfg") and len(w) >= 3 and w[-1] in "县市省"
+              and words.get(w) is None else (w, f) for w, f in tokens]   # "云梦县"/nr: a county
     offsets, pos = [], 0
     for word, _ in tokens:
         offsets.append(pos)
