@@ -275,3 +275,13 @@ def test_museums_and_memorial_halls_are_organisations_and_a_county_is_no_person(
 def test_a_body_before_a_festival_word_is_the_festival_no_organisation():
     found = labelled("康文署本月舉辦「香港博物館節」，推出多項活動。")
     assert ("香港博物館", "ORG") not in found
+
+
+def test_a_place_opens_a_body_whose_name_holds_verbal_nouns():
+    """"南韓文化體育觀光部": the dictionary's verbal nouns (体育/vn, 仲裁/vn) and 对外/s inside a
+    body's name that a place opens do not cut it; not across 和 ("在法国投资设厂和研究中心")."""
+    found = labelled("消息引述北韓文化體育觀光部表示，又與英國對外關係委員會交流，爭議要經德國國際經濟貿易仲裁委員會解決。")
+    assert {("北韓文化體育觀光部", "ORG"), ("英國對外關係委員會", "ORG"),
+            ("德國國際經濟貿易仲裁委員會", "ORG")} <= found
+    found = labelled("華為繼續在法國投資設廠和研究中心。")
+    assert not {n for n, label in found if label == "ORG" and n.startswith("法國")}

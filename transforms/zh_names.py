@@ -345,6 +345,19 @@ def _org_word(word: str) -> bool:
     return word.endswith(ORG_ENDINGS) and not word.endswith(_NOT_ORG_ENDINGS)
 
 
+def _place_opened(tokens, start: int, words) -> Optional[int]:
+    """Index of the place that opens a body's name whose words before `start` are nouns and
+    verbal nouns ("南韩 文化 体育 观光部"), or None if something else comes first."""
+    for j in range(start - 1, max(-1, start - 6), -1):
+        word, flag = tokens[j]
+        if flag == "ns" or words.get(word) == "GPE":
+            return j if j < start - 1 else None          # at least one word between
+        if not _han(word) or flag not in ("n", "vn", "s", "nz") or word in _ORG_DESCRIPTORS \
+                or word in _NOT_NAME_PARTS or word in _DESCRIPTIVE or _org_word(word):
+            return None
+    return None
+
+
 def _organisation(tokens, end: int, words) -> Optional[int]:
     """Index where an organisation name ending with token `end` starts, or None."""
     word, flag = tokens[end]
@@ -377,6 +390,11 @@ def _organisation(tokens, end: int, words) -> Optional[int]:
                 and len(before) >= 2 and known is None and before not in _GENERIC_TRADES:
             start -= 1                                   # "荣鼎" + "集团": a name the tagger
             break                                        # took for a person's
+        if before_flag in ("vn", "s") and start < end and not any(w == "和" for w, _ in tokens[start:end]):
+            opened = _place_opened(tokens, start, words)
+            if opened is not None:
+                start = opened                           # "南韩" + "文化" + "体育"/vn + "观光部",
+                break                                    # "美国" + "对外"/s + "关系委员会"
         if not _han(before) or not (before_flag in _ORG_INNER_FLAGS or before == "和"
                                     or known in ("GPE", "ORG") or (_translit(before) and known is None)) \
                 or (_org_word(before) and word != "委员会") or (before_flag == "vn" and start < end) \
