@@ -285,3 +285,9 @@ def test_a_place_opens_a_body_whose_name_holds_verbal_nouns():
             ("德國國際經濟貿易仲裁委員會", "ORG")} <= found
     found = labelled("華為繼續在法國投資設廠和研究中心。")
     assert not {n for n, label in found if label == "ORG" and n.startswith("法國")}
+
+
+def test_a_province_or_city_before_the_place_that_opens_a_body_is_part_of_its_name():
+    found = labelled("案件在吉林省長春市中級人民法院審理，他又在湖南省香港商會晚宴致辭。")
+    assert {("吉林省長春市中級人民法院", "ORG"), ("湖南省香港商會", "ORG")} <= found
+    assert ("長春市中級人民法院", "ORG") not in found and ("湖南省", "GPE") not in found

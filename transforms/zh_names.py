@@ -407,6 +407,11 @@ def _organisation(tokens, end: int, words) -> Optional[int]:
             break                                        # a place opens the name: "法国 宪法 委员会"
     while start < end and tokens[start][0] == "和":
         start += 1
+    while 0 < start < end and (tokens[start][1] == "ns" or words.get(tokens[start][0]) == "GPE") \
+            and tokens[start - 1][1] == "ns" and len(tokens[start - 1][0]) >= 3 \
+            and tokens[start - 1][0].endswith(("省", "市")):
+        start -= 1                                       # "秦皇岛市" + "昌黎县人民法院", "辽宁省" +
+        # "香港商会": the province or city written before the place that opens a body's name
     if any(w == "和" for w, _ in tokens[start:end]) and not (
             tokens[start][1] in ("ns", "nt") or words.get(tokens[start][0]) in ("GPE", "ORG")
             or tokens[start][0] in _ORG_STARTS):
