@@ -82,13 +82,21 @@ def report(rows, n_articles):
 
 def cost(texts, rounds: int):
     """Tagger alone, and the whole zh entity step with and without LAC's vote on unlinked people
-    and places (zh_lac.py), the two timed alternately in one process (same machine load); their
-    ratio in CPU time."""
+    and places and without LAC's organisations (zh_lac.py), timed alternately in one process
+    (same machine load); their ratios in CPU time."""
     from cfnews.transforms import entities
     from cfnews.transforms.entities import enrich_texts
     from cfnews.transforms.zh_names import chinese_name_spans
     enrich_texts("zh", texts[:1])  # loads jieba, LAC and the KB once, outside the timing
     vote = entities.confirm_names
+    more = entities.more_organisations
+
+    def without_lac_organisations():
+        entities.more_organisations = lambda text, spans, bounds: list(spans)
+        try:
+            enrich_texts("zh", texts)
+        finally:
+            entities.more_organisations = more
 
     def without_vote():
         entities.confirm_names = lambda text, found: tuple(found)
@@ -99,7 +107,8 @@ def cost(texts, rounds: int):
 
     runs = (("tagger", lambda: [chinese_name_spans(t) for t in texts]),
             ("zh entity step", lambda: enrich_texts("zh", texts)),
-            ("zh entity step without LAC's vote", without_vote))
+            ("zh entity step without LAC's vote", without_vote),
+            ("zh entity step without LAC's organisations", without_lac_organisations))
     rates = {name: [] for name, _ in runs}
     cpu = {name: [] for name, _ in runs}
     for _ in range(rounds):
@@ -116,6 +125,9 @@ def cost(texts, rounds: int):
     ratios = [a / b for a, b in zip(cpu["zh entity step"], cpu["zh entity step without LAC's vote"])]
     print(f"cost ratio of the zh entity step, with / without LAC's vote: {statistics.median(ratios):.2f} "
           f"(CPU time, median of {rounds} side-by-side rounds)")
+    ratios = [a / b for a, b in zip(cpu["zh entity step"], cpu["zh entity step without LAC's organisations"])]
+    print(f"cost ratio of the zh entity step, with / without LAC's organisations: "
+          f"{statistics.median(ratios):.2f} (CPU time, median of {rounds} side-by-side rounds)")
 
 
 def compare(texts, baseline: str, rounds: int):
