@@ -83,3 +83,9 @@ def test_lac_reads_the_bodies_the_tagger_leaves_unnamed_where_a_word_ends_in_a_b
 def test_lac_organisations_leave_titles_generic_bodies_and_unnamed_ones_alone():
     found = labelled("房屋局局長表示會研究。美國法院昨日裁定。印度東部一間醫院發生火災。議案在眾院通過。")
     assert not {n for n, label in found if label == "ORG"}
+
+
+def test_lac_reads_committees_but_not_will_after_a_name():
+    assert ("自然資源委員會", "ORG") in labelled("參議院與自然資源委員會舉行聽證")
+    found = labelled("列車會加密班次，港鐵會加派人手，川普會再度訪問。")
+    assert not {n for n, label in found if label == "ORG" and n.endswith("會")}

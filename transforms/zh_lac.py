@@ -148,14 +148,19 @@ def confirm_names(text: str, entities: Sequence[Entity]) -> Tuple[Entity, ...]:
 
 
 # Characters that end a body's short or long name ("食环署", "港澳办", "艺发局", "国安委",
-# "电检处", "海巡署金马澎分署"): where one ends a word the tagger left unnamed, LAC is asked.
-_BODY_ENDS = re.compile(r"[署局处办委院]")
+# "电检处", "海巡署金马澎分署", "学联", "自然资源委员会"): where one ends a word the tagger left
+# unnamed, LAC is asked.
+_BODY_ENDS = re.compile(r"[署局处办委院会联盟协总]")
 _ORG_WINDOW = (10, 3)
 # No body's name opens with these ("和行委", "本港教育局"), and a house of a parliament without its
 # country is no name ("众院"; GUIDELINES.md), nor is a place's court ("美国法院").
 _NOT_OPENING = frozenset("和与及并或的在本该这其各此两全")
 # Verbs in 办 ("合作协办"), bodies of no name ("市委"), two bodies ("发展局联同屋宇署").
 _RUNNING = ("协办", "主办", "承办", "举办", "开办", "创办", "合办", "筹办", "督办", "查办", "代办")
+# A name in 会 must end as a body does ("…委员会", "…协会", "支联会", "选委会"): 会 alone after a
+# name is mostly "will" ("港铁会加派人手", "川普会再度").
+_BODY_MEETING_ENDS = ("委员会", "协会", "学会", "工会", "商会", "联会", "议会", "总会", "分会", "基金会",
+                      "学生会", "教会", "公会", "委会", "理事会", "董事会")
 _COUNTED = re.compile("[一两几多][间家所座个]")  # "印度北方邦一间医院": a hospital, unnamed
 _GENERIC_HOUSES = frozenset("众院 参院 众议院 参议院 下院 上院 议院 法院".split())  # characters read before and after the body's last character
 
@@ -240,6 +245,7 @@ def more_organisations(text: str, spans: Sequence[Tuple[int, int, str]], bounds
         if not 2 <= len(name) <= 14 or not all(_HAN.match(c) for c in name) or name in ORG_ENDINGS \
                 or words.get(name) in ("GPE", "PERSON") or start not in bounds \
                 or name[0] in _NOT_OPENING or name in _GENERIC_HOUSES or _COUNTED.search(name) \
+                or (name[-1] == "会" and not name.endswith(_BODY_MEETING_ENDS)) \
                 or name.endswith(_RUNNING) or "联同" in name or (len(name) == 2 and name[0] in "市省县区党村镇乡") \
                 or any(words.get(name[:k]) == "GPE" and name[k:] in _GENERIC_BODIES | _GENERIC_HOUSES
                        for k in range(1, len(name) - 1)) \
