@@ -24,8 +24,9 @@ jieba tags: nr (person), nrfg / nrt (person: full or transliterated name), ns (p
 - noise dropped: one-character words, sides and common words the dictionary marks as names
   ("中方", "令人", "许可证"), two-character dictionary words tagged as people unless the
   lexicon knows them, nationality words ("荷兰人").
-The entity stage then puts unlinked person and place names to a vote of Baidu's LAC tagger
-(zh_lac.py)."""
+Organisations glossed in Latin letters ("自由之家（Freedom House）") are read whole. The entity
+stage then puts unlinked person and place names to a vote of Baidu's LAC tagger and asks it for
+organisations where a word ends in a body's character (zh_lac.py)."""
 from __future__ import annotations
 
 import functools
