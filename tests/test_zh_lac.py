@@ -68,3 +68,24 @@ def test_a_family_name_alone_goes_or_stays_with_the_full_name():
     # a form one character shorter than the full name is no family name of it: it is voted on
     cut = Entity("高市早", "PERSON", at, at + 3)
     assert zh_lac.confirm_names(text.replace("高市在", "高市早在"), [full, cut]) == (full,)
+
+
+def test_lac_reads_the_bodies_the_tagger_leaves_unnamed_where_a_word_ends_in_a_body_character():
+    """Short forms no list holds ("食環署", "藝發局", "國安委") and named hospitals: where a word
+    ends in 署, 局, 處, 辦, 委 or 院 outside any organisation the tagger found, LAC's reading of a
+    short window says whether a body's name ends there, and where it starts."""
+    found = labelled("食環署昨日表示會跟進，藝發局委員出席會議，政府應先諮詢國安委。")
+    assert {("食環署", "ORG"), ("藝發局", "ORG"), ("國安委", "ORG")} <= found
+    found = labelled("傷者送往仁濟醫院治理，情況穩定。")
+    assert ("仁濟醫院", "ORG") in found
+
+
+def test_lac_organisations_leave_titles_generic_bodies_and_unnamed_ones_alone():
+    found = labelled("房屋局局長表示會研究。美國法院昨日裁定。印度東部一間醫院發生火災。議案在眾院通過。")
+    assert not {n for n, label in found if label == "ORG"}
+
+
+def test_lac_reads_committees_but_not_will_after_a_name():
+    assert ("自然資源委員會", "ORG") in labelled("參議院與自然資源委員會舉行聽證")
+    found = labelled("列車會加密班次，港鐵會加派人手，川普會再度訪問。")
+    assert not {n for n, label in found if label == "ORG" and n.endswith("會")}

@@ -1,5 +1,5 @@
 """The Chinese names gold set (tests/data/zh_names): its shape, the dev/test split by outlet
-(the `blind` batches: one of a dev publisher, one of an outlet in no split; in neither),
+(blind batches, once scored, are spent and moved to dev with their `added` marks),
 and, where the public snapshots are present, that every name read is in the rebuilt text."""
 import pytest
 
@@ -23,6 +23,19 @@ def test_gold_has_both_scripts_in_both_splits_split_by_outlet():
     for article in gold:
         for kind in sources.TYPES:
             assert len(set(article[kind])) == len(article[kind]), (article["id"], kind)
+
+
+SPENT_BLIND = {"2026-12-04b", "2026-12-04c", "2026-12-04d", "2026-12-04e", "2026-12-05a",
+               "2026-12-05b"}
+
+
+def test_blind_batches_once_scored_are_dev_and_their_outlets_in_no_test_article():
+    gold = sources.load_gold()
+    spent = [a for a in gold if a.get("added") in SPENT_BLIND]
+    assert len(spent) == 72 and {a["split"] for a in spent} == {"dev"}
+    assert {a["outlet"] for a in spent} == {"中央社", "立場新聞"}
+    test_outlets = {PUBLISHER.get(a["outlet"], a["outlet"]) for a in gold if a["split"] == "test"}
+    assert not {PUBLISHER.get(a["outlet"], a["outlet"]) for a in spent} & test_outlets
 
 
 def test_excerpt_keeps_whole_paragraphs():

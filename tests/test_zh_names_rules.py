@@ -236,3 +236,58 @@ def test_a_casino_brand_and_its_market_is_a_company_where_the_text_says_so():
     assert {("銀河娛樂", "ORG"), ("金沙中國", "ORG"), ("美高梅中國", "ORG")} <= found
     assert ("金沙", "PERSON") not in found
     assert not {n for n, label in labelled("習近平在中國和美國。李明中國行。") if label == "ORG"}
+
+
+def test_a_name_glossed_as_a_body_in_latin_letters_is_an_organisation_whole():
+    """The gloss says what the Chinese before it is: a body's word ("Foundation", "Institute"),
+    an acronym after a body's name, or a kind-of-body word before the name ("周刊"); the name runs
+    back to that word, a verb or punctuation, and a name of three characters or more is the body
+    wherever the article writes it again."""
+    found = labelled("非營利組織綠色之橋（Green Bridge Foundation）昨日發表報告。綠色之橋指出，污染加劇。")
+    assert ("綠色之橋", "ORG") in found
+    found = labelled("美國智庫柯林伍德亞洲研究所（Collingwood Asia Institute）發表調查。")
+    assert ("柯林伍德亞洲研究所", "ORG") in found and ("柯林伍德", "PERSON") not in found
+    assert ("國際海員工會聯盟", "ORG") in labelled("學者向國際海員工會聯盟（IMWF）求助。")
+    assert ("明鏡", "ORG") in labelled("德國周刊明鏡（Der Spiegel）報道，總理將訪華。")
+
+
+def test_a_latin_gloss_of_a_person_place_or_term_makes_no_organisation():
+    found = labelled("基地組織領袖拉登（Osama bin Laden）被擊斃，他生於利雅得（Riyadh）。")
+    assert ("拉登", "PERSON") in found and not {n for n, label in found if label == "ORG" and "拉登" in n}
+    found = labelled("國內生產總值（GDP）上升，智庫連結（Think Tank Network）成立，協會（WTA）表示。"
+                     "他在社群媒體臉書（Facebook）發文，又出席歐洲聯賽（Europa League）。")
+    assert not {n for n, label in found if label == "ORG"}
+
+
+def test_a_glossed_name_runs_back_to_a_word_saying_what_kind_of_body_it_is():
+    found = labelled("據以色列第一大報新晨報（Morning News）報道，主辦亞太經合會（APEC）的秘魯表示歡迎。")
+    assert ("新晨報", "ORG") in found and ("亞太經合會", "ORG") in found
+    assert not {n for n, label in found if label == "ORG" and n.startswith(("以色列", "第一", "主辦"))}
+
+
+def test_museums_and_memorial_halls_are_organisations_and_a_county_is_no_person():
+    found = labelled("代表團參觀了大悟縣博物館，又到南華紀念館獻花。市民到灣仔的日本文化館示威。")
+    assert {("大悟縣博物館", "ORG"), ("南華紀念館", "ORG"), ("日本文化館", "ORG")} <= found
+    assert ("大悟縣", "PERSON") not in found and ("日本", "GPE") not in found
+    assert ("鍾祥市", "GPE") in labelled("他出生於鍾祥市。")
+
+
+def test_a_body_before_a_festival_word_is_the_festival_no_organisation():
+    found = labelled("康文署本月舉辦「香港博物館節」，推出多項活動。")
+    assert ("香港博物館", "ORG") not in found
+
+
+def test_a_place_opens_a_body_whose_name_holds_verbal_nouns():
+    """"南韓文化體育觀光部": the dictionary's verbal nouns (体育/vn, 仲裁/vn) and 对外/s inside a
+    body's name that a place opens do not cut it; not across 和 ("在法国投资设厂和研究中心")."""
+    found = labelled("消息引述北韓文化體育觀光部表示，又與英國對外關係委員會交流，爭議要經德國國際經濟貿易仲裁委員會解決。")
+    assert {("北韓文化體育觀光部", "ORG"), ("英國對外關係委員會", "ORG"),
+            ("德國國際經濟貿易仲裁委員會", "ORG")} <= found
+    found = labelled("華為繼續在法國投資設廠和研究中心。")
+    assert not {n for n, label in found if label == "ORG" and n.startswith("法國")}
+
+
+def test_a_province_or_city_before_the_place_that_opens_a_body_is_part_of_its_name():
+    found = labelled("案件在吉林省長春市中級人民法院審理，他又在湖南省香港商會晚宴致辭。")
+    assert {("吉林省長春市中級人民法院", "ORG"), ("湖南省香港商會", "ORG")} <= found
+    assert ("長春市中級人民法院", "ORG") not in found and ("湖南省", "GPE") not in found

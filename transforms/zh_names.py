@@ -24,8 +24,9 @@ jieba tags: nr (person), nrfg / nrt (person: full or transliterated name), ns (p
 - noise dropped: one-character words, sides and common words the dictionary marks as names
   ("中方", "令人", "许可证"), two-character dictionary words tagged as people unless the
   lexicon knows them, nationality words ("荷兰人").
-The entity stage then puts unlinked person and place names to a vote of Baidu's LAC tagger
-(zh_lac.py)."""
+Organisations glossed in Latin letters ("自由之家（Freedom House）") are read whole. The entity
+stage then puts unlinked person and place names to a vote of Baidu's LAC tagger and asks it for
+organisations where a word ends in a body's character (zh_lac.py)."""
 from __future__ import annotations
 
 import functools
@@ -219,7 +220,8 @@ ORG_ENDINGS = ("委", "部", "局", "总局", "会", "协会", "基金会", "论
                "党", "院", "社", "署", "集团", "公司", "银行", "大学", "组织", "联盟", "委员会",
                "使馆", "大使馆", "领事馆", "航空", "电台", "电视台", "通讯社", "日报", "时报", "议会",
                "参议院", "众议院", "海军", "空军", "陆军", "办公室", "俱乐部", "研究院", "学院",
-               "人大", "政协", "军委", "央行", "阵线", "办", "医院", "交易所", "控股", "实业")
+               "人大", "政协", "军委", "央行", "阵线", "办", "医院", "交易所", "控股", "实业",
+               "博物馆", "博物院", "纪念馆", "美术馆", "文化馆")   # museums (not 图书馆: "图书馆流通中心")
 _EVENTS_AND_SIDES = ("政府", "当局", "方面", "大会", "机会", "社会", "晚会", "年会", "峰会", "例会", "和会",
                      "全会", "高峰论坛", "运会",                # "全运会", "亚运会": sports games
                      "记者会", "听证会", "座谈会", "研讨会", "发布会", "会议")
@@ -285,6 +287,8 @@ _PLAIN_MEETINGS = frozenset({"会议", "全体会议"})
 def _meeting_after(tokens, k: int) -> bool:
     if k + 1 < len(tokens) and tokens[k + 1][0] in _PLAIN_MEETINGS:
         return False
+    if k + 1 < len(tokens) and tokens[k + 1][0] == "节":
+        return True                                      # "香港博物馆节": a festival
     for word, flag in tokens[k + 1:k + 5]:
         if word.endswith(_MEETINGS):
             return True
@@ -342,6 +346,19 @@ def _org_word(word: str) -> bool:
     return word.endswith(ORG_ENDINGS) and not word.endswith(_NOT_ORG_ENDINGS)
 
 
+def _place_opened(tokens, start: int, words) -> Optional[int]:
+    """Index of the place that opens a body's name whose words before `start` are nouns and
+    verbal nouns ("南韩 文化 体育 观光部"), or None if something else comes first."""
+    for j in range(start - 1, max(-1, start - 6), -1):
+        word, flag = tokens[j]
+        if flag == "ns" or words.get(word) == "GPE":
+            return j if j < start - 1 else None          # at least one word between
+        if not _han(word) or flag not in ("n", "vn", "s", "nz") or word in _ORG_DESCRIPTORS \
+                or word in _NOT_NAME_PARTS or word in _DESCRIPTIVE or _org_word(word):
+            return None
+    return None
+
+
 def _organisation(tokens, end: int, words) -> Optional[int]:
     """Index where an organisation name ending with token `end` starts, or None."""
     word, flag = tokens[end]
@@ -374,6 +391,11 @@ def _organisation(tokens, end: int, words) -> Optional[int]:
                 and len(before) >= 2 and known is None and before not in _GENERIC_TRADES:
             start -= 1                                   # "荣鼎" + "集团": a name the tagger
             break                                        # took for a person's
+        if before_flag in ("vn", "s") and start < end and not any(w == "和" for w, _ in tokens[start:end]):
+            opened = _place_opened(tokens, start, words)
+            if opened is not None:
+                start = opened                           # "南韩" + "文化" + "体育"/vn + "观光部",
+                break                                    # "美国" + "对外"/s + "关系委员会"
         if not _han(before) or not (before_flag in _ORG_INNER_FLAGS or before == "和"
                                     or known in ("GPE", "ORG") or (_translit(before) and known is None)) \
                 or (_org_word(before) and word != "委员会") or (before_flag == "vn" and start < end) \
@@ -386,6 +408,11 @@ def _organisation(tokens, end: int, words) -> Optional[int]:
             break                                        # a place opens the name: "法国 宪法 委员会"
     while start < end and tokens[start][0] == "和":
         start += 1
+    while 0 < start < end and (tokens[start][1] == "ns" or words.get(tokens[start][0]) == "GPE") \
+            and tokens[start - 1][1] == "ns" and len(tokens[start - 1][0]) >= 3 \
+            and tokens[start - 1][0].endswith(("省", "市")):
+        start -= 1                                       # "秦皇岛市" + "昌黎县人民法院", "辽宁省" +
+        # "香港商会": the province or city written before the place that opens a body's name
     if any(w == "和" for w, _ in tokens[start:end]) and not (
             tokens[start][1] in ("ns", "nt") or words.get(tokens[start][0]) in ("GPE", "ORG")
             or tokens[start][0] in _ORG_STARTS):
@@ -496,6 +523,8 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     words, not_names = lexicon()
     simple = simplified(text)
     tokens = _split_places([(t.word, t.flag) for t in tagger.cut(simple, HMM=True)], words)
+    tokens = [(w, "ns") if f in ("nr", "nrt", "nrfg") and len(w) >= 3 and w[-1] in "县市省"
+              and words.get(w) is None else (w, f) for w, f in tokens]   # "云梦县"/nr: a county
     offsets, pos = [], 0
     for word, _ in tokens:
         offsets.append(pos)
@@ -683,6 +712,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = _japanese_names(simple, spans, frozenset(offsets))
     spans = _glossed_people(simple, spans, words)
     spans = _quoted_organisations(simple, spans)
+    spans = _glossed_organisations(simple, tokens, offsets, spans, words, freq)
     spans = _titled_people(simple, spans, words, freq)
     spans = _joined_people(simple, spans, words)
     spans = _whole_names(simple, spans)
@@ -1217,6 +1247,120 @@ def _glossed_people(simple: str, spans, words) -> List[Tuple[int, int, str]]:
              re.finditer("|".join(map(re.escape, sorted(names, key=len, reverse=True))), simple)]
     kept = [sp for sp in spans if not any(sp[0] < e and s < sp[1] for s, e, _ in found)]
     return kept + found
+
+
+# An organisation glossed in Latin letters: "自由之家（Freedom House）", "国际职工会联盟（ITUC）",
+# "周刊综艺（Variety）". The gloss says what the Chinese before it is: a body's word in it, or an
+# acronym after a body's name, or a word before the name that says it is a body.
+_LATIN_GLOSS = re.compile(r"([」”]?)[ \u3000]?[（(][ \u3000]?([A-Za-z][A-Za-z0-9 .&'’,-]{0,80}?)[ \u3000]?[）)]")
+_GLOSS_ORG_WORDS = frozenset(
+    "House Association Union Institute Institution Council Committee Commission Organization "
+    "Organisation Fund Foundation Agency Group Party University Federation League "
+    "Court Office Bureau Society Center Centre Network Times Post News Journal Daily Herald Press "
+    "TV Radio Broadcasting Corporation Corp Company Inc Ltd Limited Alliance Authority Ministry "
+    "Department Watch Coalition Movement Trust Academy School Hospital Museum Airlines Airways "
+    "Holdings Tribune Gazette Magazine Club Parliament Congress Senate Secretariat Board "
+    "Tank Chamber Observatory Laboratory Institut Agence Fondation Conseil Université".split())
+_PERSON_GLOSS = re.compile(r"[A-Z][a-zà-ÿ'’.-]+(?:[ -](?:[A-Z][A-Za-zà-ÿ'’.-]+|bin|al|de|da|du|van|von|le|la|der))+")
+_GLOSS_ACRONYM = re.compile(r"[A-Z][A-Z0-9&]{1,7}\b")
+# Words just before a name that say it is a body's: "智库尤索夫伊萨东南亚研究所", "周刊综艺",
+# "非营利组织自由之家", "拍卖行「富艺斯」" (the name starts after them).
+_BODY_CUES = frozenset("智库 组织 机构 团体 周刊 杂志 媒体 网媒 报章 报纸 通讯社 电视台 电台 公司 集团 企业 "
+                       "拍卖行 出版社 出版商 发展商 品牌 厂商 制造商 运营商 券商 药厂 车厂 车企 药企 "
+                       "巨头 非政府组织 人权组织 慈善组织 新闻社 新闻机构 官方 国营 国有 官媒 帝国 大报 学府 "
+                       "伙伴 合作伙伴 母公司 子公司".split())
+_PLATFORM_MEDIA = frozenset("社群 社交 网络 网路".split())  # "社群媒体" + "脸书": a platform, no body
+# Glosses of what is no body: an index, a competition, a treaty, an event.
+_GLOSS_NOT_BODIES = frozenset("Index League Cup Games Compact Act Treaty Agreement Award Awards Prize "
+                              "Summit Forum Conference Festival Day Report Championship Olympics".split())
+_MEDIA_ENDINGS = ("报", "台", "网", "社", "刊", "杂志")
+# Verbs that end a name before it cleanly ("接受" + "英国广播公司一台"), unlike a verb inside it.
+_GLOSS_CLEAN_VERBS = frozenset("接受 联同 联合 访问 出席 表示 指出 透过 通过 根据 加入 退出 批评 呼吁 "
+                               "邀请 致函 参加 参与 向 对 由 据 称 说 在".split())
+_GLOSS_STOP_FLAGS = frozenset({"p", "c", "u", "uj", "ul", "ud", "uv", "uz", "d", "r", "x", "v", "vd", "f", "t",
+                               "b", "i", "l"})           # "主办" + "亚太经合会", "极右翼" + "自由党"
+
+
+def _glossed_organisations(simple: str, tokens, offsets, spans, words, freq
+                           ) -> List[Tuple[int, int, str]]:
+    """A name written just before a Latin gloss that names a body ("…（Freedom House）", "…（ITUC）"
+    after "…联盟", "…（Variety）" after "周刊") is an organisation, whole: the words back to a verb,
+    a particle, a punctuation mark or a word saying what kind of body follows; the tagger's pieces
+    inside it give way, and a name of three characters or more is that body in every mention."""
+    ends = {offsets[k] + len(tokens[k][0]): k for k in range(len(tokens))}
+    names = set()
+    for match in _LATIN_GLOSS.finditer(simple):
+        gloss, quoted = match.group(2), bool(match.group(1))
+        if not re.search(r"[\u4e00-\u9fff]", simple[match.start() - 1:match.start()]):
+            continue
+        end = match.start()
+        if quoted:                                       # 「商报」（Handelsblatt）: the quotes bound it
+            opening = max(simple.rfind("「", max(0, end - 20), end), simple.rfind("“", max(0, end - 20), end))
+            if opening < 0:
+                continue
+            start, k = opening + 1, ends.get(opening)
+            cue = k is not None and tokens[k][0] in _BODY_CUES
+        else:
+            k = ends.get(end)
+            if k is None:
+                continue
+            start, cue, cut = end, False, False
+            while k >= 0 and end - offsets[k] <= 16:
+                word, flag = tokens[k]
+                if word in _BODY_CUES and start < end:
+                    cue = not (k and tokens[k - 1][0] in _PLATFORM_MEDIA)   # "智库" + name
+                    break
+                if word in ("署", "局", "部", "处", "厅", "院") and start < end:
+                    start = -1                           # a unit of the body before it:
+                    break                                # "…创新署" + "政治研究中心"
+                if word in "「“" and start < end:
+                    cue = k > 0 and tokens[k - 1][0] in _BODY_CUES   # "拍卖行「富艺斯"
+                    break
+                inner = start < end and (flag == "m" or word in ("之", "会") or word in _DOTS)
+                if not _han(word[:1]) and not inner or (flag in _GLOSS_STOP_FLAGS and not inner) \
+                        or word in _ORG_DESCRIPTORS or word in _NOT_NAME_PARTS \
+                        or (len(word) >= 2 and word.endswith("语")):   # "波斯语" + "法达电台"
+                    cut = flag in ("v", "vd", "d", "t", "f", "m", "r") and _han(word[:1]) \
+                        and word not in _GLOSS_CLEAN_VERBS
+                    break
+                start, k = offsets[k], k - 1
+        if start < 0:
+            continue
+        name = simple[start:end]
+        if not 2 <= len(name) <= 16 or not _han(name[:1]) or set(name) & _NOT_IN_NAMES \
+                or words.get(name) in ("GPE", "PERSON") or name in ORG_ENDINGS \
+                or any(title in name for title in _TITLES):
+            continue                                     # "协会" alone, "组织领袖拉登 (Osama…)"
+        if words.get(name) != "ORG" and (freq.get(name) or 0) >= 200:
+            continue                                     # a common word: "智库连结（…Network）"
+        inside = [tokens[j] for j in range(len(tokens)) if start <= offsets[j] < end]
+        if not quoted and len(inside) <= 2 and (cut or all(
+                (freq.get(w) or 0) >= 300 and f in ("n", "vn", "v", "a") for w, f in inside)):
+            continue                                     # cut at a verb or a time word inside the
+            # name ("国际开发" + "金融公司"), or common words only ("媒体" + "研究机构")
+        if set(re.findall(r"[A-Za-z]+", gloss)) & _GLOSS_NOT_BODIES \
+                or simple.startswith(_MEETINGS + tuple(_EVENT_WORDS), match.end()):
+            continue                                     # "（World Press Freedom Index）", "（G7）峰会"
+        body_word = bool(set(re.findall(r"[A-Za-zéè]+", gloss)) & _GLOSS_ORG_WORDS)
+        last = ends.get(end)
+        if not body_word and _PERSON_GLOSS.fullmatch(gloss) and last is not None \
+                and tokens[last][1] in ("nr", "nrt", "nrfg"):
+            continue                                     # "拉登 (Osama bin Laden)": a person
+        acronym = _GLOSS_ACRONYM.match(gloss) and (_org_word(name) or name.endswith(_MEDIA_ENDINGS)
+                                                  or words.get(name) == "ORG")
+        media = len(name) >= 3 and name.endswith(_MEDIA_ENDINGS) and gloss[:1].isupper()
+        if body_word or acronym or media or cue:
+            names.add((start, end))
+    if not names:
+        return spans
+    found = list(names)
+    for name in {simple[s:e] for s, e in names if e - s >= 3}:
+        found += [(m.start(), m.end()) for m in re.finditer(re.escape(name), simple)
+                  if (m.start(), m.end()) not in names
+                  and not any(s <= m.start() and m.end() <= e and (s, e) != (m.start(), m.end())
+                              for s, e, _ in spans)]
+    kept = [sp for sp in spans if not any(sp[0] < e and s < sp[1] for s, e in found)]
+    return kept + [(s, e, "ORG") for s, e in found]
 
 
 _NOT_IN_NAMES = frozenset("的地得了着把被是将从对向称说让给")

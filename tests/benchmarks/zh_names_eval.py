@@ -8,6 +8,7 @@ Cost: articles per second of the tagger alone and of the whole zh entity step (m
     python tests/benchmarks/zh_names_eval.py [--split dev|test] [--errors] [--rounds 5]
     python tests/benchmarks/zh_names_eval.py --split dev --compare OLD/transforms/zh_names.py
     python tests/benchmarks/zh_names_eval.py --split test --added none   # the articles of one batch
+    python tests/benchmarks/zh_names_eval.py --split dev --by-outlet --rounds 0   # per publisher too
 """
 from __future__ import annotations
 
@@ -33,14 +34,24 @@ def scored(entities):
             if e.label in TYPES and _HAN.search(e.text) and not _LATIN.search(e.text)}
 
 
-def evaluate(articles, errors: bool):
+# One publisher under two snapshots' labels (tests/test_zh_names_gold.py): one row per publisher.
+PUBLISHER = {"中央社": "(臺)中央社CNA"}
+
+
+def row_key(entry, by_outlet: bool):
+    """(split, script), or (split, script, publisher) for the per-outlet figures."""
+    key = (entry["split"], entry["script"])
+    return key + (PUBLISHER.get(entry["outlet"], entry["outlet"]),) if by_outlet else key
+
+
+def evaluate(articles, errors: bool, by_outlet: bool = False):
     from cfnews.transforms.entities import enrich_texts
     rows = {}
     for entry, text in articles:
         [(entities, _)] = enrich_texts("zh", [text])
         found = scored(entities)
         wanted = {(n, t) for t in sources.TYPES for n in entry[t]}
-        counts = rows.setdefault((entry["split"], entry["script"]),
+        counts = rows.setdefault(row_key(entry, by_outlet),
                                  {t: [0, 0, 0] for t in sources.TYPES})  # hit, found, gold
         for kind in sources.TYPES:
             f = {x for x in found if x[1] == kind}
@@ -57,8 +68,8 @@ def evaluate(articles, errors: bool):
 
 
 def report(rows, n_articles):
-    for (split, script), counts in sorted(rows.items()):
-        print(f"{split} {script}: {n_articles[(split, script)]} articles")
+    for key, counts in sorted(rows.items()):
+        print(f"{' '.join(key)}: {n_articles[key]} articles")
         hit_all = sum(c[0] for c in counts.values())
         found_all = sum(c[1] for c in counts.values())
         gold_all = sum(c[2] for c in counts.values())
@@ -71,13 +82,21 @@ def report(rows, n_articles):
 
 def cost(texts, rounds: int):
     """Tagger alone, and the whole zh entity step with and without LAC's vote on unlinked people
-    and places (zh_lac.py), the two timed alternately in one process (same machine load); their
-    ratio in CPU time."""
+    and places and without LAC's organisations (zh_lac.py), timed alternately in one process
+    (same machine load); their ratios in CPU time."""
     from cfnews.transforms import entities
     from cfnews.transforms.entities import enrich_texts
     from cfnews.transforms.zh_names import chinese_name_spans
     enrich_texts("zh", texts[:1])  # loads jieba, LAC and the KB once, outside the timing
     vote = entities.confirm_names
+    more = entities.more_organisations
+
+    def without_lac_organisations():
+        entities.more_organisations = lambda text, spans, bounds: list(spans)
+        try:
+            enrich_texts("zh", texts)
+        finally:
+            entities.more_organisations = more
 
     def without_vote():
         entities.confirm_names = lambda text, found: tuple(found)
@@ -88,7 +107,8 @@ def cost(texts, rounds: int):
 
     runs = (("tagger", lambda: [chinese_name_spans(t) for t in texts]),
             ("zh entity step", lambda: enrich_texts("zh", texts)),
-            ("zh entity step without LAC's vote", without_vote))
+            ("zh entity step without LAC's vote", without_vote),
+            ("zh entity step without LAC's organisations", without_lac_organisations))
     rates = {name: [] for name, _ in runs}
     cpu = {name: [] for name, _ in runs}
     for _ in range(rounds):
@@ -105,6 +125,9 @@ def cost(texts, rounds: int):
     ratios = [a / b for a, b in zip(cpu["zh entity step"], cpu["zh entity step without LAC's vote"])]
     print(f"cost ratio of the zh entity step, with / without LAC's vote: {statistics.median(ratios):.2f} "
           f"(CPU time, median of {rounds} side-by-side rounds)")
+    ratios = [a / b for a, b in zip(cpu["zh entity step"], cpu["zh entity step without LAC's organisations"])]
+    print(f"cost ratio of the zh entity step, with / without LAC's organisations: "
+          f"{statistics.median(ratios):.2f} (CPU time, median of {rounds} side-by-side rounds)")
 
 
 def compare(texts, baseline: str, rounds: int):
@@ -140,6 +163,8 @@ def main() -> int:
     parser.add_argument("--added", action="append", metavar="BATCH",
                         help="only the articles of this gold batch (their `added` mark; `none`: "
                              "the first 46); repeatable")
+    parser.add_argument("--by-outlet", action="store_true",
+                        help="figures per publisher as well as per script")
     parser.add_argument("--compare", metavar="ZH_NAMES_PY",
                         help="time the tagger against this other zh_names.py (no scores)")
     args = parser.parse_args()
@@ -155,9 +180,15 @@ def main() -> int:
         return 0
     n_articles = {}
     for entry, _ in articles:
-        key = (entry["split"], entry["script"])
-        n_articles[key] = n_articles.get(key, 0) + 1
-    report(evaluate(articles, args.errors), n_articles)
+        for key in {row_key(entry, False), row_key(entry, args.by_outlet)}:
+            n_articles[key] = n_articles.get(key, 0) + 1
+    rows = evaluate(articles, args.errors, args.by_outlet)
+    if args.by_outlet:  # the per-script rows too: sums of their outlets' counts
+        for key, counts in list(rows.items()):
+            total = rows.setdefault(key[:2], {t: [0, 0, 0] for t in sources.TYPES})
+            for kind, c in counts.items():
+                total[kind] = [a + b for a, b in zip(total[kind], c)]
+    report(rows, n_articles)
     if args.rounds:
         cost([t for _, t in articles], args.rounds)
     return 0
