@@ -12,7 +12,8 @@ to be filled in by reading) and the excerpt to read.
 
 Stand News (立場新聞) posts are drawn from one snapshot, `--stand-snapshot` (default agora0+21q2,
 the snapshot of the earlier draws; agora0+21q3 holds the July-September 2021 posts,
-agora0+21q1 those of March 2021, agora0+21q4 those of October-December 2021).
+agora0+21q1 those of March 2021, agora0+21q4 those of October-December 2021). 獨立媒體
+(In-Media) posts are those of agora0+21q4 (its newsroom's reports only, byline 獨媒報導).
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ import re
 from typing import Dict, List, Optional, Set
 
 from tests.data.relevance import sources as relevance
-from tests.data.zh_names import pen, rthk25, stand
+from tests.data.zh_names import inmedia, pen, rthk25, stand
 from tests.data.zh_names.sources import PREFIX, digest, excerpt, load_gold
 
 MIN_HAN = 80
@@ -52,7 +53,8 @@ def _snapshot_posts(outlets: List[str], snapshot: Optional[str] = None,
                     stand_snapshot: str = stand.SNAPSHOT):
     """(snapshot, path, item) of the posts that may be of the given outlets (of Stand News, the
     newsroom's own reports of `stand_snapshot` only: no columns, letters or reposts of other
-    outlets); with `snapshot`, of that snapshot only (agora0+2511: its RTHK posts)."""
+    outlets; of In-Media, its newsroom's reports in agora0+21q4); with `snapshot`, of that
+    snapshot only (agora0+2511: its RTHK posts)."""
     if snapshot == rthk25.SNAPSHOT:
         for path, raw in rthk25.posts():
             yield rthk25.SNAPSHOT, path, rthk25.rthk_item(path, raw)
@@ -67,7 +69,11 @@ def _snapshot_posts(outlets: List[str], snapshot: Optional[str] = None,
         for path, raw in stand.posts(stand_snapshot):
             if stand.author(raw) == stand.NEWSROOM:
                 yield stand_snapshot, path, stand.stand_item(path, raw, stand_snapshot)
-    if len(folders) + (stand.OUTLET in outlets) == len(outlets):
+    if inmedia.OUTLET in outlets:
+        for path, raw in inmedia.posts():
+            if inmedia.author(raw) == inmedia.NEWSROOM:
+                yield inmedia.SNAPSHOT, path, inmedia.inmedia_item(path, raw)
+    if len(folders) + (stand.OUTLET in outlets) + (inmedia.OUTLET in outlets) == len(outlets):
         return
     for snapshot in SNAPSHOTS:
         for path, raw in relevance._posts(snapshot):

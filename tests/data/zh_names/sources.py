@@ -19,7 +19,7 @@ import functools
 from typing import Callable, Dict, Iterator, List, Tuple
 
 from tests.data.relevance.sources import Item, MIRROR, SnapshotMissing, _git, post_item
-from tests.data.zh_names import pen, rthk25, stand
+from tests.data.zh_names import inmedia, pen, rthk25, stand
 
 GOLD = Path(__file__).resolve().parent / "gold.json"
 EXCERPT_CHARS = 700
@@ -33,6 +33,15 @@ READERS: Dict[str, Callable[[str, str], Item]] = {
     pen.SNAPSHOT: pen.pen_item, rthk25.SNAPSHOT: rthk25.rthk_item,
     **{snapshot: functools.partial(stand.stand_item, snapshot=snapshot)
        for snapshot in stand.SNAPSHOTS}}
+_STAND_21Q4 = READERS[inmedia.SNAPSHOT]
+
+
+def _read_21q4(path: str, raw: str) -> Item:
+    """agora0/21q4 also holds 獨立媒體 (In-Media) posts: the reader is picked by the post's path."""
+    return (inmedia.inmedia_item if inmedia.is_post(path) else _STAND_21Q4)(path, raw)
+
+
+READERS[inmedia.SNAPSHOT] = _read_21q4
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
