@@ -151,6 +151,13 @@ def test_batch_entry_duplicates_name_the_row_in_articles(seeds, collected):
     assert _fates(collected) == _expected(entries)
 
 
+def _run_streaming(ticks):
+    options = PipelineOptions([])
+    options.view_as(StandardOptions).streaming = True
+    with beam.Pipeline(runner="BundleBasedDirectRunner", options=options) as p:
+        (p | ticks | IngestEntries(StreamingDedup()) | beam.ParDo(_Collect()))
+
+
 def test_streaming_entry_duplicates_name_the_row_in_articles_as_in_batch(seeds, collected):
     entries = _entries(seeds)
     base = T0.timestamp()
@@ -163,10 +170,7 @@ def test_streaming_entry_duplicates_name_the_row_in_articles_as_in_batch(seeds, 
                                                                       entries[7])])
              .advance_watermark_to(base + 900)
              .advance_watermark_to_infinity())
-    options = PipelineOptions([])
-    options.view_as(StandardOptions).streaming = True
-    with beam.Pipeline(runner="BundleBasedDirectRunner", options=options) as p:
-        (p | ticks | IngestEntries(StreamingDedup()) | beam.ParDo(_Collect()))
+    _run_streaming(ticks)
     assert _fates(collected) == _expected(entries)
 
 
@@ -177,8 +181,5 @@ def test_streaming_duplicates_arriving_with_their_first_wait_for_its_fate(seeds,
              .add_elements([TimestampedValue(e, base) for e in entries])
              .advance_watermark_to(base + 900)
              .advance_watermark_to_infinity())
-    options = PipelineOptions([])
-    options.view_as(StandardOptions).streaming = True
-    with beam.Pipeline(runner="BundleBasedDirectRunner", options=options) as p:
-        (p | ticks | IngestEntries(StreamingDedup()) | beam.ParDo(_Collect()))
+    _run_streaming(ticks)
     assert _fates(collected) == _expected(entries)

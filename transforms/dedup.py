@@ -773,6 +773,23 @@ class DedupEntriesByUrl(beam.PTransform):
         return entries, (by_url, by_guid) | "EntryDuplicates" >> beam.Flatten()
 
 
+def link_in_two_rounds(inputs, link_round):
+    """(entry Duplicates, records) -> the duplicates linked: guid duplicates to their first
+    entry's fate, then URL duplicates to theirs, which may be a guid duplicate linked in the
+    first round. `link_round(label, duplicates, outcomes)` joins one round (a CoGroupByKey in
+    batch, keyed state in streaming); outcomes are (first entry's id, Outcome)."""
+    duplicates, records = inputs
+    by_guid = duplicates | "GuidDuplicates" >> beam.Filter(lambda d: d.method == "feed_guid")
+    by_url = duplicates | "UrlDuplicates" >> beam.Filter(lambda d: d.method != "feed_guid")
+    outcomes = (records | "Outcomes" >> beam.Map(outcome_of)
+                | "OfEntries" >> beam.Filter(lambda kv: kv[0]))  # not feed-level rows
+    guid_linked = link_round("Guid", by_guid, outcomes)
+    outcomes = ((outcomes, guid_linked | "GuidOutcomes" >> beam.Map(outcome_of))
+                | "WithGuidOutcomes" >> beam.Flatten())
+    url_linked = link_round("Url", by_url, outcomes)
+    return (guid_linked, url_linked) | "Linked" >> beam.Flatten()
+
+
 @dataclasses.dataclass
 class LinkEntryDuplicates(beam.PTransform):
     """(entry Duplicates, records) -> entry Duplicates whose canonical_id, cluster_id and
@@ -782,16 +799,7 @@ class LinkEntryDuplicates(beam.PTransform):
     a guid duplicate, linked in the first round."""
 
     def expand(self, inputs):
-        duplicates, records = inputs
-        by_guid = duplicates | "GuidDuplicates" >> beam.Filter(lambda d: d.method == "feed_guid")
-        by_url = duplicates | "UrlDuplicates" >> beam.Filter(lambda d: d.method != "feed_guid")
-        outcomes = (records | "Outcomes" >> beam.Map(outcome_of)
-                    | "OfEntries" >> beam.Filter(lambda kv: kv[0]))  # not feed-level rows
-        guid_linked = self._round("Guid", by_guid, outcomes)
-        outcomes = ((outcomes, guid_linked | "GuidOutcomes" >> beam.Map(outcome_of))
-                    | "WithGuidOutcomes" >> beam.Flatten())
-        url_linked = self._round("Url", by_url, outcomes)
-        return (guid_linked, url_linked) | "Linked" >> beam.Flatten()
+        return link_in_two_rounds(inputs, self._round)
 
     @staticmethod
     def _round(label, duplicates, outcomes):

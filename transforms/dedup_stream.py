@@ -68,7 +68,7 @@ from cfnews.transforms.common import MAIN, count
 from cfnews.transforms.dedup import (CONTAINMENT_THRESHOLD, DEFAULT_EXPIRY, DUPLICATES, MAX_BUCKET,
                               MIN_SHARED, SAME_OUTLET_THRESHOLD, DedupParams, Member,
                               bucket_hits, bucket_of, decide, decode_member, encode_member,
-                              entry_duplicate, guid_key, link_entry_duplicate, outcome_of,
+                              entry_duplicate, guid_key, link_entry_duplicate, link_in_two_rounds,
                               prepare, to_output, with_fingerprint, QUOTED)
 
 STREAM_BUCKET_BITS = 16
@@ -481,16 +481,7 @@ class StreamingLinkEntryDuplicates(beam.PTransform):
     expiry: dt.timedelta = DEFAULT_EXPIRY
 
     def expand(self, inputs):
-        duplicates, records = inputs
-        by_guid = duplicates | "GuidDuplicates" >> beam.Filter(lambda d: d.method == "feed_guid")
-        by_url = duplicates | "UrlDuplicates" >> beam.Filter(lambda d: d.method != "feed_guid")
-        fates = (records | "Fates" >> beam.Map(outcome_of)
-                 | "OfEntries" >> beam.Filter(lambda kv: kv[0]))  # not feed-level rows
-        guid_linked = self._round("Guid", by_guid, fates)
-        fates = ((fates, guid_linked | "GuidFates" >> beam.Map(outcome_of))
-                 | "WithGuidFates" >> beam.Flatten())
-        url_linked = self._round("Url", by_url, fates)
-        return (guid_linked, url_linked) | "Linked" >> beam.Flatten()
+        return link_in_two_rounds(inputs, self._round)
 
     def _round(self, label, duplicates, fates):
         keyed_fates = fates | f"Fate{label}" >> beam.Map(

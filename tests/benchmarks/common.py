@@ -29,6 +29,16 @@ def gold_bodies() -> Dict[str, str]:
     return {k: v["articleBody"] for k, v in json.loads((BENCH / "ground-truth.json").read_text()).items()}
 
 
+def read_pairs_tsv(path, key_columns: int) -> Dict[tuple, List[str]]:
+    """A read-pairs file (`data/*_read.tsv`: '#' comment lines, one header row, tab-separated):
+    the first `key_columns` cells of each row -> the rest; {} when the file is absent."""
+    if not Path(path).exists():
+        return {}
+    with open(path, encoding="utf-8") as f:
+        rows = [line.rstrip("\n").split("\t") for line in f if not line.startswith("#")]
+    return {tuple(row[:key_columns]): row[key_columns:] for row in rows[1:]}
+
+
 def median(values: List[float]) -> float:
     return statistics.median(values)
 

@@ -146,14 +146,8 @@ def label_key(docs, p: CrossPair) -> tuple:
 
 def read_labels(path: str = LABELS) -> Dict[tuple, List[str]]:
     """key (`label_key`) -> [verdict, set, ...]: verdict copy / template / background / unclear."""
-    labels = {}
-    if not os.path.exists(path):
-        return labels
-    with open(path, encoding="utf-8") as f:
-        rows = [line.rstrip("\n").split("\t") for line in f if not line.startswith("#")]
-    for row in rows[1:]:
-        labels[tuple(row[:7])] = row[7:]
-    return labels
+    from tests.benchmarks.common import read_pairs_tsv
+    return read_pairs_tsv(path, 7)
 
 
 def report(name, docs, dups, args):

@@ -107,14 +107,8 @@ def new_pairs(docs, pairs, base, hours, margin=None, params=DedupParams()):
 
 
 def read_labels(path=LABELS):
-    labels = {}
-    if not os.path.exists(path):
-        return labels
-    with open(path, encoding="utf-8") as f:
-        rows = [line.rstrip("\n").split("\t") for line in f if not line.startswith("#")]
-    for row in rows[1:]:
-        labels[tuple(row[:6])] = row[6:]
-    return labels
+    from tests.benchmarks.common import read_pairs_tsv
+    return read_pairs_tsv(path, 6)
 
 
 def real(args):

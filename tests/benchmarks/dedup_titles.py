@@ -392,12 +392,8 @@ def read_labels(path: str = LABELS) -> Dict[tuple, Tuple[str, str]]:
     (verdict, set): the read pairs of data/dedup_titles_read.tsv; verdict 'update' or
     'different'; set 'zone_title' (section 2), or a sample of the pairs that pass the
     same-outlet bar (section 4: 'pass_sample', 'pass_12_36h', 'pass_over_36h')."""
-    labels = {}
-    with open(path, encoding="utf-8") as f:
-        rows = [line.rstrip("\n").split("\t") for line in f if not line.startswith("#")]
-    for row in rows[1:]:
-        labels[tuple(row[:6])] = (row[6], row[8])
-    return labels
+    from tests.benchmarks.common import read_pairs_tsv
+    return {key: (rest[0], rest[2]) for key, rest in read_pairs_tsv(path, 6).items()}
 
 
 def label_key(source: str, docs: List[Doc], p: Pair) -> tuple:

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from typing import Iterator, Tuple
 
-from tests.data.relevance.sources import Item, _clean, _id, _posts, chinese_script
-from tests.data.zh_names.stand import front_matter
+from tests.data.relevance.sources import Item, _posts
+from tests.data.zh_names.stand import author, front_matter, post_item  # noqa: F401 (author: the same field)
 
 SNAPSHOT = "agora0+21q4"
 PREFIX = "inmedia/"
@@ -38,15 +38,7 @@ def inmedia_item(path: str, raw: str) -> Item:
     fields, body = front_matter(raw)
     if 'field-name-body' not in body:
         raise ValueError(f"{path}: no body field")
-    body = _AFTER_BODY.split(body, 1)[0]
-    title = _clean(fields.get("title", ""))
-    text = _clean(re.sub(r"</p>", "</p>\n", body))
-    return Item(_id(f"{PREFIX}{match.group(1)}", 0, title), chinese_script(title + text), OUTLET,
-                title, text)
-
-
-def author(raw: str) -> str:
-    return front_matter(raw)[0].get("author", "")
+    return post_item(PREFIX, match.group(1), OUTLET, fields, _AFTER_BODY.split(body, 1)[0])
 
 
 def posts() -> Iterator[Tuple[str, str]]:

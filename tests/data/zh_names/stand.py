@@ -55,9 +55,15 @@ def stand_item(path: str, raw: str, snapshot: str = SNAPSHOT) -> Item:
     fields, body = front_matter(raw)
     if snapshot in CAPTIONED:
         body = _CAPTION.sub("\n", body)
+    return post_item(PREFIX, match.group(1), OUTLET, fields, body)
+
+
+def post_item(prefix: str, date: str, outlet: str, fields: dict, body: str) -> Item:
+    """A snapshot post as an item: its front matter's title, its body's paragraphs one per line
+    (also In-Media's posts of the same snapshots, inmedia.py)."""
     title = _clean(fields.get("title", ""))
     text = _clean(re.sub(r"</p>", "</p>\n", body))
-    return Item(_id(f"{PREFIX}{match.group(1)}", 0, title), chinese_script(title + text), OUTLET,
+    return Item(_id(f"{prefix}{date}", 0, title), chinese_script(title + text), outlet,
                 title, text)
 
 
