@@ -73,7 +73,8 @@ shingles found in the longer one, which survives trims and additions where Jacca
   arrival, in slots of `hold`), then the earlier published (published_at, else
   discovered_at), then the id, so two runs over the same input write the same rows. Chains
   (C copies B, B copies A) resolve to the first: every copy's `cluster_id`/`canonical_id` is
-  the id of the row in `articles`.
+  the id of the row in `articles`. A copy's `matched_id` (the earliest of its closest earlier
+  copies, COPY_NEAR_BEST) may be a later copy than the row, never a later article than itself.
 
 Batch and streaming share the functions below (`prepare`, `bucket_hits`, `decide`,
 `to_output`); they differ only in where the index lives (a GroupByKey per hash bucket here,
