@@ -217,7 +217,7 @@ def real(args):
             read[d.article.article_id] = (row[0], d.matched_id)
     multi = sum(1 for c in record.values() if len({x[0] for x in c}) > 1)
     print(f"nbw: {len(dups)} in duplicates; {multi} of them with more than one earlier copy "
-          f"candidate; {len(read)} read pairs still the production match")
+          f"candidate; {len(read)} read pairs are the earliest match (the pairs read)")
     base_root = {a: dedup.cluster_root(a, base) for a in base}
     for v in args.variants.split(","):
         pick = chooser(v)
