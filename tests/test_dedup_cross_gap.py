@@ -31,7 +31,7 @@ def test_bands():
 
 
 def test_cross_pairs_lists_only_two_outlets_pairs_with_their_time_apart():
-    docs = [doc("cna", 0, STORY, "a"), doc("rfi", 5, EDITED, "b"), doc("cna", 0.5, EDITED, "c")]
+    docs = [doc("cna", 0, STORY, "a"), doc("rfi", 5, EDITED, "b"), doc("cna", 0.5, STORY, "c")]
     _, dups = dedup_in_memory(production_articles(docs))
     pairs = cross_pairs("t", docs, dups)
     # c (cna, 12 h later) copies a within one outlet; b (rfi) copies a across outlets

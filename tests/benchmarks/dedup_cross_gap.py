@@ -23,7 +23,9 @@ dedup_near_time's `near_bar` does), through the production path: articles leavin
 and, of the read pairs, which are freed (`--show-rematch`: the new match of each read non-copy
 still in duplicates).
 
-FIGURES (this tree's production dedup; `study --sources nbw,pen --dump F`, then `--load F`):
+FIGURES (the production dedup before COPY_NEAR_BEST, when the earliest match won: the pairs
+read are those matches; dedup_nearmatch.py replays that choice; `study --sources nbw,pen --dump F`,
+then `--load F`):
   nbw (128,760 posts, 19 outlets): 10,792 articles in duplicates, 8,769 of them matched to
   another outlet's article; by time apart <= 1 d 7,803, 1-3 d 687, 3-7 d 169, 7-14 d 110; across
   scripts (T>S or S>T) 3,365 / 151 / 43 / 52; containment median 0.83 / 0.70 / 0.63 / 0.53.
