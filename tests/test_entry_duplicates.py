@@ -118,7 +118,9 @@ def _expected(entries):
             # the same URL through a second feed: never fetched, and names the wire story's
             # row in `articles`, not the ledger's copy (which is in `duplicates`)
             ("duplicates", wire, wire, copy, wire, "canonical_url")]),
-        "https://post.example/a": [("duplicates", wire, wire, wire, wire, "near_duplicate")],
+        # the ledger's copy holds post a's text whole: a is matched to it (the closest copy),
+        # and still names the wire story's row
+        "https://post.example/a": [("duplicates", wire, wire, copy, wire, "near_duplicate")],
         # b shares a's guid; b's second entry shares b's URL: two links to follow
         "https://post.example/b": sorted([
             ("duplicates", wire, wire, post_a, wire, "feed_guid"),
