@@ -88,28 +88,37 @@ def _viterbi(emissions: np.ndarray, transitions: np.ndarray) -> np.ndarray:
 def confirmed(simple: str, spans: Iterable[Tuple[int, int]], window: int = WINDOW
               ) -> Set[Tuple[int, int]]:
     """The (start, end) spans of `simple` (Simplified text) inside which LAC, reading the span
-    with `window` characters either side (not across a line break), tags a name character.
+    with `window` characters either side (not across a line break), tags a name character."""
+    in_name = _model()[5]
+    windows = [(*_window(simple, start, end, window, window), (start, end)) for start, end in spans]
+    return {(start, end) for left, _, (start, end), path in _tagged_windows(simple, windows)
+            if in_name[path[start - left:end - left]].any()}
+
+
+def _window(simple: str, start: int, end: int, before: int, after: int) -> Tuple[int, int]:
+    """(left, right) of `simple` around [start, end): `before` and `after` characters, not
+    across a line break."""
+    left = max(0, start - before)
+    right = min(len(simple), end + after)
+    left = simple.rfind("\n", left, start) + 1 or left
+    cut = simple.find("\n", end, right)
+    return left, (cut if cut >= 0 else right)
+
+
+def _tagged_windows(simple: str, windows):
+    """(left, right, key) windows of `simple` -> (left, right, key, LAC's tag path) each.
     Windows of one length run as one batch (no padding: the exported model does not mask it)."""
-    session, vocab, q2b, oov, transitions, in_name = _model()
-    by_length: Dict[int, List[Tuple[int, int, int, int]]] = {}
-    for start, end in spans:
-        left = max(0, start - window)
-        right = min(len(simple), end + window)
-        left = simple.rfind("\n", left, start) + 1 or left
-        cut = simple.find("\n", end, right)
-        right = cut if cut >= 0 else right
-        by_length.setdefault(right - left, []).append((left, right, start, end))
-    found: Set[Tuple[int, int]] = set()
-    for length, windows in by_length.items():
+    session, vocab, q2b, oov, transitions, _ = _model()
+    by_length: Dict[int, list] = {}
+    for window in windows:
+        by_length.setdefault(window[1] - window[0], []).append(window)
+    for length, group in by_length.items():
         ids = np.array([[vocab.get(q2b.get(c, c), oov) for c in simple[left:right]]
-                        for left, right, _, _ in windows], dtype=np.int64)
+                        for left, right, _ in group], dtype=np.int64)
         emissions = session.run(None, {"token_ids": ids,
-                                       "length": np.full(len(windows), length, dtype=np.int64)})[0]
-        inside = in_name[_viterbi(emissions, transitions)]
-        for row, (left, _, start, end) in enumerate(windows):
-            if inside[row, start - left:end - left].any():
-                found.add((start, end))
-    return found
+                                       "length": np.full(len(group), length, dtype=np.int64)})[0]
+        for (left, right, key), path in zip(group, _viterbi(emissions, transitions)):
+            yield left, right, key, path
 
 
 def _checked(entity: Entity) -> bool:
@@ -186,33 +195,18 @@ def _org_tags() -> Tuple[np.ndarray, np.ndarray]:
 def lac_organisations(simple: str, ends: Sequence[int]) -> Dict[int, int]:
     """{end: start} of the organisation names LAC reads ending at each offset of `ends` (the
     character after a body's last character), each read in a short window around it."""
-    session, vocab, q2b, oov, transitions, _ = _model()
     begin, inside = _org_tags()
-    by_length: Dict[int, List[Tuple[int, int, int]]] = {}
-    for end in ends:
-        left = max(0, end - _ORG_WINDOW[0])
-        left = simple.rfind("\n", left, end) + 1 or left
-        right = min(len(simple), end + _ORG_WINDOW[1])
-        cut = simple.find("\n", end, right)
-        right = cut if cut >= 0 else right
-        by_length.setdefault(right - left, []).append((left, right, end))
+    windows = [(*_window(simple, end, end, *_ORG_WINDOW), end) for end in ends]
     found: Dict[int, int] = {}
-    for length, windows in by_length.items():
-        ids = np.array([[vocab.get(q2b.get(c, c), oov) for c in simple[left:right]]
-                        for left, right, _ in windows], dtype=np.int64)
-        emissions = session.run(None, {"token_ids": ids,
-                                       "length": np.full(len(windows), length, dtype=np.int64)})[0]
-        paths = _viterbi(emissions, transitions)
-        for row, (left, right, end) in enumerate(windows):
-            k = end - left - 1                           # the body's last character
-            tag = paths[row, k]
-            if not (inside[tag] or begin[tag]) or (k + 1 < right - left and inside[paths[row, k + 1]]):
-                continue                                 # no name there, or LAC's name goes on
-            start = k
-            while start > 0 and not begin[paths[row, start]] and inside[paths[row, start - 1]] | begin[paths[row, start - 1]]:
-                start -= 1
-            if begin[paths[row, start]]:
-                found[end] = left + start
+    for left, right, end, path in _tagged_windows(simple, windows):
+        k = end - left - 1                               # the body's last character
+        if not (inside[path[k]] or begin[path[k]]) or (k + 1 < right - left and inside[path[k + 1]]):
+            continue                                     # no name there, or LAC's name goes on
+        start = k
+        while start > 0 and not begin[path[start]] and inside[path[start - 1]] | begin[path[start - 1]]:
+            start -= 1
+        if begin[path[start]]:
+            found[end] = left + start
     return found
 
 
