@@ -28,8 +28,8 @@ shingles found in the longer one, which survives trims and additions where Jacca
   so a short sample (a short text, or a text compared at a much longer one's coarse level)
   must show a clearer overlap, and a full one (96 hashes) may show less. Of several earlier
   articles B copies, B is filed under the earliest of those whose containment is within
-  COPY_NEAR_BEST (0.1) of the highest, not under a far template it shares less with (README,
-  "Of several earlier copies"); of several story links, the earliest wins. A hash keeps
+  COPY_NEAR_BEST (0.1) of the highest, not under a far template it shares less with
+  (tests/benchmarks/RESULTS.md, "Of several earlier copies"); of several story links, the earliest wins. A hash keeps
   at most MAX_BUCKET articles within the expiry (later ones are compared with those, not
   added), which bounds the work that furniture shared by many articles can cause.
 * Copies vs rewrites: a pair that passes containment is a copy only if it also shares its

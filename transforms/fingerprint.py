@@ -45,7 +45,7 @@ import numpy as np
 
 from cfnews.transforms.han_script import simplified
 
-# Chosen by the sweep in tests/benchmarks/dedup_eval.py (see the README's dedup notes).
+# Chosen by the sweep in tests/benchmarks/dedup_eval.py (tests/benchmarks/RESULTS.md, dedup).
 SHINGLE_WORDS = 4
 BASE_RATE = 2          # level 0 keeps 1 shingle hash in BASE_RATE
 CAP = 96               # most hashes kept per text: bounds the index state per article

@@ -16,9 +16,9 @@ character (署, 局, 处, 办, 委, 院, 会, 联, 盟, 协, 总) outside any or
 reads a short window and says whether a body's name ends there ("食环署", "艺发局", "仁济医院").
 
 Chosen on dev only, by replaying older versions of zh_names.py on the dev batches added after
-them (README: "LAC's vote"). Cost: one batched pass of the model over a short window around
+them (tests/benchmarks/RESULTS.md: "LAC's vote"). Cost: one batched pass of the model over a short window around
 the first mention of each unlinked person or place name (not over the whole text), about a
-tenth of the zh entity step's CPU time (README: "LAC's vote").
+tenth of the zh entity step's CPU time (tests/benchmarks/RESULTS.md: "LAC's vote").
 """
 from __future__ import annotations
 

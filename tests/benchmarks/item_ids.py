@@ -22,7 +22,7 @@ them in the read file, keeping the labels given by hand (`same_text`, `new_devel
 
 `bar`: the containment of the read pairs the text rule left apart, per label, on one half of
 the read file: whether a looser copy bar for same-id pairs could file the edited texts and no
-rewritten page (it cannot: studied on dev, the test half alike; README).
+rewritten page (it cannot: studied on dev, the test half alike; tests/benchmarks/RESULTS.md).
 
 `timing`: the in-memory dedup over those articles (with their item ids where the tree has
 them), one fresh process per tree and round, alternating, medians of CPU seconds (and wall):

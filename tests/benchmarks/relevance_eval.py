@@ -126,7 +126,7 @@ def _bare_topic():
     return parse_topic(data, str(TOPIC_FILE))
 
 
-# Multi-story texts scored by their best item (--cv-items; tried on dev, not shipped: see README).
+# Multi-story texts scored by their best item (--cv-items; tried on dev, not shipped: see tests/benchmarks/RESULTS.md, *Relevance*).
 # A bulletin or digest is a list of items, one a line, most of them headline-like; scored as one
 # text, its one China–France item is a passing pair in a long list. With --cv-items such a text
 # gets the features of its title with its best item as the text (item_features).
