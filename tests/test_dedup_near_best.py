@@ -2,7 +2,7 @@
 COPY_NEAR_BEST of the highest containment (issue 15): a far text it shares a part with does
 not take it from the text it copies. Hand-written texts; in memory, in the batch transform and
 in streaming alike (`decide` is shared)."""
-from cfnews.transforms.dedup import COPY_NEAR_BEST, dedup_in_memory
+from cfnews.transforms.dedup import COPY_NEAR_BEST, DedupParams, choose_copy, dedup_in_memory
 from tests.test_dedup import article, words
 from tests.test_dedup_stream import assert_batch_gives, assert_streaming_gives
 
@@ -62,3 +62,23 @@ def test_a_chain_through_the_closer_copy_resolves_to_the_row_in_articles():
     assert rows(kept, dups)[1] == [("B", "C", "A", "A", "A"), ("C", "A", "A", "A", "A")]
     assert_batch_gives(arts, kept, dups)
     assert_streaming_gives(arts, kept, [("B", "A", "C"), ("C", "A", "A")])
+
+
+def test_choose_copy_takes_the_earliest_within_near_best_of_the_closest():
+    """The choice alone, on hand-made candidates (order, -containment, match): A is earliest
+    but shares 0.60, B shares 0.95, C (latest) 1.00."""
+    candidates = [(1, -0.60, "A"), (2, -0.95, "B"), (3, -1.00, "C")]
+    assert choose_copy(candidates, 0.1) == "B"          # within 0.1 of 1.00: B and C; B first
+    assert choose_copy(candidates, 0.0) == "C"          # the closest only
+    assert choose_copy(candidates, float("inf")) == "A"  # the earliest of all (the rule before)
+
+
+def test_copy_near_best_is_a_dedup_parameter():
+    """`DedupParams.copy_near_best` reaches `decide`: at infinity, B (the first test's texts)
+    is filed under A, the earliest text it passes the rule against, as before COPY_NEAR_BEST."""
+    assert DedupParams().copy_near_best == COPY_NEAR_BEST
+    arts = [article("A", A, 0, "agency"), article("C", C, 120, "paper"),
+            article("B", B, 121, "portal")]
+    kept, dups = dedup_in_memory(arts, DedupParams(copy_near_best=float("inf")))
+    assert rows(kept, dups) == ([("A", "A", "A"), ("C", "C", "C")],
+                                [("B", "A", "A", "A", "A")])

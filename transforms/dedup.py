@@ -307,6 +307,7 @@ class DedupParams:
     margin: float = SHARED_MARGIN
     furniture_holders: int = FURNITURE_HOLDERS
     same_outlet_max_apart: dt.timedelta = dt.timedelta(hours=SAME_OUTLET_MAX_APART_HOURS)
+    copy_near_best: float = COPY_NEAR_BEST
     expiry_us: int = dataclasses.field(init=False)
     same_outlet_max_apart_us: int = dataclasses.field(init=False)
 
@@ -549,13 +550,22 @@ def without_furniture(me: Member, other: Member, plain: set, furniture: Dict[int
             sum(1 for key in plain if key < limit and key not in seen))
 
 
+def choose_copy(copies: List[Tuple[int, float, "Match"]], near_best: float) -> "Match":
+    """Of an article's copy candidates, (order, -containment, Match) each, the one it is filed
+    under: the earliest (in `Member.order`) of those whose containment is within `near_best`
+    of the highest (`DedupParams.copy_near_best`, COPY_NEAR_BEST)."""
+    least = min(p[1] for p in copies)       # -containment of the closest
+    return min((p for p in copies if p[1] <= least + near_best + 1e-9), key=lambda p: p[:2])[2]
+
+
 def decide(me: Member, earlier: Iterable[Tuple[Member, int, Iterable[int], int]],
            params: DedupParams, furniture: Optional[Dict[int, int]] = None) -> Optional[Match]:
     """`earlier`: (earlier article, hashes shared, keys (`shingle_key`) of the plain hashes
     shared, quoted hashes shared), possibly several entries per article (one per bucket or
     per hash); they add up. The article `me` copies (Match.copy): of those, the earliest of
-    the ones within COPY_NEAR_BEST of the highest containment (a far template or follow-up
-    that passes the rule with less does not take it from the text it copies); else the
+    the ones within params.copy_near_best of the highest containment (`choose_copy`: a far
+    template or follow-up that passes the rule with less does not take it from the text it
+    copies); else the
     earliest whose story it reports (a rewrite); else None. Whichever it is, it comes before
     `me` in `Member.order`, so chains still resolve to the row in `articles`.
 
@@ -597,10 +607,8 @@ def decide(me: Member, earlier: Iterable[Tuple[Member, int, Iterable[int], int]]
                and containment >= params.story_containment) or aid in same_item):
             stories.append((other.order, -containment,
                             Match(aid, n_shared, containment, jaccard, False, story)))
-    if copies:      # the earliest of those within COPY_NEAR_BEST of the closest copy
-        least = min(p[1] for p in copies)       # -containment of the closest
-        return min((p for p in copies if p[1] <= least + COPY_NEAR_BEST + 1e-9),
-                   key=lambda p: p[:2])[2]
+    if copies:
+        return choose_copy(copies, params.copy_near_best)
     if stories:
         return min(stories, key=lambda p: p[:2])[2]
     return None

@@ -1,12 +1,13 @@
 """Of several earlier articles a text copies, which one it is filed under (issue 15).
 
-`decide` files an article as a copy of the EARLIEST (in `Member.order`) of the earlier
-articles that pass the copy rule. The cross-gap study (dedup_cross_gap.py) read pairs where
+`decide` filed an article as a copy of the EARLIEST (in `Member.order`) of the earlier
+articles that pass the copy rule (before COPY_NEAR_BEST). The cross-gap study (dedup_cross_gap.py) read pairs where
 that earliest one is another outlet's template or follow-up days before, while a same-day text
 the article does copy also passes. This measures other choices among the passing ones, without
 touching transforms/: a variant replaces only the final choice among `decide`'s copy candidates
-(`choosing`, benchmark-side; it lifts COPY_NEAR_BEST so that the choice sees them all). Which articles are copies does not change with the choice (the
-candidates are the same), only matched_id, and with it canonical_id/cluster_id/story_id.
+(`choosing` replaces `dedup.choose_copy`, which gets them all). Which articles are copies
+does not change with the choice (the candidates are the same), only matched_id, and with
+it canonical_id/cluster_id/story_id.
 
 Variants (among the copy candidates; a candidate is always earlier in `Member.order`, so a
 chain still resolves to the row in `articles`):
@@ -29,7 +30,6 @@ article's match, per verdict; articles whose cluster (or story) changes.
 from __future__ import annotations
 
 import argparse
-import builtins
 import collections
 import contextlib
 import io
@@ -47,17 +47,17 @@ VARIANTS = "earliest,best,latest,within:0.05,within:0.1,within:0.2"
 def chooser(variant: str):
     """found: [(order, -containment, Match)], the copy candidates -> the chosen item."""
     if variant == "earliest":
-        return lambda found: builtins.min(found, key=lambda p: p[:2])
+        return lambda found: min(found, key=lambda p: p[:2])
     if variant == "best":
-        return lambda found: builtins.min(found, key=lambda p: (p[1], p[0]))
+        return lambda found: min(found, key=lambda p: (p[1], p[0]))
     if variant == "latest":
-        return lambda found: builtins.max(found, key=lambda p: (p[0], -p[1]))
+        return lambda found: max(found, key=lambda p: (p[0], -p[1]))
     if variant.startswith("within:"):
         x = float(variant.split(":")[1])
 
         def within(found):
-            top = -builtins.min(p[1] for p in found)
-            return builtins.min((p for p in found if -p[1] >= top - x - 1e-9),
+            top = -min(p[1] for p in found)
+            return min((p for p in found if -p[1] >= top - x - 1e-9),
                                 key=lambda p: p[:2])
         return within
     raise ValueError(variant)
@@ -65,24 +65,18 @@ def chooser(variant: str):
 
 @contextlib.contextmanager
 def choosing(variant: str, record=None):
-    """`decide`'s choice among its copy candidates by `variant`, inside the block only. It
-    shadows the builtin `min` in transforms/dedup.py's globals; any other call goes to the
-    builtin. `record`: dict, article id -> [(earlier id, containment, order)] of every
-    article with copy candidates (`decide` is wrapped to know the article)."""
+    """`decide`'s choice among its copy candidates by `variant`, inside the block only: it
+    replaces `dedup.choose_copy`, the one function `decide` calls for that choice. `record`:
+    dict, article id -> [(earlier id, containment, order)] of every article with copy
+    candidates (`decide` is wrapped to know the article)."""
     pick = chooser(variant)
     current = {}
-    decide = dedup.decide
+    decide, choose_copy = dedup.decide, dedup.choose_copy
 
-    def shadow(*args, key=None, **kw):
-        if len(args) == 1 and key is not None and not kw:
-            found = list(args[0])
-            if found and isinstance(found[0], tuple) and len(found[0]) == 3 \
-                    and isinstance(found[0][2], dedup.Match) and found[0][2].copy:
-                if record is not None:
-                    record[current["me"]] = [(p[2].earlier_id, -p[1], p[0]) for p in found]
-                return pick(found)
-            return builtins.min(found, key=key)
-        return builtins.min(*args, key=key, **kw) if key is not None else builtins.min(*args, **kw)
+    def choose(copies, near_best):
+        if record is not None:
+            record[current["me"]] = [(p[2].earlier_id, -p[1], p[0]) for p in copies]
+        return pick(list(copies))[2]
 
     def wrapped(me, *args, **kw):
         current["me"] = me.article_id
@@ -91,19 +85,11 @@ def choosing(variant: str, record=None):
             record.setdefault("_matches", {})[me.article_id] = match
         return match
 
-    near_best = getattr(dedup, "COPY_NEAR_BEST", None)
-    dedup.COPY_NEAR_BEST = float("inf")     # `decide` passes every candidate to the choice
-    dedup.min = shadow
-    dedup.decide = wrapped
+    dedup.choose_copy, dedup.decide = choose, wrapped
     try:
         yield
     finally:
-        del dedup.min
-        dedup.decide = decide
-        if near_best is None:
-            del dedup.COPY_NEAR_BEST
-        else:
-            dedup.COPY_NEAR_BEST = near_best
+        dedup.choose_copy, dedup.decide = choose_copy, decide
 
 
 def evaluate(args):
