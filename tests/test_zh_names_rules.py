@@ -291,3 +291,15 @@ def test_a_province_or_city_before_the_place_that_opens_a_body_is_part_of_its_na
     found = labelled("案件在吉林省長春市中級人民法院審理，他又在湖南省香港商會晚宴致辭。")
     assert {("吉林省長春市中級人民法院", "ORG"), ("湖南省香港商會", "ORG")} <= found
     assert ("長春市中級人民法院", "ORG") not in found and ("湖南省", "GPE") not in found
+
+
+def test_a_function_word_glued_to_a_name_is_no_part_of_it():
+    """The segmenter glues "曾", "亦", "於", "向" to a name: the name stands without it, and a
+    family name with such a word is no name; a run joined by "與" is no name."""
+    found = labelled("前議員李芝殷曾在今年表示，會後何桂藍亦未有回應。")
+    assert {("李芝殷", "PERSON"), ("何桂藍", "PERSON")} <= found
+    assert not {n for n, _ in found if n in ("李芝殷曾", "何桂藍亦")}
+    alone = labelled("法官認為黃於香港受審較為有利，黃亦未有回應。散庭後，黃向記者說：「多謝。」")
+    assert not {n for n, label in alone if label == "PERSON"}
+    assert ("曾與林鄭共事", "PERSON") not in labelled("他是工會總幹事，曾與林鄭共事。")
+    assert ("梁振英", "PERSON") in labelled("她曾和梁振英共事。")

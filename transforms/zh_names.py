@@ -719,6 +719,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = _named_facilities(simple, spans, words)
     spans = _bureaux(simple, spans, inner)
     spans = _regnal_numbers(simple, spans)
+    spans = _unglued_people(simple, spans, words)
     spans = _every_mention(simple, spans)
     spans = _named_newspapers(simple, spans)
     spans = _company_heads(simple, spans)
@@ -931,6 +932,35 @@ def _regnal_numbers(simple: str, spans) -> List[Tuple[int, int, str]]:
     for start, end, label in spans:
         match = _REGNAL.match(simple, end) if label == "PERSON" else None
         out.append((start, match.end() if match else end, label))
+    return out
+
+
+# Function words and verbs the segmenter glues to the end of a Chinese name ("陈时中" + "曾在",
+# "林宗谚" + "说", "邹幸彤" + "遭控", "邹" + "向众人说", "陈" + "于香港"): no given name ends in them.
+_GLUED_AFTER_NAME = frozenset("曾说遭于亦将与称须被则并还已也又就在是和自向指对")
+# Conjunctions inside a name cut across two people ("曾" + "与" + "林郑共事").
+_JOINING = frozenset("与和及并")
+
+
+def _unglued_people(simple: str, spans, words) -> List[Tuple[int, int, str]]:
+    """Chinese names (not transliterations, not the lexicon's) without the function word or
+    verb the segmenter glued to their end: "陈时中曾在" is 陈时中, "林宗谚说" 林宗谚; a family
+    name and such a word ("陈于香港", "邹向众人", "陈亦未有") is no name, nor is a run joined
+    by a conjunction ("曾与林郑共事")."""
+    out = []
+    for start, end, label in spans:
+        name = simple[start:end]
+        if label != "PERSON" or words.get(name) is not None or _translit(name) \
+                or not (name[0] in SURNAMES or name[:2] in SURNAMES) or not _han(name):
+            out.append((start, end, label))
+            continue
+        if any(c in _JOINING for c in name[1:]) and len(name) >= 4:
+            continue                                     # "曾与林郑共事"
+        if name[-1] in _GLUED_AFTER_NAME:
+            if len(name) == 2 or (len(name) == 3 and name[:2] in SURNAMES):
+                continue                                 # "陈于", "邹向": a family name alone
+            end -= 1                                     # "陈时中曾" -> "陈时中"
+        out.append((start, end, label))
     return out
 
 
