@@ -303,3 +303,15 @@ def test_a_function_word_glued_to_a_name_is_no_part_of_it():
     assert not {n for n, label in alone if label == "PERSON"}
     assert ("曾與林鄭共事", "PERSON") not in labelled("他是工會總幹事，曾與林鄭共事。")
     assert ("梁振英", "PERSON") in labelled("她曾和梁振英共事。")
+
+
+def test_shows_gatherings_venues_and_communiques_are_no_organisations():
+    """GUIDELINES.md: events are no organisations; a venue is a place, a communiqué a document."""
+    for text in ("她十歲舉行首個鋼琴獨奏音樂會，其後在音樂廳演出。",
+                 "市民在維園集會，又到灣仔參加同樂運動會。",
+                 "他在貴賓廳與客人見面，又出席新年演唱會。",
+                 "雙方重申遵守三個「聯合公報」。",
+                 "警方發出《警情通報》。《通報》又指，案件仍在調查。"):
+        assert not {n for n, label in labelled(text) if label == "ORG"}, text
+    assert ("明報", "ORG") in labelled("文章刊於《明報》。")
+    assert ("中華全國總工會", "ORG") in labelled("中華全國總工會在北京召開會議。")

@@ -224,7 +224,12 @@ ORG_ENDINGS = ("委", "部", "局", "总局", "会", "协会", "基金会", "论
                "博物馆", "博物院", "纪念馆", "美术馆", "文化馆")   # museums (not 图书馆: "图书馆流通中心")
 _EVENTS_AND_SIDES = ("政府", "当局", "方面", "大会", "机会", "社会", "晚会", "年会", "峰会", "例会", "和会",
                      "全会", "高峰论坛", "运会",                # "全运会", "亚运会": sports games
-                     "记者会", "听证会", "座谈会", "研讨会", "发布会", "会议")
+                     "记者会", "听证会", "座谈会", "研讨会", "发布会", "会议",
+                     # shows and gatherings ("独奏音乐会", "跨年倒数演唱会", "同乐运动会",
+                     # "电影欣赏会", "维园集会"), venues ("音乐厅", "贵宾厅") and communiqués
+                     # ("三个联合公报", "警情通报"): events, places and documents, no bodies
+                     "音乐会", "演唱会", "演奏会", "运动会", "欣赏会", "集会", "招商会", "嘉年华",
+                     "音乐厅", "贵宾厅", "宴会厅", "公报", "通报")
 _NOT_ORG_ENDINGS = _EVENTS_AND_SIDES + ("委员", "部长", "局长", "金融中心", "航运中心",  # a city's status
                     "院长", "社长", "党员", "部队", "部门", "部分", "内部", "外部", "全部", "东部",
                     "西部", "南部", "北部", "中部", "总部", "干部", "支部", "全党", "军方", "警方",
@@ -978,12 +983,14 @@ def _every_mention(simple: str, spans) -> List[Tuple[int, int, str]]:
 
 
 # A newspaper's or outlet's own name in title marks: "《法兰克福汇报》" (GUIDELINES.md).
+# Documents whose names end as a paper's do: "《警情通报》", "《联合公报》", "《工作简报》".
+_DOCUMENTS = ("通报", "公报", "简报", "情报", "海报", "举报", "预报", "警报", "年报", "季报", "周报")
 _NEWSPAPER = re.compile(r"《([\u4e00-\u9fff]{1,10}(?:报|汇报|日报|时报|晚报|邮报|周刊|新闻|杂志|画报|通讯))》")
 
 
 def _named_newspapers(simple: str, spans) -> List[Tuple[int, int, str]]:
     found = [(m.start(1), m.end(1), "ORG") for m in _NEWSPAPER.finditer(simple)
-             if not set(m.group(1)) & _NOT_IN_NAMES]
+             if not set(m.group(1)) & _NOT_IN_NAMES and not m.group(1).endswith(_DOCUMENTS)]
     if not found:
         return spans
     kept = [sp for sp in spans if not any(sp[0] < e and s < sp[1] for s, e, _ in found)]
