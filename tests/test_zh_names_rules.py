@@ -315,3 +315,10 @@ def test_shows_gatherings_venues_and_communiques_are_no_organisations():
         assert not {n for n, label in labelled(text) if label == "ORG"}, text
     assert ("明報", "ORG") in labelled("文章刊於《明報》。")
     assert ("中華全國總工會", "ORG") in labelled("中華全國總工會在北京召開會議。")
+
+
+def test_a_lexicon_name_written_with_figures_is_kept():
+    """GUIDELINES.md: digits are allowed in a name (香港01); the lexicon knows this outlet."""
+    assert ("香港01", "ORG") in labelled("網媒香港01昨日報導，政府將公布新措施。")
+    assert ("香港01", "ORG") in labelled("《香港01》記者追問局長。")
+    assert not {n for n, _ in labelled("他在2023年12月25日及30日兩度出庭。") if any(c.isdigit() for c in n)}

@@ -129,6 +129,12 @@ def _han(word: str) -> bool:
     return bool(word) and all("\u3400" <= c <= "\u9fff" or c == "·" for c in word)
 
 
+def _lexicon_digits(word: str, known: Optional[str]) -> bool:
+    """A lexicon's name written with figures after its characters ("香港01"): a name, not a
+    number the tagger glued to a word."""
+    return known is not None and _han(word[0]) and all(_han(c) or c.isdigit() for c in word)
+
+
 # CLDR territory codes that are not places here: the world, unions, unknown and pseudo regions.
 _NOT_TERRITORIES = {"001", "EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
 
@@ -683,7 +689,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
         if label == "ORG" and known is None and (word.endswith(_NOT_ORG_ENDINGS + ("军舰",)) or (
                 word.endswith(("公司", "集团", "企业", "银行")) and word[:-2] in _DESCRIPTIVE)):
             label = None                                 # "中国军方", "美国军舰"
-        if label is None or len(word) < 2 or word in not_names or not _han(word) \
+        if label is None or len(word) < 2 or word in not_names or not (_han(word) or _lexicon_digits(word, known)) \
                 or _COUNTRY_PAIR.match(word) or (word[0] in "日月年天万亿号届个名"
                                                  and simple[start - 1:start].isdigit()):
             continue  # Latin words and numbers are not the tagger's strength ("25日及")
