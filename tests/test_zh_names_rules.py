@@ -322,3 +322,17 @@ def test_a_lexicon_name_written_with_figures_is_kept():
     assert ("香港01", "ORG") in labelled("網媒香港01昨日報導，政府將公布新措施。")
     assert ("香港01", "ORG") in labelled("《香港01》記者追問局長。")
     assert not {n for n, _ in labelled("他在2023年12月25日及30日兩度出庭。") if any(c.isdigit() for c in n)}
+
+
+def test_an_outlet_named_by_a_reporting_credit_is_an_organisation():
+    """A report's credit names its outlet ("（X報導）", "【X報道】", "（X記者…"), and a name in
+    title marks with a newsroom's word is an outlet ("《X》記者", "接受《X》訪問"); generic credits
+    and laws are not."""
+    assert ("港媒", "ORG") not in labelled("（港媒報導）政府今日宣布新措施。")   # media in general
+    assert ("東網", "ORG") in labelled("（東網報導）政府今日宣布新措施。")
+    assert ("港聞社", "ORG") in labelled("【港聞社報道】政府今日宣布新措施。")
+    assert ("明周", "ORG") in labelled("他接受《明周》訪問時說，會繼續創作。")
+    assert ("晴報", "ORG") in labelled("《晴報》記者追問局長。")
+    for text in ("（綜合報道）政府今日宣布新措施。", "（本報記者王明）政府今日宣布新措施。",
+                 "案件由《國安法》指定法官審理。", "他引述《施政報告》指，房屋供應增加。"):
+        assert not {n for n, label in labelled(text) if label == "ORG"}, text

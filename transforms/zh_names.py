@@ -733,6 +733,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = _unglued_people(simple, spans, words)
     spans = _every_mention(simple, spans)
     spans = _named_newspapers(simple, spans)
+    spans = _credited_outlets(simple, spans, words, freq)
     spans = _company_heads(simple, spans)
     spans = _companies_by_context(simple, spans, words)
     titles = _titles(simple)
@@ -1001,6 +1002,49 @@ def _named_newspapers(simple: str, spans) -> List[Tuple[int, int, str]]:
         return spans
     kept = [sp for sp in spans if not any(sp[0] < e and s < sp[1] for s, e, _ in found)]
     return kept + found
+
+
+# Reporting credits: an outlet's short name in the credit that opens a report ("（独媒报导）",
+# "【某某报道】", "（某社记者…"), and an outlet in title marks with a newsroom's word ("《立场》报道",
+# "《香港01》记者", "接受《某报》访问", "回复《某刊》查询").
+_CREDIT = re.compile(r"[（【(\[]([\u4e00-\u9fff][\u4e00-\u9fff0-9]{1,3}?)(?:报导|报道)[）】)\]]"
+                     r"|[（【(\[]([\u4e00-\u9fff][\u4e00-\u9fff0-9]{1,3}?)(?:特约)?记者[\u4e00-\u9fff]")
+# Media of a place or kind ("港媒", "陆媒", "外媒", "官媒", "网媒"): media in general, no outlet.
+_MEDIA_OF = re.compile("[港陆台日美英法德韩俄外官党网中欧澳加印泰越朝内海境各][媒]")
+_LAW_ENDINGS = ("法", "条例", "公约", "宪章", "声明", "协议", "协定", "条约", "法案", "规定", "守则", "白皮书")
+_PRESS_AFTER = ("记者", "报道", "报导", "引述", "查询", "专访", "独家", "披露", "正向")
+_PRESS_BEFORE = ("接受", "向", "回复", "回应", "答复")
+_PRESS_REPLY = ("访问", "专访", "表示", "查询", "透露")
+_TITLED_OUTLET = re.compile(r"《([\u4e00-\u9fff][\u4e00-\u9fff0-9]{0,9})》")
+# Words a credit may open with that name no outlet ("（综合报道）", "（本报记者…", "（特约记者…").
+_NOT_OUTLETS = frozenset("综合 本报 本台 本网 本社 本刊 外电 网络 网上 联合 特约 编辑 驻地 随团 实习 见习 摄影".split())
+
+
+def _credited_outlets(simple: str, spans, words, freq) -> List[Tuple[int, int, str]]:
+    """Outlets named by how a report credits them: the short name in a bracketed credit
+    ("（独媒报导）", "（某社记者王某台北电）"), not a word of the dictionary unless it is a body's,
+    and a name in title marks followed by a newsroom's word or asked by one ("《立场》报道",
+    "《香港01》记者", "接受《立场》访问"). Not a document ("《通报》")."""
+    found = []
+    for match in _CREDIT.finditer(simple):
+        k = 1 if match.group(1) else 2
+        name = match.group(k)
+        if name in _NOT_OUTLETS or name in _ORG_DESCRIPTORS or _MEDIA_OF.fullmatch(name) or words.get(name) in ("GPE", "PERSON") or (
+                freq.get(name) and words.get(name) != "ORG" and _posseg()[0].lcut(name)[0].flag != "nt"):
+            continue
+        found.append((match.start(k), match.end(k)))
+    for match in _TITLED_OUTLET.finditer(simple):
+        name = match.group(1)
+        if name.endswith(_DOCUMENTS + _LAW_ENDINGS) or words.get(name) in ("GPE", "PERSON"):
+            continue
+        after = simple[match.end():match.end() + 2]
+        before = simple[max(0, match.start() - 2):match.start()]
+        if after.startswith(_PRESS_AFTER) or (before.endswith(_PRESS_BEFORE) and after.startswith(_PRESS_REPLY)):
+            found.append((match.start(1), match.end(1)))
+    if not found:
+        return spans
+    kept = [sp for sp in spans if not any(sp[0] < e and s < sp[1] for s, e in found)]
+    return kept + [(s, e, "ORG") for s, e in found]
 
 
 # Words just before a transliterated name that say it is a company's: "化工巨头巴斯夫",
