@@ -336,3 +336,9 @@ def test_an_outlet_named_by_a_reporting_credit_is_an_organisation():
     for text in ("（綜合報道）政府今日宣布新措施。", "（本報記者王明）政府今日宣布新措施。",
                  "案件由《國安法》指定法官審理。", "他引述《施政報告》指，房屋供應增加。"):
         assert not {n for n, label in labelled(text) if label == "ORG"}, text
+
+
+def test_whose_capital_or_which_board_describes_a_company():
+    for text in ("議員促請政府調查美資公司的供應鏈。", "今年共有五家興櫃公司轉上市。", "港資公司在大灣區設廠。"):
+        assert not {n for n, label in labelled(text) if label == "ORG"}, text
+    assert ("螞蟻集團", "ORG") in labelled("螞蟻集團暫緩上市。")

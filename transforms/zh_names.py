@@ -252,6 +252,9 @@ _ORG_DESCRIPTORS = frozenset("官媒 巨头 巨商 大股东 股东 学者 智�
 _OWNERSHIP = frozenset("国有 国营 官方 私营 民营".split())
 _DESCRIPTIVE = frozenset("国有 国营 官方 私营 民营 经营 运营 相关 有关 主要 大型 知名 一家 这家 该 其 旗下 负责 "
                          "管理 营运 合资 外资 跨国 上市 "
+                         "美资 中资 港资 台资 陆资 日资 韩资 欧资 英资 法资 德资 内资 侨资 "   # whose capital
+                         "上柜 兴柜 "   # where its shares trade: "兴柜公司" (Taiwan's emerging board)
+
                          "整间 整家 每间 每家 各间 这间 那间 该间 两间 多间 首间".split())   # "整间公司": the whole firm
 _NOT_NAME_PARTS = frozenset("最大 第一大 第二大 各大 全国性 地方性 这些 那些 多家 各家 多个".split())
 _GENERIC_TRADES = frozenset("企业 金融 投资 能源 科技 媒体 传媒 汽车 地产 房地产 控股 实业 商业 工业 产业 医药 "
