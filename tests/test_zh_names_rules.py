@@ -342,3 +342,14 @@ def test_whose_capital_or_which_board_describes_a_company():
     for text in ("議員促請政府調查美資公司的供應鏈。", "今年共有五家興櫃公司轉上市。", "港資公司在大灣區設廠。"):
         assert not {n for n, label in labelled(text) if label == "ORG"}, text
     assert ("螞蟻集團", "ORG") in labelled("螞蟻集團暫緩上市。")
+
+
+def test_a_street_written_after_its_district_is_a_place():
+    """GUIDELINES.md: streets are places; the district written before says so."""
+    assert ("彌敦道", "GPE") in labelled("示威者昨晚在旺角彌敦道集結。")
+    assert ("怡和街", "GPE") in labelled("警方封鎖銅鑼灣怡和街一帶。")
+    assert ("侯王道", "GPE") in labelled("九龍城侯王道今日封路。")
+    titled = labelled("加拿大總理杜魯道今天表示支持。")
+    assert ("杜魯道", "PERSON") in titled and not {n for n, _ in titled if n.startswith("總理")}
+    for text in ("香港市民上街遊行。", "他今天告訴美國有線電視新聞頻道，會再參選。"):
+        assert not {n for n, _ in labelled(text) if n[-1] in "街道路"}, text

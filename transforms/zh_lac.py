@@ -141,6 +141,14 @@ def confirm_names(text: str, entities: Sequence[Entity]) -> Tuple[Entity, ...]:
                 titled.add((entity.text, entity.label))
     for key in titled:  # a person named after a title ("外交大臣拉布") needs no vote
         first.pop(key)
+    # A street written right after its district ("铜锣湾" + "东角道": zh_names._streets) needs
+    # none either: the district says where it is.
+    place_ends = {e.end for e in entities if e.label in CHECKED and e.label != "PERSON"}
+    for entity in entities:
+        key = (entity.text, entity.label)
+        if key in first and entity.label != "PERSON" and len(entity.text) >= 3 \
+                and entity.text[-1] in "街道路" and entity.start in place_ends:
+            first.pop(key)
     # A family name used alone after the full name ("高市" after "高市早苗": the full name longer
     # by a given name of two characters or more) goes or stays with the full name.
     people = {e.text for e in entities if e.label == "PERSON"}

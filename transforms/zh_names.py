@@ -731,6 +731,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = _joined_people(simple, spans, words)
     spans = _whole_names(simple, spans)
     spans = _named_facilities(simple, spans, words)
+    spans = _streets(simple, spans, tokens, offsets, freq)
     spans = _bureaux(simple, spans, inner)
     spans = _regnal_numbers(simple, spans)
     spans = _unglued_people(simple, spans, words)
@@ -955,6 +956,60 @@ def _regnal_numbers(simple: str, spans) -> List[Tuple[int, int, str]]:
 _GLUED_AFTER_NAME = frozenset("曾说遭于亦将与称须被则并还已也又就在是和自向指对")
 # Conjunctions inside a name cut across two people ("曾" + "与" + "林郑共事").
 _JOINING = frozenset("与和及并")
+
+
+_STREET_END = re.compile("[街道路]")
+_FUNCTION_WORDS = frozenset("的 和 与 及 在 是 上 下 走 一 条".split())
+# What a street's name may be made of, in the segmenter's tags: nouns and names ("纪利" + "佐治"
+# + "街", "马会" + "道", "德忌笠"/i + "街"), and a direction word ("东角"/f + "道").
+_STREET_FLAGS = frozenset({"n", "nr", "nrt", "nrfg", "ns", "nz", "nt", "i", "j", "ng", "s", "q", "l", "an", "b"})
+
+
+def _streets(simple: str, spans, tokens, offsets, freq) -> List[Tuple[int, int, str]]:
+    """A street written right after its district or city ("铜锣湾" + "纪利佐治街", "尖沙咀" +
+    "金马伦道", "中环" + "德忌笠街"): two to four characters of nouns or names and the street word
+    (街, 道, 路) ending a word of the segmenter's, is a place; the names the tagger read inside it
+    go. Not a saying ("…道：「"), a title and a name ("总理杜鲁道"), a run with a verb or a number
+    ("市民上街", "一带一路"), or a common word ("新闻频道", "公路")."""
+    flag_at = {offset: flag for offset, (_, flag) in zip(offsets, tokens)}
+    word_at = {offset: word for offset, (word, _) in zip(offsets, tokens)}
+    ends = {offset + len(word) for offset, (word, _) in zip(offsets, tokens)}
+    out = list(spans)
+    for start, end, label in spans:
+        if label != "GPE":
+            continue
+        for size in (3, 4, 5):                         # two to four characters and 街/道/路
+            stop = end + size
+            if stop > len(simple) or stop not in ends or not _STREET_END.match(simple[stop - 1]) \
+                    or simple[stop:stop + 1] in "：:「“，,":
+                continue
+            pos, ok = end, True
+            while pos < stop:                          # whole words of names and nouns only
+                word, flag = word_at.get(pos), flag_at.get(pos)
+                if word is None or pos + len(word) > stop or not _han(word) or not (
+                        flag in _STREET_FLAGS or flag == "f" and word[0] in "东西南北"):
+                    ok = False
+                    break
+                pos += len(word)
+            last = max(p for p in range(end, stop) if p in word_at)
+            if len(word_at[last]) > 1 and flag_at[last] not in ("ns", "nr", "nrt", "nrfg", "nz", "nt") \
+                    and (freq.get(word_at[last]) or 0) > 0:
+                continue                               # "新闻频道", "全运会公路": common words
+            if not ok or any(word_at.get(p) in _TITLES or word_at.get(p) in _FUNCTION_WORDS
+                             for p in range(end, stop)):
+                continue                               # "总理杜鲁道": a title and a name
+            first = word_at.get(end)
+            if flag_at.get(end) == "ns" and stop - end - len(first) >= 3:
+                end_of_place = end + len(first)        # "青衣" + "青鸿路": the district, then
+            else:                                      # the street
+                end_of_place = end
+            if any(s < end and end < e for s, e, _ in out if (s, e) != (start, end)):
+                break                                  # inside a longer name already
+            out = [sp for sp in out if not (end <= sp[0] and sp[1] <= stop)] + [(end_of_place, stop, "GPE")]
+            if end_of_place > end:
+                out.append((end, end_of_place, "GPE"))
+            break
+    return out
 
 
 def _unglued_people(simple: str, spans, words) -> List[Tuple[int, int, str]]:
