@@ -353,3 +353,15 @@ def test_a_street_written_after_its_district_is_a_place():
     assert ("杜魯道", "PERSON") in titled and not {n for n, _ in titled if n.startswith("總理")}
     for text in ("香港市民上街遊行。", "他今天告訴美國有線電視新聞頻道，會再參選。"):
         assert not {n for n, _ in labelled(text) if n[-1] in "街道路"}, text
+
+
+def test_a_bodys_short_form_where_it_acts_or_is_listed_beside_a_body():
+    """Two characters ending in a body's character, rare in the dictionary: a body where its
+    head's title, an acting verb or a programme follows, or beside another body in a list."""
+    assert ("記協", "ORG") in labelled("記協主席今日表示關注。")
+    assert ("房署", "ORG") in labelled("房署表示，地盤已暫停施工。")
+    assert ("商台", "ORG") in labelled("他昨晚在商台節目中談及事件。")
+    assert ("教協", "ORG") in labelled("工聯會、教協等團體發表聯合聲明。")
+    for text in ("薄瓜瓜傳出抵台。", "學生發起網上聯署。", "房屋局局長出席活動。"):
+        assert not {n for n, label in labelled(text) if label == "ORG"}, text
+    assert not {n for n, _ in labelled("食環署表示會跟進。") if n == "環署"}

@@ -733,6 +733,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = _named_facilities(simple, spans, words)
     spans = _streets(simple, spans, tokens, offsets, freq)
     spans = _bureaux(simple, spans, inner)
+    spans = _short_bodies(simple, spans, tokens, offsets, freq)
     spans = _regnal_numbers(simple, spans)
     spans = _unglued_people(simple, spans, words)
     spans = _every_mention(simple, spans)
@@ -956,6 +957,50 @@ def _regnal_numbers(simple: str, spans) -> List[Tuple[int, int, str]]:
 _GLUED_AFTER_NAME = frozenset("曾说遭于亦将与称须被则并还已也又就在是和自向指对")
 # Conjunctions inside a name cut across two people ("曾" + "与" + "林郑共事").
 _JOINING = frozenset("与和及并")
+
+
+# Short forms of bodies (Hong Kong's and others': "记协", "教协", "廉署", "羽总", "商台"): two
+# characters, the second a body's, rare in the dictionary, written where a body acts or is named
+# with its head, or listed beside another body.
+_SHORT_BODY_END = frozenset("署协总联盟台局处委办院")
+# No short form opens with a function word or a figure, nor with a verb of going ("抵台", "访台").
+_NOT_SHORT_BODY_OPENING = frozenset("和与及并或的在本该这其各此两全一二三四五六七八九十上下前后大小总副"
+                                    "抵访来赴返离留回到出驻登")
+_BODY_ACTS = ("主席", "副主席", "总裁", "主任", "发言人", "秘书长", "会长", "理事长", "成员", "会员", "节目",
+              "已", "亦", "则", "将", "表示", "指出", "称", "促请", "发表", "回应", "宣布", "解散", "调查",
+              "去信", "声明", "批评", "谴责", "要求", "认为")
+
+
+def _short_bodies(simple: str, spans, tokens, offsets, freq) -> List[Tuple[int, int, str]]:
+    """A body's short form of two characters (one segmenter word, or two one-character words)
+    ending in a body's character, that the dictionary knows barely if at all (fewer than 25
+    uses), is an organisation where its head's title, an acting verb or an adverb follows
+    ("记协主席", "廉署主动…" no, "羽总已跟…", "商台节目") or where it is listed beside a body
+    the tagger found ("教协、民阵")."""
+    org_spans = [(s, e) for s, e, label in spans if label == "ORG"]
+    out = list(spans)
+    for k, (word, flag) in enumerate(tokens):
+        start = offsets[k]
+        if len(word) == 1 and k + 1 < len(tokens) and len(tokens[k + 1][0]) == 1:
+            word = word + tokens[k + 1][0]             # "羽" + "总"
+        if len(word) != 2 or not _han(word) or word[1] not in _SHORT_BODY_END \
+                or word[0] in _NOT_SHORT_BODY_OPENING \
+                or (freq.get(word) or 0) >= 25 or flag in ("ns", "nr", "nrfg", "m", "q", "r", "p", "c", "d") \
+                or word.endswith(_NOT_ORG_ENDINGS) \
+                or (k and len(tokens[k - 1][0]) == 1 and _han(tokens[k - 1][0])
+                    and tokens[k - 1][1] not in ("p", "c", "u", "uj", "ul", "d", "r")):
+            continue                                   # "联署"; "食" + "环署": a longer name
+        end = start + 2
+        if any(s < end and start < e for s, e, _ in out):
+            continue
+        after = simple[end:end + 3]
+        if after.startswith("长") or after[:2] in ("副长",):
+            continue                                   # "局长": a title
+        listed = (simple[end:end + 1] == "、" and any(s == end + 1 for s, _ in org_spans)) or (
+            simple[start - 1:start] == "、" and any(e == start - 1 for _, e in org_spans))
+        if after.startswith(_BODY_ACTS) or listed:
+            out.append((start, end, "ORG"))
+    return out
 
 
 _STREET_END = re.compile("[街道路]")
