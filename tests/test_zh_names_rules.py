@@ -365,3 +365,12 @@ def test_a_bodys_short_form_where_it_acts_or_is_listed_beside_a_body():
     for text in ("薄瓜瓜傳出抵台。", "學生發起網上聯署。", "房屋局局長出席活動。"):
         assert not {n for n, label in labelled(text) if label == "ORG"}, text
     assert not {n for n, _ in labelled("食環署表示會跟進。") if n == "環署"}
+
+
+def test_a_hong_kong_street_of_the_lands_departments_list_is_a_place():
+    """kb/zh_hk_streets.txt (the Government's street names) are places wherever written; the
+    list's common words were left out, and it does not move how other text is cut."""
+    assert ("亞皆老街", "GPE") in labelled("遊行人士沿亞皆老街前進。")
+    assert ("鴨寮街", "GPE") in labelled("消防員趕到鴨寮街救火。")
+    assert ("上海街", "GPE") not in labelled("他在上海街頭拍照。")
+    assert ("世衛", "ORG") in labelled("這些國家與歐盟和世衛呼籲加強合作。")

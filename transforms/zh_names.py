@@ -45,6 +45,9 @@ LEXICON_FILE = Path(__file__).resolve().parent / "kb" / "zh_lexicon.yaml"
 # Hong Kong parties, groups and unions: Wikidata's labels and aliases, each with its QID (the
 # file's header names the source and what was left out).
 HK_ORGS_FILE = Path(__file__).resolve().parent / "kb" / "zh_hk_orgs.yaml"
+# Hong Kong street names: the Lands Department's official list (open data; the file's header
+# names the source, its licence and what was left out).
+HK_STREETS_FILE = Path(__file__).resolve().parent / "kb" / "zh_hk_streets.txt"
 # Words jieba's dictionary marks as names that are, in news text, common nouns or parts of
 # phrases: sides ("中方"), directions, generic places.
 COMMON = frozenset("""
@@ -157,6 +160,7 @@ def lexicon() -> Tuple[Dict[str, str], frozenset]:
     words.update({simplified(w): "GPE" for w in raw["places"]})
     words.update({simplified(w): "ORG" for w in raw["organisations"]})
     words.update({simplified(w): "ORG" for w in hk_organisation_names()})
+    words.update({simplified(w): "GPE" for w in hk_street_names()})
     kb_types = {"PERSON": "PERSON", "ORG": "ORG", "GPE": "GPE", "LOC": "GPE", "FAC": "GPE"}
     for entry in load_kb().entries.values():
         label = kb_types.get(entry.type)
@@ -169,6 +173,14 @@ def lexicon() -> Tuple[Dict[str, str], frozenset]:
     for word in not_names:
         words.pop(word, None)
     return words, not_names
+
+
+@functools.lru_cache(maxsize=1)
+def hk_street_names() -> Tuple[str, ...]:
+    """kb/zh_hk_streets.txt's names (the Lands Department's street names; its header says which
+    were kept), as written there (Traditional); read once."""
+    lines = HK_STREETS_FILE.read_text(encoding="utf-8").splitlines()
+    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
 @functools.lru_cache(maxsize=1)
@@ -212,8 +224,12 @@ def _posseg():
         tagger = jieba.posseg.POSTokenizer(tokenizer)
         tagger.initialize()
         words, not_names = lexicon()
+        streets = frozenset(simplified(name) for name in hk_street_names())
         for word, label in words.items():
-            tokenizer.add_word(word, max(tokenizer.FREQ.get(word) or 0, 2000), _JIEBA_TAGS[label])
+            # the street list's thousands of names get a low frequency: enough to keep each whole,
+            # not enough to move the dictionary's total (and with it how other text is cut)
+            tokenizer.add_word(word, max(tokenizer.FREQ.get(word) or 0, 50 if word in streets else 2000),
+                               _JIEBA_TAGS[label])
         for word in not_names:
             if len(word) > 2:  # disease names: "武汉肺炎" is one word, not 武汉 + 肺炎
                 tokenizer.add_word(word, max(tokenizer.FREQ.get(word) or 0, 2000), "n")
@@ -254,7 +270,6 @@ _DESCRIPTIVE = frozenset("国有 国营 官方 私营 民营 经营 运营 相�
                          "管理 营运 合资 外资 跨国 上市 "
                          "美资 中资 港资 台资 陆资 日资 韩资 欧资 英资 法资 德资 内资 侨资 "   # whose capital
                          "上柜 兴柜 "   # where its shares trade: "兴柜公司" (Taiwan's emerging board)
-
                          "整间 整家 每间 每家 各间 这间 那间 该间 两间 多间 首间".split())   # "整间公司": the whole firm
 _NOT_NAME_PARTS = frozenset("最大 第一大 第二大 各大 全国性 地方性 这些 那些 多家 各家 多个".split())
 _GENERIC_TRADES = frozenset("企业 金融 投资 能源 科技 媒体 传媒 汽车 地产 房地产 控股 实业 商业 工业 产业 医药 "
