@@ -374,3 +374,12 @@ def test_a_hong_kong_street_of_the_lands_departments_list_is_a_place():
     assert ("鴨寮街", "GPE") in labelled("消防員趕到鴨寮街救火。")
     assert ("上海街", "GPE") not in labelled("他在上海街頭拍照。")
     assert ("世衛", "ORG") in labelled("這些國家與歐盟和世衛呼籲加強合作。")
+
+
+def test_a_third_character_glued_to_the_next_word_belongs_to_the_name():
+    """"戴偉" + "紳說", "曾澍" + "基則", "李卓" + "人" + "和": three-character names; a dictionary
+    word after a two-character name stays apart ("吳謙" + "聲稱")."""
+    assert ("李卓人", "PERSON") in labelled("李卓人和黎智英昨日出庭。")
+    assert ("戴偉紳", "PERSON") in labelled("總領事戴偉紳說，會繼續推動交流。")
+    assert ("曾澍基", "PERSON") in labelled("學生會會長曾澍基則表示反對。")
+    assert ("吳謙", "PERSON") in labelled("吳謙聲稱，解放軍會堅決捍衛主權。")

@@ -751,6 +751,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = _short_bodies(simple, spans, tokens, offsets, freq)
     spans = _regnal_numbers(simple, spans)
     spans = _unglued_people(simple, spans, words)
+    spans = _third_characters(simple, spans, tokens, offsets, words, freq)
     spans = _every_mention(simple, spans)
     spans = _named_newspapers(simple, spans)
     spans = _credited_outlets(simple, spans, words, freq)
@@ -1069,6 +1070,30 @@ def _streets(simple: str, spans, tokens, offsets, freq) -> List[Tuple[int, int, 
             if end_of_place > end:
                 out.append((end, end_of_place, "GPE"))
             break
+    return out
+
+
+def _third_characters(simple: str, spans, tokens, offsets, words, freq) -> List[Tuple[int, int, str]]:
+    """A two-character name (family name and one character) whose third character the segmenter
+    glued to the next word: "曾澍" + "基则", "戴伟" + "绅说" (the third character and a function
+    word), or left alone before punctuation or a conjunction ("李卓" + "人" + "和"): the name has
+    three characters. The glued pair is no dictionary word ("吴谦" + "声称" stays 吴谦)."""
+    at = {offset: k for k, offset in enumerate(offsets)}
+    out = []
+    for start, end, label in spans:
+        k = at.get(end)
+        name = simple[start:end]
+        if label == "PERSON" and k is not None and end - start == 2 and name[0] in SURNAMES \
+                and words.get(name) is None and not _translit(name):
+            word, flag = tokens[k]
+            after = tokens[k + 1] if k + 1 < len(tokens) else ("", "x")
+            if (len(word) == 2 and _han(word) and word[1] in _GLUED_AFTER_NAME
+                    and word[0] not in _AFTER_NAME_CHARS and flag in ("n", "ng", "nr")
+                    and not freq.get(word)) \
+                    or (len(word) == 1 and _han(word) and flag in ("n", "ng") and word not in _AFTER_NAME_CHARS
+                        and (not _han(after[0][:1]) or after[1] in ("c", "p"))):
+                end += 1                                   # "李卓" + "人" + "和何俊仁"
+        out.append((start, end, label))
     return out
 
 
