@@ -10,23 +10,30 @@ jieba tags: nr (person), nrfg / nrt (person: full or transliterated name), ns (p
 - a lexicon the tagger is given as user words, whose type wins over jieba's: country, region
   and city names from CLDR (babel, in Simplified, Taiwan and Hong Kong forms), the knowledge
   base's Chinese names, kb/zh_lexicon.yaml (provinces, seas, short forms of bodies and media) and
-  kb/zh_hk_orgs.yaml (Hong Kong parties, groups and unions: Wikidata labels and aliases);
+  kb/zh_hk_orgs.yaml (Hong Kong parties, groups and unions: Wikidata labels and aliases) and
+  kb/zh_hk_streets.txt (Hong Kong street names: the Lands Department's open data);
 - organisation names built from a place or name and an organisation word ("法国" + "宪法" +
   "委员会", "中国" + "民航局"), with "X政府" and "X当局" left out (X is the name);
 - transliterated names the tagger cuts in pieces ("格奥尔基" + "耶娃") joined again, and
   transliterations it calls people read as places where the context says so ("在威尼斯",
   "斯特拉斯堡、图卢兹和雷恩");
-- bylines ("记者陈伟婷台北7日电", "编辑：张淑伶/翟思嘉") read as people;
+- bylines ("记者陈伟婷台北7日电", "编辑：张淑伶/翟思嘉") read as people, and outlets named by a
+  reporting credit ("（独媒报导）", "《立场》报道", "接受《X》访问") as organisations;
+- names without the function word glued to their end ("陈时中" + "曾"), with the third character
+  glued to the next word ("戴伟" + "绅说"); streets written after their district ("铜锣湾" +
+  "怡和街"); bodies' short forms where they act ("记协主席", "房署表示");
 - people named between a title and a verb ("行政总裁周受资，"), in every later mention, with a
   monarch's number ("费利佩六世"); companies by the words around a transliteration ("车厂福斯");
 - bodies inside meeting names ("亚太经合组织峰会"), before their head's title ("…银行行长") or
   described by their owner ("国营通讯社") are no names;
 - noise dropped: one-character words, sides and common words the dictionary marks as names
   ("中方", "令人", "许可证"), two-character dictionary words tagged as people unless the
-  lexicon knows them, nationality words ("荷兰人").
+  lexicon knows them, nationality words ("荷兰人"), shows, venues and communiqués ("演唱会",
+  "音乐厅", "联合公报"), companies described by their capital ("美资公司").
 Organisations glossed in Latin letters ("自由之家（Freedom House）") are read whole. The entity
 stage then puts unlinked person and place names to a vote of Baidu's LAC tagger and asks it for
-organisations where a word ends in a body's character (zh_lac.py)."""
+organisations where a word ends in a body's character, and checks the dictionary's `nt` words
+that news text uses as common nouns (zh_lac.py)."""
 from __future__ import annotations
 
 import functools
