@@ -89,3 +89,14 @@ def test_lac_reads_committees_but_not_will_after_a_name():
     assert ("自然資源委員會", "ORG") in labelled("參議院與自然資源委員會舉行聽證")
     found = labelled("列車會加密班次，港鐵會加派人手，川普會再度訪問。")
     assert not {n for n, label in found if label == "ORG" and n.endswith("會")}
+
+
+def test_a_common_noun_the_dictionary_tags_as_a_body_is_no_organisation_unless_lac_reads_a_name():
+    """jieba's `nt` words that are common nouns in news text go where LAC reads no name in
+    them; the lexicon's names and government bodies' words stay."""
+    for text in ("投資者可在交易所買賣基金。", "雙方的談判取得重大進展。", "疑犯駕駛越野車衝入人群。",
+                 "中央財政仍有舉債空間。"):
+        assert not {n for n, label in labelled(text) if label == "ORG"}, text
+    assert ("公安局", "ORG") in labelled("當地公安局表示正調查事件。")
+    assert ("香港交易所", "ORG") in labelled("香港交易所今日公布業績。")
+    assert ("世界衛生組織", "ORG") in labelled("世界衛生組織今日開會。")

@@ -291,3 +291,95 @@ def test_a_province_or_city_before_the_place_that_opens_a_body_is_part_of_its_na
     found = labelled("案件在吉林省長春市中級人民法院審理，他又在湖南省香港商會晚宴致辭。")
     assert {("吉林省長春市中級人民法院", "ORG"), ("湖南省香港商會", "ORG")} <= found
     assert ("長春市中級人民法院", "ORG") not in found and ("湖南省", "GPE") not in found
+
+
+def test_a_function_word_glued_to_a_name_is_no_part_of_it():
+    """The segmenter glues "曾", "亦", "於", "向" to a name: the name stands without it, and a
+    family name with such a word is no name; a run joined by "與" is no name."""
+    found = labelled("前議員李芝殷曾在今年表示，會後何桂藍亦未有回應。")
+    assert {("李芝殷", "PERSON"), ("何桂藍", "PERSON")} <= found
+    assert not {n for n, _ in found if n in ("李芝殷曾", "何桂藍亦")}
+    alone = labelled("法官認為黃於香港受審較為有利，黃亦未有回應。散庭後，黃向記者說：「多謝。」")
+    assert not {n for n, label in alone if label == "PERSON"}
+    assert ("曾與林鄭共事", "PERSON") not in labelled("他是工會總幹事，曾與林鄭共事。")
+    assert ("梁振英", "PERSON") in labelled("她曾和梁振英共事。")
+
+
+def test_shows_gatherings_venues_and_communiques_are_no_organisations():
+    """GUIDELINES.md: events are no organisations; a venue is a place, a communiqué a document."""
+    for text in ("她十歲舉行首個鋼琴獨奏音樂會，其後在音樂廳演出。",
+                 "市民在維園集會，又到灣仔參加同樂運動會。",
+                 "他在貴賓廳與客人見面，又出席新年演唱會。",
+                 "雙方重申遵守三個「聯合公報」。",
+                 "警方發出《警情通報》。《通報》又指，案件仍在調查。"):
+        assert not {n for n, label in labelled(text) if label == "ORG"}, text
+    assert ("明報", "ORG") in labelled("文章刊於《明報》。")
+    assert ("中華全國總工會", "ORG") in labelled("中華全國總工會在北京召開會議。")
+
+
+def test_a_lexicon_name_written_with_figures_is_kept():
+    """GUIDELINES.md: digits are allowed in a name (香港01); the lexicon knows this outlet."""
+    assert ("香港01", "ORG") in labelled("網媒香港01昨日報導，政府將公布新措施。")
+    assert ("香港01", "ORG") in labelled("《香港01》記者追問局長。")
+    assert not {n for n, _ in labelled("他在2023年12月25日及30日兩度出庭。") if any(c.isdigit() for c in n)}
+
+
+def test_an_outlet_named_by_a_reporting_credit_is_an_organisation():
+    """A report's credit names its outlet ("（X報導）", "【X報道】", "（X記者…"), and a name in
+    title marks with a newsroom's word is an outlet ("《X》記者", "接受《X》訪問"); generic credits
+    and laws are not."""
+    assert ("港媒", "ORG") not in labelled("（港媒報導）政府今日宣布新措施。")   # media in general
+    assert ("東網", "ORG") in labelled("（東網報導）政府今日宣布新措施。")
+    assert ("港聞社", "ORG") in labelled("【港聞社報道】政府今日宣布新措施。")
+    assert ("明周", "ORG") in labelled("他接受《明周》訪問時說，會繼續創作。")
+    assert ("晴報", "ORG") in labelled("《晴報》記者追問局長。")
+    for text in ("（綜合報道）政府今日宣布新措施。", "（本報記者王明）政府今日宣布新措施。",
+                 "案件由《國安法》指定法官審理。", "他引述《施政報告》指，房屋供應增加。"):
+        assert not {n for n, label in labelled(text) if label == "ORG"}, text
+
+
+def test_whose_capital_or_which_board_describes_a_company():
+    for text in ("議員促請政府調查美資公司的供應鏈。", "今年共有五家興櫃公司轉上市。", "港資公司在大灣區設廠。"):
+        assert not {n for n, label in labelled(text) if label == "ORG"}, text
+    assert ("螞蟻集團", "ORG") in labelled("螞蟻集團暫緩上市。")
+
+
+def test_a_street_written_after_its_district_is_a_place():
+    """GUIDELINES.md: streets are places; the district written before says so."""
+    assert ("彌敦道", "GPE") in labelled("示威者昨晚在旺角彌敦道集結。")
+    assert ("怡和街", "GPE") in labelled("警方封鎖銅鑼灣怡和街一帶。")
+    assert ("侯王道", "GPE") in labelled("九龍城侯王道今日封路。")
+    titled = labelled("加拿大總理杜魯道今天表示支持。")
+    assert ("杜魯道", "PERSON") in titled and not {n for n, _ in titled if n.startswith("總理")}
+    for text in ("香港市民上街遊行。", "他今天告訴美國有線電視新聞頻道，會再參選。"):
+        assert not {n for n, _ in labelled(text) if n[-1] in "街道路"}, text
+
+
+def test_a_bodys_short_form_where_it_acts_or_is_listed_beside_a_body():
+    """Two characters ending in a body's character, rare in the dictionary: a body where its
+    head's title, an acting verb or a programme follows, or beside another body in a list."""
+    assert ("記協", "ORG") in labelled("記協主席今日表示關注。")
+    assert ("房署", "ORG") in labelled("房署表示，地盤已暫停施工。")
+    assert ("商台", "ORG") in labelled("他昨晚在商台節目中談及事件。")
+    assert ("教協", "ORG") in labelled("工聯會、教協等團體發表聯合聲明。")
+    for text in ("薄瓜瓜傳出抵台。", "學生發起網上聯署。", "房屋局局長出席活動。"):
+        assert not {n for n, label in labelled(text) if label == "ORG"}, text
+    assert not {n for n, _ in labelled("食環署表示會跟進。") if n == "環署"}
+
+
+def test_a_hong_kong_street_of_the_lands_departments_list_is_a_place():
+    """kb/zh_hk_streets.txt (the Government's street names) are places wherever written; the
+    list's common words were left out, and it does not move how other text is cut."""
+    assert ("亞皆老街", "GPE") in labelled("遊行人士沿亞皆老街前進。")
+    assert ("鴨寮街", "GPE") in labelled("消防員趕到鴨寮街救火。")
+    assert ("上海街", "GPE") not in labelled("他在上海街頭拍照。")
+    assert ("世衛", "ORG") in labelled("這些國家與歐盟和世衛呼籲加強合作。")
+
+
+def test_a_third_character_glued_to_the_next_word_belongs_to_the_name():
+    """"戴偉" + "紳說", "曾澍" + "基則", "李卓" + "人" + "和": three-character names; a dictionary
+    word after a two-character name stays apart ("吳謙" + "聲稱")."""
+    assert ("李卓人", "PERSON") in labelled("李卓人和黎智英昨日出庭。")
+    assert ("戴偉紳", "PERSON") in labelled("總領事戴偉紳說，會繼續推動交流。")
+    assert ("曾澍基", "PERSON") in labelled("學生會會長曾澍基則表示反對。")
+    assert ("吳謙", "PERSON") in labelled("吳謙聲稱，解放軍會堅決捍衛主權。")

@@ -10,23 +10,30 @@ jieba tags: nr (person), nrfg / nrt (person: full or transliterated name), ns (p
 - a lexicon the tagger is given as user words, whose type wins over jieba's: country, region
   and city names from CLDR (babel, in Simplified, Taiwan and Hong Kong forms), the knowledge
   base's Chinese names, kb/zh_lexicon.yaml (provinces, seas, short forms of bodies and media) and
-  kb/zh_hk_orgs.yaml (Hong Kong parties, groups and unions: Wikidata labels and aliases);
+  kb/zh_hk_orgs.yaml (Hong Kong parties, groups and unions: Wikidata labels and aliases) and
+  kb/zh_hk_streets.txt (Hong Kong street names: the Lands Department's open data);
 - organisation names built from a place or name and an organisation word ("法国" + "宪法" +
   "委员会", "中国" + "民航局"), with "X政府" and "X当局" left out (X is the name);
 - transliterated names the tagger cuts in pieces ("格奥尔基" + "耶娃") joined again, and
   transliterations it calls people read as places where the context says so ("在威尼斯",
   "斯特拉斯堡、图卢兹和雷恩");
-- bylines ("记者陈伟婷台北7日电", "编辑：张淑伶/翟思嘉") read as people;
+- bylines ("记者陈伟婷台北7日电", "编辑：张淑伶/翟思嘉") read as people, and outlets named by a
+  reporting credit ("（独媒报导）", "《立场》报道", "接受《X》访问") as organisations;
+- names without the function word glued to their end ("陈时中" + "曾"), with the third character
+  glued to the next word ("戴伟" + "绅说"); streets written after their district ("铜锣湾" +
+  "怡和街"); bodies' short forms where they act ("记协主席", "房署表示");
 - people named between a title and a verb ("行政总裁周受资，"), in every later mention, with a
   monarch's number ("费利佩六世"); companies by the words around a transliteration ("车厂福斯");
 - bodies inside meeting names ("亚太经合组织峰会"), before their head's title ("…银行行长") or
   described by their owner ("国营通讯社") are no names;
 - noise dropped: one-character words, sides and common words the dictionary marks as names
   ("中方", "令人", "许可证"), two-character dictionary words tagged as people unless the
-  lexicon knows them, nationality words ("荷兰人").
+  lexicon knows them, nationality words ("荷兰人"), shows, venues and communiqués ("演唱会",
+  "音乐厅", "联合公报"), companies described by their capital ("美资公司").
 Organisations glossed in Latin letters ("自由之家（Freedom House）") are read whole. The entity
 stage then puts unlinked person and place names to a vote of Baidu's LAC tagger and asks it for
-organisations where a word ends in a body's character (zh_lac.py)."""
+organisations where a word ends in a body's character, and checks the dictionary's `nt` words
+that news text uses as common nouns (zh_lac.py)."""
 from __future__ import annotations
 
 import functools
@@ -45,6 +52,9 @@ LEXICON_FILE = Path(__file__).resolve().parent / "kb" / "zh_lexicon.yaml"
 # Hong Kong parties, groups and unions: Wikidata's labels and aliases, each with its QID (the
 # file's header names the source and what was left out).
 HK_ORGS_FILE = Path(__file__).resolve().parent / "kb" / "zh_hk_orgs.yaml"
+# Hong Kong street names: the Lands Department's official list (open data; the file's header
+# names the source, its licence and what was left out).
+HK_STREETS_FILE = Path(__file__).resolve().parent / "kb" / "zh_hk_streets.txt"
 # Words jieba's dictionary marks as names that are, in news text, common nouns or parts of
 # phrases: sides ("中方"), directions, generic places.
 COMMON = frozenset("""
@@ -129,6 +139,12 @@ def _han(word: str) -> bool:
     return bool(word) and all("\u3400" <= c <= "\u9fff" or c == "·" for c in word)
 
 
+def _lexicon_digits(word: str, known: Optional[str]) -> bool:
+    """A lexicon's name written with figures after its characters ("香港01"): a name, not a
+    number the tagger glued to a word."""
+    return known is not None and _han(word[0]) and all(_han(c) or c.isdigit() for c in word)
+
+
 # CLDR territory codes that are not places here: the world, unions, unknown and pseudo regions.
 _NOT_TERRITORIES = {"001", "EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
 
@@ -151,6 +167,7 @@ def lexicon() -> Tuple[Dict[str, str], frozenset]:
     words.update({simplified(w): "GPE" for w in raw["places"]})
     words.update({simplified(w): "ORG" for w in raw["organisations"]})
     words.update({simplified(w): "ORG" for w in hk_organisation_names()})
+    words.update({simplified(w): "GPE" for w in hk_street_names()})
     kb_types = {"PERSON": "PERSON", "ORG": "ORG", "GPE": "GPE", "LOC": "GPE", "FAC": "GPE"}
     for entry in load_kb().entries.values():
         label = kb_types.get(entry.type)
@@ -163,6 +180,14 @@ def lexicon() -> Tuple[Dict[str, str], frozenset]:
     for word in not_names:
         words.pop(word, None)
     return words, not_names
+
+
+@functools.lru_cache(maxsize=1)
+def hk_street_names() -> Tuple[str, ...]:
+    """kb/zh_hk_streets.txt's names (the Lands Department's street names; its header says which
+    were kept), as written there (Traditional); read once."""
+    lines = HK_STREETS_FILE.read_text(encoding="utf-8").splitlines()
+    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
 @functools.lru_cache(maxsize=1)
@@ -206,8 +231,12 @@ def _posseg():
         tagger = jieba.posseg.POSTokenizer(tokenizer)
         tagger.initialize()
         words, not_names = lexicon()
+        streets = frozenset(simplified(name) for name in hk_street_names())
         for word, label in words.items():
-            tokenizer.add_word(word, max(tokenizer.FREQ.get(word) or 0, 2000), _JIEBA_TAGS[label])
+            # the street list's thousands of names get a low frequency: enough to keep each whole,
+            # not enough to move the dictionary's total (and with it how other text is cut)
+            tokenizer.add_word(word, max(tokenizer.FREQ.get(word) or 0, 50 if word in streets else 2000),
+                               _JIEBA_TAGS[label])
         for word in not_names:
             if len(word) > 2:  # disease names: "武汉肺炎" is one word, not 武汉 + 肺炎
                 tokenizer.add_word(word, max(tokenizer.FREQ.get(word) or 0, 2000), "n")
@@ -224,7 +253,12 @@ ORG_ENDINGS = ("委", "部", "局", "总局", "会", "协会", "基金会", "论
                "博物馆", "博物院", "纪念馆", "美术馆", "文化馆")   # museums (not 图书馆: "图书馆流通中心")
 _EVENTS_AND_SIDES = ("政府", "当局", "方面", "大会", "机会", "社会", "晚会", "年会", "峰会", "例会", "和会",
                      "全会", "高峰论坛", "运会",                # "全运会", "亚运会": sports games
-                     "记者会", "听证会", "座谈会", "研讨会", "发布会", "会议")
+                     "记者会", "听证会", "座谈会", "研讨会", "发布会", "会议",
+                     # shows and gatherings ("独奏音乐会", "跨年倒数演唱会", "同乐运动会",
+                     # "电影欣赏会", "维园集会"), venues ("音乐厅", "贵宾厅") and communiqués
+                     # ("三个联合公报", "警情通报"): events, places and documents, no bodies
+                     "音乐会", "演唱会", "演奏会", "运动会", "欣赏会", "集会", "招商会", "嘉年华",
+                     "音乐厅", "贵宾厅", "宴会厅", "公报", "通报")
 _NOT_ORG_ENDINGS = _EVENTS_AND_SIDES + ("委员", "部长", "局长", "金融中心", "航运中心",  # a city's status
                     "院长", "社长", "党员", "部队", "部门", "部分", "内部", "外部", "全部", "东部",
                     "西部", "南部", "北部", "中部", "总部", "干部", "支部", "全党", "军方", "警方",
@@ -241,6 +275,8 @@ _ORG_DESCRIPTORS = frozenset("官媒 巨头 巨商 大股东 股东 学者 智�
 _OWNERSHIP = frozenset("国有 国营 官方 私营 民营".split())
 _DESCRIPTIVE = frozenset("国有 国营 官方 私营 民营 经营 运营 相关 有关 主要 大型 知名 一家 这家 该 其 旗下 负责 "
                          "管理 营运 合资 外资 跨国 上市 "
+                         "美资 中资 港资 台资 陆资 日资 韩资 欧资 英资 法资 德资 内资 侨资 "   # whose capital
+                         "上柜 兴柜 "   # where its shares trade: "兴柜公司" (Taiwan's emerging board)
                          "整间 整家 每间 每家 各间 这间 那间 该间 两间 多间 首间".split())   # "整间公司": the whole firm
 _NOT_NAME_PARTS = frozenset("最大 第一大 第二大 各大 全国性 地方性 这些 那些 多家 各家 多个".split())
 _GENERIC_TRADES = frozenset("企业 金融 投资 能源 科技 媒体 传媒 汽车 地产 房地产 控股 实业 商业 工业 产业 医药 "
@@ -678,7 +714,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
         if label == "ORG" and known is None and (word.endswith(_NOT_ORG_ENDINGS + ("军舰",)) or (
                 word.endswith(("公司", "集团", "企业", "银行")) and word[:-2] in _DESCRIPTIVE)):
             label = None                                 # "中国军方", "美国军舰"
-        if label is None or len(word) < 2 or word in not_names or not _han(word) \
+        if label is None or len(word) < 2 or word in not_names or not (_han(word) or _lexicon_digits(word, known)) \
                 or _COUNTRY_PAIR.match(word) or (word[0] in "日月年天万亿号届个名"
                                                  and simple[start - 1:start].isdigit()):
             continue  # Latin words and numbers are not the tagger's strength ("25日及")
@@ -717,10 +753,15 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = _joined_people(simple, spans, words)
     spans = _whole_names(simple, spans)
     spans = _named_facilities(simple, spans, words)
+    spans = _streets(simple, spans, tokens, offsets, freq)
     spans = _bureaux(simple, spans, inner)
+    spans = _short_bodies(simple, spans, tokens, offsets, freq)
     spans = _regnal_numbers(simple, spans)
+    spans = _unglued_people(simple, spans, words)
+    spans = _third_characters(simple, spans, tokens, offsets, words, freq)
     spans = _every_mention(simple, spans)
     spans = _named_newspapers(simple, spans)
+    spans = _credited_outlets(simple, spans, words, freq)
     spans = _company_heads(simple, spans)
     spans = _companies_by_context(simple, spans, words)
     titles = _titles(simple)
@@ -934,6 +975,157 @@ def _regnal_numbers(simple: str, spans) -> List[Tuple[int, int, str]]:
     return out
 
 
+# Function words and verbs the segmenter glues to the end of a Chinese name ("陈时中" + "曾在",
+# "林宗谚" + "说", "邹幸彤" + "遭控", "邹" + "向众人说", "陈" + "于香港"): no given name ends in them.
+_GLUED_AFTER_NAME = frozenset("曾说遭于亦将与称须被则并还已也又就在是和自向指对")
+# Conjunctions inside a name cut across two people ("曾" + "与" + "林郑共事").
+_JOINING = frozenset("与和及并")
+
+
+# Short forms of bodies (Hong Kong's and others': "记协", "教协", "廉署", "羽总", "商台"): two
+# characters, the second a body's, rare in the dictionary, written where a body acts or is named
+# with its head, or listed beside another body.
+_SHORT_BODY_END = frozenset("署协总联盟台局处委办院")
+# No short form opens with a function word or a figure, nor with a verb of going ("抵台", "访台").
+_NOT_SHORT_BODY_OPENING = frozenset("和与及并或的在本该这其各此两全一二三四五六七八九十上下前后大小总副"
+                                    "抵访来赴返离留回到出驻登")
+_BODY_ACTS = ("主席", "副主席", "总裁", "主任", "发言人", "秘书长", "会长", "理事长", "成员", "会员", "节目",
+              "已", "亦", "则", "将", "表示", "指出", "称", "促请", "发表", "回应", "宣布", "解散", "调查",
+              "去信", "声明", "批评", "谴责", "要求", "认为")
+
+
+def _short_bodies(simple: str, spans, tokens, offsets, freq) -> List[Tuple[int, int, str]]:
+    """A body's short form of two characters (one segmenter word, or two one-character words)
+    ending in a body's character, that the dictionary knows barely if at all (fewer than 25
+    uses), is an organisation where its head's title, an acting verb or an adverb follows
+    ("记协主席", "廉署主动…" no, "羽总已跟…", "商台节目") or where it is listed beside a body
+    the tagger found ("教协、民阵")."""
+    org_spans = [(s, e) for s, e, label in spans if label == "ORG"]
+    out = list(spans)
+    for k, (word, flag) in enumerate(tokens):
+        start = offsets[k]
+        if len(word) == 1 and k + 1 < len(tokens) and len(tokens[k + 1][0]) == 1:
+            word = word + tokens[k + 1][0]             # "羽" + "总"
+        if len(word) != 2 or not _han(word) or word[1] not in _SHORT_BODY_END \
+                or word[0] in _NOT_SHORT_BODY_OPENING \
+                or (freq.get(word) or 0) >= 25 or flag in ("ns", "nr", "nrfg", "m", "q", "r", "p", "c", "d") \
+                or word.endswith(_NOT_ORG_ENDINGS) \
+                or (k and len(tokens[k - 1][0]) == 1 and _han(tokens[k - 1][0])
+                    and tokens[k - 1][1] not in ("p", "c", "u", "uj", "ul", "d", "r")):
+            continue                                   # "联署"; "食" + "环署": a longer name
+        end = start + 2
+        if any(s < end and start < e for s, e, _ in out):
+            continue
+        after = simple[end:end + 3]
+        if after.startswith("长") or after[:2] in ("副长",):
+            continue                                   # "局长": a title
+        listed = (simple[end:end + 1] == "、" and any(s == end + 1 for s, _ in org_spans)) or (
+            simple[start - 1:start] == "、" and any(e == start - 1 for _, e in org_spans))
+        if after.startswith(_BODY_ACTS) or listed:
+            out.append((start, end, "ORG"))
+    return out
+
+
+_STREET_END = re.compile("[街道路]")
+_FUNCTION_WORDS = frozenset("的 和 与 及 在 是 上 下 走 一 条".split())
+# What a street's name may be made of, in the segmenter's tags: nouns and names ("纪利" + "佐治"
+# + "街", "马会" + "道", "德忌笠"/i + "街"), and a direction word ("东角"/f + "道").
+_STREET_FLAGS = frozenset({"n", "nr", "nrt", "nrfg", "ns", "nz", "nt", "i", "j", "ng", "s", "q", "l", "an", "b"})
+
+
+def _streets(simple: str, spans, tokens, offsets, freq) -> List[Tuple[int, int, str]]:
+    """A street written right after its district or city ("铜锣湾" + "纪利佐治街", "尖沙咀" +
+    "金马伦道", "中环" + "德忌笠街"): two to four characters of nouns or names and the street word
+    (街, 道, 路) ending a word of the segmenter's, is a place; the names the tagger read inside it
+    go. Not a saying ("…道：「"), a title and a name ("总理杜鲁道"), a run with a verb or a number
+    ("市民上街", "一带一路"), or a common word ("新闻频道", "公路")."""
+    flag_at = {offset: flag for offset, (_, flag) in zip(offsets, tokens)}
+    word_at = {offset: word for offset, (word, _) in zip(offsets, tokens)}
+    ends = {offset + len(word) for offset, (word, _) in zip(offsets, tokens)}
+    out = list(spans)
+    for start, end, label in spans:
+        if label != "GPE":
+            continue
+        for size in (3, 4, 5):                         # two to four characters and 街/道/路
+            stop = end + size
+            if stop > len(simple) or stop not in ends or not _STREET_END.match(simple[stop - 1]) \
+                    or simple[stop:stop + 1] in "：:「“，,":
+                continue
+            pos, ok = end, True
+            while pos < stop:                          # whole words of names and nouns only
+                word, flag = word_at.get(pos), flag_at.get(pos)
+                if word is None or pos + len(word) > stop or not _han(word) or not (
+                        flag in _STREET_FLAGS or flag == "f" and word[0] in "东西南北"):
+                    ok = False
+                    break
+                pos += len(word)
+            last = max(p for p in range(end, stop) if p in word_at)
+            if len(word_at[last]) > 1 and flag_at[last] not in ("ns", "nr", "nrt", "nrfg", "nz", "nt") \
+                    and (freq.get(word_at[last]) or 0) > 0:
+                continue                               # "新闻频道", "全运会公路": common words
+            if not ok or any(word_at.get(p) in _TITLES or word_at.get(p) in _FUNCTION_WORDS
+                             for p in range(end, stop)):
+                continue                               # "总理杜鲁道": a title and a name
+            first = word_at.get(end)
+            if flag_at.get(end) == "ns" and stop - end - len(first) >= 3:
+                end_of_place = end + len(first)        # "青衣" + "青鸿路": the district, then
+            else:                                      # the street
+                end_of_place = end
+            if any(s < end and end < e for s, e, _ in out if (s, e) != (start, end)):
+                break                                  # inside a longer name already
+            out = [sp for sp in out if not (end <= sp[0] and sp[1] <= stop)] + [(end_of_place, stop, "GPE")]
+            if end_of_place > end:
+                out.append((end, end_of_place, "GPE"))
+            break
+    return out
+
+
+def _third_characters(simple: str, spans, tokens, offsets, words, freq) -> List[Tuple[int, int, str]]:
+    """A two-character name (family name and one character) whose third character the segmenter
+    glued to the next word: "曾澍" + "基则", "戴伟" + "绅说" (the third character and a function
+    word), or left alone before punctuation or a conjunction ("李卓" + "人" + "和"): the name has
+    three characters. The glued pair is no dictionary word ("吴谦" + "声称" stays 吴谦)."""
+    at = {offset: k for k, offset in enumerate(offsets)}
+    out = []
+    for start, end, label in spans:
+        k = at.get(end)
+        name = simple[start:end]
+        if label == "PERSON" and k is not None and end - start == 2 and name[0] in SURNAMES \
+                and words.get(name) is None and not _translit(name):
+            word, flag = tokens[k]
+            after = tokens[k + 1] if k + 1 < len(tokens) else ("", "x")
+            if (len(word) == 2 and _han(word) and word[1] in _GLUED_AFTER_NAME
+                    and word[0] not in _AFTER_NAME_CHARS and flag in ("n", "ng", "nr")
+                    and not freq.get(word)) \
+                    or (len(word) == 1 and _han(word) and flag in ("n", "ng") and word not in _AFTER_NAME_CHARS
+                        and (not _han(after[0][:1]) or after[1] in ("c", "p"))):
+                end += 1                                   # "李卓" + "人" + "和何俊仁"
+        out.append((start, end, label))
+    return out
+
+
+def _unglued_people(simple: str, spans, words) -> List[Tuple[int, int, str]]:
+    """Chinese names (not transliterations, not the lexicon's) without the function word or
+    verb the segmenter glued to their end: "陈时中曾在" is 陈时中, "林宗谚说" 林宗谚; a family
+    name and such a word ("陈于香港", "邹向众人", "陈亦未有") is no name, nor is a run joined
+    by a conjunction ("曾与林郑共事")."""
+    out = []
+    for start, end, label in spans:
+        name = simple[start:end]
+        if label != "PERSON" or words.get(name) is not None or _translit(name) \
+                or not (name[0] in SURNAMES or name[:2] in SURNAMES) or not _han(name):
+            out.append((start, end, label))
+            continue
+        if any(c in _JOINING for c in name[1:]) and len(name) >= 4:
+            continue                                     # "曾与林郑共事"
+        if name[-1] in _GLUED_AFTER_NAME:
+            if len(name) == 2 or (len(name) == 3 and name[:2] in SURNAMES):
+                continue                                 # "陈于", "邹向": a family name alone
+            end -= 1                                     # "陈时中曾" -> "陈时中"
+        out.append((start, end, label))
+    return out
+
+
 def _every_mention(simple: str, spans) -> List[Tuple[int, int, str]]:
     """A person's name found once (three characters or more) is that person wherever the article
     writes it again: "周受资和马斯克" after "行政总裁周受资"."""
@@ -948,16 +1140,61 @@ def _every_mention(simple: str, spans) -> List[Tuple[int, int, str]]:
 
 
 # A newspaper's or outlet's own name in title marks: "《法兰克福汇报》" (GUIDELINES.md).
+# Documents whose names end as a paper's do: "《警情通报》", "《联合公报》", "《工作简报》".
+_DOCUMENTS = ("通报", "公报", "简报", "情报", "海报", "举报", "预报", "警报", "年报", "季报", "周报")
 _NEWSPAPER = re.compile(r"《([\u4e00-\u9fff]{1,10}(?:报|汇报|日报|时报|晚报|邮报|周刊|新闻|杂志|画报|通讯))》")
 
 
 def _named_newspapers(simple: str, spans) -> List[Tuple[int, int, str]]:
     found = [(m.start(1), m.end(1), "ORG") for m in _NEWSPAPER.finditer(simple)
-             if not set(m.group(1)) & _NOT_IN_NAMES]
+             if not set(m.group(1)) & _NOT_IN_NAMES and not m.group(1).endswith(_DOCUMENTS)]
     if not found:
         return spans
     kept = [sp for sp in spans if not any(sp[0] < e and s < sp[1] for s, e, _ in found)]
     return kept + found
+
+
+# Reporting credits: an outlet's short name in the credit that opens a report ("（独媒报导）",
+# "【某某报道】", "（某社记者…"), and an outlet in title marks with a newsroom's word ("《立场》报道",
+# "《香港01》记者", "接受《某报》访问", "回复《某刊》查询").
+_CREDIT = re.compile(r"[（【(\[]([\u4e00-\u9fff][\u4e00-\u9fff0-9]{1,3}?)(?:报导|报道)[）】)\]]"
+                     r"|[（【(\[]([\u4e00-\u9fff][\u4e00-\u9fff0-9]{1,3}?)(?:特约)?记者[\u4e00-\u9fff]")
+# Media of a place or kind ("港媒", "陆媒", "外媒", "官媒", "网媒"): media in general, no outlet.
+_MEDIA_OF = re.compile("[港陆台日美英法德韩俄外官党网中欧澳加印泰越朝内海境各][媒]")
+_LAW_ENDINGS = ("法", "条例", "公约", "宪章", "声明", "协议", "协定", "条约", "法案", "规定", "守则", "白皮书")
+_PRESS_AFTER = ("记者", "报道", "报导", "引述", "查询", "专访", "独家", "披露", "正向")
+_PRESS_BEFORE = ("接受", "向", "回复", "回应", "答复")
+_PRESS_REPLY = ("访问", "专访", "表示", "查询", "透露")
+_TITLED_OUTLET = re.compile(r"《([\u4e00-\u9fff][\u4e00-\u9fff0-9]{0,9})》")
+# Words a credit may open with that name no outlet ("（综合报道）", "（本报记者…", "（特约记者…").
+_NOT_OUTLETS = frozenset("综合 本报 本台 本网 本社 本刊 外电 网络 网上 联合 特约 编辑 驻地 随团 实习 见习 摄影".split())
+
+
+def _credited_outlets(simple: str, spans, words, freq) -> List[Tuple[int, int, str]]:
+    """Outlets named by how a report credits them: the short name in a bracketed credit
+    ("（独媒报导）", "（某社记者王某台北电）"), not a word of the dictionary unless it is a body's,
+    and a name in title marks followed by a newsroom's word or asked by one ("《立场》报道",
+    "《香港01》记者", "接受《立场》访问"). Not a document ("《通报》")."""
+    found = []
+    for match in _CREDIT.finditer(simple):
+        k = 1 if match.group(1) else 2
+        name = match.group(k)
+        if name in _NOT_OUTLETS or name in _ORG_DESCRIPTORS or _MEDIA_OF.fullmatch(name) or words.get(name) in ("GPE", "PERSON") or (
+                freq.get(name) and words.get(name) != "ORG" and _posseg()[0].lcut(name)[0].flag != "nt"):
+            continue
+        found.append((match.start(k), match.end(k)))
+    for match in _TITLED_OUTLET.finditer(simple):
+        name = match.group(1)
+        if name.endswith(_DOCUMENTS + _LAW_ENDINGS) or words.get(name) in ("GPE", "PERSON"):
+            continue
+        after = simple[match.end():match.end() + 2]
+        before = simple[max(0, match.start() - 2):match.start()]
+        if after.startswith(_PRESS_AFTER) or (before.endswith(_PRESS_BEFORE) and after.startswith(_PRESS_REPLY)):
+            found.append((match.start(1), match.end(1)))
+    if not found:
+        return spans
+    kept = [sp for sp in spans if not any(sp[0] < e and s < sp[1] for s, e in found)]
+    return kept + [(s, e, "ORG") for s, e in found]
 
 
 # Words just before a transliterated name that say it is a company's: "化工巨头巴斯夫",
