@@ -73,10 +73,11 @@ def test_item_is_the_paragraphs_whole_without_captions_links_or_sources():
 
 
 def test_the_link_slug_names_the_news_desk():
-    assert pq.section("https://pourquoi.tw/2022/01/04/intlnews-seasia-211228-220103-4/") == "intlnews"
-    assert pq.section("https://pourquoi.tw/taiwan-20230103-1/?utm_source=rss&utm_medium=rss") == "taiwan"
-    assert pq.section("https://pourquoi.tw/2022/01/07/taiwan-news20220107-1/") == "taiwan"
-    assert pq.section("https://pourquoi.tw/2022/01/26/taiwanesecuisine20220126/") == "taiwanesecuisine"
+    site = "https://pourquoi.tw"
+    assert pq.section(f"{site}/2022/01/04/intlnews-seasia-211228-220103-4/") == "intlnews"
+    assert pq.section(f"{site}/taiwan-20230103-1/?utm_source=rss&utm_medium=rss") == "taiwan"
+    assert pq.section(f"{site}/2022/01/07/taiwan-news20220107-1/") == "taiwan"
+    assert pq.section(f"{site}/2022/01/26/taiwanesecuisine20220126/") == "taiwanesecuisine"
     assert pq.is_report(PAGE)
     for link in ("https://pourquoi.tw/2022/01/10/podcast-world-ep90/",
                  "https://pourquoi.tw/2022/03/30/2022-oscars-will_smith-purches-chris_rock/",
