@@ -14,6 +14,8 @@ Stand News (立場新聞) posts are drawn from one snapshot, `--stand-snapshot` 
 the snapshot of the earlier draws; agora0+21q3 holds the July-September 2021 posts,
 agora0+21q1 those of March 2021, agora0+21q4 those of October-December 2021). 獨立媒體
 (In-Media) posts are those of agora0+21q4 (its newsroom's reports only, byline 獨媒報導).
+報呱 (Pourquoi) posts are drawn from one snapshot, `--pq-snapshot` (default agora0+22q1; also
+agora0+23q1), its news desks' reports only (pq.is_report: no podcasts, columns or features).
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ import re
 from typing import Dict, List, Optional, Set
 
 from tests.data.relevance import sources as relevance
-from tests.data.zh_names import inmedia, pen, rthk25, stand
+from tests.data.zh_names import inmedia, pen, pq, rthk25, stand
 from tests.data.zh_names.sources import PREFIX, digest, excerpt, load_gold
 
 MIN_HAN = 80
@@ -50,7 +52,7 @@ def near_duplicate(grams: Set[str], others: List[Set[str]]) -> bool:
 
 
 def _snapshot_posts(outlets: List[str], snapshot: Optional[str] = None,
-                    stand_snapshot: str = stand.SNAPSHOT):
+                    stand_snapshot: str = stand.SNAPSHOT, pq_snapshot: str = pq.SNAPSHOT):
     """(snapshot, path, item) of the posts that may be of the given outlets (of Stand News, the
     newsroom's own reports of `stand_snapshot` only: no columns, letters or reposts of other
     outlets; of In-Media, its newsroom's reports in agora0+21q4); with `snapshot`, of that
@@ -73,7 +75,12 @@ def _snapshot_posts(outlets: List[str], snapshot: Optional[str] = None,
         for path, raw in inmedia.posts():
             if inmedia.author(raw) == inmedia.NEWSROOM:
                 yield inmedia.SNAPSHOT, path, inmedia.inmedia_item(path, raw)
-    if len(folders) + (stand.OUTLET in outlets) + (inmedia.OUTLET in outlets) == len(outlets):
+    if pq.OUTLET in outlets:
+        for path, raw in pq.posts(pq_snapshot):
+            if pq.is_report(raw):
+                yield pq_snapshot, path, pq.pq_item(path, raw)
+    own = (stand.OUTLET, inmedia.OUTLET, pq.OUTLET)
+    if len(folders) + sum(outlet in outlets for outlet in own) == len(outlets):
         return
     for snapshot in SNAPSHOTS:
         for path, raw in relevance._posts(snapshot):
@@ -82,12 +89,12 @@ def _snapshot_posts(outlets: List[str], snapshot: Optional[str] = None,
 
 def candidates(outlets: List[str], script: str, either: bool = False,
                snapshot: Optional[str] = None, mentions: Optional[str] = None,
-               stand_snapshot: str = stand.SNAPSHOT) -> List[Dict]:
+               stand_snapshot: str = stand.SNAPSHOT, pq_snapshot: str = pq.SNAPSHOT) -> List[Dict]:
     wanted = names_china_or_france if either else names_china_and_france
     if mentions:
         wanted = lambda text: mentions in text  # noqa: E731
     found = []
-    for snapshot, path, item in _snapshot_posts(outlets, snapshot, stand_snapshot):
+    for snapshot, path, item in _snapshot_posts(outlets, snapshot, stand_snapshot, pq_snapshot):
         if item.source not in outlets or item.lang != script:
             continue
         if not wanted(item.title + item.text):
@@ -103,10 +110,11 @@ def candidates(outlets: List[str], script: str, either: bool = False,
 
 def draw(outlets: List[str], script: str, n: int, seed: int, either: bool = False,
          snapshot: Optional[str] = None, mentions: Optional[str] = None,
-         stand_snapshot: str = stand.SNAPSHOT) -> List[Dict]:
+         stand_snapshot: str = stand.SNAPSHOT, pq_snapshot: str = pq.SNAPSHOT) -> List[Dict]:
     gold = load_gold()
     known = {g["id"] for g in gold}
-    pool = [c for c in candidates(outlets, script, either, snapshot, mentions, stand_snapshot)
+    pool = [c for c in candidates(outlets, script, either, snapshot, mentions, stand_snapshot,
+                                  pq_snapshot)
             if c["id"] not in known]
     random.Random(seed).shuffle(pool)
     from tests.data.zh_names.sources import articles
@@ -137,9 +145,11 @@ def main() -> None:
                         "naming China and/or France; e.g. 香港 for a Hong Kong batch)")
     parser.add_argument("--stand-snapshot", default=stand.SNAPSHOT, choices=stand.SNAPSHOTS,
                         help="the snapshot whose Stand News (立場新聞) posts are drawn")
+    parser.add_argument("--pq-snapshot", default=pq.SNAPSHOT, choices=pq.SNAPSHOTS,
+                        help="the snapshot whose 報呱 (Pourquoi) posts are drawn")
     args = parser.parse_args()
     for cand in draw(args.outlet, args.script, args.n, args.seed, args.china_or_france,
-                     args.snapshot, args.mentions, args.stand_snapshot):
+                     args.snapshot, args.mentions, args.stand_snapshot, args.pq_snapshot):
         text = cand.pop("text")
         entry = {"id": cand["id"], "split": args.split, **cand}
         print(json.dumps(entry, ensure_ascii=False))

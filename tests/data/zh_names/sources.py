@@ -19,12 +19,13 @@ import functools
 from typing import Callable, Dict, Iterator, List, Tuple
 
 from tests.data.relevance.sources import Item, MIRROR, SnapshotMissing, _git, post_item
-from tests.data.zh_names import inmedia, pen, rthk25, stand
+from tests.data.zh_names import inmedia, pen, pq, rthk25, stand
 
 GOLD = Path(__file__).resolve().parent / "gold.json"
 EXCERPT_CHARS = 700
 PREFIX = {"NodeBE4+news-beyond-wall": "nbw/", "NodeBE4+oped2": "oped2/", pen.SNAPSHOT: pen.PREFIX,
-          rthk25.SNAPSHOT: rthk25.PREFIX, **{snapshot: stand.PREFIX for snapshot in stand.SNAPSHOTS}}
+          rthk25.SNAPSHOT: rthk25.PREFIX, **{snapshot: stand.PREFIX for snapshot in stand.SNAPSHOTS},
+          **{snapshot: pq.PREFIX for snapshot in pq.SNAPSHOTS}}
 TYPES = ("PERSON", "PLACE", "ORG")
 # (path, raw page) -> item, per snapshot (news-beyond-wall and oped2: the plain Jekyll reader)
 READERS: Dict[str, Callable[[str, str], Item]] = {
@@ -32,7 +33,8 @@ READERS: Dict[str, Callable[[str, str], Item]] = {
        for snapshot in ("NodeBE4+news-beyond-wall", "NodeBE4+oped2")},
     pen.SNAPSHOT: pen.pen_item, rthk25.SNAPSHOT: rthk25.rthk_item,
     **{snapshot: functools.partial(stand.stand_item, snapshot=snapshot)
-       for snapshot in stand.SNAPSHOTS}}
+       for snapshot in stand.SNAPSHOTS},
+    **{snapshot: pq.pq_item for snapshot in pq.SNAPSHOTS}}
 _STAND_21Q4 = READERS[inmedia.SNAPSHOT]
 
 
