@@ -325,3 +325,37 @@ def test_a_row_written_before_fingerprints_folded_scripts_is_fingerprinted_again
         member, hashes = prepare(later, 1)
         match = decide(member, history.prior_hits(member, hashes, PARAMS), PARAMS)
         assert match is not None and (match.earlier_id, match.copy) == (first.article_id, True)
+
+
+@pytest.mark.parametrize("stored_text, later_text", [("long", "short"), ("short", "long")])
+def test_a_lake_fingerprinted_at_cap_96_is_matched_by_a_run_at_a_larger_cap(tmp_path, seeds,
+                                                                             stored_text, later_text):
+    """Rows written to date hold at most 96 sampled hashes (fingerprint.CAP 96). A run whose
+    fingerprints keep more (here 192) samples a text at a finer level; the levels are nested,
+    so against a stored row the pair is compared at the coarser of the two levels, and the
+    hashes it shares there are exactly the shared shingles sampled at that level. A trimmed
+    copy (the opening paragraphs of seed 003) shares every shingle with the whole text: it is
+    found as a copy in both directions, at containment 1.0, on the shorter text's shingles
+    below that level's bound."""
+    from cfnews.transforms.dedup import decide
+    from cfnews.transforms.fingerprint import fingerprint, level_limit, marked_shingle_hashes
+    texts = {"long": seeds["003"], "short": "\n".join(seeds["003"].splitlines()[:17])}
+    stored = dataclasses.replace(article("00000000000000a1", texts[stored_text], outlet="wire"),
+                                 fingerprint=tuple(fingerprint(texts[stored_text], cap=96)))
+    out = tmp_path / "out"
+    write(out, "articles", [stored], outlet="wire", run="cap96")
+    later = article("00000000000000b1", texts[later_text], T + dt.timedelta(hours=1), outlet="ledger")
+    later = dataclasses.replace(later, fingerprint=tuple(fingerprint(later.text, cap=192)))
+    old_level, new_level = stored.fingerprint[1], later.fingerprint[1]
+    assert len(later.fingerprint[0]) > 96 and new_level < fingerprint(later.text, cap=96).level
+    level = max(old_level, new_level)
+    # the shorter text's distinct shingles below the compared level's bound, counted from its
+    # unsampled shingle hashes (the quoted mark is not part of a shingle's identity)
+    short_keys = {int(h) & ~1 for h in marked_shingle_hashes(texts["short"])}
+    expected_shared = sum(1 for h in short_keys if h < level_limit(level))
+    for history in (open_history(str(out), "cap"), open_remote(str(out))):
+        member, hashes = prepare(later, 1)
+        found = history.prior_hits(member, hashes, PARAMS)
+        assert [(m.article_id, shared) for m, shared, *_ in found] == [("00000000000000a1", expected_shared)]
+        match = decide(member, found, PARAMS)
+        assert (match.earlier_id, match.copy, match.containment) == ("00000000000000a1", True, 1.0)

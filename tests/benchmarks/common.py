@@ -114,3 +114,30 @@ class PublishingSite:
 def percentile(sorted_values: List[float], fraction: float) -> float:
     """Nearest-rank percentile of an already sorted list."""
     return sorted_values[min(len(sorted_values) - 1, round(fraction * (len(sorted_values) - 1)))]
+
+
+def set_cap(cap: int) -> None:
+    """Study a fingerprint CAP other than transforms/fingerprint.CAP, for this process only:
+    the constant and the defaults of `sample` and `fingerprint` (bound when they were
+    defined), which every caller (dedup.article_fingerprint, the history's re-fingerprinting)
+    goes through."""
+    from cfnews.transforms import fingerprint as fp
+    fp.CAP = cap
+    fp.sample.__defaults__ = (fp.BASE_RATE, cap)
+    fp.fingerprint.__defaults__ = (fp.SHINGLE_WORDS, fp.BASE_RATE, cap)
+
+
+def set_threshold(threshold: float = 0.0, same_outlet: float = 0.0) -> None:
+    """Study other containment bases (dedup.CONTAINMENT_THRESHOLD, SAME_OUTLET_THRESHOLD; 0:
+    unchanged) for this process only: the defaults of DedupParams and the DedupParams() that
+    dedup_in_memory binds as its default."""
+    import dataclasses
+    from cfnews.transforms import dedup
+    names = [f.name for f in dataclasses.fields(dedup.DedupParams) if f.init]
+    defaults = list(dedup.DedupParams.__init__.__defaults__)
+    if threshold:
+        defaults[names.index("threshold")] = threshold
+    if same_outlet:
+        defaults[names.index("same_outlet_threshold")] = same_outlet
+    dedup.DedupParams.__init__.__defaults__ = tuple(defaults)
+    dedup.dedup_in_memory.__defaults__ = (dedup.DedupParams(),) + dedup.dedup_in_memory.__defaults__[1:]

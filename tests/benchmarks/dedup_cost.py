@@ -3,7 +3,7 @@ and the in-memory dedup (fingerprint + index + decisions) on the news stream of
 dedup_eval.py, in alternating rounds (one fresh process per tree and round, so that the two
 versions of the package never meet in one interpreter), medians of --rounds.
 
-    python tests/benchmarks/dedup_cost.py --against /work/main [--rounds 5] [--seed 2]
+    python tests/benchmarks/dedup_cost.py --against /work/main [--rounds 5] [--seed 2] [--cap 128]
 
 Each tree runs with its own .venv. Rates are articles per CPU-second of the measuring process
 (fair on a machine shared with other work); wall-clock rates beside them.
@@ -24,7 +24,12 @@ import json, sys, time
 sys.path.insert(0, ".")
 from tests.benchmarks.dedup_eval import stream_articles
 from cfnews.transforms.dedup import dedup_in_memory
-from cfnews.transforms.fingerprint import fingerprint
+from cfnews.transforms import fingerprint as fp
+if int(sys.argv[2]):    # --cap, this tree only (as tests/benchmarks/common.set_cap does)
+    fp.CAP = int(sys.argv[2])
+    fp.sample.__defaults__ = (fp.BASE_RATE, fp.CAP)
+    fp.fingerprint.__defaults__ = (fp.SHINGLE_WORDS, fp.BASE_RATE, fp.CAP)
+fingerprint = fp.fingerprint
 stream = stream_articles(int(sys.argv[1]))
 for a in stream[:50]:
     fingerprint(a.text)                     # warm the token hash cache like a long run
@@ -42,10 +47,10 @@ print(json.dumps(out))
 """
 
 
-def measure(tree: str, seed: int) -> dict:
+def measure(tree: str, seed: int, cap: int = 0) -> dict:
     python = os.path.join(tree, ".venv", "bin", "python")
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")    # leave the other tree as it is
-    done = subprocess.run([python, "-c", MEASURE, str(seed)], cwd=tree, capture_output=True,
+    done = subprocess.run([python, "-c", MEASURE, str(seed), str(cap)], cwd=tree, capture_output=True,
                           text=True, check=True, env=env)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -55,16 +60,19 @@ def main():
     parser.add_argument("--against", required=True, help="the other checkout (with its .venv)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=2)
+    parser.add_argument("--cap", type=int, default=0,
+                        help="fingerprint CAP in this tree for the run (study; the other tree keeps its own)")
     args = parser.parse_args()
     trees = {"this tree": HERE, "other": os.path.abspath(args.against)}
     runs = {name: [] for name in trees}
     for r in range(args.rounds):
         order = list(trees.items()) if r % 2 == 0 else list(trees.items())[::-1]
         for name, tree in order:
-            runs[name].append(measure(tree, args.seed))
+            runs[name].append(measure(tree, args.seed, args.cap if name == "this tree" else 0))
     first = runs["this tree"][0]
     print(f"stream of seed {args.seed}: {first['articles']} articles; medians of {args.rounds} "
-          f"alternating rounds; 1-min load average now {os.getloadavg()[0]:.1f}")
+          f"alternating rounds; 1-min load average now {os.getloadavg()[0]:.1f}"
+          + (f"; this tree at CAP {args.cap}" if args.cap else ""))
     for stage in ("fingerprint", "dedup in memory"):
         cells = []
         medians = {}

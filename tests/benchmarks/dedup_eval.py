@@ -10,6 +10,7 @@ a held-out seed (2, the default; 3, 4 and 5 held out too).
     python tests/benchmarks/dedup_eval.py [--seed 2] [--rounds 5] [--streaming 500]
     python tests/benchmarks/dedup_eval.py --sweep [--dev-seed 1] [--seed 2]
     python tests/benchmarks/dedup_eval.py --margin-sweep [--dev-seed 1]
+    python tests/benchmarks/dedup_eval.py --seed 1 --stories-only --cap 128   # another CAP (study)
 
 Prints:
   * P/R/F1 of cfnews (the production `decide`) and of datasketch MinHashLSH at thresholds
@@ -35,7 +36,7 @@ from typing import Dict, List, Sequence
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from tests.benchmarks.common import median, require_shared  # noqa: E402
+from tests.benchmarks.common import median, require_shared, set_cap, set_threshold  # noqa: E402
 
 T0 = dt.datetime(2025, 12, 4, tzinfo=dt.timezone.utc)
 
@@ -443,10 +444,24 @@ def main():
                         help="sweep the containment rule t + margin/n on --dev-seed only")
     parser.add_argument("--stories-only", action="store_true",
                         help="stop after the quality figures (no state or throughput)")
+    parser.add_argument("--cap", type=int, default=0,
+                        help="fingerprint CAP for this run (study; default: fingerprint.CAP)")
+    parser.add_argument("--threshold", type=float, default=0.0,
+                        help="two-outlet containment base for this run (study; default: "
+                             "dedup.CONTAINMENT_THRESHOLD)")
+    parser.add_argument("--same-outlet-threshold", type=float, default=0.0,
+                        help="one-outlet containment base for this run (study)")
     parser.add_argument("--streaming", type=int, default=0, metavar="N",
                         help="also time StreamingDeduplicate on the direct runner over N articles")
     args = parser.parse_args()
     require_shared()
+    if args.cap:
+        set_cap(args.cap)
+        print(f"fingerprint CAP {args.cap} (study: set for this run)")
+    if args.threshold or args.same_outlet_threshold:
+        set_threshold(args.threshold, args.same_outlet_threshold)
+        print(f"containment bases two outlets {args.threshold or 'default'}, one outlet "
+              f"{args.same_outlet_threshold or 'default'} (study: set for this run)")
     if args.sweep:
         sweep(args.dev_seed, args.seed)
         return
