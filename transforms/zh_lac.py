@@ -291,5 +291,5 @@ def common_organisations(text: str, spans: Sequence[Tuple[int, int, str]]
             candidates.append((start, end))
     if not candidates:
         return list(spans)
-    kept = confirmed(simple, candidates)
-    return [sp for sp in spans if sp[2] != "ORG" or (sp[0], sp[1]) not in set(candidates) - kept]
+    dropped = set(candidates) - confirmed(simple, candidates)
+    return [sp for sp in spans if sp[2] != "ORG" or (sp[0], sp[1]) not in dropped]

@@ -998,8 +998,8 @@ def _short_bodies(simple: str, spans, tokens, offsets, freq) -> List[Tuple[int, 
     """A body's short form of two characters (one segmenter word, or two one-character words)
     ending in a body's character, that the dictionary knows barely if at all (fewer than 25
     uses), is an organisation where its head's title, an acting verb or an adverb follows
-    ("记协主席", "廉署主动…" no, "羽总已跟…", "商台节目") or where it is listed beside a body
-    the tagger found ("教协、民阵")."""
+    ("记协主席", "羽总已跟…", "商台节目") or where it is listed beside a body the tagger found
+    ("教协、民阵")."""
     org_spans = [(s, e) for s, e, label in spans if label == "ORG"]
     out = list(spans)
     for k, (word, flag) in enumerate(tokens):

@@ -89,30 +89,21 @@ def cost(texts, rounds: int):
     from cfnews.transforms.entities import enrich_texts
     from cfnews.transforms.zh_names import chinese_name_spans
     enrich_texts("zh", texts[:1])  # loads jieba, LAC and the KB once, outside the timing
-    vote = entities.confirm_names
-    more = entities.more_organisations
-    common = entities.common_organisations
 
-    def without_lac_organisations():
-        entities.more_organisations = lambda text, spans, bounds: list(spans)
-        try:
-            enrich_texts("zh", texts)
-        finally:
-            entities.more_organisations = more
+    def without(name, stand_in):
+        """The zh entity step with entities.<name> replaced by `stand_in` for the run."""
+        def run():
+            real = getattr(entities, name)
+            setattr(entities, name, stand_in)
+            try:
+                enrich_texts("zh", texts)
+            finally:
+                setattr(entities, name, real)
+        return run
 
-    def without_common_check():
-        entities.common_organisations = lambda text, spans: list(spans)
-        try:
-            enrich_texts("zh", texts)
-        finally:
-            entities.common_organisations = common
-
-    def without_vote():
-        entities.confirm_names = lambda text, found: tuple(found)
-        try:
-            enrich_texts("zh", texts)
-        finally:
-            entities.confirm_names = vote
+    without_vote = without("confirm_names", lambda text, found: tuple(found))
+    without_lac_organisations = without("more_organisations", lambda text, spans, bounds: list(spans))
+    without_common_check = without("common_organisations", lambda text, spans: list(spans))
 
     runs = (("tagger", lambda: [chinese_name_spans(t) for t in texts]),
             ("zh entity step", lambda: enrich_texts("zh", texts)),
