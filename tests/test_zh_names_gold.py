@@ -53,3 +53,19 @@ def test_every_name_is_in_its_rebuilt_text():
         for kind in sources.TYPES:
             for name in article[kind]:
                 assert name in text, (article["id"], kind, name)
+
+
+def test_pq_held_out_batches_are_later_reports_of_the_outlet_never_in_test():
+    """報呱's batches 2026-12-05h and -i are the held-out check of work on 2026-12-05g (its posts of
+    January-March 2022, agora0/22q1): posts of other quarters (2023 and 2024), none shared."""
+    gold = sources.load_gold()
+    dev_text = [a for a in gold if a.get("added") == "2026-12-05g"]
+    held = [a for a in gold if a.get("added") in ("2026-12-05h", "2026-12-05i")]
+    assert len(dev_text) == 12 and {a["snapshot"] for a in dev_text} == {"agora0+22q1"}
+    assert len(held) == 24 and {a["outlet"] for a in held} == {"報呱"}
+    assert "test" not in {a["split"] for a in held}
+    assert {a["snapshot"] for a in held} == {"agora0+23q2", "agora0+23q4", "agora0+24q3",
+                                             "agora0+24q4"}
+    assert all(a["id"][3:7] in ("2023", "2024") for a in held)
+    assert not {a["path"] for a in held} & {a["path"] for a in dev_text}
+    assert "報呱" not in {a["outlet"] for a in gold if a["split"] == "test"}

@@ -1,11 +1,14 @@
 """The reader of 報呱 (Pourquoi) posts (tests/data/zh_names/pq.py), on a page written by hand in
 the agora0/22q1 snapshot's format, through the gold's per-snapshot reader and, where the snapshot
 is present, on its posts."""
+import re
+
 import pytest
 
 from tests.conftest import first_snapshot_posts
 from tests.data.relevance.sources import SnapshotMissing
 from tests.data.zh_names import draw, pq, sources
+from tests.data.zh_names.stand import front_matter
 
 PATH = "_posts/2022-02-13-PQ-測試標題-台法協議.html"
 PAGE = """---
@@ -86,6 +89,15 @@ def test_the_link_slug_names_the_news_desk():
             "https://pourquoi.tw/2022/02/14/intlnews-euaf-220207-220213-2/", link)), link
 
 
+def test_the_feeds_plain_summary_of_a_report_is_no_report():
+    # the last days of a snapshot (24q4: 28-31 December 2024) hold only the feed's one-line
+    # summary of a post, without paragraph markup
+    summary = PAGE.split("\n---\n", 1)[0] + "\n---\n台灣與法國上週四簽署協議，外交部表示歡迎。\n"
+    assert pq.section("https://pourquoi.tw/2022/02/14/intlnews-euaf-220207-220213-2/") == "intlnews"
+    assert not pq.is_report(summary)
+    assert pq.is_report(summary.replace("台灣與", "<p>台灣與").replace("歡迎。", "歡迎。</p>"))
+
+
 def test_other_files_and_broken_pages_are_refused():
     with pytest.raises(ValueError):
         pq.pq_item("_posts/2022-02-13-INMEDIA-測試標題.html", PAGE)
@@ -95,7 +107,7 @@ def test_other_files_and_broken_pages_are_refused():
         list(pq.posts("agora0+21q4"))
 
 
-def test_the_gold_reads_both_snapshots_with_the_pq_reader():
+def test_the_gold_reads_every_quarters_snapshot_with_the_pq_reader():
     for snapshot in pq.SNAPSHOTS:
         assert sources.READERS[snapshot](PATH, PAGE) == pq.pq_item(PATH, PAGE)
         assert sources.PREFIX[snapshot] == "pq/"
@@ -123,3 +135,45 @@ def test_draw_takes_the_reports_of_the_given_snapshot_only():
     assert found and {snap for snap, _, _ in found} == {"agora0+22q1"}
     assert all(item.source == pq.OUTLET and pq.is_post(path) for _, path, item in found)
     assert len(found) < sum(1 for _ in pq.posts())   # podcasts and columns are left out
+
+
+LATER = ("agora0+22q2", "agora0+22q3", "agora0+23q2", "agora0+23q4", "agora0+24q1", "agora0+24q3",
+         "agora0+24q4")
+
+
+@pytest.mark.parametrize("snapshot", LATER)
+def test_later_quarters_have_the_same_layout(snapshot):
+    assert snapshot in pq.SNAPSHOTS
+    first = first_snapshot_posts(pq.posts(snapshot), hint=f"fetch github:{snapshot.replace('+', '/')}")
+    reports = [(path, raw) for path, raw in first if pq.is_report(raw)]
+    assert 30 <= len(reports) < 50, snapshot   # podcasts and columns among the first 50
+    for path, raw in reports:
+        item = pq.pq_item(path, raw)
+        assert item.title and len(item.text) > 200, path
+        assert item.lang == "zh-Hant" and item.article_id.startswith(f"pq/{path[7:17]}#0-"), path
+        # "<" stays where the text writes it (年齡 <65 歲): no tag is left
+        markup_left = re.search(r"</?[a-z][^>]*>", item.text) or "first appeared" in item.text
+        assert not markup_left and "pqn" not in item.text, path
+
+
+def test_the_last_quarters_feed_summaries_are_left_out():
+    posts = first_snapshot_posts(pq.posts("agora0+24q4"), n=10_000, hint="fetch github:agora0/24q4")
+    on_desk = [raw for _, raw in posts
+               if pq.section(front_matter(raw)[0].get("link", "")) in pq.REPORT_SECTIONS]
+    reports = [raw for raw in on_desk if pq.is_report(raw)]
+    assert len(on_desk) - len(reports) == 8
+    assert all("<p" not in front_matter(raw)[1] and len(front_matter(raw)[1]) < 200
+               for raw in on_desk if raw not in reports)
+
+
+def test_draw_takes_the_reports_of_several_snapshots_each_once():
+    try:
+        found = list(draw._snapshot_posts([pq.OUTLET], pq_snapshot=("agora0+24q3", "agora0+24q4")))
+        third = list(draw._snapshot_posts([pq.OUTLET], pq_snapshot="agora0+24q3"))
+    except SnapshotMissing as exc:
+        pytest.skip(f"snapshot absent (fetch github:agora0/24q3 and 24q4): {exc}")
+    assert {snap for snap, _, _ in found} == {"agora0+24q3", "agora0+24q4"}
+    assert [f for f in found if f[0] == "agora0+24q3"] == third
+    assert len({path for _, path, _ in found}) == len(found)
+    again = list(draw._snapshot_posts([pq.OUTLET], pq_snapshot=("agora0+24q3", "agora0+24q3")))
+    assert again == third

@@ -14,8 +14,10 @@ Stand News (立場新聞) posts are drawn from one snapshot, `--stand-snapshot` 
 the snapshot of the earlier draws; agora0+21q3 holds the July-September 2021 posts,
 agora0+21q1 those of March 2021, agora0+21q4 those of October-December 2021). 獨立媒體
 (In-Media) posts are those of agora0+21q4 (its newsroom's reports only, byline 獨媒報導).
-報呱 (Pourquoi) posts are drawn from one snapshot, `--pq-snapshot` (default agora0+22q1; also
-agora0+23q1), its news desks' reports only (pq.is_report: no podcasts, columns or features).
+報呱 (Pourquoi) posts are drawn from the snapshots given by `--pq-snapshot` (repeatable; default
+agora0+22q1 alone; also agora0+23q1 and the later quarters of pq.SNAPSHOTS, 22q2 to 24q4), its news
+desks' reports only (pq.is_report: no podcasts, columns, features or feed summaries); a post found
+in two quarters' snapshots is a candidate once.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ import argparse
 import json
 import random
 import re
-from typing import Dict, List, Optional, Set
+from typing import Dict, List, Optional, Sequence, Set, Union
 
 from tests.data.relevance import sources as relevance
 from tests.data.zh_names import inmedia, pen, pq, rthk25, stand
@@ -51,12 +53,16 @@ def near_duplicate(grams: Set[str], others: List[Set[str]]) -> bool:
     return any(len(grams & o) / max(1, len(grams | o)) >= 0.5 for o in others)
 
 
+PqSnapshots = Union[str, Sequence[str]]
+
+
 def _snapshot_posts(outlets: List[str], snapshot: Optional[str] = None,
-                    stand_snapshot: str = stand.SNAPSHOT, pq_snapshot: str = pq.SNAPSHOT):
+                    stand_snapshot: str = stand.SNAPSHOT, pq_snapshot: PqSnapshots = pq.SNAPSHOT):
     """(snapshot, path, item) of the posts that may be of the given outlets (of Stand News, the
     newsroom's own reports of `stand_snapshot` only: no columns, letters or reposts of other
-    outlets; of In-Media, its newsroom's reports in agora0+21q4); with `snapshot`, of that
-    snapshot only (agora0+2511: its RTHK posts)."""
+    outlets; of In-Media, its newsroom's reports in agora0+21q4; of 報呱, the news desks' reports
+    of the `pq_snapshot` snapshot or snapshots); with `snapshot`, of that snapshot only
+    (agora0+2511: its RTHK posts)."""
     if snapshot == rthk25.SNAPSHOT:
         for path, raw in rthk25.posts():
             yield rthk25.SNAPSHOT, path, rthk25.rthk_item(path, raw)
@@ -76,9 +82,12 @@ def _snapshot_posts(outlets: List[str], snapshot: Optional[str] = None,
             if inmedia.author(raw) == inmedia.NEWSROOM:
                 yield inmedia.SNAPSHOT, path, inmedia.inmedia_item(path, raw)
     if pq.OUTLET in outlets:
-        for path, raw in pq.posts(pq_snapshot):
-            if pq.is_report(raw):
-                yield pq_snapshot, path, pq.pq_item(path, raw)
+        seen = set()   # a post found in two quarters' snapshots is yielded once, from the first
+        for pq_snap in (pq_snapshot,) if isinstance(pq_snapshot, str) else pq_snapshot:
+            for path, raw in pq.posts(pq_snap):
+                if pq.is_report(raw) and path not in seen:
+                    seen.add(path)
+                    yield pq_snap, path, pq.pq_item(path, raw)
     own = (stand.OUTLET, inmedia.OUTLET, pq.OUTLET)
     if len(folders) + sum(outlet in outlets for outlet in own) == len(outlets):
         return
@@ -89,7 +98,8 @@ def _snapshot_posts(outlets: List[str], snapshot: Optional[str] = None,
 
 def candidates(outlets: List[str], script: str, either: bool = False,
                snapshot: Optional[str] = None, mentions: Optional[str] = None,
-               stand_snapshot: str = stand.SNAPSHOT, pq_snapshot: str = pq.SNAPSHOT) -> List[Dict]:
+               stand_snapshot: str = stand.SNAPSHOT,
+               pq_snapshot: PqSnapshots = pq.SNAPSHOT) -> List[Dict]:
     wanted = names_china_or_france if either else names_china_and_france
     if mentions:
         wanted = lambda text: mentions in text  # noqa: E731
@@ -110,7 +120,8 @@ def candidates(outlets: List[str], script: str, either: bool = False,
 
 def draw(outlets: List[str], script: str, n: int, seed: int, either: bool = False,
          snapshot: Optional[str] = None, mentions: Optional[str] = None,
-         stand_snapshot: str = stand.SNAPSHOT, pq_snapshot: str = pq.SNAPSHOT) -> List[Dict]:
+         stand_snapshot: str = stand.SNAPSHOT,
+         pq_snapshot: PqSnapshots = pq.SNAPSHOT) -> List[Dict]:
     gold = load_gold()
     known = {g["id"] for g in gold}
     pool = [c for c in candidates(outlets, script, either, snapshot, mentions, stand_snapshot,
@@ -145,11 +156,13 @@ def main() -> None:
                         "naming China and/or France; e.g. 香港 for a Hong Kong batch)")
     parser.add_argument("--stand-snapshot", default=stand.SNAPSHOT, choices=stand.SNAPSHOTS,
                         help="the snapshot whose Stand News (立場新聞) posts are drawn")
-    parser.add_argument("--pq-snapshot", default=pq.SNAPSHOT, choices=pq.SNAPSHOTS,
-                        help="the snapshot whose 報呱 (Pourquoi) posts are drawn")
+    parser.add_argument("--pq-snapshot", action="append", choices=pq.SNAPSHOTS,
+                        help="a snapshot whose 報呱 (Pourquoi) posts are drawn (repeatable; "
+                        f"default {pq.SNAPSHOT})")
     args = parser.parse_args()
     for cand in draw(args.outlet, args.script, args.n, args.seed, args.china_or_france,
-                     args.snapshot, args.mentions, args.stand_snapshot, args.pq_snapshot):
+                     args.snapshot, args.mentions, args.stand_snapshot,
+                     tuple(args.pq_snapshot or (pq.SNAPSHOT,))):
         text = cand.pop("text")
         entry = {"id": cand["id"], "split": args.split, **cand}
         print(json.dumps(entry, ensure_ascii=False))

@@ -1,13 +1,16 @@
-"""Posts of 報呱 (pourquoi.tw, Pourquoi, a Taiwanese web outlet) in the agora0/22q1 and 23q1
-snapshots (github.com/agora0/22q1, /23q1: "零博客 2022.Q1" and "2023.Q1", the Jekyll sites that
-also republish In-Media, Initium, Matters and Vocus) as relevance-set style items.
+"""Posts of 報呱 (pourquoi.tw, Pourquoi, a Taiwanese web outlet) in the agora0 quarterly
+snapshots (github.com/agora0/22q1, /22q2, /22q3, /23q1, /23q2, /23q4, /24q1, /24q3, /24q4: "零博客
+2022.Q1" and so on, the Jekyll sites that also republish In-Media, Initium, Matters and Vocus) as
+relevance-set style items. Every quarter has the same layout.
 
 Each post is one file `_posts/YYYY-MM-DD-PQ-<slug>.html`: the YAML front matter of the other
 outlets' posts (title, date, link, categories, author) and the page's WordPress blocks. The
 outlet's news desks are named by the first word of the post's link slug (`intlnews-seasia-...`,
 `taiwan-20220106-2`, `taiwan-news-...`, `russian-...`, `military-...`); the other posts are
 podcasts (`podcast-world-ep90`), signed columns and features with English slugs: is_report tells
-the newsroom's reports from them.
+the newsroom's reports from them. The last days of a snapshot may hold only the feed's summary of a
+post (a line of plain text, no paragraph markup: 8 reports of 28-31 December 2024 in 24q4), which
+is no article: is_report leaves those out too.
 
 The text is the body's paragraphs, one line per paragraph (a `<br>` also breaks a line), without
 the headline. Inline markup (links, bold, italics) is dropped without breaking the paragraph.
@@ -25,7 +28,8 @@ from typing import Iterator, Tuple
 from tests.data.relevance.sources import Item, _clean, _id, _posts, chinese_script
 from tests.data.zh_names.stand import front_matter
 
-SNAPSHOTS = ("agora0+22q1", "agora0+23q1")
+SNAPSHOTS = ("agora0+22q1", "agora0+23q1", "agora0+22q2", "agora0+22q3", "agora0+23q2",
+             "agora0+23q4", "agora0+24q1", "agora0+24q3", "agora0+24q4")
 SNAPSHOT = "agora0+22q1"
 PREFIX = "pq/"
 OUTLET = "報呱"
@@ -56,8 +60,10 @@ def section(link: str) -> str:
 
 
 def is_report(raw: str) -> bool:
-    """Whether the post is one of the news desks' reports (not a podcast, column or feature)."""
-    return section(front_matter(raw)[0].get("link", "")) in REPORT_SECTIONS
+    """Whether the post is one of the news desks' reports (not a podcast, column or feature), its
+    page whole (not the feed's plain-text summary of it)."""
+    fields, body = front_matter(raw)
+    return section(fields.get("link", "")) in REPORT_SECTIONS and "<p" in body
 
 
 def pq_item(path: str, raw: str) -> Item:
