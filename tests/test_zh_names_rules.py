@@ -383,3 +383,14 @@ def test_a_third_character_glued_to_the_next_word_belongs_to_the_name():
     assert ("戴偉紳", "PERSON") in labelled("總領事戴偉紳說，會繼續推動交流。")
     assert ("曾澍基", "PERSON") in labelled("學生會會長曾澍基則表示反對。")
     assert ("吳謙", "PERSON") in labelled("吳謙聲稱，解放軍會堅決捍衛主權。")
+
+
+def test_armed_forces_named_by_their_country_or_as_themselves_are_organisations():
+    """SOURCES.md (annotation calls of 2026-12-05g): 美軍, 俄軍, 自衛隊, 海上自衛隊 and a country's
+    forces (印度空軍) are organisations; troops ("中國軍隊") and a branch alone ("空軍") are not."""
+    found = labelled("俄軍昨日撤出該鎮，美軍與航空自衛隊舉行聯合演習，國軍亦派員觀摩。")
+    assert {("俄軍", "ORG"), ("美軍", "ORG"), ("航空自衛隊", "ORG"), ("國軍", "ORG")} <= found
+    found = labelled("他說，泰國武裝部隊將於下月撤離邊境。")
+    assert ("泰國武裝部隊", "ORG") in found and ("泰國", "GPE") not in found
+    found = labelled("中國軍隊在邊境集結，空軍表示密切監視。美國軍艦本週駛過海峽，他在1日軍事政變後離開。")
+    assert not {n for n, label in found if label == "ORG"}

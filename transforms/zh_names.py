@@ -756,6 +756,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = _streets(simple, spans, tokens, offsets, freq)
     spans = _bureaux(simple, spans, inner)
     spans = _short_bodies(simple, spans, tokens, offsets, freq)
+    spans = _armed_forces(simple, spans, tokens, offsets, words)
     spans = _regnal_numbers(simple, spans)
     spans = _unglued_people(simple, spans, words)
     spans = _third_characters(simple, spans, tokens, offsets, words, freq)
@@ -1023,6 +1024,48 @@ def _short_bodies(simple: str, spans, tokens, offsets, freq) -> List[Tuple[int, 
             simple[start - 1:start] == "、" and any(e == start - 1 for _, e in org_spans))
         if after.startswith(_BODY_ACTS) or listed:
             out.append((start, end, "ORG"))
+    return out
+
+
+# Armed forces named by their country or as themselves are organisations (tests/data/zh_names/
+# SOURCES.md, the annotation calls of 2026-12-05g: 美軍, 俄軍, 自衛隊, 海上自衛隊, 印度空軍); troops
+# ("中國軍隊") and a branch without its country ("空軍": GUIDELINES.md) are not.
+_FORCE_OF = frozenset("美俄日英法德韩台乌以朝越印菲泰土叙澳苏国共")   # "美军", "国军" (Taiwan's)
+_SELF_DEFENCE_ARMS = frozenset("海上 陆上 航空".split())
+_COUNTRY_FORCES = ("武装部队", "国防军", "武装力量", "自卫队")
+
+
+def _armed_forces(simple: str, spans, tokens, offsets, words) -> List[Tuple[int, int, str]]:
+    """Armed forces as organisations: a segmenter word of a country's one-character short form
+    and 军 ("美军", "俄军", "国军"), the self-defence forces with their arm ("海上" + "自卫队"), and
+    a country written right before its armed forces ("菲律宾" + "武装部队", "日本" + "自卫队"),
+    the country then inside the name (GUIDELINES.md: a country before its body is part of it)."""
+    out = list(spans)
+    for k, (word, flag) in enumerate(tokens):
+        start, end = offsets[k], offsets[k] + len(word)
+        force = next((f for f in _COUNTRY_FORCES if word.endswith(f)), None)
+        if len(word) == 2 and word[1] == "军" and word[0] in _FORCE_OF and flag not in ("v", "vn", "nr") \
+                and words.get(word) is None:
+            pass                                       # "美军", "俄军", "国军"
+        elif force and word != force:
+            if word[:-len(force)] not in countries() | _SELF_DEFENCE_ARMS:
+                continue                               # "泰国武装部队"/nt, "海上自卫队": one word
+        elif force:
+            if k and tokens[k - 1][0] in _SELF_DEFENCE_ARMS and force == "自卫队":
+                start = offsets[k - 1]                 # "航空" + "自卫队"
+            place = next((s for s, e, label in out if e == start and label == "GPE"), None)
+            if place is not None and simple[place:start] in countries():
+                start = place                          # "菲律宾" + "武装部队"
+            elif not force.endswith("自卫队"):
+                continue                               # "武装部队" without its country: generic
+        else:
+            continue
+        if any(s <= start and end <= e and label == "ORG" for s, e, label in out):
+            continue
+        out = [sp for sp in out if not (start <= sp[0] and sp[1] <= end)]
+        if any(sp[0] < end and start < sp[1] for sp in out):
+            continue
+        out.append((start, end, "ORG"))
     return out
 
 
