@@ -155,8 +155,10 @@ def test_hong_kong_variant_characters_are_read_as_their_standard_forms():
     assert simplified("衞生署") == simplified("衛生署") == "卫生署"
     # Simplified characters that are variants elsewhere stay as written
     assert simplified("抬頭著名") == "抬头著名"
-    found = labelled("衞生署衞生防護中心今日公布數字。")
+    found = labelled("衞生署今日公布數字，衞生防護中心亦呼籲市民接種。")
     assert {("衞生署", "ORG"), ("衞生防護中心", "ORG")} <= found
+    # the centre written right after its department is a unit of it: one name (body_chains)
+    assert ("衞生署衞生防護中心", "ORG") in labelled("衞生署衞生防護中心今日公布數字。")
 
 
 def test_a_department_heads_title_keeps_the_ministry_before_it_and_no_name_inside():
@@ -394,3 +396,23 @@ def test_armed_forces_named_by_their_country_or_as_themselves_are_organisations(
     assert ("泰國武裝部隊", "ORG") in found and ("泰國", "GPE") not in found
     found = labelled("中國軍隊在邊境集結，空軍表示密切監視。美國軍艦本週駛過海峽，他在1日軍事政變後離開。")
     assert not {n for n, label in found if label == "ORG"}
+
+
+def test_a_body_and_the_units_written_after_it_are_one_name():
+    """GUIDELINES.md: names inside a longer name are not listed apart; a body's department,
+    branch or school written right after it is part of its name."""
+    assert ("廣州市公安局天河分局", "ORG") in labelled("廣州市公安局天河分局今日發出通告。")
+    found = labelled("衞生署衞生防護中心總監表示，疾管署南區管制中心亦指出，")
+    assert {("衞生署衞生防護中心", "ORG"), ("疾管署南區管制中心", "ORG")} <= found
+    assert ("衞生署", "ORG") not in found
+    assert ("中國駐英國大使館文化處", "ORG") in labelled("中國駐英國大使館文化處發表聲明。")
+    assert ("清華大學新聞系", "ORG") in labelled("他畢業於清華大學新聞系。")
+
+
+def test_no_unit_across_a_verb_a_rank_a_conjunction_or_before_its_heads_title():
+    assert labelled("外交部亞洲司司長會見他。") == {("外交部", "ORG")}
+    assert ("國安處", "ORG") in labelled("國安處高級警司李明表示，")
+    assert labelled("美軍會考慮部署無人機，美軍部署無人機。") == {("美軍", "ORG")}
+    assert {("外交部", "ORG"), ("商務處", "ORG")} <= labelled("他與外交部和商務處聯繫。")
+    found = labelled("外交部駐港公署發言人批評，")
+    assert ("外交部", "ORG") in found and not any(n.startswith("外交部駐") for n, _ in found)

@@ -24,6 +24,10 @@ jieba tags: nr (person), nrfg / nrt (person: full or transliterated name), ns (p
   "怡和街"); bodies' short forms where they act ("记协主席", "房署表示");
 - people named between a title and a verb ("行政总裁周受资，"), in every later mention, with a
   monarch's number ("费利佩六世"); companies by the words around a transliteration ("车厂福斯");
+- armed forces named by their country or as themselves ("美军", "国军", "海上自卫队", "菲律宾武装
+  部队"); a body and the units written right after it as one name ("三亚市公安局" + "吉阳分局",
+  "中国驻美国大使馆" + "经济商务处": `body_chains`, run by the entity stage after LAC's
+  organisations);
 - bodies inside meeting names ("亚太经合组织峰会"), before their head's title ("…银行行长") or
   described by their owner ("国营通讯社") are no names;
 - noise dropped: one-character words, sides and common words the dictionary marks as names
@@ -1743,3 +1747,55 @@ def _not_descriptions(simple: str, spans) -> List[Tuple[int, int, str]]:
     return [(s, e, label) for s, e, label in spans
             if not (label == "ORG" and simple[max(s, e - 2):e] in _GENERIC_TRADES
                     and simple.startswith(_AFTER_TRADE, e))]
+
+
+# Units of a body (a ministry's department, a bureau's branch, a university's school): written
+# right after the body, the unit and the body are one name ("外交部" + "西欧司", "三亚市公安局" +
+# "吉阳分局", "海洋委员会" + "海巡署" + "金马澎分署", "中国驻美国大使馆" + "经济" + "商务处").
+_UNITS = ("分局", "分署", "分行", "分社", "学院", "中心", "联盟", "委员会", "办公室", "司", "处", "局", "署", "系")
+_UNIT = re.compile("([\u4e00-\u9fff]{0,6}?)(%s)" % "|".join(_UNITS))
+# No unit's name holds a function word, a figure's word or 驻 ("外交部和商务处"; "外交部驻港公署":
+# an office of the ministry's, named apart); no unit ends in a rank, a common noun or a verb.
+_NOT_IN_UNITS = frozenset("的和与及或并在是为把被将从对向称说等、第各该本其这驻")
+_NOT_UNIT_ENDINGS = ("警司", "上司", "公司", "官司", "联系", "关系", "体系", "派系", "相处", "到处", "好处", "之处")
+_UNIT_FLAGS = frozenset({"n", "nz", "ns", "nt", "j", "vn", "an", "b", "l"})
+
+
+def body_chains(text: str, spans, bounds) -> List[Tuple[int, int, str]]:
+    """`spans` (the tagger's and LAC's, on `text`) with each organisation extended over the
+    units written right after it, a unit being up to six characters ending in a unit's word
+    (司, 处, 分局, 中心, 学院, 联盟 …) at a word boundary: the chain is one name, its pieces no
+    names of their own (GUIDELINES.md). Not across a function word or a person's name, nor
+    before the unit head's title ("西欧司司长": the title is the head's, the ministry is named)."""
+    simple = simplified(text)
+    out = sorted(spans)
+    tagger = None
+    changed = True
+    while changed:
+        changed = False
+        for s, e, label in out:
+            if label != "ORG":
+                continue
+            match = _UNIT.match(simple, e)
+            if match is None or match.end() not in bounds or set(match.group(1)) & _NOT_IN_UNITS:
+                continue
+            end = match.end()
+            unit = match.group(0)
+            if unit.endswith(_NOT_ORG_ENDINGS + _NOT_UNIT_ENDINGS):
+                continue                               # "部署", "当局", "警司", "联系"
+            if tagger is None:
+                tagger = _posseg()[0]
+            cut = tagger.lcut(unit)
+            if any(w.flag not in _UNIT_FLAGS for w in cut[:-1]) \
+                    or (cut[-1].flag in _NOT_ORG_END_FLAGS and cut[-1].word not in _UNITS):
+                continue                               # "更密切联系", "旗下公司": no unit's name
+            after = simple[end:end + 3]
+            if after.startswith(("长", "副")) or after.startswith(match.group(2)[-1] + "长"):
+                continue                               # the unit head's title
+            inside = [sp for sp in out if sp != (s, e, label) and sp[0] < end and s < sp[1]]
+            if any(sp[2] == "PERSON" or sp[0] < s or sp[1] > end for sp in inside):
+                continue
+            out = sorted([sp for sp in out if sp not in inside and sp != (s, e, label)] + [(s, end, "ORG")])
+            changed = True
+            break
+    return out
