@@ -416,3 +416,11 @@ def test_no_unit_across_a_verb_a_rank_a_conjunction_or_before_its_heads_title():
     assert {("外交部", "ORG"), ("商務處", "ORG")} <= labelled("他與外交部和商務處聯繫。")
     found = labelled("外交部駐港公署發言人批評，")
     assert ("外交部", "ORG") in found and not any(n.startswith("外交部駐") for n, _ in found)
+
+
+def test_islands_and_bases_after_a_place_are_places_not_people():
+    found = labelled("漁船駛近種子島附近，美艦停泊橫須賀基地，部隊進駐沖繩基地。")
+    assert {("種子島", "GPE"), ("橫須賀基地", "GPE"), ("沖繩基地", "GPE")} <= found
+    assert not {n for n, label in found if label == "PERSON"}
+    found = labelled("美國在日本基地部署無人機。")   # a country's base: the country, no name
+    assert ("日本", "GPE") in found and not any(n.endswith("基地") for n, _ in found)

@@ -27,7 +27,9 @@ jieba tags: nr (person), nrfg / nrt (person: full or transliterated name), ns (p
 - armed forces named by their country or as themselves ("美军", "国军", "海上自卫队", "菲律宾武装
   部队"); a body and the units written right after it as one name ("三亚市公安局" + "吉阳分局",
   "中国驻美国大使馆" + "经济商务处": `body_chains`, run by the entity stage after LAC's
-  organisations);
+  organisations); islands and towns the tagger calls people ("种子岛"/nr) and bases, island
+  groups and straits after a place ("横须贺" + "基地", "西南" + "群岛") as places, not a
+  country's base ("日本基地");
 - bodies inside meeting names ("亚太经合组织峰会"), before their head's title ("…银行行长") or
   described by their owner ("国营通讯社") are no names;
 - noise dropped: one-character words, sides and common words the dictionary marks as names
@@ -123,7 +125,10 @@ _LEADERS = ("首相", "总统", "总理", "外长", "国务卿", "部长", "主�
 _EVENT_WORDS = frozenset("峰会 会议 和会 论坛 影展 电影节 奥运会 冬奥会 世博会 车展 博览会 马拉松 协议 协定 宣言 "
                          "条约 公约 会谈 对话".split())
 # A place and one of these is a place too: "北京" + "市", "桃园" + "机场".
-_PLACE_SUFFIXES = frozenset("市 省 县 区 州 县市 地区 自治区 特区 机场 口岸 码头 车站 港口 夜市 地铁 捷运".split())
+_PLACE_SUFFIXES = frozenset("市 省 县 区 州 县市 地区 自治区 特区 机场 口岸 码头 车站 港口 夜市 地铁 捷运 "
+                            "基地 空军基地 海军基地 群岛 诸岛 列岛 列屿 海峡".split())
+# A base after a country is the country's base, no name ("日本基地"); after a place it is one.
+_BASES = ("基地",)
 _FACILITIES = ("机场", "口岸", "码头", "车站", "火车站", "广场", "大桥")
 # A place and one of these is not an organisation's name: "加拿大法院", "法国政府".
 _GENERIC_BODIES = frozenset("法院 政府 当局 警方 军方 公司 企业 银行 大学 媒体".split())
@@ -563,7 +568,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     words, not_names = lexicon()
     simple = simplified(text)
     tokens = _split_places([(t.word, t.flag) for t in tagger.cut(simple, HMM=True)], words)
-    tokens = [(w, "ns") if f in ("nr", "nrt", "nrfg") and len(w) >= 3 and w[-1] in "县市省"
+    tokens = [(w, "ns") if f in ("nr", "nrt", "nrfg") and len(w) >= 3 and w[-1] in "县市省岛町"
               and words.get(w) is None else (w, f) for w, f in tokens]   # "云梦县"/nr: a county
     offsets, pos = [], 0
     for word, _ in tokens:
@@ -667,7 +672,8 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
         elif label == "GPE" and i + 1 < len(tokens) and tokens[i + 1][0] in ("人", "籍", "裔", "族"):
             label = None                                 # "美国人", "印尼籍": a nationality
             inner.add(offsets[i + 1])
-        elif label == "GPE" and i + 1 < len(tokens) and tokens[i + 1][0] in _PLACE_SUFFIXES:
+        elif label == "GPE" and i + 1 < len(tokens) and tokens[i + 1][0] in _PLACE_SUFFIXES \
+                and not (tokens[i + 1][0].endswith(_BASES) and word in countries()):
             word, i = word + tokens[i + 1][0], i + 1     # "北京市", "桃园机场"
         given, given_flag = tokens[i + 1] if i + 1 < len(tokens) else ("", "x")
         surname = word in SURNAMES or (len(word) == 2 and all(c in SURNAMES for c in word))
