@@ -424,3 +424,11 @@ def test_islands_and_bases_after_a_place_are_places_not_people():
     assert not {n for n, label in found if label == "PERSON"}
     found = labelled("美國在日本基地部署無人機。")   # a country's base: the country, no name
     assert ("日本", "GPE") in found and not any(n.endswith("基地") for n, _ in found)
+
+
+def test_a_bodys_first_two_characters_are_its_short_form_where_it_is_named_in_full():
+    found = labelled("海巡署今日偵獲一艘漁船越界。海巡呼籲對方立即離開。")
+    assert {("海巡署", "ORG"), ("海巡", "ORG")} <= found
+    # not a dictionary word ("立法" of 立法會), not after a title's word ("候任")
+    found = labelled("立法會今日開會，立法工作繁重。候任立法會議員出席，候任議員表示支持。")
+    assert ("立法", "ORG") not in found and ("候任", "ORG") not in found

@@ -27,7 +27,8 @@ jieba tags: nr (person), nrfg / nrt (person: full or transliterated name), ns (p
 - armed forces named by their country or as themselves ("美军", "国军", "海上自卫队", "菲律宾武装
   部队"); a body and the units written right after it as one name ("三亚市公安局" + "吉阳分局",
   "中国驻美国大使馆" + "经济商务处": `body_chains`, run by the entity stage after LAC's
-  organisations); islands and towns the tagger calls people ("种子岛"/nr) and bases, island
+  organisations), and a body's first two characters as its short form where the article names
+  it in full ("海巡署" … "海巡呼吁": `shortened_bodies`); islands and towns the tagger calls people ("种子岛"/nr) and bases, island
   groups and straits after a place ("横须贺" + "基地", "西南" + "群岛") as places, not a
   country's base ("日本基地");
 - bodies inside meeting names ("亚太经合组织峰会"), before their head's title ("…银行行长") or
@@ -278,7 +279,7 @@ _ORG_INNER_FLAGS = frozenset({"n", "nz", "ns", "nt", "an", "a", "vn", "j", "b"})
 _NOT_ORG_END_FLAGS = frozenset({"v", "d", "p", "c", "u", "m", "r", "f"})
 # Descriptions written before a body's name are not part of it ("官媒新华社", "巨头华为公司").
 _ORG_DESCRIPTORS = frozenset("官媒 巨头 巨商 大股东 股东 学者 智库 媒体 规定 由 未料 函 喉舌 党媒 外媒 港媒 陆媒 "
-                             "日媒 美媒 联络 联系 致函 时任 现任 前任".split())
+                             "日媒 美媒 联络 联系 致函 时任 现任 前任 候任".split())
 # Words that make "X公司" a description of a company rather than its name.
 # Who owns a body describes it ("摩洛哥国营通讯社": Morocco's state agency, not its name).
 _OWNERSHIP = frozenset("国有 国营 官方 私营 民营".split())
@@ -1804,4 +1805,31 @@ def body_chains(text: str, spans, bounds) -> List[Tuple[int, int, str]]:
             out = sorted([sp for sp in out if sp not in inside and sp != (s, e, label)] + [(s, end, "ORG")])
             changed = True
             break
+    return out
+
+
+_SHORTENED_BODY_ENDS = frozenset("署局会处委院部")
+
+
+def shortened_bodies(text: str, spans, bounds) -> List[Tuple[int, int, str]]:
+    """`spans` with the two-character short forms of bodies the article names in full: where an
+    organisation of three characters or more ending in a body's character ("海巡署") is found, its
+    first two characters written as a word of their own elsewhere ("海巡呼吁…") are that body,
+    unless the dictionary uses them as a word (fewer than 25 uses: "立法" of 立法会 is a word)."""
+    simple = simplified(text)
+    freq = _posseg()[1]
+    words = lexicon()[0]
+    forms = {simple[s:s + 2] for s, e, label in spans
+             if label == "ORG" and e - s >= 3 and simple[e - 1] in _SHORTENED_BODY_ENDS
+             and not set(simple[s:e]) & _NOT_IN_UNITS and not simple[s:e].endswith(("立委", "委员"))}
+    out = list(spans)
+    for form in sorted(forms):
+        if (freq.get(form) or 0) >= 25 or words.get(form) is not None or not _han(form) \
+                or form[0] in _NOT_SHORT_BODY_OPENING or form in _ORG_DESCRIPTORS:
+            continue
+        for match in re.finditer(form, simple):
+            a, b = match.start(), match.end()
+            if a not in bounds or b not in bounds or any(s < b and a < e for s, e, _ in out):
+                continue
+            out.append((a, b, "ORG"))
     return out
