@@ -1073,10 +1073,10 @@ def _armed_forces(simple: str, spans, tokens, offsets, words) -> List[Tuple[int,
             continue
         if any(s <= start and end <= e and label == "ORG" for s, e, label in out):
             continue
-        out = [sp for sp in out if not (start <= sp[0] and sp[1] <= end)]
-        if any(sp[0] < end and start < sp[1] for sp in out):
-            continue
-        out.append((start, end, "ORG"))
+        kept = [sp for sp in out if not (start <= sp[0] and sp[1] <= end)]
+        if any(sp[0] < end and start < sp[1] for sp in kept):
+            continue                                   # across another name: left as it was
+        out = kept + [(start, end, "ORG")]
     return out
 
 
