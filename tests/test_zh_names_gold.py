@@ -26,14 +26,15 @@ def test_gold_has_both_scripts_in_both_splits_split_by_outlet():
 
 
 SPENT_BLIND = {"2026-12-04b", "2026-12-04c", "2026-12-04d", "2026-12-04e", "2026-12-05a",
-               "2026-12-05b", "2026-12-05c", "2026-12-05d"}
+               "2026-12-05b", "2026-12-05c", "2026-12-05d", "2026-12-05e", "2026-12-05f",
+               "2026-12-05g"}
 
 
 def test_blind_batches_once_scored_are_dev_and_their_outlets_in_no_test_article():
     gold = sources.load_gold()
     spent = [a for a in gold if a.get("added") in SPENT_BLIND]
-    assert len(spent) == 96 and {a["split"] for a in spent} == {"dev"}
-    assert {a["outlet"] for a in spent} == {"中央社", "立場新聞", "獨立媒體"}
+    assert len(spent) == 132 and {a["split"] for a in spent} == {"dev"}
+    assert {a["outlet"] for a in spent} == {"中央社", "立場新聞", "獨立媒體", "報呱"}
     test_outlets = {PUBLISHER.get(a["outlet"], a["outlet"]) for a in gold if a["split"] == "test"}
     assert not {PUBLISHER.get(a["outlet"], a["outlet"]) for a in spent} & test_outlets
 

@@ -155,8 +155,10 @@ def test_hong_kong_variant_characters_are_read_as_their_standard_forms():
     assert simplified("衞生署") == simplified("衛生署") == "卫生署"
     # Simplified characters that are variants elsewhere stay as written
     assert simplified("抬頭著名") == "抬头著名"
-    found = labelled("衞生署衞生防護中心今日公布數字。")
+    found = labelled("衞生署今日公布數字，衞生防護中心亦呼籲市民接種。")
     assert {("衞生署", "ORG"), ("衞生防護中心", "ORG")} <= found
+    # the centre written right after its department is a unit of it: one name (body_chains)
+    assert ("衞生署衞生防護中心", "ORG") in labelled("衞生署衞生防護中心今日公布數字。")
 
 
 def test_a_department_heads_title_keeps_the_ministry_before_it_and_no_name_inside():
@@ -383,3 +385,50 @@ def test_a_third_character_glued_to_the_next_word_belongs_to_the_name():
     assert ("戴偉紳", "PERSON") in labelled("總領事戴偉紳說，會繼續推動交流。")
     assert ("曾澍基", "PERSON") in labelled("學生會會長曾澍基則表示反對。")
     assert ("吳謙", "PERSON") in labelled("吳謙聲稱，解放軍會堅決捍衛主權。")
+
+
+def test_armed_forces_named_by_their_country_or_as_themselves_are_organisations():
+    """SOURCES.md (annotation calls of 2026-12-05g): 美軍, 俄軍, 自衛隊, 海上自衛隊 and a country's
+    forces (印度空軍) are organisations; troops ("中國軍隊") and a branch alone ("空軍") are not."""
+    found = labelled("俄軍昨日撤出該鎮，美軍與航空自衛隊舉行聯合演習，國軍亦派員觀摩。")
+    assert {("俄軍", "ORG"), ("美軍", "ORG"), ("航空自衛隊", "ORG"), ("國軍", "ORG")} <= found
+    found = labelled("他說，泰國武裝部隊將於下月撤離邊境。")
+    assert ("泰國武裝部隊", "ORG") in found and ("泰國", "GPE") not in found
+    found = labelled("中國軍隊在邊境集結，空軍表示密切監視。美國軍艦本週駛過海峽，他在1日軍事政變後離開。")
+    assert not {n for n, label in found if label == "ORG"}
+
+
+def test_a_body_and_the_units_written_after_it_are_one_name():
+    """GUIDELINES.md: names inside a longer name are not listed apart; a body's department,
+    branch or school written right after it is part of its name."""
+    assert ("廣州市公安局天河分局", "ORG") in labelled("廣州市公安局天河分局今日發出通告。")
+    found = labelled("衞生署衞生防護中心總監表示，疾管署南區管制中心亦指出，")
+    assert {("衞生署衞生防護中心", "ORG"), ("疾管署南區管制中心", "ORG")} <= found
+    assert ("衞生署", "ORG") not in found
+    assert ("中國駐英國大使館文化處", "ORG") in labelled("中國駐英國大使館文化處發表聲明。")
+    assert ("清華大學新聞系", "ORG") in labelled("他畢業於清華大學新聞系。")
+
+
+def test_no_unit_across_a_verb_a_rank_a_conjunction_or_before_its_heads_title():
+    assert labelled("外交部亞洲司司長會見他。") == {("外交部", "ORG")}
+    assert ("國安處", "ORG") in labelled("國安處高級警司李明表示，")
+    assert labelled("美軍會考慮部署無人機，美軍部署無人機。") == {("美軍", "ORG")}
+    assert {("外交部", "ORG"), ("商務處", "ORG")} <= labelled("他與外交部和商務處聯繫。")
+    found = labelled("外交部駐港公署發言人批評，")
+    assert ("外交部", "ORG") in found and not any(n.startswith("外交部駐") for n, _ in found)
+
+
+def test_islands_and_bases_after_a_place_are_places_not_people():
+    found = labelled("漁船駛近種子島附近，美艦停泊橫須賀基地，部隊進駐沖繩基地。")
+    assert {("種子島", "GPE"), ("橫須賀基地", "GPE"), ("沖繩基地", "GPE")} <= found
+    assert not {n for n, label in found if label == "PERSON"}
+    found = labelled("美國在日本基地部署無人機。")   # a country's base: the country, no name
+    assert ("日本", "GPE") in found and not any(n.endswith("基地") for n, _ in found)
+
+
+def test_a_bodys_first_two_characters_are_its_short_form_where_it_is_named_in_full():
+    found = labelled("海巡署今日偵獲一艘漁船越界。海巡呼籲對方立即離開。")
+    assert {("海巡署", "ORG"), ("海巡", "ORG")} <= found
+    # not a dictionary word ("立法" of 立法會), not after a title's word ("候任")
+    found = labelled("立法會今日開會，立法工作繁重。候任立法會議員出席，候任議員表示支持。")
+    assert ("立法", "ORG") not in found and ("候任", "ORG") not in found

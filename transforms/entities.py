@@ -28,7 +28,7 @@ from cfnews.transforms.entity_kb import KnowledgeBase, StopList, load_kb, load_s
 from cfnews.transforms.entity_linking import link_entities, normalise
 from cfnews.transforms.topic_tags import Lexicon, load_lexicon
 from cfnews.transforms.zh_lac import common_organisations, confirm_names, more_organisations
-from cfnews.transforms.zh_names import tag_chinese
+from cfnews.transforms.zh_names import body_chains, shortened_bodies, tag_chinese
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -159,7 +159,8 @@ def enrich_texts(language: str, texts: Sequence[str], titles: Sequence[str] = ()
     bounds: Iterable = (None for _ in capped)
     if language == "zh":  # no spaCy model: jieba's tagger (Simplified and Traditional)
         tagged = [tag_chinese(t) for t in capped]
-        spans: Iterable = (common_organisations(t, more_organisations(t, names, words))
+        spans: Iterable = (shortened_bodies(t, body_chains(t, common_organisations(
+                               t, more_organisations(t, names, words)), words), words)
                            for t, (names, words) in zip(capped, tagged))
         bounds = (words for _, words in tagged)
     elif nlp is None:

@@ -24,6 +24,13 @@ jieba tags: nr (person), nrfg / nrt (person: full or transliterated name), ns (p
   "怡和街"); bodies' short forms where they act ("记协主席", "房署表示");
 - people named between a title and a verb ("行政总裁周受资，"), in every later mention, with a
   monarch's number ("费利佩六世"); companies by the words around a transliteration ("车厂福斯");
+- armed forces named by their country or as themselves ("美军", "国军", "海上自卫队", "菲律宾武装
+  部队"); a body and the units written right after it as one name ("三亚市公安局" + "吉阳分局",
+  "中国驻美国大使馆" + "经济商务处": `body_chains`, run by the entity stage after LAC's
+  organisations), and a body's first two characters as its short form where the article names
+  it in full ("海巡署" … "海巡呼吁": `shortened_bodies`); islands and towns the tagger calls people ("种子岛"/nr) and bases, island
+  groups and straits after a place ("横须贺" + "基地", "西南" + "群岛") as places, not a
+  country's base ("日本基地");
 - bodies inside meeting names ("亚太经合组织峰会"), before their head's title ("…银行行长") or
   described by their owner ("国营通讯社") are no names;
 - noise dropped: one-character words, sides and common words the dictionary marks as names
@@ -119,7 +126,10 @@ _LEADERS = ("首相", "总统", "总理", "外长", "国务卿", "部长", "主�
 _EVENT_WORDS = frozenset("峰会 会议 和会 论坛 影展 电影节 奥运会 冬奥会 世博会 车展 博览会 马拉松 协议 协定 宣言 "
                          "条约 公约 会谈 对话".split())
 # A place and one of these is a place too: "北京" + "市", "桃园" + "机场".
-_PLACE_SUFFIXES = frozenset("市 省 县 区 州 县市 地区 自治区 特区 机场 口岸 码头 车站 港口 夜市 地铁 捷运".split())
+_PLACE_SUFFIXES = frozenset("市 省 县 区 州 县市 地区 自治区 特区 机场 口岸 码头 车站 港口 夜市 地铁 捷运 "
+                            "基地 空军基地 海军基地 群岛 诸岛 列岛 列屿 海峡".split())
+# A base after a country is the country's base, no name ("日本基地"); after a place it is one.
+_BASES = ("基地",)
 _FACILITIES = ("机场", "口岸", "码头", "车站", "火车站", "广场", "大桥")
 # A place and one of these is not an organisation's name: "加拿大法院", "法国政府".
 _GENERIC_BODIES = frozenset("法院 政府 当局 警方 军方 公司 企业 银行 大学 媒体".split())
@@ -269,7 +279,7 @@ _ORG_INNER_FLAGS = frozenset({"n", "nz", "ns", "nt", "an", "a", "vn", "j", "b"})
 _NOT_ORG_END_FLAGS = frozenset({"v", "d", "p", "c", "u", "m", "r", "f"})
 # Descriptions written before a body's name are not part of it ("官媒新华社", "巨头华为公司").
 _ORG_DESCRIPTORS = frozenset("官媒 巨头 巨商 大股东 股东 学者 智库 媒体 规定 由 未料 函 喉舌 党媒 外媒 港媒 陆媒 "
-                             "日媒 美媒 联络 联系 致函 时任 现任 前任".split())
+                             "日媒 美媒 联络 联系 致函 时任 现任 前任 候任".split())
 # Words that make "X公司" a description of a company rather than its name.
 # Who owns a body describes it ("摩洛哥国营通讯社": Morocco's state agency, not its name).
 _OWNERSHIP = frozenset("国有 国营 官方 私营 民营".split())
@@ -559,7 +569,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     words, not_names = lexicon()
     simple = simplified(text)
     tokens = _split_places([(t.word, t.flag) for t in tagger.cut(simple, HMM=True)], words)
-    tokens = [(w, "ns") if f in ("nr", "nrt", "nrfg") and len(w) >= 3 and w[-1] in "县市省"
+    tokens = [(w, "ns") if f in ("nr", "nrt", "nrfg") and len(w) >= 3 and w[-1] in "县市省岛町"
               and words.get(w) is None else (w, f) for w, f in tokens]   # "云梦县"/nr: a county
     offsets, pos = [], 0
     for word, _ in tokens:
@@ -663,7 +673,8 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
         elif label == "GPE" and i + 1 < len(tokens) and tokens[i + 1][0] in ("人", "籍", "裔", "族"):
             label = None                                 # "美国人", "印尼籍": a nationality
             inner.add(offsets[i + 1])
-        elif label == "GPE" and i + 1 < len(tokens) and tokens[i + 1][0] in _PLACE_SUFFIXES:
+        elif label == "GPE" and i + 1 < len(tokens) and tokens[i + 1][0] in _PLACE_SUFFIXES \
+                and not (tokens[i + 1][0].endswith(_BASES) and word in countries()):
             word, i = word + tokens[i + 1][0], i + 1     # "北京市", "桃园机场"
         given, given_flag = tokens[i + 1] if i + 1 < len(tokens) else ("", "x")
         surname = word in SURNAMES or (len(word) == 2 and all(c in SURNAMES for c in word))
@@ -756,6 +767,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = _streets(simple, spans, tokens, offsets, freq)
     spans = _bureaux(simple, spans, inner)
     spans = _short_bodies(simple, spans, tokens, offsets, freq)
+    spans = _armed_forces(simple, spans, tokens, offsets, words)
     spans = _regnal_numbers(simple, spans)
     spans = _unglued_people(simple, spans, words)
     spans = _third_characters(simple, spans, tokens, offsets, words, freq)
@@ -1023,6 +1035,48 @@ def _short_bodies(simple: str, spans, tokens, offsets, freq) -> List[Tuple[int, 
             simple[start - 1:start] == "、" and any(e == start - 1 for _, e in org_spans))
         if after.startswith(_BODY_ACTS) or listed:
             out.append((start, end, "ORG"))
+    return out
+
+
+# Armed forces named by their country or as themselves are organisations (tests/data/zh_names/
+# SOURCES.md, the annotation calls of 2026-12-05g: 美軍, 俄軍, 自衛隊, 海上自衛隊, 印度空軍); troops
+# ("中國軍隊") and a branch without its country ("空軍": GUIDELINES.md) are not.
+_FORCE_OF = frozenset("美俄日英法德韩台乌以朝越印菲泰土叙澳苏国共")   # "美军", "国军" (Taiwan's)
+_SELF_DEFENCE_ARMS = frozenset("海上 陆上 航空".split())
+_COUNTRY_FORCES = ("武装部队", "国防军", "武装力量", "自卫队")
+
+
+def _armed_forces(simple: str, spans, tokens, offsets, words) -> List[Tuple[int, int, str]]:
+    """Armed forces as organisations: a segmenter word of a country's one-character short form
+    and 军 ("美军", "俄军", "国军"), the self-defence forces with their arm ("海上" + "自卫队"), and
+    a country written right before its armed forces ("菲律宾" + "武装部队", "日本" + "自卫队"),
+    the country then inside the name (GUIDELINES.md: a country before its body is part of it)."""
+    out = list(spans)
+    for k, (word, flag) in enumerate(tokens):
+        start, end = offsets[k], offsets[k] + len(word)
+        force = next((f for f in _COUNTRY_FORCES if word.endswith(f)), None)
+        if len(word) == 2 and word[1] == "军" and word[0] in _FORCE_OF and flag not in ("v", "vn", "nr") \
+                and words.get(word) is None:
+            pass                                       # "美军", "俄军", "国军"
+        elif force and word != force:
+            if word[:-len(force)] not in countries() | _SELF_DEFENCE_ARMS:
+                continue                               # "泰国武装部队"/nt, "海上自卫队": one word
+        elif force:
+            if k and tokens[k - 1][0] in _SELF_DEFENCE_ARMS and force == "自卫队":
+                start = offsets[k - 1]                 # "航空" + "自卫队"
+            place = next((s for s, e, label in out if e == start and label == "GPE"), None)
+            if place is not None and simple[place:start] in countries():
+                start = place                          # "菲律宾" + "武装部队"
+            elif not force.endswith("自卫队"):
+                continue                               # "武装部队" without its country: generic
+        else:
+            continue
+        if any(s <= start and end <= e and label == "ORG" for s, e, label in out):
+            continue
+        kept = [sp for sp in out if not (start <= sp[0] and sp[1] <= end)]
+        if any(sp[0] < end and start < sp[1] for sp in kept):
+            continue                                   # across another name: left as it was
+        out = kept + [(start, end, "ORG")]
     return out
 
 
@@ -1700,3 +1754,82 @@ def _not_descriptions(simple: str, spans) -> List[Tuple[int, int, str]]:
     return [(s, e, label) for s, e, label in spans
             if not (label == "ORG" and simple[max(s, e - 2):e] in _GENERIC_TRADES
                     and simple.startswith(_AFTER_TRADE, e))]
+
+
+# Units of a body (a ministry's department, a bureau's branch, a university's school): written
+# right after the body, the unit and the body are one name ("外交部" + "西欧司", "三亚市公安局" +
+# "吉阳分局", "海洋委员会" + "海巡署" + "金马澎分署", "中国驻美国大使馆" + "经济" + "商务处").
+_UNITS = ("分局", "分署", "分行", "分社", "学院", "中心", "联盟", "委员会", "办公室", "司", "处", "局", "署", "系")
+_UNIT = re.compile("([\u4e00-\u9fff]{0,6}?)(%s)" % "|".join(_UNITS))
+# No unit's name holds a function word, a figure's word or 驻 ("外交部和商务处"; "外交部驻港公署":
+# an office of the ministry's, named apart); no unit ends in a rank, a common noun or a verb.
+_NOT_IN_UNITS = frozenset("的和与及或并在是为把被将从对向称说等、第各该本其这驻")
+_NOT_UNIT_ENDINGS = ("警司", "上司", "公司", "官司", "联系", "关系", "体系", "派系", "相处", "到处", "好处", "之处")
+_UNIT_FLAGS = frozenset({"n", "nz", "ns", "nt", "j", "vn", "an", "b", "l"})
+
+
+def body_chains(text: str, spans, bounds) -> List[Tuple[int, int, str]]:
+    """`spans` (the tagger's and LAC's, on `text`) with each organisation extended over the
+    units written right after it, a unit being up to six characters ending in a unit's word
+    (司, 处, 分局, 中心, 学院, 联盟 …) at a word boundary: the chain is one name, its pieces no
+    names of their own (GUIDELINES.md). Not across a function word or a person's name, nor
+    before the unit head's title ("西欧司司长": the title is the head's, the ministry is named)."""
+    simple = simplified(text)
+    out = sorted(spans)
+    tagger = None
+    changed = True
+    while changed:
+        changed = False
+        for s, e, label in out:
+            if label != "ORG":
+                continue
+            match = _UNIT.match(simple, e)
+            if match is None or match.end() not in bounds or set(match.group(1)) & _NOT_IN_UNITS:
+                continue
+            end = match.end()
+            unit = match.group(0)
+            if unit.endswith(_NOT_ORG_ENDINGS + _NOT_UNIT_ENDINGS):
+                continue                               # "部署", "当局", "警司", "联系"
+            if tagger is None:
+                tagger = _posseg()[0]
+            cut = tagger.lcut(unit)
+            if any(w.flag not in _UNIT_FLAGS for w in cut[:-1]) \
+                    or (cut[-1].flag in _NOT_ORG_END_FLAGS and cut[-1].word not in _UNITS):
+                continue                               # "更密切联系", "旗下公司": no unit's name
+            after = simple[end:end + 3]
+            if after.startswith(("长", "副")) or after.startswith(match.group(2)[-1] + "长"):
+                continue                               # the unit head's title
+            inside = [sp for sp in out if sp != (s, e, label) and sp[0] < end and s < sp[1]]
+            if any(sp[2] == "PERSON" or sp[0] < s or sp[1] > end for sp in inside):
+                continue
+            out = sorted([sp for sp in out if sp not in inside and sp != (s, e, label)] + [(s, end, "ORG")])
+            changed = True
+            break
+    return out
+
+
+_SHORTENED_BODY_ENDS = frozenset("署局会处委院部")
+
+
+def shortened_bodies(text: str, spans, bounds) -> List[Tuple[int, int, str]]:
+    """`spans` with the two-character short forms of bodies the article names in full: where an
+    organisation of three characters or more ending in a body's character ("海巡署") is found, its
+    first two characters written as a word of their own elsewhere ("海巡呼吁…") are that body,
+    unless the dictionary uses them as a word (fewer than 25 uses: "立法" of 立法会 is a word)."""
+    simple = simplified(text)
+    freq = _posseg()[1]
+    words = lexicon()[0]
+    forms = {simple[s:s + 2] for s, e, label in spans
+             if label == "ORG" and e - s >= 3 and simple[e - 1] in _SHORTENED_BODY_ENDS
+             and not set(simple[s:e]) & _NOT_IN_UNITS and not simple[s:e].endswith(("立委", "委员"))}
+    out = list(spans)
+    for form in sorted(forms):
+        if (freq.get(form) or 0) >= 25 or words.get(form) is not None or not _han(form) \
+                or form[0] in _NOT_SHORT_BODY_OPENING or form in _ORG_DESCRIPTORS:
+            continue
+        for match in re.finditer(form, simple):
+            a, b = match.start(), match.end()
+            if a not in bounds or b not in bounds or any(s < b and a < e for s, e, _ in out):
+                continue
+            out.append((a, b, "ORG"))
+    return out

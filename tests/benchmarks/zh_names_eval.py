@@ -172,6 +172,13 @@ def main() -> int:
     parser.add_argument("--compare", metavar="ZH_NAMES_PY",
                         help="time the tagger against this other zh_names.py (no scores)")
     args = parser.parse_args()
+    chosen = [e for e in sources.load_gold() if args.split in (None, e["split"])
+              and (not args.added or e.get("added", "none") in args.added)]
+    if not chosen:  # e.g. `--split blind` between batches: nothing to score or time
+        print(f"no gold article in split {args.split or 'any'}"
+              + (f" of batch {', '.join(args.added)}" if args.added else "")
+              + ": nothing to score (tests/data/zh_names/SOURCES.md lists the batches)", file=sys.stderr)
+        return 2
     try:
         articles = [(e, t) for e, t in sources.articles()
                     if args.split in (None, e["split"])
