@@ -31,6 +31,10 @@ jieba tags: nr (person), nrfg / nrt (person: full or transliterated name), ns (p
   it in full ("海巡署" … "海巡呼吁": `shortened_bodies`); islands and towns the tagger calls people ("种子岛"/nr) and bases, island
   groups and straits after a place ("横须贺" + "基地", "西南" + "群岛") as places, not a
   country's base ("日本基地");
+- a mission sent by the ruling party ("中共驻法国使馆") or written from its "驻" on with no sender
+  ("、驻新加坡大使馆") as one organisation, not one whose host is a common noun ("驻当地大使馆");
+  prisons and detention centres named by their place or a name of their own ("邳州市看守所",
+  "长沙市第一看守所", "石壁监狱", "秦城监狱") as places, not "女子监狱" or "监狱管理局";
 - bodies inside meeting names ("亚太经合组织峰会"), before their head's title ("…银行行长") or
   described by their owner ("国营通讯社") are no names;
 - noise dropped: one-character words, sides and common words the dictionary marks as names
@@ -588,6 +592,8 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     dotted = _dotted_names(tokens, offsets)
     hyphenated = [h for h in _hyphenated_names(simple) if not any(d[0] < h[1] and h[0] < d[1] for d in dotted)]
     spans = dotted + hyphenated + _bylines(simple, place_at) + _embassies(simple)
+    spans += [sp for sp in _detention_places(tokens, offsets, label_of)
+              if not any(s < sp[1] and sp[0] < e for s, e, _ in spans)]
     labels: Dict[Tuple[int, int], str] = {}
     inner = set()  # word boundaries inside a longer word ("美国|人"), no KB name may end there
     i = 0
@@ -1713,18 +1719,71 @@ def _places_by_context(simple: str, spans, flags: Dict[Tuple[int, int], str], wo
     return out
 
 
+# Prisons and detention centres are named by their place ("邳州市看守所", "北京监狱", "长沙市第一看守所",
+# "广州市番禹看守所": a district after the city) or by a name of their own ("石壁监狱"): places, as
+# named facilities (GUIDELINES.md), not the place alone.
+_DETENTION = frozenset("看守所 监狱 拘留所 戒毒所 劳教所".split())
+# Words before a prison's noun that describe it, not name it ("女子监狱", "军事监狱").
+_DETENTION_KINDS = frozenset("女子 男子 军事 地下 秘密 联邦 国家 政治 少年 未成年 普通 正规 私人 "
+                             "当地 本地 一般 各地 各级 全国 中国 外国 国外 海外".split())
+
+
+def _detention_places(tokens, offsets, label_of) -> List[Tuple[int, int, str]]:
+    spans = []
+    for i, (word, _) in enumerate(tokens):
+        whole = next((d for d in _DETENTION if word.endswith(d) and len(word) > len(d)), None)
+        if whole and word[:-len(whole)] not in _DETENTION_KINDS and _han(word):
+            spans.append((offsets[i], offsets[i] + len(word), "GPE"))   # "秦城监狱"/nt: one word
+            continue
+        if word not in _DETENTION or i == 0:
+            continue
+        if i + 1 < len(tokens) and tokens[i + 1][0].startswith(("局", "管理")):
+            continue                                     # "监狱管理局": a body
+        k = i - 1
+        if tokens[k][1] == "m" and tokens[k][0].startswith("第") and k > 0:
+            k -= 1                                       # "第一看守所"
+        start = None
+        if label_of(k) == "GPE":
+            start = k
+        elif k > 0 and label_of(k - 1) == "GPE" and len(tokens[k][0]) == 2 and _han(tokens[k][0]) \
+                and tokens[k][1] in ("nz", "ns", "nr", "n"):
+            start = k - 1                                # "广州市" + "番禹" + "看守所"
+        elif k == i - 1 and len(word) == 2 and len(tokens[k][0]) == 2 and _han(tokens[k][0]) \
+                and tokens[k][1] in ("n", "nz", "ns", "nr") and tokens[k][0] not in _DETENTION_KINDS \
+                and k > 0 and tokens[k - 1][1] in ("p", "v", "x"):
+            start = k                                    # "在" + "石壁" + "监狱": its own name
+        if start is not None:
+            while start > 0 and label_of(start - 1) == "GPE" and start == k:
+                start -= 1                               # "北京市" + "房山区" + ...
+            spans.append((offsets[start], offsets[i] + len(word), "GPE"))
+    return spans
+
+
 _EMBASSY = re.compile(r"([\u4e00-\u9fff]{2,6}?)驻([\u4e00-\u9fff]{1,8}?)(大使馆|总领事馆|领事馆|使馆|代表处|办事处)")
+# A mission written from its "驻" on, no sender before it ("、驻新加坡大使馆等"): the sender is the
+# article's own country, the name as written starts at "驻".
+_EMBASSY_ALONE = re.compile(r"(?<![\u4e00-\u9fff])驻([\u4e00-\u9fff]{1,8}?)(大使馆|总领事馆|领事馆|使馆)")
 
 
 def _embassies(simple: str) -> List[Tuple[int, int, str]]:
-    """"中国驻法国大使馆", "中国驻埃及大使馆", "中国驻法使馆": a country's mission in another."""
+    """"中国驻法国大使馆", "中国驻埃及大使馆", "中国驻法使馆": a country's mission in another; the
+    sender may be the ruling party ("中共驻法国使馆", the lexicon's organisation) or be left out
+    ("驻新加坡大使馆"). The host is a place or a one-character short form ("驻法", "驻华") or starts
+    with a place, not a common noun ("中国驻当地大使馆")."""
     words = lexicon()[0]
+
+    def host(name: str) -> bool:                         # "美国台北经济文化" (代表处): from a place
+        return len(name) == 1 or any(words.get(name[:k]) == "GPE" for k in range(2, len(name) + 1))
+
     spans = []
     for match in _EMBASSY.finditer(simple):
         sender = match.group(1)
-        cut = next((k for k in range(len(sender) - 1) if words.get(sender[k:]) == "GPE"), None)
-        if cut is not None:
+        cut = next((k for k in range(len(sender) - 1) if words.get(sender[k:]) in ("GPE", "ORG")), None)
+        if cut is not None and host(match.group(2)):
             spans.append((match.start(1) + cut, match.end(), "ORG"))
+    for match in _EMBASSY_ALONE.finditer(simple):
+        if host(match.group(1)):
+            spans.append((match.start(), match.end(), "ORG"))
     return spans
 
 
