@@ -457,3 +457,12 @@ def test_prisons_and_detention_centres_named_by_place_or_own_name_are_places():
     found = labelled("她在女子監獄服刑，美國聯邦監獄局表示，他被送進監獄。")
     assert not {n for n, label in found if label == "GPE" and n.endswith("監獄")}
     assert ("美國聯邦監獄局", "ORG") in found
+
+
+def test_a_periodical_in_guillemets_glossed_quotes_or_titled_before_its_kind_is_an_outlet():
+    found = labelled("德國外長馬斯在週一出版的德國 « 商報 »上撰文。")
+    assert ("商報", "ORG") in found
+    assert ("商報", "ORG") in labelled("「商報」（Handelsblatt）報導，新法賦予政府權力。")
+    assert ("科學", "ORG") in labelled("18位科學家在《科學》雜誌上發表公開信。")
+    # quotation marks with no Latin gloss are a quotation, not a title
+    assert not labelled("他說「這是日報」，")

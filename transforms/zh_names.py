@@ -35,6 +35,8 @@ jieba tags: nr (person), nrfg / nrt (person: full or transliterated name), ns (p
   ("、驻新加坡大使馆") as one organisation, not one whose host is a common noun ("驻当地大使馆");
   prisons and detention centres named by their place or a name of their own ("邳州市看守所",
   "长沙市第一看守所", "石壁监狱", "秦城监狱") as places, not "女子监狱" or "监狱管理局";
+- newspapers in French guillemets ("德国 « 商报 »") or in quotation marks glossed in Latin letters
+  ("「商报」（Handelsblatt）"), and a title before its periodical's kind ("《科学》杂志") as outlets;
 - bodies inside meeting names ("亚太经合组织峰会"), before their head's title ("…银行行长") or
   described by their owner ("国营通讯社") are no names;
 - noise dropped: one-character words, sides and common words the dictionary marks as names
@@ -1202,12 +1204,18 @@ def _every_mention(simple: str, spans) -> List[Tuple[int, int, str]]:
 # A newspaper's or outlet's own name in title marks: "《法兰克福汇报》" (GUIDELINES.md).
 # Documents whose names end as a paper's do: "《警情通报》", "《联合公报》", "《工作简报》".
 _DOCUMENTS = ("通报", "公报", "简报", "情报", "海报", "举报", "预报", "警报", "年报", "季报", "周报")
-_NEWSPAPER = re.compile(r"《([\u4e00-\u9fff]{1,10}(?:报|汇报|日报|时报|晚报|邮报|周刊|新闻|杂志|画报|通讯))》")
+_PAPER = r"([\u4e00-\u9fff]{1,10}(?:报|汇报|日报|时报|晚报|邮报|周刊|新闻|杂志|画报|通讯))"
+# A newspaper in title marks, in French guillemets ("德国 « 商报 »", as French-style text writes
+# them), or in quotation marks with its name glossed in Latin letters ("「商报」（Handelsblatt）").
+_NEWSPAPER = re.compile(r"《" + _PAPER + r"》|« ?" + _PAPER + r" ?»|「" + _PAPER + r"」[（(][A-Za-z]")
 
 
 def _named_newspapers(simple: str, spans) -> List[Tuple[int, int, str]]:
-    found = [(m.start(1), m.end(1), "ORG") for m in _NEWSPAPER.finditer(simple)
-             if not set(m.group(1)) & _NOT_IN_NAMES and not m.group(1).endswith(_DOCUMENTS)]
+    found = []
+    for m in _NEWSPAPER.finditer(simple):
+        k = next(g for g in (1, 2, 3) if m.group(g))
+        if not set(m.group(k)) & _NOT_IN_NAMES and not m.group(k).endswith(_DOCUMENTS):
+            found.append((m.start(k), m.end(k), "ORG"))
     if not found:
         return spans
     kept = [sp for sp in spans if not any(sp[0] < e and s < sp[1] for s, e, _ in found)]
@@ -1225,6 +1233,8 @@ _LAW_ENDINGS = ("法", "条例", "公约", "宪章", "声明", "协议", "协定
 _PRESS_AFTER = ("记者", "报道", "报导", "引述", "查询", "专访", "独家", "披露", "正向")
 _PRESS_BEFORE = ("接受", "向", "回复", "回应", "答复")
 _PRESS_REPLY = ("访问", "专访", "表示", "查询", "透露")
+# "《科学》杂志", "《时代》周刊": the title is the periodical's name.
+_PERIODICALS = ("杂志", "周刊", "月刊", "季刊")
 _TITLED_OUTLET = re.compile(r"《([\u4e00-\u9fff][\u4e00-\u9fff0-9]{0,9})》")
 # Words a credit may open with that name no outlet ("（综合报道）", "（本报记者…", "（特约记者…").
 _NOT_OUTLETS = frozenset("综合 本报 本台 本网 本社 本刊 外电 网络 网上 联合 特约 编辑 驻地 随团 实习 见习 摄影".split())
@@ -1249,7 +1259,8 @@ def _credited_outlets(simple: str, spans, words, freq) -> List[Tuple[int, int, s
             continue
         after = simple[match.end():match.end() + 2]
         before = simple[max(0, match.start() - 2):match.start()]
-        if after.startswith(_PRESS_AFTER) or (before.endswith(_PRESS_BEFORE) and after.startswith(_PRESS_REPLY)):
+        if after.startswith(_PRESS_AFTER + _PERIODICALS) \
+                or (before.endswith(_PRESS_BEFORE) and after.startswith(_PRESS_REPLY)):
             found.append((match.start(1), match.end(1)))
     if not found:
         return spans
