@@ -466,3 +466,12 @@ def test_a_periodical_in_guillemets_glossed_quotes_or_titled_before_its_kind_is_
     assert ("科學", "ORG") in labelled("18位科學家在《科學》雜誌上發表公開信。")
     # quotation marks with no Latin gloss are a quotation, not a title
     assert not labelled("他說「這是日報」，")
+
+
+def test_a_one_character_owner_before_a_known_body_is_left_out():
+    """"美國防部" is 美 + 國防部 (GUIDELINES.md: one-character short forms are no places); a
+    country written in full stays part of the body's name."""
+    found = labelled("美國防部上週增列九家中企，在台內政部官員表示反對。")
+    assert {("國防部", "ORG"), ("內政部", "ORG")} <= found
+    assert ("美國防部", "ORG") not in found and ("台內政部", "ORG") not in found
+    assert ("美國國防部", "ORG") in labelled("美國國防部表示，")

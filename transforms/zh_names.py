@@ -37,6 +37,7 @@ jieba tags: nr (person), nrfg / nrt (person: full or transliterated name), ns (p
   "长沙市第一看守所", "石壁监狱", "秦城监狱") as places, not "女子监狱" or "监狱管理局";
 - newspapers in French guillemets ("德国 « 商报 »") or in quotation marks glossed in Latin letters
   ("「商报」（Handelsblatt）"), and a title before its periodical's kind ("《科学》杂志") as outlets;
+- a one-character owner before a body the lexicon knows left out ("美" + "国防部", "台" + "内政部");
 - bodies inside meeting names ("亚太经合组织峰会"), before their head's title ("…银行行长") or
   described by their owner ("国营通讯社") are no names;
 - noise dropped: one-character words, sides and common words the dictionary marks as names
@@ -784,11 +785,33 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = _credited_outlets(simple, spans, words, freq)
     spans = _company_heads(simple, spans)
     spans = _companies_by_context(simple, spans, words)
+    spans = _abbreviated_owners(simple, spans, words)
     titles = _titles(simple)
     spans = _outside_titles(_not_descriptions(simple, spans), titles)
     inner.update(o for a, b in titles for o in range(a + 2, b - 1))  # no KB name inside a title
     bounds = frozenset(set(offsets) - inner) | {len(simple)}
     return sorted(set(spans)), bounds
+
+
+# One-character short forms of countries and sides written before a body ("美" + "国防部",
+# "台" + "内政部"): the short form is no place (GUIDELINES.md), the body is named as itself.
+_ONE_CHAR_OWNERS = frozenset("美英法德日韩俄澳加台陆中港欧印")
+
+
+def _abbreviated_owners(simple: str, spans, words) -> List[Tuple[int, int, str]]:
+    """"美国防部" is "美" + "国防部", not "美国" + "防部": an organisation span that opens with a
+    one-character short form followed by a body the lexicon knows loses that character."""
+    out = []
+    for start, end, label in spans:
+        name = simple[start:end]
+        if label == "ORG" and len(name) >= 4 and name[0] in _ONE_CHAR_OWNERS \
+                and words.get(name[1:]) == "ORG" and words.get(name) is None \
+                and (start == 0 or not _han(simple[start - 1])
+                     or simple[start - 1] in "在据由与和及对向从被将把为的、"):
+            out.append((start + 1, end, label))
+        else:
+            out.append((start, end, label))
+    return out
 
 
 def _japanese_names(simple: str, spans, word_starts: FrozenSet[int]) -> List[Tuple[int, int, str]]:
