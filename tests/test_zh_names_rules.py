@@ -475,3 +475,9 @@ def test_a_one_character_owner_before_a_known_body_is_left_out():
     assert {("國防部", "ORG"), ("內政部", "ORG")} <= found
     assert ("美國防部", "ORG") not in found and ("台內政部", "ORG") not in found
     assert ("美國國防部", "ORG") in labelled("美國國防部表示，")
+
+
+def test_a_website_named_in_quotation_marks_is_an_outlet_going_online_is_not():
+    assert ("中國輿論監督網", "ORG") in labelled("「中國輿論監督網」創辦人李新德被判刑。")
+    assert ("異言網", "ORG") in labelled("研究機構21日公布「異言網」的監測資料。")
+    assert not labelled("他用翻牆軟體「進行非法國際連網」，")

@@ -36,7 +36,8 @@ jieba tags: nr (person), nrfg / nrt (person: full or transliterated name), ns (p
   prisons and detention centres named by their place or a name of their own ("邳州市看守所",
   "长沙市第一看守所", "石壁监狱", "秦城监狱") as places, not "女子监狱" or "监狱管理局";
 - newspapers in French guillemets ("德国 « 商报 »") or in quotation marks glossed in Latin letters
-  ("「商报」（Handelsblatt）"), and a title before its periodical's kind ("《科学》杂志") as outlets;
+  ("「商报」（Handelsblatt）"), a title before its periodical's kind ("《科学》杂志") and a website's
+  name in quotation marks ("“中国舆论监督网”", not "「进行非法国际连网」") as outlets;
 - a one-character owner before a body the lexicon knows left out ("美" + "国防部", "台" + "内政部");
 - bodies inside meeting names ("亚太经合组织峰会"), before their head's title ("…银行行长") or
   described by their owner ("国营通讯社") are no names;
@@ -1233,8 +1234,16 @@ _PAPER = r"([\u4e00-\u9fff]{1,10}(?:报|汇报|日报|时报|晚报|邮报|周�
 _NEWSPAPER = re.compile(r"《" + _PAPER + r"》|« ?" + _PAPER + r" ?»|「" + _PAPER + r"」[（(][A-Za-z]")
 
 
+# A website's name in quotation marks ("「异言网」的监测资料", "“中国舆论监督网”创办人"); not the
+# internet or the act of going online written as a quoted phrase ("「进行非法国际连网」").
+_QUOTED_SITE = re.compile(r"[「“]([\u4e00-\u9fff]{2,10}网)[」”]")
+_NOT_SITES = ("连网", "联网", "上网", "断网", "互联网", "局域网", "物联网", "关系网", "天罗地网", "渔网",
+              "铁丝网", "电网", "管网", "天网", "防护网", "安全网", "社交网", "法网", "情网")
+
+
 def _named_newspapers(simple: str, spans) -> List[Tuple[int, int, str]]:
-    found = []
+    found = [(m.start(1), m.end(1), "ORG") for m in _QUOTED_SITE.finditer(simple)
+             if not m.group(1).endswith(_NOT_SITES) and not set(m.group(1)) & _NOT_IN_NAMES]
     for m in _NEWSPAPER.finditer(simple):
         k = next(g for g in (1, 2, 3) if m.group(g))
         if not set(m.group(k)) & _NOT_IN_NAMES and not m.group(k).endswith(_DOCUMENTS):
