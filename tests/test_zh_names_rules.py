@@ -432,3 +432,52 @@ def test_a_bodys_first_two_characters_are_its_short_form_where_it_is_named_in_fu
     # not a dictionary word ("立法" of 立法會), not after a title's word ("候任")
     found = labelled("立法會今日開會，立法工作繁重。候任立法會議員出席，候任議員表示支持。")
     assert ("立法", "ORG") not in found and ("候任", "ORG") not in found
+
+
+def test_a_mission_sent_by_the_party_or_written_from_its_station_word_is_one_name():
+    """"中共驻X使馆" (the party as sender) and "驻X大使馆" with no sender are one organisation as
+    written; a common noun as host ("驻当地大使馆") makes no mission's name."""
+    found = labelled("中共駐德國大使館發表聲明，中共駐巴黎使館回應。")
+    assert {("中共駐德國大使館", "ORG"), ("中共駐巴黎使館", "ORG")} <= found
+    assert ("德國大使館", "ORG") not in found and ("巴黎使館", "ORG") not in found
+    found = labelled("她曾在外交部歐洲司、駐瑞典大使館等工作。")
+    assert ("駐瑞典大使館", "ORG") in found and ("瑞典大使館", "ORG") not in found
+    found = labelled("他們前往中國駐當地大使館抗議。")
+    assert not {n for n, label in found if label == "ORG"} and ("中國", "GPE") in found
+    assert ("台灣駐美國台北經濟文化代表處", "ORG") in labelled("台灣駐美國台北經濟文化代表處發表聲明。")
+
+
+def test_prisons_and_detention_centres_named_by_place_or_own_name_are_places():
+    found = labelled("他目前關押在依蘭縣看守所，後轉往秦城監獄，再押於長沙市第一看守所。")
+    assert {("依蘭縣看守所", "GPE"), ("秦城監獄", "GPE"), ("長沙市第一看守所", "GPE")} <= found
+    assert ("依蘭縣", "GPE") not in found and ("長沙市", "GPE") not in found
+    found = labelled("羈押於廣州市番禺看守所期間，她今日在赤柱監獄探望他。")
+    assert {("廣州市番禺看守所", "GPE"), ("赤柱監獄", "GPE")} <= found
+    # a kind of prison, a prison's body, a prison with no name: no place
+    found = labelled("她在女子監獄服刑，美國聯邦監獄局表示，他被送進監獄。")
+    assert not {n for n, label in found if label == "GPE" and n.endswith("監獄")}
+    assert ("美國聯邦監獄局", "ORG") in found
+
+
+def test_a_periodical_in_guillemets_glossed_quotes_or_titled_before_its_kind_is_an_outlet():
+    found = labelled("德國外長馬斯在週一出版的德國 « 商報 »上撰文。")
+    assert ("商報", "ORG") in found
+    assert ("商報", "ORG") in labelled("「商報」（Handelsblatt）報導，新法賦予政府權力。")
+    assert ("科學", "ORG") in labelled("18位科學家在《科學》雜誌上發表公開信。")
+    # quotation marks with no Latin gloss are a quotation, not a title
+    assert not labelled("他說「這是日報」，")
+
+
+def test_a_one_character_owner_before_a_known_body_is_left_out():
+    """"美國防部" is 美 + 國防部 (GUIDELINES.md: one-character short forms are no places); a
+    country written in full stays part of the body's name."""
+    found = labelled("美國防部上週增列九家中企，在台內政部官員表示反對。")
+    assert {("國防部", "ORG"), ("內政部", "ORG")} <= found
+    assert ("美國防部", "ORG") not in found and ("台內政部", "ORG") not in found
+    assert ("美國國防部", "ORG") in labelled("美國國防部表示，")
+
+
+def test_a_website_named_in_quotation_marks_is_an_outlet_going_online_is_not():
+    assert ("中國輿論監督網", "ORG") in labelled("「中國輿論監督網」創辦人李新德被判刑。")
+    assert ("異言網", "ORG") in labelled("研究機構21日公布「異言網」的監測資料。")
+    assert not labelled("他用翻牆軟體「進行非法國際連網」，")

@@ -31,6 +31,14 @@ jieba tags: nr (person), nrfg / nrt (person: full or transliterated name), ns (p
   it in full ("海巡署" … "海巡呼吁": `shortened_bodies`); islands and towns the tagger calls people ("种子岛"/nr) and bases, island
   groups and straits after a place ("横须贺" + "基地", "西南" + "群岛") as places, not a
   country's base ("日本基地");
+- a mission sent by the ruling party ("中共驻法国使馆") or written from its "驻" on with no sender
+  ("、驻新加坡大使馆") as one organisation, not one whose host is a common noun ("驻当地大使馆");
+  prisons and detention centres named by their place or a name of their own ("邳州市看守所",
+  "长沙市第一看守所", "石壁监狱", "秦城监狱") as places, not "女子监狱" or "监狱管理局";
+- newspapers in French guillemets ("德国 « 商报 »") or in quotation marks glossed in Latin letters
+  ("「商报」（Handelsblatt）"), a title before its periodical's kind ("《科学》杂志") and a website's
+  name in quotation marks ("“中国舆论监督网”", not "「进行非法国际连网」") as outlets;
+- a one-character owner before a body the lexicon knows left out ("美" + "国防部", "台" + "内政部");
 - bodies inside meeting names ("亚太经合组织峰会"), before their head's title ("…银行行长") or
   described by their owner ("国营通讯社") are no names;
 - noise dropped: one-character words, sides and common words the dictionary marks as names
@@ -588,6 +596,8 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     dotted = _dotted_names(tokens, offsets)
     hyphenated = [h for h in _hyphenated_names(simple) if not any(d[0] < h[1] and h[0] < d[1] for d in dotted)]
     spans = dotted + hyphenated + _bylines(simple, place_at) + _embassies(simple)
+    spans += [sp for sp in _detention_places(tokens, offsets, label_of)
+              if not any(s < sp[1] and sp[0] < e for s, e, _ in spans)]
     labels: Dict[Tuple[int, int], str] = {}
     inner = set()  # word boundaries inside a longer word ("美国|人"), no KB name may end there
     i = 0
@@ -776,11 +786,33 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = _credited_outlets(simple, spans, words, freq)
     spans = _company_heads(simple, spans)
     spans = _companies_by_context(simple, spans, words)
+    spans = _abbreviated_owners(simple, spans, words)
     titles = _titles(simple)
     spans = _outside_titles(_not_descriptions(simple, spans), titles)
     inner.update(o for a, b in titles for o in range(a + 2, b - 1))  # no KB name inside a title
     bounds = frozenset(set(offsets) - inner) | {len(simple)}
     return sorted(set(spans)), bounds
+
+
+# One-character short forms of countries and sides written before a body ("美" + "国防部",
+# "台" + "内政部"): the short form is no place (GUIDELINES.md), the body is named as itself.
+_ONE_CHAR_OWNERS = frozenset("美英法德日韩俄澳加台陆中港欧印")
+
+
+def _abbreviated_owners(simple: str, spans, words) -> List[Tuple[int, int, str]]:
+    """"美国防部" is "美" + "国防部", not "美国" + "防部": an organisation span that opens with a
+    one-character short form followed by a body the lexicon knows loses that character."""
+    out = []
+    for start, end, label in spans:
+        name = simple[start:end]
+        if label == "ORG" and len(name) >= 4 and name[0] in _ONE_CHAR_OWNERS \
+                and words.get(name[1:]) == "ORG" and words.get(name) is None \
+                and (start == 0 or not _han(simple[start - 1])
+                     or simple[start - 1] in "在据由与和及对向从被将把为的、"):
+            out.append((start + 1, end, label))
+        else:
+            out.append((start, end, label))
+    return out
 
 
 def _japanese_names(simple: str, spans, word_starts: FrozenSet[int]) -> List[Tuple[int, int, str]]:
@@ -1196,12 +1228,26 @@ def _every_mention(simple: str, spans) -> List[Tuple[int, int, str]]:
 # A newspaper's or outlet's own name in title marks: "《法兰克福汇报》" (GUIDELINES.md).
 # Documents whose names end as a paper's do: "《警情通报》", "《联合公报》", "《工作简报》".
 _DOCUMENTS = ("通报", "公报", "简报", "情报", "海报", "举报", "预报", "警报", "年报", "季报", "周报")
-_NEWSPAPER = re.compile(r"《([\u4e00-\u9fff]{1,10}(?:报|汇报|日报|时报|晚报|邮报|周刊|新闻|杂志|画报|通讯))》")
+_PAPER = r"([\u4e00-\u9fff]{1,10}(?:报|汇报|日报|时报|晚报|邮报|周刊|新闻|杂志|画报|通讯))"
+# A newspaper in title marks, in French guillemets ("德国 « 商报 »", as French-style text writes
+# them), or in quotation marks with its name glossed in Latin letters ("「商报」（Handelsblatt）").
+_NEWSPAPER = re.compile(r"《" + _PAPER + r"》|« ?" + _PAPER + r" ?»|「" + _PAPER + r"」[（(][A-Za-z]")
+
+
+# A website's name in quotation marks ("「异言网」的监测资料", "“中国舆论监督网”创办人"); not the
+# internet or the act of going online written as a quoted phrase ("「进行非法国际连网」").
+_QUOTED_SITE = re.compile(r"[「“]([\u4e00-\u9fff]{2,10}网)[」”]")
+_NOT_SITES = ("连网", "联网", "上网", "断网", "互联网", "局域网", "物联网", "关系网", "天罗地网", "渔网",
+              "铁丝网", "电网", "管网", "天网", "防护网", "安全网", "社交网", "法网", "情网")
 
 
 def _named_newspapers(simple: str, spans) -> List[Tuple[int, int, str]]:
-    found = [(m.start(1), m.end(1), "ORG") for m in _NEWSPAPER.finditer(simple)
-             if not set(m.group(1)) & _NOT_IN_NAMES and not m.group(1).endswith(_DOCUMENTS)]
+    found = [(m.start(1), m.end(1), "ORG") for m in _QUOTED_SITE.finditer(simple)
+             if not m.group(1).endswith(_NOT_SITES) and not set(m.group(1)) & _NOT_IN_NAMES]
+    for m in _NEWSPAPER.finditer(simple):
+        k = next(g for g in (1, 2, 3) if m.group(g))
+        if not set(m.group(k)) & _NOT_IN_NAMES and not m.group(k).endswith(_DOCUMENTS):
+            found.append((m.start(k), m.end(k), "ORG"))
     if not found:
         return spans
     kept = [sp for sp in spans if not any(sp[0] < e and s < sp[1] for s, e, _ in found)]
@@ -1219,6 +1265,8 @@ _LAW_ENDINGS = ("法", "条例", "公约", "宪章", "声明", "协议", "协定
 _PRESS_AFTER = ("记者", "报道", "报导", "引述", "查询", "专访", "独家", "披露", "正向")
 _PRESS_BEFORE = ("接受", "向", "回复", "回应", "答复")
 _PRESS_REPLY = ("访问", "专访", "表示", "查询", "透露")
+# "《科学》杂志", "《时代》周刊": the title is the periodical's name.
+_PERIODICALS = ("杂志", "周刊", "月刊", "季刊")
 _TITLED_OUTLET = re.compile(r"《([\u4e00-\u9fff][\u4e00-\u9fff0-9]{0,9})》")
 # Words a credit may open with that name no outlet ("（综合报道）", "（本报记者…", "（特约记者…").
 _NOT_OUTLETS = frozenset("综合 本报 本台 本网 本社 本刊 外电 网络 网上 联合 特约 编辑 驻地 随团 实习 见习 摄影".split())
@@ -1243,7 +1291,8 @@ def _credited_outlets(simple: str, spans, words, freq) -> List[Tuple[int, int, s
             continue
         after = simple[match.end():match.end() + 2]
         before = simple[max(0, match.start() - 2):match.start()]
-        if after.startswith(_PRESS_AFTER) or (before.endswith(_PRESS_BEFORE) and after.startswith(_PRESS_REPLY)):
+        if after.startswith(_PRESS_AFTER + _PERIODICALS) \
+                or (before.endswith(_PRESS_BEFORE) and after.startswith(_PRESS_REPLY)):
             found.append((match.start(1), match.end(1)))
     if not found:
         return spans
@@ -1713,18 +1762,71 @@ def _places_by_context(simple: str, spans, flags: Dict[Tuple[int, int], str], wo
     return out
 
 
+# Prisons and detention centres are named by their place ("邳州市看守所", "北京监狱", "长沙市第一看守所",
+# "广州市番禹看守所": a district after the city) or by a name of their own ("石壁监狱"): places, as
+# named facilities (GUIDELINES.md), not the place alone.
+_DETENTION = frozenset("看守所 监狱 拘留所 戒毒所 劳教所".split())
+# Words before a prison's noun that describe it, not name it ("女子监狱", "军事监狱").
+_DETENTION_KINDS = frozenset("女子 男子 军事 地下 秘密 联邦 国家 政治 少年 未成年 普通 正规 私人 "
+                             "当地 本地 一般 各地 各级 全国 中国 外国 国外 海外".split())
+
+
+def _detention_places(tokens, offsets, label_of) -> List[Tuple[int, int, str]]:
+    spans = []
+    for i, (word, _) in enumerate(tokens):
+        whole = next((d for d in _DETENTION if word.endswith(d) and len(word) > len(d)), None)
+        if whole and word[:-len(whole)] not in _DETENTION_KINDS and _han(word):
+            spans.append((offsets[i], offsets[i] + len(word), "GPE"))   # "秦城监狱"/nt: one word
+            continue
+        if word not in _DETENTION or i == 0:
+            continue
+        if i + 1 < len(tokens) and tokens[i + 1][0].startswith(("局", "管理")):
+            continue                                     # "监狱管理局": a body
+        k = i - 1
+        if tokens[k][1] == "m" and tokens[k][0].startswith("第") and k > 0:
+            k -= 1                                       # "第一看守所"
+        start = None
+        if label_of(k) == "GPE":
+            start = k
+        elif k > 0 and label_of(k - 1) == "GPE" and len(tokens[k][0]) == 2 and _han(tokens[k][0]) \
+                and tokens[k][1] in ("nz", "ns", "nr", "n"):
+            start = k - 1                                # "广州市" + "番禹" + "看守所"
+        elif k == i - 1 and len(word) == 2 and len(tokens[k][0]) == 2 and _han(tokens[k][0]) \
+                and tokens[k][1] in ("n", "nz", "ns", "nr") and tokens[k][0] not in _DETENTION_KINDS \
+                and k > 0 and tokens[k - 1][1] in ("p", "v", "x"):
+            start = k                                    # "在" + "石壁" + "监狱": its own name
+        if start is not None:
+            while start > 0 and label_of(start - 1) == "GPE" and start == k:
+                start -= 1                               # "北京市" + "房山区" + ...
+            spans.append((offsets[start], offsets[i] + len(word), "GPE"))
+    return spans
+
+
 _EMBASSY = re.compile(r"([\u4e00-\u9fff]{2,6}?)驻([\u4e00-\u9fff]{1,8}?)(大使馆|总领事馆|领事馆|使馆|代表处|办事处)")
+# A mission written from its "驻" on, no sender before it ("、驻新加坡大使馆等"): the sender is the
+# article's own country, the name as written starts at "驻".
+_EMBASSY_ALONE = re.compile(r"(?<![\u4e00-\u9fff])驻([\u4e00-\u9fff]{1,8}?)(大使馆|总领事馆|领事馆|使馆)")
 
 
 def _embassies(simple: str) -> List[Tuple[int, int, str]]:
-    """"中国驻法国大使馆", "中国驻埃及大使馆", "中国驻法使馆": a country's mission in another."""
+    """"中国驻法国大使馆", "中国驻埃及大使馆", "中国驻法使馆": a country's mission in another; the
+    sender may be the ruling party ("中共驻法国使馆", the lexicon's organisation) or be left out
+    ("驻新加坡大使馆"). The host is a place or a one-character short form ("驻法", "驻华") or starts
+    with a place, not a common noun ("中国驻当地大使馆")."""
     words = lexicon()[0]
+
+    def host(name: str) -> bool:                         # "美国台北经济文化" (代表处): from a place
+        return len(name) == 1 or any(words.get(name[:k]) == "GPE" for k in range(2, len(name) + 1))
+
     spans = []
     for match in _EMBASSY.finditer(simple):
         sender = match.group(1)
-        cut = next((k for k in range(len(sender) - 1) if words.get(sender[k:]) == "GPE"), None)
-        if cut is not None:
+        cut = next((k for k in range(len(sender) - 1) if words.get(sender[k:]) in ("GPE", "ORG")), None)
+        if cut is not None and host(match.group(2)):
             spans.append((match.start(1) + cut, match.end(), "ORG"))
+    for match in _EMBASSY_ALONE.finditer(simple):
+        if host(match.group(1)):
+            spans.append((match.start(), match.end(), "ORG"))
     return spans
 
 
