@@ -54,12 +54,12 @@ def _entries(toks: np.ndarray, at: Sequence[int]) -> List[int]:
     (a number among them as _MASK; before the text's first token and after its last, that
     token again), its top 24 bits kept; a number's hash is its token's, top 8 bits."""
     idx = np.asarray(at, dtype=np.int64)
-    values = toks[idx] >> np.uint64(56)
     masked = toks.copy()
     masked[idx] = _MASK
-    around = masked.take(idx[:, None] + _OFFSETS, mode="clip")
-    ctx = (around * _CONTEXT_WEIGHTS).sum(axis=1, dtype=np.uint64)   # wraps mod 2**64
-    return sorted(set((((ctx >> np.uint64(40)) << np.uint64(8)) | values).tolist()))
+    # uint64 products and sums wrap mod 2**64, as wanted
+    ctx = masked.take(idx[:, None] + _OFFSETS, mode="clip") @ _CONTEXT_WEIGHTS
+    entries = ((ctx >> np.uint64(40)) << np.uint64(8)) | (toks[idx] >> np.uint64(56))
+    return sorted(set(entries.tolist()))
 
 
 def sketch(toks: np.ndarray, at: Sequence[int], k: int = None) -> Tuple[int, ...]:

@@ -61,6 +61,15 @@ writes it; this tree's production dedup, COPY_NEAR_BEST; `features`, `pairs`, `r
   oped2 95 -> 95, q3 47 -> 47; their read pairs: 0 of 10 copies, 0 of 8 updates, 3 of 28
   different vetoed. dedup_eval dev seeds 1-15 (`eval`): output unchanged, line for line
   (misses 34, FP 17, 0 rewrite pairs in duplicates, story_id P 0.985-0.998, 59 wrong).
+
+FIGURES OF THE BUILT RULE (transforms/numbers.py; `rule` fingerprints the pickle's texts anew):
+  nbw without the veto 10,792 in duplicates. Freed / read templates vetoed (of 22): every
+  context 146 / 19; k 16 135 / 16; k 32 143 / 16; k 16 least 4 119 / 16; k 16 share 0.6 82 / 14;
+  all: 0 of 67 copies, 0 of 33 updates, 0 of 27 background. Chosen k 16, share 0.5, least 3:
+  10,792 -> 10,657 (29 matched to another outlet before; <= 1 d 65, 1-3 d 46, 3-7 d 9,
+  7-14 d 15). Beyond every-context: 13 freed, all read (set nbw_built_k16_beyond_exact_s3): 11
+  templates, 1 background, 1 update; keeps 24 it frees. Held out once: pen 268 -> 266 (RTHK's
+  repo notice), oped2 95 -> 95, q3 47 -> 47, no read pair vetoed. Dev seeds 1-15 unchanged.
 """
 from __future__ import annotations
 
