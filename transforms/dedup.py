@@ -39,7 +39,8 @@ shingles found in the longer one, which survives trims and additions where Jacca
   a pair whose sketches share at least NUMBER_CONFLICTS (3) contexts holding other numbers,
   and at least NUMBER_CONFLICT_SHARE (half) of the contexts they share, is no copy and no story
   link by containment (`numbers_conflict`, in `decide`); a shared item key or a long shared
-  quotation still links the two. A member without a sketch never vetoes.
+  quotation still links the two. A member without a sketch never vetoes. Streaming keeps the
+  sketches once per article, not in the index's members (dedup_stream.py, `_SketchFn`).
 * Copies vs rewrites: a pair that passes containment is a copy only if it also shares its
   *plain* text (PLAIN_CONTAINMENT of the smaller text's plain hashes, at least
   MIN_PLAIN_SHARED of them; PLAIN_OF_COPY when the pair shares COPY_CONTAINMENT of the

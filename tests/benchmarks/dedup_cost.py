@@ -46,9 +46,12 @@ out["duplicates"] = len(dups)
 # bytes each article adds to StreamingDeduplicate's index state (one bag entry per posting),
 # and its encoded member (what batch shuffles and history hits carry), means over the stream
 from cfnews.transforms.dedup import encode_member, prepare
+from cfnews.transforms import dedup_stream
 from cfnews.transforms.dedup_stream import state_bytes_per_posting
 prepared = [prepare(a) for a in stream]
-out["state bytes"] = sum(sum(state_bytes_per_posting(h, m) for h in hs) for m, hs in prepared) / len(stream)
+sketch = getattr(dedup_stream, "state_bytes_of_sketch", lambda m: 0)   # a tree without the store
+out["state bytes"] = sum(sum(state_bytes_per_posting(h, m) for h in hs) + sketch(m)
+                         for m, hs in prepared) / len(stream)
 out["member bytes"] = sum(len(encode_member(m)) for m, _ in prepared) / len(stream)
 print(json.dumps(out))
 """
