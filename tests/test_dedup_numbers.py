@@ -136,3 +136,13 @@ def test_a_member_without_numbers_never_vetoes():
 def test_sketch_of_no_number_is_empty():
     import numpy as np
     assert sketch(np.zeros(3, dtype=np.uint64), []) == ()
+
+
+def test_number_positions_through_the_hash_filter_are_exact():
+    """The fingerprint finds its number tokens through a filter on their hashes, then tests
+    the candidates exactly: the same positions as testing every token."""
+    from cfnews.transforms.fingerprint import story_lines, token_hash_array
+    from cfnews.transforms.numbers import number_positions
+    words = [w for _line, ws in story_lines("On May 12 covid19 killed 3 people in 2020, 3rd wave.")
+             for w in ws]
+    assert number_positions(words, token_hash_array(words)) == number_positions(words) == [2, 5, 8]

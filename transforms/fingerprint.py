@@ -44,7 +44,7 @@ from typing import Iterator, List, NamedTuple, Tuple
 import numpy as np
 
 from cfnews.transforms.han_script import simplified
-from cfnews.transforms.numbers import number_positions, sketch as number_sketch
+from cfnews.transforms.numbers import mark_number_hash, number_positions, sketch as number_sketch
 
 # Chosen by the sweep in tests/benchmarks/dedup_eval.py (tests/benchmarks/RESULTS.md, dedup).
 SHINGLE_WORDS = 4
@@ -223,6 +223,8 @@ def _token_hash(token: bytes) -> int:
         key = simplified(token.decode("utf-8")).encode("utf-8") if token[0] >= 0xE3 else token
         h = int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "little")
         _token_hashes[token] = h
+        if token.isdigit():
+            mark_number_hash(h)
     return h
 
 
@@ -298,7 +300,7 @@ def _marked_hashes(text: str, k: int) -> Tuple[np.ndarray, Tuple[int, ...]]:
         return np.zeros(0, dtype=np.uint64), ()
     toks = token_hash_array(words)
     return (_marked(_shingles_of(toks, k), len(words), ranges, k),
-            number_sketch(toks, number_positions(words)))
+            number_sketch(toks, number_positions(words, toks)))
 
 
 def _marked(hashes: np.ndarray, n_words: int, ranges: List[Tuple[int, int]], k: int) -> np.ndarray:

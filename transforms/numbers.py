@@ -43,9 +43,28 @@ _CONTEXT_WEIGHTS = np.array([0xD1B54A32D192ED03, 0xAEF17502108EF2D9, 0x9FB21C651
                              0xE7037ED1A0B428DB], dtype=np.uint64)
 
 
-def number_positions(words: List[bytes]) -> List[int]:
-    """Indices of the number tokens (ASCII digits only) among a text's tokens."""
-    return list(compress(range(len(words)), map(bytes.isdigit, words)))
+# A filter on token hashes: the flag of a hash's top NUMBER_FILTER_BITS bits is set when a
+# token of digits with that hash is first hashed (fingerprint._token_hash, once per distinct
+# token and process). Every number token of a text is flagged; a few other tokens share a
+# flag and are dropped by the exact test, so `number_positions` tests a handful of tokens
+# rather than every one. Never cleared (4 MB); the result is exact whatever it holds.
+NUMBER_FILTER_BITS = 22
+_NUMBER_FLAGS = np.zeros(1 << NUMBER_FILTER_BITS, dtype=bool)
+_FILTER_SHIFT = np.uint64(64 - NUMBER_FILTER_BITS)
+
+
+def mark_number_hash(h: int) -> None:
+    _NUMBER_FLAGS[h >> (64 - NUMBER_FILTER_BITS)] = True
+
+
+def number_positions(words: List[bytes], toks: np.ndarray = None) -> List[int]:
+    """Indices of the number tokens (ASCII digits only) among a text's tokens; `toks`, their
+    hashes (fingerprint.token_hash_array, which flags the digit tokens it hashes), lets the
+    flags pick the candidates."""
+    if toks is None:
+        return list(compress(range(len(words)), map(bytes.isdigit, words)))
+    return [i for i in np.flatnonzero(_NUMBER_FLAGS[toks >> _FILTER_SHIFT]).tolist()
+            if words[i].isdigit()]
 
 
 def _entries(toks: np.ndarray, at: Sequence[int]) -> List[int]:
