@@ -8,13 +8,13 @@ them masked): "same wording, other figure" is a template's signature.
 The numbers are the fingerprint's own tokens (transforms/fingerprint.py, in its one pass over
 the kept lines: normalised, NFKC so full-width digits are ASCII, "1,000" = "1000"): a token of
 ASCII digits is a number ("3.5" is two, "1亿484万" is 1 and 484 with 亿 and 万 as their
-neighbours; numerals written out in Chinese are words). `number_positions` finds them in a
-line that holds a digit; `sketch` hashes them from the token hashes the fingerprint computes
-anyway (a Traditional character is its Simplified form there: 萬 is 万), contexts running
-across lines as shingles do.
+neighbours; numerals written out in Chinese are words). `number_positions` finds them (the
+candidates through a filter on their token hashes, then an exact test); `sketch` hashes them
+from the token hashes the fingerprint computes anyway (a Traditional character is its
+Simplified form there: 萬 is 万), contexts running across lines as shingles do.
 
 What travels with an article (`Fingerprint.numbers`, `Member.numbers`, the stored
-`articles.number_sketch` and the history index) is a bottom-k sketch: entries (24-bit context
+`articles.number_sketch`, the history index and the streaming sketch store) is a bottom-k sketch: entries (24-bit context
 hash << 8 | 8-bit number hash), the SKETCH_K smallest in value order, without a context cut in
 two (a context whose entries do not all fit is left out), so two texts sample the same contexts
 and each sampled context is complete; 4 bytes per entry. `conflicts` counts, of the contexts
@@ -24,7 +24,7 @@ both sketches hold, those whose numbers differ (no number in common); `vetoes` i
 from __future__ import annotations
 
 import collections
-from itertools import compress, count
+from itertools import compress
 from typing import Dict, List, NamedTuple, Sequence, Set, Tuple
 
 import numpy as np
