@@ -44,7 +44,8 @@ from typing import Iterator, List, NamedTuple, Tuple
 import numpy as np
 
 from cfnews.transforms.han_script import simplified
-from cfnews.transforms.numbers import mark_number_hash, number_positions, sketch as number_sketch
+from cfnews.transforms.numbers import (clear_number_hashes, mark_number_hash, number_positions,
+                                       sketch as number_sketch)
 
 # Chosen by the sweep in tests/benchmarks/dedup_eval.py (tests/benchmarks/RESULTS.md, dedup).
 SHINGLE_WORDS = 4
@@ -218,6 +219,7 @@ def _token_hash(token: bytes) -> int:
     if h is None:
         if len(_token_hashes) >= _TOKEN_CACHE_LIMIT:
             _token_hashes.clear()
+            clear_number_hashes()       # rebuilt as tokens are hashed again
         # a Traditional character hashes as its Simplified form: one wire story in both
         # scripts is one text (folded here, once per distinct token, not once per text)
         key = simplified(token.decode("utf-8")).encode("utf-8") if token[0] >= 0xE3 else token

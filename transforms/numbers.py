@@ -44,17 +44,21 @@ _CONTEXT_WEIGHTS = np.array([0xD1B54A32D192ED03, 0xAEF17502108EF2D9, 0x9FB21C651
 
 
 # A filter on token hashes: the flag of a hash's top NUMBER_FILTER_BITS bits is set when a
-# token of digits with that hash is first hashed (fingerprint._token_hash, once per distinct
-# token and process). Every number token of a text is flagged; a few other tokens share a
-# flag and are dropped by the exact test, so `number_positions` tests a handful of tokens
-# rather than every one. Never cleared (4 MB); the result is exact whatever it holds.
-NUMBER_FILTER_BITS = 22
+# token of digits with that hash is hashed into the fingerprint's token cache
+# (fingerprint._token_hash; cleared with it). Every number token of a text is flagged; a few
+# other tokens share a flag and are dropped by the exact test, so `number_positions` tests a
+# handful of tokens rather than every one (1 MB, cache-resident); exact whatever it holds.
+NUMBER_FILTER_BITS = 20
 _NUMBER_FLAGS = np.zeros(1 << NUMBER_FILTER_BITS, dtype=bool)
 _FILTER_SHIFT = np.uint64(64 - NUMBER_FILTER_BITS)
 
 
 def mark_number_hash(h: int) -> None:
     _NUMBER_FLAGS[h >> (64 - NUMBER_FILTER_BITS)] = True
+
+
+def clear_number_hashes() -> None:
+    _NUMBER_FLAGS[:] = False
 
 
 def number_positions(words: List[bytes], toks: np.ndarray = None) -> List[int]:
