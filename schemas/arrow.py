@@ -17,8 +17,8 @@ import pyarrow as pa
 
 from cfnews.schemas.records import Article, Duplicate, Rejected
 
-SCHEMA_VERSION = 5   # 2: articles.fingerprint; 3: story_id, fingerprints mark quoted shingles;
-# 4: fingerprints read Traditional Chinese as Simplified; 5: item_id
+SCHEMA_VERSION = 6   # 2: articles.fingerprint; 3: story_id, fingerprints mark quoted shingles;
+# 4: fingerprints read Traditional Chinese as Simplified; 5: item_id; 6: articles.number_sketch
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 
@@ -47,6 +47,12 @@ FINGERPRINT_TYPE = pa.struct([
     ("counts", pa.list_(pa.int32())),
     ("hashes", pa.list_(pa.int64())),
 ])
+
+# The number sketch of an article (transforms/numbers.py: entries 24-bit context hash << 8 |
+# 8-bit number hash, at most numbers.SKETCH_K), stored beside the fingerprint so that later
+# runs' number veto (transforms/dedup.py) compares it without the text. On `articles` only;
+# null in rows written before schema version 6 (they never veto).
+NUMBER_SKETCH_TYPE = pa.list_(pa.int64())
 
 PARTITIONING_SCHEMA = pa.schema([("date", pa.date32()), ("outlet", pa.string())])
 
@@ -89,7 +95,8 @@ def _article_fields():
 
 
 ARTICLES_SCHEMA = pa.schema(
-    _article_fields() + [pa.field("fingerprint", FINGERPRINT_TYPE)],
+    _article_fields() + [pa.field("fingerprint", FINGERPRINT_TYPE),
+                         pa.field("number_sketch", NUMBER_SKETCH_TYPE)],
     metadata={b"cfnews.dataset": b"articles", b"cfnews.schema_version": str(SCHEMA_VERSION).encode()})
 
 DUPLICATES_SCHEMA = pa.schema(
@@ -181,9 +188,17 @@ def fingerprint_value(fp):
     """The `fingerprint` struct of a (hashes, level, counts) fingerprint, or None."""
     if fp is None:
         return None
-    hashes, level, counts = fp
+    hashes, level, counts = fp[:3]
     return {"level": level, "counts": list(counts),
             "hashes": [h - (1 << 64) if h >= (1 << 63) else h for h in hashes]}
+
+
+def number_sketch_value(fp):
+    """The `number_sketch` list of a fingerprint (its 4th part), or None when it has none
+    (a fingerprint carried from before sketches)."""
+    if fp is None or len(fp) < 4:
+        return None
+    return list(fp[3])
 
 
 def fingerprint_from_value(value):
@@ -229,6 +244,7 @@ def to_row(record, run_id: str = "", written_at=None) -> Dict[str, Any]:
     if isinstance(record, Article):
         row = _article_row(record, run_id, written_at)
         row["fingerprint"] = fingerprint_value(record.fingerprint)
+        row["number_sketch"] = number_sketch_value(record.fingerprint)
         return row
     if isinstance(record, Duplicate):
         row = _article_row(record.article, run_id, written_at)

@@ -94,7 +94,10 @@ def test_member_bytes_round_trip():
     plain = real._replace(article_id="s002")
     assert decode_member(encode_member(real)) == real
     assert decode_member(encode_member(plain)) == plain
-    assert len(encode_member(real)) == 31
+    assert len(encode_member(real)) == 32
+    numbered = real._replace(numbers=(0x00ABCD01, 0x00ABCD7F, 0xFFFFFFFF))
+    assert decode_member(encode_member(numbered)) == numbered
+    assert len(encode_member(numbered)) == 32 + 3 * 4
     counted = real._replace(plain=40, story="fedcba9876543210")
     assert decode_member(encode_member(counted)) == counted
     assert decode_member(encode_member(real._replace(story="story-7"))).story == "story-7"

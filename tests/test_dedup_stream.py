@@ -244,3 +244,23 @@ def test_one_outlet_more_than_36_hours_apart_is_not_a_copy_in_batch_and_streamin
 
     assert_batch_gives(arts, expected_kept, expected_dups)
     assert_streaming_gives(arts, expected_kept, expected)
+
+
+def test_the_number_veto_agrees_in_batch_and_streaming():
+    """A daily tally's next edition (another outlet, a day later) is neither copy nor story;
+    the earlier edition's copy is a copy: the same rows in memory, in the batch transform and
+    in streaming, where the sketches travel in the index state (`encode_member`)."""
+    from tests.test_dedup_numbers import COPY_OF_5, FIXING_1, FIXING_2, TALLY_5, TALLY_6
+    arts = [article("t5", TALLY_5, 0, "afp"), article("copy", COPY_OF_5, 2, "rfi"),
+            article("t6", TALLY_6, 24, "zaobao"),
+            article("f1", FIXING_1, 1, "reuters"), article("f2", FIXING_2, 25, "wire")]
+    expected_kept, expected_dups = dedup_in_memory(arts)
+    expected = sorted((d.article.article_id, d.canonical_id, d.matched_id) for d in expected_dups)
+    assert expected == [("copy", "t5", "t5")]
+    assert {a.article_id: a.story_id for a in expected_kept} == {
+        "t5": "t5", "t6": "t6", "f1": "f1", "f2": "f2"}
+    _, unvetoed = dedup_in_memory(arts, DedupParams(number_conflicts=10 ** 6))
+    assert sorted(d.article.article_id for d in unvetoed) == ["copy", "f2", "t6"]
+
+    assert_batch_gives(arts, expected_kept, expected_dups)
+    assert_streaming_gives(arts, expected_kept, expected)

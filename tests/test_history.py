@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import os
 import shutil
 
 import numpy as np
@@ -207,11 +208,12 @@ def test_a_stored_fingerprint_holding_both_marks_of_a_shingle_counts_it_once():
     """Fingerprints stored before a text kept each shingle once may hold a shingle both quoted
     (odd hash) and plain (even): matched by shingle, that is one shared hash, not two."""
     from cfnews.transforms.dedup import Member
-    from cfnews.transforms.history import History, date_store, id_key
+    from cfnews.transforms.history import NUMBER_SKETCH_K, History, date_store, id_key
     plain = [(i + 1) << 20 for i in range(20)]                 # even: plain shingles
     stored = plain + [h | 1 for h in plain[:10]]               # 10 of them also stored quoted
     when = int(T.timestamp() * 1_000_000)
-    row = (id_key("00000000000000a1"), when, 7, 0, 1, (len(stored), 0, 0, 0), 20, 0)
+    row = (id_key("00000000000000a1"), when, 7, 0, 1, (len(stored), 0, 0, 0), 20, 0,
+           0, (0,) * NUMBER_SKETCH_K)                          # no number sketch
     store = date_store([(row, tuple(sorted(stored)))])
     history = History(np.zeros(0, dtype=np.uint64), lambda date: store, ["2026-03-02"])
     probe = Member(when + 1, "00000000000000b1", 8, 0, (20,), 1, 20)
@@ -359,3 +361,96 @@ def test_a_lake_fingerprinted_at_cap_96_is_matched_by_a_run_at_a_larger_cap(tmp_
         assert [(m.article_id, shared) for m, shared, *_ in found] == [("00000000000000a1", expected_shared)]
         match = decide(member, found, PARAMS)
         assert (match.earlier_id, match.copy, match.containment) == ("00000000000000a1", True, 1.0)
+
+
+# ---------------------------------------------------------------- number sketches (schema 6, index 5)
+
+def _tally_pair():
+    from tests.test_dedup_numbers import COPY_OF_5, TALLY_5, TALLY_6
+    return TALLY_5, TALLY_6, COPY_OF_5
+
+
+def _decide_against(history, aid, text, outlet, after):
+    from cfnews.transforms.dedup import decide
+    later = article(aid, text, T + after, outlet=outlet)
+    member, hashes = prepare(later, 1)
+    return decide(member, history.prior_hits(member, hashes, PARAMS), PARAMS)
+
+
+def test_an_earlier_runs_template_edition_is_vetoed_its_copy_is_not(tmp_path):
+    """The stored sketch (`articles.number_sketch`) reaches `decide` through the history:
+    the next edition of an earlier run's daily tally is neither copy nor story; its copy is a
+    copy. Local index and remote reading alike."""
+    from cfnews.transforms.dedup import with_fingerprint
+    tally_5, tally_6, copy_of_5 = _tally_pair()
+    out = tmp_path / "out"
+    first = with_fingerprint(article("00000000000000c1", tally_5, outlet="afp"))
+    [(path, _)] = write(out, "articles", [first], outlet="afp", run="earlier")
+    assert pq.read_table(path).column("number_sketch").to_pylist() == [list(first.fingerprint[3])]
+    for history in (open_history(str(out), "sketch"), open_remote(str(out))):
+        assert _decide_against(history, "00000000000000c2", tally_6, "rfi",
+                               dt.timedelta(hours=20)) is None
+        match = _decide_against(history, "00000000000000c3", copy_of_5, "rfi",
+                                dt.timedelta(hours=2))
+        assert (match.earlier_id, match.copy) == (first.article_id, True)
+
+
+def test_a_lake_written_without_number_sketches_is_read_and_never_vetoes(tmp_path):
+    """A row of schema version 5 (no `number_sketch` column) is indexed with its stored
+    fingerprint and no sketch: the next edition of its tally is a copy, as before the veto."""
+    import pyarrow as pa
+    from cfnews.transforms.dedup import with_fingerprint
+    tally_5, tally_6, _ = _tally_pair()
+    out = tmp_path / "out"
+    first = with_fingerprint(article("00000000000000c1", tally_5, outlet="afp"))
+    [(path, _)] = write(out, "articles", [first], outlet="afp", run="earlier")
+    table = pq.read_table(path)
+    table = table.drop_columns(["number_sketch"])
+    table = table.set_column(table.schema.get_field_index("schema_version"), "schema_version",
+                             pa.array([5], pa.int16()))
+    pq.write_table(table, path)
+    for history in (open_history(str(out), "old-rows"), open_remote(str(out))):
+        match = _decide_against(history, "00000000000000c2", tally_6, "rfi", dt.timedelta(hours=20))
+        assert (match.earlier_id, match.copy) == (first.article_id, True)
+
+
+BASE27 = "/work/wt/base27"     # the tree at stop 27 (commit e2c949f): schema 5, index 4
+
+WRITE_WITH_STOP_27 = r"""
+import datetime as dt, sys
+from cfnews.schemas import Article
+from cfnews.transforms.dedup import with_fingerprint
+from cfnews.transforms.history import INDEX_VERSION, open_history
+from cfnews.transforms.write import write_partition
+out, text = sys.argv[1], sys.stdin.read()
+when = dt.datetime(2026, 3, 2, 12, tzinfo=dt.timezone.utc)
+a = Article(article_id="00000000000000c1", url="https://afp.example/c1", canonical_url="https://afp.example/c1",
+            outlet="afp", feed_url="", entry_id="c1", title="c1", text=text, discovered_at=when, published_at=when)
+write_partition(out, "earlier", "articles", "2026-03-02", "afp", [with_fingerprint(a)])
+h = open_history(out, "stop27")        # builds DIR/_index as stop 27 writes it
+print(INDEX_VERSION, len(h.dates))
+"""
+
+
+@pytest.mark.skipif(not os.path.exists(os.path.join(BASE27, ".venv", "bin", "python")),
+                    reason="needs the stop-27 tree at /work/wt/base27 to write an old lake and index")
+def test_a_lake_and_index_written_by_stop_27_are_read(tmp_path, caplog):
+    """The stop-27 code writes a lake (schema 5) and its index (version 4); this code rebuilds
+    the index (another version), reads the rows without sketches, and they never veto."""
+    import json
+    import subprocess
+    tally_5, tally_6, _ = _tally_pair()
+    out = tmp_path / "out"
+    done = subprocess.run([os.path.join(BASE27, ".venv", "bin", "python"), "-c", WRITE_WITH_STOP_27,
+                           str(out)], input=tally_5, cwd=BASE27, capture_output=True, text=True,
+                          check=True, env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+    assert done.stdout.split() == ["4", "1"]
+    assert json.loads((out / "_index" / "manifest.json").read_text())["version"] == 4
+    table = pq.read_table(next((out / "articles").rglob("*.parquet")))
+    assert "number_sketch" not in table.column_names and table.column("schema_version")[0].as_py() == 5
+    with caplog.at_level(logging.WARNING):
+        history = open_history(str(out), "after-stop-27")
+    assert "rebuilding" in caplog.text
+    assert json.loads((out / "_index" / "manifest.json").read_text())["version"] == 5
+    match = _decide_against(history, "00000000000000c2", tally_6, "rfi", dt.timedelta(hours=20))
+    assert (match.earlier_id, match.copy) == ("00000000000000c1", True)

@@ -32,6 +32,15 @@ shingles found in the longer one, which survives trims and additions where Jacca
   (tests/benchmarks/RESULTS.md, "Of several earlier copies"); of several story links, the earliest wins. A hash keeps
   at most MAX_BUCKET articles within the expiry (later ones are compared with those, not
   added), which bounds the work that furniture shared by many articles can cause.
+* Numbers (transforms/numbers.py, issue 15): `duplicates` holds copies of ONE text; a
+  recurring format's next edition (AFP's daily world tally, a daily fixing notice) keeps the
+  wording and changes the figures. Each member carries its text's number sketch (contexts: 3
+  tokens before a number and 1 after; a bottom-16 sample, taken in the fingerprint's pass);
+  a pair whose sketches share at least NUMBER_CONFLICTS (3) contexts holding other numbers,
+  and at least NUMBER_CONFLICT_SHARE (half) of the contexts they share, is no copy and no story
+  link by containment (`numbers_conflict`, in `decide`); a shared item key or a long shared
+  quotation still links the two. A member without a sketch never vetoes. Streaming keeps the
+  sketches once per article, not in the index's members (dedup_stream.py, `_SketchFn`).
 * Copies vs rewrites: a pair that passes containment is a copy only if it also shares its
   *plain* text (PLAIN_CONTAINMENT of the smaller text's plain hashes, at least
   MIN_PLAIN_SHARED of them; PLAIN_OF_COPY when the pair shares COPY_CONTAINMENT of the
@@ -97,6 +106,8 @@ from cfnews.schemas import Article, Duplicate, FeedEntry
 from cfnews.transforms.common import MAIN, count
 from cfnews.transforms.fingerprint import (Fingerprint, fingerprint, level_limit, plain_count,
                                           shingle_key)
+from cfnews.transforms.numbers import (CONFLICT_SHARE as NUMBER_CONFLICT_SHARE,
+                                       CONFLICTS as NUMBER_CONFLICTS, vetoes as numbers_vetoes)
 
 # containment >= threshold + SHARED_MARGIN / n, n the hashes it is measured on: 0.32 at 96
 # hashes, 0.52 at 20 (two outlets); 0.55 and 0.75 within one outlet
@@ -170,6 +181,7 @@ class Member(NamedTuple):
     slot: int = 0               # when it was seen: earlier slots come first (see `order`)
     plain: int = -1             # of counts[0], hashes of plain (unquoted) shingles; -1: all
     story: str = ""             # its story_id when known and not its own id (history rows)
+    numbers: Tuple[int, ...] = ()   # its number sketch (transforms/numbers.py); () never vetoes
 
     @property
     def order(self) -> Tuple[int, int, str]:
@@ -208,7 +220,7 @@ def outlet_hash(outlet: str) -> int:
 
 def member_of(article: Article, fp: Fingerprint, slot: int = 0) -> Member:
     return Member(micros(article.event_time), article.article_id, outlet_hash(article.outlet),
-                  fp.level, fp.counts, slot, plain_count(fp.hashes))
+                  fp.level, fp.counts, slot, plain_count(fp.hashes), "", fp.numbers)
 
 
 def article_fingerprint(article: Article) -> Fingerprint:
@@ -261,14 +273,18 @@ def _decode_id(data: bytes, pos: int) -> Tuple[str, int]:
 
 
 def encode_member(m: Member) -> bytes:
-    """Compact bytes for keyed state and shuffles (31 bytes for a real article): 16-hex-digit
-    ids take 8 bytes, counts one byte each (they are at most CAP, except for texts of
-    hundreds of thousands of words); a story id (history rows only) after them, or 0."""
+    """Compact bytes for keyed state and shuffles (32 bytes for a real article without
+    numbers, 4 more per number sketch entry): 16-hex-digit ids take 8 bytes, counts one byte
+    each (they are at most CAP, except for texts of hundreds of thousands of words); a story
+    id (history rows only) after them, or 0xff; then the number sketch (a count byte, 4
+    bytes per entry)."""
     counts = bytes(min(c, 255) for c in m.counts)
     plain = 0 if m.plain < 0 else min(m.plain, 254) + 1
     story = _encode_id(m.story) if m.story else b"\xff"
+    numbers = m.numbers[:255]
     return (_HEADER.pack(m.slot, m.time_us, m.outlet, m.level, len(counts), plain)
-            + _encode_id(m.article_id) + counts + story)
+            + _encode_id(m.article_id) + counts + story
+            + bytes((len(numbers),)) + struct.pack(f">{len(numbers)}I", *numbers))
 
 
 def decode_member(data: bytes) -> Member:
@@ -286,7 +302,10 @@ def decode_member_at(data: bytes, pos: int) -> Tuple[Member, int]:
         pos += 1
     else:
         story, pos = _decode_id(data, pos)
-    return Member(time_us, aid, outlet, level, counts, slot, plain - 1, story), pos
+    n_numbers = data[pos]
+    numbers = struct.unpack_from(f">{n_numbers}I", data, pos + 1) if n_numbers else ()
+    pos += 1 + 4 * n_numbers
+    return Member(time_us, aid, outlet, level, counts, slot, plain - 1, story, numbers), pos
 
 
 # ---------------------------------------------------------------- the core decisions
@@ -308,6 +327,8 @@ class DedupParams:
     furniture_holders: int = FURNITURE_HOLDERS
     same_outlet_max_apart: dt.timedelta = dt.timedelta(hours=SAME_OUTLET_MAX_APART_HOURS)
     copy_near_best: float = COPY_NEAR_BEST
+    number_conflicts: int = NUMBER_CONFLICTS
+    number_conflict_share: float = NUMBER_CONFLICT_SHARE
     expiry_us: int = dataclasses.field(init=False)
     same_outlet_max_apart_us: int = dataclasses.field(init=False)
 
@@ -550,6 +571,14 @@ def without_furniture(me: Member, other: Member, plain: set, furniture: Dict[int
             sum(1 for key in plain if key < limit and key not in seen))
 
 
+def numbers_conflict(me: Member, other: Member, params: DedupParams) -> bool:
+    """The number veto (NUMBER_CONFLICTS): the two texts hold the same wording with other
+    figures, a recurring format's next edition, not one text. Members without a number
+    sketch (no numbers, or rows indexed before sketches were stored) never veto."""
+    return numbers_vetoes(me.numbers, other.numbers, params.number_conflicts,
+                          params.number_conflict_share)
+
+
 def choose_copy(copies: List[Tuple[int, float, "Match"]], near_best: float) -> "Match":
     """Of an article's copy candidates, (order, -containment, Match) each, the one it is filed
     under: the earliest (in `Member.order`) of those whose containment is within `near_best`
@@ -596,7 +625,7 @@ def decide(me: Member, earlier: Iterable[Tuple[Member, int, Iterable[int], int]]
         containment, jaccard = similarity(me, other, n_shared)
         same_outlet = other.outlet == me.outlet
         threshold = containment_threshold(me, other, params)
-        if containment >= threshold:
+        if containment >= threshold and not numbers_conflict(me, other, params):
             if furniture is None:       # only needed here: most articles have no candidate
                 furniture = furniture_keys(me, shared, params)
             copy = shares_plain_text(*without_furniture(me, other, plain, furniture, params),

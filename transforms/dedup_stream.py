@@ -11,7 +11,7 @@ shared with batch, where a whole run is one slot). published_at only orders copi
 slot and decides whether two texts are within `expiry` of each other; it is never used as a
 timestamp (feed items are often published hours or days before they are polled).
 
-No global key anywhere; four keyed stages, all in the global window:
+No global key anywhere; five keyed stages, all in the global window:
 
 1. Index, keyed by hash bucket: the top `bucket_bits` bits of a sampled hash (65,536 buckets
    by default, so the index spreads over any number of workers). An article sends one
@@ -25,11 +25,16 @@ No global key anywhere; four keyed stages, all in the global window:
    articles. Pairs published more than `expiry` apart never match, in batch either; the one
    streaming-only effect is that a copy *arriving* after its original's entries expired is
    not merged even if it was published within `expiry` of the original.
+1b. Sketches, keyed by article id: each article's number sketch (transforms/numbers.py), kept
+   as long as its index entries, once per article (the index's members carry none). A posting
+   that meets an earlier entry also asks the earlier article's key for its sketch, which is
+   sent to the later article's decision.
 2. Decide, keyed by article id. An article's hits come from up to 96 buckets; it waits until
    (a) all its acks are in (it knows how many postings it sent; this also covers late data)
    and (b) the watermark has passed the end of its arrival slot, when every article ordered
-   before it has arrived and been indexed (elements in flight hold the watermark back). Then
-   `dedup.decide`, as in batch. An event-time timer per article does this without window
+   before it has arrived and been indexed (elements in flight hold the watermark back), and
+   (c) the sketch of every earlier article it met is in (unless its own sketch is too short
+   ever to veto). Then `dedup.decide`, as in batch. An event-time timer per article does this without window
    boundaries (fixed windows would miss pairs that straddle one).
 3. Resolve chains (C copies B, B copies A): pointer doubling, keyed by article id. Each
    decided article points to itself (original) or to the article it matched; each of
@@ -104,8 +109,22 @@ def encode_posting(h: int, member: Member, bits: int = STREAM_BUCKET_BITS) -> by
 
 
 def state_bytes_per_posting(h: int, member: Member, bits: int = STREAM_BUCKET_BITS) -> int:
-    """Bytes one posting adds to the index bag (used by the benchmark's state figures)."""
-    return len(encode_posting(h, member, bits))
+    """Bytes one posting adds to the index bag (used by the benchmark's state figures): the
+    member without its number sketch, which `_SketchFn` keeps once per article."""
+    return len(encode_posting(h, member._replace(numbers=()), bits))
+
+
+def _pack_sketch(numbers) -> bytes:
+    return struct.pack(f">{len(numbers)}I", *numbers)
+
+
+def _unpack_sketch(data: bytes):
+    return struct.unpack(f">{len(data) // 4}I", data)
+
+
+def state_bytes_of_sketch(member: Member) -> int:
+    """Bytes the article's number sketch adds to `_SketchFn`'s state (its key aside)."""
+    return len(BytesCoder().encode(_pack_sketch(member.numbers)))
 
 
 # ---------------------------------------------------------------- 1. the index
@@ -151,6 +170,9 @@ class _IndexFn(beam.DoFn):
         for later_id, earlier in hits:
             if later_id != member.article_id:    # the stored entry is the later text
                 yield later_id, ("hit", ((earlier, stored_shingle[later_id]),))
+            # the later text's decision needs the earlier one's number sketch, which the
+            # index does not keep: asked of the sketch store (`_SketchFn`)
+            yield TaggedOutput(WANTS, (earlier.article_id, ("want", later_id)))
         if not keep or any(m.article_id == member.article_id for m in stored):
             return
         postings.add(prefix + encode_member(member))
@@ -180,13 +202,61 @@ class _IndexFn(beam.DoFn):
             next_expiry.clear()
 
 
+# ---------------------------------------------------------------- 1b. the number sketches
+
+WANTS = "wants"
+
+
+class _SketchFn(beam.DoFn):
+    """Keyed by article id: the article's number sketch (transforms/numbers.py), kept once per
+    article for as long as its index entries live, rather than in each of its postings. A
+    ("want", later id) from the index, sent when a later text meets this one, is answered with
+    ("numbers", (this id, sketch)) to the later text's decision; a want that comes before the
+    sketch waits for it (or, if it never comes, is answered with no sketch, which never
+    vetoes)."""
+    SKETCH = ReadModifyWriteStateSpec("sketch", BytesCoder())      # `_pack_sketch`
+    WAITING = BagStateSpec("waiting", PickleCoder())
+    FORGET = TimerSpec("forget", TimeDomain.WATERMARK)
+
+    def __init__(self, params: DedupParams, hold_us: int):
+        self.keep_us = params.expiry_us + 2 * hold_us
+
+    def process(self, element, when=beam.DoFn.TimestampParam,
+                sketch=beam.DoFn.StateParam(SKETCH), waiting=beam.DoFn.StateParam(WAITING),
+                forget=beam.DoFn.TimerParam(FORGET)):
+        article_id, (kind, payload) = element
+        forget.set(_ts(when.micros + self.keep_us))
+        if kind == "sketch":
+            sketch.write(_pack_sketch(payload))
+            for later_id in waiting.read():
+                yield later_id, ("numbers", (article_id, payload))
+            waiting.clear()
+            return
+        known = sketch.read()
+        if known is None:
+            waiting.add(payload)
+        else:
+            yield payload, ("numbers", (article_id, _unpack_sketch(known)))
+
+    @on_timer(FORGET)
+    def on_forget(self, key=beam.DoFn.KeyParam, sketch=beam.DoFn.StateParam(SKETCH),
+                  waiting=beam.DoFn.StateParam(WAITING)):
+        for later_id in waiting.read():
+            yield later_id, ("numbers", (key, ()))
+        sketch.clear()
+        waiting.clear()
+
+
 # ---------------------------------------------------------------- 2. the decision
 
 class _DecideFn(beam.DoFn):
     """Keyed by article id. Messages: ("article", (Article, Member, n_postings)),
-    ("ack", earlier members), ("hit", earlier members)."""
+    ("ack", earlier members), ("hit", earlier members), ("numbers", (earlier id, its number
+    sketch)). The index's members carry no sketch; the decision waits for the sketch of every
+    earlier article it met (`_SketchFn`), unless its own is too short ever to veto."""
     ARTICLE = ReadModifyWriteStateSpec("article", PickleCoder())
     EARLIER = BagStateSpec("earlier", BytesCoder())
+    NUMBERS = BagStateSpec("numbers", PickleCoder())
     ACKS = ReadModifyWriteStateSpec("acks", VarIntCoder())
     DUE = ReadModifyWriteStateSpec("due", BooleanCoder())
     DONE = ReadModifyWriteStateSpec("done", BooleanCoder())
@@ -199,12 +269,14 @@ class _DecideFn(beam.DoFn):
 
     def process(self, element, when=beam.DoFn.TimestampParam,
                 article=beam.DoFn.StateParam(ARTICLE), earlier=beam.DoFn.StateParam(EARLIER),
+                numbers=beam.DoFn.StateParam(NUMBERS),
                 acks=beam.DoFn.StateParam(ACKS), due=beam.DoFn.StateParam(DUE),
                 done=beam.DoFn.StateParam(DONE), decide_timer=beam.DoFn.TimerParam(DECIDE),
                 forget=beam.DoFn.TimerParam(FORGET)):
         _article_id, (kind, payload) = element
         if done.read():
-            count("cfnews.dedup", "hit_after_decision")
+            if kind != "numbers":       # a sketch asked by a hit that came too late
+                count("cfnews.dedup", "hit_after_decision")
             return
         # no message for this key can come later than this, short of a stalled stage
         forget.set(_ts(when.micros + self.params.expiry_us + self.hold_us))
@@ -212,41 +284,53 @@ class _DecideFn(beam.DoFn):
             article.write(payload)
             # the end of its arrival slot: every article ordered before it has arrived
             decide_timer.set(_ts((payload[1].slot + 1) * self.hold_us))
+        elif kind == "numbers":
+            numbers.add(payload)
         else:
             for m, shingle in payload:
                 earlier.add(encode_member(m) + _SHINGLE.pack(shingle))
             if kind == "ack":
                 acks.write((acks.read() or 0) + 1)
         if due.read():
-            yield from self._maybe_decide(article, earlier, acks, due, done)
+            yield from self._maybe_decide(article, earlier, numbers, acks, due, done)
 
     @on_timer(DECIDE)
     def on_decide(self, article=beam.DoFn.StateParam(ARTICLE),
-                  earlier=beam.DoFn.StateParam(EARLIER), acks=beam.DoFn.StateParam(ACKS),
+                  earlier=beam.DoFn.StateParam(EARLIER), numbers=beam.DoFn.StateParam(NUMBERS),
+                  acks=beam.DoFn.StateParam(ACKS),
                   due=beam.DoFn.StateParam(DUE), done=beam.DoFn.StateParam(DONE)):
         due.write(True)
-        yield from self._maybe_decide(article, earlier, acks, due, done)
+        yield from self._maybe_decide(article, earlier, numbers, acks, due, done)
 
     @on_timer(FORGET)
     def on_forget(self, article=beam.DoFn.StateParam(ARTICLE),
-                  earlier=beam.DoFn.StateParam(EARLIER), acks=beam.DoFn.StateParam(ACKS),
+                  earlier=beam.DoFn.StateParam(EARLIER), numbers=beam.DoFn.StateParam(NUMBERS),
+                  acks=beam.DoFn.StateParam(ACKS),
                   due=beam.DoFn.StateParam(DUE), done=beam.DoFn.StateParam(DONE)):
         if article.read() is not None and not done.read():
             # acks still missing long after the fact: decide on what arrived, never drop
             count("cfnews.dedup", "decided_with_missing_acks")
-            yield from self._maybe_decide(article, earlier, acks, due, done, complete=True)
-        for state in (article, earlier, acks, due, done):
+            yield from self._maybe_decide(article, earlier, numbers, acks, due, done,
+                                          complete=True)
+        for state in (article, earlier, numbers, acks, due, done):
             state.clear()
 
-    def _maybe_decide(self, article, earlier, acks, due, done, complete: bool = False):
+    def _maybe_decide(self, article, earlier, numbers, acks, due, done, complete: bool = False):
         stored = article.read()
         if stored is None:
             return
         art, member, n_postings = stored
         if not complete and (acks.read() or 0) < n_postings:
             return                      # some postings are still on their way
-        match = decide(member, (_shared_entry(e) for e in earlier.read()), self.params)
-        for state in (article, earlier, acks, due):
+        entries = [_shared_entry(e) for e in earlier.read()]
+        if len(member.numbers) >= self.params.number_conflicts:   # its own can veto
+            sketches = dict(numbers.read())
+            if not complete and any(m.article_id not in sketches for m, *_ in entries):
+                return                  # an earlier text's sketch is still on its way
+            entries = [(m._replace(numbers=sketches.get(m.article_id, ())),) + tuple(rest)
+                       for m, *rest in entries]
+        match = decide(member, entries, self.params)
+        for state in (article, earlier, numbers, acks, due):
             state.clear()
         done.write(True)
         pointer = match.earlier_id if match and match.copy else art.article_id
@@ -322,6 +406,14 @@ class _EmitFn(beam.DoFn):
 
 # ---------------------------------------------------------------- the transform
 
+def _postings(prepared, bits: int):
+    """(bucket, (hash, member)) per sampled hash; the member without its number sketch,
+    which `_SketchFn` keeps once per article."""
+    _article, member, hashes = prepared
+    bare = member._replace(numbers=())
+    return [(bucket_of(h, bits), (h, bare)) for h in hashes]
+
+
 class _PrepareFn(beam.DoFn):
     """Fingerprint; the arrival slot comes from the element's timestamp (in the streaming
     graph, when the feed was polled), not from published_at, which can be days behind."""
@@ -357,16 +449,23 @@ class StreamingDeduplicate(beam.PTransform):
             raise ValueError("hold must be at least one second")
         prepared = articles | "Fingerprint" >> beam.ParDo(_PrepareFn(hold_us))
         # keyed stages need a deterministic key coder: declare the keys' types
-        replies = (prepared
-                   | "Postings" >> beam.FlatMap(
-                       lambda p: [(bucket_of(h, bits), (h, p[1])) for h in p[2]]
-                   ).with_output_types(Tuple[int, Any])
-                   | "Index" >> beam.ParDo(_IndexFn(params, hold_us, bits)).with_output_types(
+        indexed = (prepared
+                   | "Postings" >> beam.FlatMap(_postings, bits).with_output_types(Tuple[int, Any])
+                   | "Index" >> beam.ParDo(_IndexFn(params, hold_us, bits)).with_outputs(
+                       WANTS, main=MAIN))
+        replies = indexed[MAIN] | "Replies" >> beam.Map(lambda kv: kv).with_output_types(
+            Tuple[str, Any])
+        wants = indexed[WANTS] | "Wants" >> beam.Map(lambda kv: kv).with_output_types(
+            Tuple[str, Any])
+        sketches = prepared | "Sketch" >> beam.Map(
+            lambda p: (p[1].article_id, ("sketch", p[1].numbers))).with_output_types(Tuple[str, Any])
+        answers = ((sketches, wants) | "ToSketches" >> beam.Flatten()
+                   | "Sketches" >> beam.ParDo(_SketchFn(params, hold_us)).with_output_types(
                        Tuple[str, Any]))
         announced = prepared | "Announce" >> beam.Map(
             lambda p: (p[0].article_id, ("article", (p[0], p[1], len(p[2]))))
         ).with_output_types(Tuple[str, Any])
-        records = ((announced, replies) | "ToDecide" >> beam.Flatten()
+        records = ((announced, replies, answers) | "ToDecide" >> beam.Flatten()
                    | "Decide" >> beam.ParDo(_DecideFn(params, hold_us)))
         for r in range(self.resolve_rounds):
             keep_us = params.expiry_us * 2 ** r + 2 * hold_us   # asks come <= 2**r links later

@@ -44,6 +44,8 @@ from typing import Iterator, List, NamedTuple, Tuple
 import numpy as np
 
 from cfnews.transforms.han_script import simplified
+from cfnews.transforms.numbers import (clear_number_hashes, mark_number_hash, number_positions,
+                                       sketch as number_sketch)
 
 # Chosen by the sweep in tests/benchmarks/dedup_eval.py (tests/benchmarks/RESULTS.md, dedup).
 SHINGLE_WORDS = 4
@@ -96,6 +98,8 @@ class Fingerprint(NamedTuple):
     hashes: Tuple[int, ...]   # sorted sampled shingle hashes at `level`
     level: int
     counts: Tuple[int, ...]   # counts[i]: hashes kept at level `level + i` (COUNT_LEVELS of them)
+    numbers: Tuple[int, ...] = ()   # the number sketch (transforms/numbers.py), taken in the
+    # same pass over the kept lines; () when none (no numbers, or stored before sketches)
 
 
 def normalise(text: str) -> str:
@@ -215,11 +219,14 @@ def _token_hash(token: bytes) -> int:
     if h is None:
         if len(_token_hashes) >= _TOKEN_CACHE_LIMIT:
             _token_hashes.clear()
+            clear_number_hashes()       # rebuilt as tokens are hashed again
         # a Traditional character hashes as its Simplified form: one wire story in both
         # scripts is one text (folded here, once per distinct token, not once per text)
         key = simplified(token.decode("utf-8")).encode("utf-8") if token[0] >= 0xE3 else token
         h = int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "little")
         _token_hashes[token] = h
+        if token.isdigit():
+            mark_number_hash(h)
     return h
 
 
@@ -229,14 +236,21 @@ _WEIGHTS = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
                      0x94D049BB133111EB, 0xBF58476D1CE4E5B9], dtype=np.uint64)
 
 
+def token_hash_array(words: List[bytes]) -> np.ndarray:
+    try:    # the common case, every token already cached: no Python call per token
+        return np.fromiter(map(_token_hashes.get, words), dtype=np.uint64, count=len(words))
+    except TypeError:
+        return np.fromiter(map(_token_hash, words), dtype=np.uint64, count=len(words))
+
+
 def shingle_hashes(words: List[bytes], k: int = SHINGLE_WORDS) -> np.ndarray:
     """Unsampled 64-bit hashes of the word k-shingles (one shingle if fewer than k words)."""
     if not words:
         return np.zeros(0, dtype=np.uint64)
-    try:    # the common case, every token already cached: no Python call per token
-        toks = np.fromiter(map(_token_hashes.get, words), dtype=np.uint64, count=len(words))
-    except TypeError:
-        toks = np.fromiter(map(_token_hash, words), dtype=np.uint64, count=len(words))
+    return _shingles_of(token_hash_array(words), k)
+
+
+def _shingles_of(toks: np.ndarray, k: int) -> np.ndarray:
     k = min(k, len(toks))
     n = len(toks) - k + 1
     combined = toks[:n] * _WEIGHTS[0]  # uint64 arithmetic wraps: mod 2**64, as wanted
@@ -272,16 +286,31 @@ def sample(hashes: np.ndarray, base_rate: int = BASE_RATE, cap: int = CAP) -> Fi
 
 def marked_shingle_hashes(text: str, k: int = SHINGLE_WORDS) -> np.ndarray:
     """Shingle hashes, the lowest bit set on those wholly inside a quoted sentence."""
+    return _marked_hashes(text, k)[0]
+
+
+def _marked_hashes(text: str, k: int) -> Tuple[np.ndarray, Tuple[int, ...]]:
+    """(`marked_shingle_hashes`, the number sketch): one pass over the kept lines takes the
+    tokens, the quoted ranges and the numbers' positions (transforms/numbers.py)."""
     words, ranges = [], []
-    for line_words, line_ranges in flagged_lines(text):
-        ranges += [(len(words) + a, len(words) + b) for a, b in line_ranges]
+    for line, words_of_line in story_lines(text):
+        line_words, line_ranges = _line_tokens(line, words_of_line)
+        if line_ranges:
+            ranges += [(len(words) + a, len(words) + b) for a, b in line_ranges]
         words += line_words
-    hashes = shingle_hashes(words, k)
+    if not words:
+        return np.zeros(0, dtype=np.uint64), ()
+    toks = token_hash_array(words)
+    return (_marked(_shingles_of(toks, k), len(words), ranges, k),
+            number_sketch(toks, number_positions(words, toks)))
+
+
+def _marked(hashes: np.ndarray, n_words: int, ranges: List[Tuple[int, int]], k: int) -> np.ndarray:
     if not len(hashes):
         return hashes
     hashes &= ~QUOTED_BIT
     if ranges:
-        flags = np.zeros(len(words), dtype=np.int32)
+        flags = np.zeros(n_words, dtype=np.int32)
         for a, b in ranges:
             flags[a:b] = 1
         width = min(k, len(flags))
@@ -306,7 +335,10 @@ def plain_count(hashes) -> int:
 
 def fingerprint(text: str, k: int = SHINGLE_WORDS, base_rate: int = BASE_RATE,
                 cap: int = CAP) -> Fingerprint:
-    return sample(marked_shingle_hashes(text, k), base_rate, cap)
+    """The sampled, marked shingle hashes and the number sketch (transforms/numbers.py),
+    both from one pass over the kept lines."""
+    hashes, numbers = _marked_hashes(text, k)
+    return sample(hashes, base_rate, cap)._replace(numbers=numbers)
 
 
 def shingles(text: str, k: int = SHINGLE_WORDS) -> List[str]:

@@ -21,6 +21,10 @@ Both are answered from a `History`, opened once per worker process and job:
 * Object stores (gs://, s3://): each worker reads the datasets directly, the article_id
   column of every file and the fingerprint column of the date partitions it needs.
 
+Each member row also holds the article's number sketch (`articles.number_sketch`, schema
+version 6; transforms/numbers.py), which the dedup's number veto compares; rows stored without
+it have none and never veto (a row fingerprinted from its text gets its sketch with it).
+
 An article with an item id (`articles.item_id`, schema version 5) is posted under its
 `dedup.item_key` as well, so a later article of the same (outlet, item id) finds it as it finds
 a text sharing its shingles; rows without the column (older lakes) simply have no item key.
@@ -44,10 +48,15 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from cfnews.transforms.numbers import SKETCH_K as NUMBER_SKETCH_K
+
 log = logging.getLogger(__name__)
 
 INDEX_DIR = "_index"
-INDEX_VERSION = 4   # 2: files listed by name only; 3: plain counts and story ids; 4: folded scripts
+INDEX_VERSION = 5   # 2: files listed by name only; 3: plain counts and story ids; 4: folded
+# scripts; 5: number sketches
+NUMBERS_SINCE = 6   # the schema version from which `articles.number_sketch` is stored; older
+# rows with a stored fingerprint have no sketch (they never take part in the number veto)
 MARKED_SINCE = 4    # the schema version from which stored fingerprints are today's: quoted
 # shingles marked (3), Traditional Chinese read as Simplified (4); older rows are
 # fingerprinted again from their text when indexed
@@ -56,7 +65,8 @@ DAY_US = 86_400_000_000
 
 MEMBER_DTYPE = np.dtype([("id", "<u8"), ("time", "<i8"), ("outlet", "<u2"), ("level", "u1"),
                          ("n", "u1"), ("counts", "<u4", (4,)), ("plain", "<u4"),
-                         ("story", "<u8")])
+                         ("story", "<u8"), ("n_numbers", "u1"),
+                         ("numbers", "<u4", (NUMBER_SKETCH_K,))])
 POSTING_DTYPE = np.dtype([("hash", "<u8"), ("row", "<u4")])
 
 
@@ -117,12 +127,16 @@ def members_of_file(data: bytes, outlet: str) -> List[Tuple[tuple, Tuple[int, ..
     from cfnews.transforms.fingerprint import fingerprint, plain_count
     from cfnews.transforms.dedup import item_key
     table = _read_columns(data, ["article_id", "published_at", "discovered_at", "fingerprint",
-                                 "schema_version", "story_id", "item_id"])
+                                 "schema_version", "story_id", "item_id", "number_sketch"])
     stored = (table.column("fingerprint").to_pylist() if "fingerprint" in table.column_names
               else [None] * table.num_rows)
     versions = (table.column("schema_version").to_pylist()
                 if "schema_version" in table.column_names else [None] * table.num_rows)
     stored = [v if (version or 0) >= MARKED_SINCE else None for v, version in zip(stored, versions)]
+    sketches = (table.column("number_sketch").to_pylist() if "number_sketch" in table.column_names
+                else [None] * table.num_rows)
+    sketches = [v if (version or 0) >= NUMBERS_SINCE else None
+                for v, version in zip(sketches, versions)]
     stories = (table.column("story_id").to_pylist() if "story_id" in table.column_names
                else [None] * table.num_rows)
     items = (table.column("item_id").to_pylist() if "item_id" in table.column_names
@@ -137,9 +151,12 @@ def members_of_file(data: bytes, outlet: str) -> List[Tuple[tuple, Tuple[int, ..
     discovered = table.column("discovered_at").to_pylist()
     for i, article_id in enumerate(ids):
         fp = fingerprint_from_value(stored[i])
-        if fp is None:
-            fp = tuple(fingerprint(texts[i] or ""))
-        hashes, level, counts = fp
+        if fp is None:      # fingerprinted from its text: its number sketch comes with it
+            hashes, level, counts, numbers = fingerprint(texts[i] or "")
+        else:
+            hashes, level, counts = fp
+            numbers = tuple(sketches[i] or ())
+        numbers = tuple(numbers)[:NUMBER_SKETCH_K]
         when = published[i] or discovered[i]
         if not article_id or when is None:
             continue
@@ -147,7 +164,8 @@ def members_of_file(data: bytes, outlet: str) -> List[Tuple[tuple, Tuple[int, ..
         story = stories[i]
         row = (id_key(article_id), micros(when), o_hash, level, len(counts),
                tuple(counts) + (0,) * (4 - len(counts)), plain_count(hashes),
-               id_key(story) if story and story != article_id else 0)
+               id_key(story) if story and story != article_id else 0,
+               len(numbers), numbers + (0,) * (NUMBER_SKETCH_K - len(numbers)))
         if items[i]:    # indexed under its item key too, as dedup.prepare does
             hashes = tuple(hashes) + (item_key(outlet, items[i]),)
         out.append((row, hashes))
@@ -250,8 +268,9 @@ class History:
                     continue
                 counts = tuple(int(c) for c in m["counts"][:int(m["n"])])
                 story = f"{int(m['story']):016x}" if int(m["story"]) else ""
+                numbers = tuple(int(v) for v in m["numbers"][:int(m["n_numbers"])])
                 out.append((Member(int(m["time"]), article_id, int(m["outlet"]), int(m["level"]),
-                                   counts, 0, int(m["plain"]), story), int(n),
+                                   counts, 0, int(m["plain"]), story, numbers), int(n),
                             tuple(plain_keys[a:b].tolist()), quoted_of.get(row, 0)))
         return out
 

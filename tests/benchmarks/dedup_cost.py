@@ -1,6 +1,6 @@
 """Dedup cost of this tree against another checkout (e.g. main), side by side: fingerprinting
 and the in-memory dedup (fingerprint + index + decisions) on the news stream of
-dedup_eval.py, in alternating rounds (one fresh process per tree and round, so that the two
+dedup_eval.py, and the index state each article adds in streaming, in alternating rounds (one fresh process per tree and round, so that the two
 versions of the package never meet in one interpreter), medians of --rounds.
 
     python tests/benchmarks/dedup_cost.py --against /work/main [--rounds 5] [--seed 2] [--cap 128]
@@ -43,6 +43,16 @@ kept, dups = dedup_in_memory(stream)
 out["dedup in memory"] = (len(stream) / (time.process_time() - cpu), len(stream) / (time.perf_counter() - wall))
 out["articles"] = len(stream)
 out["duplicates"] = len(dups)
+# bytes each article adds to StreamingDeduplicate's index state (one bag entry per posting),
+# and its encoded member (what batch shuffles and history hits carry), means over the stream
+from cfnews.transforms.dedup import encode_member, prepare
+from cfnews.transforms import dedup_stream
+from cfnews.transforms.dedup_stream import state_bytes_per_posting
+prepared = [prepare(a) for a in stream]
+sketch = getattr(dedup_stream, "state_bytes_of_sketch", lambda m: 0)   # a tree without the store
+out["state bytes"] = sum(sum(state_bytes_per_posting(h, m) for h in hs) + sketch(m)
+                         for m, hs in prepared) / len(stream)
+out["member bytes"] = sum(len(encode_member(m)) for m, _ in prepared) / len(stream)
 print(json.dumps(out))
 """
 
@@ -85,6 +95,9 @@ def main():
         ratio = medians["this tree"] / medians["other"]
         print(f"  {stage}: " + "; ".join(cells) + f"; ratio {ratio:.2f}")
     print("  duplicates found: " + ", ".join(f"{n} {runs[n][0]['duplicates']}" for n in trees))
+    print("  index state per article (streaming, mean): " + ", ".join(
+        f"{n} {runs[n][0]['state bytes']:.0f} B (member {runs[n][0]['member bytes']:.1f} B)"
+        for n in trees))
 
 
 if __name__ == "__main__":

@@ -406,6 +406,7 @@ def state_per_article(docs):
     """Keyed state per article in StreamingDeduplicate, from the coders the DoFns use:
     * index: one bag entry per sampled hash (hash suffix + member), kept `expiry`;
     * decision: the id key and a 'done' flag, kept `expiry` after the decision;
+    * number sketches: the id key and the article's sketch, kept `expiry`;
     * chains: per round r, the id key and a pointer, kept 2**r * `expiry`; weighted by that
       retention, i.e. counted as the bytes each article adds to the steady state of a stream
       that keeps `expiry` of articles in the index.
@@ -413,6 +414,7 @@ def state_per_article(docs):
     Dataflow) is shared by the ~N entries of a bucket and is not counted."""
     from apache_beam.coders import BooleanCoder, PickleCoder, StrUtf8Coder
     from cfnews.transforms.dedup import prepare
+    from cfnews.transforms import dedup_stream
     from cfnews.transforms.dedup_stream import RESOLVE_ROUNDS, state_bytes_per_posting
     from cfnews.transforms.urls import article_id_for
     index, per_article, hashes = [], [], []
@@ -422,6 +424,8 @@ def state_per_article(docs):
         member = member._replace(article_id=real_id)
         key = len(StrUtf8Coder().encode(real_id)) + 8                # key + a timer timestamp
         decision = key + len(BooleanCoder().encode(True))
+        if hasattr(dedup_stream, "state_bytes_of_sketch"):     # the sketch store, kept `expiry`
+            decision += key + dedup_stream.state_bytes_of_sketch(member)
         pointers = sum((key + len(PickleCoder().encode(real_id))) * 2 ** r for r in range(RESOLVE_ROUNDS))
         index.append(sum(state_bytes_per_posting(h, member) for h in hs))
         per_article.append(decision + pointers)

@@ -2,24 +2,28 @@
 
 A copy of one text keeps its figures; the next edition of a recurring format (AFP's daily world
 tally, a daily fixing, a weekly case count) keeps the wording and changes them, and a follow-up
-reusing a story's background adds figures of its own. This study extracts each text's number
-tokens and measures how the two texts of a pair the production path files as a copy agree on
-them, per read verdict, at every time gap. It reuses dedup_cross_gap.py's run and readers (its
-`--dump` pickle; pairs keyed as its read labels are) and touches nothing in transforms/.
+reusing a story's background adds figures of its own. This study measured how the two texts of
+a pair the production path files as a copy agree on their numbers, per read verdict, at every
+time gap, and chose a veto; the veto is now built (transforms/numbers.py, `dedup.decide`), and
+`rule` and `eval` run it through the production path. It reuses dedup_cross_gap.py's run and
+readers (its `--dump` pickle; pairs keyed as its read labels are).
 
     python tests/benchmarks/dedup_numbers.py features --load F.pkl [--sources nbw]
     python tests/benchmarks/dedup_numbers.py pairs --load F.pkl --sources nbw [--show VERDICT]
+    python tests/benchmarks/dedup_numbers.py rule --load F.pkl --sources nbw --veto "0.5,3,16;0.5,3,0"
+    python tests/benchmarks/dedup_numbers.py rule --load F.pkl --sources nbw --veto 0.5,3,16 \
+        --beyond-exact --show-freed 20 --sample-seed 3
+    python tests/benchmarks/dedup_numbers.py eval --veto 0.5,3,16      # dedup_eval dev seeds 1-15
 
-Numbers (`numbers_of`): over the lines the fingerprint keeps (`story_lines`: normalised, NFKC
-so full-width digits are ASCII, thousands separators gone, furniture and repeated lines out),
-runs of digits with an optional decimal part, a 万/亿 multiplier kept as part of the token
-(1.2万 is not 1.2亿), and Chinese numerals written out (a run of at least two numeral characters
-holding 十, 百, 千, 万 or 亿: 三十五, 一百二十; single characters are words: 一些, 统一). Each is
-classed as a DATE/TIME (followed by 年 月 日 号 時 时 点 點 分 秒, an h:mm clock, a 4-digit year
-1900-2099, next to a month name) or a FIGURE (everything else). Dates are kept apart: a copy
-republished days later keeps its dates as a template's next edition does not, but dates also
-change when a copy is re-edited ("周五" -> "5日") and a follow-up quotes the original's dates,
-so the two kinds are measured separately and together.
+Numbers (`numbers_of`, transforms/numbers.py, the production extraction as strings): the
+fingerprint's tokens over the lines it keeps (normalised, NFKC so full-width digits are ASCII,
+"1,000" = "1000", furniture and repeated lines out) that are ASCII digits ("3.5" is two; "1亿484万"
+is 1 and 484, 亿 and 万 their neighbours; numerals written out in Chinese are words), each classed
+as a DATE (before 年 月 日 号 時 时 点 點 分 秒, next to a month name, a year 1900-2099) or a FIGURE.
+The study's first figures below were measured with its own former extraction (digit runs with
+decimals and 万/亿, written-out numerals, clocks as dates), which the built one replaced: the
+numbers are taken from the tokens the fingerprint's own pass has (a separate pass over the
+lines ran at a third of fingerprinting's rate; the built one's cost is in RESULTS.md).
 
 Features of a pair (A the later text, B the earlier; multisets):
   jacc      |A & B| / |A | B|
@@ -31,10 +35,11 @@ Features of a pair (A the later text, B the earlier; multisets):
             figure", the template's signature
 
 `rule`: a veto (`Veto`: at least `least` conflicting contexts, and at least `share` of the
-contexts the two hold) through the production path (`number_veto`, benchmark-side, as
-dedup_cross_gap's `far_bar`); `eval`: dedup_eval `--stories-only` on dev seeds, line for line.
+contexts the two hold, on sketches of k entries, 0 every context) through the production path
+(`number_veto` sets the production rule and sketch size for the run; None: no veto), against
+the path without it; `eval`: dedup_eval `--stories-only` on dev seeds, line for line.
 
-FIGURES (news-beyond-wall as dedup_cross_gap.py `study --sources nbw,pen,oped2,q3 --dump F`
+FIGURES OF THE STUDY (former extraction; news-beyond-wall as dedup_cross_gap.py `study --sources nbw,pen,oped2,q3 --dump F`
 writes it; this tree's production dedup, COPY_NEAR_BEST; `features`, `pairs`, `rule`):
   Read pairs (figures; conflict share; conflicting contexts): copies 67 (cross_gap): share
   <= 0.33, at most 1 conflicting context; figure containment p25 1.00, replaced figures <= 4.
@@ -56,6 +61,15 @@ writes it; this tree's production dedup, COPY_NEAR_BEST; `features`, `pairs`, `r
   oped2 95 -> 95, q3 47 -> 47; their read pairs: 0 of 10 copies, 0 of 8 updates, 3 of 28
   different vetoed. dedup_eval dev seeds 1-15 (`eval`): output unchanged, line for line
   (misses 34, FP 17, 0 rewrite pairs in duplicates, story_id P 0.985-0.998, 59 wrong).
+
+FIGURES OF THE BUILT RULE (transforms/numbers.py; `rule` fingerprints the pickle's texts anew):
+  nbw without the veto 10,792 in duplicates. Freed / read templates vetoed (of 22): every
+  context 146 / 19; k 16 135 / 16; k 32 143 / 16; k 16 least 4 119 / 16; k 16 share 0.6 82 / 14;
+  all: 0 of 67 copies, 0 of 33 updates, 0 of 27 background. Chosen k 16, share 0.5, least 3:
+  10,792 -> 10,657 (29 matched to another outlet before; <= 1 d 65, 1-3 d 46, 3-7 d 9,
+  7-14 d 15). Beyond every-context: 13 freed, all read (set nbw_built_k16_beyond_exact_s3): 11
+  templates, 1 background, 1 update; keeps 24 it frees. Held out once: pen 268 -> 266 (RTHK's
+  repo notice), oped2 95 -> 95, q3 47 -> 47, no read pair vetoed. Dev seeds 1-15 unchanged.
 """
 from __future__ import annotations
 
@@ -65,92 +79,14 @@ import contextlib
 import os
 import pickle
 import random
-import re
 import sys
 from typing import Dict, List, NamedTuple, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from cfnews.transforms.fingerprint import story_lines  # noqa: E402
-from cfnews.transforms.han_script import _to_simplified  # noqa: E402
+from cfnews.transforms import numbers as production  # noqa: E402
+from cfnews.transforms.numbers import Numbers, numbers_of  # noqa: E402
 from tests.benchmarks import dedup_cross_gap as xg  # noqa: E402
-
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_ZH_NUM = "零〇一二两三四五六七八九十百千万亿"
-_TOKEN = re.compile(rf"(\d+(?:,\d{{3}})*(?:\.\d+)?[万亿]?)|([{_ZH_NUM}]{{2,}})|([{_HAN}])|([^\W\d_{_HAN}]+)")
-_DATE_AFTER = set("年月日号號時时点點分秒")
-_MONTHS = {m for m in (
-    "jan january feb february mar march apr april may jun june jul july aug august sep sept "
-    "september oct october nov november dec december janvier fevrier février mars avril mai "
-    "juin juillet aout août septembre octobre novembre decembre décembre").split()}
-_CLOCK = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?!\d)")
-_ZH_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")}
-_ZH_DIGIT.update({"〇": 0, "两": 2})
-_ZH_UNIT = {"十": 10, "百": 100, "千": 1000}
-
-
-def zh_value(run: str):
-    """A written-out Chinese numeral's value, or None when the run is not one (no unit, or
-    a numeral word such as 一一)."""
-    if not any(c in "十百千万亿" for c in run):
-        return None
-    total, section, digit = 0, 0, None
-    for c in run:
-        if c in _ZH_DIGIT:
-            digit = _ZH_DIGIT[c]
-        elif c in _ZH_UNIT:
-            section += (1 if digit is None else digit) * _ZH_UNIT[c]
-            digit = None
-        else:                               # 万, 亿
-            section += digit or 0
-            total += (section or 1) * (10_000 if c == "万" else 100_000_000)
-            section, digit = 0, None
-    return total + section + (digit or 0)
-
-
-class Numbers(NamedTuple):
-    figures: Tuple[str, ...]      # every figure token (a multiset, in text order)
-    dates: Tuple[str, ...]        # every date/time token
-    contexts: Dict[tuple, frozenset]   # (3 tokens before, 1 after; numbers masked) -> numbers
-
-
-def numbers_of(text: str) -> Numbers:
-    table = _to_simplified()
-    figures, dates = [], []
-    contexts: Dict[tuple, set] = collections.defaultdict(set)
-    for line, _words in story_lines(text):
-        line = line.translate(table)
-        clocks = {m.start() for m in _CLOCK.finditer(line)} | {m.end() - 2 for m in _CLOCK.finditer(line)}
-        # (a clock's minutes start 2 characters before its end)
-        toks: List[Tuple[str, bool, int, int]] = []       # (token, is number, start, end)
-        for m in _TOKEN.finditer(line):
-            digits, zh, han, word = m.groups()
-            if digits:
-                digits = digits.replace(",", "")
-                toks.append((digits.lstrip("0") or "0" if "." not in digits else digits,
-                             True, m.start(), m.end()))
-            elif zh:
-                value = zh_value(zh)
-                if value is None:
-                    toks.extend((c, False, m.start() + k, m.start() + k + 1) for k, c in enumerate(zh))
-                else:
-                    toks.append((str(value), True, m.start(), m.end()))
-            else:
-                toks.append((han or word, False, m.start(), m.end()))
-        masked = ["#" if is_num else tok for tok, is_num, _, _ in toks]
-        for i, (tok, is_num, start, end) in enumerate(toks):
-            if not is_num:
-                continue
-            after = line[end:end + 2].lstrip()[:1]
-            nxt = toks[i + 1][0] if i + 1 < len(toks) else ""
-            prev = toks[i - 1][0] if i else ""
-            is_date = (after in _DATE_AFTER or start in clocks
-                       or line[end:end + 1] == ":" and line[end + 1:end + 2].isdigit()
-                       or (len(tok) == 4 and tok.isdigit() and 1900 <= int(tok) <= 2099)
-                       or nxt in _MONTHS or prev in _MONTHS)
-            (dates if is_date else figures).append(tok)
-            contexts[(tuple(masked[max(0, i - 3):i]), tuple(masked[i + 1:i + 2]))].add(tok)
-    return Numbers(tuple(figures), tuple(dates), {k: frozenset(v) for k, v in contexts.items()})
 
 
 class Features(NamedTuple):
@@ -285,76 +221,51 @@ def pairs_dump(args, loaded):
 
 # ---------------------------------------------------------------- a veto through the production path
 
-def sketch_of(numbers: Numbers, k: int) -> Dict[int, frozenset]:
-    """The k number contexts of smallest hash (a bottom-k sample: two texts sample the same
-    contexts) -> their numbers, as small hashes; k 0: every context, exactly."""
-    import hashlib
-    hashed = {}
-    for ctx, values in numbers.contexts.items():
-        h = int.from_bytes(hashlib.blake2b(repr(ctx).encode("utf-8"), digest_size=4).digest(), "big")
-        hashed[h] = values
-    keys = sorted(hashed)[:k] if k else sorted(hashed)
-    return {h: frozenset(hashed[h]) for h in keys}
-
-
-def conflicts(a: Dict[int, frozenset], b: Dict[int, frozenset]) -> Tuple[int, int]:
-    """(contexts both sketches hold, of them those whose numbers differ)."""
-    common = [h for h in a if h in b]
-    return len(common), sum(1 for h in common if not (a[h] & b[h]))
-
-
 class Veto(NamedTuple):
     share: float          # conflicting contexts / shared contexts at least this
     least: int            # and at least this many conflicting contexts
     k: int = 0            # sketch size (0: exact)
 
-    def vetoes(self, a, b) -> bool:
-        n, bad = conflicts(a, b)
-        return bad >= self.least and bad >= self.share * n
-
 
 @contextlib.contextmanager
-def number_veto(veto: Veto):
-    """The production path with a pair whose number contexts conflict (`Veto`) held to an
-    impossible containment bar: no copy, no story link by containment (as dedup_cross_gap's
-    `far_bar`, benchmark-side; `furniture_keys` keeps the production bar). Texts are recorded
-    as articles are prepared (`dedup.prepare`), so it runs under dedup_in_memory and
-    dedup_eval alike. Records the vetoed pairs in `number_veto.vetoed`."""
+def number_veto(veto):
+    """The production path with the number veto as `veto` (a `Veto`; None: no veto at all, the
+    path before it was built): the sketch size the fingerprint takes (numbers.SKETCH_K; k 0:
+    every context) and the rule `decide` applies (`dedup.numbers_conflict`), benchmark-side.
+    Texts must be fingerprinted inside (articles without a stored fingerprint). Records the
+    vetoed pairs (later id, earlier id) in `number_veto.vetoed`."""
     from cfnews.transforms import dedup
-    texts, sketches, vetoed = {}, {}, set()
-    prepare, production, furniture = dedup.prepare, dedup.containment_threshold, dedup.furniture_keys
+    vetoed = set()
+    built, k = dedup.numbers_conflict, production.SKETCH_K
 
-    def recording_prepare(article, *args, **kwargs):
-        texts[article.article_id] = article.text
-        return prepare(article, *args, **kwargs)
+    def rule_as(me, other, params):
+        if veto is None or not production.vetoes(me.numbers, other.numbers, veto.least, veto.share):
+            return False
+        vetoed.add((me.article_id, other.article_id))
+        return True
 
-    def sketch(aid):
-        if aid not in sketches:
-            sketches[aid] = sketch_of(numbers_of(texts.get(aid, "")), veto.k)
-        return sketches[aid]
-
-    def bar(me, other, params):
-        base = production(me, other, params)
-        if veto.vetoes(sketch(me.article_id), sketch(other.article_id)):
-            vetoed.add((me.article_id, other.article_id))
-            return float("inf")
-        return base
-
-    def production_furniture(*args, **kwargs):
-        dedup.containment_threshold = production
-        try:
-            return furniture(*args, **kwargs)
-        finally:
-            dedup.containment_threshold = bar
-
-    dedup.prepare, dedup.containment_threshold = recording_prepare, bar
-    dedup.furniture_keys = production_furniture
+    dedup.numbers_conflict = rule_as
+    production.SKETCH_K = veto.k if veto is not None else k
     number_veto.vetoed = vetoed
     try:
         yield
     finally:
-        dedup.prepare, dedup.containment_threshold = prepare, production
-        dedup.furniture_keys = furniture
+        dedup.numbers_conflict, production.SKETCH_K = built, k
+
+
+def fingerprinted(articles, k: int, cache: dict):
+    """The articles fingerprinted anew (the stored fingerprints were taken before number
+    sketches), with sketches of size k (numbers.SKETCH_K; 0: every context); once per k."""
+    import dataclasses
+    from cfnews.transforms.fingerprint import fingerprint
+    if k not in cache:
+        saved, production.SKETCH_K = production.SKETCH_K, k
+        try:
+            cache[k] = [dataclasses.replace(a, fingerprint=tuple(fingerprint(a.text)))
+                        for a in articles]
+        finally:
+            production.SKETCH_K = saved
+    return cache[k]
 
 
 def parse_vetoes(spec: str) -> List[Veto]:
@@ -371,18 +282,24 @@ def rule(args, loaded):
     are production matches, which are freed, by verdict; which read pairs are vetoed."""
     from cfnews.transforms.dedup import dedup_in_memory
     for source in args.sources.split(","):
-        docs, arts, dups = loaded[source]
+        docs, stored_arts, stored_dups = loaded[source]
+        cache = {}
+        arts = fingerprinted(stored_arts, production.SKETCH_K, cache)
+        with number_veto(None):     # the path without the veto: the pickle's, fingerprinted anew
+            dups = dedup_in_memory(arts)[1]
         base_ids = {d.article.article_id for d in dups}
         match = {d.article.article_id: d.matched_id for d in dups}
         read = read_pairs(source, docs)
-        print(f"\n== {source}: {len(base_ids)} in duplicates (production); read pairs {len(read)}")
+        print(f"\n== {source}: {len(base_ids)} in duplicates without the veto ({len(stored_dups)} "
+              f"stored); read pairs {len(read)}")
         exact_freed = None
         if args.beyond_exact:       # the articles the exact veto frees, to show the others
             with number_veto(parse_vetoes(args.veto)[0]._replace(k=0)):
-                exact_freed = base_ids - {d.article.article_id for d in dedup_in_memory(arts)[1]}
+                exact_freed = base_ids - {d.article.article_id for d in
+                                          dedup_in_memory(fingerprinted(stored_arts, 0, cache))[1]}
         for veto in parse_vetoes(args.veto):
             with number_veto(veto):
-                _, now = dedup_in_memory(arts)
+                _, now = dedup_in_memory(fingerprinted(stored_arts, veto.k, cache))
                 vetoed = set(number_veto.vetoed)
             now_ids = {d.article.article_id for d in now}
             freed = base_ids - now_ids
@@ -439,8 +356,8 @@ def rule(args, loaded):
 
 
 def evaluate(args):
-    """dedup_eval `--stories-only` per dev seed (never 16-40 for choosing), production
-    against each veto, line for line."""
+    """dedup_eval `--stories-only` per dev seed (never 16-40 for choosing), the path without
+    the veto against each veto, line for line."""
     import difflib
     import io
     from tests.benchmarks import dedup_eval
@@ -450,8 +367,7 @@ def evaluate(args):
             saved, sys.argv = sys.argv, ["dedup_eval.py", "--seed", str(seed), "--stories-only"]
             buf = io.StringIO()
             try:
-                with contextlib.redirect_stdout(buf), (number_veto(veto) if veto
-                                                       else contextlib.nullcontext()):
+                with contextlib.redirect_stdout(buf), number_veto(veto):   # None: no veto
                     dedup_eval.main()
             finally:
                 sys.argv = saved
