@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 import os
 import shutil
+import sys
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -414,7 +415,8 @@ def test_a_lake_written_without_number_sketches_is_read_and_never_vetoes(tmp_pat
         assert (match.earlier_id, match.copy) == (first.article_id, True)
 
 
-BASE27 = "/work/wt/base27"     # the tree at stop 27 (commit e2c949f): schema 5, index 4
+STOP_27 = "994f530"   # stop 27's head: schema 5, index version 4 (no number sketches)
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 WRITE_WITH_STOP_27 = r"""
 import datetime as dt, sys
@@ -432,25 +434,47 @@ print(INDEX_VERSION, len(h.dates))
 """
 
 
-@pytest.mark.skipif(not os.path.exists(os.path.join(BASE27, ".venv", "bin", "python")),
-                    reason="needs the stop-27 tree at /work/wt/base27 to write an old lake and index")
+def _stop_27_package(where) -> str:
+    """The cfnews package as it was at STOP_27, taken from this repository's history (git
+    archive) and laid out as installed (cfnews.pipeline, .transforms, .schemas inside cfnews):
+    the folder to put first on PYTHONPATH."""
+    import subprocess
+    import tarfile
+    if subprocess.run(["git", "-C", ROOT, "cat-file", "-e", STOP_27 + "^{commit}"],
+                      capture_output=True).returncode:
+        pytest.skip(f"needs this repository's history (commit {STOP_27}) to run the older code")
+    archive = where / "stop27.tar"
+    subprocess.run(["git", "-C", ROOT, "archive", "-o", str(archive), STOP_27,
+                    "cfnews", "pipeline", "transforms", "schemas"], check=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(where / "src")
+    package = where / "pkg" / "cfnews"
+    package.parent.mkdir()
+    (where / "src" / "cfnews").rename(package)
+    for part in ("pipeline", "transforms", "schemas"):
+        (where / "src" / part).rename(package / part)
+    return str(where / "pkg")
+
+
 def test_a_lake_and_index_written_by_stop_27_are_read(tmp_path, caplog):
-    """The stop-27 code writes a lake (schema 5) and its index (version 4); this code rebuilds
-    the index (another version), reads the rows without sketches, and they never veto."""
+    """The stop-27 code (from git) writes a lake (schema 5) and its index (version 4); this
+    code rebuilds the index (another version), reads the rows without sketches, and they
+    never veto."""
     import json
     import subprocess
     tally_5, tally_6, _ = _tally_pair()
     out = tmp_path / "out"
-    done = subprocess.run([os.path.join(BASE27, ".venv", "bin", "python"), "-c", WRITE_WITH_STOP_27,
-                           str(out)], input=tally_5, cwd=BASE27, capture_output=True, text=True,
-                          check=True, env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+    old = _stop_27_package(tmp_path)
+    done = subprocess.run([sys.executable, "-c", WRITE_WITH_STOP_27, str(out)], input=tally_5,
+                          cwd=old, capture_output=True, text=True, check=True,
+                          env=dict(os.environ, PYTHONPATH=old, PYTHONDONTWRITEBYTECODE="1"))
     assert done.stdout.split() == ["4", "1"]
     assert json.loads((out / "_index" / "manifest.json").read_text())["version"] == 4
     table = pq.read_table(next((out / "articles").rglob("*.parquet")))
     assert "number_sketch" not in table.column_names and table.column("schema_version")[0].as_py() == 5
     with caplog.at_level(logging.WARNING):
         history = open_history(str(out), "after-stop-27")
-    assert "rebuilding" in caplog.text
+    assert "is of version 4, this cfnews uses version 5: rebuilding it" in caplog.text
     assert json.loads((out / "_index" / "manifest.json").read_text())["version"] == 5
     match = _decide_against(history, "00000000000000c2", tally_6, "rfi", dt.timedelta(hours=20))
     assert (match.earlier_id, match.copy) == ("00000000000000c1", True)

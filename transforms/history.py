@@ -393,7 +393,13 @@ class LocalIndex:
         try:
             with open(self._path("manifest.json"), encoding="utf-8") as handle:
                 manifest = json.load(handle)
-            if manifest.get("version") != INDEX_VERSION or not isinstance(manifest.get("files"), dict):
+            version = manifest.get("version")
+            if isinstance(version, int) and version != INDEX_VERSION:
+                # an upgrade (or a downgrade), not damage: say so in the operator's terms
+                log.warning("history index %s is of version %d, this cfnews uses version %d: "
+                            "rebuilding it from the datasets (once)", self.root, version, INDEX_VERSION)
+                return None
+            if version != INDEX_VERSION or not isinstance(manifest.get("files"), dict):
                 raise ValueError(f"not an index of version {INDEX_VERSION}")
             ids = np.load(self._path("ids.npy"), mmap_mode="r")
             if ids.dtype != np.uint64 or ids.ndim != 1:
