@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import pickle
 import statistics
 import sys
 from pathlib import Path
@@ -37,6 +38,21 @@ def read_pairs_tsv(path, key_columns: int) -> Dict[tuple, List[str]]:
     with open(path, encoding="utf-8") as f:
         rows = [line.rstrip("\n").split("\t") for line in f if not line.startswith("#")]
     return {tuple(row[:key_columns]): row[key_columns:] for row in rows[1:]}
+
+
+def load_dump(path: str) -> dict:
+    """A study's `--dump` pickle (the readers' documents, articles and matches per source),
+    or {} when no path is given: what `--load` reuses instead of running the sources again."""
+    if not path:
+        return {}
+    with open(path, "rb") as handle:
+        return pickle.load(handle)
+
+
+def save_dump(path: str, dump) -> None:
+    """Write a study's `--dump` pickle (read back by `load_dump`)."""
+    with open(path, "wb") as handle:
+        pickle.dump(dump, handle)
 
 
 def median(values: List[float]) -> float:

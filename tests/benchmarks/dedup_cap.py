@@ -37,7 +37,6 @@ import argparse
 import collections
 import hashlib
 import os
-import pickle
 import random
 import re
 import sys
@@ -47,7 +46,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspa
 
 from cfnews.transforms import dedup  # noqa: E402
 from cfnews.transforms.dedup import dedup_in_memory  # noqa: E402
-from tests.benchmarks.common import read_pairs_tsv, set_cap, set_threshold  # noqa: E402
+from tests.benchmarks.common import (load_dump, read_pairs_tsv, save_dump, set_cap,  # noqa: E402
+                                     set_threshold)
 
 LABELS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "dedup_cap_read.tsv")
 
@@ -156,10 +156,7 @@ def main(argv=None):
         t, ts = bases(cap)
         return f"CAP {cap}" + ("" if (t, ts) == production else f" t {t} t_same {ts}")
     labels = read_pairs_tsv(LABELS, 7)
-    loaded = {}
-    if args.load:
-        with open(args.load, "rb") as f:
-            loaded = pickle.load(f)
+    loaded = load_dump(args.load)
     dump = {}
     for name in args.sources.split(","):
         docs = list(dt_.LOADERS[name]())
@@ -210,8 +207,7 @@ def main(argv=None):
                 print(f"      lost: {docs[f.later].outlet} <- {docs[f.earlier].outlet} "
                       f"{f.containment:.3f} {f.shared}")
     if args.dump:
-        with open(args.dump, "wb") as f:
-            pickle.dump(dump, f)
+        save_dump(args.dump, dump)
 
 
 if __name__ == "__main__":

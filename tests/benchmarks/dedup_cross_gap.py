@@ -59,7 +59,6 @@ import collections
 import contextlib
 import datetime as dt
 import os
-import pickle
 import random
 import sys
 from typing import Dict, List, NamedTuple
@@ -69,6 +68,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspa
 from cfnews.transforms import dedup  # noqa: E402
 from cfnews.transforms.dedup import compared_count, dedup_in_memory  # noqa: E402
 from cfnews.transforms.han_script import _to_simplified  # noqa: E402
+from tests.benchmarks.common import load_dump, save_dump  # noqa: E402
 
 PRODUCTION = dedup.containment_threshold
 LABELS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "dedup_cross_gap_read.tsv")
@@ -329,10 +329,7 @@ def main(argv=None):
     if args.what == "eval":
         evaluate(args)
         return
-    loaded = {}
-    if args.load:
-        with open(args.load, "rb") as f:
-            loaded = pickle.load(f)
+    loaded = load_dump(args.load)
     dump = {}
     for name in args.sources.split(","):
         docs, arts, dups = loaded[name] if name in loaded else run_source(name)
@@ -342,8 +339,7 @@ def main(argv=None):
         else:
             rule(name, docs, arts, dups, args)
     if args.dump:
-        with open(args.dump, "wb") as f:
-            pickle.dump(dump, f)
+        save_dump(args.dump, dump)
 
 
 if __name__ == "__main__":

@@ -77,7 +77,6 @@ import argparse
 import collections
 import contextlib
 import os
-import pickle
 import random
 import sys
 from typing import Dict, List, NamedTuple, Tuple
@@ -87,6 +86,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspa
 from cfnews.transforms import numbers as production  # noqa: E402
 from cfnews.transforms.numbers import Numbers, numbers_of  # noqa: E402
 from tests.benchmarks import dedup_cross_gap as xg  # noqa: E402
+from tests.benchmarks.common import load_dump  # noqa: E402
 
 
 class Features(NamedTuple):
@@ -400,8 +400,9 @@ def main(argv=None):
     if args.what == "eval":
         evaluate(args)
         return
-    with open(args.load, "rb") as f:
-        loaded = pickle.load(f)
+    if not args.load:
+        ap.error("--load F: the pickle of dedup_cross_gap.py --dump is needed")
+    loaded = load_dump(args.load)
     if args.what == "features":
         features_report(args, loaded)
     elif args.what == "pairs":
