@@ -57,6 +57,19 @@ def _read_all(fd: int) -> bytes:
         chunks.append(chunk)
 
 
+def _holder_record(fd: int, wait_s: float = 1.0) -> bytes:
+    """The lock file's content as its holder wrote it. A holder takes the lock, then writes
+    who it is: a run that lost the race by a moment would read an empty file, so it waits
+    (briefly) for the record before naming the holder."""
+    import time
+    deadline = time.monotonic() + wait_s
+    raw = _read_all(fd)
+    while not raw.strip() and time.monotonic() < deadline:
+        time.sleep(0.02)
+        raw = _read_all(fd)
+    return raw
+
+
 class OutputLock:
     """The held lock of one output folder; release() (or process death) frees it."""
 
@@ -79,7 +92,7 @@ class OutputLock:
             except OSError as exc:
                 if exc.errno not in (errno.EACCES, errno.EAGAIN):
                     raise
-                holder = _holder_text(_read_all(fd))
+                holder = _holder_text(_holder_record(fd))
                 raise OutputLocked(
                     f"{self.out_dir} is being written by another cfnews run: {holder}. "
                     "One writer per output folder: wait for it to finish (or stop it), "
