@@ -918,3 +918,54 @@ def test_the_wikinews_draw_is_every_article_naming_both_sides():
     labelled = {r["article_id"] for r in relevance_eval.label_rows()
                 if r["review"].startswith("added: Wikinews round")}
     assert {article_id for article_id, *_ in drawn} == labelled
+
+
+def test_reuters_round_rows_are_test_rows_of_the_reuters_outlet():
+    """labels.tsv: the Reuters-21578 stories (--reuters) are English test rows under the outlet
+    Reuters, whose Chinese service (路透) is a test outlet too; no dev or blind row is Reuters's, and
+    no row comes from reut2-000.sgm (the texts of a reserved set)."""
+    import sys
+    from tests.benchmarks import relevance_eval
+    sys.path.insert(0, str(relevance_eval.DATA))
+    import sources
+    rows = relevance_eval.label_rows()
+    reuters = [r for r in rows if r["review"].startswith("added: Reuters-21578 round")]
+    assert len(reuters) == 31 and sum(r["label"] == "positive" for r in reuters) == 3
+    assert all(r["split"] == "test" and r["language"] == "en" and r["source"] == sources.REUTERS_SOURCE
+               and r["article_id"].startswith(sources.REUTERS_PREFIX) for r in reuters)
+    assert [r for r in rows if r["source"] == sources.REUTERS_SOURCE] == reuters
+    assert {r["split"] for r in rows if r["source"] in ("Reuters", "路透")} == {"test"}
+    assert not any(r["article_id"].startswith(sources.REUTERS_PREFIX + "reut2-000") for r in rows)
+
+
+def test_a_reuters_story_is_its_dateline_and_unwrapped_body():
+    import sys
+    from tests.benchmarks import relevance_eval
+    sys.path.insert(0, str(relevance_eval.DATA))
+    import sources
+    story = ('<DATE>2-MAR-1987</DATE><TOPICS><D>wheat</D></TOPICS>\n<TEXT>&#2;\n<TITLE>FRANCE SELLS '
+             'WHEAT TO CHINA</TITLE>\n<DATELINE>    PARIS, March 2 - </DATELINE><BODY>France sold wheat\n'
+             'to China, exporters said.\n    The sale was 100,000 tonnes.\n Reuter\n&#3;</BODY></TEXT>')
+    assert sources._reuters_story(story) == (
+        "FRANCE SELLS WHEAT TO CHINA",
+        "PARIS, March 2 - France sold wheat to China, exporters said.\nThe sale was 100,000 tonnes.")
+    brief = '<TEXT TYPE="BRIEF">&#2;\n<TITLE>CHINA BUYS FRENCH WHEAT</TITLE>\n&#3;\n</TEXT>'
+    assert sources._reuters_story(brief) == ("CHINA BUYS FRENCH WHEAT", "")
+
+
+def test_the_reuters_draw_is_every_story_naming_both_sides():
+    """draw_candidates.py --reuters rebuilds exactly the labelled Reuters-21578 rows."""
+    import sys
+    from tests.benchmarks import relevance_eval
+    sys.path.insert(0, str(relevance_eval.DATA))
+    import sources
+    from tests.data.relevance import draw_candidates
+    try:
+        stories = list(sources.reuters_items())
+        drawn = list(draw_candidates.draw_reuters())
+    except sources.SnapshotMissing as exc:
+        pytest.skip(f"the Reuters-21578 snapshot is absent ({exc}); see SOURCES.md")
+    assert len(stories) == 20574 and len({s.article_id for s in stories}) == 20574
+    labelled = {r["article_id"] for r in relevance_eval.label_rows()
+                if r["review"].startswith("added: Reuters-21578 round")}
+    assert [article_id for article_id, *_ in drawn] == sorted(labelled)

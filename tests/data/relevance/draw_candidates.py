@@ -30,6 +30,12 @@ sources.WIKINEWS_FILES that names both sides, all of them (2 of 443), labelled b
 model scored them.
 
     python -m tests.data.relevance.draw_candidates --wikinews > wikinews.tsv
+
+The Reuters-21578 round (`--reuters`, test split, outlet Reuters — the outlet of the test split's
+路透): every story of the 1987 newswire (sources.reuters_items(), reut2-000.sgm left out) that names
+both sides, all of them, one of each title and text, labelled by reading before any model scored them.
+
+    python -m tests.data.relevance.draw_candidates --reuters > reuters.tsv
 """
 from __future__ import annotations
 
@@ -194,8 +200,28 @@ def draw_wikinews():
     yield from pool
 
 
+def draw_reuters():
+    """The Reuters-21578 round (test split, outlet Reuters; SOURCES.md): every story of
+    sources.reuters_items() (reut2-000.sgm left out) that names both sides (the topic's terms, any
+    role), all of them (no sampling: 31 of 20,574 stories), in id order, one of each title and of
+    each text (the same story under a second title is left out). Yields (article_id, outlet, language, stratum)."""
+    sys.path.insert(0, str(HERE))
+    import sources  # noqa: E402
+    topic = load_topic("china_france")
+    pool = sorted((item.article_id, item.source, item.lang, item.title, item.text)
+                  for item in sources.reuters_items()
+                  if {"china", "france"} <= _sides(topic, item.title + "\n" + item.text))
+    seen = set()
+    for article_id, source, lang, title, text in pool:
+        if title not in seen and text not in seen:   # one of each title, and of each text
+            seen |= {title, text}
+            yield article_id, source, lang, _stratum(topic, title)
+
+
 if __name__ == "__main__":
-    if "--wikinews" in sys.argv:
+    if "--reuters" in sys.argv:
+        rows = draw_reuters()
+    elif "--wikinews" in sys.argv:
         rows = draw_wikinews()
     elif "--pen-dev" in sys.argv:
         rows = draw_pen_dev()
