@@ -969,3 +969,39 @@ def test_the_reuters_draw_is_every_story_naming_both_sides():
     labelled = {r["article_id"] for r in relevance_eval.label_rows()
                 if r["review"].startswith("added: Reuters-21578 round")}
     assert [article_id for article_id, *_ in drawn] == sorted(labelled)
+
+
+def test_liberation_round_rows_are_dev_rows_of_their_own_outlet():
+    """labels.tsv: the Libération articles (--liberation) are French dev rows of liberation.fr, an
+    outlet that holds no test or blind row, read apart from the other snapshots (ids liberation/...)."""
+    import sys
+    from tests.benchmarks import relevance_eval
+    sys.path.insert(0, str(relevance_eval.DATA))
+    import sources
+    rows = relevance_eval.label_rows()
+    libe = [r for r in rows if r["review"].startswith("added: Libération round")]
+    assert len(libe) == 60
+    assert all(r["split"] == "dev" and r["language"] == "fr" and r["source"] == sources.LIBERATION_SOURCE
+               and r["article_id"].startswith(sources.LIBERATION_PREFIX) for r in libe)
+    assert [r for r in rows if r["source"] == sources.LIBERATION_SOURCE] == libe
+
+
+def test_the_liberation_draw_is_every_article_naming_both_sides():
+    """draw_candidates.py --liberation rebuilds exactly the labelled Libération rows; an article is
+    its title, and its lead then body as text."""
+    import sys
+    from tests.benchmarks import relevance_eval
+    sys.path.insert(0, str(relevance_eval.DATA))
+    import sources
+    from tests.data.relevance import draw_candidates
+    try:
+        articles = list(sources.liberation_items())
+        drawn = list(draw_candidates.draw_liberation())
+    except sources.SnapshotMissing as exc:
+        pytest.skip(f"the Libération snapshot is absent ({exc}); see SOURCES.md")
+    assert len(articles) == 332 and len({a.article_id for a in articles}) == 332
+    first = articles[0]
+    assert first.title.startswith("Un laboratoire israélien") and first.text.startswith("Un laboratoire, parmi d'autres")
+    labelled = {r["article_id"] for r in relevance_eval.label_rows()
+                if r["review"].startswith("added: Libération round")}
+    assert [article_id for article_id, *_ in drawn] == sorted(labelled)

@@ -306,6 +306,32 @@ def reuters_items() -> Iterator[Item]:
                 yield Item(_id(REUTERS_PREFIX + short, newid, title), "en", REUTERS_SOURCE, title, text)
 
 
+# Libération (liberation.fr), 2020-2022: a student's corpus of its articles on Covid-19 and vaccines (CheckNews
+# fact-checks, daily round-ups, live pages, reports), one text file of "title, lead, date, body" blocks, in a
+# snapshot pinned at its newest commit. No licence stated; the articles belong to Libération.
+LIBERATION_PREFIX = "liberation/"
+LIBERATION_SOURCE = "liberation.fr"
+LIBERATION_SNAPSHOT = ("TitouanCiSaMe+Data_Base", "32a4a771ffce44238de0a5a4d791eefbdefeac6b",
+                       "projects/algorithmes_python/original/liberation_01012020_31122022(1).txt")
+# an article starts with its title line, a blank line, its lead (one line, maybe empty), a blank line,
+# its date (YYYY-MM-DD) and a blank line; its body runs to the next article's title
+_LIBE_HEAD = re.compile(r"(?m)^([^\n]+)\n\n([^\n]*)\n\n(\d{4}-\d{2}-\d{2})\n\n")
+
+
+def liberation_items() -> Iterator[Item]:
+    """Every article of the Libération corpus file, in file order; the text is the lead and the
+    body. Ids: liberation/<file>#<position>-<hash of the title>."""
+    snapshot, commit, path = LIBERATION_SNAPSHOT
+    raw = _git(snapshot, "show", f"{commit}:{path}").decode("utf-8").replace("\r\n", "\n")
+    heads = list(_LIBE_HEAD.finditer(raw))
+    short = "liberation_2020_2022"
+    for n, head in enumerate(heads):
+        end = heads[n + 1].start() if n + 1 < len(heads) else len(raw)
+        title, lead = head.group(1).strip(), head.group(2).strip()
+        text = _clean(html.escape(lead + "\n" + raw[head.end():end], quote=False))
+        yield Item(_id(LIBERATION_PREFIX + short, n, title), "fr", LIBERATION_SOURCE, title, text)
+
+
 def all_items() -> Iterator[Item]:
     seen = set()
     for items in (gilets_jaunes(), _post_items(OPED2, "oped2/"),
