@@ -72,13 +72,16 @@ def _texts() -> dict:
     if missing:
         sys.path.insert(0, str(DATA))
         import sources  # noqa: E402
-        # agora0/pen posts (ids "pen/...": the blind batch, the --pen-dev round) and the Wikinews
-        # articles (ids "wikinews/...") are read apart: the other snapshots never hold them
-        apart = ("pen/", sources.WIKINEWS_PREFIX)
+        # agora0/pen posts (ids "pen/...": the blind batch, the --pen-dev round), the Wikinews
+        # articles (ids "wikinews/..."), the Reuters-21578 stories (ids "reuters21578/...") and the
+        # Libération articles (ids "liberation/...") are read apart: the other snapshots never hold them
+        apart = ("pen/", sources.WIKINEWS_PREFIX, sources.REUTERS_PREFIX, sources.LIBERATION_PREFIX)
         readers = [reader for reader, needed in (
             (sources.all_items, any(not i.startswith(apart) for i in missing)),
             (sources.pen_items, any(i.startswith("pen/") for i in missing)),
-            (sources.wikinews_items, any(i.startswith(sources.WIKINEWS_PREFIX) for i in missing)))
+            (sources.wikinews_items, any(i.startswith(sources.WIKINEWS_PREFIX) for i in missing)),
+            (sources.reuters_items, any(i.startswith(sources.REUTERS_PREFIX) for i in missing)),
+            (sources.liberation_items, any(i.startswith(sources.LIBERATION_PREFIX) for i in missing)))
             if needed]
         CACHE.parent.mkdir(exist_ok=True)
         with CACHE.open("a", encoding="utf-8") as out:

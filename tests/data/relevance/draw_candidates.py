@@ -30,6 +30,18 @@ sources.WIKINEWS_FILES that names both sides, all of them (2 of 443), labelled b
 model scored them.
 
     python -m tests.data.relevance.draw_candidates --wikinews > wikinews.tsv
+
+The Reuters-21578 round (`--reuters`, test split, outlet Reuters — the outlet of the test split's
+路透): every story of the 1987 newswire (sources.reuters_items(), reut2-000.sgm left out) that names
+both sides, all of them, one of each title and text, labelled by reading before any model scored them.
+
+    python -m tests.data.relevance.draw_candidates --reuters > reuters.tsv
+
+The Libération round (`--liberation`, dev split, outlet liberation.fr, in neither split before): every
+article of a Libération corpus of 2020-2022 (sources.liberation_items(), Covid-19 and vaccines) that
+names both sides, all of them, labelled by reading before any model scored them.
+
+    python -m tests.data.relevance.draw_candidates --liberation > liberation.tsv
 """
 from __future__ import annotations
 
@@ -194,8 +206,48 @@ def draw_wikinews():
     yield from pool
 
 
+def draw_reuters():
+    """The Reuters-21578 round (test split, outlet Reuters; SOURCES.md): every story of
+    sources.reuters_items() (reut2-000.sgm left out) that names both sides (the topic's terms, any
+    role), all of them (no sampling: 31 of 20,574 stories), in id order, one of each title and of
+    each text (the same story under a second title is left out). Yields (article_id, outlet, language, stratum)."""
+    sys.path.insert(0, str(HERE))
+    import sources  # noqa: E402
+    topic = load_topic("china_france")
+    pool = sorted((item.article_id, item.source, item.lang, item.title, item.text)
+                  for item in sources.reuters_items()
+                  if {"china", "france"} <= _sides(topic, item.title + "\n" + item.text))
+    seen = set()
+    for article_id, source, lang, title, text in pool:
+        if title not in seen and text not in seen:   # one of each title, and of each text
+            seen |= {title, text}
+            yield article_id, source, lang, _stratum(topic, title)
+
+
+def draw_liberation():
+    """The Libération round (dev split, outlet liberation.fr; SOURCES.md): every article of
+    sources.liberation_items() that names both sides (the topic's terms, any role), all of them (no
+    sampling: 60 of 332 articles), in id order, one of each title and of each text. Yields
+    (article_id, outlet, language, stratum)."""
+    sys.path.insert(0, str(HERE))
+    import sources  # noqa: E402
+    topic = load_topic("china_france")
+    pool = sorted((item.article_id, item.source, item.lang, item.title, item.text)
+                  for item in sources.liberation_items()
+                  if {"china", "france"} <= _sides(topic, item.title + "\n" + item.text))
+    seen = set()
+    for article_id, source, lang, title, text in pool:
+        if title not in seen and text not in seen:
+            seen |= {title, text}
+            yield article_id, source, lang, _stratum(topic, title)
+
+
 if __name__ == "__main__":
-    if "--wikinews" in sys.argv:
+    if "--liberation" in sys.argv:
+        rows = draw_liberation()
+    elif "--reuters" in sys.argv:
+        rows = draw_reuters()
+    elif "--wikinews" in sys.argv:
         rows = draw_wikinews()
     elif "--pen-dev" in sys.argv:
         rows = draw_pen_dev()

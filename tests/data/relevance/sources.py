@@ -257,6 +257,81 @@ def wikinews_items() -> Iterator[Item]:
             yield Item(_id(WIKINEWS_PREFIX + short, n, title), "en", WIKINEWS_SOURCE, title, text)
 
 
+# Reuters-21578, Distribution 1.0 (the Reuters newswire of 1987; "the copyright for the text of newswire
+# articles and Reuters annotations in the Reuters-21578 collection resides with Reuters Ltd. Reuters Ltd. and
+# Carnegie Group, Inc. have agreed to allow the free distribution of this data *for research purposes only*"):
+# its 22 SGML files, from a snapshot pinned at its only commit. reut2-003.sgm there is cut short (157
+# stories); its whole copy is reut2-003-full.sgm. reut2-000.sgm (stories 1-1000) is never read: those texts
+# are the news texts of colibri17/TextCategorization, a reserved set (SOURCES.md).
+REUTERS_PREFIX = "reuters21578/"
+REUTERS_SOURCE = "Reuters"
+REUTERS_SNAPSHOT = ("loki86+ksr_zadanie1V2", "d16457fd9d6d2b623fffc163746092b89a6e2fef")
+REUTERS_FILES = tuple((f"reut2-{n:03d}", f"reut2-{n:03d}-full.sgm" if n == 3 else f"reut2-{n:03d}.sgm")
+                      for n in range(1, 22))
+REUTERS_RESERVED = "reut2-000.sgm"
+_STORY = re.compile(r"<REUTERS\b[^>]*\bNEWID=\"(\d+)\"[^>]*>(.*?)</REUTERS>", re.S)
+
+
+def _sgml(field: str, story: str) -> str:
+    found = re.search(rf"<{field}>(.*?)</{field}>", story, re.S)
+    return found.group(1) if found else ""
+
+
+def _reuters_story(story: str) -> Tuple[str, str]:
+    """(title, text) of one Reuters-21578 story: the text is its dateline and body; a story without
+    a body (TYPE="BRIEF" or "UNPROC") is the rest of its TEXT element."""
+    text = _sgml("TEXT", story) or re.sub(r"^.*?<TEXT[^>]*>", "", story, flags=re.S).split("</TEXT>")[0]
+    title = _clean(_sgml("TITLE", text))
+    body = _sgml("BODY", text)
+    if not body:
+        body = re.sub(r"<(TITLE|AUTHOR|DATELINE)>.*?</\1>", "", text, flags=re.S)
+    dateline = _clean(_sgml("DATELINE", text)).rstrip(" -")
+    # wire copy is wrapped at about 70 columns, a paragraph starting indented: join the wrapped lines
+    body = re.sub(r"\n(?![ \t]{2})", " ", re.sub(r"&#\d+;", "", body))
+    body = re.sub(r"\s*Reuter\s*$", "", _clean(body), flags=re.I)   # the sign-off
+    return title, (dateline + " - " + body if dateline else body)
+
+
+def reuters_items() -> Iterator[Item]:
+    """Every story of Reuters-21578 but those of reut2-000.sgm (and any story repeating one of them
+    word for word), in NEWID order. Ids: reuters21578/reut2-NNN#<NEWID>-<hash of the title>."""
+    snapshot, commit = REUTERS_SNAPSHOT
+    def stories(path):
+        raw = _git(snapshot, "show", f"{commit}:{path}").decode("latin-1")
+        return [(int(newid), _reuters_story(story)) for newid, story in _STORY.findall(raw)]
+    reserved = {story for _, story in stories(REUTERS_RESERVED)}
+    for short, path in REUTERS_FILES:
+        for newid, (title, text) in stories(path):
+            if (title, text) not in reserved and (title or text):
+                yield Item(_id(REUTERS_PREFIX + short, newid, title), "en", REUTERS_SOURCE, title, text)
+
+
+# Libération (liberation.fr), 2020-2022: a student's corpus of its articles on Covid-19 and vaccines (CheckNews
+# fact-checks, daily round-ups, live pages, reports), one text file of "title, lead, date, body" blocks, in a
+# snapshot pinned at its newest commit. No licence stated; the articles belong to Libération.
+LIBERATION_PREFIX = "liberation/"
+LIBERATION_SOURCE = "liberation.fr"
+LIBERATION_SNAPSHOT = ("TitouanCiSaMe+Data_Base", "32a4a771ffce44238de0a5a4d791eefbdefeac6b",
+                       "projects/algorithmes_python/original/liberation_01012020_31122022(1).txt")
+# an article starts with its title line, a blank line, its lead (one line, maybe empty), a blank line,
+# its date (YYYY-MM-DD) and a blank line; its body runs to the next article's title
+_LIBE_HEAD = re.compile(r"(?m)^([^\n]+)\n\n([^\n]*)\n\n(\d{4}-\d{2}-\d{2})\n\n")
+
+
+def liberation_items() -> Iterator[Item]:
+    """Every article of the Libération corpus file, in file order; the text is the lead and the
+    body. Ids: liberation/<file>#<position>-<hash of the title>."""
+    snapshot, commit, path = LIBERATION_SNAPSHOT
+    raw = _git(snapshot, "show", f"{commit}:{path}").decode("utf-8").replace("\r\n", "\n")
+    heads = list(_LIBE_HEAD.finditer(raw))
+    short = "liberation_2020_2022"
+    for n, head in enumerate(heads):
+        end = heads[n + 1].start() if n + 1 < len(heads) else len(raw)
+        title, lead = head.group(1).strip(), head.group(2).strip()
+        text = _clean(html.escape(lead + "\n" + raw[head.end():end], quote=False))
+        yield Item(_id(LIBERATION_PREFIX + short, n, title), "fr", LIBERATION_SOURCE, title, text)
+
+
 def all_items() -> Iterator[Item]:
     seen = set()
     for items in (gilets_jaunes(), _post_items(OPED2, "oped2/"),
