@@ -1009,3 +1009,60 @@ def test_the_liberation_draw_is_every_article_naming_both_sides():
     labelled = {r["article_id"] for r in relevance_eval.label_rows()
                 if r["review"].startswith("added: Libération round")}
     assert [article_id for article_id, *_ in drawn] == sorted(labelled)
+
+
+def test_economist_round_rows_are_dev_rows_of_the_economist():
+    """labels.tsv: the Economist round's posts (--economist) are English dev rows of The Economist
+    (经济学人en, a dev outlet of news-beyond-wall), labelled by reading: 119, all negative; the outlet
+    holds no test or blind row."""
+    import sys
+    from tests.benchmarks import relevance_eval
+    sys.path.insert(0, str(relevance_eval.DATA))
+    import sources
+    from tests.data.relevance import draw_candidates
+    rows = relevance_eval.label_rows()
+    round_rows = [r for r in rows if r["review"].startswith(draw_candidates.ECONOMIST_ROUND)]
+    assert len(round_rows) == 119 and not any(r["label"] == "positive" for r in round_rows)
+    assert all(r["split"] == "dev" and r["language"] == "en" and r["source"] == sources.ECONOMIST_SOURCE
+               and r["kind"] == "both" and r["article_id"].startswith("nbw/") for r in round_rows)
+    assert {r["split"] for r in rows if r["source"] == sources.ECONOMIST_SOURCE} == {"dev"}
+    assert len({r["article_id"] for r in rows}) == len(rows)
+
+
+def test_two_archived_copies_of_one_article_are_a_copy():
+    """draw_candidates.is_copy: the same article archived twice (another dateline, a line added,
+    words changed) is a copy; two articles sharing a stock phrase are not."""
+    from tests.data.relevance.draw_candidates import _shingles, is_copy
+    body = ("The Chinese government suspended the listing of a fintech firm days before it was due to "
+            "float its shares in Shanghai and Hong Kong, citing changes in the regulatory environment. "
+            "Investors in Paris and London were caught out by the decision, which came after the firm's "
+            "founder criticised the country's regulators in a speech.")
+    first = "Nov 7th 2020\n" + body
+    second = "Nov 9th 2020\n" + body.replace("caught out", "surprised") + "\nThis article was updated."
+    other = ("Nov 7th 2020\nThe French government suspended the listing of a carmaker after its merger, "
+             "citing the pandemic; its shares will trade in Milan, Paris and New York next year.")
+    assert is_copy(_shingles(first), _shingles(second))
+    assert not is_copy(_shingles(first), _shingles(other))
+    assert not is_copy(_shingles(first), _shingles("Nov 7th 2020"))   # too short to have 5-grams
+
+
+def test_the_economist_draw_is_every_unlabelled_post_naming_both_sides():
+    """draw_candidates.py --economist rebuilds exactly the labelled Economist-round rows: every post
+    of The Economist naming both sides that no earlier row labelled, less the copies (is_copy) of a
+    labelled post or an earlier draw."""
+    import sys
+    from tests.benchmarks import relevance_eval
+    sys.path.insert(0, str(relevance_eval.DATA))
+    import sources
+    from tests.data.relevance import draw_candidates
+    try:
+        posts = list(sources.economist_items())
+        drawn = list(draw_candidates.draw_economist())
+    except sources.SnapshotMissing as exc:
+        pytest.skip(f"the news-beyond-wall snapshot is absent ({exc}); see SOURCES.md")
+    assert len(posts) == 2734 and len({p.article_id for p in posts}) == 2734
+    assert all(p.source == sources.ECONOMIST_SOURCE and p.lang == "en" for p in posts)
+    labelled = {r["article_id"] for r in relevance_eval.label_rows()
+                if r["review"].startswith(draw_candidates.ECONOMIST_ROUND)}
+    assert [article_id for article_id, *_ in drawn] == sorted(labelled)
+    assert all(row[1:3] == (sources.ECONOMIST_SOURCE, "en") for row in drawn)

@@ -42,6 +42,14 @@ article of a Libération corpus of 2020-2022 (sources.liberation_items(), Covid-
 names both sides, all of them, labelled by reading before any model scored them.
 
     python -m tests.data.relevance.draw_candidates --liberation > liberation.tsv
+
+The Economist round (`--economist`, dev split, outlet 经济学人en, a dev outlet of news-beyond-wall): every
+post of The Economist that names both sides and was not labelled before the round, all of them, in id
+order, leaving out copies (a post sharing at least half of its word 5-grams with a labelled post or an
+earlier draw: the same article archived twice, under its web and its print title); labelled by reading
+before any model scored them.
+
+    python -m tests.data.relevance.draw_candidates --economist > economist.tsv
 """
 from __future__ import annotations
 
@@ -85,6 +93,7 @@ QUOTAS_21 = {
 }
 ROUNDS = {15: QUOTAS, 16: QUOTAS_16, 17: QUOTAS_17, 20: QUOTAS_20, 21: QUOTAS_21}
 BLIND_SEED = 18
+ECONOMIST_ROUND = "added: Economist round"   # the review note of the --economist round's rows
 # agora0/pen folders of outlets in neither split (sources.BLIND_FOLDERS), and how many of each outlet's posts naming both
 # sides are drawn (the pool, November 2024: Al Jazeera 44, RTHK 27, NHK 3, Kyodo 2)
 BLIND_QUOTAS = {"aj": 30, "rthk": 27, "nhk": 3, "kyodo": 2}
@@ -105,7 +114,9 @@ def draw(seed: int = SEED):
     lines = (HERE / "labels.tsv").read_text(encoding="utf-8").splitlines()
     header = lines[0].split("\t")
     rows = [dict(zip(header, line.split("\t"))) for line in lines[1:]]
-    before = [r for r in rows if not r.get("review", "").startswith("added: seeded draw")]
+    # (the Economist round's rows came later and are not of these rounds' pools: leaving them out keeps the
+    # seeded draws as they were)
+    before = [r for r in rows if not r.get("review", "").startswith(("added: seeded draw", ECONOMIST_ROUND))]
     # a round re-draws among what was labelled before it: the original rows and earlier rounds
     earlier = [r for r in rows if r.get("review", "").startswith("added: seeded draw (seed ")
                and int(r["review"].split("(seed ")[1].split(")")[0]) < seed]
@@ -242,8 +253,48 @@ def draw_liberation():
             yield article_id, source, lang, _stratum(topic, title)
 
 
+COPY_SHARE = 0.5   # share of the shorter text's word 5-grams two copies of one article have in common
+
+
+def _shingles(text: str) -> frozenset:
+    import re
+    words = re.findall(r"\w+", text.lower())
+    return frozenset(tuple(words[i:i + 5]) for i in range(len(words) - 4))
+
+
+def is_copy(a: frozenset, b: frozenset) -> bool:
+    """Two texts (as their word 5-grams) are one article archived twice: they share at least
+    COPY_SHARE of the shorter one's 5-grams (the pairs found share 0.66 to 1.0; two different
+    articles of the outlet at most 0.3)."""
+    return bool(a and b) and len(a & b) >= COPY_SHARE * min(len(a), len(b))
+
+
+def draw_economist():
+    """The Economist round (dev split, outlet 经济学人en; SOURCES.md): every post of
+    sources.economist_items() that names both sides (the topic's terms, any role) and was labelled
+    before neither this round nor earlier, all of them (no sampling), in id order, leaving out a copy
+    of a labelled post or of an earlier draw (is_copy). Yields (article_id, outlet, language, stratum)."""
+    sys.path.insert(0, str(HERE))
+    import sources  # noqa: E402
+    topic = load_topic("china_france")
+    lines = (HERE / "labels.tsv").read_text(encoding="utf-8").splitlines()
+    labelled = {line.split("\t", 1)[0] for line in lines[1:] if f"\t{ECONOMIST_ROUND}" not in line}
+    posts = list(sources.economist_items())
+    kept = [_shingles(item.text) for item in posts if item.article_id in labelled]
+    pool = sorted((item for item in posts if item.article_id not in labelled
+                   and {"china", "france"} <= _sides(topic, item.title + "\n" + item.text)),
+                  key=lambda item: item.article_id)
+    for item in pool:
+        shingles = _shingles(item.text)
+        if not any(is_copy(shingles, other) for other in kept):
+            kept.append(shingles)
+            yield item.article_id, item.source, item.lang, _stratum(topic, item.title)
+
+
 if __name__ == "__main__":
-    if "--liberation" in sys.argv:
+    if "--economist" in sys.argv:
+        rows = draw_economist()
+    elif "--liberation" in sys.argv:
         rows = draw_liberation()
     elif "--reuters" in sys.argv:
         rows = draw_reuters()

@@ -332,6 +332,19 @@ def liberation_items() -> Iterator[Item]:
         yield Item(_id(LIBERATION_PREFIX + short, n, title), "fr", LIBERATION_SOURCE, title, text)
 
 
+ECONOMIST_SOURCE = "经济学人en"   # The Economist (English) in news-beyond-wall, a dev outlet
+
+
+def economist_items() -> Iterator[Item]:
+    """Every news-beyond-wall post of The Economist (outlet ECONOMIST_SOURCE), once per id, in path
+    order: the posts `draw_candidates.py --economist` draws from (they are among all_items())."""
+    seen = set()
+    for item in _post_items(NEWS_BEYOND_WALL, "nbw/"):
+        if item.source == ECONOMIST_SOURCE and item.article_id not in seen:
+            seen.add(item.article_id)
+            yield item
+
+
 def all_items() -> Iterator[Item]:
     seen = set()
     for items in (gilets_jaunes(), _post_items(OPED2, "oped2/"),
