@@ -55,8 +55,11 @@ from __future__ import annotations
 
 import collections
 import random
+import subprocess
 import sys
 from pathlib import Path
+
+import yaml
 
 from cfnews.transforms.relevance import fold, load_topic
 
@@ -94,6 +97,7 @@ QUOTAS_21 = {
 ROUNDS = {15: QUOTAS, 16: QUOTAS_16, 17: QUOTAS_17, 20: QUOTAS_20, 21: QUOTAS_21}
 BLIND_SEED = 18
 ECONOMIST_ROUND = "added: Economist round"   # the review note of the --economist round's rows
+ECONOMIST_ROUND_COMMIT = "e569978"   # its labels; the topic's terms then (topic_at) rebuild its draw
 # agora0/pen folders of outlets in neither split (sources.BLIND_FOLDERS), and how many of each outlet's posts naming both
 # sides are drawn (the pool, November 2024: Al Jazeera 44, RTHK 27, NHK 3, Kyodo 2)
 BLIND_QUOTAS = {"aj": 30, "rthk": 27, "nhk": 3, "kyodo": 2}
@@ -269,14 +273,28 @@ def is_copy(a: frozenset, b: frozenset) -> bool:
     return bool(a and b) and len(a & b) >= COPY_SHARE * min(len(a), len(b))
 
 
-def draw_economist():
+def topic_at(commit: str):
+    """The China–France topic's terms as they were at `commit` (git, this checkout's history): a
+    draw that picks the posts naming both sides depends on them, and a later exclusion (say
+    "Paris Club") leaves a post out of today's draw that was drawn and labelled then."""
+    from cfnews.transforms.relevance import parse_topic
+    root = HERE.parents[2]
+    raw = subprocess.run(["git", "-C", str(root), "show", f"{commit}:transforms/topics/china_france.yaml"],
+                         capture_output=True, check=True).stdout
+    data = yaml.safe_load(raw)
+    data.pop("model", None)     # the terms are what a draw reads; the role model file is today's
+    return parse_topic(data, f"china_france.yaml at {commit}")
+
+
+def draw_economist(topic=None):
     """The Economist round (dev split, outlet 经济学人en; SOURCES.md): every post of
-    sources.economist_items() that names both sides (the topic's terms, any role) and was labelled
-    before neither this round nor earlier, all of them (no sampling), in id order, leaving out a copy
-    of a labelled post or of an earlier draw (is_copy). Yields (article_id, outlet, language, stratum)."""
+    sources.economist_items() that names both sides (the topic's terms, any role; `topic`: today's
+    unless given, see topic_at) and was labelled before neither this round nor earlier, all of them
+    (no sampling), in id order, leaving out a copy of a labelled post or of an earlier draw
+    (is_copy). Yields (article_id, outlet, language, stratum)."""
     sys.path.insert(0, str(HERE))
     import sources  # noqa: E402
-    topic = load_topic("china_france")
+    topic = topic or load_topic("china_france")
     lines = (HERE / "labels.tsv").read_text(encoding="utf-8").splitlines()
     labelled = {line.split("\t", 1)[0] for line in lines[1:] if f"\t{ECONOMIST_ROUND}" not in line}
     posts = list(sources.economist_items())
