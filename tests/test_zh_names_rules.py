@@ -481,3 +481,38 @@ def test_a_website_named_in_quotation_marks_is_an_outlet_going_online_is_not():
     assert ("中國輿論監督網", "ORG") in labelled("「中國輿論監督網」創辦人李新德被判刑。")
     assert ("異言網", "ORG") in labelled("研究機構21日公布「異言網」的監測資料。")
     assert not labelled("他用翻牆軟體「進行非法國際連網」，")
+
+
+def test_a_countrys_coast_guard_and_armed_police_are_organisations():
+    """As a country's armed forces (GUIDELINES.md): the coast guard and armed police written after
+    their country are one organisation, the country inside it."""
+    found = labelled("越南海岸警衛隊昨日攔截漁船，日本海岸防衛隊亦派艦監視。")
+    assert {("越南海岸警衛隊", "ORG"), ("日本海岸防衛隊", "ORG")} <= found
+    assert ("越南", "GPE") not in found and ("日本", "GPE") not in found
+    found = labelled("泰國武裝警察與軍隊將進駐該島，印尼海警表示將加強巡邏。")
+    assert {("泰國武裝警察", "ORG"), ("印尼海警", "ORG")} <= found
+    # no country before it: a kind of force, left as it was
+    assert not {n for n, label in labelled("武裝警察在街頭巡邏。") if label == "ORG"}
+
+
+def test_an_outlet_in_title_marks_with_a_newsroom_act_later_in_its_clause_or_named_in_full():
+    """GUIDELINES.md: an outlet's name in title marks is an organisation. Its newsroom's act may
+    come after an adverb, a date or an object; an outlet named in full is the same outlet when
+    written without its kind's word."""
+    assert ("明報", "ORG") in labelled("《明報》本周三（8 日）報道，政府將修例。")
+    assert ("東方", "ORG") in labelled("《東方》已向警方查詢，至截稿時未獲回覆。")
+    assert ("環球", "ORG") in labelled("《環球》並引述消息人士指，會議將延期。")
+    found = labelled("《信報財經新聞》昨日宣佈改組。員工表示，《信報財經》停刊令人惋惜。")
+    assert ("信報財經", "ORG") in found
+    # a book or song in title marks with no newsroom's act in its clause stays unnamed
+    found = labelled("他在台上演唱《海闊天空》，全場起立。《海闊天空》的作者表示感謝。")
+    assert not {n for n, label in found if label == "ORG"}
+
+
+def test_a_country_before_a_university_or_institute_is_part_of_its_name():
+    found = labelled("她後來考入奧地利維也納音樂學院，現為瑞士蘇黎世聯邦理工學院教授。")
+    assert {("奧地利維也納音樂學院", "ORG"), ("瑞士蘇黎世聯邦理工學院", "ORG")} <= found
+    assert ("奧地利", "GPE") not in found and ("瑞士", "GPE") not in found
+    # an international body after a country is not the country's
+    found = labelled("法國歐盟事務部長表示，")
+    assert ("法國歐盟", "ORG") not in found

@@ -787,6 +787,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = _company_heads(simple, spans)
     spans = _companies_by_context(simple, spans, words)
     spans = _abbreviated_owners(simple, spans, words)
+    spans = _schools_of_countries(simple, spans)
     titles = _titles(simple)
     spans = _outside_titles(_not_descriptions(simple, spans), titles)
     inner.update(o for a, b in titles for o in range(a + 2, b - 1))  # no KB name inside a title
@@ -812,6 +813,26 @@ def _abbreviated_owners(simple: str, spans, words) -> List[Tuple[int, int, str]]
             out.append((start + 1, end, label))
         else:
             out.append((start, end, label))
+    return out
+
+
+# Schools and research bodies, which belong to the country they are in (not "法国" + "欧盟").
+_SCHOOL_ENDINGS = ("大学", "学院", "研究所", "研究院")
+
+
+def _schools_of_countries(simple: str, spans) -> List[Tuple[int, int, str]]:
+    """A country written right before a university, college or institute is part of its name
+    ("伊朗" + "伊斯兰自由大学", "加拿大" + "蒙特利尔音乐学院"; GUIDELINES.md: a country before a body
+    that belongs to it)."""
+    places = {s: (s, e, label) for s, e, label in spans if label == "GPE"}
+    out = list(spans)
+    for s, e, label in spans:
+        if label != "ORG" or not simple[s:e].endswith(_SCHOOL_ENDINGS):
+            continue
+        place = next((sp for sp in places.values() if sp[1] == s and simple[sp[0]:s] in countries()), None)
+        if place is None or (s, e, label) not in out:
+            continue
+        out = [sp for sp in out if sp not in (place, (s, e, label))] + [(place[0], e, "ORG")]
     return out
 
 
@@ -1109,6 +1130,26 @@ def _armed_forces(simple: str, spans, tokens, offsets, words) -> List[Tuple[int,
         if any(sp[0] < end and start < sp[1] for sp in kept):
             continue                                   # across another name: left as it was
         out = kept + [(start, end, "ORG")]
+    return _paramilitary_forces(simple, out)
+
+
+# A country's coast guard and armed police, written after the country ("中国海警", "中国海岸警卫",
+# "菲律宾海岸防卫队", "中国武装警察"): forces named by their country, as its armed forces are.
+_PARAMILITARY = re.compile("海岸警卫队|海岸警卫|海岸防卫队|海警|武装警察部队|武装警察|武警部队|武警|国民警卫队")
+
+
+def _paramilitary_forces(simple: str, spans) -> List[Tuple[int, int, str]]:
+    out = list(spans)
+    for match in _PARAMILITARY.finditer(simple):
+        a, b = match.span()
+        place = next((sp for sp in out if sp[1] == a and sp[2] == "GPE"
+                      and simple[sp[0]:a] in countries()), None)
+        if place is None:
+            continue
+        kept = [sp for sp in out if sp != place and not (a <= sp[0] and sp[1] <= b)]
+        if any(sp[0] < b and a < sp[1] for sp in kept):
+            continue                                   # inside or across another name
+        out = kept + [(place[0], b, "ORG")]
     return out
 
 
@@ -1267,6 +1308,10 @@ _PRESS_BEFORE = ("接受", "向", "回复", "回应", "答复")
 _PRESS_REPLY = ("访问", "专访", "表示", "查询", "透露")
 # "《科学》杂志", "《时代》周刊": the title is the periodical's name.
 _PERIODICALS = ("杂志", "周刊", "月刊", "季刊")
+# A newsroom's act a few characters later in the same clause, after an adverb, a date or a
+# verb's object ("《立场》本周二（7 日）报道", "《立场》已向港台查询", "《环时》并引述", "《环时》将设立社长").
+_PRESS_LATER = re.compile(r"[^。，；、！？：「」“”《》\n的]{1,10}?(?:报道|报导|引述|查询|社长|总编辑|引消息)")
+_OUTLET_KINDS = ("新闻网", "新闻", "日报", "时报", "晚报", "早报", "电台", "周刊", "杂志")
 _TITLED_OUTLET = re.compile(r"《([\u4e00-\u9fff][\u4e00-\u9fff0-9]{0,9})》")
 # Words a credit may open with that name no outlet ("（综合报道）", "（本报记者…", "（特约记者…").
 _NOT_OUTLETS = frozenset("综合 本报 本台 本网 本社 本刊 外电 网络 网上 联合 特约 编辑 驻地 随团 实习 见习 摄影".split())
@@ -1285,6 +1330,12 @@ def _credited_outlets(simple: str, spans, words, freq) -> List[Tuple[int, int, s
                 freq.get(name) and words.get(name) != "ORG" and _posseg()[0].lcut(name)[0].flag != "nt"):
             continue
         found.append((match.start(k), match.end(k)))
+    # an outlet the article names in full ("《立场新闻》", "立场新闻") written in title marks without
+    # its kind's word elsewhere ("《立场》停运"): the same outlet
+    shortened = {full[:-len(kind)] for full in
+                 [m.group(1) for m in _TITLED_OUTLET.finditer(simple)]
+                 + [simple[s:e] for s, e, label in spans if label == "ORG"]
+                 for kind in _OUTLET_KINDS if full.endswith(kind) and len(full) - len(kind) >= 2}
     for match in _TITLED_OUTLET.finditer(simple):
         name = match.group(1)
         if name.endswith(_DOCUMENTS + _LAW_ENDINGS) or words.get(name) in ("GPE", "PERSON"):
@@ -1292,7 +1343,8 @@ def _credited_outlets(simple: str, spans, words, freq) -> List[Tuple[int, int, s
         after = simple[match.end():match.end() + 2]
         before = simple[max(0, match.start() - 2):match.start()]
         if after.startswith(_PRESS_AFTER + _PERIODICALS) \
-                or (before.endswith(_PRESS_BEFORE) and after.startswith(_PRESS_REPLY)):
+                or (before.endswith(_PRESS_BEFORE) and after.startswith(_PRESS_REPLY)) \
+                or _PRESS_LATER.match(simple, match.end()) or name in shortened:
             found.append((match.start(1), match.end(1)))
     if not found:
         return spans
