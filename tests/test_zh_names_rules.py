@@ -516,3 +516,13 @@ def test_a_country_before_a_university_or_institute_is_part_of_its_name():
     # an international body after a country is not the country's
     found = labelled("法國歐盟事務部長表示，")
     assert ("法國歐盟", "ORG") not in found
+
+
+def test_a_city_or_province_before_its_body_is_part_of_the_name():
+    """GUIDELINES.md: a city written directly before a body that belongs to it is part of the name
+    (a province before its city's body too); not a street, nor a body above the place."""
+    found = labelled("香港律政司今日決定不提出上訴，江蘇南京市教育局亦發出通知。")
+    assert {("香港律政司", "ORG"), ("江蘇南京市教育局", "ORG")} <= found
+    assert ("律政司", "ORG") not in found and ("江蘇", "GPE") not in found
+    assert ("四川成都市中級人民法院", "ORG") in labelled("四川成都市中級人民法院判處他三年徒刑。")
+    assert ("香港迪士尼", "ORG") not in labelled("他在香港迪士尼工作。")   # a park, not a body

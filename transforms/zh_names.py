@@ -788,6 +788,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = _companies_by_context(simple, spans, words)
     spans = _abbreviated_owners(simple, spans, words)
     spans = _schools_of_countries(simple, spans)
+    spans = _bodies_of_places(simple, spans)
     titles = _titles(simple)
     spans = _outside_titles(_not_descriptions(simple, spans), titles)
     inner.update(o for a, b in titles for o in range(a + 2, b - 1))  # no KB name inside a title
@@ -831,6 +832,27 @@ def _schools_of_countries(simple: str, spans) -> List[Tuple[int, int, str]]:
             continue
         place = next((sp for sp in places.values() if sp[1] == s and simple[sp[0]:s] in countries()), None)
         if place is None or (s, e, label) not in out:
+            continue
+        out = [sp for sp in out if sp not in (place, (s, e, label))] + [(place[0], e, "ORG")]
+    return out
+
+
+# A place's own bodies: its government's departments and offices, its courts, its associations
+# (not a company: "河北" + "邢台万达轮胎公司" is read as two names).
+_PLACES_BODIES = ("司", "局", "署", "处", "办", "会", "委", "院", "厅")
+
+
+def _bodies_of_places(simple: str, spans) -> List[Tuple[int, int, str]]:
+    """A city, province or region (not a country) written right before a body is part of its name
+    ("香港" + "律政司", "浙江" + "瑞安网信办"); not before a body above it ("香港" + "联合国")."""
+    out = list(spans)
+    for s, e, label in spans:
+        if label != "ORG" or simple[s:e].startswith(_SUPRANATIONAL + ("中国", "中共", "驻")) \
+                or not simple[s:e].endswith(_PLACES_BODIES) or simple[s:e].endswith("公司"):
+            continue
+        place = next((sp for sp in out if sp[1] == s and sp[2] == "GPE"), None)
+        if place is None or simple[place[0]:s] in countries() or (s, e, label) not in out \
+                or _STREET_END.search(simple[s - 1]):
             continue
         out = [sp for sp in out if sp not in (place, (s, e, label))] + [(place[0], e, "ORG")]
     return out
