@@ -526,3 +526,13 @@ def test_a_city_or_province_before_its_body_is_part_of_the_name():
     assert ("律政司", "ORG") not in found and ("江蘇", "GPE") not in found
     assert ("四川成都市中級人民法院", "ORG") in labelled("四川成都市中級人民法院判處他三年徒刑。")
     assert ("香港迪士尼", "ORG") not in labelled("他在香港迪士尼工作。")   # a park, not a body
+
+
+def test_a_news_site_acting_as_a_newsroom_or_listed_among_sources_is_an_outlet():
+    """GUIDELINES.md: a named portal that publishes is an organisation, like a media outlet."""
+    found = labelled("公民監察網10月底也曾報導此事，湖南政務服務網昨日一度公告名單。")
+    assert {("公民監察網", "ORG"), ("湖南政務服務網", "ORG")} <= found
+    assert ("鳳凰網", "ORG") in labelled("資料來源： 明報 、 鳳凰網 、 南華早報")
+    # a network of another kind, a body's official site, a name glossed before it: no outlet
+    found = labelled("警方破獲電信網路詐騙集團，衛健委官網昨日公布數字，美國之音（VOA）中文網報導。")
+    assert not any(n.endswith("網") for n, label in found if label == "ORG")

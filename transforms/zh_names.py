@@ -783,6 +783,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = _third_characters(simple, spans, tokens, offsets, words, freq)
     spans = _every_mention(simple, spans)
     spans = _named_newspapers(simple, spans)
+    spans = _news_sites(simple, spans, tokens, offsets)
     spans = _credited_outlets(simple, spans, words, freq)
     spans = _company_heads(simple, spans)
     spans = _companies_by_context(simple, spans, words)
@@ -1315,6 +1316,39 @@ def _named_newspapers(simple: str, spans) -> List[Tuple[int, int, str]]:
         return spans
     kept = [sp for sp in spans if not any(sp[0] < e and s < sp[1] for s, e, _ in found)]
     return kept + found
+
+
+# A news site or portal acting as a newsroom ("维权网10月底也曾报导", "浙江政务服务网…公告") or
+# listed among the outlets a report cites ("来源： 中央社 、 联合新闻网"): words of a name ending in
+# 网; not a network of another kind (_NOT_SITES), an official site of a body ("卫健委官网") or
+# the tail of a name in Latin letters or after a gloss ("ABS-CBN新闻网").
+_SITE_ACT = re.compile(r"[^。，；：！？「」《》\n]{0,8}?(?:报导|报道|公告|发布|引述|披露|刊登|刊出)")
+_SITE_FLAGS = frozenset({"n", "nz", "ns", "nt", "j", "vn", "l", "an", "b"})
+
+
+def _news_sites(simple: str, spans, tokens, offsets) -> List[Tuple[int, int, str]]:
+    out = list(spans)
+    for k, (word, flag) in enumerate(tokens):
+        if not word.endswith("网") or not _han(word):
+            continue
+        j = k
+        end = offsets[k] + len(word)
+        while j > 0 and tokens[j - 1][1] in _SITE_FLAGS and _han(tokens[j - 1][0]) \
+                and end - offsets[j - 1] <= 8:
+            j -= 1
+        start = offsets[j]
+        name = simple[start:end]
+        if len(name) < 3 or name.endswith(_NOT_SITES + ("官网",)) or set(name) & _NOT_IN_NAMES \
+                or (start and re.match(r"[A-Za-z0-9）)]", simple[start - 1])):
+            continue                                   # "美国之音（VOA）中文网": a longer name
+        listed = simple[end:end + 2].strip()[:1] == "、" or simple[max(0, start - 3):start].strip()[-1:] in ("、", "：")
+        if not (_SITE_ACT.match(simple, end) or listed):
+            continue
+        inside = [sp for sp in out if sp[0] < end and start < sp[1]]
+        if any(sp[0] < start or sp[1] > end for sp in inside):
+            continue                                   # across another name
+        out = [sp for sp in out if sp not in inside] + [(start, end, "ORG")]
+    return out
 
 
 # Reporting credits: an outlet's short name in the credit that opens a report ("（独媒报导）",
