@@ -536,3 +536,10 @@ def test_a_news_site_acting_as_a_newsroom_or_listed_among_sources_is_an_outlet()
     # a network of another kind, a body's official site, a name glossed before it: no outlet
     found = labelled("警方破獲電信網路詐騙集團，衛健委官網昨日公布數字，美國之音（VOA）中文網報導。")
     assert not any(n.endswith("網") for n, label in found if label == "ORG")
+
+
+def test_a_court_named_by_its_level_is_an_organisation():
+    """Hong Kong's and Taiwan's courts named by their level alone are those courts (as 終審法院
+    and 最高人民法院 are): 高等法院, its short form 高院, 區域法院."""
+    found = labelled("他昨日入稟高院追討欠款，案件將由高等法院審理；另案今日在區域法院提堂。")
+    assert {("高院", "ORG"), ("高等法院", "ORG"), ("區域法院", "ORG")} <= found
