@@ -543,3 +543,10 @@ def test_a_court_named_by_its_level_is_an_organisation():
     and 最高人民法院 are): 高等法院, its short form 高院, 區域法院."""
     found = labelled("他昨日入稟高院追討欠款，案件將由高等法院審理；另案今日在區域法院提堂。")
     assert {("高院", "ORG"), ("高等法院", "ORG"), ("區域法院", "ORG")} <= found
+
+
+def test_taiwans_bodies_state_companies_and_parties_by_their_short_forms():
+    found = labelled("中選會昨日公告名單，立院今天三讀通過預算，台電與北捷均表示配合。")
+    assert {("中選會", "ORG"), ("立院", "ORG"), ("台電", "ORG"), ("北捷", "ORG")} <= found
+    found = labelled("台灣基進今日召開記者會，台灣基進黨主席表示，退輔會應說明。")
+    assert {("台灣基進", "ORG"), ("台灣基進黨", "ORG"), ("退輔會", "ORG")} <= found
