@@ -550,3 +550,9 @@ def test_taiwans_bodies_state_companies_and_parties_by_their_short_forms():
     assert {("中選會", "ORG"), ("立院", "ORG"), ("台電", "ORG"), ("北捷", "ORG")} <= found
     found = labelled("台灣基進今日召開記者會，台灣基進黨主席表示，退輔會應說明。")
     assert {("台灣基進", "ORG"), ("台灣基進黨", "ORG"), ("退輔會", "ORG")} <= found
+
+
+def test_armed_groups_by_their_transliterations_are_organisations():
+    found = labelled("塔利班昨日宣布控制該省，哈瑪斯與真主黨發表聲明支持。")
+    assert {("塔利班", "ORG"), ("哈瑪斯", "ORG"), ("真主黨", "ORG")} <= found
+    assert not {n for n, label in found if label == "PERSON"}
