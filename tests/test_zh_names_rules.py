@@ -556,3 +556,11 @@ def test_armed_groups_by_their_transliterations_are_organisations():
     found = labelled("塔利班昨日宣布控制該省，哈瑪斯與真主黨發表聲明支持。")
     assert {("塔利班", "ORG"), ("哈瑪斯", "ORG"), ("真主黨", "ORG")} <= found
     assert not {n for n, label in found if label == "PERSON"}
+
+
+def test_a_body_opening_a_treatys_or_charters_name_is_inside_that_name():
+    """GUIDELINES.md: laws and treaties are no organisations and names inside a longer name are
+    not listed; the body acting beside a treaty is listed."""
+    found = labelled("依據聯合國海洋法公約，他們援引（聯合國）氣候變化綱要公約，並重申聯合國憲章。")
+    assert not {n for n, label in found if label == "ORG"}
+    assert ("聯合國", "ORG") in labelled("聯合國昨日通過公約，要求各國遵守。")

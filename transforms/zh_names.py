@@ -791,7 +791,9 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = _schools_of_countries(simple, spans)
     spans = _bodies_of_places(simple, spans)
     titles = _titles(simple)
-    spans = _outside_titles(_not_descriptions(simple, spans), titles)
+    kept = _not_in_treaties(simple, spans)
+    inner.update(s for s, _, _ in set(spans) - set(kept))   # nor a KB name there
+    spans = _outside_titles(_not_descriptions(simple, kept), titles)
     inner.update(o for a, b in titles for o in range(a + 2, b - 1))  # no KB name inside a title
     bounds = frozenset(set(offsets) - inner) | {len(simple)}
     return sorted(set(spans)), bounds
@@ -1958,6 +1960,26 @@ def _outside_titles(spans, titles) -> List[Tuple[int, int, str]]:
 # Words after a trade that make "国家 + 行业" a description, not the company of that name:
 # "中国电信设备大厂华为", "法国电信巨头".
 _AFTER_TRADE = ("巨头", "巨擘", "设备", "大厂", "厂商", "业者", "行业", "产业", "运营商", "龙头", "市场", "领域")
+
+
+# A body that opens the name of a treaty or charter is inside that name, not a mention of its own
+# (GUIDELINES.md: laws and treaties are no organisations, names inside a longer name are not
+# listed): "联合国" + "海洋法公约", "联合国" + "宪章", "（联合国）海洋法公约". Not across a verb
+# ("联合国通过公约") or a function word.
+_TREATY = re.compile(r"[）)]?[\u4e00-\u9fff]{0,6}?(?:公约|宪章|条约|议定书)")
+_TREATY_VERBS = ("通过", "签署", "签订", "批准", "违反", "遵守", "加入", "退出", "修改", "依据", "根据", "制定",
+                 "订立", "缔结", "落实", "执行", "援引")
+
+
+def _not_in_treaties(simple: str, spans) -> List[Tuple[int, int, str]]:
+    out = []
+    for s, e, label in spans:
+        match = _TREATY.match(simple, e) if label == "ORG" else None
+        if match and not set(match.group(0)) & _NOT_IN_UNITS \
+                and not any(verb in match.group(0) for verb in _TREATY_VERBS):
+            continue
+        out.append((s, e, label))
+    return out
 
 
 def _not_descriptions(simple: str, spans) -> List[Tuple[int, int, str]]:
