@@ -481,3 +481,86 @@ def test_a_website_named_in_quotation_marks_is_an_outlet_going_online_is_not():
     assert ("中國輿論監督網", "ORG") in labelled("「中國輿論監督網」創辦人李新德被判刑。")
     assert ("異言網", "ORG") in labelled("研究機構21日公布「異言網」的監測資料。")
     assert not labelled("他用翻牆軟體「進行非法國際連網」，")
+
+
+def test_a_countrys_coast_guard_and_armed_police_are_organisations():
+    """As a country's armed forces (GUIDELINES.md): the coast guard and armed police written after
+    their country are one organisation, the country inside it."""
+    found = labelled("越南海岸警衛隊昨日攔截漁船，日本海岸防衛隊亦派艦監視。")
+    assert {("越南海岸警衛隊", "ORG"), ("日本海岸防衛隊", "ORG")} <= found
+    assert ("越南", "GPE") not in found and ("日本", "GPE") not in found
+    found = labelled("泰國武裝警察與軍隊將進駐該島，印尼海警表示將加強巡邏。")
+    assert {("泰國武裝警察", "ORG"), ("印尼海警", "ORG")} <= found
+    # no country before it: a kind of force, left as it was
+    assert not {n for n, label in labelled("武裝警察在街頭巡邏。") if label == "ORG"}
+
+
+def test_an_outlet_in_title_marks_with_a_newsroom_act_later_in_its_clause_or_named_in_full():
+    """GUIDELINES.md: an outlet's name in title marks is an organisation. Its newsroom's act may
+    come after an adverb, a date or an object; an outlet named in full is the same outlet when
+    written without its kind's word."""
+    assert ("明報", "ORG") in labelled("《明報》本周三（8 日）報道，政府將修例。")
+    assert ("東方", "ORG") in labelled("《東方》已向警方查詢，至截稿時未獲回覆。")
+    assert ("環球", "ORG") in labelled("《環球》並引述消息人士指，會議將延期。")
+    found = labelled("《信報財經新聞》昨日宣佈改組。員工表示，《信報財經》停刊令人惋惜。")
+    assert ("信報財經", "ORG") in found
+    # a book or song in title marks with no newsroom's act in its clause stays unnamed
+    found = labelled("他在台上演唱《海闊天空》，全場起立。《海闊天空》的作者表示感謝。")
+    assert not {n for n, label in found if label == "ORG"}
+
+
+def test_a_country_before_a_university_or_institute_is_part_of_its_name():
+    found = labelled("她後來考入奧地利維也納音樂學院，現為瑞士蘇黎世聯邦理工學院教授。")
+    assert {("奧地利維也納音樂學院", "ORG"), ("瑞士蘇黎世聯邦理工學院", "ORG")} <= found
+    assert ("奧地利", "GPE") not in found and ("瑞士", "GPE") not in found
+    # an international body after a country is not the country's
+    found = labelled("法國歐盟事務部長表示，")
+    assert ("法國歐盟", "ORG") not in found
+
+
+def test_a_city_or_province_before_its_body_is_part_of_the_name():
+    """GUIDELINES.md: a city written directly before a body that belongs to it is part of the name
+    (a province before its city's body too); not a street, nor a body above the place."""
+    found = labelled("香港律政司今日決定不提出上訴，江蘇南京市教育局亦發出通知。")
+    assert {("香港律政司", "ORG"), ("江蘇南京市教育局", "ORG")} <= found
+    assert ("律政司", "ORG") not in found and ("江蘇", "GPE") not in found
+    assert ("四川成都市中級人民法院", "ORG") in labelled("四川成都市中級人民法院判處他三年徒刑。")
+    assert ("香港迪士尼", "ORG") not in labelled("他在香港迪士尼工作。")   # a park, not a body
+
+
+def test_a_news_site_acting_as_a_newsroom_or_listed_among_sources_is_an_outlet():
+    """GUIDELINES.md: a named portal that publishes is an organisation, like a media outlet."""
+    found = labelled("公民監察網10月底也曾報導此事，湖南政務服務網昨日一度公告名單。")
+    assert {("公民監察網", "ORG"), ("湖南政務服務網", "ORG")} <= found
+    assert ("鳳凰網", "ORG") in labelled("資料來源： 明報 、 鳳凰網 、 南華早報")
+    # a network of another kind, a body's official site, a name glossed before it: no outlet
+    found = labelled("警方破獲電信網路詐騙集團，衛健委官網昨日公布數字，美國之音（VOA）中文網報導。")
+    assert not any(n.endswith("網") for n, label in found if label == "ORG")
+
+
+def test_a_court_named_by_its_level_is_an_organisation():
+    """Hong Kong's and Taiwan's courts named by their level alone are those courts (as 終審法院
+    and 最高人民法院 are): 高等法院, its short form 高院, 區域法院."""
+    found = labelled("他昨日入稟高院追討欠款，案件將由高等法院審理；另案今日在區域法院提堂。")
+    assert {("高院", "ORG"), ("高等法院", "ORG"), ("區域法院", "ORG")} <= found
+
+
+def test_taiwans_bodies_state_companies_and_parties_by_their_short_forms():
+    found = labelled("中選會昨日公告名單，立院今天三讀通過預算，台電與北捷均表示配合。")
+    assert {("中選會", "ORG"), ("立院", "ORG"), ("台電", "ORG"), ("北捷", "ORG")} <= found
+    found = labelled("台灣基進今日召開記者會，台灣基進黨主席表示，退輔會應說明。")
+    assert {("台灣基進", "ORG"), ("台灣基進黨", "ORG"), ("退輔會", "ORG")} <= found
+
+
+def test_armed_groups_by_their_transliterations_are_organisations():
+    found = labelled("塔利班昨日宣布控制該省，哈瑪斯與真主黨發表聲明支持。")
+    assert {("塔利班", "ORG"), ("哈瑪斯", "ORG"), ("真主黨", "ORG")} <= found
+    assert not {n for n, label in found if label == "PERSON"}
+
+
+def test_a_body_opening_a_treatys_or_charters_name_is_inside_that_name():
+    """GUIDELINES.md: laws and treaties are no organisations and names inside a longer name are
+    not listed; the body acting beside a treaty is listed."""
+    found = labelled("依據聯合國海洋法公約，他們援引（聯合國）氣候變化綱要公約，並重申聯合國憲章。")
+    assert not {n for n, label in found if label == "ORG"}
+    assert ("聯合國", "ORG") in labelled("聯合國昨日通過公約，要求各國遵守。")

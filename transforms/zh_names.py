@@ -783,12 +783,17 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = _third_characters(simple, spans, tokens, offsets, words, freq)
     spans = _every_mention(simple, spans)
     spans = _named_newspapers(simple, spans)
+    spans = _news_sites(simple, spans, tokens, offsets)
     spans = _credited_outlets(simple, spans, words, freq)
     spans = _company_heads(simple, spans)
     spans = _companies_by_context(simple, spans, words)
     spans = _abbreviated_owners(simple, spans, words)
+    spans = _schools_of_countries(simple, spans)
+    spans = _bodies_of_places(simple, spans)
     titles = _titles(simple)
-    spans = _outside_titles(_not_descriptions(simple, spans), titles)
+    kept = _not_in_treaties(simple, spans)
+    inner.update(s for s, _, _ in set(spans) - set(kept))   # nor a KB name there
+    spans = _outside_titles(_not_descriptions(simple, kept), titles)
     inner.update(o for a, b in titles for o in range(a + 2, b - 1))  # no KB name inside a title
     bounds = frozenset(set(offsets) - inner) | {len(simple)}
     return sorted(set(spans)), bounds
@@ -812,6 +817,47 @@ def _abbreviated_owners(simple: str, spans, words) -> List[Tuple[int, int, str]]
             out.append((start + 1, end, label))
         else:
             out.append((start, end, label))
+    return out
+
+
+# Schools and research bodies, which belong to the country they are in (not "法国" + "欧盟").
+_SCHOOL_ENDINGS = ("大学", "学院", "研究所", "研究院")
+
+
+def _schools_of_countries(simple: str, spans) -> List[Tuple[int, int, str]]:
+    """A country written right before a university, college or institute is part of its name
+    ("伊朗" + "伊斯兰自由大学", "加拿大" + "蒙特利尔音乐学院"; GUIDELINES.md: a country before a body
+    that belongs to it)."""
+    places = {s: (s, e, label) for s, e, label in spans if label == "GPE"}
+    out = list(spans)
+    for s, e, label in spans:
+        if label != "ORG" or not simple[s:e].endswith(_SCHOOL_ENDINGS):
+            continue
+        place = next((sp for sp in places.values() if sp[1] == s and simple[sp[0]:s] in countries()), None)
+        if place is None or (s, e, label) not in out:
+            continue
+        out = [sp for sp in out if sp not in (place, (s, e, label))] + [(place[0], e, "ORG")]
+    return out
+
+
+# A place's own bodies: its government's departments and offices, its courts, its associations
+# (not a company: "河北" + "邢台万达轮胎公司" is read as two names).
+_PLACES_BODIES = ("司", "局", "署", "处", "办", "会", "委", "院", "厅")
+
+
+def _bodies_of_places(simple: str, spans) -> List[Tuple[int, int, str]]:
+    """A city, province or region (not a country) written right before a body is part of its name
+    ("香港" + "律政司", "浙江" + "瑞安网信办"); not before a body above it ("香港" + "联合国")."""
+    out = list(spans)
+    for s, e, label in spans:
+        if label != "ORG" or simple[s:e].startswith(_SUPRANATIONAL + ("中国", "中共", "驻")) \
+                or not simple[s:e].endswith(_PLACES_BODIES) or simple[s:e].endswith("公司"):
+            continue
+        place = next((sp for sp in out if sp[1] == s and sp[2] == "GPE"), None)
+        if place is None or simple[place[0]:s] in countries() or (s, e, label) not in out \
+                or _STREET_END.search(simple[s - 1]):
+            continue
+        out = [sp for sp in out if sp not in (place, (s, e, label))] + [(place[0], e, "ORG")]
     return out
 
 
@@ -1109,6 +1155,26 @@ def _armed_forces(simple: str, spans, tokens, offsets, words) -> List[Tuple[int,
         if any(sp[0] < end and start < sp[1] for sp in kept):
             continue                                   # across another name: left as it was
         out = kept + [(start, end, "ORG")]
+    return _paramilitary_forces(simple, out)
+
+
+# A country's coast guard and armed police, written after the country ("中国海警", "中国海岸警卫",
+# "菲律宾海岸防卫队", "中国武装警察"): forces named by their country, as its armed forces are.
+_PARAMILITARY = re.compile("海岸警卫队|海岸警卫|海岸防卫队|海警|武装警察部队|武装警察|武警部队|武警|国民警卫队")
+
+
+def _paramilitary_forces(simple: str, spans) -> List[Tuple[int, int, str]]:
+    out = list(spans)
+    for match in _PARAMILITARY.finditer(simple):
+        a, b = match.span()
+        place = next((sp for sp in out if sp[1] == a and sp[2] == "GPE"
+                      and simple[sp[0]:a] in countries()), None)
+        if place is None:
+            continue
+        kept = [sp for sp in out if sp != place and not (a <= sp[0] and sp[1] <= b)]
+        if any(sp[0] < b and a < sp[1] for sp in kept):
+            continue                                   # inside or across another name
+        out = kept + [(place[0], b, "ORG")]
     return out
 
 
@@ -1254,6 +1320,39 @@ def _named_newspapers(simple: str, spans) -> List[Tuple[int, int, str]]:
     return kept + found
 
 
+# A news site or portal acting as a newsroom ("维权网10月底也曾报导", "浙江政务服务网…公告") or
+# listed among the outlets a report cites ("来源： 中央社 、 联合新闻网"): words of a name ending in
+# 网; not a network of another kind (_NOT_SITES), an official site of a body ("卫健委官网") or
+# the tail of a name in Latin letters or after a gloss ("ABS-CBN新闻网").
+_SITE_ACT = re.compile(r"[^。，；：！？「」《》\n]{0,8}?(?:报导|报道|公告|发布|引述|披露|刊登|刊出)")
+_SITE_FLAGS = frozenset({"n", "nz", "ns", "nt", "j", "vn", "l", "an", "b"})
+
+
+def _news_sites(simple: str, spans, tokens, offsets) -> List[Tuple[int, int, str]]:
+    out = list(spans)
+    for k, (word, flag) in enumerate(tokens):
+        if not word.endswith("网") or not _han(word):
+            continue
+        j = k
+        end = offsets[k] + len(word)
+        while j > 0 and tokens[j - 1][1] in _SITE_FLAGS and _han(tokens[j - 1][0]) \
+                and end - offsets[j - 1] <= 8:
+            j -= 1
+        start = offsets[j]
+        name = simple[start:end]
+        if len(name) < 3 or name.endswith(_NOT_SITES + ("官网",)) or set(name) & _NOT_IN_NAMES \
+                or (start and re.match(r"[A-Za-z0-9）)]", simple[start - 1])):
+            continue                                   # "美国之音（VOA）中文网": a longer name
+        listed = simple[end:end + 2].strip()[:1] == "、" or simple[max(0, start - 3):start].strip()[-1:] in ("、", "：")
+        if not (_SITE_ACT.match(simple, end) or listed):
+            continue
+        inside = [sp for sp in out if sp[0] < end and start < sp[1]]
+        if any(sp[0] < start or sp[1] > end for sp in inside):
+            continue                                   # across another name
+        out = [sp for sp in out if sp not in inside] + [(start, end, "ORG")]
+    return out
+
+
 # Reporting credits: an outlet's short name in the credit that opens a report ("（独媒报导）",
 # "【某某报道】", "（某社记者…"), and an outlet in title marks with a newsroom's word ("《立场》报道",
 # "《香港01》记者", "接受《某报》访问", "回复《某刊》查询").
@@ -1267,6 +1366,10 @@ _PRESS_BEFORE = ("接受", "向", "回复", "回应", "答复")
 _PRESS_REPLY = ("访问", "专访", "表示", "查询", "透露")
 # "《科学》杂志", "《时代》周刊": the title is the periodical's name.
 _PERIODICALS = ("杂志", "周刊", "月刊", "季刊")
+# A newsroom's act a few characters later in the same clause, after an adverb, a date or a
+# verb's object ("《立场》本周二（7 日）报道", "《立场》已向港台查询", "《环时》并引述", "《环时》将设立社长").
+_PRESS_LATER = re.compile(r"[^。，；、！？：「」“”《》\n的]{1,10}?(?:报道|报导|引述|查询|社长|总编辑|引消息)")
+_OUTLET_KINDS = ("新闻网", "新闻", "日报", "时报", "晚报", "早报", "电台", "周刊", "杂志")
 _TITLED_OUTLET = re.compile(r"《([\u4e00-\u9fff][\u4e00-\u9fff0-9]{0,9})》")
 # Words a credit may open with that name no outlet ("（综合报道）", "（本报记者…", "（特约记者…").
 _NOT_OUTLETS = frozenset("综合 本报 本台 本网 本社 本刊 外电 网络 网上 联合 特约 编辑 驻地 随团 实习 见习 摄影".split())
@@ -1285,6 +1388,12 @@ def _credited_outlets(simple: str, spans, words, freq) -> List[Tuple[int, int, s
                 freq.get(name) and words.get(name) != "ORG" and _posseg()[0].lcut(name)[0].flag != "nt"):
             continue
         found.append((match.start(k), match.end(k)))
+    # an outlet the article names in full ("《立场新闻》", "立场新闻") written in title marks without
+    # its kind's word elsewhere ("《立场》停运"): the same outlet
+    shortened = {full[:-len(kind)] for full in
+                 [m.group(1) for m in _TITLED_OUTLET.finditer(simple)]
+                 + [simple[s:e] for s, e, label in spans if label == "ORG"]
+                 for kind in _OUTLET_KINDS if full.endswith(kind) and len(full) - len(kind) >= 2}
     for match in _TITLED_OUTLET.finditer(simple):
         name = match.group(1)
         if name.endswith(_DOCUMENTS + _LAW_ENDINGS) or words.get(name) in ("GPE", "PERSON"):
@@ -1292,7 +1401,8 @@ def _credited_outlets(simple: str, spans, words, freq) -> List[Tuple[int, int, s
         after = simple[match.end():match.end() + 2]
         before = simple[max(0, match.start() - 2):match.start()]
         if after.startswith(_PRESS_AFTER + _PERIODICALS) \
-                or (before.endswith(_PRESS_BEFORE) and after.startswith(_PRESS_REPLY)):
+                or (before.endswith(_PRESS_BEFORE) and after.startswith(_PRESS_REPLY)) \
+                or _PRESS_LATER.match(simple, match.end()) or name in shortened:
             found.append((match.start(1), match.end(1)))
     if not found:
         return spans
@@ -1850,6 +1960,26 @@ def _outside_titles(spans, titles) -> List[Tuple[int, int, str]]:
 # Words after a trade that make "国家 + 行业" a description, not the company of that name:
 # "中国电信设备大厂华为", "法国电信巨头".
 _AFTER_TRADE = ("巨头", "巨擘", "设备", "大厂", "厂商", "业者", "行业", "产业", "运营商", "龙头", "市场", "领域")
+
+
+# A body that opens the name of a treaty or charter is inside that name, not a mention of its own
+# (GUIDELINES.md: laws and treaties are no organisations, names inside a longer name are not
+# listed): "联合国" + "海洋法公约", "联合国" + "宪章", "（联合国）海洋法公约". Not across a verb
+# ("联合国通过公约") or a function word.
+_TREATY = re.compile(r"[）)]?[\u4e00-\u9fff]{0,6}?(?:公约|宪章|条约|议定书)")
+_TREATY_VERBS = ("通过", "签署", "签订", "批准", "违反", "遵守", "加入", "退出", "修改", "依据", "根据", "制定",
+                 "订立", "缔结", "落实", "执行", "援引")
+
+
+def _not_in_treaties(simple: str, spans) -> List[Tuple[int, int, str]]:
+    out = []
+    for s, e, label in spans:
+        match = _TREATY.match(simple, e) if label == "ORG" else None
+        if match and not set(match.group(0)) & _NOT_IN_UNITS \
+                and not any(verb in match.group(0) for verb in _TREATY_VERBS):
+            continue
+        out.append((s, e, label))
+    return out
 
 
 def _not_descriptions(simple: str, spans) -> List[Tuple[int, int, str]]:
