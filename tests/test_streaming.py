@@ -170,7 +170,14 @@ def test_streaming_graph_in_real_time_writes_each_window_as_the_clock_passes_it(
         options = make_options(["--runner=BundleBasedDirectRunner", "--streaming"], out=str(out),
                                all_topics=True, allow_hosts=demo.allow_hosts + [server.host_port],
                                min_host_delay=0.0, window_seconds=4, poll_interval=2)
-        with WallClockTicks(interval=2, duration=20) as clock:
+        def an_article_file_arrived():
+            return any(os.path.relpath(path, out).startswith("articles")
+                       for path in list(files.arrivals))
+
+        # 20 s of ticks; on a loaded machine, more (up to 90 s) until the first window's file
+        # is written: with the windowing bug none is written before the stream ends
+        with WallClockTicks(interval=2, duration=20, until=an_article_file_arrived,
+                            longest=90) as clock:
             with beam.Pipeline(options=options) as p:
                 build_streaming(p, options, "rt", demo.feeds + [live], ticks=p | clock.source())
             assert clock.was_read, "the runner never read the TestStream service's ticks"
@@ -187,7 +194,8 @@ def test_streaming_graph_in_real_time_writes_each_window_as_the_clock_passes_it(
     early = {os.path.basename(path).split("-")[2] for path, at in article_files.items()
              if at < last_tick}
     # (the local runner may fall behind the clock on a loaded machine, so only the first
-    # window is required to close before the end; with the windowing bug none did)
+    # window is required to close before the end, which the clock waits for; with the
+    # windowing bug none did)
     assert len(windows) >= 3 and len(early) >= 1
     # no loss, no double write: each growing-feed story served is one row somewhere
     urls = []

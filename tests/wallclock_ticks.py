@@ -30,17 +30,38 @@ def _micros(seconds: float) -> int:
 
 
 class _TickReader:
-    def __init__(self, interval: float, duration: float, step: float):
+    def __init__(self, interval: float, duration: float, step: float, until=None,
+                 longest: float = None):
         self.interval, self.duration, self.step = interval, duration, step
+        self.until, self.longest = until, longest
+        self.met_at = None
         self.ticks: list = []
         self.stopped = threading.Event()
+
+    def _running(self, start: float) -> bool:
+        elapsed = time.time() - start
+        if elapsed < self.duration:
+            return True
+        # past `duration`, go on (to `longest`) until what the caller waits for has happened
+        if self.until is None or elapsed >= self.longest:
+            return False
+        if self.met_at is None:
+            if not self.until():
+                return True
+            self.met_at = time.time()
+        # then one tick more (it happened before the last tick), and one interval after that
+        # tick with the watermark only, as a run of `duration` ends an interval after its last
+        return time.time() - self.met_at < 2 * self.interval
+
+    def _ticking(self) -> bool:
+        return self.met_at is None or not self.ticks or self.ticks[-1] < self.met_at
 
     def read_multiple(self, _tags):
         start = time.time()
         next_tick = start
-        while time.time() - start < self.duration and not self.stopped.is_set():
+        while self._running(start) and not self.stopped.is_set():
             now = time.time()
-            if now >= next_tick:
+            if now >= next_tick and self._ticking():
                 self.ticks.append(now)
                 yield _Event(element_event=_Event.AddElements(tag="None", elements=[
                     beam_runner_api_pb2.TestStreamPayload.TimestampedElement(
@@ -60,10 +81,15 @@ def _free_loopback_port() -> int:
 class WallClockTicks:
     """Context manager: `with WallClockTicks(interval=10, duration=120) as ticks:` then
     `p | ticks.source()` is an unbounded PCollection of "tick" strings timestamped with the
-    wall clock. After `duration` seconds the stream ends and the watermark goes to infinity."""
+    wall clock. After `duration` seconds the stream ends and the watermark goes to infinity;
+    with `until` (a callable), the stream goes on past `duration` while `until()` is false, up to
+    `longest` seconds: a runner slowed by a loaded machine gets the time it needs to show what
+    the test waits for, without a longer run where it is quick."""
 
-    def __init__(self, interval: float, duration: float, step: float = 0.5):
-        self.reader = _TickReader(interval, duration, step)
+    def __init__(self, interval: float, duration: float, step: float = 0.5, until=None,
+                 longest: float = None):
+        self.reader = _TickReader(interval, duration, step, until,
+                                  duration if longest is None else longest)
         # An explicit IPv4 loopback endpoint: Beam's default, "localhost:0", may resolve to
         # an address the runner's gRPC client cannot reach, and the runner reads a stream it
         # cannot open (UNAVAILABLE) as an empty one: a run with no ticks at all.
