@@ -39,7 +39,14 @@ jieba tags: nr (person), nrfg / nrt (person: full or transliterated name), ns (p
   ("「商报」（Handelsblatt）"), a title before its periodical's kind ("《科学》杂志") and a website's
   name in quotation marks ("“中国舆论监督网”", not "「进行非法国际连网」") as outlets;
 - a one-character owner before a body the lexicon knows left out ("美" + "国防部", "台" + "内政部");
-- bodies inside meeting names ("亚太经合组织峰会"), before their head's title ("…银行行长") or
+- a country's coast guard and armed police as organisations, as its armed forces ("中国海岸警卫");
+  a city or province written right before its body as one name ("香港" + "律政司", not before a
+  company), and a country before its university or institute; an outlet in title marks acting as
+  a newsroom ("《环时》并引述") or shortened where the article names it in full ("《立场》"), and a
+  news site ending in 网 acting as one or listed among a report's sources ("维权网报导");
+  courts by their level, Taiwan's short forms of bodies and armed groups from the lexicon
+  ("高院", "中选会", "塔利班");
+- bodies inside meeting or treaty names ("亚太经合组织峰会", "联合国海洋法公约"), before their head's title ("…银行行长") or
   described by their owner ("国营通讯社") are no names;
 - noise dropped: one-character words, sides and common words the dictionary marks as names
   ("中方", "令人", "许可证"), two-character dictionary words tagged as people unless the
