@@ -465,6 +465,15 @@ def test_another_topic_needs_no_code(tmp_path):
 T0 = dt.datetime(2025, 12, 4, tzinfo=dt.timezone.utc)
 
 
+def _eval_and_sources():
+    """The evaluation module and the set's sources.py (tests/data/relevance, not a package)."""
+    import sys
+    from tests.benchmarks import relevance_eval
+    sys.path.insert(0, str(relevance_eval.DATA))
+    import sources
+    return relevance_eval, sources
+
+
 def _article(aid, title, text):
     return Article(article_id=aid, url=f"https://e.com/{aid}", canonical_url=f"https://e.com/{aid}",
                    outlet="o", feed_url="", entry_id=aid, title=title, text=text, discovered_at=T0)
@@ -878,10 +887,7 @@ def test_margin_check_compares_cut_rules(capsys):
 def test_pen_dev_round_rows_are_dev_outlet_rows():
     """labels.tsv: the agora0/pen posts drawn for dev (--pen-dev) sit under a dev outlet that holds
     no test or blind row, and the folders read for them are not the blind batch's."""
-    import sys
-    from tests.benchmarks import relevance_eval
-    sys.path.insert(0, str(relevance_eval.DATA))
-    import sources
+    relevance_eval, sources = _eval_and_sources()
     rows = relevance_eval.label_rows()
     pen_dev = [r for r in rows if r["review"].startswith("added: pen dev round")]
     assert len(pen_dev) >= 20 and any(r["label"] == "positive" for r in pen_dev)
@@ -894,10 +900,7 @@ def test_pen_dev_round_rows_are_dev_outlet_rows():
 def test_wikinews_round_rows_are_test_rows_of_their_own_outlet():
     """labels.tsv: the English Wikinews articles (--wikinews) are test rows of en.wikinews.org, an
     outlet that holds no dev or blind row, read apart from the other snapshots (ids wikinews/...)."""
-    import sys
-    from tests.benchmarks import relevance_eval
-    sys.path.insert(0, str(relevance_eval.DATA))
-    import sources
+    relevance_eval, sources = _eval_and_sources()
     rows = relevance_eval.label_rows()
     wikinews = [r for r in rows if r["review"].startswith("added: Wikinews round")]
     assert len(wikinews) == 2
@@ -907,10 +910,7 @@ def test_wikinews_round_rows_are_test_rows_of_their_own_outlet():
 
 
 def test_wikitext_keeps_the_body_with_link_labels():
-    import sys
-    from tests.benchmarks import relevance_eval
-    sys.path.insert(0, str(relevance_eval.DATA))
-    import sources
+    relevance_eval, sources = _eval_and_sources()
     raw = ("{{date|May 6, 2024}}{{France}}\n[[File:Flag.png|thumb|A [[flag]]]]\n"
            "{{w|Xi Jinping|President Xi}} met '''[[Emmanuel Macron|Macron]]''' in [[Paris]] "
            "([http://example.org the talks]).\n\n{{haveyoursay}}\n== Sources ==\n* {{source|url=x}}\n"
@@ -922,10 +922,7 @@ def test_wikitext_keeps_the_body_with_link_labels():
 
 def test_the_wikinews_draw_is_every_article_naming_both_sides():
     """draw_candidates.py --wikinews rebuilds exactly the labelled Wikinews rows from the snapshots."""
-    import sys
-    from tests.benchmarks import relevance_eval
-    sys.path.insert(0, str(relevance_eval.DATA))
-    import sources
+    relevance_eval, sources = _eval_and_sources()
     from tests.data.relevance import draw_candidates
     try:
         articles = list(sources.wikinews_items())
@@ -942,10 +939,7 @@ def test_reuters_round_rows_are_test_rows_of_the_reuters_outlet():
     """labels.tsv: the Reuters-21578 stories (--reuters) are English test rows under the outlet
     Reuters, whose Chinese service (路透) is a test outlet too; no dev or blind row is Reuters's, and
     no row comes from reut2-000.sgm (the texts of a reserved set)."""
-    import sys
-    from tests.benchmarks import relevance_eval
-    sys.path.insert(0, str(relevance_eval.DATA))
-    import sources
+    relevance_eval, sources = _eval_and_sources()
     rows = relevance_eval.label_rows()
     reuters = [r for r in rows if r["review"].startswith("added: Reuters-21578 round")]
     assert len(reuters) == 31 and sum(r["label"] == "positive" for r in reuters) == 3
@@ -957,10 +951,7 @@ def test_reuters_round_rows_are_test_rows_of_the_reuters_outlet():
 
 
 def test_a_reuters_story_is_its_dateline_and_unwrapped_body():
-    import sys
-    from tests.benchmarks import relevance_eval
-    sys.path.insert(0, str(relevance_eval.DATA))
-    import sources
+    relevance_eval, sources = _eval_and_sources()
     story = ('<DATE>2-MAR-1987</DATE><TOPICS><D>wheat</D></TOPICS>\n<TEXT>&#2;\n<TITLE>FRANCE SELLS '
              'WHEAT TO CHINA</TITLE>\n<DATELINE>    PARIS, March 2 - </DATELINE><BODY>France sold wheat\n'
              'to China, exporters said.\n    The sale was 100,000 tonnes.\n Reuter\n&#3;</BODY></TEXT>')
@@ -973,10 +964,7 @@ def test_a_reuters_story_is_its_dateline_and_unwrapped_body():
 
 def test_the_reuters_draw_is_every_story_naming_both_sides():
     """draw_candidates.py --reuters rebuilds exactly the labelled Reuters-21578 rows."""
-    import sys
-    from tests.benchmarks import relevance_eval
-    sys.path.insert(0, str(relevance_eval.DATA))
-    import sources
+    relevance_eval, sources = _eval_and_sources()
     from tests.data.relevance import draw_candidates
     try:
         stories = list(sources.reuters_items())
@@ -992,10 +980,7 @@ def test_the_reuters_draw_is_every_story_naming_both_sides():
 def test_liberation_round_rows_are_dev_rows_of_their_own_outlet():
     """labels.tsv: the Libération articles (--liberation) are French dev rows of liberation.fr, an
     outlet that holds no test or blind row, read apart from the other snapshots (ids liberation/...)."""
-    import sys
-    from tests.benchmarks import relevance_eval
-    sys.path.insert(0, str(relevance_eval.DATA))
-    import sources
+    relevance_eval, sources = _eval_and_sources()
     rows = relevance_eval.label_rows()
     libe = [r for r in rows if r["review"].startswith("added: Libération round")]
     assert len(libe) == 60
@@ -1007,10 +992,7 @@ def test_liberation_round_rows_are_dev_rows_of_their_own_outlet():
 def test_the_liberation_draw_is_every_article_naming_both_sides():
     """draw_candidates.py --liberation rebuilds exactly the labelled Libération rows; an article is
     its title, and its lead then body as text."""
-    import sys
-    from tests.benchmarks import relevance_eval
-    sys.path.insert(0, str(relevance_eval.DATA))
-    import sources
+    relevance_eval, sources = _eval_and_sources()
     from tests.data.relevance import draw_candidates
     try:
         articles = list(sources.liberation_items())
@@ -1029,10 +1011,7 @@ def test_economist_round_rows_are_dev_rows_of_the_economist():
     """labels.tsv: the Economist round's posts (--economist) are English dev rows of The Economist
     (经济学人en, a dev outlet of news-beyond-wall), labelled by reading: 119, all negative; the outlet
     holds no test or blind row."""
-    import sys
-    from tests.benchmarks import relevance_eval
-    sys.path.insert(0, str(relevance_eval.DATA))
-    import sources
+    relevance_eval, sources = _eval_and_sources()
     from tests.data.relevance import draw_candidates
     rows = relevance_eval.label_rows()
     round_rows = [r for r in rows if r["review"].startswith(draw_candidates.ECONOMIST_ROUND)]
@@ -1064,10 +1043,7 @@ def test_the_economist_draw_is_every_unlabelled_post_naming_both_sides():
     """draw_candidates.py --economist rebuilds exactly the labelled Economist-round rows: every post
     of The Economist naming both sides that no earlier row labelled, less the copies (is_copy) of a
     labelled post or an earlier draw."""
-    import sys
-    from tests.benchmarks import relevance_eval
-    sys.path.insert(0, str(relevance_eval.DATA))
-    import sources
+    relevance_eval, sources = _eval_and_sources()
     from tests.data.relevance import draw_candidates
     try:
         topic_then = draw_candidates.topic_at(draw_candidates.ECONOMIST_ROUND_COMMIT)
