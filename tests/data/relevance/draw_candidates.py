@@ -221,40 +221,37 @@ def draw_wikinews():
     yield from pool
 
 
-def draw_reuters():
-    """The Reuters-21578 round (test split, outlet Reuters; SOURCES.md): every story of
-    sources.reuters_items() (reut2-000.sgm left out) that names both sides (the topic's terms, any
-    role), all of them (no sampling: 31 of 20,574 stories), in id order, one of each title and of
-    each text (the same story under a second title is left out). Yields (article_id, outlet, language, stratum)."""
-    sys.path.insert(0, str(HERE))
-    import sources  # noqa: E402
+def _every_item_naming_both(items):
+    """(article_id, outlet, language, stratum) of every item of `items` that names both sides
+    (the topic's terms, any role), in id order, one of each title and of each text (the same
+    story under a second title is left out): a whole-source round, no sampling."""
     topic = load_topic("china_france")
     pool = sorted((item.article_id, item.source, item.lang, item.title, item.text)
-                  for item in sources.reuters_items()
-                  if {"china", "france"} <= _sides(topic, item.title + "\n" + item.text))
-    seen = set()
-    for article_id, source, lang, title, text in pool:
-        if title not in seen and text not in seen:   # one of each title, and of each text
-            seen |= {title, text}
-            yield article_id, source, lang, _stratum(topic, title)
-
-
-def draw_liberation():
-    """The Libération round (dev split, outlet liberation.fr; SOURCES.md): every article of
-    sources.liberation_items() that names both sides (the topic's terms, any role), all of them (no
-    sampling: 60 of 332 articles), in id order, one of each title and of each text. Yields
-    (article_id, outlet, language, stratum)."""
-    sys.path.insert(0, str(HERE))
-    import sources  # noqa: E402
-    topic = load_topic("china_france")
-    pool = sorted((item.article_id, item.source, item.lang, item.title, item.text)
-                  for item in sources.liberation_items()
+                  for item in items
                   if {"china", "france"} <= _sides(topic, item.title + "\n" + item.text))
     seen = set()
     for article_id, source, lang, title, text in pool:
         if title not in seen and text not in seen:
             seen |= {title, text}
             yield article_id, source, lang, _stratum(topic, title)
+
+
+def draw_reuters():
+    """The Reuters-21578 round (test split, outlet Reuters; SOURCES.md): every story of
+    sources.reuters_items() (reut2-000.sgm left out) naming both sides (31 of 20,574 stories).
+    Yields (article_id, outlet, language, stratum)."""
+    sys.path.insert(0, str(HERE))
+    import sources  # noqa: E402
+    yield from _every_item_naming_both(sources.reuters_items())
+
+
+def draw_liberation():
+    """The Libération round (dev split, outlet liberation.fr; SOURCES.md): every article of
+    sources.liberation_items() naming both sides (60 of 332 articles). Yields (article_id,
+    outlet, language, stratum)."""
+    sys.path.insert(0, str(HERE))
+    import sources  # noqa: E402
+    yield from _every_item_naming_both(sources.liberation_items())
 
 
 COPY_SHARE = 0.5   # share of the shorter text's word 5-grams two copies of one article have in common
