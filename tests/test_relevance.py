@@ -1063,3 +1063,34 @@ def test_the_economist_draw_is_every_unlabelled_post_naming_both_sides():
     assert all(row[1:3] == (sources.ECONOMIST_SOURCE, "en") for row in drawn)
     # the exclusions added since (the Paris Club, the Paris climate targets) only take posts out
     assert drawn_today <= labelled
+
+
+def test_each_seeded_round_is_drawn_again_from_its_days_topic_and_labels():
+    """draw_candidates.py --seed N --as-drawn rebuilds every seeded dev round's labelled rows from
+    the topic and the labels of the round's commit; seed 15 drew one article more, which was left
+    out as a second title of a text it had already drawn (SOURCES.md: "the same Epoch Times text
+    under a second title")."""
+    relevance_eval, sources = _eval_and_sources()
+    from tests.data.relevance import draw_candidates
+    try:
+        draw_candidates.topic_at(draw_candidates.ROUND_COMMITS[21])
+    except subprocess.CalledProcessError as exc:
+        pytest.skip(f"this checkout's history lacks the rounds' commits (a shallow clone?): {exc.stderr!r}")
+    try:
+        items = list(sources.all_items())
+    except sources.SnapshotMissing as exc:
+        pytest.skip(f"a snapshot of the seeded rounds is absent ({exc}); see SOURCES.md")
+    rows = relevance_eval.label_rows()
+    texts = {item.article_id: item.text for item in items}
+    for seed, commit in draw_candidates.ROUND_COMMITS.items():
+        labelled = {r["article_id"] for r in rows if r["review"].startswith(f"added: seeded draw (seed {seed})")}
+        drawn = [row[0] for row in draw_candidates.draw(seed, at=commit, items=items)]
+        assert len(drawn) == len(set(drawn))
+        extra = set(drawn) - labelled
+        assert labelled <= set(drawn), seed
+        if seed == 15:
+            assert len(extra) == 1              # the same 大纪元 report under its second title
+            copy = draw_candidates._shingles(texts[extra.pop()])
+            assert any(draw_candidates.is_copy(copy, draw_candidates._shingles(texts[a])) for a in labelled)
+        else:
+            assert not extra, seed

@@ -11,6 +11,12 @@ the hard negatives and the weak positives are) also leave out every article an e
     python -m tests.data.relevance.draw_candidates > draw.tsv     # id, outlet, language, stratum
     python -m tests.data.relevance.draw_candidates --seed 16 > draw16.tsv     # then --seed 17
 
+A seeded round's pool depends on the topic's terms and on the labels of its day, both changed since
+(exclusions added, rows moved between splits): `--as-drawn` draws with both as they were at the
+round's commit (ROUND_COMMITS), which gives back the labelled rows exactly (a test checks it).
+
+    python -m tests.data.relevance.draw_candidates --seed 21 --as-drawn
+
 The blind batch (`--blind`, seed 18; rows of split `blind`) is drawn the same way from another
 snapshot, agora0/pen (tests/data/zh_names/pen.py), among the posts of outlets in neither split
 (NHK, Kyodo, Al Jazeera, RTHK; not CNA, DW, NYT or RFA, which dev or test hold), a quota per
@@ -95,6 +101,10 @@ QUOTAS_21 = {
     "B": {},
 }
 ROUNDS = {15: QUOTAS, 16: QUOTAS_16, 17: QUOTAS_17, 20: QUOTAS_20, 21: QUOTAS_21}
+# the commit of each seeded round's labels: its pool depends on the topic's terms and on the labels
+# then (what was labelled, which outlets were dev-only), so `draw(seed, at=ROUND_COMMITS[seed])`
+# rebuilds the round from both as they were (later exclusions and moved rows change today's pool)
+ROUND_COMMITS = {15: "ceb3d74", 16: "04575d9", 17: "95fe16d", 20: "6323da5", 21: "becc9d3"}
 BLIND_SEED = 18
 ECONOMIST_ROUND = "added: Economist round"   # the review note of the --economist round's rows
 ECONOMIST_ROUND_COMMIT = "e569978"   # its labels; the topic's terms then (topic_at) rebuild its draw
@@ -111,11 +121,15 @@ def _sides(topic, text: str) -> set:
     return found
 
 
-def draw(seed: int = SEED):
+def draw(seed: int = SEED, at: str | None = None, items=None):
+    """(article_id, outlet, language, stratum) of the seeded round `seed`, from today's topic and
+    labels, or from those of commit `at` (ROUND_COMMITS rebuilds each round exactly); `items`:
+    sources.all_items() unless given (a list read once serves several rounds)."""
     sys.path.insert(0, str(HERE))
     import sources  # noqa: E402
-    topic = load_topic("china_france")
-    lines = (HERE / "labels.tsv").read_text(encoding="utf-8").splitlines()
+    topic = topic_at(at) if at else load_topic("china_france")
+    lines = (_git_show(at, "tests/data/relevance/labels.tsv").decode("utf-8") if at
+             else (HERE / "labels.tsv").read_text(encoding="utf-8")).splitlines()
     header = lines[0].split("\t")
     rows = [dict(zip(header, line.split("\t"))) for line in lines[1:]]
     # (the Economist round's rows came later and are not of these rounds' pools: leaving them out keeps the
@@ -131,7 +145,7 @@ def draw(seed: int = SEED):
     labelled = {r["article_id"] for r in before + earlier}
     quotas = ROUNDS[seed]
     pool = []
-    for item in sources.all_items():
+    for item in sources.all_items() if items is None else items:
         if item.source in dev_only and item.article_id not in labelled:
             if {"china", "france"} <= _sides(topic, item.title + "\n" + item.text):
                 title_sides = _sides(topic, item.title)
@@ -270,15 +284,18 @@ def is_copy(a: frozenset, b: frozenset) -> bool:
     return bool(a and b) and len(a & b) >= COPY_SHARE * min(len(a), len(b))
 
 
+def _git_show(commit: str, path: str) -> bytes:
+    """`path` (from the repository's root) as it was at `commit`, through this checkout's git."""
+    return subprocess.run(["git", "-C", str(HERE.parents[2]), "show", f"{commit}:{path}"],
+                          capture_output=True, check=True).stdout
+
+
 def topic_at(commit: str):
     """The China–France topic's terms as they were at `commit` (git, this checkout's history): a
     draw that picks the posts naming both sides depends on them, and a later exclusion (say
     "Paris Club") leaves a post out of today's draw that was drawn and labelled then."""
     from cfnews.transforms.relevance import parse_topic
-    root = HERE.parents[2]
-    raw = subprocess.run(["git", "-C", str(root), "show", f"{commit}:transforms/topics/china_france.yaml"],
-                         capture_output=True, check=True).stdout
-    data = yaml.safe_load(raw)
+    data = yaml.safe_load(_git_show(commit, "transforms/topics/china_france.yaml"))
     data.pop("model", None)     # the terms are what a draw reads; the role model file is today's
     return parse_topic(data, f"china_france.yaml at {commit}")
 
@@ -320,6 +337,7 @@ if __name__ == "__main__":
     elif "--blind" in sys.argv:
         rows = draw_blind()
     else:
-        rows = draw(int(sys.argv[sys.argv.index("--seed") + 1]) if "--seed" in sys.argv else SEED)
+        seed = int(sys.argv[sys.argv.index("--seed") + 1]) if "--seed" in sys.argv else SEED
+        rows = draw(seed, at=ROUND_COMMITS[seed] if "--as-drawn" in sys.argv else None)
     for row in rows:
         print("\t".join(row))
