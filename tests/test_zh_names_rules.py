@@ -564,3 +564,19 @@ def test_a_body_opening_a_treatys_or_charters_name_is_inside_that_name():
     found = labelled("依據聯合國海洋法公約，他們援引（聯合國）氣候變化綱要公約，並重申聯合國憲章。")
     assert not {n for n, label in found if label == "ORG"}
     assert ("聯合國", "ORG") in labelled("聯合國昨日通過公約，要求各國遵守。")
+
+
+def test_an_office_abroad_written_from_its_station_word_after_a_verb_date_or_pronoun():
+    """Taiwan's offices abroad are mostly written from 駐 with no sender, after a verb, a
+    preposition, a date or 我國 ("指定駐波蘭代表處", "與駐美國台北經濟文化代表處", "18 日駐立陶宛台灣
+    代表處"), also in a photo credit; missions to a union are missions too ("駐歐盟使團"). Not after
+    a noun that may be an unjoined sender, a count ("首批駐華大使館": any embassy) or a sender's
+    Latin gloss (the glossed sender's own mission, GUIDELINES' scope)."""
+    found = labelled("外交部今天指定駐波蘭代表處兼轄烏克蘭領務。（駐日代表處提供）處長與駐美國台北經濟文化代表處"
+                     "代表出席。2021 年 11 月 18 日駐立陶宛台灣代表處正式掛牌，我國駐瑞士代表處表示歡迎。")
+    assert {("駐波蘭代表處", "ORG"), ("駐日代表處", "ORG"), ("駐美國台北經濟文化代表處", "ORG"),
+            ("駐立陶宛台灣代表處", "ORG"), ("駐瑞士代表處", "ORG")} <= found
+    found = labelled("他曾在駐新加坡大使館、駐歐盟使團工作，後任中國駐歐盟使團參贊。")
+    assert {("駐歐盟使團", "ORG"), ("中國駐歐盟使團", "ORG")} <= found
+    found = labelled("他們是首批駐華大使館同性伴侶。帛琉旅遊管理局（Palau Visitors Authority）駐台辦事處舉辦活動。")
+    assert not {n for n, label in found if label == "ORG" and n.startswith("駐")}

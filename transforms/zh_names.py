@@ -32,7 +32,9 @@ jieba tags: nr (person), nrfg / nrt (person: full or transliterated name), ns (p
   groups and straits after a place ("横须贺" + "基地", "西南" + "群岛") as places, not a
   country's base ("日本基地");
 - a mission sent by the ruling party ("中共驻法国使馆") or written from its "驻" on with no sender
-  ("、驻新加坡大使馆") as one organisation, not one whose host is a common noun ("驻当地大使馆");
+  ("、驻新加坡大使馆"; Taiwan's offices abroad after a verb, a date or 我国: "指定驻波兰代表处",
+  "我国驻瑞士代表处"; a union's: "驻欧盟使团") as one organisation, not one whose host is a common
+  noun ("驻当地大使馆"), after a count ("首批驻华大使馆") or after its sender's Latin gloss;
   prisons and detention centres named by their place or a name of their own ("邳州市看守所",
   "长沙市第一看守所", "石壁监狱", "秦城监狱") as places, not "女子监狱" or "监狱管理局";
 - newspapers in French guillemets ("德国 « 商报 »") or in quotation marks glossed in Latin letters
@@ -602,7 +604,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
 
     dotted = _dotted_names(tokens, offsets)
     hyphenated = [h for h in _hyphenated_names(simple) if not any(d[0] < h[1] and h[0] < d[1] for d in dotted)]
-    spans = dotted + hyphenated + _bylines(simple, place_at) + _embassies(simple)
+    spans = dotted + hyphenated + _bylines(simple, place_at) + _embassies(simple, tokens, offsets)
     spans += [sp for sp in _detention_places(tokens, offsets, label_of)
               if not any(s < sp[1] and sp[0] < e for s, e, _ in spans)]
     labels: Dict[Tuple[int, int], str] = {}
@@ -1919,21 +1921,44 @@ def _detention_places(tokens, offsets, label_of) -> List[Tuple[int, int, str]]:
     return spans
 
 
-_EMBASSY = re.compile(r"([\u4e00-\u9fff]{2,6}?)驻([\u4e00-\u9fff]{1,8}?)(大使馆|总领事馆|领事馆|使馆|代表处|办事处)")
+_EMBASSY = re.compile(r"([\u4e00-\u9fff]{2,6}?)驻([\u4e00-\u9fff]{1,8}?)(大使馆|总领事馆|领事馆|使馆|代表处|办事处|代表团|使团)")
 # A mission written from its "驻" on, no sender before it ("、驻新加坡大使馆等"): the sender is the
 # article's own country, the name as written starts at "驻".
-_EMBASSY_ALONE = re.compile(r"(?<![\u4e00-\u9fff])驻([\u4e00-\u9fff]{1,8}?)(大使馆|总领事馆|领事馆|使馆)")
+_EMBASSY_ALONE = re.compile(r"驻([\u4e00-\u9fff]{1,8}?)(大使馆|总领事馆|领事馆|使馆|代表处|办事处|代表团|使团)")
+# What may stand right before a mission written from its "驻" with no sender: no Chinese character
+# ("（驻日代表处提供）"), or a word that names no sender: a verb, preposition, conjunction, adverb,
+# date, pronoun ("指定" / "与" / "18日" / "我国" + "驻波兰代表处"); not a noun, which may be the
+# sender's name the tagger did not join ("莫北" + "协驻" + "台北代表处").
+_GLOSS_BEFORE = re.compile(r"[（(][ A-Za-z0-9.&'’,-]*[A-Za-z][ A-Za-z0-9.&'’,-]*[）)]$")
+_BEFORE_MISSION_FLAGS = frozenset({"v", "vd", "vn", "p", "c", "d", "ad", "m", "t", "f", "r", "u", "uj",
+                                   "ul", "ud", "uv", "uz", "x", "q"})
 
 
-def _embassies(simple: str) -> List[Tuple[int, int, str]]:
+def _embassies(simple: str, tokens, offsets) -> List[Tuple[int, int, str]]:
     """"中国驻法国大使馆", "中国驻埃及大使馆", "中国驻法使馆": a country's mission in another; the
     sender may be the ruling party ("中共驻法国使馆", the lexicon's organisation) or be left out
-    ("驻新加坡大使馆"). The host is a place or a one-character short form ("驻法", "驻华") or starts
+    ("驻新加坡大使馆"; Taiwan's offices abroad: "指定驻波兰代表处", "与驻美国台北经济文化代表处",
+    "我国驻瑞士代表处"). The host is a place or a one-character short form ("驻法", "驻华") or starts
     with a place, not a common noun ("中国驻当地大使馆")."""
     words = lexicon()[0]
+    starts = {offset: k for k, offset in enumerate(offsets)}
 
-    def host(name: str) -> bool:                         # "美国台北经济文化" (代表处): from a place
-        return len(name) == 1 or any(words.get(name[:k]) == "GPE" for k in range(2, len(name) + 1))
+    def unsent(at: int) -> bool:                         # "驻" at `at` has no sender before it
+        if _GLOSS_BEFORE.search(simple, 0, at):
+            return False                                 # "管理局（Palau Visitors Authority）驻台
+        if at == 0 or not _han(simple[at - 1]):         # 办事处": the glossed sender's mission
+            return True
+        k = starts.get(at)
+        if k is None or k == 0:
+            return False
+        before, flag = tokens[k - 1]
+        if flag == "m" and not before.endswith(("日", "月", "年")):
+            return False                                 # "首批驻华大使馆": any embassy, no name
+        return flag in _BEFORE_MISSION_FLAGS
+
+    def host(name: str) -> bool:                         # "美国台北经济文化" (代表处): from a place,
+        return len(name) == 1 or name.startswith(_SUPRANATIONAL) \
+            or any(words.get(name[:k]) == "GPE" for k in range(2, len(name) + 1))   # "欧盟" (使团)
 
     spans = []
     for match in _EMBASSY.finditer(simple):
@@ -1942,7 +1967,8 @@ def _embassies(simple: str) -> List[Tuple[int, int, str]]:
         if cut is not None and host(match.group(2)):
             spans.append((match.start(1) + cut, match.end(), "ORG"))
     for match in _EMBASSY_ALONE.finditer(simple):
-        if host(match.group(1)):
+        if host(match.group(1)) and unsent(match.start()) \
+                and not any(s <= match.start() < e for s, e, _ in spans):
             spans.append((match.start(), match.end(), "ORG"))
     return spans
 
