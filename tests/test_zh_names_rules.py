@@ -580,3 +580,30 @@ def test_an_office_abroad_written_from_its_station_word_after_a_verb_date_or_pro
     assert {("駐歐盟使團", "ORG"), ("中國駐歐盟使團", "ORG")} <= found
     found = labelled("他們是首批駐華大使館同性伴侶。帛琉旅遊管理局（Palau Visitors Authority）駐台辦事處舉辦活動。")
     assert not {n for n, label in found if label == "ORG" and n.startswith("駐")}
+
+
+def test_an_office_before_its_heads_title_is_that_title():
+    """GUIDELINES.md: a title built on the body's name is its head's ("辦事處處長", "辦事處長"); the
+    office written as itself stays one name."""
+    found = labelled("駐橫濱辦事處處長張淑玲出席。駐紐約辦事處長李光章致詞。駐日代表處官員協助。")
+    assert ("駐日代表處", "ORG") in found
+    assert not {n for n, label in found if label == "ORG" and n.endswith("辦事處")}
+
+
+def test_a_listed_company_before_its_stock_code_is_an_organisation():
+    """Hong Kong's and Taiwan's news write a listed company with its stock code in brackets; the
+    words before the code are its name, not the description before them, and the same name
+    elsewhere in the article is the company too. Not a year, a count, an officer's number or
+    a place's figure."""
+    found = labelled("陽明（2609）股價強攻漲停，帶動長榮（2603）與新興（2605）。業主誠品生活（2926）減租。"
+                     "壹傳媒（282）今日宣布。永利（1128）跌超過兩成，美高梅（2282）、澳博（0880）亦跌。"
+                     "總部在拉斯維加斯的永利表示。上市公司高銀金融（0530）主席回應，手機晶片廠聯發科（2454）跌。")
+    assert {("陽明", "ORG"), ("長榮", "ORG"), ("新興", "ORG"), ("誠品生活", "ORG"), ("壹傳媒", "ORG"),
+            ("永利", "ORG"), ("美高梅", "ORG"), ("澳博", "ORG"), ("高銀金融", "ORG"), ("聯發科", "ORG")} <= found
+    assert not {n for n, _ in found} & {"業主誠品生活", "上市公司高銀金融", "手機晶片廠聯發科"}
+    assert ("永利", "GPE") not in found
+    found = labelled("去（2021）年營收增加，媒體關心明（110）年計劃。就診人次（7422）下降，超過東京（6426）。"
+                     "警員黎慶森（25747）作供。2號機（6672）失聯。")
+    assert not {n for n, label in found if label == "ORG"}
+    found = labelled("這部片由麥特戴蒙（神鬼認證）、丹尼爾克雷格（007）主演。")
+    assert not {n for n, label in found if label == "ORG"}

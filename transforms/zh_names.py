@@ -34,7 +34,11 @@ jieba tags: nr (person), nrfg / nrt (person: full or transliterated name), ns (p
 - a mission sent by the ruling party ("中共驻法国使馆") or written from its "驻" on with no sender
   ("、驻新加坡大使馆"; Taiwan's offices abroad after a verb, a date or 我国: "指定驻波兰代表处",
   "我国驻瑞士代表处"; a union's: "驻欧盟使团") as one organisation, not one whose host is a common
-  noun ("驻当地大使馆"), after a count ("首批驻华大使馆") or after its sender's Latin gloss;
+  noun ("驻当地大使馆"), after a count ("首批驻华大使馆") or after its sender's Latin gloss, nor
+  an office before its head's title ("驻横滨办事处处长");
+- a listed company written with its stock code in brackets ("永利（1128）", "阳明（2609）",
+  "高银金融（0530）", not the description before it: "上市公司"), and its name elsewhere in the
+  article; not a year, a count, an officer's number or a place's figure;
   prisons and detention centres named by their place or a name of their own ("邳州市看守所",
   "长沙市第一看守所", "石壁监狱", "秦城监狱") as places, not "女子监狱" or "监狱管理局";
 - newspapers in French guillemets ("德国 « 商报 »") or in quotation marks glossed in Latin letters
@@ -796,6 +800,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = _credited_outlets(simple, spans, words, freq)
     spans = _company_heads(simple, spans)
     spans = _companies_by_context(simple, spans, words)
+    spans = _listed_companies(simple, spans, tokens, offsets, words, freq)
     spans = _abbreviated_owners(simple, spans, words)
     spans = _schools_of_countries(simple, spans)
     spans = _bodies_of_places(simple, spans)
@@ -1442,6 +1447,72 @@ def _companies_by_context(simple: str, spans, words) -> List[Tuple[int, int, str
              and words.get(simple[s:e]) is None else label) for s, e, label in out]
 
 
+# A listed company written with its stock code in brackets: Hong Kong's ("永利（1128）", "壹传媒
+# （282）", "高银金融（0530）") and Taiwan's ("阳明（2609）", "诚品生活（2926）"). A code that could
+# be a year (1900-2099: "去（2021）年", "报告（2019）") counts only with the shares moving or the
+# company acting right after it ("金沙中国 (1928) 一度暴跌").
+_STOCK_CODE = re.compile(r" ?[（(] ?(?:股份代号|股票代号|代号)?[：:]? ?(\d{3,5})(?:\.HK)? ?[）)]")
+_YEAR_CODE_CUES = ("升", "跌", "涨", "挫", "急", "暴", "一度", "收报", "收市", "停牌", "复牌", "股价", "股份",
+                   "公布", "宣布", "主席", "创办人")
+# Words a listed company's name never opens with: its description or role ("发展商当代置业",
+# "上市公司高银金融", "业主诚品生活", "控股股东永升亚洲"), a share board's word ("蓝筹股").
+_LISTED_OPENERS = frozenset("业主 发展商 开发商 上市公司 公司 股东 控股股东 大股东 母公司 子公司 旗下 券商 "
+                            "蓝筹 蓝筹股 新股 内房股 科技股 濠赌股 航运股 个股 龙头 同业 对手 股王".split())
+_LISTED_FLAGS = frozenset({"n", "nz", "nr", "nrt", "nrfg", "ns", "nt", "j", "zg", "g", "ng", "a", "b",
+                           "an", "l", "t"})
+# A number in brackets after a counted thing is its count ("就诊人次（7422）"); 5 digits are a
+# Hong Kong code only zero-padded ("（00293）"), not a police officer's number ("警员X（25747）").
+_COUNTED = frozenset("人次 人数 个案 病例 案件 宗 例 件 次 票 元".split())
+
+
+def _listed_companies(simple: str, spans, tokens, offsets, words, freq) -> List[Tuple[int, int, str]]:
+    """The words right before a stock code in brackets are the company's name (one to four words,
+    eight characters at most, from the tagger's nouns and name pieces; not a description before
+    it): an organisation, and the names the tagger made of its pieces ("金沙"/PERSON + "中国")
+    go; the same name elsewhere in the article is that company too ("总部在拉斯维加斯的永利").
+    A name that is one common word ("号机" of "2号机（6672）") or a single character is none."""
+    ends = {offset + len(word): k for k, (word, offset) in enumerate(zip((w for w, _ in tokens), offsets))}
+    out, listed = list(spans), set()
+    for match in _STOCK_CODE.finditer(simple):
+        code, at, after = match.group(1), match.start(), simple[match.end():].lstrip()
+        cued = after.startswith(_YEAR_CODE_CUES)
+        if (len(code) == 4 and code[:2] in ("19", "20") and not cued) or after.startswith("年") \
+                or (len(code) == 5 and code[0] != "0"):
+            continue                                     # a year ("明（110）年"), a number
+        k = ends.get(at)
+        if k is None:
+            continue
+        first = k + 1
+        while first > 0 and k - first < 3:
+            word, flag = tokens[first - 1]
+            if not _han(word) or (flag not in _LISTED_FLAGS and not (flag == "vn" and first == k + 1)) \
+                    or word in _LISTED_OPENERS or word in _NOT_BRAND or word in _BRAND_OPENERS \
+                    or any(c in "一二三四五六七八九十两百千" for c in word) \
+                    or (flag == "t" and word.endswith(("日", "天", "年", "月", "时"))) \
+                    or at - offsets[first - 1] > 8:
+                break                                    # "诚品" + "生活"/vn; not "海运三雄"
+            first -= 1
+        if first > k:
+            continue
+        start = offsets[first]
+        start += simple[start:at].rfind("厂") + 1        # "手机晶片厂" + "联发科": a description
+        name = simple[start:at]
+        if len(name) < 2 or name in _COUNTED or words.get(name) in ("GPE", "PERSON") \
+                or (first == k and words.get(name) != "ORG" and (freq.get(name) or 0) > 3000):
+            continue                                     # "东京（6426）": a place's count
+        if any(label == "ORG" and e == at for s, e, label in out):
+            continue                                     # a company the other rules read
+        if any(label == "PERSON" and s == start and e == at for s, e, label in out) and not cued \
+                and not any(m.start() != at and abs(m.start() - at) <= 40 for m in _STOCK_CODE.finditer(simple)):
+            continue                                     # "丹尼尔克雷格（007）": an actor's film;
+            # a name the tagger calls a person is a company beside other codes ("美高梅（2282）、澳博")
+        out = [sp for sp in out if sp[1] <= start or sp[0] >= at]
+        out.append((start, at, "ORG"))
+        listed.add(name)
+    return [(s, e, "ORG" if label in ("PERSON", "GPE") and simple[s:e] in listed
+             and words.get(simple[s:e]) is None else label) for s, e, label in out]
+
+
 # Words that end a company's name after its brand: "药明" + "生物", "安世" + "半导体",
 # "太平鸟" + "集团", "布依格" + "电信", "新濠" + "国际" (a company word alone, or after a common
 # noun, "整间公司", "数字科技", names none: the brand must be a rare word, below).
@@ -1946,8 +2017,8 @@ def _embassies(simple: str, tokens, offsets) -> List[Tuple[int, int, str]]:
     def unsent(at: int) -> bool:                         # "驻" at `at` has no sender before it
         if _GLOSS_BEFORE.search(simple, 0, at):
             return False                                 # "管理局（Palau Visitors Authority）驻台
-        if at == 0 or not _han(simple[at - 1]):         # 办事处": the glossed sender's mission
-            return True
+        if at == 0 or not _han(simple[at - 1]):         # 办事处": the glossed sender's mission;
+            return True                                  # not "其他驻欧的办事处" (any office)
         k = starts.get(at)
         if k is None or k == 0:
             return False
@@ -1967,10 +2038,13 @@ def _embassies(simple: str, tokens, offsets) -> List[Tuple[int, int, str]]:
         if cut is not None and host(match.group(2)):
             spans.append((match.start(1) + cut, match.end(), "ORG"))
     for match in _EMBASSY_ALONE.finditer(simple):
-        if host(match.group(1)) and unsent(match.start()) \
+        if host(match.group(1)) and "的" not in match.group(1) and unsent(match.start()) \
                 and not any(s <= match.start() < e for s, e, _ in spans):
             spans.append((match.start(), match.end(), "ORG"))
-    return spans
+    # An office written before its head's title is that title ("驻纽约办事处处长", "办事处长";
+    # GUIDELINES: a title built on the body's name), not the office named as itself.
+    return [(s, e, label) for s, e, label in spans
+            if not (simple[s:e].endswith(("办事处", "代表处")) and simple.startswith(("处长", "长", "副处长"), e))]
 
 
 # Book, document and file titles (《外交部档案》, 〈国防部部长蒋经国访美〉) and quoted law names
