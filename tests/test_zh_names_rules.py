@@ -607,3 +607,12 @@ def test_a_listed_company_before_its_stock_code_is_an_organisation():
     assert not {n for n, label in found if label == "ORG"}
     found = labelled("這部片由麥特戴蒙（神鬼認證）、丹尼爾克雷格（007）主演。")
     assert not {n for n, label in found if label == "ORG"}
+
+
+def test_a_former_assistant_or_acting_heads_title_on_a_body_is_still_a_title():
+    """GUIDELINES.md: a title built on the body's name is its head's; "原", "助理", "代理" between
+    them keep it one ("公安部原副部長", "警務處助理處長", "財政部助理部長")."""
+    found = labelled("公安部原副部長孟宏偉被判刑。退休警務處助理處長鄔達士受傷。報道引述前財政部助理部長表示。")
+    assert not {n for n, label in found if label == "ORG"}
+    assert {("孟宏偉", "PERSON"), ("鄔達士", "PERSON")} <= found
+    assert ("外交部", "ORG") in labelled("外交部原則上同意。")

@@ -52,7 +52,8 @@ jieba tags: nr (person), nrfg / nrt (person: full or transliterated name), ns (p
   news site ending in 网 acting as one or listed among a report's sources ("维权网报导");
   courts by their level, Taiwan's short forms of bodies and armed groups from the lexicon
   ("高院", "中选会", "塔利班");
-- bodies inside meeting or treaty names ("亚太经合组织峰会", "联合国海洋法公约"), before their head's title ("…银行行长") or
+- bodies inside meeting or treaty names ("亚太经合组织峰会", "联合国海洋法公约"), before their head's title ("…银行行长",
+  also a former, assistant or acting head's: "公安部原副部长", "警务处助理处长") or
   described by their owner ("国营通讯社") are no names;
 - noise dropped: one-character words, sides and common words the dictionary marks as names
   ("中方", "令人", "许可证"), two-character dictionary words tagged as people unless the
@@ -327,6 +328,10 @@ _COUNTRY_PAIR = re.compile(r"^[中美法欧俄日英德韩台港澳][中美法�
 
 
 _HEAD_TITLE = re.compile(r"副?(.)长")
+# Words between a body and its head's title that keep it a title: a former ("原"), an assistant's
+# or an acting one ("公安部原副部长", "警务处助理处长", "财政部助理部长"). Not 前, which the gold
+# reads as the body named before a former officer's post ("崇基学生会前会长").
+_TITLE_PREFIXES = frozenset("原 助理 代理 署理".split())
 
 
 def _own_title(body: str, title: str) -> bool:
@@ -615,7 +620,9 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     inner = set()  # word boundaries inside a longer word ("美国|人"), no KB name may end there
     i = 0
     while i < len(tokens):
-        if i + 1 < len(tokens) and _own_title(tokens[i][0], tokens[i + 1][0]):
+        if i + 1 < len(tokens) and (_own_title(tokens[i][0], tokens[i + 1][0]) or (
+                tokens[i + 1][0] in _TITLE_PREFIXES and i + 2 < len(tokens)
+                and _own_title(tokens[i][0], tokens[i + 2][0]))):   # "公安部" + "原" + "副部长"
             inner.add(offsets[i + 1])                    # "中国外交部" + "长": a title
             outer = next((k for k in range(len(tokens[i][0]) - 1, 1, -1)
                           if words.get(tokens[i][0][:k]) == "ORG"), None)
