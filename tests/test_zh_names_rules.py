@@ -616,3 +616,14 @@ def test_a_former_assistant_or_acting_heads_title_on_a_body_is_still_a_title():
     assert not {n for n, label in found if label == "ORG"}
     assert {("孟宏偉", "PERSON"), ("鄔達士", "PERSON")} <= found
     assert ("外交部", "ORG") in labelled("外交部原則上同意。")
+
+
+def test_hong_kongs_bodies_universities_and_groups_by_their_short_forms():
+    """The lexicon's Hong Kong short forms (general knowledge): 支聯會, 中大, 廉署, 勞工處, 人行 …;
+    a quoted event's name holds no body ("「中大暴動」"), nor is "舊部" (old subordinates) a body's
+    unit."""
+    found = labelled("政府解散支聯會後，廉署、勞工處及食衞局回應，中大與理大亦發聲明。中行與人行簽署協議，政協委員出席。")
+    assert {("支聯會", "ORG"), ("廉署", "ORG"), ("勞工處", "ORG"), ("食衞局", "ORG"), ("中大", "ORG"),
+            ("理大", "ORG"), ("中行", "ORG"), ("人行", "ORG"), ("政協", "ORG")} <= found
+    found = labelled("他先後討論「中大暴動」及「理大暴動」事件，又借調入境處舊部下。")
+    assert not {n for n, label in found if label == "ORG"} - {"入境處"}

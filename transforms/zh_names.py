@@ -50,9 +50,10 @@ jieba tags: nr (person), nrfg / nrt (person: full or transliterated name), ns (p
   company), and a country before its university or institute; an outlet in title marks acting as
   a newsroom ("《环时》并引述") or shortened where the article names it in full ("《立场》"), and a
   news site ending in 网 acting as one or listed among a report's sources ("维权网报导");
-  courts by their level, Taiwan's short forms of bodies and armed groups from the lexicon
-  ("高院", "中选会", "塔利班");
-- bodies inside meeting or treaty names ("亚太经合组织峰会", "联合国海洋法公约"), before their head's title ("…银行行长",
+  courts by their level, Taiwan's and Hong Kong's short forms of bodies and armed groups from
+  the lexicon ("高院", "中选会", "支联会", "廉署", "中大", "塔利班");
+- bodies inside meeting, treaty or quoted event names ("亚太经合组织峰会", "联合国海洋法公约", "「中大暴动」"),
+  before their head's title ("…银行行长",
   also a former, assistant or acting head's: "公安部原副部长", "警务处助理处长") or
   described by their owner ("国营通讯社") are no names;
 - noise dropped: one-character words, sides and common words the dictionary marks as names
@@ -292,7 +293,7 @@ _EVENTS_AND_SIDES = ("政府", "当局", "方面", "大会", "机会", "社会",
                      "音乐会", "演唱会", "演奏会", "运动会", "欣赏会", "集会", "招商会", "嘉年华",
                      "音乐厅", "贵宾厅", "宴会厅", "公报", "通报")
 _NOT_ORG_ENDINGS = _EVENTS_AND_SIDES + ("委员", "部长", "局长", "金融中心", "航运中心",  # a city's status
-                    "院长", "社长", "党员", "部队", "部门", "部分", "内部", "外部", "全部", "东部",
+                    "院长", "社长", "党员", "部队", "部门", "部分", "内部", "外部", "全部", "东部", "旧部",
                     "西部", "南部", "北部", "中部", "总部", "干部", "支部", "全党", "军方", "警方",
                     "格局", "布局", "结局", "大局", "时局", "政局", "僵局", "骗局", "开局", "部署", "签署",
                     "连署", "联署", "举办", "创办", "主办", "承办", "开办", "停办", "查办", "督办", "申办",
@@ -2096,10 +2097,17 @@ def _not_in_treaties(simple: str, spans) -> List[Tuple[int, int, str]]:
     return out
 
 
+# A quoted event's name ("「中大暴动」", "「理大暴动」"): a body or place inside it is inside a
+# longer name (GUIDELINES: events), as a body before a summit's word is.
+_QUOTED_EVENT = re.compile(r"[「“]([\u4e00-\u9fff]{2,8}?(?:暴动|骚乱|事件|风波))[」”]")
+
+
 def _not_descriptions(simple: str, spans) -> List[Tuple[int, int, str]]:
+    events = [m.span(1) for m in _QUOTED_EVENT.finditer(simple)]
     return [(s, e, label) for s, e, label in spans
             if not (label == "ORG" and simple[max(s, e - 2):e] in _GENERIC_TRADES
-                    and simple.startswith(_AFTER_TRADE, e))]
+                    and simple.startswith(_AFTER_TRADE, e))
+            and not any(a <= s and e < b for a, b in events)]
 
 
 # Units of a body (a ministry's department, a bureau's branch, a university's school): written
