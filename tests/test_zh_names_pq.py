@@ -177,3 +177,16 @@ def test_draw_takes_the_reports_of_several_snapshots_each_once():
     assert len({path for _, path, _ in found}) == len(found)
     again = list(draw._snapshot_posts([pq.OUTLET], pq_snapshot=("agora0+24q3", "agora0+24q3")))
     assert again == third
+
+
+def test_draw_by_an_excerpt_pattern_keeps_posts_whose_annotated_text_matches():
+    """`draw.py --excerpt-pattern`: the writing a batch is drawn for (a mission written from 駐) is
+    in the excerpt that is read, not only somewhere in the post; it replaces the country filter."""
+    pattern = r"駐[^，。、；：「」（）\s]{1,10}(代表處|辦事處)"
+    try:
+        found = draw.candidates([pq.OUTLET], "zh-Hant", excerpt_pattern=pattern)
+    except SnapshotMissing as exc:
+        pytest.skip(f"snapshot absent (fetch github:agora0/22q1): {exc}")
+    assert found and all(re.search(pattern, c["text"]) for c in found)
+    gold = {"pq/2022-02-24#0-564dae55", "pq/2022-03-16#0-8131d102", "pq/2022-01-05#0-aaf80d65"}
+    assert gold <= {c["id"] for c in found}   # drawn into the gold as 2026-12-05l from this pool

@@ -564,3 +564,66 @@ def test_a_body_opening_a_treatys_or_charters_name_is_inside_that_name():
     found = labelled("依據聯合國海洋法公約，他們援引（聯合國）氣候變化綱要公約，並重申聯合國憲章。")
     assert not {n for n, label in found if label == "ORG"}
     assert ("聯合國", "ORG") in labelled("聯合國昨日通過公約，要求各國遵守。")
+
+
+def test_an_office_abroad_written_from_its_station_word_after_a_verb_date_or_pronoun():
+    """Taiwan's offices abroad are mostly written from 駐 with no sender, after a verb, a
+    preposition, a date or 我國 ("指定駐波蘭代表處", "與駐美國台北經濟文化代表處", "18 日駐立陶宛台灣
+    代表處"), also in a photo credit; missions to a union are missions too ("駐歐盟使團"). Not after
+    a noun that may be an unjoined sender, a count ("首批駐華大使館": any embassy) or a sender's
+    Latin gloss (the glossed sender's own mission, GUIDELINES' scope)."""
+    found = labelled("外交部今天指定駐波蘭代表處兼轄烏克蘭領務。（駐日代表處提供）處長與駐美國台北經濟文化代表處"
+                     "代表出席。2021 年 11 月 18 日駐立陶宛台灣代表處正式掛牌，我國駐瑞士代表處表示歡迎。")
+    assert {("駐波蘭代表處", "ORG"), ("駐日代表處", "ORG"), ("駐美國台北經濟文化代表處", "ORG"),
+            ("駐立陶宛台灣代表處", "ORG"), ("駐瑞士代表處", "ORG")} <= found
+    found = labelled("他曾在駐新加坡大使館、駐歐盟使團工作，後任中國駐歐盟使團參贊。")
+    assert {("駐歐盟使團", "ORG"), ("中國駐歐盟使團", "ORG")} <= found
+    found = labelled("他們是首批駐華大使館同性伴侶。帛琉旅遊管理局（Palau Visitors Authority）駐台辦事處舉辦活動。")
+    assert not {n for n, label in found if label == "ORG" and n.startswith("駐")}
+
+
+def test_an_office_before_its_heads_title_is_that_title():
+    """GUIDELINES.md: a title built on the body's name is its head's ("辦事處處長", "辦事處長"); the
+    office written as itself stays one name."""
+    found = labelled("駐橫濱辦事處處長張淑玲出席。駐紐約辦事處長李光章致詞。駐日代表處官員協助。")
+    assert ("駐日代表處", "ORG") in found
+    assert not {n for n, label in found if label == "ORG" and n.endswith("辦事處")}
+
+
+def test_a_listed_company_before_its_stock_code_is_an_organisation():
+    """Hong Kong's and Taiwan's news write a listed company with its stock code in brackets; the
+    words before the code are its name, not the description before them, and the same name
+    elsewhere in the article is the company too. Not a year, a count, an officer's number or
+    a place's figure."""
+    found = labelled("陽明（2609）股價強攻漲停，帶動長榮（2603）與新興（2605）。業主誠品生活（2926）減租。"
+                     "壹傳媒（282）今日宣布。永利（1128）跌超過兩成，美高梅（2282）、澳博（0880）亦跌。"
+                     "總部在拉斯維加斯的永利表示。上市公司高銀金融（0530）主席回應，手機晶片廠聯發科（2454）跌。")
+    assert {("陽明", "ORG"), ("長榮", "ORG"), ("新興", "ORG"), ("誠品生活", "ORG"), ("壹傳媒", "ORG"),
+            ("永利", "ORG"), ("美高梅", "ORG"), ("澳博", "ORG"), ("高銀金融", "ORG"), ("聯發科", "ORG")} <= found
+    assert not {n for n, _ in found} & {"業主誠品生活", "上市公司高銀金融", "手機晶片廠聯發科"}
+    assert ("永利", "GPE") not in found
+    found = labelled("去（2021）年營收增加，媒體關心明（110）年計劃。就診人次（7422）下降，超過東京（6426）。"
+                     "警員黎慶森（25747）作供。2號機（6672）失聯。")
+    assert not {n for n, label in found if label == "ORG"}
+    found = labelled("這部片由麥特戴蒙（神鬼認證）、丹尼爾克雷格（007）主演。")
+    assert not {n for n, label in found if label == "ORG"}
+
+
+def test_a_former_assistant_or_acting_heads_title_on_a_body_is_still_a_title():
+    """GUIDELINES.md: a title built on the body's name is its head's; "原", "助理", "代理" between
+    them keep it one ("公安部原副部長", "警務處助理處長", "財政部助理部長")."""
+    found = labelled("公安部原副部長孟宏偉被判刑。退休警務處助理處長鄔達士受傷。報道引述前財政部助理部長表示。")
+    assert not {n for n, label in found if label == "ORG"}
+    assert {("孟宏偉", "PERSON"), ("鄔達士", "PERSON")} <= found
+    assert ("外交部", "ORG") in labelled("外交部原則上同意。")
+
+
+def test_hong_kongs_bodies_universities_and_groups_by_their_short_forms():
+    """The lexicon's Hong Kong short forms (general knowledge): 支聯會, 中大, 廉署, 勞工處, 人行 …;
+    a quoted event's name holds no body ("「中大暴動」"), nor is "舊部" (old subordinates) a body's
+    unit."""
+    found = labelled("政府解散支聯會後，廉署、勞工處及食衞局回應，中大與理大亦發聲明。中行與人行簽署協議，政協委員出席。")
+    assert {("支聯會", "ORG"), ("廉署", "ORG"), ("勞工處", "ORG"), ("食衞局", "ORG"), ("中大", "ORG"),
+            ("理大", "ORG"), ("中行", "ORG"), ("人行", "ORG"), ("政協", "ORG")} <= found
+    found = labelled("他先後討論「中大暴動」及「理大暴動」事件，又借調入境處舊部下。")
+    assert not {n for n, label in found if label == "ORG"} - {"入境處"}

@@ -32,7 +32,13 @@ jieba tags: nr (person), nrfg / nrt (person: full or transliterated name), ns (p
   groups and straits after a place ("横须贺" + "基地", "西南" + "群岛") as places, not a
   country's base ("日本基地");
 - a mission sent by the ruling party ("中共驻法国使馆") or written from its "驻" on with no sender
-  ("、驻新加坡大使馆") as one organisation, not one whose host is a common noun ("驻当地大使馆");
+  ("、驻新加坡大使馆"; Taiwan's offices abroad after a verb, a date or 我国: "指定驻波兰代表处",
+  "我国驻瑞士代表处"; a union's: "驻欧盟使团") as one organisation, not one whose host is a common
+  noun ("驻当地大使馆"), after a count ("首批驻华大使馆") or after its sender's Latin gloss, nor
+  an office before its head's title ("驻横滨办事处处长");
+- a listed company written with its stock code in brackets ("永利（1128）", "阳明（2609）",
+  "高银金融（0530）", not the description before it: "上市公司"), and its name elsewhere in the
+  article; not a year, a count, an officer's number or a place's figure;
   prisons and detention centres named by their place or a name of their own ("邳州市看守所",
   "长沙市第一看守所", "石壁监狱", "秦城监狱") as places, not "女子监狱" or "监狱管理局";
 - newspapers in French guillemets ("德国 « 商报 »") or in quotation marks glossed in Latin letters
@@ -44,9 +50,11 @@ jieba tags: nr (person), nrfg / nrt (person: full or transliterated name), ns (p
   company), and a country before its university or institute; an outlet in title marks acting as
   a newsroom ("《环时》并引述") or shortened where the article names it in full ("《立场》"), and a
   news site ending in 网 acting as one or listed among a report's sources ("维权网报导");
-  courts by their level, Taiwan's short forms of bodies and armed groups from the lexicon
-  ("高院", "中选会", "塔利班");
-- bodies inside meeting or treaty names ("亚太经合组织峰会", "联合国海洋法公约"), before their head's title ("…银行行长") or
+  courts by their level, Taiwan's and Hong Kong's short forms of bodies and armed groups from
+  the lexicon ("高院", "中选会", "支联会", "廉署", "中大", "塔利班");
+- bodies inside meeting, treaty or quoted event names ("亚太经合组织峰会", "联合国海洋法公约", "「中大暴动」"),
+  before their head's title ("…银行行长",
+  also a former, assistant or acting head's: "公安部原副部长", "警务处助理处长") or
   described by their owner ("国营通讯社") are no names;
 - noise dropped: one-character words, sides and common words the dictionary marks as names
   ("中方", "令人", "许可证"), two-character dictionary words tagged as people unless the
@@ -285,7 +293,7 @@ _EVENTS_AND_SIDES = ("政府", "当局", "方面", "大会", "机会", "社会",
                      "音乐会", "演唱会", "演奏会", "运动会", "欣赏会", "集会", "招商会", "嘉年华",
                      "音乐厅", "贵宾厅", "宴会厅", "公报", "通报")
 _NOT_ORG_ENDINGS = _EVENTS_AND_SIDES + ("委员", "部长", "局长", "金融中心", "航运中心",  # a city's status
-                    "院长", "社长", "党员", "部队", "部门", "部分", "内部", "外部", "全部", "东部",
+                    "院长", "社长", "党员", "部队", "部门", "部分", "内部", "外部", "全部", "东部", "旧部",
                     "西部", "南部", "北部", "中部", "总部", "干部", "支部", "全党", "军方", "警方",
                     "格局", "布局", "结局", "大局", "时局", "政局", "僵局", "骗局", "开局", "部署", "签署",
                     "连署", "联署", "举办", "创办", "主办", "承办", "开办", "停办", "查办", "督办", "申办",
@@ -321,6 +329,10 @@ _COUNTRY_PAIR = re.compile(r"^[中美法欧俄日英德韩台港澳][中美法�
 
 
 _HEAD_TITLE = re.compile(r"副?(.)长")
+# Words between a body and its head's title that keep it a title: a former ("原"), an assistant's
+# or an acting one ("公安部原副部长", "警务处助理处长", "财政部助理部长"). Not 前, which the gold
+# reads as the body named before a former officer's post ("崇基学生会前会长").
+_TITLE_PREFIXES = frozenset("原 助理 代理 署理".split())
 
 
 def _own_title(body: str, title: str) -> bool:
@@ -602,14 +614,16 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
 
     dotted = _dotted_names(tokens, offsets)
     hyphenated = [h for h in _hyphenated_names(simple) if not any(d[0] < h[1] and h[0] < d[1] for d in dotted)]
-    spans = dotted + hyphenated + _bylines(simple, place_at) + _embassies(simple)
+    spans = dotted + hyphenated + _bylines(simple, place_at) + _embassies(simple, tokens, offsets)
     spans += [sp for sp in _detention_places(tokens, offsets, label_of)
               if not any(s < sp[1] and sp[0] < e for s, e, _ in spans)]
     labels: Dict[Tuple[int, int], str] = {}
     inner = set()  # word boundaries inside a longer word ("美国|人"), no KB name may end there
     i = 0
     while i < len(tokens):
-        if i + 1 < len(tokens) and _own_title(tokens[i][0], tokens[i + 1][0]):
+        if i + 1 < len(tokens) and (_own_title(tokens[i][0], tokens[i + 1][0]) or (
+                tokens[i + 1][0] in _TITLE_PREFIXES and i + 2 < len(tokens)
+                and _own_title(tokens[i][0], tokens[i + 2][0]))):   # "公安部" + "原" + "副部长"
             inner.add(offsets[i + 1])                    # "中国外交部" + "长": a title
             outer = next((k for k in range(len(tokens[i][0]) - 1, 1, -1)
                           if words.get(tokens[i][0][:k]) == "ORG"), None)
@@ -794,6 +808,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = _credited_outlets(simple, spans, words, freq)
     spans = _company_heads(simple, spans)
     spans = _companies_by_context(simple, spans, words)
+    spans = _listed_companies(simple, spans, tokens, offsets, words, freq)
     spans = _abbreviated_owners(simple, spans, words)
     spans = _schools_of_countries(simple, spans)
     spans = _bodies_of_places(simple, spans)
@@ -1440,6 +1455,72 @@ def _companies_by_context(simple: str, spans, words) -> List[Tuple[int, int, str
              and words.get(simple[s:e]) is None else label) for s, e, label in out]
 
 
+# A listed company written with its stock code in brackets: Hong Kong's ("永利（1128）", "壹传媒
+# （282）", "高银金融（0530）") and Taiwan's ("阳明（2609）", "诚品生活（2926）"). A code that could
+# be a year (1900-2099: "去（2021）年", "报告（2019）") counts only with the shares moving or the
+# company acting right after it ("金沙中国 (1928) 一度暴跌").
+_STOCK_CODE = re.compile(r" ?[（(] ?(?:股份代号|股票代号|代号)?[：:]? ?(\d{3,5})(?:\.HK)? ?[）)]")
+_YEAR_CODE_CUES = ("升", "跌", "涨", "挫", "急", "暴", "一度", "收报", "收市", "停牌", "复牌", "股价", "股份",
+                   "公布", "宣布", "主席", "创办人")
+# Words a listed company's name never opens with: its description or role ("发展商当代置业",
+# "上市公司高银金融", "业主诚品生活", "控股股东永升亚洲"), a share board's word ("蓝筹股").
+_LISTED_OPENERS = frozenset("业主 发展商 开发商 上市公司 公司 股东 控股股东 大股东 母公司 子公司 旗下 券商 "
+                            "蓝筹 蓝筹股 新股 内房股 科技股 濠赌股 航运股 个股 龙头 同业 对手 股王".split())
+_LISTED_FLAGS = frozenset({"n", "nz", "nr", "nrt", "nrfg", "ns", "nt", "j", "zg", "g", "ng", "a", "b",
+                           "an", "l", "t"})
+# A number in brackets after a counted thing is its count ("就诊人次（7422）"); 5 digits are a
+# Hong Kong code only zero-padded ("（00293）"), not a police officer's number ("警员X（25747）").
+_COUNTED = frozenset("人次 人数 个案 病例 案件 宗 例 件 次 票 元".split())
+
+
+def _listed_companies(simple: str, spans, tokens, offsets, words, freq) -> List[Tuple[int, int, str]]:
+    """The words right before a stock code in brackets are the company's name (one to four words,
+    eight characters at most, from the tagger's nouns and name pieces; not a description before
+    it): an organisation, and the names the tagger made of its pieces ("金沙"/PERSON + "中国")
+    go; the same name elsewhere in the article is that company too ("总部在拉斯维加斯的永利").
+    A name that is one common word ("号机" of "2号机（6672）") or a single character is none."""
+    ends = {offset + len(word): k for k, (word, offset) in enumerate(zip((w for w, _ in tokens), offsets))}
+    out, listed = list(spans), set()
+    for match in _STOCK_CODE.finditer(simple):
+        code, at, after = match.group(1), match.start(), simple[match.end():].lstrip()
+        cued = after.startswith(_YEAR_CODE_CUES)
+        if (len(code) == 4 and code[:2] in ("19", "20") and not cued) or after.startswith("年") \
+                or (len(code) == 5 and code[0] != "0"):
+            continue                                     # a year ("明（110）年"), a number
+        k = ends.get(at)
+        if k is None:
+            continue
+        first = k + 1
+        while first > 0 and k - first < 3:
+            word, flag = tokens[first - 1]
+            if not _han(word) or (flag not in _LISTED_FLAGS and not (flag == "vn" and first == k + 1)) \
+                    or word in _LISTED_OPENERS or word in _NOT_BRAND or word in _BRAND_OPENERS \
+                    or any(c in "一二三四五六七八九十两百千" for c in word) \
+                    or (flag == "t" and word.endswith(("日", "天", "年", "月", "时"))) \
+                    or at - offsets[first - 1] > 8:
+                break                                    # "诚品" + "生活"/vn; not "海运三雄"
+            first -= 1
+        if first > k:
+            continue
+        start = offsets[first]
+        start += simple[start:at].rfind("厂") + 1        # "手机晶片厂" + "联发科": a description
+        name = simple[start:at]
+        if len(name) < 2 or name in _COUNTED or words.get(name) in ("GPE", "PERSON") \
+                or (first == k and words.get(name) != "ORG" and (freq.get(name) or 0) > 3000):
+            continue                                     # "东京（6426）": a place's count
+        if any(label == "ORG" and e == at for s, e, label in out):
+            continue                                     # a company the other rules read
+        if any(label == "PERSON" and s == start and e == at for s, e, label in out) and not cued \
+                and not any(m.start() != at and abs(m.start() - at) <= 40 for m in _STOCK_CODE.finditer(simple)):
+            continue                                     # "丹尼尔克雷格（007）": an actor's film;
+            # a name the tagger calls a person is a company beside other codes ("美高梅（2282）、澳博")
+        out = [sp for sp in out if sp[1] <= start or sp[0] >= at]
+        out.append((start, at, "ORG"))
+        listed.add(name)
+    return [(s, e, "ORG" if label in ("PERSON", "GPE") and simple[s:e] in listed
+             and words.get(simple[s:e]) is None else label) for s, e, label in out]
+
+
 # Words that end a company's name after its brand: "药明" + "生物", "安世" + "半导体",
 # "太平鸟" + "集团", "布依格" + "电信", "新濠" + "国际" (a company word alone, or after a common
 # noun, "整间公司", "数字科技", names none: the brand must be a rare word, below).
@@ -1919,21 +2000,44 @@ def _detention_places(tokens, offsets, label_of) -> List[Tuple[int, int, str]]:
     return spans
 
 
-_EMBASSY = re.compile(r"([\u4e00-\u9fff]{2,6}?)驻([\u4e00-\u9fff]{1,8}?)(大使馆|总领事馆|领事馆|使馆|代表处|办事处)")
+_EMBASSY = re.compile(r"([\u4e00-\u9fff]{2,6}?)驻([\u4e00-\u9fff]{1,8}?)(大使馆|总领事馆|领事馆|使馆|代表处|办事处|代表团|使团)")
 # A mission written from its "驻" on, no sender before it ("、驻新加坡大使馆等"): the sender is the
 # article's own country, the name as written starts at "驻".
-_EMBASSY_ALONE = re.compile(r"(?<![\u4e00-\u9fff])驻([\u4e00-\u9fff]{1,8}?)(大使馆|总领事馆|领事馆|使馆)")
+_EMBASSY_ALONE = re.compile(r"驻([\u4e00-\u9fff]{1,8}?)(大使馆|总领事馆|领事馆|使馆|代表处|办事处|代表团|使团)")
+# What may stand right before a mission written from its "驻" with no sender: no Chinese character
+# ("（驻日代表处提供）"), or a word that names no sender: a verb, preposition, conjunction, adverb,
+# date, pronoun ("指定" / "与" / "18日" / "我国" + "驻波兰代表处"); not a noun, which may be the
+# sender's name the tagger did not join ("莫北" + "协驻" + "台北代表处").
+_GLOSS_BEFORE = re.compile(r"[（(][ A-Za-z0-9.&'’,-]*[A-Za-z][ A-Za-z0-9.&'’,-]*[）)]$")
+_BEFORE_MISSION_FLAGS = frozenset({"v", "vd", "vn", "p", "c", "d", "ad", "m", "t", "f", "r", "u", "uj",
+                                   "ul", "ud", "uv", "uz", "x", "q"})
 
 
-def _embassies(simple: str) -> List[Tuple[int, int, str]]:
+def _embassies(simple: str, tokens, offsets) -> List[Tuple[int, int, str]]:
     """"中国驻法国大使馆", "中国驻埃及大使馆", "中国驻法使馆": a country's mission in another; the
     sender may be the ruling party ("中共驻法国使馆", the lexicon's organisation) or be left out
-    ("驻新加坡大使馆"). The host is a place or a one-character short form ("驻法", "驻华") or starts
+    ("驻新加坡大使馆"; Taiwan's offices abroad: "指定驻波兰代表处", "与驻美国台北经济文化代表处",
+    "我国驻瑞士代表处"). The host is a place or a one-character short form ("驻法", "驻华") or starts
     with a place, not a common noun ("中国驻当地大使馆")."""
     words = lexicon()[0]
+    starts = {offset: k for k, offset in enumerate(offsets)}
 
-    def host(name: str) -> bool:                         # "美国台北经济文化" (代表处): from a place
-        return len(name) == 1 or any(words.get(name[:k]) == "GPE" for k in range(2, len(name) + 1))
+    def unsent(at: int) -> bool:                         # "驻" at `at` has no sender before it
+        if _GLOSS_BEFORE.search(simple, 0, at):
+            return False                                 # "管理局（Palau Visitors Authority）驻台
+        if at == 0 or not _han(simple[at - 1]):         # 办事处": the glossed sender's mission;
+            return True                                  # not "其他驻欧的办事处" (any office)
+        k = starts.get(at)
+        if k is None or k == 0:
+            return False
+        before, flag = tokens[k - 1]
+        if flag == "m" and not before.endswith(("日", "月", "年")):
+            return False                                 # "首批驻华大使馆": any embassy, no name
+        return flag in _BEFORE_MISSION_FLAGS
+
+    def host(name: str) -> bool:                         # "美国台北经济文化" (代表处): from a place,
+        return len(name) == 1 or name.startswith(_SUPRANATIONAL) \
+            or any(words.get(name[:k]) == "GPE" for k in range(2, len(name) + 1))   # "欧盟" (使团)
 
     spans = []
     for match in _EMBASSY.finditer(simple):
@@ -1942,9 +2046,13 @@ def _embassies(simple: str) -> List[Tuple[int, int, str]]:
         if cut is not None and host(match.group(2)):
             spans.append((match.start(1) + cut, match.end(), "ORG"))
     for match in _EMBASSY_ALONE.finditer(simple):
-        if host(match.group(1)):
+        if host(match.group(1)) and "的" not in match.group(1) and unsent(match.start()) \
+                and not any(s <= match.start() < e for s, e, _ in spans):
             spans.append((match.start(), match.end(), "ORG"))
-    return spans
+    # An office written before its head's title is that title ("驻纽约办事处处长", "办事处长";
+    # GUIDELINES: a title built on the body's name), not the office named as itself.
+    return [(s, e, label) for s, e, label in spans
+            if not (simple[s:e].endswith(("办事处", "代表处")) and simple.startswith(("处长", "长", "副处长"), e))]
 
 
 # Book, document and file titles (《外交部档案》, 〈国防部部长蒋经国访美〉) and quoted law names
@@ -1989,10 +2097,17 @@ def _not_in_treaties(simple: str, spans) -> List[Tuple[int, int, str]]:
     return out
 
 
+# A quoted event's name ("「中大暴动」", "「理大暴动」"): a body or place inside it is inside a
+# longer name (GUIDELINES: events), as a body before a summit's word is.
+_QUOTED_EVENT = re.compile(r"[「“]([\u4e00-\u9fff]{2,8}?(?:暴动|骚乱|事件|风波))[」”]")
+
+
 def _not_descriptions(simple: str, spans) -> List[Tuple[int, int, str]]:
+    events = [m.span(1) for m in _QUOTED_EVENT.finditer(simple)]
     return [(s, e, label) for s, e, label in spans
             if not (label == "ORG" and simple[max(s, e - 2):e] in _GENERIC_TRADES
-                    and simple.startswith(_AFTER_TRADE, e))]
+                    and simple.startswith(_AFTER_TRADE, e))
+            and not any(a <= s and e < b for a, b in events)]
 
 
 # Units of a body (a ministry's department, a bureau's branch, a university's school): written

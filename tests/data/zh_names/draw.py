@@ -1,7 +1,8 @@
 """Draw fresh articles for the Chinese names gold set, at random, before anyone reads them.
 
 Candidates: the snapshot posts of the given outlets, in the given script, that name both China and
-France (中国/中國 and 法国/法國 in title or text; or either, or a given word: --mentions), whose annotated excerpt has at least
+France (中国/中國 and 法国/法國 in title or text; or either, or a given word: --mentions; or whose
+annotated excerpt matches a regular expression: --excerpt-pattern), whose annotated excerpt has at least
 MIN_HAN Chinese characters, that are not in gold.json yet. They are shuffled with a fixed seed and
 taken in that order, skipping near-duplicates (excerpt character-bigram Jaccard >= 0.5 with an
 article already in gold or already drawn). Prints one gold.json skeleton line per article (names
@@ -99,10 +100,14 @@ def _snapshot_posts(outlets: List[str], snapshot: Optional[str] = None,
 def candidates(outlets: List[str], script: str, either: bool = False,
                snapshot: Optional[str] = None, mentions: Optional[str] = None,
                stand_snapshot: str = stand.SNAPSHOT,
-               pq_snapshot: PqSnapshots = pq.SNAPSHOT) -> List[Dict]:
+               pq_snapshot: PqSnapshots = pq.SNAPSHOT,
+               excerpt_pattern: Optional[str] = None) -> List[Dict]:
     wanted = names_china_or_france if either else names_china_and_france
     if mentions:
         wanted = lambda text: mentions in text  # noqa: E731
+    if excerpt_pattern:  # the writing a batch is drawn for must be in the text that is annotated
+        pattern = re.compile(excerpt_pattern)
+        wanted = lambda text: True  # noqa: E731
     found = []
     for snapshot, path, item in _snapshot_posts(outlets, snapshot, stand_snapshot, pq_snapshot):
         if item.source not in outlets or item.lang != script:
@@ -111,6 +116,8 @@ def candidates(outlets: List[str], script: str, either: bool = False,
             continue
         text = excerpt(item.text)
         if len(_HAN.findall(text)) < MIN_HAN:
+            continue
+        if excerpt_pattern and not pattern.search(text):
             continue
         found.append({"id": item.article_id, "script": script, "outlet": item.source,
                       "snapshot": snapshot, "path": path, "chars": len(text),
@@ -121,11 +128,12 @@ def candidates(outlets: List[str], script: str, either: bool = False,
 def draw(outlets: List[str], script: str, n: int, seed: int, either: bool = False,
          snapshot: Optional[str] = None, mentions: Optional[str] = None,
          stand_snapshot: str = stand.SNAPSHOT,
-         pq_snapshot: PqSnapshots = pq.SNAPSHOT) -> List[Dict]:
+         pq_snapshot: PqSnapshots = pq.SNAPSHOT,
+         excerpt_pattern: Optional[str] = None) -> List[Dict]:
     gold = load_gold()
     known = {g["id"] for g in gold}
     pool = [c for c in candidates(outlets, script, either, snapshot, mentions, stand_snapshot,
-                                  pq_snapshot)
+                                  pq_snapshot, excerpt_pattern)
             if c["id"] not in known]
     random.Random(seed).shuffle(pool)
     from tests.data.zh_names.sources import articles
@@ -154,6 +162,10 @@ def main() -> None:
     parser.add_argument("--snapshot", help=f"draw from this snapshot only ({rthk25.SNAPSHOT})")
     parser.add_argument("--mentions", help="posts whose title or text has this word (instead of "
                         "naming China and/or France; e.g. 香港 for a Hong Kong batch)")
+    parser.add_argument("--excerpt-pattern", metavar="REGEX",
+                        help="posts whose annotated excerpt matches this regular expression "
+                        "(instead of naming China and/or France; e.g. a writing pattern a batch "
+                        "is drawn for)")
     parser.add_argument("--stand-snapshot", default=stand.SNAPSHOT, choices=stand.SNAPSHOTS,
                         help="the snapshot whose Stand News (立場新聞) posts are drawn")
     parser.add_argument("--pq-snapshot", action="append", choices=pq.SNAPSHOTS,
@@ -162,7 +174,7 @@ def main() -> None:
     args = parser.parse_args()
     for cand in draw(args.outlet, args.script, args.n, args.seed, args.china_or_france,
                      args.snapshot, args.mentions, args.stand_snapshot,
-                     tuple(args.pq_snapshot or (pq.SNAPSHOT,))):
+                     tuple(args.pq_snapshot or (pq.SNAPSHOT,)), args.excerpt_pattern):
         text = cand.pop("text")
         entry = {"id": cand["id"], "split": args.split, **cand}
         print(json.dumps(entry, ensure_ascii=False))
