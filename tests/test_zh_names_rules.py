@@ -627,3 +627,11 @@ def test_hong_kongs_bodies_universities_and_groups_by_their_short_forms():
             ("理大", "ORG"), ("中行", "ORG"), ("人行", "ORG"), ("政協", "ORG")} <= found
     found = labelled("他先後討論「中大暴動」及「理大暴動」事件，又借調入境處舊部下。")
     assert not {n for n, label in found if label == "ORG"} - {"入境處"}
+
+
+def test_the_peoples_bank_short_form_is_not_read_inside_what_pedestrians_walk_on():
+    """人行 (the People's Bank) is in the lexicon; 人行隧道, 人行天橋, 人行過路處 … are walkways."""
+    found = labelled("市民在人行天橋上等候，人行隧道暫時關閉；運輸署表示，人行過路處及人行徑下月啟用，"
+                     "人行專用區亦會擴大。")
+    assert not {name for name, label in found if name.startswith("人行")}
+    assert ("人行", "ORG") in labelled("人行維持貸款市場報價利率不變，人行隧道則關閉。")
