@@ -285,6 +285,22 @@ class _EmitOnTimer(beam.DoFn):
         values.clear()
 
 
+def _timer_output_through_windows(last_watermark: int) -> None:
+    """One value at t=10 through _EmitOnTimer (due at 15), a 60-s fixed window with an hour's
+    lateness and a GroupByKey; the stream's watermark stops at `last_watermark`, then ends."""
+    stream = (BeamTestStream()
+              .advance_watermark_to(0)
+              .add_elements([TimestampedValue(("k", "story"), 10)])
+              .advance_watermark_to(last_watermark)
+              .advance_watermark_to_infinity())
+    with streaming_pipeline() as p:
+        grouped = (p | stream | beam.ParDo(_EmitOnTimer())
+                   | beam.WindowInto(beam.window.FixedWindows(60), allowed_lateness=3600)
+                   | beam.Map(lambda value: ("all", value)) | beam.GroupByKey()
+                   | beam.MapTuple(lambda _key, values: sorted(values)))
+        assert_that(grouped, equal_to([["story"]]))
+
+
 @pytest.mark.xfail(strict=True, reason=(
     "the BundleBasedDirectRunner holds no watermark for pending event-time timers "
     "(apache/beam#20705): a timer that fires only because the stream ended emits behind the final "
@@ -292,30 +308,10 @@ class _EmitOnTimer(beam.DoFn):
     "tests work around it (ending the stream an interval after the last poll). When this "
     "passes, the runner holds the watermark and the workaround can go."))
 def test_what_a_timer_emits_as_the_stream_ends_reaches_the_windowed_output():
-    stream = (BeamTestStream()
-              .advance_watermark_to(0)
-              .add_elements([TimestampedValue(("k", "story"), 10)])
-              .advance_watermark_to(12)         # the timer (due at 15) has not fired yet
-              .advance_watermark_to_infinity())
-    with streaming_pipeline() as p:
-        grouped = (p | stream | beam.ParDo(_EmitOnTimer())
-                   | beam.WindowInto(beam.window.FixedWindows(60), allowed_lateness=3600)
-                   | beam.Map(lambda value: ("all", value)) | beam.GroupByKey()
-                   | beam.MapTuple(lambda _key, values: sorted(values)))
-        assert_that(grouped, equal_to([["story"]]))
+    _timer_output_through_windows(last_watermark=12)     # the timer (due at 15) has not fired
 
 
 def test_what_a_timer_emits_before_the_stream_ends_reaches_the_windowed_output():
     """The workaround's premise: the same stage, its timer fired by the watermark while the
     stream runs, loses nothing."""
-    stream = (BeamTestStream()
-              .advance_watermark_to(0)
-              .add_elements([TimestampedValue(("k", "story"), 10)])
-              .advance_watermark_to(16)         # the timer fires at 15, inside the stream
-              .advance_watermark_to_infinity())
-    with streaming_pipeline() as p:
-        grouped = (p | stream | beam.ParDo(_EmitOnTimer())
-                   | beam.WindowInto(beam.window.FixedWindows(60), allowed_lateness=3600)
-                   | beam.Map(lambda value: ("all", value)) | beam.GroupByKey()
-                   | beam.MapTuple(lambda _key, values: sorted(values)))
-        assert_that(grouped, equal_to([["story"]]))
+    _timer_output_through_windows(last_watermark=16)     # the timer fires inside the stream
