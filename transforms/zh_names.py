@@ -1479,10 +1479,15 @@ def _listed_companies(simple: str, spans, tokens, offsets, words, freq) -> List[
     it): an organisation, and the names the tagger made of its pieces ("金沙"/PERSON + "中国")
     go; the same name elsewhere in the article is that company too ("总部在拉斯维加斯的永利").
     A name that is one common word ("号机" of "2号机（6672）") or a single character is none."""
-    ends = {offset + len(word): k for k, (word, offset) in enumerate(zip((w for w, _ in tokens), offsets))}
+    codes = list(_STOCK_CODE.finditer(simple))
+    if not codes:
+        return spans
+    code_starts = [match.start() for match in codes]
+    ends = {offset + len(word): k for k, ((word, _), offset) in enumerate(zip(tokens, offsets))}
     out, listed = list(spans), set()
-    for match in _STOCK_CODE.finditer(simple):
-        code, at, after = match.group(1), match.start(), simple[match.end():].lstrip()
+    for match in codes:
+        # what follows the bracket, for the cues (a few characters, not the rest of the text)
+        code, at, after = match.group(1), match.start(), simple[match.end():match.end() + 32].lstrip()
         cued = after.startswith(_YEAR_CODE_CUES)
         if (len(code) == 4 and code[:2] in ("19", "20") and not cued) or after.startswith("年") \
                 or (len(code) == 5 and code[0] != "0"):
@@ -1511,7 +1516,7 @@ def _listed_companies(simple: str, spans, tokens, offsets, words, freq) -> List[
         if any(label == "ORG" and e == at for s, e, label in out):
             continue                                     # a company the other rules read
         if any(label == "PERSON" and s == start and e == at for s, e, label in out) and not cued \
-                and not any(m.start() != at and abs(m.start() - at) <= 40 for m in _STOCK_CODE.finditer(simple)):
+                and not any(other != at and abs(other - at) <= 40 for other in code_starts):
             continue                                     # "丹尼尔克雷格（007）": an actor's film;
             # a name the tagger calls a person is a company beside other codes ("美高梅（2282）、澳博")
         out = [sp for sp in out if sp[1] <= start or sp[0] >= at]
@@ -2019,6 +2024,8 @@ def _embassies(simple: str, tokens, offsets) -> List[Tuple[int, int, str]]:
     ("驻新加坡大使馆"; Taiwan's offices abroad: "指定驻波兰代表处", "与驻美国台北经济文化代表处",
     "我国驻瑞士代表处"). The host is a place or a one-character short form ("驻法", "驻华") or starts
     with a place, not a common noun ("中国驻当地大使馆")."""
+    if "驻" not in simple:                               # every mission is written with it
+        return []
     words = lexicon()[0]
     starts = {offset: k for k, offset in enumerate(offsets)}
 
