@@ -4,9 +4,11 @@ import re
 
 import yaml
 
-from cfnews.transforms import zh_names
+from cfnews.transforms import zh_lexicon
 from cfnews.transforms.entities import enrich_texts
-from cfnews.transforms.zh_names import HK_ORGS_FILE, chinese_name_spans, hk_organisation_names
+from cfnews.transforms.han_script import simplified
+from cfnews.transforms.zh_lexicon import HK_ORGS_FILE, hk_organisation_names
+from cfnews.transforms.zh_names import chinese_name_spans
 
 
 def organisations(text):
@@ -55,12 +57,12 @@ def test_names_left_out_of_the_list_stay_phrases():
 
 def test_the_list_is_read_once_not_per_article():
     chinese_name_spans("民建聯和工聯會表示支持。")
-    before = zh_names.lexicon.cache_info()
+    before = zh_lexicon.lexicon.cache_info()
     for text in ("公民黨發表聲明。", "经民联表示欢迎。", "香港眾志已經解散。"):
         chinese_name_spans(text)
-    after = zh_names.lexicon.cache_info()
+    after = zh_lexicon.lexicon.cache_info()
     assert after.misses == before.misses and after.hits > before.hits
-    assert zh_names.hk_organisation_names.cache_info().misses == 1  # the file was read once
+    assert zh_lexicon.hk_organisation_names.cache_info().misses == 1  # the file was read once
 
 
 def test_every_entry_records_its_wikidata_item():
@@ -75,8 +77,8 @@ def test_every_entry_records_its_wikidata_item():
         assert set(entry) == {"qid", "label", "aliases"}
         for name in (entry["label"], *entry["aliases"]):
             assert re.fullmatch(r"[\u3400-\u9fff]{2,}", name), name
-    words, _ = zh_names.lexicon()
-    assert all(words[zh_names.simplified(n)] == "ORG" for n in hk_organisation_names())
+    words, _ = zh_lexicon.lexicon()
+    assert all(words[simplified(n)] == "ORG" for n in hk_organisation_names())
 
 
 def test_the_afl_cio_short_form_is_not_the_hong_kong_union():

@@ -27,8 +27,9 @@ from cfnews.transforms.common import StageDoFn, run_stage
 from cfnews.transforms.entity_kb import KnowledgeBase, StopList, load_kb, load_stoplist
 from cfnews.transforms.entity_linking import link_entities, normalise
 from cfnews.transforms.topic_tags import Lexicon, load_lexicon
+from cfnews.transforms.zh_bodies import body_chains, shortened_bodies
 from cfnews.transforms.zh_lac import common_organisations, confirm_names, more_organisations
-from cfnews.transforms.zh_names import body_chains, shortened_bodies, tag_chinese
+from cfnews.transforms.zh_names import tag_chinese
 
 if TYPE_CHECKING:
     from spacy.language import Language

@@ -34,7 +34,8 @@ from typing import Dict, Iterable, List, Sequence, Set, Tuple
 import numpy as np
 
 from cfnews.schemas import Entity
-from cfnews.transforms.zh_names import _title, lexicon, simplified
+from cfnews.transforms.han_script import simplified
+from cfnews.transforms.zh_lexicon import _title, lexicon
 
 # Labels whose unlinked names need LAC's vote (organisations do not: see the docstring).
 CHECKED = frozenset({"PERSON", "GPE", "LOC", "FAC"})
@@ -145,7 +146,7 @@ def confirm_names(text: str, entities: Sequence[Entity]) -> Tuple[Entity, ...]:
                 titled.add((entity.text, entity.label))
     for key in titled:  # a person named after a title ("外交大臣拉布") needs no vote
         first.pop(key)
-    # A street written right after its district ("铜锣湾" + "东角道": zh_names._streets) needs
+    # A street written right after its district ("铜锣湾" + "东角道": zh_places._streets) needs
     # none either: the district says where it is.
     place_ends = {e.end for e in entities if e.label in CHECKED and e.label != "PERSON"}
     for entity in entities:
@@ -229,7 +230,8 @@ def more_organisations(text: str, spans: Sequence[Tuple[int, int, str]], bounds
     "港澳办", "艺发局" (Hong Kong and mainland short forms no list holds). Not before the body's
     head's title ("房屋局局长": a title), not inside title marks, not a word of the lexicon
     that is a place or person, nor a body's word alone ("委员会")."""
-    from cfnews.transforms.zh_names import _GENERIC_BODIES, ORG_ENDINGS, _titles
+    from cfnews.transforms.zh_lexicon import _GENERIC_BODIES, ORG_ENDINGS
+    from cfnews.transforms.zh_names import _titles
     simple = simplified(text)
     orgs = [(s, e) for s, e, label in spans if label == "ORG"]
     titles = None
@@ -275,7 +277,7 @@ def common_organisations(text: str, spans: Sequence[Tuple[int, int, str]]
     the word is not the tagger's lexicon's (CLDR, kb/, the KB's names) and does not end in a
     government body's character, LAC reads it with a few characters either side and keeps it only
     if it tags one of its characters as part of a name (ORG, LOC or PER)."""
-    from cfnews.transforms.zh_names import _posseg
+    from cfnews.transforms.zh_lexicon import _posseg
     simple = simplified(text)
     words = lexicon()[0]
     tagger = None

@@ -6,13 +6,14 @@ Targets: recall >= 0.80 per type and precision >= 0.85, on test, in each script.
 Cost: articles per second of the tagger alone and of the whole zh entity step (median of runs).
 
     python tests/benchmarks/zh_names_eval.py [--split dev|test] [--errors] [--rounds 5]
-    python tests/benchmarks/zh_names_eval.py --split dev --compare OLD/transforms/zh_names.py
+    python tests/benchmarks/zh_names_eval.py --split dev --compare COMMIT   # or an older checkout's folder
     python tests/benchmarks/zh_names_eval.py --split test --added none   # the articles of one batch
     python tests/benchmarks/zh_names_eval.py --split dev --by-outlet --rounds 0   # per publisher too
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import statistics
@@ -135,17 +136,20 @@ def cost(texts, rounds: int):
 
 
 def compare(texts, baseline: str, rounds: int):
-    """Tagger throughput of this tree against another version of transforms/zh_names.py (with
-    its kb/zh_lexicon.yaml beside it, e.g. extracted by `git archive`), timed alternately in one
-    process so both see the same machine load."""
-    import importlib.util
+    """Tagger throughput of this tree against another version of it: a commit of this repository,
+    or an older checkout's folder (its transforms/zh_names.py is accepted too, for the record's
+    older commands). Both run in one process, timed alternately, so they see the same load."""
     from cfnews.transforms.zh_names import chinese_name_spans
-    spec = importlib.util.spec_from_file_location("zh_names_baseline", baseline)
-    old = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(old)
-    taggers = {"baseline": old.chinese_name_spans, "this tree": chinese_name_spans}
-    for tag in taggers.values():
-        tag(texts[0])  # dictionaries load outside the timing
+    from tests.benchmarks.older_tree import extracted, function_of
+    if os.path.isfile(baseline):   # OLD/transforms/zh_names.py: the checkout is OLD
+        baseline = os.path.dirname(os.path.dirname(os.path.abspath(baseline)))
+    with contextlib.ExitStack() as stack:
+        tree = baseline if os.path.isdir(baseline) else stack.enter_context(extracted(baseline))
+        # its dictionaries load while its tree is in place, outside the timing
+        old = function_of(tree, "cfnews.transforms.zh_names", "chinese_name_spans",
+                          warm_up=lambda tag: tag(texts[0]))
+    taggers = {"baseline": old, "this tree": chinese_name_spans}
+    chinese_name_spans(texts[0])
     rates = {name: [] for name in taggers}
     for _ in range(rounds):
         for name, tag in taggers.items():
@@ -169,8 +173,9 @@ def main() -> int:
                              "the first 46); repeatable")
     parser.add_argument("--by-outlet", action="store_true",
                         help="figures per publisher as well as per script")
-    parser.add_argument("--compare", metavar="ZH_NAMES_PY",
-                        help="time the tagger against this other zh_names.py (no scores)")
+    parser.add_argument("--compare", metavar="COMMIT",
+                        help="time the tagger against another version of it: a commit, or an older "
+                             "checkout's folder (no scores)")
     args = parser.parse_args()
     chosen = [e for e in sources.load_gold() if args.split in (None, e["split"])
               and (not args.added or e.get("added", "none") in args.added)]

@@ -23,38 +23,22 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
+from tests.benchmarks.older_tree import extracted  # noqa: E402
 from tests.benchmarks.zh_names_eval import scored  # noqa: E402
 from tests.data.relevance.sources import SnapshotMissing  # noqa: E402
 from tests.data.zh_names import sources  # noqa: E402
 
-# Where each cfnews package lives in a tree (pyproject.toml's package-dir).
-PACKAGES = {"cfnews": "cfnews", "cfnews.pipeline": "pipeline", "cfnews.schemas": "schemas",
-            "cfnews.transforms": "transforms"}
-
 # Run in the child: `cfnews` is the older tree, texts come on stdin, entities go to stdout.
 CHILD = r"""
-import importlib.machinery, importlib.util, json, os, sys
-tree = sys.argv[1]
-packages = json.loads(sys.argv[2])
-
-class OlderTree:
-    @classmethod
-    def find_spec(cls, name, path=None, target=None):
-        if name in packages:
-            folder = os.path.join(tree, packages[name])
-            return importlib.util.spec_from_file_location(
-                name, os.path.join(folder, "__init__.py"), submodule_search_locations=[folder])
-        parent = name.rpartition(".")[0]
-        if parent in packages:
-            return importlib.machinery.PathFinder.find_spec(name, [os.path.join(tree, packages[parent])])
-        return None
-
-sys.meta_path.insert(0, OlderTree)
+import json, sys
+tree, root = sys.argv[1], sys.argv[2]
+sys.path.insert(0, root)
+from tests.benchmarks.older_tree import TreeFinder
+sys.meta_path.insert(0, TreeFinder(tree))
 from cfnews.transforms.entities import enrich_texts
 import cfnews.transforms.zh_names as tagger
 assert tagger.__file__.startswith(tree), tagger.__file__
@@ -68,11 +52,8 @@ json.dump(out, sys.stdout)
 
 def older_entities(commit: str, texts):
     from cfnews.schemas import Entity
-    with tempfile.TemporaryDirectory() as tree:
-        archive = subprocess.run(["git", "-C", ROOT, "archive", commit], check=True,
-                                 capture_output=True).stdout
-        subprocess.run(["tar", "-x", "-C", tree], input=archive, check=True)
-        done = subprocess.run([sys.executable, "-c", CHILD, tree, json.dumps(PACKAGES)],
+    with extracted(commit) as tree:
+        done = subprocess.run([sys.executable, "-c", CHILD, tree, ROOT],
                               input=json.dumps(texts), capture_output=True, text=True, check=True)
     return [tuple(Entity(*e) for e in found) for found in json.loads(done.stdout)]
 
