@@ -28,7 +28,7 @@ def test_a_commit_s_tagger_runs_beside_this_tree_s_and_leaves_this_tree_s_module
     assert older.__globals__["__file__"].startswith(older_checkout)
     assert older.__globals__["_organisation"].__module__ == "cfnews.transforms.zh_names"  # one file then
     from cfnews.transforms import zh_names
-    assert zh_names.tag_chinese.__globals__["_organisation"].__module__ == "cfnews.transforms.zh_bodies"
+    assert zh_names.tag_chinese.__globals__["organisation"].__module__ == "cfnews.transforms.zh_bodies"
     assert not any(getattr(m, "__file__", None) and m.__file__.startswith(older_checkout)
                    for name, m in sys.modules.items() if name.startswith("cfnews"))
     assert {TEXT[s:e] for s, e, _ in older(TEXT)} >= {"马克龙", "北京", "习近平"}

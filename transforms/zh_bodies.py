@@ -10,13 +10,12 @@ from typing import List, Optional, Tuple
 
 from cfnews.transforms.han_script import simplified
 from cfnews.transforms.zh_lexicon import (
-    _AFTER_NAME_CHARS, _BEFORE_NAME, countries, _DESCRIPTIVE, _DOTS, _EVENTS_AND_SIDES,
-    _GENERIC_BODIES, _GENERIC_TRADES, _han, _hk_groups, lexicon, _NOT_IN_NAMES, _NOT_NAME_PARTS,
-    _NOT_ORG_ENDINGS, _ORG_DESCRIPTORS, ORG_ENDINGS, _org_word, _OWNERSHIP, _posseg, _STREET_END,
-    _TITLES, _translit)
+    AFTER_NAME_CHARS, BEFORE_NAME, DESCRIPTIVE, DOTS, EVENTS_AND_SIDES, GENERIC_BODIES, GENERIC_TRADES,
+    NOT_IN_NAMES, NOT_NAME_PARTS, NOT_ORG_ENDINGS, ORG_DESCRIPTORS, ORG_ENDINGS, OWNERSHIP, STREET_END,
+    TITLES, countries, hk_groups, is_han, lexicon, org_word, pos_tagger, translit)
 
 # Events named after their place: the place inside is no mention of it (GUIDELINES.md).
-_EVENT_WORDS = frozenset("峰会 会议 和会 论坛 影展 电影节 奥运会 冬奥会 世博会 车展 博览会 马拉松 协议 协定 宣言 "
+EVENT_WORDS = frozenset("峰会 会议 和会 论坛 影展 电影节 奥运会 冬奥会 世博会 车展 博览会 马拉松 协议 协定 宣言 "
                          "条约 公约 会谈 对话".split())
 
 
@@ -31,7 +30,7 @@ _ORG_STARTS = frozenset({"国家", "中国", "中央", "全国", "国际", "世�
 
 # An organisation's name followed by these (a few nouns between) names a meeting it holds:
 # "亚太经合组织(工商领导人)峰会", "中共二十届三中全会"; the name inside is no mention (GUIDELINES.md).
-_MEETINGS = ("峰会", "会议", "全会", "年会", "大会", "例会", "高峰论坛")
+MEETINGS = ("峰会", "会议", "全会", "年会", "大会", "例会", "高峰论坛")
 
 
 def _place_opened(tokens, start: int, words) -> Optional[int]:
@@ -41,20 +40,20 @@ def _place_opened(tokens, start: int, words) -> Optional[int]:
         word, flag = tokens[j]
         if flag == "ns" or words.get(word) == "GPE":
             return j if j < start - 1 else None          # at least one word between
-        if not _han(word) or flag not in ("n", "vn", "s", "nz") or word in _ORG_DESCRIPTORS \
-                or word in _NOT_NAME_PARTS or word in _DESCRIPTIVE or _org_word(word):
+        if not is_han(word) or flag not in ("n", "vn", "s", "nz") or word in ORG_DESCRIPTORS \
+                or word in NOT_NAME_PARTS or word in DESCRIPTIVE or org_word(word):
             return None
     return None
 
 
-def _organisation(tokens, end: int, words) -> Optional[int]:
+def organisation(tokens, end: int, words) -> Optional[int]:
     """Index where an organisation name ending with token `end` starts, or None."""
     word, flag = tokens[end]
-    if words.get(word) == "ORG" and end > 0 and not _org_word(word) \
+    if words.get(word) == "ORG" and end > 0 and not org_word(word) \
             and tokens[end - 1][0] in countries() and not word.startswith(_SUPRANATIONAL):
         return end - 1                                   # a country and its body: "法国" + "世界报"
-    named = _org_word(word) or (flag == "nt" and word.endswith(ORG_ENDINGS)   # "海外部" ends in 外部
-                                and not word.endswith(_EVENTS_AND_SIDES))  # but 巴黎和会 is an event
+    named = org_word(word) or (flag == "nt" and word.endswith(ORG_ENDINGS)   # "海外部" ends in 外部
+                                and not word.endswith(EVENTS_AND_SIDES))  # but 巴黎和会 is an event
     if not named or words.get(word) in ("GPE", "PERSON") or flag in _NOT_ORG_END_FLAGS:
         return None                                      # "社会" is not an organisation
     if word == "党" and end > 0 and words.get(tokens[end - 1][0]) == "ORG":
@@ -69,14 +68,14 @@ def _organisation(tokens, end: int, words) -> Optional[int]:
                 before_flag in ("ns", "nt") or known in ("GPE", "ORG")):
             break                                        # a whole name with its country already
             # ("法国国民议会"): the words before are not part of it ("战书会见" + …)
-        if known == "ORG" and words.get(word) == "ORG" and before in _hk_groups():
+        if known == "ORG" and words.get(word) == "ORG" and before in hk_groups():
             break                                        # a member's party before another body:
             # "民建联" + "立法会" + "议员" (the Legislative Council's, not the party's)
         if len(before) > 1 and before.endswith("为") or before[:1] in "日月年" and start >= 2 \
                 and tokens[start - 2][0][-1:].isdigit():
             break                                        # "被选为" + …, "5月20" + "日经" + …
         if start == end and word in ("集团", "公司", "银行") and before_flag in ("nr", "nrt", "nz", "j") \
-                and len(before) >= 2 and known is None and before not in _GENERIC_TRADES:
+                and len(before) >= 2 and known is None and before not in GENERIC_TRADES:
             start -= 1                                   # "荣鼎" + "集团": a name the tagger
             break                                        # took for a person's
         if before_flag in ("vn", "s") and start < end and not any(w == "和" for w, _ in tokens[start:end]):
@@ -84,10 +83,10 @@ def _organisation(tokens, end: int, words) -> Optional[int]:
             if opened is not None:
                 start = opened                           # "南韩" + "文化" + "体育"/vn + "观光部",
                 break                                    # "美国" + "对外"/s + "关系委员会"
-        if not _han(before) or not (before_flag in _ORG_INNER_FLAGS or before == "和"
-                                    or known in ("GPE", "ORG") or (_translit(before) and known is None)) \
-                or (_org_word(before) and word != "委员会") or (before_flag == "vn" and start < end) \
-                or before in _ORG_DESCRIPTORS \
+        if not is_han(before) or not (before_flag in _ORG_INNER_FLAGS or before == "和"
+                                    or known in ("GPE", "ORG") or (translit(before) and known is None)) \
+                or (org_word(before) and word != "委员会") or (before_flag == "vn" and start < end) \
+                or before in ORG_DESCRIPTORS \
                 or (before == "和" and (start < 2 or tokens[start - 2][1] != "n"
                                         or words.get(tokens[start - 2][0]) is not None)):
             break
@@ -107,26 +106,26 @@ def _organisation(tokens, end: int, words) -> Optional[int]:
         start = max(k for k in range(start, end) if tokens[k][0] == "和") + 1
     first, first_flag = tokens[start]
     place_first = first_flag == "ns" or words.get(first) == "GPE"
-    if any(t in _OWNERSHIP for t, _ in tokens[start:end]) or (
+    if any(t in OWNERSHIP for t, _ in tokens[start:end]) or (
             word.endswith(("公司", "集团", "企业", "银行")) and (
-            any(t in _DESCRIPTIVE for t, _ in tokens[start:end])
-            or word[:-2] in _DESCRIPTIVE or word[:-2] in _GENERIC_TRADES)):
+            any(t in DESCRIPTIVE for t, _ in tokens[start:end])
+            or word[:-2] in DESCRIPTIVE or word[:-2] in GENERIC_TRADES)):
         return None                                      # "中国国有石油天然气公司", "旗下银行",
         # "美国上市公司": descriptions
-    if any(t in _NOT_NAME_PARTS for t, _ in tokens[start:end]):
+    if any(t in NOT_NAME_PARTS for t, _ in tokens[start:end]):
         return None                                      # "德国最大党", "全国性日报"
-    if word in ("公司", "企业") and end - start == 2 and place_first and tokens[start + 1][0] in _GENERIC_TRADES:
+    if word in ("公司", "企业") and end - start == 2 and place_first and tokens[start + 1][0] in GENERIC_TRADES:
         return None                                      # "美国科技公司": companies of a trade
     if word in _BRANCHES and place_first and start > 0 and (
             tokens[start - 1][1] == "nt" or words.get(tokens[start - 1][0]) == "ORG"):
         return start - 1                                 # "华为" + "加拿大" + "分公司"
-    if start + 1 == end and place_first and word in _GENERIC_BODIES:
+    if start + 1 == end and place_first and word in GENERIC_BODIES:
         return None                                      # "加拿大法院": a court in Canada
     if start < end and sum(len(t) for t, _ in tokens[start:end]) >= 3 \
-            and all(_translit(t) and words.get(t) is None for t, _ in tokens[start:end]):
+            and all(translit(t) and words.get(t) is None for t, _ in tokens[start:end]):
         return start                                     # "安纳" + "杜鲁" + "新闻社"
     if start + 1 == end and word in ("集团", "公司", "银行") and len(first) >= 2 \
-            and first_flag in ("n", "nz", "nr", "nrt", "j") and first not in _GENERIC_TRADES:
+            and first_flag in ("n", "nz", "nr", "nrt", "j") and first not in GENERIC_TRADES:
         return start                                     # "蚂蚁" + "集团", "荣鼎" + "集团"
     if start < end and (place_first or first_flag == "nt" or first in _ORG_STARTS
                         or end - start >= 3 or (len(word) >= 2 and len(first) >= 3)
@@ -140,7 +139,7 @@ def _organisation(tokens, end: int, words) -> Optional[int]:
 _ONE_CHAR_OWNERS = frozenset("美英法德日韩俄澳加台陆中港欧印")
 
 
-def _abbreviated_owners(simple: str, spans, words) -> List[Tuple[int, int, str]]:
+def abbreviated_owners(simple: str, spans, words) -> List[Tuple[int, int, str]]:
     """"美国防部" is "美" + "国防部", not "美国" + "防部": an organisation span that opens with a
     one-character short form followed by a body the lexicon knows loses that character."""
     out = []
@@ -148,7 +147,7 @@ def _abbreviated_owners(simple: str, spans, words) -> List[Tuple[int, int, str]]
         name = simple[start:end]
         if label == "ORG" and len(name) >= 4 and name[0] in _ONE_CHAR_OWNERS \
                 and words.get(name[1:]) == "ORG" and words.get(name) is None \
-                and (start == 0 or not _han(simple[start - 1])
+                and (start == 0 or not is_han(simple[start - 1])
                      or simple[start - 1] in "在据由与和及对向从被将把为的、"):
             out.append((start + 1, end, label))
         else:
@@ -160,7 +159,7 @@ def _abbreviated_owners(simple: str, spans, words) -> List[Tuple[int, int, str]]
 _SCHOOL_ENDINGS = ("大学", "学院", "研究所", "研究院")
 
 
-def _schools_of_countries(simple: str, spans) -> List[Tuple[int, int, str]]:
+def schools_of_countries(simple: str, spans) -> List[Tuple[int, int, str]]:
     """A country written right before a university, college or institute is part of its name
     ("伊朗" + "伊斯兰自由大学", "加拿大" + "蒙特利尔音乐学院"; GUIDELINES.md: a country before a body
     that belongs to it)."""
@@ -181,7 +180,7 @@ def _schools_of_countries(simple: str, spans) -> List[Tuple[int, int, str]]:
 _PLACES_BODIES = ("司", "局", "署", "处", "办", "会", "委", "院", "厅")
 
 
-def _bodies_of_places(simple: str, spans) -> List[Tuple[int, int, str]]:
+def bodies_of_places(simple: str, spans) -> List[Tuple[int, int, str]]:
     """A city, province or region (not a country) written right before a body is part of its name
     ("香港" + "律政司", "浙江" + "瑞安网信办"); not before a body above it ("香港" + "联合国")."""
     out = list(spans)
@@ -191,7 +190,7 @@ def _bodies_of_places(simple: str, spans) -> List[Tuple[int, int, str]]:
             continue
         place = next((sp for sp in out if sp[1] == s and sp[2] == "GPE"), None)
         if place is None or simple[place[0]:s] in countries() or (s, e, label) not in out \
-                or _STREET_END.search(simple[s - 1]):
+                or STREET_END.search(simple[s - 1]):
             continue
         out = [sp for sp in out if sp not in (place, (s, e, label))] + [(place[0], e, "ORG")]
     return out
@@ -213,38 +212,38 @@ _COUNTING = frozenset("多各等第几数些")
 _WHERE = frozenset("口界角头边汇接合叉弯远深高低近之尾缝")
 
 
-def _bureaux(simple: str, spans, inner) -> List[Tuple[int, int, str]]:
+def bureaux(simple: str, spans, inner) -> List[Tuple[int, int, str]]:
     """Hong Kong bodies the segmenter cuts or misses: bureaux "A及B局", "X局/署/处" named with
     its head's title or speaking as a body ("消防处回覆"), and short forms ending in 联/盟/会 before
     their leader's title ("社民连主席"). Each is an organisation wherever the article writes it as
     itself; where its head's title follows ("房屋局局长") it is a title (GUIDELINES.md) and no
     name, and no KB name may end inside it."""
     def opens(pos: int) -> bool:
-        return pos == 0 or not _han(simple[pos - 1]) or simple[pos - 1] in _BEFORE_NAME \
-            or simple[pos - 1] in _AFTER_NAME_CHARS
+        return pos == 0 or not is_han(simple[pos - 1]) or simple[pos - 1] in BEFORE_NAME \
+            or simple[pos - 1] in AFTER_NAME_CHARS
 
     names = set()
     for match in _BUREAU.finditer(simple):
         first = match.group(1)
         cut = next((k for k in range(len(first) - 2, -1, -2) if opens(match.start() + k)), None)
         body = first[cut:] + "及" + match.group(2) + match.group(3) if cut is not None else ""
-        if body and not set(body) & (_NOT_IN_NAMES | _COUNTING):   # not "新界多处", "第六局"
+        if body and not set(body) & (NOT_IN_NAMES | _COUNTING):   # not "新界多处", "第六局"
             names.add(body)
     for match in [*_HEADED.finditer(simple), *_SPEAKING.finditer(simple)]:
         end = match.start() + 1
         if any(end - len(n) <= match.start() < end for n in names if simple.startswith(n, end - len(n))):
             continue
         size = next((k for k in (2, 3, 4) if end - 1 - k >= 0 and opens(end - 1 - k)
-                     and _han(simple[end - 1 - k:end - 1])), None)
+                     and is_han(simple[end - 1 - k:end - 1])), None)
         body = simple[end - 1 - size:end] if size else ""
-        if body and not set(body) & _NOT_IN_NAMES and not body.endswith("当局") \
+        if body and not set(body) & NOT_IN_NAMES and not body.endswith("当局") \
                 and body[0] not in "该本此其各" and not (body[-1] == "处" and body[-2] in _WHERE):
             names.add(body)
     for match in _CHAIRED.finditer(simple):
         short = match.group(1)
         if opens(match.start()) and short[0] not in "该本此其各" and short not in _GENERIC_ASSOCIATIONS \
                 and short[-2:] not in _GENERIC_ASSOCIATIONS \
-                and not set(short[:-1]) & (_NOT_IN_NAMES | _AFTER_NAME_CHARS):
+                and not set(short[:-1]) & (NOT_IN_NAMES | AFTER_NAME_CHARS):
             names.add(short)
     if not names:
         return spans
@@ -275,7 +274,7 @@ _BODY_ACTS = ("主席", "副主席", "总裁", "主任", "发言人", "秘书长
               "去信", "声明", "批评", "谴责", "要求", "认为")
 
 
-def _short_bodies(simple: str, spans, tokens, offsets, freq) -> List[Tuple[int, int, str]]:
+def short_bodies(simple: str, spans, tokens, offsets, freq) -> List[Tuple[int, int, str]]:
     """A body's short form of two characters (one segmenter word, or two one-character words)
     ending in a body's character, that the dictionary knows barely if at all (fewer than 25
     uses), is an organisation where its head's title, an acting verb or an adverb follows
@@ -287,11 +286,11 @@ def _short_bodies(simple: str, spans, tokens, offsets, freq) -> List[Tuple[int, 
         start = offsets[k]
         if len(word) == 1 and k + 1 < len(tokens) and len(tokens[k + 1][0]) == 1:
             word = word + tokens[k + 1][0]             # "羽" + "总"
-        if len(word) != 2 or not _han(word) or word[1] not in _SHORT_BODY_END \
+        if len(word) != 2 or not is_han(word) or word[1] not in _SHORT_BODY_END \
                 or word[0] in _NOT_SHORT_BODY_OPENING \
                 or (freq.get(word) or 0) >= 25 or flag in ("ns", "nr", "nrfg", "m", "q", "r", "p", "c", "d") \
-                or word.endswith(_NOT_ORG_ENDINGS) \
-                or (k and len(tokens[k - 1][0]) == 1 and _han(tokens[k - 1][0])
+                or word.endswith(NOT_ORG_ENDINGS) \
+                or (k and len(tokens[k - 1][0]) == 1 and is_han(tokens[k - 1][0])
                     and tokens[k - 1][1] not in ("p", "c", "u", "uj", "ul", "d", "r")):
             continue                                   # "联署"; "食" + "环署": a longer name
         end = start + 2
@@ -315,7 +314,7 @@ _SELF_DEFENCE_ARMS = frozenset("海上 陆上 航空".split())
 _COUNTRY_FORCES = ("武装部队", "国防军", "武装力量", "自卫队")
 
 
-def _armed_forces(simple: str, spans, tokens, offsets, words) -> List[Tuple[int, int, str]]:
+def armed_forces(simple: str, spans, tokens, offsets, words) -> List[Tuple[int, int, str]]:
     """Armed forces as organisations: a segmenter word of a country's one-character short form
     and 军 ("美军", "俄军", "国军"), the self-defence forces with their arm ("海上" + "自卫队"), and
     a country written right before its armed forces ("菲律宾" + "武装部队", "日本" + "自卫队"),
@@ -401,7 +400,7 @@ _GLOSS_STOP_FLAGS = frozenset({"p", "c", "u", "uj", "ul", "ud", "uv", "uz", "d",
                                "b", "i", "l"})           # "主办" + "亚太经合会", "极右翼" + "自由党"
 
 
-def _glossed_organisations(simple: str, tokens, offsets, spans, words, freq
+def glossed_organisations(simple: str, tokens, offsets, spans, words, freq
                            ) -> List[Tuple[int, int, str]]:
     """A name written just before a Latin gloss that names a body ("…（Freedom House）", "…（ITUC）"
     after "…联盟", "…（Variety）" after "周刊") is an organisation, whole: the words back to a verb,
@@ -436,20 +435,20 @@ def _glossed_organisations(simple: str, tokens, offsets, spans, words, freq
                 if word in "「“" and start < end:
                     cue = k > 0 and tokens[k - 1][0] in _BODY_CUES   # "拍卖行「富艺斯"
                     break
-                inner = start < end and (flag == "m" or word in ("之", "会") or word in _DOTS)
-                if not _han(word[:1]) and not inner or (flag in _GLOSS_STOP_FLAGS and not inner) \
-                        or word in _ORG_DESCRIPTORS or word in _NOT_NAME_PARTS \
+                inner = start < end and (flag == "m" or word in ("之", "会") or word in DOTS)
+                if not is_han(word[:1]) and not inner or (flag in _GLOSS_STOP_FLAGS and not inner) \
+                        or word in ORG_DESCRIPTORS or word in NOT_NAME_PARTS \
                         or (len(word) >= 2 and word.endswith("语")):   # "波斯语" + "法达电台"
-                    cut = flag in ("v", "vd", "d", "t", "f", "m", "r") and _han(word[:1]) \
+                    cut = flag in ("v", "vd", "d", "t", "f", "m", "r") and is_han(word[:1]) \
                         and word not in _GLOSS_CLEAN_VERBS
                     break
                 start, k = offsets[k], k - 1
         if start < 0:
             continue
         name = simple[start:end]
-        if not 2 <= len(name) <= 16 or not _han(name[:1]) or set(name) & _NOT_IN_NAMES \
+        if not 2 <= len(name) <= 16 or not is_han(name[:1]) or set(name) & NOT_IN_NAMES \
                 or words.get(name) in ("GPE", "PERSON") or name in ORG_ENDINGS \
-                or any(title in name for title in _TITLES):
+                or any(title in name for title in TITLES):
             continue                                     # "协会" alone, "组织领袖拉登 (Osama…)"
         if words.get(name) != "ORG" and (freq.get(name) or 0) >= 200:
             continue                                     # a common word: "智库连结（…Network）"
@@ -459,14 +458,14 @@ def _glossed_organisations(simple: str, tokens, offsets, spans, words, freq
             continue                                     # cut at a verb or a time word inside the
             # name ("国际开发" + "金融公司"), or common words only ("媒体" + "研究机构")
         if set(re.findall(r"[A-Za-z]+", gloss)) & _GLOSS_NOT_BODIES \
-                or simple.startswith(_MEETINGS + tuple(_EVENT_WORDS), match.end()):
+                or simple.startswith(MEETINGS + tuple(EVENT_WORDS), match.end()):
             continue                                     # "（World Press Freedom Index）", "（G7）峰会"
         body_word = bool(set(re.findall(r"[A-Za-zéè]+", gloss)) & _GLOSS_ORG_WORDS)
         last = ends.get(end)
         if not body_word and _PERSON_GLOSS.fullmatch(gloss) and last is not None \
                 and tokens[last][1] in ("nr", "nrt", "nrfg"):
             continue                                     # "拉登 (Osama bin Laden)": a person
-        acronym = _GLOSS_ACRONYM.match(gloss) and (_org_word(name) or name.endswith(_MEDIA_ENDINGS)
+        acronym = _GLOSS_ACRONYM.match(gloss) and (org_word(name) or name.endswith(_MEDIA_ENDINGS)
                                                   or words.get(name) == "ORG")
         media = len(name) >= 3 and name.endswith(_MEDIA_ENDINGS) and gloss[:1].isupper()
         if body_word or acronym or media or cue:
@@ -484,11 +483,11 @@ def _glossed_organisations(simple: str, tokens, offsets, spans, words, freq
 _QUOTED = re.compile(r"[「“『]([\u4e00-\u9fff]{3,20})[」”』]")
 
 
-def _quoted_organisations(simple: str, spans) -> List[Tuple[int, int, str]]:
+def quoted_organisations(simple: str, spans) -> List[Tuple[int, int, str]]:
     """A body's name written in quotes ("美国智库「皮尤研究中心」"): the quotes bound it, so the
     whole is the name whatever the segmenter made of its words."""
     found = [(m.start(1), m.end(1), "ORG") for m in _QUOTED.finditer(simple)
-             if _org_word(m.group(1)) and not set(m.group(1)) & _NOT_IN_NAMES
+             if org_word(m.group(1)) and not set(m.group(1)) & NOT_IN_NAMES
              and not m.group(1).endswith("论坛")]                   # 「…论坛」: an event  # not "…地纠缠中国使馆"
     if not found:
         return spans
@@ -496,7 +495,7 @@ def _quoted_organisations(simple: str, spans) -> List[Tuple[int, int, str]]:
     return kept + found
 
 
-def _whole_names(simple: str, spans) -> List[Tuple[int, int, str]]:
+def whole_names(simple: str, spans) -> List[Tuple[int, int, str]]:
     """A name the tagger cut short once ("邱垂" + "正则") is the whole name it found elsewhere."""
     people = {simple[s:e] for s, e, label in spans if label == "PERSON" and e - s == 3}
     out = []
@@ -522,7 +521,7 @@ _BEFORE_MISSION_FLAGS = frozenset({"v", "vd", "vn", "p", "c", "d", "ad", "m", "t
                                    "ul", "ud", "uv", "uz", "x", "q"})
 
 
-def _embassies(simple: str, tokens, offsets) -> List[Tuple[int, int, str]]:
+def embassies(simple: str, tokens, offsets) -> List[Tuple[int, int, str]]:
     """"中国驻法国大使馆", "中国驻埃及大使馆", "中国驻法使馆": a country's mission in another; the
     sender may be the ruling party ("中共驻法国使馆", the lexicon's organisation) or be left out
     ("驻新加坡大使馆"; Taiwan's offices abroad: "指定驻波兰代表处", "与驻美国台北经济文化代表处",
@@ -536,7 +535,7 @@ def _embassies(simple: str, tokens, offsets) -> List[Tuple[int, int, str]]:
     def unsent(at: int) -> bool:                         # "驻" at `at` has no sender before it
         if _GLOSS_BEFORE.search(simple, 0, at):
             return False                                 # "管理局（Palau Visitors Authority）驻台
-        if at == 0 or not _han(simple[at - 1]):         # 办事处": the glossed sender's mission;
+        if at == 0 or not is_han(simple[at - 1]):         # 办事处": the glossed sender's mission;
             return True                                  # not "其他驻欧的办事处" (any office)
         k = starts.get(at)
         if k is None or k == 0:
@@ -573,7 +572,7 @@ _UNITS = ("分局", "分署", "分行", "分社", "学院", "中心", "联盟", 
 _UNIT = re.compile("([\u4e00-\u9fff]{0,6}?)(%s)" % "|".join(_UNITS))
 # No unit's name holds a function word, a figure's word or 驻 ("外交部和商务处"; "外交部驻港公署":
 # an office of the ministry's, named apart); no unit ends in a rank, a common noun or a verb.
-_NOT_IN_UNITS = frozenset("的和与及或并在是为把被将从对向称说等、第各该本其这驻")
+NOT_IN_UNITS = frozenset("的和与及或并在是为把被将从对向称说等、第各该本其这驻")
 _NOT_UNIT_ENDINGS = ("警司", "上司", "公司", "官司", "联系", "关系", "体系", "派系", "相处", "到处", "好处", "之处")
 _UNIT_FLAGS = frozenset({"n", "nz", "ns", "nt", "j", "vn", "an", "b", "l"})
 
@@ -594,14 +593,14 @@ def body_chains(text: str, spans, bounds) -> List[Tuple[int, int, str]]:
             if label != "ORG":
                 continue
             match = _UNIT.match(simple, e)
-            if match is None or match.end() not in bounds or set(match.group(1)) & _NOT_IN_UNITS:
+            if match is None or match.end() not in bounds or set(match.group(1)) & NOT_IN_UNITS:
                 continue
             end = match.end()
             unit = match.group(0)
-            if unit.endswith(_NOT_ORG_ENDINGS + _NOT_UNIT_ENDINGS):
+            if unit.endswith(NOT_ORG_ENDINGS + _NOT_UNIT_ENDINGS):
                 continue                               # "部署", "当局", "警司", "联系"
             if tagger is None:
-                tagger = _posseg()[0]
+                tagger = pos_tagger()[0]
             cut = tagger.lcut(unit)
             if any(w.flag not in _UNIT_FLAGS for w in cut[:-1]) \
                     or (cut[-1].flag in _NOT_ORG_END_FLAGS and cut[-1].word not in _UNITS):
@@ -627,15 +626,15 @@ def shortened_bodies(text: str, spans, bounds) -> List[Tuple[int, int, str]]:
     first two characters written as a word of their own elsewhere ("海巡呼吁…") are that body,
     unless the dictionary uses them as a word (fewer than 25 uses: "立法" of 立法会 is a word)."""
     simple = simplified(text)
-    freq = _posseg()[1]
+    freq = pos_tagger()[1]
     words = lexicon()[0]
     forms = {simple[s:s + 2] for s, e, label in spans
              if label == "ORG" and e - s >= 3 and simple[e - 1] in _SHORTENED_BODY_ENDS
-             and not set(simple[s:e]) & _NOT_IN_UNITS and not simple[s:e].endswith(("立委", "委员"))}
+             and not set(simple[s:e]) & NOT_IN_UNITS and not simple[s:e].endswith(("立委", "委员"))}
     out = list(spans)
     for form in sorted(forms):
-        if (freq.get(form) or 0) >= 25 or words.get(form) is not None or not _han(form) \
-                or form[0] in _NOT_SHORT_BODY_OPENING or form in _ORG_DESCRIPTORS:
+        if (freq.get(form) or 0) >= 25 or words.get(form) is not None or not is_han(form) \
+                or form[0] in _NOT_SHORT_BODY_OPENING or form in ORG_DESCRIPTORS:
             continue
         for match in re.finditer(form, simple):
             a, b = match.start(), match.end()

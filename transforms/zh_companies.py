@@ -7,11 +7,10 @@ import re
 from typing import FrozenSet, List, Tuple
 
 from cfnews.transforms.zh_lexicon import (
-    _AFTER_NAME_CHARS, _BEFORE_NAME, _DESCRIPTIVE, _FACILITY_WORDS, _GENERIC_TRADES, _han,
-    _NOT_IN_NAMES, _NOT_NAME_PARTS, _ORG_DESCRIPTORS, _org_word, _OWNERSHIP, SURNAMES, _TITLES,
-    _translit)
+    AFTER_NAME_CHARS, BEFORE_NAME, DESCRIPTIVE, FACILITY_WORDS, GENERIC_TRADES, NOT_IN_NAMES,
+    NOT_NAME_PARTS, ORG_DESCRIPTORS, OWNERSHIP, SURNAMES, TITLES, is_han, org_word, translit)
 
-_COUNTRY_PAIR = re.compile(r"^[中美法欧俄日英德韩台港澳][中美法欧俄日英德韩台港澳巴印越朝加意菲泰蒙土伊以埃墨纽]"
+COUNTRY_PAIR = re.compile(r"^[中美法欧俄日英德韩台港澳][中美法欧俄日英德韩台港澳巴印越朝加意菲泰蒙土伊以埃墨纽]"
                            r"(?:关系|合作|贸易|对话)?$"
                            r"|^[中美法欧][美中法欧俄日]")
 
@@ -24,13 +23,13 @@ _COMPANY_CUES = ("巨头", "巨擘", "大厂", "车厂", "药厂", "厂商", "�
 _COMPANY_AFTER = ("公司", "集团", "股价", "股份", "旗下", "董事会", "执行长", "首席执行官", "总裁", "财报")
 
 
-def _companies_by_context(simple: str, spans, words) -> List[Tuple[int, int, str]]:
+def companies_by_context(simple: str, spans, words) -> List[Tuple[int, int, str]]:
     """A transliteration the tagger calls a person or a place is a company where the words
     around it say so, and a name the article uses as a company once is one everywhere."""
     out = []
     for start, end, label in spans:
         name = simple[start:end]
-        if label in ("PERSON", "GPE") and words.get(name) is None and _translit(name.replace("·", "")) and (
+        if label in ("PERSON", "GPE") and words.get(name) is None and translit(name.replace("·", "")) and (
                 simple.endswith(_COMPANY_CUES, 0, start) or simple.startswith(_COMPANY_AFTER, end)):
             label = "ORG"
         out.append((start, end, label))
@@ -57,7 +56,7 @@ _LISTED_FLAGS = frozenset({"n", "nz", "nr", "nrt", "nrfg", "ns", "nt", "j", "zg"
 _COUNTED = frozenset("人次 人数 个案 病例 案件 宗 例 件 次 票 元".split())
 
 
-def _listed_companies(simple: str, spans, tokens, offsets, words, freq) -> List[Tuple[int, int, str]]:
+def listed_companies(simple: str, spans, tokens, offsets, words, freq) -> List[Tuple[int, int, str]]:
     """The words right before a stock code in brackets are the company's name (one to four words,
     eight characters at most, from the tagger's nouns and name pieces; not a description before
     it): an organisation, and the names the tagger made of its pieces ("金沙"/PERSON + "中国")
@@ -82,7 +81,7 @@ def _listed_companies(simple: str, spans, tokens, offsets, words, freq) -> List[
         first = k + 1
         while first > 0 and k - first < 3:
             word, flag = tokens[first - 1]
-            if not _han(word) or (flag not in _LISTED_FLAGS and not (flag == "vn" and first == k + 1)) \
+            if not is_han(word) or (flag not in _LISTED_FLAGS and not (flag == "vn" and first == k + 1)) \
                     or word in _LISTED_OPENERS or word in _NOT_BRAND or word in _BRAND_OPENERS \
                     or any(c in "一二三四五六七八九十两百千" for c in word) \
                     or (flag == "t" and word.endswith(("日", "天", "年", "月", "时"))) \
@@ -114,7 +113,7 @@ def _listed_companies(simple: str, spans, tokens, offsets, words, freq) -> List[
 # "太平鸟" + "集团", "布依格" + "电信", "新濠" + "国际" (a company word alone, or after a common
 # noun, "整间公司", "数字科技", names none: the brand must be a rare word, below).
 # Not 贸易 ("中美贸易", "跨境贸易": trade), 股份 alone ("收购日盛金股份": shares) nor 公司 alone
-# ("巴士公司": the older rule of _organisation reads "X公司").
+# ("巴士公司": the older rule of organisation reads "X公司").
 _COMPANY_WORDS = frozenset("集团 控股 有限公司 股份有限公司 国际 娱乐 科技 银行 航空 汽车 能源 电信 "
                            "证券 保险 人寿 金控 地产 置业 生物 半导体 医药 制药 电子 通讯 实业 传媒 物流 "
                            "电器 资本 化工 矿业 航运 钢铁 电力".split())
@@ -167,8 +166,8 @@ def _brand_before_place(token, words, freq) -> bool:
     """Is `token` a brand that a place word after it can end ("金沙"/nr, "美高梅"/nr, "永利"/ns)? A
     name piece of the tagger the lexicon does not know and the dictionary rarely sees."""
     word, flag = token
-    return flag in ("nr", "nrt", "nz", "ns") and len(word) >= 2 and _han(word) and words.get(word) is None \
-        and (freq.get(word) or 0) < _RARE_BRAND and word not in _NOT_BRAND and not _COUNTRY_PAIR.match(word)
+    return flag in ("nr", "nrt", "nz", "ns") and len(word) >= 2 and is_han(word) and words.get(word) is None \
+        and (freq.get(word) or 0) < _RARE_BRAND and word not in _NOT_BRAND and not COUNTRY_PAIR.match(word)
 
 
 def _company_context(simple: str, a: int, b: int, spans) -> bool:
@@ -181,7 +180,7 @@ def _company_context(simple: str, a: int, b: int, spans) -> bool:
                for s, e, label in spans)
 
 
-def _brand_companies(simple: str, tokens, offsets, spans, words, freq):
+def brand_companies(simple: str, tokens, offsets, spans, words, freq):
     """A brand and a company word are one organisation: "药明生物", "安世半导体", "太平鸟集团",
     "原力数字科技", "中国太平保险", "布依格电信". The brand is one to three words before the
     company word (nouns or the tagger's name pieces, six characters at most), one of them a rare
@@ -195,7 +194,7 @@ def _brand_companies(simple: str, tokens, offsets, spans, words, freq):
     while i < len(tokens):
         word, flag = tokens[i]
         if word in _PLACE_BRAND_SUFFIXES and i > 0 and _brand_before_place(tokens[i - 1], words, freq) \
-                and (i < 2 or not _han(tokens[i - 2][0]) or tokens[i - 2][1] in _BEFORE_BRAND_FLAGS):
+                and (i < 2 or not is_han(tokens[i - 2][0]) or tokens[i - 2][1] in _BEFORE_BRAND_FLAGS):
             a, b = offsets[i - 1], offsets[i] + len(word)  # "金沙" + "中国", "美高梅" + "中国"
             if not any(s < b and a < e and not (a <= s and e <= b) for s, e, _ in spans):
                 if _company_context(simple, a, b, spans + found):
@@ -205,7 +204,7 @@ def _brand_companies(simple: str, tokens, offsets, spans, words, freq):
             i += 1
             continue
         if flag == "nz" and len(word) >= 4 and words.get(word) is None and word[-2:] in _COMPANY_WORDS \
-                and words.get(word[:-2]) is None and word[:-2] not in _GENERIC_TRADES:
+                and words.get(word[:-2]) is None and word[:-2] not in GENERIC_TRADES:
             a, b = offsets[i], offsets[i] + len(word)    # one dictionary word: "恒瑞医药"/nz
             if not any(s < b and a < e for s, e, _ in spans) and _company_context(simple, a, b, spans + found):
                 found.append((a, b, "ORG"))
@@ -221,14 +220,14 @@ def _brand_companies(simple: str, tokens, offsets, spans, words, freq):
         start = i
         while start > 0 and i - start < 3:
             word, flag = tokens[start - 1]
-            if not _han(word) or flag not in _BRAND_FLAGS or word in _COMPANY_WORDS \
-                    or word in _GENERIC_TRADES or word in _DESCRIPTIVE or word in _ORG_DESCRIPTORS \
-                    or word in _NOT_NAME_PARTS or word in _OWNERSHIP or word in _COMPANY_CUES \
-                    or word in _NOT_BRAND or _COUNTRY_PAIR.match(word) or word in _TITLES \
-                    or word in _BRAND_OPENERS or word.endswith(("企业", "公司", "商")) or _org_word(word) \
+            if not is_han(word) or flag not in _BRAND_FLAGS or word in _COMPANY_WORDS \
+                    or word in GENERIC_TRADES or word in DESCRIPTIVE or word in ORG_DESCRIPTORS \
+                    or word in NOT_NAME_PARTS or word in OWNERSHIP or word in _COMPANY_CUES \
+                    or word in _NOT_BRAND or COUNTRY_PAIR.match(word) or word in TITLES \
+                    or word in _BRAND_OPENERS or word.endswith(("企业", "公司", "商")) or org_word(word) \
                     or (len(word) > 1 and word.endswith("化")) \
                     or (len(word) == 2 and word[1] == "方" and words.get(word[0]) == "GPE") \
-                    or set(word) & _NOT_IN_NAMES or words.get(word) in ("ORG", "PERSON") \
+                    or set(word) & NOT_IN_NAMES or words.get(word) in ("ORG", "PERSON") \
                     or sum(len(w) for w, _ in tokens[start - 1:i]) > 6:
                 break                                    # (a word in 化 is a process: "代币化证券";
                 # a body or a trade is no brand: "众议院能源", "发行商壹传媒集团")
@@ -239,17 +238,17 @@ def _brand_companies(simple: str, tokens, offsets, spans, words, freq):
         if not brand:
             continue
         before = tokens[start - 1] if start > 0 else ("", "x")
-        if _han(before[0]) and before[1] not in _BEFORE_BRAND_FLAGS and before[0] not in _COMPANY_CUES \
-                and before[0] not in _ORG_DESCRIPTORS and before[0] not in _BRAND_OPENERS:
+        if is_han(before[0]) and before[1] not in _BEFORE_BRAND_FLAGS and before[0] not in _COMPANY_CUES \
+                and before[0] not in ORG_DESCRIPTORS and before[0] not in _BRAND_OPENERS:
             continue                                     # the brand may go on to the left
-        if _han(after[0]) and (after[0] in _AFTER_COMPANY_NOT or (
+        if is_han(after[0]) and (after[0] in _AFTER_COMPANY_NOT or (
                 after[1] in ("n", "nz", "vn", "ng", "nt", "j", "an", "l", "s")
                 and (after[0] not in _COMPANY_NOUNS or tokens[end][0] == "国际"))):   # "国际问题研究院"
             continue                                     # "驻台国际媒体", "新田科技城"
         if any(w in ("公司", "有限公司", "股份有限公司") for w, _ in tokens[end + 1:end + 3]):
             continue                                     # "盈透证券香港有限公司": the name goes on
-        if len(before[0]) == 1 and _han(before[0]) and before[0] not in _BEFORE_NAME \
-                and before[0] not in _AFTER_NAME_CHARS and before[0] not in _GLUED_BEFORE:
+        if len(before[0]) == 1 and is_han(before[0]) and before[0] not in BEFORE_NAME \
+                and before[0] not in AFTER_NAME_CHARS and before[0] not in _GLUED_BEFORE:
             continue                                     # "、" + "会" + "德丰地产", "谴责" + "合" +
             # "景泰富集团": a character alone before the brand may be its first
         if not brand or sum(len(w) for w, _ in brand) < 2:
@@ -269,7 +268,7 @@ def _brand_companies(simple: str, tokens, offsets, spans, words, freq):
         if any(s < b and a < e and not (a <= s and e <= b) for s, e, _ in spans) \
                 or any(s <= a and b <= e and label == "ORG" for s, e, label in spans) \
                 or any(a <= s and e <= b and label == "PERSON" and e - s >= 3 and simple[s] in SURNAMES
-                       and not _translit(simple[s:e]) for s, e, label in spans):
+                       and not translit(simple[s:e]) for s, e, label in spans):
             continue                                     # "孟晚舟误导银行": a person's full name
         if not (tokens[end][0] in _STRONG_COMPANY_WORDS or _company_context(simple, a, b, spans + found)):
             pending.append((a, b))                       # "新能源汽车的销量", "航太科技使用的"
@@ -288,7 +287,7 @@ def _brand_companies(simple: str, tokens, offsets, spans, words, freq):
     return kept + found, found
 
 
-def _company_short_forms(simple: str, spans, companies, word_starts: FrozenSet[int], words, freq
+def company_short_forms(simple: str, spans, companies, word_starts: FrozenSet[int], words, freq
                          ) -> List[Tuple[int, int, str]]:
     """A company's brand written alone is the company where the article also writes its full
     name: "安世" after "安世半导体", "中国太平" beside "中国太平保险". Only brands that are no
@@ -305,9 +304,9 @@ def _company_short_forms(simple: str, spans, companies, word_starts: FrozenSet[i
                 break
             head = head[:-len(cut)]
         place = next((k for k in range(len(head) - 1, 1, -1) if words.get(head[:k]) == "GPE"), 0)
-        if head != simple[s:e] and len(head) - place >= 2 and _han(head) and words.get(head) is None \
-                and (freq.get(head) or 0) < _RARE_BRAND and head not in _GENERIC_TRADES \
-                and not set(head) & _NOT_IN_NAMES:
+        if head != simple[s:e] and len(head) - place >= 2 and is_han(head) and words.get(head) is None \
+                and (freq.get(head) or 0) < _RARE_BRAND and head not in GENERIC_TRADES \
+                and not set(head) & NOT_IN_NAMES:
             heads.add(head)
     if not heads:
         return spans
@@ -319,9 +318,9 @@ def _company_short_forms(simple: str, spans, companies, word_starts: FrozenSet[i
             if word is None:                             # description elsewhere ("布依格电信
                 break                                    # 移动电话网络"): the full name
             b += len(word)
-        if a not in word_starts or b not in word_starts or simple.startswith(_FACILITY_WORDS, b) \
-                or (b + 1 in word_starts and _han(simple[b]) and simple[b] not in _AFTER_NAME_CHARS) \
-                or simple.startswith(tuple(_GENERIC_TRADES), b) \
+        if a not in word_starts or b not in word_starts or simple.startswith(FACILITY_WORDS, b) \
+                or (b + 1 in word_starts and is_han(simple[b]) and simple[b] not in AFTER_NAME_CHARS) \
+                or simple.startswith(tuple(GENERIC_TRADES), b) \
                 or any(s < b and a < e and not (a <= s and e <= b) for s, e, _ in spans) \
                 or any(s <= a and b <= e and label == "ORG" for s, e, label in spans):
             continue                                     # not "太古广场" (a building) after 太古地产,
@@ -334,7 +333,7 @@ def _company_short_forms(simple: str, spans, companies, word_starts: FrozenSet[i
     return kept + found
 
 
-def _company_heads(simple: str, spans) -> List[Tuple[int, int, str]]:
+def company_heads(simple: str, spans) -> List[Tuple[int, int, str]]:
     """The name of a company ("迪士尼" of "迪士尼公司") is the company wherever the article
     uses it alone."""
     heads = {simple[s:e - 2] for s, e, label in spans

@@ -35,7 +35,7 @@ import numpy as np
 
 from cfnews.schemas import Entity
 from cfnews.transforms.han_script import simplified
-from cfnews.transforms.zh_lexicon import _title, lexicon
+from cfnews.transforms.zh_lexicon import is_title, lexicon
 
 # Labels whose unlinked names need LAC's vote (organisations do not: see the docstring).
 CHECKED = frozenset({"PERSON", "GPE", "LOC", "FAC"})
@@ -142,7 +142,7 @@ def confirm_names(text: str, entities: Sequence[Entity]) -> Tuple[Entity, ...]:
     for entity in entities:
         if _checked(entity):
             first.setdefault((entity.text, entity.label), (entity.start, entity.end))
-            if entity.label == "PERSON" and _title(simple[max(0, entity.start - 4):entity.start]):
+            if entity.label == "PERSON" and is_title(simple[max(0, entity.start - 4):entity.start]):
                 titled.add((entity.text, entity.label))
     for key in titled:  # a person named after a title ("外交大臣拉布") needs no vote
         first.pop(key)
@@ -230,8 +230,8 @@ def more_organisations(text: str, spans: Sequence[Tuple[int, int, str]], bounds
     "港澳办", "艺发局" (Hong Kong and mainland short forms no list holds). Not before the body's
     head's title ("房屋局局长": a title), not inside title marks, not a word of the lexicon
     that is a place or person, nor a body's word alone ("委员会")."""
-    from cfnews.transforms.zh_lexicon import _GENERIC_BODIES, ORG_ENDINGS
-    from cfnews.transforms.zh_names import _titles
+    from cfnews.transforms.zh_lexicon import GENERIC_BODIES, ORG_ENDINGS
+    from cfnews.transforms.zh_names import title_spans
     simple = simplified(text)
     orgs = [(s, e) for s, e, label in spans if label == "ORG"]
     titles = None
@@ -242,7 +242,7 @@ def more_organisations(text: str, spans: Sequence[Tuple[int, int, str]], bounds
                 or re.match(r"副?%s长" % match.group(), simple[end:end + 3]):
             continue
         if titles is None:
-            titles = _titles(simple)
+            titles = title_spans(simple)
         if any(a < end < b for a, b in titles):
             continue
         ends.append(end)
@@ -257,7 +257,7 @@ def more_organisations(text: str, spans: Sequence[Tuple[int, int, str]], bounds
                 or name[0] in _NOT_OPENING or name in _GENERIC_HOUSES or _COUNTED.search(name) \
                 or (name[-1] == "会" and not name.endswith(_BODY_MEETING_ENDS)) \
                 or name.endswith(_RUNNING) or "联同" in name or (len(name) == 2 and name[0] in "市省县区党村镇乡") \
-                or any(words.get(name[:k]) == "GPE" and name[k:] in _GENERIC_BODIES | _GENERIC_HOUSES
+                or any(words.get(name[:k]) == "GPE" and name[k:] in GENERIC_BODIES | _GENERIC_HOUSES
                        for k in range(1, len(name) - 1)) \
                 or any(s < start < e or s < end < e for s, e, _ in out if not (start <= s and e <= end)):
             continue
@@ -277,7 +277,7 @@ def common_organisations(text: str, spans: Sequence[Tuple[int, int, str]]
     the word is not the tagger's lexicon's (CLDR, kb/, the KB's names) and does not end in a
     government body's character, LAC reads it with a few characters either side and keeps it only
     if it tags one of its characters as part of a name (ORG, LOC or PER)."""
-    from cfnews.transforms.zh_lexicon import _posseg
+    from cfnews.transforms.zh_lexicon import pos_tagger
     simple = simplified(text)
     words = lexicon()[0]
     tagger = None
@@ -287,7 +287,7 @@ def common_organisations(text: str, spans: Sequence[Tuple[int, int, str]]
         if label != "ORG" or name in words or name.endswith(_GOVERNMENT_ENDS) or len(name) < 2:
             continue
         if tagger is None:
-            tagger = _posseg()[0]
+            tagger = pos_tagger()[0]
         cut = tagger.lcut(name)
         if len(cut) == 1 and cut[0].flag == "nt":
             candidates.append((start, end))

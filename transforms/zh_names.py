@@ -74,25 +74,24 @@ from __future__ import annotations
 import re
 from typing import Dict, FrozenSet, List, Optional, Tuple
 
-from cfnews.transforms.han_script import simplified  # noqa: F401  (re-exported: zh_lac)
-from cfnews.transforms.zh_lexicon import (
-    _AFTER_NAME_CHARS, countries, _DESCRIPTIVE, _GENERIC_TRADES, _han, lexicon, _lexicon_digits,
-    _NOT_IN_NAMES, _NOT_ORG_ENDINGS, ORG_ENDINGS, _org_word, _posseg, SURNAMES, _title, _TITLES,
-    _translit)
+from cfnews.transforms.han_script import simplified
 from cfnews.transforms.zh_bodies import (
-    _abbreviated_owners, _armed_forces, _bodies_of_places, _bureaux, _embassies, _EVENT_WORDS,
-    _glossed_organisations, _MEETINGS, _NOT_IN_UNITS, _organisation, _quoted_organisations,
-    _schools_of_countries, _short_bodies, _whole_names)
+    EVENT_WORDS, MEETINGS, NOT_IN_UNITS, abbreviated_owners, armed_forces, bodies_of_places, bureaux,
+    embassies, glossed_organisations, organisation, quoted_organisations, schools_of_countries,
+    short_bodies, whole_names)
 from cfnews.transforms.zh_companies import (
-    _brand_companies, _companies_by_context, _company_heads, _company_short_forms, _COUNTRY_PAIR,
-    _listed_companies)
-from cfnews.transforms.zh_outlets import _credited_outlets, _named_newspapers, _news_sites
+    COUNTRY_PAIR, brand_companies, companies_by_context, company_heads, company_short_forms,
+    listed_companies)
+from cfnews.transforms.zh_lexicon import (
+    AFTER_NAME_CHARS, DESCRIPTIVE, GENERIC_TRADES, NOT_IN_NAMES, NOT_ORG_ENDINGS, ORG_ENDINGS,
+    SURNAMES, TITLES, countries, is_han, is_title, lexicon, lexicon_digits, org_word, pos_tagger,
+    translit)
+from cfnews.transforms.zh_outlets import credited_outlets, named_newspapers, news_sites
 from cfnews.transforms.zh_people import (
-    _ADVERBS, _bylines, _dotted_names, _every_mention, _glossed_people, _hyphenated_names,
-    _japanese_names, JAPANESE_SURNAMES, _joined_people, _regnal_numbers, _third_characters,
-    _titled_people, _unglued_people)
+    ADVERBS, JAPANESE_SURNAMES, bylines, dotted_names, every_mention, glossed_people, hyphenated_names,
+    japanese_names, joined_people, regnal_numbers, third_characters, titled_people, unglued_people)
 from cfnews.transforms.zh_places import (
-    _detention_places, _named_facilities, _places_by_context, _split_places, _streets)
+    detention_places, district_streets, named_facilities, places_by_context, split_places)
 
 LABELS = {"nr": "PERSON", "nrfg": "PERSON", "nrt": "PERSON", "ns": "GPE", "nt": "ORG"}
 _GIVEN_NAME_FLAGS = frozenset({"a", "n", "ng", "nr", "nz", "an", "ag", "i", "l"})
@@ -139,9 +138,9 @@ def _meeting_after(tokens, k: int) -> bool:
     if k + 1 < len(tokens) and tokens[k + 1][0] == "节":
         return True                                      # "香港博物馆节": a festival
     for word, flag in tokens[k + 1:k + 5]:
-        if word.endswith(_MEETINGS):
+        if word.endswith(MEETINGS):
             return True
-        if not _han(word) or not (word in _MEETING_INNER or flag == "m" or word.endswith("届")):
+        if not is_han(word) or not (word in _MEETING_INNER or flag == "m" or word.endswith("届")):
             return False
     return False
 
@@ -154,10 +153,10 @@ def chinese_name_spans(text: str) -> List[Tuple[int, int, str]]:
 def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     """(start, end, label) of the names in `text` (Simplified or Traditional), and the offsets
     where the segmenter's words start and end (KB names are matched on whole words)."""
-    tagger, freq = _posseg()
+    tagger, freq = pos_tagger()
     words, not_names = lexicon()
     simple = simplified(text)
-    tokens = _split_places([(t.word, t.flag) for t in tagger.cut(simple, HMM=True)], words)
+    tokens = split_places([(t.word, t.flag) for t in tagger.cut(simple, HMM=True)], words)
     tokens = [(w, "ns") if f in ("nr", "nrt", "nrfg") and len(w) >= 3 and w[-1] in "县市省岛町"
               and words.get(w) is None else (w, f) for w, f in tokens]   # "云梦县"/nr: a county
     offsets, pos = [], 0
@@ -174,10 +173,10 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
         k = starts.get(offset)
         return k is not None and label_of(k) == "GPE"
 
-    dotted = _dotted_names(tokens, offsets)
-    hyphenated = [h for h in _hyphenated_names(simple) if not any(d[0] < h[1] and h[0] < d[1] for d in dotted)]
-    spans = dotted + hyphenated + _bylines(simple, place_at) + _embassies(simple, tokens, offsets)
-    spans += [sp for sp in _detention_places(tokens, offsets, label_of)
+    dotted = dotted_names(tokens, offsets)
+    hyphenated = [h for h in hyphenated_names(simple) if not any(d[0] < h[1] and h[0] < d[1] for d in dotted)]
+    spans = dotted + hyphenated + bylines(simple, place_at) + embassies(simple, tokens, offsets)
+    spans += [sp for sp in detention_places(tokens, offsets, label_of)
               if not any(s < sp[1] and sp[0] < e for s, e, _ in spans)]
     labels: Dict[Tuple[int, int], str] = {}
     inner = set()  # word boundaries inside a longer word ("美国|人"), no KB name may end there
@@ -194,7 +193,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
                 spans.append((begin, offsets[i] + outer, "ORG"))   # written before its
             i += 1                                       # department head's title is a body
             continue
-        org_start = _organisation(tokens, i, words)
+        org_start = organisation(tokens, i, words)
         if org_start is not None and i + 1 < len(tokens) and org_start < i \
                 and _own_title("".join(t for t, _ in tokens[org_start:i + 1]), tokens[i + 1][0]):
             inner.update(offsets[org_start + 1:i + 2])   # "大洋洲" + "局" + "局长": a title,
@@ -223,10 +222,10 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
             inner.update(offsets[i + 1:i + 2])
             i += 1
             continue                                     # "亚太经合组织峰会": a meeting
-        if known is None and label == "PERSON" and len(word) >= 5 and _org_word(word):
+        if known is None and label == "PERSON" and len(word) >= 5 and org_word(word):
             label = "ORG"                                # "李嘉诚基金会": the dictionary's nr
-        if known is None and label == "PERSON" and _translit(word) and i > 0 \
-                and _translit(before) and len(before) <= 3 and words.get(before) is None \
+        if known is None and label == "PERSON" and translit(word) and i > 0 \
+                and translit(before) and len(before) <= 3 and words.get(before) is None \
                 and tokens[i - 1][1] in ("n", "nz", "j", "ng", "nr", "nrt", "ag") \
                 and ((freq.get(before) or 0) < 100 or len(before) == 1) \
                 and not any(s < start <= e for s, e, _ in spans):
@@ -238,27 +237,27 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
             word, label = word[:-1], "GPE"               # "巴西队": Brazil's team
         if label == "ORG" and known is None and word in ORG_ENDINGS:
             label = None                                 # "通讯社" alone names no agency
-        if label == "ORG" and known is None and word.endswith("化") and not _org_word(word):
+        if label == "ORG" and known is None and word.endswith("化") and not org_word(word):
             label = None                                 # "国际化"/nt: a process, no body
         if label == "ORG" and known is None and word.endswith(_FACILITIES):
             label = "GPE"                                # "浦东国际机场": a place, not a body
         following = tokens[i + 1][0] if i + 1 < len(tokens) else ""
-        if label == "GPE" and (following in _EVENT_WORDS or following[:1] == "号"):
+        if label == "GPE" and (following in EVENT_WORDS or following[:1] == "号"):
             inner.add(offsets[i + 1])                    # "北戴河会议", "大阪峰会", "基隆号"
             i += 1
             continue
-        title_after = i + 1 < len(tokens) and tokens[i + 1][0] in _TITLES
-        after_title = _title(before)
+        title_after = i + 1 < len(tokens) and tokens[i + 1][0] in TITLES
+        after_title = is_title(before)
         if known is None and label is None and after_title and 2 <= len(word) <= 4 \
-                and _translit(word) and (freq.get(word) or 0) < 100:
+                and translit(word) and (freq.get(word) or 0) < 100:
             label = "PERSON"                             # "外交大臣拉布": a rare word after a title
-        if known is None and label in ("GPE", "PERSON") and _translit(word) and before.endswith("人") \
+        if known is None and label in ("GPE", "PERSON") and translit(word) and before.endswith("人") \
                 and words.get(before[:-1]) == "GPE":
             label = "PERSON"                             # "墨西哥人古里亚": a person of that country
-        if known is None and label == "PERSON" and len(word) >= 3 and word[-1] in _ADVERBS \
-                and _translit(word[:-1]):
+        if known is None and label == "PERSON" and len(word) >= 3 and word[-1] in ADVERBS \
+                and translit(word[:-1]):
             word = word[:-1]                             # "博纳曾在…": 曾 is "once", not the name
-        if known == "ORG" and len(word) <= 3 and not _org_word(word) and before.endswith(_LEADERS):
+        if known == "ORG" and len(word) <= 3 and not org_word(word) and before.endswith(_LEADERS):
             label = "PERSON"                             # "英国首相强生": Johnson, not J&J
         elif label in ("GPE", "PERSON") and known != "GPE" and (after_title or title_after) \
                 and words.get(word[:-1]) != "GPE":               # "东京都知事": a place's officer
@@ -278,13 +277,13 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
             word, flag, label, i = word + given, "nr", "PERSON", i + 1   # "叶" + "刘淑仪": a married
             # woman's name, her husband's family name before her own (葉劉淑儀, 范徐麗泰)
         elif known is None and flag == "ns" and len(word) == 2 and word[0] in SURNAMES \
-                and len(given) == 1 and _han(given) and given_flag in ("nr", "nrfg") \
-                and given not in _AFTER_NAME_CHARS and words.get(word + given) is None \
-                and (not _han(after_given[0][:1]) or after_given[1] in ("v", "p", "c", "d", "uj")):
+                and len(given) == 1 and is_han(given) and given_flag in ("nr", "nrfg") \
+                and given not in AFTER_NAME_CHARS and words.get(word + given) is None \
+                and (not is_han(after_given[0][:1]) or after_given[1] in ("v", "p", "c", "d", "uj")):
             word, flag, label, i = word + given, "nr", "PERSON", i + 1   # "梁国" + "雄" + "与":
             # the dictionary's place word is a family name and the first half of a given name
         elif known is None and flag in ("nr", "nrt", "nrfg", "zg") and surname \
-                and word not in not_names and 1 <= len(given) <= 2 and _han(given) \
+                and word not in not_names and 1 <= len(given) <= 2 and is_han(given) \
                 and words.get(given) is None and given not in not_names \
                 and (given_flag in _GIVEN_NAME_FLAGS or (given_flag == "ns" and len(word) == 1)
                      or (given_flag in ("vn", "v") and len(given) == 2 and (freq.get(given) or 0) < 20)) \
@@ -293,18 +292,18 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
             word, flag, label, i = word + given, "nr", "PERSON", i + 1
             third = tokens[i + 1][0] if i + 1 < len(tokens) else ""
             after = tokens[i + 2] if i + 2 < len(tokens) else ("", "x")
-            if len(word) == 2 and len(third) == 1 and _han(third) and third not in "的在和与是说将等" \
-                    and (not _han(after[0][:1]) or after[1] in ("v", "p", "c", "d", "uj")):
+            if len(word) == 2 and len(third) == 1 and is_han(third) and third not in "的在和与是说将等" \
+                    and (not is_han(after[0][:1]) or after[1] in ("v", "p", "c", "d", "uj")):
                 word, i = word + third, i + 1            # "陈" + "时" + "中"：
         elif known is None and flag in ("nr", "nrfg") and len(word) == 2 and word[0] in SURNAMES \
-                and len(given) == 1 and _han(given) and (given_flag in ("t", "ng", "a", "ag", "zg", "j", "g")
+                and len(given) == 1 and is_han(given) and (given_flag in ("t", "ng", "a", "ag", "zg", "j", "g")
                                                          or given_flag == "nr" and given not in SURNAMES) \
-                and given not in _AFTER_NAME_CHARS and word + given not in freq \
+                and given not in AFTER_NAME_CHARS and word + given not in freq \
                 and (i + 2 >= len(tokens) or tokens[i + 2][1] in ("v", "p", "c", "d", "x")):
             word, i = word + given, i + 1                # "卢煜" + "明" + "成为"
-        elif known is None and label in ("PERSON", "GPE") and _translit(word):
+        elif known is None and label in ("PERSON", "GPE") and translit(word):
             # transliterations the tagger cut in pieces: "格奥尔基" + "耶娃", "约翰尼斯" + "堡"
-            while i + 1 < len(tokens) and _translit(tokens[i + 1][0]) \
+            while i + 1 < len(tokens) and translit(tokens[i + 1][0]) \
                     and tokens[i + 1][1] in ("nr", "nrt", "ns", "ng", "n", "nz", "zg", "x", "yg", "g") \
                     and (words.get(tokens[i + 1][0]) is None or label == "PERSON" and after_title
                          and words.get(tokens[i + 1][0]) == "GPE" and len(word) <= 3) \
@@ -312,20 +311,20 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
                     and tokens[i + 1][0] not in not_names:
                 word, i = word + tokens[i + 1][0], i + 1
         if known is None and label == "PERSON" and len(word) >= 3 and word.endswith(_PLACE_ENDINGS) \
-                and _translit(word[:-1]):
+                and translit(word[:-1]):
             label = "GPE"                                # "斯特拉斯堡", "约翰尼斯" + "堡"
         i += 1
-        if label == "ORG" and known is None and (word.endswith(_NOT_ORG_ENDINGS + ("军舰",)) or (
-                word.endswith(("公司", "集团", "企业", "银行")) and word[:-2] in _DESCRIPTIVE)):
+        if label == "ORG" and known is None and (word.endswith(NOT_ORG_ENDINGS + ("军舰",)) or (
+                word.endswith(("公司", "集团", "企业", "银行")) and word[:-2] in DESCRIPTIVE)):
             label = None                                 # "中国军方", "美国军舰"
-        if label is None or len(word) < 2 or word in not_names or not (_han(word) or _lexicon_digits(word, known)) \
-                or _COUNTRY_PAIR.match(word) or (word[0] in "日月年天万亿号届个名"
+        if label is None or len(word) < 2 or word in not_names or not (is_han(word) or lexicon_digits(word, known)) \
+                or COUNTRY_PAIR.match(word) or (word[0] in "日月年天万亿号届个名"
                                                  and simple[start - 1:start].isdigit()):
             continue  # Latin words and numbers are not the tagger's strength ("25日及")
         if known is None and label == "GPE" and _N_COUNTRIES.fullmatch(word):
             continue  # "湄公河五国": a count of countries
         if known is None and label == "PERSON":
-            if len(word) == 4 and not _translit(word) and word[:2] not in SURNAMES \
+            if len(word) == 4 and not translit(word) and word[:2] not in SURNAMES \
                     and word[:2] not in JAPANESE_SURNAMES and not (word[0] in SURNAMES and word[1] in SURNAMES
                                                                    and (word[1] != "方" or after_title)):
                 continue  # "关系密切", "韩方尊重": Chinese names have two or three characters
@@ -333,12 +332,12 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
                 continue  # a nationality: "荷兰人"
             if len(word) == 2 and word.endswith("姓"):
                 continue  # "张姓男子": a man surnamed Zhang, no name
-            if flag in ("nr", "nrfg") and not _translit(word) and word[:1] not in SURNAMES \
+            if flag in ("nr", "nrfg") and not translit(word) and word[:1] not in SURNAMES \
                     and word[:2] not in SURNAMES:
                 continue  # a Chinese name starts with a family name ("亚太", "令人" are not names)
             said = tokens[i][0] if i < len(tokens) else ""
             if len(word) == 2 and word == tokens[i - 1][0] and (freq.get(word) or 0) > 0 \
-                    and flag in ("nr", "nrfg") and not _translit(word) and said not in _SPEECH:
+                    and flag in ("nr", "nrfg") and not translit(word) and said not in _SPEECH:
                 continue  # a dictionary word the dictionary also calls a name ("田野", "查明");
                 # longer ones are mostly real people ("蒋介石", "徐志摩")
         end = start + len(word)
@@ -346,35 +345,35 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
             continue  # part of a dotted name, a byline or an organisation
         labels[(start, end)] = flag
         spans.append((start, end, label))
-    spans, companies = _brand_companies(simple, tokens, offsets, spans, words, freq)
-    spans = _company_short_forms(simple, spans, companies, frozenset(offsets) | {len(simple)}, words, freq)
-    spans = _places_by_context(simple, spans, labels, words)
-    spans = _japanese_names(simple, spans, frozenset(offsets))
-    spans = _glossed_people(simple, spans, words)
-    spans = _quoted_organisations(simple, spans)
-    spans = _glossed_organisations(simple, tokens, offsets, spans, words, freq)
-    spans = _titled_people(simple, spans, words, freq)
-    spans = _joined_people(simple, spans, words)
-    spans = _whole_names(simple, spans)
-    spans = _named_facilities(simple, spans, words)
-    spans = _streets(simple, spans, tokens, offsets, freq)
-    spans = _bureaux(simple, spans, inner)
-    spans = _short_bodies(simple, spans, tokens, offsets, freq)
-    spans = _armed_forces(simple, spans, tokens, offsets, words)
-    spans = _regnal_numbers(simple, spans)
-    spans = _unglued_people(simple, spans, words)
-    spans = _third_characters(simple, spans, tokens, offsets, words, freq)
-    spans = _every_mention(simple, spans)
-    spans = _named_newspapers(simple, spans)
-    spans = _news_sites(simple, spans, tokens, offsets)
-    spans = _credited_outlets(simple, spans, words, freq)
-    spans = _company_heads(simple, spans)
-    spans = _companies_by_context(simple, spans, words)
-    spans = _listed_companies(simple, spans, tokens, offsets, words, freq)
-    spans = _abbreviated_owners(simple, spans, words)
-    spans = _schools_of_countries(simple, spans)
-    spans = _bodies_of_places(simple, spans)
-    titles = _titles(simple)
+    spans, companies = brand_companies(simple, tokens, offsets, spans, words, freq)
+    spans = company_short_forms(simple, spans, companies, frozenset(offsets) | {len(simple)}, words, freq)
+    spans = places_by_context(simple, spans, labels, words)
+    spans = japanese_names(simple, spans, frozenset(offsets))
+    spans = glossed_people(simple, spans, words)
+    spans = quoted_organisations(simple, spans)
+    spans = glossed_organisations(simple, tokens, offsets, spans, words, freq)
+    spans = titled_people(simple, spans, words, freq)
+    spans = joined_people(simple, spans, words)
+    spans = whole_names(simple, spans)
+    spans = named_facilities(simple, spans, words)
+    spans = district_streets(simple, spans, tokens, offsets, freq)
+    spans = bureaux(simple, spans, inner)
+    spans = short_bodies(simple, spans, tokens, offsets, freq)
+    spans = armed_forces(simple, spans, tokens, offsets, words)
+    spans = regnal_numbers(simple, spans)
+    spans = unglued_people(simple, spans, words)
+    spans = third_characters(simple, spans, tokens, offsets, words, freq)
+    spans = every_mention(simple, spans)
+    spans = named_newspapers(simple, spans)
+    spans = news_sites(simple, spans, tokens, offsets)
+    spans = credited_outlets(simple, spans, words, freq)
+    spans = company_heads(simple, spans)
+    spans = companies_by_context(simple, spans, words)
+    spans = listed_companies(simple, spans, tokens, offsets, words, freq)
+    spans = abbreviated_owners(simple, spans, words)
+    spans = schools_of_countries(simple, spans)
+    spans = bodies_of_places(simple, spans)
+    titles = title_spans(simple)
     kept = _not_in_treaties(simple, spans)
     inner.update(s for s, _, _ in set(spans) - set(kept))   # nor a KB name there
     spans = _outside_titles(_not_descriptions(simple, kept), titles)
@@ -390,10 +389,10 @@ _N_COUNTRIES = re.compile("[一二三四五六七八九十两几多数各本该]
 _TITLE_MARKS = re.compile(r"《([^》\n]{1,40})》|〈([^〉\n]{1,40})〉|[「“]([\u4e00-\u9fff]{4,40}(?:法|法案|条例|规定|办法|公约|协定))[」”]")
 
 
-def _titles(simple: str) -> List[Tuple[int, int]]:
+def title_spans(simple: str) -> List[Tuple[int, int]]:
     """(start, end) of the titles in `simple`, their marks included."""
     return [(m.start(), m.end()) for m in _TITLE_MARKS.finditer(simple)
-            if not (m.group(3) and set(m.group(3)) & _NOT_IN_NAMES)]  # not a quoted sentence
+            if not (m.group(3) and set(m.group(3)) & NOT_IN_NAMES)]  # not a quoted sentence
 
 
 def _outside_titles(spans, titles) -> List[Tuple[int, int, str]]:
@@ -419,7 +418,7 @@ def _not_in_treaties(simple: str, spans) -> List[Tuple[int, int, str]]:
     out = []
     for s, e, label in spans:
         match = _TREATY.match(simple, e) if label == "ORG" else None
-        if match and not set(match.group(0)) & _NOT_IN_UNITS \
+        if match and not set(match.group(0)) & NOT_IN_UNITS \
                 and not any(verb in match.group(0) for verb in _TREATY_VERBS):
             continue
         out.append((s, e, label))
@@ -434,6 +433,6 @@ _QUOTED_EVENT = re.compile(r"[「“]([\u4e00-\u9fff]{2,8}?(?:暴动|骚乱|事�
 def _not_descriptions(simple: str, spans) -> List[Tuple[int, int, str]]:
     events = [m.span(1) for m in _QUOTED_EVENT.finditer(simple)]
     return [(s, e, label) for s, e, label in spans
-            if not (label == "ORG" and simple[max(s, e - 2):e] in _GENERIC_TRADES
+            if not (label == "ORG" and simple[max(s, e - 2):e] in GENERIC_TRADES
                     and simple.startswith(_AFTER_TRADE, e))
             and not any(a <= s and e < b for a, b in events)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import List, Tuple
 
-from cfnews.transforms.zh_lexicon import _han, _NOT_IN_NAMES, _ORG_DESCRIPTORS, _posseg
+from cfnews.transforms.zh_lexicon import NOT_IN_NAMES, ORG_DESCRIPTORS, is_han, pos_tagger
 
 # A newspaper's or outlet's own name in title marks: "《法兰克福汇报》" (GUIDELINES.md).
 # Documents whose names end as a paper's do: "《警情通报》", "《联合公报》", "《工作简报》".
@@ -24,12 +24,12 @@ _NOT_SITES = ("连网", "联网", "上网", "断网", "互联网", "局域网", 
               "铁丝网", "电网", "管网", "天网", "防护网", "安全网", "社交网", "法网", "情网")
 
 
-def _named_newspapers(simple: str, spans) -> List[Tuple[int, int, str]]:
+def named_newspapers(simple: str, spans) -> List[Tuple[int, int, str]]:
     found = [(m.start(1), m.end(1), "ORG") for m in _QUOTED_SITE.finditer(simple)
-             if not m.group(1).endswith(_NOT_SITES) and not set(m.group(1)) & _NOT_IN_NAMES]
+             if not m.group(1).endswith(_NOT_SITES) and not set(m.group(1)) & NOT_IN_NAMES]
     for m in _NEWSPAPER.finditer(simple):
         k = next(g for g in (1, 2, 3) if m.group(g))
-        if not set(m.group(k)) & _NOT_IN_NAMES and not m.group(k).endswith(_DOCUMENTS):
+        if not set(m.group(k)) & NOT_IN_NAMES and not m.group(k).endswith(_DOCUMENTS):
             found.append((m.start(k), m.end(k), "ORG"))
     if not found:
         return spans
@@ -45,19 +45,19 @@ _SITE_ACT = re.compile(r"[^。，；：！？「」《》\n]{0,8}?(?:报导|报�
 _SITE_FLAGS = frozenset({"n", "nz", "ns", "nt", "j", "vn", "l", "an", "b"})
 
 
-def _news_sites(simple: str, spans, tokens, offsets) -> List[Tuple[int, int, str]]:
+def news_sites(simple: str, spans, tokens, offsets) -> List[Tuple[int, int, str]]:
     out = list(spans)
     for k, (word, flag) in enumerate(tokens):
-        if not word.endswith("网") or not _han(word):
+        if not word.endswith("网") or not is_han(word):
             continue
         j = k
         end = offsets[k] + len(word)
-        while j > 0 and tokens[j - 1][1] in _SITE_FLAGS and _han(tokens[j - 1][0]) \
+        while j > 0 and tokens[j - 1][1] in _SITE_FLAGS and is_han(tokens[j - 1][0]) \
                 and end - offsets[j - 1] <= 8:
             j -= 1
         start = offsets[j]
         name = simple[start:end]
-        if len(name) < 3 or name.endswith(_NOT_SITES + ("官网",)) or set(name) & _NOT_IN_NAMES \
+        if len(name) < 3 or name.endswith(_NOT_SITES + ("官网",)) or set(name) & NOT_IN_NAMES \
                 or (start and re.match(r"[A-Za-z0-9）)]", simple[start - 1])):
             continue                                   # "美国之音（VOA）中文网": a longer name
         listed = simple[end:end + 2].strip()[:1] == "、" or simple[max(0, start - 3):start].strip()[-1:] in ("、", "：")
@@ -92,7 +92,7 @@ _TITLED_OUTLET = re.compile(r"《([\u4e00-\u9fff][\u4e00-\u9fff0-9]{0,9})》")
 _NOT_OUTLETS = frozenset("综合 本报 本台 本网 本社 本刊 外电 网络 网上 联合 特约 编辑 驻地 随团 实习 见习 摄影".split())
 
 
-def _credited_outlets(simple: str, spans, words, freq) -> List[Tuple[int, int, str]]:
+def credited_outlets(simple: str, spans, words, freq) -> List[Tuple[int, int, str]]:
     """Outlets named by how a report credits them: the short name in a bracketed credit
     ("（独媒报导）", "（某社记者王某台北电）"), not a word of the dictionary unless it is a body's,
     and a name in title marks followed by a newsroom's word or asked by one ("《立场》报道",
@@ -101,8 +101,8 @@ def _credited_outlets(simple: str, spans, words, freq) -> List[Tuple[int, int, s
     for match in _CREDIT.finditer(simple):
         k = 1 if match.group(1) else 2
         name = match.group(k)
-        if name in _NOT_OUTLETS or name in _ORG_DESCRIPTORS or _MEDIA_OF.fullmatch(name) or words.get(name) in ("GPE", "PERSON") or (
-                freq.get(name) and words.get(name) != "ORG" and _posseg()[0].lcut(name)[0].flag != "nt"):
+        if name in _NOT_OUTLETS or name in ORG_DESCRIPTORS or _MEDIA_OF.fullmatch(name) or words.get(name) in ("GPE", "PERSON") or (
+                freq.get(name) and words.get(name) != "ORG" and pos_tagger()[0].lcut(name)[0].flag != "nt"):
             continue
         found.append((match.start(k), match.end(k)))
     # an outlet the article names in full ("《立场新闻》", "立场新闻") written in title marks without

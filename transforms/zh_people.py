@@ -9,8 +9,8 @@ import re
 from typing import FrozenSet, List, Tuple
 
 from cfnews.transforms.zh_lexicon import (
-    _AFTER_NAME_CHARS, _DOTS, _han, lexicon, SURNAMES, _title, _title_at, _TITLE_WORDS, _TRANSLIT,
-    _translit)
+    AFTER_NAME_CHARS, DOTS, SURNAMES, TITLE_WORDS, TRANSLIT, is_han, is_title, lexicon, title_at,
+    translit)
 
 # Japanese family names (the commonest, and those of well-known public figures), in Simplified
 # form: jieba cuts Japanese names at random ("岸" + "田文雄", "茂" + "木敏充").
@@ -29,24 +29,24 @@ _JAPANESE_TITLES = ("首相", "外相", "防卫相", "大臣", "官房长官", "
 _NAME_STOPS = frozenset("的在和与是说将等了也曾已于对向称表出访会到及并就为被从同今昨明则又亦还已指")
 _GIVEN_FINALS = frozenset("子郎夫雄介彦美也太助吉")
 _HYPHENATED = re.compile("(?<![%s])[%s]{2,5}[-‐－][%s]{2,5}(?![%s])" % ((
-    "".join(sorted(_TRANSLIT)),) * 4))
+    "".join(sorted(TRANSLIT)),) * 4))
 # Adverbs the segmenter glues to the end of a transliterated name ("博纳曾在", "拉布也说").
-_ADVERBS = frozenset("曾将称说也又还已则就亦并")
+ADVERBS = frozenset("曾将称说也又还已则就亦并")
 _AFTER_BYLINE_NAME = ("摄", "报导", "报道", "综合", "电")
 _BYLINE = re.compile(r"(?:记者|编辑|译者|核稿|编译|审校|摄影|撰稿)\s*[：:]?\s*")
 _PIECE_FLAGS = frozenset({"nr", "nrt", "nrfg", "x", "zg", "j", "ng", "g", "nz", "ns", "v", "m",
                           "yg", "n"})
 
 
-def _dotted_names(tokens, offsets) -> List[Tuple[int, int, str]]:
+def dotted_names(tokens, offsets) -> List[Tuple[int, int, str]]:
     def piece(k):
         word, flag = tokens[k]
-        return _han(word) and word not in _DOTS and (
+        return is_han(word) and word not in DOTS and (
             flag in ("nr", "nrt", "nrfg", "x", "zg", "j", "ng", "g", "nz") or
-            (flag in _PIECE_FLAGS and _translit(word) and len(word) <= 4))
+            (flag in _PIECE_FLAGS and translit(word) and len(word) <= 4))
     spans, k = [], 0
     while k < len(tokens):
-        if tokens[k][0] not in _DOTS:
+        if tokens[k][0] not in DOTS:
             k += 1
             continue
         left = k
@@ -54,7 +54,7 @@ def _dotted_names(tokens, offsets) -> List[Tuple[int, int, str]]:
             left -= 1
         right = k
         while right + 1 < len(tokens) and (piece(right + 1) or (
-                tokens[right + 1][0] in _DOTS or tokens[right + 1][0] == "-") and
+                tokens[right + 1][0] in DOTS or tokens[right + 1][0] == "-") and
                 right + 2 < len(tokens) and piece(right + 2)):
             right += 1
         if left < k < right:
@@ -63,13 +63,13 @@ def _dotted_names(tokens, offsets) -> List[Tuple[int, int, str]]:
     return spans
 
 
-def _hyphenated_names(simple: str) -> List[Tuple[int, int, str]]:
+def hyphenated_names(simple: str) -> List[Tuple[int, int, str]]:
     """"迪里夏提-热西提": two transliterated names joined by a hyphen (the segmenter cuts them
     anywhere, so they are read on the characters)."""
     return [(m.start(), m.end(), "PERSON") for m in _HYPHENATED.finditer(simple)]
 
 
-def _bylines(text: str, place_at) -> List[Tuple[int, int, str]]:
+def bylines(text: str, place_at) -> List[Tuple[int, int, str]]:
     """People named in bylines and credits: "记者陈伟婷台北7日电", "编辑：张淑伶/翟思嘉",
     "译者：陈正健", "编译 艾茂林; 审校 王兴亚". A name is a family name and one or two
     characters, ending where a place, a figure or punctuation starts."""
@@ -80,12 +80,12 @@ def _bylines(text: str, place_at) -> List[Tuple[int, int, str]]:
             found = None
             for size in (3, 2, 4):
                 name = text[pos:pos + size]
-                if len(name) < size or not _han(name) or not (
+                if len(name) < size or not is_han(name) or not (
                         name[0] in SURNAMES or name[:2] in SURNAMES) or (
                         size == 4 and name[:2] not in SURNAMES) or name[-1] in "摄电":
                     continue                             # "裴禛" + "摄", not "裴禛摄"
                 after = pos + size
-                if after >= len(text) or not _han(text[after]) or place_at(after) \
+                if after >= len(text) or not is_han(text[after]) or place_at(after) \
                         or text.startswith(_AFTER_BYLINE_NAME, after):
                     found = after
                     break
@@ -99,7 +99,7 @@ def _bylines(text: str, place_at) -> List[Tuple[int, int, str]]:
     return spans
 
 
-def _japanese_names(simple: str, spans, word_starts: FrozenSet[int]) -> List[Tuple[int, int, str]]:
+def japanese_names(simple: str, spans, word_starts: FrozenSet[int]) -> List[Tuple[int, int, str]]:
     """Japanese names the segmenter cuts apart ("岸" + "田文雄", "小池" + "百合" + "子"): a
     Japanese family name and a given name of one to three characters, read as a name where a
     title stands before or after it ("外相茂木敏充", "岸田文雄首相") or "日本" shortly before it
@@ -115,21 +115,21 @@ def _japanese_names(simple: str, spans, word_starts: FrozenSet[int]) -> List[Tup
             continue
         start = pos + len(family)
         end = start
-        while end < len(simple) and end - start < 3 and _han(simple[end]) \
-                and simple[end] not in _NAME_STOPS and not _title_at(simple, end) \
+        while end < len(simple) and end - start < 3 and is_han(simple[end]) \
+                and simple[end] not in _NAME_STOPS and not title_at(simple, end) \
                 and not simple.startswith(_JAPANESE_TITLES, end):
             end += 1
         if end - start == 3 and simple[end - 1] not in _GIVEN_FINALS:
             end -= 1                                     # "百合子", but "敏充" + "和"
         while end > start and end < len(simple) and end not in word_starts \
-                and simple[end] not in _ADVERBS:
+                and simple[end] not in ADVERBS:
             end -= 1                                     # "田中光" + "共同": the name ends a word
         if end == start or (end - start == 1 and len(family) == 1):
             continue
         before = simple[max(0, pos - 15):pos]
         sentence = before[before.rfind("。") + 1:]
-        titled = _title(simple[max(0, pos - 5):pos]) or simple.endswith(_JAPANESE_TITLES, 0, pos) \
-            or _title_at(simple, end) or simple.startswith(_JAPANESE_TITLES, end)
+        titled = is_title(simple[max(0, pos - 5):pos]) or simple.endswith(_JAPANESE_TITLES, 0, pos) \
+            or title_at(simple, end) or simple.startswith(_JAPANESE_TITLES, end)
         person_inside = any(s < end and pos < e and label == "PERSON" for s, e, label in spans)
         if not (titled or person_inside or "日本" in sentence):
             continue
@@ -164,11 +164,11 @@ _AFTER_NAME = ("，", "。", "、", "：", "（", "表示", "说", "指", "称",
 @functools.lru_cache(maxsize=1)
 def _titles_before_family_names():
     family = "".join(sorted({name[0] for name in SURNAMES}))
-    return re.compile("(?:%s)(?=[%s])" % ("|".join(map(re.escape, sorted(_TITLE_WORDS, key=len, reverse=True))),
+    return re.compile("(?:%s)(?=[%s])" % ("|".join(map(re.escape, sorted(TITLE_WORDS, key=len, reverse=True))),
                                          family))
 
 
-def _titled_people(simple: str, spans, words, freq) -> List[Tuple[int, int, str]]:
+def titled_people(simple: str, spans, words, freq) -> List[Tuple[int, int, str]]:
     found = []
     for match in _titles_before_family_names().finditer(simple):
         pos = match.end()
@@ -177,7 +177,7 @@ def _titled_people(simple: str, spans, words, freq) -> List[Tuple[int, int, str]
             continue
         for size in (family + 2, family + 1):
             name = simple[pos:pos + size]
-            if len(name) == size and _han(name) and not set(name[family:]) & _NAME_STOPS \
+            if len(name) == size and is_han(name) and not set(name[family:]) & _NAME_STOPS \
                     and name not in freq and words.get(name) is None \
                     and simple.startswith(_AFTER_NAME, pos + size) \
                     and not any(s < pos + size and pos < e and label != "PERSON"
@@ -192,7 +192,7 @@ def _titled_people(simple: str, spans, words, freq) -> List[Tuple[int, int, str]
     return kept + found
 
 
-def _joined_people(simple: str, spans, words) -> List[Tuple[int, int, str]]:
+def joined_people(simple: str, spans, words) -> List[Tuple[int, int, str]]:
     """Two pieces of one name the tagger calls people, written together: "翁山" + "苏姬"."""
     out = []
     for span in sorted(spans):
@@ -208,7 +208,7 @@ def _joined_people(simple: str, spans, words) -> List[Tuple[int, int, str]]:
 _REGNAL = re.compile("[一二三四五六七八九十]{1,3}世")
 
 
-def _regnal_numbers(simple: str, spans) -> List[Tuple[int, int, str]]:
+def regnal_numbers(simple: str, spans) -> List[Tuple[int, int, str]]:
     """"费利佩" + "六世": a monarch's number is part of the name."""
     out = []
     for start, end, label in spans:
@@ -224,7 +224,7 @@ _GLUED_AFTER_NAME = frozenset("曾说遭于亦将与称须被则并还已也又�
 _JOINING = frozenset("与和及并")
 
 
-def _third_characters(simple: str, spans, tokens, offsets, words, freq) -> List[Tuple[int, int, str]]:
+def third_characters(simple: str, spans, tokens, offsets, words, freq) -> List[Tuple[int, int, str]]:
     """A two-character name (family name and one character) whose third character the segmenter
     glued to the next word: "曾澍" + "基则", "戴伟" + "绅说" (the third character and a function
     word), or left alone before punctuation or a conjunction ("李卓" + "人" + "和"): the name has
@@ -235,20 +235,20 @@ def _third_characters(simple: str, spans, tokens, offsets, words, freq) -> List[
         k = at.get(end)
         name = simple[start:end]
         if label == "PERSON" and k is not None and end - start == 2 and name[0] in SURNAMES \
-                and words.get(name) is None and not _translit(name):
+                and words.get(name) is None and not translit(name):
             word, flag = tokens[k]
             after = tokens[k + 1] if k + 1 < len(tokens) else ("", "x")
-            if (len(word) == 2 and _han(word) and word[1] in _GLUED_AFTER_NAME
-                    and word[0] not in _AFTER_NAME_CHARS and flag in ("n", "ng", "nr")
+            if (len(word) == 2 and is_han(word) and word[1] in _GLUED_AFTER_NAME
+                    and word[0] not in AFTER_NAME_CHARS and flag in ("n", "ng", "nr")
                     and not freq.get(word)) \
-                    or (len(word) == 1 and _han(word) and flag in ("n", "ng") and word not in _AFTER_NAME_CHARS
-                        and (not _han(after[0][:1]) or after[1] in ("c", "p"))):
+                    or (len(word) == 1 and is_han(word) and flag in ("n", "ng") and word not in AFTER_NAME_CHARS
+                        and (not is_han(after[0][:1]) or after[1] in ("c", "p"))):
                 end += 1                                   # "李卓" + "人" + "和何俊仁"
         out.append((start, end, label))
     return out
 
 
-def _unglued_people(simple: str, spans, words) -> List[Tuple[int, int, str]]:
+def unglued_people(simple: str, spans, words) -> List[Tuple[int, int, str]]:
     """Chinese names (not transliterations, not the lexicon's) without the function word or
     verb the segmenter glued to their end: "陈时中曾在" is 陈时中, "林宗谚说" 林宗谚; a family
     name and such a word ("陈于香港", "邹向众人", "陈亦未有") is no name, nor is a run joined
@@ -256,8 +256,8 @@ def _unglued_people(simple: str, spans, words) -> List[Tuple[int, int, str]]:
     out = []
     for start, end, label in spans:
         name = simple[start:end]
-        if label != "PERSON" or words.get(name) is not None or _translit(name) \
-                or not (name[0] in SURNAMES or name[:2] in SURNAMES) or not _han(name):
+        if label != "PERSON" or words.get(name) is not None or translit(name) \
+                or not (name[0] in SURNAMES or name[:2] in SURNAMES) or not is_han(name):
             out.append((start, end, label))
             continue
         if any(c in _JOINING for c in name[1:]) and len(name) >= 4:
@@ -270,7 +270,7 @@ def _unglued_people(simple: str, spans, words) -> List[Tuple[int, int, str]]:
     return out
 
 
-def _every_mention(simple: str, spans) -> List[Tuple[int, int, str]]:
+def every_mention(simple: str, spans) -> List[Tuple[int, int, str]]:
     """A person's name found once (three characters or more) is that person wherever the article
     writes it again: "周受资和马斯克" after "行政总裁周受资"."""
     names = {simple[s:e] for s, e, label in spans if label == "PERSON" and e - s >= 3}
@@ -289,7 +289,7 @@ _NOT_PERSON_WORDS = frozenset("Group Economics Bank Inc Corp Company University 
                               "Party Union Council Ministry News Times Post Journal Foundation".split())
 
 
-def _glossed_people(simple: str, spans, words) -> List[Tuple[int, int, str]]:
+def glossed_people(simple: str, spans, words) -> List[Tuple[int, int, str]]:
     """A transliteration written just before a person's name in Latin letters in brackets is that
     person ("外长马斯（Heiko Maas）"), and so is every other mention of it in the article: the
     tagger's pieces ("拉" + "舍特") and misreadings (拉舍特 as a place) give way."""
@@ -298,9 +298,9 @@ def _glossed_people(simple: str, spans, words) -> List[Tuple[int, int, str]]:
         if set(match.group(1).replace("-", " ").split()) & _NOT_PERSON_WORDS:
             continue
         start = end = match.start()
-        while start > 0 and end - start < 8 and (simple[start - 1] in _TRANSLIT or simple[start - 1] in _DOTS):
+        while start > 0 and end - start < 8 and (simple[start - 1] in TRANSLIT or simple[start - 1] in DOTS):
             start -= 1
-        while start < end and simple[start] in _DOTS:
+        while start < end and simple[start] in DOTS:
             start += 1
         tagged = [s for s, e, label in spans if e == end and label == "PERSON" and s < end]
         if tagged:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Dict, List, Tuple
 
 from cfnews.transforms.zh_lexicon import (
-    _FACILITY_WORDS, _GENERIC_BODIES, _han, ORG_ENDINGS, _STREET_END, _title, _title_at, _TITLE_WORDS,
-    _TITLES, _translit)
+    FACILITY_WORDS, GENERIC_BODIES, ORG_ENDINGS, STREET_END, TITLES, TITLE_WORDS, is_han, is_title,
+    title_at, translit)
 
 # Words before a place that say the place is one ("在威尼斯举行", "飞往开罗").
 _PLACE_CUES = frozenset("赴 到 往 至 从 自 经 飞往 前往 抵达 途经 来自 位于 南部 北部 东部 西部 "
@@ -15,7 +15,7 @@ _PLACE_CUES = frozenset("赴 到 往 至 从 自 经 飞往 前往 抵达 途经
 _LIST_JOINS = frozenset("、 ， , 和 及 与 至 或".split())
 
 
-def _split_places(tokens, words):
+def split_places(tokens, words):
     """The dictionary's place compounds ("法国巴黎", "北京人民大会堂") as the two places they
     name, and its "place + generic body" words ("美国法院": a court in the US) as the place."""
     out = []
@@ -23,14 +23,14 @@ def _split_places(tokens, words):
         if words.get(word) is None and word.endswith(("国家", "城市")) and words.get(word[:-2]) == "GPE":
             out.extend([(word[:-2], "ns"), (word[-2:], "n")])   # "北非国家": a place, a noun
             continue
-        title = word.endswith(_TITLE_WORDS) and next(
-            (t for t in _TITLES if word.endswith(t) and word[:-len(t)] in ORG_ENDINGS), None)
+        title = word.endswith(TITLE_WORDS) and next(
+            (t for t in TITLES if word.endswith(t) and word[:-len(t)] in ORG_ENDINGS), None)
         if title and words.get(word) is None:           # "协会主席": a body's word and a title
             out.extend([(word[:-len(title)], "n"), (title, "n")])
             continue
-        if flag in ("nr", "nz") and words.get(word) is None and word.endswith(_TITLE_WORDS):
+        if flag in ("nr", "nz") and words.get(word) is None and word.endswith(TITLE_WORDS):
             cut = next((k for k in range(2, len(word) - 1) if words.get(word[:k]) == "GPE"
-                        and word[k:] in _TITLES), None)
+                        and word[k:] in TITLES), None)
             if cut:                                      # "德国总理" is a place and a title
                 out.extend([(word[:cut], "ns"), (word[cut:], "n")])
                 continue
@@ -41,7 +41,7 @@ def _split_places(tokens, words):
                     if words.get(word[:k]) == "GPE" and words.get(word[k:]) == "GPE"), None)
         if cut is None and flag == "nt":
             cut = next((k for k in range(2, len(word) - 1) if words.get(word[:k]) == "GPE"
-                        and word[k:] in _GENERIC_BODIES), None)
+                        and word[k:] in GENERIC_BODIES), None)
             if cut:
                 out.extend([(word[:cut], "ns"), (word[cut:], "n")])
                 continue
@@ -49,12 +49,12 @@ def _split_places(tokens, words):
     return out
 
 
-def _named_facilities(simple: str, spans, words) -> List[Tuple[int, int, str]]:
+def named_facilities(simple: str, spans, words) -> List[Tuple[int, int, str]]:
     """A person or place name right before a facility word names the facility, a place
     ("金紫荆广场": not the person 金紫荆; "中环海滨"), unless another name starts inside it."""
     out = []
     for start, end, label in spans:
-        fac = next((f for f in _FACILITY_WORDS if simple.startswith(f, end)), None) \
+        fac = next((f for f in FACILITY_WORDS if simple.startswith(f, end)), None) \
             if label in ("PERSON", "GPE") and words.get(simple[start:end]) != "PERSON" else None
         if fac and not any(s < end + len(fac) and end < e for s, e, _ in spans):
             out.append((start, end + len(fac), "GPE"))
@@ -67,7 +67,7 @@ _FUNCTION_WORDS = frozenset("的 和 与 及 在 是 上 下 走 一 条".split(
 _STREET_FLAGS = frozenset({"n", "nr", "nrt", "nrfg", "ns", "nz", "nt", "i", "j", "ng", "s", "q", "l", "an", "b"})
 
 
-def _streets(simple: str, spans, tokens, offsets, freq) -> List[Tuple[int, int, str]]:
+def district_streets(simple: str, spans, tokens, offsets, freq) -> List[Tuple[int, int, str]]:
     """A street written right after its district or city ("铜锣湾" + "纪利佐治街", "尖沙咀" +
     "金马伦道", "中环" + "德忌笠街"): two to four characters of nouns or names and the street word
     (街, 道, 路) ending a word of the segmenter's, is a place; the names the tagger read inside it
@@ -82,13 +82,13 @@ def _streets(simple: str, spans, tokens, offsets, freq) -> List[Tuple[int, int, 
             continue
         for size in (3, 4, 5):                         # two to four characters and 街/道/路
             stop = end + size
-            if stop > len(simple) or stop not in ends or not _STREET_END.match(simple[stop - 1]) \
+            if stop > len(simple) or stop not in ends or not STREET_END.match(simple[stop - 1]) \
                     or simple[stop:stop + 1] in "：:「“，,":
                 continue
             pos, ok = end, True
             while pos < stop:                          # whole words of names and nouns only
                 word, flag = word_at.get(pos), flag_at.get(pos)
-                if word is None or pos + len(word) > stop or not _han(word) or not (
+                if word is None or pos + len(word) > stop or not is_han(word) or not (
                         flag in _STREET_FLAGS or flag == "f" and word[0] in "东西南北"):
                     ok = False
                     break
@@ -97,7 +97,7 @@ def _streets(simple: str, spans, tokens, offsets, freq) -> List[Tuple[int, int, 
             if len(word_at[last]) > 1 and flag_at[last] not in ("ns", "nr", "nrt", "nrfg", "nz", "nt") \
                     and (freq.get(word_at[last]) or 0) > 0:
                 continue                               # "新闻频道", "全运会公路": common words
-            if not ok or any(word_at.get(p) in _TITLES or word_at.get(p) in _FUNCTION_WORDS
+            if not ok or any(word_at.get(p) in TITLES or word_at.get(p) in _FUNCTION_WORDS
                              for p in range(end, stop)):
                 continue                               # "总理杜鲁道": a title and a name
             first = word_at.get(end)
@@ -114,7 +114,7 @@ def _streets(simple: str, spans, tokens, offsets, freq) -> List[Tuple[int, int, 
     return out
 
 
-def _places_by_context(simple: str, spans, flags: Dict[Tuple[int, int], str], words
+def places_by_context(simple: str, spans, flags: Dict[Tuple[int, int], str], words
                        ) -> List[Tuple[int, int, str]]:
     """Transliterations the tagger calls people (威尼斯/nrt, 雷恩/nr) are places after a word
     like "在" or "飞往", right after a place ("比利时安特卫普"), or listed with places
@@ -126,15 +126,15 @@ def _places_by_context(simple: str, spans, flags: Dict[Tuple[int, int], str], wo
         for n, (start, end, label) in enumerate(out):
             name = simple[start:end]
             if label != "PERSON" or words.get(name) == "PERSON" or (start, end) not in flags \
-                    or not _translit(name):
+                    or not translit(name):
                 continue
-            if _title(simple[max(0, start - 4):start]) or _title_at(simple, end):
+            if is_title(simple[max(0, start - 4):start]) or title_at(simple, end):
                 continue                                 # "总理默克尔", "布林肯国务卿": a person
             cue = any(simple.endswith(c, 0, start) for c in _PLACE_CUES)
             for m in (n - 1, n + 1):
                 if 0 <= m < len(out) and out[m][2] == "GPE":
                     gap = simple[out[m][1]:start] if m < n else simple[end:out[m][0]]
-                    listed = gap in _LIST_JOINS and not _title_at(simple, out[m][1])
+                    listed = gap in _LIST_JOINS and not title_at(simple, out[m][1])
                     cue = cue or listed or (gap == "" and m < n)  # not "布林肯与法国外长"
             if cue:
                 out[n] = (start, end, "GPE")
@@ -151,11 +151,11 @@ _DETENTION_KINDS = frozenset("女子 男子 军事 地下 秘密 联邦 国家 �
                              "当地 本地 一般 各地 各级 全国 中国 外国 国外 海外".split())
 
 
-def _detention_places(tokens, offsets, label_of) -> List[Tuple[int, int, str]]:
+def detention_places(tokens, offsets, label_of) -> List[Tuple[int, int, str]]:
     spans = []
     for i, (word, _) in enumerate(tokens):
         whole = next((d for d in _DETENTION if word.endswith(d) and len(word) > len(d)), None)
-        if whole and word[:-len(whole)] not in _DETENTION_KINDS and _han(word):
+        if whole and word[:-len(whole)] not in _DETENTION_KINDS and is_han(word):
             spans.append((offsets[i], offsets[i] + len(word), "GPE"))   # "秦城监狱"/nt: one word
             continue
         if word not in _DETENTION or i == 0:
@@ -168,10 +168,10 @@ def _detention_places(tokens, offsets, label_of) -> List[Tuple[int, int, str]]:
         start = None
         if label_of(k) == "GPE":
             start = k
-        elif k > 0 and label_of(k - 1) == "GPE" and len(tokens[k][0]) == 2 and _han(tokens[k][0]) \
+        elif k > 0 and label_of(k - 1) == "GPE" and len(tokens[k][0]) == 2 and is_han(tokens[k][0]) \
                 and tokens[k][1] in ("nz", "ns", "nr", "n"):
             start = k - 1                                # "广州市" + "番禹" + "看守所"
-        elif k == i - 1 and len(word) == 2 and len(tokens[k][0]) == 2 and _han(tokens[k][0]) \
+        elif k == i - 1 and len(word) == 2 and len(tokens[k][0]) == 2 and is_han(tokens[k][0]) \
                 and tokens[k][1] in ("n", "nz", "ns", "nr") and tokens[k][0] not in _DETENTION_KINDS \
                 and k > 0 and tokens[k - 1][1] in ("p", "v", "x"):
             start = k                                    # "在" + "石壁" + "监狱": its own name
