@@ -662,3 +662,9 @@ def test_a_task_force_named_in_quotes_is_an_organisation():
     found = labelled("國安會「烏克蘭情勢因應小組」今天開會，衛福部另設「專家小組」。")
     assert ("烏克蘭情勢因應小組", "ORG") in found
     assert not {n for n, _ in found if "專家" in n}
+
+
+def test_hong_kongs_news_outlets_by_their_names():
+    """The lexicon's Hong Kong outlets (general knowledge): 眾新聞, 立場新聞, 有線新聞, 無綫新聞."""
+    found = labelled("眾新聞報道，立場新聞、有線新聞及無綫新聞均派記者到場。")
+    assert {("眾新聞", "ORG"), ("立場新聞", "ORG"), ("有線新聞", "ORG"), ("無綫新聞", "ORG")} <= found
