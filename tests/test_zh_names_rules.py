@@ -635,3 +635,36 @@ def test_the_peoples_bank_short_form_is_not_read_inside_what_pedestrians_walk_on
                      "人行專用區亦會擴大。")
     assert not {name for name, label in found if name.startswith("人行")}
     assert ("人行", "ORG") in labelled("人行維持貸款市場報價利率不變，人行隧道則關閉。")
+
+
+def test_a_body_opening_an_electoral_sectors_name_is_inside_that_name():
+    """GUIDELINES.md: names inside a longer name are not listed; a sector's or constituency's
+    name ("人大政協界別", "選舉委員會界別") is one, and no organisation. The body written as itself
+    stays one."""
+    found = labelled("他宣布參選人大政協界別，另一人則角逐選舉委員會界別議席。")
+    assert not {n for n, label in found if label == "ORG"}
+    assert ("政協", "ORG") in labelled("他宣布參選人大政協界別，政協委員亦表態支持。")
+
+
+def test_a_newsroom_desk_written_after_its_outlet_is_one_name():
+    """A desk of an outlet ("香港電台" + "公共事務組", "眾新聞" + "中國組") is one organisation;
+    a body's panel ("世衛小組"), a crew ("機組") or a competition's category is not."""
+    found = labelled("記者收到香港電台公共事務組通知，眾新聞中國組記者亦到場採訪。")
+    assert {("香港電台公共事務組", "ORG"), ("眾新聞中國組", "ORG")} <= found
+    assert not {n for n, _ in found if n in ("香港電台", "眾新聞")}
+    found = labelled("世衛小組今天抵達，香港電台小組隨行，國泰機組人員則留在酒店。")
+    assert not {n for n, _ in found if n.endswith("組")}
+
+
+def test_a_task_force_named_in_quotes_is_an_organisation():
+    """"國安會「烏克蘭情勢因應小組」": a panel with a name of its own, in quotes; a bare
+    "「專家小組」" names none."""
+    found = labelled("國安會「烏克蘭情勢因應小組」今天開會，衛福部另設「專家小組」。")
+    assert ("烏克蘭情勢因應小組", "ORG") in found
+    assert not {n for n, _ in found if "專家" in n}
+
+
+def test_hong_kongs_news_outlets_by_their_names():
+    """The lexicon's Hong Kong outlets (general knowledge): 眾新聞, 立場新聞, 有線新聞, 無綫新聞."""
+    found = labelled("眾新聞報道，立場新聞、有線新聞及無綫新聞均派記者到場。")
+    assert {("眾新聞", "ORG"), ("立場新聞", "ORG"), ("有線新聞", "ORG"), ("無綫新聞", "ORG")} <= found

@@ -483,11 +483,20 @@ def glossed_organisations(simple: str, tokens, offsets, spans, words, freq
 _QUOTED = re.compile(r"[「“『]([\u4e00-\u9fff]{3,20})[」”』]")
 
 
+# A task force named in quotes ("国安会「乌克兰情势因应小组」"): a panel's word with at least three
+# characters of its own name before it; a bare "「专家小组」" names none.
+_TASK_FORCES = ("小组", "工作组", "专案组")
+
+
+def _task_force(quoted: str) -> bool:
+    return any(quoted.endswith(word) and len(quoted) - len(word) >= 3 for word in _TASK_FORCES)
+
+
 def quoted_organisations(simple: str, spans) -> List[Tuple[int, int, str]]:
     """A body's name written in quotes ("美国智库「皮尤研究中心」"): the quotes bound it, so the
     whole is the name whatever the segmenter made of its words."""
     found = [(m.start(1), m.end(1), "ORG") for m in _QUOTED.finditer(simple)
-             if org_word(m.group(1)) and not set(m.group(1)) & NOT_IN_NAMES
+             if (org_word(m.group(1)) or _task_force(m.group(1))) and not set(m.group(1)) & NOT_IN_NAMES
              and not m.group(1).endswith("论坛")]                   # 「…论坛」: an event  # not "…地纠缠中国使馆"
     if not found:
         return spans
@@ -575,12 +584,20 @@ _UNIT = re.compile("([\u4e00-\u9fff]{0,6}?)(%s)" % "|".join(_UNITS))
 NOT_IN_UNITS = frozenset("的和与及或并在是为把被将从对向称说等、第各该本其这驻")
 _NOT_UNIT_ENDINGS = ("警司", "上司", "公司", "官司", "联系", "关系", "体系", "派系", "相处", "到处", "好处", "之处")
 _UNIT_FLAGS = frozenset({"n", "nz", "ns", "nt", "j", "vn", "an", "b", "l"})
+# A newsroom's desk written after its outlet ("香港电台" + "公共事务组", "众新闻" + "中国组"): a
+# region's or subject's word of two to four characters and 组; not a panel (小组), a crew (机组)
+# or a competition's category (竞赛组), and only after an outlet, whose desks the gold lists
+# (GUIDELINES.md: media outlets; a body's panel, "世卫小组", is no name).
+_DESK = re.compile("([\u4e00-\u9fff]{2,4}?)(组)")
+_NOT_DESK_ENDS = frozenset("小机改重群编分班赛别")
+_OUTLET_ENDS = ("新闻", "电台", "电视台", "电视", "日报", "时报", "晚报", "早报", "通讯社", "传媒", "媒体", "周刊")
 
 
 def body_chains(text: str, spans, bounds) -> List[Tuple[int, int, str]]:
     """`spans` (the tagger's and LAC's, on `text`) with each organisation extended over the
     units written right after it, a unit being up to six characters ending in a unit's word
-    (司, 处, 分局, 中心, 学院, 联盟 …) at a word boundary: the chain is one name, its pieces no
+    (司, 处, 分局, 中心, 学院, 联盟 …) at a word boundary, or an outlet's desk (two to four
+    characters and 组: "香港电台" + "公共事务组"): the chain is one name, its pieces no
     names of their own (GUIDELINES.md). Not across a function word or a person's name, nor
     before the unit head's title ("西欧司司长": the title is the head's, the ministry is named)."""
     simple = simplified(text)
@@ -593,6 +610,10 @@ def body_chains(text: str, spans, bounds) -> List[Tuple[int, int, str]]:
             if label != "ORG":
                 continue
             match = _UNIT.match(simple, e)
+            if match is None and simple[s:e].endswith(_OUTLET_ENDS):
+                match = _DESK.match(simple, e)
+                if match is not None and match.group(1)[-1] in _NOT_DESK_ENDS:
+                    match = None
             if match is None or match.end() not in bounds or set(match.group(1)) & NOT_IN_UNITS:
                 continue
             end = match.end()

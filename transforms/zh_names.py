@@ -26,8 +26,8 @@ jieba tags: nr (person), nrfg / nrt (person: full or transliterated name), ns (p
   monarch's number ("费利佩六世"); companies by the words around a transliteration ("车厂福斯");
 - armed forces named by their country or as themselves ("美军", "国军", "海上自卫队", "菲律宾武装
   部队"); a body and the units written right after it as one name ("三亚市公安局" + "吉阳分局",
-  "中国驻美国大使馆" + "经济商务处": `body_chains`, run by the entity stage after LAC's
-  organisations), and a body's first two characters as its short form where the article names
+  "中国驻美国大使馆" + "经济商务处", an outlet's desk: "香港电台" + "公共事务组": `body_chains`, run
+  by the entity stage after LAC's organisations), and a body's first two characters as its short form where the article names
   it in full ("海巡署" … "海巡呼吁": `shortened_bodies`); islands and towns the tagger calls people ("种子岛"/nr) and bases, island
   groups and straits after a place ("横须贺" + "基地", "西南" + "群岛") as places, not a
   country's base ("日本基地");
@@ -52,7 +52,9 @@ jieba tags: nr (person), nrfg / nrt (person: full or transliterated name), ns (p
   news site ending in 网 acting as one or listed among a report's sources ("维权网报导");
   courts by their level, Taiwan's and Hong Kong's short forms of bodies and armed groups from
   the lexicon ("高院", "中选会", "支联会", "廉署", "中大", "塔利班");
-- bodies inside meeting, treaty or quoted event names ("亚太经合组织峰会", "联合国海洋法公约", "「中大暴动」"),
+- a task force named in quotes ("国安会「乌克兰情势因应小组」", not a bare "「专家小组」");
+- bodies inside meeting, treaty or quoted event names ("亚太经合组织峰会", "联合国海洋法公约", "「中大暴动」")
+  or an electoral sector's name ("人大政协界别", "选举委员会界别"),
   before their head's title ("…银行行长",
   also a former, assistant or acting head's: "公安部原副部长", "警务处助理处长") or
   described by their owner ("国营通讯社") are no names;
@@ -374,7 +376,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = schools_of_countries(simple, spans)
     spans = bodies_of_places(simple, spans)
     titles = title_spans(simple)
-    kept = _not_in_treaties(simple, spans)
+    kept = not_in_sectors(simple, _not_in_treaties(simple, spans))
     inner.update(s for s, _, _ in set(spans) - set(kept))   # nor a KB name there
     spans = _outside_titles(_not_descriptions(simple, kept), titles)
     inner.update(o for a, b in titles for o in range(a + 2, b - 1))  # no KB name inside a title
@@ -412,6 +414,18 @@ _AFTER_TRADE = ("巨头", "巨擘", "设备", "大厂", "厂商", "业者", "行
 _TREATY = re.compile(r"[）)]?[\u4e00-\u9fff]{0,6}?(?:公约|宪章|条约|议定书)")
 _TREATY_VERBS = ("通过", "签署", "签订", "批准", "违反", "遵守", "加入", "退出", "修改", "依据", "根据", "制定",
                  "订立", "缔结", "落实", "执行", "援引")
+
+
+# An electoral sector or constituency has a name of its own ("选举委员会界别", "人大政协界别",
+# "选委会界别分组"): a body that opens it is inside that name, no mention (GUIDELINES.md: names
+# inside a longer name), as a body opening a treaty's name is.
+_SECTOR = "界别"
+
+
+def not_in_sectors(simple: str, spans) -> List[Tuple[int, int, str]]:
+    """`spans` without the organisations written right before a sector's word."""
+    return [(s, e, label) for s, e, label in spans
+            if not (label == "ORG" and simple.startswith(_SECTOR, e))]
 
 
 def _not_in_treaties(simple: str, spans) -> List[Tuple[int, int, str]]:
