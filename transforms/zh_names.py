@@ -27,10 +27,10 @@ jieba tags: nr (person), nrfg / nrt (person: full or transliterated name), ns (p
 - armed forces named by their country or as themselves ("美军", "国军", "海上自卫队", "菲律宾武装
   部队"); a body and the units written right after it as one name ("三亚市公安局" + "吉阳分局",
   "中国驻美国大使馆" + "经济商务处", an outlet's desk: "香港电台" + "公共事务组": `body_chains`, run
-  by the entity stage after LAC's organisations), and a body's first two characters as its short form where the article names
-  it in full ("海巡署" … "海巡呼吁": `shortened_bodies`); islands and towns the tagger calls people ("种子岛"/nr) and bases, island
-  groups and straits after a place ("横须贺" + "基地", "西南" + "群岛") as places, not a
-  country's base ("日本基地");
+  by the entity stage after LAC's organisations), and a body's first two characters as its
+  short form where the article names it in full ("海巡署" … "海巡呼吁": `shortened_bodies`);
+  islands and towns the tagger calls people ("种子岛"/nr) and bases, island groups and straits
+  after a place ("横须贺" + "基地", "西南" + "群岛") as places, not a country's base ("日本基地");
 - a mission sent by the ruling party ("中共驻法国使馆") or written from its "驻" on with no sender
   ("、驻新加坡大使馆"; Taiwan's offices abroad after a verb, a date or 我国: "指定驻波兰代表处",
   "我国驻瑞士代表处"; a union's: "驻欧盟使团") as one organisation, not one whose host is a common
@@ -376,7 +376,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = schools_of_countries(simple, spans)
     spans = bodies_of_places(simple, spans)
     titles = title_spans(simple)
-    kept = not_in_sectors(simple, _not_in_treaties(simple, spans))
+    kept = _not_in_sectors(simple, _not_in_treaties(simple, spans))
     inner.update(s for s, _, _ in set(spans) - set(kept))   # nor a KB name there
     spans = _outside_titles(_not_descriptions(simple, kept), titles)
     inner.update(o for a, b in titles for o in range(a + 2, b - 1))  # no KB name inside a title
@@ -422,7 +422,7 @@ _TREATY_VERBS = ("通过", "签署", "签订", "批准", "违反", "遵守", "�
 _SECTOR = "界别"
 
 
-def not_in_sectors(simple: str, spans) -> List[Tuple[int, int, str]]:
+def _not_in_sectors(simple: str, spans) -> List[Tuple[int, int, str]]:
     """`spans` without the organisations written right before a sector's word."""
     return [(s, e, label) for s, e, label in spans
             if not (label == "ORG" and simple.startswith(_SECTOR, e))]
