@@ -153,8 +153,9 @@ def extract_entities_batch(nlp: "Language", texts: Sequence[str],
 
 def _chinese_spans(text: str, names, words) -> List[Tuple[int, int, str]]:
     """The tagger's names on a Chinese text after the steps that read around them, in order:
-    LAC's organisations at a body's character, jieba's common-noun organisations checked by
-    LAC, a body joined to its units, then the short forms of bodies named in full."""
+    verbs LAC reads at an organisation's front cut off, LAC's organisations at a body's
+    character, jieba's common-noun organisations checked by LAC, a body joined to its units, then
+    the short forms of bodies named in full."""
     spans = more_organisations(text, organisation_fronts(text, names, words), words)
     spans = common_organisations(text, spans)
     spans = body_chains(text, spans, words)
