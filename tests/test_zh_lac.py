@@ -100,3 +100,23 @@ def test_a_common_noun_the_dictionary_tags_as_a_body_is_no_organisation_unless_l
     assert ("公安局", "ORG") in labelled("當地公安局表示正調查事件。")
     assert ("香港交易所", "ORG") in labelled("香港交易所今日公布業績。")
     assert ("世界衛生組織", "ORG") in labelled("世界衛生組織今日開會。")
+
+
+def test_a_verb_the_segmenter_glues_to_an_organisations_front_is_cut_in_both_scripts():
+    # jieba reads 参观 / 代表 as nouns and builds one organisation with them; LAC reads a verb
+    # and an organisation opening after it (zh_lac.organisation_fronts)
+    for text, name in (("她昨天參觀故宮博物院後表示，展品保存良好。", "故宮博物院"),
+                       ("她昨天参观故宫博物院后表示，展品保存良好。", "故宫博物院"),
+                       ("他宣布將代表共和黨競選州長。", "共和黨"),
+                       ("他宣布将代表共和党竞选州长。", "共和党")):
+        orgs = {n for n, label in labelled(text) if label == "ORG"}
+        assert orgs == {name}, (text, orgs)
+
+
+def test_a_bodys_word_left_alone_after_a_verb_is_no_name_but_missions_and_quoted_names_stay():
+    text = ("外交部指定駐波蘭代表處協助撤僑，兩名官員今天列席委員會會議。據悉，法案將交由參議院表決，"
+            "智庫「保衛民主基金會」研究員指出，法院已批准逮捕董事會成員。")
+    orgs = {n for n, label in labelled(text) if label == "ORG"}
+    # 駐 opens a mission's name and a name opening a quotation is whole (GUIDELINES.md)
+    assert {"外交部", "駐波蘭代表處", "保衛民主基金會"} <= orgs
+    assert not {n for n in orgs if n.endswith(("委員會", "參議院", "董事會"))}, orgs

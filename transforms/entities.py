@@ -28,7 +28,8 @@ from cfnews.transforms.entity_kb import KnowledgeBase, StopList, load_kb, load_s
 from cfnews.transforms.entity_linking import link_entities, normalise
 from cfnews.transforms.topic_tags import Lexicon, load_lexicon
 from cfnews.transforms.zh_bodies import body_chains, shortened_bodies
-from cfnews.transforms.zh_lac import common_organisations, confirm_names, more_organisations
+from cfnews.transforms.zh_lac import (common_organisations, confirm_names, more_organisations,
+                                      organisation_fronts)
 from cfnews.transforms.zh_names import tag_chinese
 
 if TYPE_CHECKING:
@@ -152,9 +153,10 @@ def extract_entities_batch(nlp: "Language", texts: Sequence[str],
 
 def _chinese_spans(text: str, names, words) -> List[Tuple[int, int, str]]:
     """The tagger's names on a Chinese text after the steps that read around them, in order:
-    LAC's organisations at a body's character, jieba's common-noun organisations checked by
-    LAC, a body joined to its units, then the short forms of bodies named in full."""
-    spans = more_organisations(text, names, words)
+    verbs LAC reads at an organisation's front cut off, LAC's organisations at a body's
+    character, jieba's common-noun organisations checked by LAC, a body joined to its units, then
+    the short forms of bodies named in full."""
+    spans = more_organisations(text, organisation_fronts(text, names, words), words)
     spans = common_organisations(text, spans)
     spans = body_chains(text, spans, words)
     return shortened_bodies(text, spans, words)

