@@ -21,7 +21,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from tests.data.zh_names import pen, pq, stand  # noqa: E402
+from tests.data.zh_names import pq, stand  # noqa: E402
 from tests.data.zh_names.draw import MIN_HAN, _snapshot_posts  # noqa: E402
 from tests.data.zh_names.sources import excerpt, load_gold  # noqa: E402
 
