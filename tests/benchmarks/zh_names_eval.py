@@ -126,19 +126,11 @@ def cost(texts, rounds: int):
         print(f"cost {name}: {statistics.median(rates[name]):.0f} articles/s (median of {rounds}; "
               f"{chars:.0f} chars/article)")
     # CPU time: less sensitive than wall time to the other processes of a shared machine
-    ratios = [a / b for a, b in zip(cpu["zh entity step"], cpu["zh entity step without LAC's vote"])]
-    print(f"cost ratio of the zh entity step, with / without LAC's vote: {statistics.median(ratios):.2f} "
-          f"(CPU time, median of {rounds} side-by-side rounds)")
-    ratios = [a / b for a, b in zip(cpu["zh entity step"], cpu["zh entity step without LAC's organisations"])]
-    print(f"cost ratio of the zh entity step, with / without LAC's organisations: "
-          f"{statistics.median(ratios):.2f} (CPU time, median of {rounds} side-by-side rounds)")
-    ratios = [a / b for a, b in zip(cpu["zh entity step"], cpu["zh entity step without LAC's check of common nouns"])]
-    print(f"cost ratio of the zh entity step, with / without LAC's check of common nouns: "
-          f"{statistics.median(ratios):.2f} (CPU time, median of {rounds} side-by-side rounds)")
-    ratios = [a / b for a, b in zip(cpu["zh entity step"], cpu["zh entity step without LAC's organisation fronts"])]
-    print(f"cost ratio of the zh entity step, with / without LAC's organisation fronts: "
-          f"{statistics.median(ratios):.2f} (CPU time, median of {rounds} side-by-side rounds; "
-          f"range {min(ratios):.2f}-{max(ratios):.2f})")
+    for part in ("LAC's vote", "LAC's organisations", "LAC's check of common nouns",
+                 "LAC's organisation fronts"):
+        ratios = [a / b for a, b in zip(cpu["zh entity step"], cpu[f"zh entity step without {part}"])]
+        print(f"cost ratio of the zh entity step, with / without {part}: {statistics.median(ratios):.2f} "
+              f"(CPU time, median of {rounds} side-by-side rounds; range {min(ratios):.2f}-{max(ratios):.2f})")
 
 
 def compare(texts, baseline: str, rounds: int):
