@@ -177,10 +177,25 @@ def _parse(argv):
 JOB_COMMANDS = ("demo", "run", "backfill")
 
 
+def _topic_problem(topic: str) -> Optional[str]:
+    """Why the --topic file cannot be used, or None (it is loaded once per process anyway)."""
+    from cfnews.transforms.relevance import TopicError, load_topic
+    try:
+        load_topic(topic)
+    except TopicError as exc:
+        return str(exc)
+    return None
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     args, beam_args = _parse(argv)
     from cfnews.pipeline.logs import configure_logging
     configure_logging(verbose=args.verbose, quiet=args.quiet, json_lines=args.log_format == "json")
+    if args.command in JOB_COMMANDS and args.topic:
+        problem = _topic_problem(args.topic)
+        if problem:  # before anything runs, not from inside the graph's construction
+            print(f"cfnews {args.command}: {problem}", file=sys.stderr)
+            return exit_codes.USAGE
     if args.command not in WRITING_COMMANDS:
         return _command(args, beam_args)
     from cfnews.pipeline.lock import OutputLocked, hold_output
@@ -270,7 +285,10 @@ def _command(args, beam_args) -> int:
             from cfnews.pipeline.feeds_file import FeedsFileError, load_feeds
             try:
                 feeds = load_feeds(args.feeds)
-            except (FeedsFileError, OSError) as exc:
+            except FeedsFileError as exc:  # its message names the file
+                print(f"cfnews: {exc}", file=sys.stderr)
+                return exit_codes.USAGE
+            except OSError as exc:
                 print(f"cfnews: {args.feeds}: {exc}", file=sys.stderr)
                 return exit_codes.USAGE
             from apache_beam.options.pipeline_options import StandardOptions

@@ -41,6 +41,7 @@ def test_run_rejects_an_invalid_feeds_file(tmp_path):
     assert done.returncode == 2
     err = done.stderr
     assert "colour" in err and "url" in err and "outlet" in err
+    assert err.count(str(bad)) == 1, f"the file is named once: {err}"
 
 
 def test_backfill_manifest_with_every_kind_of_line(tmp_path, seeds):

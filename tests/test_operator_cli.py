@@ -46,6 +46,27 @@ def test_a_misspelt_flag_stops_before_anything_runs(tmp_path):
     assert not out.exists(), "nothing may run, not even the output folder"
 
 
+def test_an_unusable_topic_file_stops_before_anything_runs(tmp_path):
+    """A missing, malformed or incomplete --topic file is a usage error naming the file, with no
+    traceback and no output folder (it used to fail inside the graph's construction, exit 1)."""
+    malformed = tmp_path / "malformed.yaml"
+    malformed.write_text("groups: [\n", encoding="utf-8")
+    incomplete = tmp_path / "incomplete.yaml"
+    incomplete.write_text("name: mine\n", encoding="utf-8")
+    cases = ((tmp_path / "missing.yaml", "cannot read topic file"),
+             (malformed, "not valid YAML"),
+             (incomplete, "missing required key 'groups'"),
+             ("no_such_topic", "no bundled topic 'no_such_topic'"))
+    for topic, why in cases:
+        out = tmp_path / "out"
+        done = cfnews("backfill", "--manifest", small_manifest(tmp_path), "--out", out,
+                      "--topic", topic)
+        assert done.returncode == exit_codes.USAGE, done.stderr[-2000:]
+        assert done.stderr.startswith(f"cfnews backfill: ") and why in done.stderr, done.stderr
+        assert str(topic) in done.stderr and "Traceback" not in done.stderr
+        assert not out.exists(), "nothing may run, not even the output folder"
+
+
 def test_a_misspelt_beam_flag_in_hyphen_form_is_still_refused(tmp_path):
     """Hyphen forms are translated only to names Beam declares: a typo stays an error."""
     for flag, meant in (("--direct-num-workerz=2", "--direct_num_workers"),
