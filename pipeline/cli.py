@@ -177,6 +177,27 @@ def _parse(argv):
 JOB_COMMANDS = ("demo", "run", "backfill")
 
 
+# Commands that read an output folder some run has written: a folder that is not there is a typo,
+# not an empty output (the index and compaction would make it).
+READING_COMMANDS = ("report", "sql", "index", "compact")
+
+
+def _paths_problem(args) -> Optional[str]:
+    """Why --out (or report's --html) cannot be used, or None. Object stores are not checked."""
+    import os
+    out = args.out if hasattr(args, "out") else None
+    if out and "://" not in out:
+        if os.path.exists(out) and not os.path.isdir(out):
+            return f"--out {out} is a file, not a folder"
+        if args.command in READING_COMMANDS and not os.path.isdir(out):
+            return f"--out {out}: no such folder (nothing has been written there)"
+    if args.command == "report":
+        folder = os.path.dirname(os.path.abspath(args.html))
+        if not os.path.isdir(folder):
+            return f"--html {args.html}: no such folder {folder}"
+    return None
+
+
 def _topic_problem(topic: str) -> Optional[str]:
     """Why the --topic file cannot be used, or None (it is loaded once per process anyway)."""
     from cfnews.transforms.relevance import TopicError, load_topic
@@ -196,6 +217,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         if problem:  # before anything runs, not from inside the graph's construction
             print(f"cfnews {args.command}: {problem}", file=sys.stderr)
             return exit_codes.USAGE
+    problem = _paths_problem(args)
+    if problem:  # before the writer lock, which would make the folder
+        print(f"cfnews {args.command}: {problem}", file=sys.stderr)
+        return exit_codes.USAGE
     if args.command not in WRITING_COMMANDS:
         return _command(args, beam_args)
     from cfnews.pipeline.lock import OutputLocked, hold_output
@@ -230,6 +255,11 @@ def _command(args, beam_args) -> int:
         from cfnews.pipeline.compact import CompactionError, compact
         try:
             before = dt.date.fromisoformat(args.before) if args.before else None
+        except ValueError:
+            print(f"cfnews compact: --before {args.before}: not a date (YYYY-MM-DD)",
+                  file=sys.stderr)
+            return exit_codes.USAGE
+        try:
             report = compact(args.out, before, int(args.target_mb * 1024 * 1024))
         except (CompactionError, ValueError) as exc:
             print(f"cfnews compact: {exc}", file=sys.stderr)

@@ -67,6 +67,30 @@ def test_an_unusable_topic_file_stops_before_anything_runs(tmp_path):
         assert not out.exists(), "nothing may run, not even the output folder"
 
 
+def test_output_folders_that_cannot_be_used_are_usage_errors(tmp_path):
+    """A mistyped folder for a command that reads an output is an error, not an empty output, and
+    is not made; an --out that is a file, or report's --html in a missing folder, is refused with
+    a line naming it (these were tracebacks, exit 1, or an empty report with exit 0)."""
+    missing, a_file = tmp_path / "typo", tmp_path / "a_file"
+    a_file.write_text("", encoding="utf-8")
+    cases = ((("report", "--out", missing, "--html", tmp_path / "r.html"), "no such folder"),
+             (("sql", "--out", missing, "SELECT 1"), "no such folder"),
+             (("index", "--out", missing), "no such folder"),
+             (("compact", "--out", missing), "no such folder"),
+             (("backfill", "--manifest", small_manifest(tmp_path), "--out", a_file),
+              "is a file, not a folder"),
+             (("report", "--out", tmp_path, "--html", missing / "r.html"),
+              f"no such folder {missing}"),
+             (("compact", "--out", tmp_path, "--before", "31/12/2025"), "not a date"))
+    for args, why in cases:
+        done = cfnews(*args)
+        assert done.returncode == exit_codes.USAGE, (args, done.stderr[-2000:])
+        assert done.stderr.startswith(f"cfnews {args[0]}: ") and why in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
+        assert not missing.exists(), f"{args[0]} made the mistyped folder"
+    assert a_file.is_file() and a_file.read_text(encoding="utf-8") == ""
+
+
 def test_a_misspelt_beam_flag_in_hyphen_form_is_still_refused(tmp_path):
     """Hyphen forms are translated only to names Beam declares: a typo stays an error."""
     for flag, meant in (("--direct-num-workerz=2", "--direct_num_workers"),
