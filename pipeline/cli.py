@@ -35,6 +35,17 @@ def duration(text: str) -> float:
     return value
 
 
+def tcp_port(text: str) -> int:
+    """A TCP port number, 0 (any free port) to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0-65535: {text!r}")
+    return port
+
+
 def _global_flags() -> argparse.ArgumentParser:
     """Flags accepted before or after the subcommand (defaults suppressed, so a later
     occurrence is not reset by a subparser)."""
@@ -74,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = command("demo", help="run the pipeline on the built-in offline demo site")
     common(demo)
-    demo.add_argument("--port", type=int, default=DEMO_PORT, metavar="N",
+    demo.add_argument("--port", type=tcp_port, default=DEMO_PORT, metavar="N",
                       help=f"serve the demo site on 127.0.0.1:N (default {DEMO_PORT}; 0: any free "
                            "port). A run on the same port sees the same URLs, so a rerun on one "
                            "folder finds nothing new; if N is busy, any free port is used")

@@ -91,6 +91,12 @@ def test_output_folders_that_cannot_be_used_are_usage_errors(tmp_path):
     assert a_file.is_file() and a_file.read_text(encoding="utf-8") == ""
 
 
+def test_a_demo_port_out_of_range_is_a_usage_error(tmp_path):
+    done = cfnews("demo", "--out", tmp_path / "o", "--port", "99999")
+    assert done.returncode == exit_codes.USAGE and "port must be 0-65535" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "o").exists()
+
+
 def test_a_misspelt_beam_flag_in_hyphen_form_is_still_refused(tmp_path):
     """Hyphen forms are translated only to names Beam declares: a typo stays an error."""
     for flag, meant in (("--direct-num-workerz=2", "--direct_num_workers"),
