@@ -33,7 +33,7 @@ class Reason(str, enum.Enum):
     CONNECTION_ERROR = "connection_error"
     TOO_MANY_REDIRECTS = "too_many_redirects"
     TOO_LARGE = "too_large"                      # body over the size cap
-    NOT_HTML = "not_html"                        # content type is not HTML/XHTML
+    NOT_HTML = "not_html"                        # content type is not HTML/XHTML, or body not text
     BAD_URL = "bad_url"
     BLOCKED_ADDRESS = "blocked_address"          # host is/resolves to a non-public address
     ROBOTS_DISALLOWED = "robots_disallowed"      # robots.txt forbids the page
@@ -56,7 +56,8 @@ REASON_DESCRIPTIONS = {
     Reason.ENTRY_NO_LINK: "the entry has no http(s) link to an article",
     Reason.DUPLICATE_ENTRY: "the same entry id appeared twice in one poll",
     Reason.MANIFEST_BAD_LINE: "a backfill manifest line is not valid JSON or lacks required fields",
-    Reason.MANIFEST_FILE_UNREADABLE: "the html_file named by a manifest line cannot be read",
+    Reason.MANIFEST_FILE_UNREADABLE: "the html_file named by a manifest line cannot be read, or is "
+                                     "not text (binary data)",
     Reason.MANIFEST_FILE_REFUSED: "the html_file is outside the manifest's folder (or "
                                   "--manifest-root), or not a regular file",
     Reason.HTTP_ERROR: "the article page answered with a 4xx/5xx status",
@@ -64,7 +65,8 @@ REASON_DESCRIPTIONS = {
     Reason.CONNECTION_ERROR: "connection refused/reset or DNS failure fetching the page",
     Reason.TOO_MANY_REDIRECTS: "more redirects than allowed, or a redirect loop",
     Reason.TOO_LARGE: "the page body exceeded the size cap",
-    Reason.NOT_HTML: "the page is not HTML/XHTML (PDF, image, ...)",
+    Reason.NOT_HTML: "the page is not HTML/XHTML (PDF, image, ...), or its body is binary data "
+                     "whatever its content type says",
     Reason.BAD_URL: "the URL is malformed or not http(s)",
     Reason.BLOCKED_ADDRESS: "the host is or resolves to a loopback/private/link-local/... address",
     Reason.ROBOTS_DISALLOWED: "the site's robots.txt disallows fetching the page",

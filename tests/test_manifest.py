@@ -38,6 +38,12 @@ def test_bad_lines_are_rejected_with_their_line_number(tmp_path):
         json.dumps({"url": "https://e.com/x", "outlet": "x", "text": "t", "html": "h"}): "exactly one of",
         json.dumps({"url": "https://e.com/x", "outlet": "x", "text": "t", "published": "yesterday"}): "ISO 8601",
         json.dumps({"url": "https://e.com/x", "outlet": "x", "text": "t", "colour": "red"}): "unknown keys",
+        json.dumps({"url": "https://e.com/x", "outlet": "x", "text": "t", "language": 42}):
+            "'language' must be a string",
+        json.dumps({"url": "https://e.com/x", "outlet": "x", "text": "\x00\x01\x02\x03 t"}):
+            "'text' is not text",
+        json.dumps({"url": "https://e.com/x", "outlet": "x", "html": "<p>\ufffd\ufffd</p>"}):
+            "'html' is not text",
     }
     for n, (line, message) in enumerate(cases.items(), start=7):
         result = parse_manifest_line("m.jsonl", n, line)
@@ -51,3 +57,13 @@ def test_missing_html_file_is_its_own_reason(tmp_path):
     result = parse_manifest_line(str(tmp_path / "m.jsonl"), 3, line)
     assert result.reason == "manifest_file_unreadable" and result.outlet == "x"
     assert result.url == "https://e.com/x"
+
+
+def test_a_binary_file_named_as_a_page_is_refused_not_extracted(tmp_path):
+    """Random bytes saved as page.html decode to garbage extraction would keep as an article."""
+    import random
+    (tmp_path / "page.html").write_bytes(random.Random(3).randbytes(8_000))
+    line = json.dumps({"url": "https://e.com/x", "outlet": "x", "html_file": "page.html"})
+    result = parse_manifest_line(str(tmp_path / "m.jsonl"), 2, line)
+    assert isinstance(result, Rejected) and result.reason == "manifest_file_unreadable"
+    assert "page.html: not text: " in result.error and "control or undecodable" in result.error

@@ -10,7 +10,8 @@ import apache_beam as beam
 from cfnews.schemas import FeedEntry, Page, Reason, Rejected, Stage, utc_now
 from cfnews.transforms.common import run_stage
 from cfnews.transforms.inflight import ConcurrentStageDoFn, host_of
-from cfnews.transforms.http import FetchError, HttpConfig, decode_html, http_get
+from cfnews.transforms.http import (FetchError, HttpConfig, decode_html, http_get,
+                                    not_text_problem)
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
@@ -36,8 +37,13 @@ def fetch_page(entry: FeedEntry, config: HttpConfig = HttpConfig()) -> Union[Pag
         return Rejected.for_entry(entry, Stage.FETCH, Reason.NOT_HTML,
                                   error=f"content type {content_type or 'missing'}",
                                   http_status=response.status)
-    return Page(entry=entry, html=decode_html(response.body, response.headers.get("content-type", "")),
-                final_url=response.url, http_status=response.status, fetched_at=utc_now())
+    html = decode_html(response.body, response.headers.get("content-type", ""))
+    problem = not_text_problem(html)
+    if problem:  # binary data under an HTML content type
+        return Rejected.for_entry(entry, Stage.FETCH, Reason.NOT_HTML, error=f"body is {problem}",
+                                  http_status=response.status)
+    return Page(entry=entry, html=html, final_url=response.url, http_status=response.status,
+                fetched_at=utc_now())
 
 
 class _FetchFn(ConcurrentStageDoFn):

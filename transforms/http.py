@@ -645,6 +645,26 @@ def decode_html(body: bytes, content_type_header: str = "") -> str:
     return body.decode(guess or "cp1252", errors="replace")
 
 
+# Characters no text page is made of: C0/C1 controls (not tab, newlines, form feed) and the
+# replacement character decoding leaves. Real pages hold under 0.01 % (the 181 pages of the shared
+# extraction benchmark: at most 0.007 %); random bytes, executables and compressed data decoded as
+# a page hold 13-40 %.
+_NOT_TEXT_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd]")
+NOT_TEXT_SHARE = 0.01
+_NOT_TEXT_SAMPLE = 65536
+
+
+def not_text_problem(text: str) -> str:
+    """Why a decoded body is not text (binary data served or saved as a page), or ''."""
+    sample = text[:_NOT_TEXT_SAMPLE]
+    if not sample:
+        return ""
+    share = len(_NOT_TEXT_CHARS.findall(sample)) / len(sample)
+    if share <= NOT_TEXT_SHARE:
+        return ""
+    return f"not text: {share:.0%} of its characters are control or undecodable characters"
+
+
 def _detect(body: bytes) -> Optional[str]:
     try:
         import charset_normalizer  # a dependency of requests

@@ -169,10 +169,11 @@ def parse_manifest_line(manifest_path: str, line_no: int, line: str,
         if len(sources) != 1:
             raise ManifestLineError(Reason.MANIFEST_BAD_LINE,
                                     "exactly one of 'html_file', 'html', 'text' is required")
-        for key in ("html_file", "html", "text", "title"):
+        for key in ("html_file", "html", "text", "title", "language"):
             if record.get(key) is not None and not isinstance(record[key], str):
                 raise ManifestLineError(Reason.MANIFEST_BAD_LINE, f"'{key}' must be a string")
         published = _published(record.get("published"))
+        from cfnews.transforms.http import not_text_problem  # local: keeps manifest import light
         html = record.get("html")
         if sources[0] == "html_file":
             path = resolve_html_file(manifest_path, record["html_file"], root)
@@ -183,6 +184,13 @@ def parse_manifest_line(manifest_path: str, line_no: int, line: str,
             except Exception as exc:
                 raise ManifestLineError(Reason.MANIFEST_FILE_UNREADABLE,
                                         f"{path}: {type(exc).__name__}: {exc}") from None
+            problem = not_text_problem(html)
+            if problem:  # a binary file named as a page
+                raise ManifestLineError(Reason.MANIFEST_FILE_UNREADABLE, f"{path}: {problem}")
+        for key in ("html", "text"):
+            problem = not_text_problem(record.get(key) or "")
+            if problem:
+                raise ManifestLineError(Reason.MANIFEST_BAD_LINE, f"'{key}' is {problem}")
     except ManifestLineError as exc:
         return _bad(entry_id, line_no, line_id, exc.reason, str(exc), discovered_at,
                     url=url if isinstance(url, str) else "",
