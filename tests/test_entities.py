@@ -167,6 +167,20 @@ def test_every_entity_points_into_its_text_and_stays_on_its_line(seeds):
             assert (e.kb_id is None) == (e.canonical is None) or e.label == "PERSON"
 
 
+def test_platforms_are_not_people_or_places(en):
+    """The small model types platform names in share lines and sourcing as people or places
+    ("Twitter" PERSON, "Weibo" GPE); typed as organisations they stay."""
+    texts = ["Be sure to visit Arrowhead on Facebook, Twitter, and Instagram.\n"
+             "Macron spoke to reporters in Paris on Friday.",
+             "The minister wrote on Weibo and Twitter that talks with Paris had gone well."]
+    found = [{(e.text, e.label) for e in ents} for ents, _ in enrich_texts("en", texts)]
+    platforms = {"Facebook", "Twitter", "Instagram", "Weibo"}
+    for ents in found:
+        assert not {(t, l) for t, l in ents if t in platforms and l not in ("ORG", "PRODUCT")}, ents
+    assert {("Macron", "PERSON"), ("Paris", "GPE")} <= found[0] and ("Paris", "GPE") in found[1]
+    assert ("Instagram", "ORG") in found[0]
+
+
 def test_french_and_chinese_demo_articles_are_linked():
     docs = {json.loads(line)["doc_id"]: json.loads(line) for line in
             (ROOT / "tests/benchmarks/data/entities_gold.jsonl").read_text(encoding="utf-8").splitlines()}
