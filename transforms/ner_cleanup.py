@@ -20,12 +20,22 @@ NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC"})
 # "Ms Pugh", "Pope Paul VI"): OntoNotes, CoNLL-2003 and UNER all leave them out of the name.
 _TITLES = ("Mr Mrs Ms Miss Mx Dr Prof Sir Dame Lord Lady Pope King Queen Prince Princess Emperor "
            "Empress President Premier Chancellor Senator Sen Rep Gov Governor General Gen Col "
-           "Colonel Capt Captain Lt Sgt Judge Justice Rev Reverend Father Sister Brother Saint St "
+           "Colonel Capt Captain Lt Lieut Lieutenant Sgt Cpl Corporal Pvt Spc Maj Brig Brigadier "
+           "Adm Admiral Cmdr Cdr Commander Marshal Judge Justice Rev Reverend Father Sister Brother "
+           "Saint St "
            "Sheikh Imam Rabbi Cardinal Bishop Archbishop Minister Secretary Mayor Chairman "
            "Chairwoman Coach Officer Agent Detective Inspector Commissioner Ambassador Vice "
            "Deputy Foreign Prime Defence Defense Finance Former Late "
            "M Mme Mlle Me Président Présidente Ministre").split()
 _LEADING_TITLES = re.compile(r"(?:(?:%s)\.?\s+)+" % "|".join(re.escape(t) for t in _TITLES))
+# a "person" that is only titles ("Col" of "Lt Col Alexander Vindman", "Sgt."); not the titles
+# that are also surnames or names of their own (King, Bishop, Judge, Prince, Marshal, ...)
+_NAME_LIKE_TITLES = set(("Sir Dame Lord Lady Pope King Queen Prince Princess Emperor Empress "
+                         "Chancellor Judge Justice Father Sister Brother Saint Sheikh Imam Rabbi "
+                         "Cardinal Bishop Archbishop Coach Officer Agent Detective Inspector "
+                         "Commissioner Marshal").split())
+_ONLY_TITLES = re.compile(r"(?:(?:%s)\.?\s*)+" % "|".join(
+    re.escape(t) for t in _TITLES if t not in _NAME_LIKE_TITLES))
 _POSSESSIVE = re.compile(r"['\u2019]s?$")
 _SPACED_POSSESSIVE = re.compile(r"\s+['\u2019]s?$")       # "Magna 's" (tokenised text): any name
 # a month or weekday before a name dates it ("the August Chicago NAPM", "Monday Trump said")
@@ -162,6 +172,8 @@ def clean_spans(norm: str, ner: Sequence[Tuple[int, int, str]]) -> List[Tuple[in
         if label in NAME_LABELS and label != "PERSON" and _HONORIFIC.match(norm, start, end):
             label = "PERSON"
         if label == "ORG" and _portfolio(norm, start, end):
+            continue
+        if label == "PERSON" and _ONLY_TITLES.fullmatch(norm, start, end):
             continue
         if label == "PERSON" and _PLACE_BEFORE.search(norm, max(0, start - 6), start) \
                 and not _POSSESSIVE_AFTER.match(norm, end) \
