@@ -39,6 +39,8 @@ def texts(text, found):
     ("Selon M. Jean Dupont, le projet avance.", ("M. Jean Dupont", "PERSON"), ("Jean Dupont", "PERSON")),
     ("Nottinghamshire 214 ( P. Johnson 84 ;", ("P. Johnson 84", "PERSON"), ("P. Johnson", "PERSON")),
     ("62 Nolan Henke\n64 Bob Estes\n", ("64 Bob Estes", "PERSON"), ("Bob Estes", "PERSON")),
+    ("Christian Watts 1 goal. Aiden Haig 1 goal. Daniel Viegas 2 assists.",
+     ("Aiden Haig 1 goal", "PERSON"), ("Aiden Haig", "PERSON")),
     ("the August Chicago NAPM rose", ("August Chicago NAPM", "ORG"), ("Chicago NAPM", "ORG")),
     ("-- Dublin Newsroom +353 1 676", ("Dublin Newsroom +353", "ORG"), ("Dublin Newsroom", "ORG")),
     ("after Boatmen 's deal", ("Boatmen 's", "ORG"), ("Boatmen", "ORG")),

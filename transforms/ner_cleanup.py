@@ -44,7 +44,8 @@ _WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 _LEADING_DAY = re.compile(r"(?:%s)\s+(?=[A-Z])" % _WEEKDAYS)
 _LEADING_DATE = re.compile(r"(?:January|February|March|April|May|June|July|August|September|"
                            r"October|November|December|%s)\s+(?=[A-Z])" % _WEEKDAYS)
-_FIGURES = re.compile(r"\s+\+?\d[\d./-]*$")                   # "P. Johnson 84", "Desk 212-859-1620"
+# a person's name ends before a figure, and what follows it ("P. Johnson 84", "Aiden Haig 1 goal")
+_PERSON_FIGURES = re.compile(r"\s+\+?\d[\d./-]*(?:\s+[^\d\s][^\n]*)?$")
 _LEADING_FIGURES = re.compile(r"\d[\d./-]*\.?\s+(?=[A-Z])")   # "64 Bob Estes" (a ranking)
 _SCORE_OR_PHONE = re.compile(r"\s+\+?\d+(?:-\d+)+$|\s+\+\d+$")
 # "J. Smith"; not "U.S. Smith", nor French "M." (Monsieur)
@@ -135,7 +136,7 @@ def _trim_name(norm: str, start: int, end: int, label: str) -> Tuple[int, int]:
     date = (_LEADING_DAY if label == "PERSON" else _LEADING_DATE).match(norm, start, end)
     if date:
         start = date.end()
-    figures = (_FIGURES if label == "PERSON" else _SCORE_OR_PHONE).search(norm, start, end)
+    figures = (_PERSON_FIGURES if label == "PERSON" else _SCORE_OR_PHONE).search(norm, start, end)
     if figures and figures.start() > start:
         end = figures.start()
     if label == "PERSON":
