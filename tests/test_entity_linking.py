@@ -211,6 +211,12 @@ def test_stoplist_drops_junk_but_never_a_linked_entity(kb, stop):
     assert stop.drops("A320", "PRODUCT") is False and stop.drops("/VCG Photo", "ORG")
 
 
+def test_acronyms_of_common_nouns_are_no_names(kb, stop):
+    text = "The USB ports and GPUs sold well before the IPO, the CEO said; GDP grew. USBank rose."
+    ner = [span(text, w, "ORG") for w in ("USB", "GPUs", "IPO", "CEO", "GDP", "USBank")]
+    assert link(kb, stop, text, ner) == [("USBank", "ORG", None)]
+
+
 def test_acronyms_in_all_capital_headlines_are_words(kb, stop):
     text = "WHO IS THE FRONT-RUNNER?\nWASHINGTON (AP) — the WHO and the EU AI Act."
     assert [g for g in link(kb, stop, text) if g[2]] == [   # aliases match case-sensitively
