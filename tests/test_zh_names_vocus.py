@@ -138,3 +138,13 @@ def test_draw_takes_each_vocus_post_once():
     assert all(item.source == vocus.OUTLET and vocus.is_post(path) for _, path, item in found)
     assert len(found) == len({path for _, path, _ in found})
     assert not any(item.source == pq.OUTLET for _, _, item in found)
+
+
+def test_the_vocus_batch_is_dev_and_its_outlet_in_no_test_article():
+    gold = sources.load_gold()
+    batch = [a for a in gold if a.get("added") == "2026-12-05n"]
+    assert len(batch) == 12 and {a["split"] for a in batch} == {"dev"}
+    assert {a["outlet"] for a in batch} == {vocus.OUTLET} and {a["script"] for a in batch} == {"zh-Hant"}
+    assert {a["snapshot"] for a in batch} <= set(vocus.SNAPSHOTS)
+    assert all(vocus.is_post(a["path"]) and a["id"].startswith(vocus.PREFIX) for a in batch)
+    assert vocus.OUTLET not in {a["outlet"] for a in gold if a["split"] != "dev"}
