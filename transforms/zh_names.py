@@ -80,7 +80,7 @@ from cfnews.transforms.han_script import simplified
 from cfnews.transforms.zh_bodies import (
     EVENT_WORDS, MEETINGS, NOT_IN_UNITS, abbreviated_owners, armed_forces, bodies_of_places, bureaux,
     embassies, glossed_organisations, organisation, quoted_organisations, schools_of_countries,
-    short_bodies, whole_names)
+    security_councils, short_bodies, whole_names)
 from cfnews.transforms.zh_companies import (
     COUNTRY_PAIR, brand_companies, companies_by_context, company_heads, company_short_forms,
     listed_companies)
@@ -88,12 +88,15 @@ from cfnews.transforms.zh_lexicon import (
     AFTER_NAME_CHARS, DESCRIPTIVE, GENERIC_TRADES, NOT_IN_NAMES, NOT_ORG_ENDINGS, ORG_ENDINGS,
     SURNAMES, TITLES, countries, is_han, is_title, lexicon, lexicon_digits, org_word, pos_tagger,
     translit)
-from cfnews.transforms.zh_outlets import credited_outlets, named_newspapers, news_sites
+from cfnews.transforms.zh_outlets import (
+    credited_outlets, latin_titled_periodicals, named_newspapers, news_sites)
 from cfnews.transforms.zh_people import (
-    ADVERBS, JAPANESE_SURNAMES, bylines, dotted_names, every_mention, glossed_people, hyphenated_names,
-    japanese_names, joined_people, regnal_numbers, third_characters, titled_people, unglued_people)
+    ADVERBS, JAPANESE_SURNAMES, brother_nicknames, bylines, dotted_names, every_mention, glossed_people,
+    hyphenated_names, japanese_names, joined_people, regnal_numbers, third_characters, ticket_pairs,
+    titled_people, unglued_people)
 from cfnews.transforms.zh_places import (
-    detention_places, district_streets, named_facilities, places_by_context, split_places)
+    detention_places, district_streets, named_facilities, places_by_context, region_suffixes,
+    split_places)
 
 LABELS = {"nr": "PERSON", "nrfg": "PERSON", "nrt": "PERSON", "ns": "GPE", "nt": "ORG"}
 _GIVEN_NAME_FLAGS = frozenset({"a", "n", "ng", "nr", "nz", "an", "ag", "i", "l"})
@@ -375,6 +378,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = abbreviated_owners(simple, spans, words)
     spans = schools_of_countries(simple, spans)
     spans = bodies_of_places(simple, spans)
+    spans = _vocus_round(simple, spans, tokens, offsets, words)
     titles = title_spans(simple)
     kept = _not_in_sectors(simple, _not_in_treaties(simple, spans))
     inner.update(s for s, _, _ in set(spans) - set(kept))   # nor a KB name there
@@ -383,6 +387,17 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     bounds = frozenset(set(offsets) - inner) | {len(simple)}
     return sorted(set(spans)), bounds
 _N_COUNTRIES = re.compile("[一二三四五六七八九十两几多数各本该]国")
+
+
+def _vocus_round(simple: str, spans, tokens, offsets, words) -> List[Tuple[int, int, str]]:
+    """The rules of issue 17's Vocus round, each for a cause met in the Vocus batch and in another
+    dev outlet (tests/benchmarks/RESULTS.md): security councils, periodicals beside their Latin
+    title, tickets' nicknames, "X哥" nicknames, places with 区域."""
+    spans = security_councils(simple, spans)
+    spans = latin_titled_periodicals(simple, spans, tokens, offsets)
+    spans = ticket_pairs(simple, spans, tokens, offsets)
+    spans = brother_nicknames(simple, spans, words)
+    return region_suffixes(simple, spans)
 
 
 # Book, document and file titles (《外交部档案》, 〈国防部部长蒋经国访美〉) and quoted law names

@@ -125,3 +125,47 @@ def credited_outlets(simple: str, spans, words, freq) -> List[Tuple[int, int, st
         return spans
     kept = [sp for sp in spans if not any(sp[0] < e and s < sp[1] for s, e in found)]
     return kept + [(s, e, "ORG") for s, e in found]
+
+
+# A periodical written with its Latin title in title marks, before or after its Chinese name:
+# "德国明星周刊《Stern》", "美国《TIME》时代杂志". The Chinese name is that outlet: the words of
+# it right before the kind word (nouns, a place opening it; a place and the kind word alone
+# describe the periodical: "印度杂志《The Week》"), or right after the title's marks.
+_KINDS = ("周刊", "杂志", "日报", "时报", "周报", "月刊")
+_LATIN_TITLE = re.compile(r"《\s*[A-Za-z][A-Za-z0-9 .&'’-]{0,40}》")
+_PERIODICAL_FLAGS = frozenset({"n", "nz", "ns", "nt", "j", "b", "an", "nr"})
+
+
+def latin_titled_periodicals(simple: str, spans, tokens, offsets) -> List[Tuple[int, int, str]]:
+    """`spans` with the outlets named beside their Latin title in title marks (issue 17's Vocus
+    round: dev's 立場新聞 and Vocus posts)."""
+    found = []
+    ends = {}
+    for k, (word, _) in enumerate(tokens):
+        ends[offsets[k] + len(word)] = k
+    starts = {offset: k for k, offset in enumerate(offsets)}
+    for match in _LATIN_TITLE.finditer(simple):
+        k = ends.get(match.start())                      # the name before: "德国明星周刊《Stern》"
+        if k is not None and tokens[k][0].endswith(_KINDS) and is_han(tokens[k][0]):
+            j = k
+            while j > 0 and k - j < 3 and tokens[j - 1][1] in _PERIODICAL_FLAGS and is_han(tokens[j - 1][0]):
+                j -= 1
+                if tokens[j][1] == "ns":
+                    break                                # a place opens the name
+            named = [t for t, flag in tokens[j:k] if flag != "ns"] or len(tokens[k][0]) > 2
+            if named:                                    # not "印度杂志《The Week》": a country's
+                found.append((offsets[j], offsets[k] + len(tokens[k][0]), "ORG"))   # magazine
+                continue
+        k = starts.get(match.end())                      # the name after: "《TIME》时代杂志"
+        for j in range(k, min(k + 3, len(tokens))) if k is not None else ():
+            word, flag = tokens[j]
+            if not is_han(word) or flag not in _PERIODICAL_FLAGS:
+                break
+            if word.endswith(_KINDS):
+                if j > k or len(word) > 2:
+                    found.append((match.end(), offsets[j] + len(word), "ORG"))
+                break
+    if not found:
+        return spans
+    kept = [sp for sp in spans if not any(sp[0] < e and s < sp[1] for s, e, _ in found)]
+    return kept + found

@@ -315,3 +315,22 @@ def glossed_people(simple: str, spans, words) -> List[Tuple[int, int, str]]:
              re.finditer("|".join(map(re.escape, sorted(names, key=len, reverse=True))), simple)]
     kept = [sp for sp in spans if not any(sp[0] < e and s < sp[1] for s, e, _ in found)]
     return kept + found
+
+
+def ticket_pairs(simple: str, spans, tokens, offsets) -> List[Tuple[int, int, str]]:
+    """`spans` without the "people" that are a ticket's nickname: a family name and another
+    name's character, then 配 as a word of its own ("柯盈配", "侯康配", "柯吴配": a presidential
+    candidate and a running mate, one character each; GUIDELINES.md gives no name); not a name
+    before a word in 配 ("李明配合调查") (issue 17's Vocus round: dev's 報呱 and Vocus)."""
+    paired = {offsets[k] for k, (word, _) in enumerate(tokens) if word == "配"}
+    return [(s, e, label) for s, e, label in spans
+            if not (label == "PERSON" and e - s == 2 and e in paired and simple[s] in SURNAMES)]
+
+
+def brother_nicknames(simple: str, spans, words) -> List[Tuple[int, int, str]]:
+    """A two-character "place" made of a name's character and 哥 ("辉哥", "brother Hui": the
+    nickname a person goes by) is that person; not a transliteration ending in 哥 (多哥, Togo, is
+    the lexicon's; "芝加哥" is longer) (issue 17's Vocus round: dev's 報呱 and Vocus)."""
+    return [(s, e, "PERSON" if label == "GPE" and e - s == 2 and simple[e - 1] == "哥"
+             and not translit(simple[s]) and words.get(simple[s:e]) is None else label)
+            for s, e, label in spans]

@@ -180,3 +180,19 @@ def detention_places(tokens, offsets, label_of) -> List[Tuple[int, int, str]]:
                 start -= 1                               # "北京市" + "房山区" + ...
             spans.append((offsets[start], offsets[i] + len(word), "GPE"))
     return spans
+
+
+def region_suffixes(simple: str, spans) -> List[Tuple[int, int, str]]:
+    """A place written with 区域 ("region") after it is one place with its generic suffix, as
+    with 地区 ("印太区域": GUIDELINES.md); not the adjective 区域性 ("regional"), nor a body's
+    region written after the body ("世卫" + "欧洲区域": the WHO's European Region, a division of
+    it) or before its office ("欧洲区域办事处") (issue 17's Vocus round: dev's 報呱 and Vocus)."""
+    org_ends = {e for _, e, label in spans if label == "ORG"}
+    return [(s, e + 2 if label == "GPE" and simple.startswith("区域", e) and s not in org_ends
+             and simple[e + 2:e + 3] != "性" and not simple.startswith(_REGIONAL_BODIES, e + 2)
+             else e, label) for s, e, label in spans]
+
+
+# A body's regional office or unit named after a region ("世卫欧洲区域办事处"): the region is
+# inside the body's name, no place with a suffix.
+_REGIONAL_BODIES = ("办事处", "办公室", "委员会", "总部", "中心", "分会", "分部", "代表处")

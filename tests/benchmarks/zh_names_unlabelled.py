@@ -9,7 +9,8 @@ printed with the characters around its first mention, to be read by hand.
 Sources: the previous rounds' Traditional sample (RESULTS.md "Chinese names"), 150 中央社 and 120
 RTHK posts of agora0/pen, 150 立場新聞 newsroom reports of agora0/21q4, 120 報呱 reports of
 agora0/22q1 and 60 of agora0/24q4; with `--simplified`, also 150 法广 and 150 美国之音 posts of
-NodeBE4/news-beyond-wall.
+NodeBE4/news-beyond-wall; with `--vocus`, also 120 Vocus 方格子 posts of agora0/22q1–24q3 (any
+topic). `--step _vocus_round` replaces zh_names' rules of issue 17's Vocus round.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from tests.data.zh_names import pq, stand  # noqa: E402
+from tests.data.zh_names import pq, stand, vocus  # noqa: E402
 from tests.data.zh_names.draw import MIN_HAN, _snapshot_posts  # noqa: E402
 from tests.data.zh_names.sources import excerpt, load_gold  # noqa: E402
 
@@ -31,11 +32,15 @@ SOURCES = (("中央社", "zh-Hant", {}, 150), ("RTHK 香港電台", "zh-Hant", {
            (pq.OUTLET, "zh-Hant", {"pq_snapshot": "agora0+22q1"}, 120),
            (pq.OUTLET, "zh-Hant", {"pq_snapshot": "agora0+24q4"}, 60))
 SIMPLIFIED = (("法广", "zh-Hans", {}, 150), ("美国之音", "zh-Hans", {}, 150))
+VOCUS = ((vocus.OUTLET, "zh-Hant", {}, 120),)
 _HAN = re.compile(r"[\u3400-\u9fff]")
 STAND_INS = {"organisation_fronts": lambda text, spans, bounds: list(spans),
              "more_organisations": lambda text, spans, bounds: list(spans),
              "common_organisations": lambda text, spans: list(spans),
-             "confirm_names": lambda text, found: tuple(found)}
+             "confirm_names": lambda text, found: tuple(found),
+             "_vocus_round": lambda simple, spans, tokens, offsets, words: list(spans)}
+# steps of zh_names.tag_chinese, not of the entity stage
+TAGGER_STEPS = frozenset({"_vocus_round"})
 
 
 def sample(seed: int, sources=SOURCES):
@@ -68,18 +73,20 @@ def main() -> int:
     parser.add_argument("--step", choices=sorted(STAND_INS), required=True)
     parser.add_argument("--seed", type=int, default=20261205)
     parser.add_argument("--simplified", action="store_true", help="法广 and 美国之音 posts too")
+    parser.add_argument("--vocus", action="store_true", help="Vocus 方格子 posts too")
     args = parser.parse_args()
-    from cfnews.transforms import entities
-    posts = sample(args.seed, SOURCES + (SIMPLIFIED if args.simplified else ()))
-    real = getattr(entities, args.step)
+    from cfnews.transforms import entities, zh_names
+    posts = sample(args.seed, SOURCES + (SIMPLIFIED if args.simplified else ()) + (VOCUS if args.vocus else ()))
+    module = zh_names if args.step in TAGGER_STEPS else entities
+    real = getattr(module, args.step)
     changed = added = removed = 0
     for label, aid, text in posts:
         [(new, _)] = entities.enrich_texts("zh", [text])
-        setattr(entities, args.step, STAND_INS[args.step])
+        setattr(module, args.step, STAND_INS[args.step])
         try:
             [(old, _)] = entities.enrich_texts("zh", [text])
         finally:
-            setattr(entities, args.step, real)
+            setattr(module, args.step, real)
         plus, minus = names(new) - names(old), names(old) - names(new)
         if not plus and not minus:
             continue

@@ -19,6 +19,11 @@ agora0+21q1 those of March 2021, agora0+21q4 those of October-December 2021). �
 agora0+22q1 alone; also agora0+23q1 and the later quarters of pq.SNAPSHOTS, 22q2 to 24q4), its news
 desks' reports only (pq.is_report: no podcasts, columns, features or feed summaries); a post found
 in two quarters' snapshots is a candidate once.
+Vocus 方格子 posts are drawn from the snapshots given by `--vocus-snapshot` (repeatable; default all
+of vocus.SNAPSHOTS, 22q1 to 24q3), each post once (by its vocus.cc id), never one whose page names
+眾新聞 (HKCNews) or Matters (vocus.names_excluded_source). `--public-affairs` keeps the posts whose
+excerpt is about public affairs (vocus.is_public_affairs, instead of naming China and/or France),
+`--one-per-author` takes at most one post of an author (the first of the shuffle).
 """
 from __future__ import annotations
 
@@ -29,7 +34,7 @@ import re
 from typing import Dict, List, Optional, Sequence, Set, Union
 
 from tests.data.relevance import sources as relevance
-from tests.data.zh_names import inmedia, pen, pq, rthk25, stand
+from tests.data.zh_names import inmedia, pen, pq, rthk25, stand, vocus
 from tests.data.zh_names.sources import PREFIX, digest, excerpt, load_gold
 
 MIN_HAN = 80
@@ -58,7 +63,8 @@ PqSnapshots = Union[str, Sequence[str]]
 
 
 def _snapshot_posts(outlets: List[str], snapshot: Optional[str] = None,
-                    stand_snapshot: str = stand.SNAPSHOT, pq_snapshot: PqSnapshots = pq.SNAPSHOT):
+                    stand_snapshot: str = stand.SNAPSHOT, pq_snapshot: PqSnapshots = pq.SNAPSHOT,
+                    vocus_snapshot: Sequence[str] = vocus.SNAPSHOTS):
     """(snapshot, path, item) of the posts that may be of the given outlets (of Stand News, the
     newsroom's own reports of `stand_snapshot` only: no columns, letters or reposts of other
     outlets; of In-Media, its newsroom's reports in agora0+21q4; of 報呱, the news desks' reports
@@ -89,7 +95,15 @@ def _snapshot_posts(outlets: List[str], snapshot: Optional[str] = None,
                 if pq.is_report(raw) and path not in seen:
                     seen.add(path)
                     yield pq_snap, path, pq.pq_item(path, raw)
-    own = (stand.OUTLET, inmedia.OUTLET, pq.OUTLET)
+    if vocus.OUTLET in outlets:
+        keys = set()   # a post found in two quarters' snapshots is yielded once, from the first
+        for vocus_snap in vocus_snapshot:
+            for path, raw in vocus.posts(vocus_snap):
+                key = vocus.post_key(raw)
+                if key not in keys and not vocus.names_excluded_source(raw):
+                    keys.add(key)
+                    yield vocus_snap, path, vocus.vocus_item(path, raw)
+    own = (stand.OUTLET, inmedia.OUTLET, pq.OUTLET, vocus.OUTLET)
     if len(folders) + sum(outlet in outlets for outlet in own) == len(outlets):
         return
     for snapshot in SNAPSHOTS:
@@ -101,15 +115,19 @@ def candidates(outlets: List[str], script: str, either: bool = False,
                snapshot: Optional[str] = None, mentions: Optional[str] = None,
                stand_snapshot: str = stand.SNAPSHOT,
                pq_snapshot: PqSnapshots = pq.SNAPSHOT,
-               excerpt_pattern: Optional[str] = None) -> List[Dict]:
+               excerpt_pattern: Optional[str] = None, public_affairs: bool = False,
+               vocus_snapshot: Sequence[str] = vocus.SNAPSHOTS) -> List[Dict]:
     wanted = names_china_or_france if either else names_china_and_france
     if mentions:
         wanted = lambda text: mentions in text  # noqa: E731
     if excerpt_pattern:  # the writing a batch is drawn for must be in the text that is annotated
         pattern = re.compile(excerpt_pattern)
         wanted = lambda text: True  # noqa: E731
+    if public_affairs:  # judged on the excerpt (below), not on the whole post
+        wanted = lambda text: True  # noqa: E731
     found = []
-    for snapshot, path, item in _snapshot_posts(outlets, snapshot, stand_snapshot, pq_snapshot):
+    for snapshot, path, item in _snapshot_posts(outlets, snapshot, stand_snapshot, pq_snapshot,
+                                                vocus_snapshot):
         if item.source not in outlets or item.lang != script:
             continue
         if not wanted(item.title + item.text):
@@ -118,6 +136,8 @@ def candidates(outlets: List[str], script: str, either: bool = False,
         if len(_HAN.findall(text)) < MIN_HAN:
             continue
         if excerpt_pattern and not pattern.search(text):
+            continue
+        if public_affairs and not vocus.is_public_affairs(text):
             continue
         found.append({"id": item.article_id, "script": script, "outlet": item.source,
                       "snapshot": snapshot, "path": path, "chars": len(text),
@@ -129,25 +149,38 @@ def draw(outlets: List[str], script: str, n: int, seed: int, either: bool = Fals
          snapshot: Optional[str] = None, mentions: Optional[str] = None,
          stand_snapshot: str = stand.SNAPSHOT,
          pq_snapshot: PqSnapshots = pq.SNAPSHOT,
-         excerpt_pattern: Optional[str] = None) -> List[Dict]:
+         excerpt_pattern: Optional[str] = None, public_affairs: bool = False,
+         vocus_snapshot: Sequence[str] = vocus.SNAPSHOTS,
+         one_per_author: bool = False) -> List[Dict]:
     gold = load_gold()
     known = {g["id"] for g in gold}
     pool = [c for c in candidates(outlets, script, either, snapshot, mentions, stand_snapshot,
-                                  pq_snapshot, excerpt_pattern)
+                                  pq_snapshot, excerpt_pattern, public_affairs, vocus_snapshot)
             if c["id"] not in known]
     random.Random(seed).shuffle(pool)
     from tests.data.zh_names.sources import articles
     seen = [bigrams(text) for _, text in articles()]
     chosen = []
+    authors = set()
     for cand in pool:
         grams = bigrams(cand["text"])
         if near_duplicate(grams, seen):
             continue
+        if one_per_author:
+            who = _author(cand["snapshot"], cand["path"])
+            if who in authors:
+                continue
+            authors.add(who)
         seen.append(grams)
         chosen.append(cand)
         if len(chosen) == n:
             break
     return chosen
+
+
+def _author(snapshot: str, path: str) -> str:
+    """The byline field of a snapshot post's front matter."""
+    return stand.author(relevance._git(snapshot, "show", f"HEAD:{path}").decode("utf-8", "replace"))
 
 
 def main() -> None:
@@ -171,10 +204,20 @@ def main() -> None:
     parser.add_argument("--pq-snapshot", action="append", choices=pq.SNAPSHOTS,
                         help="a snapshot whose 報呱 (Pourquoi) posts are drawn (repeatable; "
                         f"default {pq.SNAPSHOT})")
+    parser.add_argument("--vocus-snapshot", action="append", choices=vocus.SNAPSHOTS,
+                        help="a snapshot whose Vocus 方格子 posts are drawn (repeatable; default all "
+                        "of vocus.SNAPSHOTS)")
+    parser.add_argument("--public-affairs", action="store_true",
+                        help="posts whose excerpt is about public affairs (vocus.is_public_affairs; "
+                        "instead of naming China and/or France)")
+    parser.add_argument("--one-per-author", action="store_true",
+                        help="at most one post of an author (its first in the shuffle)")
     args = parser.parse_args()
     for cand in draw(args.outlet, args.script, args.n, args.seed, args.china_or_france,
                      args.snapshot, args.mentions, args.stand_snapshot,
-                     tuple(args.pq_snapshot or (pq.SNAPSHOT,)), args.excerpt_pattern):
+                     tuple(args.pq_snapshot or (pq.SNAPSHOT,)), args.excerpt_pattern,
+                     args.public_affairs, tuple(args.vocus_snapshot or vocus.SNAPSHOTS),
+                     args.one_per_author):
         text = cand.pop("text")
         entry = {"id": cand["id"], "split": args.split, **cand}
         print(json.dumps(entry, ensure_ascii=False))

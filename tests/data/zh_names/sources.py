@@ -19,7 +19,7 @@ import functools
 from typing import Callable, Dict, Iterator, List, Tuple
 
 from tests.data.relevance.sources import Item, MIRROR, SnapshotMissing, _git, post_item
-from tests.data.zh_names import inmedia, pen, pq, rthk25, stand
+from tests.data.zh_names import inmedia, pen, pq, rthk25, stand, vocus
 
 GOLD = Path(__file__).resolve().parent / "gold.json"
 EXCERPT_CHARS = 700
@@ -44,6 +44,16 @@ def _read_21q4(path: str, raw: str) -> Item:
 
 
 READERS[inmedia.SNAPSHOT] = _read_21q4
+
+
+def _read_quarter(path: str, raw: str) -> Item:
+    """The quarterly snapshots of 報呱 also hold Vocus 方格子 posts: the reader is picked by the
+    post's path."""
+    return (vocus.vocus_item if vocus.is_post(path) else pq.pq_item)(path, raw)
+
+
+for _snapshot in vocus.SNAPSHOTS:
+    READERS[_snapshot] = _read_quarter
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
