@@ -1,5 +1,5 @@
 """Rules of the Chinese names tagger added in issue 17's Vocus round (transforms/zh_names.py
-`_vocus_round`), each for a cause met in the Vocus 方格子 dev batch and in another dev outlet, on
+`_late_corrections`), each for a cause met in the Vocus 方格子 dev batch and in another dev outlet, on
 sentences written for the test (through enrich_texts as the entity stage runs it)."""
 from cfnews.transforms.entities import enrich_texts
 

@@ -52,7 +52,11 @@ jieba tags: nr (person), nrfg / nrt (person: full or transliterated name), ns (p
   news site ending in 网 acting as one or listed among a report's sources ("维权网报导");
   courts by their level, Taiwan's and Hong Kong's short forms of bodies and armed groups from
   the lexicon ("高院", "中选会", "支联会", "廉署", "中大", "塔利班");
-- a task force named in quotes ("国安会「乌克兰情势因应小组」", not a bare "「专家小组」");
+- a task force named in quotes ("国安会「乌克兰情势因应小组」", not a bare "「专家小组」"); a
+  country's security council ("白宫国家安全会议", "俄罗斯联邦安全会议") as a body, not a meeting; a
+  periodical beside its Latin title in title marks ("德国明星周刊《Stern》") as that outlet; a
+  place written with 区域 after it ("印太区域") as one place; "X哥" ("辉哥") as a person, and a
+  ticket's nickname ("柯盈配") as no person (`_late_corrections`);
 - bodies inside meeting, treaty or quoted event names ("亚太经合组织峰会", "联合国海洋法公约", "「中大暴动」")
   or an electoral sector's name ("人大政协界别", "选举委员会界别"),
   before their head's title ("…银行行长",
@@ -378,7 +382,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = abbreviated_owners(simple, spans, words)
     spans = schools_of_countries(simple, spans)
     spans = bodies_of_places(simple, spans)
-    spans = _vocus_round(simple, spans, tokens, offsets, words)
+    spans = _late_corrections(simple, spans, tokens, offsets, words)
     titles = title_spans(simple)
     kept = _not_in_sectors(simple, _not_in_treaties(simple, spans))
     inner.update(s for s, _, _ in set(spans) - set(kept))   # nor a KB name there
@@ -386,13 +390,16 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     inner.update(o for a, b in titles for o in range(a + 2, b - 1))  # no KB name inside a title
     bounds = frozenset(set(offsets) - inner) | {len(simple)}
     return sorted(set(spans)), bounds
+
+
 _N_COUNTRIES = re.compile("[一二三四五六七八九十两几多数各本该]国")
 
 
-def _vocus_round(simple: str, spans, tokens, offsets, words) -> List[Tuple[int, int, str]]:
-    """The rules of issue 17's Vocus round, each for a cause met in the Vocus batch and in another
-    dev outlet (tests/benchmarks/RESULTS.md): security councils, periodicals beside their Latin
-    title, tickets' nicknames, "X哥" nicknames, places with 区域."""
+def _late_corrections(simple: str, spans, tokens, offsets, words) -> List[Tuple[int, int, str]]:
+    """Kinds and extents settled once every body, place and person is found: security councils
+    are bodies (国家安全会议), a periodical beside its Latin title is that outlet, a ticket's
+    nickname (柯盈配) is no person, "X哥" is a person, a place keeps 区域 after it (each for a
+    cause met in two dev outlets: tests/benchmarks/RESULTS.md, the Vocus round)."""
     spans = security_councils(simple, spans)
     spans = latin_titled_periodicals(simple, spans, tokens, offsets)
     spans = ticket_pairs(simple, spans, tokens, offsets)

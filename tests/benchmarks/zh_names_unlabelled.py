@@ -10,7 +10,7 @@ Sources: the previous rounds' Traditional sample (RESULTS.md "Chinese names"), 1
 RTHK posts of agora0/pen, 150 立場新聞 newsroom reports of agora0/21q4, 120 報呱 reports of
 agora0/22q1 and 60 of agora0/24q4; with `--simplified`, also 150 法广 and 150 美国之音 posts of
 NodeBE4/news-beyond-wall; with `--vocus`, also 120 Vocus 方格子 posts of agora0/22q1–24q3 (any
-topic). `--step _vocus_round` replaces zh_names' rules of issue 17's Vocus round.
+topic). `--step _late_corrections` replaces zh_names' rules of issue 17's Vocus round.
 """
 from __future__ import annotations
 
@@ -38,9 +38,9 @@ STAND_INS = {"organisation_fronts": lambda text, spans, bounds: list(spans),
              "more_organisations": lambda text, spans, bounds: list(spans),
              "common_organisations": lambda text, spans: list(spans),
              "confirm_names": lambda text, found: tuple(found),
-             "_vocus_round": lambda simple, spans, tokens, offsets, words: list(spans)}
+             "_late_corrections": lambda simple, spans, tokens, offsets, words: list(spans)}
 # steps of zh_names.tag_chinese, not of the entity stage
-TAGGER_STEPS = frozenset({"_vocus_round"})
+TAGGER_STEPS = frozenset({"_late_corrections"})
 
 
 def sample(seed: int, sources=SOURCES):
