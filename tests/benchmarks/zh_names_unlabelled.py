@@ -2,9 +2,12 @@
 test or blind outlet, never a gold article): a seeded random sample of posts per source, their
 annotated excerpt (tests/data/zh_names/sources.excerpt), run through enrich_texts with the step and
 with it replaced by a stand-in that returns the spans it was given; every name that differs is
-printed with the characters around its first mention, to be read by hand.
+printed with the characters around its first mention, to be read by hand. With `--against
+COMMIT` the whole zh entity step of this tree is read against that commit's (its modules
+imported beside this tree's: tests/benchmarks/older_tree.py), for rules inside the tagger.
 
     python -m tests.benchmarks.zh_names_unlabelled --step organisation_fronts --seed 20261205
+    python -m tests.benchmarks.zh_names_unlabelled --against main --seed 20261219
 
 Sources: the previous rounds' Traditional sample (RESULTS.md "Chinese names"), 150 中央社 and 120
 RTHK posts of agora0/pen, 150 立場新聞 newsroom reports of agora0/21q4, 120 報呱 reports of
@@ -14,6 +17,7 @@ NodeBE4/news-beyond-wall.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import re
@@ -63,23 +67,44 @@ def names(entities):
     return {(e.text, e.label) for e in entities}
 
 
+def before(args, stack):
+    """text -> enrich_texts' output without the change: the step replaced by its stand-in, or
+    the other commit's whole step."""
+    from cfnews.transforms import entities
+    if args.against:
+        from tests.benchmarks.older_tree import extracted, function_of
+        tree = stack.enter_context(extracted(args.against))
+        old = function_of(tree, "cfnews.transforms.entities", "enrich_texts",
+                          warm_up=lambda enrich: enrich("zh", ["中央社記者台北5日電，外交部表示。"]))
+        return lambda text: old("zh", [text])
+
+    def without_step(text):
+        real = getattr(entities, args.step)
+        setattr(entities, args.step, STAND_INS[args.step])
+        try:
+            return entities.enrich_texts("zh", [text])
+        finally:
+            setattr(entities, args.step, real)
+    return without_step
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--step", choices=sorted(STAND_INS), required=True)
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--step", choices=sorted(STAND_INS))
+    which.add_argument("--against", metavar="COMMIT",
+                       help="this tree's whole zh entity step against that commit's")
     parser.add_argument("--seed", type=int, default=20261205)
     parser.add_argument("--simplified", action="store_true", help="法广 and 美国之音 posts too")
     args = parser.parse_args()
     from cfnews.transforms import entities
     posts = sample(args.seed, SOURCES + (SIMPLIFIED if args.simplified else ()))
-    real = getattr(entities, args.step)
+    with contextlib.ExitStack() as stack:
+        older = before(args, stack)
     changed = added = removed = 0
     for label, aid, text in posts:
         [(new, _)] = entities.enrich_texts("zh", [text])
-        setattr(entities, args.step, STAND_INS[args.step])
-        try:
-            [(old, _)] = entities.enrich_texts("zh", [text])
-        finally:
-            setattr(entities, args.step, real)
+        [(old, _)] = older(text)
         plus, minus = names(new) - names(old), names(old) - names(new)
         if not plus and not minus:
             continue
