@@ -135,6 +135,27 @@ def test_hong_kong_bureaux_whole_and_their_heads_titles():
     assert not {n for n, label in found if label == "ORG" and n != "創新科技及工業局"}
 
 
+def test_a_bureau_with_a_word_holding_a_function_character_and_its_heads_title_written_short():
+    """"政制及內地事務局": 地 inside 內地 is no function word; "商務及經濟發展局長" is its head's title
+    written with one 局; "要求積極及客觀處理" holds no bureau (處 of 處理)."""
+    found = labelled("政制及內地事務局亦晚上發稿一改說法。")
+    assert ("政制及內地事務局", "ORG") in found and ("內地事務局", "ORG") not in found
+    found = labelled("商務及經濟發展局長邱騰華今日出席立法會會議。")
+    assert {n for n, label in found if label == "ORG"} == {"立法會"} and ("邱騰華", "PERSON") in found
+    found = labelled("當局已向電台了解事件，並要求積極及客觀處理投訴。")
+    assert not {n for n, label in found if label == "ORG"}
+
+
+def test_a_committee_written_as_a_and_b_after_its_body_is_one_name_with_it():
+    found = labelled("立法院外交及國防委員會明天將審查國防部預算。")
+    assert ("立法院外交及國防委員會", "ORG") in found and ("國防委員會", "ORG") not in found
+    found = labelled("立法會食物安全及環境衞生事務委員會今日開會。")
+    assert ("立法會食物安全及環境衞生事務委員會", "ORG") in found
+    # not a committee with no body before it, nor two bodies listed
+    found = labelled("他們討論外交及國防委員會的角色。")
+    assert ("外交及國防委員會", "ORG") not in found
+
+
 def test_a_hong_kong_department_speaking_is_a_body():
     assert ("消防處", "ORG") in labelled("消防處回覆本台查詢時表示，目前沒有要求支援。")
     found = labelled("入境處發言人表示，運輸署呼籲市民提早計劃行程，水務署亦提醒市民。")

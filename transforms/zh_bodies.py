@@ -196,9 +196,11 @@ def bodies_of_places(simple: str, spans) -> List[Tuple[int, int, str]]:
     return out
 
 
-# Hong Kong's bureaux and departments: "A及B局" ("文化体育及旅游局", "政制及内地事务局"), and
+# Hong Kong's bureaux and departments: "A及B局" ("文化体育及旅游局", "政制及内地事务局"), a
+# body's committees "A及B委员会" written right after it, one name with it ("立法院" +
+# "外交及国防委员会"), and
 # "X局" / "X署" / "X处" named with its head's title ("房屋局局长", "卫生署署长").
-_BUREAU = re.compile(r"(?=([\u4e00-\u9fff]{2,4})及([\u4e00-\u9fff]{2,6}?)(局|署|处))")
+_BUREAU = re.compile(r"(?=([\u4e00-\u9fff]{2,4})及([\u4e00-\u9fff]{2,6}?)(局|署|处|委员会))")
 _HEADED = re.compile(r"(?=(局|署|处)(?:副)?(?:\1)长)")
 # ... or speaking as a body: "消防处回覆", "入境处发言人", "水务署亦提醒".
 _SPEAKING = re.compile(r"(?=(局|署|处)[曾将也又还已则就亦并]?(?:发言人|表示|回覆|回复|呼吁|提醒|宣布|公布|指出))")
@@ -212,6 +214,24 @@ _COUNTING = frozenset("多各等第几数些")
 _WHERE = frozenset("口界角头边汇接合叉弯远深高低近之尾缝")
 
 
+def _function_word_in(body: str) -> bool:
+    """Does `body` hold a function word ("的", "把", "被") as a word of its own? Not the
+    character inside a word ("内地", "土地")."""
+    if not set(body) & NOT_IN_NAMES:
+        return False
+    return any(w.word in NOT_IN_NAMES for w in pos_tagger()[0].lcut(body, HMM=False))
+
+
+def _word_ends(simple: str, end: int) -> bool:
+    """Does one of the segmenter's words end at `end` (a body's end, not "处" of "处理")?"""
+    at = end - 3
+    for w in pos_tagger()[0].lcut(simple[at:end + 3], HMM=False):
+        at += len(w.word)
+        if at >= end:
+            return at == end
+    return True
+
+
 def bureaux(simple: str, spans, inner) -> List[Tuple[int, int, str]]:
     """Hong Kong bodies the segmenter cuts or misses: bureaux "A及B局", "X局/署/处" named with
     its head's title or speaking as a body ("消防处回覆"), and short forms ending in 联/盟/会 before
@@ -223,12 +243,22 @@ def bureaux(simple: str, spans, inner) -> List[Tuple[int, int, str]]:
             or simple[pos - 1] in AFTER_NAME_CHARS
 
     names = set()
+    ends = {e: s for s, e, label in spans if label == "ORG"}
     for match in _BUREAU.finditer(simple):
         first = match.group(1)
-        cut = next((k for k in range(len(first) - 2, -1, -2) if opens(match.start() + k)), None)
-        body = first[cut:] + "及" + match.group(2) + match.group(3) if cut is not None else ""
-        if body and not set(body) & (NOT_IN_NAMES | _COUNTING):   # not "新界多处", "第六局"
-            names.add(body)
+        cut = next((k for k in range(len(first) - 2, -1, -2) if opens(match.start() + k)
+                    or (match.group(3) == "委员会" and match.start() + k in ends)), None)
+        if cut is None:
+            continue
+        body = first[cut:] + "及" + match.group(2) + match.group(3)
+        if set(body) & _COUNTING or _function_word_in(body) \
+                or not _word_ends(simple, match.start() + cut + len(body)):  # "新界多处", "第六局", "处理"
+            continue
+        if match.group(3) != "委员会":
+            if opens(match.start() + cut):
+                names.add(body)
+        elif match.start() + cut in ends:
+            names.add(simple[ends[match.start() + cut]:match.start() + cut] + body)
     for match in [*_HEADED.finditer(simple), *_SPEAKING.finditer(simple)]:
         end = match.start() + 1
         if any(end - len(n) <= match.start() < end for n in names if simple.startswith(n, end - len(n))):
@@ -252,8 +282,9 @@ def bureaux(simple: str, spans, inner) -> List[Tuple[int, int, str]]:
         a, b = match.span()
         if not opens(a) or any(f[0] < b and a < f[1] for f in found):
             continue
-        if re.match(r"副?%s长" % re.escape(simple[b - 1]), simple[b:b + 3]):
-            inner.update(range(a + 1, b + 1))            # "房屋局局长": a title
+        if re.match(r"副?%s长" % re.escape(simple[b - 1]), simple[b:b + 3]) \
+                or (simple[b:b + 1] == "长" and simple[b - 1] in "局署处"):
+            inner.update(range(a + 1, b + 1))            # "房屋局局长", "发展局长": a title
             continue
         if any(s < b and a < e and not (a <= s and e <= b) for s, e, _ in spans):
             continue                                     # another name runs across it

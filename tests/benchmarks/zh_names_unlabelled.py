@@ -8,6 +8,7 @@ imported beside this tree's: tests/benchmarks/older_tree.py), for rules inside t
 
     python -m tests.benchmarks.zh_names_unlabelled --step organisation_fronts --seed 20261205
     python -m tests.benchmarks.zh_names_unlabelled --against main --seed 20261219
+    python -m tests.benchmarks.zh_names_unlabelled --against main --pattern '及.{2,6}委員會'
 
 Sources: the previous rounds' Traditional sample (RESULTS.md "Chinese names"), 150 中央社 and 120
 RTHK posts of agora0/pen, 150 立場新聞 newsroom reports of agora0/21q4, 120 報呱 reports of
@@ -42,8 +43,9 @@ STAND_INS = {"organisation_fronts": lambda text, spans, bounds: list(spans),
              "confirm_names": lambda text, found: tuple(found)}
 
 
-def sample(seed: int, sources=SOURCES):
-    """(source label, article id, excerpt) of the drawn posts, not in the gold."""
+def sample(seed: int, sources=SOURCES, pattern: str = None, per_source: int = 40):
+    """(source label, article id, excerpt) of the drawn posts, not in the gold; with `pattern`,
+    up to `per_source` posts per source whose excerpt matches that regular expression."""
     known = {g["id"] for g in load_gold()}
     dev = {g["outlet"] for g in load_gold() if g["split"] == "dev"}
     assert {o for o, _, _, _ in sources} <= dev, "dev outlets only"
@@ -54,12 +56,12 @@ def sample(seed: int, sources=SOURCES):
             if item.source != outlet or item.lang != script or item.article_id in known:
                 continue
             text = excerpt(item.text)
-            if len(_HAN.findall(text)) >= MIN_HAN:
+            if len(_HAN.findall(text)) >= MIN_HAN and (pattern is None or re.search(pattern, text)):
                 pool.append((item.article_id, text))
         pool.sort()
         random.Random(seed).shuffle(pool)
         label = outlet + (" " + kwargs["pq_snapshot"] if "pq_snapshot" in kwargs else "")
-        out += [(label, aid, text) for aid, text in pool[:n]]
+        out += [(label, aid, text) for aid, text in pool[:n if pattern is None else per_source]]
     return out
 
 
@@ -96,9 +98,13 @@ def main() -> int:
                        help="this tree's whole zh entity step against that commit's")
     parser.add_argument("--seed", type=int, default=20261205)
     parser.add_argument("--simplified", action="store_true", help="法广 and 美国之音 posts too")
+    parser.add_argument("--pattern", metavar="REGEX",
+                        help="only posts whose excerpt matches (as written), up to --per-source a source")
+    parser.add_argument("--per-source", type=int, default=40)
     args = parser.parse_args()
     from cfnews.transforms import entities
-    posts = sample(args.seed, SOURCES + (SIMPLIFIED if args.simplified else ()))
+    posts = sample(args.seed, SOURCES + (SIMPLIFIED if args.simplified else ()), args.pattern,
+                   args.per_source)
     with contextlib.ExitStack() as stack:
         older = before(args, stack)
     changed = added = removed = 0
