@@ -430,6 +430,23 @@ def test_a_body_and_the_units_written_after_it_are_one_name():
     assert ("清華大學新聞系", "ORG") in labelled("他畢業於清華大學新聞系。")
 
 
+def test_an_organisation_named_as_a_unit_right_after_its_body_is_one_name_with_it_not_any_other():
+    found = labelled("另一方面，國務院港澳辦發言人昨日指出，")
+    assert ("國務院港澳辦", "ORG") in found and not {("國務院", "ORG"), ("港澳辦", "ORG")} & found
+    assert ("國際特赦組織台灣分會", "ORG") in labelled("今日，國際特赦組織台灣分會與許多演唱者發表聲明。")
+    found = labelled("而香港公共事業工會聯合會副主席李廣宇落敗。")
+    assert ("香港公共事業工會聯合會", "ORG") in found
+    # no unit of a description, a post, a party in a legislature, nor after a date
+    found = labelled("日本執政黨自民黨在黨內成立小組。")
+    assert ("自民黨", "ORG") in found and not any(n.endswith("執政黨自民黨") for n, _ in found)
+    found = labelled("伊朗召見德國駐伊朗大使館臨時代辦表達抗議。")
+    assert ("德國駐伊朗大使館", "ORG") in found and ("德國駐伊朗大使館臨時代辦", "ORG") not in found
+    found = labelled("民進黨立法院黨團幹事長吳思瑤說，新民黨立法會議員容海恩今日也表示，")
+    assert {("民進黨", "ORG"), ("立法院", "ORG"), ("新民黨", "ORG"), ("立法會", "ORG")} <= found
+    found = labelled("同年 12 月 5 日经邳州市检察院批准逮捕。")
+    assert ("邳州市检察院", "ORG") in found and ("日经邳州市检察院", "ORG") not in found
+
+
 def test_no_unit_across_a_verb_a_rank_a_conjunction_or_before_its_heads_title():
     assert labelled("外交部亞洲司司長會見他。") == {("外交部", "ORG")}
     assert ("國安處", "ORG") in labelled("國安處高級警司李明表示，")

@@ -624,11 +624,38 @@ _NOT_DESK_ENDS = frozenset("小机改重群编分班赛别")
 _OUTLET_ENDS = ("新闻", "电台", "电视台", "电视", "日报", "时报", "晚报", "早报", "通讯社", "传媒", "媒体", "周刊")
 
 
+# An organisation written right after another and named as a unit (ending in a unit's or
+# council's character: "国务院" + "港澳办", "国际特赦组织" + "台湾分会", "中国国民党" + "基隆市党部",
+# "香港公共事业工会" + "联合会") is a unit of it, one name; not a party, company or outlet after a
+# description ("日本执政党" + "自民党", "通讯社" + "美联社"), not a post ("大使馆" + "临时代办"),
+# and not a legislature or council the first one sits in: a party's members or caucus there
+# ("民进党" + "立法院" + "党团", "新民党" + "立法会" + "议员").
+_UNIT_END_CHARS = frozenset("会办所部局处司院委署厅科系组")
+_SEATS = ("立法会", "立法院", "国会", "议会", "议院", "众院", "参院", "人大", "政协")
+
+
+def _unit_after(simple: str, s: int, e: int, spans) -> Optional[int]:
+    """The end of an organisation among `spans` written right after the one at (s, e) that is a
+    unit of it, if any (not across a function word or 驻, nor before the unit head's title)."""
+    nxt = next((b for a, b, label in spans if a == e and label == "ORG"), None)
+    if nxt is None or set(simple[e:nxt]) & NOT_IN_UNITS or simple[e:nxt].endswith(_SEATS) \
+            or not (simple[nxt - 1] in _UNIT_END_CHARS or simple[e:nxt].endswith("中心")) \
+            or simple[e:nxt].endswith("代办"):
+        return None
+    if simple[s] in "年月日" and simple[:s].rstrip()[-1:].isdigit():
+        return None                                    # "5 日经" + "邳州市检察院": a date, then "via"
+    after = simple[nxt:nxt + 3]
+    if after.startswith("长") or re.match("副?" + re.escape(simple[nxt - 1]) + "长", after):
+        return None                                    # "港澳办" + "主任" is dropped before; "司" + "司长"
+    return nxt
+
+
 def body_chains(text: str, spans, bounds) -> List[Tuple[int, int, str]]:
     """`spans` (the tagger's and LAC's, on `text`) with each organisation extended over the
     units written right after it, a unit being up to six characters ending in a unit's word
-    (司, 处, 分局, 中心, 学院, 联盟 …) at a word boundary, or an outlet's desk (two to four
-    characters and 组: "香港电台" + "公共事务组"): the chain is one name, its pieces no
+    (司, 处, 分局, 中心, 学院, 联盟 …) at a word boundary, an outlet's desk (two to four
+    characters and 组: "香港电台" + "公共事务组") or another organisation ("国务院" + "港澳办";
+    not a legislature: "民进党" + "立法院"): the chain is one name, its pieces no
     names of their own (GUIDELINES.md). Not across a function word or a person's name, nor
     before the unit head's title ("西欧司司长": the title is the head's, the ministry is named)."""
     simple = simplified(text)
@@ -646,6 +673,11 @@ def body_chains(text: str, spans, bounds) -> List[Tuple[int, int, str]]:
                 if match is not None and match.group(1)[-1] in _NOT_DESK_ENDS:
                     match = None
             if match is None or match.end() not in bounds or set(match.group(1)) & NOT_IN_UNITS:
+                end = _unit_after(simple, s, e, out)
+                if end is not None:
+                    out = sorted([sp for sp in out if not (s <= sp[0] and sp[1] <= end)] + [(s, end, "ORG")])
+                    changed = True
+                    break
                 continue
             end = match.end()
             unit = match.group(0)
