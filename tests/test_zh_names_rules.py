@@ -706,3 +706,21 @@ def test_hong_kongs_news_outlets_by_their_names():
     """The lexicon's Hong Kong outlets (general knowledge): 眾新聞, 立場新聞, 有線新聞, 無綫新聞."""
     found = labelled("眾新聞報道，立場新聞、有線新聞及無綫新聞均派記者到場。")
     assert {("眾新聞", "ORG"), ("立場新聞", "ORG"), ("有線新聞", "ORG"), ("無綫新聞", "ORG")} <= found
+
+
+def test_an_outlets_short_form_that_is_also_a_pair_of_places_is_the_outlet_where_it_is_named_in_full():
+    """港台 is RTHK's short form and also Hong Kong and Taiwan together: the outlet only in an
+    article that names 香港電台, and not in a pair's phrase there."""
+    found = labelled("香港電台今日公布新節目。議員問港台是否仍可存在不偏不倚的報道。")
+    assert {("香港電台", "ORG"), ("港台", "ORG")} <= found
+    found = labelled("香港電台今日公布新節目。他認為港台關係緊張。")
+    assert ("港台", "ORG") not in found
+    assert ("港台", "ORG") not in labelled("議員問港台是否仍可存在不偏不倚的報道。")
+
+
+def test_a_dates_day_glued_to_via_is_no_agency_nor_a_unit_glued_to_an_adverb():
+    found = labelled("同年 12 月 5 日經邳州市檢察院批准逮捕。港台在 1 月 25 日經時任廣播處長同意下發表聲明。")
+    assert not any(n.startswith("日經") for n, _ in found)
+    found = labelled("並於電視直播決賽，港台公共事務組亦會派出主持擔任各場淘汰賽的主席。")
+    assert not any(n.endswith("亦會") for n, _ in found)
+    assert ("日經", "ORG") in labelled("據日經報道，豐田將加薪。")

@@ -46,6 +46,9 @@ def _place_opened(tokens, start: int, words) -> Optional[int]:
     return None
 
 
+_GLUED_ADVERBS = frozenset("亦也则")
+
+
 def organisation(tokens, end: int, words) -> Optional[int]:
     """Index where an organisation name ending with token `end` starts, or None."""
     word, flag = tokens[end]
@@ -54,8 +57,10 @@ def organisation(tokens, end: int, words) -> Optional[int]:
         return end - 1                                   # a country and its body: "法国" + "世界报"
     named = org_word(word) or (flag == "nt" and word.endswith(ORG_ENDINGS)   # "海外部" ends in 外部
                                 and not word.endswith(EVENTS_AND_SIDES))  # but 巴黎和会 is an event
-    if not named or words.get(word) in ("GPE", "PERSON") or flag in _NOT_ORG_END_FLAGS:
-        return None                                      # "社会" is not an organisation
+    if not named or words.get(word) in ("GPE", "PERSON") or flag in _NOT_ORG_END_FLAGS \
+            or (len(word) == 3 and word[1] in _GLUED_ADVERBS):
+        return None                                      # "社会" is not an organisation; "组亦会"
+        # is a unit's end, an adverb and a verb glued into one word of the dictionary's
     if word == "党" and end > 0 and words.get(tokens[end - 1][0]) == "ORG":
         return None                                      # "基民盟" + "党" + "主席"
     whole_word = len(word) > 2 and (flag in ("j", "nt", "nz") or words.get(word) == "ORG")

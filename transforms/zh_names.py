@@ -88,7 +88,7 @@ from cfnews.transforms.zh_lexicon import (
     AFTER_NAME_CHARS, DESCRIPTIVE, GENERIC_TRADES, NOT_IN_NAMES, NOT_ORG_ENDINGS, ORG_ENDINGS,
     SURNAMES, TITLES, countries, is_han, is_title, lexicon, lexicon_digits, org_word, pos_tagger,
     translit)
-from cfnews.transforms.zh_outlets import credited_outlets, named_newspapers, news_sites
+from cfnews.transforms.zh_outlets import credited_outlets, named_newspapers, news_sites, outlet_short_forms
 from cfnews.transforms.zh_people import (
     ADVERBS, JAPANESE_SURNAMES, bylines, dotted_names, every_mention, glossed_people, hyphenated_names,
     japanese_names, joined_people, regnal_numbers, third_characters, titled_people, unglued_people)
@@ -150,6 +150,14 @@ def _meeting_after(tokens, k: int) -> bool:
 def chinese_name_spans(text: str) -> List[Tuple[int, int, str]]:
     """(start, end, label) of the names jieba tags in `text` (Simplified or Traditional)."""
     return tag_chinese(text)[0]
+
+
+def _after_figure(tokens, i: int) -> bool:
+    """Is token `i` written right after a figure ("12 月 5" + " " + "日经…")?"""
+    k = i - 1
+    while k >= 0 and not tokens[k][0].strip():
+        k -= 1
+    return k >= 0 and tokens[k][0][-1:].isdigit()
 
 
 def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
@@ -239,6 +247,8 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
             word, label = word[:-1], "GPE"               # "巴西队": Brazil's team
         if label == "ORG" and known is None and word in ORG_ENDINGS:
             label = None                                 # "通讯社" alone names no agency
+        if label == "ORG" and word[:1] in "日月年" and _after_figure(tokens, i):
+            label = None                                 # "25 日" + "经": a date, then "via"
         if label == "ORG" and known is None and word.endswith("化") and not org_word(word):
             label = None                                 # "国际化"/nt: a process, no body
         if label == "ORG" and known is None and word.endswith(_FACILITIES):
@@ -369,6 +379,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = named_newspapers(simple, spans)
     spans = news_sites(simple, spans, tokens, offsets)
     spans = credited_outlets(simple, spans, words, freq)
+    spans = outlet_short_forms(text, simple, spans, tokens, offsets)
     spans = company_heads(simple, spans)
     spans = companies_by_context(simple, spans, words)
     spans = listed_companies(simple, spans, tokens, offsets, words, freq)
