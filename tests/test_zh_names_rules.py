@@ -135,6 +135,27 @@ def test_hong_kong_bureaux_whole_and_their_heads_titles():
     assert not {n for n, label in found if label == "ORG" and n != "創新科技及工業局"}
 
 
+def test_a_bureau_with_a_word_holding_a_function_character_and_its_heads_title_written_short():
+    """"政制及內地事務局": 地 inside 內地 is no function word; "商務及經濟發展局長" is its head's title
+    written with one 局; "要求積極及客觀處理" holds no bureau (處 of 處理)."""
+    found = labelled("政制及內地事務局亦晚上發稿一改說法。")
+    assert ("政制及內地事務局", "ORG") in found and ("內地事務局", "ORG") not in found
+    found = labelled("商務及經濟發展局長邱騰華今日出席立法會會議。")
+    assert {n for n, label in found if label == "ORG"} == {"立法會"} and ("邱騰華", "PERSON") in found
+    found = labelled("當局已向電台了解事件，並要求積極及客觀處理投訴。")
+    assert not {n for n, label in found if label == "ORG"}
+
+
+def test_a_committee_written_as_a_and_b_after_its_body_is_one_name_with_it():
+    found = labelled("立法院外交及國防委員會明天將審查國防部預算。")
+    assert ("立法院外交及國防委員會", "ORG") in found and ("國防委員會", "ORG") not in found
+    found = labelled("立法會食物安全及環境衞生事務委員會今日開會。")
+    assert ("立法會食物安全及環境衞生事務委員會", "ORG") in found
+    # not a committee with no body before it, nor two bodies listed
+    found = labelled("他們討論外交及國防委員會的角色。")
+    assert ("外交及國防委員會", "ORG") not in found
+
+
 def test_a_hong_kong_department_speaking_is_a_body():
     assert ("消防處", "ORG") in labelled("消防處回覆本台查詢時表示，目前沒有要求支援。")
     found = labelled("入境處發言人表示，運輸署呼籲市民提早計劃行程，水務署亦提醒市民。")
@@ -409,6 +430,23 @@ def test_a_body_and_the_units_written_after_it_are_one_name():
     assert ("清華大學新聞系", "ORG") in labelled("他畢業於清華大學新聞系。")
 
 
+def test_an_organisation_named_as_a_unit_right_after_its_body_is_one_name_with_it_not_any_other():
+    found = labelled("另一方面，國務院港澳辦發言人昨日指出，")
+    assert ("國務院港澳辦", "ORG") in found and not {("國務院", "ORG"), ("港澳辦", "ORG")} & found
+    assert ("國際特赦組織台灣分會", "ORG") in labelled("今日，國際特赦組織台灣分會與許多演唱者發表聲明。")
+    found = labelled("而香港公共事業工會聯合會副主席李廣宇落敗。")
+    assert ("香港公共事業工會聯合會", "ORG") in found
+    # no unit of a description, a post, a party in a legislature, nor after a date
+    found = labelled("日本執政黨自民黨在黨內成立小組。")
+    assert ("自民黨", "ORG") in found and not any(n.endswith("執政黨自民黨") for n, _ in found)
+    found = labelled("伊朗召見德國駐伊朗大使館臨時代辦表達抗議。")
+    assert ("德國駐伊朗大使館", "ORG") in found and ("德國駐伊朗大使館臨時代辦", "ORG") not in found
+    found = labelled("民進黨立法院黨團幹事長吳思瑤說，新民黨立法會議員容海恩今日也表示，")
+    assert {("民進黨", "ORG"), ("立法院", "ORG"), ("新民黨", "ORG"), ("立法會", "ORG")} <= found
+    found = labelled("同年 12 月 5 日经邳州市检察院批准逮捕。")
+    assert ("邳州市检察院", "ORG") in found and ("日经邳州市检察院", "ORG") not in found
+
+
 def test_no_unit_across_a_verb_a_rank_a_conjunction_or_before_its_heads_title():
     assert labelled("外交部亞洲司司長會見他。") == {("外交部", "ORG")}
     assert ("國安處", "ORG") in labelled("國安處高級警司李明表示，")
@@ -668,3 +706,21 @@ def test_hong_kongs_news_outlets_by_their_names():
     """The lexicon's Hong Kong outlets (general knowledge): 眾新聞, 立場新聞, 有線新聞, 無綫新聞."""
     found = labelled("眾新聞報道，立場新聞、有線新聞及無綫新聞均派記者到場。")
     assert {("眾新聞", "ORG"), ("立場新聞", "ORG"), ("有線新聞", "ORG"), ("無綫新聞", "ORG")} <= found
+
+
+def test_an_outlets_short_form_that_is_also_a_pair_of_places_is_the_outlet_where_it_is_named_in_full():
+    """港台 is RTHK's short form and also Hong Kong and Taiwan together: the outlet only in an
+    article that names 香港電台, and not in a pair's phrase there."""
+    found = labelled("香港電台今日公布新節目。議員問港台是否仍可存在不偏不倚的報道。")
+    assert {("香港電台", "ORG"), ("港台", "ORG")} <= found
+    found = labelled("香港電台今日公布新節目。他認為港台關係緊張。")
+    assert ("港台", "ORG") not in found
+    assert ("港台", "ORG") not in labelled("議員問港台是否仍可存在不偏不倚的報道。")
+
+
+def test_a_dates_day_glued_to_via_is_no_agency_nor_a_unit_glued_to_an_adverb():
+    found = labelled("同年 12 月 5 日經邳州市檢察院批准逮捕。港台在 1 月 25 日經時任廣播處長同意下發表聲明。")
+    assert not any(n.startswith("日經") for n, _ in found)
+    found = labelled("並於電視直播決賽，港台公共事務組亦會派出主持擔任各場淘汰賽的主席。")
+    assert not any(n.endswith("亦會") for n, _ in found)
+    assert ("日經", "ORG") in labelled("據日經報道，豐田將加薪。")

@@ -46,6 +46,9 @@ def _place_opened(tokens, start: int, words) -> Optional[int]:
     return None
 
 
+_GLUED_ADVERBS = frozenset("亦也则")
+
+
 def organisation(tokens, end: int, words) -> Optional[int]:
     """Index where an organisation name ending with token `end` starts, or None."""
     word, flag = tokens[end]
@@ -54,8 +57,10 @@ def organisation(tokens, end: int, words) -> Optional[int]:
         return end - 1                                   # a country and its body: "法国" + "世界报"
     named = org_word(word) or (flag == "nt" and word.endswith(ORG_ENDINGS)   # "海外部" ends in 外部
                                 and not word.endswith(EVENTS_AND_SIDES))  # but 巴黎和会 is an event
-    if not named or words.get(word) in ("GPE", "PERSON") or flag in _NOT_ORG_END_FLAGS:
-        return None                                      # "社会" is not an organisation
+    if not named or words.get(word) in ("GPE", "PERSON") or flag in _NOT_ORG_END_FLAGS \
+            or (len(word) == 3 and word[1] in _GLUED_ADVERBS):
+        return None                                      # "社会" is not an organisation; "组亦会"
+        # is a unit's end, an adverb and a verb glued into one word of the dictionary's
     if word == "党" and end > 0 and words.get(tokens[end - 1][0]) == "ORG":
         return None                                      # "基民盟" + "党" + "主席"
     whole_word = len(word) > 2 and (flag in ("j", "nt", "nz") or words.get(word) == "ORG")
@@ -196,9 +201,11 @@ def bodies_of_places(simple: str, spans) -> List[Tuple[int, int, str]]:
     return out
 
 
-# Hong Kong's bureaux and departments: "A及B局" ("文化体育及旅游局", "政制及内地事务局"), and
+# Hong Kong's bureaux and departments: "A及B局" ("文化体育及旅游局", "政制及内地事务局"), a
+# body's committees "A及B委员会" written right after it, one name with it ("立法院" +
+# "外交及国防委员会"), and
 # "X局" / "X署" / "X处" named with its head's title ("房屋局局长", "卫生署署长").
-_BUREAU = re.compile(r"(?=([\u4e00-\u9fff]{2,4})及([\u4e00-\u9fff]{2,6}?)(局|署|处))")
+_BUREAU = re.compile(r"(?=([\u4e00-\u9fff]{2,4})及([\u4e00-\u9fff]{2,6}?)(局|署|处|委员会))")
 _HEADED = re.compile(r"(?=(局|署|处)(?:副)?(?:\1)长)")
 # ... or speaking as a body: "消防处回覆", "入境处发言人", "水务署亦提醒".
 _SPEAKING = re.compile(r"(?=(局|署|处)[曾将也又还已则就亦并]?(?:发言人|表示|回覆|回复|呼吁|提醒|宣布|公布|指出))")
@@ -212,6 +219,24 @@ _COUNTING = frozenset("多各等第几数些")
 _WHERE = frozenset("口界角头边汇接合叉弯远深高低近之尾缝")
 
 
+def _function_word_in(body: str) -> bool:
+    """Does `body` hold a function word ("的", "把", "被") as a word of its own? Not the
+    character inside a word ("内地", "土地")."""
+    if not set(body) & NOT_IN_NAMES:
+        return False
+    return any(w.word in NOT_IN_NAMES for w in pos_tagger()[0].lcut(body, HMM=False))
+
+
+def _word_ends(simple: str, end: int) -> bool:
+    """Does one of the segmenter's words end at `end` (a body's end, not "处" of "处理")?"""
+    at = end - 3
+    for w in pos_tagger()[0].lcut(simple[at:end + 3], HMM=False):
+        at += len(w.word)
+        if at >= end:
+            return at == end
+    return True
+
+
 def bureaux(simple: str, spans, inner) -> List[Tuple[int, int, str]]:
     """Hong Kong bodies the segmenter cuts or misses: bureaux "A及B局", "X局/署/处" named with
     its head's title or speaking as a body ("消防处回覆"), and short forms ending in 联/盟/会 before
@@ -223,12 +248,22 @@ def bureaux(simple: str, spans, inner) -> List[Tuple[int, int, str]]:
             or simple[pos - 1] in AFTER_NAME_CHARS
 
     names = set()
+    ends = {e: s for s, e, label in spans if label == "ORG"}
     for match in _BUREAU.finditer(simple):
         first = match.group(1)
-        cut = next((k for k in range(len(first) - 2, -1, -2) if opens(match.start() + k)), None)
-        body = first[cut:] + "及" + match.group(2) + match.group(3) if cut is not None else ""
-        if body and not set(body) & (NOT_IN_NAMES | _COUNTING):   # not "新界多处", "第六局"
-            names.add(body)
+        cut = next((k for k in range(len(first) - 2, -1, -2) if opens(match.start() + k)
+                    or (match.group(3) == "委员会" and match.start() + k in ends)), None)
+        if cut is None:
+            continue
+        body = first[cut:] + "及" + match.group(2) + match.group(3)
+        if set(body) & _COUNTING or _function_word_in(body) \
+                or not _word_ends(simple, match.start() + cut + len(body)):  # "新界多处", "第六局", "处理"
+            continue
+        if match.group(3) != "委员会":
+            if opens(match.start() + cut):
+                names.add(body)
+        elif match.start() + cut in ends:
+            names.add(simple[ends[match.start() + cut]:match.start() + cut] + body)
     for match in [*_HEADED.finditer(simple), *_SPEAKING.finditer(simple)]:
         end = match.start() + 1
         if any(end - len(n) <= match.start() < end for n in names if simple.startswith(n, end - len(n))):
@@ -252,8 +287,9 @@ def bureaux(simple: str, spans, inner) -> List[Tuple[int, int, str]]:
         a, b = match.span()
         if not opens(a) or any(f[0] < b and a < f[1] for f in found):
             continue
-        if re.match(r"副?%s长" % re.escape(simple[b - 1]), simple[b:b + 3]):
-            inner.update(range(a + 1, b + 1))            # "房屋局局长": a title
+        if re.match(r"副?%s长" % re.escape(simple[b - 1]), simple[b:b + 3]) \
+                or (simple[b:b + 1] == "长" and simple[b - 1] in "局署处"):
+            inner.update(range(a + 1, b + 1))            # "房屋局局长", "发展局长": a title
             continue
         if any(s < b and a < e and not (a <= s and e <= b) for s, e, _ in spans):
             continue                                     # another name runs across it
@@ -593,11 +629,38 @@ _NOT_DESK_ENDS = frozenset("小机改重群编分班赛别")
 _OUTLET_ENDS = ("新闻", "电台", "电视台", "电视", "日报", "时报", "晚报", "早报", "通讯社", "传媒", "媒体", "周刊")
 
 
+# An organisation written right after another and named as a unit (ending in a unit's or
+# council's character: "国务院" + "港澳办", "国际特赦组织" + "台湾分会", "中国国民党" + "基隆市党部",
+# "香港公共事业工会" + "联合会") is a unit of it, one name; not a party, company or outlet after a
+# description ("日本执政党" + "自民党", "通讯社" + "美联社"), not a post ("大使馆" + "临时代办"),
+# and not a legislature or council the first one sits in: a party's members or caucus there
+# ("民进党" + "立法院" + "党团", "新民党" + "立法会" + "议员").
+_UNIT_END_CHARS = frozenset("会办所部局处司院委署厅科系组")
+_SEATS = ("立法会", "立法院", "国会", "议会", "议院", "众院", "参院", "人大", "政协")
+
+
+def _unit_after(simple: str, s: int, e: int, spans) -> Optional[int]:
+    """The end of an organisation among `spans` written right after the one at (s, e) that is a
+    unit of it, if any (not across a function word or 驻, nor before the unit head's title)."""
+    nxt = next((b for a, b, label in spans if a == e and label == "ORG"), None)
+    if nxt is None or set(simple[e:nxt]) & NOT_IN_UNITS or simple[e:nxt].endswith(_SEATS) \
+            or not (simple[nxt - 1] in _UNIT_END_CHARS or simple[e:nxt].endswith("中心")) \
+            or simple[e:nxt].endswith("代办"):
+        return None
+    if simple[s] in "年月日" and simple[:s].rstrip()[-1:].isdigit():
+        return None                                    # "5 日经" + "邳州市检察院": a date, then "via"
+    after = simple[nxt:nxt + 3]
+    if after.startswith("长") or re.match("副?" + re.escape(simple[nxt - 1]) + "长", after):
+        return None                                    # "港澳办" + "主任" is dropped before; "司" + "司长"
+    return nxt
+
+
 def body_chains(text: str, spans, bounds) -> List[Tuple[int, int, str]]:
     """`spans` (the tagger's and LAC's, on `text`) with each organisation extended over the
     units written right after it, a unit being up to six characters ending in a unit's word
-    (司, 处, 分局, 中心, 学院, 联盟 …) at a word boundary, or an outlet's desk (two to four
-    characters and 组: "香港电台" + "公共事务组"): the chain is one name, its pieces no
+    (司, 处, 分局, 中心, 学院, 联盟 …) at a word boundary, an outlet's desk (two to four
+    characters and 组: "香港电台" + "公共事务组") or another organisation ("国务院" + "港澳办";
+    not a legislature: "民进党" + "立法院"): the chain is one name, its pieces no
     names of their own (GUIDELINES.md). Not across a function word or a person's name, nor
     before the unit head's title ("西欧司司长": the title is the head's, the ministry is named)."""
     simple = simplified(text)
@@ -615,6 +678,11 @@ def body_chains(text: str, spans, bounds) -> List[Tuple[int, int, str]]:
                 if match is not None and match.group(1)[-1] in _NOT_DESK_ENDS:
                     match = None
             if match is None or match.end() not in bounds or set(match.group(1)) & NOT_IN_UNITS:
+                end = _unit_after(simple, s, e, out)
+                if end is not None:
+                    out = sorted([sp for sp in out if not (s <= sp[0] and sp[1] <= end)] + [(s, end, "ORG")])
+                    changed = True
+                    break
                 continue
             end = match.end()
             unit = match.group(0)

@@ -26,8 +26,11 @@ jieba tags: nr (person), nrfg / nrt (person: full or transliterated name), ns (p
   monarch's number ("费利佩六世"); companies by the words around a transliteration ("车厂福斯");
 - armed forces named by their country or as themselves ("美军", "国军", "海上自卫队", "菲律宾武装
   部队"); a body and the units written right after it as one name ("三亚市公安局" + "吉阳分局",
-  "中国驻美国大使馆" + "经济商务处", an outlet's desk: "香港电台" + "公共事务组": `body_chains`, run
-  by the entity stage after LAC's organisations), and a body's first two characters as its
+  "中国驻美国大使馆" + "经济商务处", an outlet's desk: "香港电台" + "公共事务组", an organisation
+  named as a unit right after its body: "国务院" + "港澳办", "国际特赦组织" + "台湾分会", not a
+  party's seat in a legislature: "民进党" + "立法院": `body_chains`, run by the entity stage after
+  LAC's organisations), a legislature's committee "A及B委员会" ("立法院外交及国防委员会") and
+  Hong Kong's bureaux "A及B局" ("政制及内地事务局"), and a body's first two characters as its
   short form where the article names it in full ("海巡署" … "海巡呼吁": `shortened_bodies`);
   islands and towns the tagger calls people ("种子岛"/nr) and bases, island groups and straits
   after a place ("横须贺" + "基地", "西南" + "群岛") as places, not a country's base ("日本基地");
@@ -49,7 +52,9 @@ jieba tags: nr (person), nrfg / nrt (person: full or transliterated name), ns (p
   a city or province written right before its body as one name ("香港" + "律政司", not before a
   company), and a country before its university or institute; an outlet in title marks acting as
   a newsroom ("《环时》并引述") or shortened where the article names it in full ("《立场》"), and a
-  news site ending in 网 acting as one or listed among a report's sources ("维权网报导");
+  news site ending in 网 acting as one or listed among a report's sources ("维权网报导"), and an
+  outlet's short form that is also a pair of places as the outlet in an article that names it
+  in full ("港台" with "香港电台"; not "港台关系", "中港台");
   courts by their level, Taiwan's and Hong Kong's short forms of bodies and armed groups from
   the lexicon ("高院", "中选会", "支联会", "廉署", "中大", "塔利班");
 - a task force named in quotes ("国安会「乌克兰情势因应小组」", not a bare "「专家小组」"); a
@@ -63,7 +68,8 @@ jieba tags: nr (person), nrfg / nrt (person: full or transliterated name), ns (p
   also a former, assistant or acting head's: "公安部原副部长", "警务处助理处长") or
   described by their owner ("国营通讯社") are no names;
 - noise dropped: one-character words, sides and common words the dictionary marks as names
-  ("中方", "令人", "许可证"), two-character dictionary words tagged as people unless the
+  ("中方", "令人", "许可证"), a date's 日 glued to the next word ("5 日经…": no agency), a
+  dictionary word gluing a unit's end to an adverb ("组亦会"), two-character dictionary words tagged as people unless the
   lexicon knows them, nationality words ("荷兰人"), shows, venues and communiqués ("演唱会",
   "音乐厅", "联合公报"), companies described by their capital ("美资公司").
 Organisations glossed in Latin letters ("自由之家（Freedom House）") are read whole. The entity
@@ -93,7 +99,7 @@ from cfnews.transforms.zh_lexicon import (
     SURNAMES, TITLES, countries, is_han, is_title, lexicon, lexicon_digits, org_word, pos_tagger,
     translit)
 from cfnews.transforms.zh_outlets import (
-    credited_outlets, latin_titled_periodicals, named_newspapers, news_sites)
+    credited_outlets, latin_titled_periodicals, named_newspapers, news_sites, outlet_short_forms)
 from cfnews.transforms.zh_people import (
     ADVERBS, JAPANESE_SURNAMES, brother_nicknames, bylines, dotted_names, every_mention, glossed_people,
     hyphenated_names, japanese_names, joined_people, regnal_numbers, third_characters, ticket_pairs,
@@ -157,6 +163,14 @@ def _meeting_after(tokens, k: int) -> bool:
 def chinese_name_spans(text: str) -> List[Tuple[int, int, str]]:
     """(start, end, label) of the names jieba tags in `text` (Simplified or Traditional)."""
     return tag_chinese(text)[0]
+
+
+def _after_figure(tokens, i: int) -> bool:
+    """Is token `i` written right after a figure ("12 月 5" + " " + "日经…")?"""
+    k = i - 1
+    while k >= 0 and not tokens[k][0].strip():
+        k -= 1
+    return k >= 0 and tokens[k][0][-1:].isdigit()
 
 
 def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
@@ -246,6 +260,8 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
             word, label = word[:-1], "GPE"               # "巴西队": Brazil's team
         if label == "ORG" and known is None and word in ORG_ENDINGS:
             label = None                                 # "通讯社" alone names no agency
+        if label == "ORG" and word[:1] in "日月年" and _after_figure(tokens, i):
+            label = None                                 # "25 日" + "经": a date, then "via"
         if label == "ORG" and known is None and word.endswith("化") and not org_word(word):
             label = None                                 # "国际化"/nt: a process, no body
         if label == "ORG" and known is None and word.endswith(_FACILITIES):
@@ -376,6 +392,7 @@ def tag_chinese(text: str) -> Tuple[List[Tuple[int, int, str]], FrozenSet[int]]:
     spans = named_newspapers(simple, spans)
     spans = news_sites(simple, spans, tokens, offsets)
     spans = credited_outlets(simple, spans, words, freq)
+    spans = outlet_short_forms(text, simple, spans, tokens, offsets)
     spans = company_heads(simple, spans)
     spans = companies_by_context(simple, spans, words)
     spans = listed_companies(simple, spans, tokens, offsets, words, freq)

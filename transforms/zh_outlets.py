@@ -169,3 +169,29 @@ def latin_titled_periodicals(simple: str, spans, tokens, offsets) -> List[Tuple[
         return spans
     kept = [sp for sp in spans if not any(sp[0] < e and s < sp[1] for s, e, _ in found)]
     return kept + found
+
+
+# Outlets' short forms that are also a common word: read as the outlet only in an article that
+# names the outlet in full, and not where the word is the pair of places ("港台关系", "中港台").
+_AMBIGUOUS_SHORT_FORMS = {"港台": ("香港电台", "RTHK")}
+_PAIR_BEFORE = frozenset("中陆美")
+_PAIR_AFTER = ("澳", "疆", "关系", "两地", "三地", "之间", "政策", "问题", "民众", "居民", "媒体", "学者", "艺人",
+               "演艺", "观察", "经济", "交流", "司法", "合作", "等地", "人")
+
+
+def outlet_short_forms(text: str, simple: str, spans, tokens, offsets) -> List[Tuple[int, int, str]]:
+    """`spans` with an outlet's ambiguous short form ("港台" for 香港电台) as that outlet wherever it
+    is one word of the segmenter's and the article also names the outlet in full."""
+    forms = {form for form, full in _AMBIGUOUS_SHORT_FORMS.items()
+             if form in simple and any(name in simple or name in text for name in full)}
+    if not forms:
+        return spans
+    out = list(spans)
+    for (word, _), start in zip(tokens, offsets):
+        end = start + len(word)
+        if word not in forms or simple[start - 1:start] in _PAIR_BEFORE \
+                or simple[end:end + 2].startswith(_PAIR_AFTER) \
+                or any(s < end and start < e for s, e, _ in out):
+            continue
+        out.append((start, end, "ORG"))
+    return out

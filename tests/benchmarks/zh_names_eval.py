@@ -3,7 +3,8 @@ against the hand-read gold of tests/data/zh_names (real articles, Simplified and
 dev/test split by outlet). Name level: distinct (name as written, type) per article; names with
 Latin letters are out of the gold's scope and not scored (GUIDELINES.md).
 Targets: recall >= 0.80 per type and precision >= 0.85, on test, in each script.
-Cost: articles per second of the tagger alone and of the whole zh entity step (median of runs).
+Cost: articles per second of the tagger alone and of the whole zh entity step (median of runs);
+`--compare COMMIT` times both against another commit's, side by side.
 
     python tests/benchmarks/zh_names_eval.py [--split dev|test] [--errors] [--rounds 5]
     python tests/benchmarks/zh_names_eval.py --split dev --compare COMMIT   # or an older checkout's folder
@@ -136,7 +137,10 @@ def cost(texts, rounds: int):
 def compare(texts, baseline: str, rounds: int):
     """Tagger throughput of this tree against another version of it: a commit of this repository,
     or an older checkout's folder (its transforms/zh_names.py is accepted too, for the record's
-    older commands). Both run in one process, timed alternately, so they see the same load."""
+    older commands); then the whole zh entity step's (enrich_texts: the tagger, LAC's steps,
+    body_chains, the KB), in CPU time. Both run in one process, timed alternately, so they see
+    the same load."""
+    from cfnews.transforms.entities import enrich_texts
     from cfnews.transforms.zh_names import chinese_name_spans
     from tests.benchmarks.older_tree import extracted, function_of
     if os.path.isfile(baseline):   # OLD/transforms/zh_names.py: the checkout is OLD
@@ -146,19 +150,29 @@ def compare(texts, baseline: str, rounds: int):
         # its dictionaries load while its tree is in place, outside the timing
         old = function_of(tree, "cfnews.transforms.zh_names", "chinese_name_spans",
                           warm_up=lambda tag: tag(texts[0]))
-    taggers = {"baseline": old, "this tree": chinese_name_spans}
+        old_step = function_of(tree, "cfnews.transforms.entities", "enrich_texts",
+                               warm_up=lambda enrich: enrich("zh", texts[:1]))
     chinese_name_spans(texts[0])
-    rates = {name: [] for name in taggers}
-    for _ in range(rounds):
-        for name, tag in taggers.items():
-            start = time.perf_counter()
-            for text in texts:
-                tag(text)
-            rates[name].append(len(texts) / (time.perf_counter() - start))
-    medians = {name: statistics.median(r) for name, r in rates.items()}
-    for name, median in medians.items():
-        print(f"compare tagger {name}: {median:.1f} articles/s (median of {rounds})")
-    print(f"compare ratio this tree / baseline: {medians['this tree'] / medians['baseline']:.2f}")
+    enrich_texts("zh", texts[:1])
+    for what, runs in (("tagger", {"baseline": lambda: [old(t) for t in texts],
+                                   "this tree": lambda: [chinese_name_spans(t) for t in texts]}),
+                       ("zh entity step", {"baseline": lambda: old_step("zh", texts),
+                                           "this tree": lambda: enrich_texts("zh", texts)})):
+        rates = {name: [] for name in runs}
+        cpu = {name: [] for name in runs}
+        for _ in range(rounds):
+            for name, run in runs.items():
+                start, start_cpu = time.perf_counter(), time.process_time()
+                run()
+                cpu[name].append(time.process_time() - start_cpu)
+                rates[name].append(len(texts) / (time.perf_counter() - start))
+        for name, r in rates.items():
+            print(f"compare {what} {name}: {statistics.median(r):.1f} articles/s (median of {rounds})")
+        ratios = [b / a for a, b in zip(cpu["this tree"], cpu["baseline"])]
+        print(f"compare {what} ratio this tree / baseline: "
+              f"{statistics.median(rates['this tree']) / statistics.median(rates['baseline']):.2f} "
+              f"(throughput, medians); {statistics.median(ratios):.2f} in CPU time per round "
+              f"(median; range {min(ratios):.2f}-{max(ratios):.2f})")
 
 
 def main() -> int:
