@@ -441,6 +441,9 @@ def test_an_organisation_named_as_a_unit_right_after_its_body_is_one_name_with_i
     assert ("自民黨", "ORG") in found and not any(n.endswith("執政黨自民黨") for n, _ in found)
     found = labelled("伊朗召見德國駐伊朗大使館臨時代辦表達抗議。")
     assert ("德國駐伊朗大使館", "ORG") in found and ("德國駐伊朗大使館臨時代辦", "ORG") not in found
+    found = labelled("立法院司法及法制委員會國民黨籍召委吳宗憲，排定今日審查。")
+    assert ("立法院司法及法制委員會", "ORG") in found
+    assert not any(n.endswith("召委") for n, _ in found), found       # a member's party and post
     found = labelled("民進黨立法院黨團幹事長吳思瑤說，新民黨立法會議員容海恩今日也表示，")
     assert {("民進黨", "ORG"), ("立法院", "ORG"), ("新民黨", "ORG"), ("立法會", "ORG")} <= found
     found = labelled("同年 12 月 5 日经邳州市检察院批准逮捕。")

@@ -632,11 +632,13 @@ _OUTLET_ENDS = ("新闻", "电台", "电视台", "电视", "日报", "时报", "
 # An organisation written right after another and named as a unit (ending in a unit's or
 # council's character: "国务院" + "港澳办", "国际特赦组织" + "台湾分会", "中国国民党" + "基隆市党部",
 # "香港公共事业工会" + "联合会") is a unit of it, one name; not a party, company or outlet after a
-# description ("日本执政党" + "自民党", "通讯社" + "美联社"), not a post ("大使馆" + "临时代办"),
+# description ("日本执政党" + "自民党", "通讯社" + "美联社"), not a post ("大使馆" + "临时代办",
+# "委员会" + "国民党籍召委"),
 # and not a legislature or council the first one sits in: a party's members or caucus there
 # ("民进党" + "立法院" + "党团", "新民党" + "立法会" + "议员").
 _UNIT_END_CHARS = frozenset("会办所部局处司院委署厅科系组")
 _SEATS = ("立法会", "立法院", "国会", "议会", "议院", "众院", "参院", "人大", "政协")
+_POSTS = ("代办", "召委", "主委", "常委", "委员")
 
 
 def _unit_after(simple: str, s: int, e: int, spans) -> Optional[int]:
@@ -645,8 +647,8 @@ def _unit_after(simple: str, s: int, e: int, spans) -> Optional[int]:
     nxt = next((b for a, b, label in spans if a == e and label == "ORG"), None)
     if nxt is None or set(simple[e:nxt]) & NOT_IN_UNITS or simple[e:nxt].endswith(_SEATS) \
             or not (simple[nxt - 1] in _UNIT_END_CHARS or simple[e:nxt].endswith("中心")) \
-            or simple[e:nxt].endswith("代办"):
-        return None
+            or simple[e:nxt].endswith(_POSTS) or "籍" in simple[e:nxt]:
+        return None                                    # a post, or a member's party ("国民党籍召委")
     if simple[s] in "年月日" and simple[:s].rstrip()[-1:].isdigit():
         return None                                    # "5 日经" + "邳州市检察院": a date, then "via"
     after = simple[nxt:nxt + 3]
