@@ -11,8 +11,8 @@ from typing import List, Optional, Tuple
 from cfnews.transforms.han_script import simplified
 from cfnews.transforms.zh_lexicon import (
     AFTER_NAME_CHARS, BEFORE_NAME, DESCRIPTIVE, DOTS, EVENTS_AND_SIDES, GENERIC_BODIES, GENERIC_TRADES,
-    NOT_IN_NAMES, NOT_NAME_PARTS, NOT_ORG_ENDINGS, ORG_DESCRIPTORS, ORG_ENDINGS, OWNERSHIP, STREET_END,
-    TITLES, countries, hk_groups, is_han, lexicon, org_word, pos_tagger, translit)
+    MEMBER_OF_PARTY, NOT_IN_NAMES, NOT_NAME_PARTS, NOT_ORG_ENDINGS, ORG_DESCRIPTORS, ORG_ENDINGS,
+    OWNERSHIP, POSTS, STREET_END, TITLES, countries, hk_groups, is_han, lexicon, org_word, pos_tagger, translit)
 
 # Events named after their place: the place inside is no mention of it (GUIDELINES.md).
 EVENT_WORDS = frozenset("峰会 会议 和会 论坛 影展 电影节 奥运会 冬奥会 世博会 车展 博览会 马拉松 协议 协定 宣言 "
@@ -638,7 +638,6 @@ _OUTLET_ENDS = ("新闻", "电台", "电视台", "电视", "日报", "时报", "
 # ("民进党" + "立法院" + "党团", "新民党" + "立法会" + "议员").
 _UNIT_END_CHARS = frozenset("会办所部局处司院委署厅科系组")
 _SEATS = ("立法会", "立法院", "国会", "议会", "议院", "众院", "参院", "人大", "政协")
-_POSTS = ("代办", "召委", "主委", "常委", "委员")
 
 
 def _unit_after(simple: str, s: int, e: int, spans) -> Optional[int]:
@@ -647,7 +646,7 @@ def _unit_after(simple: str, s: int, e: int, spans) -> Optional[int]:
     nxt = next((b for a, b, label in spans if a == e and label == "ORG"), None)
     if nxt is None or set(simple[e:nxt]) & NOT_IN_UNITS or simple[e:nxt].endswith(_SEATS) \
             or not (simple[nxt - 1] in _UNIT_END_CHARS or simple[e:nxt].endswith("中心")) \
-            or simple[e:nxt].endswith(_POSTS) or "籍" in simple[e:nxt]:
+            or simple[e:nxt].endswith(POSTS) or MEMBER_OF_PARTY in simple[e:nxt]:
         return None                                    # a post, or a member's party ("国民党籍召委")
     if simple[s] in "年月日" and simple[:s].rstrip()[-1:].isdigit():
         return None                                    # "5 日经" + "邳州市检察院": a date, then "via"

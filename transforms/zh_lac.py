@@ -44,7 +44,7 @@ import numpy as np
 
 from cfnews.schemas import Entity
 from cfnews.transforms.han_script import simplified
-from cfnews.transforms.zh_lexicon import is_title, lexicon
+from cfnews.transforms.zh_lexicon import MEMBER_OF_PARTY, POSTS, is_title, lexicon
 
 # Labels whose unlinked names need LAC's vote (organisations do not: see the docstring).
 CHECKED = frozenset({"PERSON", "GPE", "LOC", "FAC"})
@@ -194,8 +194,6 @@ _RUNNING = ("协办", "主办", "承办", "举办", "开办", "创办", "合办"
 # name is mostly "will" ("港铁会加派人手", "川普会再度").
 _BODY_MEETING_ENDS = ("委员会", "协会", "学会", "工会", "商会", "联会", "议会", "总会", "分会", "基金会",
                       "学生会", "教会", "公会", "委会", "理事会", "董事会")
-# A post in 委 ("召委", "主委", "政治局常委"), and a member's party ("国民党籍召委"): no body.
-_POSTS = ("召委", "主委", "常委")
 _COUNTED = re.compile("[一两几多][间家所座个]")  # "印度北方邦一间医院": a hospital, unnamed
 _GENERIC_HOUSES = frozenset("众院 参院 众议院 参议院 下院 上院 议院 法院".split())  # characters read before and after the body's last character
 
@@ -269,7 +267,7 @@ def more_organisations(text: str, spans: Sequence[Tuple[int, int, str]], bounds
                 or words.get(name) in ("GPE", "PERSON") or start not in bounds \
                 or name[0] in _NOT_OPENING or name in _GENERIC_HOUSES or _COUNTED.search(name) \
                 or (name[-1] == "会" and not name.endswith(_BODY_MEETING_ENDS)) \
-                or name.endswith(_RUNNING) or name.endswith(_POSTS) or "籍" in name or "联同" in name \
+                or name.endswith(_RUNNING + POSTS) or MEMBER_OF_PARTY in name or "联同" in name \
                 or (len(name) == 2 and name[0] in "市省县区党村镇乡") \
                 or any(words.get(name[:k]) == "GPE" and name[k:] in GENERIC_BODIES | _GENERIC_HOUSES
                        for k in range(1, len(name) - 1)) \

@@ -59,6 +59,10 @@ TITLES = frozenset("院士 总统 总理 主席 副主席 部长 外长 发言�
                     "负责人 代表 候选人 组长 署长 厅长 校长 会长 理事长 执行长 队长 团长 社长".split())
 TITLE_WORDS = tuple(TITLES)
 # A place and one of these is not an organisation's name: "加拿大法院", "法国政府".
+# Posts written where a body's name could end ("临时代办", "召委", "主委", "政治局常委", "委员"):
+# no body there, nor across a member's party ("国民党籍召委").
+POSTS = ("代办", "召委", "主委", "常委", "委员")
+MEMBER_OF_PARTY = "籍"
 GENERIC_BODIES = frozenset("法院 政府 当局 警方 军方 公司 企业 银行 大学 媒体".split())
 _tagger_lock = threading.Lock()
 
