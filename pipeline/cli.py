@@ -223,13 +223,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     args, beam_args = _parse(argv)
     from cfnews.pipeline.logs import configure_logging
     configure_logging(verbose=args.verbose, quiet=args.quiet, json_lines=args.log_format == "json")
-    if args.command in JOB_COMMANDS and args.topic:
-        problem = _topic_problem(args.topic)
-        if problem:  # before anything runs, not from inside the graph's construction
-            print(f"cfnews {args.command}: {problem}", file=sys.stderr)
-            return exit_codes.USAGE
-    problem = _paths_problem(args)
-    if problem:  # before the writer lock, which would make the folder
+    # before anything runs: not from inside the graph's construction, nor after the writer lock
+    # has made the folder
+    problem = (args.command in JOB_COMMANDS and args.topic and _topic_problem(args.topic)) \
+        or _paths_problem(args)
+    if problem:
         print(f"cfnews {args.command}: {problem}", file=sys.stderr)
         return exit_codes.USAGE
     if args.command not in WRITING_COMMANDS:
@@ -259,8 +257,6 @@ WRITING_COMMANDS = ("demo", "run", "backfill", "compact")
 
 
 def _command(args, beam_args) -> int:
-    from cfnews.pipeline.runner import make_options, run_job  # heavy imports after arg parsing
-
     if args.command == "compact":
         import datetime as dt
         from cfnews.pipeline.compact import CompactionError, compact
