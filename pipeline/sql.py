@@ -51,6 +51,8 @@ def connect(out_dir: str) -> duckdb.DuckDBPyConnection:
 def run_sql(out_dir: str, query: str, fmt: str = "table") -> str:
     """The query's result as a text table, CSV or JSON lines."""
     try:
+        if not duckdb.extract_statements(query):  # empty, blank or only comments
+            raise SqlError("no SQL statement in the query (try: \"FROM articles LIMIT 5\")")
         con = connect(out_dir)
         relation = con.sql(query)
         if relation is None:  # a statement without a result (SET, CREATE ...)

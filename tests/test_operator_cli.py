@@ -276,6 +276,10 @@ def test_sql_defines_the_deploy_views_and_formats(written_out):
     assert done.stdout.splitlines() == ["n", "0"]   # no files yet: an empty view, not an error
     done = cfnews("sql", "--out", out, "SELEC 1")
     assert done.returncode == exit_codes.USAGE and "syntax error" in done.stderr
+    for nothing in ("", "  ", "-- a comment only", ";"):  # was exit 0 and an empty line
+        done = cfnews("sql", "--out", out, nothing)
+        assert done.returncode == exit_codes.USAGE, (nothing, done.stdout)
+        assert "no SQL statement" in done.stderr and done.stdout == ""
 
 
 # --- logs ---------------------------------------------------------------------------------------
