@@ -79,7 +79,8 @@ class CfnewsOptions(PipelineOptions):
         parser.add_argument("--run_id", default=None, type=run_id_value,
                             help="id stamped on rows and file names (default: time-based)")
         parser.add_argument("--reprocess", default=False, action="store_true",
-                            help="process entries even if the output already holds them")
+                            help="process entries even if the output already holds them (their new "
+                                 "rows are added beside the old ones, not in their place)")
 
     def http_config(self) -> HttpConfig:
         return HttpConfig(connect_timeout=self.connect_timeout, read_timeout=self.read_timeout,
