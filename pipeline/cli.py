@@ -237,6 +237,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         with hold_output(args.out, args.command):
             if args.command != "compact":  # compaction finishes them itself
                 _finish_killed_compactions(args.out)
+                if "://" not in args.out:  # under the lock: a killed run's half-written files
+                    from cfnews.transforms.write import remove_stale_staging
+                    remove_stale_staging(args.out)
             return _command(args, beam_args)
     except OutputLocked as exc:
         print(f"cfnews {args.command}: {exc}", file=sys.stderr)
