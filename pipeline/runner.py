@@ -1,6 +1,7 @@
 """Run one bounded cfnews job (feeds once, or a backfill manifest) and summarise it."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import secrets
@@ -50,11 +51,46 @@ def run_job(options: CfnewsOptions, feeds: Optional[Sequence[FeedSource]] = None
     if is_dry_run(options):  # translated (and validated) only: nothing ran, nothing to sum up
         pipeline.run()
         return RunSummary(run_id=run_id, out_dir=options.out, dry_run=True)
-    with progress.running():  # live progress of a local run (pipeline/progress.py)
-        result = pipeline.run()
-        result.wait_until_finish()
+    with progress.running(), _quiet_interrupts():  # live progress (pipeline/progress.py)
+        try:
+            result = pipeline.run()
+            result.wait_until_finish()
+        except Exception as exc:
+            if interrupted(exc):  # Ctrl-C inside a stage: the command's status 130, no traceback
+                raise KeyboardInterrupt from None
+            raise
     remove_staging(options.out, run_id)
     return summarise(result, run_id, options.out)
+
+
+def interrupted(exc: Optional[BaseException]) -> bool:
+    """Whether `exc` is a KeyboardInterrupt or was raised while handling one: Beam re-raises a
+    Ctrl-C that lands inside a stage as RuntimeError('KeyboardInterrupt [while running ...]')."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+class _DropInterrupts(logging.Filter):
+    """Beam logs a stage's exception with its traceback before re-raising it: not for a Ctrl-C."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and interrupted(record.exc_info[1]))
+
+
+@contextlib.contextmanager
+def _quiet_interrupts():
+    beam_log = logging.getLogger("apache_beam.runners.common")
+    drop = _DropInterrupts()
+    beam_log.addFilter(drop)
+    try:
+        yield
+    finally:
+        beam_log.removeFilter(drop)
 
 
 def job_pipeline(options: CfnewsOptions, run_id: str, runner=None, **sources) -> beam.Pipeline:
