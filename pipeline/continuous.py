@@ -186,6 +186,7 @@ class ContinuousIngest:
         """Cycles until stopped (or `max_cycles`); `on_cycle(report)` runs after each one."""
         reports = []
         previous = signal.getsignal(signal.SIGINT)
+        previous_term = signal.getsignal(signal.SIGTERM)
 
         def on_interrupt(signum, frame):
             if self.stop_requested.is_set():
@@ -210,5 +211,5 @@ class ContinuousIngest:
         finally:
             if threading.current_thread() is threading.main_thread():
                 signal.signal(signal.SIGINT, previous)
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL if previous_term is None else previous_term)
         return reports

@@ -56,30 +56,31 @@ def run_job(options: CfnewsOptions, feeds: Optional[Sequence[FeedSource]] = None
             result = pipeline.run()
             result.wait_until_finish()
         except Exception as exc:
-            if interrupted(exc):  # Ctrl-C inside a stage: the command's status 130, no traceback
-                raise KeyboardInterrupt from None
+            stop = interruption(exc)
+            if stop is not None:  # Ctrl-C (or SIGTERM) inside a stage: the command's status
+                raise stop.with_traceback(None) from None
             raise
     remove_staging(options.out, run_id)
     return summarise(result, run_id, options.out)
 
 
-def interrupted(exc: Optional[BaseException]) -> bool:
-    """Whether `exc` is a KeyboardInterrupt or was raised while handling one: Beam re-raises a
-    Ctrl-C that lands inside a stage as RuntimeError('KeyboardInterrupt [while running ...]')."""
+def interruption(exc: Optional[BaseException]) -> Optional[KeyboardInterrupt]:
+    """The KeyboardInterrupt `exc` is, or was raised while handling (else None): Beam re-raises
+    a Ctrl-C that lands inside a stage as RuntimeError('KeyboardInterrupt [while running ...]')."""
     seen = set()
     while exc is not None and id(exc) not in seen:
         if isinstance(exc, KeyboardInterrupt):
-            return True
+            return exc
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
-    return False
+    return None
 
 
 class _DropInterrupts(logging.Filter):
     """Beam logs a stage's exception with its traceback before re-raising it: not for a Ctrl-C."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.exc_info and interrupted(record.exc_info[1]))
+        return not (record.exc_info and interruption(record.exc_info[1]) is not None)
 
 
 @contextlib.contextmanager

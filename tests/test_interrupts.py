@@ -114,3 +114,18 @@ def test_a_backfill_removes_what_a_killed_run_left_in_staging(tmp_path):
                            "-q"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == exit_codes.OK, done.stdout + done.stderr
     assert os.listdir(out / "_staging") == []
+
+
+def test_sigterm_stops_a_run_like_ctrl_c_and_the_summary_json_says_so(tmp_path):
+    """SIGTERM (a scheduler's timeout, systemd's stop) used to kill a one-shot run without a
+    word (status -15), leaving the previous run's --summary-json, exit_status 0, in place."""
+    summary = tmp_path / "summary.json"
+    summary.write_text(json.dumps({"run_id": "an-earlier-run", "exit_status": 0}))
+    proc = start("backfill", "--manifest", pages_manifest(tmp_path, 30), "--out", tmp_path / "out",
+                 "--all-topics", "--progress-every", "0.2s", "--summary-json", summary)
+    stdout, stderr = signal_mid_run(proc, signal.SIGTERM)
+    assert proc.returncode == exit_codes.TERMINATED == 143, stderr[-3000:]
+    assert "cfnews: terminated (SIGTERM)" in stderr and "Traceback" not in stderr, stderr[-3000:]
+    figures = json.loads(summary.read_text())
+    assert figures["exit_status"] == 143 and figures["error"] == "terminated (SIGTERM)"
+    assert figures["run_id"] != "an-earlier-run"
