@@ -210,6 +210,11 @@ def _paths_problem(args) -> Optional[str]:
     return None
 
 
+def _options_problem(beam_args) -> Optional[str]:
+    from cfnews.pipeline.options import options_problem
+    return options_problem(beam_args) or None
+
+
 def _topic_problem(topic: str) -> Optional[str]:
     """Why the --topic file cannot be used, or None (it is loaded once per process anyway)."""
     from cfnews.transforms.relevance import TopicError, load_topic
@@ -268,7 +273,7 @@ def _main(args, beam_args) -> int:
     # before anything runs: not from inside the graph's construction, nor after the writer lock
     # has made the folder
     problem = (args.command in JOB_COMMANDS and args.topic and _topic_problem(args.topic)) \
-        or _paths_problem(args)
+        or (args.command in JOB_COMMANDS and _options_problem(beam_args)) or _paths_problem(args)
     if problem:
         print(f"cfnews {args.command}: {problem}", file=sys.stderr)
         return exit_codes.USAGE

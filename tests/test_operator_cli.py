@@ -91,6 +91,25 @@ def test_output_folders_that_cannot_be_used_are_usage_errors(tmp_path):
     assert a_file.is_file() and a_file.read_text(encoding="utf-8") == ""
 
 
+def test_a_bad_value_of_a_cfnews_option_stops_before_anything_runs(tmp_path):
+    """A value no run can use is a usage error naming the flag, before the folder is made: an
+    --allow-hosts without its port was a traceback and status 1 after the lock made --out, a
+    value of the wrong type Beam's page of usage (status 2, --out made), a zero timeout every
+    feed failing (status 3)."""
+    feeds = feeds_file(tmp_path, ["http://127.0.0.1:9/feed.xml"])
+    cases = (("--allow-hosts=127.0.0.1", "--allow_hosts: expected host:port, got '127.0.0.1'"),
+             ("--min-chars=abc", "argument --min_chars: invalid int value: 'abc'"),
+             ("--request-timeout=0", "--request_timeout 0.0 must be > 0 seconds"),
+             ("--max-redirects=-1", "--max_redirects -1 must be >= 0"))
+    for flag, why in cases:
+        out = tmp_path / "out"
+        done = cfnews("run", "--feeds", feeds, "--out", out, "--once", flag)
+        assert done.returncode == exit_codes.USAGE, (flag, done.stderr[-2000:])
+        assert done.stderr.startswith("cfnews run: ") and why in done.stderr, done.stderr[-2000:]
+        assert "Traceback" not in done.stderr and "usage:" not in done.stderr
+        assert not out.exists(), f"{flag}: the output folder was made"
+
+
 def test_a_demo_port_out_of_range_is_a_usage_error(tmp_path):
     done = cfnews("demo", "--out", tmp_path / "o", "--port", "99999")
     assert done.returncode == exit_codes.USAGE and "port must be 0-65535" in done.stderr
