@@ -229,6 +229,25 @@ def test_every_feed_failing_exits_three_with_counts_that_agree(tmp_path, server)
 
 
 @pytest.mark.e2e
+def test_answers_that_are_no_feed_count_as_failed_feeds(tmp_path, server):
+    """A feed URL that answers 200 with no feed (a site's HTML page, a soft 404, a gzip file)
+    is a failed feed, as `summarise` counts it on the other runners: `run --once` counted it
+    read, so a feeds file whose every URL had moved exited 0 without a warning."""
+    import gzip
+    page = server.add("/moved.xml", "<html><body><p>Page not found</p></body></html>")
+    blob = server.add("/feed.xml.gz", gzip.compress(RSS.format(link="http://x.example/a").encode()),
+                      content_type="application/gzip")
+    summary = tmp_path / "summary.json"
+    done = cfnews("run", "--feeds", feeds_file(tmp_path, [page, blob]), "--out", tmp_path / "o",
+                  "--once", f"--allow-hosts={server.host_port}", "--summary-json", summary)
+    assert done.returncode == exit_codes.NOTHING_READ, done.stdout + done.stderr
+    assert "nothing could be read: all 2 feeds failed" in done.stderr
+    assert json.loads(summary.read_text())["feeds"] == {"polled": 2, "failed": 2,
+                                                         "not_modified": 0, "read": 0}
+    assert re.search(r"^cycle 1 .* failed 2 ", done.stdout, re.M), done.stdout
+
+
+@pytest.mark.e2e
 def test_some_feeds_failing_exits_zero_with_a_warning(tmp_path, server):
     link = server.add("/a/story.html", "<html><body><p>Macron met Xi in Paris.</p></body></html>")
     good = server.add("/good.xml", RSS.format(link=link), content_type="application/rss+xml")
