@@ -266,6 +266,24 @@ def test_some_feeds_failing_exits_zero_with_a_warning(tmp_path, server):
 
 
 @pytest.mark.e2e
+def test_the_feed_figures_add_up_to_the_feeds_polled(tmp_path, server):
+    """failed + not modified + read = polled: a 304 was counted both not modified and read
+    ('feeds polled 3 (failed 1, not modified 1, read 2)')."""
+    link = server.add("/a/story.html", "<html><body><p>Macron met Xi in Paris.</p></body></html>")
+    good = server.add("/good.xml", RSS.format(link=link), content_type="application/rss+xml")
+    same = server.add("/same.xml", "", status=304)
+    bad = server.add("/bad.xml", "no", status=503)
+    summary = tmp_path / "summary.json"
+    done = cfnews("run", "--feeds", feeds_file(tmp_path, [good, same, bad]), "--out",
+                  tmp_path / "o", "--once", "--all-topics", f"--allow-hosts={server.host_port}",
+                  "--max-retries=0", "--min-host-delay=0", "--summary-json", summary)
+    assert done.returncode == exit_codes.OK, done.stdout + done.stderr
+    assert json.loads(summary.read_text())["feeds"] == {"polled": 3, "failed": 1,
+                                                         "not_modified": 1, "read": 1}
+    assert "feeds polled      3  (failed 1, not modified 1, read 1)" in done.stdout, done.stdout
+
+
+@pytest.mark.e2e
 def test_summary_json_holds_the_printed_figures(tmp_path):
     summary = tmp_path / "s" / "summary.json"
     done = cfnews("backfill", "--manifest", small_manifest(tmp_path), "--out", tmp_path / "o",
