@@ -141,7 +141,8 @@ EXIT_STATUS_HELP = f"""exit statuses:
   {exit_codes.USAGE}    usage or configuration error (unknown flag, bad feeds file, ...)
   {exit_codes.NOTHING_READ}    nothing could be read: every feed failed, or the manifest is unreadable
   {exit_codes.OUTPUT_LOCKED}    the output folder is locked by another writer
-  {exit_codes.INTERRUPTED}  interrupted (Ctrl-C)"""
+  {exit_codes.INTERRUPTED}  interrupted (Ctrl-C)
+  {exit_codes.TERMINATED}  terminated (SIGTERM)"""
 
 
 LOCAL_RUNNERS = ("directrunner", "fnapirunner", "bundlebaseddirectrunner", "switchingdirectrunner")
@@ -209,6 +210,11 @@ def _paths_problem(args) -> Optional[str]:
     return None
 
 
+def _options_problem(beam_args) -> Optional[str]:
+    from cfnews.pipeline.options import options_problem
+    return options_problem(beam_args) or None
+
+
 def _topic_problem(topic: str) -> Optional[str]:
     """Why the --topic file cannot be used, or None (it is loaded once per process anyway)."""
     from cfnews.transforms.relevance import TopicError, load_topic
@@ -219,14 +225,55 @@ def _topic_problem(topic: str) -> Optional[str]:
     return None
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a scheduler's or service manager's stop, `kill`): the command stops as on
+    Ctrl-C, with its own status (143), instead of dying without a word."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     args, beam_args = _parse(argv)
     from cfnews.pipeline.logs import configure_logging
     configure_logging(verbose=args.verbose, quiet=args.quiet, json_lines=args.log_format == "json")
+    try:
+        return _main(args, beam_args)
+    except BaseException as exc:
+        if args.command in JOB_COMMANDS and args.summary_json and not isinstance(exc, SystemExit):
+            _write_stopped_json(args, exc)  # not the last run's figures: this one's end
+        raise
+
+
+def _write_stopped_json(args, exc: BaseException) -> None:
+    """--summary-json of a run that did not end normally (interrupted, terminated, failed):
+    the scheduler reading the file finds this run's status, not the previous run's figures."""
+    from cfnews.pipeline.summary import RunSummary, write_summary_json
+    status, error = _stop_status(exc)
+    if status == exit_codes.RUN_FAILED:
+        error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:500] if str(exc) else ''}"
+    try:
+        write_summary_json(RunSummary(run_id="", out_dir=args.out), args.summary_json, status,
+                           error=error)
+    except OSError as problem:
+        logging.getLogger("cfnews").error("cannot write %s: %s", args.summary_json, problem)
+
+
+def _stop_status(exc: BaseException):
+    """The exit status and message of a command ended by `exc`."""
+    if isinstance(exc, Terminated):
+        return exit_codes.TERMINATED, "terminated (SIGTERM)"
+    if isinstance(exc, KeyboardInterrupt):
+        return exit_codes.INTERRUPTED, "interrupted"
+    return exit_codes.RUN_FAILED, ""
+
+
+def _main(args, beam_args) -> int:
     # before anything runs: not from inside the graph's construction, nor after the writer lock
     # has made the folder
     problem = (args.command in JOB_COMMANDS and args.topic and _topic_problem(args.topic)) \
-        or _paths_problem(args)
+        or (args.command in JOB_COMMANDS and _options_problem(beam_args)) or _paths_problem(args)
     if problem:
         print(f"cfnews {args.command}: {problem}", file=sys.stderr)
         return exit_codes.USAGE
@@ -237,6 +284,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         with hold_output(args.out, args.command):
             if args.command != "compact":  # compaction finishes them itself
                 _finish_killed_compactions(args.out)
+                if "://" not in args.out:  # under the lock: a killed run's half-written files
+                    from cfnews.transforms.write import remove_stale_staging
+                    remove_stale_staging(args.out)
             return _command(args, beam_args)
     except OutputLocked as exc:
         print(f"cfnews {args.command}: {exc}", file=sys.stderr)
@@ -419,15 +469,17 @@ def entry() -> None:
     (SIGABRT, status 134) after a run that succeeded. Files are all closed and renamed by then;
     output streams and log handlers are flushed here."""
     import os
+    import signal
+    signal.signal(signal.SIGTERM, _on_sigterm)  # first: a scheduler may stop us at any moment
     try:
         code = main()
     except SystemExit as stop:  # argparse and explicit exits
         code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 2)
         if not isinstance(stop.code, (int, type(None))):
             print(stop.code, file=sys.stderr)
-    except KeyboardInterrupt:
-        print("cfnews: interrupted", file=sys.stderr)
-        code = exit_codes.INTERRUPTED
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM (Terminated)
+        code, message = _stop_status(stop)
+        print(f"cfnews: {message}", file=sys.stderr)
     except BaseException:  # an unexpected error: its traceback, then a failing status
         import traceback
         traceback.print_exc()

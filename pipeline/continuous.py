@@ -29,7 +29,7 @@ from typing import List, Optional, Sequence
 from cfnews.pipeline.options import CfnewsOptions
 from cfnews.pipeline.runner import new_run_id, run_job
 from cfnews.pipeline.state import load_state, save_state
-from cfnews.pipeline.summary import RunSummary
+from cfnews.pipeline.summary import FEED_FAILURE_REASONS, RunSummary
 from cfnews.schemas import FeedEntry, FeedSource, Rejected, utc_now
 from cfnews.transforms.common import crash_point
 from cfnews.transforms.write import remove_stale_staging
@@ -164,7 +164,12 @@ class ContinuousIngest:
             feed.polls_since_full = feed.polls_since_full + 1 if was_conditional else 0
             feed.etag, feed.last_modified = result.etag, result.last_modified
             feed.content_hash = result.content_hash
-            feed.consecutive_failures = 0
+            # an answer that is no feed (an HTML page, a soft 404, a gzip blob) failed like an
+            # HTTP error: counted (a run where every feed is such exits 3) and backed off
+            broken = any(isinstance(r, Rejected) and r.reason in FEED_FAILURE_REASONS
+                         for r in result.results)
+            report.failed_feeds += broken
+            feed.consecutive_failures = feed.consecutive_failures + 1 if broken else 0
             for item in result.results:
                 key = item.article_id
                 if key and (key in self.state.seen or (source.url, key) in pending_ids
@@ -186,6 +191,7 @@ class ContinuousIngest:
         """Cycles until stopped (or `max_cycles`); `on_cycle(report)` runs after each one."""
         reports = []
         previous = signal.getsignal(signal.SIGINT)
+        previous_term = signal.getsignal(signal.SIGTERM)
 
         def on_interrupt(signum, frame):
             if self.stop_requested.is_set():
@@ -210,5 +216,5 @@ class ContinuousIngest:
         finally:
             if threading.current_thread() is threading.main_thread():
                 signal.signal(signal.SIGINT, previous)
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL if previous_term is None else previous_term)
         return reports

@@ -8,3 +8,4 @@ USAGE = 2              # usage or configuration error (unknown flag, bad feeds f
 NOTHING_READ = 3       # nothing could be read: every feed failed, or the manifest is unreadable
 OUTPUT_LOCKED = 75     # the output folder is locked by another writer (EX_TEMPFAIL: try later)
 INTERRUPTED = 130      # Ctrl-C / SIGINT
+TERMINATED = 143       # SIGTERM (128 + 15): stopped by a scheduler, a service manager or kill

@@ -93,6 +93,49 @@ class CfnewsOptions(PipelineOptions):
                           max_in_flight=max(1, self.fetch_concurrency))
 
 
+# cfnews options whose value would make every fetch fail, or a stage misbehave, without a word:
+# (name, test, what the value must be)
+_RANGES = (
+    ("connect_timeout", lambda v: v > 0, "> 0 seconds"),
+    ("read_timeout", lambda v: v > 0, "> 0 seconds"),
+    ("request_timeout", lambda v: v > 0, "> 0 seconds"),
+    ("max_page_bytes", lambda v: v > 0, "> 0 bytes"),
+    ("max_redirects", lambda v: v >= 0, ">= 0"),
+    ("max_retries", lambda v: v >= 0, ">= 0"),
+    ("per_host_concurrency", lambda v: v >= 1, ">= 1"),
+    ("min_host_delay", lambda v: v >= 0, ">= 0 seconds"),
+    ("min_chars", lambda v: v >= 0, ">= 0"),
+    ("dedup_threshold", lambda v: v > 0, "> 0 (above 1: no near-duplicates)"),
+    ("poll_interval", lambda v: v > 0, "> 0 seconds"),
+    ("window_seconds", lambda v: v > 0, "> 0 seconds"),
+    ("allowed_lateness", lambda v: v >= 0, ">= 0 seconds"),
+    ("dedup_expiry_days", lambda v: v > 0, "> 0 days"),
+    ("seen_ttl_days", lambda v: v > 0, "> 0 days"),
+)
+
+
+def options_problem(beam_args) -> str:
+    """Why cfnews' own options among `beam_args` cannot be used ('' when they can): checked
+    before anything runs, so a bad value is a usage error naming the flag, not a traceback
+    after the output folder was made (`--allow_hosts 127.0.0.1`), Beam's page of usage, or
+    every feed failing (`--request_timeout 0`)."""
+    from cfnews.transforms.netguard import Guard
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False, exit_on_error=False)
+    CfnewsOptions._add_argparse_args(parser)
+    try:
+        values, _ = parser.parse_known_args(list(beam_args))
+    except argparse.ArgumentError as exc:
+        return str(exc)
+    problems = [f"--{name} {getattr(values, name)!r} must be {what}"
+                for name, ok, what in _RANGES if not ok(getattr(values, name))]
+    for item in values.allow_hosts or ():
+        try:
+            Guard.allowing([item])
+        except ValueError as exc:
+            problems.append(f"--allow_hosts: {exc} (e.g. 127.0.0.1:8080)")
+    return "; ".join(problems)
+
+
 def describe_options() -> str:
     """`cfnews options`: every cfnews pipeline option, both spellings, default and help."""
     import argparse

@@ -1,6 +1,7 @@
 """Run one bounded cfnews job (feeds once, or a backfill manifest) and summarise it."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import secrets
@@ -50,11 +51,47 @@ def run_job(options: CfnewsOptions, feeds: Optional[Sequence[FeedSource]] = None
     if is_dry_run(options):  # translated (and validated) only: nothing ran, nothing to sum up
         pipeline.run()
         return RunSummary(run_id=run_id, out_dir=options.out, dry_run=True)
-    with progress.running():  # live progress of a local run (pipeline/progress.py)
-        result = pipeline.run()
-        result.wait_until_finish()
+    with progress.running(), _quiet_interrupts():  # live progress (pipeline/progress.py)
+        try:
+            result = pipeline.run()
+            result.wait_until_finish()
+        except Exception as exc:
+            stop = interruption(exc)
+            if stop is not None:  # Ctrl-C (or SIGTERM) inside a stage: the command's status
+                raise stop.with_traceback(None) from None
+            raise
     remove_staging(options.out, run_id)
     return summarise(result, run_id, options.out)
+
+
+def interruption(exc: Optional[BaseException]) -> Optional[KeyboardInterrupt]:
+    """The KeyboardInterrupt `exc` is, or was raised while handling (else None): Beam re-raises
+    a Ctrl-C that lands inside a stage as RuntimeError('KeyboardInterrupt [while running ...]')."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+class _DropInterrupts(logging.Filter):
+    """Beam logs a stage's exception with its traceback before re-raising it: not for a Ctrl-C."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and interruption(record.exc_info[1]) is not None)
+
+
+@contextlib.contextmanager
+def _quiet_interrupts():
+    beam_log = logging.getLogger("apache_beam.runners.common")
+    drop = _DropInterrupts()
+    beam_log.addFilter(drop)
+    try:
+        yield
+    finally:
+        beam_log.removeFilter(drop)
 
 
 def job_pipeline(options: CfnewsOptions, run_id: str, runner=None, **sources) -> beam.Pipeline:

@@ -56,6 +56,11 @@ class RunSummary:
     def adds_up(self) -> bool:
         return self.accounted == self.new_entries
 
+    @property
+    def feeds_read(self) -> int:
+        """Feeds that answered with a feed: polled = failed + not modified + read."""
+        return self.feeds_polled - self.feeds_failed - self.feeds_not_modified
+
     def exit_status(self) -> int:
         """0 ok (some feeds may have failed), 3 when every feed polled failed, 1 when the
         accounting does not add up."""
@@ -69,7 +74,7 @@ class RunSummary:
             "run_id": self.run_id, "out": self.out_dir,
             "feeds": {"polled": self.feeds_polled, "failed": self.feeds_failed,
                       "not_modified": self.feeds_not_modified,
-                      "read": self.feeds_polled - self.feeds_failed},
+                      "read": self.feeds_read},
             "entries": {"seen": self.entries_seen, "already_seen": self.already_seen,
                         "new": self.new_entries},
             "written": {"articles": self.written.get("articles", 0),
@@ -90,7 +95,7 @@ class RunSummary:
         feeds = f"  feeds polled      {self.feeds_polled}"
         if self.feeds_failed or self.feeds_not_modified:
             feeds += (f"  (failed {self.feeds_failed}, not modified {self.feeds_not_modified}, "
-                      f"read {self.feeds_polled - self.feeds_failed})")
+                      f"read {self.feeds_read})")
         lines = [
             f"cfnews run {self.run_id}",
             feeds,

@@ -365,7 +365,8 @@ HOSTILE_RSS = """<?xml version="1.0" encoding="utf-8"?>
 <item><title>Root relative</title><link>/b.html?utm_source=rss</link><guid isPermaLink="false">r2</guid></item>
 <item><title>Guid is the link</title><guid>https://news.example.com/c.html</guid></item>
 <item><title>Twice 1</title><link>https://news.example.com/d1.html</link><guid isPermaLink="false">dup</guid></item>
-<item><title>Twice 2</title><link>https://news.example.com/d2.html</link><guid isPermaLink="false">dup</guid></item>
+<item><title>Twice 2</title><link>https://news.example.com/d1.html</link><guid isPermaLink="false">dup</guid></item>
+<item><title>Same guid, other link</title><link>https://news.example.com/d2.html</link><guid isPermaLink="false">dup</guid></item>
 <item><title>Same link, other guid</title><link>https://news.example.com/d1.html</link><guid isPermaLink="false">dup-b</guid></item>
 <item><title>Future</title><link>https://news.example.com/f.html</link><guid isPermaLink="false">f</guid><pubDate>Sat, 01 Jan 2100 00:00:00 GMT</pubDate></item>
 <item><title>Words for a date</title><link>https://news.example.com/g.html</link><guid isPermaLink="false">g</guid><pubDate>yesterday afternoon</pubDate></item>
@@ -394,7 +395,7 @@ def test_hostile_rss_entries_each_get_a_clear_outcome():
         rows = fetch_feed(source_for(feed_url), server.config())
     finally:
         server.stop()
-    assert len(rows) == 18  # one row per <item>
+    assert len(rows) == 19  # one row per <item>
     by_title = {r.title: r for r in rows}
     for title in ("No link", "Script link", "Mail link", "Local file", ""):
         assert by_title[title].reason == "entry_no_link", title
@@ -403,7 +404,10 @@ def test_hostile_rss_entries_each_get_a_clear_outcome():
     assert by_title["Root relative"].canonical_url == server.url("/b.html").replace("http:", "https:")
     assert by_title["Guid is the link"].url == "https://news.example.com/c.html"
     assert isinstance(by_title["Twice 1"], FeedEntry)
-    assert (by_title["Twice 2"].reason, by_title["Twice 2"].entry_id) == ("duplicate_entry", "dup")
+    # "dup" names two pages (d1, d2): each entry is told by its canonical URL
+    assert (by_title["Twice 2"].reason, by_title["Twice 2"].entry_id) == (
+        "duplicate_entry", "https://news.example.com/d1.html")
+    assert isinstance(by_title["Same guid, other link"], FeedEntry)  # another page: fetched
     # the same link under another guid is an entry; the URL dedup stage folds it later
     assert by_title["Same link, other guid"].article_id == by_title["Twice 1"].article_id
     assert by_title["Future"].published_at is None

@@ -18,6 +18,7 @@ RSS = """<?xml version="1.0" encoding="utf-8"?>
 <item><title>Repeated guid</title><link>http://127.0.0.1:9/a4</link><guid isPermaLink="false">g-1</guid></item>
 <item><title>From the future</title><link>http://127.0.0.1:9/a5</link><guid isPermaLink="false">g-5</guid>
   <pubDate>Fri, 01 Jan 2100 00:00:00 GMT</pubDate></item>
+<item><title>Listed twice</title><link>http://127.0.0.1:9/a1</link><guid isPermaLink="false">g-1</guid></item>
 </channel></rss>"""
 
 ATOM = """<?xml version="1.0" encoding="utf-8"?>
@@ -30,9 +31,10 @@ def test_rss_entries_with_clean_fields_and_per_entry_rejections():
     results = parse_feed(SOURCE, RSS.encode(), discovered_at=NOW)
     entries = [r for r in results if isinstance(r, FeedEntry)]
     rejected = [r for r in results if isinstance(r, Rejected)]
-    assert len(results) == 5
+    assert len(results) == 6
     first = entries[0]
-    assert first.entry_id == "g-1"
+    # g-1 names two pages (a1, a4): no id, so each entry is its canonical URL
+    assert first.entry_id == "https://127.0.0.1:9/a1"
     assert first.title == "Macron in Beijing & Chengdu"
     assert first.summary == "First sentence ."  or first.summary == "First sentence."
     assert first.published_at == dt.datetime(2025, 12, 4, 7, 30, tzinfo=dt.timezone.utc)
@@ -44,6 +46,12 @@ def test_rss_entries_with_clean_fields_and_per_entry_rejections():
     assert future.published_at is None  # a clock error, not a date
     reasons = sorted(r.reason for r in rejected)
     assert reasons == ["duplicate_entry", "entry_no_link"]
+    [twice] = [r for r in rejected if r.reason == "duplicate_entry"]
+    assert twice.title == "Listed twice" and twice.article_id == first.article_id
+    # a guid repeated with another link is another page (a CMS stamping one guid on every item)
+    assert [(e.url, e.entry_id) for e in entries if e.title in (first.title, "Repeated guid")] == [
+        ("http://127.0.0.1:9/a1?utm_source=rss", "https://127.0.0.1:9/a1"),
+        ("http://127.0.0.1:9/a4", "https://127.0.0.1:9/a4")]
 
 
 def test_atom_entries():
@@ -65,7 +73,7 @@ def test_fetch_feed_over_http(server):
     url = server.add("/feed.xml", RSS, content_type="application/rss+xml")
     source = FeedSource(outlet="o", url=url, language="en", country="FR")
     results = fetch_feed(source, server.config())
-    assert sum(isinstance(r, FeedEntry) for r in results) == 3
+    assert sum(isinstance(r, FeedEntry) for r in results) == 4
     # relative links resolve against the feed's real address
     assert any(isinstance(r, FeedEntry) and r.url == server.url("/a2") for r in results)
 

@@ -91,6 +91,25 @@ def test_output_folders_that_cannot_be_used_are_usage_errors(tmp_path):
     assert a_file.is_file() and a_file.read_text(encoding="utf-8") == ""
 
 
+def test_a_bad_value_of_a_cfnews_option_stops_before_anything_runs(tmp_path):
+    """A value no run can use is a usage error naming the flag, before the folder is made: an
+    --allow-hosts without its port was a traceback and status 1 after the lock made --out, a
+    value of the wrong type Beam's page of usage (status 2, --out made), a zero timeout every
+    feed failing (status 3)."""
+    feeds = feeds_file(tmp_path, ["http://127.0.0.1:9/feed.xml"])
+    cases = (("--allow-hosts=127.0.0.1", "--allow_hosts: expected host:port, got '127.0.0.1'"),
+             ("--min-chars=abc", "argument --min_chars: invalid int value: 'abc'"),
+             ("--request-timeout=0", "--request_timeout 0.0 must be > 0 seconds"),
+             ("--max-redirects=-1", "--max_redirects -1 must be >= 0"))
+    for flag, why in cases:
+        out = tmp_path / "out"
+        done = cfnews("run", "--feeds", feeds, "--out", out, "--once", flag)
+        assert done.returncode == exit_codes.USAGE, (flag, done.stderr[-2000:])
+        assert done.stderr.startswith("cfnews run: ") and why in done.stderr, done.stderr[-2000:]
+        assert "Traceback" not in done.stderr and "usage:" not in done.stderr
+        assert not out.exists(), f"{flag}: the output folder was made"
+
+
 def test_a_demo_port_out_of_range_is_a_usage_error(tmp_path):
     done = cfnews("demo", "--out", tmp_path / "o", "--port", "99999")
     assert done.returncode == exit_codes.USAGE and "port must be 0-65535" in done.stderr
@@ -210,6 +229,25 @@ def test_every_feed_failing_exits_three_with_counts_that_agree(tmp_path, server)
 
 
 @pytest.mark.e2e
+def test_answers_that_are_no_feed_count_as_failed_feeds(tmp_path, server):
+    """A feed URL that answers 200 with no feed (a site's HTML page, a soft 404, a gzip file)
+    is a failed feed, as `summarise` counts it on the other runners: `run --once` counted it
+    read, so a feeds file whose every URL had moved exited 0 without a warning."""
+    import gzip
+    page = server.add("/moved.xml", "<html><body><p>Page not found</p></body></html>")
+    blob = server.add("/feed.xml.gz", gzip.compress(RSS.format(link="http://x.example/a").encode()),
+                      content_type="application/gzip")
+    summary = tmp_path / "summary.json"
+    done = cfnews("run", "--feeds", feeds_file(tmp_path, [page, blob]), "--out", tmp_path / "o",
+                  "--once", f"--allow-hosts={server.host_port}", "--summary-json", summary)
+    assert done.returncode == exit_codes.NOTHING_READ, done.stdout + done.stderr
+    assert "nothing could be read: all 2 feeds failed" in done.stderr
+    assert json.loads(summary.read_text())["feeds"] == {"polled": 2, "failed": 2,
+                                                         "not_modified": 0, "read": 0}
+    assert re.search(r"^cycle 1 .* failed 2 ", done.stdout, re.M), done.stdout
+
+
+@pytest.mark.e2e
 def test_some_feeds_failing_exits_zero_with_a_warning(tmp_path, server):
     link = server.add("/a/story.html", "<html><body><p>Macron met Xi in Paris.</p></body></html>")
     good = server.add("/good.xml", RSS.format(link=link), content_type="application/rss+xml")
@@ -225,6 +263,24 @@ def test_some_feeds_failing_exits_zero_with_a_warning(tmp_path, server):
     assert figures["entries"]["new"] == 1 and figures["adds_up"] is True
     assert figures["written"]["rejected_feed_level"] == 1
     assert sum(figures["written"][k] for k in ("articles", "duplicates", "rejected_entries")) == 1
+
+
+@pytest.mark.e2e
+def test_the_feed_figures_add_up_to_the_feeds_polled(tmp_path, server):
+    """failed + not modified + read = polled: a 304 was counted both not modified and read
+    ('feeds polled 3 (failed 1, not modified 1, read 2)')."""
+    link = server.add("/a/story.html", "<html><body><p>Macron met Xi in Paris.</p></body></html>")
+    good = server.add("/good.xml", RSS.format(link=link), content_type="application/rss+xml")
+    same = server.add("/same.xml", "", status=304)
+    bad = server.add("/bad.xml", "no", status=503)
+    summary = tmp_path / "summary.json"
+    done = cfnews("run", "--feeds", feeds_file(tmp_path, [good, same, bad]), "--out",
+                  tmp_path / "o", "--once", "--all-topics", f"--allow-hosts={server.host_port}",
+                  "--max-retries=0", "--min-host-delay=0", "--summary-json", summary)
+    assert done.returncode == exit_codes.OK, done.stdout + done.stderr
+    assert json.loads(summary.read_text())["feeds"] == {"polled": 3, "failed": 1,
+                                                         "not_modified": 1, "read": 1}
+    assert "feeds polled      3  (failed 1, not modified 1, read 1)" in done.stdout, done.stdout
 
 
 @pytest.mark.e2e

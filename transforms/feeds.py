@@ -89,12 +89,37 @@ def parse_feed(source: FeedSource, body: Union[bytes, str], headers: Optional[di
                          discovered_at=discovered_at)]
     results: List[Union[FeedEntry, Rejected]] = []
     seen_ids = set()
+    not_ids = _ids_naming_several_pages(parsed.entries, base_url)
     for entry in parsed.entries:
-        results.append(_to_entry(source, entry, base_url, discovered_at, seen_ids))
+        results.append(_to_entry(source, entry, base_url, discovered_at, seen_ids, not_ids))
     return results
 
 
-def _to_entry(source, entry, base_url, discovered_at, seen_ids) -> Union[FeedEntry, Rejected]:
+def _canonical_or_empty(link: str) -> str:
+    try:
+        return canonical_url(link) if link else ""
+    except ValueError:
+        return ""
+
+
+def _ids_naming_several_pages(entries, base_url) -> set:
+    """Entry ids that one feed document gives to items with different links: a CMS stamping
+    one guid on every item (the site's name or address). Such an id identifies nothing, so
+    those items are told apart by their canonical URL; taken as the same entry, all but the
+    first were rejected (`duplicate_entry`) or folded (`feed_guid`) under their own pages' ids,
+    never fetched, for good."""
+    pages = {}
+    for entry in entries:
+        link = _entry_link(entry, base_url)
+        entry_id = str(entry.get("id") or link or "").strip()
+        canonical = _canonical_or_empty(link)
+        if entry_id and canonical:
+            pages.setdefault(entry_id, set()).add(canonical)
+    return {entry_id for entry_id, found in pages.items() if len(found) > 1}
+
+
+def _to_entry(source, entry, base_url, discovered_at, seen_ids,
+              not_ids=frozenset()) -> Union[FeedEntry, Rejected]:
     link = _entry_link(entry, base_url)
     entry_id = str(entry.get("id") or link or "").strip()
     title = clean_inline_html(entry.get("title", ""))[:1000]
@@ -114,7 +139,7 @@ def _to_entry(source, entry, base_url, discovered_at, seen_ids) -> Union[FeedEnt
                         entry_id=entry_id, article_id=pseudo_id, title=title, published_at=published,
                         discovered_at=discovered_at,
                         error="entry has no absolute http(s) link")
-    entry_id = entry_id or link
+    entry_id = canonical if entry_id in not_ids else (entry_id or link)
     fe = FeedEntry(outlet=source.outlet, feed_url=source.url, entry_id=entry_id, url=link,
                    article_id=article_id_for(canonical), canonical_url=canonical, title=title,
                    summary=clean_inline_html(entry.get("summary", ""))[:5000],

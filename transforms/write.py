@@ -153,6 +153,17 @@ def remove_staging(out_dir: str, run_id: str) -> None:
 
 
 def _delete_staging(out_dir: str, name: str) -> None:
+    if "://" not in out_dir:
+        # Beam's local delete globs the folder's files: it removes no folder, and fails on an
+        # empty one (every run left its empty DIR/_staging/<run> behind, one a cycle)
+        import os
+        import shutil
+        path = join(out_dir, STAGING, name) if name else join(out_dir, STAGING)
+        if os.path.islink(path):
+            os.unlink(path)  # never followed out of DIR
+        elif os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)
+        return
     # no exists() check: object stores have no folders, only the prefix's objects
     path = join(out_dir, STAGING, name).rstrip("/") + "/"
     try:

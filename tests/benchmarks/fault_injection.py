@@ -362,7 +362,9 @@ class HostileWeb:
             for n in range((fault_counts or {}).get(FEED_DUPLICATE_GUID.name, 1)):
                 outlet = n % outlets
                 first = self.items[outlet][n]  # the repeat is rejected, whatever the first's fate
-                self._add(outlet, first.guid, self.servers[outlet].url(f"/repeat/{n}.html"),
+                # the same item listed again (its guid and link; a guid repeated with another
+                # link names another page, fetched like any)
+                self._add(outlet, first.guid, first.link,
                           FEED_DUPLICATE_GUID.expect, None, FEED_DUPLICATE_GUID.name)
         self.feeds = [self._publish(k) for k in range(outlets)]
         self.broken_feeds = []
