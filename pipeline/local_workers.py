@@ -200,6 +200,9 @@ class Zygote:
         if pid == 0:                 # the zygote: must never return into the caller's code
             status = 1
             try:
+                # the CLI's SIGTERM handler (stop like Ctrl-C) is the main process's: SIGTERM
+                # while loading ends the zygote at once, as serve() expects
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 serve(listener.fileno(), parent)
             finally:
                 exit_now(status)

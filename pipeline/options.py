@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
@@ -90,28 +91,32 @@ class CfnewsOptions(PipelineOptions):
                           respect_robots=not self.ignore_robots,
                           per_host_concurrency=self.per_host_concurrency,
                           min_host_delay=self.min_host_delay, max_retries=self.max_retries,
-                          max_in_flight=max(1, self.fetch_concurrency))
+                          max_in_flight=self.fetch_concurrency)
 
 
 # cfnews options whose value would make every fetch fail, or a stage misbehave, without a word:
-# (name, test, what the value must be)
+# (name, test, what the value must be). NaN and infinities pass no test.
 _RANGES = (
-    ("connect_timeout", lambda v: v > 0, "> 0 seconds"),
-    ("read_timeout", lambda v: v > 0, "> 0 seconds"),
-    ("request_timeout", lambda v: v > 0, "> 0 seconds"),
+    ("connect_timeout", lambda v: 0 < v < math.inf, "> 0 seconds"),
+    ("read_timeout", lambda v: 0 < v < math.inf, "> 0 seconds"),
+    ("request_timeout", lambda v: 0 < v < math.inf, "> 0 seconds"),
     ("max_page_bytes", lambda v: v > 0, "> 0 bytes"),
     ("max_redirects", lambda v: v >= 0, ">= 0"),
     ("max_retries", lambda v: v >= 0, ">= 0"),
     ("per_host_concurrency", lambda v: v >= 1, ">= 1"),
-    ("min_host_delay", lambda v: v >= 0, ">= 0 seconds"),
+    ("fetch_concurrency", lambda v: v >= 1, ">= 1"),
+    ("min_host_delay", lambda v: 0 <= v < math.inf, ">= 0 seconds"),
     ("min_chars", lambda v: v >= 0, ">= 0"),
-    ("dedup_threshold", lambda v: v > 0, "> 0 (above 1: no near-duplicates)"),
-    ("poll_interval", lambda v: v > 0, "> 0 seconds"),
-    ("window_seconds", lambda v: v > 0, "> 0 seconds"),
-    ("allowed_lateness", lambda v: v >= 0, ">= 0 seconds"),
-    ("dedup_expiry_days", lambda v: v > 0, "> 0 days"),
-    ("seen_ttl_days", lambda v: v > 0, "> 0 days"),
+    # a containment is at most 1; at 1 no article is a copy of another outlet's (its bar is
+    # 1 + margin / n); 27 meant as a percentage would have silently turned that off
+    ("dedup_threshold", lambda v: 0 < v <= 1, "in (0, 1]"),
+    ("poll_interval", lambda v: 0 < v < math.inf, "> 0 seconds"),
+    ("window_seconds", lambda v: 0 < v < math.inf, "> 0 seconds"),
+    ("allowed_lateness", lambda v: 0 <= v < math.inf, ">= 0 seconds"),
+    ("dedup_expiry_days", lambda v: 0 < v < math.inf, "> 0 days"),
+    ("seen_ttl_days", lambda v: 0 < v < math.inf, "> 0 days"),
 )
+ACCEPTED = {name: what for name, _, what in _RANGES}
 
 
 def options_problem(beam_args) -> str:
@@ -157,6 +162,7 @@ def describe_options() -> str:
             else:
                 default = repr(action.default) if isinstance(action.default, str) \
                     else str(action.default)
+            accepted = f"; {ACCEPTED[action.dest]}" if action.dest in ACCEPTED else ""
             lines.append(f"  {flag}")
-            lines.append(f"      {action.help}  [default: {default}]")
+            lines.append(f"      {action.help}  [default: {default}{accepted}]")
     return "\n".join(lines)

@@ -100,7 +100,11 @@ def test_a_bad_value_of_a_cfnews_option_stops_before_anything_runs(tmp_path):
     cases = (("--allow-hosts=127.0.0.1", "--allow_hosts: expected host:port, got '127.0.0.1'"),
              ("--min-chars=abc", "argument --min_chars: invalid int value: 'abc'"),
              ("--request-timeout=0", "--request_timeout 0.0 must be > 0 seconds"),
-             ("--max-redirects=-1", "--max_redirects -1 must be >= 0"))
+             ("--max-redirects=-1", "--max_redirects -1 must be >= 0"),
+             ("--fetch-concurrency=0", "--fetch_concurrency 0 must be >= 1"),   # was made 1
+             ("--dedup-threshold=27", "--dedup_threshold 27.0 must be in (0, 1]"),  # no dedup
+             ("--connect-timeout=nan", "--connect_timeout nan must be > 0 seconds"),
+             ("--window-seconds=inf", "--window_seconds inf must be > 0 seconds"))
     for flag, why in cases:
         out = tmp_path / "out"
         done = cfnews("run", "--feeds", feeds, "--out", out, "--once", flag)
