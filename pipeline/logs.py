@@ -45,3 +45,6 @@ def configure_logging(verbose: bool = False, quiet: bool = False, json_lines: bo
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    # the progress line off a terminal is information, not a warning (log alerting counts
+    # warnings): INFO, shown at the default level all the same; -q silences it with the rest
+    logging.getLogger("cfnews.progress").setLevel(level if quiet else logging.INFO)

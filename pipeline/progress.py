@@ -124,7 +124,7 @@ class Progress:
 
     def _log_lines(self) -> None:
         while not self.stop.wait(self.every):
-            log.warning("progress: %s", self.line())
+            log.info("progress: %s", self.line())
 
     @contextlib.contextmanager
     def running(self) -> Iterator[None]:

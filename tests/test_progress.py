@@ -109,7 +109,10 @@ def test_off_a_terminal_a_log_line_every_n_seconds_and_nothing_with_quiet(tmp_pa
     assert logged.returncode == 0, logged.stderr
     lines = [l for l in logged.stderr.splitlines() if "progress: discovered" in l]
     assert len(lines) >= 2, logged.stderr
-    assert all(re.match(r"\d{4}-\d\d-\d\dT[\d:.]+Z WARNING cfnews.progress: ", l) for l in lines)
+    # INFO, not WARNING (log alerting counts warnings), yet shown without -v
+    assert all(re.match(r"\d{4}-\d\d-\d\dT[\d:.]+Z INFO cfnews.progress: ", l) for l in lines)
+    assert "WARNING" not in logged.stderr and "INFO cfnews." not in logged.stderr.replace(
+        "INFO cfnews.progress", ""), "only the progress lines are raised to INFO"
     assert "\x1b[" not in logged.stderr, "terminal control codes in a log"
     quiet = subprocess.run([sys.executable, "-m", "cfnews", "backfill", "--manifest", path,
                             "--out", tmp_path / "b", "--all-topics", "--progress-every=1s", "-q"],
