@@ -428,6 +428,7 @@ def _with_feeds(args, summary, feeds_report):
     summary.feeds_polled = feeds_report.feeds_due
     summary.feeds_failed = feeds_report.failed_feeds
     summary.feeds_not_modified = feeds_report.not_modified
+    summary.feeds_held = feeds_report.held_feeds
     return summary
 
 

@@ -47,6 +47,7 @@ class CycleReport:
     feeds_total: int = 0
     not_modified: int = 0
     failed_feeds: int = 0
+    held_feeds: int = 0             # not polled: their server's Retry-After had not passed
     new_entries: int = 0
     summary: Optional[RunSummary] = None
     seconds: float = 0.0
@@ -56,9 +57,14 @@ class CycleReport:
         rejected = self.summary.entry_rejected if self.summary else 0
         return (f"cycle {self.cycle} {self.started_at:%Y-%m-%d %H:%M:%S}Z  feeds {self.feeds_due}/"
                 f"{self.feeds_total} due  304s {self.not_modified}  failed {self.failed_feeds}  "
-                f"new {self.new_entries}  articles {w.get('articles', 0)}  "
+                + (f"held {self.held_feeds}  " if self.held_feeds else "")
+                + f"new {self.new_entries}  articles {w.get('articles', 0)}  "
                 f"duplicates {w.get('duplicates', 0)}  rejected {rejected}  "
                 f"{self.seconds:.1f}s")
+
+
+# A Retry-After is honoured up to a week (an HTTP date years ahead is a server's mistake).
+MAX_RETRY_AFTER_HOLD = 7 * 24 * 3600.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,7 +110,15 @@ class ContinuousIngest:
         report = CycleReport(cycle=self.cycle, started_at=now, feeds_total=len(self.feeds))
         due = [f for f in self.feeds if all_feeds
                or (self.state.feed(f.url, self.schedule.every).next_poll_at or now) <= now]
+        held = [f for f in due if (self.state.feed(f.url, self.schedule.every).not_before
+                                   or now) > now]
+        for source in held:  # a server's Retry-After outranks --once and the schedule
+            log.warning("feed %s not polled: its server asked (Retry-After) not before %s",
+                        source.url, self.state.feed(source.url, self.schedule.every)
+                        .not_before.isoformat(timespec="seconds"))
+        due = [f for f in due if f not in held]
         report.feeds_due = len(due)
+        report.held_feeds = len(held)
         extra: List[Rejected] = []
         # one entry of one feed is journalled once; the same article from another feed is
         # journalled too, and becomes its `canonical_url` duplicate in the run
@@ -156,6 +170,9 @@ class ContinuousIngest:
             report.failed_feeds += 1
             feed.consecutive_failures += 1
             rejections.extend(result.results)
+            if result.retry_after:  # longer than the fetch waits for: held across polls
+                feed.not_before = now + dt.timedelta(
+                    seconds=min(result.retry_after, MAX_RETRY_AFTER_HOLD))
         else:
             was_conditional = feed.polls_since_full + 1 < self.schedule.full_fetch_every
             if (not was_conditional and feed.content_hash and result.content_hash != feed.content_hash
@@ -180,9 +197,12 @@ class ContinuousIngest:
                     pending_ids.add((source.url, key))
                 else:
                     rejections.append(item)
+        if result.status != "failed":
+            feed.not_before = None
         feed.interval = next_interval(feed.interval, len(new_entries), feed.consecutive_failures,
                                       self.schedule)
-        feed.next_poll_at = now + dt.timedelta(seconds=feed.interval)
+        feed.next_poll_at = max(now + dt.timedelta(seconds=feed.interval),
+                                feed.not_before or now)
         return new_entries, rejections
 
     # -- the loop ----------------------------------------------------------------------

@@ -80,16 +80,21 @@ class FeedState:
     stale_validators: int = 0               # full fetches that found new content behind a 304
     consecutive_failures: int = 0
     content_hash: str = ""
+    # the feed's server asked (429/503 Retry-After) not to be asked again before this time:
+    # held by every poll, `run --once` too (a state file without it holds nothing)
+    not_before: Optional[dt.datetime] = None
 
     def to_json(self) -> dict:
         data = dataclasses.asdict(self)
         data["next_poll_at"] = _iso(self.next_poll_at)
+        data["not_before"] = _iso(self.not_before)
         return data
 
     @staticmethod
     def from_json(data: dict) -> "FeedState":
         data = _checked(FeedState, data)
         data["next_poll_at"] = _time(data.get("next_poll_at"))
+        data["not_before"] = _time(data.get("not_before"))
         return FeedState(**data)
 
 

@@ -26,6 +26,7 @@ class RunSummary:
     feeds_polled: int = 0          # feeds attempted, failed ones included
     feeds_failed: int = 0          # unreachable, HTTP error or unparseable
     feeds_not_modified: int = 0    # answered 304 (run --once)
+    feeds_held: int = 0            # not polled: their server's Retry-After has not passed
     entries_seen: int = 0
     already_seen: int = 0
     written: Dict[str, int] = dataclasses.field(default_factory=dict)
@@ -74,7 +75,7 @@ class RunSummary:
             "run_id": self.run_id, "out": self.out_dir,
             "feeds": {"polled": self.feeds_polled, "failed": self.feeds_failed,
                       "not_modified": self.feeds_not_modified,
-                      "read": self.feeds_read},
+                      "read": self.feeds_read, "held": self.feeds_held},
             "entries": {"seen": self.entries_seen, "already_seen": self.already_seen,
                         "new": self.new_entries},
             "written": {"articles": self.written.get("articles", 0),
@@ -96,6 +97,8 @@ class RunSummary:
         if self.feeds_failed or self.feeds_not_modified:
             feeds += (f"  (failed {self.feeds_failed}, not modified {self.feeds_not_modified}, "
                       f"read {self.feeds_read})")
+        if self.feeds_held:
+            feeds += f"  held {self.feeds_held} (their servers' Retry-After has not passed)"
         lines = [
             f"cfnews run {self.run_id}",
             feeds,

@@ -2,6 +2,7 @@
 subprocess: every item ends as an article, a duplicate or a rejected row with a reason."""
 from __future__ import annotations
 
+import json
 import random
 
 import duckdb
@@ -51,3 +52,30 @@ def test_a_feed_stamping_one_guid_on_every_item_loses_none_of_them(tmp_path, ser
     urls = duckdb.sql(f"SELECT url FROM read_parquet('{out}/articles/**/*.parquet') "
                       "ORDER BY url").fetchall()
     assert [u for (u,) in urls] == [server.url(f"/s/{n}") for n in (1, 2, 3, 4)]
+
+
+def test_a_feed_whose_server_says_retry_after_an_hour_is_not_asked_again_before(tmp_path, server):
+    """A 429 with "Retry-After: 3600" is longer than a fetch waits, so the poll fails; the next
+    `run --once` (a cron job ten minutes later) asked again all the same, and `--every` after
+    its own backoff. The time is kept in the state and held by every poll; the other feeds are
+    read."""
+    server.add("/s/1", page(1))
+    busy = server.add("/busy.xml", "slow down", status=429, content_type="text/plain",
+                      headers={"Retry-After": "3600"})
+    fine = server.add("/feed.xml", rss(server, [(1, "g-1")]), content_type="application/rss+xml")
+    out = tmp_path / "out"
+    args = ("run", "--feeds", feeds_file(tmp_path, [busy, fine]), "--out", out, "--once",
+            "--all-topics", f"--allow-hosts={server.host_port}", "--min-host-delay=0",
+            "--summary-json", tmp_path / "s.json")
+    first = cfnews(*args)
+    assert first.returncode == exit_codes.OK, first.stdout + first.stderr
+    assert server.hits["/busy.xml"] == 1 and "failed 1" in first.stdout, first.stdout
+    second = cfnews(*args)
+    assert second.returncode == exit_codes.OK, second.stdout + second.stderr
+    assert server.hits["/busy.xml"] == 1, "asked again before its Retry-After"
+    assert server.hits["/feed.xml"] == 2
+    assert f"feed {busy} not polled: its server asked (Retry-After) not before" in second.stderr
+    assert "held 1" in second.stdout, second.stdout
+    report = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+    assert report["feeds"] == {"polled": 1, "failed": 0, "not_modified": 0, "read": 1,
+                               "held": 1}

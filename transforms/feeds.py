@@ -181,6 +181,7 @@ class PollResult:
     etag: str = ""
     last_modified: str = ""
     content_hash: str = ""
+    retry_after: Optional[float] = None  # 'failed' with a Retry-After: seconds asked to wait
 
 
 def poll_feed(source: FeedSource, config: HttpConfig = HttpConfig(), etag: str = "",
@@ -197,7 +198,7 @@ def poll_feed(source: FeedSource, config: HttpConfig = HttpConfig(), etag: str =
         response = http_get(source.url, config, extra_headers=headers)
     except FetchError as exc:
         return PollResult("failed", tuple(_feed_failure(source, exc, discovered_at)),
-                          etag=etag, last_modified=last_modified)
+                          etag=etag, last_modified=last_modified, retry_after=exc.retry_after)
     if response.status == 304:
         return PollResult("not_modified", etag=etag, last_modified=last_modified)
     digest = hashlib.sha256(response.body).hexdigest()
