@@ -197,7 +197,8 @@ def test_options_lists_every_option_with_a_default_and_a_help_text():
                               text)
             assert match, f"--{name} missing from `cfnews options`"
             assert match.group(1).strip() == action.help.strip()
-    assert "[default: 5.0]" in text and "--connect-timeout / --connect_timeout" in text
+    assert "--connect-timeout / --connect_timeout" in text
+    assert "[default: 5.0; > 0 seconds]" in text and "[default: 0.27; in (0, 1]]" in text
 
 
 def test_options_and_report_refuse_stray_flags(tmp_path):
@@ -225,7 +226,7 @@ def test_every_feed_failing_exits_three_with_counts_that_agree(tmp_path, server)
                   "--summary-json", summary)
     assert done.returncode == exit_codes.NOTHING_READ, done.stdout + done.stderr
     figures = json.loads(summary.read_text())
-    assert figures["feeds"] == {"polled": 3, "failed": 3, "not_modified": 0, "read": 0}
+    assert figures["feeds"] == {"polled": 3, "failed": 3, "not_modified": 0, "read": 0, "held": 0}
     assert figures["exit_status"] == exit_codes.NOTHING_READ
     assert re.search(r"feeds polled\s+3\s+\(failed 3", done.stdout), done.stdout
     assert "failed 3" in done.stdout  # the cycle line says the same
@@ -247,7 +248,7 @@ def test_answers_that_are_no_feed_count_as_failed_feeds(tmp_path, server):
     assert done.returncode == exit_codes.NOTHING_READ, done.stdout + done.stderr
     assert "nothing could be read: all 2 feeds failed" in done.stderr
     assert json.loads(summary.read_text())["feeds"] == {"polled": 2, "failed": 2,
-                                                         "not_modified": 0, "read": 0}
+                                                         "not_modified": 0, "read": 0, "held": 0}
     assert re.search(r"^cycle 1 .* failed 2 ", done.stdout, re.M), done.stdout
 
 
@@ -263,7 +264,7 @@ def test_some_feeds_failing_exits_zero_with_a_warning(tmp_path, server):
     assert done.returncode == exit_codes.OK, done.stdout + done.stderr
     assert re.search(r"WARNING cfnews: 1 of 2 feeds failed", done.stderr), done.stderr
     figures = json.loads(summary.read_text())
-    assert figures["feeds"] == {"polled": 2, "failed": 1, "not_modified": 0, "read": 1}
+    assert figures["feeds"] == {"polled": 2, "failed": 1, "not_modified": 0, "read": 1, "held": 0}
     assert figures["entries"]["new"] == 1 and figures["adds_up"] is True
     assert figures["written"]["rejected_feed_level"] == 1
     assert sum(figures["written"][k] for k in ("articles", "duplicates", "rejected_entries")) == 1
@@ -283,7 +284,7 @@ def test_the_feed_figures_add_up_to_the_feeds_polled(tmp_path, server):
                   "--max-retries=0", "--min-host-delay=0", "--summary-json", summary)
     assert done.returncode == exit_codes.OK, done.stdout + done.stderr
     assert json.loads(summary.read_text())["feeds"] == {"polled": 3, "failed": 1,
-                                                         "not_modified": 1, "read": 1}
+                                                         "not_modified": 1, "read": 1, "held": 0}
     assert "feeds polled      3  (failed 1, not modified 1, read 1)" in done.stdout, done.stdout
 
 
@@ -389,7 +390,7 @@ def test_run_every_rewrites_the_summary_json_after_each_cycle(tmp_path, server):
         proc.kill()
     assert proc.returncode == exit_codes.OK, stdout + stderr
     assert one["cycle"] == 1 and one["exit_status"] == exit_codes.OK and one["adds_up"] is True
-    assert one["feeds"] == {"polled": 2, "failed": 1, "not_modified": 0, "read": 1}
+    assert one["feeds"] == {"polled": 2, "failed": 1, "not_modified": 0, "read": 1, "held": 0}
     assert one["entries"]["new"] == 1
     two = json.loads(summary.read_text())
     assert two["cycle"] == 2 and two["exit_status"] == exit_codes.OK and two["adds_up"] is True
