@@ -98,3 +98,17 @@ def test_dates_stated_by_the_feed_or_the_url_are_kept():
     dated_url = Page(entry=entry(), html=html, http_status=200,
                      final_url="https://e.com/2025/12/03/macron-beijing")
     assert extract_article(dated_url).published_at.date() == dt.date(2025, 12, 3)
+
+
+def test_the_pages_time_of_day_and_offset_are_kept():
+    """A page stating 22:30 at UTC-5 on 18 November was published at 03:30 UTC on the 19th:
+    its row says so and is filed under the 19th (htmldate's date-only output made it midnight
+    UTC of the 18th, a day early, with the time lost). A date without a time stays midnight."""
+    from cfnews.schemas import partition_of
+    stated = "<head><meta property='article:published_time' content='2019-11-18T22:30:00-05:00'>"
+    result = extract_article(page(article_html("T", PARAS).replace("<head>", stated)))
+    assert result.published_at == dt.datetime(2019, 11, 19, 3, 30, tzinfo=dt.timezone.utc)
+    assert partition_of(result)[1] == "2019-11-19"
+    date_only = "<head><meta property='article:published_time' content='2019-11-18'>"
+    result = extract_article(page(article_html("T", PARAS).replace("<head>", date_only)))
+    assert result.published_at == dt.datetime(2019, 11, 18, tzinfo=dt.timezone.utc)

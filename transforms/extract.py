@@ -6,7 +6,10 @@ boilerplate). Backfill lines that supplied plain text skip trafilatura and keep 
 Dates come from the page's markup only (metadata, JSON-LD, <time>, date-marked elements, the URL,
 an ISO timestamp): htmldate's extensive search, which takes a bare year from running text
 ("since its 2022 invasion" -> 2022-01-01), is off, so a page without a stated date falls back to
-the feed's date or to discovery time instead of a guess.
+the feed's date or to discovery time instead of a guess. The time of day and the offset the page
+states are kept (htmldate's default output is the date alone, which made every page's time
+midnight UTC of its local date, a day early for an evening story west of Greenwich); a date
+without a time stays midnight UTC.
 
 trafilatura has reported crashes when `extract` runs on several threads at once, and Beam
 runs DoFns on several threads per worker: every call goes through one process-wide lock.
@@ -29,6 +32,9 @@ from cfnews.transforms.titles import tidy, title_from_html
 
 _TRAFILATURA_LOCK = threading.Lock()
 MIN_CHARS = 200
+# htmldate's output: the date, the time and the offset when the page states them (a date alone
+# reads 00:00:00 without an offset, taken as UTC)
+DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 
 
 def load_trafilatura():
@@ -40,7 +46,7 @@ def date_params() -> dict:
     """htmldate's settings: the original publication date, from markup only (no extensive search
     of the text, which guesses dates from years mentioned in passing)."""
     return {"original_date": True, "extensive_search": False,
-            "max_date": dt.date.today().isoformat()}
+            "max_date": dt.date.today().isoformat(), "outputformat": DATE_FORMAT}
 
 
 def _parse(html: str):
