@@ -149,6 +149,12 @@ def _utc(value):
     return value.astimezone(dt.timezone.utc)
 
 
+def _or_null(text: str):
+    """An optional text the source did not give is NULL, not "" (so `count(summary)` counts
+    summaries and `summary IS NULL` finds the rows without one)."""
+    return text if text else None
+
+
 def _article_row(a: Article, run_id: str, written_at=None) -> Dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
@@ -161,11 +167,11 @@ def _article_row(a: Article, run_id: str, written_at=None) -> Dict[str, Any]:
         "entry_id": a.entry_id,
         "source": a.source,
         "title": a.title,
-        "summary": a.summary,
+        "summary": _or_null(a.summary),
         "text": a.text,
         "word_count": len(a.text.split()) if a.text else 0,
         "authors": list(a.authors),
-        "site_name": a.site_name,
+        "site_name": _or_null(a.site_name),
         "language": a.language,
         "language_confidence": a.language_confidence,
         "relevance": a.relevance,
@@ -260,9 +266,9 @@ def to_row(record, run_id: str = "", written_at=None) -> Dict[str, Any]:
         return {
             "schema_version": SCHEMA_VERSION,
             "stage": record.stage, "reason": record.reason, "url": record.url,
-            "article_id": record.article_id, "entry_id": record.entry_id,
-            "feed_url": record.feed_url, "source": record.source, "title": record.title,
-            "http_status": record.http_status, "error": record.error,
+            "article_id": record.article_id, "entry_id": _or_null(record.entry_id),
+            "feed_url": record.feed_url, "source": record.source, "title": _or_null(record.title),
+            "http_status": record.http_status, "error": _or_null(record.error),
             "relevance": record.relevance, "published_at": _utc(record.published_at),
             "discovered_at": _utc(record.discovered_at), "at": _utc(record.at),
             "written_at": _utc(written_at), "run_id": run_id,
