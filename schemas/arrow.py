@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from typing import Any, Dict, Tuple
 
 import pyarrow as pa
@@ -149,6 +150,24 @@ def _utc(value):
     return value.astimezone(dt.timezone.utc)
 
 
+# Han characters (CJK ideographs, extensions A and the compatibility block) and kana: Chinese
+# and Japanese write no spaces between words, so each counts as one (the usual 字数)
+_UNSPACED = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")
+
+
+# what the split leaves alone between them: full-width punctuation, no word
+_CJK_PUNCTUATION = re.compile(r"[\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]+")
+
+
+def word_count(text: str) -> int:
+    """Whitespace-separated words, each Han character or kana counted as one word (and the
+    full-width punctuation between them as none)."""
+    if not text:
+        return 0
+    return sum(1 for token in _UNSPACED.sub(r" \1 ", text).split()
+               if not _CJK_PUNCTUATION.fullmatch(token))
+
+
 def _or_null(text: str):
     """An optional text the source did not give is NULL, not "" (so `count(summary)` counts
     summaries and `summary IS NULL` finds the rows without one)."""
@@ -169,7 +188,7 @@ def _article_row(a: Article, run_id: str, written_at=None) -> Dict[str, Any]:
         "title": a.title,
         "summary": _or_null(a.summary),
         "text": a.text,
-        "word_count": len(a.text.split()) if a.text else 0,
+        "word_count": word_count(a.text),
         "authors": list(a.authors),
         "site_name": _or_null(a.site_name),
         "language": a.language,

@@ -84,3 +84,18 @@ def test_texts_the_source_did_not_give_are_null_not_empty(tmp_path):
                        f"'{tmp_path}/articles/**/*.parquet')").fetchone() == (0, 0, 1)
     assert con.execute(f"SELECT count(error), count(title) FROM read_parquet("
                        f"'{tmp_path}/rejected/**/*.parquet')").fetchone() == (0, 0)
+
+
+def test_word_count_counts_chinese_and_japanese_words_not_spaces():
+    """Chinese and Japanese put no spaces between words: the demo's Chinese article (several
+    hundred characters) had word_count 6, so `word_count > 100` dropped every Chinese row. Each
+    Han character or kana is one word; Latin-script counts are unchanged."""
+    from cfnews.schemas import to_row
+    from cfnews.schemas.arrow import word_count
+    zh = "法国农业代表团访华。中法拟深化乳制品与猪肉贸易合作（China–France）\n本报北京12月4日电"
+    # 9 + 15 Han characters, "（China–France）", 本报北京 (4), "12", 月, "4", 日电 (2); "。" none
+    assert word_count(zh) == 24 + 1 + 4 + 1 + 1 + 1 + 2
+    assert word_count("Macron arrived in Beijing — on Wednesday.\nTalks.") == 8
+    assert word_count("엘제이의 리벤지인가") == 2 and word_count("") == 0
+    row = to_row(dataclasses.replace(art("a1"), text=zh * 10), "r1")
+    assert row["word_count"] == 10 * word_count(zh) > 100
