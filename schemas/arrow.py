@@ -191,8 +191,8 @@ def _article_row(a: Article, run_id: str, written_at=None) -> Dict[str, Any]:
         "word_count": word_count(a.text),
         "authors": list(a.authors),
         "site_name": _or_null(a.site_name),
-        "language": a.language,
-        "language_confidence": a.language_confidence,
+        "language": _or_null(a.language),   # "" before the language stage (never fetched)
+        "language_confidence": a.language_confidence if a.language else None,
         "relevance": a.relevance,
         "relevance_terms": list(a.relevance_terms),
         "relevance_reason": a.relevance_reason,
@@ -284,7 +284,7 @@ def to_row(record, run_id: str = "", written_at=None) -> Dict[str, Any]:
     if isinstance(record, Rejected):
         return {
             "schema_version": SCHEMA_VERSION,
-            "stage": record.stage, "reason": record.reason, "url": record.url,
+            "stage": record.stage, "reason": record.reason, "url": _or_null(record.url),
             "article_id": record.article_id, "entry_id": _or_null(record.entry_id),
             "feed_url": record.feed_url, "source": record.source, "title": _or_null(record.title),
             "http_status": record.http_status, "error": _or_null(record.error),

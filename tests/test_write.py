@@ -63,8 +63,9 @@ def test_rewriting_the_same_rows_replaces_the_file(tmp_path):
 
 def test_texts_the_source_did_not_give_are_null_not_empty(tmp_path):
     """A backfilled page has no feed summary, a page may declare no site name, a relevance
-    rejection has no error, an entry may have no title: NULL in the table, so `count(summary)`
-    counts summaries (the shared benchmark's backfill read 181 of 181 summaries as "")."""
+    rejection has no error, an entry may have no title or link, a copy never fetched has no
+    language: NULL in the table, so `count(summary)` counts summaries (the shared benchmark's
+    backfill read 181 of 181 summaries as "")."""
     import duckdb
     from cfnews.schemas import to_row
     bare = art("a1")
@@ -77,6 +78,17 @@ def test_texts_the_source_did_not_give_are_null_not_empty(tmp_path):
                        relevance=0.0, discovered_at=T)
     row = to_row(dropped, "r1")
     assert row["error"] is None and row["title"] is None and row["entry_id"] is None
+    no_link = to_row(Rejected(stage="feeds", reason="entry_no_link", outlet="o", url="",
+                              discovered_at=T), "r1")
+    assert no_link["url"] is None
+    # a copy of a known URL is never fetched: its language is unknown, not "" at confidence 0
+    unfetched = Duplicate(article=dataclasses.replace(art("a3"), text=""), canonical_id="a1",
+                          cluster_id="a1", matched_id="a1", method="canonical_url",
+                          containment=1.0, jaccard=1.0, shared_fingerprints=0)
+    unfetched = to_row(dataclasses.replace(unfetched, article=dataclasses.replace(
+        unfetched.article, language="", language_confidence=0.0)), "r1")
+    assert unfetched["language"] is None and unfetched["language_confidence"] is None
+    assert to_row(art("a1"), "r1")["language"] == "en"
     write_partition(str(tmp_path), "r1", "articles", "2025-12-05", "o", [bare])
     write_partition(str(tmp_path), "r1", "rejected", "2025-12-05", "o", [dropped])
     con = duckdb.connect()
