@@ -90,6 +90,7 @@ def test_authors_hold_names_not_byline_furniture():
         # left alone
         "The Associated Press": ("The Associated Press",),
         "Theresa May; Brian June": ("Theresa May", "Brian June"),
+        "Von Miller; Von Max Mustermann": ("Von Miller", "Max Mustermann"),
         "Pacific Tech Review Staff": ("Pacific Tech Review Staff",),
         "Reuters": ("Reuters",),
     }

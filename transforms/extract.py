@@ -98,7 +98,10 @@ _NOT_A_NAME = re.compile(r"@|https?:|www\.|^\W*$|^(?:staff|admin|editor|editors)
 def clean_author(name: str) -> str:
     """One byline entry without its furniture (above), or "" when nothing of a name is left."""
     name = " ".join(name.split())
-    name = _BIO.sub("", _BYLINE_PREFIX.sub("", name))
+    unprefixed = _BYLINE_PREFIX.sub("", name)
+    if not (name[:4].lower() == "von " and len(unprefixed.split()) < 2):   # "Von Miller"
+        name = unprefixed
+    name = _BIO.sub("", name)
     while True:
         trimmed = _DATE_WORD.sub("", name)
         if trimmed == name:
