@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from typing import Any, Dict, Tuple
 
 import pyarrow as pa
@@ -149,6 +150,30 @@ def _utc(value):
     return value.astimezone(dt.timezone.utc)
 
 
+# Han characters (CJK ideographs, extensions A and the compatibility block) and kana: Chinese
+# and Japanese write no spaces between words, so each counts as one (the usual 字数)
+_UNSPACED = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")
+
+
+# what the split leaves alone between them: full-width punctuation, no word
+_CJK_PUNCTUATION = re.compile(r"[\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]+")
+
+
+def word_count(text: str) -> int:
+    """Whitespace-separated words, each Han character or kana counted as one word (and the
+    full-width punctuation between them as none)."""
+    if not text:
+        return 0
+    return sum(1 for token in _UNSPACED.sub(r" \1 ", text).split()
+               if not _CJK_PUNCTUATION.fullmatch(token))
+
+
+def _or_null(text: str):
+    """An optional text the source did not give is NULL, not "" (so `count(summary)` counts
+    summaries and `summary IS NULL` finds the rows without one)."""
+    return text if text else None
+
+
 def _article_row(a: Article, run_id: str, written_at=None) -> Dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
@@ -161,13 +186,13 @@ def _article_row(a: Article, run_id: str, written_at=None) -> Dict[str, Any]:
         "entry_id": a.entry_id,
         "source": a.source,
         "title": a.title,
-        "summary": a.summary,
+        "summary": _or_null(a.summary),
         "text": a.text,
-        "word_count": len(a.text.split()) if a.text else 0,
+        "word_count": word_count(a.text),
         "authors": list(a.authors),
-        "site_name": a.site_name,
-        "language": a.language,
-        "language_confidence": a.language_confidence,
+        "site_name": _or_null(a.site_name),
+        "language": _or_null(a.language),   # "" before the language stage (never fetched)
+        "language_confidence": a.language_confidence if a.language else None,
         "relevance": a.relevance,
         "relevance_terms": list(a.relevance_terms),
         "relevance_reason": a.relevance_reason,
@@ -259,10 +284,10 @@ def to_row(record, run_id: str = "", written_at=None) -> Dict[str, Any]:
     if isinstance(record, Rejected):
         return {
             "schema_version": SCHEMA_VERSION,
-            "stage": record.stage, "reason": record.reason, "url": record.url,
-            "article_id": record.article_id, "entry_id": record.entry_id,
-            "feed_url": record.feed_url, "source": record.source, "title": record.title,
-            "http_status": record.http_status, "error": record.error,
+            "stage": record.stage, "reason": record.reason, "url": _or_null(record.url),
+            "article_id": record.article_id, "entry_id": _or_null(record.entry_id),
+            "feed_url": record.feed_url, "source": record.source, "title": _or_null(record.title),
+            "http_status": record.http_status, "error": _or_null(record.error),
             "relevance": record.relevance, "published_at": _utc(record.published_at),
             "discovered_at": _utc(record.discovered_at), "at": _utc(record.at),
             "written_at": _utc(written_at), "run_id": run_id,

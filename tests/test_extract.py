@@ -68,6 +68,36 @@ def test_authors_are_split():
     assert split_authors(None) == ()
 
 
+def test_authors_hold_names_not_byline_furniture():
+    """What trafilatura's author field carries around the names (seen on 19 of the shared
+    benchmark's 181 pages): credit words, bios, the date line, the agency, job titles, a
+    place in brackets, an address. Names, staff credits and agencies standing alone stay."""
+    cases = {
+        "Analysis by Chris Cillizza; CNN Editor-at-large": ("Chris Cillizza",),
+        "By Jane Roe and John Doe": ("Jane Roe", "John Doe"),
+        "Phil Helsel is a reporter": ("Phil Helsel",),
+        "Mike Wuerthele; Malcolm Owen Monday; November": ("Mike Wuerthele", "Malcolm Owen"),
+        "Carrie Arnold November": ("Carrie Arnold",),
+        "Detroit News wire services Published": ("Detroit News wire services",),
+        "DANICA KIRKA; JILL LAWLESS Associated Press": ("DANICA KIRKA", "JILL LAWLESS"),
+        "STEVE PEOPLES; AP National Political Writer": ("STEVE PEOPLES",),
+        "Paul Takahashi; Staff writer": ("Paul Takahashi",),
+        "Tom Gillespie News reporter": ("Tom Gillespie",),
+        "Текст Лида Буслаева": ("Лида Буслаева",),
+        "Par Jean Dupont (Pékin, correspondance)": ("Jean Dupont",),
+        "jane.roe@example.com; https://example.com/jane": (),
+        "Staff": (),
+        # left alone
+        "The Associated Press": ("The Associated Press",),
+        "Theresa May; Brian June": ("Theresa May", "Brian June"),
+        "Von Miller; Von Max Mustermann": ("Von Miller", "Max Mustermann"),
+        "Pacific Tech Review Staff": ("Pacific Tech Review Staff",),
+        "Reuters": ("Reuters",),
+    }
+    for raw, names in cases.items():
+        assert split_authors(raw) == names, raw
+
+
 def test_concurrent_extraction_gives_the_same_results():
     pages = [page(article_html(f"T{i}", PARAS + [f"Paragraph number {i} is unique here."]))
              for i in range(24)]
@@ -98,3 +128,17 @@ def test_dates_stated_by_the_feed_or_the_url_are_kept():
     dated_url = Page(entry=entry(), html=html, http_status=200,
                      final_url="https://e.com/2025/12/03/macron-beijing")
     assert extract_article(dated_url).published_at.date() == dt.date(2025, 12, 3)
+
+
+def test_the_pages_time_of_day_and_offset_are_kept():
+    """A page stating 22:30 at UTC-5 on 18 November was published at 03:30 UTC on the 19th:
+    its row says so and is filed under the 19th (htmldate's date-only output made it midnight
+    UTC of the 18th, a day early, with the time lost). A date without a time stays midnight."""
+    from cfnews.schemas import partition_of
+    stated = "<head><meta property='article:published_time' content='2019-11-18T22:30:00-05:00'>"
+    result = extract_article(page(article_html("T", PARAS).replace("<head>", stated)))
+    assert result.published_at == dt.datetime(2019, 11, 19, 3, 30, tzinfo=dt.timezone.utc)
+    assert partition_of(result)[1] == "2019-11-19"
+    date_only = "<head><meta property='article:published_time' content='2019-11-18'>"
+    result = extract_article(page(article_html("T", PARAS).replace("<head>", date_only)))
+    assert result.published_at == dt.datetime(2019, 11, 18, tzinfo=dt.timezone.utc)

@@ -57,6 +57,10 @@ def texts(text, found):
     ("a scan of Ms Pugh's right lung", ("Ms Pugh", "GPE"), ("Pugh", "PERSON")),
     ("Tourists were waiting in Longyear to fly home", ("Longyear", "PERSON"), ("Longyear", "GPE")),
     ("when he played Paire in Monte Carlo in April", ("Monte Carlo", "PERSON"), ("Monte Carlo", "GPE")),
+    # a quotation mark opened before the name and closed after it is not the name's
+    ("the \u201cSecret Weapon\u201d paper", ("\u201cSecret Weapon", "ORG"), ("Secret Weapon", "ORG")),
+    ('a "Black Death" outbreak', ('"Black Death', "ORG"), ("Black Death", "ORG")),
+    ("selon \u00ab Le Monde \u00bb, hier", ("\u00ab Le Monde", "ORG"), ("Le Monde", "ORG")),
 ])
 def test_boundaries_and_country_types(text, marked, expected):
     assert texts(text, clean_spans(text, spans(text, marked))) == [expected]
@@ -78,6 +82,7 @@ def test_boundaries_and_country_types(text, marked, expected):
     ("Mary-Kate Smith-Jones said", ("Mary-Kate Smith-Jones", "PERSON")),  # unspaced hyphens
     ("a role in Obama's cabinet", ("Obama", "PERSON")),                  # "in" someone's thing
     ("a takeover bid from Tony Adams failed", ("Tony Adams", "PERSON")),  # "from" a person
+    ('the "Black Death" of 1348', ('"Black Death"', "ORG")),            # a quoted whole: as found
 ])
 def test_names_left_as_they_are(text, marked):
     assert texts(text, clean_spans(text, spans(text, marked))) == [marked]

@@ -51,6 +51,11 @@ def test_article_id_is_stable_hex():
     ("https://e.com/a?utm_campaign=x&mc_eid=1&icid=rss&wt_mc=rss.x&traffic_source=rss",
      "https://e.com/a"),
     ("https://medium.com/p/x-1?source=rss----d12c--food", "https://medium.com/p/x-1"),
+    # DW's feed campaign, and a bare feed flag: the same article from another feed or a page
+    ("https://www.dw.com/zh/x/a-74582227?maca=chi-rss-chi-all-1127-rdf",
+     "https://dw.com/zh/x/a-74582227"),
+    ("http://www.transfermarkt.de/x/view/news/326649?rss", "https://transfermarkt.de/x/view/news/326649"),
+    ("https://e.com/a?rss=world", "https://e.com/a?rss=world"),
     # parameters that can tell articles apart stay, unless their value marks a share
     ("https://e.com/show?src=12", "https://e.com/show?src=12"),
     ("https://e.com/a?from=archive&id=3", "https://e.com/a?from=archive&id=3"),
@@ -190,6 +195,7 @@ def test_ids_of_the_corpora_links_move_only_for_documented_reasons():
             changed[link] = _cause(old, new)
     causes = collections.Counter(changed.values())
     assert causes["unexplained"] == 0, [l for l, c in changed.items() if c == "unexplained"][:5]
-    # the share of links whose id moves, as the README states it (under 1%)
-    assert len(changed) / len(links) < 0.01, (len(changed), len(links), causes)
+    # the share of links whose id moves, as the README states it (under 3%: 141 of the 211
+    # moved ids are DW's links, whose feed campaign `maca` was kept as content until 0.1.x)
+    assert len(changed) / len(links) < 0.03, (len(changed), len(links), causes)
     print(f"{len(links)} links, {len(changed)} ids move: {dict(causes)}")

@@ -6,7 +6,10 @@ boilerplate). Backfill lines that supplied plain text skip trafilatura and keep 
 Dates come from the page's markup only (metadata, JSON-LD, <time>, date-marked elements, the URL,
 an ISO timestamp): htmldate's extensive search, which takes a bare year from running text
 ("since its 2022 invasion" -> 2022-01-01), is off, so a page without a stated date falls back to
-the feed's date or to discovery time instead of a guess.
+the feed's date or to discovery time instead of a guess. The time of day and the offset the page
+states are kept (htmldate's default output is the date alone, which made every page's time
+midnight UTC of its local date, a day early for an evening story west of Greenwich); a date
+without a time stays midnight UTC.
 
 trafilatura has reported crashes when `extract` runs on several threads at once, and Beam
 runs DoFns on several threads per worker: every call goes through one process-wide lock.
@@ -29,6 +32,9 @@ from cfnews.transforms.titles import tidy, title_from_html
 
 _TRAFILATURA_LOCK = threading.Lock()
 MIN_CHARS = 200
+# htmldate's output: the date, the time and the offset when the page states them (a date alone
+# reads 00:00:00 without an offset, taken as UTC)
+DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 
 
 def load_trafilatura():
@@ -40,7 +46,7 @@ def date_params() -> dict:
     """htmldate's settings: the original publication date, from markup only (no extensive search
     of the text, which guesses dates from years mentioned in passing)."""
     return {"original_date": True, "extensive_search": False,
-            "max_date": dt.date.today().isoformat()}
+            "max_date": dt.date.today().isoformat(), "outputformat": DATE_FORMAT}
 
 
 def _parse(html: str):
@@ -65,12 +71,60 @@ def _parse_date(value: Optional[str]) -> Optional[dt.datetime]:
     return parsed.astimezone(dt.timezone.utc)
 
 
+# Byline furniture around a name (trafilatura's author field keeps what the byline's element
+# holds): a credit word before it ("Analysis by", "Текст"), a bio after it ("is a reporter"),
+# the date line run into it ("Jeff Foust Monday", "November", "... Published"), the agency
+# after a name ("ERIC TUCKER Associated Press") and a job title standing alone or after it
+# ("AP National Political Writer", "Staff writer", "Tom Gillespie News reporter").
+_BYLINE_PREFIX = re.compile(
+    r"^(?:(?:analysis|opinion|commentary|review|story|report|reporting|words|text|photos?|"
+    r"texte|текст|фото)\s*:?\s+)?(?:(?:written\s+)?by|par|von|por)\s*:?\s+"
+    r"|^(?:text|texte|текст|фото)\s*:?\s+", re.IGNORECASE)
+_BIO = re.compile(r"\s+(?:is|was)\s+an?\s+.*$", re.IGNORECASE)
+# month names that are not also common given names or surnames (April, May, June, August)
+_DATE_WORD = re.compile(
+    r"\s*\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|"
+    r"september|october|november|december|published|updated|posted)\s*$", re.IGNORECASE)
+_AGENCY = re.compile(r"\s+(?:the\s+)?(?:associated\s+press|reuters|afp|agence\s+france-presse)$",
+                     re.IGNORECASE)
+_ROLE = re.compile(
+    r"(?:^|\s+)(?:(?:ap|staff|senior|chief|news|sports|political|national|security|business|"
+    r"foreign|auto|contributing|special|white\s+house|cnn)\s+){0,3}"
+    r"(?:writer|reporter|correspondent|columnist|contributor|editor(?:-at-large)?)s?$",
+    re.IGNORECASE)
+_NOT_A_NAME = re.compile(r"@|https?:|www\.|^\W*$|^(?:staff|admin|editor|editors)$", re.IGNORECASE)
+
+
+def clean_author(name: str) -> str:
+    """One byline entry without its furniture (above), or "" when nothing of a name is left."""
+    name = " ".join(name.split())
+    unprefixed = _BYLINE_PREFIX.sub("", name)
+    if not (name[:4].lower() == "von " and len(unprefixed.split()) < 2):   # "Von Miller"
+        name = unprefixed
+    name = _BIO.sub("", name)
+    while True:
+        trimmed = _DATE_WORD.sub("", name)
+        if trimmed == name:
+            break
+        name = trimmed
+    agency = _AGENCY.search(name)
+    if agency and len(name[:agency.start()].split()) >= 2:   # not "The Associated Press"
+        name = name[:agency.start()]
+    role = _ROLE.search(name)
+    if role:   # a job title alone is no name; a name before one keeps at least two words
+        name = name[:role.start()] if len(name[:role.start()].split()) >= 2 else ""
+    name = name.strip(" ,;:|-–—")
+    return "" if _NOT_A_NAME.search(name) else name
+
+
 def split_authors(value: Optional[str]) -> tuple:
     if not value:
         return ()
+    # a parenthesis is the place or desk ("Jean Dupont (Pékin, correspondance)"), not a name
+    value = re.sub(r"\s*\([^()]*\)", " ", value)
     parts = re.split(r"\s*(?:;|,|\band\b|\bet\b|&)\s*", value)
     seen = []
-    for part in (p.strip() for p in parts):
+    for part in (clean_author(p) for p in parts):
         if part and part not in seen:
             seen.append(part)
     return tuple(seen)

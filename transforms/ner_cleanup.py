@@ -69,6 +69,9 @@ _TRAILING_DESCRIPTOR = re.compile(
 _SCORE_LINE = re.compile(r"\s+\d+\s+[A-Z][^\n]*\s\d+$")
 # "Jeans Mate Corp - 6mth", "Faroe Islands - Jan": a spaced dash ends the name
 _SPACED_DASH = re.compile(r"\s+[-\u2013\u2014]\s+")
+# quotation marks a name may open with; the name keeps one only when it also closes it
+_OPENING_QUOTES = {'"': '"', "\u201c": "\u201d", "\u00ab": "\u00bb", "\u2018": "\u2019",
+                   "\u201e": "\u201c"}
 # "Tesla, Uber and Snapchat": a list read as one name (not "Bodman, Longely & Dahling", a firm)
 _NAME_PART = r"[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)*"
 _LIST_OF_NAMES = re.compile(r"%s(?:\s*,\s*%s)+\s*,?\s+(?:and|or)\s+%s$" % ((_NAME_PART,) * 3))
@@ -116,7 +119,13 @@ def _trim_name(norm: str, start: int, end: int, label: str) -> Tuple[int, int]:
     without figures after it ("Healy 84"); a person or place without a trailing possessive (any
     name when the 's stands apart); no month or weekday before a name (after the sentence's
     "The"), no score or telephone number after it; a name that starts a sentence without the
-    capitalised "The" of the sentence."""
+    capitalised "The" of the sentence; no quotation mark that opens before the name and
+    closes after it ("“Secret Weapon" of “Secret Weapon” paper)."""
+    quote = _OPENING_QUOTES.get(norm[start]) if start < end else None
+    if quote and quote not in norm[start + 1:end]:
+        start += 1
+        while start < end and norm[start].isspace():
+            start += 1
     dash = _SPACED_DASH.search(norm, start, end)
     if dash and dash.start() > start:
         end = dash.start()

@@ -18,15 +18,18 @@ from courlan.clean import TRACKERS_RE as COURLAN_TRACKERS
 # parameters that name a click, a share or a rendering, never the article.
 _TRACKING_PARAMS = re.compile(
     r"^(_ga|_gl|igshid|smid|smtyp|spm|ocid|cmpid|cmp|at_\w+|output|outputtype|amp|"
-    r"__twitter_impression|wt_mc|wt\.mc_id|ns_\w+|s_cid|icid|share_token|shared)$",
+    r"__twitter_impression|wt_mc|wt\.mc_id|ns_\w+|s_cid|icid|share_token|shared|"
+    r"maca)$",  # maca: DW's feed campaign ("?maca=en-rss-en-all-1573-rdf")
     re.IGNORECASE)
 # courlan's pattern matches inside words (`\bga` also hits `gallery`, `cl?id` hits `cid`):
 # these names identify content on news sites, so they are kept whatever courlan says.
 _CONTENT_PARAMS = frozenset({
     "id", "cid", "aid", "eid", "nid", "sid", "vid", "pid", "p", "page", "article", "articleid",
     "story", "storyid", "gallery", "galleryid", "src", "from", "share", "source_id", "lang"})
-# Parameters kept in general but tracking with these values (WeChat share links).
+# Parameters kept in general but tracking with these values (WeChat share links; a bare
+# "?rss" flag marking a feed's link).
 _TRACKING_VALUES = {"from": frozenset({"timeline", "singlemessage", "groupmessage"}),
+                    "rss": frozenset({""}),
                     "share": frozenset({"1", "true", "twitter", "facebook", "email", "wechat",
                                         "whatsapp", "linkedin", "copy"})}
 _PARAM_NAME = re.compile(r"[\w.\-\[\]]{1,64}")
