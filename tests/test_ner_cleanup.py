@@ -61,6 +61,13 @@ def texts(text, found):
     ("the \u201cSecret Weapon\u201d paper", ("\u201cSecret Weapon", "ORG"), ("Secret Weapon", "ORG")),
     ('a "Black Death" outbreak', ('"Black Death', "ORG"), ("Black Death", "ORG")),
     ("selon \u00ab Le Monde \u00bb, hier", ("\u00ab Le Monde", "ORG"), ("Le Monde", "ORG")),
+    # an organisation's possessive: after a kind-of-body noun, or beside the bare name
+    ("the Justice Department's review", ("Justice Department's", "ORG"),
+     ("Justice Department", "ORG")),
+    ("He cited The Washington Post\u2019s reporting", ("The Washington Post\u2019s", "ORG"),
+     ("The Washington Post", "ORG")),
+    ("Blue Origin flew. Then Blue Origin's rocket landed.", ("Blue Origin's", "ORG"),
+     ("Blue Origin", "ORG")),
 ])
 def test_boundaries_and_country_types(text, marked, expected):
     assert texts(text, clean_spans(text, spans(text, marked))) == [expected]
@@ -68,6 +75,8 @@ def test_boundaries_and_country_types(text, marked, expected):
 
 @pytest.mark.parametrize("text, marked", [
     ("Shares of McDonald's rose.", ("McDonald's", "ORG")),           # the 's is the name's
+    ("Trader Joe's opened a store.", ("Trader Joe's", "ORG")),       # and here
+    ("Kellogg\u2019s cereal sold. Kellogg\u2019s rose.", ("Kellogg\u2019s", "ORG")),
     ("He read The Washington Post daily.", ("The Washington Post", "ORG")),  # mid-sentence
     ("General Motors cut jobs.", ("General Motors", "ORG")),          # titles: people only
     ("King said he would stay.", ("King", "PERSON")),                 # titles that are surnames

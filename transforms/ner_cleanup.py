@@ -139,8 +139,13 @@ def _trim_name(norm: str, start: int, end: int, label: str) -> Tuple[int, int]:
             and _sentence_start(norm, start) and norm[start + 4].isupper():
         start += 4
     spaced = _SPACED_POSSESSIVE.search(norm, start, end)
-    possessive = spaced or (label != "ORG" and _POSSESSIVE.search(norm, start, end))
-    if possessive and possessive.start() > start:            # "McDonald's" keeps its 's
+    possessive = spaced or _POSSESSIVE.search(norm, start, end)
+    if possessive and label == "ORG" and not (_ORG_HEAD_BEFORE.search(norm, start,
+                                                                   possessive.start())
+                                              or _named_bare(norm, start, possessive.start())):
+        possessive = None  # "McDonald's" keeps its 's; "Blue Origin's" beside "Blue Origin",
+        # and "the Justice Department's", do not
+    if possessive and possessive.start() > start:
         end = possessive.start()
     date = (_LEADING_DAY if label == "PERSON" else _LEADING_DATE).match(norm, start, end)
     if date:
@@ -159,6 +164,23 @@ def _trim_name(norm: str, start: int, end: int, label: str) -> Tuple[int, int]:
         if initials and not title:
             start = initials.start()
     return start, end
+
+
+# The kind-of-body noun that ends an organisation's name: an 's after it is a possessive, never a
+# brand's (brands in 's end in a person's name: McDonald's, Kellogg's, Trader Joe's)
+_ORG_HEAD_BEFORE = re.compile(
+    r"\b(?:Party|Department|Ministry|University|College|School|Committee|Commission|Council|"
+    r"Agency|Authority|Court|Post|Times|Journal|News|Media|Company|Corporation|Group|Bank|Fund|"
+    r"Reserve|Office|Service|Institute|Association|Union|Organi[sz]ation|Foundation|Federation|"
+    r"Board|Bureau|Administration|Government|Parliament|Senate|Congress|Assembly|Army|Navy|"
+    r"Police|Society|Hospital|Cent(?:er|re)|Museum|Network|Alliance|Coalition)$")
+
+
+def _named_bare(norm: str, start: int, end: int) -> bool:
+    """The text also names norm[start:end] without a possessive after it: its 's is the
+    possessive of that name, not part of a brand ("Kellogg's")."""
+    bare = norm[start:end]
+    return re.search(r"(?<![\w'\u2019])%s(?![\w'\u2019])" % re.escape(bare), norm) is not None
 
 
 def _portfolio(norm: str, start: int, end: int) -> bool:
