@@ -236,15 +236,24 @@ def fingerprint_from_value(value):
 
 def flat_entity_lists(entities) -> Dict[str, list]:
     """people / organizations / places: canonical names (the surface text when unlinked),
-    each once, in order of first mention."""
+    each once, in order of first mention. A name written in capitals by a dateline or a
+    headline ("LONDON", "USA TODAY") and in running text ("London") is listed once, as the
+    running text writes it."""
     out = {}
     for column, labels in FLAT_ENTITY_LABELS.items():
-        names = []
+        names: list = []
+        where: Dict[str, int] = {}  # casefolded name -> its index in names
         for e in entities:
             if e.label in labels:
                 name = (e.canonical or " ".join(e.text.split())).strip()
-                if name and name not in names:
+                key = name.casefold()
+                if not name:
+                    continue
+                if key not in where:
+                    where[key] = len(names)
                     names.append(name)
+                elif names[where[key]].isupper() and not name.isupper():
+                    names[where[key]] = name
         out[column] = names
     return out
 

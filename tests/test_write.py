@@ -111,3 +111,16 @@ def test_word_count_counts_chinese_and_japanese_words_not_spaces():
     assert word_count("엘제이의 리벤지인가") == 2 and word_count("") == 0
     row = to_row(dataclasses.replace(art("a1"), text=zh * 10), "r1")
     assert row["word_count"] == 10 * word_count(zh) > 100
+
+
+def test_a_name_in_capitals_and_in_running_text_is_listed_once_as_the_text_writes_it():
+    """A dateline or headline in capitals ("LONDON (AP) —", "USA TODAY") beside the same name in
+    running text gave the row both spellings; other names and their order are kept."""
+    from cfnews.schemas import to_row
+    text = "LONDON (AP) — Talks in London went on. USA TODAY said. USA Today and NASA agreed."
+    ents = (Entity("LONDON", "GPE", 0, 6), Entity("London", "GPE", 22, 28),
+            Entity("USA TODAY", "ORG", 39, 48), Entity("USA Today", "ORG", 55, 64),
+            Entity("NASA", "ORG", 69, 73), Entity("Paris", "GPE", 0, 0, canonical="Paris"))
+    row = to_row(dataclasses.replace(art("a1"), text=text, entities=ents), "r1")
+    assert row["places"] == ["London", "Paris"]
+    assert row["organizations"] == ["USA Today", "NASA"]
