@@ -111,6 +111,10 @@ def entry_from_json(data: dict) -> FeedEntry:
         data[key] = _time(data[key])
     if data["discovered_at"] is None:
         raise ValueError("a pending entry without discovered_at")
+    authors = data.get("authors", [])
+    if not (isinstance(authors, list) and all(isinstance(a, str) for a in authors)):
+        raise TypeError("FeedEntry.authors: expected a list of names")
+    data["authors"] = tuple(authors)
     return FeedEntry(**data)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Optional
+from typing import Optional, Tuple
 
 
 def utc_now() -> dt.datetime:
@@ -66,6 +66,7 @@ class FeedEntry:
     text: Optional[str] = None
     published_raw: Optional[str] = None  # an untrusted publication time, as the source said
     item_id: str = ""                # the outlet's item id in the URL, by its feed's item_id rule
+    authors: Tuple[str, ...] = ()    # the feed's credit (dc:creator, <author>): for a bylineless page
 
     def __post_init__(self):
         _trust_published(self)

@@ -93,6 +93,13 @@ def test_authors_hold_names_not_byline_furniture():
         "Von Miller; Von Max Mustermann": ("Von Miller", "Max Mustermann"),
         "Pacific Tech Review Staff": ("Pacific Tech Review Staff",),
         "Reuters": ("Reuters",),
+        # journals' "Surname, Initials" is one name; where the writer filed from is not a name
+        "Vinson, V.": ("Vinson, V.",),
+        "Smith, J. and Doe, A.": ("Smith, J.", "Doe, A."),
+        "Jane Roe, John Doe": ("Jane Roe", "John Doe"),
+        "Oliver Holmes in Jerusalem": ("Oliver Holmes",),
+        "Jason Burke Africa correspondent": ("Jason Burke",),
+        "Patrick Wintour Diplomatic editor": ("Patrick Wintour",),
     }
     for raw, names in cases.items():
         assert split_authors(raw) == names, raw
@@ -142,3 +149,25 @@ def test_the_pages_time_of_day_and_offset_are_kept():
     date_only = "<head><meta property='article:published_time' content='2019-11-18'>"
     result = extract_article(page(article_html("T", PARAS).replace("<head>", date_only)))
     assert result.published_at == dt.datetime(2019, 11, 18, tzinfo=dt.timezone.utc)
+
+
+def test_a_page_without_a_byline_takes_the_feeds_author_credit():
+    """Feeds credit their writers (dc:creator, <author>), pages do not always show a byline:
+    `authors` was empty for such pages. A byline on the page still wins."""
+    from cfnews.schemas import FeedSource
+    from cfnews.transforms.feeds import parse_feed
+    rss = (b"<?xml version='1.0'?><rss version='2.0' xmlns:dc='http://purl.org/dc/elements/1.1/'>"
+           b"<channel><title>t</title>"
+           b"<item><title>A</title><link>https://e.com/a</link><dc:creator>By Jane Roe</dc:creator>"
+           b"<dc:creator>JANE ROE</dc:creator><dc:creator>Vinson, V.</dc:creator></item>"
+           b"<item><title>B</title><link>https://e.com/b</link>"
+           b"<author>jd@e.com (John Doe)</author></item></channel></rss>")
+    source = FeedSource(outlet="o", url="https://e.com/feed", language="en", country="FR")
+    first, second = parse_feed(source, rss)
+    assert first.authors == ("Jane Roe", "Vinson, V.") and second.authors == ("John Doe",)
+    html = article_html("Macron in Beijing", PARAS)
+    bylineless = extract_article(Page(entry=first, html=html, final_url=first.url))
+    assert isinstance(bylineless, Article) and bylineless.authors == ("Jane Roe", "Vinson, V.")
+    signed = html.replace("<h1>", "<p class='byline'>By Ann Lee</p><h1>")
+    assert extract_article(Page(entry=first, html=signed, final_url=first.url)).authors == \
+        ("Ann Lee",)

@@ -45,3 +45,19 @@ def test_hand_edited_state_files_are_rebuilt_with_a_warning(tmp_path, server):
         json.loads(path.read_text())  # saved again, whole
     entries = [entry_id for _, entry_id, _ in all_rows(tmp_path / "out")]
     assert entries and len(entries) == len(set(entries))  # nothing written twice
+
+
+def test_a_pending_entry_keeps_its_feed_authors_and_older_journals_still_load():
+    import datetime as dt
+    from cfnews.pipeline.state import entry_from_json, entry_to_json
+    from cfnews.schemas import FeedEntry
+    entry = FeedEntry(outlet="o", feed_url="f", entry_id="e", url="https://e.com/a",
+                      article_id="a", canonical_url="https://e.com/a",
+                      discovered_at=dt.datetime(2026, 12, 5, tzinfo=dt.timezone.utc),
+                      authors=("Jane Roe", "Vinson, V."))
+    data = json.loads(json.dumps(entry_to_json(entry)))   # as the journal file holds it
+    assert entry_from_json(data) == entry
+    del data["authors"]                                     # a journal written before them
+    assert entry_from_json(data).authors == ()
+    with pytest.raises(TypeError):
+        entry_from_json(dict(data, authors="Jane Roe"))

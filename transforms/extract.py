@@ -28,6 +28,7 @@ from cfnews.schemas import Article, Page, Reason, Rejected, Stage
 
 from cfnews.transforms.bodies import choose_body, drop_boilerplate, readability_text
 from cfnews.transforms.common import StageDoFn, distribution, run_stage
+from cfnews.transforms.bylines import split_authors
 from cfnews.transforms.titles import tidy, title_from_html
 
 _TRAFILATURA_LOCK = threading.Lock()
@@ -71,65 +72,6 @@ def _parse_date(value: Optional[str]) -> Optional[dt.datetime]:
     return parsed.astimezone(dt.timezone.utc)
 
 
-# Byline furniture around a name (trafilatura's author field keeps what the byline's element
-# holds): a credit word before it ("Analysis by", "Текст"), a bio after it ("is a reporter"),
-# the date line run into it ("Jeff Foust Monday", "November", "... Published"), the agency
-# after a name ("ERIC TUCKER Associated Press") and a job title standing alone or after it
-# ("AP National Political Writer", "Staff writer", "Tom Gillespie News reporter").
-_BYLINE_PREFIX = re.compile(
-    r"^(?:(?:analysis|opinion|commentary|review|story|report|reporting|words|text|photos?|"
-    r"texte|текст|фото)\s*:?\s+)?(?:(?:written\s+)?by|par|von|por)\s*:?\s+"
-    r"|^(?:text|texte|текст|фото)\s*:?\s+", re.IGNORECASE)
-_BIO = re.compile(r"\s+(?:is|was)\s+an?\s+.*$", re.IGNORECASE)
-# month names that are not also common given names or surnames (April, May, June, August)
-_DATE_WORD = re.compile(
-    r"\s*\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|"
-    r"september|october|november|december|published|updated|posted)\s*$", re.IGNORECASE)
-_AGENCY = re.compile(r"\s+(?:the\s+)?(?:associated\s+press|reuters|afp|agence\s+france-presse)$",
-                     re.IGNORECASE)
-_ROLE = re.compile(
-    r"(?:^|\s+)(?:(?:ap|staff|senior|chief|news|sports|political|national|security|business|"
-    r"foreign|auto|contributing|special|white\s+house|cnn)\s+){0,3}"
-    r"(?:writer|reporter|correspondent|columnist|contributor|editor(?:-at-large)?)s?$",
-    re.IGNORECASE)
-_NOT_A_NAME = re.compile(r"@|https?:|www\.|^\W*$|^(?:staff|admin|editor|editors)$", re.IGNORECASE)
-
-
-def clean_author(name: str) -> str:
-    """One byline entry without its furniture (above), or "" when nothing of a name is left."""
-    name = " ".join(name.split())
-    unprefixed = _BYLINE_PREFIX.sub("", name)
-    if not (name[:4].lower() == "von " and len(unprefixed.split()) < 2):   # "Von Miller"
-        name = unprefixed
-    name = _BIO.sub("", name)
-    while True:
-        trimmed = _DATE_WORD.sub("", name)
-        if trimmed == name:
-            break
-        name = trimmed
-    agency = _AGENCY.search(name)
-    if agency and len(name[:agency.start()].split()) >= 2:   # not "The Associated Press"
-        name = name[:agency.start()]
-    role = _ROLE.search(name)
-    if role:   # a job title alone is no name; a name before one keeps at least two words
-        name = name[:role.start()] if len(name[:role.start()].split()) >= 2 else ""
-    name = name.strip(" ,;:|-–—")
-    return "" if _NOT_A_NAME.search(name) else name
-
-
-def split_authors(value: Optional[str]) -> tuple:
-    if not value:
-        return ()
-    # a parenthesis is the place or desk ("Jean Dupont (Pékin, correspondance)"), not a name
-    value = re.sub(r"\s*\([^()]*\)", " ", value)
-    parts = re.split(r"\s*(?:;|,|\band\b|\bet\b|&)\s*", value)
-    seen = []
-    for part in (clean_author(p) for p in parts):
-        if part and part not in seen:
-            seen.append(part)
-    return tuple(seen)
-
-
 def normalise_text(text: str) -> str:
     """Paragraphs separated by one newline, no trailing spaces, no empty lines."""
     lines = (re.sub(r"[ \t]+", " ", line).strip() for line in text.splitlines())
@@ -155,7 +97,8 @@ def extract_article(page: Page, min_chars: int = MIN_CHARS) -> Union[Article, Re
         if len(text) < min_chars:
             return Rejected.for_entry(entry, Stage.EXTRACT, Reason.TOO_SHORT,
                                       error=f"{len(text)} characters < {min_chars}")
-        return Article(title=entry.title, text=text, published_at=entry.published_at, **common)
+        return Article(title=entry.title, text=text, published_at=entry.published_at,
+                       authors=entry.authors, **common)
     if not page.html.strip():
         return Rejected.for_entry(entry, Stage.EXTRACT, Reason.EXTRACTION_FAILED,
                                   error="empty page")
@@ -190,7 +133,7 @@ def extract_article(page: Page, min_chars: int = MIN_CHARS) -> Union[Article, Re
         title=title,
         text=text,
         published_at=entry.published_at or _parse_date(document.date if document else None),
-        authors=split_authors(document.author if document else None),
+        authors=split_authors(document.author if document else None) or entry.authors,
         site_name=site_name,
         **common)
 

@@ -20,6 +20,7 @@ import apache_beam as beam
 import feedparser
 
 from cfnews.schemas import FeedEntry, FeedSource, Reason, Rejected, Stage, utc_now
+from cfnews.transforms.bylines import feed_authors
 from cfnews.transforms.common import MAIN, REJECTED, count, run_stage
 from cfnews.transforms.inflight import ConcurrentStageDoFn, host_of
 from cfnews.transforms.http import FetchError, HttpConfig, RetryLater, http_get
@@ -102,6 +103,16 @@ def _canonical_or_empty(link: str) -> str:
         return ""
 
 
+def _author_names(entry) -> List[str]:
+    """feedparser's names of an item's authors (dc:creator, Atom <author><name>, RSS <author>'s
+    name part), without their e-mail addresses."""
+    names = [str(a.get("name") or "") for a in entry.get("authors") or () if isinstance(a, dict)]
+    if not any(names):
+        detail = entry.get("author_detail") or {}
+        names = [str(detail.get("name") or entry.get("author") or "")]
+    return [n for n in names if n.strip()]
+
+
 def _ids_naming_several_pages(entries, base_url) -> set:
     """Entry ids that one feed document gives to items with different links: a CMS stamping
     one guid on every item (the site's name or address). Such an id identifies nothing, so
@@ -145,7 +156,8 @@ def _to_entry(source, entry, base_url, discovered_at, seen_ids,
                    summary=clean_inline_html(entry.get("summary", ""))[:5000],
                    published_at=published, discovered_at=discovered_at,
                    language_hint=source.language,
-                   item_id=item_id_of(source.item_id_rule, canonical))
+                   item_id=item_id_of(source.item_id_rule, canonical),
+                   authors=feed_authors(_author_names(entry)))
     if entry_id in seen_ids:
         return Rejected.for_entry(fe, Stage.FEEDS, Reason.DUPLICATE_ENTRY,
                                   error="entry id repeated within the feed")

@@ -1,0 +1,88 @@
+"""Bylines as names: an author field (a page's byline, as trafilatura reads it, or a feed item's
+dc:creator / <author>) split into its people, each without the furniture bylines carry. Plain
+functions, shared by extraction (transforms/extract.py) and the feed reader
+(transforms/feeds.py)."""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Optional
+
+# Byline furniture around a name (trafilatura's author field keeps what the byline's element
+# holds): a credit word before it ("Analysis by", "Текст"), a bio after it ("is a reporter"),
+# the date line run into it ("Jeff Foust Monday", "November", "... Published"), the agency
+# after a name ("ERIC TUCKER Associated Press") and a job title standing alone or after it
+# ("AP National Political Writer", "Staff writer", "Tom Gillespie News reporter").
+_BYLINE_PREFIX = re.compile(
+    r"^(?:(?:analysis|opinion|commentary|review|story|report|reporting|words|text|photos?|"
+    r"texte|текст|фото)\s*:?\s+)?(?:(?:written\s+)?by|par|von|por)\s*:?\s+"
+    r"|^(?:text|texte|текст|фото)\s*:?\s+", re.IGNORECASE)
+_BIO = re.compile(r"\s+(?:is|was)\s+an?\s+.*$", re.IGNORECASE)
+# month names that are not also common given names or surnames (April, May, June, August)
+_DATE_WORD = re.compile(
+    r"\s*\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|"
+    r"september|october|november|december|published|updated|posted)\s*$", re.IGNORECASE)
+_AGENCY = re.compile(r"\s+(?:the\s+)?(?:associated\s+press|reuters|afp|agence\s+france-presse)$",
+                     re.IGNORECASE)
+_ROLE = re.compile(
+    r"(?:^|\s+)(?:(?:ap|staff|senior|chief|news|sports|political|national|security|business|"
+    r"foreign|auto|contributing|special|white\s+house|cnn|diplomatic|economics|technology|"
+    r"science|health|environment|education|culture|media|legal|defen[cs]e|home|world|"
+    r"europe|asia|africa|china|americas|latin\s+america|middle\s+east|us|uk)\s+){0,3}"
+    r"(?:writer|reporter|correspondent|columnist|contributor|editor(?:-at-large)?)s?$",
+    re.IGNORECASE)
+# where the writer filed from ("Oliver Holmes in Jerusalem", "David Smith in Washington")
+_DATELINE = re.compile(r"\s+in\s+[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*)*$")
+_NOT_A_NAME = re.compile(r"@|https?:|www\.|^\W*$|^(?:staff|admin|editor|editors)$", re.IGNORECASE)
+
+
+def clean_author(name: str) -> str:
+    """One byline entry without its furniture (above), or "" when nothing of a name is left."""
+    name = " ".join(name.split())
+    unprefixed = _BYLINE_PREFIX.sub("", name)
+    if not (name[:4].lower() == "von " and len(unprefixed.split()) < 2):   # "Von Miller"
+        name = unprefixed
+    name = _BIO.sub("", name)
+    name = _DATELINE.sub("", name)
+    while True:
+        trimmed = _DATE_WORD.sub("", name)
+        if trimmed == name:
+            break
+        name = trimmed
+    agency = _AGENCY.search(name)
+    if agency and len(name[:agency.start()].split()) >= 2:   # not "The Associated Press"
+        name = name[:agency.start()]
+    role = _ROLE.search(name)
+    if role:   # a job title alone is no name; a name before one keeps at least two words
+        name = name[:role.start()] if len(name[:role.start()].split()) >= 2 else ""
+    name = name.strip(" ,;:|-–—")
+    return "" if _NOT_A_NAME.search(name) else name
+
+
+def split_authors(value: Optional[str]) -> tuple:
+    if not value:
+        return ()
+    # a parenthesis is the place or desk ("Jean Dupont (Pékin, correspondance)"), not a name
+    value = re.sub(r"\s*\([^()]*\)", " ", value)
+    parts = re.split(r"\s*(?:;|\band\b|\bet\b|&)\s*", value)
+    # a comma parts names ("Jane Roe, John Doe"), or a surname from its initials or given name
+    # ("Vinson, V.", the style of journals' feeds): split only where every part is two words
+    parts = [q for p in parts
+             for q in (re.split(r"\s*,\s*", p)
+                       if all(len(c.split()) >= 2 for c in p.split(",") if c.strip()) else [p])]
+    seen = []
+    for part in (clean_author(p) for p in parts):
+        if part and part not in seen:
+            seen.append(part)
+    return tuple(seen)
+
+
+def feed_authors(names: Iterable[str]) -> tuple:
+    """A feed item's author names (feedparser's `authors`: one per dc:creator or <author>, each
+    maybe a whole byline), cleaned as a byline is, each once whatever its case."""
+    out, seen = [], set()
+    for name in (n for value in names for n in split_authors(value)):
+        if name.casefold() not in seen:
+            seen.add(name.casefold())
+            out.append(name)
+    return tuple(out)
+
