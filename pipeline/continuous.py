@@ -33,7 +33,7 @@ from cfnews.pipeline.summary import FEED_FAILURE_REASONS, RunSummary
 from cfnews.schemas import FeedEntry, FeedSource, Rejected, utc_now
 from cfnews.transforms.common import crash_point
 from cfnews.transforms.write import remove_stale_staging
-from cfnews.transforms.feeds import FEED_LEVEL_REASONS, poll_feed
+from cfnews.transforms.feeds import FEED_LEVEL_REASONS, MAX_RETRY_AFTER_HOLD, poll_feed
 from cfnews.transforms.history import open_history
 
 log = logging.getLogger(__name__)
@@ -61,10 +61,6 @@ class CycleReport:
                 + f"new {self.new_entries}  articles {w.get('articles', 0)}  "
                 f"duplicates {w.get('duplicates', 0)}  rejected {rejected}  "
                 f"{self.seconds:.1f}s")
-
-
-# A Retry-After is honoured up to a week (an HTTP date years ahead is a server's mistake).
-MAX_RETRY_AFTER_HOLD = 7 * 24 * 3600.0
 
 
 @dataclasses.dataclass(frozen=True)

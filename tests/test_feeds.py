@@ -88,3 +88,20 @@ def test_feed_http_error_and_unreachable(server):
                                    language="en", country="FR"), server.config())
     assert down.reason == "feed_unreachable" and down.stage == "feeds"
     server.httpd = type("Dummy", (), {"shutdown": lambda s: None, "server_close": lambda s: None})()
+
+
+def test_streaming_polls_hold_a_feed_whose_server_said_retry_after(server):
+    """The streaming graph polls every feed each interval: a 429 asking an hour's rest was
+    asked again at the next interval. This worker now holds the feed until then ('held')."""
+    from cfnews.transforms.feeds import poll_feed_again
+    url = server.add("/busy.xml", "slow down", status=429, content_type="text/plain",
+                     headers={"Retry-After": "3600"})
+    source = FeedSource(outlet="o", url=url, language="en", country="FR")
+    first = poll_feed_again(source, server.config())
+    assert first.status == "failed" and first.retry_after == 3600.0
+    assert first.results[0].reason == "feed_http_error"
+    held = poll_feed_again(source, server.config())
+    assert held.status == "held" and held.results == () and server.hits["/busy.xml"] == 1
+    other = server.add("/feed.xml", RSS, content_type="application/rss+xml")  # others go on
+    assert poll_feed_again(FeedSource(outlet="o", url=other, language="en", country="FR"),
+                           server.config()).status == "ok"

@@ -13,7 +13,8 @@ import html
 import io
 import re
 import threading
-from typing import Any, List, Optional, Tuple, Union
+import time
+from typing import Any, Dict, List, Optional, Tuple, Union
 from urllib.parse import urljoin
 
 import apache_beam as beam
@@ -188,7 +189,7 @@ def fetch_feed(source: FeedSource, config: HttpConfig = HttpConfig()
 @dataclasses.dataclass(frozen=True)
 class PollResult:
     """One conditional poll of a feed."""
-    status: str                          # 'ok' | 'not_modified' | 'failed'
+    status: str                          # 'ok' | 'not_modified' | 'failed' | 'held'
     results: Tuple = ()                  # FeedEntry and Rejected rows ('ok'); the rejection ('failed')
     etag: str = ""
     last_modified: str = ""
@@ -279,14 +280,28 @@ class _LastPolls:
 
 
 LAST_POLLS = _LastPolls()
+# feed url -> monotonic time before which its server asked (Retry-After) not to be polled; per
+# worker process, like LAST_POLLS (the local runs keep theirs in DIR/_state: pipeline/continuous.py)
+_HELD_UNTIL: Dict[str, float] = {}
+# a Retry-After is honoured up to a week (an HTTP date years ahead is a server's mistake)
+MAX_RETRY_AFTER_HOLD = 7 * 24 * 3600.0
 
 
 def poll_feed_again(source: FeedSource, config: HttpConfig = HttpConfig()) -> PollResult:
     """Poll a feed conditionally with the validators of this process's last poll of it; a
-    304 comes back as 'not_modified' with the rows of that last poll."""
+    304 comes back as 'not_modified' with the rows of that last poll. A feed whose server
+    answered with a Retry-After longer than a fetch waits is not polled again before it:
+    'held', no rows."""
+    if _HELD_UNTIL.get(source.url, 0.0) > time.monotonic():
+        return PollResult("held")
     last = LAST_POLLS.get(source.url)
     result = poll_feed(source, config, last.etag if last else "",
                        last.last_modified if last else "")
+    if result.status == "failed" and result.retry_after:
+        _HELD_UNTIL[source.url] = time.monotonic() + min(result.retry_after,
+                                                         MAX_RETRY_AFTER_HOLD)
+    else:
+        _HELD_UNTIL.pop(source.url, None)
     if result.status == "ok" and (result.etag or result.last_modified):
         LAST_POLLS.put(source.url, result)
     elif result.status == "not_modified" and last is not None:
@@ -324,6 +339,9 @@ class _PollFeedFn(ConcurrentStageDoFn):
         return feed_level + [(url, dataclasses.replace(result, results=items))]
 
     def after(self, element, results: List) -> None:
+        if any(not isinstance(r, Rejected) and r[1].status == "held" for r in results):
+            count("cfnews.feeds", "held")  # not polled: its server's Retry-After
+            return
         count("cfnews.feeds", "polled")
         if any(not isinstance(r, Rejected) and r[1].status == "not_modified" for r in results):
             count("cfnews.feeds", "not_modified")
