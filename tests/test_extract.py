@@ -98,6 +98,8 @@ def test_authors_hold_names_not_byline_furniture():
         "Smith, J. and Doe, A.": ("Smith, J.", "Doe, A."),
         "Jane Roe, John Doe": ("Jane Roe", "John Doe"),
         "Oliver Holmes in Jerusalem": ("Oliver Holmes",),
+        "Par Jean Dupont, à Pékin": ("Jean Dupont",),
+        "Jane Roe, in Beijing": ("Jane Roe",),
         "Jason Burke Africa correspondent": ("Jason Burke",),
         "Patrick Wintour Diplomatic editor": ("Patrick Wintour",),
     }

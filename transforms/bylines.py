@@ -33,6 +33,8 @@ _ROLE = re.compile(
 # where the writer filed from ("Oliver Holmes in Jerusalem", "David Smith in Washington")
 _DATELINE = re.compile(r"\s+in\s+[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*)*$")
 _NOT_A_NAME = re.compile(r"@|https?:|www\.|^\W*$|^(?:staff|admin|editor|editors)$", re.IGNORECASE)
+# where from, after a comma ("Jean Dupont, à Pékin", "Jane Roe, in Beijing")
+_PLACE_PART = re.compile(r"^(?:à|au|aux|en|in|at|from|depuis|desde|aus)\s")
 
 
 def clean_author(name: str) -> str:
@@ -55,7 +57,7 @@ def clean_author(name: str) -> str:
     if role:   # a job title alone is no name; a name before one keeps at least two words
         name = name[:role.start()] if len(name[:role.start()].split()) >= 2 else ""
     name = name.strip(" ,;:|-–—")
-    return "" if _NOT_A_NAME.search(name) else name
+    return "" if _NOT_A_NAME.search(name) or _PLACE_PART.match(name) else name
 
 
 def split_authors(value: Optional[str]) -> tuple:
