@@ -34,7 +34,14 @@ _ROLE = re.compile(
 _DATELINE = re.compile(r"\s+in\s+[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*)*$")
 _NOT_A_NAME = re.compile(r"@|https?:|www\.|^\W*$|^(?:staff|admin|editor|editors)$", re.IGNORECASE)
 # where from, after a comma ("Jean Dupont, à Pékin", "Jane Roe, in Beijing")
-_PLACE_PART = re.compile(r"^(?:à|au|aux|en|in|at|from|depuis|desde|aus)\s")
+# ("Correspondance à Cognac", "envoyé spécial à Pékin": a dispatch's origin, no name at all)
+_PLACE_PART = re.compile(r"^(?:(?:correspondance|envoyée?\s+spéciale?)\s+)?"
+                         r"(?:à|au|aux|en|in|at|from|depuis|desde|aus)\s", re.IGNORECASE)
+# Chinese credit words around the names ("本报记者 张三", "记者：李四 通讯员 王五", "文/張三"):
+# separators, never names; Chinese names in a byline are parted by spaces
+_ZH_CREDIT = re.compile(r"(?:(?:本[报報]|特约|特約|实习|實習)?(?:记者|記者|通讯员|通訊員|责任编辑|責任編輯|"
+                        r"编辑|編輯|实习生|實習生)|(?:图文|圖文|[文图圖])\s*[:：/／])\s*[:：/／]?")
+_HAN_NAMES = re.compile(r"[\u3400-\u9fff\u00b7\u30fb]+(?:\s+[\u3400-\u9fff\u00b7\u30fb]+)+")
 
 
 def clean_author(name: str) -> str:
@@ -65,7 +72,9 @@ def split_authors(value: Optional[str]) -> tuple:
         return ()
     # a parenthesis is the place or desk ("Jean Dupont (Pékin, correspondance)"), not a name
     value = re.sub(r"\s*\([^()]*\)", " ", value)
-    parts = re.split(r"\s*(?:;|\band\b|\bet\b|&)\s*", value)
+    value = _ZH_CREDIT.sub(";", value)
+    parts = re.split(r"\s*(?:;|\band\b|\bet\b|&|、|，|；)\s*", value)
+    parts = [q for p in parts for q in (p.split() if _HAN_NAMES.fullmatch(p.strip()) else [p])]
     # a comma parts names ("Jane Roe, John Doe"), or a surname from its initials or given name
     # ("Vinson, V.", the style of journals' feeds): split only where every part is two words
     parts = [q for p in parts
