@@ -9,19 +9,28 @@
 -- union_by_name: files of a later schema_version (which only adds nullable columns) read
 -- together with older ones; the older rows get NULL in the new columns.
 
+-- Texts the source did not give are NULL; files written before 2026-12-05 held '' for them,
+-- read here as NULL too, so `count(summary)` and `summary IS NULL` mean one thing lake-wide.
+
 CREATE OR REPLACE VIEW articles AS
-SELECT * FROM read_parquet(getvariable('cfnews_root') || '/articles/**/*.parquet',
-                           hive_partitioning = true, union_by_name = true)
-UNION ALL BY NAME (SELECT NULL::VARCHAR AS story_id WHERE false);  -- files older than version 3
+SELECT * REPLACE (nullif(summary, '') AS summary, nullif(site_name, '') AS site_name,
+                  nullif(language, '') AS language)
+FROM (SELECT * FROM read_parquet(getvariable('cfnews_root') || '/articles/**/*.parquet',
+                                 hive_partitioning = true, union_by_name = true)
+      UNION ALL BY NAME (SELECT NULL::VARCHAR AS story_id WHERE false));  -- files before v3
 
 CREATE OR REPLACE VIEW duplicates AS
-SELECT * FROM read_parquet(getvariable('cfnews_root') || '/duplicates/**/*.parquet',
-                           hive_partitioning = true, union_by_name = true)
-UNION ALL BY NAME (SELECT NULL::VARCHAR AS story_id WHERE false);  -- files older than version 3
+SELECT * REPLACE (nullif(summary, '') AS summary, nullif(site_name, '') AS site_name,
+                  nullif(language, '') AS language)
+FROM (SELECT * FROM read_parquet(getvariable('cfnews_root') || '/duplicates/**/*.parquet',
+                                 hive_partitioning = true, union_by_name = true)
+      UNION ALL BY NAME (SELECT NULL::VARCHAR AS story_id WHERE false));  -- files before v3
 
 CREATE OR REPLACE VIEW rejected AS
-SELECT * FROM read_parquet(getvariable('cfnews_root') || '/rejected/**/*.parquet',
-                           hive_partitioning = true, union_by_name = true);
+SELECT * REPLACE (nullif(url, '') AS url, nullif(title, '') AS title,
+                  nullif(error, '') AS error, nullif(entry_id, '') AS entry_id)
+FROM read_parquet(getvariable('cfnews_root') || '/rejected/**/*.parquet',
+                  hive_partitioning = true, union_by_name = true);
 
 -- Stories per day by outlet. An outlet's copy of another outlet's story is in `duplicates`;
 -- `copies` counts them on the day the copy was published.

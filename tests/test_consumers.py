@@ -301,3 +301,31 @@ def test_analyst_views_read_files_written_before_story_id(tmp_path):
     assert con.sql("SELECT count(*), count(story_id) FROM articles").fetchall() == [(20, 0)]
     assert con.sql("SELECT count(story_id) FROM duplicates").fetchall() == [(0,)]
     assert con.sql("FROM story_reports").fetchall() == []
+
+
+def test_analyst_views_read_older_files_empty_texts_as_null(tmp_path):
+    """Files written before 2026-12-05 held '' for texts the source did not give (summary,
+    site_name, a never-fetched copy's language; rejected url, title, error, entry_id); newer
+    ones hold NULL. Through the views, both read as NULL: one meaning lake-wide."""
+    from tests.lake import write_lake
+    out = str(tmp_path / "lake")
+    write_lake(out, articles=20, days=2, outlets=2)
+    blanks = {"articles": ("summary", "site_name", "language"),
+              "duplicates": ("summary", "site_name", "language"),
+              "rejected": ("url", "title", "error", "entry_id")}
+    rows = {}
+    for dataset, columns in blanks.items():
+        for path in Path(out, dataset).rglob("*.parquet"):
+            table = pq.read_table(path)
+            for column in columns:
+                index = table.column_names.index(column)
+                blank = pa.array([""] * table.num_rows, table.schema.field(column).type)
+                table = table.set_column(index, table.schema.field(column), blank)
+            pq.write_table(table, path)
+            rows[dataset] = rows.get(dataset, 0) + table.num_rows
+    con = views(out)
+    for dataset, columns in blanks.items():
+        counted = ", ".join(f"count({c})" for c in columns)
+        got = con.sql(f"SELECT count(*), {counted} FROM {dataset}").fetchall()[0]
+        assert got == (rows[dataset],) + (0,) * len(columns), (dataset, got)
+        assert rows[dataset] > 0
