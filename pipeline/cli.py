@@ -215,6 +215,26 @@ def _options_problem(beam_args) -> Optional[str]:
     return options_problem(beam_args) or None
 
 
+def _dry_run_problem(args, beam_args) -> Optional[str]:
+    """--dry_run=True is Dataflow's: it translates and validates the job without submitting it.
+    A local runner has no such mode and ran the whole job, writing the output (and, for `run`,
+    marking the entries seen) while the summary said nothing was written."""
+    if not any("dry_run" in a for a in beam_args):
+        return None
+    from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+    from cfnews.pipeline.runner import DEFAULT_RUNNER, is_dry_run
+    options = PipelineOptions(beam_args)
+    if not is_dry_run(options):
+        return None
+    runner = (options.view_as(StandardOptions).runner or DEFAULT_RUNNER).split(".")[-1]
+    if runner.lower() in LOCAL_RUNNERS:
+        return (f"--dry_run=True is for --runner=DataflowRunner (it translates and validates the "
+                f"job without submitting it); the {runner} has no dry run and would run the job")
+    if args.command == "run" and not args.once:
+        return "--dry_run=True translates one job: use it with --once"
+    return None
+
+
 def _topic_problem(topic: str) -> Optional[str]:
     """Why the --topic file cannot be used, or None (it is loaded once per process anyway)."""
     from cfnews.transforms.relevance import TopicError, load_topic
@@ -273,7 +293,9 @@ def _main(args, beam_args) -> int:
     # before anything runs: not from inside the graph's construction, nor after the writer lock
     # has made the folder
     problem = (args.command in JOB_COMMANDS and args.topic and _topic_problem(args.topic)) \
-        or (args.command in JOB_COMMANDS and _options_problem(beam_args)) or _paths_problem(args)
+        or (args.command in JOB_COMMANDS and (_options_problem(beam_args)
+                                               or _dry_run_problem(args, beam_args))) \
+        or _paths_problem(args)
     if problem:
         print(f"cfnews {args.command}: {problem}", file=sys.stderr)
         return exit_codes.USAGE

@@ -98,6 +98,24 @@ def test_dataflow_jobs_translate_offline_without_touching_the_output(tmp_path, c
     assert "dry run" in done.stdout
 
 
+def test_a_dry_run_is_refused_where_there_is_none(tmp_path):
+    """--dry_run=True on a local runner ran the whole job: the demo wrote its 13 files (and a
+    `run` would have marked its entries seen) under a summary saying "nothing was submitted,
+    read or written". A dry run is Dataflow's; with `run`, it translates one job (--once)."""
+    out = tmp_path / "out"
+    done = cfnews("demo", "--out", str(out), "--dry_run=True")
+    assert done.returncode == 2, done.stdout + done.stderr[-3000:]
+    assert "--dry_run=True is for --runner=DataflowRunner" in done.stderr
+    assert "FnApiRunner has no dry run" in done.stderr and not out.exists()
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text(dump_feeds([FeedSource(outlet="le-monde", url="https://www.example.com/rss",
+                                            language="fr", country="FR")]))
+    done = cfnews("run", "--feeds", str(feeds), "--every", "10m", "--out", str(out), *DATAFLOW,
+                  prelude=NO_NETWORK)   # refused before anything runs: nothing is polled
+    assert done.returncode == 2 and "use it with --once" in done.stderr, done.stderr[-3000:]
+    assert "NETWORK ATTEMPT" not in done.stderr and not out.exists()
+
+
 # What the DataflowRunner is handed: printed by the runner's entry point, then it goes on.
 SHOW_BEAM_OPTIONS = """
 from apache_beam.runners.dataflow import dataflow_runner as _dfr
