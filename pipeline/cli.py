@@ -210,11 +210,6 @@ def _paths_problem(args) -> Optional[str]:
     return None
 
 
-def _options_problem(beam_args) -> Optional[str]:
-    from cfnews.pipeline.options import options_problem
-    return options_problem(beam_args) or None
-
-
 def _dry_run_problem(args, beam_args) -> Optional[str]:
     """--dry_run=True is Dataflow's: it translates and validates the job without submitting it.
     A local runner has no such mode and ran the whole job, writing the output (and, for `run`,
@@ -290,10 +285,11 @@ def _stop_status(exc: BaseException):
 
 
 def _main(args, beam_args) -> int:
+    from cfnews.pipeline.options import options_problem
     # before anything runs: not from inside the graph's construction, nor after the writer lock
     # has made the folder
     problem = (args.command in JOB_COMMANDS and args.topic and _topic_problem(args.topic)) \
-        or (args.command in JOB_COMMANDS and (_options_problem(beam_args)
+        or (args.command in JOB_COMMANDS and (options_problem(beam_args)
                                                or _dry_run_problem(args, beam_args))) \
         or _paths_problem(args)
     if problem:

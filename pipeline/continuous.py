@@ -106,12 +106,11 @@ class ContinuousIngest:
         report = CycleReport(cycle=self.cycle, started_at=now, feeds_total=len(self.feeds))
         due = [f for f in self.feeds if all_feeds
                or (self.state.feed(f.url, self.schedule.every).next_poll_at or now) <= now]
-        held = [f for f in due if (self.state.feed(f.url, self.schedule.every).not_before
-                                   or now) > now]
+        not_before = {f.url: self.state.feed(f.url, self.schedule.every).not_before for f in due}
+        held = [f for f in due if (not_before[f.url] or now) > now]
         for source in held:  # a server's Retry-After outranks --once and the schedule
             log.warning("feed %s not polled: its server asked (Retry-After) not before %s",
-                        source.url, self.state.feed(source.url, self.schedule.every)
-                        .not_before.isoformat(timespec="seconds"))
+                        source.url, not_before[source.url].isoformat(timespec="seconds"))
         due = [f for f in due if f not in held]
         report.feeds_due = len(due)
         report.held_feeds = len(held)
