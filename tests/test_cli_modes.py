@@ -199,3 +199,33 @@ def test_a_wire_copy_arriving_a_week_later_is_its_duplicate(tmp_path, seeds):
     [copy] = rows(out, "duplicates")
     assert copy["url"] == "https://ledger.example/b" and copy["method"] == "near_duplicate"
     assert copy["canonical_id"] == original["article_id"] == copy["cluster_id"]
+
+
+def test_relevance_reasons_say_what_happened_to_each_row(tmp_path):
+    """A backfill of one China–France article and one that names France only: without
+    --all-topics the second is rejected with the filter's reason in `error`; with it, the row
+    is kept and its reason says it is under the threshold, not "dropped"."""
+    import json
+    on_topic = "\n\n".join(f"Paragraph {i}: Paris and Beijing signed agreements on aviation and "
+                           f"nuclear energy during the visit of the French president to China."
+                           for i in range(6))
+    off_topic = "\n\n".join(f"Paragraph {i}: the French vineyards of Burgundy had a dry summer, "
+                            f"and growers in France expect a small but fine harvest."
+                            for i in range(6))
+    manifest = tmp_path / "pages.jsonl"
+    manifest.write_text("".join(json.dumps({"url": f"https://wire.example/{name}", "outlet": "wire",
+                                            "published": "2026-03-02T10:00:00Z", "text": text}) + "\n"
+                                for name, text in (("visit", on_topic), ("wine", off_topic))))
+    filtered, everything = tmp_path / "filtered", tmp_path / "all"
+    for out, extra in ((filtered, ()), (everything, ("--all-topics",))):
+        done = cfnews("backfill", "--manifest", str(manifest), "--out", str(out), *extra)
+        assert done.returncode == 0, done.stdout + done.stderr
+    [kept] = rows(filtered, "articles")
+    assert kept["url"].endswith("/visit") and kept["relevance_reason"].startswith("kept: ")
+    [dropped] = rows(filtered, "rejected")
+    assert dropped["reason"] == "not_relevant" and dropped["url"].endswith("/wine")
+    assert dropped["error"].startswith("dropped: ") and "china" in dropped["error"].lower(), dropped
+    reasons = {r["url"].rsplit("/", 1)[1]: r["relevance_reason"] for r in rows(everything, "articles")}
+    assert reasons["visit"] == kept["relevance_reason"]
+    assert reasons["wine"] == "kept by --all-topics, below the threshold: " + \
+        dropped["error"].removeprefix("dropped: ")

@@ -71,6 +71,8 @@ def test_each_demo_article_meets_its_expected_fate(demo_run):
         elif article.expect == "not_relevant":
             assert dataset == "rejected" and row["reason"] == "not_relevant", article.id
             assert row["relevance"] is not None
+            # why it was dropped, in the filter's own words (as relevance_reason for kept rows)
+            assert row["error"].startswith("dropped: ") and len(row["error"]) > 10, row["error"]
         else:
             assert dataset == "rejected" and row["reason"] == article.reason, (article.id, row)
 

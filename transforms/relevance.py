@@ -39,6 +39,8 @@ from cfnews.transforms.common import StageDoFn, run_stage
 
 TOPICS_DIR = Path(__file__).parent / "topics"
 MAX_CHARS = 200_000          # scoring cap: beyond this a text is not more or less on topic
+# the reason of a row kept by --all-topics under the threshold (what follows: why it is low)
+BELOW_THRESHOLD = "kept by --all-topics, below the threshold: "
 
 _KEYS = {"name", "version", "description", "groups", "bilateral", "exclude", "require",
          "threshold", "title_weight", "body_weight", "saturation", "reference_chars",
@@ -752,12 +754,24 @@ class _ScoreRelevanceFn(StageDoFn):
     def handle(self, article: Article) -> Iterable:
         result = score_relevance(self.topic, article.title, article.text)
         if not result.relevant and not self.all_topics:
+            # the reason goes with the row: "why was this dropped?" is the first question
+            # an analyst asks of a suspected miss
             yield Rejected.for_article(article, Stage.RELEVANCE, Reason.NOT_RELEVANT,
-                                       relevance=result.score)
+                                       error=result.reason, relevance=result.score)
             return
         yield dataclasses.replace(article, relevance=result.score,
                                   relevance_terms=result.matched_terms,
-                                  relevance_reason=result.reason or None)
+                                  relevance_reason=kept_reason(result, self.all_topics))
+
+
+def kept_reason(result: RelevanceScore, all_topics: bool) -> Optional[str]:
+    """The reason an article row carries: with --all-topics a row under the threshold is
+    kept anyway, and says so rather than "dropped: …"."""
+    if not result.reason:
+        return None
+    if result.relevant or not all_topics:
+        return result.reason
+    return BELOW_THRESHOLD + result.reason.split(": ", 1)[-1]
 
 
 @dataclasses.dataclass
