@@ -44,6 +44,37 @@ _ZH_CREDIT = re.compile(r"(?:(?:本[报報]|特约|特約|实习|實習)?(?:记�
 _HAN_NAMES = re.compile(r"[\u3400-\u9fff\u00b7\u30fb]+(?:\s+[\u3400-\u9fff\u00b7\u30fb]+)+")
 
 
+# Name case for a byline set in capitals ("STEVE PEOPLES" beside "Steve Peoples" on the next
+# page). Particles stay lower case after the first word ("Ludwig van Beethoven", "Charles de
+# Gaulle"); "Le"/"La" stay capitalised, as French surnames write them ("Jean-Yves Le Drian").
+# A general name parser (nameparser) lower-cases "Le" and reads "MACHADO" as "MacHado", so
+# the few rules that matter here are kept here.
+_PARTICLES = frozenset("de du des d' van von der den da di del della dos das bin ibn al el".split())
+_CASED_PIECE = re.compile(r"[^\W\d_]+|[\W\d_]+")
+
+
+def _name_word(word: str, first: bool) -> str:
+    low = word.lower()
+    if not first and low in _PARTICLES:
+        return low
+    if low.startswith("d'") and len(low) > 2 and not first:       # "Giscard d'Estaing"
+        return "d'" + low[2:].capitalize()
+    pieces = [p.capitalize() for p in _CASED_PIECE.findall(low)]   # O'Neill, Jean-Pierre
+    out = "".join(pieces)
+    if len(out) > 3 and out.startswith("Mc"):                      # McDonald
+        out = "Mc" + out[2:].capitalize()
+    return out
+
+
+def name_case(name: str) -> str:
+    """A name of two or more words written all in capitals, in name case; anything else
+    as written (one word in capitals is more often an agency or initials: "CNN", "AS")."""
+    words = name.split()
+    if len(words) < 2 or name != name.upper() or name == name.lower():
+        return name
+    return " ".join(_name_word(w, i == 0) for i, w in enumerate(words))
+
+
 def clean_author(name: str) -> str:
     """One byline entry without its furniture (above), or "" when nothing of a name is left."""
     name = " ".join(name.split())
@@ -64,7 +95,7 @@ def clean_author(name: str) -> str:
     if role:   # a job title alone is no name; a name before one keeps at least two words
         name = name[:role.start()] if len(name[:role.start()].split()) >= 2 else ""
     name = name.strip(" ,;:|-–—")
-    return "" if _NOT_A_NAME.search(name) or _PLACE_PART.match(name) else name
+    return "" if _NOT_A_NAME.search(name) or _PLACE_PART.match(name) else name_case(name)
 
 
 def split_authors(value: Optional[str]) -> tuple:
