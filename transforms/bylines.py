@@ -66,11 +66,12 @@ def _name_word(word: str, first: bool) -> str:
     return out
 
 
-def name_case(name: str) -> str:
-    """A name of two or more words written all in capitals, in name case; anything else
-    as written (one word in capitals is more often an agency or initials: "CNN", "AS")."""
+def name_case(name: str, min_words: int = 2) -> str:
+    """A name of `min_words` or more words written all in capitals, in name case; anything
+    else as written (in a byline, one word in capitals is more often an agency or initials:
+    "CNN", "AS")."""
     words = name.split()
-    if len(words) < 2 or name != name.upper() or name == name.lower():
+    if len(words) < min_words or name != name.upper() or name == name.lower():
         return name
     return " ".join(_name_word(w, i == 0) for i, w in enumerate(words))
 

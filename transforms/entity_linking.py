@@ -11,6 +11,7 @@ import re
 from typing import AbstractSet, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from cfnews.schemas import Entity
+from cfnews.transforms.bylines import name_case
 from cfnews.transforms.entity_kb import KnowledgeBase, StopList
 from cfnews.transforms.ner_cleanup import clean_spans, consistent_labels, country_names
 
@@ -58,7 +59,13 @@ def _sentence_initial(norm: str, pos: int) -> bool:
 
 def _trim(norm: str, start: int, end: int) -> Tuple[int, int]:
     """NER spans without surrounding punctuation or a leading lower-case 'the'
-    ("the European Union" names the same thing as "European Union")."""
+    ("the European Union" names the same thing as "European Union"); a handle or a link is
+    no name (an empty span), and a venue line's "City, ST @ Venue" names the venue."""
+    if _HANDLE_OR_LINK.search(norm, start, end):
+        return start, start
+    at = norm.rfind(" @", start, end)
+    if at >= 0:
+        start = at + 2
     while start < end and norm[start] in _EDGE:
         start += 1
     while end > start and norm[end - 1] in _EDGE:
@@ -67,6 +74,65 @@ def _trim(norm: str, start: int, end: int) -> Tuple[int, int]:
         start += 4
     tail = _TRAILING_FUNCTION_WORDS.search(norm, start, end)
     return start, tail.start() if tail else end
+
+
+# "@Ilhan", "jane@example.com", "https://…", "www.…", "pic.twitter.com/4p7SXk7JPW"
+_HANDLE_OR_LINK = re.compile(r"@\w|://|\bwww\.|\w\.[a-z]{2,6}/\S")
+# A dateline: the place in capitals that opens a report, maybe its state or country, maybe
+# the agency, then a dash ("COLUMBIA, S.C. (AP) —", "WASHINGTON (Reuters) -", "ST. JOSEPH,
+# Mich. (AP) —"). The model reads such places as organisations or people now and then.
+# A bare hyphen needs the state or the agency: "SOCCER - JAPAN GET LUCKY WIN" is a headline.
+_DATELINE = re.compile(
+    r"^[ \t]*(?P<place>[A-Z][A-Z.'-]*[A-Z.](?: [A-Z][A-Z.'-]*[A-Z.]){0,3})"
+    r"(?:(?:, [^\n,()\u2014\u2013-]{2,25})? *\([^()\n]{1,30}\) *[\u2014\u2013-]"
+    r"|, [^\n,()\u2014\u2013-]{2,25} *[\u2014\u2013-]| *[\u2014\u2013])", re.MULTILINE)
+# capitals before a dash that are a label, not a place
+_NOT_DATELINES = frozenset("BREAKING UPDATE UPDATED EXCLUSIVE ANALYSIS OPINION EDITORIAL WATCH "
+                           "LIVE VIDEO PHOTOS CORRECTION COMMENTARY INTERVIEW REVIEW NOTE "
+                           "FACT CHECK EDITOR'S".split())
+
+
+def _dateline_places(norm: str) -> List[Tuple[int, int]]:
+    return [m.span("place") for m in _DATELINE.finditer(norm)
+            if not set(m.group("place").split()) & _NOT_DATELINES]
+
+
+def _dateline_types(ner: Sequence[Tuple[int, int, str]], places: Sequence[Tuple[int, int]]
+                    ) -> List[Tuple[int, int, str]]:
+    """NER spans within a dateline's place become that place, typed GPE ("SIOUX FALLS" was a
+    person, "COLUMBIA" and "HONOLULU" organisations, "ST. JOSEPH" the person "JOSEPH")."""
+    if not places:
+        return list(ner)
+    out, done = [], set()
+    for start, end, label in ner:
+        place = next((p for p in places if p[0] < end and start < p[1]), None)
+        if place is None or label in NUMERIC:
+            out.append((start, end, label))
+        elif place not in done:
+            done.add(place)
+            out.append((place[0], place[1], "GPE"))
+    return out
+
+
+def _link_datelines(norm: str, spans: List[_Span], places: Sequence[Tuple[int, int]],
+                    kb: KnowledgeBase) -> List[_Span]:
+    """A dateline's place in capitals is the place running text names in title case:
+    "WASHINGTON —" is linked as "Washington" would be, added when the model missed it
+    ("PARIS (AFP) -"), and otherwise listed in name case ("SIOUX FALLS" → "Sioux Falls")."""
+    for start, end in places:
+        alias = name_case(norm[start:end], min_words=1)
+        kb_id = kb.alias_to_id.get(alias)
+        span = next((s for s in spans if (s.start, s.end) == (start, end)), None)
+        if span is None:
+            if kb_id and not any(s.overlaps(start, end) for s in spans):
+                spans.append(_kb_span(kb, start, end, kb_id))
+        elif span.kb_id is None and span.canonical is None:
+            if kb_id:
+                span.kb_id, span.label, span.canonical = \
+                    kb_id, kb.entries[kb_id].type, kb.entries[kb_id].name
+            else:
+                span.canonical = alias
+    return sorted(spans, key=lambda s: s.start)
 
 
 _CAPS_WORD = re.compile(r"[A-Z][A-Z'.-]+")
@@ -268,12 +334,14 @@ def link_entities(text: str, ner: Sequence[Tuple[int, int, str]], kb: KnowledgeB
     text written without spaces (Chinese), are the offsets where the segmenter's words start
     and end: a KB name must be whole words there (印度 is not a mention inside 印度洋)."""
     norm = normalise(text)
-    ner = consistent_labels(norm, clean_spans(norm, ner))
+    datelines = _dateline_places(norm)
+    ner = consistent_labels(norm, clean_spans(norm, _dateline_types(ner, datelines)))
     ner = [(s, e, label) for s, e, label in ner if not stoplist.drops(norm[s:e], label)]
     kb_spans = [_kb_span(kb, s, e, kb.alias_to_id[form]) for s, e, form in kb.alias_matcher.finditer(norm)
                 if not (form.isupper() and len(form) <= 5 and _in_capitals_run(norm, s, e))
                 and (word_bounds is None or (s in word_bounds and e in word_bounds))]
     spans = _merge(norm, ner, kb_spans, chinese=word_bounds is not None)
+    spans = _link_datelines(norm, spans, datelines, kb)
     spans = _link_short_forms(norm, spans, {(s, e): label for s, e, label in ner}, kb)
     spans = _propagate_names(norm, spans)
     spans = _drop_furniture(norm, spans)
