@@ -114,3 +114,20 @@ def test_a_page_without_any_title_keeps_the_feed_title():
     result = extract_article(Page(entry=entry("Feed headline"), html=page(),
                                   final_url="https://www.dw.com/en/a", http_status=200))
     assert isinstance(result, Article) and result.title == "Feed headline"
+
+
+def test_site_name_is_the_name_without_a_url_or_tagline_around_it():
+    """What pages declare as og:site_name in the shared benchmark: a URL
+    ("https://www.hawaiinewsnow.com"), a name and its tagline ("LinkNaija | Nigeria's popular
+    news platform"). `site_name` gives the name; a name that is a domain stays as written."""
+    cases = {"https://www.hawaiinewsnow.com": "hawaiinewsnow.com",
+             "LinkNaija | Nigeria&#39;s popular news platform": "LinkNaija",
+             "Autoracing | F1 | Indy | MotoGP": "Autoracing",
+             "Deutsche Welle – DW": "Deutsche Welle",
+             "Smithsonian.com": "Smithsonian.com", "Ouest-France": "Ouest-France",
+             "Le Monde.fr": "Le Monde.fr", "新华网": "新华网"}
+    for declared, expected in cases.items():
+        head = og("Airbus wins order") + f"<meta property='og:site_name' content='{declared}'>"
+        result = extract_article(Page(entry=entry(""), html=page(head, "Airbus wins order"),
+                                      final_url="https://www.dw.com/en/a", http_status=200))
+        assert isinstance(result, Article) and result.site_name == expected, declared

@@ -29,7 +29,7 @@ from cfnews.schemas import Article, Page, Reason, Rejected, Stage
 from cfnews.transforms.bodies import choose_body, drop_boilerplate, readability_text
 from cfnews.transforms.common import StageDoFn, distribution, run_stage
 from cfnews.transforms.bylines import split_authors
-from cfnews.transforms.titles import tidy, title_from_html
+from cfnews.transforms.titles import tidy, tidy_site_name, title_from_html
 
 _TRAFILATURA_LOCK = threading.Lock()
 MIN_CHARS = 200
@@ -110,7 +110,7 @@ def extract_article(page: Page, min_chars: int = MIN_CHARS) -> Union[Article, Re
             page.html, url=page.final_url, fast=True, with_metadata=True,
             include_comments=False, include_tables=True, date_extraction_params=date_params())
     text = normalise_text(document.text or "") if document is not None else ""
-    site_name = (document.sitename or "").strip() if document is not None else ""
+    site_name = tidy_site_name(document.sitename) if document is not None else ""
     # The feed's title is one candidate among the page's: feeds repeat the page's furniture.
     title = title_from_html(doc if doc is not None else page.html,
                             url=page.final_url or entry.url, feed_title=entry.title,

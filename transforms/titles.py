@@ -84,6 +84,23 @@ def site_names(doc=None, url: str = "", outlet: str = "", site_name: str = "") -
     return keys
 
 
+_SITE_URL = re.compile(r"^(?:https?://)?(?:www\.)?([^\s/]+\.[a-z]{2,})/?$", re.IGNORECASE)
+_SITE_TAGLINE = re.compile(r"\s+[|–—-]\s+|\s*｜\s*")
+
+
+def tidy_site_name(name: Optional[str]) -> str:
+    """The site's name as `site_name` gives it: the page's declared name without a URL's
+    scheme and "www." ("https://www.hawaiinewsnow.com" → "hawaiinewsnow.com") and without a
+    tagline or section list after a separator ("LinkNaija | Nigeria's popular news platform",
+    "Autoracing | F1 | Indy | MotoGP")."""
+    name = tidy(name)
+    url = _SITE_URL.match(name)
+    if url:
+        return url.group(1)
+    first = _SITE_TAGLINE.split(name, 1)[0].strip()
+    return first if len(first) >= 2 else name
+
+
 def is_furniture(segment: str, sites: Sequence[str]) -> bool:
     """A segment that names the site or holds only a date."""
     key = fold(segment)
