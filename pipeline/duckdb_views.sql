@@ -114,6 +114,41 @@ ORDER BY week, articles DESC, language;
 CREATE OR REPLACE VIEW rejections AS
 SELECT stage, reason, count(*) AS entries FROM rejected GROUP BY ALL ORDER BY entries DESC;
 
+-- Feed health, for the operator: per feed, when it last brought a new entry, how many in the
+-- last 7 days, and its failed polls (each feed-level `rejected` row is one failed poll).
+-- status: `failing` when it failed in the last 24 hours and brought nothing since its latest
+-- failure; `quiet` when it brought nothing in 7 days (nothing new, or it stopped publishing);
+-- else `ok`. A poll that succeeds with nothing new leaves no row, so `quiet` cannot tell the
+-- two apart. Backfill rows are left out; a feed that never brought or failed anything is not
+-- listed (compare with the feeds file).
+CREATE OR REPLACE VIEW feed_health AS
+WITH entries AS (
+    SELECT feed_url, outlet, discovered_at FROM articles WHERE source = 'feed'
+    UNION ALL
+    SELECT feed_url, outlet, discovered_at FROM duplicates WHERE source = 'feed'
+    UNION ALL
+    SELECT feed_url, outlet, discovered_at FROM rejected WHERE source = 'feed' AND stage <> 'feeds'
+), brought AS (
+    SELECT feed_url, any_value(outlet) AS outlet, max(discovered_at) AS last_entry_at,
+           count(*) FILTER (WHERE discovered_at >= now() - INTERVAL 7 DAY) AS entries_7d
+    FROM entries GROUP BY feed_url
+), failed AS (
+    SELECT feed_url, any_value(outlet) AS outlet, max("at") AS last_failure_at,
+           count(*) FILTER (WHERE "at" >= now() - INTERVAL 7 DAY) AS failed_polls_7d,
+           arg_max(concat_ws(' ', reason, CAST(http_status AS VARCHAR), error), "at") AS last_failure
+    FROM rejected WHERE stage = 'feeds' GROUP BY feed_url
+)
+SELECT feed_url, coalesce(b.outlet, f.outlet) AS outlet,
+       CASE WHEN f.last_failure_at >= now() - INTERVAL 1 DAY
+                 AND (b.last_entry_at IS NULL OR f.last_failure_at > b.last_entry_at) THEN 'failing'
+            WHEN coalesce(b.entries_7d, 0) = 0 THEN 'quiet'
+            ELSE 'ok' END AS status,
+       b.last_entry_at, coalesce(b.entries_7d, 0) AS entries_7d,
+       coalesce(f.failed_polls_7d, 0) AS failed_polls_7d, f.last_failure_at, f.last_failure
+FROM brought b FULL JOIN failed f USING (feed_url)
+ORDER BY CASE status WHEN 'failing' THEN 0 WHEN 'quiet' THEN 1 ELSE 2 END,
+         b.last_entry_at NULLS FIRST, feed_url;
+
 -- First queries, to paste:
 --   FROM stories_per_day WHERE date >= current_date - 7;
 --   FROM wire_stories LIMIT 20;
@@ -122,3 +157,4 @@ SELECT stage, reason, count(*) AS entries FROM rejected GROUP BY ALL ORDER BY en
 --   FROM top_entities_weekly WHERE kind = 'organization' AND rank <= 10;
 --   FROM language_mix;
 --   FROM rejections;
+--   FROM feed_health WHERE status <> 'ok';

@@ -398,3 +398,43 @@ def test_run_every_rewrites_the_summary_json_after_each_cycle(tmp_path, server):
     assert sum(two["written"][k] for k in ("articles", "duplicates", "rejected_entries")) == 1
     assert re.search(r"^cycle 2 .* new 1 ", stdout, re.M), stdout
     assert [p.name for p in folder.iterdir()] == ["summary.json"]
+
+
+@pytest.mark.e2e
+def test_feed_health_names_the_failing_and_the_quiet_feeds(tmp_path, server):
+    """The operator's morning check, from the output alone: a feed answering 503 is
+    `failing` with its last failure, a working one `ok` with its entry, and one whose last
+    entry is ten days old `quiet`; failing first."""
+    import datetime as dt
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from cfnews.schemas import SCHEMA_VERSION, schema_for
+    link = server.add("/a/story.html", "<html><body><p>Macron met Xi in Paris.</p></body></html>")
+    good = server.add("/good.xml", RSS.format(link=link), content_type="application/rss+xml")
+    bad = server.add("/bad.xml", "no", status=503)
+    quiet = server.add("/quiet.xml", RSS.format(link=link), content_type="application/rss+xml")
+    out = tmp_path / "o"
+    # what an earlier run left of the quiet feed: one article, ten days ago
+    ten_days_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=10)
+    schema = schema_for("articles")
+    row = {name: [None] for name in schema.names}
+    row.update(schema_version=[SCHEMA_VERSION],
+               article_id=["00000000000000aa"], url=["https://x.example/old"], source=["feed"],
+               feed_url=[quiet], discovered_at=[ten_days_ago], published_at=[ten_days_ago])
+    folder = out / "articles" / f"date={ten_days_ago.date()}" / "outlet=outlet-2"
+    folder.mkdir(parents=True)
+    pq.write_table(pa.table(row, schema=schema), folder / "part-old-0000.parquet")
+    done = cfnews("run", "--feeds", feeds_file(tmp_path, [good, bad]), "--out", out, "--once",
+                  "--all-topics", f"--allow_hosts={server.host_port}", "--max-retries=0",
+                  "--min-host-delay=0")
+    assert done.returncode == exit_codes.OK, done.stdout + done.stderr
+    health = cfnews("sql", "--out", out, "--format", "json", "FROM feed_health")
+    assert health.returncode == 0, health.stderr
+    rows = [json.loads(line) for line in health.stdout.splitlines()]
+    assert [(r["feed_url"], r["status"]) for r in rows] == [
+        (bad, "failing"), (quiet, "quiet"), (good, "ok")], rows
+    failing, silent, fine = rows
+    assert failing["failed_polls_7d"] == 1 and failing["last_failure"].startswith("feed_http_error 503")
+    assert failing["last_entry_at"] is None and failing["outlet"] == "outlet-1"
+    assert silent["entries_7d"] == 0 and silent["last_failure_at"] is None
+    assert fine["entries_7d"] == 1 and fine["failed_polls_7d"] == 0
