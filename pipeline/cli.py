@@ -230,6 +230,21 @@ def _dry_run_problem(args, beam_args) -> Optional[str]:
     return None
 
 
+def _cloud_output_problem(args, beam_args) -> Optional[str]:
+    """Dataflow's workers run on Google Cloud: a local --out is a folder none of them can
+    write (nor read the history of). Refused before the job is built, which would otherwise
+    make the folder here and look for a staging bucket on the network."""
+    if not any("runner" in a.lower() for a in beam_args):
+        return None
+    from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+    runner = (PipelineOptions(beam_args).view_as(StandardOptions).runner or "").split(".")[-1]
+    out = getattr(args, "out", None) or ""
+    if runner.lower() == "dataflowrunner" and out and ("://" not in out or out.startswith("file://")):
+        return (f"--runner=DataflowRunner writes from Google Cloud workers, which cannot reach "
+                f"the local folder {out}: give --out gs://BUCKET/PATH")
+    return None
+
+
 def _topic_problem(topic: str) -> Optional[str]:
     """Why the --topic file cannot be used, or None (it is loaded once per process anyway)."""
     from cfnews.transforms.relevance import TopicError, load_topic
@@ -290,7 +305,8 @@ def _main(args, beam_args) -> int:
     # has made the folder
     problem = (args.command in JOB_COMMANDS and args.topic and _topic_problem(args.topic)) \
         or (args.command in JOB_COMMANDS and (options_problem(beam_args)
-                                               or _dry_run_problem(args, beam_args))) \
+                                               or _dry_run_problem(args, beam_args)
+                                               or _cloud_output_problem(args, beam_args))) \
         or _paths_problem(args)
     if problem:
         print(f"cfnews {args.command}: {problem}", file=sys.stderr)

@@ -116,6 +116,24 @@ def test_a_dry_run_is_refused_where_there_is_none(tmp_path):
     assert "NETWORK ATTEMPT" not in done.stderr and not out.exists()
 
 
+@pytest.mark.parametrize("out", ["out", "file://{tmp}/out"])
+def test_a_dataflow_job_writing_to_a_local_folder_is_refused(tmp_path, out):
+    """Dataflow's workers cannot write to this machine's folders: the job was built anyway,
+    the folder made (with a lock file in it), and Beam looked for a staging bucket on the
+    network before failing with a traceback. Now a usage error before anything happens."""
+    out = out.format(tmp=tmp_path)
+    local = tmp_path / "out"
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text(dump_feeds([FeedSource(outlet="le-monde", url="https://www.example.com/rss",
+                                            language="fr", country="FR")]))
+    done = cfnews("run", "--feeds", str(feeds), "--once", "--out", out if "://" in out
+                  else str(local), *DATAFLOW, prelude=NO_NETWORK)
+    assert "NETWORK ATTEMPT" not in done.stderr, done.stderr[-3000:]
+    assert done.returncode == 2, done.stdout + done.stderr[-3000:]
+    assert "give --out gs://BUCKET/PATH" in done.stderr and "Traceback" not in done.stderr
+    assert not local.exists()
+
+
 # What the DataflowRunner is handed: printed by the runner's entry point, then it goes on.
 SHOW_BEAM_OPTIONS = """
 from apache_beam.runners.dataflow import dataflow_runner as _dfr
