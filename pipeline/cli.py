@@ -432,12 +432,11 @@ def _command(args, beam_args) -> int:
             if not args.once:
                 print(f"polling {len(feeds)} feeds every {every:g}s into {args.out} "
                       f"(state: {ingest.state_note}); Ctrl-C stops after the current cycle")
-                reports = ingest.run_forever(
+                done = ingest.run_forever(
                     max_cycles=args.max_cycles,
                     on_cycle=(lambda report: _write_cycle_json(args, report))
                     if args.summary_json else None)
-                broken = [r for r in reports if r.summary is not None and not r.summary.adds_up]
-                return exit_codes.RUN_FAILED if broken else exit_codes.OK
+                return exit_codes.RUN_FAILED if done.not_adding_up else exit_codes.OK
             feeds_report = ingest.run_cycle(all_feeds=True)
             summary = feeds_report.summary
         else:

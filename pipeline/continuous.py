@@ -81,6 +81,19 @@ def next_interval(current: float, new_items: int, failures: int, schedule: Sched
     return min(schedule.max_interval, current * 1.5)
 
 
+@dataclasses.dataclass
+class ForeverRun:
+    """What `run_forever` keeps of its cycles: how many ran, and those whose accounting did
+    not add up (rare, each worth a look: their cycle numbers)."""
+    cycles: int = 0
+    not_adding_up: List[int] = dataclasses.field(default_factory=list)
+
+    def add(self, report: CycleReport) -> None:
+        self.cycles += 1
+        if report.summary is not None and not report.summary.adds_up:
+            self.not_adding_up.append(report.cycle)
+
+
 class ContinuousIngest:
     """Runs cycles against one output folder; state lives in DIR/_state/."""
 
@@ -202,9 +215,11 @@ class ContinuousIngest:
 
     # -- the loop ----------------------------------------------------------------------
     def run_forever(self, max_cycles: Optional[int] = None, echo=print,
-                    on_cycle=None) -> List[CycleReport]:
-        """Cycles until stopped (or `max_cycles`); `on_cycle(report)` runs after each one."""
-        reports = []
+                    on_cycle=None) -> "ForeverRun":
+        """Cycles until stopped (or `max_cycles`); `on_cycle(report)` runs after each one.
+        Each report is let go after its cycle: a process that runs for months keeps counts,
+        not a list that grows by a report every cycle."""
+        done = ForeverRun()
         previous = signal.getsignal(signal.SIGINT)
         previous_term = signal.getsignal(signal.SIGTERM)
 
@@ -220,11 +235,11 @@ class ContinuousIngest:
             while not self.stop_requested.is_set():
                 cycle_start = time.monotonic()
                 report = self.run_cycle()
-                reports.append(report)
+                done.add(report)
                 echo(report.status_line())
                 if on_cycle is not None:
                     on_cycle(report)
-                if max_cycles is not None and len(reports) >= max_cycles:
+                if max_cycles is not None and done.cycles >= max_cycles:
                     break
                 self.stop_requested.wait(max(0.0, self.schedule.every
                                              - (time.monotonic() - cycle_start)))
@@ -232,4 +247,4 @@ class ContinuousIngest:
             if threading.current_thread() is threading.main_thread():
                 signal.signal(signal.SIGINT, previous)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL if previous_term is None else previous_term)
-        return reports
+        return done

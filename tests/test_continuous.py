@@ -126,3 +126,19 @@ def test_latency_is_reported_from_written_and_discovered_times(tmp_path, server)
     ingest = ingest_for(tmp_path, server)
     figures = ingest.run_cycle(all_feeds=True).summary.latency
     assert figures["n"] == 2 and 0 <= figures["p50"] <= figures["p95"] < 120
+
+
+def test_a_long_run_keeps_counts_not_every_cycles_report(tmp_path, server):
+    """`run --every` runs for months in one process: run_forever kept every cycle's report
+    (with its summary) in a list for the process's life, a little more memory each cycle.
+    Each report is now let go once its cycle is over; what is kept is counts."""
+    import gc
+    import weakref
+    GrowingFeed(server, per_request=2)
+    ingest = ingest_for(tmp_path, server, every=0.0, min_interval=0.0)
+    reports = []
+    done = ingest.run_forever(max_cycles=3, echo=lambda line: None,
+                              on_cycle=lambda report: reports.append(weakref.ref(report)))
+    gc.collect()
+    assert len(reports) == 3 and all(ref() is None for ref in reports)
+    assert done.cycles == 3 and done.not_adding_up == []

@@ -36,7 +36,8 @@ def main():
         ingest = ContinuousIngest(options, [site.feed_source()],
                                   Schedule(every=args.every, min_interval=args.every,
                                            max_interval=args.every))
-        reports = ingest.run_forever(max_cycles=args.cycles)
+        reports = []
+        ingest.run_forever(max_cycles=args.cycles, on_cycle=reports.append)
         import pyarrow.dataset as ds
         table = ds.dataset(os.path.join(out, "articles"), format="parquet").to_table(
             columns=["discovered_at", "written_at", "url"])
