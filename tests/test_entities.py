@@ -268,3 +268,22 @@ def test_a_failing_batch_falls_back_to_one_by_one(monkeypatch):
     assert isinstance(out["ok"], Article) and out["ok"].entities and out["ok"].topics
     assert isinstance(out["zh"], Article) and [e.kb_id for e in out["zh"].entities] == ["Q15031", "Q3052772"]
     assert all(isinstance(e, Entity) for e in out["ok"].entities)
+
+
+def test_a_model_that_has_learnt_too_many_strings_is_loaded_afresh(monkeypatch, seeds):
+    """spaCy keeps every new string it reads for the life of the model object: a worker
+    running for months grew by every name and figure of the news. After MAX_NEW_STRINGS new
+    strings the model is loaded afresh, and finds what it found before."""
+    text = seeds["002"]
+    [(before, _)] = enrich_texts("en", [text])
+    first = entities.load_ner("en")
+    monkeypatch.setattr(entities, "MAX_NEW_STRINGS", 2_000)
+    fresh_size = len(first.vocab.strings)
+    novel = " ".join(f"Qzv{n}xk" for n in range(3_000))          # 3,000 strings it never saw
+    enrich_texts("en", [novel])
+    assert len(first.vocab.strings) > fresh_size + 2_000
+    second = entities.load_ner("en")
+    assert second is not first and len(second.vocab.strings) <= fresh_size
+    assert entities.load_ner("en") is second                       # once, not on every call
+    [(after, _)] = enrich_texts("en", [text])
+    assert after == before

@@ -46,33 +46,50 @@ LINE_BREAKS = "cfnews_line_breaks"
 MAX_CHARS = 100_000          # NER cost grows with length; the lede carries the entities
 LABELS = {"PER": "PERSON"}   # French labels onto the English names; LOC, ORG, MISC stay
 
+# spaCy keeps every new string it reads (names, figures, misspellings) in the model's vocab
+# for the life of the object: a worker that runs for months grows by them. After this many
+# new strings the model is loaded afresh (a second or two; a few thousand articles apart).
+MAX_NEW_STRINGS = 300_000
+
 _models: Dict[str, Optional["Language"]] = {}
+_loaded_strings: Dict[str, int] = {}
 _models_lock = threading.Lock()
 
 
 def load_ner(language: str) -> Optional["Language"]:
-    """The NER pipeline for a language, loaded once per process; None if there is no model."""
+    """The NER pipeline for a language, loaded once per process (again once it has learnt
+    MAX_NEW_STRINGS strings); None if there is no model."""
     name = MODELS.get(language)
     if name is None:
         return None
     with _models_lock:
-        if language not in _models:
-            import spacy  # imported lazily: heavy, and only entity workers need it
-            from spacy.util import get_package_path, load_config
-            from thinc.api import NumpyOps
-            config = load_config(next(get_package_path(name).glob("*/config.cfg")))
-            exclude = [c for c in config["nlp"]["pipeline"] if c not in KEEP]
-            nlp = spacy.load(name, exclude=exclude)
-            nlp.enable_pipe("senter")                 # shipped disabled (the parser sets sentences)
-            numpy_blas = NumpyOps(use_blis=False)     # matrix products through numpy's OpenBLAS
-            for _, pipe in nlp.pipeline:
-                for layer in pipe.model.walk():
-                    layer.ops = numpy_blas
-            add_line_breaks(nlp)
-            _one_blas_thread()
-            nlp.max_length = MAX_CHARS + 1
-            _models[language] = nlp
-        return _models[language]
+        nlp = _models.get(language)
+        if nlp is not None and len(nlp.vocab.strings) > _loaded_strings[language] + MAX_NEW_STRINGS:
+            log.info("%s model has learnt %d strings: loaded afresh", language,
+                     len(nlp.vocab.strings) - _loaded_strings[language])
+            nlp = None  # a batch still running on the old object finishes with it
+        if nlp is None:
+            nlp = _models[language] = _load_model(name)
+            _loaded_strings[language] = len(nlp.vocab.strings)
+        return nlp
+
+
+def _load_model(name: str) -> "Language":
+    import spacy  # imported lazily: heavy, and only entity workers need it
+    from spacy.util import get_package_path, load_config
+    from thinc.api import NumpyOps
+    config = load_config(next(get_package_path(name).glob("*/config.cfg")))
+    exclude = [c for c in config["nlp"]["pipeline"] if c not in KEEP]
+    nlp = spacy.load(name, exclude=exclude)
+    nlp.enable_pipe("senter")                 # shipped disabled (the parser sets sentences)
+    numpy_blas = NumpyOps(use_blis=False)     # matrix products through numpy's OpenBLAS
+    for _, pipe in nlp.pipeline:
+        for layer in pipe.model.walk():
+            layer.ops = numpy_blas
+    add_line_breaks(nlp)
+    _one_blas_thread()
+    nlp.max_length = MAX_CHARS + 1
+    return nlp
 
 
 def _one_blas_thread() -> None:
