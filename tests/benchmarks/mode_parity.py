@@ -9,12 +9,14 @@ every difference against `run --once`, and the summary counts.
 
 The input holds: an item listed twice in one feed, a wire copy in another outlet's feed, the
 same link in two outlets' feeds, an off-topic page, a 404, a PDF, an item without a date, one
-dated 2100, a redirecting link, two links differing only by tracking parameters, an item
+dated 2100, one dated 30 hours ahead, a redirecting link, two links differing only by tracking parameters, an item
 without a link. Nothing leaves loopback. Needs ../shared/seeds (the seed texts)."""
 from __future__ import annotations
 
 import argparse
 import collections
+import datetime as dt
+import email.utils
 import json
 import os
 import subprocess
@@ -72,6 +74,7 @@ def serve_input(alpha, beta, seeds: Dict[str, str]) -> List[dict]:
     a = alpha.url
     alpha.add("/news/macron-xi", html_page("Macron and Xi", seeds["002"]))
     alpha.add("/news/weather", html_page("Weather in Lyon", WEATHER_TEXT))
+    alpha.add("/news/tomorrow", html_page("Weather tomorrow", WEATHER_TEXT.replace("today", "tomorrow")))
     alpha.add("/news/report.pdf", b"%PDF-1.4 not a page", content_type="application/pdf")
     alpha.add("/news/undated", html_page("Economic cooperation", seeds["000"]))
     alpha.add("/news/future", html_page("Strategic dialogue", seeds["001"]))
@@ -94,6 +97,9 @@ def serve_input(alpha, beta, seeds: Dict[str, str]) -> List[dict]:
         item("Trade talks", a("/news/trade?utm_source=rss"), "a-8"),     # tracking parameters
         item("Trade talks", a("/news/trade?utm_medium=email&utm_source=x"), "a-9"),
         item("No link", None, "a-10"),
+        # 30 hours ahead: within the records' two days (feeds alone once cut at 26 hours)
+        item("Weather tomorrow", a("/news/tomorrow"), "a-11", date=email.utils.format_datetime(
+            dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(hours=30))),
     ]), content_type="application/rss+xml")
     beta.add("/feed.xml", rss([
         item("Macron and Xi (wire)", beta.url("/wire/macron-xi"), "b-1"),  # a wire copy
