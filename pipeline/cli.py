@@ -457,11 +457,13 @@ def _with_feeds(args, summary, feeds_report):
     """A cycle's summary with its feed figures (an empty one when nothing was new)."""
     from cfnews.pipeline.summary import RunSummary
     if summary is None:  # every feed answered 304 or had nothing new
-        summary = RunSummary(run_id="", out_dir=args.out)
+        summary = RunSummary(run_id="", out_dir=args.out, entries_seen=feeds_report.already_seen,
+                             already_seen=feeds_report.already_seen)
     summary.feeds_polled = feeds_report.feeds_due
     summary.feeds_failed = feeds_report.failed_feeds
     summary.feeds_not_modified = feeds_report.not_modified
     summary.feeds_held = feeds_report.held_feeds
+    summary.entries_repeated = feeds_report.repeated
     return summary
 
 

@@ -49,6 +49,8 @@ class CycleReport:
     failed_feeds: int = 0
     held_feeds: int = 0             # not polled: their server's Retry-After had not passed
     new_entries: int = 0
+    repeated: int = 0               # items the feeds read listed again (one entry each)
+    already_seen: int = 0           # entries read that earlier runs wrote: skipped, counted
     summary: Optional[RunSummary] = None
     seconds: float = 0.0
 
@@ -146,6 +148,11 @@ class ContinuousIngest:
         if self.state.pending or extra:
             report.summary = run_job(self.options, entries=list(self.state.pending),
                                      extra_records=extra, run_id=new_run_id())
+            # what the pipeline never saw is counted as the graph that polls in the job counts
+            # it: entries read again (seen, already written) and items listed again
+            report.summary.entries_seen += report.already_seen
+            report.summary.already_seen += report.already_seen
+            report.summary.entries_repeated = report.repeated
         crash_point("after_write")
         stamp = now.isoformat()
         for entry in self.state.pending:
@@ -182,6 +189,7 @@ class ContinuousIngest:
                 feed.not_before = now + dt.timedelta(
                     seconds=min(result.retry_after, MAX_RETRY_AFTER_HOLD))
         else:
+            report.repeated += result.repeated  # as the graph that polls in the job counts
             was_conditional = feed.polls_since_full + 1 < self.schedule.full_fetch_every
             if (not was_conditional and feed.content_hash and result.content_hash != feed.content_hash
                     and result.etag and result.etag == feed.etag):
@@ -197,8 +205,10 @@ class ContinuousIngest:
             feed.consecutive_failures = feed.consecutive_failures + 1 if broken else 0
             for item in result.results:
                 key = item.article_id
-                if key and (key in self.state.seen or (source.url, key) in pending_ids
-                            or history.seen(key)):
+                if key and (source.url, key) in pending_ids:
+                    continue  # in the journal: it runs (and is counted) with the journal
+                if key and (key in self.state.seen or history.seen(key)):
+                    report.already_seen += 1
                     continue
                 if isinstance(item, FeedEntry):
                     new_entries.append(item)

@@ -102,8 +102,11 @@ def build_streaming(pipeline: beam.Pipeline, options: CfnewsOptions, run_id: str
     sources = list(feeds)
     keyed = ticks | "EveryFeed" >> beam.FlatMap(
         lambda _tick: [(f.url, f) for f in sources]).with_output_types(Tuple[str, Any])
+    # ids the keyed state lacks are looked up in what earlier runs wrote (a job started
+    # afresh on the folder has empty state), as the bounded graph's DropSeen does
     entries, feed_rejected = keyed | "PollFeeds" >> PollFeedsStateful(
-        options.http_config(), seen_ttl=options.seen_ttl_days * 86400)
+        options.http_config(), seen_ttl=options.seen_ttl_days * 86400,
+        history_dir=None if options.reprocess else options.out, job_key=run_id)
     dedup = StreamingDedup(options.dedup_threshold, dt.timedelta(days=options.dedup_expiry_days))
     records = entries | "Ingest" >> ingest(options, dedup)
     return ((records, feed_rejected) | "AllOutputs" >> beam.Flatten()

@@ -29,6 +29,7 @@ class RunSummary:
     feeds_held: int = 0            # not polled: their server's Retry-After has not passed
     entries_seen: int = 0
     already_seen: int = 0
+    entries_repeated: int = 0      # items a feed document listed again: one entry, not counted
     written: Dict[str, int] = dataclasses.field(default_factory=dict)
     files: Dict[str, int] = dataclasses.field(default_factory=dict)
     rejected_by_reason: Dict[str, int] = dataclasses.field(default_factory=dict)
@@ -77,7 +78,7 @@ class RunSummary:
                       "not_modified": self.feeds_not_modified,
                       "read": self.feeds_read, "held": self.feeds_held},
             "entries": {"seen": self.entries_seen, "already_seen": self.already_seen,
-                        "new": self.new_entries},
+                        "new": self.new_entries, "repeated": self.entries_repeated},
             "written": {"articles": self.written.get("articles", 0),
                         "duplicates": self.written.get("duplicates", 0),
                         "rejected_entries": self.entry_rejected,
@@ -103,7 +104,9 @@ class RunSummary:
             f"cfnews run {self.run_id}",
             feeds,
             f"  entries seen      {self.entries_seen}  (already written by earlier runs: "
-            f"{self.already_seen}; new: {self.new_entries})",
+            f"{self.already_seen}; new: {self.new_entries})"
+            + (f"  + {self.entries_repeated} listed again in the same feed (one entry each)"
+               if self.entries_repeated else ""),
             f"  articles written  {w.get('articles', 0)}",
             f"  duplicates found  {w.get('duplicates', 0)}",
             f"  rejected          {self.entry_rejected} entries"
@@ -207,6 +210,7 @@ def summarise(result, run_id: str, out_dir: str) -> RunSummary:
         feeds_failed=sum(n for key, n in written_rejected.items()
                          if key.split(".", 1)[-1] in FEED_FAILURE_REASONS),
         entries_seen=entries.get("seen", 0), already_seen=entries.get("already_seen", 0),
+        entries_repeated=entries.get("repeated", 0),
         written=_counters(result, "cfnews.written"),
         files=_counters(result, "cfnews.files"),
         rejected_by_reason=written_rejected,

@@ -22,7 +22,9 @@ class Reason(str, enum.Enum):
     FEED_UNPARSEABLE = "feed_unparseable"        # not a feed, or broken beyond recovery
     FEED_EMPTY = "feed_empty"                    # parsed, but no entries
     ENTRY_NO_LINK = "entry_no_link"              # entry without a usable http(s) link
-    DUPLICATE_ENTRY = "duplicate_entry"          # same entry (guid/link) twice in one poll
+    # no longer written (rows of earlier versions keep it): an item listed twice in one feed
+    # document is one entry, the repeat counted (summary: entries.repeated), not rejected
+    DUPLICATE_ENTRY = "duplicate_entry"
     # manifest (backfill)
     MANIFEST_BAD_LINE = "manifest_bad_line"      # not JSON, or missing/invalid fields
     MANIFEST_FILE_UNREADABLE = "manifest_file_unreadable"
@@ -54,7 +56,8 @@ REASON_DESCRIPTIONS = {
     Reason.FEED_UNPARSEABLE: "the feed body is not a parseable RSS/Atom document",
     Reason.FEED_EMPTY: "the feed parsed but has no entries",
     Reason.ENTRY_NO_LINK: "the entry has no http(s) link to an article",
-    Reason.DUPLICATE_ENTRY: "the same entry id appeared twice in one poll",
+    Reason.DUPLICATE_ENTRY: "the same entry id appeared twice in one poll (written by versions "
+                            "before 2026-12-06 only: a repeat is now counted, not rejected)",
     Reason.MANIFEST_BAD_LINE: "a backfill manifest line is not valid JSON or lacks required fields",
     Reason.MANIFEST_FILE_UNREADABLE: "the html_file named by a manifest line cannot be read, or is "
                                      "not text (binary data)",

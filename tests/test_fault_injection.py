@@ -42,6 +42,8 @@ def test_the_run_accounts_for_every_entry(hostile_run):
     web, summary, checked = hostile_run
     assert 90 <= web.entry_count <= 130
     assert summary.entries_seen == checked["entries_in"] == web.entry_count
+    # items listed twice in their feed are one entry each, the second listing counted apart
+    assert summary.entries_repeated == web.repeat_count > 0
     assert summary.adds_up, summary.render()
     assert checked["lost"] == [] and checked["extra"] == []
 

@@ -43,7 +43,7 @@ def test_a_feed_stamping_one_guid_on_every_item_loses_none_of_them(tmp_path, ser
     done = cfnews(*args)
     assert done.returncode == exit_codes.OK, done.stdout + done.stderr
     assert "3 + 0 + 0 = 3 of 3" in done.stdout, done.stdout
-    # the same item listed twice is still one entry and one `duplicate_entry` row
+    # the same item listed twice is one entry (the repeat is counted, not a row)
     server.add("/feed.xml", rss(server, [(4, "g-4"), (4, "g-4")]),
                content_type="application/rss+xml")
     server.add("/s/4", page(4))
@@ -52,6 +52,7 @@ def test_a_feed_stamping_one_guid_on_every_item_loses_none_of_them(tmp_path, ser
     urls = duckdb.sql(f"SELECT url FROM read_parquet('{out}/articles/**/*.parquet') "
                       "ORDER BY url").fetchall()
     assert [u for (u,) in urls] == [server.url(f"/s/{n}") for n in (1, 2, 3, 4)]
+    assert "1 listed again in the same feed" in done.stdout, done.stdout
 
 
 def test_a_feed_whose_server_says_retry_after_an_hour_is_not_asked_again_before(tmp_path, server):

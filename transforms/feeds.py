@@ -1,7 +1,10 @@
 """Stage 1 — feeds: fetch each feed, parse it with feedparser, one FeedEntry per item.
 
 A feed that cannot be fetched or parsed becomes one `rejected` row (stage=feeds); an item
-without a usable link, or repeated within the feed, becomes a `rejected` row of its own."""
+without a usable link becomes a `rejected` row of its own. An item one feed document lists
+again (the same page: same canonical URL, whatever its guid) is one entry: the first listing
+is kept, the later ones are no entries and no rows, only counted (`FeedRows.repeated`, the
+summary's "listed again"). Every mode reads feeds through `parse_feed`, so every mode does so."""
 from __future__ import annotations
 
 import calendar
@@ -30,9 +33,6 @@ from cfnews.transforms.urls import article_id_for, canonical_url, item_id_of
 # Reasons that describe a whole feed, not an entry: they do not count as entries seen.
 FEED_LEVEL_REASONS = frozenset({Reason.FEED_UNREACHABLE.value, Reason.FEED_HTTP_ERROR.value,
                                 Reason.FEED_UNPARSEABLE.value, Reason.FEED_EMPTY.value})
-
-# Publication dates further in the future than this are clock errors: ignored.
-FUTURE_TOLERANCE = dt.timedelta(hours=26)
 
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
@@ -64,11 +64,17 @@ def _entry_link(entry, base_url: str) -> str:
     return urljoin(base_url, link.strip()) if link else ""
 
 
+class FeedRows(list):
+    """The rows of one feed document (FeedEntry and Rejected), with `repeated`: how many of
+    its items were listings of a page the document had already listed (dropped, counted)."""
+    repeated: int = 0
+
+
 def parse_feed(source: FeedSource, body: Union[bytes, str], headers: Optional[dict] = None,
-               discovered_at: Optional[dt.datetime] = None
-               ) -> List[Union[FeedEntry, Rejected]]:
-    """Entries (and per-entry rejections) of one feed document; one feed-level rejection if
-    the document holds no entries."""
+               discovered_at: Optional[dt.datetime] = None) -> FeedRows:
+    """Entries (and per-entry rejections) of one feed document, each page once (an item
+    whose article id an earlier item of the document already has is a repeat: counted in
+    `repeated`, not returned); one feed-level rejection if the document holds no entries."""
     discovered_at = discovered_at or utc_now()
     headers = dict(headers or {})
     headers.setdefault("content-location", source.url)
@@ -82,18 +88,24 @@ def parse_feed(source: FeedSource, body: Union[bytes, str], headers: Optional[di
     if not parsed.entries:
         if parsed.get("bozo") and not parsed.get("version"):
             error = repr(parsed.get("bozo_exception", "not a feed"))
-            return [Rejected(stage=Stage.FEEDS.value, reason=Reason.FEED_UNPARSEABLE.value,
-                             outlet=source.outlet, url=source.url, feed_url=source.url,
-                             error=error[:2000], discovered_at=discovered_at)]
-        return [Rejected(stage=Stage.FEEDS.value, reason=Reason.FEED_EMPTY.value,
-                         outlet=source.outlet, url=source.url, feed_url=source.url,
-                         error=f"feed version {parsed.get('version') or 'unknown'} with no entries",
-                         discovered_at=discovered_at)]
-    results: List[Union[FeedEntry, Rejected]] = []
-    seen_ids = set()
+            return FeedRows([Rejected(stage=Stage.FEEDS.value, reason=Reason.FEED_UNPARSEABLE.value,
+                                      outlet=source.outlet, url=source.url, feed_url=source.url,
+                                      error=error[:2000], discovered_at=discovered_at)])
+        return FeedRows([Rejected(
+            stage=Stage.FEEDS.value, reason=Reason.FEED_EMPTY.value, outlet=source.outlet,
+            url=source.url, feed_url=source.url,
+            error=f"feed version {parsed.get('version') or 'unknown'} with no entries",
+            discovered_at=discovered_at)])
+    results = FeedRows()
+    listed = set()
     not_ids = _ids_naming_several_pages(parsed.entries, base_url)
     for entry in parsed.entries:
-        results.append(_to_entry(source, entry, base_url, discovered_at, seen_ids, not_ids))
+        row = _to_entry(source, entry, base_url, discovered_at, not_ids)
+        if row.article_id in listed:  # the same page again (its link, or a link-less twin)
+            results.repeated += 1
+            continue
+        listed.add(row.article_id)
+        results.append(row)
     return results
 
 
@@ -118,8 +130,8 @@ def _ids_naming_several_pages(entries, base_url) -> set:
     """Entry ids that one feed document gives to items with different links: a CMS stamping
     one guid on every item (the site's name or address). Such an id identifies nothing, so
     those items are told apart by their canonical URL; taken as the same entry, all but the
-    first were rejected (`duplicate_entry`) or folded (`feed_guid`) under their own pages' ids,
-    never fetched, for good."""
+    first were dropped or folded (`feed_guid`) under their own pages' ids, never fetched, for
+    good."""
     pages = {}
     for entry in entries:
         link = _entry_link(entry, base_url)
@@ -130,14 +142,15 @@ def _ids_naming_several_pages(entries, base_url) -> set:
     return {entry_id for entry_id, found in pages.items() if len(found) > 1}
 
 
-def _to_entry(source, entry, base_url, discovered_at, seen_ids,
+def _to_entry(source, entry, base_url, discovered_at,
               not_ids=frozenset()) -> Union[FeedEntry, Rejected]:
     link = _entry_link(entry, base_url)
     entry_id = str(entry.get("id") or link or "").strip()
     title = clean_inline_html(entry.get("title", ""))[:1000]
+    # a date outside the trusted range (schemas/records.py: before 1990, or more than two days
+    # ahead) is judged by the records themselves, as for a backfill's: published_at None,
+    # the source's value kept in published_raw
     published = _struct_to_utc(entry.get("published_parsed") or entry.get("updated_parsed"))
-    if published and published > discovered_at + FUTURE_TOLERANCE:
-        published = None
     try:
         canonical = canonical_url(link) if link else ""
     except ValueError:
@@ -152,30 +165,31 @@ def _to_entry(source, entry, base_url, discovered_at, seen_ids,
                         discovered_at=discovered_at,
                         error="entry has no absolute http(s) link")
     entry_id = canonical if entry_id in not_ids else (entry_id or link)
-    fe = FeedEntry(outlet=source.outlet, feed_url=source.url, entry_id=entry_id, url=link,
-                   article_id=article_id_for(canonical), canonical_url=canonical, title=title,
-                   summary=clean_inline_html(entry.get("summary", ""))[:5000],
-                   published_at=published, discovered_at=discovered_at,
-                   language_hint=source.language,
-                   item_id=item_id_of(source.item_id_rule, canonical),
-                   authors=feed_authors(_author_names(entry)))
-    if entry_id in seen_ids:
-        return Rejected.for_entry(fe, Stage.FEEDS, Reason.DUPLICATE_ENTRY,
-                                  error="entry id repeated within the feed")
-    seen_ids.add(entry_id)
-    return fe
+    return FeedEntry(outlet=source.outlet, feed_url=source.url, entry_id=entry_id, url=link,
+                     article_id=article_id_for(canonical), canonical_url=canonical, title=title,
+                     summary=clean_inline_html(entry.get("summary", ""))[:5000],
+                     published_at=published, discovered_at=discovered_at,
+                     language_hint=source.language,
+                     item_id=item_id_of(source.item_id_rule, canonical),
+                     authors=feed_authors(_author_names(entry)))
 
 
-def _feed_failure(source: FeedSource, exc: FetchError, discovered_at) -> List[Rejected]:
+def count_repeated(n: int) -> None:
+    """Items a feed document listed again (one entry each, written once): the summary's
+    `entries.repeated`, so the listings a feed had are all accounted for."""
+    if n:
+        count("cfnews.entries", "repeated", n)
+
+
+def _feed_failure(source: FeedSource, exc: FetchError, discovered_at) -> FeedRows:
     reason = {Reason.HTTP_ERROR: Reason.FEED_HTTP_ERROR, Reason.TOO_LARGE: Reason.FEED_UNPARSEABLE,
               Reason.BAD_ENCODING: Reason.FEED_UNPARSEABLE}.get(exc.reason, Reason.FEED_UNREACHABLE)
-    return [Rejected(stage=Stage.FEEDS.value, reason=reason.value, outlet=source.outlet,
-                     url=source.url, feed_url=source.url, http_status=exc.status,
-                     error=f"{exc.reason.value}: {exc}", discovered_at=discovered_at)]
+    return FeedRows([Rejected(stage=Stage.FEEDS.value, reason=reason.value, outlet=source.outlet,
+                              url=source.url, feed_url=source.url, http_status=exc.status,
+                              error=f"{exc.reason.value}: {exc}", discovered_at=discovered_at)])
 
 
-def fetch_feed(source: FeedSource, config: HttpConfig = HttpConfig()
-               ) -> List[Union[FeedEntry, Rejected]]:
+def fetch_feed(source: FeedSource, config: HttpConfig = HttpConfig()) -> FeedRows:
     """Fetch and parse one feed; failures become one feed-level rejection."""
     discovered_at = utc_now()
     try:
@@ -195,6 +209,7 @@ class PollResult:
     last_modified: str = ""
     content_hash: str = ""
     retry_after: Optional[float] = None  # 'failed' with a Retry-After: seconds asked to wait
+    repeated: int = 0                    # 'ok': listings of a page the document listed before
 
 
 def poll_feed(source: FeedSource, config: HttpConfig = HttpConfig(), etag: str = "",
@@ -215,11 +230,10 @@ def poll_feed(source: FeedSource, config: HttpConfig = HttpConfig(), etag: str =
     if response.status == 304:
         return PollResult("not_modified", etag=etag, last_modified=last_modified)
     digest = hashlib.sha256(response.body).hexdigest()
-    return PollResult("ok", tuple(parse_feed(source, response.body, response.headers,
-                                             discovered_at)),
-                      etag=response.headers.get("etag", ""),
+    rows = parse_feed(source, response.body, response.headers, discovered_at)
+    return PollResult("ok", tuple(rows), etag=response.headers.get("etag", ""),
                       last_modified=response.headers.get("last-modified", ""),
-                      content_hash=digest)
+                      content_hash=digest, repeated=rows.repeated)
 
 
 class _ReadFeedFn(ConcurrentStageDoFn):
@@ -233,13 +247,14 @@ class _ReadFeedFn(ConcurrentStageDoFn):
     def host(self, source: FeedSource) -> str:
         return host_of(source.url)
 
-    def work(self, source: FeedSource) -> List:
+    def work(self, source: FeedSource) -> FeedRows:
         return fetch_feed(source, self.http_config)
 
     def after(self, source: FeedSource, results: List) -> None:
         entries = sum(1 for r in results
                       if not (isinstance(r, Rejected) and r.reason in FEED_LEVEL_REASONS))
         count("cfnews.entries", "seen", entries)
+        count_repeated(getattr(results, "repeated", 0))
         count("cfnews.feeds", "polled")
 
 
@@ -343,17 +358,30 @@ class _PollFeedFn(ConcurrentStageDoFn):
             count("cfnews.feeds", "held")  # not polled: its server's Retry-After
             return
         count("cfnews.feeds", "polled")
+        # a 304 hands back the last answer's rows: only a document read now is counted
+        count_repeated(sum(r[1].repeated for r in results
+                           if not isinstance(r, Rejected) and r[1].status == "ok"))
         if any(not isinstance(r, Rejected) and r[1].status == "not_modified" for r in results):
             count("cfnews.feeds", "not_modified")
 
 
 class _NewEntriesOnlyFn(beam.DoFn):
     """Keyed by feed URL: emits only the entries of a poll not seen within `seen_ttl` seconds
-    (event time); the seen ids are the feed's state."""
+    (event time); the seen ids are the feed's state. An id the state does not hold is looked
+    up in what earlier runs wrote under --out (`history_dir`, as the batch runs' DropSeen
+    does): a streaming job started afresh on a folder (its state empty) writes no row twice."""
     SEEN = beam.transforms.userstate.ReadModifyWriteStateSpec("seen", beam.coders.PickleCoder())
 
-    def __init__(self, seen_ttl: float):
+    def __init__(self, seen_ttl: float, history_dir: Optional[str] = None, job_key: str = ""):
         self.seen_ttl = seen_ttl
+        self.history_dir = history_dir
+        self.job_key = job_key
+        self.history = None
+
+    def setup(self):
+        if self.history_dir:
+            from cfnews.transforms.history import open_history
+            self.history = open_history(self.history_dir, f"stream-{self.job_key}")
 
     def process(self, element, timestamp=beam.DoFn.TimestampParam,
                 seen=beam.DoFn.StateParam(SEEN)):
@@ -365,6 +393,9 @@ class _NewEntriesOnlyFn(beam.DoFn):
                 continue
             known[item.article_id] = now
             count("cfnews.entries", "seen")
+            if item.article_id and self.history is not None and self.history.seen(item.article_id):
+                count("cfnews.entries", "already_seen")
+                continue
             yield beam.pvalue.TaggedOutput(REJECTED, item) if isinstance(item, Rejected) else item
         seen.write(known)
 
@@ -373,15 +404,19 @@ class _NewEntriesOnlyFn(beam.DoFn):
 class PollFeedsStateful(beam.PTransform):
     """(feed url, FeedSource) ticks -> (new FeedEntry, Rejected), for unbounded pipelines.
     A tick's feeds are polled concurrently (per-host limits and pauses held across the
-    process's pool); the seen ids per feed are keyed state."""
+    process's pool); the seen ids per feed are keyed state, and an id the state lacks is
+    looked up in `history_dir` (the output folder; None: not looked up)."""
     http_config: HttpConfig = dataclasses.field(default_factory=HttpConfig)
     seen_ttl: float = 30 * 86400.0
+    history_dir: Optional[str] = None
+    job_key: str = ""
 
     def expand(self, keyed_sources):
         polled, failed = run_stage(keyed_sources, "PollFeed", _PollFeedFn(self.http_config))
         # a declared str key gives the state a deterministic key coder
         out = (polled | "KeyedByFeed" >> beam.Map(lambda kv: kv).with_output_types(Tuple[str, Any])
-               | "NewEntriesOnly" >> beam.ParDo(_NewEntriesOnlyFn(self.seen_ttl)).with_input_types(
+               | "NewEntriesOnly" >> beam.ParDo(_NewEntriesOnlyFn(
+                   self.seen_ttl, self.history_dir, self.job_key)).with_input_types(
                    Tuple[str, Any]).with_outputs(REJECTED, main=MAIN))
         rejected = (failed, out[REJECTED]) | "AllPollRejections" >> beam.Flatten()
         return out[MAIN], rejected

@@ -205,7 +205,9 @@ class ConcurrentStageDoFn(beam.DoFn):
         """(results, milliseconds): timed on the pool's thread, recorded on the DoFn's
         (Beam metrics belong to the thread that processes the bundle)."""
         started = time.perf_counter()
-        results = list(self.work(element))
+        results = self.work(element)
+        if not isinstance(results, list):  # a list is kept as it is (its type may carry counts)
+            results = list(results)
         return results, (time.perf_counter() - started) * 1000
 
     def start_bundle(self):

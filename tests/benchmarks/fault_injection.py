@@ -259,7 +259,9 @@ FAULTS: Tuple[Fault, ...] = (
     Fault("javascript_link", "feeds.entry_no_link", None,
           _link(lambda server, path: "javascript:alert(1)")),
 )
-FEED_DUPLICATE_GUID = Fault("repeated_guid", "feeds.duplicate_entry", None, None)
+# an item listed again in its feed is one entry: no row of its own, counted in the summary
+LISTED_AGAIN = "listed_again"
+FEED_DUPLICATE_GUID = Fault("repeated_guid", LISTED_AGAIN, None, None)
 # unsupported Content-Encoding: should be bad_encoding; today the raw bytes go on as HTML
 UNSUPPORTED_ENCODING = Fault("brotli_unasked", "fetch.bad_encoding", 200,
                              _static(b"\x8b\x03\x80<p>compressed?</p>", Content_Encoding="br"))
@@ -361,7 +363,7 @@ class HostileWeb:
                     self._add(outlet, f"{fault.name}-{n}", link, fault.expect, fault.status, fault.name)
             for n in range((fault_counts or {}).get(FEED_DUPLICATE_GUID.name, 1)):
                 outlet = n % outlets
-                first = self.items[outlet][n]  # the repeat is rejected, whatever the first's fate
+                first = self.items[outlet][n]  # the repeat is no row, whatever the first's fate
                 # the same item listed again (its guid and link; a guid repeated with another
                 # link names another page, fetched like any)
                 self._add(outlet, first.guid, first.link,
@@ -419,7 +421,13 @@ class HostileWeb:
 
     @property
     def entry_count(self) -> int:
-        return sum(len(items) for items in self.items)
+        """Entries the feeds list (an item listed twice in its feed is one)."""
+        return sum(e.expect != LISTED_AGAIN for items in self.items for e in items)
+
+    @property
+    def repeat_count(self) -> int:
+        """Listings of an item its feed had listed before (the summary's entries.repeated)."""
+        return sum(e.expect == LISTED_AGAIN for items in self.items for e in items)
 
     @property
     def allow_hosts(self) -> List[str]:
@@ -471,9 +479,13 @@ def check(web: HostileWeb, rows: Dict[str, list]) -> dict:
     feeds' rows."""
     from cfnews.transforms.feeds import FEED_LEVEL_REASONS
     listed = collections.defaultdict(list)      # (feed_url, guid) -> [Entry], in feed order
+    by_kind = collections.defaultdict(collections.Counter)
     for feed, items in zip(web.feeds, web.items):
         for entry in items:
-            listed[(feed.url, entry.guid)].append(entry)
+            if entry.expect == LISTED_AGAIN:  # one entry with its first listing: no row
+                by_kind[entry.kind][LISTED_AGAIN] += 1
+            else:
+                listed[(feed.url, entry.guid)].append(entry)
     observed = collections.defaultdict(list)    # (feed_url, guid) -> [(outcome, row)]
     feed_level = []
     for dataset, dataset_rows in rows.items():
@@ -483,7 +495,6 @@ def check(web: HostileWeb, rows: Dict[str, list]) -> dict:
             else:
                 observed[(row["feed_url"], row["entry_id"])].append((outcome_of(dataset, row), row))
     lost, extra, wrong = [], [], []
-    by_kind = collections.defaultdict(collections.Counter)
     for key in set(listed) | set(observed):
         entries, found = listed.get(key, []), list(observed.get(key, []))
         lost += [(e.kind, key[1]) for e in entries[len(found):]]
