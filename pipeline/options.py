@@ -52,8 +52,8 @@ class CfnewsOptions(PipelineOptions):
                             help="redirects followed per request")
         parser.add_argument("--crawler_user_agent", default=DEFAULT_USER_AGENT,
                             help="User-Agent sent with every request")
-        parser.add_argument("--allow_hosts", nargs="*", default=[],
-                            help="host:port pairs that may be fetched although not public "
+        parser.add_argument("--allow_hosts", nargs="*", default=[], action="extend",
+                            help="host:port pairs that may be fetched although not public; repeatable "
                                  "(local test servers); everything else non-public is refused")
         parser.add_argument("--ignore_robots", default=False, action="store_true",
                             help="do not check robots.txt before fetching pages")

@@ -438,3 +438,26 @@ def test_feed_health_names_the_failing_and_the_quiet_feeds(tmp_path, server):
     assert failing["last_entry_at"] is None and failing["outlet"] == "outlet-1"
     assert silent["entries_7d"] == 0 and silent["last_failure_at"] is None
     assert fine["entries_7d"] == 1 and fine["failed_polls_7d"] == 0
+
+
+def test_allow_hosts_given_twice_allows_both(tmp_path, server):
+    """`--allow-hosts A --allow-hosts B` allowed only B (the second flag replaced the first),
+    so the feed on A failed as a blocked address; each flag now adds its hosts."""
+    from tests.conftest import LocalServer
+    other = LocalServer()
+    try:
+        feeds = []
+        for srv in (server, other):
+            link = srv.add("/a/story.html", "<html><body><p>Macron met Xi in Paris.</p></body></html>")
+            feeds.append(srv.add("/feed.xml", RSS.format(link=link),
+                                 content_type="application/rss+xml"))
+        summary = tmp_path / "summary.json"
+        done = cfnews("run", "--feeds", feeds_file(tmp_path, feeds), "--out", tmp_path / "o",
+                      "--once", "--all-topics", "--allow-hosts", server.host_port,
+                      "--allow-hosts", other.host_port, "--max-retries=0", "--min-host-delay=0",
+                      "--summary-json", summary)
+    finally:
+        other.stop()
+    assert done.returncode == exit_codes.OK, done.stdout + done.stderr
+    figures = json.loads(summary.read_text())
+    assert figures["feeds"]["failed"] == 0 and figures["entries"]["new"] == 2, figures
