@@ -53,8 +53,9 @@ class CfnewsOptions(PipelineOptions):
         parser.add_argument("--crawler_user_agent", default=DEFAULT_USER_AGENT,
                             help="User-Agent sent with every request")
         parser.add_argument("--allow_hosts", nargs="*", default=[], action="extend",
-                            help="host:port pairs that may be fetched although not public; repeatable "
-                                 "(local test servers); everything else non-public is refused")
+                            help="host:port pairs that may be fetched although not public (local "
+                                 "test servers; the flag may be repeated); everything else "
+                                 "non-public is refused")
         parser.add_argument("--ignore_robots", default=False, action="store_true",
                             help="do not check robots.txt before fetching pages")
         parser.add_argument("--per_host_concurrency", type=int, default=2,
