@@ -71,6 +71,49 @@ def test_garbage_and_empty_feeds_are_one_feed_level_rejection():
     assert junk.reason in ("feed_unparseable", "feed_empty")
 
 
+JSON_FEED_1 = """\ufeff{"version": "https://jsonfeed.org/version/1", "title": "J",
+ "items": [
+  {"id": 101, "url": "http://127.0.0.1:9/j1?utm_source=json", "title": "Macron à Pékin",
+   "content_html": "<p>Le <b>président</b> arrive.</p>", "date_published": "2025-12-04T08:30:00+01:00",
+   "author": {"name": "By Jane Roe"}},
+  {"id": "j-2", "external_url": "http://127.0.0.1:9/j2", "content_text": "Plain text.",
+   "date_modified": "2025-12-04"},
+  {"id": "j-3", "title": "No link"},
+  "not an item"]}"""
+
+
+def test_json_feed_items_are_entries_like_rss_items():
+    """JSON Feed (version 1: one `author`; numeric ids; `external_url`; content as HTML or
+    text; RFC 3339 dates with an offset, or a date alone) becomes entries by the same rules as
+    RSS and Atom items: tracking parameters out of the canonical URL, tags out of the summary,
+    the byline's furniture out of the names, an item without a link a rejected row."""
+    results = parse_feed(SOURCE, JSON_FEED_1.encode(), discovered_at=NOW)
+    entries = [r for r in results if isinstance(r, FeedEntry)]
+    rejected = [r for r in results if isinstance(r, Rejected)]
+    first, second = entries
+    assert (first.entry_id, first.title, first.canonical_url) == (
+        "101", "Macron à Pékin", "https://127.0.0.1:9/j1")
+    assert first.summary == "Le président arrive." and first.authors == ("Jane Roe",)
+    assert first.published_at == dt.datetime(2025, 12, 4, 7, 30, tzinfo=dt.timezone.utc)
+    assert (second.url, second.summary, second.title) == ("http://127.0.0.1:9/j2", "Plain text.", "")
+    assert second.published_at == dt.datetime(2025, 12, 4, tzinfo=dt.timezone.utc)
+    assert [(r.reason, r.title) for r in rejected] == [("entry_no_link", "No link")]
+
+
+def test_json_feed_items_take_the_feeds_authors_and_json_that_is_no_feed_is_unparseable():
+    feed = {"version": "https://jsonfeed.org/version/1.1", "authors": [{"name": "Jean Dupont"}],
+            "items": [{"id": "a", "url": "http://127.0.0.1:9/a"},
+                      {"id": "b", "url": "http://127.0.0.1:9/b", "authors": [{"name": "Li Wei"}]}]}
+    import json
+    first, second = parse_feed(SOURCE, json.dumps(feed).encode(), discovered_at=NOW)
+    assert first.authors == ("Jean Dupont",) and second.authors == ("Li Wei",)
+    [empty] = parse_feed(SOURCE, b'{"version": "https://jsonfeed.org/version/1.1", "items": []}')
+    assert empty.reason == "feed_empty"
+    for body in (b'{"items": [{"url": "http://127.0.0.1:9/a"}]}', b'{"version": "https', b"[" * 100_000):
+        [bad] = parse_feed(SOURCE, body, discovered_at=NOW)
+        assert bad.reason in ("feed_unparseable", "feed_empty"), body[:40]
+
+
 def test_fetch_feed_over_http(server):
     url = server.add("/feed.xml", RSS, content_type="application/rss+xml")
     source = FeedSource(outlet="o", url=url, language="en", country="FR")

@@ -1,4 +1,5 @@
-"""Stage 1 — feeds: fetch each feed, parse it with feedparser, one FeedEntry per item.
+"""Stage 1 — feeds: fetch each feed, parse it with feedparser (JSON Feed: transforms/json_feed.py),
+one FeedEntry per item.
 
 A feed that cannot be fetched or parsed becomes one `rejected` row (stage=feeds); an item
 without a usable link becomes a `rejected` row of its own. An item one feed document lists
@@ -28,6 +29,7 @@ from cfnews.transforms.bylines import feed_authors
 from cfnews.transforms.common import MAIN, REJECTED, count, run_stage
 from cfnews.transforms.inflight import ConcurrentStageDoFn, host_of
 from cfnews.transforms.http import FetchError, HttpConfig, RetryLater, http_get
+from cfnews.transforms.json_feed import parse_json_feed
 from cfnews.transforms.urls import article_id_for, canonical_url, item_id_of
 
 # Reasons that describe a whole feed, not an entry: they do not count as entries seen.
@@ -82,8 +84,8 @@ def parse_feed(source: FeedSource, body: Union[bytes, str], headers: Optional[di
     # (and a str that looks like a URL, to fetch it), so a feed whose body is "/etc/passwd"
     # or "/dev/zero" would be read from the worker's disk.
     data = body.encode("utf-8") if isinstance(body, str) else bytes(body)
-    parsed = feedparser.parse(io.BytesIO(data), response_headers=headers, sanitize_html=True,
-                              resolve_relative_uris=True)
+    parsed = parse_json_feed(data, href=source.url) or feedparser.parse(
+        io.BytesIO(data), response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
     base_url = parsed.get("href") or source.url
     if not parsed.entries:
         if parsed.get("bozo") and not parsed.get("version"):
