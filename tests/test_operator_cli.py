@@ -461,3 +461,21 @@ def test_allow_hosts_given_twice_allows_both(tmp_path, server):
     assert done.returncode == exit_codes.OK, done.stdout + done.stderr
     figures = json.loads(summary.read_text())
     assert figures["feeds"]["failed"] == 0 and figures["entries"]["new"] == 2, figures
+
+
+def test_a_json_feed_is_read_like_an_rss_feed(tmp_path, server):
+    """A JSON Feed was one feed_unparseable row (feedparser 6 does not read it): the run
+    exited 3, every feed having failed. Its items are now entries like any feed's."""
+    link = server.add("/a/story.html", "<html><body><p>Macron met Xi in Paris.</p></body></html>")
+    body = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "J",
+                       "items": [{"id": "1", "url": link, "title": "Macron and Xi",
+                                  "date_published": "2026-03-02T10:00:00+01:00"}]})
+    feed = server.add("/feed.json", body, content_type="application/feed+json")
+    summary = tmp_path / "summary.json"
+    done = cfnews("run", "--feeds", feeds_file(tmp_path, [feed]), "--out", tmp_path / "o", "--once",
+                  "--all-topics", f"--allow-hosts={server.host_port}", "--max-retries=0",
+                  "--min-host-delay=0", "--summary-json", summary)
+    assert done.returncode == exit_codes.OK, done.stdout + done.stderr
+    figures = json.loads(summary.read_text())
+    assert figures["feeds"]["failed"] == 0 and figures["entries"]["new"] == 1, figures
+    assert sum(figures["written"][k] for k in ("articles", "rejected_entries")) == 1
