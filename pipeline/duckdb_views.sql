@@ -83,11 +83,20 @@ SELECT * FROM rejected_all_versions
 WHERE coalesce(article_id, '') = ''
    OR (article_id, run_id) IN (SELECT (article_id, run_id) FROM _cfnews_current);
 
+-- The views below that read both `articles` and `duplicates` apply their rule (current rows
+-- only) themselves, with the current set computed once per query (MATERIALIZED), not once
+-- per dataset.
+
 -- Stories per day by outlet. An outlet's copy of another outlet's story is in `duplicates`;
 -- `copies` counts them on the day the copy was published.
 CREATE OR REPLACE VIEW stories_per_day AS
-WITH originals AS (SELECT date, outlet, count(*) AS stories FROM articles GROUP BY ALL),
-     copies AS (SELECT date, outlet, count(*) AS copies FROM duplicates GROUP BY ALL)
+WITH current AS MATERIALIZED (FROM _cfnews_current),
+     originals AS (SELECT date, outlet, count(*) AS stories FROM articles_all_versions
+                   WHERE (article_id, run_id) IN (SELECT (article_id, run_id) FROM current)
+                   GROUP BY ALL),
+     copies AS (SELECT date, outlet, count(*) AS copies FROM duplicates_all_versions
+                WHERE (article_id, run_id) IN (SELECT (article_id, run_id) FROM current)
+                GROUP BY ALL)
 SELECT date, outlet, coalesce(stories, 0) AS stories, coalesce(copies, 0) AS copies
 FROM originals FULL JOIN copies USING (date, outlet)
 ORDER BY date, outlet;
@@ -96,6 +105,11 @@ ORDER BY date, outlet;
 -- (each copy, in order; an outlet that ran it again is listed again) and how long after.
 -- `outlets` counts distinct outlets, the first one included.
 CREATE OR REPLACE VIEW wire_stories AS
+WITH current AS MATERIALIZED (FROM _cfnews_current),
+     articles AS (SELECT * FROM articles_all_versions
+                  WHERE (article_id, run_id) IN (SELECT (article_id, run_id) FROM current)),
+     duplicates AS (SELECT * FROM duplicates_all_versions
+                    WHERE (article_id, run_id) IN (SELECT (article_id, run_id) FROM current))
 SELECT a.cluster_id,
        a.title,
        a.outlet AS first_outlet,
@@ -114,6 +128,11 @@ ORDER BY outlets DESC, first_at;
 
 -- Who copies whom: first publisher -> later carrier, by number of stories.
 CREATE OR REPLACE VIEW wire_pairs AS
+WITH current AS MATERIALIZED (FROM _cfnews_current),
+     articles AS (SELECT * FROM articles_all_versions
+                  WHERE (article_id, run_id) IN (SELECT (article_id, run_id) FROM current)),
+     duplicates AS (SELECT * FROM duplicates_all_versions
+                    WHERE (article_id, run_id) IN (SELECT (article_id, run_id) FROM current))
 SELECT a.outlet AS first_outlet, d.outlet AS carried_by, count(*) AS stories
 FROM articles a JOIN duplicates d ON d.cluster_id = a.cluster_id
 GROUP BY ALL
@@ -123,7 +142,12 @@ ORDER BY stories DESC, first_outlet, carried_by;
 -- stay in `articles`, linked by story_id; copies of each report are in `duplicates`).
 -- story_id is NULL in rows written before schema version 3: they are left out.
 CREATE OR REPLACE VIEW story_reports AS
-WITH reports AS (SELECT story_id, count(*) AS reports,
+WITH current AS MATERIALIZED (FROM _cfnews_current),
+     articles AS (SELECT * FROM articles_all_versions
+                  WHERE (article_id, run_id) IN (SELECT (article_id, run_id) FROM current)),
+     duplicates AS (SELECT * FROM duplicates_all_versions
+                    WHERE (article_id, run_id) IN (SELECT (article_id, run_id) FROM current)),
+     reports AS (SELECT story_id, count(*) AS reports,
                         list(outlet ORDER BY coalesce(published_at, discovered_at), outlet) AS outlets,
                         min(coalesce(published_at, discovered_at)) AS first_at
                  FROM articles WHERE story_id IS NOT NULL GROUP BY story_id),
@@ -137,14 +161,15 @@ ORDER BY reports DESC, first_at;
 -- Top people / organisations / places per ISO week (week = its Monday): articles naming each,
 -- ranked within the week. Filter on `rank <= 10` for a top ten.
 CREATE OR REPLACE VIEW top_entities_weekly AS
-WITH mentions AS (
-    SELECT CAST(date_trunc('week', date) AS DATE) AS week, 'person' AS kind,
-           unnest(people) AS name
+WITH named AS MATERIALIZED (  -- `articles` read once, not once per kind
+    SELECT CAST(date_trunc('week', date) AS DATE) AS week, people, organizations, places
     FROM articles
+), mentions AS (
+    SELECT week, 'person' AS kind, unnest(people) AS name FROM named
     UNION ALL
-    SELECT CAST(date_trunc('week', date) AS DATE), 'organization', unnest(organizations) FROM articles
+    SELECT week, 'organization', unnest(organizations) FROM named
     UNION ALL
-    SELECT CAST(date_trunc('week', date) AS DATE), 'place', unnest(places) FROM articles
+    SELECT week, 'place', unnest(places) FROM named
 ), counted AS (
     SELECT week, kind, name, count(*) AS articles FROM mentions GROUP BY ALL
 )
