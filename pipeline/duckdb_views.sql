@@ -6,60 +6,133 @@
 -- DIR is the folder given to `cfnews --out` (local, s3://…, or gs://… with DuckDB's httpfs).
 -- The views read the files each time they are queried, so new runs show up at once; the root
 -- is read from the variable at query time, so set it in every session (first line above).
+-- Each of the three datasets needs at least one file when the views are created (DuckDB
+-- stops with "No files found that match the pattern …/<dataset>/**/*.parquet");
+-- `cfnews sql` defines the same views with an empty one for a dataset without files.
 -- union_by_name: files of a later schema_version (which only adds nullable columns) read
 -- together with older ones; the older rows get NULL in the new columns.
 
 -- Texts the source did not give are NULL; files written before 2026-12-05 held '' for them,
 -- read here as NULL too, so `count(summary)` and `summary IS NULL` mean one thing lake-wide.
 
-CREATE OR REPLACE VIEW articles AS
+-- Every row ever written, one per run that processed the entry (`--reprocess` adds rows
+-- beside the old ones): the `*_all_versions` views.
+CREATE OR REPLACE VIEW articles_all_versions AS
 SELECT * REPLACE (nullif(summary, '') AS summary, nullif(site_name, '') AS site_name,
                   nullif(language, '') AS language)
 FROM (SELECT * FROM read_parquet(getvariable('cfnews_root') || '/articles/**/*.parquet',
                                  hive_partitioning = true, union_by_name = true)
       UNION ALL BY NAME (SELECT NULL::VARCHAR AS story_id WHERE false));  -- files before v3
 
-CREATE OR REPLACE VIEW duplicates AS
+CREATE OR REPLACE VIEW duplicates_all_versions AS
 SELECT * REPLACE (nullif(summary, '') AS summary, nullif(site_name, '') AS site_name,
                   nullif(language, '') AS language)
 FROM (SELECT * FROM read_parquet(getvariable('cfnews_root') || '/duplicates/**/*.parquet',
                                  hive_partitioning = true, union_by_name = true)
       UNION ALL BY NAME (SELECT NULL::VARCHAR AS story_id WHERE false));  -- files before v3
 
-CREATE OR REPLACE VIEW rejected AS
+CREATE OR REPLACE VIEW rejected_all_versions AS
 SELECT * REPLACE (nullif(url, '') AS url, nullif(title, '') AS title,
                   nullif(error, '') AS error, nullif(entry_id, '') AS entry_id)
 FROM read_parquet(getvariable('cfnews_root') || '/rejected/**/*.parquet',
                   hive_partitioning = true, union_by_name = true);
 
+-- The current version of every article id: the rows written for it by the last run that
+-- processed it, in whichever dataset they are (a reprocessed entry may move, e.g. from
+-- `articles` to `duplicates` or `rejected`, or to another date). The last run is the greatest
+-- `run_id`: a run id starts with the run's UTC start time, and runs on one folder never overlap
+-- (the writer lock; on object stores, the scheduler's job). One run may write several rows of
+-- one id (the first entry of a URL in `articles`, other outlets' entries of the same URL in
+-- `duplicates`): all are current. Reads two narrow columns (present in every schema_version)
+-- of every file, whatever the query filters on.
+CREATE OR REPLACE VIEW _cfnews_articles_runs AS
+SELECT article_id, run_id FROM read_parquet(getvariable('cfnews_root') || '/articles/**/*.parquet');
+
+CREATE OR REPLACE VIEW _cfnews_duplicates_runs AS
+SELECT article_id, run_id FROM read_parquet(getvariable('cfnews_root') || '/duplicates/**/*.parquet');
+
+CREATE OR REPLACE VIEW _cfnews_rejected_runs AS
+SELECT article_id, run_id FROM read_parquet(getvariable('cfnews_root') || '/rejected/**/*.parquet')
+WHERE article_id <> '';
+
+CREATE OR REPLACE VIEW _cfnews_current AS
+SELECT article_id, max(run_id) AS run_id
+FROM (FROM _cfnews_articles_runs UNION ALL FROM _cfnews_duplicates_runs
+      UNION ALL FROM _cfnews_rejected_runs)
+GROUP BY article_id;
+
+-- Per article id: the run whose rows are current, and how many runs wrote the id.
+CREATE OR REPLACE VIEW article_versions AS
+SELECT article_id, max(run_id) AS current_run, count(DISTINCT run_id) AS runs
+FROM (FROM _cfnews_articles_runs UNION ALL FROM _cfnews_duplicates_runs
+      UNION ALL FROM _cfnews_rejected_runs)
+GROUP BY article_id;
+
+-- `articles`, `duplicates`, `rejected`: the current rows only, so a count never doubles after
+-- `--reprocess`. Feed-level rejections (empty article_id: one row per failed poll) are all kept.
+CREATE OR REPLACE VIEW articles AS
+SELECT * FROM articles_all_versions
+WHERE (article_id, run_id) IN (SELECT (article_id, run_id) FROM _cfnews_current);
+
+CREATE OR REPLACE VIEW duplicates AS
+SELECT * FROM duplicates_all_versions
+WHERE (article_id, run_id) IN (SELECT (article_id, run_id) FROM _cfnews_current);
+
+CREATE OR REPLACE VIEW rejected AS
+SELECT * FROM rejected_all_versions
+WHERE coalesce(article_id, '') = ''
+   OR (article_id, run_id) IN (SELECT (article_id, run_id) FROM _cfnews_current);
+
+-- The views below that read both `articles` and `duplicates` apply their rule (current rows
+-- only) themselves, with the current set computed once per query (MATERIALIZED), not once
+-- per dataset.
+
 -- Stories per day by outlet. An outlet's copy of another outlet's story is in `duplicates`;
 -- `copies` counts them on the day the copy was published.
 CREATE OR REPLACE VIEW stories_per_day AS
-WITH originals AS (SELECT date, outlet, count(*) AS stories FROM articles GROUP BY ALL),
-     copies AS (SELECT date, outlet, count(*) AS copies FROM duplicates GROUP BY ALL)
+WITH current AS MATERIALIZED (FROM _cfnews_current),
+     originals AS (SELECT date, outlet, count(*) AS stories FROM articles_all_versions
+                   WHERE (article_id, run_id) IN (SELECT (article_id, run_id) FROM current)
+                   GROUP BY ALL),
+     copies AS (SELECT date, outlet, count(*) AS copies FROM duplicates_all_versions
+                WHERE (article_id, run_id) IN (SELECT (article_id, run_id) FROM current)
+                GROUP BY ALL)
 SELECT date, outlet, coalesce(stories, 0) AS stories, coalesce(copies, 0) AS copies
 FROM originals FULL JOIN copies USING (date, outlet)
 ORDER BY date, outlet;
 
 -- Wire stories: every story carried by more than one outlet, who had it first, who followed
--- and how long after.
+-- (each copy, in order; an outlet that ran it again is listed again) and how long after.
+-- `outlets` counts distinct outlets, the first one included.
 CREATE OR REPLACE VIEW wire_stories AS
+WITH current AS MATERIALIZED (FROM _cfnews_current),
+     articles AS (SELECT * FROM articles_all_versions
+                  WHERE (article_id, run_id) IN (SELECT (article_id, run_id) FROM current)),
+     duplicates AS (SELECT * FROM duplicates_all_versions
+                    WHERE (article_id, run_id) IN (SELECT (article_id, run_id) FROM current))
 SELECT a.cluster_id,
        a.title,
        a.outlet AS first_outlet,
        coalesce(a.published_at, a.discovered_at) AS first_at,
        list(d.outlet ORDER BY coalesce(d.published_at, d.discovered_at), d.outlet)
            AS carried_by,
-       count(*) + 1 AS outlets,
+       count(DISTINCT d.outlet) + (count(*) FILTER (WHERE d.outlet = a.outlet) = 0)::INT
+           AS outlets,
        max(coalesce(d.published_at, d.discovered_at)) - coalesce(a.published_at, a.discovered_at)
            AS spread
 FROM articles a
 JOIN duplicates d ON d.cluster_id = a.cluster_id
 GROUP BY a.cluster_id, a.title, a.outlet, a.published_at, a.discovered_at
+HAVING count(*) FILTER (WHERE d.outlet <> a.outlet) > 0
 ORDER BY outlets DESC, first_at;
 
 -- Who copies whom: first publisher -> later carrier, by number of stories.
 CREATE OR REPLACE VIEW wire_pairs AS
+WITH current AS MATERIALIZED (FROM _cfnews_current),
+     articles AS (SELECT * FROM articles_all_versions
+                  WHERE (article_id, run_id) IN (SELECT (article_id, run_id) FROM current)),
+     duplicates AS (SELECT * FROM duplicates_all_versions
+                    WHERE (article_id, run_id) IN (SELECT (article_id, run_id) FROM current))
 SELECT a.outlet AS first_outlet, d.outlet AS carried_by, count(*) AS stories
 FROM articles a JOIN duplicates d ON d.cluster_id = a.cluster_id
 GROUP BY ALL
@@ -69,7 +142,12 @@ ORDER BY stories DESC, first_outlet, carried_by;
 -- stay in `articles`, linked by story_id; copies of each report are in `duplicates`).
 -- story_id is NULL in rows written before schema version 3: they are left out.
 CREATE OR REPLACE VIEW story_reports AS
-WITH reports AS (SELECT story_id, count(*) AS reports,
+WITH current AS MATERIALIZED (FROM _cfnews_current),
+     articles AS (SELECT * FROM articles_all_versions
+                  WHERE (article_id, run_id) IN (SELECT (article_id, run_id) FROM current)),
+     duplicates AS (SELECT * FROM duplicates_all_versions
+                    WHERE (article_id, run_id) IN (SELECT (article_id, run_id) FROM current)),
+     reports AS (SELECT story_id, count(*) AS reports,
                         list(outlet ORDER BY coalesce(published_at, discovered_at), outlet) AS outlets,
                         min(coalesce(published_at, discovered_at)) AS first_at
                  FROM articles WHERE story_id IS NOT NULL GROUP BY story_id),
@@ -83,14 +161,15 @@ ORDER BY reports DESC, first_at;
 -- Top people / organisations / places per ISO week (week = its Monday): articles naming each,
 -- ranked within the week. Filter on `rank <= 10` for a top ten.
 CREATE OR REPLACE VIEW top_entities_weekly AS
-WITH mentions AS (
-    SELECT CAST(date_trunc('week', date) AS DATE) AS week, 'person' AS kind,
-           unnest(people) AS name
+WITH named AS MATERIALIZED (  -- `articles` read once, not once per kind
+    SELECT CAST(date_trunc('week', date) AS DATE) AS week, people, organizations, places
     FROM articles
+), mentions AS (
+    SELECT week, 'person' AS kind, unnest(people) AS name FROM named
     UNION ALL
-    SELECT CAST(date_trunc('week', date) AS DATE), 'organization', unnest(organizations) FROM articles
+    SELECT week, 'organization', unnest(organizations) FROM named
     UNION ALL
-    SELECT CAST(date_trunc('week', date) AS DATE), 'place', unnest(places) FROM articles
+    SELECT week, 'place', unnest(places) FROM named
 ), counted AS (
     SELECT week, kind, name, count(*) AS articles FROM mentions GROUP BY ALL
 )

@@ -35,13 +35,29 @@ WEEKLY_UP_TO_WEEKS = 260  # longer ones by month: a chart never has more than a 
 EARLIEST_CHARTED = dt.date(1990, 1, 1)
 
 # The columns the report reads: everything else (texts, entity structs) stays on disk.
+# article_id and run_id pick each article id's current rows (below).
 COLUMNS = {
     "articles": ["article_id", "cluster_id", "title", "language", "published_at",
-                 "discovered_at", "people", "organizations", "places", "date", "outlet"],
+                 "discovered_at", "people", "organizations", "places", "date", "outlet",
+                 "run_id"],
     "duplicates": ["article_id", "cluster_id", "canonical_id", "published_at", "discovered_at",
-                   "method", "containment", "outlet"],
-    "rejected": ["stage", "reason"],
+                   "method", "containment", "outlet", "run_id"],
+    "rejected": ["stage", "reason", "article_id", "run_id"],
 }
+
+# The current version of each article id, as the views of pipeline/duckdb_views.sql define
+# it (`_cfnews_current`): the rows of the last run (greatest run_id) that wrote the id, in
+# whichever dataset. `--reprocess` adds rows beside the old ones; the report counts each
+# article once. Feed-level rejections (no article id) all count.
+_CURRENT = """
+    CREATE TEMP TABLE _current AS
+    SELECT article_id, max(run_id) AS run_id
+    FROM (SELECT article_id, run_id FROM _articles_all
+          UNION ALL SELECT article_id, run_id FROM _duplicates_all
+          UNION ALL SELECT article_id, run_id FROM _rejected_all
+                    WHERE coalesce(article_id, '') <> '')
+    GROUP BY article_id
+"""
 
 
 def _dataset(out_dir: str, name: str) -> ds.Dataset:
@@ -87,7 +103,13 @@ def connect(out_dir: str) -> duckdb.DuckDBPyConnection:
         if source is None:
             con.register(f"_{name}_files", _dataset(out_dir, name))
             source = f"_{name}_files"
-        con.sql(f"CREATE TABLE {name} AS SELECT {', '.join(columns)} FROM {source}")
+        con.sql(f"CREATE TABLE _{name}_all AS SELECT {', '.join(columns)} FROM {source}")
+    con.sql(_CURRENT)
+    for name in COLUMNS:
+        keep = "coalesce(article_id, '') = '' OR " if name == "rejected" else ""
+        con.sql(f"CREATE TABLE {name} AS SELECT * FROM _{name}_all WHERE {keep}"
+                "(article_id, run_id) IN (SELECT (article_id, run_id) FROM _current)")
+        con.sql(f"DROP TABLE _{name}_all")
     return con
 
 

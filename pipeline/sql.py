@@ -1,5 +1,6 @@
 """`cfnews sql`: DuckDB over an output folder, with the views of deploy/duckdb/views.sql
-defined (articles, duplicates, rejected, stories_per_day, wire_stories, ...)."""
+defined (articles, duplicates, rejected: the current version of each article id;
+*_all_versions: every row; stories_per_day, wire_stories, ...)."""
 from __future__ import annotations
 
 import csv
@@ -42,8 +43,12 @@ def connect(out_dir: str) -> duckdb.DuckDBPyConnection:
     for statement in duckdb.extract_statements(VIEWS_SQL.read_text(encoding="utf-8")):
         text = statement.query
         for dataset in empty:
-            if f"VIEW {dataset} AS" in text:
-                text = f"CREATE OR REPLACE VIEW {dataset} AS SELECT * FROM _empty_{dataset}"
+            if f"VIEW {dataset}_all_versions AS" in text:
+                text = (f"CREATE OR REPLACE VIEW {dataset}_all_versions AS "
+                        f"SELECT * FROM _empty_{dataset}")
+            elif f"VIEW _cfnews_{dataset}_runs AS" in text:
+                text = (f"CREATE OR REPLACE VIEW _cfnews_{dataset}_runs AS "
+                        f"SELECT article_id, run_id FROM _empty_{dataset}")
         con.execute(text)
     return con
 
