@@ -210,18 +210,25 @@ def _paths_problem(args) -> Optional[str]:
     return None
 
 
+def _runner_name(options) -> str:
+    """The runner the options name ("DataflowRunner"), cfnews' default when they name none."""
+    from apache_beam.options.pipeline_options import StandardOptions
+    from cfnews.pipeline.runner import DEFAULT_RUNNER
+    return (options.view_as(StandardOptions).runner or DEFAULT_RUNNER).split(".")[-1]
+
+
 def _dry_run_problem(args, beam_args) -> Optional[str]:
     """--dry_run=True is Dataflow's: it translates and validates the job without submitting it.
     A local runner has no such mode and ran the whole job, writing the output (and, for `run`,
     marking the entries seen) while the summary said nothing was written."""
     if not any("dry_run" in a for a in beam_args):
         return None
-    from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
-    from cfnews.pipeline.runner import DEFAULT_RUNNER, is_dry_run
+    from apache_beam.options.pipeline_options import PipelineOptions
+    from cfnews.pipeline.runner import is_dry_run
     options = PipelineOptions(beam_args)
     if not is_dry_run(options):
         return None
-    runner = (options.view_as(StandardOptions).runner or DEFAULT_RUNNER).split(".")[-1]
+    runner = _runner_name(options)
     if runner.lower() in LOCAL_RUNNERS:
         return (f"--dry_run=True is for --runner=DataflowRunner (it translates and validates the "
                 f"job without submitting it); the {runner} has no dry run and would run the job")
@@ -236,8 +243,8 @@ def _cloud_output_problem(args, beam_args) -> Optional[str]:
     make the folder here and look for a staging bucket on the network."""
     if not any("runner" in a.lower() for a in beam_args):
         return None
-    from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
-    runner = (PipelineOptions(beam_args).view_as(StandardOptions).runner or "").split(".")[-1]
+    from apache_beam.options.pipeline_options import PipelineOptions
+    runner = _runner_name(PipelineOptions(beam_args))
     out = getattr(args, "out", None) or ""
     if runner.lower() == "dataflowrunner" and out and ("://" not in out or out.startswith("file://")):
         return (f"--runner=DataflowRunner writes from Google Cloud workers, which cannot reach "
