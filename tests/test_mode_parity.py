@@ -7,6 +7,7 @@ in one feed document is one entry in each of them: its first listing, no row for
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 
@@ -119,7 +120,8 @@ def test_the_streaming_graph_emits_a_repeated_item_once_and_counts_the_repeats(s
 
 def _stream_once(out, feeds, server, run_id, start):
     """The whole streaming graph (ticks instead of PeriodicImpulse): a poll at `start`, one
-    more ten minutes later (nothing new), then the end of the stream."""
+    more ten minutes later (nothing new), then the end of the stream. Returns the job's
+    `cfnews.dedup` counters."""
     from cfnews.pipeline.graph import build_streaming
     from cfnews.pipeline.runner import make_options
     options = make_options(["--runner=BundleBasedDirectRunner", "--streaming"], out=str(out),
@@ -129,8 +131,12 @@ def _stream_once(out, feeds, server, run_id, start):
              .advance_watermark_to(start + 600)
              .add_elements([TimestampedValue("tick", start + 600)])
              .advance_watermark_to_infinity())
-    with beam.Pipeline(options=options) as p:
-        build_streaming(p, options, run_id, feeds, ticks=p | ticks)
+    pipeline = beam.Pipeline(options=options)
+    build_streaming(pipeline, options, run_id, feeds, ticks=pipeline | ticks)
+    result = pipeline.run()
+    result.wait_until_finish()
+    counters = result.metrics().query(MetricsFilter().with_namespace("cfnews.dedup"))["counters"]
+    return {c.key.metric.name: c.committed for c in counters}
 
 
 def test_a_streaming_job_started_again_on_its_folder_writes_no_row_twice(tmp_path, server):
@@ -145,6 +151,50 @@ def test_a_streaming_job_started_again_on_its_folder_writes_no_row_twice(tmp_pat
     assert len(first["articles"]) == 3 and first["duplicates"] == first["rejected"] == []
     _stream_once(out, [source], server, "second", 1_764_835_200 + 3600)  # an hour later
     assert fates(out) == first
+
+
+def _wire_story(n_paragraphs: int, heading: str) -> str:
+    rng = random.Random(7)
+    words = ("minister talks Beijing Paris trade tariffs cognac aircraft delegation summit "
+             "agreement nuclear export farmers visit spokesman ministry").split()
+    paragraphs = [" ".join(rng.choice(words) for _ in range(60)) + "." for _ in range(6)]
+    body = "".join(f"<p>{p}</p>" for p in paragraphs[:n_paragraphs])
+    return (f"<html><head><title>{heading}</title></head><body><article><h1>{heading}</h1>"
+            f"{body}</article></body></html>")
+
+
+def _one_item_feed(server, path: str, page_path: str, title: str) -> str:
+    return server.add(path, "<?xml version='1.0'?><rss version='2.0'><channel><title>t</title>"
+                            f"<item><title>{title}</title><link>{server.url(page_path)}</link>"
+                            "<pubDate>Thu, 04 Dec 2025 08:00:00 +0000</pubDate></item>"
+                            "</channel></rss>", content_type="application/rss+xml")
+
+
+def test_a_streaming_job_started_again_files_a_copy_of_what_the_last_job_wrote_as_a_copy(
+        tmp_path, server):
+    """A new streaming job on a folder (after an update, a cancel and relaunch) starts with
+    empty keyed state. Its near-duplicate matching knew only that state, so another outlet's
+    copy of a story the previous job wrote went to `articles` as a second original. It is
+    now matched against the output's history, as the batch runs are, and its chain ends at
+    the written article at once (not when the key's state expires, `chain_not_followed`)."""
+    server.add("/a/story", _wire_story(6, "Paris and Beijing sign trade accords"))
+    server.add("/b/story", _wire_story(5, "Wire: China, France sign deals"))
+    first = FeedSource(outlet="alpha", url=_one_item_feed(server, "/a.xml", "/a/story", "A"),
+                       language="en", country="FR")
+    second = FeedSource(outlet="beta", url=_one_item_feed(server, "/b.xml", "/b/story", "B"),
+                        language="en", country="FR")
+    out = tmp_path / "out"
+    _stream_once(out, [first], server, "first", 1_764_835_200)
+    original = article_id_for(canonical_url(server.url("/a/story")))
+    assert [dict(r)["article_id"] for r in fates(out)["articles"]] == [original]
+    counters = _stream_once(out, [first, second], server, "second", 1_764_835_200 + 3600)
+    tables = fates(out)
+    assert [dict(r)["article_id"] for r in tables["articles"]] == [original]
+    copies = [dict(r) for r in tables["duplicates"]]
+    assert [(c["article_id"], c["matched_id"], c["cluster_id"], c["method"]) for c in copies] == [
+        (article_id_for(canonical_url(server.url("/b/story"))), original, original,
+         "near_duplicate")], copies
+    assert counters.get("history_candidates", 0) >= 1 and "chain_not_followed" not in counters
 
 
 def test_a_feed_and_a_backfill_line_with_the_same_date_give_the_same_dates(tmp_path):

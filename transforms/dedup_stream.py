@@ -58,7 +58,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import struct
-from typing import Any, Tuple
+from typing import Any, Optional, Tuple
 
 import apache_beam as beam
 from apache_beam.coders import BooleanCoder, BytesCoder, PickleCoder, VarIntCoder
@@ -250,10 +250,12 @@ class _SketchFn(beam.DoFn):
 # ---------------------------------------------------------------- 2. the decision
 
 class _DecideFn(beam.DoFn):
-    """Keyed by article id. Messages: ("article", (Article, Member, n_postings)),
+    """Keyed by article id. Messages: ("article", (Article, Member, n_postings, prior)),
     ("ack", earlier members), ("hit", earlier members), ("numbers", (earlier id, its number
     sketch)). The index's members carry no sketch; the decision waits for the sketch of every
-    earlier article it met (`_SketchFn`), unless its own is too short ever to veto."""
+    earlier article it met (`_SketchFn`), unless its own is too short ever to veto. `prior`:
+    the articles earlier runs wrote that it shares hashes with (`_AnnounceFn`), as
+    `dedup.decide` takes them, sketches included."""
     ARTICLE = ReadModifyWriteStateSpec("article", PickleCoder())
     EARLIER = BagStateSpec("earlier", BytesCoder())
     NUMBERS = BagStateSpec("numbers", PickleCoder())
@@ -319,7 +321,7 @@ class _DecideFn(beam.DoFn):
         stored = article.read()
         if stored is None:
             return
-        art, member, n_postings = stored
+        art, member, n_postings, prior = stored
         if not complete and (acks.read() or 0) < n_postings:
             return                      # some postings are still on their way
         entries = [_shared_entry(e) for e in earlier.read()]
@@ -329,12 +331,18 @@ class _DecideFn(beam.DoFn):
                 return                  # an earlier text's sketch is still on its way
             entries = [(m._replace(numbers=sketches.get(m.article_id, ())),) + tuple(rest)
                        for m, *rest in entries]
+        # an article this job indexed is met through the state (a worker whose history was
+        # opened after the job wrote it meets it in both: counted once)
+        in_state = {m.article_id for m, *_ in entries}
+        from_history = {m.article_id for m, *_ in prior if m.article_id not in in_state}
+        entries += [p for p in prior if p[0].article_id in from_history]
         match = decide(member, entries, self.params)
         for state in (article, earlier, numbers, acks, due):
             state.clear()
         done.write(True)
         pointer = match.earlier_id if match and match.copy else art.article_id
-        yield art.article_id, pointer, member.time_us, (art, match)
+        yield (art.article_id, pointer, member.time_us, (art, match),
+               pointer in from_history)
 
 
 def _shared_entry(entry: bytes):
@@ -387,15 +395,24 @@ class _FollowPointerFn(beam.DoFn):
 
 
 def _round_messages(record):
-    article_id, pointer = record[0], record[1]
-    return [(article_id, ("node", pointer)), (pointer, ("ask", record))]
+    article_id, pointer, points_at_history = record[0], record[1], record[4]
+    messages = [(article_id, ("node", pointer)), (pointer, ("ask", record))]
+    if points_at_history:
+        # an article an earlier run wrote is in `articles` (a root) and has no node in this
+        # job: its copy says so, or the ask would wait for the key's forget timer (expiry)
+        messages.append((pointer, ("node", pointer)))
+    return messages
 
 
 class _EmitFn(beam.DoFn):
     def process(self, record):
-        _article_id, root, _time_us, (article, match) = record
-        # a rewrite takes the story of the article it reports on (one link, not a chain)
-        story = (match.earlier_story or match.earlier_id) if match and not match.copy else root
+        _article_id, root, _time_us, (article, match), _ = record
+        # a rewrite takes the story of the article it reports on (one link, not a chain); a
+        # copy of an article an earlier run wrote takes that article's stored story
+        if match and not match.copy:
+            story = match.earlier_story or match.earlier_id
+        else:
+            story = (match.earlier_story if match else "") or root
         result = to_output(article, match, root, story)
         if isinstance(result, Duplicate):
             count("cfnews.dedup", "near_duplicate")
@@ -412,6 +429,33 @@ def _postings(prepared, bits: int):
     _article, member, hashes = prepared
     bare = member._replace(numbers=())
     return [(bucket_of(h, bits), (h, bare)) for h in hashes]
+
+
+class _AnnounceFn(beam.DoFn):
+    """The article to its decision, with the articles earlier runs wrote that it shares
+    hashes with (transforms/history.py, as the batch dedup's `_PriorHitsFn`): a job started
+    afresh on a folder (a new job after an update, a restart) has empty keyed state, and
+    would otherwise keep copies of what the previous job wrote as originals."""
+
+    def __init__(self, params: DedupParams, history_dir: Optional[str], job_key: str):
+        self.params = params
+        self.history_dir = history_dir
+        self.job_key = job_key
+        self.history = None
+
+    def setup(self):
+        if self.history_dir:
+            from cfnews.transforms.history import open_history
+            self.history = open_history(self.history_dir, self.job_key)
+
+    def process(self, prepared):
+        article, member, hashes = prepared
+        prior = ()
+        if self.history is not None:
+            prior = tuple(self.history.prior_hits(member, hashes, self.params))
+            if prior:
+                count("cfnews.dedup", "history_candidates", len(prior))
+        yield article.article_id, ("article", (article, member, len(hashes), prior))
 
 
 class _PrepareFn(beam.DoFn):
@@ -431,7 +475,8 @@ class _PrepareFn(beam.DoFn):
 class StreamingDeduplicate(beam.PTransform):
     """Article -> (Article with cluster_id, Duplicate), for unbounded input. Element
     timestamps are taken as arrival times (they are not changed); outputs are emitted at the
-    end of the input's `hold` slot."""
+    end of the input's `hold` slot. `history_dir`: the output folder whose earlier articles
+    (within the expiry) copies are matched against, as in batch; `job_key` the run id."""
     threshold: float = CONTAINMENT_THRESHOLD
     same_outlet_threshold: float = SAME_OUTLET_THRESHOLD
     min_shared: int = MIN_SHARED
@@ -440,6 +485,8 @@ class StreamingDeduplicate(beam.PTransform):
     bucket_bits: int = STREAM_BUCKET_BITS
     max_bucket: int = MAX_BUCKET
     resolve_rounds: int = RESOLVE_ROUNDS
+    history_dir: Optional[str] = None
+    job_key: str = ""
 
     def expand(self, articles):
         params = DedupParams(self.threshold, self.same_outlet_threshold, self.min_shared,
@@ -462,9 +509,8 @@ class StreamingDeduplicate(beam.PTransform):
         answers = ((sketches, wants) | "ToSketches" >> beam.Flatten()
                    | "Sketches" >> beam.ParDo(_SketchFn(params, hold_us)).with_output_types(
                        Tuple[str, Any]))
-        announced = prepared | "Announce" >> beam.Map(
-            lambda p: (p[0].article_id, ("article", (p[0], p[1], len(p[2]))))
-        ).with_output_types(Tuple[str, Any])
+        announced = prepared | "Announce" >> beam.ParDo(
+            _AnnounceFn(params, self.history_dir, self.job_key)).with_output_types(Tuple[str, Any])
         records = ((announced, replies, answers) | "ToDecide" >> beam.Flatten()
                    | "Decide" >> beam.ParDo(_DecideFn(params, hold_us)))
         for r in range(self.resolve_rounds):

@@ -64,9 +64,14 @@ class BatchDedup:
 class StreamingDedup:
     """Unbounded runs: first-seen and near-duplicate indexes in keyed state with event-time
     expiry (transforms/dedup_stream.py). Entry ids already polled are remembered by the
-    stateful feed poller, so there is no separate history lookup."""
+    stateful feed poller (which looks up in the output's history the ids its state lacks),
+    so there is no separate DropSeen; `history_dir` (the output folder; None to ignore
+    history) supplies the earlier articles within the expiry that a copy is matched
+    against, which a job started afresh on the folder does not hold in its state."""
     threshold: float = CONTAINMENT_THRESHOLD
     expiry: dt.timedelta = DEFAULT_EXPIRY
+    history_dir: Optional[str] = None
+    job_key: str = ""
     # One-second arrival slots: a poll's entries all carry their tick's timestamp, so each
     # tick is one slot, and decisions (stamped at the slot's end) stay in the window of
     # their arrival instead of slipping into the next (latency <= window + work).
@@ -85,7 +90,8 @@ class StreamingDedup:
 
     def articles(self) -> beam.PTransform:
         from cfnews.transforms.dedup_stream import StreamingDeduplicate
-        return StreamingDeduplicate(threshold=self.threshold, expiry=self.expiry, hold=self.hold)
+        return StreamingDeduplicate(threshold=self.threshold, expiry=self.expiry, hold=self.hold,
+                                    history_dir=self.history_dir, job_key=self.job_key)
 
 
 def _main_and_rejected(result):
