@@ -43,8 +43,11 @@ FROM read_parquet(getvariable('cfnews_root') || '/rejected/**/*.parquet',
 -- `run_id`: a run id starts with the run's UTC start time, and runs on one folder never overlap
 -- (the writer lock; on object stores, the scheduler's job). One run may write several rows of
 -- one id (the first entry of a URL in `articles`, other outlets' entries of the same URL in
--- `duplicates`): all are current. Reads two narrow columns (present in every schema_version)
--- of every file, whatever the query filters on.
+-- `duplicates`): all are current. Here, the runs come from two narrow columns (present in
+-- every schema_version) of every file, read whatever the query filters on; `cfnews sql` on a
+-- local folder reads them from a cache under DIR/_index instead (pipeline/versions.py), which
+-- it brings up to date by reading only the files written since, so a query filtered on
+-- `date`/`outlet` reads only those partitions.
 CREATE OR REPLACE VIEW _cfnews_articles_runs AS
 SELECT article_id, run_id FROM read_parquet(getvariable('cfnews_root') || '/articles/**/*.parquet');
 
@@ -55,47 +58,54 @@ CREATE OR REPLACE VIEW _cfnews_rejected_runs AS
 SELECT article_id, run_id FROM read_parquet(getvariable('cfnews_root') || '/rejected/**/*.parquet')
 WHERE article_id <> '';
 
-CREATE OR REPLACE VIEW _cfnews_current AS
-SELECT article_id, max(run_id) AS run_id
+CREATE OR REPLACE VIEW _cfnews_runs AS
+SELECT DISTINCT article_id, run_id
 FROM (FROM _cfnews_articles_runs UNION ALL FROM _cfnews_duplicates_runs
-      UNION ALL FROM _cfnews_rejected_runs)
-GROUP BY article_id;
+      UNION ALL FROM _cfnews_rejected_runs);
+
+-- The versions that are not current: (article id, run) of every earlier run that wrote an id
+-- a later run wrote again. Few (only what was reprocessed or retried), so the views below
+-- keep a row unless it is listed here.
+CREATE OR REPLACE VIEW _cfnews_old AS
+SELECT article_id, run_id
+FROM (SELECT article_id, run_id, max(run_id) OVER (PARTITION BY article_id) AS current_run
+      FROM _cfnews_runs)
+WHERE run_id <> current_run;
 
 -- Per article id: the run whose rows are current, and how many runs wrote the id.
 CREATE OR REPLACE VIEW article_versions AS
-SELECT article_id, max(run_id) AS current_run, count(DISTINCT run_id) AS runs
-FROM (FROM _cfnews_articles_runs UNION ALL FROM _cfnews_duplicates_runs
-      UNION ALL FROM _cfnews_rejected_runs)
+SELECT article_id, max(run_id) AS current_run, count(*) AS runs
+FROM _cfnews_runs
 GROUP BY article_id;
 
 -- `articles`, `duplicates`, `rejected`: the current rows only, so a count never doubles after
 -- `--reprocess`. Feed-level rejections (empty article_id: one row per failed poll) are all kept.
 CREATE OR REPLACE VIEW articles AS
 SELECT * FROM articles_all_versions
-WHERE (article_id, run_id) IN (SELECT (article_id, run_id) FROM _cfnews_current);
+WHERE (article_id, run_id) NOT IN (SELECT (article_id, run_id) FROM _cfnews_old);
 
 CREATE OR REPLACE VIEW duplicates AS
 SELECT * FROM duplicates_all_versions
-WHERE (article_id, run_id) IN (SELECT (article_id, run_id) FROM _cfnews_current);
+WHERE (article_id, run_id) NOT IN (SELECT (article_id, run_id) FROM _cfnews_old);
 
 CREATE OR REPLACE VIEW rejected AS
 SELECT * FROM rejected_all_versions
 WHERE coalesce(article_id, '') = ''
-   OR (article_id, run_id) IN (SELECT (article_id, run_id) FROM _cfnews_current);
+   OR (article_id, run_id) NOT IN (SELECT (article_id, run_id) FROM _cfnews_old);
 
 -- The views below that read both `articles` and `duplicates` apply their rule (current rows
--- only) themselves, with the current set computed once per query (MATERIALIZED), not once
+-- only) themselves, with the old versions listed once per query (MATERIALIZED), not once
 -- per dataset.
 
 -- Stories per day by outlet. An outlet's copy of another outlet's story is in `duplicates`;
 -- `copies` counts them on the day the copy was published.
 CREATE OR REPLACE VIEW stories_per_day AS
-WITH current AS MATERIALIZED (FROM _cfnews_current),
+WITH old AS MATERIALIZED (FROM _cfnews_old),
      originals AS (SELECT date, outlet, count(*) AS stories FROM articles_all_versions
-                   WHERE (article_id, run_id) IN (SELECT (article_id, run_id) FROM current)
+                   WHERE (article_id, run_id) NOT IN (SELECT (article_id, run_id) FROM old)
                    GROUP BY ALL),
      copies AS (SELECT date, outlet, count(*) AS copies FROM duplicates_all_versions
-                WHERE (article_id, run_id) IN (SELECT (article_id, run_id) FROM current)
+                WHERE (article_id, run_id) NOT IN (SELECT (article_id, run_id) FROM old)
                 GROUP BY ALL)
 SELECT date, outlet, coalesce(stories, 0) AS stories, coalesce(copies, 0) AS copies
 FROM originals FULL JOIN copies USING (date, outlet)
@@ -105,11 +115,11 @@ ORDER BY date, outlet;
 -- (each copy, in order; an outlet that ran it again is listed again) and how long after.
 -- `outlets` counts distinct outlets, the first one included.
 CREATE OR REPLACE VIEW wire_stories AS
-WITH current AS MATERIALIZED (FROM _cfnews_current),
+WITH old AS MATERIALIZED (FROM _cfnews_old),
      articles AS (SELECT * FROM articles_all_versions
-                  WHERE (article_id, run_id) IN (SELECT (article_id, run_id) FROM current)),
+                  WHERE (article_id, run_id) NOT IN (SELECT (article_id, run_id) FROM old)),
      duplicates AS (SELECT * FROM duplicates_all_versions
-                    WHERE (article_id, run_id) IN (SELECT (article_id, run_id) FROM current))
+                    WHERE (article_id, run_id) NOT IN (SELECT (article_id, run_id) FROM old))
 SELECT a.cluster_id,
        a.title,
        a.outlet AS first_outlet,
@@ -128,11 +138,11 @@ ORDER BY outlets DESC, first_at;
 
 -- Who copies whom: first publisher -> later carrier, by number of stories.
 CREATE OR REPLACE VIEW wire_pairs AS
-WITH current AS MATERIALIZED (FROM _cfnews_current),
+WITH old AS MATERIALIZED (FROM _cfnews_old),
      articles AS (SELECT * FROM articles_all_versions
-                  WHERE (article_id, run_id) IN (SELECT (article_id, run_id) FROM current)),
+                  WHERE (article_id, run_id) NOT IN (SELECT (article_id, run_id) FROM old)),
      duplicates AS (SELECT * FROM duplicates_all_versions
-                    WHERE (article_id, run_id) IN (SELECT (article_id, run_id) FROM current))
+                    WHERE (article_id, run_id) NOT IN (SELECT (article_id, run_id) FROM old))
 SELECT a.outlet AS first_outlet, d.outlet AS carried_by, count(*) AS stories
 FROM articles a JOIN duplicates d ON d.cluster_id = a.cluster_id
 GROUP BY ALL
@@ -142,11 +152,11 @@ ORDER BY stories DESC, first_outlet, carried_by;
 -- stay in `articles`, linked by story_id; copies of each report are in `duplicates`).
 -- story_id is NULL in rows written before schema version 3: they are left out.
 CREATE OR REPLACE VIEW story_reports AS
-WITH current AS MATERIALIZED (FROM _cfnews_current),
+WITH old AS MATERIALIZED (FROM _cfnews_old),
      articles AS (SELECT * FROM articles_all_versions
-                  WHERE (article_id, run_id) IN (SELECT (article_id, run_id) FROM current)),
+                  WHERE (article_id, run_id) NOT IN (SELECT (article_id, run_id) FROM old)),
      duplicates AS (SELECT * FROM duplicates_all_versions
-                    WHERE (article_id, run_id) IN (SELECT (article_id, run_id) FROM current)),
+                    WHERE (article_id, run_id) NOT IN (SELECT (article_id, run_id) FROM old)),
      reports AS (SELECT story_id, count(*) AS reports,
                         list(outlet ORDER BY coalesce(published_at, discovered_at), outlet) AS outlets,
                         min(coalesce(published_at, discovered_at)) AS first_at

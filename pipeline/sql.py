@@ -6,13 +6,19 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
+import os
+import re
 from pathlib import Path
+from typing import Dict
 
 import duckdb
 import pyarrow as pa
 
 from cfnews.schemas.arrow import DATASETS, PARTITIONING_SCHEMA, schema_for
 from cfnews.transforms.write import join
+
+log = logging.getLogger(__name__)
 
 # deploy/duckdb/views.sql links here: one file, installed with the package.
 VIEWS_SQL = Path(__file__).with_name("duckdb_views.sql")
@@ -30,25 +36,66 @@ def _has_files(out_dir: str, dataset: str) -> bool:
         return True
 
 
+# how the views file reads a dataset's files: DuckDB's own reader over the folder's glob
+_READ_DATASET = re.compile(r"read_parquet\(getvariable\('cfnews_root'\) \|\| "
+                           r"'/(articles|duplicates|rejected)/\*\*/\*\.parquet'[^)]*\)")
+
+
+def _full_schema(dataset: str) -> pa.Schema:
+    return pa.schema(list(schema_for(dataset)) + list(PARTITIONING_SCHEMA))
+
+
+def _local_files(out_dir: str) -> Dict[str, object]:
+    """Each dataset of a local folder as a pyarrow dataset of its files with today's schema
+    (columns an older file lacks read as NULL), or an empty table. Unlike the views file's
+    `read_parquet(..., union_by_name = true)`, which reads the footer of every file each
+    time a view is defined or queried (about 2 s per dataset on a year of partitions), this
+    opens no file until a query reads it, and then only the partitions its date/outlet
+    filter keeps."""
+    import pyarrow.dataset as ds
+    from cfnews.transforms.history import local_data_files
+    files = sorted(local_data_files(out_dir))
+    sources = {}
+    for dataset in DATASETS:
+        schema = _full_schema(dataset)
+        paths = [os.path.join(out_dir, f) for f in files if f.startswith(dataset + "/")]
+        sources[dataset] = ds.dataset(
+            paths, schema=schema, format="parquet",
+            partitioning=ds.partitioning(PARTITIONING_SCHEMA, flavor="hive"),
+            partition_base_dir=os.path.join(out_dir, dataset)) if paths else schema.empty_table()
+    return sources
+
+
 def connect(out_dir: str) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the views defined over `out_dir`. A dataset without files
-    yet is an empty view with the dataset's schema, so every view exists."""
+    yet is an empty view with the dataset's schema, so every view exists. On a local folder
+    the datasets are read through pyarrow (`_local_files`) and the runs of each article id
+    come from the versions cache (pipeline/versions.py), so defining the views reads no data
+    file and a query filtered on date/outlet reads only those partitions' files."""
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     root = out_dir.rstrip("/")
     con.execute(f"SET VARIABLE cfnews_root = '{root.replace(chr(39), chr(39) * 2)}'")
-    empty = {d for d in DATASETS if not _has_files(out_dir, d)}
-    for dataset in empty:
-        schema = pa.schema(list(schema_for(dataset)) + list(PARTITIONING_SCHEMA))
-        con.register(f"_empty_{dataset}", schema.empty_table())
+    local = "://" not in out_dir
+    if local:
+        sources = _local_files(out_dir)
+    else:  # object stores: DuckDB's reader (httpfs); a dataset without files is empty
+        sources = {d: _full_schema(d).empty_table() for d in DATASETS
+                   if not _has_files(out_dir, d)}
+    for dataset, source in sources.items():
+        con.register(f"_files_{dataset}", source)
+    cached_runs = local and any(not isinstance(s, pa.Table) for s in sources.values())
+    if cached_runs:
+        from cfnews.pipeline.versions import article_runs
+        pairs, note = article_runs(out_dir)
+        log.info("article versions: %s", note)
+        con.register("_cfnews_runs_cached", pairs)
     for statement in duckdb.extract_statements(VIEWS_SQL.read_text(encoding="utf-8")):
         text = statement.query
-        for dataset in empty:
-            if f"VIEW {dataset}_all_versions AS" in text:
-                text = (f"CREATE OR REPLACE VIEW {dataset}_all_versions AS "
-                        f"SELECT * FROM _empty_{dataset}")
-            elif f"VIEW _cfnews_{dataset}_runs AS" in text:
-                text = (f"CREATE OR REPLACE VIEW _cfnews_{dataset}_runs AS "
-                        f"SELECT article_id, run_id FROM _empty_{dataset}")
+        if cached_runs and "VIEW _cfnews_runs AS" in text:
+            text = "CREATE OR REPLACE VIEW _cfnews_runs AS SELECT * FROM _cfnews_runs_cached"
+        text = _READ_DATASET.sub(
+            lambda m: f"_files_{m.group(1)}" if m.group(1) in sources else m.group(0), text)
         con.execute(text)
     return con
 

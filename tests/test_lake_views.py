@@ -236,8 +236,9 @@ def day(text: str) -> dt.date:
     return dt.date.fromisoformat(text[:10])
 
 
-def what_the_views_say(out: str) -> dict:
-    """Every view through one `cfnews sql` call (one subprocess): a JSON object per view."""
+def what_the_views_say(out: str, run=None) -> dict:
+    """Every view through one `cfnews sql` call (one subprocess), or through `run(query)` (a
+    list of rows as dicts): a JSON object per view."""
     parts = {
         "articles": "SELECT list((article_id, run_id, date::VARCHAR, outlet)) FROM articles",
         "duplicates": "SELECT list((article_id, run_id, date::VARCHAR, outlet)) FROM duplicates",
@@ -262,13 +263,13 @@ def what_the_views_say(out: str) -> dict:
                  ")) FROM articles",
     }
     query = "SELECT " + ", ".join(f"({q}) AS {name}" for name, q in parts.items())
-    [row] = sql(out, query)
+    [row] = (run or (lambda q: sql(out, q)))(query)
     return {name: [list(v.values()) if isinstance(v, dict) else v for v in (row[name] or [])]
             if name != "all_rows" else row[name] for name in parts}
 
 
-def assert_views_right(out: str, want: dict) -> None:
-    got = what_the_views_say(out)
+def assert_views_right(out: str, want: dict, run=None) -> None:
+    got = what_the_views_say(out, run)
     assert {(a, r, day(d), o) for a, r, d, o in got["articles"]} == want["articles"]
     assert len(got["articles"]) == len(want["articles"])  # no id twice
     assert {(a, r, day(d), o) for a, r, d, o in got["duplicates"]} == want["duplicates"]
@@ -440,3 +441,68 @@ def test_a_lake_without_a_dataset_answers_every_view(tmp_path, missing):
     con.execute(f"SET VARIABLE cfnews_root = '{out}'")
     with pytest.raises(duckdb.Error, match=f"{missing[0]}/"):
         con.execute(VIEWS_SQL.read_text(encoding="utf-8"))
+
+
+# ---------------------------------------------------------------- the versions cache
+
+def shipped_views(out: str):
+    """`run(query)` through deploy/duckdb/views.sql in a plain DuckDB, as a user without
+    cfnews reads the lake (no versions cache, DuckDB's own reader)."""
+    con = duckdb.connect()
+    con.execute(f"SET VARIABLE cfnews_root = '{out}'")
+    con.execute(VIEWS_SQL.read_text(encoding="utf-8"))
+
+    def run(query):
+        relation = con.sql(query)
+        rows = relation.fetchall()
+        # as `cfnews sql --format json` gives them: structs as objects, dates as text
+        return [json.loads(json.dumps(dict(zip(relation.columns, r)), default=str)) for r in rows]
+    return run
+
+
+def test_the_shipped_views_script_gives_the_same_answers(year_lake):
+    out, runs = year_lake
+    assert_views_right(out, expected_answers(runs), run=shipped_views(out))
+
+
+def cached_files(out: str) -> List[str]:
+    from cfnews.pipeline.versions import _META_KEY, cache_path
+    meta = pq.read_schema(cache_path(out)).metadata[_META_KEY]
+    return json.loads(meta)["files"]
+
+
+def test_the_versions_cache_follows_new_runs_compaction_and_damage(tmp_path):
+    """`cfnews sql` on a local folder knows which rows are current from a cache of each id's
+    runs (pipeline/versions.py), brought up to date from the files written since: a later
+    run that reprocesses ids must make their earlier rows old at once, a compaction (files
+    renamed) and a damaged cache must not leave a wrong answer."""
+    out = str(tmp_path / "lake")
+    runs = year_of_runs()
+    for run_id, records in zip(RUNS[:2], runs[:2]):
+        write_run(out, run_id, records)
+    make_older(out, RUNS[0])
+    assert_views_right(out, expected_answers(runs[:2]))
+    before = cached_files(out)
+    assert before and all(RUNS[2] not in f for f in before)
+    write_run(out, RUNS[2], runs[2])       # reprocesses ids of both earlier runs
+    assert_views_right(out, expected_answers(runs))
+    after = cached_files(out)
+    assert set(before) < set(after) and any(RUNS[2] in f for f in after)
+    done = cli("compact", "--out", out, "--before", "2026-04-01")
+    assert done.returncode == 0, done.stderr
+    assert_views_right(out, expected_answers(runs))
+    assert not set(cached_files(out)) >= set(before)   # rebuilt: the merged files' names
+    Path(out, "_index", "versions.parquet").write_bytes(b"not parquet")
+    assert_views_right(out, expected_answers(runs))
+    from cfnews.transforms.history import local_data_files
+    assert set(cached_files(out)) == set(local_data_files(out))   # rebuilt whole
+
+
+def test_a_lake_whose_cache_cannot_be_written_still_answers(tmp_path):
+    """A copy of the lake where _index cannot be made (here a file stands in its place; a
+    read-only mount does the same): the versions are read for the query and not kept."""
+    out = str(tmp_path / "lake")
+    runs = build_lake(out)
+    Path(out, "_index").write_text("in the way")
+    assert_views_right(out, expected_answers(runs))
+    assert Path(out, "_index").read_text() == "in the way"

@@ -1,0 +1,131 @@
+"""Which runs wrote each article id, kept for `cfnews sql` on a local output folder.
+
+The views show the current rows of an id (those of the last run that wrote it; --reprocess and
+retries add rows beside the old ones). Telling which rows are old takes `article_id` and
+`run_id` of every file of the three datasets, so without help every query, however narrow its
+`date`/`outlet` filter, would read a little of every file: its cost would grow with the lake.
+
+This cache holds the distinct (article_id, run_id) pairs in one Parquet file,
+DIR/_index/versions.parquet, with the names of the data files it was read from in its
+metadata. Opening it compares those names with the datasets' files (names carry a digest of
+their rows, so a name stands for its content): new files are read and added (a query reads
+only what was written since the last one); a cache that lists files that are gone (after
+`cfnews compact`), is unreadable or of another format is rebuilt from the datasets. Like the
+history index beside it, it is derived data: deleting it is always safe. A folder that cannot
+be written (a read-only copy of the lake) gets the same answer, computed and not kept.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from typing import Dict, Iterable, Optional, Tuple
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from cfnews.transforms.history import INDEX_DIR, local_data_files
+
+log = logging.getLogger(__name__)
+
+CACHE_NAME = "versions.parquet"
+FORMAT = 1
+_META_KEY = b"cfnews.versions"
+SCHEMA = pa.schema([("article_id", pa.string()), ("run_id", pa.string())])
+
+
+def cache_path(out_dir: str) -> str:
+    return os.path.join(out_dir, INDEX_DIR, CACHE_NAME)
+
+
+def _read_cache(path: str) -> Tuple[Optional[pa.Table], frozenset, str]:
+    """(pairs, files they were read from, note); (None, {}, why) when there is no usable cache."""
+    if not os.path.exists(path):
+        return None, frozenset(), "no cache yet"
+    try:
+        table = pq.read_table(path, use_threads=False)
+        meta = json.loads((table.schema.metadata or {})[_META_KEY])
+        if meta.get("format") != FORMAT or table.schema.remove_metadata() != SCHEMA:
+            return None, frozenset(), f"cache of another format ({meta.get('format')})"
+        return table.replace_schema_metadata(None), frozenset(meta["files"]), "cache read"
+    except Exception as exc:  # damaged, hand-edited, half-copied: rebuilt, never a crash
+        return None, frozenset(), f"cache unusable ({type(exc).__name__}: {exc})"
+
+
+def _arrow(relation) -> pa.Table:
+    # a relation's Arrow table: `to_arrow_table` (DuckDB 2), `arrow` (1.x, which pyproject allows)
+    fetch = getattr(relation, "to_arrow_table", None) or relation.arrow
+    return fetch().cast(SCHEMA)
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(config={"threads": 2})
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+def _pairs_of(out_dir: str, files: Iterable[str]) -> pa.Table:
+    """Distinct (article_id, run_id) of the given dataset-relative files; feed-level
+    rejections (no article id) left out."""
+    paths = [os.path.join(out_dir, f) for f in sorted(files)]
+    if not paths:
+        return SCHEMA.empty_table()
+    con = _connect()
+    try:
+        # columns by name: both are in every schema_version, so no union_by_name (which
+        # would read every file's schema first)
+        return _arrow(con.sql(
+            "SELECT DISTINCT article_id, run_id FROM read_parquet($paths) "
+            "WHERE coalesce(article_id, '') <> ''", params={"paths": paths}))
+    finally:
+        con.close()
+
+
+def _write_cache(path: str, pairs: pa.Table, files: Iterable[str]) -> bool:
+    meta = json.dumps({"format": FORMAT, "files": sorted(files)})
+    table = pairs.replace_schema_metadata({_META_KEY: meta.encode("utf-8")})
+    folder = os.path.dirname(path)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".versions-", suffix=".tmp", dir=folder)
+        os.close(fd)
+        try:
+            pq.write_table(table, tmp, compression="zstd")
+            os.replace(tmp, path)   # readers see the old cache or the new one, whole
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        return True
+    except OSError as exc:  # a read-only lake: the answer is the same, only not kept
+        log.info("versions cache not written (%s); computed for this query only", exc)
+        return False
+
+
+def article_runs(out_dir: str) -> Tuple[pa.Table, str]:
+    """(distinct (article_id, run_id) pairs of the three datasets under a local `out_dir`,
+    a note on how they were obtained), from the cache brought up to date."""
+    path = cache_path(out_dir)
+    files: Dict[str, int] = local_data_files(out_dir)
+    current = frozenset(files)
+    cached, known, note = _read_cache(path)
+    if cached is not None and known <= current:
+        new = current - known
+        if not new:
+            return cached, "cache up to date"
+        pairs = pa.concat_tables([cached, _pairs_of(out_dir, new)])
+        con = _connect()
+        try:
+            con.register("pairs", pairs)
+            pairs = _arrow(con.sql("SELECT DISTINCT article_id, run_id FROM pairs"))
+        finally:
+            con.close()
+        note = f"cache brought up to date from {len(new)} new file(s)"
+    else:
+        if cached is not None:
+            note = f"{len(known - current)} file(s) of the cache are gone (compacted?)"
+        pairs = _pairs_of(out_dir, current)
+        note = f"{note}: rebuilt from {len(current)} file(s)"
+    _write_cache(path, pairs, current)
+    return pairs, note
