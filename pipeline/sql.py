@@ -28,14 +28,6 @@ class SqlError(Exception):
     pass
 
 
-def _has_files(out_dir: str, dataset: str) -> bool:
-    from apache_beam.io.filesystems import FileSystems
-    try:
-        return bool(FileSystems.match([join(out_dir, dataset, "**", "*.parquet")])[0].metadata_list)
-    except Exception:  # an unreachable store: DuckDB will say why when it reads
-        return True
-
-
 # how the views file reads a dataset's files: DuckDB's own reader over the folder's glob
 _READ_DATASET = re.compile(r"read_parquet\(getvariable\('cfnews_root'\) \|\| "
                            r"'/(articles|duplicates|rejected)/\*\*/\*\.parquet'[^)]*\)")
@@ -45,46 +37,57 @@ def _full_schema(dataset: str) -> pa.Schema:
     return pa.schema(list(schema_for(dataset)) + list(PARTITIONING_SCHEMA))
 
 
-def _local_files(out_dir: str) -> Dict[str, object]:
-    """Each dataset of a local folder as a pyarrow dataset of its files with today's schema
-    (columns an older file lacks read as NULL), or an empty table. Unlike the views file's
-    `read_parquet(..., union_by_name = true)`, which reads the footer of every file each
-    time a view is defined or queried (about 2 s per dataset on a year of partitions), this
-    opens no file until a query reads it, and then only the partitions its date/outlet
-    filter keeps."""
+def _dataset_files(out_dir: str) -> Dict[str, object]:
+    """Each dataset as a pyarrow dataset of its Parquet files with today's schema (columns an
+    older file lacks read as NULL), or an empty table when it has no file yet. Unlike the
+    views file's `read_parquet(..., union_by_name = true)`, which reads the footer of every
+    file each time a view is defined or queried (about 2 s per dataset on a year of
+    partitions), this opens no file until a query reads it, and then only the partitions its
+    date/outlet filter keeps. Object stores (s3://, gs://) are read through pyarrow's
+    filesystems, as `cfnews report` and the writer read them: no DuckDB extension to fetch."""
     import pyarrow.dataset as ds
-    from cfnews.transforms.history import local_data_files
-    files = sorted(local_data_files(out_dir))
+    import pyarrow.fs as pafs
     sources = {}
+    if "://" not in out_dir:
+        from cfnews.transforms.history import local_data_files
+        listed = sorted(local_data_files(out_dir))
+        filesystem = pafs.LocalFileSystem()
     for dataset in DATASETS:
         schema = _full_schema(dataset)
-        paths = [os.path.join(out_dir, f) for f in files if f.startswith(dataset + "/")]
+        if "://" in out_dir:
+            filesystem, base = pafs.FileSystem.from_uri(join(out_dir, dataset))
+            found = filesystem.get_file_info(pafs.FileSelector(base, recursive=True,
+                                                               allow_not_found=True))
+            paths = sorted(f.path for f in found if f.type == pafs.FileType.File
+                           and f.path.endswith(".parquet"))
+        else:
+            base = os.path.join(out_dir, dataset)
+            paths = [os.path.join(out_dir, f) for f in listed if f.startswith(dataset + "/")]
         sources[dataset] = ds.dataset(
-            paths, schema=schema, format="parquet",
+            paths, schema=schema, format="parquet", filesystem=filesystem,
             partitioning=ds.partitioning(PARTITIONING_SCHEMA, flavor="hive"),
-            partition_base_dir=os.path.join(out_dir, dataset)) if paths else schema.empty_table()
+            partition_base_dir=base) if paths else schema.empty_table()
     return sources
 
 
 def connect(out_dir: str) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with the views defined over `out_dir`. A dataset without files
-    yet is an empty view with the dataset's schema, so every view exists. On a local folder
-    the datasets are read through pyarrow (`_local_files`) and the runs of each article id
-    come from the versions cache (pipeline/versions.py), so defining the views reads no data
-    file and a query filtered on date/outlet reads only those partitions' files."""
-    con = duckdb.connect()
+    """An in-memory DuckDB with the views of deploy/duckdb/views.sql defined over `out_dir`,
+    its datasets read through pyarrow (`_dataset_files`): defining the views reads no data
+    file, and a dataset without files yet is an empty view with the dataset's schema, so
+    every view exists. On a local folder the runs of each article id come from the versions
+    cache (pipeline/versions.py), so a query filtered on date/outlet reads only those
+    partitions' files; on object stores they are read from every file at each query."""
+    # never fetch an extension at query time (DuckDB would download httpfs for a URL): the
+    # datasets are read through pyarrow; an extension already installed still loads
+    con = duckdb.connect(config={"autoinstall_known_extensions": False})
     con.execute("SET enable_progress_bar = false")
-    root = out_dir.rstrip("/")
+    root = out_dir.rstrip("/")   # the views file's variable, for queries that use it
     con.execute(f"SET VARIABLE cfnews_root = '{root.replace(chr(39), chr(39) * 2)}'")
-    local = "://" not in out_dir
-    if local:
-        sources = _local_files(out_dir)
-    else:  # object stores: DuckDB's reader (httpfs); a dataset without files is empty
-        sources = {d: _full_schema(d).empty_table() for d in DATASETS
-                   if not _has_files(out_dir, d)}
+    sources = _dataset_files(out_dir)
     for dataset, source in sources.items():
         con.register(f"_files_{dataset}", source)
-    cached_runs = local and any(not isinstance(s, pa.Table) for s in sources.values())
+    cached_runs = "://" not in out_dir and any(
+        not isinstance(s, pa.Table) for s in sources.values())
     if cached_runs:
         from cfnews.pipeline.versions import article_runs
         pairs, note = article_runs(out_dir)
@@ -94,8 +97,7 @@ def connect(out_dir: str) -> duckdb.DuckDBPyConnection:
         text = statement.query
         if cached_runs and "VIEW _cfnews_runs AS" in text:
             text = "CREATE OR REPLACE VIEW _cfnews_runs AS SELECT * FROM _cfnews_runs_cached"
-        text = _READ_DATASET.sub(
-            lambda m: f"_files_{m.group(1)}" if m.group(1) in sources else m.group(0), text)
+        text = _READ_DATASET.sub(lambda m: f"_files_{m.group(1)}", text)
         con.execute(text)
     return con
 
@@ -112,6 +114,8 @@ def run_sql(out_dir: str, query: str, fmt: str = "table") -> str:
         columns, rows = relation.columns, relation.fetchall()
     except duckdb.Error as exc:
         raise SqlError(str(exc)) from None
+    except (OSError, pa.ArrowException) as exc:  # an unreachable or unreadable store
+        raise SqlError(f"cannot read {out_dir}: {exc}") from None
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
