@@ -4,7 +4,8 @@ On the DirectRunner an unbounded source only yields windowed output when it stop
 continuous ingestion here is a loop. One cycle:
 
     poll the feeds that are due (conditional GET) -> new entries -> pending journal saved
-    -> one bounded pipeline run over the journal -> journal cleared, state saved
+    -> one bounded pipeline run over the journal -> journal cleared (but for entries whose
+    page failed transiently: they run again next cycle, schemas/reasons.py), state saved
 
 The journal (pipeline/state.py) is saved before the run and reconciled with the datasets at
 start-up, so `kill -9` at any moment loses no entry that had appeared in a feed, and writes

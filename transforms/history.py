@@ -55,6 +55,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from cfnews.schemas.reasons import MAX_ATTEMPTS, is_transient
 from cfnews.transforms.numbers import SKETCH_K as NUMBER_SKETCH_K
 
 log = logging.getLogger(__name__)
@@ -125,7 +126,6 @@ def history_of_file(source, dataset: str, name: str = "") -> Tuple[np.ndarray, n
     """(ids written for good, transient attempts as ATTEMPT_DTYPE rows) of one file of
     `dataset`; only the columns the rule needs are read. `name` (the file's name) stands for
     the run of rows written before files had a run_id column (a file holds one run's rows)."""
-    from cfnews.schemas.reasons import is_transient
     wanted = {"articles": ["article_id"], "duplicates": ["article_id", "canonical_id"],
               "rejected": ["article_id", "reason", "http_status", "run_id"]}[dataset]
     table = _read_columns(source, wanted)
@@ -257,7 +257,6 @@ class History:
     def seen(self, article_id: str) -> bool:
         """Written for good: in any dataset, unless its only rows are transient rejections
         of fewer than MAX_ATTEMPTS runs (then it is fetched again)."""
-        from cfnews.schemas.reasons import MAX_ATTEMPTS
         if not article_id:
             return False
         if len(self.ids) and self._written_for_good(np.uint64(id_key(article_id))):
