@@ -4,7 +4,8 @@ On the DirectRunner an unbounded source only yields windowed output when it stop
 continuous ingestion here is a loop. One cycle:
 
     poll the feeds that are due (conditional GET) -> new entries -> pending journal saved
-    -> one bounded pipeline run over the journal -> journal cleared, state saved
+    -> one bounded pipeline run over the journal -> journal cleared (but for entries whose
+    page failed transiently: they run again next cycle, schemas/reasons.py), state saved
 
 The journal (pipeline/state.py) is saved before the run and reconciled with the datasets at
 start-up, so `kill -9` at any moment loses no entry that had appeared in a feed, and writes
@@ -62,7 +63,9 @@ class CycleReport:
                 + (f"held {self.held_feeds}  " if self.held_feeds else "")
                 + f"new {self.new_entries}  articles {w.get('articles', 0)}  "
                 f"duplicates {w.get('duplicates', 0)}  rejected {rejected}  "
-                f"{self.seconds:.1f}s")
+                + (f"retried {self.summary.entries_retried}  "
+                   if self.summary and self.summary.entries_retried else "")
+                + f"{self.seconds:.1f}s")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -155,12 +158,22 @@ class ContinuousIngest:
             report.summary.entries_repeated = report.repeated
         crash_point("after_write")
         stamp = now.isoformat()
-        for entry in self.state.pending:
-            self.state.seen[entry.article_id] = stamp
+        retry: List[FeedEntry] = []
+        if self.state.pending:
+            # what the run wrote decides: an entry whose page failed for a transient reason
+            # (schemas/reasons.py) stays in the journal and runs again next cycle, whether or
+            # not its feed lists it again (a feed answering 304 would never hand it back),
+            # until a run writes it for good or MAX_ATTEMPTS runs have failed it
+            written = open_history(self.options.out, f"written-{self.cycle}-{time.time_ns()}")
+            for entry in self.state.pending:
+                if written.retrying(entry.article_id):
+                    retry.append(entry)
+                else:
+                    self.state.seen[entry.article_id] = stamp
         for rejection in extra:
             if rejection.article_id:
                 self.state.seen[rejection.article_id] = stamp
-        self.state.pending = []
+        self.state.pending = retry
         self.state.expire_seen(now, self.schedule.seen_ttl)
         save_state(self.options.out, self.state)
         report.seconds = time.monotonic() - started
@@ -207,7 +220,9 @@ class ContinuousIngest:
                 key = item.article_id
                 if key and (source.url, key) in pending_ids:
                     continue  # in the journal: it runs (and is counted) with the journal
-                if key and (key in self.state.seen or history.seen(key)):
+                if key and history.retrying(key):
+                    pass  # an earlier run's failure was transient: fetched again
+                elif key and (key in self.state.seen or history.seen(key)):
                     report.already_seen += 1
                     continue
                 if isinstance(item, FeedEntry):

@@ -2,8 +2,10 @@
 
 What it holds: per-feed HTTP validators (ETag / Last-Modified) and poll schedule, the ids of
 entries already handled (with an expiry, so it stays bounded), and the *pending* journal: the
-entries a cycle has discovered but not yet written. The journal is saved before the pipeline
-runs, so an entry seen once is never lost, even if the feed drops it while cfnews is down.
+entries a cycle has discovered but not yet written for good (an entry whose page failed for
+a transient reason stays, to run again: schemas/reasons.py `is_transient`). The journal is
+saved before the pipeline runs, so an entry seen once is never lost, even if the feed drops
+it while cfnews is down.
 
 The datasets stay the source of truth: at start-up the state is reconciled with them (ids
 already written are marked seen and leave the journal). A state file that is corrupt, or from

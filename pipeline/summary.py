@@ -30,6 +30,8 @@ class RunSummary:
     entries_seen: int = 0
     already_seen: int = 0
     entries_repeated: int = 0      # items a feed document listed again: one entry, not counted
+    entries_retried: int = 0       # new entries fetched again: an earlier run's failure was
+    # transient (schemas/reasons.py is_transient); counted among the new entries
     written: Dict[str, int] = dataclasses.field(default_factory=dict)
     files: Dict[str, int] = dataclasses.field(default_factory=dict)
     rejected_by_reason: Dict[str, int] = dataclasses.field(default_factory=dict)
@@ -78,7 +80,8 @@ class RunSummary:
                       "not_modified": self.feeds_not_modified,
                       "read": self.feeds_read, "held": self.feeds_held},
             "entries": {"seen": self.entries_seen, "already_seen": self.already_seen,
-                        "new": self.new_entries, "repeated": self.entries_repeated},
+                        "new": self.new_entries, "repeated": self.entries_repeated,
+                        "retried": self.entries_retried},
             "written": {"articles": self.written.get("articles", 0),
                         "duplicates": self.written.get("duplicates", 0),
                         "rejected_entries": self.entry_rejected,
@@ -107,6 +110,9 @@ class RunSummary:
             f"{self.already_seen}; new: {self.new_entries})"
             + (f"  + {self.entries_repeated} listed again in the same feed (one entry each)"
                if self.entries_repeated else ""),
+            *([f"  retried           {self.entries_retried} of the new entries failed "
+               "transiently in an earlier run and were fetched again"] if self.entries_retried
+              else []),
             f"  articles written  {w.get('articles', 0)}",
             f"  duplicates found  {w.get('duplicates', 0)}",
             f"  rejected          {self.entry_rejected} entries"
@@ -210,7 +216,7 @@ def summarise(result, run_id: str, out_dir: str) -> RunSummary:
         feeds_failed=sum(n for key, n in written_rejected.items()
                          if key.split(".", 1)[-1] in FEED_FAILURE_REASONS),
         entries_seen=entries.get("seen", 0), already_seen=entries.get("already_seen", 0),
-        entries_repeated=entries.get("repeated", 0),
+        entries_repeated=entries.get("repeated", 0), entries_retried=entries.get("retried", 0),
         written=_counters(result, "cfnews.written"),
         files=_counters(result, "cfnews.files"),
         rejected_by_reason=written_rejected,

@@ -12,7 +12,7 @@ from cfnews.schemas.records import (
     Duplicate,
     utc_now,
 )
-from cfnews.schemas.reasons import Reason, Stage
+from cfnews.schemas.reasons import MAX_ATTEMPTS, Reason, Stage, is_transient
 from cfnews.schemas.ids import (
     MAX_ID_LENGTH,
     OUTLET_ID,
@@ -36,7 +36,7 @@ from cfnews.schemas.arrow import (
 
 __all__ = [
     "Article", "Entity", "FeedEntry", "FeedSource", "Page", "Rejected", "Duplicate", "utc_now",
-    "Reason", "Stage",
+    "Reason", "Stage", "MAX_ATTEMPTS", "is_transient",
     "MAX_ID_LENGTH", "OUTLET_ID", "RUN_ID", "UNKNOWN_OUTLET", "check_path_parts", "is_outlet_id",
     "is_run_id",
     "ARTICLES_SCHEMA", "DUPLICATES_SCHEMA", "REJECTED_SCHEMA", "DATASETS", "PARTITIONING_SCHEMA",

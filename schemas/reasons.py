@@ -81,3 +81,24 @@ REASON_DESCRIPTIONS = {
     Reason.NOT_RELEVANT: "the article is not about the followed topic",
     Reason.INTERNAL_ERROR: "an unexpected error inside a stage (see the error column)",
 }
+
+
+# ---------------------------------------------------------------- retrying on later runs
+# A page that failed for a reason that says "not now" rather than "never" is fetched again
+# by later runs (each run's fetch has already retried it with backoff within the run), up to
+# MAX_ATTEMPTS runs in all; then its last rejection is final. Every other rejection is final
+# at once. transforms/history.py applies this to what earlier runs wrote.
+MAX_ATTEMPTS = 3
+
+TRANSIENT_REASONS = frozenset({Reason.TIMEOUT.value, Reason.CONNECTION_ERROR.value,
+                               Reason.ROBOTS_UNAVAILABLE.value})
+# the statuses of a server that is busy, restarting or rate-limiting, not of a missing page
+TRANSIENT_HTTP_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+def is_transient(reason, http_status=None) -> bool:
+    """Whether a `rejected` row with this reason (and HTTP status) is worth another run."""
+    reason = getattr(reason, "value", reason)
+    if reason in TRANSIENT_REASONS:
+        return True
+    return reason == Reason.HTTP_ERROR.value and http_status in TRANSIENT_HTTP_STATUSES

@@ -16,7 +16,7 @@ import pytest
 
 from cfnews.schemas import Article, Duplicate, Rejected
 from cfnews.transforms.dedup import DedupParams, prepare
-from cfnews.transforms.history import LocalIndex, open_history, open_remote
+from cfnews.transforms.history import INDEX_VERSION, LocalIndex, open_history, open_remote
 from cfnews.transforms.write import write_partition
 from tests.lake import write_lake
 
@@ -79,7 +79,7 @@ def test_new_files_are_added_without_a_rebuild(small_lake):
     index = LocalIndex(str(small_lake))
     assert index.refresh().startswith(("rebuilt", "up to date"))
     assert index.refresh() == "up to date"
-    write(small_lake, "rejected", [Rejected(stage="fetch", reason="timeout", outlet="wire",
+    write(small_lake, "rejected", [Rejected(stage="fetch", reason="not_html", outlet="wire",
                                             url="https://wire.example/n",
                                             article_id="00000000000000e2", at=T)], run="run2")
     assert index.refresh() == "added 1 file(s)"
@@ -474,7 +474,7 @@ def test_a_lake_and_index_written_by_stop_27_are_read(tmp_path, caplog):
     assert "number_sketch" not in table.column_names and table.column("schema_version")[0].as_py() == 5
     with caplog.at_level(logging.WARNING):
         history = open_history(str(out), "after-stop-27")
-    assert "is of version 4, this cfnews uses version 5: rebuilding it" in caplog.text
-    assert json.loads((out / "_index" / "manifest.json").read_text())["version"] == 5
+    assert f"is of version 4, this cfnews uses version {INDEX_VERSION}: rebuilding it" in caplog.text
+    assert json.loads((out / "_index" / "manifest.json").read_text())["version"] == INDEX_VERSION
     match = _decide_against(history, "00000000000000c2", tally_6, "rfi", dt.timedelta(hours=20))
     assert (match.earlier_id, match.copy) == ("00000000000000c1", True)

@@ -79,7 +79,8 @@ def test_an_item_listed_twice_is_one_entry_in_every_mode(tmp_path, server):
         assert sorted(dict(r)["article_id"] for r in tables[mode]["articles"]) == expected_ids, mode
         assert tables[mode]["duplicates"] == [] and tables[mode]["rejected"] == [], mode
         report = json.loads(summary.read_text(encoding="utf-8"))
-        assert report["entries"] == {"seen": 3, "already_seen": 0, "new": 3, "repeated": 2}, (
+        assert report["entries"] == {"seen": 3, "already_seen": 0, "new": 3, "repeated": 2,
+                                     "retried": 0}, (
             mode, report["entries"])
         assert report["adds_up"] and report["written"]["articles"] == 3, (mode, report)
         if mode == "once":
@@ -93,7 +94,8 @@ def test_an_item_listed_twice_is_one_entry_in_every_mode(tmp_path, server):
         assert done.returncode == exit_codes.OK, (mode, done.stdout, done.stderr[-3000:])
         assert fates(out) == tables[mode], mode
         report = json.loads(summary.read_text(encoding="utf-8"))
-        assert report["entries"] == {"seen": 3, "already_seen": 3, "new": 0, "repeated": 2}, (
+        assert report["entries"] == {"seen": 3, "already_seen": 3, "new": 0, "repeated": 2,
+                                     "retried": 0}, (
             mode, report["entries"])
 
 
@@ -260,4 +262,4 @@ def test_a_mixed_input_ends_in_the_same_rows_in_every_mode(tmp_path):
         assert differences(once, results[mode][0]) == [], mode
     assert results["graph"][1] == results["once"][1]
     assert results["once"][1]["entries"] == {"seen": 12, "already_seen": 0, "new": 12,
-                                             "repeated": 2}
+                                             "repeated": 2, "retried": 0}

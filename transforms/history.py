@@ -3,14 +3,20 @@
 The datasets under --out are the only record of what was seen. A job asks two questions of
 them, in its workers (nothing about the lake is read on the driver or embedded in the job):
 
-* was this article id already written, in any dataset?                -> `History.seen`
+* was this article id already written, in any dataset, for good?     -> `History.seen`
+  (an id whose only rows are transient rejections from fewer than MAX_ATTEMPTS runs is not:
+  it is fetched again, see schemas/reasons.py `is_transient`)
 * which articles written earlier share sampled shingle hashes with this new one, within the
   dedup expiry?                                                         -> `History.prior_hits`
 
 Both are answered from a `History`, opened once per worker process and job:
 
 * Local output: a compact index under DIR/_index/, derived from the datasets and memory-mapped:
-  `ids.npy` (sorted 64-bit article ids of all three datasets) and, per date partition of
+  `ids.npy` (sorted 64-bit article ids written for good: every article, every duplicate but
+  the row of an entry whose first entry of the same URL was rejected (its fate is that
+  rejection's), every rejection that is not transient), `attempts.npy` (sorted (id, run)
+  pairs of the transient rejections: the runs that tried an id and failed for a reason worth
+  another run) and, per date partition of
   `articles`, `fp/DATE.members.npy` (one row per article: id, event time, outlet, fingerprint
   level and counts) and `fp/DATE.postings.npy` (its sampled hashes, sorted, with the row).
   `manifest.json` lists the data files it was built from (by name). Opening it
@@ -19,7 +25,8 @@ Both are answered from a `History`, opened once per worker process and job:
   that are gone (compaction) is rebuilt from the datasets with a warning. The datasets stay
   the source of truth; deleting DIR/_index is always safe.
 * Object stores (gs://, s3://): each worker reads the datasets directly, the article_id
-  column of every file and the fingerprint column of the date partitions it needs.
+  column of every file (with canonical_id of `duplicates`, reason, http_status and run_id of
+  `rejected`) and the fingerprint column of the date partitions it needs.
 
 Each member row also holds the article's number sketch (`articles.number_sketch`, schema
 version 6; transforms/numbers.py), which the dedup's number veto compares; rows stored without
@@ -48,13 +55,14 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from cfnews.schemas.reasons import MAX_ATTEMPTS, is_transient
 from cfnews.transforms.numbers import SKETCH_K as NUMBER_SKETCH_K
 
 log = logging.getLogger(__name__)
 
 INDEX_DIR = "_index"
-INDEX_VERSION = 5   # 2: files listed by name only; 3: plain counts and story ids; 4: folded
-# scripts; 5: number sketches
+INDEX_VERSION = 6   # 2: files listed by name only; 3: plain counts and story ids; 4: folded
+# scripts; 5: number sketches; 6: transient rejections apart (attempts.npy), retried
 NUMBERS_SINCE = 6   # the schema version from which `articles.number_sketch` is stored; older
 # rows with a stored fingerprint have no sketch (they never take part in the number veto)
 MARKED_SINCE = 4    # the schema version from which stored fingerprints are today's: quoted
@@ -68,6 +76,7 @@ MEMBER_DTYPE = np.dtype([("id", "<u8"), ("time", "<i8"), ("outlet", "<u2"), ("le
                          ("story", "<u8"), ("n_numbers", "u1"),
                          ("numbers", "<u4", (NUMBER_SKETCH_K,))])
 POSTING_DTYPE = np.dtype([("hash", "<u8"), ("row", "<u4")])
+ATTEMPT_DTYPE = np.dtype([("id", "<u8"), ("run", "<u8")])   # one run's transient failure of an id
 
 
 # ---------------------------------------------------------------- ids and rows
@@ -108,12 +117,40 @@ def _read_columns(source, wanted: Sequence[str]):
     return reader.read(columns=present, use_threads=False)
 
 
-def ids_of_file(data: bytes) -> np.ndarray:
-    table = _read_columns(data, ["article_id"])
+def _column(table, name: str) -> list:
+    return (table.column(name).to_pylist() if name in table.column_names
+            else [None] * table.num_rows)
+
+
+def history_of_file(source, dataset: str, name: str = "") -> Tuple[np.ndarray, np.ndarray]:
+    """(ids written for good, transient attempts as ATTEMPT_DTYPE rows) of one file of
+    `dataset`; only the columns the rule needs are read. `name` (the file's name) stands for
+    the run of rows written before files had a run_id column (a file holds one run's rows)."""
+    wanted = {"articles": ["article_id"], "duplicates": ["article_id", "canonical_id"],
+              "rejected": ["article_id", "reason", "http_status", "run_id"]}[dataset]
+    table = _read_columns(source, wanted)
+    final: List[int] = []
+    attempts: List[Tuple[int, int]] = []
     if "article_id" not in table.column_names:
-        return np.empty(0, dtype=np.uint64)
-    return np.array([id_key(a) for a in table.column("article_id").to_pylist() if a],
-                    dtype=np.uint64)
+        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=ATTEMPT_DTYPE)
+    ids = table.column("article_id").to_pylist()
+    if dataset == "articles":
+        final = [id_key(a) for a in ids if a]
+    elif dataset == "duplicates":
+        # An entry whose URL's first entry was rejected keeps its own id as canonical_id
+        # (dedup.link_entry_duplicate): its fate is that rejection's, retried or final with it.
+        final = [id_key(a) for a, canonical in zip(ids, _column(table, "canonical_id"))
+                 if a and a != canonical]
+    else:
+        for a, reason, status, run in zip(ids, _column(table, "reason"),
+                                          _column(table, "http_status"), _column(table, "run_id")):
+            if not a:
+                continue    # a feed-level row: no article
+            if is_transient(reason, status):
+                attempts.append((id_key(a), id_key(run or name)))
+            else:
+                final.append(id_key(a))
+    return np.array(final, dtype=np.uint64), np.array(attempts, dtype=ATTEMPT_DTYPE)
 
 
 def members_of_file(data: bytes, outlet: str) -> List[Tuple[tuple, Tuple[int, ...]]]:
@@ -194,19 +231,41 @@ class History:
     """Lookups over what earlier runs wrote. `ids`: sorted uint64 keys; `load_date(date)`
     returns (members, postings) of a date partition of `articles`, or None."""
 
-    def __init__(self, ids: np.ndarray, load_date, dates: Sequence[str] = ()):
+    def __init__(self, ids: np.ndarray, load_date, dates: Sequence[str] = (),
+                 attempts: Optional[np.ndarray] = None):
         self.ids = ids
+        # sorted (id, run) pairs of transient rejections; an id may also be in `ids` (a later
+        # run wrote it for good), which then decides
+        self.attempts = np.empty(0, dtype=ATTEMPT_DTYPE) if attempts is None else attempts
         self._load_date = load_date
         self.dates = sorted(set(dates))   # date partitions of `articles` that exist
         self._dates: Dict[str, Optional[Tuple[np.ndarray, np.ndarray]]] = {}
         self._lock = threading.Lock()
 
-    def seen(self, article_id: str) -> bool:
-        if not article_id or not len(self.ids):
-            return False
-        key = np.uint64(id_key(article_id))
+    def _written_for_good(self, key: np.uint64) -> bool:
         i = int(np.searchsorted(self.ids, key))
         return i < len(self.ids) and self.ids[i] == key
+
+    def failed_runs(self, article_id: str) -> int:
+        """How many runs rejected the id for a transient reason (schemas/reasons.py)."""
+        if not article_id or not len(self.attempts):
+            return 0
+        key = np.uint64(id_key(article_id))
+        ids = self.attempts["id"]
+        return int(np.searchsorted(ids, key, side="right") - np.searchsorted(ids, key))
+
+    def seen(self, article_id: str) -> bool:
+        """Written for good: in any dataset, unless its only rows are transient rejections
+        of fewer than MAX_ATTEMPTS runs (then it is fetched again)."""
+        if not article_id:
+            return False
+        if len(self.ids) and self._written_for_good(np.uint64(id_key(article_id))):
+            return True
+        return self.failed_runs(article_id) >= MAX_ATTEMPTS
+
+    def retrying(self, article_id: str) -> bool:
+        """Not seen, but tried before: an earlier run's failure was transient."""
+        return not self.seen(article_id) and self.failed_runs(article_id) > 0
 
     def _date(self, date: str):
         with self._lock:
@@ -332,14 +391,24 @@ def _warn_unreadable(path: str, exc: Exception) -> None:
                 path, type(exc).__name__, exc)
 
 
-def _ids_of(paths: Iterable[str], read=_read_bytes) -> np.ndarray:
-    chunks = [np.empty(0, dtype=np.uint64)]
-    for path in paths:
+def _history_of(files: Iterable[Tuple[str, str]], read=_read_bytes) -> Tuple[np.ndarray, np.ndarray]:
+    """(sorted ids written for good, sorted unique attempts) of (dataset, path) files."""
+    ids = [np.empty(0, dtype=np.uint64)]
+    attempts = [np.empty(0, dtype=ATTEMPT_DTYPE)]
+    for dataset, path in files:
         try:
-            chunks.append(ids_of_file(read(path)))
+            final, tried = history_of_file(read(path), dataset, path.rsplit("/", 1)[-1])
         except Exception as exc:  # a corrupt file: named, skipped, never a crash
             _warn_unreadable(path, exc)
-    return np.unique(np.concatenate(chunks))
+            continue
+        ids.append(final)
+        attempts.append(tried)
+    return np.unique(np.concatenate(ids)), _unique_attempts(attempts)
+
+
+def _unique_attempts(chunks: Sequence[np.ndarray]) -> np.ndarray:
+    # one row per (id, run): a run that wrote an id's rejection in two files tried it once
+    return np.unique(np.concatenate(chunks).astype(ATTEMPT_DTYPE))
 
 
 def _store_of(paths: Iterable[str], read=_read_bytes):
@@ -362,13 +431,13 @@ def open_remote(out_dir: str) -> History:
             return [m.path for m in FileSystems.match([pattern])[0].metadata_list]
         except Exception:  # nothing there yet
             return []
-    paths = [p for d in DATASETS for p in match(join(out_dir, d, "*", "*", "*.parquet"))]
-    ids = _ids_of(paths)
-    dates = {_date_of(p.split("/articles/", 1)[1]) for p in paths if "/articles/" in p}
+    files = [(d, p) for d in DATASETS for p in match(join(out_dir, d, "*", "*", "*.parquet"))]
+    ids, attempts = _history_of(files)
+    dates = {_date_of(p.split("/articles/", 1)[1]) for d, p in files if d == "articles"}
 
     def load_date(date):
         return _store_of(match(join(out_dir, "articles", f"date={date}", "*", "*.parquet")))
-    return History(ids, load_date, [d for d in dates if d])
+    return History(ids, load_date, [d for d in dates if d], attempts)
 
 
 # ---------------------------------------------------------------- the local index
@@ -404,6 +473,9 @@ class LocalIndex:
             ids = np.load(self._path("ids.npy"), mmap_mode="r")
             if ids.dtype != np.uint64 or ids.ndim != 1:
                 raise ValueError(f"ids.npy holds {ids.dtype} x {ids.ndim}")
+            attempts = np.load(self._path("attempts.npy"), mmap_mode="r")
+            if attempts.dtype != ATTEMPT_DTYPE or attempts.ndim != 1:
+                raise ValueError(f"attempts.npy holds {attempts.dtype} x {attempts.ndim}")
             return manifest
         except FileNotFoundError:
             return None
@@ -447,9 +519,12 @@ class LocalIndex:
             if not gone and not new:
                 return "up to date"
             if not gone:
-                ids = np.union1d(np.load(self._path("ids.npy")),
-                                 _ids_of([self._abs(f) for f in new], read=_read_local))
+                new_ids, new_attempts = self._history_of(new)
+                ids = np.union1d(np.load(self._path("ids.npy")), new_ids)
                 self._save("ids.npy", ids.astype(np.uint64))
+                if len(new_attempts):
+                    self._save("attempts.npy", _unique_attempts(
+                        [np.load(self._path("attempts.npy")), new_attempts]))
                 self._add_to_stores([f for f in new if f.startswith("articles/")])
                 self._save_manifest(current)
                 return f"added {len(new)} file(s)"
@@ -493,10 +568,14 @@ class LocalIndex:
         current = local_data_files(self.out_dir) if current is None else current
         self.files = current
         self._drop_dates(name.split(".", 1)[0] for name in _listdir(self._path("fp")))
-        ids = _ids_of([self._abs(f) for f in current], read=_read_local)
+        ids, attempts = self._history_of(current)
         self._save("ids.npy", ids.astype(np.uint64))
+        self._save("attempts.npy", attempts)
         self._save_manifest(current)
         return f"rebuilt from {len(current)} file(s)"
+
+    def _history_of(self, files: Iterable[str]) -> Tuple[np.ndarray, np.ndarray]:
+        return _history_of([(f.split("/", 1)[0], self._abs(f)) for f in files], read=_read_local)
 
     def _date_store(self, date: str):
         """The date's (members, postings), memory-mapped; built from its files if absent."""
@@ -520,8 +599,9 @@ class LocalIndex:
 
     def open(self) -> History:
         ids = np.load(self._path("ids.npy"), mmap_mode="r")
+        attempts = np.load(self._path("attempts.npy"), mmap_mode="r")
         dates = {_date_of(f) for f in self.files if f.startswith("articles/")}
-        return History(ids, self._date_store, [d for d in dates if d])
+        return History(ids, self._date_store, [d for d in dates if d], attempts)
 
 
 def _listdir(path: str) -> List[str]:
@@ -612,12 +692,15 @@ class _DropSeenFn(beam.DoFn):
         if self.history.seen(entry.article_id):
             count("cfnews.entries", "already_seen")
             return
+        if self.history.failed_runs(entry.article_id):
+            count("cfnews.entries", "retried")   # an earlier run's failure was transient
         yield entry
 
 
 class DropSeen(beam.PTransform):
-    """FeedEntry -> FeedEntry: entries whose article id any earlier run wrote (in any
-    dataset) go no further; each worker looks the ids up in the output's history."""
+    """FeedEntry -> FeedEntry: entries whose article id an earlier run wrote for good (in
+    any dataset; a transient rejection of fewer than MAX_ATTEMPTS runs is not for good) go no
+    further; each worker looks the ids up in the output's history."""
 
     def __init__(self, out_dir: str, job_key: str = ""):
         super().__init__()

@@ -1,0 +1,126 @@
+"""Transient failures are fetched again by later runs (schemas/reasons.py `is_transient`,
+`MAX_ATTEMPTS`): History.seen answers no for an id whose only rows are transient rejections
+of fewer than MAX_ATTEMPTS runs, through the local index (built at once, grown file by file,
+deleted and rebuilt) and through the direct read object stores use. Before, any row made an
+id seen: a page that answered 503 once was never fetched again."""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import numpy as np
+import pytest
+
+from cfnews.schemas import MAX_ATTEMPTS, Article, Duplicate, Reason, Rejected, is_transient
+from cfnews.transforms.history import LocalIndex, open_history, open_remote
+from cfnews.transforms.write import write_partition
+
+T = dt.datetime(2026, 3, 2, 12, tzinfo=dt.timezone.utc)
+
+
+@pytest.mark.parametrize("reason, status, transient", [
+    ("timeout", None, True), ("connection_error", None, True), ("robots_unavailable", None, True),
+    *[("http_error", s, True) for s in (408, 425, 429, 500, 502, 503, 504)],
+    ("http_error", 404, False), ("http_error", 410, False), ("http_error", 403, False),
+    ("http_error", 501, False), ("http_error", None, False), ("not_html", None, False),
+    ("too_short", None, False), ("not_relevant", None, False), ("robots_disallowed", None, False),
+    ("internal_error", None, False), ("too_large", None, False), (Reason.TIMEOUT, None, True),
+])
+def test_the_rule_names_the_failures_worth_another_run(reason, status, transient):
+    assert is_transient(reason, status) is transient
+
+
+def test_max_attempts_is_a_few_runs():
+    assert 2 <= MAX_ATTEMPTS <= 5
+
+
+def rejected(article_id: str, reason: str, status=None, outlet="wire") -> Rejected:
+    return Rejected(stage="fetch", reason=reason, outlet=outlet, http_status=status,
+                    url=f"https://{outlet}.example/{article_id}", article_id=article_id, at=T)
+
+
+def article(article_id: str) -> Article:
+    return Article(article_id=article_id, url=f"https://wire.example/{article_id}",
+                   canonical_url=f"https://wire.example/{article_id}", outlet="wire",
+                   feed_url="", entry_id=article_id, title=article_id,
+                   text="Paris and Beijing agreed on trade. " * 20, discovered_at=T, published_at=T)
+
+
+def url_duplicate_of_rejected(article_id: str) -> Duplicate:
+    """The row of a second feed's entry of the same URL whose first entry was rejected: it
+    keeps its own id as canonical_id (dedup.link_entry_duplicate)."""
+    return Duplicate(article=article(article_id), canonical_id=article_id, cluster_id=article_id,
+                     method="canonical_url", matched_id=article_id, containment=1.0, jaccard=1.0,
+                     shared_fingerprints=0)
+
+
+# (run, dataset, outlet, records): runs in order; ids named by what happens to them
+RUNS = [
+    ("20260302T100000Z-aaaaaa", "rejected", "wire", [
+        rejected("00000000000000a1", "http_error", 503),       # once: fetched again
+        rejected("00000000000000b1", "timeout"),                # every run fails it
+        rejected("00000000000000c1", "connection_error"),       # succeeds in the 2nd run
+        rejected("00000000000000d1", "http_error", 404),        # final at once
+        rejected("00000000000000e1", "robots_unavailable"),     # two feeds list it
+        rejected("00000000000000f1", "http_error", 429)]),      # one run, two files
+    ("20260302T100000Z-aaaaaa", "duplicates", "ledger", [url_duplicate_of_rejected("00000000000000e1")]),
+    ("20260302T100000Z-aaaaaa", "rejected", "ledger", [rejected("00000000000000f1", "http_error", 429,
+                                                                outlet="ledger")]),
+    ("20260302T110000Z-bbbbbb", "rejected", "wire", [rejected("00000000000000b1", "http_error", 502)]),
+    ("20260302T110000Z-bbbbbb", "articles", "wire", [article("00000000000000c1")]),
+    ("20260302T120000Z-cccccc", "rejected", "wire", [rejected("00000000000000b1", "timeout")]),
+]
+
+EXPECTED = {  # id: (seen, failed runs)
+    "00000000000000a1": (False, 1), "00000000000000b1": (True, MAX_ATTEMPTS),
+    "00000000000000c1": (True, 1), "00000000000000d1": (True, 0),
+    "00000000000000e1": (False, 1), "00000000000000f1": (False, 1),
+}
+
+
+def write_runs(out, runs):
+    for run, dataset, outlet, records in runs:
+        write_partition(str(out), run, dataset, "2026-03-02", outlet, records)
+
+
+def outcome(history):
+    return {i: (history.seen(i), history.failed_runs(i)) for i in EXPECTED}
+
+
+@pytest.mark.skipif(MAX_ATTEMPTS != 3, reason="the lake above fails b1 in three runs")
+def test_only_transient_rejections_of_too_few_runs_leave_an_id_unseen(tmp_path):
+    out = tmp_path / "out"
+    write_runs(out, RUNS)
+    index = open_history(str(out), "index")
+    remote = open_remote(str(out))      # what gs:// and s3:// workers read
+    for history in (index, remote):
+        assert outcome(history) == EXPECTED
+        assert history.retrying("00000000000000a1") and not history.retrying("00000000000000d1")
+        assert not history.retrying("00000000000000c1") and not history.retrying("00000000000000b1")
+        assert not history.seen("00000000000000ff") and history.failed_runs("00000000000000ff") == 0
+
+
+@pytest.mark.skipif(MAX_ATTEMPTS != 3, reason="the lake above fails b1 in three runs")
+def test_the_index_grows_file_by_file_to_the_same_answers_and_rebuilds_after_deletion(tmp_path):
+    out = tmp_path / "out"
+    index = LocalIndex(str(out))
+    for i, run in enumerate(RUNS):
+        write_runs(out, [run])
+        assert index.refresh() == ("rebuilt from 1 file(s)" if i == 0 else "added 1 file(s)")
+    assert outcome(index.open()) == EXPECTED
+    grown = {name: np.load(out / "_index" / name) for name in ("ids.npy", "attempts.npy")}
+    shutil.rmtree(out / "_index")       # always safe: rebuilt from the datasets
+    assert index.refresh().startswith("rebuilt")
+    assert outcome(index.open()) == EXPECTED
+    for name, array in grown.items():
+        assert np.array_equal(np.load(out / "_index" / name), array), name
+
+
+def test_an_index_without_attempts_is_rebuilt(tmp_path, caplog):
+    out = tmp_path / "out"
+    write_runs(out, RUNS[:1])
+    LocalIndex(str(out)).refresh()
+    (out / "_index" / "attempts.npy").write_bytes(b"\x93NUMPY garbage")
+    history = open_history(str(out), "damaged")
+    assert "unusable" in caplog.text
+    assert history.failed_runs("00000000000000a1") == 1 and not history.seen("00000000000000a1")

@@ -1,0 +1,148 @@
+"""A page that failed transiently is fetched again by later runs, through the CLI as an
+operator runs it (subprocesses, a loopback server the test starts): `run --once` run after
+run (in-process and with multi_processing workers), `run --every` cycle after cycle, and the bounded graph that polls inside the job
+(`demo`, Dataflow `run --once`). Before, the first failure's `rejected` row made the id seen:
+a page that answered 503 once was lost for good although its feed still listed it."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from cfnews.pipeline import exit_codes
+from cfnews.schemas import MAX_ATTEMPTS
+from cfnews.transforms.urls import article_id_for, canonical_url
+from tests.benchmarks.mode_parity import ROOT
+from tests.conftest import respond
+from tests.test_operator_cli import cfnews, feeds_file
+from tests.test_wild_feeds import page
+
+pytestmark = pytest.mark.e2e
+
+# the fetch's own retries are off: one request per run and page, so hits count runs
+COMMON = ("--all-topics", "--min-host-delay=0", "--max_retries=0", "-q")
+
+# The graph that polls inside the job, as `demo` and a Dataflow `run --once` build it.
+GRAPH = """
+import os, sys
+from cfnews.pipeline.feeds_file import load_feeds
+from cfnews.pipeline.runner import make_options, run_job
+from cfnews.pipeline.summary import write_summary_json
+feeds, out, summary, allow = sys.argv[1:]
+options = make_options(["--max_retries=0"], out=out, allow_hosts=[allow], min_host_delay=0.0,
+                       all_topics=True)
+result = run_job(options, feeds=load_feeds(feeds))
+write_summary_json(result, summary, result.exit_status())
+os._exit(0)
+"""
+
+
+def serve(server) -> dict:
+    """A feed of four pages: one answering 503 to its first request only, one 503 to every
+    request, one 404, one fine. Returns {name: article id}."""
+    def flaky(handler):
+        if server.hits[handler.path] == 1:
+            respond(handler, 503, {"Content-Type": "text/plain"}, b"busy")
+        else:
+            respond(handler, 200, {"Content-Type": "text/html; charset=utf-8"},
+                    page(1).encode("utf-8"))
+    server.routes["/s/flaky"] = flaky
+    server.add("/s/down", "busy", status=503, content_type="text/plain")
+    server.add("/s/fine", page(4))      # /s/gone is not served: 404
+    paths = {"flaky": "/s/flaky", "down": "/s/down", "gone": "/s/gone", "fine": "/s/fine"}
+    items = "".join(f"<item><title>Story {name}</title><link>{server.url(path)}</link>"
+                    f"<guid isPermaLink='false'>{name}</guid>"
+                    "<pubDate>Thu, 04 Dec 2025 08:00:00 +0000</pubDate></item>"
+                    for name, path in paths.items())
+    server.add("/feed.xml", "<?xml version='1.0'?><rss version='2.0'><channel><title>t</title>"
+               f"{items}</channel></rss>", content_type="application/rss+xml")
+    return {name: article_id_for(canonical_url(server.url(path))) for name, path in paths.items()}
+
+
+def sql(out, query: str) -> list:
+    done = cfnews("sql", "--out", out, "--format", "json", query)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+
+
+def hits(server) -> dict:
+    return {name: server.hits.get(f"/s/{name}", 0) for name in ("flaky", "down", "gone", "fine")}
+
+
+def check_the_lake(out, ids: dict) -> None:
+    """The retried page's article is current; its 503 is kept in rejected_all_versions only."""
+    [article] = sql(out, f"SELECT run_id FROM articles WHERE article_id = '{ids['flaky']}'")
+    assert sql(out, f"SELECT * FROM rejected WHERE article_id = '{ids['flaky']}'") == []
+    [old] = sql(out, "SELECT reason, http_status, run_id FROM rejected_all_versions "
+                     f"WHERE article_id = '{ids['flaky']}'")
+    assert (old["reason"], old["http_status"]) == ("http_error", 503)
+    assert article["run_id"] > old["run_id"]
+    down = sql(out, "SELECT http_status, run_id FROM rejected_all_versions "
+                    f"WHERE article_id = '{ids['down']}' ORDER BY run_id")
+    assert [r["http_status"] for r in down] == [503] * MAX_ATTEMPTS
+    assert len({r["run_id"] for r in down}) == MAX_ATTEMPTS
+    [current] = sql(out, f"SELECT run_id FROM rejected WHERE article_id = '{ids['down']}'")
+    assert current["run_id"] == down[-1]["run_id"]
+    [gone] = sql(out, "SELECT count(*) AS n, any_value(http_status) AS status "
+                      f"FROM rejected_all_versions WHERE article_id = '{ids['gone']}'")
+    assert (gone["n"], gone["status"]) == (1, 404)
+    assert len(sql(out, f"SELECT 1 FROM articles WHERE article_id = '{ids['fine']}'")) == 1
+
+
+@pytest.mark.parametrize("mode", ["once", "multi_processing", "graph"])
+def test_a_transient_failure_is_fetched_again_by_later_runs(tmp_path, server, mode):
+    ids = serve(server)
+    feeds = feeds_file(tmp_path, [server.url("/feed.xml")])
+    out, summary = tmp_path / "out", tmp_path / "summary.json"
+
+    def run():
+        if mode != "graph":
+            workers = (("--direct_running_mode=multi_processing", "--direct_num_workers=2")
+                       if mode == "multi_processing" else ())
+            done = cfnews("run", "--feeds", feeds, "--out", out, "--once", "--summary-json",
+                          summary, f"--allow-hosts={server.host_port}", *workers, *COMMON)
+        else:
+            done = subprocess.run([sys.executable, "-c", GRAPH, str(feeds), str(out),
+                                   str(summary), server.host_port], cwd=ROOT,
+                                  capture_output=True, text=True, timeout=300)
+        assert done.returncode == exit_codes.OK, (done.stdout, done.stderr[-3000:])
+        return done, json.loads(summary.read_text(encoding="utf-8"))
+
+    _, first = run()
+    assert hits(server) == {"flaky": 1, "down": 1, "gone": 1, "fine": 1}
+    assert first["written"]["articles"] == 1 and first["entries"]["retried"] == 0
+    assert first["rejected_by_reason"] == {"fetch.http_error": 3}
+    done, second = run()    # flaky now answers; down fails again; gone and fine are not asked
+    assert hits(server) == {"flaky": 2, "down": 2, "gone": 1, "fine": 1}
+    assert second["entries"]["retried"] == 2 and second["entries"]["new"] == 2, second
+    assert second["written"]["articles"] == 1 and second["adds_up"], second
+    if mode != "graph":
+        assert "2 of the new entries failed transiently in an earlier run" in done.stdout
+    for _ in range(MAX_ATTEMPTS):   # down is asked MAX_ATTEMPTS times in all, then never
+        _, last = run()
+    assert hits(server) == {"flaky": 2, "down": MAX_ATTEMPTS, "gone": 1, "fine": 1}
+    assert last["entries"] == {"seen": 4, "already_seen": 4, "new": 0, "repeated": 0,
+                               "retried": 0}, last
+    check_the_lake(out, ids)
+
+
+def test_run_every_retries_a_transient_failure_in_its_next_cycles(tmp_path, server):
+    """`run --every` keeps its own seen ids (DIR/_state): a transiently rejected entry stays
+    in the journal and runs again the next cycle (even when its feed answers 304), until it
+    is written for good or MAX_ATTEMPTS runs failed it."""
+    ids = serve(server)
+    feeds = feeds_file(tmp_path, [server.url("/feed.xml")])
+    out = tmp_path / "out"
+    cycles = MAX_ATTEMPTS + 1
+    done = cfnews("run", "--feeds", feeds, "--out", out, "--every", "1s", "--min-poll", "1s",
+                  "--max-cycles", cycles, f"--allow-hosts={server.host_port}", *COMMON,
+                  timeout=600)
+    assert done.returncode == exit_codes.OK, (done.stdout, done.stderr[-3000:])
+    assert hits(server) == {"flaky": 2, "down": MAX_ATTEMPTS, "gone": 1, "fine": 1}, done.stdout
+    lines = [line for line in done.stdout.splitlines() if line.startswith("cycle ")]
+    assert len(lines) == cycles and "retried 2" in lines[1], lines
+    check_the_lake(out, ids)
+    state = json.loads((out / "_state" / "state.json").read_text(encoding="utf-8"))
+    assert state["pending"] == [] and set(ids.values()) <= set(state["seen"])
