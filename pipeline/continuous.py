@@ -144,12 +144,19 @@ class ContinuousIngest:
                                                        history)
             self.state.pending.extend(new_entries)
             extra.extend(rejections)
-        report.new_entries = sum(1 for e in self.state.pending) + sum(
+        # journalled entries whose page failed transiently too recently stay for a later cycle
+        # (schemas/reasons.py, --retry_wait); the job would only drop them again
+        now_us = int(now.timestamp() * 1_000_000)
+        waiting = [history.waiting(e.article_id, now_us, self.options.retry_wait)
+                   for e in self.state.pending]
+        later = [e for e, wait in zip(self.state.pending, waiting) if wait]
+        due_now = [e for e, wait in zip(self.state.pending, waiting) if not wait]
+        report.new_entries = len(due_now) + sum(
             1 for r in extra if r.reason not in FEED_LEVEL_REASONS)
         save_state(self.options.out, self.state)            # the journal, before any work
         crash_point("after_pending")
-        if self.state.pending or extra:
-            report.summary = run_job(self.options, entries=list(self.state.pending),
+        if due_now or extra:
+            report.summary = run_job(self.options, entries=due_now,
                                      extra_records=extra, run_id=new_run_id())
             # what the pipeline never saw is counted as the graph that polls in the job counts
             # it: entries read again (seen, already written) and items listed again
@@ -158,14 +165,14 @@ class ContinuousIngest:
             report.summary.entries_repeated = report.repeated
         crash_point("after_write")
         stamp = now.isoformat()
-        retry: List[FeedEntry] = []
-        if self.state.pending:
+        retry: List[FeedEntry] = list(later)
+        if due_now:
             # what the run wrote decides: an entry whose page failed for a transient reason
             # (schemas/reasons.py) stays in the journal and runs again next cycle, whether or
             # not its feed lists it again (a feed answering 304 would never hand it back),
             # until a run writes it for good or MAX_ATTEMPTS runs have failed it
             written = open_history(self.options.out, f"written-{self.cycle}-{time.time_ns()}")
-            for entry in self.state.pending:
+            for entry in due_now:
                 if written.retrying(entry.article_id):
                     retry.append(entry)
                 else:
@@ -220,9 +227,11 @@ class ContinuousIngest:
                 key = item.article_id
                 if key and (source.url, key) in pending_ids:
                     continue  # in the journal: it runs (and is counted) with the journal
-                if key and history.retrying(key):
-                    pass  # an earlier run's failure was transient: fetched again
-                elif key and (key in self.state.seen or history.seen(key)):
+                if key and history.retrying(key) and not history.waiting(
+                        key, int(now.timestamp() * 1_000_000), self.options.retry_wait):
+                    pass  # an earlier run's failure was transient and long enough ago: again
+                elif key and (key in self.state.seen or history.seen(key)
+                              or history.retrying(key)):
                     report.already_seen += 1
                     continue
                 if isinstance(item, FeedEntry):

@@ -70,7 +70,8 @@ def build(pipeline: beam.Pipeline, options: CfnewsOptions, run_id: str,
         entry_sources.append(pipeline | "NoEntries" >> beam.Create([]))
     all_entries = entry_sources | "AllEntries" >> beam.Flatten()
     dedup = BatchDedup(options.dedup_threshold, dt.timedelta(days=options.dedup_expiry_days),
-                       history_dir=None if options.reprocess else options.out, job_key=run_id)
+                       history_dir=None if options.reprocess else options.out, job_key=run_id,
+                       retry_wait=options.retry_wait)
     records = all_entries | "Ingest" >> ingest(options, dedup)
     if dedup.history_dir:  # rows a source rejects carry stable ids too: a rerun adds none
         source_rejected = [rejected | f"RejectedNotWrittenBefore{i}" >> dedup.drop_seen()

@@ -7,6 +7,7 @@ import math
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from cfnews.schemas import RUN_ID, is_run_id
+from cfnews.schemas.reasons import RETRY_WAIT
 
 from cfnews.transforms.dedup import CONTAINMENT_THRESHOLD
 from cfnews.transforms.extract import MIN_CHARS
@@ -67,6 +68,10 @@ class CfnewsOptions(PipelineOptions):
                                  "robots.txt); per-host limits still apply")
         parser.add_argument("--max_retries", type=int, default=2,
                             help="retries of a transient failure (timeout, reset, 429, 5xx)")
+        parser.add_argument("--retry_wait", type=float, default=RETRY_WAIT,
+                            help="seconds after a page failed transiently (timeout, 429, 5xx, "
+                                 "after the retries above) before a later run fetches it again; "
+                                 "four times as long after a second failure; a third is final")
         parser.add_argument("--poll_interval", type=float, default=600.0,
                             help="streaming: seconds between polls of every feed")
         parser.add_argument("--window_seconds", type=float, default=60.0,
@@ -104,6 +109,7 @@ _RANGES = (
     ("max_page_bytes", lambda v: v > 0, "> 0 bytes"),
     ("max_redirects", lambda v: v >= 0, ">= 0"),
     ("max_retries", lambda v: v >= 0, ">= 0"),
+    ("retry_wait", lambda v: 0 <= v < math.inf, ">= 0 seconds"),
     ("per_host_concurrency", lambda v: v >= 1, ">= 1"),
     ("fetch_concurrency", lambda v: v >= 1, ">= 1"),
     ("min_host_delay", lambda v: 0 <= v < math.inf, ">= 0 seconds"),

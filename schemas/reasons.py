@@ -89,11 +89,21 @@ REASON_DESCRIPTIONS = {
 # MAX_ATTEMPTS runs in all; then its last rejection is final. Every other rejection is final
 # at once. transforms/history.py applies this to what earlier runs wrote.
 MAX_ATTEMPTS = 3
+# A later run fetches the page again no sooner than RETRY_WAIT seconds after the last failure
+# (--retry_wait), four times that after the second: with the default, a site down for up to
+# about an hour and a quarter loses nothing, however often `run --every` polls.
+RETRY_WAIT = 900.0
+RETRY_BACKOFF = 4
 
 TRANSIENT_REASONS = frozenset({Reason.TIMEOUT.value, Reason.CONNECTION_ERROR.value,
                                Reason.ROBOTS_UNAVAILABLE.value})
 # the statuses of a server that is busy, restarting or rate-limiting, not of a missing page
 TRANSIENT_HTTP_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+def retry_wait_after(failures: int, wait: float = RETRY_WAIT) -> float:
+    """Seconds after the last of `failures` transient failures before the next attempt."""
+    return wait * RETRY_BACKOFF ** max(failures - 1, 0)
 
 
 def is_transient(reason, http_status=None) -> bool:

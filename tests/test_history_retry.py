@@ -124,3 +124,34 @@ def test_an_index_without_attempts_is_rebuilt(tmp_path, caplog):
     history = open_history(str(out), "damaged")
     assert "unusable" in caplog.text
     assert history.failed_runs("00000000000000a1") == 1 and not history.seen("00000000000000a1")
+
+
+def test_a_retry_waits_after_each_failure_and_longer_after_the_second(tmp_path):
+    """Attempts are spaced (`--retry_wait`, RETRY_BACKOFF times longer after each further
+    failure), counted from the last failure's `at`, so a site down for an hour is not given
+    up on by three polls a minute apart."""
+    from cfnews.schemas.reasons import RETRY_BACKOFF, RETRY_WAIT, retry_wait_after
+    assert retry_wait_after(1) == RETRY_WAIT and retry_wait_after(2) == RETRY_WAIT * RETRY_BACKOFF
+    out = tmp_path / "out"
+    later = T + dt.timedelta(hours=1)
+    second = Rejected(stage="fetch", reason="timeout", outlet="wire", http_status=None,
+                      url="https://wire.example/00000000000000b2", article_id="00000000000000b2",
+                      at=later)
+    write_runs(out, [
+        ("20260302T120000Z-aaaaaa", "rejected", "wire", [
+            rejected("00000000000000a2", "http_error", 503), rejected("00000000000000b2", "timeout")]),
+        ("20260302T130000Z-bbbbbb", "rejected", "wire", [second]),
+    ])
+    us = lambda when: int(when.timestamp() * 1_000_000)   # noqa: E731
+    wait = 600.0
+    for history in (open_history(str(out), "spaced"), open_remote(str(out))):
+        assert history.retry_due_us("00000000000000a2", wait) == us(T) + 600_000_000
+        assert history.waiting("00000000000000a2", us(T + dt.timedelta(minutes=9)), wait)
+        assert not history.waiting("00000000000000a2", us(T + dt.timedelta(minutes=10)), wait)
+        # two failures: RETRY_BACKOFF times the wait after the later one
+        due = us(later) + int(wait * RETRY_BACKOFF * 1_000_000)
+        assert history.retry_due_us("00000000000000b2", wait) == due
+        assert history.waiting("00000000000000b2", due - 1, wait)
+        assert not history.waiting("00000000000000b2", due, wait)
+        assert not history.seen("00000000000000b2")           # waiting is not given up
+        assert not history.waiting("00000000000000ff", us(T), wait)   # never failed

@@ -21,8 +21,9 @@ from tests.test_wild_feeds import page
 
 pytestmark = pytest.mark.e2e
 
-# the fetch's own retries are off: one request per run and page, so hits count runs
-COMMON = ("--all-topics", "--min-host-delay=0", "--max_retries=0", "-q")
+# the fetch's own retries are off: one request per run and page, so hits count runs; and a
+# later run may try again at once (no --retry_wait)
+COMMON = ("--all-topics", "--min-host-delay=0", "--max_retries=0", "--retry_wait=0", "-q")
 
 # The graph that polls inside the job, as `demo` and a Dataflow `run --once` build it.
 GRAPH = """
@@ -30,9 +31,9 @@ import os, sys
 from cfnews.pipeline.feeds_file import load_feeds
 from cfnews.pipeline.runner import make_options, run_job
 from cfnews.pipeline.summary import write_summary_json
-feeds, out, summary, allow = sys.argv[1:]
-options = make_options(["--max_retries=0"], out=out, allow_hosts=[allow], min_host_delay=0.0,
-                       all_topics=True)
+feeds, out, summary, allow, wait = sys.argv[1:]
+options = make_options(["--max_retries=0", f"--retry_wait={wait}"], out=out, allow_hosts=[allow],
+                       min_host_delay=0.0, all_topics=True)
 result = run_job(options, feeds=load_feeds(feeds))
 write_summary_json(result, summary, result.exit_status())
 os._exit(0)
@@ -105,7 +106,7 @@ def test_a_transient_failure_is_fetched_again_by_later_runs(tmp_path, server, mo
                           summary, f"--allow-hosts={server.host_port}", *workers, *COMMON)
         else:
             done = subprocess.run([sys.executable, "-c", GRAPH, str(feeds), str(out),
-                                   str(summary), server.host_port], cwd=ROOT,
+                                   str(summary), server.host_port, "0"], cwd=ROOT,
                                   capture_output=True, text=True, timeout=300)
         assert done.returncode == exit_codes.OK, (done.stdout, done.stderr[-3000:])
         return done, json.loads(summary.read_text(encoding="utf-8"))
@@ -146,3 +147,37 @@ def test_run_every_retries_a_transient_failure_in_its_next_cycles(tmp_path, serv
     check_the_lake(out, ids)
     state = json.loads((out / "_state" / "state.json").read_text(encoding="utf-8"))
     assert state["pending"] == [] and set(ids.values()) <= set(state["seen"])
+
+
+@pytest.mark.parametrize("mode", ["once", "graph"])
+def test_a_transient_failure_waits_before_the_next_attempt(tmp_path, server, mode):
+    """With the default --retry_wait (15 minutes), a run right after the failure leaves the
+    page alone (not fetched, not given up: the 503 stays the current row); a run once the
+    wait is over (here: --retry_wait=0) fetches it."""
+    ids = serve(server)
+    feeds = feeds_file(tmp_path, [server.url("/feed.xml")])
+    out, summary = tmp_path / "out", tmp_path / "summary.json"
+
+    def run(*wait):
+        if mode == "once":
+            common = [a for a in COMMON if not a.startswith("--retry_wait")] + list(wait)
+            done = cfnews("run", "--feeds", feeds, "--out", out, "--once", "--summary-json",
+                          summary, f"--allow-hosts={server.host_port}", *common)
+        else:
+            value = wait[0].split("=", 1)[1] if wait else "900"
+            done = subprocess.run([sys.executable, "-c", GRAPH, str(feeds), str(out),
+                                   str(summary), server.host_port, value], cwd=ROOT,
+                                  capture_output=True, text=True, timeout=300)
+        assert done.returncode == exit_codes.OK, (done.stdout, done.stderr[-3000:])
+        return json.loads(summary.read_text(encoding="utf-8"))
+
+    run()
+    assert hits(server) == {"flaky": 1, "down": 1, "gone": 1, "fine": 1}
+    soon = run()
+    assert hits(server) == {"flaky": 1, "down": 1, "gone": 1, "fine": 1}, soon
+    assert soon["entries"]["retried"] == 0 and soon["adds_up"], soon
+    [current] = sql(out, f"SELECT http_status FROM rejected WHERE article_id = '{ids['flaky']}'")
+    assert current["http_status"] == 503
+    over = run("--retry_wait=0")
+    assert hits(server) == {"flaky": 2, "down": 2, "gone": 1, "fine": 1}, over
+    assert over["entries"]["retried"] == 2 and over["written"]["articles"] == 1, over

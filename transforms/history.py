@@ -51,18 +51,20 @@ import json
 import logging
 import os
 import threading
+import time
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from cfnews.schemas.reasons import MAX_ATTEMPTS, is_transient
+from cfnews.schemas.reasons import MAX_ATTEMPTS, RETRY_WAIT, is_transient, retry_wait_after
 from cfnews.transforms.numbers import SKETCH_K as NUMBER_SKETCH_K
 
 log = logging.getLogger(__name__)
 
 INDEX_DIR = "_index"
-INDEX_VERSION = 6   # 2: files listed by name only; 3: plain counts and story ids; 4: folded
-# scripts; 5: number sketches; 6: transient rejections apart (attempts.npy), retried
+INDEX_VERSION = 7   # 2: files listed by name only; 3: plain counts and story ids; 4: folded
+# scripts; 5: number sketches; 6: transient rejections apart (attempts.npy), retried; 7: when
+# each attempt failed (retries are spaced)
 NUMBERS_SINCE = 6   # the schema version from which `articles.number_sketch` is stored; older
 # rows with a stored fingerprint have no sketch (they never take part in the number veto)
 MARKED_SINCE = 4    # the schema version from which stored fingerprints are today's: quoted
@@ -76,7 +78,8 @@ MEMBER_DTYPE = np.dtype([("id", "<u8"), ("time", "<i8"), ("outlet", "<u2"), ("le
                          ("story", "<u8"), ("n_numbers", "u1"),
                          ("numbers", "<u4", (NUMBER_SKETCH_K,))])
 POSTING_DTYPE = np.dtype([("hash", "<u8"), ("row", "<u4")])
-ATTEMPT_DTYPE = np.dtype([("id", "<u8"), ("run", "<u8")])   # one run's transient failure of an id
+# one run's transient failure of an id, and when (the rejection's `at`, microseconds)
+ATTEMPT_DTYPE = np.dtype([("id", "<u8"), ("run", "<u8"), ("at", "<i8")])
 
 
 # ---------------------------------------------------------------- ids and rows
@@ -122,15 +125,24 @@ def _column(table, name: str) -> list:
             else [None] * table.num_rows)
 
 
+def _micros(table, name: str) -> list:
+    """A timestamp column as microseconds since the epoch (0 where absent)."""
+    import pyarrow as pa
+    if name not in table.column_names:
+        return [0] * table.num_rows
+    column = table.column(name).cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
+    return [v or 0 for v in column.to_pylist()]
+
+
 def history_of_file(source, dataset: str, name: str = "") -> Tuple[np.ndarray, np.ndarray]:
     """(ids written for good, transient attempts as ATTEMPT_DTYPE rows) of one file of
     `dataset`; only the columns the rule needs are read. `name` (the file's name) stands for
     the run of rows written before files had a run_id column (a file holds one run's rows)."""
     wanted = {"articles": ["article_id"], "duplicates": ["article_id", "canonical_id"],
-              "rejected": ["article_id", "reason", "http_status", "run_id"]}[dataset]
+              "rejected": ["article_id", "reason", "http_status", "run_id", "at"]}[dataset]
     table = _read_columns(source, wanted)
     final: List[int] = []
-    attempts: List[Tuple[int, int]] = []
+    attempts: List[Tuple[int, int, int]] = []
     if "article_id" not in table.column_names:
         return np.empty(0, dtype=np.uint64), np.empty(0, dtype=ATTEMPT_DTYPE)
     ids = table.column("article_id").to_pylist()
@@ -142,12 +154,13 @@ def history_of_file(source, dataset: str, name: str = "") -> Tuple[np.ndarray, n
         final = [id_key(a) for a, canonical in zip(ids, _column(table, "canonical_id"))
                  if a and a != canonical]
     else:
-        for a, reason, status, run in zip(ids, _column(table, "reason"),
-                                          _column(table, "http_status"), _column(table, "run_id")):
+        for a, reason, status, run, at in zip(ids, _column(table, "reason"),
+                                              _column(table, "http_status"),
+                                              _column(table, "run_id"), _micros(table, "at")):
             if not a:
                 continue    # a feed-level row: no article
             if is_transient(reason, status):
-                attempts.append((id_key(a), id_key(run or name)))
+                attempts.append((id_key(a), id_key(run or name), at))
             else:
                 final.append(id_key(a))
     return np.array(final, dtype=np.uint64), np.array(attempts, dtype=ATTEMPT_DTYPE)
@@ -246,13 +259,28 @@ class History:
         i = int(np.searchsorted(self.ids, key))
         return i < len(self.ids) and self.ids[i] == key
 
-    def failed_runs(self, article_id: str) -> int:
-        """How many runs rejected the id for a transient reason (schemas/reasons.py)."""
+    def _attempts_of(self, article_id: str) -> np.ndarray:
         if not article_id or not len(self.attempts):
-            return 0
+            return self.attempts[:0]
         key = np.uint64(id_key(article_id))
         ids = self.attempts["id"]
-        return int(np.searchsorted(ids, key, side="right") - np.searchsorted(ids, key))
+        return self.attempts[np.searchsorted(ids, key):np.searchsorted(ids, key, side="right")]
+
+    def failed_runs(self, article_id: str) -> int:
+        """How many runs rejected the id for a transient reason (schemas/reasons.py)."""
+        return len(self._attempts_of(article_id))
+
+    def retry_due_us(self, article_id: str, wait: float = RETRY_WAIT) -> int:
+        """When (microseconds since the epoch) another attempt is due: `retry_wait_after`
+        the last failure; 0 for an id never failed transiently."""
+        tried = self._attempts_of(article_id)
+        if not len(tried):
+            return 0
+        return int(tried["at"].max()) + int(retry_wait_after(len(tried), wait) * 1_000_000)
+
+    def waiting(self, article_id: str, now_us: int, wait: float = RETRY_WAIT) -> bool:
+        """Retrying, but too soon after its last failure for another attempt."""
+        return self.retrying(article_id) and now_us < self.retry_due_us(article_id, wait)
 
     def seen(self, article_id: str) -> bool:
         """Written for good: in any dataset, unless its only rows are transient rejections
@@ -407,8 +435,14 @@ def _history_of(files: Iterable[Tuple[str, str]], read=_read_bytes) -> Tuple[np.
 
 
 def _unique_attempts(chunks: Sequence[np.ndarray]) -> np.ndarray:
-    # one row per (id, run): a run that wrote an id's rejection in two files tried it once
-    return np.unique(np.concatenate(chunks).astype(ATTEMPT_DTYPE))
+    """Sorted by (id, run), one row per (id, run) with its latest time: a run that wrote an
+    id's rejection in two files (two feeds' entries of the URL) tried it once."""
+    rows = np.unique(np.concatenate(chunks).astype(ATTEMPT_DTYPE))   # sorted by id, run, at
+    if not len(rows):
+        return rows
+    last = np.ones(len(rows), dtype=bool)
+    last[:-1] = (rows["id"][1:] != rows["id"][:-1]) | (rows["run"][1:] != rows["run"][:-1])
+    return rows[last]
 
 
 def _store_of(paths: Iterable[str], read=_read_bytes):
@@ -680,9 +714,10 @@ import apache_beam as beam  # noqa: E402  (the lookups above are plain functions
 
 
 class _DropSeenFn(beam.DoFn):
-    def __init__(self, out_dir: str, job_key: str):
+    def __init__(self, out_dir: str, job_key: str, retry_wait: float = RETRY_WAIT):
         self.out_dir = out_dir
         self.job_key = job_key
+        self.retry_wait = retry_wait
 
     def setup(self):
         self.history = open_history(self.out_dir, self.job_key)
@@ -692,6 +727,11 @@ class _DropSeenFn(beam.DoFn):
         if self.history.seen(entry.article_id):
             count("cfnews.entries", "already_seen")
             return
+        if self.history.waiting(entry.article_id, time.time_ns() // 1000, self.retry_wait):
+            # failed transiently too recently: a later run tries it (`retry_due_us`)
+            count("cfnews.entries", "already_seen")
+            count("cfnews.entries", "retry_later")
+            return
         if self.history.failed_runs(entry.article_id):
             count("cfnews.entries", "retried")   # an earlier run's failure was transient
         yield entry
@@ -700,12 +740,15 @@ class _DropSeenFn(beam.DoFn):
 class DropSeen(beam.PTransform):
     """FeedEntry -> FeedEntry: entries whose article id an earlier run wrote for good (in
     any dataset; a transient rejection of fewer than MAX_ATTEMPTS runs is not for good) go no
-    further; each worker looks the ids up in the output's history."""
+    further, nor do those that failed transiently less than `retry_wait` seconds ago (times
+    RETRY_BACKOFF per further failure); each worker looks the ids up in the output's history."""
 
-    def __init__(self, out_dir: str, job_key: str = ""):
+    def __init__(self, out_dir: str, job_key: str = "", retry_wait: float = RETRY_WAIT):
         super().__init__()
         self.out_dir = out_dir
         self.job_key = job_key
+        self.retry_wait = retry_wait
 
     def expand(self, entries):
-        return entries | "DropSeen" >> beam.ParDo(_DropSeenFn(self.out_dir, self.job_key))
+        return entries | "DropSeen" >> beam.ParDo(
+            _DropSeenFn(self.out_dir, self.job_key, self.retry_wait))

@@ -29,6 +29,7 @@ from cfnews.transforms.dedup import (CONTAINMENT_THRESHOLD, DEFAULT_EXPIRY, Dedu
 from cfnews.transforms.entities import EnrichEntities
 from cfnews.transforms.extract import MIN_CHARS, ExtractArticles
 from cfnews.transforms.fetch import FetchPages
+from cfnews.schemas.reasons import RETRY_WAIT
 from cfnews.transforms.history import DropSeen
 from cfnews.transforms.http import HttpConfig
 from cfnews.transforms.language import DetectLanguage
@@ -45,9 +46,11 @@ class BatchDedup:
     expiry: dt.timedelta = DEFAULT_EXPIRY
     history_dir: Optional[str] = None
     job_key: str = ""
+    retry_wait: float = RETRY_WAIT   # seconds before a transient failure is fetched again
 
     def drop_seen(self) -> Optional[beam.PTransform]:
-        return DropSeen(self.history_dir, self.job_key) if self.history_dir else None
+        return (DropSeen(self.history_dir, self.job_key, self.retry_wait) if self.history_dir
+                else None)
 
     def entries(self) -> beam.PTransform:
         return DedupEntriesByUrl()
