@@ -155,3 +155,34 @@ def test_a_retry_waits_after_each_failure_and_longer_after_the_second(tmp_path):
         assert not history.waiting("00000000000000b2", due, wait)
         assert not history.seen("00000000000000b2")           # waiting is not given up
         assert not history.waiting("00000000000000ff", us(T), wait)   # never failed
+
+
+def test_drop_seen_holds_back_only_entries_that_would_fetch_a_page_too_soon(tmp_path):
+    """DropSeen (every bounded mode): an entry whose page failed transiently a moment ago
+    waits; the same id in a backfill line that brings its HTML goes on (nothing to fetch);
+    with the wait over it goes on too."""
+    import apache_beam as beam
+    from apache_beam.testing.test_pipeline import TestPipeline
+    from apache_beam.testing.util import assert_that, equal_to
+    from cfnews.schemas import FeedEntry
+    from cfnews.transforms.history import DropSeen
+    now = dt.datetime.now(dt.timezone.utc)
+    out = tmp_path / "out"
+    fresh = Rejected(stage="fetch", reason="http_error", outlet="wire", http_status=503,
+                     url="https://wire.example/00000000000000a3", article_id="00000000000000a3",
+                     at=now)
+    write_runs(out, [("20260302T120000Z-aaaaaa", "rejected", "wire", [fresh])])
+
+    def entry(html=None):
+        return FeedEntry(outlet="wire", feed_url="https://wire.example/rss", entry_id="a3",
+                         url="https://wire.example/00000000000000a3",
+                         article_id="00000000000000a3",
+                         canonical_url="https://wire.example/00000000000000a3", html=html,
+                         discovered_at=now)
+
+    for wait, expected in ((3600.0, ["html"]), (0.0, ["feed", "html"])):
+        with TestPipeline(runner="FnApiRunner") as p:
+            kept = (p | beam.Create([entry(), entry("<p>the page</p>")])
+                    | DropSeen(str(out), f"wait-{wait}", retry_wait=wait)
+                    | beam.Map(lambda e: "html" if e.html else "feed"))
+            assert_that(kept, equal_to(expected))

@@ -713,6 +713,13 @@ def open_history(out_dir: str, job_key: str = "") -> History:
 import apache_beam as beam  # noqa: E402  (the lookups above are plain functions)
 
 
+def _needs_fetch(record) -> bool:
+    """A feed entry without its page (not a backfill line with HTML or text, not a record a
+    source already rejected)."""
+    return (getattr(record, "url", None) is not None and hasattr(record, "html")
+            and record.html is None and getattr(record, "text", None) is None)
+
+
 class _DropSeenFn(beam.DoFn):
     def __init__(self, out_dir: str, job_key: str, retry_wait: float = RETRY_WAIT):
         self.out_dir = out_dir
@@ -727,8 +734,10 @@ class _DropSeenFn(beam.DoFn):
         if self.history.seen(entry.article_id):
             count("cfnews.entries", "already_seen")
             return
-        if self.history.waiting(entry.article_id, time.time_ns() // 1000, self.retry_wait):
-            # failed transiently too recently: a later run tries it (`retry_due_us`)
+        if _needs_fetch(entry) and self.history.waiting(entry.article_id,
+                                                        time.time_ns() // 1000, self.retry_wait):
+            # failed transiently too recently: a later run tries it (`retry_due_us`); an
+            # entry that brings its page (a backfill line with its HTML) goes on
             count("cfnews.entries", "already_seen")
             count("cfnews.entries", "retry_later")
             return
