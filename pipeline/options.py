@@ -70,8 +70,9 @@ class CfnewsOptions(PipelineOptions):
                             help="retries of a transient failure (timeout, reset, 429, 5xx)")
         parser.add_argument("--retry_wait", type=float, default=RETRY_WAIT,
                             help="seconds after a page failed transiently (timeout, 429, 5xx, "
-                                 "after the retries above) before a later run fetches it again; "
-                                 "four times as long after a second failure; a third is final")
+                                 "once --max_retries are spent) before a later run fetches it "
+                                 "again; four times as long after a second failure; a third is "
+                                 "final")
         parser.add_argument("--poll_interval", type=float, default=600.0,
                             help="streaming: seconds between polls of every feed")
         parser.add_argument("--window_seconds", type=float, default=60.0,
