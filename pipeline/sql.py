@@ -37,7 +37,7 @@ def _full_schema(dataset: str) -> pa.Schema:
     return pa.schema(list(schema_for(dataset)) + list(PARTITIONING_SCHEMA))
 
 
-def _dataset_files(out_dir: str) -> Dict[str, object]:
+def _dataset_files(out_dir: str, listed=()) -> Dict[str, object]:
     """Each dataset as a pyarrow dataset of its Parquet files with today's schema (columns an
     older file lacks read as NULL), or an empty table when it has no file yet. Unlike the
     views file's `read_parquet(..., union_by_name = true)`, which reads the footer of every
@@ -48,9 +48,7 @@ def _dataset_files(out_dir: str) -> Dict[str, object]:
     import pyarrow.dataset as ds
     import pyarrow.fs as pafs
     sources = {}
-    if "://" not in out_dir:
-        from cfnews.transforms.history import local_data_files
-        listed = sorted(local_data_files(out_dir))
+    if "://" not in out_dir:   # `listed`: the local folder's data files (local_data_files)
         filesystem = pafs.LocalFileSystem()
     for dataset in DATASETS:
         schema = _full_schema(dataset)
@@ -83,14 +81,18 @@ def connect(out_dir: str) -> duckdb.DuckDBPyConnection:
     con.execute("SET enable_progress_bar = false")
     root = out_dir.rstrip("/")   # the views file's variable, for queries that use it
     con.execute(f"SET VARIABLE cfnews_root = '{root.replace(chr(39), chr(39) * 2)}'")
-    sources = _dataset_files(out_dir)
+    listed = ()
+    if "://" not in out_dir:   # one listing of the files serves the datasets and the cache
+        from cfnews.transforms.history import local_data_files
+        listed = sorted(local_data_files(out_dir))
+    sources = _dataset_files(out_dir, listed)
     for dataset, source in sources.items():
         con.register(f"_files_{dataset}", source)
     cached_runs = "://" not in out_dir and any(
         not isinstance(s, pa.Table) for s in sources.values())
     if cached_runs:
         from cfnews.pipeline.versions import article_runs
-        pairs, note = article_runs(out_dir)
+        pairs, note = article_runs(out_dir, listed)
         log.info("article versions: %s", note)
         con.register("_cfnews_runs_cached", pairs)
     for statement in duckdb.extract_statements(VIEWS_SQL.read_text(encoding="utf-8")):

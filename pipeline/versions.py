@@ -20,7 +20,7 @@ import json
 import logging
 import os
 import tempfile
-from typing import Dict, Iterable, Optional, Tuple
+from typing import Iterable, Optional, Tuple
 
 import duckdb
 import pyarrow as pa
@@ -103,11 +103,11 @@ def _write_cache(path: str, pairs: pa.Table, files: Iterable[str]) -> bool:
         return False
 
 
-def article_runs(out_dir: str) -> Tuple[pa.Table, str]:
+def article_runs(out_dir: str, files: Optional[Iterable[str]] = None) -> Tuple[pa.Table, str]:
     """(distinct (article_id, run_id) pairs of the three datasets under a local `out_dir`,
     a note on how they were obtained), from the cache brought up to date."""
     path = cache_path(out_dir)
-    files: Dict[str, int] = local_data_files(out_dir)
+    files = local_data_files(out_dir) if files is None else files   # the caller's listing
     current = frozenset(files)
     cached, known, note = _read_cache(path)
     if cached is not None and known <= current:
