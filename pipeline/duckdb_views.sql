@@ -97,17 +97,23 @@ WHERE coalesce(article_id, '') = ''
 -- only) themselves, with the old versions listed once per query (MATERIALIZED), not once
 -- per dataset.
 
--- Stories per day by outlet. An outlet's copy of another outlet's story is in `duplicates`;
--- `copies` counts them on the day the copy was published.
+-- Stories per day by outlet. `stories` counts distinct stories (`story_id`: an outlet's two
+-- reports of one event from the same source material are one story), `articles` its rows in
+-- `articles`. An outlet's copy of another outlet's story is in `duplicates`; `copies` counts
+-- them on the day the copy was published.
 CREATE OR REPLACE VIEW stories_per_day AS
 WITH old AS MATERIALIZED (FROM _cfnews_old),
-     originals AS (SELECT date, outlet, count(*) AS stories FROM articles_all_versions
+     originals AS (SELECT date, outlet,
+                          count(DISTINCT coalesce(story_id, article_id)) AS stories,
+                          count(*) AS articles
+                   FROM articles_all_versions
                    WHERE (article_id, run_id) NOT IN (SELECT (article_id, run_id) FROM old)
                    GROUP BY ALL),
      copies AS (SELECT date, outlet, count(*) AS copies FROM duplicates_all_versions
                 WHERE (article_id, run_id) NOT IN (SELECT (article_id, run_id) FROM old)
                 GROUP BY ALL)
-SELECT date, outlet, coalesce(stories, 0) AS stories, coalesce(copies, 0) AS copies
+SELECT date, outlet, coalesce(stories, 0) AS stories, coalesce(articles, 0) AS articles,
+       coalesce(copies, 0) AS copies
 FROM originals FULL JOIN copies USING (date, outlet)
 ORDER BY date, outlet;
 

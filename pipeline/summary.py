@@ -140,7 +140,8 @@ class RunSummary:
 
 # Over the views `cfnews sql` defines (deploy/duckdb/views.sql).
 SUMMARY_QUERY = ("SELECT date, outlet, language, count(*) AS articles, "
-                 "count(DISTINCT cluster_id) AS stories FROM articles "
+                 "count(DISTINCT coalesce(story_id, article_id)) AS stories "
+                 "FROM articles "
                  "GROUP BY ALL ORDER BY date, outlet")
 
 

@@ -246,11 +246,16 @@ def test_analyst_views_answer_the_first_questions(demo, expected):
     duplicates = ds.dataset(os.path.join(out, "duplicates"), format="parquet",
                             partitioning=partitioning).to_table().to_pylist()
 
-    per_day = {(d, o): (s, c) for d, o, s, c in con.sql("FROM stories_per_day").fetchall()}
+    per_day = {(d, o): (s, n, c) for d, o, s, n, c in con.sql(
+        "SELECT date, outlet, stories, articles, copies FROM stories_per_day").fetchall()}
     stories = Counter((a["date"], a["outlet"]) for a in articles)
+    day_stories = defaultdict(set)
+    for a in articles:
+        day_stories[a["date"], a["outlet"]].add(a["story_id"])
     copies = Counter((d["date"], d["outlet"]) for d in duplicates)
-    assert per_day == {k: (stories[k], copies[k]) for k in set(stories) | set(copies)}
-    assert sum(s for s, _ in per_day.values()) == expected["articles"]
+    assert per_day == {k: (len(day_stories.get(k, ())), stories[k], copies[k])
+                       for k in set(stories) | set(copies)}
+    assert sum(n for _, n, _ in per_day.values()) == expected["articles"]
 
     first = {a["article_id"]: a for a in articles}
     wire = con.sql("SELECT cluster_id, first_outlet, carried_by, outlets FROM wire_stories")
