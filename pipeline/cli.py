@@ -306,12 +306,16 @@ def _stop_status(exc: BaseException):
     return exit_codes.RUN_FAILED, ""
 
 
+def _options_problem(beam_args) -> str:
+    from cfnews.pipeline.options import options_problem  # imports Beam: for job commands only
+    return options_problem(beam_args)
+
+
 def _main(args, beam_args) -> int:
-    from cfnews.pipeline.options import options_problem
     # before anything runs: not from inside the graph's construction, nor after the writer lock
     # has made the folder
     problem = (args.command in JOB_COMMANDS and args.topic and _topic_problem(args.topic)) \
-        or (args.command in JOB_COMMANDS and (options_problem(beam_args)
+        or (args.command in JOB_COMMANDS and (_options_problem(beam_args)
                                                or _dry_run_problem(args, beam_args)
                                                or _cloud_output_problem(args, beam_args))) \
         or _paths_problem(args)

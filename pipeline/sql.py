@@ -16,7 +16,6 @@ import duckdb
 import pyarrow as pa
 
 from cfnews.schemas.arrow import DATASETS, PARTITIONING_SCHEMA, schema_for
-from cfnews.transforms.write import join
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +36,26 @@ def _full_schema(dataset: str) -> pa.Schema:
     return pa.schema(list(schema_for(dataset)) + list(PARTITIONING_SCHEMA))
 
 
-def _dataset_files(out_dir: str, listed=()) -> Dict[str, object]:
+def _list_files(out_dir: str):
+    """(pyarrow filesystem, root path on it, dataset-relative paths of every Parquet file of
+    the three datasets): one listing serves the datasets and the versions cache."""
+    import pyarrow.fs as pafs
+    if "://" not in out_dir:
+        from cfnews.transforms.lake_files import local_data_files
+        return (pafs.LocalFileSystem(), os.path.normpath(out_dir),
+                sorted(local_data_files(out_dir)))
+    filesystem, root = pafs.FileSystem.from_uri(out_dir)
+    root = root.rstrip("/")
+    listed = []
+    for dataset in DATASETS:
+        found = filesystem.get_file_info(pafs.FileSelector(f"{root}/{dataset}", recursive=True,
+                                                           allow_not_found=True))
+        listed += [f.path[len(root) + 1:] for f in found if f.type == pafs.FileType.File
+                   and f.path.endswith(".parquet") and not f.base_name.startswith(".")]
+    return filesystem, root, sorted(listed)
+
+
+def _dataset_files(filesystem, root: str, listed) -> Dict[str, object]:
     """Each dataset as a pyarrow dataset of its Parquet files with today's schema (columns an
     older file lacks read as NULL), or an empty table when it has no file yet. Unlike the
     views file's `read_parquet(..., union_by_name = true)`, which reads the footer of every
@@ -46,25 +64,14 @@ def _dataset_files(out_dir: str, listed=()) -> Dict[str, object]:
     date/outlet filter keeps. Object stores (s3://, gs://) are read through pyarrow's
     filesystems, as `cfnews report` and the writer read them: no DuckDB extension to fetch."""
     import pyarrow.dataset as ds
-    import pyarrow.fs as pafs
     sources = {}
-    if "://" not in out_dir:   # `listed`: the local folder's data files (local_data_files)
-        filesystem = pafs.LocalFileSystem()
     for dataset in DATASETS:
         schema = _full_schema(dataset)
-        if "://" in out_dir:
-            filesystem, base = pafs.FileSystem.from_uri(join(out_dir, dataset))
-            found = filesystem.get_file_info(pafs.FileSelector(base, recursive=True,
-                                                               allow_not_found=True))
-            paths = sorted(f.path for f in found if f.type == pafs.FileType.File
-                           and f.path.endswith(".parquet"))
-        else:
-            base = os.path.join(out_dir, dataset)
-            paths = [os.path.join(out_dir, f) for f in listed if f.startswith(dataset + "/")]
+        paths = [f"{root}/{f}" for f in listed if f.startswith(dataset + "/")]
         sources[dataset] = ds.dataset(
             paths, schema=schema, format="parquet", filesystem=filesystem,
             partitioning=ds.partitioning(PARTITIONING_SCHEMA, flavor="hive"),
-            partition_base_dir=base) if paths else schema.empty_table()
+            partition_base_dir=f"{root}/{dataset}") if paths else schema.empty_table()
     return sources
 
 
@@ -72,27 +79,23 @@ def connect(out_dir: str) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the views of deploy/duckdb/views.sql defined over `out_dir`,
     its datasets read through pyarrow (`_dataset_files`): defining the views reads no data
     file, and a dataset without files yet is an empty view with the dataset's schema, so
-    every view exists. On a local folder the runs of each article id come from the versions
-    cache (pipeline/versions.py), so a query filtered on date/outlet reads only those
-    partitions' files; on object stores they are read from every file at each query."""
+    every view exists. The runs of each article id come from the versions cache
+    (pipeline/versions.py: in the folder's _index, or for an object store in the user's cache
+    folder), so a query filtered on date/outlet reads only those partitions' files."""
     # never fetch an extension at query time (DuckDB would download httpfs for a URL): the
     # datasets are read through pyarrow; an extension already installed still loads
     con = duckdb.connect(config={"autoinstall_known_extensions": False})
     con.execute("SET enable_progress_bar = false")
     root = out_dir.rstrip("/")   # the views file's variable, for queries that use it
     con.execute(f"SET VARIABLE cfnews_root = '{root.replace(chr(39), chr(39) * 2)}'")
-    listed = ()
-    if "://" not in out_dir:   # one listing of the files serves the datasets and the cache
-        from cfnews.transforms.history import local_data_files
-        listed = sorted(local_data_files(out_dir))
-    sources = _dataset_files(out_dir, listed)
+    filesystem, root_path, listed = _list_files(out_dir)
+    sources = _dataset_files(filesystem, root_path, listed)
     for dataset, source in sources.items():
         con.register(f"_files_{dataset}", source)
-    cached_runs = "://" not in out_dir and any(
-        not isinstance(s, pa.Table) for s in sources.values())
+    cached_runs = bool(listed)
     if cached_runs:
         from cfnews.pipeline.versions import article_runs
-        pairs, note = article_runs(out_dir, listed)
+        pairs, note = article_runs(out_dir, listed, filesystem, root_path)
         log.info("article versions: %s", note)
         con.register("_cfnews_runs_cached", pairs)
     for statement in duckdb.extract_statements(VIEWS_SQL.read_text(encoding="utf-8")):

@@ -1,4 +1,4 @@
-"""Which runs wrote each article id, kept for `cfnews sql` on a local output folder.
+"""Which runs wrote each article id, kept for `cfnews sql`.
 
 The views show the current rows of an id (those of the last run that wrote it; --reprocess and
 retries add rows beside the old ones). Telling which rows are old takes `article_id` and
@@ -13,9 +13,16 @@ only what was written since the last one); a cache that lists files that are gon
 `cfnews compact`), is unreadable or of another format is rebuilt from the datasets. Like the
 history index beside it, it is derived data: deleting it is always safe. A folder that cannot
 be written (a read-only copy of the lake) gets the same answer, computed and not kept.
+
+An object store (s3://, gs://) is a lake `cfnews sql` only reads: its cache is kept on the
+reader's machine instead, in CFNEWS_CACHE_DIR (default $XDG_CACHE_HOME/cfnews, else
+~/.cache/cfnews), one file per lake; the store itself is only listed (a LIST request per 1,000
+files) and the new files read, so a query's cost follows what it asks and what was written
+since the last one, not the lake's size.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -26,7 +33,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from cfnews.transforms.history import INDEX_DIR, local_data_files
+from cfnews.transforms.lake_files import INDEX_DIR, local_data_files
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +44,27 @@ SCHEMA = pa.schema([("article_id", pa.string()), ("run_id", pa.string())])
 
 
 def cache_path(out_dir: str) -> str:
-    return os.path.join(out_dir, INDEX_DIR, CACHE_NAME)
+    """Where the cache of `out_dir` is kept: beside the data for a local folder, in the
+    user's cache folder for an object store."""
+    if "://" not in out_dir:
+        return os.path.join(out_dir, INDEX_DIR, CACHE_NAME)
+    root = os.environ.get("CFNEWS_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "cfnews")
+    # one bucket name may live behind several endpoints (an emulator, another region)
+    endpoint = (os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+                or os.environ.get("STORAGE_EMULATOR_HOST") or "")
+    digest = hashlib.sha256(f"{out_dir.rstrip('/')}\n{endpoint}".encode("utf-8")).hexdigest()
+    return os.path.join(root, "versions", f"{digest[:32]}.parquet")
 
 
-def _read_cache(path: str) -> Tuple[Optional[pa.Table], frozenset, str]:
+def _lake(out_dir: str) -> Optional[str]:
+    """The lake a cache in the user's cache folder belongs to (None for a local folder's own)."""
+    return out_dir.rstrip("/") if "://" in out_dir else None
+
+
+def _read_cache(path: str, lake: Optional[str] = None
+                ) -> Tuple[Optional[pa.Table], frozenset, str]:
     """(pairs, files they were read from, note); (None, {}, why) when there is no usable cache."""
     if not os.path.exists(path):
         return None, frozenset(), "no cache yet"
@@ -49,6 +73,8 @@ def _read_cache(path: str) -> Tuple[Optional[pa.Table], frozenset, str]:
         meta = json.loads((table.schema.metadata or {})[_META_KEY])
         if meta.get("format") != FORMAT or table.schema.remove_metadata() != SCHEMA:
             return None, frozenset(), f"cache of another format ({meta.get('format')})"
+        if meta.get("lake") != lake:
+            return None, frozenset(), f"cache of another lake ({meta.get('lake')})"
         return table.replace_schema_metadata(None), frozenset(meta["files"]), "cache read"
     except Exception as exc:  # damaged, hand-edited, half-copied: rebuilt, never a crash
         return None, frozenset(), f"cache unusable ({type(exc).__name__}: {exc})"
@@ -66,25 +92,37 @@ def _connect() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _pairs_of(out_dir: str, files: Iterable[str]) -> pa.Table:
+def _pairs_of(out_dir: str, files: Iterable[str], filesystem=None,
+              root: Optional[str] = None) -> pa.Table:
     """Distinct (article_id, run_id) of the given dataset-relative files; feed-level
-    rejections (no article id) left out."""
-    paths = [os.path.join(out_dir, f) for f in sorted(files)]
-    if not paths:
+    rejections (no article id) left out. Local files are read by DuckDB; an object store's
+    through its pyarrow `filesystem` (DuckDB would need an extension it cannot fetch)."""
+    files = sorted(files)
+    if not files:
         return SCHEMA.empty_table()
     con = _connect()
     try:
-        # columns by name: both are in every schema_version, so no union_by_name (which
-        # would read every file's schema first)
-        return _arrow(con.sql(
-            "SELECT DISTINCT article_id, run_id FROM read_parquet($paths) "
-            "WHERE coalesce(article_id, '') <> ''", params={"paths": paths}))
+        if filesystem is not None and "://" in out_dir:
+            import pyarrow.dataset as ds
+            # both columns are in every schema_version: read by name with this schema
+            source = ds.dataset([f"{root}/{f}" for f in files], schema=SCHEMA,
+                                format="parquet", filesystem=filesystem)
+            con.register("_files", source)
+            query = "SELECT DISTINCT article_id, run_id FROM _files"
+            params = None
+        else:
+            # columns by name: both are in every schema_version, so no union_by_name (which
+            # would read every file's schema first)
+            query = "SELECT DISTINCT article_id, run_id FROM read_parquet($paths)"
+            params = {"paths": [os.path.join(out_dir, f) for f in files]}
+        return _arrow(con.sql(query + " WHERE coalesce(article_id, '') <> ''", params=params))
     finally:
         con.close()
 
 
-def _write_cache(path: str, pairs: pa.Table, files: Iterable[str]) -> bool:
-    meta = json.dumps({"format": FORMAT, "files": sorted(files)})
+def _write_cache(path: str, pairs: pa.Table, files: Iterable[str],
+                 lake: Optional[str] = None) -> bool:
+    meta = json.dumps({"format": FORMAT, "files": sorted(files), "lake": lake})
     table = pairs.replace_schema_metadata({_META_KEY: meta.encode("utf-8")})
     folder = os.path.dirname(path)
     try:
@@ -103,18 +141,25 @@ def _write_cache(path: str, pairs: pa.Table, files: Iterable[str]) -> bool:
         return False
 
 
-def article_runs(out_dir: str, files: Optional[Iterable[str]] = None) -> Tuple[pa.Table, str]:
-    """(distinct (article_id, run_id) pairs of the three datasets under a local `out_dir`,
-    a note on how they were obtained), from the cache brought up to date."""
+def article_runs(out_dir: str, files: Optional[Iterable[str]] = None, filesystem=None,
+                 root: Optional[str] = None) -> Tuple[pa.Table, str]:
+    """(distinct (article_id, run_id) pairs of the three datasets under `out_dir`, a note on
+    how they were obtained), from the cache brought up to date. For an object store give its
+    listing (`files`, dataset-relative) and its pyarrow `filesystem` with the lake's `root`
+    path on it."""
     path = cache_path(out_dir)
-    files = local_data_files(out_dir) if files is None else files   # the caller's listing
+    if files is None:
+        if "://" in out_dir:
+            raise ValueError("an object store's files are listed by the caller")
+        files = local_data_files(out_dir)
+    read = (lambda chosen: _pairs_of(out_dir, chosen, filesystem, root))
     current = frozenset(files)
-    cached, known, note = _read_cache(path)
+    cached, known, note = _read_cache(path, _lake(out_dir))
     if cached is not None and known <= current:
         new = current - known
         if not new:
             return cached, "cache up to date"
-        pairs = pa.concat_tables([cached, _pairs_of(out_dir, new)])
+        pairs = pa.concat_tables([cached, read(new)])
         con = _connect()
         try:
             con.register("pairs", pairs)
@@ -125,7 +170,7 @@ def article_runs(out_dir: str, files: Optional[Iterable[str]] = None) -> Tuple[p
     else:
         if cached is not None:
             note = f"{len(known - current)} file(s) of the cache are gone (compacted?)"
-        pairs = _pairs_of(out_dir, current)
+        pairs = read(current)
         note = f"{note}: rebuilt from {len(current)} file(s)"
-    _write_cache(path, pairs, current)
+    _write_cache(path, pairs, current, _lake(out_dir))
     return pairs, note

@@ -121,29 +121,54 @@ def test_feeds_file_is_read_from_object_storage(s3):
 
 
 @pytest.mark.e2e
-def test_cfnews_sql_answers_every_view_on_s3(s3):
+def test_cfnews_sql_answers_every_view_on_s3(s3, tmp_path, monkeypatch):
     """`cfnews sql --out s3://…` reads the datasets through pyarrow's S3 filesystem (DuckDB's
     httpfs extension is not installed and would be downloaded: it cannot be here), with the
     current-row rule: a year of runs with reprocessed entries written to s3 gives the answers
-    computed in plain Python, as a local folder does."""
+    computed in plain Python, as a local folder does. Which runs wrote each id is cached on
+    the reader's machine (CFNEWS_CACHE_DIR), brought up to date from the files written since,
+    rebuilt when damaged, and never written into the bucket."""
+    import json
+    from pathlib import Path
+
+    import pyarrow.parquet as pq
+
+    from cfnews.pipeline.versions import _META_KEY, cache_path
     from tests.test_lake_views import (RUNS, assert_views_right, expected_answers, make_older,
                                        write_run, year_of_runs)
+    monkeypatch.setenv("CFNEWS_CACHE_DIR", str(tmp_path / "cache"))
     out = f"s3://{BUCKET}/year"
     runs = year_of_runs()
-    for run_id, records in zip(RUNS, runs):
-        write_run(out, run_id, records)
-    # run 0's files as schema version 2 (no story_id, ...), rewritten in place on s3
-    import tempfile
-    from pathlib import Path
-    with tempfile.TemporaryDirectory() as local:
-        client = boto3.client("s3")
-        older = [k for k in keys("year/") if f"part-{RUNS[0]}-" in k]
-        for key in older:
-            Path(local, key).parent.mkdir(parents=True, exist_ok=True)
-            client.download_file(BUCKET, key, str(Path(local, key)))
-        make_older(local, RUNS[0])
-        for key in older:
-            client.upload_file(str(Path(local, key)), BUCKET, key)
-    assert older
+    # written as cfnews writes (the writer on s3 is tested above), then uploaded: what is
+    # tested here is the reading
+    local = tmp_path / "lake"
+    client = boto3.client("s3")
+
+    def upload():
+        for path in local.rglob("*.parquet"):
+            client.upload_file(str(path), BUCKET, f"year/{path.relative_to(local)}")
+    for run_id, records in zip(RUNS[:2], runs[:2]):
+        write_run(str(local), run_id, records)
+    make_older(str(local), RUNS[0])   # run 0's files as schema version 2 (no story_id, ...)
+    upload()
+    assert_views_right(out, expected_answers(runs[:2]))
+
+    cache = Path(cache_path(out))
+    assert cache.parent.parent == tmp_path / "cache"
+
+    def cached_files():
+        return set(json.loads(pq.read_schema(cache).metadata[_META_KEY])["files"])
+
+    def data_files():
+        return {k[len("year/"):] for k in keys("year/") if k.endswith(".parquet")}
+    assert cached_files() == data_files()
+    write_run(str(local), RUNS[2], runs[2])       # reprocesses ids of both earlier runs
+    upload()
     assert_views_right(out, expected_answers(runs))
+    assert cached_files() == data_files() and any(RUNS[2] in f for f in cached_files())
+    cache.write_bytes(b"not parquet")      # damaged: rebuilt, the answer unchanged
+    assert_views_right(out, expected_answers(runs))
+    assert cached_files() == data_files()
     assert not [k for k in keys("year/") if "_index" in k]   # a reader writes nothing there
+    # another lake in the same bucket has a cache of its own
+    assert cache_path(f"s3://{BUCKET}/other") != cache_path(out)

@@ -57,11 +57,11 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 import numpy as np
 
 from cfnews.schemas.reasons import MAX_ATTEMPTS, RETRY_WAIT, is_transient, retry_wait_after
+from cfnews.transforms.lake_files import INDEX_DIR, local_data_files  # noqa: F401 (re-export)
 from cfnews.transforms.numbers import SKETCH_K as NUMBER_SKETCH_K
 
 log = logging.getLogger(__name__)
 
-INDEX_DIR = "_index"
 INDEX_VERSION = 7   # 2: files listed by name only; 3: plain counts and story ids; 4: folded
 # scripts; 5: number sketches; 6: transient rejections apart (attempts.npy), retried; 7: when
 # each attempt failed (retries are spaced)
@@ -378,29 +378,6 @@ def _rows_per_shingle(rows: np.ndarray, lo: np.ndarray, hi: np.ndarray):
 
 def _is_remote(out_dir: str) -> bool:
     return "://" in out_dir
-
-
-def local_data_files(out_dir: str) -> Dict[str, int]:
-    """{dataset-relative path: 0} of every Parquet file of the three datasets. Names are
-    enough to tell files apart: a name carries a digest of its rows (a rewrite with other
-    rows gets another name), so no file is stat'ed (a year of partitions is ~11,000 files)."""
-    files = {}
-
-    def walk(folder: str, rel: str, depth: int) -> None:
-        try:
-            entries = list(os.scandir(folder))
-        except (FileNotFoundError, NotADirectoryError):
-            return
-        for entry in entries:
-            name = entry.name
-            if depth < 2:
-                if name.startswith(("date=", "outlet=")) and entry.is_dir(follow_symlinks=False):
-                    walk(entry.path, f"{rel}/{name}", depth + 1)
-            elif name.endswith(".parquet") and not name.startswith("."):
-                files[f"{rel}/{name}"] = 0
-    for dataset in DATASETS:
-        walk(os.path.join(out_dir, dataset), dataset, 0)
-    return files
 
 
 def _read_bytes(path: str) -> bytes:
