@@ -123,6 +123,9 @@ def _parser() -> argparse.ArgumentParser:
     report = command("report", help="write a self-contained HTML report of an output")
     report.add_argument("--out", required=True, help="output folder to report on")
     report.add_argument("--html", required=True, help="HTML file to write")
+    report.add_argument("--since", type=_since, default=None, metavar="YYYY-MM-DD|Nd",
+                        help="only what is dated from this day on (or the last N days, "
+                             "today included): the report then reads only those partitions")
     sql = command("sql", help="run a DuckDB query over an output folder's views")
     sql.add_argument("--out", required=True, help="output folder (local, gs://, s3://)")
     sql.add_argument(*spellings("format"), dest="format", choices=("table", "csv", "json"),
@@ -306,6 +309,21 @@ def _stop_status(exc: BaseException):
     return exit_codes.RUN_FAILED, ""
 
 
+def _since(text: str):
+    """`--since`: a day (YYYY-MM-DD) or the last N days ("30d", today being the last)."""
+    import datetime as dt
+    text = text.strip()
+    try:
+        if text[-1:].lower() == "d" and text[:-1].isdigit() and int(text[:-1]) > 0:
+            today = dt.datetime.now(dt.timezone.utc).date()
+            return today - dt.timedelta(days=int(text[:-1]) - 1)
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"{text!r} is neither a day (YYYY-MM-DD) nor a number "
+                                     "of days (30d)")
+
+
 def _options_problem(beam_args) -> str:
     from cfnews.pipeline.options import options_problem  # imports Beam: for job commands only
     return options_problem(beam_args)
@@ -370,7 +388,7 @@ def _command(args, beam_args) -> int:
         return exit_codes.OK
     if args.command == "report":
         from cfnews.pipeline.report import write_report
-        data = write_report(args.out, args.html)
+        data = write_report(args.out, args.html, args.since)
         t = data["totals"]
         print(f"wrote {args.html}: {t['articles']} articles, {t['duplicates']} wire copies, "
               f"{t['rejected']} rejected, {t['outlets']} outlets")

@@ -1,6 +1,6 @@
 """`cfnews report`: one self-contained HTML page about an output folder.
 
-    cfnews report --out DIR --html report.html
+    cfnews report --out DIR --html report.html [--since YYYY-MM-DD | --since 30d]
 
 Charts: articles per day (or week, or month) by outlet, share by language, top people /
 organisations / places over time, and the wire-copy graph (which outlets carried which story,
@@ -13,6 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import logging
+import os
+import posixpath
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -22,8 +25,9 @@ import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 
 from cfnews.schemas import PARTITIONING_SCHEMA
-from cfnews.schemas.arrow import DATASETS, schema_for
-from cfnews.transforms.write import join
+from cfnews.schemas.arrow import schema_for
+
+log = logging.getLogger(__name__)
 
 ENTITY_KINDS = (("people", "People"), ("organizations", "Organisations"), ("places", "Places"))
 TOP_ENTITIES = 10
@@ -64,7 +68,8 @@ def _dataset(out_dir: str, name: str) -> ds.Dataset:
     """One dataset as a lazy pyarrow dataset with the current schema (columns a file lacks
     read as NULL); an empty table when the folder does not exist yet."""
     full = pa.schema(list(schema_for(name)) + list(PARTITIONING_SCHEMA))
-    path = join(out_dir, name)
+    # no Beam filesystem here: the report starts without importing Beam
+    path = posixpath.join(out_dir, name) if "://" in out_dir else os.path.join(out_dir, name)
     if "://" in path:
         filesystem, root = pafs.FileSystem.from_uri(path)
     else:
@@ -91,20 +96,52 @@ def _local_parquet(out_dir: str, name: str) -> Optional[str]:
             f"hive_types = {{'date': 'DATE', 'outlet': 'VARCHAR'}})")
 
 
-def connect(out_dir: str) -> duckdb.DuckDBPyConnection:
+def _read_window(con, out_dir: str, since: dt.date) -> None:
+    """The report's tables of the partitions dated `since` or later, chosen from one listing
+    of the lake (the files of other days are never opened), and `_current` from the versions
+    cache, brought up to date from the same listing."""
+    from cfnews.pipeline.versions import article_runs, list_files
+    filesystem, root, listed = list_files(out_dir)
+    first = f"date={since.isoformat()}"
+    for name, columns in COLUMNS.items():
+        # dataset/date=YYYY-MM-DD/outlet=…/part-….parquet: ISO dates sort as text
+        paths = [f"{root}/{f}" for f in listed
+                 if f.startswith(name + "/") and f.split("/")[1] >= first]
+        full = pa.schema(list(schema_for(name)) + list(PARTITIONING_SCHEMA))
+        source = ds.dataset(paths, schema=full, filesystem=filesystem, format="parquet",
+                            partitioning=ds.partitioning(PARTITIONING_SCHEMA, flavor="hive"),
+                            partition_base_dir=f"{root}/{name}") if paths else full.empty_table()
+        con.register(f"_{name}_files", source)
+        con.sql(f"CREATE TABLE _{name}_all AS SELECT {', '.join(columns)} FROM _{name}_files")
+        con.unregister(f"_{name}_files")
+    pairs, note = article_runs(out_dir, listed, filesystem, root)
+    log.info("article versions: %s", note)
+    con.register("_versions", pairs)
+    con.sql("CREATE TEMP TABLE _current AS SELECT article_id, max(run_id) AS run_id "
+            "FROM _versions GROUP BY article_id")
+    con.unregister("_versions")
+
+
+def connect(out_dir: str, since: Optional[dt.date] = None) -> duckdb.DuckDBPyConnection:
     """DuckDB with the report's columns of the three datasets, read once: each dataset is
     scanned a single time (a local lake by DuckDB's Parquet reader, a remote one through
-    pyarrow's filesystems), and every figure is an aggregate over those narrow tables."""
+    pyarrow's filesystems), and every figure is an aggregate over those narrow tables.
+    `since`: only the date partitions from that day on are read; which run wrote each id
+    last then comes from the versions cache (pipeline/versions.py), which knows every
+    partition, so the cost follows the window, not the lake."""
     con = duckdb.connect(config={"threads": 2, "memory_limit": "600MB",
                                  "preserve_insertion_order": False})
     con.sql("SET enable_progress_bar = false")
-    for name, columns in COLUMNS.items():
-        source = _local_parquet(out_dir, name)
-        if source is None:
-            con.register(f"_{name}_files", _dataset(out_dir, name))
-            source = f"_{name}_files"
-        con.sql(f"CREATE TABLE _{name}_all AS SELECT {', '.join(columns)} FROM {source}")
-    con.sql(_CURRENT)
+    if since is None:
+        for name, columns in COLUMNS.items():
+            source = _local_parquet(out_dir, name)
+            if source is None:
+                con.register(f"_{name}_files", _dataset(out_dir, name))
+                source = f"_{name}_files"
+            con.sql(f"CREATE TABLE _{name}_all AS SELECT {', '.join(columns)} FROM {source}")
+        con.sql(_CURRENT)
+    else:
+        _read_window(con, out_dir, since)
     for name in COLUMNS:
         keep = "coalesce(article_id, '') = '' OR " if name == "rejected" else ""
         con.sql(f"CREATE TABLE {name} AS SELECT * FROM _{name}_all WHERE {keep}"
@@ -212,12 +249,16 @@ def wire_stories(con, max_stories=MAX_STORIES):
     return stories, [{"from": a, "to": b, "n": n} for a, b, n in edges]
 
 
-def report_data(out_dir: str) -> dict:
-    con = connect(out_dir)
+def report_data(out_dir: str, since: Optional[dt.date] = None) -> dict:
+    """The report's figures; with `since`, of the articles, copies and rejections dated from
+    that day on (their partition date)."""
+    con = connect(out_dir, since)
     try:
-        return _report_data(con, out_dir)
+        data = _report_data(con, out_dir)
     finally:
         con.close()
+    data["since"] = since.isoformat() if since else None
+    return data
 
 
 def _report_data(con, out_dir: str) -> dict:
@@ -272,8 +313,8 @@ def render_html(data: dict) -> str:
             .replace("__STYLE__", _STYLE))
 
 
-def write_report(out_dir: str, html_path: str) -> dict:
-    data = report_data(out_dir)
+def write_report(out_dir: str, html_path: str, since: Optional[dt.date] = None) -> dict:
+    data = report_data(out_dir, since)
     with open(html_path, "w", encoding="utf-8") as handle:
         handle.write(render_html(data))
     return data
@@ -426,8 +467,9 @@ _SCRIPT = r"""
 
   function header() {
     var t = D.totals;
-    document.getElementById("subtitle").textContent = t.first_date
-      ? t.first_date + " to " + t.last_date + " · " + D.out : D.out;
+    document.getElementById("subtitle").textContent = (t.first_date
+      ? t.first_date + " to " + t.last_date + " · " + D.out : D.out)
+      + (D.since ? " · dated from " + D.since + " on" : "");
     if (t.outside_date_range) {
       document.getElementById("subtitle").textContent += " · " + t.outside_date_range +
         " article(s) dated before 1990 or in the future, not charted";

@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import logging
-import os
 import re
 from pathlib import Path
 from typing import Dict
@@ -34,25 +33,6 @@ _READ_DATASET = re.compile(r"read_parquet\(getvariable\('cfnews_root'\) \|\| "
 
 def _full_schema(dataset: str) -> pa.Schema:
     return pa.schema(list(schema_for(dataset)) + list(PARTITIONING_SCHEMA))
-
-
-def _list_files(out_dir: str):
-    """(pyarrow filesystem, root path on it, dataset-relative paths of every Parquet file of
-    the three datasets): one listing serves the datasets and the versions cache."""
-    import pyarrow.fs as pafs
-    if "://" not in out_dir:
-        from cfnews.transforms.lake_files import local_data_files
-        return (pafs.LocalFileSystem(), os.path.normpath(out_dir),
-                sorted(local_data_files(out_dir)))
-    filesystem, root = pafs.FileSystem.from_uri(out_dir)
-    root = root.rstrip("/")
-    listed = []
-    for dataset in DATASETS:
-        found = filesystem.get_file_info(pafs.FileSelector(f"{root}/{dataset}", recursive=True,
-                                                           allow_not_found=True))
-        listed += [f.path[len(root) + 1:] for f in found if f.type == pafs.FileType.File
-                   and f.path.endswith(".parquet") and not f.base_name.startswith(".")]
-    return filesystem, root, sorted(listed)
 
 
 def _dataset_files(filesystem, root: str, listed) -> Dict[str, object]:
@@ -88,13 +68,13 @@ def connect(out_dir: str) -> duckdb.DuckDBPyConnection:
     con.execute("SET enable_progress_bar = false")
     root = out_dir.rstrip("/")   # the views file's variable, for queries that use it
     con.execute(f"SET VARIABLE cfnews_root = '{root.replace(chr(39), chr(39) * 2)}'")
-    filesystem, root_path, listed = _list_files(out_dir)
+    from cfnews.pipeline.versions import article_runs, list_files
+    filesystem, root_path, listed = list_files(out_dir)
     sources = _dataset_files(filesystem, root_path, listed)
     for dataset, source in sources.items():
         con.register(f"_files_{dataset}", source)
     cached_runs = bool(listed)
     if cached_runs:
-        from cfnews.pipeline.versions import article_runs
         pairs, note = article_runs(out_dir, listed, filesystem, root_path)
         log.info("article versions: %s", note)
         con.register("_cfnews_runs_cached", pairs)

@@ -141,6 +141,31 @@ def _write_cache(path: str, pairs: pa.Table, files: Iterable[str],
         return False
 
 
+def list_files(out_dir: str):
+    """(pyarrow filesystem, root path on it, dataset-relative paths of every Parquet file of
+    the three datasets): one listing serves the datasets and the versions cache."""
+    import pyarrow.fs as pafs
+    from cfnews.schemas.arrow import DATASETS
+    if "://" not in out_dir:
+        return (pafs.LocalFileSystem(), os.path.normpath(out_dir),
+                sorted(local_data_files(out_dir)))
+    filesystem, root = pafs.FileSystem.from_uri(out_dir)
+    root = root.rstrip("/")
+    listed = []
+    for dataset in DATASETS:
+        found = filesystem.get_file_info(pafs.FileSelector(f"{root}/{dataset}", recursive=True,
+                                                           allow_not_found=True))
+        listed += [f.path[len(root) + 1:] for f in found if f.type == pafs.FileType.File
+                   and f.path.endswith(".parquet") and not f.base_name.startswith(".")]
+    return filesystem, root, sorted(listed)
+
+
+def lake_article_runs(out_dir: str) -> Tuple[pa.Table, str]:
+    """`article_runs` of a local folder or an object store, listing it first."""
+    filesystem, root, listed = list_files(out_dir)
+    return article_runs(out_dir, listed, filesystem, root)
+
+
 def article_runs(out_dir: str, files: Optional[Iterable[str]] = None, filesystem=None,
                  root: Optional[str] = None) -> Tuple[pa.Table, str]:
     """(distinct (article_id, run_id) pairs of the three datasets under `out_dir`, a note on

@@ -316,17 +316,18 @@ class _Data(html.parser.HTMLParser):
         self.inside = False
 
 
-def report_of(out: str, html_path: Path) -> dict:
-    done = cli("report", "--out", out, "--html", str(html_path))
+def report_of(out: str, html_path: Path, *flags: str) -> dict:
+    done = cli("report", "--out", out, "--html", str(html_path), *flags)
     assert done.returncode == 0, done.stderr
     parser = _Data()
     parser.feed(html_path.read_text(encoding="utf-8"))
     return json.loads(parser.text)
 
 
-def assert_report_right(data: dict, runs) -> None:
+def assert_report_right(data: dict, runs, since: dt.date = None) -> None:
     cur = current(runs)
-    arts, dups, rejs = cur["articles"], cur["duplicates"], cur["rejected"]
+    arts, dups, rejs = ([r for r in cur[name] if since is None or r["date"] >= since]
+                        for name in ("articles", "duplicates", "rejected"))
     assert data["totals"]["articles"] == len(arts)
     assert data["totals"]["duplicates"] == len(dups)
     assert data["totals"]["rejected"] == len(rejs)
@@ -371,6 +372,33 @@ def test_the_report_counts_every_article_once(year_lake, tmp_path):
     data = report_of(out, tmp_path / "report.html")
     assert data["unit"] == "week"
     assert_report_right(data, runs)
+
+
+def test_a_report_since_a_day_reads_that_window_and_counts_current_rows_only(tmp_path):
+    """`cfnews report --since DAY` reads only the partitions from DAY on, yet counts an id
+    only where its current version is: an article whose last run moved it to a day before
+    the window is not counted from its older row inside the window."""
+    out = str(tmp_path / "lake")
+    runs = year_of_runs()
+    weekly_30 = next(r for r in runs[1]
+                     if isinstance(r, Article) and r.article_id == f"00000000000e{30:04x}")
+    moved = article(weekly_30.article_id, "outlet-e",
+                    weekly_30.published_at - dt.timedelta(days=3), language="de")
+    runs[2].append(moved)   # a corrected publication date, earlier
+    for run_id, records in zip(RUNS, runs):
+        write_run(out, run_id, records)
+    make_older(out, RUNS[0])
+    since = weekly_30.published_at.date()
+    data = report_of(out, tmp_path / "window.html", "--since", since.isoformat())
+    assert data["since"] == since.isoformat()
+    assert data["totals"]["first_date"] >= since.isoformat()
+    assert_report_right(data, runs, since)
+    ids_in_window = {r["article_id"] for r in current(runs)["articles"] if r["date"] >= since}
+    assert moved.article_id not in ids_in_window and data["totals"]["articles"] > 0
+    # the whole lake still gives the whole lake's figures
+    assert_report_right(report_of(out, tmp_path / "all.html"), runs)
+    bad = cli("report", "--out", out, "--html", str(tmp_path / "x.html"), "--since", "soon")
+    assert bad.returncode == 2 and "neither a day" in bad.stderr
 
 
 def test_views_and_report_agree_before_and_after_compaction(year_lake, tmp_path):
@@ -534,21 +562,26 @@ def test_an_object_store_cache_answers_only_for_its_own_lake(tmp_path, monkeypat
     assert cached is None and not files and "another lake" in note
 
 
-def test_cfnews_sql_starts_without_beam(tmp_path):
-    """A query tool should start like one: `cfnews sql` answers without importing Apache Beam
-    (about 1.5-3 s of every call here), which only the commands that build a job need."""
+@pytest.mark.parametrize("command", ["sql", "report"])
+def test_the_reading_commands_start_without_beam(tmp_path, command):
+    """Reading tools should start like them: `cfnews sql` and `cfnews report` answer without
+    importing Apache Beam (about 1.5-3 s of every call here), which only the commands that
+    build a job need."""
     import subprocess
     import sys
     out = tmp_path / "lake"
     records = year_of_runs()[1]
     write_run(str(out), RUNS[1], records)
+    args = {"sql": ["'SELECT count(*) AS n FROM articles'"],
+            "report": ["'--html'", repr(str(tmp_path / "r.html"))]}[command]
     probe = ("import sys; from cfnews.pipeline.cli import main\n"
-             "sys.argv = ['cfnews', 'sql', '--out', sys.argv[1], "
-             "'SELECT count(*) AS n FROM articles']\n"
+             f"sys.argv = ['cfnews', '{command}', '--out', sys.argv[1], {', '.join(args)}]\n"
              "try:\n    status = main()\nexcept SystemExit as end:\n    status = end.code\n"
              "print('beam imported' if 'apache_beam' in sys.modules else 'no beam', status)")
     done = subprocess.run([sys.executable, "-c", probe, str(out)], capture_output=True,
                           text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[-3:] == ["no", "beam", "0"], done.stdout
-    assert str(sum(isinstance(r, Article) for r in records)) in done.stdout.split()  # the answer
+    n = sum(isinstance(r, Article) for r in records)
+    assert (str(n) in done.stdout.split() if command == "sql"
+            else f": {n} articles" in done.stdout)   # the answer itself

@@ -7,6 +7,7 @@ The lake has the project's own schemas (schemas/arrow.py) and Hive layout: artic
 report never reads them, but the files carry them as real ones do).
 
     .venv/bin/python tests/benchmarks/report_scale.py [--articles 500000] [--runs 3] [--lake DIR]
+        [--since YYYY-MM-DD|Nd]    # a window, alternated with runs over the whole lake
 """
 from __future__ import annotations
 
@@ -124,12 +125,13 @@ def build_lake(lake: Path, articles: int, seed: int = 7) -> None:
         _write(lake, "rejected", date, outlet, _table("rejected", cols, n))
 
 
-def run_report(lake: Path, html: Path):
+def run_report(lake: Path, html: Path, since: str = ""):
     """(seconds, peak RSS in MiB) of `python -m cfnews report` as a child process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "cfnews", "report", "--out", str(lake),
-                           "--html", str(html)], cwd=ROOT, capture_output=True, text=True)
+                           "--html", str(html)] + (["--since", since] if since else []),
+                          cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if done.returncode != 0:
@@ -144,6 +146,8 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=500_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--lake", default=None, help="reuse or build the lake here")
+    parser.add_argument("--since", default="", help="also time reports of this window, "
+                        "alternated with the whole lake's")
     parser.add_argument("--one-run", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     lake = Path(args.lake or Path(tempfile.gettempdir()) / f"cfnews-lake-{args.articles}")
@@ -152,25 +156,29 @@ def main() -> int:
         build_lake(lake, args.articles)
         print(f"built {lake} ({args.articles} articles) in {time.perf_counter() - started:.0f}s")
     if args.one_run:
-        seconds, peak, line = run_report(lake, lake / "report.html")
+        seconds, peak, line = run_report(lake, lake / "report.html", args.since)
         print(f"RUN {seconds:.2f} {peak:.0f} {line}")
         return 0
-    times, peaks = [], []
+    windows = ["", args.since] if args.since else [""]
+    times, peaks = {w: [] for w in windows}, {w: [] for w in windows}
     for i in range(args.runs):  # each run in a fresh process: ru_maxrss is per-process-tree
-        out = subprocess.run([sys.executable, __file__, "--articles", str(args.articles),
-                              "--lake", str(lake), "--one-run"], capture_output=True, text=True)
-        line = [l for l in out.stdout.splitlines() if l.startswith("RUN ")]
-        if not line:
-            raise SystemExit(out.stdout + out.stderr)
-        _, seconds, peak, summary = line[0].split(" ", 3)
-        times.append(float(seconds))
-        peaks.append(float(peak))
-        print(f"run {i + 1}: {float(seconds):.1f}s, peak RSS {float(peak):.0f} MiB  ({summary})")
-    times.sort()
-    peaks.sort()
-    print(f"cfnews report, {args.articles} articles: median {times[len(times) // 2]:.1f}s "
-          f"(target <= 30 s), median peak RSS {peaks[len(peaks) // 2]:.0f} MiB "
-          f"(max {peaks[-1]:.0f}; target <= 1024 MiB) over {len(times)} runs")
+        for window in windows:
+            out = subprocess.run([sys.executable, __file__, "--articles", str(args.articles),
+                                  "--lake", str(lake), "--one-run", "--since", window],
+                                 capture_output=True, text=True)
+            line = [l for l in out.stdout.splitlines() if l.startswith("RUN ")]
+            if not line:
+                raise SystemExit(out.stdout + out.stderr)
+            _, seconds, peak, summary = line[0].split(" ", 3)
+            times[window].append(float(seconds))
+            peaks[window].append(float(peak))
+            print(f"run {i + 1}{' since ' + window if window else ''}: {float(seconds):.1f}s, "
+                  f"peak RSS {float(peak):.0f} MiB  ({summary})")
+    for window in windows:
+        t, p = sorted(times[window]), sorted(peaks[window])
+        print(f"cfnews report{' --since ' + window if window else ''}, {args.articles} articles: "
+              f"median {t[len(t) // 2]:.1f}s (target <= 30 s), median peak RSS "
+              f"{p[len(p) // 2]:.0f} MiB (max {p[-1]:.0f}; target <= 1024 MiB) over {len(t)} runs")
     return 0
 
 
