@@ -103,7 +103,7 @@ class _WaitToRetryFn(beam.DoFn):
     and every window's files with it), the re-emitted entry is stamped then and is not late
     downstream, and the wait follows the stream's clock (the ticks' wall time). A drain
     advances the watermark to the end of time, which fires event-time timers: the waiting
-    entries are fetched at once, not lost (Beam's drain semantics; not run on Dataflow here).
+    entries are fetched at once (Beam's drain semantics; not run on Dataflow here).
     A job updated in place keeps this state and its timers (the transform names are stable)."""
     WAITING = BagStateSpec("waiting", PickleCoder())
     DUE = TimerSpec("due", TimeDomain.WATERMARK)
