@@ -108,8 +108,11 @@ def build_streaming(pipeline: beam.Pipeline, options: CfnewsOptions, run_id: str
     entries, feed_rejected = keyed | "PollFeeds" >> PollFeedsStateful(
         options.http_config(), seen_ttl=options.seen_ttl_days * 86400,
         history_dir=None if options.reprocess else options.out, job_key=run_id)
+    # a page that failed transiently is fetched again by the job (transforms/fetch.py), as
+    # later runs fetch it again in batch: the poller's state holds its id as seen
     dedup = StreamingDedup(options.dedup_threshold, dt.timedelta(days=options.dedup_expiry_days),
-                           history_dir=None if options.reprocess else options.out, job_key=run_id)
+                           history_dir=None if options.reprocess else options.out, job_key=run_id,
+                           retry_wait=options.retry_wait)
     records = entries | "Ingest" >> ingest(options, dedup)
     return ((records, feed_rejected) | "AllOutputs" >> beam.Flatten()
             | "OutputWindows" >> output_windowing(options)

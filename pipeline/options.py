@@ -71,8 +71,8 @@ class CfnewsOptions(PipelineOptions):
         parser.add_argument("--retry_wait", type=float, default=RETRY_WAIT,
                             help="seconds after a page failed transiently (timeout, 429, 5xx, "
                                  "once --max_retries are spent) before a later run fetches it "
-                                 "again; four times as long after a second failure; a third is "
-                                 "final")
+                                 "again (streaming: before the running job does); four times as "
+                                 "long after a second failure; a third is final")
         parser.add_argument("--poll_interval", type=float, default=600.0,
                             help="streaming: seconds between polls of every feed")
         parser.add_argument("--window_seconds", type=float, default=60.0,

@@ -112,3 +112,11 @@ def is_transient(reason, http_status=None) -> bool:
     if reason in TRANSIENT_REASONS:
         return True
     return reason == Reason.HTTP_ERROR.value and http_status in TRANSIENT_HTTP_STATUSES
+
+
+def retry_in_job(reason, http_status, attempt: int) -> bool:
+    """Within a running streaming job (pipeline/graph.py: build_streaming), whether a page
+    rejected on its `attempt`-th fetch (1 for the first) is fetched again by the job, after
+    `retry_wait_after(attempt)`: the rule of later runs (`is_transient`, MAX_ATTEMPTS in all),
+    with the job's fetches counting as the runs do."""
+    return is_transient(reason, http_status) and attempt < MAX_ATTEMPTS

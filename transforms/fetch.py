@@ -1,14 +1,28 @@
 """Stage 2 — fetch: GET each entry's article page (or take the HTML a backfill line supplied).
-Many pages are fetched at once per worker (transforms/inflight.py), emitted in input order."""
+Many pages are fetched at once per worker (transforms/inflight.py), emitted in input order.
+
+In a running streaming job (`FetchPages(retry_wait=...)`, passed in by `StreamingDedup`) a
+page that failed transiently is fetched again by the job itself, by the rule later runs
+follow (schemas/reasons.py: `retry_in_job`, `retry_wait_after`): the graph has no loops, so
+the fetch is unrolled into MAX_ATTEMPTS applications, each but the first fed by a keyed
+wait (`_WaitToRetryFn`, key: article id) that holds the entry in state until an event-time
+timer at its failure + the wait. Only the last attempt's rejection is a row (and a fate);
+the pages of every attempt go on as one PCollection, so a retried page joins the flow before
+the near-duplicate stage as a first fetch does."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Iterable, Union
+from typing import Any, Iterable, Optional, Tuple, Union
 
 import apache_beam as beam
+from apache_beam.coders import PickleCoder
+from apache_beam.transforms.timeutil import TimeDomain
+from apache_beam.transforms.userstate import BagStateSpec, TimerSpec, on_timer
+from apache_beam.utils.timestamp import Timestamp
 
 from cfnews.schemas import FeedEntry, Page, Reason, Rejected, Stage, utc_now
-from cfnews.transforms.common import run_stage
+from cfnews.schemas.reasons import MAX_ATTEMPTS, retry_in_job, retry_wait_after
+from cfnews.transforms.common import MAIN, REJECTED, count, run_stage
 from cfnews.transforms.inflight import ConcurrentStageDoFn, host_of
 from cfnews.transforms.http import (FetchError, HttpConfig, decode_html, http_get,
                                     not_text_problem)
@@ -46,24 +60,99 @@ def fetch_page(entry: FeedEntry, config: HttpConfig = HttpConfig()) -> Union[Pag
                 fetched_at=utc_now())
 
 
+RETRY = "retry"
+
+
 class _FetchFn(ConcurrentStageDoFn):
+    """`attempt`: which of the job's fetches of a page this application is (1 for the first)
+    when the job retries (streaming); 0 when it does not (later runs do)."""
     stage = Stage.FETCH
 
-    def __init__(self, http_config: HttpConfig):
+    def __init__(self, http_config: HttpConfig, attempt: int = 0):
         super().__init__(http_config.max_in_flight, http_config.per_host_concurrency)
         self.http_config = http_config
+        self.attempt = attempt
 
     def host(self, entry: FeedEntry) -> str:
         return host_of(entry.url)
 
     def work(self, entry: FeedEntry) -> Iterable:
-        return [fetch_page(entry, self.http_config)]
+        result = fetch_page(entry, self.http_config)
+        if self.attempt > 1 and isinstance(result, Rejected):
+            result = dataclasses.replace(
+                result, error=f"{result.error} [fetch {self.attempt} of this job; the earlier "
+                              "failed transiently]")
+        return [result]
+
+    def route(self, entry: FeedEntry, result) -> Optional[Tuple[str, Any]]:
+        """A transient failure the job fetches again: the entry goes to the RETRY output, no
+        row is written for this attempt."""
+        if (self.attempt and isinstance(result, Rejected)
+                and retry_in_job(result.reason, result.http_status, self.attempt)):
+            count("cfnews.entries", "retry_later")
+            count("cfnews.retry_later", f"{result.stage}.{result.reason}")
+            return RETRY, entry
+        return None
+
+
+class _WaitToRetryFn(beam.DoFn):
+    """Keyed by article id: holds an entry whose `failures`-th fetch failed transiently and
+    emits it again once the watermark passes the failure + `retry_wait_after(failures)`.
+    Event time, not processing time: the SDK holds the watermark at an event-time timer's
+    firing time (a processing-time timer would hold it at the failure for the whole wait,
+    and every window's files with it), the re-emitted entry is stamped then and is not late
+    downstream, and the wait follows the stream's clock (the ticks' wall time). A drain
+    advances the watermark to the end of time, which fires event-time timers: the waiting
+    entries are fetched at once (Beam's drain semantics; not run on Dataflow here).
+    A job updated in place keeps this state and its timers (the transform names are stable)."""
+    WAITING = BagStateSpec("waiting", PickleCoder())
+    DUE = TimerSpec("due", TimeDomain.WATERMARK)
+
+    def __init__(self, failures: int, wait: float):
+        self.failures = failures
+        self.wait = wait
+
+    def process(self, element, when=beam.DoFn.TimestampParam,
+                waiting=beam.DoFn.StateParam(WAITING), due=beam.DoFn.TimerParam(DUE)):
+        _article_id, entry = element
+        waiting.add(entry)
+        wait_us = int(retry_wait_after(self.failures, self.wait) * 1_000_000)
+        due.set(Timestamp(micros=when.micros + wait_us))
+
+    @on_timer(DUE)
+    def on_due(self, waiting=beam.DoFn.StateParam(WAITING)):
+        entries = list(waiting.read())
+        waiting.clear()
+        for entry in entries:
+            count("cfnews.entries", "retried")
+            yield entry
 
 
 @dataclasses.dataclass
 class FetchPages(beam.PTransform):
-    """FeedEntry -> (Page, Rejected)."""
+    """FeedEntry -> (Page, Rejected). With `retry_wait` (seconds; streaming only), a page
+    that failed transiently is fetched again by the job, up to MAX_ATTEMPTS fetches spaced
+    as later runs space them; the rejected output then holds only final rejections."""
     http_config: HttpConfig = dataclasses.field(default_factory=HttpConfig)
+    retry_wait: Optional[float] = None
 
     def expand(self, entries):
-        return run_stage(entries, "FetchPage", _FetchFn(self.http_config))
+        if self.retry_wait is None:
+            return run_stage(entries, "FetchPage", _FetchFn(self.http_config))
+        pages, rejected = [], []
+        retry = None
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            suffix = "" if attempt == 1 else str(attempt)
+            if retry is not None:
+                entries = (retry
+                           | f"ById{suffix}" >> beam.Map(lambda e: (e.article_id, e))
+                           .with_output_types(Tuple[str, Any])
+                           | f"WaitToRetry{suffix}" >> beam.ParDo(
+                               _WaitToRetryFn(attempt - 1, self.retry_wait)))
+            out = entries | f"FetchPage{suffix}" >> beam.ParDo(
+                _FetchFn(self.http_config, attempt)).with_outputs(REJECTED, RETRY, main=MAIN)
+            pages.append(out[MAIN])
+            rejected.append(out[REJECTED])
+            retry = out[RETRY]      # empty after the last attempt: its failures are final
+        return (pages | "PagesOfEveryAttempt" >> beam.Flatten(),
+                rejected | "FinalRejections" >> beam.Flatten())

@@ -201,6 +201,11 @@ class ConcurrentStageDoFn(beam.DoFn):
     def after(self, element, results: List[Any]) -> None:
         pass
 
+    def route(self, element, result) -> Optional[Tuple[str, Any]]:
+        """(tag, value) to send a result elsewhere than the main or REJECTED output (the
+        fetch's in-job retries, transforms/fetch.py); None, the default: routed as usual."""
+        return None
+
     def _timed_work(self, element):
         """(results, milliseconds): timed on the pool's thread, recorded on the DoFn's
         (Beam metrics belong to the thread that processes the bundle)."""
@@ -253,7 +258,10 @@ class ConcurrentStageDoFn(beam.DoFn):
             results = [rejected_from(element, self.stage, Reason.INTERNAL_ERROR, detail)]
         self.after(element, results)
         for result in results:
-            if isinstance(result, Rejected):
+            routed = self.route(element, result)
+            if routed is not None:
+                yield TaggedOutput(routed[0], windowed.with_value(routed[1]))
+            elif isinstance(result, Rejected):
                 count("cfnews.rejected", f"{result.stage}.{result.reason}")
                 yield TaggedOutput(REJECTED, windowed.with_value(result))
             else:

@@ -9,7 +9,8 @@ streaming graph and the Dataflow template. What differs between them is passed i
   comes from: the output folder, looked up by key from the workers, in batch; keyed state
   in streaming.
 
-    entries -> (not written before) -> one per URL -> Fetch -> Extract -> Language
+    entries -> (not written before) -> one per URL -> Fetch (streaming: again after a
+            transient failure) -> Extract -> Language
             -> Relevance -> near duplicates -> Entities -> records
     entries not fetched (same URL or guid) -> linked to their first entry's fate -> records
 
@@ -52,6 +53,9 @@ class BatchDedup:
         return (DropSeen(self.history_dir, self.job_key, self.retry_wait) if self.history_dir
                 else None)
 
+    def fetch_retry_wait(self) -> Optional[float]:
+        return None     # a bounded run does not retry: later runs do (drop_seen)
+
     def entries(self) -> beam.PTransform:
         return DedupEntriesByUrl()
 
@@ -79,9 +83,16 @@ class StreamingDedup:
     # tick is one slot, and decisions (stamped at the slot's end) stay in the window of
     # their arrival instead of slipping into the next (latency <= window + work).
     hold: dt.timedelta = dt.timedelta(seconds=1)
+    # seconds after a transient fetch failure before the job fetches the page again (times
+    # RETRY_BACKOFF after a second; MAX_ATTEMPTS fetches in all: transforms/fetch.py); None:
+    # the job does not retry (build_streaming passes --retry_wait)
+    retry_wait: Optional[float] = None
 
     def drop_seen(self) -> Optional[beam.PTransform]:
         return None
+
+    def fetch_retry_wait(self) -> Optional[float]:
+        return self.retry_wait
 
     def entries(self) -> beam.PTransform:
         from cfnews.transforms.dedup_stream import StreamingDedupEntries
@@ -129,7 +140,9 @@ class IngestEntries(beam.PTransform):
                 fates.append(rejected)
             return kept
 
-        pages = stage(entries, "Fetch", FetchPages(self.http))
+        # a streaming job fetches a transiently failed page again itself, before dedup
+        retry_wait = getattr(self.dedup, "fetch_retry_wait", lambda: None)()
+        pages = stage(entries, "Fetch", FetchPages(self.http, retry_wait=retry_wait))
         articles = stage(pages, "Extract", ExtractArticles(self.min_chars))
         articles = stage(articles, "Language", DetectLanguage())
         articles = stage(articles, "Relevance", ScoreRelevance(topic=self.topic,
