@@ -37,11 +37,7 @@ def first_snapshot_posts(posts, n: int = 50, hint: str = ""):
     return first
 
 
-# --- running in parallel (pytest-xdist, `-n auto --dist loadgroup` in pyproject's addopts) -------
-
-# Shared fixtures cheap enough to build on every worker: they only read a few small files.
-CHEAP_SHARED_FIXTURES = {"seeds"}
-
+# --- running in parallel (pytest-xdist, `-n auto --dist loadfile` in pyproject's addopts) --------
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_auto_num_workers(config) -> int:
@@ -52,35 +48,6 @@ def pytest_xdist_auto_num_workers(config) -> int:
         return int(os.environ["PYTEST_XDIST_AUTO_NUM_WORKERS"])
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return (cpus or 1) + 1
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    """Tests that share one of our module- or session-scoped fixtures (a demo run, a loopback
-    S3 server, a Spark session, a built wheel, a corpus parsed once) go to one worker together
-    (`xdist_group`, honoured by --dist loadgroup): spread over workers, each would build the
-    fixture again, and two builds of the wheel would share the source tree's build/ folder.
-    A session fixture names the group (its tests may sit in several modules), else the module.
-    Runs before xdist's own hook, which turns the mark into the node id's "@group" suffix."""
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        if info is None:
-            continue
-        group = None
-        for name in info.names_closure:
-            defs = info.name2fixturedefs.get(name) or ()
-            if not defs or name in CHEAP_SHARED_FIXTURES:
-                continue
-            fixturedef = defs[-1]
-            if not fixturedef.baseid:  # pytest's or a plugin's (tmp_path_factory, ...)
-                continue
-            if fixturedef.scope == "session":
-                group = name
-                break
-            if fixturedef.scope == "module" and group is None:
-                group = item.path.stem
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")

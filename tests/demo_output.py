@@ -1,5 +1,5 @@
 """One offline demo run shared by the tests that only read its output (consumers, report):
-the session fixture `demo_output` of conftest.py runs it once per test run (a fixture
+the session fixture `demo_output` of conftest.py runs it once per test process (a fixture
 imported into each test module was a fixture of that module, run once per module)."""
 from __future__ import annotations
 
