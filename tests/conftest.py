@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gzip
 import http.server
+import os
 import threading
 import time
 from pathlib import Path
@@ -36,6 +37,19 @@ def first_snapshot_posts(posts, n: int = 50, hint: str = ""):
     return first
 
 
+# --- running in parallel (pytest-xdist, `-n auto --dist loadfile` in pyproject's addopts) --------
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config) -> int:
+    """`-n auto`: one worker more than this process may use CPUs (two on CI's 2 vCPUs gives 3):
+    many tests wait on a subprocess starting, a loopback server or a real-time stream, and the
+    extra worker runs while they wait. PYTEST_XDIST_AUTO_NUM_WORKERS still overrides it."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS", "").isdigit():
+        return int(os.environ["PYTEST_XDIST_AUTO_NUM_WORKERS"])
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (cpus or 1) + 1
+
+
 @pytest.fixture(scope="session")
 def seeds() -> Dict[str, str]:
     """Seed texts by number ('000'..'004')."""
@@ -52,6 +66,13 @@ def fresh_host_state():
     from cfnews.transforms.http import forget_hosts
     forget_hosts()
     yield
+
+
+@pytest.fixture(scope="session")
+def demo_output(tmp_path_factory):
+    """One offline demo run (tests/demo_output.py) for the tests that only read its output."""
+    from tests.demo_output import run_demo
+    return run_demo(str(tmp_path_factory.mktemp("demo-output") / "out"))
 
 
 # A route answers (status, headers, body) or is a callable(handler) that writes itself.

@@ -1,12 +1,11 @@
-"""One offline demo run shared by the tests that only read its output (consumers, report).
-Import the fixture into a test module: `from tests.demo_output import demo_output`."""
+"""One offline demo run shared by the tests that only read its output (consumers, report):
+the session fixture `demo_output` of conftest.py runs it once per test process (a fixture
+imported into each test module was a fixture of that module, run once per module)."""
 from __future__ import annotations
 
 import dataclasses
 import logging
 from typing import List
-
-import pytest
 
 from cfnews.pipeline.demo.site import DemoSite
 from cfnews.pipeline.runner import make_options, run_job
@@ -29,9 +28,7 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-@pytest.fixture(scope="session")
-def demo_output(tmp_path_factory) -> DemoOutput:
-    out = str(tmp_path_factory.mktemp("demo-output") / "out")
+def run_demo(out: str) -> DemoOutput:
     handler = _Collect()
     logging.getLogger().addHandler(handler)
     try:

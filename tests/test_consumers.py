@@ -21,7 +21,6 @@ import pytest
 
 from cfnews.pipeline.demo.catalog import load_catalog
 from cfnews.schemas import ARTICLES_SCHEMA, DATASETS, PARTITIONING_SCHEMA, SCHEMA_VERSION
-from tests.demo_output import demo_output  # noqa: F401  (the shared demo run)
 
 pytestmark = pytest.mark.e2e
 

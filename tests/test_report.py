@@ -16,7 +16,6 @@ import pytest
 
 from tests.conftest import cli
 from cfnews.pipeline.report import buckets_for, render_html, report_data
-from tests.demo_output import demo_output  # noqa: F401  (the shared demo run)
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts"

@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from cfnews.pipeline import exit_codes
+from cfnews.pipeline.sql import run_sql
 from cfnews.schemas import MAX_ATTEMPTS
 from cfnews.transforms.urls import article_id_for, canonical_url
 from tests.benchmarks.mode_parity import ROOT
@@ -63,9 +64,11 @@ def serve(server) -> dict:
 
 
 def sql(out, query: str) -> list:
-    done = cfnews("sql", "--out", out, "--format", "json", query)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    """The rows `cfnews sql --out OUT --format json QUERY` prints, from the function it runs,
+    in this process: the lake is read a dozen times a test, and each `cfnews sql` subprocess
+    spends ~2 s of CPU importing (the command itself is run by test_operator_cli)."""
+    text = run_sql(str(out), query, "json")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 def hits(server) -> dict:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import fcntl
 import importlib.util
 import json
 import re
@@ -59,16 +60,30 @@ class Example:
     text: str
 
 
-def _texts() -> dict:
-    """The labelled articles' texts, from the cache; labelled articles it lacks (a new cache, or
-    rows added since it was built) are rebuilt from the snapshots and appended (slow, once)."""
-    wanted = {line.split("\t", 1)[0] for line in (DATA / "labels.tsv").read_text().splitlines()[1:]}
+def _cached_rows() -> dict:
     rows = {}
     if CACHE.exists():
         for line in CACHE.read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
             rows[row["article_id"]] = row
-    missing = wanted - set(rows)
+    return rows
+
+
+def _texts() -> dict:
+    """The labelled articles' texts, from the cache; labelled articles it lacks (a new cache, or
+    rows added since it was built) are rebuilt from the snapshots and appended (slow, once).
+    Reading and rebuilding hold a lock beside the cache: tests run in parallel processes
+    (pytest-xdist) may all find it missing at once, and their appended lines would interleave."""
+    wanted = {line.split("\t", 1)[0] for line in (DATA / "labels.tsv").read_text().splitlines()[1:]}
+    CACHE.parent.mkdir(exist_ok=True)
+    with open(CACHE.parent / "texts.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        rows = _cached_rows()  # never half a line: whoever appends holds the lock
+        _append_missing(rows, wanted - set(rows))
+    return rows
+
+
+def _append_missing(rows: dict, missing: set) -> None:
     if missing:
         sys.path.insert(0, str(DATA))
         import sources  # noqa: E402
@@ -83,7 +98,6 @@ def _texts() -> dict:
             (sources.reuters_items, any(i.startswith(sources.REUTERS_PREFIX) for i in missing)),
             (sources.liberation_items, any(i.startswith(sources.LIBERATION_PREFIX) for i in missing)))
             if needed]
-        CACHE.parent.mkdir(exist_ok=True)
         with CACHE.open("a", encoding="utf-8") as out:
             for reader in readers:
                 for item in reader():
@@ -91,7 +105,6 @@ def _texts() -> dict:
                         rows[item.article_id] = {"article_id": item.article_id, "title": item.title,
                                                  "text": item.text}
                         out.write(json.dumps(rows[item.article_id], ensure_ascii=False) + "\n")
-    return rows
 
 
 def label_rows() -> list:
