@@ -3,12 +3,12 @@ Many pages are fetched at once per worker (transforms/inflight.py), emitted in i
 
 In a running streaming job (`FetchPages(retry_wait=...)`, passed in by `StreamingDedup`) a
 page that failed transiently is fetched again by the job itself, by the rule later runs
-follow (schemas/reasons.py: `retry_in_job`, `retry_wait_after`): the graph has no loops, so
-the fetch is unrolled into MAX_ATTEMPTS applications, each but the first fed by a keyed
-wait (`_WaitToRetryFn`, key: article id) that holds the entry in state until an event-time
-timer at its failure + the wait. Only the last attempt's rejection is a row (and a fate);
-the pages of every attempt go on as one PCollection, so a retried page joins the flow before
-the near-duplicate stage as a first fetch does."""
+follow (schemas/reasons.py: `retry_in_job`, `retry_wait_after`): one keyed step
+(`_RetryFetchFn`, key: article id) holds it in state until an event-time timer at its failure
++ the wait, fetches it again, and waits again after another transient failure, up to
+MAX_ATTEMPTS fetches in all. Only the last attempt's rejection is a row (and a fate); the
+pages of every attempt go on as one PCollection, so a retried page joins the flow before the
+near-duplicate stage as a first fetch does."""
 from __future__ import annotations
 
 import dataclasses
@@ -16,12 +16,13 @@ from typing import Any, Iterable, Optional, Tuple, Union
 
 import apache_beam as beam
 from apache_beam.coders import PickleCoder
+from apache_beam.pvalue import TaggedOutput
 from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.userstate import BagStateSpec, TimerSpec, on_timer
 from apache_beam.utils.timestamp import Timestamp
 
 from cfnews.schemas import FeedEntry, Page, Reason, Rejected, Stage, utc_now
-from cfnews.schemas.reasons import MAX_ATTEMPTS, retry_in_job, retry_wait_after
+from cfnews.schemas.reasons import retry_in_job, retry_wait_after
 from cfnews.transforms.common import MAIN, REJECTED, count, run_stage
 from cfnews.transforms.inflight import ConcurrentStageDoFn, host_of
 from cfnews.transforms.http import (FetchError, HttpConfig, decode_html, http_get,
@@ -64,8 +65,9 @@ RETRY = "retry"
 
 
 class _FetchFn(ConcurrentStageDoFn):
-    """`attempt`: which of the job's fetches of a page this application is (1 for the first)
-    when the job retries (streaming); 0 when it does not (later runs do)."""
+    """`attempt`: 1 when the job fetches a transiently failed page again itself (streaming:
+    the failure goes to the RETRY output, then `_RetryFetchFn`); 0 when it does not (later
+    runs do)."""
     stage = Stage.FETCH
 
     def __init__(self, http_config: HttpConfig, attempt: int = 0):
@@ -77,12 +79,7 @@ class _FetchFn(ConcurrentStageDoFn):
         return host_of(entry.url)
 
     def work(self, entry: FeedEntry) -> Iterable:
-        result = fetch_page(entry, self.http_config)
-        if self.attempt > 1 and isinstance(result, Rejected):
-            result = dataclasses.replace(
-                result, error=f"{result.error} [fetch {self.attempt} of this job; the earlier "
-                              "failed transiently]")
-        return [result]
+        return [fetch_page(entry, self.http_config)]
 
     def route(self, entry: FeedEntry, result) -> Optional[Tuple[str, Any]]:
         """A transient failure the job fetches again: the entry goes to the RETRY output, no
@@ -95,37 +92,58 @@ class _FetchFn(ConcurrentStageDoFn):
         return None
 
 
-class _WaitToRetryFn(beam.DoFn):
-    """Keyed by article id: holds an entry whose `failures`-th fetch failed transiently and
-    emits it again once the watermark passes the failure + `retry_wait_after(failures)`.
+class _RetryFetchFn(beam.DoFn):
+    """Keyed by article id: an entry whose fetch failed transiently waits, then is fetched
+    again here, until a fetch succeeds or MAX_ATTEMPTS fetches have failed (the last failure
+    is the entry's rejection). One keyed step for every later attempt: retries are rare, so
+    they are fetched one at a time on the step's own thread (the host's politeness delay and
+    pauses still apply: transforms/http.py), and a graph where nothing fails pays for one
+    stateful step, not one per attempt.
     Event time, not processing time: the SDK holds the watermark at an event-time timer's
     firing time (a processing-time timer would hold it at the failure for the whole wait,
-    and every window's files with it), the re-emitted entry is stamped then and is not late
+    and every window's files with it), what the timer emits is stamped then and is not late
     downstream, and the wait follows the stream's clock (the ticks' wall time). A drain
     advances the watermark to the end of time, which fires event-time timers: the waiting
-    entries are fetched at once (Beam's drain semantics; not run on Dataflow here).
-    A job updated in place keeps this state and its timers (the transform names are stable)."""
-    WAITING = BagStateSpec("waiting", PickleCoder())
+    entries are fetched at once (Beam's drain semantics; not run on Dataflow here). A job
+    updated in place keeps this state and its timers (the transform names are stable)."""
+    WAITING = BagStateSpec("waiting", PickleCoder())   # (entry, fetches failed so far)
     DUE = TimerSpec("due", TimeDomain.WATERMARK)
 
-    def __init__(self, failures: int, wait: float):
-        self.failures = failures
+    def __init__(self, http_config: HttpConfig, wait: float):
+        self.http_config = http_config
         self.wait = wait
+
+    def _due(self, after: Timestamp, failures: int) -> Timestamp:
+        return Timestamp(micros=after.micros
+                         + int(retry_wait_after(failures, self.wait) * 1_000_000))
 
     def process(self, element, when=beam.DoFn.TimestampParam,
                 waiting=beam.DoFn.StateParam(WAITING), due=beam.DoFn.TimerParam(DUE)):
-        _article_id, entry = element
-        waiting.add(entry)
-        wait_us = int(retry_wait_after(self.failures, self.wait) * 1_000_000)
-        due.set(Timestamp(micros=when.micros + wait_us))
+        _article_id, (entry, failures) = element
+        waiting.add((entry, failures))
+        due.set(self._due(when, failures))
 
     @on_timer(DUE)
-    def on_due(self, waiting=beam.DoFn.StateParam(WAITING)):
-        entries = list(waiting.read())
+    def on_due(self, fired=beam.DoFn.TimestampParam, waiting=beam.DoFn.StateParam(WAITING),
+               due=beam.DoFn.TimerParam(DUE)):
+        items = list(waiting.read())
         waiting.clear()
-        for entry in entries:
+        for entry, failures in items:
             count("cfnews.entries", "retried")
-            yield entry
+            attempt = failures + 1
+            result = fetch_page(entry, self.http_config)
+            if not isinstance(result, Rejected):
+                yield result
+            elif retry_in_job(result.reason, result.http_status, attempt):
+                count("cfnews.entries", "retry_later")
+                count("cfnews.retry_later", f"{result.stage}.{result.reason}")
+                waiting.add((entry, attempt))
+                due.set(self._due(fired, attempt))
+            else:
+                count("cfnews.rejected", f"{result.stage}.{result.reason}")
+                yield TaggedOutput(REJECTED, dataclasses.replace(
+                    result, error=f"{result.error} [fetch {attempt} of this job; the "
+                                  "earlier failed transiently]"))
 
 
 @dataclasses.dataclass
@@ -139,20 +157,13 @@ class FetchPages(beam.PTransform):
     def expand(self, entries):
         if self.retry_wait is None:
             return run_stage(entries, "FetchPage", _FetchFn(self.http_config))
-        pages, rejected = [], []
-        retry = None
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            suffix = "" if attempt == 1 else str(attempt)
-            if retry is not None:
-                entries = (retry
-                           | f"ById{suffix}" >> beam.Map(lambda e: (e.article_id, e))
-                           .with_output_types(Tuple[str, Any])
-                           | f"WaitToRetry{suffix}" >> beam.ParDo(
-                               _WaitToRetryFn(attempt - 1, self.retry_wait)))
-            out = entries | f"FetchPage{suffix}" >> beam.ParDo(
-                _FetchFn(self.http_config, attempt)).with_outputs(REJECTED, RETRY, main=MAIN)
-            pages.append(out[MAIN])
-            rejected.append(out[REJECTED])
-            retry = out[RETRY]      # empty after the last attempt: its failures are final
-        return (pages | "PagesOfEveryAttempt" >> beam.Flatten(),
-                rejected | "FinalRejections" >> beam.Flatten())
+        first = entries | "FetchPage" >> beam.ParDo(
+            _FetchFn(self.http_config, attempt=1)).with_outputs(REJECTED, RETRY, main=MAIN)
+        again = (first[RETRY]
+                 | "ById" >> beam.Map(lambda e: (e.article_id, (e, 1)))
+                 .with_output_types(Tuple[str, Any])
+                 | "RetryFetch" >> beam.ParDo(
+                     _RetryFetchFn(self.http_config, self.retry_wait)).with_outputs(
+                         REJECTED, main=MAIN))
+        return ((first[MAIN], again[MAIN]) | "PagesOfEveryAttempt" >> beam.Flatten(),
+                (first[REJECTED], again[REJECTED]) | "FinalRejections" >> beam.Flatten())
