@@ -209,7 +209,8 @@ def test_due_retries_give_back_the_entry_of_each_id_still_retrying(tmp_path):
             failed("00000000000000a4"), failed("00000000000000b4"), failed("00000000000000c4"),
             failed("00000000000000d4", feed_url="https://other.example/rss"),
             failed("00000000000000e4", feed_url="/srv/manifest.jsonl"),
-            failed("00000000000000f4", reason="not_html")]),
+            failed("00000000000000f4", reason="not_html"),
+            failed("00000000000000a5", feed_url="https://old.example/rss", source=None)]),
         ("20260302T130000Z-bbbbbb", "rejected", "wire", [
             failed("00000000000000a4", at=later, title="t2"), failed("00000000000000b4", at=later)]),
         ("20260302T130000Z-bbbbbb", "articles", "wire", [article("00000000000000c4")]),
@@ -226,8 +227,10 @@ def test_due_retries_give_back_the_entry_of_each_id_still_retrying(tmp_path):
                     open_remote(str(tmp_path / "whole"))):
         # a4: failed twice, the later row is the entry; b4 given up (3 runs); c4 written;
         # d4 another feed's; e4 a manifest's (no feed has its url); f4 final at once
-        assert sorted(history.retries) == ["00000000000000a4", "00000000000000d4",
-                                           "00000000000000e4"]
+        assert sorted(history.retries) == ["00000000000000a4", "00000000000000a5",
+                                           "00000000000000d4", "00000000000000e4"]
+        # rows without `source` (older writers) are feed entries
+        assert len(history.due_retries("https://old.example/rss", us(later), 0.0)) == 1
         assert history.due_retries(feed, us(later), 0.0)[0]["title"] == "t2"
         assert history.due_retries(feed, us(later + dt.timedelta(minutes=59)), 900.0) == []
         [row] = history.due_retries(feed, us(later + dt.timedelta(hours=1)), 900.0)

@@ -359,7 +359,7 @@ class History:
             if self._retries_by_feed is None:
                 self._retries_by_feed = {}
                 for row in self.retries.values():
-                    if row.get("url") and row.get("source", "feed") == "feed":
+                    if row.get("url") and (row.get("source") or "feed") == "feed":
                         self._retries_by_feed.setdefault(row.get("feed_url"), []).append(row)
         return [row for row in self._retries_by_feed.get(feed_url, ())
                 if self.retrying(row["article_id"])
