@@ -145,7 +145,8 @@ def _micros(table, name: str) -> list:
 def history_of_file(source, dataset: str, name: str = "",
                     outlet: str = "") -> Tuple[np.ndarray, np.ndarray, Dict[str, dict]]:
     """(ids written for good, transient attempts as ATTEMPT_DTYPE rows, {article id: its
-    entry as the latest transient rejection states it (`retry_row`)}) of one file of
+    entry as its latest transient rejection in the file states it: RETRY_COLUMNS, outlet,
+    `at`, times in microseconds}) of one file of
     `dataset` (of partition `outlet`); only the columns the rule needs are read, and the
     entry's columns only of a file that holds transient rejections. `name` (the file's name)
     stands for the run of rows written before files had a run_id column (a file holds one
@@ -301,7 +302,7 @@ class History:
         # sorted (id, run) pairs of transient rejections; an id may also be in `ids` (a later
         # run wrote it for good), which then decides
         self.attempts = np.empty(0, dtype=ATTEMPT_DTYPE) if attempts is None else attempts
-        # {article id: its entry, from its latest transient rejection} (`retry_row`)
+        # {article id: its entry, from its latest transient rejection}: ids still retrying
         self.retries = retries or {}
         self._retries_by_feed: Optional[Dict[str, List[dict]]] = None
         self._load_date = load_date
