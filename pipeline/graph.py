@@ -1,8 +1,8 @@
 """Assembles the cfnews graphs from options. No stage logic lives here: every mode runs the
 one composite `transforms.ingest.IngestEntries` and differs only in what it passes in.
 
-    entries (feeds read here | entries polled by the caller | a backfill manifest
-             | stateful polling in streaming)
+    entries (feeds read here, with their due retries | entries polled by the caller
+             | a backfill manifest | stateful polling in streaming)
         -> IngestEntries (batch or streaming dedup) -> records -> WriteDatasets
 """
 from __future__ import annotations
@@ -43,8 +43,16 @@ def build(pipeline: beam.Pipeline, options: CfnewsOptions, run_id: str,
     Sources: `feeds` (polled inside the pipeline), a backfill `manifest`, or `entries`
     already polled by the caller (the local continuous mode), with `extra_records`
     (rejections found while polling) written alongside. What earlier runs wrote under
-    --out is read by the job's workers (transforms/history.py), unless --reprocess."""
+    --out is read by the job's workers (transforms/history.py), unless --reprocess.
+    With `feeds`, which have no journal here, the entries of those feeds whose page failed
+    transiently and is due again are fetched whether or not the feeds still list them
+    (history.RetryUnlisted); a caller's `entries` come with their journal's retries, and a
+    manifest's lines bring their pages (nothing fetched, nothing to retry; the feeds'
+    retries wait for a run that polls them)."""
     http = options.http_config()
+    dedup = BatchDedup(options.dedup_threshold, dt.timedelta(days=options.dedup_expiry_days),
+                       history_dir=None if options.reprocess else options.out, job_key=run_id,
+                       retry_wait=options.retry_wait)
     source_rejected = []
     entry_sources = []
     if entries:
@@ -55,10 +63,13 @@ def build(pipeline: beam.Pipeline, options: CfnewsOptions, run_id: str,
                                                                             reshuffle=False)
                                | "CountRejectedEntries" >> beam.Map(_counted))
     if feeds:
-        read, bad = (pipeline | "Feeds" >> beam.Create(list(feeds), reshuffle=False)
-                     | "ReadFeeds" >> ReadFeeds(http))
+        sources = pipeline | "Feeds" >> beam.Create(list(feeds), reshuffle=False)
+        read, bad = sources | "ReadFeeds" >> ReadFeeds(http)
         entry_sources.append(read)
         source_rejected.append(bad)
+        retries = dedup.retries()
+        if retries is not None:  # no journal here: the feeds' due retries they no longer list
+            entry_sources.append((sources, read) | "Retries" >> retries)
     if manifest:
         read, bad = (pipeline | "Manifest" >> beam.Create([manifest], reshuffle=False)
                      | "ReadManifest" >> ReadManifest())
@@ -69,9 +80,6 @@ def build(pipeline: beam.Pipeline, options: CfnewsOptions, run_id: str,
     if not entry_sources:
         entry_sources.append(pipeline | "NoEntries" >> beam.Create([]))
     all_entries = entry_sources | "AllEntries" >> beam.Flatten()
-    dedup = BatchDedup(options.dedup_threshold, dt.timedelta(days=options.dedup_expiry_days),
-                       history_dir=None if options.reprocess else options.out, job_key=run_id,
-                       retry_wait=options.retry_wait)
     records = all_entries | "Ingest" >> ingest(options, dedup)
     if dedup.history_dir:  # rows a source rejects carry stable ids too: a rerun adds none
         source_rejected = [rejected | f"RejectedNotWrittenBefore{i}" >> dedup.drop_seen()

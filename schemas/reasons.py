@@ -95,10 +95,20 @@ MAX_ATTEMPTS = 3
 RETRY_WAIT = 900.0
 RETRY_BACKOFF = 4
 
+# The one definition of "transient", used twice: by the fetch, which retries such a failure
+# within the run (transforms/http.py: FetchError.transient, with backoff), and by later runs,
+# which fetch the page again (transforms/history.py). A failure is transient when it says
+# "not now" rather than "never":
 TRANSIENT_REASONS = frozenset({Reason.TIMEOUT.value, Reason.CONNECTION_ERROR.value,
                                Reason.ROBOTS_UNAVAILABLE.value})
-# the statuses of a server that is busy, restarting or rate-limiting, not of a missing page
-TRANSIENT_HTTP_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+# The statuses of a server that is busy, restarting, rate-limiting or timed out (408 Request
+# Timeout, 425 Too Early, 429, 500, 502, 503, 504, and the CDN gateway errors 520-524 of an
+# origin that is down or slow), not of a missing page or of a request the server will never
+# serve: 501 Not Implemented, 505 HTTP Version Not Supported, 506-511 (configuration, loops,
+# storage, a captive portal), 525/526 (the origin's TLS) and every 4xx but 408, 425, 429 are
+# final at once.
+TRANSIENT_HTTP_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504,
+                                     520, 521, 522, 523, 524})
 
 
 def retry_wait_after(failures: int, wait: float = RETRY_WAIT) -> float:
@@ -107,7 +117,8 @@ def retry_wait_after(failures: int, wait: float = RETRY_WAIT) -> float:
 
 
 def is_transient(reason, http_status=None) -> bool:
-    """Whether a `rejected` row with this reason (and HTTP status) is worth another run."""
+    """Whether a failure with this reason (and HTTP status) is worth another attempt: the
+    fetch's retries within a run and the later runs' retries alike."""
     reason = getattr(reason, "value", reason)
     if reason in TRANSIENT_REASONS:
         return True

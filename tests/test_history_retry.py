@@ -186,3 +186,69 @@ def test_drop_seen_holds_back_only_entries_that_would_fetch_a_page_too_soon(tmp_
                     | DropSeen(str(out), f"wait-{wait}", retry_wait=wait)
                     | beam.Map(lambda e: "html" if e.html else "feed"))
             assert_that(kept, equal_to(expected))
+
+
+def test_due_retries_give_back_the_entry_of_each_id_still_retrying(tmp_path):
+    """What the in-job graph fetches again when the feed no longer lists it
+    (`History.due_retries`, `retry_entry`): the latest transient rejection of each id still
+    retrying, of the feed asked for, once due; through the index (built at once, grown file by
+    file) and the direct read of object stores alike. Ids written for good or given up on have
+    none, nor final rejections; a backfill line's rows name its manifest, never a feed."""
+    from cfnews.schemas import FeedSource
+    from cfnews.transforms.history import retry_entry
+    feed = "https://wire.example/rss"
+
+    def failed(article_id, reason="timeout", at=T, feed_url=feed, source="feed", title="t"):
+        return Rejected(stage="fetch", reason=reason, outlet="wire", http_status=None,
+                        url=f"https://wire.example/{article_id}", article_id=article_id, at=at,
+                        feed_url=feed_url, entry_id=f"guid-{article_id}", title=title,
+                        published_at=T - dt.timedelta(hours=2), discovered_at=at, source=source)
+    later = T + dt.timedelta(hours=1)
+    runs = [
+        ("20260302T120000Z-aaaaaa", "rejected", "wire", [
+            failed("00000000000000a4"), failed("00000000000000b4"), failed("00000000000000c4"),
+            failed("00000000000000d4", feed_url="https://other.example/rss"),
+            failed("00000000000000e4", feed_url="/srv/manifest.jsonl"),
+            failed("00000000000000f4", reason="not_html"),
+            failed("00000000000000a5", feed_url="https://old.example/rss", source=None)]),
+        ("20260302T130000Z-bbbbbb", "rejected", "wire", [
+            failed("00000000000000a4", at=later, title="t2"), failed("00000000000000b4", at=later)]),
+        ("20260302T130000Z-bbbbbb", "articles", "wire", [article("00000000000000c4")]),
+        ("20260302T140000Z-cccccc", "rejected", "wire", [
+            failed("00000000000000b4", at=later + dt.timedelta(hours=1))]),
+    ]
+    write_runs(tmp_path / "whole", runs)
+    grown = LocalIndex(str(tmp_path / "grown"))
+    for run in runs:
+        write_runs(tmp_path / "grown", [run])
+        grown.refresh()
+    us = lambda when: int(when.timestamp() * 1_000_000)   # noqa: E731
+    for history in (open_history(str(tmp_path / "whole"), "due"), grown.open(),
+                    open_remote(str(tmp_path / "whole"))):
+        # a4: failed twice, the later row is the entry; b4 given up (3 runs); c4 written;
+        # d4 another feed's; e4 a manifest's (no feed has its url); f4 final at once
+        assert sorted(history.retries) == ["00000000000000a4", "00000000000000a5",
+                                           "00000000000000d4", "00000000000000e4"]
+        # rows without `source` (older writers) are feed entries
+        assert len(history.due_retries("https://old.example/rss", us(later), 0.0)) == 1
+        assert history.due_retries(feed, us(later), 0.0)[0]["title"] == "t2"
+        assert history.due_retries(feed, us(later + dt.timedelta(minutes=59)), 900.0) == []
+        [row] = history.due_retries(feed, us(later + dt.timedelta(hours=1)), 900.0)
+        assert [r["article_id"] for r in history.due_retries("https://other.example/rss",
+                                                             us(later), 0.0)] == ["00000000000000d4"]
+        entry = retry_entry(row, FeedSource(outlet="wire", url=feed, language="fr", country="FR"))
+        assert (entry.article_id, entry.url, entry.entry_id, entry.title, entry.feed_url) == (
+            "00000000000000a4", "https://wire.example/00000000000000a4", "guid-00000000000000a4",
+            "t2", feed)
+        assert entry.discovered_at == later and entry.published_at == T - dt.timedelta(hours=2)
+        assert entry.language_hint == "fr" and entry.summary == "" and entry.html is None
+
+
+def test_an_index_with_damaged_retries_is_rebuilt(tmp_path, caplog):
+    out = tmp_path / "out"
+    write_runs(out, RUNS[:1])
+    LocalIndex(str(out)).refresh()
+    (out / "_index" / "retries.json").write_text("[1, 2", encoding="utf-8")
+    history = open_history(str(out), "damaged-retries")
+    assert "unusable" in caplog.text
+    assert "00000000000000a1" in history.retries and history.retrying("00000000000000a1")

@@ -172,3 +172,30 @@ def test_cfnews_sql_answers_every_view_on_s3(s3, tmp_path, monkeypatch):
     assert not [k for k in keys("year/") if "_index" in k]   # a reader writes nothing there
     # another lake in the same bucket has a cache of its own
     assert cache_path(f"s3://{BUCKET}/other") != cache_path(out)
+
+
+@pytest.mark.e2e
+def test_a_page_its_feed_no_longer_lists_is_fetched_again_on_s3(s3, server):
+    """The in-job graph's retries (history.RetryUnlisted) read the `rejected` rows back from
+    s3:// as from a local folder: a page that answered 503 and then left its feed is fetched
+    by the next run and written as an article."""
+    from tests.test_retry_e2e import busy_once, list_feed
+    from cfnews.schemas import FeedSource
+    out = f"s3://{BUCKET}/retries"
+    page_id = busy_once(server, "/s/gone", 1)
+    list_feed(server, "/feed.xml", ["gone"])
+    feeds = [FeedSource(outlet="wire", url=server.url("/feed.xml"), language="en", country="FR")]
+
+    def run():
+        options = make_options(["--runner=FnApiRunner", "--max_retries=0", "--retry_wait=0"] + s3,
+                               out=out, allow_hosts=[server.host_port], min_host_delay=0.0,
+                               all_topics=True)
+        summary = run_job(options, feeds=feeds)
+        assert summary.adds_up, summary.render()
+        return summary
+    first = run()
+    assert first.written.get("rejected") == 1 and server.hits["/s/gone"] == 1
+    list_feed(server, "/feed.xml", [])
+    second = run()
+    assert server.hits["/s/gone"] == 2 and second.written.get("articles") == 1, second.render()
+    assert read_s3(f"{out}/articles").column("article_id").to_pylist() == [page_id]

@@ -184,3 +184,102 @@ def test_a_transient_failure_waits_before_the_next_attempt(tmp_path, server, mod
     over = run("--retry_wait=0")
     assert hits(server) == {"flaky": 2, "down": 2, "gone": 1, "fine": 1}, over
     assert over["entries"]["retried"] == 2 and over["written"]["articles"] == 1, over
+
+
+# ---------------------------------------------------------------- feeds that drop the item
+
+def graph_run(feeds, out, summary, server, wait="0") -> dict:
+    """One run of the graph that polls inside the job (`demo`, Dataflow `run --once`)."""
+    done = subprocess.run([sys.executable, "-c", GRAPH, str(feeds), str(out), str(summary),
+                           server.host_port, wait], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == exit_codes.OK, (done.stdout, done.stderr[-3000:])
+    return json.loads(summary.read_text(encoding="utf-8"))
+
+
+def busy_once(server, path: str, n: int) -> str:
+    """A page answering 503 to its first request only; returns its article id."""
+    def route(handler):
+        if server.hits[handler.path] == 1:
+            respond(handler, 503, {"Content-Type": "text/plain"}, b"busy")
+        else:
+            respond(handler, 200, {"Content-Type": "text/html; charset=utf-8"},
+                    page(n).encode("utf-8"))
+    server.routes[path] = route
+    return article_id_for(canonical_url(server.url(path)))
+
+
+def list_feed(server, feed: str, names) -> None:
+    """(Re)serve the feed at `feed` listing the pages /s/<name>."""
+    items = "".join(f"<item><title>Story {name}</title><link>{server.url(f'/s/{name}')}</link>"
+                    f"<guid isPermaLink='false'>{name}</guid>"
+                    f"<description>Summary of {name}</description>"
+                    "<pubDate>Thu, 04 Dec 2025 08:00:00 +0000</pubDate></item>" for name in names)
+    server.add(feed, "<?xml version='1.0'?><rss version='2.0'><channel><title>t</title>"
+               f"{items}</channel></rss>", content_type="application/rss+xml")
+
+
+def test_the_in_job_graph_fetches_again_a_page_its_feed_no_longer_lists(tmp_path, server):
+    """No journal in the graph that polls inside the job: a page that answered 503 and then
+    left its feed (news feeds roll items off within hours) was lost for good, its 503 the
+    last word. Now the run fetches it again from its `rejected` row once the wait is over,
+    and a page the feed still lists is fetched once, as listed (one entry per id)."""
+    gone_id = busy_once(server, "/s/gone", 1)
+    kept_id = busy_once(server, "/s/kept", 2)
+    server.add("/s/fine", page(3))
+    list_feed(server, "/feed.xml", ["gone", "kept", "fine"])
+    feeds = feeds_file(tmp_path, [server.url("/feed.xml")])
+    out, summary = tmp_path / "out", tmp_path / "summary.json"
+    first = graph_run(feeds, out, summary, server)
+    assert first["rejected_by_reason"] == {"fetch.http_error": 2}, first
+    [failed] = sql(out, f"SELECT run_id, discovered_at FROM rejected WHERE article_id = '{gone_id}'")
+    list_feed(server, "/feed.xml", ["kept", "fine"])        # /s/gone rolled off the feed
+    soon = graph_run(feeds, out, summary, server, wait="900")   # within --retry_wait: not yet
+    assert server.hits["/s/gone"] == 1 and server.hits["/s/kept"] == 1, soon
+    assert soon["entries"]["retried"] == 0 and soon["adds_up"], soon
+    over = graph_run(feeds, out, summary, server)
+    assert server.hits["/s/gone"] == 2 and server.hits["/s/kept"] == 2
+    assert over["entries"]["retried"] == 2 and over["entries"]["new"] == 2, over
+    assert over["written"]["articles"] == 2 and over["adds_up"], over
+    assert over["written"].get("duplicates", 0) == 0, over
+    [article] = sql(out, "SELECT run_id, title, summary, feed_url, outlet, entry_id, url, "
+                         f"discovered_at, published_at FROM articles WHERE article_id = '{gone_id}'")
+    assert article["run_id"] > failed["run_id"]
+    assert (article["title"], article["feed_url"], article["outlet"], article["entry_id"]) == (
+        "Story 1", server.url("/feed.xml"), "outlet-0", "gone")
+    assert article["url"] == server.url("/s/gone") and article["summary"] is None
+    assert article["discovered_at"] == failed["discovered_at"]     # as first read
+    assert article["published_at"].startswith("2025-12-04")
+    assert sql(out, f"SELECT * FROM rejected WHERE article_id = '{gone_id}'") == []
+    [listed] = sql(out, f"SELECT summary FROM articles WHERE article_id = '{kept_id}'")
+    assert listed["summary"] == "Summary of kept"                 # as listed, not rebuilt
+    last = graph_run(feeds, out, summary, server)
+    assert server.hits["/s/gone"] == 2 and last["entries"]["new"] == 0, last
+
+
+def test_a_retry_belongs_to_its_feed(tmp_path, server):
+    """A page whose feed is not in the run's feeds file is not fetched again: it stays
+    retrying (its 503 the current row) and is fetched by the first run that polls its feed
+    again, whether or not the feed lists it."""
+    a_id = busy_once(server, "/s/a", 1)
+    b_id = busy_once(server, "/s/b", 2)
+    list_feed(server, "/a.xml", ["a"])
+    list_feed(server, "/b.xml", ["b"])
+    both = feeds_file(tmp_path, [server.url("/a.xml"), server.url("/b.xml")])
+    out, summary = tmp_path / "out", tmp_path / "summary.json"
+    graph_run(both, out, summary, server)
+    assert server.hits["/s/a"] == server.hits["/s/b"] == 1
+    list_feed(server, "/a.xml", [])
+    list_feed(server, "/b.xml", [])
+    only_a = tmp_path / "a"
+    only_a.mkdir()
+    second = graph_run(feeds_file(only_a, [server.url("/a.xml")]), out, summary, server)
+    assert server.hits["/s/a"] == 2 and server.hits["/s/b"] == 1, second
+    assert second["written"]["articles"] == 1 and second["entries"]["retried"] == 1, second
+    [current] = sql(out, f"SELECT http_status FROM rejected WHERE article_id = '{b_id}'")
+    assert current["http_status"] == 503
+    assert len(sql(out, f"SELECT 1 FROM articles WHERE article_id = '{a_id}'")) == 1
+    third = graph_run(both, out, summary, server)       # b's feed is back (still without b)
+    assert server.hits["/s/b"] == 2 and third["entries"]["retried"] == 1, third
+    [article] = sql(out, f"SELECT outlet, feed_url FROM articles WHERE article_id = '{b_id}'")
+    assert article == {"outlet": "outlet-1", "feed_url": server.url("/b.xml")}

@@ -16,7 +16,9 @@ Both are answered from a `History`, opened once per worker process and job:
   the row of an entry whose first entry of the same URL was rejected (its fate is that
   rejection's), every rejection that is not transient), `attempts.npy` (sorted (id, run)
   pairs of the transient rejections: the runs that tried an id and failed for a reason worth
-  another run) and, per date partition of
+  another run), `retries.json` (the entry of each id still retrying, from its latest transient
+  rejection: what the in-job graph fetches again when the feed no longer lists it,
+  `RetryUnlisted`) and, per date partition of
   `articles`, `fp/DATE.members.npy` (one row per article: id, event time, outlet, fingerprint
   level and counts) and `fp/DATE.postings.npy` (its sampled hashes, sorted, with the row).
   `manifest.json` lists the data files it was built from (by name). Opening it
@@ -26,7 +28,8 @@ Both are answered from a `History`, opened once per worker process and job:
   the source of truth; deleting DIR/_index is always safe.
 * Object stores (gs://, s3://): each worker reads the datasets directly, the article_id
   column of every file (with canonical_id of `duplicates`, reason, http_status and run_id of
-  `rejected`) and the fingerprint column of the date partitions it needs.
+  `rejected`, and the entry's columns of `rejected` files holding transient rows) and the
+  fingerprint column of the date partitions it needs.
 
 Each member row also holds the article's number sketch (`articles.number_sketch`, schema
 version 6; transforms/numbers.py), which the dedup's number veto compares; rows stored without
@@ -62,9 +65,10 @@ from cfnews.transforms.numbers import SKETCH_K as NUMBER_SKETCH_K
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = 7   # 2: files listed by name only; 3: plain counts and story ids; 4: folded
+INDEX_VERSION = 8   # 2: files listed by name only; 3: plain counts and story ids; 4: folded
 # scripts; 5: number sketches; 6: transient rejections apart (attempts.npy), retried; 7: when
-# each attempt failed (retries are spaced)
+# each attempt failed (retries are spaced); 8: the entry of each id still retrying
+# (retries.json), which the in-job graph fetches again when its feed no longer lists it
 NUMBERS_SINCE = 6   # the schema version from which `articles.number_sketch` is stored; older
 # rows with a stored fingerprint have no sketch (they never take part in the number veto)
 MARKED_SINCE = 4    # the schema version from which stored fingerprints are today's: quoted
@@ -80,6 +84,10 @@ MEMBER_DTYPE = np.dtype([("id", "<u8"), ("time", "<i8"), ("outlet", "<u2"), ("le
 POSTING_DTYPE = np.dtype([("hash", "<u8"), ("row", "<u4")])
 # one run's transient failure of an id, and when (the rejection's `at`, microseconds)
 ATTEMPT_DTYPE = np.dtype([("id", "<u8"), ("run", "<u8"), ("at", "<i8")])
+# what a transient rejection says of its entry, enough to fetch the page again without its
+# feed listing it (`retry_entry`): the `rejected` columns, plus the outlet (the partition)
+RETRY_COLUMNS = ("url", "feed_url", "entry_id", "title", "source", "published_at",
+                 "discovered_at", "published_raw")
 
 
 # ---------------------------------------------------------------- ids and rows
@@ -134,17 +142,23 @@ def _micros(table, name: str) -> list:
     return [v or 0 for v in column.to_pylist()]
 
 
-def history_of_file(source, dataset: str, name: str = "") -> Tuple[np.ndarray, np.ndarray]:
-    """(ids written for good, transient attempts as ATTEMPT_DTYPE rows) of one file of
-    `dataset`; only the columns the rule needs are read. `name` (the file's name) stands for
-    the run of rows written before files had a run_id column (a file holds one run's rows)."""
+def history_of_file(source, dataset: str, name: str = "",
+                    outlet: str = "") -> Tuple[np.ndarray, np.ndarray, Dict[str, dict]]:
+    """(ids written for good, transient attempts as ATTEMPT_DTYPE rows, {article id: its
+    entry as its latest transient rejection in the file states it: RETRY_COLUMNS, outlet,
+    `at`, times in microseconds}) of one file of
+    `dataset` (of partition `outlet`); only the columns the rule needs are read, and the
+    entry's columns only of a file that holds transient rejections. `name` (the file's name)
+    stands for the run of rows written before files had a run_id column (a file holds one
+    run's rows)."""
     wanted = {"articles": ["article_id"], "duplicates": ["article_id", "canonical_id"],
               "rejected": ["article_id", "reason", "http_status", "run_id", "at"]}[dataset]
     table = _read_columns(source, wanted)
     final: List[int] = []
     attempts: List[Tuple[int, int, int]] = []
+    retries: Dict[str, dict] = {}
     if "article_id" not in table.column_names:
-        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=ATTEMPT_DTYPE)
+        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=ATTEMPT_DTYPE), retries
     ids = table.column("article_id").to_pylist()
     if dataset == "articles":
         final = [id_key(a) for a in ids if a]
@@ -154,16 +168,53 @@ def history_of_file(source, dataset: str, name: str = "") -> Tuple[np.ndarray, n
         final = [id_key(a) for a, canonical in zip(ids, _column(table, "canonical_id"))
                  if a and a != canonical]
     else:
-        for a, reason, status, run, at in zip(ids, _column(table, "reason"),
-                                              _column(table, "http_status"),
-                                              _column(table, "run_id"), _micros(table, "at")):
+        rows = []
+        for i, (a, reason, status, run, at) in enumerate(zip(
+                ids, _column(table, "reason"), _column(table, "http_status"),
+                _column(table, "run_id"), _micros(table, "at"))):
             if not a:
                 continue    # a feed-level row: no article
             if is_transient(reason, status):
                 attempts.append((id_key(a), id_key(run or name), at))
+                rows.append((i, a, at))
             else:
                 final.append(id_key(a))
-    return np.array(final, dtype=np.uint64), np.array(attempts, dtype=ATTEMPT_DTYPE)
+        if rows:
+            entries = _read_columns(source, list(RETRY_COLUMNS))
+            columns = {c: _column(entries, c) for c in RETRY_COLUMNS
+                       if c not in ("published_at", "discovered_at")}
+            published, discovered = _micros(entries, "published_at"), _micros(entries, "discovered_at")
+            for i, a, at in rows:
+                row = dict({c: values[i] for c, values in columns.items()}, article_id=a,
+                           outlet=outlet, at=at, published_at=published[i] or None,
+                           discovered_at=discovered[i] or None)
+                retries[a] = latest_retry_row(retries.get(a), row)
+    return (np.array(final, dtype=np.uint64), np.array(attempts, dtype=ATTEMPT_DTYPE), retries)
+
+
+def latest_retry_row(kept: Optional[dict], row: dict) -> dict:
+    """Of two transient rejections of one id, the later (the entry as last seen)."""
+    return row if kept is None or (row["at"], row.get("discovered_at") or 0) >= (
+        kept["at"], kept.get("discovered_at") or 0) else kept
+
+
+def _merge_retries(chunks: Iterable[Dict[str, dict]], ids: np.ndarray,
+                   attempts: np.ndarray) -> Dict[str, dict]:
+    """The latest row of each id still retrying: not written for good (`ids`) and failed by
+    fewer than MAX_ATTEMPTS runs (`attempts`); the others will never be fetched again."""
+    merged: Dict[str, dict] = {}
+    for chunk in chunks:
+        for a, row in chunk.items():
+            merged[a] = latest_retry_row(merged.get(a), row)
+    if not merged:
+        return merged
+    keys = np.array([id_key(a) for a in merged], dtype=np.uint64)
+    done = np.isin(keys, ids)
+    if len(attempts):
+        tried = np.searchsorted(attempts["id"], keys, side="right") - np.searchsorted(
+            attempts["id"], keys, side="left")
+        done |= tried >= MAX_ATTEMPTS
+    return {a: row for a, row, gone in zip(merged, merged.values(), done) if not gone}
 
 
 def members_of_file(data: bytes, outlet: str) -> List[Tuple[tuple, Tuple[int, ...]]]:
@@ -245,11 +296,15 @@ class History:
     returns (members, postings) of a date partition of `articles`, or None."""
 
     def __init__(self, ids: np.ndarray, load_date, dates: Sequence[str] = (),
-                 attempts: Optional[np.ndarray] = None):
+                 attempts: Optional[np.ndarray] = None,
+                 retries: Optional[Dict[str, dict]] = None):
         self.ids = ids
         # sorted (id, run) pairs of transient rejections; an id may also be in `ids` (a later
         # run wrote it for good), which then decides
         self.attempts = np.empty(0, dtype=ATTEMPT_DTYPE) if attempts is None else attempts
+        # {article id: its entry, from its latest transient rejection}: ids still retrying
+        self.retries = retries or {}
+        self._retries_by_feed: Optional[Dict[str, List[dict]]] = None
         self._load_date = load_date
         self.dates = sorted(set(dates))   # date partitions of `articles` that exist
         self._dates: Dict[str, Optional[Tuple[np.ndarray, np.ndarray]]] = {}
@@ -294,6 +349,22 @@ class History:
     def retrying(self, article_id: str) -> bool:
         """Not seen, but tried before: an earlier run's failure was transient."""
         return not self.seen(article_id) and self.failed_runs(article_id) > 0
+
+    def due_retries(self, feed_url: str, now_us: int, wait: float = RETRY_WAIT) -> List[dict]:
+        """The entries of `feed_url` whose page failed transiently and is due for another
+        attempt now (`retrying`, not `waiting`), as their latest rejection states them
+        (`retry_entry` makes a FeedEntry of one): what a run fetches again whether or not
+        the feed still lists them. Only feed entries that fetch their page: a backfill line's
+        rows name its manifest as feed_url, never a feed."""
+        with self._lock:
+            if self._retries_by_feed is None:
+                self._retries_by_feed = {}
+                for row in self.retries.values():
+                    if row.get("url") and (row.get("source") or "feed") == "feed":
+                        self._retries_by_feed.setdefault(row.get("feed_url"), []).append(row)
+        return [row for row in self._retries_by_feed.get(feed_url, ())
+                if self.retrying(row["article_id"])
+                and not self.waiting(row["article_id"], now_us, wait)]
 
     def _date(self, date: str):
         with self._lock:
@@ -396,19 +467,25 @@ def _warn_unreadable(path: str, exc: Exception) -> None:
                 path, type(exc).__name__, exc)
 
 
-def _history_of(files: Iterable[Tuple[str, str]], read=_read_bytes) -> Tuple[np.ndarray, np.ndarray]:
-    """(sorted ids written for good, sorted unique attempts) of (dataset, path) files."""
+def _history_of(files: Iterable[Tuple[str, str]], read=_read_bytes
+                ) -> Tuple[np.ndarray, np.ndarray, List[Dict[str, dict]]]:
+    """(sorted ids written for good, sorted unique attempts, [each file's retry rows]) of
+    (dataset, path) files."""
     ids = [np.empty(0, dtype=np.uint64)]
     attempts = [np.empty(0, dtype=ATTEMPT_DTYPE)]
+    retries: List[Dict[str, dict]] = []
     for dataset, path in files:
         try:
-            final, tried = history_of_file(read(path), dataset, path.rsplit("/", 1)[-1])
+            final, tried, rows = history_of_file(read(path), dataset, path.rsplit("/", 1)[-1],
+                                                 _outlet_of(path))
         except Exception as exc:  # a corrupt file: named, skipped, never a crash
             _warn_unreadable(path, exc)
             continue
         ids.append(final)
         attempts.append(tried)
-    return np.unique(np.concatenate(ids)), _unique_attempts(attempts)
+        if rows:
+            retries.append(rows)
+    return np.unique(np.concatenate(ids)), _unique_attempts(attempts), retries
 
 
 def _unique_attempts(chunks: Sequence[np.ndarray]) -> np.ndarray:
@@ -443,12 +520,13 @@ def open_remote(out_dir: str) -> History:
         except Exception:  # nothing there yet
             return []
     files = [(d, p) for d in DATASETS for p in match(join(out_dir, d, "*", "*", "*.parquet"))]
-    ids, attempts = _history_of(files)
+    ids, attempts, retries = _history_of(files)
     dates = {_date_of(p.split("/articles/", 1)[1]) for d, p in files if d == "articles"}
 
     def load_date(date):
         return _store_of(match(join(out_dir, "articles", f"date={date}", "*", "*.parquet")))
-    return History(ids, load_date, [d for d in dates if d], attempts)
+    return History(ids, load_date, [d for d in dates if d], attempts,
+                   _merge_retries(retries, ids, attempts))
 
 
 # ---------------------------------------------------------------- the local index
@@ -487,6 +565,8 @@ class LocalIndex:
             attempts = np.load(self._path("attempts.npy"), mmap_mode="r")
             if attempts.dtype != ATTEMPT_DTYPE or attempts.ndim != 1:
                 raise ValueError(f"attempts.npy holds {attempts.dtype} x {attempts.ndim}")
+            if not isinstance(self._load_retries(), dict):
+                raise ValueError("retries.json holds no object")
             return manifest
         except FileNotFoundError:
             return None
@@ -501,6 +581,18 @@ class LocalIndex:
         temp = f"{path}.{os.getpid()}.tmp"
         with open(temp, "wb") as handle:
             np.save(handle, array, allow_pickle=False)
+        os.replace(temp, path)
+
+    def _load_retries(self) -> Dict[str, dict]:
+        with open(self._path("retries.json"), encoding="utf-8") as handle:
+            return json.load(handle)
+
+    def _save_retries(self, chunks: Iterable[Dict[str, dict]], ids: np.ndarray,
+                      attempts: np.ndarray) -> None:
+        path = self._path("retries.json")
+        temp = f"{path}.{os.getpid()}.tmp"
+        with open(temp, "w", encoding="utf-8") as handle:
+            json.dump(_merge_retries(chunks, ids, attempts), handle)
         os.replace(temp, path)
 
     def _save_manifest(self, files: Dict[str, int]) -> None:
@@ -530,12 +622,15 @@ class LocalIndex:
             if not gone and not new:
                 return "up to date"
             if not gone:
-                new_ids, new_attempts = self._history_of(new)
-                ids = np.union1d(np.load(self._path("ids.npy")), new_ids)
-                self._save("ids.npy", ids.astype(np.uint64))
+                new_ids, new_attempts, new_retries = self._history_of(new)
+                ids = np.union1d(np.load(self._path("ids.npy")), new_ids).astype(np.uint64)
+                self._save("ids.npy", ids)
+                attempts = np.load(self._path("attempts.npy"))
                 if len(new_attempts):
-                    self._save("attempts.npy", _unique_attempts(
-                        [np.load(self._path("attempts.npy")), new_attempts]))
+                    attempts = _unique_attempts([attempts, new_attempts])
+                    self._save("attempts.npy", attempts)
+                # ids written for good or given up on since leave retries.json
+                self._save_retries([self._load_retries(), *new_retries], ids, attempts)
                 self._add_to_stores([f for f in new if f.startswith("articles/")])
                 self._save_manifest(current)
                 return f"added {len(new)} file(s)"
@@ -579,13 +674,14 @@ class LocalIndex:
         current = local_data_files(self.out_dir) if current is None else current
         self.files = current
         self._drop_dates(name.split(".", 1)[0] for name in _listdir(self._path("fp")))
-        ids, attempts = self._history_of(current)
+        ids, attempts, retries = self._history_of(current)
         self._save("ids.npy", ids.astype(np.uint64))
         self._save("attempts.npy", attempts)
+        self._save_retries(retries, ids, attempts)
         self._save_manifest(current)
         return f"rebuilt from {len(current)} file(s)"
 
-    def _history_of(self, files: Iterable[str]) -> Tuple[np.ndarray, np.ndarray]:
+    def _history_of(self, files: Iterable[str]):
         return _history_of([(f.split("/", 1)[0], self._abs(f)) for f in files], read=_read_local)
 
     def _date_store(self, date: str):
@@ -612,7 +708,8 @@ class LocalIndex:
         ids = np.load(self._path("ids.npy"), mmap_mode="r")
         attempts = np.load(self._path("attempts.npy"), mmap_mode="r")
         dates = {_date_of(f) for f in self.files if f.startswith("articles/")}
-        return History(ids, self._date_store, [d for d in dates if d], attempts)
+        return History(ids, self._date_store, [d for d in dates if d], attempts,
+                       self._load_retries())
 
 
 def _listdir(path: str) -> List[str]:
@@ -721,6 +818,86 @@ class _DropSeenFn(beam.DoFn):
         if self.history.failed_runs(entry.article_id):
             count("cfnews.entries", "retried")   # an earlier run's failure was transient
         yield entry
+
+
+def _time_of(us: Optional[int]) -> Optional[dt.datetime]:
+    return None if not us else (dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+                                + dt.timedelta(microseconds=int(us)))
+
+
+def retry_entry(row: dict, source):
+    """The FeedEntry of a page to fetch again, rebuilt from its latest transient rejection
+    (`History.due_retries`) and the feed it belongs to (a FeedSource of this run: outlet,
+    language hint, item-id rule as the feeds file gives them now). It keeps the rejection's
+    article id (the id the history counts attempts for), link, entry id, title, publication
+    and discovery times. What the `rejected` row does not hold is lost: the feed's summary
+    (the article's `summary` is null) and the item's credit (`dc:creator`, a bylineless
+    page's authors then stay empty)."""
+    from cfnews.schemas import FeedEntry, utc_now
+    from cfnews.transforms.urls import canonical_url, item_id_of
+    canonical = canonical_url(row["url"])
+    return FeedEntry(outlet=source.outlet, feed_url=source.url,
+                     entry_id=row.get("entry_id") or row["url"], url=row["url"],
+                     article_id=row["article_id"], canonical_url=canonical,
+                     title=row.get("title") or "", published_at=_time_of(row.get("published_at")),
+                     discovered_at=_time_of(row.get("discovered_at")) or utc_now(),
+                     language_hint=source.language, published_raw=row.get("published_raw"),
+                     item_id=item_id_of(source.item_id_rule, canonical))
+
+
+class _DueRetriesFn(beam.DoFn):
+    """FeedSource -> FeedEntry: its entries due for another attempt (History.due_retries)."""
+
+    def __init__(self, out_dir: str, job_key: str, retry_wait: float = RETRY_WAIT):
+        self.out_dir = out_dir
+        self.job_key = job_key
+        self.retry_wait = retry_wait
+
+    def setup(self):
+        self.history = open_history(self.out_dir, self.job_key)
+
+    def process(self, source):
+        for row in self.history.due_retries(source.url, time.time_ns() // 1000, self.retry_wait):
+            yield retry_entry(row, source)
+
+
+def unlisted(grouped) -> List:
+    """(article id, {"due": [FeedEntry], "listed": [...]}) -> the due entry, unless a feed of
+    the run lists the id (then that listing is the entry: one entry per id). Counted as seen,
+    as the listings are."""
+    from cfnews.transforms.common import count
+    _, by_side = grouped
+    if list(by_side["listed"]):
+        return []
+    due = list(by_side["due"])[:1]
+    if due:
+        count("cfnews.entries", "seen")
+    return due
+
+
+class RetryUnlisted(beam.PTransform):
+    """(FeedSource, FeedEntry) -> FeedEntry: the in-job graph's journal. For each feed of
+    the run, the entries whose page failed transiently in an earlier run and is due for
+    another attempt (schemas/reasons.py; `History.due_retries`), rebuilt from their latest
+    `rejected` row (`retry_entry`), but for those the run's feeds list again (the listed
+    FeedEntry PCollection), which go on as listed. DropSeen downstream applies the rule to
+    them as to any entry. A retry belongs to its feed: one whose feed is not among the run's
+    is not fetched (it stays retrying, for the run that polls its feed again)."""
+
+    def __init__(self, out_dir: str, job_key: str = "", retry_wait: float = RETRY_WAIT):
+        super().__init__()
+        self.out_dir = out_dir
+        self.job_key = job_key
+        self.retry_wait = retry_wait
+
+    def expand(self, pcolls):
+        sources, listed = pcolls
+        due = sources | "DueRetries" >> beam.ParDo(
+            _DueRetriesFn(self.out_dir, self.job_key, self.retry_wait))
+        return ({"due": due | "KeyDue" >> beam.Map(lambda e: (e.article_id, e)),
+                 "listed": listed | "KeyListed" >> beam.Map(lambda e: (e.article_id, True))}
+                | "ById" >> beam.CoGroupByKey()
+                | "Unlisted" >> beam.FlatMap(unlisted))
 
 
 class DropSeen(beam.PTransform):

@@ -11,7 +11,8 @@
 - Politeness: robots.txt per host (transforms/robots.py: RFC 9309, fetched once per host and
   shared by every thread), a descriptive User-Agent, per-host concurrency limit and minimum
   delay (per worker process, across all threads), Retry-After honoured for 429/503,
-  exponential backoff with jitter for transient failures. A failure that speaks for the
+  exponential backoff with jitter for transient failures (schemas/reasons.py: is_transient, the
+  rule later runs apply too). A failure that speaks for the
   server (Retry-After, 429/502/503/504, host unreachable) pauses the host concerned,
   host-wide (every request to it not yet sent waits for the pause), and nothing else; one that
   speaks for its URL (a 500, a reset or timeout mid-answer) delays only that URL. Inside a
@@ -40,6 +41,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from cfnews.schemas import Reason
+from cfnews.schemas.reasons import is_transient
 from cfnews.transforms.netguard import BlockedAddress, Guard, Target, parse_target
 from cfnews.transforms.timers import TIMERS
 
@@ -112,9 +114,9 @@ class FetchError(Exception):
 
     @property
     def transient(self) -> bool:
-        return (self.reason in (Reason.TIMEOUT, Reason.CONNECTION_ERROR, Reason.ROBOTS_UNAVAILABLE)
-                or (self.reason == Reason.HTTP_ERROR and self.status is not None
-                    and (self.status >= 500 or self.status == 429)))
+        """Worth retrying within this fetch: the rule later runs apply too
+        (schemas/reasons.py: is_transient)."""
+        return is_transient(self.reason, self.status)
 
 
 # ------------------------------------------------------------------ the deadline watchdog

@@ -31,7 +31,7 @@ from cfnews.transforms.entities import EnrichEntities
 from cfnews.transforms.extract import MIN_CHARS, ExtractArticles
 from cfnews.transforms.fetch import FetchPages
 from cfnews.schemas.reasons import RETRY_WAIT
-from cfnews.transforms.history import DropSeen
+from cfnews.transforms.history import DropSeen, RetryUnlisted
 from cfnews.transforms.http import HttpConfig
 from cfnews.transforms.language import DetectLanguage
 from cfnews.transforms.relevance import ScoreRelevance
@@ -55,6 +55,12 @@ class BatchDedup:
 
     def fetch_retry_wait(self) -> Optional[float]:
         return None     # a bounded run does not retry: later runs do (drop_seen)
+
+    def retries(self) -> Optional[beam.PTransform]:
+        """(feeds, their listed entries) -> entries to fetch again that the feeds no longer
+        list (history.RetryUnlisted); None without history."""
+        return (RetryUnlisted(self.history_dir, self.job_key, self.retry_wait)
+                if self.history_dir else None)
 
     def entries(self) -> beam.PTransform:
         return DedupEntriesByUrl()
