@@ -100,19 +100,16 @@ def _read_window(con, out_dir: str, since: dt.date) -> None:
     """The report's tables of the partitions dated `since` or later, chosen from one listing
     of the lake (the files of other days are never opened), and `_current` from the versions
     cache, brought up to date from the same listing."""
+    from cfnews.pipeline.sql import dataset_sources
     from cfnews.pipeline.versions import article_runs, list_files
     filesystem, root, listed = list_files(out_dir)
     first = f"date={since.isoformat()}"
-    for name, columns in COLUMNS.items():
-        # dataset/date=YYYY-MM-DD/outlet=…/part-….parquet: ISO dates sort as text
-        paths = [f"{root}/{f}" for f in listed
-                 if f.startswith(name + "/") and f.split("/")[1] >= first]
-        full = pa.schema(list(schema_for(name)) + list(PARTITIONING_SCHEMA))
-        source = ds.dataset(paths, schema=full, filesystem=filesystem, format="parquet",
-                            partitioning=ds.partitioning(PARTITIONING_SCHEMA, flavor="hive"),
-                            partition_base_dir=f"{root}/{name}") if paths else full.empty_table()
+    # dataset/date=YYYY-MM-DD/outlet=…/part-….parquet: ISO dates sort as text
+    window = [f for f in listed if f.split("/")[1] >= first]
+    for name, source in dataset_sources(filesystem, root, window).items():
         con.register(f"_{name}_files", source)
-        con.sql(f"CREATE TABLE _{name}_all AS SELECT {', '.join(columns)} FROM _{name}_files")
+        con.sql(f"CREATE TABLE _{name}_all AS SELECT {', '.join(COLUMNS[name])} "
+                f"FROM _{name}_files")
         con.unregister(f"_{name}_files")
     pairs, note = article_runs(out_dir, listed, filesystem, root)
     log.info("article versions: %s", note)

@@ -35,7 +35,7 @@ def _full_schema(dataset: str) -> pa.Schema:
     return pa.schema(list(schema_for(dataset)) + list(PARTITIONING_SCHEMA))
 
 
-def _dataset_files(filesystem, root: str, listed) -> Dict[str, object]:
+def dataset_sources(filesystem, root: str, listed) -> Dict[str, object]:
     """Each dataset as a pyarrow dataset of its Parquet files with today's schema (columns an
     older file lacks read as NULL), or an empty table when it has no file yet. Unlike the
     views file's `read_parquet(..., union_by_name = true)`, which reads the footer of every
@@ -57,7 +57,7 @@ def _dataset_files(filesystem, root: str, listed) -> Dict[str, object]:
 
 def connect(out_dir: str) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the views of deploy/duckdb/views.sql defined over `out_dir`,
-    its datasets read through pyarrow (`_dataset_files`): defining the views reads no data
+    its datasets read through pyarrow (`dataset_sources`): defining the views reads no data
     file, and a dataset without files yet is an empty view with the dataset's schema, so
     every view exists. The runs of each article id come from the versions cache
     (pipeline/versions.py: in the folder's _index, or for an object store in the user's cache
@@ -70,7 +70,7 @@ def connect(out_dir: str) -> duckdb.DuckDBPyConnection:
     con.execute(f"SET VARIABLE cfnews_root = '{root.replace(chr(39), chr(39) * 2)}'")
     from cfnews.pipeline.versions import article_runs, list_files
     filesystem, root_path, listed = list_files(out_dir)
-    sources = _dataset_files(filesystem, root_path, listed)
+    sources = dataset_sources(filesystem, root_path, listed)
     for dataset, source in sources.items():
         con.register(f"_files_{dataset}", source)
     cached_runs = bool(listed)

@@ -794,7 +794,10 @@ def _needs_fetch(record) -> bool:
             and record.html is None and getattr(record, "text", None) is None)
 
 
-class _DropSeenFn(beam.DoFn):
+class _HistoryFn(beam.DoFn):
+    """A DoFn that reads the output's history (opened once per worker) under the retry rule's
+    `retry_wait`."""
+
     def __init__(self, out_dir: str, job_key: str, retry_wait: float = RETRY_WAIT):
         self.out_dir = out_dir
         self.job_key = job_key
@@ -803,6 +806,8 @@ class _DropSeenFn(beam.DoFn):
     def setup(self):
         self.history = open_history(self.out_dir, self.job_key)
 
+
+class _DropSeenFn(_HistoryFn):
     def process(self, entry):
         from cfnews.transforms.common import count
         if self.history.seen(entry.article_id):
@@ -845,16 +850,8 @@ def retry_entry(row: dict, source):
                      item_id=item_id_of(source.item_id_rule, canonical))
 
 
-class _DueRetriesFn(beam.DoFn):
+class _DueRetriesFn(_HistoryFn):
     """FeedSource -> FeedEntry: its entries due for another attempt (History.due_retries)."""
-
-    def __init__(self, out_dir: str, job_key: str, retry_wait: float = RETRY_WAIT):
-        self.out_dir = out_dir
-        self.job_key = job_key
-        self.retry_wait = retry_wait
-
-    def setup(self):
-        self.history = open_history(self.out_dir, self.job_key)
 
     def process(self, source):
         for row in self.history.due_retries(source.url, time.time_ns() // 1000, self.retry_wait):
