@@ -40,6 +40,11 @@ from cfnews.transforms.history import open_history
 log = logging.getLogger(__name__)
 
 
+def _micros(when: dt.datetime) -> int:
+    """The history's time unit (its rows' timestamps are microseconds since the epoch)."""
+    return int(when.timestamp() * 1_000_000)
+
+
 @dataclasses.dataclass
 class CycleReport:
     cycle: int
@@ -146,8 +151,7 @@ class ContinuousIngest:
             extra.extend(rejections)
         # journalled entries whose page failed transiently too recently stay for a later cycle
         # (schemas/reasons.py, --retry_wait); the job would only drop them again
-        now_us = int(now.timestamp() * 1_000_000)
-        waiting = [history.waiting(e.article_id, now_us, self.options.retry_wait)
+        waiting = [history.waiting(e.article_id, _micros(now), self.options.retry_wait)
                    for e in self.state.pending]
         later = [e for e, wait in zip(self.state.pending, waiting) if wait]
         due_now = [e for e, wait in zip(self.state.pending, waiting) if not wait]
@@ -228,7 +232,7 @@ class ContinuousIngest:
                 if key and (source.url, key) in pending_ids:
                     continue  # in the journal: it runs (and is counted) with the journal
                 if key and history.retrying(key) and not history.waiting(
-                        key, int(now.timestamp() * 1_000_000), self.options.retry_wait):
+                        key, _micros(now), self.options.retry_wait):
                     pass  # an earlier run's failure was transient and long enough ago: again
                 elif key and (key in self.state.seen or history.seen(key)
                               or history.retrying(key)):

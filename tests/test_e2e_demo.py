@@ -8,6 +8,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from tests.conftest import cli
+from tests.ports import reusable_port
 from cfnews.pipeline.demo.catalog import load_catalog
 from cfnews.pipeline.demo.site import DemoSite
 from cfnews.pipeline.runner import make_options, run_job
@@ -131,10 +132,7 @@ def test_cli_demo_prints_a_summary(tmp_path):
 def test_cli_demo_rerun_on_one_folder_finds_nothing_new(tmp_path):
     """`cfnews demo` serves its site on one port by default, so a second run on the same
     folder sees the same URLs: every entry is already written, and no row is added."""
-    import socket
-    with socket.socket() as probe:  # a free loopback port for this test's two runs
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = reusable_port()  # this test's two runs see the same URLs
     out = str(tmp_path / "again")
     first = cli("demo", "--out", out, "--port", str(port), "--runner=FnApiRunner")
     assert first.returncode == 0, first.stdout + first.stderr

@@ -156,6 +156,9 @@ def test_which_failures_pause_the_host():
         return FetchError(reason or (Reason.HTTP_ERROR if status else Reason.CONNECTION_ERROR),
                           "x", status, retry_after=retry_after, unreachable=unreachable)
     assert [error(s).pauses_host for s in (429, 502, 503, 504)] == [True] * 4
+    # a CDN says its origin is down, timed out or unreachable: the whole origin
+    assert [error(s).pauses_host for s in (521, 522, 523)] == [True] * 3
+    assert not error(520).pauses_host and not error(524).pauses_host  # one request's answer
     assert error(500, retry_after=5.0).pauses_host      # the server said when to come back
     assert error(unreachable=True).pauses_host          # refused, DNS, connect timeout
     assert not error(500).pauses_host and not error(501).pauses_host

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import html.parser
 import json
-import socket
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Dict, List
@@ -26,6 +25,7 @@ from cfnews.schemas.arrow import partition_of
 from cfnews.schemas.records import Article, Duplicate, Entity, Rejected
 from cfnews.transforms.write import write_partition
 from tests.conftest import cli
+from tests.ports import reusable_port
 
 ROOT = Path(__file__).resolve().parents[1]
 VIEWS_SQL = ROOT / "deploy" / "duckdb" / "views.sql"
@@ -418,17 +418,11 @@ def test_views_and_report_agree_before_and_after_compaction(year_lake, tmp_path)
     assert_report_right(report_of(out, tmp_path / "report.html"), runs)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_a_reprocessed_demo_counts_each_article_once(tmp_path):
     """The demo twice, the second with --reprocess: every entry has two rows, the views and
     the report show one."""
     out = str(tmp_path / "out")
-    port = str(free_port())
+    port = str(reusable_port())
     for extra in ([], ["--reprocess"]):
         done = cli("demo", "--out", out, "--port", port, "-q", *extra)
         assert done.returncode == 0, done.stderr

@@ -76,3 +76,24 @@ def test_python_dash_m_cfnews_is_the_cli():
     assert done.returncode == 0, done.stderr
     from importlib import metadata
     assert done.stdout.strip() == f"cfnews {metadata.version('cfnews')}"
+
+
+def test_every_declared_dependency_is_pinned_in_the_constraints_file():
+    """The test command installs with `-c constraints.txt`: a dependency missing from it floats
+    to whatever the index has that day (opencc-python-reimplemented and Protego did)."""
+    import re
+    import tomllib
+    from packaging.requirements import Requirement
+
+    def canonical(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    declared = {canonical(Requirement(r).name) for r in project["dependencies"]}
+    for extra in project["optional-dependencies"].values():
+        declared |= {canonical(Requirement(r).name) for r in extra}
+    pinned = {canonical(line.split("==")[0]) for line in
+              (root / "constraints.txt").read_text().splitlines()
+              if line.strip() and not line.startswith("#") and "==" in line}
+    assert declared - pinned == set(), "not pinned in constraints.txt"

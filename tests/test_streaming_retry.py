@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any, Tuple
 
 import apache_beam as beam
 import pyarrow.parquet as pq
@@ -132,3 +133,29 @@ def test_without_a_retry_wait_the_fetch_is_the_fetch_of_before():
     retrying = _fetch_labels(StreamingDedup(retry_wait=WAIT))
     assert [label for label in retrying if "/FetchPage" in label or "/RetryFetch" in label] == [
         "Ingest/Fetch/FetchPage", "Ingest/Fetch/RetryFetch"]
+
+
+def test_an_exception_in_a_later_fetch_is_a_row_not_a_failed_bundle():
+    """The first fetch's pool turns an unexpected exception into an `internal_error` row; the
+    retry step's fetch must too: a streaming runner retries a failed bundle forever. An entry
+    whose URL is not a string makes `fetch_page` raise before any connection is made."""
+    from apache_beam.options.pipeline_options import PipelineOptions
+    from apache_beam.testing.util import assert_that, equal_to
+
+    from cfnews.schemas import FeedEntry
+    from cfnews.transforms.common import MAIN, REJECTED
+    from cfnews.transforms.fetch import _RetryFetchFn
+    from cfnews.transforms.http import HttpConfig
+
+    broken = FeedEntry(outlet="o", feed_url="http://127.0.0.1:9/feed", entry_id="x", url=123,
+                       article_id="a1", canonical_url=None)
+    with beam.Pipeline(options=PipelineOptions(["--runner=FnApiRunner"])) as pipeline:
+        out = (pipeline
+               | beam.Create([("a1", (broken, 1))])
+               | beam.Map(lambda kv: TimestampedValue(kv, START)).with_output_types(Tuple[str, Any])
+               | beam.ParDo(_RetryFetchFn(HttpConfig(), WAIT)).with_outputs(REJECTED, main=MAIN))
+        assert_that(out[MAIN], equal_to([]), label="no page")
+        assert_that(out[REJECTED] | beam.Map(lambda r: (
+            r.stage, r.reason, r.article_id, "AttributeError" in r.error,
+            "[fetch 2 of this job" in r.error)),
+            equal_to([("fetch", "internal_error", "a1", True, True)]), label="one row")

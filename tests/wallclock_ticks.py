@@ -11,7 +11,6 @@ time passes, as on a streaming runner.
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 
@@ -19,6 +18,8 @@ from apache_beam.coders import StrUtf8Coder
 from apache_beam.portability.api import beam_runner_api_pb2
 from apache_beam.testing.test_stream import TestStream
 from apache_beam.testing.test_stream_service import TestStreamServiceController
+
+from tests.ports import reusable_port
 
 _Event = beam_runner_api_pb2.TestStreamPayload.Event
 _CODER = StrUtf8Coder()
@@ -72,12 +73,6 @@ class _TickReader:
             self.stopped.wait(self.step)
 
 
-def _free_loopback_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class WallClockTicks:
     """Context manager: `with WallClockTicks(interval=10, duration=120) as ticks:` then
     `p | ticks.source()` is an unbounded PCollection of "tick" strings timestamped with the
@@ -94,7 +89,7 @@ class WallClockTicks:
         # an address the runner's gRPC client cannot reach, and the runner reads a stream it
         # cannot open (UNAVAILABLE) as an empty one: a run with no ticks at all.
         self.controller = TestStreamServiceController(
-            self.reader, endpoint=f"127.0.0.1:{_free_loopback_port()}")
+            self.reader, endpoint=f"127.0.0.1:{reusable_port()}")
 
     def source(self) -> TestStream:
         return TestStream(coder=_CODER, endpoint=self.controller.endpoint)

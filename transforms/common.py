@@ -37,6 +37,15 @@ def rejected_from(element: Any, stage, reason, error: str = "") -> Rejected:
                     outlet="_unknown", url="", error=f"{error} (element: {type(element).__name__})")
 
 
+def internal_error_row(element: Any, stage, exc: BaseException) -> Rejected:
+    """The `internal_error` row for an element whose stage raised: the exception and the last
+    frames of its traceback, so the row says what to fix and the run goes on."""
+    log.warning("stage %s failed on an element: %s", getattr(stage, "value", stage), exc)
+    detail = f"{type(exc).__name__}: {exc}\n" + "".join(
+        traceback.format_exception(type(exc), exc, exc.__traceback__, limit=3))
+    return rejected_from(element, stage, Reason.INTERNAL_ERROR, detail)
+
+
 def crash_point(name: str) -> None:
     """Test hook for crash-safety tests: with CFNEWS_CRASH_AT=<name> in the environment the
     process kills itself here, as `kill -9` would. Inert otherwise."""
@@ -73,12 +82,9 @@ class StageDoFn(beam.DoFn):
         try:
             results = list(self.handle(element))
         except Exception as exc:  # a stage must never crash the pipeline on one element
-            log.warning("stage %s failed on an element: %s", stage, exc)
-            detail = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
             # a batch (list) element rejects each of its members: none may vanish
             members = element if isinstance(element, list) else [element]
-            results = [rejected_from(m, self.stage, Reason.INTERNAL_ERROR, detail)
-                       for m in members]
+            results = [internal_error_row(m, self.stage, exc) for m in members]
         distribution("cfnews.stage_ms", stage, (time.perf_counter() - started) * 1000)
         for result in results:
             if isinstance(result, Rejected):

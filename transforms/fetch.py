@@ -23,7 +23,7 @@ from apache_beam.utils.timestamp import Timestamp
 
 from cfnews.schemas import FeedEntry, Page, Reason, Rejected, Stage, utc_now
 from cfnews.schemas.reasons import retry_in_job, retry_wait_after
-from cfnews.transforms.common import MAIN, REJECTED, count, run_stage
+from cfnews.transforms.common import MAIN, REJECTED, count, internal_error_row, run_stage
 from cfnews.transforms.inflight import ConcurrentStageDoFn, host_of
 from cfnews.transforms.http import (FetchError, HttpConfig, decode_html, http_get,
                                     not_text_problem)
@@ -131,7 +131,10 @@ class _RetryFetchFn(beam.DoFn):
         for entry, failures in items:
             count("cfnews.entries", "retried")
             attempt = failures + 1
-            result = fetch_page(entry, self.http_config)
+            try:
+                result = fetch_page(entry, self.http_config)
+            except Exception as exc:  # as the first fetch's pool does: a row, not a failed bundle
+                result = internal_error_row(entry, Stage.FETCH, exc)
             if not isinstance(result, Rejected):
                 yield result
             elif retry_in_job(result.reason, result.http_status, attempt):

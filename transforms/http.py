@@ -89,8 +89,10 @@ class HttpResponse:
 
 
 # Answers that speak for the whole server (it limits us, is overloaded, or its gateway
-# failed), not for the one URL asked: their retry pauses the host.
-HOST_WIDE_STATUSES = frozenset({429, 502, 503, 504})
+# failed), not for the one URL asked: their retry pauses the host. A CDN's 521 (origin
+# down), 522 (origin connection timed out) and 523 (origin unreachable) say the same of the
+# origin behind it; its 520 and 524 (one request's odd or slow answer) do not.
+HOST_WIDE_STATUSES = frozenset({429, 502, 503, 504, 521, 522, 523})
 
 
 class FetchError(Exception):

@@ -28,15 +28,14 @@ import logging
 import os
 import threading
 import time
-import traceback
 from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
 import apache_beam as beam
 from apache_beam.pvalue import TaggedOutput
 
-from cfnews.schemas import Reason, Rejected
+from cfnews.schemas import Rejected
 from cfnews.transforms import http
-from cfnews.transforms.common import REJECTED, count, distribution, rejected_from
+from cfnews.transforms.common import REJECTED, count, distribution, internal_error_row
 from cfnews.transforms.netguard import parse_target
 from cfnews.transforms.timers import TIMERS
 
@@ -252,10 +251,7 @@ class ConcurrentStageDoFn(beam.DoFn):
             results, elapsed_ms = future.result()
             distribution("cfnews.stage_ms", self.stage.value, elapsed_ms)
         except Exception as exc:  # a stage must never crash the pipeline on one element
-            log.warning("stage %s failed on an element: %s", self.stage.value, exc)
-            detail = f"{type(exc).__name__}: {exc}\n" + "".join(
-                traceback.format_exception(type(exc), exc, exc.__traceback__, limit=3))
-            results = [rejected_from(element, self.stage, Reason.INTERNAL_ERROR, detail)]
+            results = [internal_error_row(element, self.stage, exc)]
         self.after(element, results)
         for result in results:
             routed = self.route(element, result)
