@@ -25,6 +25,8 @@ With --baseline, every measurement is also made with another checkout of cfnews 
 tests/benchmarks/throughput.py, run by its own .venv's Python) against the same server, in
 the same round, the order alternating; the ratios of this tree's figures to the baseline's are
 then printed: "not worse" is settled side by side, not against another session's numbers.
+Both wall-time (pages/s) and CPU-time ratios are printed; on a machine other jobs share, the
+CPU ratio is the steadier of the two.
 """
 from __future__ import annotations
 
@@ -262,6 +264,11 @@ def main():
         print("this tree / baseline (medians of per-round ratios; > 1 is faster here): "
               + ", ".join(f"{mode} pages/s {median([a / b for a, b in zip(rate[mode], base.rate[mode])]):.2f}x"
                           for mode in modes))
+        # CPU time moves less than wall time when other jobs share the machine: the ratio to
+        # read when the machine is busy (> 1: this tree spends more CPU on the same work)
+        print("this tree / baseline CPU-s (medians of per-round ratios; > 1 costs more here): "
+              + ", ".join(f"{mode} {median([a / b for a, b in zip(cpu[mode], base.cpu[mode])]):.2f}x"
+                          for mode in modes))
 
 
 class Side:
@@ -269,12 +276,14 @@ class Side:
 
     def __init__(self):
         self.rate = {mode: [] for mode in ["loop", *MODES]}
+        self.cpu = {mode: [] for mode in ["loop", *MODES]}
         self.speedups = {mode: [] for mode in MODES if mode != "in_memory"}
         self.costs = []
 
     def add(self, runs: dict, entries: int) -> None:
         for mode, result in runs.items():
             self.rate[mode].append(entries / result["seconds"])
+            self.cpu[mode].append(result["cpu"])
         for mode in self.speedups:
             self.speedups[mode].append(runs["in_memory"]["seconds"] / runs[mode]["seconds"])
         self.costs.append(runs["in_memory"]["seconds"] / runs["loop"]["seconds"])
