@@ -127,7 +127,9 @@ def is_transient(reason, http_status=None) -> bool:
 
 def retry_in_job(reason, http_status, attempt: int) -> bool:
     """Within a running streaming job (pipeline/graph.py: build_streaming), whether a page
-    rejected on its `attempt`-th fetch (1 for the first) is fetched again by the job, after
+    rejected on its `attempt`-th fetch is fetched again by the job, after
     `retry_wait_after(attempt)`: the rule of later runs (`is_transient`, MAX_ATTEMPTS in all),
-    with the job's fetches counting as the runs do."""
+    with the job's fetches counting as the runs do. The count goes on from the history: a
+    page earlier runs or jobs rejected transiently N times (`History.failed_runs`) is on its
+    attempt N + 1 at the job's first fetch of it."""
     return is_transient(reason, http_status) and attempt < MAX_ATTEMPTS
