@@ -116,6 +116,13 @@ def retry_wait_after(failures: int, wait: float = RETRY_WAIT) -> float:
     return wait * RETRY_BACKOFF ** max(failures - 1, 0)
 
 
+def retry_span(wait: float = RETRY_WAIT) -> float:
+    """Seconds from a page's first transient failure to its last attempt: the sum of the waits
+    between MAX_ATTEMPTS fetches (5 x `wait` with the defaults). A page retried from the
+    history waits no longer: its remaining waits are the later of these."""
+    return sum(retry_wait_after(failures, wait) for failures in range(1, MAX_ATTEMPTS))
+
+
 def is_transient(reason, http_status=None) -> bool:
     """Whether a failure with this reason (and HTTP status) is worth another attempt: the
     fetch's retries within a run and the later runs' retries alike."""

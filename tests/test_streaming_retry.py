@@ -243,3 +243,53 @@ def test_a_job_started_afresh_goes_on_from_the_history_of_a_page(tmp_path, serve
     after = open_history(str(out), "after-the-job")
     assert after.seen(ids["down2"]) and after.retrying(ids["down1"])
 
+
+# ---------------------------------------------------------------- linked entries, long waits
+
+@pytest.mark.e2e
+def test_another_feeds_entry_of_a_page_retried_for_more_than_a_day_is_linked(tmp_path, server):
+    """Two feeds list one page, which answers 503 twice: with --retry_wait of 6 h its
+    article comes 6 h + 24 h after the first fetch, and the second feed's entry (never
+    fetched) must wait that long for its fate. Before, it waited a fixed day and was
+    written unlinked (no story, in the window a day after the poll)."""
+    wait = 6 * 3600.0
+    span = wait + wait * RETRY_BACKOFF
+    assert span > 86400        # longer than the day the link waited
+
+    def flaky(handler):
+        if server.hits[handler.path] <= 2:
+            respond(handler, 503, {"Content-Type": "text/plain"}, b"busy")
+        else:
+            respond(handler, 200, {"Content-Type": "text/html; charset=utf-8"},
+                    page(1).encode("utf-8"))
+    server.routes["/s/flaky"] = flaky
+    ids = _feed(server, "/a.xml", ["flaky"])
+    _feed(server, "/b.xml", ["flaky"])
+    out = tmp_path / "out"
+    # the watermark a little past each timer: both fetches again, the day the link waited
+    steps = [30, 60] + [t + d for t in (wait, 86400, span) for d in (30, 60, 90)]
+    _stream(out, [server.url("/a.xml"), server.url("/b.xml")], server, wait=wait, steps=steps)
+    assert server.hits.get("/s/flaky") == MAX_ATTEMPTS
+    assert _windows(out, "articles") == {ids["flaky"]: span}
+    assert _windows(out, "duplicates") == {ids["flaky"]: span}
+    [article] = sql(out, "SELECT story_id FROM articles")
+    [duplicate] = sql(out, "SELECT canonical_id, story_id, method FROM duplicates")
+    assert duplicate == {"canonical_id": ids["flaky"], "story_id": article["story_id"],
+                         "method": "canonical_url"}, (duplicate, article)
+    assert article["story_id"]
+
+
+def test_a_duplicate_waits_as_long_as_its_first_entrys_retries():
+    """The wait follows --retry_wait (`retry_span`: every wait between MAX_ATTEMPTS fetches,
+    plus the day the stages were given); a job that does not retry waits the day."""
+    import datetime as dt
+
+    from cfnews.schemas.reasons import retry_span
+    from cfnews.transforms.dedup_stream import LINK_WAIT, link_wait
+    from cfnews.transforms.ingest import StreamingDedup
+    assert retry_span(WAIT) == sum(retry_wait_after(n, WAIT) for n in range(1, MAX_ATTEMPTS))
+    assert link_wait(None) == LINK_WAIT == dt.timedelta(days=1)
+    assert link_wait(900.0) == LINK_WAIT + dt.timedelta(seconds=retry_span(900.0))
+    assert link_wait(6 * 3600.0) > dt.timedelta(seconds=retry_span(6 * 3600.0))
+    assert StreamingDedup(retry_wait=6 * 3600.0).links().wait == link_wait(6 * 3600.0)
+    assert StreamingDedup().links().wait == LINK_WAIT

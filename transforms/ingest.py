@@ -108,8 +108,8 @@ class StreamingDedup:
         return StreamingDedupEntries(expiry=self.expiry)
 
     def links(self) -> beam.PTransform:
-        from cfnews.transforms.dedup_stream import StreamingLinkEntryDuplicates
-        return StreamingLinkEntryDuplicates(expiry=self.expiry)
+        from cfnews.transforms.dedup_stream import StreamingLinkEntryDuplicates, link_wait
+        return StreamingLinkEntryDuplicates(expiry=self.expiry, wait=link_wait(self.retry_wait))
 
     def articles(self) -> beam.PTransform:
         from cfnews.transforms.dedup_stream import StreamingDeduplicate
