@@ -354,9 +354,10 @@ class History:
                      wait: float = RETRY_WAIT) -> Optional[Tuple[int, int]]:
         """(transient failures so far, when the next attempt is due: `retry_due_us`) of an id
         still `retrying`; None for one never failed, or seen."""
-        if not self.retrying(article_id):
+        failures = self.failed_runs(article_id)   # first: most ids never failed
+        if not failures or self.seen(article_id):
             return None
-        return self.failed_runs(article_id), self.retry_due_us(article_id, wait)
+        return failures, self.retry_due_us(article_id, wait)
 
     def due_retries(self, feed_url: str, now_us: int, wait: float = RETRY_WAIT) -> List[dict]:
         """The entries of `feed_url` whose page failed transiently and is due for another
