@@ -163,8 +163,9 @@ class _RetryFetchFn(beam.DoFn):
         waiting.add((retry.entry, retry.failures))
         if retry.due_us is None:
             due.set(self._due(when, retry.failures))
-        else:  # an earlier run's failure: due at its own time; one already past, at once
-            # (the element's time: a timer behind the watermark is not the runner's to fire)
+        else:  # an earlier run's failure: due at its own time; one already past, at once,
+            # at the element's time: what the timer emits is stamped with its firing time,
+            # which Beam wants no earlier than the input's (runners refuse an earlier one)
             due.set(Timestamp(micros=max(retry.due_us, when.micros)))
 
     @on_timer(DUE)
