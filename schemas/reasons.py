@@ -116,6 +116,13 @@ def retry_wait_after(failures: int, wait: float = RETRY_WAIT) -> float:
     return wait * RETRY_BACKOFF ** max(failures - 1, 0)
 
 
+def retry_span(wait: float = RETRY_WAIT) -> float:
+    """Seconds from a page's first transient failure to its last attempt: the sum of the waits
+    between MAX_ATTEMPTS fetches (5 x `wait` with the defaults). A page retried from the
+    history waits no longer: its remaining waits are the later of these."""
+    return sum(retry_wait_after(failures, wait) for failures in range(1, MAX_ATTEMPTS))
+
+
 def is_transient(reason, http_status=None) -> bool:
     """Whether a failure with this reason (and HTTP status) is worth another attempt: the
     fetch's retries within a run and the later runs' retries alike."""
@@ -127,7 +134,9 @@ def is_transient(reason, http_status=None) -> bool:
 
 def retry_in_job(reason, http_status, attempt: int) -> bool:
     """Within a running streaming job (pipeline/graph.py: build_streaming), whether a page
-    rejected on its `attempt`-th fetch (1 for the first) is fetched again by the job, after
+    rejected on its `attempt`-th fetch is fetched again by the job, after
     `retry_wait_after(attempt)`: the rule of later runs (`is_transient`, MAX_ATTEMPTS in all),
-    with the job's fetches counting as the runs do."""
+    with the job's fetches counting as the runs do. The count goes on from the history: a
+    page earlier runs or jobs rejected transiently N times (`History.failed_runs`) is on its
+    attempt N + 1 at the job's first fetch of it."""
     return is_transient(reason, http_status) and attempt < MAX_ATTEMPTS

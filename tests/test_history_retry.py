@@ -155,6 +155,10 @@ def test_a_retry_waits_after_each_failure_and_longer_after_the_second(tmp_path):
         assert not history.waiting("00000000000000b2", due, wait)
         assert not history.seen("00000000000000b2")           # waiting is not given up
         assert not history.waiting("00000000000000ff", us(T), wait)   # never failed
+        # what a streaming job goes on from (transforms/fetch.py): the count, the due time
+        assert history.next_attempt("00000000000000a2", wait) == (1, us(T) + 600_000_000)
+        assert history.next_attempt("00000000000000b2", wait) == (2, due)
+        assert history.next_attempt("00000000000000ff", wait) is None
 
 
 def test_drop_seen_holds_back_only_entries_that_would_fetch_a_page_too_soon(tmp_path):

@@ -69,6 +69,7 @@ from apache_beam.transforms.userstate import (BagStateSpec, ReadModifyWriteState
 from apache_beam.utils.timestamp import Timestamp
 
 from cfnews.schemas import Duplicate
+from cfnews.schemas.reasons import retry_span
 from cfnews.transforms.common import MAIN, count
 from cfnews.transforms.dedup import (CONTAINMENT_THRESHOLD, DEFAULT_EXPIRY, DUPLICATES, MAX_BUCKET,
                               MIN_SHARED, SAME_OUTLET_THRESHOLD, DedupParams, Member,
@@ -576,8 +577,20 @@ class StreamingDedupEntries(beam.PTransform):
 # ---------------------------------------------------------------- exact duplicates, linked
 
 # How long a never-fetched duplicate waits for its first entry's fate before it is written
-# as it is (pointing at the first entry): fetching, retries and dedup take minutes.
+# as it is (pointing at the first entry): fetching and dedup take minutes; the job's retries
+# of the first entry are added (`link_wait`).
 LINK_WAIT = dt.timedelta(days=1)
+
+
+def link_wait(retry_wait: Optional[float] = None) -> dt.timedelta:
+    """How long a duplicate waits for its first entry's fate in a job that fetches transient
+    failures again after `retry_wait` seconds (None: it does not): as long as the first
+    entry's retries can take (schemas/reasons.py: `retry_span`, 5 x the wait by default),
+    plus LINK_WAIT for the fetches and stages themselves; a fixed wait shorter than the
+    retries would write the duplicate unlinked before the final fate comes."""
+    if retry_wait is None:
+        return LINK_WAIT
+    return LINK_WAIT + dt.timedelta(seconds=retry_span(retry_wait))
 
 
 class _LinkFn(beam.DoFn):
@@ -590,7 +603,8 @@ class _LinkFn(beam.DoFn):
 
     def __init__(self, expiry: dt.timedelta, wait: dt.timedelta = LINK_WAIT):
         self.expiry_us = _us(expiry)
-        self.wait_us = _us(min(wait, expiry))
+        # not capped at the expiry: a duplicate waits as long as its first entry's retries
+        self.wait_us = _us(wait)
 
     def process(self, element, when=beam.DoFn.TimestampParam,
                 fate=beam.DoFn.StateParam(FATE), waiting=beam.DoFn.StateParam(WAITING),
@@ -622,8 +636,10 @@ class _LinkFn(beam.DoFn):
 @dataclasses.dataclass
 class StreamingLinkEntryDuplicates(beam.PTransform):
     """(entry Duplicates, records) -> the duplicates linked to their first entry's fate, as
-    `dedup.LinkEntryDuplicates` does in batch (two rounds: guid, then URL duplicates)."""
+    `dedup.LinkEntryDuplicates` does in batch (two rounds: guid, then URL duplicates). A
+    duplicate waits at most `wait` for its first entry's fate (`link_wait`)."""
     expiry: dt.timedelta = DEFAULT_EXPIRY
+    wait: dt.timedelta = LINK_WAIT
 
     def expand(self, inputs):
         return link_in_two_rounds(inputs, self._round)
@@ -634,4 +650,4 @@ class StreamingLinkEntryDuplicates(beam.PTransform):
         keyed_dups = duplicates | f"ByFirst{label}" >> beam.Map(
             lambda d: (d.matched_id, ("dup", d))).with_output_types(Tuple[str, Any])
         return ((keyed_fates, keyed_dups) | f"Both{label}" >> beam.Flatten()
-                | f"Link{label}" >> beam.ParDo(_LinkFn(self.expiry)))
+                | f"Link{label}" >> beam.ParDo(_LinkFn(self.expiry, self.wait)))

@@ -6,13 +6,16 @@ page that failed transiently is fetched again by the job itself, by the rule lat
 follow (schemas/reasons.py: `retry_in_job`, `retry_wait_after`): one keyed step
 (`_RetryFetchFn`, key: article id) holds it in state until an event-time timer at its failure
 + the wait, fetches it again, and waits again after another transient failure, up to
-MAX_ATTEMPTS fetches in all. Only the last attempt's rejection is a row (and a fate); the
+MAX_ATTEMPTS fetches in all. A page earlier runs or jobs failed transiently (the output's
+history, `history_dir`) goes to that step at once, not to the first fetch: its count goes on
+from theirs and its first fetch here waits for its due time (`History.next_attempt`), as a
+bounded run's would. Only the last attempt's rejection is a row (and a fate); the
 pages of every attempt go on as one PCollection, so a retried page joins the flow before the
 near-duplicate stage as a first fetch does."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Iterable, Optional, Tuple, Union
+from typing import Any, Iterable, NamedTuple, Optional, Tuple, Union
 
 import apache_beam as beam
 from apache_beam.coders import PickleCoder
@@ -22,7 +25,7 @@ from apache_beam.transforms.userstate import BagStateSpec, TimerSpec, on_timer
 from apache_beam.utils.timestamp import Timestamp
 
 from cfnews.schemas import FeedEntry, Page, Reason, Rejected, Stage, utc_now
-from cfnews.schemas.reasons import retry_in_job, retry_wait_after
+from cfnews.schemas.reasons import MAX_ATTEMPTS, RETRY_WAIT, retry_in_job, retry_wait_after
 from cfnews.transforms.common import MAIN, REJECTED, count, internal_error_row, run_stage
 from cfnews.transforms.inflight import ConcurrentStageDoFn, host_of
 from cfnews.transforms.http import (FetchError, HttpConfig, decode_html, http_get,
@@ -64,22 +67,59 @@ def fetch_page(entry: FeedEntry, config: HttpConfig = HttpConfig()) -> Union[Pag
 RETRY = "retry"
 
 
+class Retry(NamedTuple):
+    """An entry the job fetches again (`_RetryFetchFn`): `failures`, the transient failures
+    so far (the job's, and the earlier runs' of an entry the history holds); `due_us`, when
+    its next fetch is due (event time, microseconds), or None: `retry_wait_after(failures)`
+    after the element's time (a failure of the job's own fetch)."""
+    entry: FeedEntry
+    failures: int
+    due_us: Optional[int] = None
+
+
 class _FetchFn(ConcurrentStageDoFn):
     """`attempt`: 1 when the job fetches a transiently failed page again itself (streaming:
     the failure goes to the RETRY output, then `_RetryFetchFn`); 0 when it does not (later
-    runs do)."""
+    runs do). With `history_dir` (streaming, the output folder), an entry earlier runs
+    failed transiently is not fetched here but sent to the RETRY output at once."""
     stage = Stage.FETCH
 
-    def __init__(self, http_config: HttpConfig, attempt: int = 0):
+    def __init__(self, http_config: HttpConfig, attempt: int = 0,
+                 history_dir: Optional[str] = None, job_key: str = "",
+                 retry_wait: float = RETRY_WAIT):
         super().__init__(http_config.max_in_flight, http_config.per_host_concurrency)
         self.http_config = http_config
         self.attempt = attempt
+        self.history_dir = history_dir
+        self.job_key = job_key
+        self.retry_wait = retry_wait
+        self.history = None
+
+    def setup(self):
+        if self.history_dir:
+            from cfnews.transforms.history import open_history
+            # the poller's view (transforms/feeds.py: same key, one History per process):
+            # what it let through as not seen is retrying here, never given up
+            self.history = open_history(self.history_dir, f"stream-{self.job_key}")
 
     def host(self, entry: FeedEntry) -> str:
         return host_of(entry.url)
 
     def work(self, entry: FeedEntry) -> Iterable:
         return [fetch_page(entry, self.http_config)]
+
+    def divert(self, entry: FeedEntry) -> Optional[Tuple[str, Any]]:
+        """An entry earlier runs or jobs failed transiently goes straight to the retry step,
+        with their count and its due time: fetched here, it would be fetched before its
+        --retry_wait is over and be given MAX_ATTEMPTS more fetches. An entry that brings its
+        page (a backfill line) has nothing to fetch: it goes on."""
+        if self.history is None or entry.html is not None or entry.text is not None:
+            return None
+        earlier = self.history.next_attempt(entry.article_id, self.retry_wait)
+        if earlier is None:
+            return None
+        count("cfnews.entries", "retry_later")
+        return RETRY, Retry(entry, *earlier)
 
     def route(self, entry: FeedEntry, result) -> Optional[Tuple[str, Any]]:
         """A transient failure the job fetches again: the entry goes to the RETRY output, no
@@ -88,7 +128,7 @@ class _FetchFn(ConcurrentStageDoFn):
                 and retry_in_job(result.reason, result.http_status, self.attempt)):
             count("cfnews.entries", "retry_later")
             count("cfnews.retry_later", f"{result.stage}.{result.reason}")
-            return RETRY, entry
+            return RETRY, Retry(entry, self.attempt)
         return None
 
 
@@ -119,9 +159,14 @@ class _RetryFetchFn(beam.DoFn):
 
     def process(self, element, when=beam.DoFn.TimestampParam,
                 waiting=beam.DoFn.StateParam(WAITING), due=beam.DoFn.TimerParam(DUE)):
-        _article_id, (entry, failures) = element
-        waiting.add((entry, failures))
-        due.set(self._due(when, failures))
+        _article_id, retry = element
+        waiting.add((retry.entry, retry.failures))
+        if retry.due_us is None:
+            due.set(self._due(when, retry.failures))
+        else:  # an earlier run's failure: due at its own time; one already past, at once,
+            # at the element's time: what the timer emits is stamped with its firing time,
+            # which Beam wants no earlier than the input's (runners refuse an earlier one)
+            due.set(Timestamp(micros=max(retry.due_us, when.micros)))
 
     @on_timer(DUE)
     def on_due(self, fired=beam.DoFn.TimestampParam, waiting=beam.DoFn.StateParam(WAITING),
@@ -144,26 +189,32 @@ class _RetryFetchFn(beam.DoFn):
                 due.set(self._due(fired, attempt))
             else:
                 count("cfnews.rejected", f"{result.stage}.{result.reason}")
+                # the attempt counts the earlier runs' failures as well as this job's
                 yield TaggedOutput(REJECTED, dataclasses.replace(
-                    result, error=f"{result.error} [fetch {attempt} of this job; the "
-                                  "earlier failed transiently]"))
+                    result, error=f"{result.error} [attempt {attempt} of {MAX_ATTEMPTS}; "
+                                  "the earlier failed transiently]"))
 
 
 @dataclasses.dataclass
 class FetchPages(beam.PTransform):
     """FeedEntry -> (Page, Rejected). With `retry_wait` (seconds; streaming only), a page
     that failed transiently is fetched again by the job, up to MAX_ATTEMPTS fetches spaced
-    as later runs space them; the rejected output then holds only final rejections."""
+    as later runs space them; the rejected output then holds only final rejections. With
+    `history_dir` too (the output folder; `job_key`, the run id), the count of a page earlier
+    runs failed goes on from theirs, and its first fetch here waits for its due time."""
     http_config: HttpConfig = dataclasses.field(default_factory=HttpConfig)
     retry_wait: Optional[float] = None
+    history_dir: Optional[str] = None
+    job_key: str = ""
 
     def expand(self, entries):
         if self.retry_wait is None:
             return run_stage(entries, "FetchPage", _FetchFn(self.http_config))
-        first = entries | "FetchPage" >> beam.ParDo(
-            _FetchFn(self.http_config, attempt=1)).with_outputs(REJECTED, RETRY, main=MAIN)
+        first = entries | "FetchPage" >> beam.ParDo(_FetchFn(
+            self.http_config, attempt=1, history_dir=self.history_dir, job_key=self.job_key,
+            retry_wait=self.retry_wait)).with_outputs(REJECTED, RETRY, main=MAIN)
         again = (first[RETRY]
-                 | "ById" >> beam.Map(lambda e: (e.article_id, (e, 1)))
+                 | "ById" >> beam.Map(lambda retry: (retry.entry.article_id, retry))
                  .with_output_types(Tuple[str, Any])
                  | "RetryFetch" >> beam.ParDo(
                      _RetryFetchFn(self.http_config, self.retry_wait)).with_outputs(

@@ -350,6 +350,15 @@ class History:
         """Not seen, but tried before: an earlier run's failure was transient."""
         return not self.seen(article_id) and self.failed_runs(article_id) > 0
 
+    def next_attempt(self, article_id: str,
+                     wait: float = RETRY_WAIT) -> Optional[Tuple[int, int]]:
+        """(transient failures so far, when the next attempt is due: `retry_due_us`) of an id
+        still `retrying`; None for one never failed, or seen."""
+        failures = self.failed_runs(article_id)   # first: most ids never failed
+        if not failures or self.seen(article_id):
+            return None
+        return failures, self.retry_due_us(article_id, wait)
+
     def due_retries(self, feed_url: str, now_us: int, wait: float = RETRY_WAIT) -> List[dict]:
         """The entries of `feed_url` whose page failed transiently and is due for another
         attempt now (`retrying`, not `waiting`), as their latest rejection states them

@@ -200,6 +200,12 @@ class ConcurrentStageDoFn(beam.DoFn):
     def after(self, element, results: List[Any]) -> None:
         pass
 
+    def divert(self, element) -> Optional[Tuple[str, Any]]:
+        """(tag, value) to send an element elsewhere at once, its work not done (the fetch's
+        entries earlier runs failed, which wait for their due time: transforms/fetch.py);
+        None, the default: worked on."""
+        return None
+
     def route(self, element, result) -> Optional[Tuple[str, Any]]:
         """(tag, value) to send a result elsewhere than the main or REJECTED output (the
         fetch's in-job retries, transforms/fetch.py); None, the default: routed as usual."""
@@ -219,6 +225,10 @@ class ConcurrentStageDoFn(beam.DoFn):
         self._pending = collections.deque()
 
     def process(self, element, windowed=beam.DoFn.WindowedValueParam):
+        diverted = self.divert(element)
+        if diverted is not None:
+            yield TaggedOutput(diverted[0], windowed.with_value(diverted[1]))
+            return
         if self._scheduler is None:
             self.start_bundle()
         self._pending.append((windowed, self._scheduler.submit(

@@ -53,8 +53,8 @@ class BatchDedup:
         return (DropSeen(self.history_dir, self.job_key, self.retry_wait) if self.history_dir
                 else None)
 
-    def fetch_retry_wait(self) -> Optional[float]:
-        return None     # a bounded run does not retry: later runs do (drop_seen)
+    def fetch(self, http: HttpConfig) -> beam.PTransform:
+        return FetchPages(http)    # a bounded run does not retry: later runs do (drop_seen)
 
     def retries(self) -> Optional[beam.PTransform]:
         """(feeds, their listed entries) -> entries to fetch again that the feeds no longer
@@ -97,16 +97,19 @@ class StreamingDedup:
     def drop_seen(self) -> Optional[beam.PTransform]:
         return None
 
-    def fetch_retry_wait(self) -> Optional[float]:
-        return self.retry_wait
+    def fetch(self, http: HttpConfig) -> beam.PTransform:
+        """The job fetches transient failures again (with `retry_wait`), counting on from
+        the failures earlier runs left in `history_dir`, whose entries the poller let through."""
+        return FetchPages(http, retry_wait=self.retry_wait, history_dir=self.history_dir,
+                          job_key=self.job_key)
 
     def entries(self) -> beam.PTransform:
         from cfnews.transforms.dedup_stream import StreamingDedupEntries
         return StreamingDedupEntries(expiry=self.expiry)
 
     def links(self) -> beam.PTransform:
-        from cfnews.transforms.dedup_stream import StreamingLinkEntryDuplicates
-        return StreamingLinkEntryDuplicates(expiry=self.expiry)
+        from cfnews.transforms.dedup_stream import StreamingLinkEntryDuplicates, link_wait
+        return StreamingLinkEntryDuplicates(expiry=self.expiry, wait=link_wait(self.retry_wait))
 
     def articles(self) -> beam.PTransform:
         from cfnews.transforms.dedup_stream import StreamingDeduplicate
@@ -147,8 +150,8 @@ class IngestEntries(beam.PTransform):
             return kept
 
         # a streaming job fetches a transiently failed page again itself, before dedup
-        retry_wait = getattr(self.dedup, "fetch_retry_wait", lambda: None)()
-        pages = stage(entries, "Fetch", FetchPages(self.http, retry_wait=retry_wait))
+        fetch = getattr(self.dedup, "fetch", None)   # a strategy of yours may leave it out
+        pages = stage(entries, "Fetch", fetch(self.http) if fetch else FetchPages(self.http))
         articles = stage(pages, "Extract", ExtractArticles(self.min_chars))
         articles = stage(articles, "Language", DetectLanguage())
         articles = stage(articles, "Relevance", ScoreRelevance(topic=self.topic,
