@@ -79,7 +79,7 @@ def build(pipeline: beam.Pipeline, options: CfnewsOptions, run_id: str,
         entry_sources.append(read)
         source_rejected.append(bad)
     if warc:
-        read, bad = (pipeline | "Warc" >> beam.Create(list(warc), reshuffle=False)
+        read, bad = (pipeline | "Warc" >> beam.Create([list(warc)], reshuffle=False)
                      | "ReadWarc" >> ReadWarc(warc_outlets or OutletRule()))
         entry_sources.append(read)
         source_rejected.append(bad)

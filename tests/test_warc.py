@@ -220,7 +220,9 @@ def test_backfill_from_a_warc_writes_pages_rows_and_adds_up_and_a_rerun_adds_not
     feeds.write_text(dump_feeds([FeedSource(outlet="gazette-paris", language="fr", country="FR",
                                             url="https://feeds.gazette-paris.example/rss.xml")]))
     out, summary = tmp_path / "out", tmp_path / "summary.json"
-    args = ["backfill", "--warc", str(crawl / "*.warc.gz"), "--feeds", str(feeds),
+    # a file named twice (a glob and its path) is read once
+    args = ["backfill", "--warc", str(crawl / "*.warc.gz"), "--warc", str(crawl / "news-00.warc.gz"),
+            "--feeds", str(feeds),
             "--out", str(out), "--runner=FnApiRunner", "--summary-json", str(summary)]
     done = cli(*args)
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]

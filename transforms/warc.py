@@ -378,6 +378,11 @@ def _parses_at(handle, position: int) -> bool:
         return False
 
 
+def match_warcs(patterns: Sequence[str]) -> list:
+    """The files the --warc paths or globs name, each once, sorted."""
+    return sorted({path for pattern in patterns for path in match_warc(pattern)})
+
+
 def match_warc(pattern: str) -> list:
     """The files a --warc path or glob names (local, gs://, s3://), sorted; [] when none."""
     try:
@@ -431,14 +436,14 @@ class _ReadWarcFn(beam.DoFn):
 
 @dataclasses.dataclass
 class ReadWarc(beam.PTransform):
-    """WARC paths or globs -> (FeedEntry with html, Rejected). Each file is read by one
+    """[WARC paths or globs] -> (FeedEntry with html, Rejected). Each file is read by one
     worker, record by record; the entries are then spread over the workers."""
     rule: OutletRule = dataclasses.field(default_factory=OutletRule)
 
     def expand(self, patterns):
+        """`patterns`: a PCollection of one element, the list of paths or globs."""
         files = (patterns
-                 | "MatchWarc" >> beam.FlatMap(match_warc)
-                 | "OncePerFile" >> beam.Distinct()
+                 | "MatchWarc" >> beam.FlatMap(match_warcs)   # each file once
                  | "SpreadFiles" >> beam.Reshuffle())
         read = files | "ReadRecords" >> beam.ParDo(_ReadWarcFn(self.rule)).with_outputs(
             REJECTED, main=MAIN)
