@@ -72,7 +72,8 @@ REASON_DESCRIPTIONS = {
                           "archive does not change), or a revisit record (its payload is an "
                           "earlier capture's)",
     Reason.WARC_UNREADABLE: "a WARC file, record or gzip member that cannot be read: truncated, "
-                            "corrupt, without a target URI or HTTP headers, or a file that "
+                            "corrupt, cut by the crawler (WARC-Truncated), without a target URI "
+                            "or HTTP headers, or a file that "
                             "cannot be opened (the error names the file and offset)",
     Reason.HTTP_ERROR: "the article page answered with a 4xx/5xx status",
     Reason.TIMEOUT: "connect or read timeout fetching the page",

@@ -95,11 +95,16 @@ def test_content_encodings_are_undone_and_a_broken_one_is_bad_encoding(tmp_path)
         w.response("https://example.com/gz", PAGE, encoding="gzip")
         w.response("https://example.com/deflate", PAGE, encoding="deflate")
         w.response("https://example.com/sniffed", PAGE, content_type="application/octet-stream")
+        raw = PAGE.encode("utf-8")  # as wget stores an HTTP/1.1 chunked body
+        chunked = b"".join(b"%x\r\n%s\r\n" % (len(raw[i:i + 500]), raw[i:i + 500])
+                           for i in range(0, len(raw), 500)) + b"0\r\n\r\n"
+        w.response("https://example.com/chunked", chunked,
+                   headers=[("Transfer-Encoding", "chunked")])
         w.response("https://example.com/broken", b"\x1f\x8b\x08\x00 not gzip at all",
                    headers=[("Content-Encoding", "gzip")])
     items = list(read_warc(path))
-    assert kinds(items) == ["FeedEntry"] * 3 + ["Rejected:bad_encoding"]
-    assert all(i.html == PAGE for i in items[:3])
+    assert kinds(items) == ["FeedEntry"] * 4 + ["Rejected:bad_encoding"]
+    assert all(i.html == PAGE for i in items[:4])
 
 
 def test_a_body_over_the_cap_is_too_large_and_the_next_record_is_still_read(tmp_path, monkeypatch):
@@ -109,6 +114,14 @@ def test_a_body_over_the_cap_is_too_large_and_the_next_record_is_still_read(tmp_
         w.response("https://example.com/big", "<html><body>" + "x" * 50_000 + "</body></html>")
         w.response("https://example.com/a", PAGE[:4000])
     assert kinds(read_warc(path)) == ["Rejected:too_large", "FeedEntry"]
+
+
+def test_a_payload_the_crawler_cut_is_unreadable_not_a_partial_page(tmp_path):
+    path = str(tmp_path / "crawl.warc.gz")
+    with Warc(path) as w:
+        w.response("https://example.com/cut", PAGE[:900], warc_headers={"WARC-Truncated": "length"})
+    [row] = read_warc(path)
+    assert row.reason == "warc_unreadable" and "WARC-Truncated: length" in row.error
 
 
 def _three_pages(path):

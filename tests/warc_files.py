@@ -39,7 +39,8 @@ class Warc:
 
     def response(self, url: str, body, status: str = "200 OK",
                  content_type: Optional[str] = "text/html; charset=utf-8",
-                 date: str = "2024-03-05T08:30:00Z", headers=(), encoding: str = ""):
+                 date: str = "2024-03-05T08:30:00Z", headers=(), encoding: str = "",
+                 warc_headers=None):
         body = body.encode("utf-8") if isinstance(body, str) else body
         if encoding == "gzip":
             body = gzip.compress(body)
@@ -52,7 +53,7 @@ class Warc:
         record = self.writer.create_warc_record(
             url, "response", payload=io.BytesIO(body),
             http_headers=StatusAndHeaders(status, http, protocol="HTTP/1.1"),
-            warc_headers_dict={"WARC-Date": date})
+            warc_headers_dict={"WARC-Date": date, **(warc_headers or {})})
         return self._write(record)
 
     def request(self, url: str, date: str = "2024-03-05T08:30:00Z"):

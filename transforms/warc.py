@@ -9,7 +9,8 @@ Everything else is accounted for:
   is an earlier capture's) -> a `rejected` row, `warc_not_page`;
 * a body that is not HTML -> `not_html`; over MAX_HTML_BYTES -> `too_large`; a Content-Encoding
   that does not decode -> `bad_encoding`; a target URI that is no http(s) URL -> `bad_url`;
-* a truncated or corrupt record or gzip member, a file that cannot be opened -> `warc_unreadable`;
+* a truncated or corrupt record or gzip member, a payload the crawler cut (WARC-Truncated), a
+  file that cannot be opened -> `warc_unreadable`;
   the reader then looks for the next record (the next gzip member, or the next `WARC/1.` line of
   an uncompressed file) and goes on: one row per unreadable stretch, never a crash;
 * request, metadata, warcinfo, resource, conversion records and responses of other protocols
@@ -228,6 +229,10 @@ def _page_or_problem(record, url: str):
         raise _RecordProblem(Reason.WARC_NOT_PAGE,
                              f"archived HTTP status {headers.statusline.strip()}"
                              + (f" (Location: {location})" if location else ""), status)
+    truncated = record.rec_headers.get_header("WARC-Truncated")
+    if truncated:  # the crawler stopped reading the page (length, time, disconnect)
+        raise _RecordProblem(Reason.WARC_UNREADABLE, "payload truncated by the crawler "
+                             f"(WARC-Truncated: {truncated})", status)
     content_type_header = headers.get_header("content-type") or ""
     content_type = content_type_header.split(";", 1)[0].strip().lower()
     if content_type not in _HTML_TYPES and content_type not in (
