@@ -313,3 +313,44 @@ def test_backfill_warc_usage_errors_write_nothing(tmp_path):
     both = cli("backfill", "--manifest", str(manifest), "--outlet", "x", "--out", str(out))
     assert both.returncode == 2
     assert not any(out.rglob("*.parquet"))
+
+
+def test_warc_files_are_matched_and_read_on_s3_by_glob(tmp_path, monkeypatch):
+    """s3:// through Beam's filesystem, against a loopback S3 server (moto) this test starts:
+    a glob names the files, and a damaged one is read around its damage (seeks on S3)."""
+    moto_server = pytest.importorskip("moto.server", reason="needs moto[s3] (test extra)")
+    boto3 = pytest.importorskip("boto3", reason="needs apache-beam[aws] (test extra)")
+    from apache_beam.io.filesystems import FileSystems
+    from apache_beam.options.pipeline_options import PipelineOptions
+    from cfnews.transforms.warc import match_warcs
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        for key, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                           "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": endpoint,
+                           "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": "/dev/null",
+                           "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}.items():
+            monkeypatch.setenv(key, value)
+        client = boto3.client("s3")
+        client.create_bucket(Bucket="archives")
+        FileSystems.set_options(PipelineOptions([
+            f"--s3_endpoint_url={endpoint}", "--s3_access_key_id=test",
+            "--s3_secret_access_key=test", "--s3_region_name=us-east-1"]))
+        good = tmp_path / "good.warc.gz"
+        offsets = _three_pages(str(good))
+        damaged = bytearray(good.read_bytes())
+        damaged[offsets[1] + 5:offsets[1] + 45] = b"\x00corrupt" * 5
+        client.put_object(Bucket="archives", Key="crawl/a.warc.gz", Body=good.read_bytes())
+        client.put_object(Bucket="archives", Key="crawl/b.warc.gz", Body=bytes(damaged))
+        client.put_object(Bucket="archives", Key="crawl/notes.txt", Body=b"not a warc")
+        files = match_warcs(["s3://archives/crawl/*.warc.gz", "s3://archives/crawl/a.warc.gz"])
+        assert files == ["s3://archives/crawl/a.warc.gz", "s3://archives/crawl/b.warc.gz"]
+        assert kinds(read_warc(files[0])) == ["FeedEntry"] * 3
+        items = list(read_warc(files[1]))
+        assert kinds(items) == ["FeedEntry", "Rejected:warc_unreadable", "FeedEntry"]
+        assert items[1].error.startswith(f"s3://archives/crawl/b.warc.gz at offset {offsets[1]} ")
+    finally:
+        FileSystems.set_options(PipelineOptions([]))
+        server.stop()
