@@ -4,6 +4,7 @@
     cfnews demo --out DIR                          offline demo: local site, full pipeline
     cfnews run --feeds feeds.yaml --out DIR --once poll every feed once
     cfnews backfill --manifest pages.jsonl --out DIR
+    cfnews backfill --warc 'crawl/*.warc.gz' --out DIR [--outlet ID | --feeds feeds.yaml]
     cfnews sql --out DIR "FROM stories_per_day"    DuckDB over the output's views
 """
 from __future__ import annotations
@@ -108,9 +109,20 @@ def _parser() -> argparse.ArgumentParser:
                      help="every N-th poll of a feed ignores its ETag/Last-Modified (default 12)")
     run.add_argument(*spellings("max-cycles"), dest="max_cycles", type=int, default=None,
                      help=argparse.SUPPRESS)
-    backfill = command("backfill", help="ingest saved pages from a JSONL manifest")
+    backfill = command("backfill", help="ingest saved pages from a JSONL manifest or web "
+                                        "archives (WARC)")
     common(backfill)
-    backfill.add_argument("--manifest", required=True, help="JSONL manifest of saved pages")
+    source = backfill.add_mutually_exclusive_group(required=True)
+    source.add_argument("--manifest", help="JSONL manifest of saved pages")
+    source.add_argument("--warc", action="append", metavar="PATH",
+                        help="WARC file (.warc, .warc.gz): a path or glob, local, gs:// or s3://; "
+                             "repeat for more. Each HTTP 200 HTML response is a page")
+    backfill.add_argument("--outlet", metavar="ID", default=None,
+                          help="with --warc: the outlet id of every record (default: the outlet "
+                               "of --feeds whose host matches, else one derived from the host)")
+    backfill.add_argument("--feeds", metavar="FILE", default=None,
+                          help="with --warc: a feeds file; a record whose host is a feed's (or "
+                               "under it) gets that feed's outlet")
     backfill.add_argument(*spellings("manifest-root"), dest="manifest_root", default=None,
                           metavar="DIR",
                           help="where html_file may point (default: the manifest's folder)")
@@ -336,7 +348,7 @@ def _main(args, beam_args) -> int:
         or (args.command in JOB_COMMANDS and (_options_problem(beam_args)
                                                or _dry_run_problem(args, beam_args)
                                                or _cloud_output_problem(args, beam_args))) \
-        or _paths_problem(args)
+        or _paths_problem(args) or (args.command == "backfill" and _backfill_problem(args))
     if problem:
         print(f"cfnews {args.command}: {problem}", file=sys.stderr)
         return exit_codes.USAGE
@@ -468,6 +480,8 @@ def _command(args, beam_args) -> int:
                 return exit_codes.RUN_FAILED if done.not_adding_up else exit_codes.OK
             feeds_report = ingest.run_cycle(all_feeds=True)
             summary = feeds_report.summary
+        elif args.warc:
+            return _backfill_warc(args, options)
         else:
             from cfnews.pipeline.summary import manifest_problem
             problem = manifest_problem(args.manifest)
@@ -480,6 +494,63 @@ def _command(args, beam_args) -> int:
                 return exit_codes.NOTHING_READ
             summary = run_job(options, manifest=args.manifest)
     return _finish(args, summary, feeds_report)
+
+
+def _warc_outlets(args):
+    """The OutletRule of `backfill --warc` (--outlet, --feeds), or the usage error's text."""
+    from cfnews.schemas import is_outlet_id
+    from cfnews.transforms.warc import OutletRule
+    if args.outlet is not None and not is_outlet_id(args.outlet):
+        return (f"--outlet {args.outlet!r}: not an outlet id (lowercase [a-z0-9_-], starting "
+                "with a letter or digit, at most 64 characters)")
+    feeds = []
+    if args.feeds:
+        from cfnews.pipeline.feeds_file import FeedsFileError, load_feeds
+        try:
+            feeds = load_feeds(args.feeds)
+        except FeedsFileError as exc:
+            return str(exc)
+        except OSError as exc:
+            return f"--feeds {args.feeds}: {exc}"
+    return OutletRule.from_feeds(feeds, outlet=args.outlet or "")
+
+
+def _backfill_problem(args) -> Optional[str]:
+    """Why the backfill flags cannot be used together (before anything runs); keeps
+    `backfill --warc`'s outlet rule in args.warc_outlets."""
+    if not args.warc:
+        if args.outlet is not None or args.feeds:
+            return "--outlet and --feeds go with --warc (a manifest line names its outlet)"
+        return None
+    if args.manifest_root:
+        return "--manifest-root goes with --manifest"
+    rule = _warc_outlets(args)
+    if isinstance(rule, str):
+        return rule
+    args.warc_outlets = rule
+    return None
+
+
+def _backfill_warc(args, options) -> int:
+    """`backfill --warc`: nothing runs when no path names a file (status 3); else the job,
+    then the summary."""
+    from cfnews.pipeline.runner import run_job
+    from cfnews.pipeline.summary import warc_problem
+    rule = args.warc_outlets
+    problem = warc_problem(args.warc)
+    if problem:
+        logging.getLogger("cfnews").error("nothing could be read: %s", problem)
+        if args.summary_json:
+            from cfnews.pipeline.summary import RunSummary, write_summary_json
+            write_summary_json(RunSummary(run_id="", out_dir=args.out), args.summary_json,
+                               exit_codes.NOTHING_READ, error=problem)
+        return exit_codes.NOTHING_READ
+    summary = run_job(options, warc=args.warc, warc_outlets=rule)
+    if summary.warc_files_unreadable:
+        logging.getLogger("cfnews").warning(
+            "%d of %d WARC files held no readable record (see rejected, stage warc, reason "
+            "warc_unreadable)", summary.warc_files_unreadable, summary.warc_files)
+    return _finish(args, summary)
 
 
 def _with_feeds(args, summary, feeds_report):
@@ -519,6 +590,9 @@ def _finish(args, summary, feeds_report=None) -> int:
         logging.getLogger("cfnews").warning(
             "%d of %d feeds failed (see rejected, stage feeds)", summary.feeds_failed,
             summary.feeds_polled)
+    elif status == exit_codes.NOTHING_READ and summary.warc_files:
+        logging.getLogger("cfnews").error("nothing could be read: no record of the %d WARC "
+                                          "file(s) was readable", summary.warc_files)
     elif status == exit_codes.NOTHING_READ:
         logging.getLogger("cfnews").error("nothing could be read: all %d feeds failed",
                                           summary.feeds_polled)

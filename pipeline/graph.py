@@ -2,7 +2,7 @@
 one composite `transforms.ingest.IngestEntries` and differs only in what it passes in.
 
     entries (feeds read here, with their due retries | entries polled by the caller
-             | a backfill manifest | stateful polling in streaming)
+             | a backfill manifest | WARC files | stateful polling in streaming)
         -> IngestEntries (batch or streaming dedup) -> records -> WriteDatasets
 """
 from __future__ import annotations
@@ -21,6 +21,7 @@ from cfnews.transforms.common import count
 from cfnews.transforms.feeds import FEED_LEVEL_REASONS, PollFeedsStateful, ReadFeeds
 from cfnews.transforms.ingest import BatchDedup, IngestEntries, StreamingDedup
 from cfnews.transforms.manifest import ReadManifest
+from cfnews.transforms.warc import OutletRule, ReadWarc
 from cfnews.transforms.write import WriteDatasets
 
 
@@ -38,9 +39,11 @@ def ingest(options: CfnewsOptions, dedup) -> IngestEntries:
 
 def build(pipeline: beam.Pipeline, options: CfnewsOptions, run_id: str,
           feeds: Optional[Sequence[FeedSource]] = None, manifest: Optional[str] = None,
-          entries: Optional[Sequence[FeedEntry]] = None, extra_records: Sequence = ()):
+          entries: Optional[Sequence[FeedEntry]] = None, extra_records: Sequence = (),
+          warc: Sequence[str] = (), warc_outlets: Optional[OutletRule] = None):
     """Add the bounded flow to `pipeline`; returns the PCollection of written file paths.
-    Sources: `feeds` (polled inside the pipeline), a backfill `manifest`, or `entries`
+    Sources: `feeds` (polled inside the pipeline), a backfill `manifest`, `warc` files
+    (paths or globs; `warc_outlets` assigns their records' outlets), or `entries`
     already polled by the caller (the local continuous mode), with `extra_records`
     (rejections found while polling) written alongside. What earlier runs wrote under
     --out is read by the job's workers (transforms/history.py), unless --reprocess.
@@ -75,8 +78,13 @@ def build(pipeline: beam.Pipeline, options: CfnewsOptions, run_id: str,
                      | "ReadManifest" >> ReadManifest())
         entry_sources.append(read)
         source_rejected.append(bad)
+    if warc:
+        read, bad = (pipeline | "Warc" >> beam.Create([list(warc)], reshuffle=False)
+                     | "ReadWarc" >> ReadWarc(warc_outlets or OutletRule()))
+        entry_sources.append(read)
+        source_rejected.append(bad)
     if not entry_sources and not source_rejected:
-        raise ValueError("nothing to read: give feeds, a manifest or entries")
+        raise ValueError("nothing to read: give feeds, a manifest, WARC files or entries")
     if not entry_sources:
         entry_sources.append(pipeline | "NoEntries" >> beam.Create([]))
     all_entries = entry_sources | "AllEntries" >> beam.Flatten()

@@ -1,4 +1,4 @@
-"""Run one bounded cfnews job (feeds once, or a backfill manifest) and summarise it."""
+"""Run one bounded cfnews job (feeds once, a backfill manifest or WARC files) and summarise it."""
 from __future__ import annotations
 
 import contextlib
@@ -41,13 +41,15 @@ def make_options(beam_args: Sequence[str], **cfnews_values) -> CfnewsOptions:
 
 def run_job(options: CfnewsOptions, feeds: Optional[Sequence[FeedSource]] = None,
             manifest: Optional[str] = None, entries: Optional[Sequence[FeedEntry]] = None,
-            extra_records: Sequence = (), run_id: Optional[str] = None) -> RunSummary:
+            extra_records: Sequence = (), run_id: Optional[str] = None,
+            warc: Sequence[str] = (), warc_outlets=None) -> RunSummary:
     if not options.out:
         raise ValueError("--out is required")
     run_id = run_id or options.run_id or new_run_id()
     runner = runner_for(options)      # first: a zygote loads the workers' libraries meanwhile
     pipeline = job_pipeline(options, run_id, runner, feeds=feeds, manifest=manifest,
-                            entries=entries, extra_records=extra_records)
+                            entries=entries, extra_records=extra_records, warc=warc,
+                            warc_outlets=warc_outlets)
     if is_dry_run(options):  # translated (and validated) only: nothing ran, nothing to sum up
         pipeline.run()
         return RunSummary(run_id=run_id, out_dir=options.out, dry_run=True)

@@ -37,6 +37,10 @@ class RunSummary:
     rejected_by_reason: Dict[str, int] = dataclasses.field(default_factory=dict)
     latency: Dict[str, float] = dataclasses.field(default_factory=dict)  # written - discovered
     dry_run: bool = False        # translated for the runner only: nothing ran
+    warc_files: int = 0            # backfill --warc: files read
+    warc_files_unreadable: int = 0  # of which no record could be read
+    warc_skipped: Dict[str, int] = dataclasses.field(default_factory=dict)  # records that are
+    # no pages (request, metadata, warcinfo, ...) by type: counted here, not entries
 
     @property
     def new_entries(self) -> int:
@@ -66,9 +70,11 @@ class RunSummary:
         return self.feeds_polled - self.feeds_failed - self.feeds_not_modified
 
     def exit_status(self) -> int:
-        """0 ok (some feeds may have failed), 3 when every feed polled failed, 1 when the
-        accounting does not add up."""
+        """0 ok (some feeds or WARC files may have failed), 3 when every feed polled failed or
+        no WARC file held a readable record, 1 when the accounting does not add up."""
         if self.feeds_polled and self.feeds_failed >= self.feeds_polled:
+            return exit_codes.NOTHING_READ
+        if self.warc_files and self.warc_files_unreadable >= self.warc_files:
             return exit_codes.NOTHING_READ
         return exit_codes.OK if self.adds_up else exit_codes.RUN_FAILED
 
@@ -90,6 +96,9 @@ class RunSummary:
             "rejected_by_reason": dict(sorted(self.rejected_by_reason.items())),
             "files": {d: self.files.get(d, 0) for d in ("articles", "duplicates", "rejected")},
             "latency_seconds": dict(self.latency),
+            **({"warc": {"files": self.warc_files, "files_unreadable": self.warc_files_unreadable,
+                         "skipped": dict(sorted(self.warc_skipped.items()))}}
+               if self.warc_files else {}),
         }
 
     def render(self) -> str:
@@ -105,7 +114,13 @@ class RunSummary:
             feeds += f"  held {self.feeds_held} (their servers' Retry-After has not passed)"
         lines = [
             f"cfnews run {self.run_id}",
-            feeds,
+            *([feeds] if self.feeds_polled or not self.warc_files else []),
+            *([f"  warc files        {self.warc_files}"
+               + (f"  ({self.warc_files_unreadable} with no readable record)"
+                  if self.warc_files_unreadable else "")
+               + f"; records that are no pages, skipped: {sum(self.warc_skipped.values())}"
+               + (" (" + ", ".join(f"{k} {n}" for k, n in sorted(self.warc_skipped.items()))
+                  + ")" if self.warc_skipped else "")] if self.warc_files else []),
             f"  entries seen      {self.entries_seen}  (already written by earlier runs: "
             f"{self.already_seen}; new: {self.new_entries})"
             + (f"  + {self.entries_repeated} listed again in the same feed (one entry each)"
@@ -174,6 +189,14 @@ def manifest_problem(path: str) -> str:
     return ""
 
 
+def warc_problem(patterns) -> str:
+    """Why `backfill --warc` has nothing to read ('' when some path or glob names a file)."""
+    from cfnews.transforms.warc import match_warc
+    if any(match_warc(pattern) for pattern in patterns):
+        return ""
+    return "no file matches --warc " + " ".join(patterns)
+
+
 def _counters(result, namespace: str) -> Dict[str, int]:
     out: Dict[str, int] = collections.Counter()
     query = result.metrics().query(MetricsFilter().with_namespace(namespace))
@@ -211,6 +234,7 @@ def run_latency(out_dir: str, run_id: str) -> Dict[str, float]:
 def summarise(result, run_id: str, out_dir: str) -> RunSummary:
     entries = _counters(result, "cfnews.entries")
     written_rejected = _counters(result, "cfnews.written_rejected")
+    warc = _counters(result, "cfnews.warc")
     return RunSummary(
         run_id=run_id, out_dir=out_dir,
         feeds_polled=_counters(result, "cfnews.feeds").get("polled", 0),
@@ -221,4 +245,7 @@ def summarise(result, run_id: str, out_dir: str) -> RunSummary:
         written=_counters(result, "cfnews.written"),
         files=_counters(result, "cfnews.files"),
         rejected_by_reason=written_rejected,
-        latency=run_latency(out_dir, run_id))
+        # from discovery to written means nothing for pages captured long ago (WARC-Date)
+        latency={} if warc.get("files") else run_latency(out_dir, run_id),
+        warc_files=warc.get("files", 0), warc_files_unreadable=warc.get("files_unreadable", 0),
+        warc_skipped={k.split(".", 1)[1]: n for k, n in warc.items() if k.startswith("skipped.")})

@@ -7,6 +7,7 @@ import enum
 class Stage(str, enum.Enum):
     FEEDS = "feeds"
     MANIFEST = "manifest"
+    WARC = "warc"            # backfill from web archives (transforms/warc.py)
     FETCH = "fetch"
     EXTRACT = "extract"
     LANGUAGE = "language"
@@ -29,6 +30,9 @@ class Reason(str, enum.Enum):
     MANIFEST_BAD_LINE = "manifest_bad_line"      # not JSON, or missing/invalid fields
     MANIFEST_FILE_UNREADABLE = "manifest_file_unreadable"
     MANIFEST_FILE_REFUSED = "manifest_file_refused"  # outside the manifest's folder, not a file
+    # web archives (backfill --warc)
+    WARC_NOT_PAGE = "warc_not_page"              # archived status not 200, or a revisit record
+    WARC_UNREADABLE = "warc_unreadable"          # truncated/corrupt record or gzip member
     # fetch
     HTTP_ERROR = "http_error"                    # 4xx/5xx
     TIMEOUT = "timeout"
@@ -63,6 +67,14 @@ REASON_DESCRIPTIONS = {
                                      "not text (binary data)",
     Reason.MANIFEST_FILE_REFUSED: "the html_file is outside the manifest's folder (or "
                                   "--manifest-root), or not a regular file",
+    Reason.WARC_NOT_PAGE: "a web archive's capture holds no page: a response whose archived HTTP "
+                          "status is not 200 (http_status: a redirect, a 4xx, a 5xx; final, the "
+                          "archive does not change), or a revisit record (its payload is an "
+                          "earlier capture's)",
+    Reason.WARC_UNREADABLE: "a WARC file, record or gzip member that cannot be read: truncated, "
+                            "corrupt, cut by the crawler (WARC-Truncated), without a target URI "
+                            "or HTTP headers, or a file that "
+                            "cannot be opened (the error names the file and offset)",
     Reason.HTTP_ERROR: "the article page answered with a 4xx/5xx status",
     Reason.TIMEOUT: "connect or read timeout fetching the page",
     Reason.CONNECTION_ERROR: "connection refused/reset or DNS failure fetching the page",

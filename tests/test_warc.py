@@ -1,0 +1,356 @@
+"""Backfill from web archives: the WARC reader (transforms/warc.py) on real WARC files written
+with warcio, and `cfnews backfill --warc` end to end as a subprocess."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+
+import duckdb
+import pytest
+
+from cfnews.pipeline.demo.catalog import load_catalog, load_outlets, render_page
+from cfnews.pipeline.feeds_file import dump_feeds
+from cfnews.schemas import FeedEntry, FeedSource, Rejected
+from cfnews.transforms import warc as warc_module
+from cfnews.transforms.urls import article_id_for, canonical_url
+from cfnews.transforms.warc import OutletRule, Skipped, outlet_from_host, read_warc
+from tests.conftest import cli
+from tests.warc_files import Warc, article_html
+
+PAGE = article_html("Macron and Xi sign aviation deals in Beijing",
+                    ["France and China signed aviation and energy agreements on Tuesday. " * 8,
+                     "The French president met Xi Jinping at the Great Hall of the People. " * 6])
+
+
+def kinds(items):
+    return [type(i).__name__ + (f":{i.reason}" if isinstance(i, Rejected) else "")
+            for i in items]
+
+
+# ---------------------------------------------------------------- the reader
+
+def test_a_200_html_response_is_an_entry_with_its_capture_time_and_a_url_id(tmp_path):
+    path = str(tmp_path / "crawl.warc.gz")
+    with Warc(path) as w:
+        w.response("https://www.lemonde.fr/international/article/2024/03/05/macron-xi.html?utm_source=rss",
+                   PAGE, date="2024-03-05T08:30:00Z")
+    [entry] = read_warc(path)
+    assert isinstance(entry, FeedEntry)
+    canonical = canonical_url(entry.url)
+    assert entry.article_id == article_id_for(canonical) and "utm_source" not in canonical
+    assert entry.discovered_at == dt.datetime(2024, 3, 5, 8, 30, tzinfo=dt.timezone.utc)
+    assert entry.published_at is None          # the extract stage reads the page's own date
+    assert entry.html == PAGE and entry.text is None
+    assert entry.entry_id == f"{path}#{w.offsets[0]}" and entry.feed_url == path
+    assert entry.outlet == "lemonde-fr"
+
+
+def test_non_200_non_html_and_revisit_records_are_rejected_rows_naming_file_and_offset(tmp_path):
+    path = str(tmp_path / "crawl.warc.gz")
+    with Warc(path) as w:
+        original = w.response("https://example.com/a", PAGE)
+        w.response("https://example.com/gone", "<html>not here</html>", status="404 Not Found")
+        w.response("http://example.com/a", "", status="301 Moved Permanently",
+                   headers=[("Location", "https://example.com/a")])
+        w.response("https://example.com/r.pdf", b"%PDF-1.7 binary", content_type="application/pdf")
+        w.response("https://example.com/bin", bytes(range(256)) * 40)  # binary under text/html
+        w.revisit("https://example.com/a", original)
+    items = list(read_warc(path))
+    assert kinds(items) == ["FeedEntry", "Rejected:warc_not_page", "Rejected:warc_not_page",
+                            "Rejected:not_html", "Rejected:not_html", "Rejected:warc_not_page"]
+    gone, moved, pdf, binary, revisit = items[1:]
+    assert gone.http_status == 404 and moved.http_status == 301
+    assert "Location: https://example.com/a" in moved.error
+    assert "application/pdf" in pdf.error and "not text" in binary.error
+    assert "revisit" in revisit.error and "https://example.com/a" in revisit.error
+    for row, offset in zip(items[1:], w.offsets[1:]):
+        assert row.stage == "warc" and row.source == "backfill"
+        assert row.error.startswith(f"{path} at offset {offset} ")
+        assert row.entry_id == f"{path}#{offset}"
+        # a record's own id, never its URL's: a page fetched or captured later is not claimed
+        assert row.article_id != article_id_for(canonical_url(row.url))
+    again = [i for i in read_warc(path) if isinstance(i, Rejected)]
+    assert [r.article_id for r in again] == [r.article_id for r in items[1:]]
+    assert len({r.article_id for r in again}) == len(again)
+
+
+def test_records_that_are_no_pages_are_skipped_not_rows(tmp_path):
+    path = str(tmp_path / "crawl.warc")
+    with Warc(path) as w:
+        w.warcinfo()
+        w.dns("example.com")
+        w.request("https://example.com/a")
+        w.response("https://example.com/a", PAGE)
+        w.metadata("https://example.com/a")
+    items = list(read_warc(path))
+    assert kinds(items) == ["Skipped", "Skipped", "Skipped", "FeedEntry", "Skipped"]
+    assert [i.rec_type for i in items if isinstance(i, Skipped)] == [
+        "warcinfo", "response dns:", "request", "metadata"]
+
+
+def test_content_encodings_are_undone_and_a_broken_one_is_bad_encoding(tmp_path):
+    path = str(tmp_path / "crawl.warc.gz")
+    with Warc(path) as w:
+        w.response("https://example.com/gz", PAGE, encoding="gzip")
+        w.response("https://example.com/deflate", PAGE, encoding="deflate")
+        w.response("https://example.com/sniffed", PAGE, content_type="application/octet-stream")
+        raw = PAGE.encode("utf-8")  # as wget stores an HTTP/1.1 chunked body
+        chunked = b"".join(b"%x\r\n%s\r\n" % (len(raw[i:i + 500]), raw[i:i + 500])
+                           for i in range(0, len(raw), 500)) + b"0\r\n\r\n"
+        w.response("https://example.com/chunked", chunked,
+                   headers=[("Transfer-Encoding", "chunked")])
+        w.response("https://example.com/broken", b"\x1f\x8b\x08\x00 not gzip at all",
+                   headers=[("Content-Encoding", "gzip")])
+    items = list(read_warc(path))
+    assert kinds(items) == ["FeedEntry"] * 4 + ["Rejected:bad_encoding"]
+    assert all(i.html == PAGE for i in items[:4])
+
+
+def test_a_body_over_the_cap_is_too_large_and_the_next_record_is_still_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(warc_module, "MAX_HTML_BYTES", 4096)
+    path = str(tmp_path / "crawl.warc.gz")
+    with Warc(path) as w:
+        w.response("https://example.com/big", "<html><body>" + "x" * 50_000 + "</body></html>")
+        w.response("https://example.com/a", PAGE[:4000])
+    assert kinds(read_warc(path)) == ["Rejected:too_large", "FeedEntry"]
+
+
+def test_a_payload_the_crawler_cut_is_unreadable_not_a_partial_page(tmp_path):
+    path = str(tmp_path / "crawl.warc.gz")
+    with Warc(path) as w:
+        w.response("https://example.com/cut", PAGE[:900], warc_headers={"WARC-Truncated": "length"})
+    [row] = read_warc(path)
+    assert row.reason == "warc_unreadable" and "WARC-Truncated: length" in row.error
+
+
+def _three_pages(path):
+    with Warc(path) as w:
+        for n in range(3):
+            w.response(f"https://example.com/{n}", PAGE)
+    return w.offsets
+
+
+def test_a_truncated_gzip_warc_gives_its_records_then_one_unreadable_row(tmp_path):
+    whole = tmp_path / "whole.warc.gz"
+    offsets = _three_pages(str(whole))
+    cut = tmp_path / "cut.warc.gz"
+    cut.write_bytes(whole.read_bytes()[:-150])
+    items = list(read_warc(str(cut)))
+    assert kinds(items) == ["FeedEntry", "FeedEntry", "Rejected:warc_unreadable"]
+    row = items[-1]
+    assert row.error.startswith(f"{cut} at offset {offsets[2]} ") and "truncated" in row.error
+    assert row.url == "https://example.com/2"
+
+
+@pytest.mark.parametrize("suffix", [".warc.gz", ".warc"])
+def test_a_corrupt_record_is_one_row_and_reading_resumes_at_the_next_record(tmp_path, suffix):
+    whole = tmp_path / f"whole{suffix}"
+    offsets = _three_pages(str(whole))
+    data = bytearray(whole.read_bytes())
+    data[offsets[1] + 5:offsets[1] + 45] = b"\x00corrupt" * 5
+    bad = tmp_path / f"bad{suffix}"
+    bad.write_bytes(bytes(data))
+    items = list(read_warc(str(bad)))
+    assert kinds(items) == ["FeedEntry", "Rejected:warc_unreadable", "FeedEntry"]
+    assert items[1].error.startswith(f"{bad} at offset {offsets[1]} ")
+    assert f"resumed at offset {offsets[2]}" in items[1].error
+    assert items[2].url == "https://example.com/2"
+
+
+def test_a_file_of_garbage_or_missing_is_one_unreadable_row_not_a_crash(tmp_path):
+    garbage = tmp_path / "garbage.warc.gz"
+    garbage.write_bytes(os.urandom(20_000))
+    [row] = read_warc(str(garbage))
+    assert row.reason == "warc_unreadable" and row.error.startswith(f"{garbage} at offset 0 ")
+    assert row.error.isprintable()
+    [row] = read_warc(str(tmp_path / "absent.warc.gz"))
+    assert row.reason == "warc_unreadable" and "cannot open" in row.error
+
+
+def test_outlets_come_from_the_flag_else_a_feed_host_else_the_host(tmp_path):
+    feeds = [FeedSource(outlet="le-monde", url="https://rss.lemonde.fr/international/rss.xml",
+                        language="fr", country="FR"),
+             FeedSource(outlet="dw-zh", url="https://rss.dw.com/xml/rss-chi-all", language="zh",
+                        country="DE", item_id_rule=r"/a-(\d+)$")]
+    rule = OutletRule.from_feeds(feeds)
+    assert rule.assign(canonical_url("https://www.lemonde.fr/a.html")) == ("le-monde", "fr", "")
+    assert rule.assign(canonical_url("https://www.dw.com/zh/x/a-74582227")) == (
+        "dw-zh", "zh", "74582227")
+    assert rule.assign(canonical_url("https://english.news.cn/x.htm"))[0] == "english-news-cn"
+    assert OutletRule.from_feeds(feeds, outlet="archive").assign(
+        canonical_url("https://www.lemonde.fr/a.html")) == ("archive", "", "")
+    assert outlet_from_host("WWW.Le-Figaro.FR") == "le-figaro-fr"
+    with pytest.raises(ValueError):
+        OutletRule(outlet="Not An Id")
+
+
+# ---------------------------------------------------------------- the command
+
+def rows(out, dataset):
+    files = list((out / dataset).rglob("*.parquet"))
+    if not files:
+        return []
+    rel = duckdb.sql(f"SELECT * FROM read_parquet('{out}/{dataset}/**/*.parquet', "
+                     "hive_partitioning=true)")
+    return [dict(zip(rel.columns, r)) for r in rel.fetchall()]
+
+
+HOSTS = {"gazette-paris-demo": "https://www.gazette-paris.example",
+         "cgtn-demo": "https://news.cgtn.example",
+         "pacific-review-demo": "https://pacific.example"}
+
+
+def china_france_warc(path):
+    """Three China–France pages of the demo outlets (each with its request and metadata), a
+    second capture of one, a 404, a PDF, a revisit and a DNS lookup."""
+    catalog = {a.id: a for a in load_catalog()}
+    outlets = {o.id: o for o in load_outlets()}
+    urls = []
+    with Warc(path) as w:
+        w.warcinfo()
+        for article_id in ("fr-airbus-tianjin", "seed-000", "seed-001"):
+            a = catalog[article_id]
+            url = a.url(HOSTS[a.outlet])
+            w.request(url)
+            first = w.response(url, render_page(a, outlets[a.outlet]), date="2025-12-06T10:00:00Z")
+            w.metadata(url)
+            urls.append(url)
+        w.response(url, render_page(a, outlets[a.outlet]), date="2025-12-07T10:00:00Z")
+        w.response("https://www.gazette-paris.example/missing", "nope", status="404 Not Found")
+        w.response("https://www.gazette-paris.example/x.pdf", b"%PDF-1.4",
+                   content_type="application/pdf")
+        w.revisit(url, first)
+        w.dns("pacific.example")
+    return urls
+
+
+def test_backfill_from_a_warc_writes_pages_rows_and_adds_up_and_a_rerun_adds_nothing(tmp_path):
+    crawl = tmp_path / "crawl"
+    crawl.mkdir()
+    urls = china_france_warc(str(crawl / "news-00.warc.gz"))
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text(dump_feeds([FeedSource(outlet="gazette-paris", language="fr", country="FR",
+                                            url="https://feeds.gazette-paris.example/rss.xml")]))
+    out, summary = tmp_path / "out", tmp_path / "summary.json"
+    # a file named twice (a glob and its path) is read once
+    args = ["backfill", "--warc", str(crawl / "*.warc.gz"), "--warc", str(crawl / "news-00.warc.gz"),
+            "--feeds", str(feeds),
+            "--out", str(out), "--runner=FnApiRunner", "--summary-json", str(summary)]
+    done = cli(*args)
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    assert "(adds up)" in done.stdout
+    figures = json.loads(summary.read_text())
+    assert figures["entries"]["new"] == 7 and figures["adds_up"]
+    assert figures["written"] == {"articles": 3, "duplicates": 1, "rejected_entries": 3,
+                                  "rejected_feed_level": 0}
+    assert figures["warc"] == {"files": 1, "files_unreadable": 0, "skipped": {
+        "metadata": 3, "request": 3, "response dns:": 1, "warcinfo": 1}}
+
+    articles = rows(out, "articles")
+    assert sorted(a["url"] for a in articles) == sorted(urls)
+    by_url = {a["url"]: a for a in articles}
+    assert by_url[urls[0]]["outlet"] == "gazette-paris"          # its host is the feed's
+    assert by_url[urls[1]]["outlet"] == "news-cgtn-example"      # derived from the host
+    assert all(a["source"] == "backfill" and a["text"] for a in articles)
+    assert all(a["discovered_at"] == dt.datetime(2025, 12, 6, 10, tzinfo=dt.timezone.utc)
+               for a in articles)
+    assert all(a["published_at"] and a["published_at"].date() < dt.date(2025, 12, 6)
+               for a in articles)  # the page's own date, the partition's too
+    assert all(str(a["date"]) == str(a["published_at"].date()) for a in articles)
+    [second_capture] = rows(out, "duplicates")
+    assert second_capture["url"] == urls[2] and second_capture["method"] == "canonical_url"
+    assert second_capture["canonical_id"] == by_url[urls[2]]["article_id"]
+    rejected = rows(out, "rejected")
+    assert sorted(((r["stage"], r["reason"], r["http_status"] or 0) for r in rejected)) == [
+        ("warc", "not_html", 200), ("warc", "warc_not_page", 0), ("warc", "warc_not_page", 404)]
+    assert all(str(crawl / "news-00.warc.gz") + " at offset " in r["error"] for r in rejected)
+
+    files = sorted(out.rglob("*.parquet"))
+    again = cli(*args)
+    assert again.returncode == 0, again.stdout + again.stderr[-3000:]
+    assert sorted(out.rglob("*.parquet")) == files
+    figures = json.loads(summary.read_text())
+    assert figures["entries"] == dict(figures["entries"], seen=7, already_seen=7, new=0)
+
+
+def test_a_corrupt_warc_gives_rejected_rows_and_status_3_when_nothing_is_readable(tmp_path):
+    garbage = tmp_path / "garbage.warc.gz"
+    garbage.write_bytes(os.urandom(30_000))
+    out = tmp_path / "out"
+    done = cli("backfill", "--warc", str(garbage), "--out", str(out), "--runner=FnApiRunner")
+    assert done.returncode == 3, done.stdout + done.stderr[-3000:]
+    assert "nothing could be read" in done.stderr and "(adds up)" in done.stdout
+    [row] = rows(out, "rejected")
+    assert row["reason"] == "warc_unreadable" and row["error"].startswith(f"{garbage} at offset 0")
+
+
+def test_a_partly_corrupt_warc_is_read_around_its_damage_and_exits_0(tmp_path):
+    whole = tmp_path / "whole.warc.gz"
+    china_france_warc(str(whole))
+    cut = tmp_path / "crawl" / "cut.warc.gz"
+    cut.parent.mkdir()
+    cut.write_bytes(whole.read_bytes()[:-900])   # ends inside the revisit/dns records
+    out = tmp_path / "out"
+    done = cli("backfill", "--warc", str(cut), "--out", str(out), "--runner=FnApiRunner",
+               "--all-topics")
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    assert "(adds up)" in done.stdout
+    assert len(rows(out, "articles")) == 3
+    assert any(r["reason"] == "warc_unreadable" for r in rows(out, "rejected"))
+
+
+def test_backfill_warc_usage_errors_write_nothing(tmp_path):
+    out = tmp_path / "out"
+    none = cli("backfill", "--warc", str(tmp_path / "nothing-*.warc.gz"), "--out", str(out))
+    assert none.returncode == 3 and "no file matches" in none.stderr
+    warc = tmp_path / "a.warc.gz"
+    _three_pages(str(warc))
+    bad = cli("backfill", "--warc", str(warc), "--outlet", "Le Monde", "--out", str(out))
+    assert bad.returncode == 2 and "--outlet" in bad.stderr
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text("")
+    both = cli("backfill", "--manifest", str(manifest), "--outlet", "x", "--out", str(out))
+    assert both.returncode == 2
+    assert not any(out.rglob("*.parquet"))
+
+
+def test_warc_files_are_matched_and_read_on_s3_by_glob(tmp_path, monkeypatch):
+    """s3:// through Beam's filesystem, against a loopback S3 server (moto) this test starts:
+    a glob names the files, and a damaged one is read around its damage (seeks on S3)."""
+    moto_server = pytest.importorskip("moto.server", reason="needs moto[s3] (test extra)")
+    boto3 = pytest.importorskip("boto3", reason="needs apache-beam[aws] (test extra)")
+    from apache_beam.io.filesystems import FileSystems
+    from apache_beam.options.pipeline_options import PipelineOptions
+    from cfnews.transforms.warc import match_warcs
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        for key, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                           "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": endpoint,
+                           "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": "/dev/null",
+                           "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}.items():
+            monkeypatch.setenv(key, value)
+        client = boto3.client("s3")
+        client.create_bucket(Bucket="archives")
+        FileSystems.set_options(PipelineOptions([
+            f"--s3_endpoint_url={endpoint}", "--s3_access_key_id=test",
+            "--s3_secret_access_key=test", "--s3_region_name=us-east-1"]))
+        good = tmp_path / "good.warc.gz"
+        offsets = _three_pages(str(good))
+        damaged = bytearray(good.read_bytes())
+        damaged[offsets[1] + 5:offsets[1] + 45] = b"\x00corrupt" * 5
+        client.put_object(Bucket="archives", Key="crawl/a.warc.gz", Body=good.read_bytes())
+        client.put_object(Bucket="archives", Key="crawl/b.warc.gz", Body=bytes(damaged))
+        client.put_object(Bucket="archives", Key="crawl/notes.txt", Body=b"not a warc")
+        files = match_warcs(["s3://archives/crawl/*.warc.gz", "s3://archives/crawl/a.warc.gz"])
+        assert files == ["s3://archives/crawl/a.warc.gz", "s3://archives/crawl/b.warc.gz"]
+        assert kinds(read_warc(files[0])) == ["FeedEntry"] * 3
+        items = list(read_warc(files[1]))
+        assert kinds(items) == ["FeedEntry", "Rejected:warc_unreadable", "FeedEntry"]
+        assert items[1].error.startswith(f"s3://archives/crawl/b.warc.gz at offset {offsets[1]} ")
+    finally:
+        FileSystems.set_options(PipelineOptions([]))
+        server.stop()
