@@ -18,8 +18,9 @@ import pyarrow as pa
 
 from cfnews.schemas.records import Article, Duplicate, Rejected
 
-SCHEMA_VERSION = 6   # 2: articles.fingerprint; 3: story_id, fingerprints mark quoted shingles;
-# 4: fingerprints read Traditional Chinese as Simplified; 5: item_id; 6: articles.number_sketch
+SCHEMA_VERSION = 7   # 2: articles.fingerprint; 3: story_id, fingerprints mark quoted shingles;
+# 4: fingerprints read Traditional Chinese as Simplified; 5: item_id; 6: articles.number_sketch;
+# 7: rejected.attempt
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 
@@ -130,6 +131,7 @@ REJECTED_SCHEMA = pa.schema([
     pa.field("written_at", TIMESTAMP),
     pa.field("run_id", pa.string()),
     pa.field("published_raw", pa.string()),
+    pa.field("attempt", pa.int16()),
 ], metadata={b"cfnews.dataset": b"rejected", b"cfnews.schema_version": str(SCHEMA_VERSION).encode()})
 
 DATASETS = ("articles", "duplicates", "rejected")
@@ -300,6 +302,6 @@ def to_row(record, run_id: str = "", written_at=None) -> Dict[str, Any]:
             "relevance": record.relevance, "published_at": _utc(record.published_at),
             "discovered_at": _utc(record.discovered_at), "at": _utc(record.at),
             "written_at": _utc(written_at), "run_id": run_id,
-            "published_raw": record.published_raw,
+            "published_raw": record.published_raw, "attempt": record.attempt,
         }
     raise TypeError(f"not an output record: {type(record).__name__}")

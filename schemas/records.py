@@ -164,6 +164,9 @@ class Rejected:
     discovered_at: Optional[dt.datetime] = None
     source: str = "feed"
     published_raw: Optional[str] = None  # an untrusted publication time, as the source said
+    # a fetch rejection of a streaming job that fetched the page again itself: the attempt it
+    # gave up at, earlier runs' failures counted (MAX_ATTEMPTS); None for one fetch of a run
+    attempt: Optional[int] = None
 
     def __post_init__(self):
         _trust_published(self)

@@ -21,7 +21,8 @@ from apache_beam.transforms.window import TimestampedValue
 from cfnews.schemas import FeedSource, MAX_ATTEMPTS
 from cfnews.schemas.reasons import RETRY_BACKOFF, retry_in_job, retry_wait_after
 from tests.conftest import respond
-from tests.test_retry_e2e import hits, serve, sql
+from tests.test_operator_cli import cfnews, feeds_file
+from tests.test_retry_e2e import COMMON, hits, serve, sql
 from tests.test_wild_feeds import page
 
 START = 1_764_835_200          # 2025-12-04T08:00:00Z, a window boundary
@@ -110,6 +111,15 @@ def test_a_running_streaming_job_fetches_a_transient_failure_again(tmp_path, ser
     assert f"[attempt {MAX_ATTEMPTS} of {MAX_ATTEMPTS};" in current[1]["error"], current
     assert sql(out, "SELECT count(*) AS n FROM rejected_all_versions") == [{"n": 2}]
     assert sql(out, f"SELECT * FROM rejected WHERE article_id = '{ids['flaky']}'") == []
+    assert sql(out, "SELECT attempt FROM rejected ORDER BY http_status") == [
+        {"attempt": None}, {"attempt": MAX_ATTEMPTS}]
+    # the job gave the page up at its last attempt: a later run (the CLI, as an operator runs
+    # it) does not fetch it again, as it would after one run's transient failure
+    feeds = feeds_file(tmp_path, [server.url("/feed.xml")])
+    done = cfnews("run", "--feeds", feeds, "--out", out, "--once",
+                  f"--allow-hosts={server.host_port}", *COMMON)
+    assert done.returncode == 0, (done.stdout, done.stderr[-3000:])
+    assert hits(server) == {"flaky": 2, "down": MAX_ATTEMPTS, "gone": 1, "fine": 1}
 
 
 def _fetch_labels(dedup) -> list:

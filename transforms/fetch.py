@@ -191,8 +191,9 @@ class _RetryFetchFn(beam.DoFn):
                 count("cfnews.rejected", f"{result.stage}.{result.reason}")
                 # the attempt counts the earlier runs' failures as well as this job's
                 yield TaggedOutput(REJECTED, dataclasses.replace(
-                    result, error=f"{result.error} [attempt {attempt} of {MAX_ATTEMPTS}; "
-                                  "the earlier failed transiently]"))
+                    result, attempt=attempt,
+                    error=f"{result.error} [attempt {attempt} of {MAX_ATTEMPTS}; "
+                          "the earlier failed transiently]"))
 
 
 @dataclasses.dataclass

@@ -5,7 +5,8 @@ them, in its workers (nothing about the lake is read on the driver or embedded i
 
 * was this article id already written, in any dataset, for good?     -> `History.seen`
   (an id whose only rows are transient rejections from fewer than MAX_ATTEMPTS runs is not:
-  it is fetched again, see schemas/reasons.py `is_transient`)
+  it is fetched again, see schemas/reasons.py `is_transient`; a streaming job's row at its
+  `attempt` MAX_ATTEMPTS is final: that job fetched the page MAX_ATTEMPTS times)
 * which articles written earlier share sampled shingle hashes with this new one, within the
   dedup expiry?                                                         -> `History.prior_hits`
 
@@ -14,7 +15,7 @@ Both are answered from a `History`, opened once per worker process and job:
 * Local output: a compact index under DIR/_index/, derived from the datasets and memory-mapped:
   `ids.npy` (sorted 64-bit article ids written for good: every article, every duplicate but
   the row of an entry whose first entry of the same URL was rejected (its fate is that
-  rejection's), every rejection that is not transient), `attempts.npy` (sorted (id, run)
+  rejection's), every rejection that is not transient or records a last attempt), `attempts.npy` (sorted (id, run)
   pairs of the transient rejections: the runs that tried an id and failed for a reason worth
   another run), `retries.json` (the entry of each id still retrying, from its latest transient
   rejection: what the in-job graph fetches again when the feed no longer lists it,
@@ -27,8 +28,8 @@ Both are answered from a `History`, opened once per worker process and job:
   that are gone (compaction) is rebuilt from the datasets with a warning. The datasets stay
   the source of truth; deleting DIR/_index is always safe.
 * Object stores (gs://, s3://): each worker reads the datasets directly, the article_id
-  column of every file (with canonical_id of `duplicates`, reason, http_status and run_id of
-  `rejected`, and the entry's columns of `rejected` files holding transient rows) and the
+  column of every file (with canonical_id of `duplicates`, reason, http_status, run_id and
+  attempt of `rejected`, and the entry's columns of `rejected` files holding transient rows) and the
   fingerprint column of the date partitions it needs.
 
 Each member row also holds the article's number sketch (`articles.number_sketch`, schema
@@ -152,7 +153,7 @@ def history_of_file(source, dataset: str, name: str = "",
     stands for the run of rows written before files had a run_id column (a file holds one
     run's rows)."""
     wanted = {"articles": ["article_id"], "duplicates": ["article_id", "canonical_id"],
-              "rejected": ["article_id", "reason", "http_status", "run_id", "at"]}[dataset]
+              "rejected": ["article_id", "reason", "http_status", "run_id", "at", "attempt"]}[dataset]
     table = _read_columns(source, wanted)
     final: List[int] = []
     attempts: List[Tuple[int, int, int]] = []
@@ -169,12 +170,14 @@ def history_of_file(source, dataset: str, name: str = "",
                  if a and a != canonical]
     else:
         rows = []
-        for i, (a, reason, status, run, at) in enumerate(zip(
+        for i, (a, reason, status, run, at, attempt) in enumerate(zip(
                 ids, _column(table, "reason"), _column(table, "http_status"),
-                _column(table, "run_id"), _micros(table, "at"))):
+                _column(table, "run_id"), _micros(table, "at"), _column(table, "attempt"))):
             if not a:
                 continue    # a feed-level row: no article
-            if is_transient(reason, status):
+            # a streaming job's row records its last attempt: at MAX_ATTEMPTS it gave up, so
+            # the id is final, however few runs' rows there are (the job fetched it N times)
+            if is_transient(reason, status) and (attempt or 0) < MAX_ATTEMPTS:
                 attempts.append((id_key(a), id_key(run or name), at))
                 rows.append((i, a, at))
             else:
