@@ -29,6 +29,13 @@ class CfnewsOptions(PipelineOptions):
         parser.add_argument("--out", help="output folder (local path, gs://, s3://)")
         parser.add_argument("--feeds", default=None, help="feeds file (YAML), for `run`")
         parser.add_argument("--manifest", default=None, help="JSONL manifest, for `backfill`")
+        parser.add_argument("--warc", nargs="*", default=[], action="extend",
+                            help="WARC files or globs (.warc, .warc.gz; local, gs://, s3://) to "
+                                 "backfill from, for the Dataflow template (the CLI: `cfnews "
+                                 "backfill --warc`)")
+        parser.add_argument("--warc_outlet", default=None,
+                            help="with --warc: the outlet id of every record (default: the outlet "
+                                 "of the feeds file whose host matches, else one from the host)")
         parser.add_argument("--manifest_root", default=None,
                             help="folder (or URL prefix) a manifest's html_file may point into "
                                  "(default: the manifest's own folder)")

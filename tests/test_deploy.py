@@ -161,12 +161,13 @@ def assert_clean(runner, result, messages, network):
 def test_batch_graph_translates_for_dataflow(dataflow_runner):
     def build_batch(p, options):
         graph.build(p, options, "20260101T000000Z-abc123", feeds=FEEDS,
-                    manifest="gs://example-bucket/pages.jsonl")
+                    manifest="gs://example-bucket/pages.jsonl",
+                    warc=["gs://example-bucket/crawl/*.warc.gz"])
 
     runner, result, messages, network = dry_run(dataflow_runner, build_batch)
     assert_clean(runner, result, messages, network)
     steps = {t.unique_name for t in runner.proto_pipeline.components.transforms.values()}
-    for stage in ("ReadFeeds", "ReadManifest", "Ingest/Fetch", "Ingest/Extract", "Ingest/Dedup",
+    for stage in ("ReadFeeds", "ReadManifest", "ReadWarc", "Ingest/Fetch", "Ingest/Extract", "Ingest/Dedup",
                   "Ingest/Entities", "Write"):
         assert stage in steps, stage
     job_type = result.job.proto.type
@@ -292,6 +293,42 @@ def test_template_entry_point_runs_a_bounded_job(template_main, tmp_path, capsys
     assert re.search(rf"entries seen\s+{len(load_catalog())}\b", printed), printed
     assert "(adds up)" in printed
     assert any((out / "articles").rglob("part-*.parquet"))
+
+
+def test_template_entry_point_backfills_web_archives(template_main, tmp_path, capsys):
+    """--warc through the template (a glob, as a Flex Template parameter): the records' outlets
+    from the feeds file's hosts, else from the host, or all from --warc_outlet."""
+    import pyarrow.dataset as ds
+    from cfnews.pipeline.feeds_file import dump_feeds
+    from tests.test_warc import china_france_warc
+    crawl = tmp_path / "crawl"
+    crawl.mkdir()
+    urls = china_france_warc(str(crawl / "news-00.warc.gz"))
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text(dump_feeds([FeedSource(outlet="gazette-paris", language="fr", country="FR",
+                                            url="https://feeds.gazette-paris.example/rss.xml")]))
+
+    def outlets(out):
+        table = ds.dataset(out / "articles", format="parquet", partitioning="hive").to_table(
+            columns=["url", "outlet"])
+        return dict(zip(table.column("url").to_pylist(), table.column("outlet").to_pylist()))
+
+    out = tmp_path / "out"
+    code = template_main.main(["--runner=FnApiRunner", f"--out={out}", f"--feeds={feeds}",
+                               f"--warc={crawl}/*.warc.gz", "--all_topics=true"])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert "warc files        1" in printed and "(adds up)" in printed, printed
+    assert outlets(out) == {urls[0]: "gazette-paris", urls[1]: "news-cgtn-example",
+                            urls[2]: "pacific-example"}
+    named = tmp_path / "named"
+    assert template_main.main(["--runner=FnApiRunner", f"--out={named}", f"--feeds={feeds}",
+                               f"--warc={crawl}/*.warc.gz", "--warc_outlet=archive",
+                               "--all_topics=true"]) == 0
+    assert set(outlets(named).values()) == {"archive"}
+    assert template_main.main(["--runner=FnApiRunner", f"--out={tmp_path / 'bad'}",
+                               f"--warc={crawl}/*.warc.gz", "--warc_outlet=Not An Id"]) == 2
+    assert not (tmp_path / "bad").exists()
 
 
 # --- the image installs the project's pins -----------------------------------------------------

@@ -1,11 +1,14 @@
 """Entry point of the cfnews Flex Template (FLEX_TEMPLATE_PYTHON_PY_FILE), usable by hand too.
 
-    python deploy/dataflow/main.py --out=gs://BUCKET/cfnews [--feeds=FILE | --manifest=FILE]
+    python deploy/dataflow/main.py --out=gs://BUCKET/cfnews
+                                   [--feeds=FILE | --manifest=FILE | --warc=GLOB[,GLOB...]]
                                    [--streaming] [any cfnews or Beam pipeline option]
 
-Without --streaming it runs one bounded job: every feed polled once (`cfnews run --once`), or a
-backfill manifest (`cfnews backfill`). With --streaming it builds the streaming graph and
-submits it. With neither --feeds nor --manifest it polls the feeds.yaml baked into the image.
+Without --streaming it runs one bounded job: every feed polled once (`cfnews run --once`), a
+backfill manifest (`cfnews backfill`), or web archives (`cfnews backfill --warc`: their records'
+outlets from --warc_outlet, else from the feeds file's hosts, else from the host). With
+--streaming it builds the streaming graph and submits it. With neither --feeds, --manifest nor
+--warc it polls the feeds.yaml baked into the image.
 
 Flex Templates pass every parameter as --name=value, flags included (`--reprocess=true`):
 those become bare flags, and comma-separated lists become separate values, before Beam parses
@@ -24,6 +27,7 @@ from apache_beam.options.pipeline_options import (PipelineOptions, SetupOptions,
                                                   _BeamArgumentParser)
 
 from cfnews.pipeline.options import CfnewsOptions
+from cfnews.schemas import is_outlet_id as _is_outlet_id
 
 log = logging.getLogger("cfnews.template")
 
@@ -96,8 +100,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not cfnews.out:
         print("cfnews template: --out is required", file=sys.stderr)
         return 2
+    if cfnews.warc_outlet is not None and not _is_outlet_id(cfnews.warc_outlet):
+        print(f"cfnews template: --warc_outlet {cfnews.warc_outlet!r} is not an outlet id",
+              file=sys.stderr)
+        return 2
     feeds = None
-    if cfnews.feeds or not cfnews.manifest:
+    if cfnews.feeds or not cfnews.manifest:   # with --warc: the hosts that name outlets
         from cfnews.pipeline.feeds_file import FeedsFileError, load_feeds
         source = cfnews.feeds or BAKED_FEEDS
         try:
@@ -117,7 +125,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 0
 
     from cfnews.pipeline.runner import run_job
-    summary = run_job(cfnews, feeds=feeds, manifest=cfnews.manifest)
+    if cfnews.warc:
+        from cfnews.transforms.warc import OutletRule
+        summary = run_job(cfnews, warc=cfnews.warc, warc_outlets=OutletRule.from_feeds(
+            feeds or [], outlet=cfnews.warc_outlet or ""))
+    else:
+        summary = run_job(cfnews, feeds=feeds, manifest=cfnews.manifest)
     print(summary.render())
     return 0 if summary.adds_up else 1
 
