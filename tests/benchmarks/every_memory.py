@@ -4,15 +4,21 @@ The continuous loop (`ContinuousIngest.run_forever`, as `cfnews run --every` run
 FnApiRunner in_memory, `--all-topics`) runs IN this process against a loopback feed that grows
 (`tests/test_crash_safety.GrowingFeed`: two new stories per poll, each a page to fetch). The
 feed's server runs in a child process, so what it keeps (a route per story) is not traced here.
-`tracemalloc` snapshots after the warm-up cycles, half-way and at the end; printed: traced bytes
-per cycle over each half, the top growth sites grouped by traceback (tracemalloc's own frames
+The first `--untraced` cycles run before tracing starts (models load untraced); `tracemalloc`
+snapshots then follow the warm-up, half-way and the end. Before each snapshot the caches bounded
+by construction (`re`'s, every lru_cache with a maxsize above 1) are emptied and their sizes
+printed, so the snapshots compare what has no bound. Printed: traced bytes per cycle over each
+half, the top growth sites grouped by traceback (tracemalloc's and this file's own bookkeeping
 filtered out), RSS at each point, gc object counts by type (difference), and the articles
 written and ids in the state's seen set, for a per-article figure.
 
-    .venv/bin/python -m tests.benchmarks.every_memory --warmup 30 --cycles 200
-    .venv/bin/python -m tests.benchmarks.every_memory --tree ../other-checkout   # another tree's code
+    .venv/bin/python -m tests.benchmarks.every_memory --verbose --cycles 48
+    .venv/bin/python -m tests.benchmarks.every_memory --cycles 48 --tree DIR   # another tree's code
 
-Figures only, not a test; one run is 10-20 minutes of one CPU at 200 cycles."""
+A site whose block count does not change ("+0.0 blocks") but grows once is a container resized
+whose old block predates tracing (its release is not counted), not growth per cycle. Tracing
+costs ~18 s a cycle at 8 frames (~1 s untraced): 48 traced cycles are ~16 min of one CPU.
+Figures only, not a test (tests/benchmarks/RESULTS.md, "Running for months")."""
 from __future__ import annotations
 
 import argparse
@@ -141,7 +147,9 @@ def main(argv=None) -> int:
         child_args = [a for a in (argv if argv is not None else sys.argv[1:])]
         i = child_args.index("--tree")
         del child_args[i:i + 2]
-        code = (f"import sys; sys.path.insert(0, {tree!r}); sys.argv = ['every_memory'] + "
+        # the editable install maps cfnews.* to its own checkout: the tree's folders go first
+        code = (f"import sys; sys.path.insert(0, {tree!r}); import cfnews; "
+                f"cfnews.__path__.insert(0, {tree!r}); sys.argv = ['every_memory'] + "
                 f"{child_args!r}; import runpy; runpy.run_path({__file__!r}, run_name='__main__')")
         return subprocess.call([sys.executable, "-c", code], cwd=tree)
 
@@ -163,7 +171,9 @@ def run(args, base_url: str) -> None:
     from cfnews.pipeline.continuous import ContinuousIngest, Schedule
     from cfnews.pipeline.runner import make_options
     from cfnews.schemas import FeedSource
-    print(f"cfnews from {Path(cfnews.__file__).resolve().parent}  feed {base_url}/feed.xml")
+    import cfnews.pipeline.continuous as continuous
+    print(f"cfnews from {Path(cfnews.__file__).resolve().parent}, its loop from "
+          f"{Path(continuous.__file__).resolve()}  feed {base_url}/feed.xml")
     host_port = base_url.split("//", 1)[1]
     out = tempfile.mkdtemp(prefix="every_memory-")
     options = make_options(["--runner=FnApiRunner"], out=out, all_topics=True,
@@ -214,7 +224,8 @@ def run(args, base_url: str) -> None:
 
     own_lines = [line_range(f) for f in (on_cycle, census, snapshot, rss_mb, clear_bounded_caches)]
     started = time.monotonic()
-    done = ingest.run_forever(max_cycles=total - ingest.cycle, echo=lambda line: None, on_cycle=on_cycle)
+    done = ingest.run_forever(max_cycles=total - ingest.cycle, echo=lambda line: None,
+                              on_cycle=on_cycle)
     print(f"{done.cycles} cycles in {time.monotonic() - started:.0f} s "
           f"(median cycle {sorted(seconds)[len(seconds) // 2]:.2f} s); written {dict(written)}; "
           f"not adding up: {done.not_adding_up}")
