@@ -35,7 +35,7 @@ from cfnews.schemas import FeedEntry, FeedSource, Rejected, utc_now
 from cfnews.transforms.common import crash_point
 from cfnews.transforms.write import remove_stale_staging
 from cfnews.transforms.feeds import FEED_LEVEL_REASONS, MAX_RETRY_AFTER_HOLD, poll_feed
-from cfnews.transforms.history import open_history
+from cfnews.transforms.history import load_history
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ class ContinuousIngest:
         # one entry of one feed is journalled once; the same article from another feed is
         # journalled too, and becomes its `canonical_url` duplicate in the run
         pending_ids = {(e.feed_url, e.article_id) for e in self.state.pending}
-        history = open_history(self.options.out, f"poll-{self.cycle}-{time.time_ns()}")
+        history = load_history(self.options.out)  # this cycle's alone: let go when it ends
         with concurrent.futures.ThreadPoolExecutor(self.schedule.poll_threads) as pool:
             polls = list(pool.map(lambda f: (f, self._poll(f)), due))
         for source, result in polls:
@@ -175,7 +175,7 @@ class ContinuousIngest:
             # (schemas/reasons.py) stays in the journal and runs again next cycle, whether or
             # not its feed lists it again (a feed answering 304 would never hand it back),
             # until a run writes it for good or MAX_ATTEMPTS runs have failed it
-            written = open_history(self.options.out, f"written-{self.cycle}-{time.time_ns()}")
+            written = load_history(self.options.out)
             for entry in due_now:
                 if written.retrying(entry.article_id):
                     retry.append(entry)

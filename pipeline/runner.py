@@ -16,6 +16,7 @@ from cfnews.pipeline.local_runner import runner_for
 from cfnews.pipeline.options import CfnewsOptions
 from cfnews.pipeline.summary import RunSummary, summarise
 from cfnews.schemas import FeedEntry, FeedSource
+from cfnews.transforms.history import forget_history
 from cfnews.transforms.write import remove_staging
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,8 @@ def run_job(options: CfnewsOptions, feeds: Optional[Sequence[FeedSource]] = None
             if stop is not None:  # Ctrl-C (or SIGTERM) inside a stage: the command's status
                 raise stop.with_traceback(None) from None
             raise
+        finally:  # in-process workers opened the job's history here: `run --every` keeps none
+            forget_history(options.out, run_id)
     remove_staging(options.out, run_id)
     return summarise(result, run_id, options.out)
 

@@ -190,8 +190,8 @@ def reconcile(state: State, out_dir: str) -> None:
     index (transforms/history.py), never by reading the whole lake."""
     if not state.pending:
         return
-    from cfnews.transforms.history import open_history
-    history = open_history(out_dir, f"reconcile-{uuid.uuid4().hex}")
+    from cfnews.transforms.history import load_history
+    history = load_history(out_dir)
     state.pending = [e for e in state.pending if not history.seen(e.article_id)]
 
 

@@ -211,9 +211,14 @@ def run_latency(out_dir: str, run_id: str) -> Dict[str, float]:
     import pyarrow as pa
     import pyarrow.parquet as pq
     from apache_beam.io.filesystems import FileSystems
-    pattern = join(out_dir, "articles", "*", "*", f"part-{run_id}-*.parquet")
+    # one pattern per output, the run picked out by name: a pattern naming the run would be
+    # compiled anew (and kept in `re`'s cache, evicting others) by every run of `run --every`
+    pattern = join(out_dir, "articles", "*", "*", "part-*.parquet")
+    prefix = f"part-{run_id}-"
     values: List[float] = []
     for match in FileSystems.match([pattern])[0].metadata_list:
+        if not match.path.rsplit("/", 1)[-1].startswith(prefix):
+            continue
         # Whole file into memory, then one-threaded Arrow read: an Arrow reader over a Python
         # file object can still be tearing down its threads at interpreter exit (SIGABRT).
         with FileSystems.open(match.path) as handle:

@@ -142,3 +142,35 @@ def test_a_long_run_keeps_counts_not_every_cycles_report(tmp_path, server):
     gc.collect()
     assert len(reports) == 3 and all(ref() is None for ref in reports)
     assert done.cycles == 3 and done.not_adding_up == []
+
+
+def test_a_long_run_keeps_no_history_of_a_finished_cycle(tmp_path, server):
+    """Each cycle opened three histories of the output (its poll's, its job's, its reckoning's),
+    each holding the lake's file list, its loaded date stores and mapped arrays, and a
+    process-wide table kept up to nine of them: in a process that runs for months, nine copies
+    of what grows with the lake. A finished cycle now leaves none behind."""
+    import gc
+    from cfnews.transforms.history import History
+    GrowingFeed(server, per_request=2)
+    ingest = ingest_for(tmp_path, server, every=0.0, min_interval=0.0)
+    gc.collect()
+    earlier = {id(o) for o in gc.get_objects() if isinstance(o, History)}  # other tests' jobs
+    done = ingest.run_forever(max_cycles=4, echo=lambda line: None)
+    gc.collect()
+    alive = [o for o in gc.get_objects() if isinstance(o, History) and id(o) not in earlier]
+    assert done.cycles == 4 and ingest.state.seen  # the cycles ran and wrote
+    assert alive == [], f"{len(alive)} histories outlived their cycles"
+
+
+def test_a_long_run_compiles_no_pattern_per_cycle(tmp_path, server):
+    """Every cycle's summary listed its files with a glob naming the run, which Beam compiles
+    to a regular expression: one new pattern per cycle in `re`'s cache (at most 512, oldest
+    out first), pushing out the patterns the stages use all the time."""
+    import re
+    GrowingFeed(server, per_request=2)
+    ingest = ingest_for(tmp_path, server, every=0.0, min_interval=0.0)
+    ingest.run_forever(max_cycles=3, echo=lambda line: None)   # every stage has run
+    before = set(re._cache)
+    ingest.run_forever(max_cycles=3, echo=lambda line: None)
+    new = [key[1] for key in set(re._cache) - before]
+    assert ingest.cycle == 6 and new == [], new

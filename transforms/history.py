@@ -773,25 +773,39 @@ _OPENED: Dict[Tuple[str, str], History] = {}
 _OPEN_LOCK = threading.Lock()
 
 
+def load_history(out_dir: str) -> History:
+    """The History of `out_dir` as it is now, opened for one caller and kept by nobody else:
+    for lookups done once (a poll, a cycle's reckoning, a start-up reconcile) in a process
+    that may run for months. `open_history` is for a job's workers, which share one."""
+    if _is_remote(out_dir):
+        return open_remote(out_dir)
+    index = LocalIndex(out_dir)
+    with _Locked(index.root):
+        note = index.refresh()
+        log.info("history index %s: %s", index.root, note)
+        return index.open()
+
+
 def open_history(out_dir: str, job_key: str = "") -> History:
     """The History of `out_dir`, opened once per process and job (`job_key`, the run id):
-    a later job in the same process sees what earlier ones wrote."""
+    a later job in the same process sees what earlier ones wrote. `forget_history` lets it
+    go when the job is over."""
     key = (out_dir, job_key)
     with _OPEN_LOCK:
         history = _OPENED.get(key)
         if history is None:
-            if _is_remote(out_dir):
-                history = open_remote(out_dir)
-            else:
-                index = LocalIndex(out_dir)
-                with _Locked(index.root):
-                    note = index.refresh()
-                    log.info("history index %s: %s", index.root, note)
-                    history = index.open()
+            history = load_history(out_dir)
             if len(_OPENED) > 8:
                 _OPENED.clear()
             _OPENED[key] = history
         return history
+
+
+def forget_history(out_dir: str, job_key: str = "") -> None:
+    """Drop a finished job's History (its file list, loaded date stores and mapped arrays
+    grow with the lake): a process that runs job after job keeps none of them."""
+    with _OPEN_LOCK:
+        _OPENED.pop((out_dir, job_key), None)
 
 
 # ---------------------------------------------------------------- Beam wiring
