@@ -299,14 +299,8 @@ def test_template_entry_point_backfills_web_archives(template_main, tmp_path, ca
     """--warc through the template (a glob, as a Flex Template parameter): the records' outlets
     from the feeds file's hosts, else from the host, or all from --warc_outlet."""
     import pyarrow.dataset as ds
-    from cfnews.pipeline.feeds_file import dump_feeds
-    from tests.test_warc import china_france_warc
-    crawl = tmp_path / "crawl"
-    crawl.mkdir()
-    urls = china_france_warc(str(crawl / "news-00.warc.gz"))
-    feeds = tmp_path / "feeds.yaml"
-    feeds.write_text(dump_feeds([FeedSource(outlet="gazette-paris", language="fr", country="FR",
-                                            url="https://feeds.gazette-paris.example/rss.xml")]))
+    from tests.test_warc import crawl_and_feeds
+    crawl, urls, feeds = crawl_and_feeds(tmp_path)
 
     def outlets(out):
         table = ds.dataset(out / "articles", format="parquet", partitioning="hive").to_table(

@@ -225,13 +225,20 @@ def china_france_warc(path):
     return urls
 
 
-def test_backfill_from_a_warc_writes_pages_rows_and_adds_up_and_a_rerun_adds_nothing(tmp_path):
+def crawl_and_feeds(tmp_path):
+    """(crawl folder holding china_france_warc's file, its URLs, a feeds file whose one feed
+    is on a parent host of the first page's: feeds.gazette-paris.example)."""
     crawl = tmp_path / "crawl"
     crawl.mkdir()
     urls = china_france_warc(str(crawl / "news-00.warc.gz"))
     feeds = tmp_path / "feeds.yaml"
     feeds.write_text(dump_feeds([FeedSource(outlet="gazette-paris", language="fr", country="FR",
                                             url="https://feeds.gazette-paris.example/rss.xml")]))
+    return crawl, urls, feeds
+
+
+def test_backfill_from_a_warc_writes_pages_rows_and_adds_up_and_a_rerun_adds_nothing(tmp_path):
+    crawl, urls, feeds = crawl_and_feeds(tmp_path)
     out, summary = tmp_path / "out", tmp_path / "summary.json"
     # a file named twice (a glob and its path) is read once
     args = ["backfill", "--warc", str(crawl / "*.warc.gz"), "--warc", str(crawl / "news-00.warc.gz"),
