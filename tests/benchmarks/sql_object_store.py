@@ -42,15 +42,9 @@ class _Requests(logging.Handler):
             self.seen[method] = self.seen.get(method, 0) + 1
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--days", type=int, default=90)
-    parser.add_argument("--outlets", type=int, default=10)
-    parser.add_argument("--articles", type=int, default=18000)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--baseline", help="an older checkout with its own .venv")
-    args = parser.parse_args()
-
+def start_moto():
+    """An S3-compatible server (moto) on 127.0.0.1, the environment pointing boto3, pyarrow and
+    Beam at it with dummy credentials and a private CFNEWS_CACHE_DIR, and a request counter."""
     from moto import server as moto_server
     server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
@@ -67,16 +61,40 @@ def main() -> None:
     werkzeug.setLevel(logging.INFO)
     werkzeug.propagate = False
     werkzeug.handlers = [requests]
+    return requests, server
 
+
+def upload_lake(articles: int, days: int, outlets: int, prefix: str = "lake") -> dict:
+    """A lake (tests/lake.py) written locally and uploaded to s3://BUCKET/PREFIX; its counts
+    and its size in bytes."""
     import boto3
     from tests.lake import write_lake
     client = boto3.client("s3")
-    client.create_bucket(Bucket=BUCKET)
+    try:
+        client.create_bucket(Bucket=BUCKET)
+    except client.exceptions.BucketAlreadyOwnedByYou:
+        pass
+    size = 0
     with tempfile.TemporaryDirectory() as local:
-        counts = write_lake(local, articles=args.articles, days=args.days,
-                            outlets=args.outlets, end=dt.date(2026, 11, 30))
+        counts = write_lake(local, articles=articles, days=days, outlets=outlets,
+                            end=dt.date(2026, 11, 30))
         for path in Path(local).rglob("*.parquet"):
-            client.upload_file(str(path), BUCKET, f"lake/{path.relative_to(local)}")
+            size += path.stat().st_size
+            client.upload_file(str(path), BUCKET, f"{prefix}/{path.relative_to(local)}")
+    return dict(counts, bytes=size)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--outlets", type=int, default=10)
+    parser.add_argument("--articles", type=int, default=18000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--baseline", help="an older checkout with its own .venv")
+    args = parser.parse_args()
+
+    requests, server = start_moto()
+    counts = upload_lake(args.articles, args.days, args.outlets)
     print(f"lake: {counts}, on s3://{BUCKET}/lake; {os.cpu_count()} CPUs")
 
     here = Path(__file__).resolve().parents[2]
