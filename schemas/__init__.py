@@ -10,6 +10,7 @@ from cfnews.schemas.records import (
     Page,
     Rejected,
     Duplicate,
+    utc_from_iso,
     utc_now,
 )
 from cfnews.schemas.reasons import MAX_ATTEMPTS, Reason, Stage, is_transient
@@ -35,7 +36,7 @@ from cfnews.schemas.arrow import (
 )
 
 __all__ = [
-    "Article", "Entity", "FeedEntry", "FeedSource", "Page", "Rejected", "Duplicate", "utc_now",
+    "Article", "Entity", "FeedEntry", "FeedSource", "Page", "Rejected", "Duplicate", "utc_now", "utc_from_iso",
     "Reason", "Stage", "MAX_ATTEMPTS", "is_transient",
     "MAX_ID_LENGTH", "OUTLET_ID", "RUN_ID", "UNKNOWN_OUTLET", "check_path_parts", "is_outlet_id",
     "is_run_id",

@@ -11,6 +11,23 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def utc_from_iso(value) -> Optional[dt.datetime]:
+    """An ISO 8601 / RFC 3339 time ("...Z", an offset, or none: read as UTC) as an aware UTC
+    datetime; None for anything else."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    if text[-1:] in ("Z", "z"):   # Python 3.10's fromisoformat does not read "Z"
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed.astimezone(dt.timezone.utc)
+
+
 # Publication times outside [EARLIEST_PUBLISHED, now + FUTURE_PUBLISHED] are not trusted
 # (year 1, 9999, clocks of misconfigured CMSs): they would make partitions no one asked for.
 EARLIEST_PUBLISHED = dt.datetime(1990, 1, 1, tzinfo=dt.timezone.utc)
@@ -70,6 +87,12 @@ class FeedEntry:
 
     def __post_init__(self):
         _trust_published(self)
+
+    @property
+    def brings_content(self) -> bool:
+        """A backfill line's or WARC record's entry: its HTML or text came with it, nothing
+        is fetched."""
+        return self.html is not None or self.text is not None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -182,7 +205,7 @@ class Rejected:
             title=entry.title if title is None else title, http_status=http_status,
             error=error[:2000], relevance=relevance, published_at=entry.published_at,
             discovered_at=entry.discovered_at, published_raw=entry.published_raw,
-            source="backfill" if (entry.html is not None or entry.text is not None) else "feed")
+            source="backfill" if entry.brings_content else "feed")
 
     @staticmethod
     def for_article(article: Article, stage, reason, error: str = "",

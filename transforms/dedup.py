@@ -744,7 +744,7 @@ def entry_as_article(entry: FeedEntry, cluster_id: str) -> Article:
                    title=entry.title, text="", summary=entry.summary,
                    discovered_at=entry.discovered_at, published_at=entry.published_at,
                    cluster_id=cluster_id, published_raw=entry.published_raw, item_id=entry.item_id,
-                   source="backfill" if (entry.html is not None or entry.text is not None) else "feed")
+                   source="backfill" if entry.brings_content else "feed")
 
 
 def guid_key(entry: FeedEntry) -> str:

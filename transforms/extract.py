@@ -24,7 +24,7 @@ from typing import Iterable, Optional, Union
 
 import apache_beam as beam
 
-from cfnews.schemas import Article, Page, Reason, Rejected, Stage
+from cfnews.schemas import Article, Page, Reason, Rejected, Stage, utc_from_iso
 
 from cfnews.transforms.bodies import choose_body, drop_boilerplate, readability_text
 from cfnews.transforms.common import StageDoFn, distribution, run_stage
@@ -61,15 +61,7 @@ def _parse(html: str):
 
 
 def _parse_date(value: Optional[str]) -> Optional[dt.datetime]:
-    if not value:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
-    return parsed.astimezone(dt.timezone.utc)
+    return utc_from_iso(value)
 
 
 def normalise_text(text: str) -> str:
@@ -91,7 +83,7 @@ def extract_article(page: Page, min_chars: int = MIN_CHARS) -> Union[Article, Re
                   outlet=entry.outlet, feed_url=entry.feed_url, entry_id=entry.entry_id,
                   discovered_at=entry.discovered_at, fetched_at=page.fetched_at,
                   summary=entry.summary, published_raw=entry.published_raw, item_id=entry.item_id,
-                  source="backfill" if (entry.html is not None or entry.text is not None) else "feed")
+                  source="backfill" if entry.brings_content else "feed")
     if entry.text is not None:
         text = normalise_text(entry.text)
         if len(text) < min_chars:

@@ -41,7 +41,7 @@ def looks_like_html(body: bytes) -> bool:
 
 def fetch_page(entry: FeedEntry, config: HttpConfig = HttpConfig()) -> Union[Page, Rejected]:
     """The entry's page, or a rejection naming the HTTP status or error class."""
-    if entry.html is not None or entry.text is not None:  # backfill: content supplied
+    if entry.brings_content:  # backfill: content supplied
         return Page(entry=entry, html=entry.html or "", final_url=entry.url)
     try:
         response = http_get(entry.url, config, check_robots=True)
@@ -113,7 +113,7 @@ class _FetchFn(ConcurrentStageDoFn):
         with their count and its due time: fetched here, it would be fetched before its
         --retry_wait is over and be given MAX_ATTEMPTS more fetches. An entry that brings its
         page (a backfill line) has nothing to fetch: it goes on."""
-        if self.history is None or entry.html is not None or entry.text is not None:
+        if self.history is None or entry.brings_content:
             return None
         earlier = self.history.next_attempt(entry.article_id, self.retry_wait)
         if earlier is None:

@@ -3,11 +3,12 @@ RSS or Atom document, so the feeds stage (transforms/feeds.py) turns its items i
 the same code. feedparser 6 does not read JSON Feed; a plain function, no Beam here."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Optional
 
 import feedparser
+
+from cfnews.schemas import utc_from_iso
 
 VERSION_PREFIX = "https://jsonfeed.org/version/"
 
@@ -62,12 +63,5 @@ def _text(value) -> str:
 
 def _time(value):
     """RFC 3339 ("2024-01-15T12:00:00Z", with an offset, or a date) as a UTC struct_time."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        when = dt.datetime.fromisoformat(value.strip().replace("z", "Z"))
-    except ValueError:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
-    return when.astimezone(dt.timezone.utc).timetuple()
+    when = utc_from_iso(value)
+    return when.timetuple() if when else None

@@ -40,7 +40,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.pvalue import TaggedOutput
 
 from cfnews.schemas import (UNKNOWN_OUTLET, FeedEntry, FeedSource, Reason, Rejected, Stage,
-                            is_outlet_id, utc_now)
+                            is_outlet_id, utc_from_iso, utc_now)
 from cfnews.transforms.common import MAIN, REJECTED, count, internal_error_row
 from cfnews.transforms.manifest import MAX_HTML_BYTES
 from cfnews.transforms.urls import article_id_for, canonical_url, item_id_of
@@ -137,18 +137,6 @@ def record_article_id(path: str, offset: int, record_id: str = "") -> str:
     """The stable id of a rejected record: its WARC-Record-ID, else its file and offset."""
     key = f"warc-record\x1f{record_id}" if record_id else f"warc-offset\x1f{path}\x1f{offset}"
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
-
-
-def _warc_date(value: Optional[str]) -> Optional[dt.datetime]:
-    if not value:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
-    return parsed.astimezone(dt.timezone.utc)
 
 
 def _target_uri(record) -> str:
@@ -258,7 +246,7 @@ def record_item(record, path: str, offset: int, rule: OutletRule = OutletRule()
         return Skipped(path, offset, rec_type or "untyped")
     if scheme and scheme not in ("http", "https"):  # Heritrix's dns:, ftp:, ...: no pages
         return Skipped(path, offset, f"{rec_type} {scheme}:")
-    captured = _warc_date(record.rec_headers.get_header("WARC-Date"))
+    captured = utc_from_iso(record.rec_headers.get_header("WARC-Date"))
     record_id = (record.rec_headers.get_header("WARC-Record-ID") or "").strip()
     where = f"{path}#{offset}"
     outlet, language, item_id = UNKNOWN_OUTLET, "", ""
