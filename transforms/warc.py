@@ -327,6 +327,12 @@ def read_warc(path: str, rule: OutletRule = OutletRule()
             record = None
             try:
                 for record in records:
+                    if record.format != "warc" or not record.rec_type:
+                        # warcio falls back to the old ARC format on bytes that are no WARC
+                        # header, and reads junk (a stray newline first) as an untyped record:
+                        # damage, not a record
+                        record = None
+                        raise ValueError("no WARC record here (bytes that are no WARC header)")
                     yield record_item(record, path, records.offset, rule)
                     record = None  # done with it: a failure now is in the next one's bytes
                 return
@@ -364,7 +370,7 @@ def _parses_at(handle, position: int) -> bool:
     try:
         records = ArchiveIterator(handle)
         record = next(iter(records))
-        return bool(record.rec_type)
+        return bool(record.rec_type) and record.format == "warc"
     except StopIteration:
         return False
     except Exception:
