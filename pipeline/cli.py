@@ -144,8 +144,9 @@ def _parser() -> argparse.ArgumentParser:
                      default="table", help="how rows are printed (default: table)")
     sql.add_argument("query", help="SQL; views articles, duplicates, rejected, ... are defined")
     index = command("index", help="rebuild the history index of an output folder "
-                                  "(DIR/_index) from its datasets")
-    index.add_argument("--out", required=True, help="output folder (local filesystem)")
+                                  "(DIR/_index) from its datasets; on gs:// or s3://, bring "
+                                  "it up to date")
+    index.add_argument("--out", required=True, help="output folder (local, gs:// or s3://)")
     command("options", help="list cfnews' pipeline options with their defaults")
     return parser
 
@@ -414,10 +415,13 @@ def _command(args, beam_args) -> int:
             return exit_codes.USAGE
         return exit_codes.OK
     if args.command == "index":
-        if "://" in args.out:
-            print("cfnews index: object stores keep no index (workers read the datasets)",
-                  file=sys.stderr)
-            return exit_codes.USAGE
+        if "://" in args.out:   # credentials and endpoint from the environment, as `sql`
+            from apache_beam.io.filesystems import FileSystems
+            from apache_beam.options.pipeline_options import PipelineOptions
+            from cfnews.transforms.history_remote import build_remote_index
+            FileSystems.set_options(PipelineOptions([]))
+            print(f"history index of {args.out}: {build_remote_index(args.out)}")
+            return exit_codes.OK
         from cfnews.transforms.history import rebuild_local_index
         print(f"history index of {args.out}: {rebuild_local_index(args.out)}")
         return exit_codes.OK

@@ -12,6 +12,7 @@ from apache_beam.metrics.metric import MetricsFilter
 
 from cfnews.pipeline import exit_codes
 from cfnews.schemas import Reason
+from cfnews.transforms import object_store
 from cfnews.transforms.feeds import FEED_LEVEL_REASONS
 from cfnews.transforms.write import join
 
@@ -216,13 +217,13 @@ def run_latency(out_dir: str, run_id: str) -> Dict[str, float]:
     pattern = join(out_dir, "articles", "*", "*", "part-*.parquet")
     prefix = f"part-{run_id}-"
     values: List[float] = []
-    for match in FileSystems.match([pattern])[0].metadata_list:
-        if not match.path.rsplit("/", 1)[-1].startswith(prefix):
-            continue
-        # Whole file into memory, then one-threaded Arrow read: an Arrow reader over a Python
-        # file object can still be tearing down its threads at interpreter exit (SIGABRT).
-        with FileSystems.open(match.path) as handle:
-            data = handle.read()
+    paths = [m.path for m in FileSystems.match([pattern])[0].metadata_list
+             if m.path.rsplit("/", 1)[-1].startswith(prefix)]
+    # Whole file into memory, then one-threaded Arrow read: an Arrow reader over a Python
+    # file object can still be tearing down its threads at interpreter exit (SIGABRT).
+    for path, data in object_store.read_many(paths):
+        if isinstance(data, Exception):
+            raise data
         table = pq.read_table(pa.BufferReader(data), columns=["discovered_at", "written_at"],
                               use_threads=False)
         for discovered, written in zip(*(c.to_pylist() for c in table.columns)):

@@ -5,7 +5,9 @@ credentials and the region are all given, so neither client looks anything up el
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
+import numpy as np
 import pytest
 
 moto_server = pytest.importorskip(
@@ -199,3 +201,98 @@ def test_a_page_its_feed_no_longer_lists_is_fetched_again_on_s3(s3, server):
     second = run()
     assert server.hits["/s/gone"] == 2 and second.written.get("articles") == 1, second.render()
     assert read_s3(f"{out}/articles").column("article_id").to_pylist() == [page_id]
+
+
+class _RequestLog(logging.Handler):
+    """The S3 server's requests as (method, path): werkzeug logs one line per request."""
+
+    def __init__(self):
+        super().__init__()
+        self.requests = []
+
+    def emit(self, record):
+        words = record.getMessage().split('"')
+        if len(words) > 1 and len(words[1].split()) >= 2:
+            method, path = words[1].split()[:2]
+            self.requests.append((method.lstrip("\x1b[0123456789;m"), path))
+
+
+@pytest.fixture
+def request_log():
+    werkzeug = logging.getLogger("werkzeug")
+    handler, level = _RequestLog(), werkzeug.level
+    werkzeug.addHandler(handler)
+    werkzeug.setLevel(logging.INFO)
+    yield handler
+    werkzeug.removeHandler(handler)
+    werkzeug.setLevel(level)
+
+
+def upload_small_lake(local, prefix):
+    from tests.lake import write_lake
+    write_lake(str(local), articles=120, days=4, outlets=3, end=dt.date(2026, 3, 20))
+    client = boto3.client("s3")
+    for path in local.rglob("*.parquet"):
+        client.upload_file(str(path), BUCKET, f"{prefix}/{path.relative_to(local)}")
+    return f"s3://{BUCKET}/{prefix}"
+
+
+def test_cfnews_index_brings_an_s3_lakes_index_up_to_date_before_a_job(s3, tmp_path,
+                                                                      request_log):
+    """`cfnews index --out s3://…` (a subprocess, credentials and endpoint from the
+    environment) packs every file's summary and every date's store, so a job's workers read
+    no data file; a second call finds nothing to do."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    from cfnews.transforms.history import load_history
+    out = upload_small_lake(tmp_path / "lake", "indexed")
+
+    def index():
+        return subprocess.run([sys.executable, "-m", "cfnews", "index", "--out", out],
+                              cwd=Path(__file__).resolve().parents[1], capture_output=True,
+                              text=True, timeout=300)
+    first = index()
+    assert first.returncode == 0, first.stderr
+    # 36 files for the ids, the 12 `articles` files again for the 4 dates' stores
+    assert "36 data file(s), 4 date(s) of articles; 48 file read(s)" in first.stdout, first.stdout
+    second = index()
+    assert second.returncode == 0 and "; 0 file read(s)" in second.stdout, second.stdout
+    request_log.requests.clear()
+    history = load_history(out)
+    for date in history.dates:
+        assert history._load_date(date) is not None
+    assert not [p for _, p in request_log.requests if p.split("?")[0].endswith(".parquet")]
+
+
+def test_the_history_on_s3_reads_its_packs_not_the_lake_after_the_first_open(s3, tmp_path,
+                                                                            request_log):
+    """transforms/history_remote.py on s3://: the first open reads every data file and packs
+    their summaries into the bucket; later opens list the datasets and read the packs alone,
+    with the same answers as the local index of the same files."""
+    from pathlib import Path
+    from cfnews.transforms.history import LocalIndex, load_history
+    local = tmp_path / "lake"
+    out = upload_small_lake(local, "packed")
+    request_log.requests.clear()
+    first = load_history(out)
+    read = {p for m, p in request_log.requests if m == "GET" and p.endswith(".parquet")}
+    assert len(read) == 36                              # every file once
+    assert [k for k in keys("packed/_index/") if k.endswith(".npz")]
+    request_log.requests.clear()
+    second = load_history(out)
+    date = second.dates[-1]
+    store = second._load_date(date)          # the dedup's date store: its files read once
+    request_log.requests.clear()
+    third = load_history(out)
+    assert third._load_date(date)[0].tobytes() == store[0].tobytes()
+    assert not [p for _, p in request_log.requests if p.split("?")[0].endswith(".parquet")]
+    # 3 LISTs of the datasets; for the ids and the date store: a LIST, a HEAD and a GET each
+    assert len(request_log.requests) == 9, request_log.requests
+    index = LocalIndex(str(local))
+    index.refresh()
+    expected = index.open()
+    for history in (first, second, third):
+        assert np.array_equal(np.asarray(expected.ids), np.asarray(history.ids))
+        assert history.dates == expected.dates
+    assert Path(local, "_index").is_dir()

@@ -27,10 +27,9 @@ Both are answered from a `History`, opened once per worker process and job:
   run wrote), and an index that is missing, corrupt, of another version or describes files
   that are gone (compaction) is rebuilt from the datasets with a warning. The datasets stay
   the source of truth; deleting DIR/_index is always safe.
-* Object stores (gs://, s3://): each worker reads the datasets directly, the article_id
-  column of every file (with canonical_id of `duplicates`, reason, http_status, run_id and
-  attempt of `rejected`, and the entry's columns of `rejected` files holding transient rows) and the
-  fingerprint column of the date partitions it needs.
+* Object stores (gs://, s3://): the same facts per data file, packed in the bucket under
+  OUT/_index/history-vN/ and read instead of the files they summarise; files no pack names
+  are read directly and packed for the next open (transforms/history_remote.py).
 
 Each member row also holds the article's number sketch (`articles.number_sketch`, schema
 version 6; transforms/numbers.py), which the dedup's number veto compares; rows stored without
@@ -280,14 +279,20 @@ def date_store(entries: Iterable[Tuple[tuple, Tuple[int, ...]]]) -> Tuple[np.nda
     """(members, postings sorted by hash) of one date partition's articles."""
     entries = list(entries)
     members = np.array([row for row, _ in entries], dtype=MEMBER_DTYPE)
-    total = sum(len(h) for _, h in entries)
-    postings = np.empty(total, dtype=POSTING_DTYPE)
-    pos = 0
-    for i, (_, hashes) in enumerate(entries):
-        n = len(hashes)
-        postings["hash"][pos:pos + n] = np.asarray(hashes, dtype=np.uint64)
-        postings["row"][pos:pos + n] = i
-        pos += n
+    counts = np.array([len(h) for _, h in entries], dtype=np.int64)
+    hashes = np.fromiter((h for _, hs in entries for h in hs), dtype=np.uint64,
+                         count=int(counts.sum()))
+    return store_from_arrays(members, counts, hashes)
+
+
+def store_from_arrays(members: np.ndarray, counts: np.ndarray,
+                      hashes: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """(members, postings sorted by hash) from member rows, the number of sampled hashes of
+    each and those hashes, member after member."""
+    postings = np.empty(len(hashes), dtype=POSTING_DTYPE)
+    postings["hash"] = hashes
+    postings["row"] = np.repeat(np.arange(len(members), dtype=np.uint32),
+                                np.asarray(counts, dtype=np.int64))
     postings.sort(order=["hash", "row"], kind="stable")
     return members, postings
 
@@ -463,12 +468,6 @@ def _is_remote(out_dir: str) -> bool:
     return "://" in out_dir
 
 
-def _read_bytes(path: str) -> bytes:
-    from apache_beam.io.filesystems import FileSystems
-    with FileSystems.open(path) as handle:
-        return handle.read()
-
-
 _UNREADABLE: set = set()   # files that failed to read: left out of the index, warned each run
 
 
@@ -479,7 +478,7 @@ def _warn_unreadable(path: str, exc: Exception) -> None:
                 path, type(exc).__name__, exc)
 
 
-def _history_of(files: Iterable[Tuple[str, str]], read=_read_bytes
+def _history_of(files: Iterable[Tuple[str, str]], read
                 ) -> Tuple[np.ndarray, np.ndarray, List[Dict[str, dict]]]:
     """(sorted ids written for good, sorted unique attempts, [each file's retry rows]) of
     (dataset, path) files."""
@@ -511,7 +510,7 @@ def _unique_attempts(chunks: Sequence[np.ndarray]) -> np.ndarray:
     return rows[last]
 
 
-def _store_of(paths: Iterable[str], read=_read_bytes):
+def _store_of(paths: Iterable[str], read):
     entries = []
     for path in paths:
         try:
@@ -522,23 +521,10 @@ def _store_of(paths: Iterable[str], read=_read_bytes):
 
 
 def open_remote(out_dir: str) -> History:
-    """A History read straight from the datasets (object stores)."""
-    from apache_beam.io.filesystems import FileSystems
-    from cfnews.transforms.write import join
-
-    def match(pattern):
-        try:
-            return [m.path for m in FileSystems.match([pattern])[0].metadata_list]
-        except Exception:  # nothing there yet
-            return []
-    files = [(d, p) for d in DATASETS for p in match(join(out_dir, d, "*", "*", "*.parquet"))]
-    ids, attempts, retries = _history_of(files)
-    dates = {_date_of(p.split("/articles/", 1)[1]) for d, p in files if d == "articles"}
-
-    def load_date(date):
-        return _store_of(match(join(out_dir, "articles", f"date={date}", "*", "*.parquet")))
-    return History(ids, load_date, [d for d in dates if d], attempts,
-                   _merge_retries(retries, ids, attempts))
+    """A History of a lake on an object store (transforms/history_remote.py: the datasets'
+    summaries packed in the bucket, the files no pack covers read directly)."""
+    from cfnews.transforms.history_remote import open_remote as open_packed
+    return open_packed(out_dir)
 
 
 # ---------------------------------------------------------------- the local index

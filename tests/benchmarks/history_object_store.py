@@ -1,14 +1,17 @@
-"""What one History open costs on an object store, as the lake grows: every worker process of
-every job on `gs://`/`s3://` output opens one (transforms/history.py: `open_remote`), and there
-is no index there. Lakes of growing size (tests/lake.py) are uploaded to an S3-compatible server
-(moto) started on 127.0.0.1; for each, `load_history` is timed and the server's requests and
-the files' bytes counted. Nothing leaves the machine.
+"""What a History open costs on an object store, as the lake grows: every worker process of
+every job on `gs://`/`s3://` output opens one (transforms/history_remote.py). Lakes of growing
+size (tests/lake.py) are uploaded to an S3-compatible server (moto) started on 127.0.0.1; for
+each, `load_history` is timed and the server's requests counted: the first open (no index in
+the bucket: it reads every file and packs their summaries), the opens after it (median), an
+open after one more day's files arrive, and one date store (what the dedup loads). Nothing
+leaves the machine.
 
-    .venv/bin/python -m tests.benchmarks.history_object_store --days 15,30,60 --rounds 3
+    .venv/bin/python -m tests.benchmarks.history_object_store --days 10,20,40 --rounds 3
 """
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import statistics
 import time
 
@@ -30,24 +33,38 @@ def main() -> None:
     FileSystems.set_options(PipelineOptions([   # as a job's options tell its workers
         f"--s3_endpoint_url={os.environ['AWS_ENDPOINT_URL']}", "--s3_access_key_id=test",
         "--s3_secret_access_key=test", "--s3_region_name=us-east-1"]))
+    def timed(call):
+        requests.seen = {}
+        started = time.perf_counter()
+        result = call()
+        return result, time.perf_counter() - started, sum(requests.seen.values())
+
     try:
         for days in (int(d) for d in args.days.split(",")):
             prefix = f"lake{days}"
+            out = f"s3://{BUCKET}/{prefix}"
             counts = upload_lake(args.articles_per_day * days, days, args.outlets, prefix)
-            runs = []
-            for _ in range(args.rounds):
-                requests.seen = {}
-                started = time.perf_counter()
-                history = load_history(f"s3://{BUCKET}/{prefix}")
-                took = time.perf_counter() - started
-                runs.append((took, sum(requests.seen.values()), dict(requests.seen)))
-            assert len(history.ids), "the history saw no article"
-            files = counts.get("files", "?")
-            print(f"{days:4d} days: {counts}; one open, median of {args.rounds}: "
-                  f"{statistics.median(t for t, _, _ in runs):.2f} s, "
-                  f"{statistics.median(n for _, n, _ in runs):.0f} requests "
-                  f"({runs[-1][2]}), files {files}, {counts['bytes'] / 1e6:.1f} MB in the lake, "
-                  f"ids {len(history.ids)}", flush=True)
+            first, first_s, first_n = timed(lambda: load_history(out))
+            later = [timed(lambda: load_history(out)) for _ in range(args.rounds)]
+            upload_lake(args.articles_per_day, 1, args.outlets, prefix,
+                        end=dt.date(2026, 11, 30) + dt.timedelta(days=1), seed=days)
+            grown, grown_s, grown_n = timed(lambda: load_history(out))
+            last = grown.dates[-2]
+            _, store_first_s, store_first_n = timed(lambda: load_history(out)._load_date(last))
+            store_later = [timed(lambda: load_history(out)._load_date(last))[1:]
+                           for _ in range(args.rounds)]
+            assert len(first.ids) == len(later[-1][0].ids) > 0
+            assert len(grown.ids) > len(first.ids)
+            print(f"{days:4d} days, {counts['files']} files, {counts['bytes'] / 1e6:.1f} MB, "
+                  f"{len(first.ids)} ids: first open {first_s:.2f} s / {first_n} requests; "
+                  f"later opens (median of {args.rounds}) "
+                  f"{statistics.median(t for _, t, _ in later):.2f} s / "
+                  f"{statistics.median(n for _, _, n in later):.0f} requests; "
+                  f"after one more day ({args.outlets * 3} files) {grown_s:.2f} s / {grown_n} "
+                  f"requests; open + one date's store: first {store_first_s:.2f} s / "
+                  f"{store_first_n} requests, later "
+                  f"{statistics.median(t for t, _ in store_later):.2f} s / "
+                  f"{statistics.median(n for _, n in store_later):.0f} requests", flush=True)
     finally:
         server.stop()
 

@@ -64,7 +64,8 @@ def start_moto():
     return requests, server
 
 
-def upload_lake(articles: int, days: int, outlets: int, prefix: str = "lake") -> dict:
+def upload_lake(articles: int, days: int, outlets: int, prefix: str = "lake",
+                end: dt.date = dt.date(2026, 11, 30), seed: int = 7) -> dict:
     """A lake (tests/lake.py) written locally and uploaded to s3://BUCKET/PREFIX; its counts
     and its size in bytes."""
     import boto3
@@ -76,8 +77,8 @@ def upload_lake(articles: int, days: int, outlets: int, prefix: str = "lake") ->
         pass
     size = 0
     with tempfile.TemporaryDirectory() as local:
-        counts = write_lake(local, articles=articles, days=days, outlets=outlets,
-                            end=dt.date(2026, 11, 30))
+        counts = write_lake(local, articles=articles, days=days, outlets=outlets, end=end,
+                            seed=seed)
         for path in Path(local).rglob("*.parquet"):
             size += path.stat().st_size
             client.upload_file(str(path), BUCKET, f"{prefix}/{path.relative_to(local)}")
