@@ -357,7 +357,7 @@ def _main(args, beam_args) -> int:
         return _command(args, beam_args)
     from cfnews.pipeline.lock import OutputLocked, hold_output
     try:
-        with hold_output(args.out, args.command):
+        with hold_output(args.out, args.command, beam_args):
             if args.command != "compact":  # compaction finishes them itself
                 _finish_killed_compactions(args.out)
                 if "://" not in args.out:  # under the lock: a killed run's half-written files
@@ -434,6 +434,10 @@ def _command(args, beam_args) -> int:
     from cfnews.pipeline.progress import progress_for
     options = make_options(beam_args, out=args.out, all_topics=args.all_topics or None,
                            topic=args.topic, manifest_root=getattr(args, "manifest_root", None))
+    # what is done on --out before a pipeline exists (start-up clean-up, state, the history
+    # a cycle reads) uses the job's filesystem options (an S3 endpoint, credentials) too
+    from apache_beam.io.filesystems import FileSystems
+    FileSystems.set_options(options)
     feeds_report = None
     with progress_for(args, manifest=getattr(args, "manifest", None)):
         if args.command == "demo":

@@ -8,8 +8,8 @@ forked children (Beam's worker processes), so a worker outliving a killed run ca
 folder locked. The file is never deleted (deleting a locked file lets two processes lock two
 different files): an unheld lock is an empty file.
 
-Object stores (gs://, s3://) have no such lock: cfnews does not enforce one writer there (see
-README, "One writer per output folder"); the scheduler must not start two runs on one DIR."""
+Object stores (gs://, s3://) have no such lock: there the lock is a lease object of the same
+name kept with conditional writes (pipeline/lease.py)."""
 from __future__ import annotations
 
 import contextlib
@@ -124,20 +124,52 @@ class OutputLock:
 
 
 @contextlib.contextmanager
-def hold_output(out_dir: str, command: str) -> Iterator[Optional[OutputLock]]:
-    """Hold DIR's writer lock for the duration of the block (local folders only)."""
+def hold_output(out_dir: str, command: str, beam_args=()) -> Iterator[Optional[object]]:
+    """Hold DIR's writer lock for the duration of the block: a POSIX lock on a local folder, a
+    lease object on gs:// and s3:// (pipeline/lease.py; the store's client from `beam_args`,
+    else its environment)."""
     if "://" in out_dir:
-        log.info("%s: object store, no writer lock (one writer per folder is the "
-                 "scheduler's job there)", out_dir)
-        yield None
+        with _hold_lease(out_dir, command, beam_args) as lease:
+            yield lease
         return
     lock = OutputLock(out_dir, command).acquire()
     if lock.took_over:
-        import sys
-        print(f"cfnews {command}: warning: took over the lock of {lock.took_over}, which is "
-              "no longer running (a run was killed; its leftovers are reconciled at start-up)",
-              file=sys.stderr)
+        _warn_took_over(command, lock.took_over, "a run was killed; its leftovers are "
+                        "reconciled at start-up")
     try:
         yield lock
     finally:
         lock.release()
+
+
+def _warn_took_over(command: str, holder: str, why: str) -> None:
+    import sys
+    print(f"cfnews {command}: warning: took over the lock of {holder}, which is no longer "
+          f"running ({why})", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _hold_lease(out_dir: str, command: str, beam_args) -> Iterator[Optional[object]]:
+    from cfnews.pipeline.lease import OutputLease, store_for
+    try:
+        from apache_beam.options.pipeline_options import PipelineOptions
+        store = store_for(out_dir, PipelineOptions(list(beam_args)))
+    except ImportError as exc:   # no client for this store: Beam cannot write there either
+        log.warning("%s: no writer lease (%s)", out_dir, exc)
+        store = None
+    if store is None:
+        yield None
+        return
+    try:
+        lease = OutputLease(out_dir, command, store).acquire()
+    except OutputLocked:
+        raise
+    except Exception as exc:   # the store unreachable or refusing: try again later
+        raise OutputLocked(f"cannot take the writer lease {out_dir}/{LOCK_FILE} "
+                           f"({type(exc).__name__}: {str(exc)[:300]})") from None
+    if lease.took_over:
+        _warn_took_over(command, lease.took_over, "its lease ended without a release")
+    try:
+        yield lease
+    finally:
+        lease.release()

@@ -1,0 +1,244 @@
+"""One writer per output folder on an object store: a lease, OUT/.cfnews.lock, kept with
+conditional writes.
+
+Object stores have no advisory locks and no process death to drop one, so the lock is an object
+holding its holder (pid, host, command, start) and the time its lease ends. Every change of it
+is a conditional write against the version the writer last read (S3: If-None-Match/If-Match on
+the ETag; GCS: if_generation_match), so of two runs that race, exactly one wins:
+
+* free (no object, or one released)         -> taken;
+* held, its lease not over                  -> refused: OutputLocked names the holder;
+* held, its lease over by more than SKEW    -> the holder died (or lost its network): taken
+                                               over, with a warning naming it.
+
+The holder renews the lease every RENEW_SECONDS from a thread; a renewal that finds the object
+changed by another run means the lease was lost (this run stalled past its lease): it is logged
+as an error and `lost` is set. Releasing rewrites the object as released (an unheld lock is a
+small object, as the local lock is an empty file); a run killed with kill -9 leaves a lease that
+ends within LEASE_SECONDS. Times are the hosts' clocks: SKEW allows for theirs to differ.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import socket
+import threading
+import uuid
+from typing import Optional, Tuple
+
+log = logging.getLogger(__name__)
+
+LOCK_OBJECT = ".cfnews.lock"
+LEASE_SECONDS = 300.0
+RENEW_SECONDS = 60.0
+SKEW_SECONDS = 60.0
+
+
+class Conflict(Exception):
+    """The object is not at the version a conditional write expected."""
+
+
+# ---------------------------------------------------------------- stores
+
+def _split(url: str) -> Tuple[str, str]:
+    bucket, _, key = url.split("://", 1)[1].partition("/")
+    return bucket, key
+
+
+class S3Store:
+    """The lock object on S3 (or an S3-compatible server) through boto3, with Beam's S3
+    options where given (endpoint, credentials, region), else boto3's own configuration."""
+
+    def __init__(self, url: str, options=None):
+        import boto3
+        self.bucket, self.key = _split(url)
+        kwargs = {}
+        if options is not None:
+            from apache_beam.options.pipeline_options import S3Options
+            s3 = options.view_as(S3Options)
+            kwargs = {k: v for k, v in {
+                "endpoint_url": s3.s3_endpoint_url, "region_name": s3.s3_region_name,
+                "aws_access_key_id": s3.s3_access_key_id,
+                "aws_secret_access_key": s3.s3_secret_access_key,
+                "aws_session_token": s3.s3_session_token}.items() if v}
+        self.client = boto3.client("s3", **kwargs)
+
+    def _conflict(self, exc) -> bool:
+        code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+        return code in ("PreconditionFailed", "ConditionalRequestConflict", "NoSuchKey", "412",
+                        "409", "404")
+
+    def read(self) -> Optional[Tuple[bytes, str]]:
+        try:
+            got = self.client.get_object(Bucket=self.bucket, Key=self.key)
+        except self.client.exceptions.NoSuchKey:
+            return None
+        return got["Body"].read(), got["ETag"]
+
+    def write(self, data: bytes, version: Optional[str]) -> str:
+        """Writes if the object is at `version` (None: if there is no object); its new version."""
+        from botocore.exceptions import ClientError
+        condition = {"IfNoneMatch": "*"} if version is None else {"IfMatch": version}
+        try:
+            put = self.client.put_object(Bucket=self.bucket, Key=self.key, Body=data, **condition)
+        except ClientError as exc:
+            if self._conflict(exc):
+                raise Conflict(str(exc)) from None
+            raise
+        return put["ETag"]
+
+
+class GcsStore:
+    """The lock object on Cloud Storage through google-cloud-storage (generation match)."""
+
+    def __init__(self, url: str, options=None):
+        from google.cloud import storage
+        project = None
+        if options is not None:
+            from apache_beam.options.pipeline_options import GoogleCloudOptions
+            project = options.view_as(GoogleCloudOptions).project
+        bucket, key = _split(url)
+        self.blob = storage.Client(project=project).bucket(bucket).blob(key)
+
+    def read(self) -> Optional[Tuple[bytes, str]]:
+        from google.api_core.exceptions import NotFound
+        try:
+            data = self.blob.download_as_bytes()
+        except NotFound:
+            return None
+        return data, str(self.blob.generation)
+
+    def write(self, data: bytes, version: Optional[str]) -> str:
+        from google.api_core.exceptions import NotFound, PreconditionFailed
+        try:
+            self.blob.upload_from_string(data, content_type="application/json",
+                                         if_generation_match=0 if version is None else int(version))
+        except (PreconditionFailed, NotFound) as exc:
+            raise Conflict(str(exc)) from None
+        return str(self.blob.generation)
+
+
+def store_for(out_dir: str, options=None):
+    url = f"{out_dir.rstrip('/')}/{LOCK_OBJECT}"
+    scheme = out_dir.split("://", 1)[0].lower()
+    if scheme == "s3":
+        return S3Store(url, options)
+    if scheme == "gs":
+        return GcsStore(url, options)
+    return None
+
+
+# ---------------------------------------------------------------- the lease
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def holder_text(info: dict) -> str:
+    return (f"pid {info.get('pid')} on {info.get('host')} ({info.get('command')}, started "
+            f"{info.get('started')}, lease until {info.get('until')})")
+
+
+def state_of(raw: Optional[bytes], now: dt.datetime, skew: float = SKEW_SECONDS
+             ) -> Tuple[str, dict]:
+    """("free" | "held" | "expired" | "unreadable", the record) of the lock object's bytes."""
+    if raw is None:
+        return "free", {}
+    try:
+        info = json.loads(raw.decode("utf-8"))
+        until = dt.datetime.fromisoformat(info["until"]) if info.get("until") else None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return "unreadable", {}
+    if not isinstance(info, dict) or info.get("released"):
+        return "free", info if isinstance(info, dict) else {}
+    if until is None or until.tzinfo is None:
+        return "unreadable", info
+    if now > until + dt.timedelta(seconds=skew):
+        return "expired", info
+    return "held", info
+
+
+class OutputLease:
+    """The held lease of one output folder on an object store; release() frees it."""
+
+    def __init__(self, out_dir: str, command: str, store, lease_seconds: float = LEASE_SECONDS,
+                 renew_seconds: float = RENEW_SECONDS):
+        self.out_dir = out_dir
+        self.command = command
+        self.store = store
+        self.lease_seconds = lease_seconds
+        self.renew_seconds = renew_seconds
+        self.version: Optional[str] = None
+        self.took_over = ""
+        self.lost = ""
+        self.token = uuid.uuid4().hex
+        self.started = _now().isoformat(timespec="seconds")
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+
+    def _record(self, released: bool = False) -> bytes:
+        info = {"pid": os.getpid(), "host": socket.gethostname(), "command": self.command,
+                "started": self.started, "token": self.token,
+                "until": (_now() + dt.timedelta(seconds=self.lease_seconds)).isoformat()}
+        if released:
+            info["released"] = _now().isoformat(timespec="seconds")
+        return json.dumps(info).encode("utf-8") + b"\n"
+
+    def acquire(self) -> "OutputLease":
+        from cfnews.pipeline.lock import OutputLocked
+        for _ in range(5):   # a race lost to a release or another taker: look again
+            current = self.store.read()
+            raw, version = current if current is not None else (None, None)
+            state, info = state_of(raw, _now())
+            if state == "held":
+                raise OutputLocked(
+                    f"{self.out_dir} is being written by another cfnews run: {holder_text(info)}. "
+                    "One writer per output folder: wait for it to finish (or stop it), then run "
+                    f"again; a run that was killed frees it when its lease ends.")
+            if state == "unreadable":
+                raise OutputLocked(
+                    f"{self.out_dir}/{LOCK_OBJECT} is not a cfnews lock ({(raw or b'')[:120]!r}): "
+                    "if no cfnews run is writing there, delete it and run again.")
+            try:
+                self.version = self.store.write(self._record(), version)
+            except Conflict:
+                continue
+            if state == "expired":
+                self.took_over = holder_text(info)
+                log.warning("%s: taking over the lease of %s, which ended without being "
+                            "released", self.out_dir, self.took_over)
+            self._thread = threading.Thread(target=self._renew, name="cfnews-lease", daemon=True)
+            self._thread.start()
+            return self
+        raise OutputLocked(f"{self.out_dir}: the lock changed hands on every attempt; "
+                           "another run is starting there")
+
+    def _renew(self) -> None:
+        while not self._stop.wait(self.renew_seconds):
+            try:
+                self.version = self.store.write(self._record(), self.version)
+            except Conflict:
+                current = self.store.read()
+                _, info = state_of(current[0] if current else None, _now())
+                self.lost = holder_text(info) if info else "nobody (the object is gone)"
+                log.error("%s: this run's writer lease was taken by %s (this run stalled past "
+                          "its lease): two runs may now write the folder", self.out_dir, self.lost)
+                return
+            except Exception as exc:   # the store unreachable for a while: try again
+                log.warning("%s: cannot renew the writer lease (%s: %s); retrying",
+                            self.out_dir, type(exc).__name__, exc)
+
+    def release(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        if self.lost or self.version is None:
+            return
+        try:
+            self.store.write(self._record(released=True), self.version)
+        except Exception as exc:   # its lease ends by itself
+            log.warning("%s: cannot release the writer lease (%s); it ends at the latest in "
+                        "%.0f s", self.out_dir, exc, self.lease_seconds)
+        self.version = None

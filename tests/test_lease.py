@@ -1,0 +1,152 @@
+"""One writer per output folder on an object store (pipeline/lease.py): the lock is a lease
+object kept with conditional writes, against an S3-compatible server (moto) this module starts
+on 127.0.0.1. A second run is refused naming the holder; a lease that ended without a release
+is taken over with a warning; the holder renews it and notices when another run took it."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("moto.server", reason="needs moto[s3], flask and flask-cors (test extra)")
+boto3 = pytest.importorskip("boto3", reason="needs apache-beam[aws] (test extra)")
+
+from cfnews.pipeline import exit_codes  # noqa: E402
+from cfnews.pipeline.lease import (LOCK_OBJECT, Conflict, OutputLease, S3Store,  # noqa: E402
+                                   state_of)
+from cfnews.pipeline.lock import OutputLocked, hold_output  # noqa: E402
+from tests.test_object_store import BUCKET, keys, s3  # noqa: E402,F401  (the moto fixture)
+from tests.test_retry_e2e import list_feed  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+T = dt.datetime(2026, 12, 6, 12, tzinfo=dt.timezone.utc)
+
+
+def record(until: dt.datetime, **extra) -> bytes:
+    info = {"pid": 4242, "host": "gone-host", "command": "run", "started": "2026-12-06T10:00:00",
+            "until": until.isoformat(), **extra}
+    return json.dumps(info).encode("utf-8")
+
+
+def put_lock(prefix: str, body: bytes) -> None:
+    boto3.client("s3").put_object(Bucket=BUCKET, Key=f"{prefix}/{LOCK_OBJECT}", Body=body)
+
+
+def lock_info(prefix: str) -> dict:
+    got = boto3.client("s3").get_object(Bucket=BUCKET, Key=f"{prefix}/{LOCK_OBJECT}")
+    return json.loads(got["Body"].read())
+
+
+def cfnews(*args, timeout=300):
+    return subprocess.run([sys.executable, "-m", "cfnews", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+# --- the rule, without a store ----------------------------------------------------------------
+
+def test_the_state_of_a_lock_object():
+    assert state_of(None, T) == ("free", {})
+    assert state_of(record(T + dt.timedelta(minutes=2)), T)[0] == "held"
+    # within the clock skew allowed, an ended lease is still held; beyond it, ended
+    assert state_of(record(T - dt.timedelta(seconds=30)), T, skew=60)[0] == "held"
+    assert state_of(record(T - dt.timedelta(seconds=90)), T, skew=60)[0] == "expired"
+    assert state_of(record(T + dt.timedelta(minutes=2), released="x"), T)[0] == "free"
+    assert state_of(b"garbage", T)[0] == "unreadable"
+    assert state_of(b'{"until": "2026-12-06T12:00:00"}', T)[0] == "unreadable"   # no zone
+
+
+# --- on S3 ------------------------------------------------------------------------------------
+
+def test_a_second_writer_is_refused_naming_the_holder_and_writes_nothing(s3, tmp_path, server):
+    out = f"s3://{BUCKET}/leased"
+    holder = OutputLease(out, "run", S3Store(f"{out}/{LOCK_OBJECT}")).acquire()
+    try:
+        list_feed(server, "/feed.xml", ["a"])
+        feeds = tmp_path / "feeds.yaml"
+        feeds.write_text("version: 1\nfeeds:\n  - {outlet: wire, url: '%s', language: en, "
+                         "country: FR}\n" % server.url("/feed.xml"), encoding="utf-8")
+        done = cfnews("run", "--feeds", feeds, "--out", out, "--once", "--all-topics",
+                      f"--allow-hosts={server.host_port}", "--runner=FnApiRunner", *s3)
+        assert done.returncode == exit_codes.OUTPUT_LOCKED, done.stderr
+        assert f"pid {os.getpid()} on {socket.gethostname()}" in done.stderr, done.stderr
+        assert server.hits.get("/feed.xml", 0) == 0
+        assert keys("leased/") == [f"leased/{LOCK_OBJECT}"]
+    finally:
+        holder.release()
+    assert "released" in lock_info("leased")
+
+
+def test_a_lease_ended_without_release_is_taken_over_by_the_next_run(s3, tmp_path, server):
+    """A run killed with kill -9 (or cut off) leaves its lease: the next run after its end takes
+    it over, says so, runs, and leaves the lock released."""
+    out = f"s3://{BUCKET}/killed"
+    put_lock("killed", record(dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=10)))
+    list_feed(server, "/feed.xml", [])
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("version: 1\nfeeds:\n  - {outlet: wire, url: '%s', language: en, "
+                     "country: FR}\n" % server.url("/feed.xml"), encoding="utf-8")
+    done = cfnews("run", "--feeds", feeds, "--out", out, "--once", "--all-topics",
+                  f"--allow-hosts={server.host_port}", "--runner=FnApiRunner", *s3)
+    assert done.returncode == exit_codes.OK, done.stderr
+    assert "took over the lock of pid 4242 on gone-host" in done.stderr, done.stderr
+    assert server.hits.get("/feed.xml") == 1
+    info = lock_info("killed")
+    assert "released" in info and info["host"] == socket.gethostname()
+
+
+def test_a_held_lease_refuses_and_a_released_one_is_taken_without_warning(s3, caplog):
+    out = f"s3://{BUCKET}/cycle"
+    beam_args = s3
+    with hold_output(out, "backfill", beam_args) as first:
+        assert first is not None and not first.took_over
+        with pytest.raises(OutputLocked, match="gone-host|pid"):
+            OutputLease(out, "run", S3Store(f"{out}/{LOCK_OBJECT}")).acquire()
+    caplog.set_level(logging.WARNING)
+    with hold_output(out, "run", beam_args) as second:
+        assert not second.took_over
+    assert not [r for r in caplog.records if "taking over" in r.getMessage()]
+
+
+def test_a_lock_object_that_is_not_ours_is_refused_with_what_to_do(s3):
+    out = f"s3://{BUCKET}/foreign"
+    put_lock("foreign", b"someone else's file")
+    with pytest.raises(OutputLocked, match="not a cfnews lock.*delete it"):
+        OutputLease(out, "run", S3Store(f"{out}/{LOCK_OBJECT}")).acquire()
+
+
+def test_conditional_writes_let_one_taker_win(s3):
+    store = S3Store(f"s3://{BUCKET}/race/{LOCK_OBJECT}")
+    first = store.write(b"{}", None)
+    with pytest.raises(Conflict):
+        store.write(b"{}", None)              # created meanwhile: If-None-Match fails
+    store.write(b'{"a": 1}', first)
+    with pytest.raises(Conflict):
+        store.write(b"{}", first)             # changed meanwhile: If-Match fails
+
+
+def test_the_holder_renews_its_lease_and_notices_when_it_is_taken(s3, caplog):
+    out = f"s3://{BUCKET}/renew"
+    lease = OutputLease(out, "run", S3Store(f"{out}/{LOCK_OBJECT}"), lease_seconds=3,
+                        renew_seconds=0.3).acquire()
+    try:
+        first_until = lock_info("renew")["until"]
+        time.sleep(1.0)
+        assert lock_info("renew")["until"] > first_until          # renewed
+        caplog.set_level(logging.ERROR)
+        put_lock("renew", record(dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=5)))
+        deadline = time.monotonic() + 5
+        while not lease.lost and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "gone-host" in lease.lost
+        assert any("two runs may now write" in r.getMessage() for r in caplog.records)
+    finally:
+        lease.release()
+    assert lock_info("renew")["host"] == "gone-host"     # the taker's lease is left alone
