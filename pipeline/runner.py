@@ -66,7 +66,26 @@ def run_job(options: CfnewsOptions, feeds: Optional[Sequence[FeedSource]] = None
         finally:  # in-process workers opened the job's history here: `run --every` keeps none
             forget_history(options.out, run_id)
     remove_staging(options.out, run_id)
+    pack_history(options, run_id)
     return summarise(result, run_id, options.out)
+
+
+def pack_history(options, run_id: str) -> None:
+    """On an object store, after a managed runner's job: pack the history of what it wrote
+    here, once, rather than in each of the next job's workers (transforms/history_remote.py).
+    A local runner's next job packs it in its own process. Never fails the run: the index is
+    derived data."""
+    from cfnews.pipeline.cli import LOCAL_RUNNERS
+    runner = (options.view_as(StandardOptions).runner or DEFAULT_RUNNER).split(".")[-1].lower()
+    if "://" not in options.out or runner in LOCAL_RUNNERS:
+        return
+    try:
+        from cfnews.transforms.history_remote import pack_run
+        log.info("history index of %s after run %s: %s", options.out, run_id,
+                 pack_run(options.out, run_id))
+    except Exception as exc:
+        log.warning("history index of %s not brought up to date after the run (%s: %s): the "
+                    "next job's workers read what it wrote", options.out, type(exc).__name__, exc)
 
 
 def interruption(exc: Optional[BaseException]) -> Optional[KeyboardInterrupt]:

@@ -296,3 +296,32 @@ def test_the_history_on_s3_reads_its_packs_not_the_lake_after_the_first_open(s3,
         assert np.array_equal(np.asarray(expected.ids), np.asarray(history.ids))
         assert history.dates == expected.dates
     assert Path(local, "_index").is_dir()
+
+
+def test_after_a_managed_runners_job_its_files_are_packed_once_by_the_launcher(s3, tmp_path,
+                                                                               request_log):
+    """pipeline/runner.py `pack_history`: a Dataflow job's many workers would each read what
+    the last job wrote; the process that launched it packs it once instead. After a local
+    runner's job nothing is done there (its next job packs it in-process)."""
+    from cfnews.pipeline.runner import pack_history
+    from cfnews.transforms.history import load_history
+    from tests.test_history import article
+    out = upload_small_lake(tmp_path / "lake", "managed")
+    load_history(out)                                    # the lake so far, packed
+
+    def job(run_id, runner, day):
+        at = dt.datetime(2026, 3, day, 12, tzinfo=dt.timezone.utc)
+        write_partition(out, run_id, "articles", f"2026-03-{day}", "wire",
+                        [article(f"{day:016x}", "Paris and Beijing signed a trade accord. " * 20,
+                                 when=at)])
+        pack_history(make_options([f"--runner={runner}"] + s3, out=out), run_id)
+
+    def parquet_reads(day):
+        request_log.requests.clear()
+        history = load_history(out)
+        assert history._load_date(f"2026-03-{day}") is not None
+        return [p for m, p in request_log.requests if m == "GET" and p.endswith(".parquet")]
+    job("20261206T120000Z-aaaaaa", "DataflowRunner", 21)
+    assert parquet_reads(21) == []
+    job("20261206T130000Z-bbbbbb", "FnApiRunner", 22)
+    assert len(parquet_reads(22)) == 2                   # its file, for the ids and the store

@@ -239,6 +239,20 @@ def build_remote_index(out_dir: str) -> str:
             f"{index.files_read} file read(s) to bring it up to date under {index.root}")
 
 
+def pack_run(out_dir: str, run_id: str) -> str:
+    """After a job on a managed runner, from the one process that launched it: pack what the
+    job wrote (its files' summaries, and the stores of the dates it wrote articles to), so
+    that the next job's many workers find them packed instead of each reading them."""
+    index = RemoteIndex(out_dir)
+    index.open()
+    prefix = f"part-{run_id}-"
+    dates = sorted({_date_of(f) for f in index.files if f.startswith("articles/")
+                    and f.rsplit("/", 1)[-1].startswith(prefix)} - {None})
+    for date in dates:
+        index.date_store(date)
+    return "; ".join(index.notes)
+
+
 def open_remote(out_dir: str) -> History:
     """The History of a lake on an object store, through its packed index."""
     index = RemoteIndex(out_dir)
