@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
+import random
 
 import duckdb
 import pytest
@@ -158,9 +158,15 @@ def test_a_corrupt_record_is_one_row_and_reading_resumes_at_the_next_record(tmp_
     assert items[2].url == "https://example.com/2"
 
 
-def test_a_file_of_garbage_or_missing_is_one_unreadable_row_not_a_crash(tmp_path):
+def garbage_bytes(seed: int, size: int) -> bytes:
+    """Random bytes, the same every run: a failure names an input that can be replayed."""
+    return random.Random(seed).randbytes(size)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
+def test_a_file_of_garbage_or_missing_is_one_unreadable_row_not_a_crash(tmp_path, seed):
     garbage = tmp_path / "garbage.warc.gz"
-    garbage.write_bytes(os.urandom(20_000))
+    garbage.write_bytes(garbage_bytes(seed, 20_000))
     [row] = read_warc(str(garbage))
     assert row.reason == "warc_unreadable" and row.error.startswith(f"{garbage} at offset 0 ")
     assert row.error.isprintable()
@@ -283,7 +289,7 @@ def test_backfill_from_a_warc_writes_pages_rows_and_adds_up_and_a_rerun_adds_not
 
 def test_a_corrupt_warc_gives_rejected_rows_and_status_3_when_nothing_is_readable(tmp_path):
     garbage = tmp_path / "garbage.warc.gz"
-    garbage.write_bytes(os.urandom(30_000))
+    garbage.write_bytes(garbage_bytes(7, 30_000))
     out = tmp_path / "out"
     done = cli("backfill", "--warc", str(garbage), "--out", str(out), "--runner=FnApiRunner")
     assert done.returncode == 3, done.stdout + done.stderr[-3000:]
