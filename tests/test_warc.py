@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import re
 
 import duckdb
 import pytest
@@ -467,6 +468,34 @@ def test_a_partly_corrupt_warc_is_read_around_its_damage_and_exits_0(tmp_path):
     assert "(adds up)" in done.stdout
     assert len(rows(out, "articles")) == 3
     assert any(r["reason"] == "warc_unreadable" for r in rows(out, "rejected"))
+
+
+def test_warcios_own_warnings_are_our_log_lines_naming_the_file_and_record(tmp_path):
+    """warcio writes some warnings to stderr itself (here: a record whose Content-Length is 7
+    bytes short, so 7 bytes of its page stand where the blank line should be); they come out
+    as the command's log lines, JSON ones with --log-format json, naming file and record."""
+    whole = tmp_path / "whole.warc"
+    offsets = _three_pages(str(whole))
+    data = whole.read_bytes()
+    record = data[offsets[1]:offsets[2]]
+    length = re.search(rb"Content-Length: (\d+)", record)
+    short = (record[:length.start(1)] + str(int(length.group(1)) - 7).encode()
+             + record[length.end(1):])
+    crawl = tmp_path / "crawl"
+    crawl.mkdir()
+    bad = crawl / "short.warc"
+    bad.write_bytes(data[:offsets[1]] + short + data[offsets[2]:])
+    out = tmp_path / "out"
+    done = cli("--log-format", "json", "backfill", "--warc", str(bad), "--out", str(out),
+               "--runner=FnApiRunner", "--all-topics")
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    lines = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]
+    [warning] = [line for line in lines if "warcio" in line["message"]]
+    assert warning["level"] == "WARNING" and warning["logger"] == "cfnews.transforms.warc"
+    assert warning["message"].startswith(f"{bad}: warcio: the record at offset {offsets[1]} "
+                                         "(https://example.com/1) is not followed by")
+    assert "(adds up)" in done.stdout
+    assert len(rows(out, "articles")) + len(rows(out, "duplicates")) == 3   # one page, thrice
 
 
 def test_backfill_warc_usage_errors_write_nothing(tmp_path):

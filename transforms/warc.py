@@ -28,7 +28,8 @@ same WARC adds nothing and two captures of one URL are one article (the later on
 and offset), so it is stable across runs and never claims the URL of a page fetched later.
 
 Records are streamed: a file is never loaded whole, a body is read up to MAX_HTML_BYTES + 1;
-no page is held for a revisit to come (responses hand on their names only)."""
+no page is held for a revisit to come (responses hand on their names only). warcio's own
+warnings (it writes them to stderr) become log lines naming the file and record."""
 from __future__ import annotations
 
 import base64
@@ -37,6 +38,8 @@ import datetime as dt
 import hashlib
 import logging
 import re
+import sys
+import threading
 import zlib
 from typing import Iterator, NamedTuple, Optional, Sequence, Tuple, Union
 from urllib.parse import urlsplit
@@ -518,6 +521,7 @@ def resolve_revisits(path: str, pairs) -> Iterator[Union[FeedEntry, Rejected]]:
     """Revisits whose originals are all in file `path`: [(Revisit, OriginalRef)] -> each
     revisit's entry or row. The file is opened once; each original is read at its offset."""
     from warcio.archiveiterator import ArchiveIterator
+    _route_warcio_messages()
     try:
         handle = open_warc(path)
     except Exception as exc:
@@ -539,6 +543,7 @@ def resolve_revisits(path: str, pairs) -> Iterator[Union[FeedEntry, Rejected]]:
                     Reason.WARC_UNREADABLE, f"revisit record: its original at "
                     f"{ref.path}#{ref.offset} cannot be read again: {type(exc).__name__}: "
                     f"{_printable(str(exc).strip()[:300])}")
+            _drain_warcio_messages(path)
             yield item
 
 
@@ -566,6 +571,75 @@ def read_warcs(paths: Sequence[str], rule: OutletRule = OutletRule()
             by_file.setdefault(ref.path, []).append((revisit, ref))
     for path, pairs in by_file.items():
         yield from resolve_revisits(path, pairs)
+
+
+# ---------------------------------------------------------------- warcio's own messages
+# warcio writes some warnings to sys.stderr itself (a record not followed by the blank line its
+# Content-Length promises; a gzip member that stops decompressing). They would interleave raw,
+# multi-line text with the command's log lines (and break --log-format json): they are
+# collected per thread instead, and the reader logs them with the file's name.
+
+_WARCIO_MESSAGES = threading.local()
+_MAX_PENDING = 100
+
+
+class _WarcioStderr:
+    def write(self, text) -> int:
+        pending = getattr(_WARCIO_MESSAGES, "pending", None)
+        if pending is None:
+            pending = _WARCIO_MESSAGES.pending = []
+        if len(pending) < _MAX_PENDING:
+            pending.append(str(text))
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+class _SysForWarcio:
+    """The `sys` warcio's reading modules see: the real one, but for stderr."""
+    stderr = _WarcioStderr()
+
+    def __getattr__(self, name):
+        return getattr(sys, name)
+
+
+def _route_warcio_messages() -> None:
+    import warcio.archiveiterator
+    import warcio.bufferedreaders
+    for module in (warcio.archiveiterator, warcio.bufferedreaders):
+        if not isinstance(getattr(module, "sys", None), _SysForWarcio):
+            module.sys = _SysForWarcio()
+
+
+_NOT_FOLLOWED = re.compile(r"Record not followed by newline.*?Offset:\s*(\d+)", re.S)
+
+
+def _drain_warcio_messages(path: Optional[str], previous=None) -> None:
+    """Log what warcio wrote since the last call, naming `path` and, when known, `previous`
+    (the offset and URI of the record read before); None: drop it (the reader probing for the
+    next record). A record not followed by its blank line is a warning: its Content-Length may
+    be wrong, so its payload (already an entry, or a row) may be cut or hold extra bytes, and
+    no row may say so. Anything else warcio writes (a gzip member that stops decompressing) is
+    said by the `warc_unreadable` row of that record: debug."""
+    pending = getattr(_WARCIO_MESSAGES, "pending", None)
+    if not pending:
+        return
+    _WARCIO_MESSAGES.pending = []
+    if path is None:
+        return
+    for text in pending:
+        if not text.strip():
+            continue
+        found = _NOT_FOLLOWED.search(text)
+        if found:
+            record = (f"the record at offset {previous[0]} ({previous[1] or 'no target URI'})"
+                      if previous else "a record")
+            log.warning("%s: warcio: %s is not followed by the blank line its Content-Length "
+                        "promises (found at offset %s): that length may be wrong, and its "
+                        "payload cut or longer than read", path, record, found.group(1))
+        else:
+            log.debug("%s: warcio: %s", path, _printable(" ".join(text.split()))[:300])
 
 
 # ---------------------------------------------------------------- files
@@ -613,6 +687,7 @@ def read_records(path: str, rule: OutletRule = OutletRule()) -> Iterator[
         yield rejected_record(path, 0, Reason.WARC_UNREADABLE,
                               f"cannot open: {type(exc).__name__}: {str(exc)[:300]}"), None
         return
+    _route_warcio_messages()
     with handle:
         head = handle.read(len(_GZIP_MAGIC))
         gzipped = head == _GZIP_MAGIC
@@ -620,9 +695,10 @@ def read_records(path: str, rule: OutletRule = OutletRule()) -> Iterator[
         while position is not None:
             handle.seek(position)
             records = ArchiveIterator(handle)
-            record = None
+            record, previous = None, None
             try:
                 for record in records:
+                    _drain_warcio_messages(path, previous)
                     if record.format != "warc" or not record.rec_type:
                         # warcio falls back to the old ARC format on bytes that are no WARC
                         # header, and reads junk (a stray newline first) as an untyped record:
@@ -634,11 +710,14 @@ def read_records(path: str, rule: OutletRule = OutletRule()) -> Iterator[
                            if record.rec_type == "response" and not isinstance(item, Skipped)
                            else None)
                     yield item, ref
+                    previous = (records.offset, _target_uri(record))
                     record = None  # done with it: a failure now is in the next one's bytes
+                _drain_warcio_messages(path, previous)
                 return
             except Exception as exc:  # warcio, zlib, a cut file: this stretch is lost
                 bad_at = records.offset
                 message = f"{type(exc).__name__}: {_printable(str(exc).strip()[:300])}"
+            _drain_warcio_messages(path, previous)
             # the next record that parses; the bytes before it are one unreadable stretch
             position, resumed = bad_at, None
             while True:
@@ -648,6 +727,7 @@ def read_records(path: str, rule: OutletRule = OutletRule()) -> Iterator[
                 if _parses_at(handle, position):
                     resumed = position
                     break
+            _drain_warcio_messages(None)  # probing: what warcio says there is no news
             tail = (f"; resumed at offset {resumed}" if resumed is not None
                     else "; nothing readable after it")
             details = {}
