@@ -159,8 +159,8 @@ def test_revisits_that_hold_no_page_are_rejected_with_what_they_are(tmp_path):
         w.revisit("https://example.com/x", original, warc_headers={
             "WARC-Profile": "http://example.org/revisit/some-other-profile"})
         # names /b's capture by URI and date, with a digest that is not /b's (nor any response's)
-        w.revisit("https://example.com/b", (
-            "https://example.com/b", "2024-03-05T09:00:00Z", "sha1:ZZZZBBBBCCCCDDDDEEEEFFFFGGGGHHHH"))
+        w.revisit("https://example.com/b", ("https://example.com/b", "2024-03-05T09:00:00Z",
+                                            "sha1:ZZZZBBBBCCCCDDDDEEEEFFFFGGGGHHHH"))
     items = list(read_warcs([path]))
     assert kinds(items) == ["FeedEntry", "FeedEntry", "Rejected:warc_not_page",
                             "Rejected:warc_not_page", "Rejected:warc_not_page",
