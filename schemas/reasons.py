@@ -31,8 +31,9 @@ class Reason(str, enum.Enum):
     MANIFEST_FILE_UNREADABLE = "manifest_file_unreadable"
     MANIFEST_FILE_REFUSED = "manifest_file_refused"  # outside the manifest's folder, not a file
     # web archives (backfill --warc)
-    WARC_NOT_PAGE = "warc_not_page"              # archived status not 200, or a revisit record
+    WARC_NOT_PAGE = "warc_not_page"              # archived status not 200, a 304 revisit
     WARC_UNREADABLE = "warc_unreadable"          # truncated/corrupt record or gzip member
+    WARC_ORIGINAL_MISSING = "warc_original_missing"  # a revisit whose original is not in the input
     # fetch
     HTTP_ERROR = "http_error"                    # 4xx/5xx
     TIMEOUT = "timeout"
@@ -67,10 +68,16 @@ REASON_DESCRIPTIONS = {
                                      "not text (binary data)",
     Reason.MANIFEST_FILE_REFUSED: "the html_file is outside the manifest's folder (or "
                                   "--manifest-root), or not a regular file",
-    Reason.WARC_NOT_PAGE: "a web archive's capture holds no page: a response whose archived HTTP "
-                          "status is not 200 (http_status: a redirect, a 4xx, a 5xx; final, the "
-                          "archive does not change), or a revisit record (its payload is an "
-                          "earlier capture's)",
+    Reason.WARC_NOT_PAGE: "a web archive's capture holds no page: a response or revisit whose "
+                          "archived HTTP status is not 200 (http_status: a redirect, a 4xx, a "
+                          "5xx; final, the archive does not change), a server-not-modified "
+                          "revisit (the server answered 304 and sent no page), or a revisit of "
+                          "a profile other than identical-payload-digest",
+    Reason.WARC_ORIGINAL_MISSING: "a revisit record (the crawler found the payload identical to "
+                                  "an earlier capture and did not store it again) whose original "
+                                  "response is in none of the backfill's WARC files, or that "
+                                  "names none: the error names the original; give the file "
+                                  "that holds it to the same run",
     Reason.WARC_UNREADABLE: "a WARC file, record or gzip member that cannot be read: truncated, "
                             "corrupt, cut by the crawler (WARC-Truncated), without a target URI "
                             "or HTTP headers, or a file that "

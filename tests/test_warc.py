@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
+import random
+import re
 
 import duckdb
 import pytest
@@ -14,7 +15,8 @@ from cfnews.pipeline.feeds_file import dump_feeds
 from cfnews.schemas import FeedEntry, FeedSource, Rejected
 from cfnews.transforms import warc as warc_module
 from cfnews.transforms.urls import article_id_for, canonical_url
-from cfnews.transforms.warc import OutletRule, Skipped, outlet_from_host, read_warc
+from cfnews.transforms.warc import (OutletRule, Skipped, outlet_from_host, read_warc,
+                                    read_warcs)
 from tests.conftest import cli
 from tests.warc_files import Warc, article_html
 
@@ -46,24 +48,22 @@ def test_a_200_html_response_is_an_entry_with_its_capture_time_and_a_url_id(tmp_
     assert entry.outlet == "lemonde-fr"
 
 
-def test_non_200_non_html_and_revisit_records_are_rejected_rows_naming_file_and_offset(tmp_path):
+def test_non_200_and_non_html_records_are_rejected_rows_naming_file_and_offset(tmp_path):
     path = str(tmp_path / "crawl.warc.gz")
     with Warc(path) as w:
-        original = w.response("https://example.com/a", PAGE)
+        w.response("https://example.com/a", PAGE)
         w.response("https://example.com/gone", "<html>not here</html>", status="404 Not Found")
         w.response("http://example.com/a", "", status="301 Moved Permanently",
                    headers=[("Location", "https://example.com/a")])
         w.response("https://example.com/r.pdf", b"%PDF-1.7 binary", content_type="application/pdf")
         w.response("https://example.com/bin", bytes(range(256)) * 40)  # binary under text/html
-        w.revisit("https://example.com/a", original)
     items = list(read_warc(path))
     assert kinds(items) == ["FeedEntry", "Rejected:warc_not_page", "Rejected:warc_not_page",
-                            "Rejected:not_html", "Rejected:not_html", "Rejected:warc_not_page"]
-    gone, moved, pdf, binary, revisit = items[1:]
+                            "Rejected:not_html", "Rejected:not_html"]
+    gone, moved, pdf, binary = items[1:]
     assert gone.http_status == 404 and moved.http_status == 301
     assert "Location: https://example.com/a" in moved.error
     assert "application/pdf" in pdf.error and "not text" in binary.error
-    assert "revisit" in revisit.error and "https://example.com/a" in revisit.error
     for row, offset in zip(items[1:], w.offsets[1:]):
         assert row.stage == "warc" and row.source == "backfill"
         assert row.error.startswith(f"{path} at offset {offset} ")
@@ -73,6 +73,107 @@ def test_non_200_non_html_and_revisit_records_are_rejected_rows_naming_file_and_
     again = [i for i in read_warc(path) if isinstance(i, Rejected)]
     assert [r.article_id for r in again] == [r.article_id for r in items[1:]]
     assert len({r.article_id for r in again}) == len(again)
+
+
+# ---------------------------------------------------------------- revisits
+
+OTHER = article_html("Airbus opens a second line in Tianjin",
+                     ["Airbus will build a second assembly line in Tianjin, China. " * 8])
+
+
+def test_revisits_take_their_originals_page_from_any_file_for_their_own_url(tmp_path):
+    """Originals in the second file, revisits in the first (a file read before its originals,
+    as one worker per file may): each revisit is an entry of its own URL and capture time
+    carrying its original's page, whichever name finds the original."""
+    revisits, originals = str(tmp_path / "a-revisits.warc"), str(tmp_path / "b-crawl.warc.gz")
+    with Warc(originals) as o:
+        first = o.response("https://www.lemonde.fr/a.html", PAGE, date="2024-03-05T08:30:00Z",
+                           encoding="gzip")           # stored gzip-encoded
+        other = o.response("https://example.com/airbus", OTHER, date="2024-03-05T09:00:00Z")
+    with Warc(revisits) as r:
+        # the same URL, named by URI and date; its headers say nothing of the gzip
+        r.revisit("https://www.lemonde.fr/a.html", first, date="2024-03-06T08:30:00.500Z")
+        # another URL, named by its payload digest alone, no HTTP headers of its own
+        r.revisit("https://mirror.example.org/lemonde-a", first, date="2024-03-07T00:00:00Z",
+                  refers_to=False, status=None)
+        # as wget --warc-dedup writes it: WARC-Refers-To (a record id), WARC-Truncated: length
+        r.revisit("https://example.com/airbus?copy=1", other, date="2024-03-08T00:00:00Z",
+                  refers_to=False, warc_headers={
+                      "WARC-Refers-To": other.rec_headers.get_header("WARC-Record-ID"),
+                      "WARC-Truncated": "length"})
+        # its original is in no file of the backfill
+        r.revisit("https://example.com/gone", ("https://example.com/gone", "2023-12-01T00:00:00Z",
+                                               "sha1:AAAABBBBCCCCDDDDEEEEFFFFGGGGHHHH"))
+
+    assert kinds(read_warc(revisits)) == ["Revisit"] * 4   # one file alone: still waiting
+    items = list(read_warcs([revisits, originals]))
+    entries = {(i.url, i.entry_id): i for i in items if isinstance(i, FeedEntry)}
+    assert set(entries) == {
+        ("https://www.lemonde.fr/a.html", f"{originals}#{o.offsets[0]}"),
+        ("https://example.com/airbus", f"{originals}#{o.offsets[1]}"),
+        ("https://www.lemonde.fr/a.html", f"{revisits}#{r.offsets[0]}"),
+        ("https://mirror.example.org/lemonde-a", f"{revisits}#{r.offsets[1]}"),
+        ("https://example.com/airbus?copy=1", f"{revisits}#{r.offsets[2]}")}
+    same = entries[("https://www.lemonde.fr/a.html", f"{revisits}#{r.offsets[0]}")]
+    mirror = entries[("https://mirror.example.org/lemonde-a", f"{revisits}#{r.offsets[1]}")]
+    copy = entries[("https://example.com/airbus?copy=1", f"{revisits}#{r.offsets[2]}")]
+    assert same.html == PAGE and mirror.html == PAGE and copy.html == OTHER
+    assert same.discovered_at == dt.datetime(2024, 3, 6, 8, 30, 0, 500000, tzinfo=dt.timezone.utc)
+    assert mirror.discovered_at == dt.datetime(2024, 3, 7, tzinfo=dt.timezone.utc)
+    assert same.article_id == article_id_for(canonical_url("https://www.lemonde.fr/a.html"))
+    assert mirror.article_id == article_id_for(canonical_url(mirror.url))
+    assert mirror.outlet == "mirror-example-org" and same.outlet == "lemonde-fr"
+    assert same.feed_url == revisits
+    [missing] = [i for i in items if isinstance(i, Rejected)]
+    assert missing.reason == "warc_original_missing" and missing.url == "https://example.com/gone"
+    assert missing.error.startswith(f"{revisits} at offset {r.offsets[3]} (revisit record ")
+    for named in ("https://example.com/gone", "2023-12-01", "sha1:AAAABBBBCCCCDDDDEEEEFFFFGGGGHHHH",
+                  "in none of this backfill's WARC files"):
+        assert named in missing.error
+    assert missing.article_id != article_id_for(canonical_url(missing.url))
+    assert missing.discovered_at == dt.datetime(2024, 3, 6, 8, 30, tzinfo=dt.timezone.utc)
+
+
+def test_a_revisit_reads_its_originals_bytes_as_the_original_says(tmp_path):
+    """The bytes are the original's: its Content-Encoding and charset decode them when the
+    revisit's own headers (text/html, nothing more) do not say."""
+    russian = "<html><body><p>Париж и Пекин подписали соглашение</p></body></html>"
+    path = str(tmp_path / "crawl.warc.gz")
+    with Warc(path) as w:
+        original = w.response("https://example.ru/a", russian.encode("koi8-r"), encoding="gzip",
+                              content_type="text/html; charset=koi8-r")
+        w.revisit("https://example.ru/b", original)
+    entries = [i for i in read_warcs([path]) if isinstance(i, FeedEntry)]
+    assert [(e.url, e.html) for e in entries] == [("https://example.ru/a", russian),
+                                                  ("https://example.ru/b", russian)]
+
+
+def test_revisits_that_hold_no_page_are_rejected_with_what_they_are(tmp_path):
+    path = str(tmp_path / "crawl.warc.gz")
+    with Warc(path) as w:
+        original = w.response("https://example.com/a", PAGE, date="2024-03-05T08:30:00Z")
+        w.response("https://example.com/b", OTHER, date="2024-03-05T09:00:00Z")
+        w.not_modified("https://example.com/a", original)           # 304: no payload
+        w.revisit("https://example.com/a", original, status="404 Not Found")
+        w.revisit("https://example.com/a", original, headers=[("Content-Type", "application/pdf")])
+        w.revisit("https://example.com/x", original, warc_headers={
+            "WARC-Profile": "http://example.org/revisit/some-other-profile"})
+        # names /b's capture by URI and date, with a digest that is not /b's (nor any response's)
+        w.revisit("https://example.com/b", ("https://example.com/b", "2024-03-05T09:00:00Z",
+                                            "sha1:ZZZZBBBBCCCCDDDDEEEEFFFFGGGGHHHH"))
+    items = list(read_warcs([path]))
+    assert kinds(items) == ["FeedEntry", "FeedEntry", "Rejected:warc_not_page",
+                            "Rejected:warc_not_page", "Rejected:warc_not_page",
+                            "Rejected:warc_original_missing", "Rejected:not_html"]
+    not_modified, gone, profile, stray_row, pdf = items[2:]
+    assert not_modified.http_status == 304 and "server-not-modified" in not_modified.error
+    assert "sent no page" in not_modified.error and "https://example.com/a" in not_modified.error
+    assert gone.http_status == 404 and "404 Not Found" in gone.error
+    assert "some-other-profile" in profile.error
+    assert "another payload" in stray_row.error and f"{path}#{w.offsets[1]}" in stray_row.error
+    assert pdf.http_status == 200 and "application/pdf" in pdf.error
+    assert f"payload from {path}#{w.offsets[0]}" in pdf.error
+    assert pdf.error.startswith(f"{path} at offset {w.offsets[4]} (revisit record ")
 
 
 def test_records_that_are_no_pages_are_skipped_not_rows(tmp_path):
@@ -158,9 +259,15 @@ def test_a_corrupt_record_is_one_row_and_reading_resumes_at_the_next_record(tmp_
     assert items[2].url == "https://example.com/2"
 
 
-def test_a_file_of_garbage_or_missing_is_one_unreadable_row_not_a_crash(tmp_path):
+def garbage_bytes(seed: int, size: int) -> bytes:
+    """Random bytes, the same every run: a failure names an input that can be replayed."""
+    return random.Random(seed).randbytes(size)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
+def test_a_file_of_garbage_or_missing_is_one_unreadable_row_not_a_crash(tmp_path, seed):
     garbage = tmp_path / "garbage.warc.gz"
-    garbage.write_bytes(os.urandom(20_000))
+    garbage.write_bytes(garbage_bytes(seed, 20_000))
     [row] = read_warc(str(garbage))
     assert row.reason == "warc_unreadable" and row.error.startswith(f"{garbage} at offset 0 ")
     assert row.error.isprintable()
@@ -203,7 +310,8 @@ HOSTS = {"gazette-paris-demo": "https://www.gazette-paris.example",
 
 def china_france_warc(path):
     """Three China–France pages of the demo outlets (each with its request and metadata), a
-    second capture of one, a 404, a PDF, a revisit and a DNS lookup."""
+    second capture of one, a 404, a PDF, a revisit of that page (a third capture) and a DNS
+    lookup."""
     catalog = {a.id: a for a in load_catalog()}
     outlets = {o.id: o for o in load_outlets()}
     urls = []
@@ -220,7 +328,7 @@ def china_france_warc(path):
         w.response("https://www.gazette-paris.example/missing", "nope", status="404 Not Found")
         w.response("https://www.gazette-paris.example/x.pdf", b"%PDF-1.4",
                    content_type="application/pdf")
-        w.revisit(url, first)
+        w.revisit(url, first, date="2025-12-08T10:00:00Z")
         w.dns("pacific.example")
     return urls
 
@@ -249,7 +357,7 @@ def test_backfill_from_a_warc_writes_pages_rows_and_adds_up_and_a_rerun_adds_not
     assert "(adds up)" in done.stdout
     figures = json.loads(summary.read_text())
     assert figures["entries"]["new"] == 7 and figures["adds_up"]
-    assert figures["written"] == {"articles": 3, "duplicates": 1, "rejected_entries": 3,
+    assert figures["written"] == {"articles": 3, "duplicates": 2, "rejected_entries": 2,
                                   "rejected_feed_level": 0}
     assert figures["warc"] == {"files": 1, "files_unreadable": 0, "skipped": {
         "metadata": 3, "request": 3, "response dns:": 1, "warcinfo": 1}}
@@ -265,12 +373,14 @@ def test_backfill_from_a_warc_writes_pages_rows_and_adds_up_and_a_rerun_adds_not
     assert all(a["published_at"] and a["published_at"].date() < dt.date(2025, 12, 6)
                for a in articles)  # the page's own date, the partition's too
     assert all(str(a["date"]) == str(a["published_at"].date()) for a in articles)
-    [second_capture] = rows(out, "duplicates")
-    assert second_capture["url"] == urls[2] and second_capture["method"] == "canonical_url"
-    assert second_capture["canonical_id"] == by_url[urls[2]]["article_id"]
+    # the second capture and the revisit (a third, its page the first's): the first's copies
+    captures = rows(out, "duplicates")
+    assert sorted(str(d["discovered_at"].date()) for d in captures) == ["2025-12-07", "2025-12-08"]
+    assert all(d["url"] == urls[2] and d["method"] == "canonical_url"
+               and d["canonical_id"] == by_url[urls[2]]["article_id"] for d in captures)
     rejected = rows(out, "rejected")
     assert sorted(((r["stage"], r["reason"], r["http_status"] or 0) for r in rejected)) == [
-        ("warc", "not_html", 200), ("warc", "warc_not_page", 0), ("warc", "warc_not_page", 404)]
+        ("warc", "not_html", 200), ("warc", "warc_not_page", 404)]
     assert all(str(crawl / "news-00.warc.gz") + " at offset " in r["error"] for r in rejected)
 
     files = sorted(out.rglob("*.parquet"))
@@ -281,9 +391,62 @@ def test_backfill_from_a_warc_writes_pages_rows_and_adds_up_and_a_rerun_adds_not
     assert figures["entries"] == dict(figures["entries"], seen=7, already_seen=7, new=0)
 
 
+def test_backfill_resolves_revisits_across_files_read_in_parallel(tmp_path):
+    """Two WARC files, each read by its own worker: the originals in one, in the other (read
+    first) a revisit of the same URL, a revisit at another URL (one article served at two
+    addresses) and a revisit whose original is in neither file."""
+    catalog = {a.id: a for a in load_catalog()}
+    outlets = {o.id: o for o in load_outlets()}
+    crawl = tmp_path / "crawl"
+    crawl.mkdir()
+    pages = [catalog[i] for i in ("fr-airbus-tianjin", "seed-000")]
+    urls = [a.url(HOSTS[a.outlet]) for a in pages]
+    mirror = "https://www.mirror-news.example/world/2025/airbus-tianjin.html"
+    with Warc(crawl / "b-crawl.warc.gz") as o:
+        first, _ = [o.response(url, render_page(a, outlets[a.outlet]), date="2025-12-06T10:00:00Z")
+                    for url, a in zip(urls, pages)]
+    with Warc(crawl / "a-dedup.warc.gz") as r:
+        r.revisit(urls[0], first, date="2025-12-08T10:00:00Z")
+        r.revisit(mirror, first, date="2025-12-09T10:00:00Z", refers_to=False)
+        r.revisit("https://news.cgtn.example/gone.html", (
+            "https://news.cgtn.example/gone.html", "2025-11-30T10:00:00Z",
+            "sha1:AAAABBBBCCCCDDDDEEEEFFFFGGGGHHHH"))
+    out, summary = tmp_path / "out", tmp_path / "summary.json"
+    args = ["backfill", "--warc", str(crawl / "*.warc.gz"), "--out", str(out),
+            "--runner=FnApiRunner", "--summary-json", str(summary)]
+    done = cli(*args)
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    figures = json.loads(summary.read_text())
+    assert figures["entries"]["new"] == 5 and figures["adds_up"]
+    assert figures["written"] == {"articles": 2, "duplicates": 2, "rejected_entries": 1,
+                                  "rejected_feed_level": 0}
+
+    articles = {a["url"]: a for a in rows(out, "articles")}
+    assert sorted(articles) == sorted(urls)
+    assert articles[urls[0]]["discovered_at"] == dt.datetime(2025, 12, 6, 10,
+                                                             tzinfo=dt.timezone.utc)
+    copies = {d["url"]: d for d in rows(out, "duplicates")}
+    assert sorted(copies) == sorted([urls[0], mirror])
+    assert copies[urls[0]]["method"] == "canonical_url"       # a later capture of the URL
+    assert copies[mirror]["method"] == "near_duplicate"       # the same page elsewhere
+    assert all(d["canonical_id"] == articles[urls[0]]["article_id"] for d in copies.values())
+    assert copies[mirror]["discovered_at"] == dt.datetime(2025, 12, 9, 10, tzinfo=dt.timezone.utc)
+    assert copies[mirror]["entry_id"].startswith(str(crawl / "a-dedup.warc.gz") + "#")
+    [missing] = rows(out, "rejected")
+    assert missing["stage"] == "warc" and missing["reason"] == "warc_original_missing"
+    assert missing["url"] == "https://news.cgtn.example/gone.html"
+    assert missing["error"].startswith(str(crawl / "a-dedup.warc.gz") + " at offset ")
+    assert "the capture of https://news.cgtn.example/gone.html at 2025-11-30" in missing["error"]
+
+    files = sorted(out.rglob("*.parquet"))
+    again = cli(*args)                        # the revisits' ids are as stable as the pages'
+    assert again.returncode == 0, again.stdout + again.stderr[-3000:]
+    assert sorted(out.rglob("*.parquet")) == files
+
+
 def test_a_corrupt_warc_gives_rejected_rows_and_status_3_when_nothing_is_readable(tmp_path):
     garbage = tmp_path / "garbage.warc.gz"
-    garbage.write_bytes(os.urandom(30_000))
+    garbage.write_bytes(garbage_bytes(7, 30_000))
     out = tmp_path / "out"
     done = cli("backfill", "--warc", str(garbage), "--out", str(out), "--runner=FnApiRunner")
     assert done.returncode == 3, done.stdout + done.stderr[-3000:]
@@ -305,6 +468,34 @@ def test_a_partly_corrupt_warc_is_read_around_its_damage_and_exits_0(tmp_path):
     assert "(adds up)" in done.stdout
     assert len(rows(out, "articles")) == 3
     assert any(r["reason"] == "warc_unreadable" for r in rows(out, "rejected"))
+
+
+def test_warcios_own_warnings_are_our_log_lines_naming_the_file_and_record(tmp_path):
+    """warcio writes some warnings to stderr itself (here: a record whose Content-Length is 7
+    bytes short, so 7 bytes of its page stand where the blank line should be); they come out
+    as the command's log lines, JSON ones with --log-format json, naming file and record."""
+    whole = tmp_path / "whole.warc"
+    offsets = _three_pages(str(whole))
+    data = whole.read_bytes()
+    record = data[offsets[1]:offsets[2]]
+    length = re.search(rb"Content-Length: (\d+)", record)
+    short = (record[:length.start(1)] + str(int(length.group(1)) - 7).encode()
+             + record[length.end(1):])
+    crawl = tmp_path / "crawl"
+    crawl.mkdir()
+    bad = crawl / "short.warc"
+    bad.write_bytes(data[:offsets[1]] + short + data[offsets[2]:])
+    out = tmp_path / "out"
+    done = cli("--log-format", "json", "backfill", "--warc", str(bad), "--out", str(out),
+               "--runner=FnApiRunner", "--all-topics")
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    lines = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]
+    [warning] = [line for line in lines if "warcio" in line["message"]]
+    assert warning["level"] == "WARNING" and warning["logger"] == "cfnews.transforms.warc"
+    assert warning["message"].startswith(f"{bad}: warcio: the record at offset {offsets[1]} "
+                                         "(https://example.com/1) is not followed by")
+    assert "(adds up)" in done.stdout
+    assert len(rows(out, "articles")) + len(rows(out, "duplicates")) == 3   # one page, thrice
 
 
 def test_backfill_warc_usage_errors_write_nothing(tmp_path):

@@ -68,14 +68,40 @@ class Warc:
             url, "metadata", payload=io.BytesIO(b"outlinks: none\n"),
             warc_content_type="application/warc-fields"))
 
-    def revisit(self, url: str, original, date: str = "2024-03-06T08:30:00Z"):
-        return self._write(self.writer.create_revisit_record(
-            url, digest=original.rec_headers.get_header("WARC-Payload-Digest"),
-            refers_to_uri=url,
-            refers_to_date=original.rec_headers.get_header("WARC-Date"),
-            http_headers=StatusAndHeaders("200 OK", [("Content-Type", "text/html")],
-                                          protocol="HTTP/1.1"),
-            warc_headers_dict={"WARC-Date": date}))
+    def revisit(self, url: str, original, date: str = "2024-03-06T08:30:00Z",
+                status: Optional[str] = "200 OK", headers=(("Content-Type", "text/html"),),
+                refers_to: bool = True, warc_headers=None):
+        """An identical-payload revisit of `original` (a record written before, or a
+        (uri, date, digest) tuple for one in no file), as Heritrix and pywb write it: the new
+        capture's HTTP headers (none when `status` is None), WARC-Payload-Digest, and with
+        `refers_to` WARC-Refers-To-Target-URI + WARC-Refers-To-Date."""
+        if isinstance(original, tuple):
+            refers_uri, refers_date, digest = original
+        else:
+            refers_uri = original.rec_headers.get_header("WARC-Target-URI")
+            refers_date = original.rec_headers.get_header("WARC-Date")
+            digest = original.rec_headers.get_header("WARC-Payload-Digest")
+        record = self.writer.create_revisit_record(
+            url, digest=digest, refers_to_uri=refers_uri, refers_to_date=refers_date,
+            http_headers=(StatusAndHeaders(status, list(headers), protocol="HTTP/1.1")
+                          if status else None),
+            warc_headers_dict={"WARC-Date": date, **(warc_headers or {})})
+        if not refers_to:
+            record.rec_headers.remove_header("WARC-Refers-To-Target-URI")
+            record.rec_headers.remove_header("WARC-Refers-To-Date")
+        return self._write(record)
+
+    def not_modified(self, url: str, original, date: str = "2024-03-06T08:30:00Z"):
+        """A server-not-modified revisit: the server answered 304, no payload."""
+        record = self.writer.create_warc_record(
+            url, "revisit", http_headers=StatusAndHeaders("304 Not Modified", [],
+                                                          protocol="HTTP/1.1"),
+            warc_headers_dict={
+                "WARC-Date": date,
+                "WARC-Profile": "http://netpreserve.org/warc/1.1/revisit/server-not-modified",
+                "WARC-Refers-To-Target-URI": original.rec_headers.get_header("WARC-Target-URI"),
+                "WARC-Refers-To-Date": original.rec_headers.get_header("WARC-Date")})
+        return self._write(record)
 
     def dns(self, host: str):
         return self._write(self.writer.create_warc_record(

@@ -1,12 +1,17 @@
 """Backfill from web archives: how fast the WARC reader is, and what a whole backfill from a WARC
 costs beside the same pages from a JSONL manifest.
 
-    .venv/bin/python tests/benchmarks/warc_backfill.py [--reader-pages 3000] [--backfill-pages 200]
+    .venv/bin/python tests/benchmarks/warc_backfill.py [--reader-pages 3000] [--revisit-pages 1000]
+        [--backfill-pages 200]
 
 1. The reader alone (transforms/warc.py: read_warc, in this process): a generated .warc.gz of
    `--reader-pages` HTTP 200 responses, each after its request record (as wget and Heritrix
    write them), read end to end: records/s, MB/s of the compressed file. Medians of 3.
-2. The whole backfill (`cfnews backfill ... --all-topics -q`, a subprocess each, a fresh --out
+2. Revisits (read_warcs, in this process): a second .warc.gz of an identical-payload revisit
+   of each of the first `--revisit-pages` pages (half at the same URL, half at another),
+   read with the pages' file: each revisit found in the other file and its original read
+   again at its offset. Time beside read_warc of the pages' file alone, medians of 3.
+3. The whole backfill (`cfnews backfill ... --all-topics -q`, a subprocess each, a fresh --out
    each): `--warc` over a .warc.gz of `--backfill-pages` pages beside `--manifest` over a JSONL
    manifest of the same pages (`html` inline), alternating, medians of 3 rounds.
 
@@ -67,6 +72,32 @@ def write_warc(path: Path, pages, with_requests: bool = True) -> int:
     return len(w.offsets)
 
 
+def write_revisits(pages_path: Path, path: Path, n: int) -> int:
+    """A .warc.gz of a revisit of each of the first n responses of `pages_path` (even ones at
+    the same URL, named by URI and date; odd ones at another URL, by payload digest)."""
+    from warcio.archiveiterator import ArchiveIterator
+    written = 0
+    with open(pages_path, "rb") as handle, Warc(str(path)) as w:
+        for record in ArchiveIterator(handle):
+            if record.rec_type != "response":
+                continue
+            url = record.rec_headers.get_header("WARC-Target-URI")
+            same = written % 2 == 0
+            w.revisit(url if same else url.replace("/2024/", "/mirror/2024/"), record,
+                      date="2024-06-08T12:00:00Z", refers_to=same)
+            written += 1
+            if written == n:
+                break
+    return written
+
+
+def time_revisits(pages: Path, revisits: Path) -> tuple:
+    from cfnews.transforms.warc import read_warcs
+    started = time.perf_counter()
+    items = list(read_warcs([str(revisits), str(pages)]))
+    return items, time.perf_counter() - started
+
+
 def write_manifest(path: Path, pages) -> None:
     with open(path, "w", encoding="utf-8") as handle:
         for i, html in enumerate(pages):
@@ -96,6 +127,7 @@ def time_backfill(args, out: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reader-pages", type=int, default=3000)
+    parser.add_argument("--revisit-pages", type=int, default=1000)
     parser.add_argument("--backfill-pages", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
     options = parser.parse_args()
@@ -116,6 +148,27 @@ def main() -> None:
               f"{size_mb:.1f} MB gzip: median {t:.2f} s -> {records / t:,.0f} records/s, "
               f"{len(pages) / t:,.0f} pages/s, {size_mb / t:.1f} MB/s "
               f"(runs: {', '.join(f'{x:.2f}' for x in times)})")
+
+        revisit_pages = min(options.revisit_pages, len(pages))
+        if revisit_pages:
+            part = tmp / "part.warc.gz"
+            write_warc(part, pages[:revisit_pages])
+            revisits = tmp / "revisits.warc.gz"
+            n = write_revisits(part, revisits, revisit_pages)
+            alone, both = [], []
+            for _ in range(options.rounds):
+                alone.append(time_reader(part)[1])
+                items, seconds = time_revisits(part, revisits)
+                both.append(seconds)
+            from cfnews.schemas import FeedEntry
+            entries = sum(isinstance(i, FeedEntry) for i in items)
+            assert entries == 2 * revisit_pages, (entries, revisit_pages)
+            a, b = median(alone), median(both)
+            print(f"revisits: {revisit_pages} pages alone (read_warc) median {a:.2f} s; with a "
+                  f"file of {n} revisits (read_warcs, each resolved to an entry) {b:.2f} s -> "
+                  f"{n / (b - a):,.0f} revisits/s beyond the pages "
+                  f"(runs: {', '.join(f'{x:.2f}' for x in alone)} / "
+                  f"{', '.join(f'{x:.2f}' for x in both)})")
 
         small = pages[:options.backfill_pages] if not BENCH.exists() else \
             load_pages(options.backfill_pages)[1]
