@@ -99,25 +99,30 @@ class GcsStore:
         if options is not None:
             from apache_beam.options.pipeline_options import GoogleCloudOptions
             project = options.view_as(GoogleCloudOptions).project
-        bucket, key = _split(url)
-        self.blob = storage.Client(project=project).bucket(bucket).blob(key)
+        bucket, self.key = _split(url)
+        self.bucket = storage.Client(project=project).bucket(bucket)
 
     def read(self) -> Optional[Tuple[bytes, str]]:
-        from google.api_core.exceptions import NotFound
-        try:
-            data = self.blob.download_as_bytes()
-        except NotFound:
-            return None
-        return data, str(self.blob.generation)
+        from google.api_core.exceptions import NotFound, PreconditionFailed
+        for _ in range(3):   # the object may change between its metadata and its bytes
+            blob = self.bucket.get_blob(self.key)
+            if blob is None:
+                return None
+            try:
+                return blob.download_as_bytes(if_generation_match=blob.generation), str(blob.generation)
+            except (NotFound, PreconditionFailed):
+                continue
+        raise Conflict(f"{self.key} kept changing while read")
 
     def write(self, data: bytes, version: Optional[str]) -> str:
         from google.api_core.exceptions import NotFound, PreconditionFailed
+        blob = self.bucket.blob(self.key)
         try:
-            self.blob.upload_from_string(data, content_type="application/json",
-                                         if_generation_match=0 if version is None else int(version))
+            blob.upload_from_string(data, content_type="application/json",
+                                    if_generation_match=0 if version is None else int(version))
         except (PreconditionFailed, NotFound) as exc:
             raise Conflict(str(exc)) from None
-        return str(self.blob.generation)
+        return str(blob.generation)
 
 
 def store_for(out_dir: str, options=None):
@@ -220,7 +225,10 @@ class OutputLease:
             try:
                 self.version = self.store.write(self._record(), self.version)
             except Conflict:
-                current = self.store.read()
+                try:
+                    current = self.store.read()
+                except Exception:
+                    current = None
                 _, info = state_of(current[0] if current else None, _now())
                 self.lost = holder_text(info) if info else "nobody (the object is gone)"
                 log.error("%s: this run's writer lease was taken by %s (this run stalled past "

@@ -150,10 +150,15 @@ def _warn_took_over(command: str, holder: str, why: str) -> None:
 
 @contextlib.contextmanager
 def _hold_lease(out_dir: str, command: str, beam_args) -> Iterator[Optional[object]]:
+    from apache_beam.options.pipeline_options import PipelineOptions
     from cfnews.pipeline.lease import OutputLease, store_for
+    from cfnews.pipeline.runner import is_dry_run
+    options = PipelineOptions(list(beam_args))
+    if is_dry_run(options):   # translated, not run: writes nothing, and may not reach the store
+        yield None
+        return
     try:
-        from apache_beam.options.pipeline_options import PipelineOptions
-        store = store_for(out_dir, PipelineOptions(list(beam_args)))
+        store = store_for(out_dir, options)
     except ImportError as exc:   # no client for this store: Beam cannot write there either
         log.warning("%s: no writer lease (%s)", out_dir, exc)
         store = None

@@ -207,7 +207,7 @@ class RemoteIndex:
         self.notes.append(f"{kind}: {len(found) - len(fresh)} from {len(read_packs)} pack(s), "
                           f"{len(fresh)} read" + (f", {unreadable} unreadable" if unreadable else ""))
         if stale or len(read_packs) + bool(fresh) > max_packs:
-            self._write(folder, found, replacing=packs)
+            self._write(folder, found, replacing=read_packs)
         elif fresh:
             self._write(folder, fresh)
         return found
@@ -219,12 +219,17 @@ class RemoteIndex:
         name = _join(folder, _pack_name(summaries))
         try:
             object_store.write_bytes(name, encode_pack(summaries))
-            object_store.delete_paths([p for p in replacing if p != name])
         except Exception as exc:
             _UNWRITABLE.add(self.out_dir)
             log.warning("cannot write the history index under %s (%s: %s): every open reads "
                         "the files it lacks directly (slower, the same answers)",
                         self.root, type(exc).__name__, exc)
+            return
+        try:
+            object_store.delete_paths([p for p in replacing if p != name])
+        except Exception as exc:   # another worker merged them first; else they are merged again
+            log.info("history index packs under %s not deleted (%s: %s)", folder,
+                     type(exc).__name__, exc)
 
 
 def build_remote_index(out_dir: str) -> str:
