@@ -42,6 +42,8 @@ class RunSummary:
     warc_files_unreadable: int = 0  # of which no record could be read
     warc_skipped: Dict[str, int] = dataclasses.field(default_factory=dict)  # records that are
     # no pages (request, metadata, warcinfo, ...) by type: counted here, not entries
+    warc_revisits: int = 0            # identical-payload revisit records read (each an entry
+    warc_revisits_resolved: int = 0   # when its original was found, else a rejected row)
 
     @property
     def new_entries(self) -> int:
@@ -98,7 +100,9 @@ class RunSummary:
             "files": {d: self.files.get(d, 0) for d in ("articles", "duplicates", "rejected")},
             "latency_seconds": dict(self.latency),
             **({"warc": {"files": self.warc_files, "files_unreadable": self.warc_files_unreadable,
-                         "skipped": dict(sorted(self.warc_skipped.items()))}}
+                         "skipped": dict(sorted(self.warc_skipped.items())),
+                         "revisits": self.warc_revisits,
+                         "revisits_resolved": self.warc_revisits_resolved}}
                if self.warc_files else {}),
         }
 
@@ -121,7 +125,9 @@ class RunSummary:
                   if self.warc_files_unreadable else "")
                + f"; records that are no pages, skipped: {sum(self.warc_skipped.values())}"
                + (" (" + ", ".join(f"{k} {n}" for k, n in sorted(self.warc_skipped.items()))
-                  + ")" if self.warc_skipped else "")] if self.warc_files else []),
+                  + ")" if self.warc_skipped else "")
+               + (f"; revisits {self.warc_revisits} ({self.warc_revisits_resolved} with their "
+                  "original's page)" if self.warc_revisits else "")] if self.warc_files else []),
             f"  entries seen      {self.entries_seen}  (already written by earlier runs: "
             f"{self.already_seen}; new: {self.new_entries})"
             + (f"  + {self.entries_repeated} listed again in the same feed (one entry each)"
@@ -254,4 +260,6 @@ def summarise(result, run_id: str, out_dir: str) -> RunSummary:
         # from discovery to written means nothing for pages captured long ago (WARC-Date)
         latency={} if warc.get("files") else run_latency(out_dir, run_id),
         warc_files=warc.get("files", 0), warc_files_unreadable=warc.get("files_unreadable", 0),
-        warc_skipped={k.split(".", 1)[1]: n for k, n in warc.items() if k.startswith("skipped.")})
+        warc_skipped={k.split(".", 1)[1]: n for k, n in warc.items() if k.startswith("skipped.")},
+        warc_revisits=warc.get("revisits", 0),
+        warc_revisits_resolved=warc.get("revisits_resolved", 0))

@@ -360,7 +360,8 @@ def test_backfill_from_a_warc_writes_pages_rows_and_adds_up_and_a_rerun_adds_not
     assert figures["written"] == {"articles": 3, "duplicates": 2, "rejected_entries": 2,
                                   "rejected_feed_level": 0}
     assert figures["warc"] == {"files": 1, "files_unreadable": 0, "skipped": {
-        "metadata": 3, "request": 3, "response dns:": 1, "warcinfo": 1}}
+        "metadata": 3, "request": 3, "response dns:": 1, "warcinfo": 1},
+        "revisits": 1, "revisits_resolved": 1}
 
     articles = rows(out, "articles")
     assert sorted(a["url"] for a in articles) == sorted(urls)
@@ -420,6 +421,8 @@ def test_backfill_resolves_revisits_across_files_read_in_parallel(tmp_path):
     assert figures["entries"]["new"] == 5 and figures["adds_up"]
     assert figures["written"] == {"articles": 2, "duplicates": 2, "rejected_entries": 1,
                                   "rejected_feed_level": 0}
+    assert (figures["warc"]["revisits"], figures["warc"]["revisits_resolved"]) == (3, 2)
+    assert "revisits 3 (2 with their original's page)" in done.stdout
 
     articles = {a["url"]: a for a in rows(out, "articles")}
     assert sorted(articles) == sorted(urls)
