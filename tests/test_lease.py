@@ -50,6 +50,15 @@ def cfnews(*args, timeout=300):
                           capture_output=True, text=True, timeout=timeout)
 
 
+def run_once(out, server, tmp_path, beam_args):
+    """`cfnews run --once` (a subprocess) of the loopback server's /feed.xml into `out`."""
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("version: 1\nfeeds:\n  - {outlet: wire, url: '%s', language: en, "
+                     "country: FR}\n" % server.url("/feed.xml"), encoding="utf-8")
+    return cfnews("run", "--feeds", feeds, "--out", out, "--once", "--all-topics",
+                  f"--allow-hosts={server.host_port}", "--runner=FnApiRunner", *beam_args)
+
+
 # --- the rule, without a store ----------------------------------------------------------------
 
 def test_the_state_of_a_lock_object():
@@ -70,11 +79,7 @@ def test_a_second_writer_is_refused_naming_the_holder_and_writes_nothing(s3, tmp
     holder = OutputLease(out, "run", S3Store(f"{out}/{LOCK_OBJECT}")).acquire()
     try:
         list_feed(server, "/feed.xml", ["a"])
-        feeds = tmp_path / "feeds.yaml"
-        feeds.write_text("version: 1\nfeeds:\n  - {outlet: wire, url: '%s', language: en, "
-                         "country: FR}\n" % server.url("/feed.xml"), encoding="utf-8")
-        done = cfnews("run", "--feeds", feeds, "--out", out, "--once", "--all-topics",
-                      f"--allow-hosts={server.host_port}", "--runner=FnApiRunner", *s3)
+        done = run_once(out, server, tmp_path, s3)
         assert done.returncode == exit_codes.OUTPUT_LOCKED, done.stderr
         assert f"pid {os.getpid()} on {socket.gethostname()}" in done.stderr, done.stderr
         assert server.hits.get("/feed.xml", 0) == 0
@@ -90,11 +95,7 @@ def test_a_lease_ended_without_release_is_taken_over_by_the_next_run(s3, tmp_pat
     out = f"s3://{BUCKET}/killed"
     put_lock("killed", record(dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=10)))
     list_feed(server, "/feed.xml", [])
-    feeds = tmp_path / "feeds.yaml"
-    feeds.write_text("version: 1\nfeeds:\n  - {outlet: wire, url: '%s', language: en, "
-                     "country: FR}\n" % server.url("/feed.xml"), encoding="utf-8")
-    done = cfnews("run", "--feeds", feeds, "--out", out, "--once", "--all-topics",
-                  f"--allow-hosts={server.host_port}", "--runner=FnApiRunner", *s3)
+    done = run_once(out, server, tmp_path, s3)
     assert done.returncode == exit_codes.OK, done.stderr
     assert "took over the lock of pid 4242 on gone-host" in done.stderr, done.stderr
     assert server.hits.get("/feed.xml") == 1
