@@ -73,7 +73,10 @@ def read_many(paths: Iterable[str]) -> Iterator[Tuple[str, Union[bytes, Exceptio
         for path in paths:
             yield path, _read_or_error(path)
         return
-    yield from zip(paths, _threads().map(_read_or_error, paths))
+    step = 4 * READ_THREADS   # a few files ahead of the caller, not the whole list in memory
+    for start in range(0, len(paths), step):
+        chunk = paths[start:start + step]
+        yield from zip(chunk, _threads().map(_read_or_error, chunk))
 
 
 def _read_or_error(path: str) -> Union[bytes, Exception]:
