@@ -170,7 +170,7 @@ def _run_streaming(options, feeds, args) -> int:
     import apache_beam as beam
     from apache_beam.options.pipeline_options import StandardOptions
     from cfnews.pipeline.graph import build_streaming
-    from cfnews.pipeline.runner import new_run_id
+    from cfnews.pipeline.runner import new_run_id, pack_history
     runner = (options.view_as(StandardOptions).runner or "").split(".")[-1].lower()
     if runner in LOCAL_RUNNERS:
         print(f"cfnews run --streaming: the {runner} holds windowed output until the source "
@@ -180,6 +180,7 @@ def _run_streaming(options, feeds, args) -> int:
     run_id = options.run_id or new_run_id()
     pipeline = beam.Pipeline(options=options)
     build_streaming(pipeline, options, run_id, feeds)
+    pack_history(options)
     result = pipeline.run()
     print(f"streaming job submitted (run id {run_id}); state: {result.state}")
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import math
 import secrets
 from typing import Optional, Sequence
 
@@ -54,6 +55,7 @@ def run_job(options: CfnewsOptions, feeds: Optional[Sequence[FeedSource]] = None
     if is_dry_run(options):  # translated (and validated) only: nothing ran, nothing to sum up
         pipeline.run()
         return RunSummary(run_id=run_id, out_dir=options.out, dry_run=True)
+    pack_history(options)
     with progress.running(), _quiet_interrupts():  # live progress (pipeline/progress.py)
         try:
             result = pipeline.run()
@@ -66,26 +68,26 @@ def run_job(options: CfnewsOptions, feeds: Optional[Sequence[FeedSource]] = None
         finally:  # in-process workers opened the job's history here: `run --every` keeps none
             forget_history(options.out, run_id)
     remove_staging(options.out, run_id)
-    pack_history(options, run_id)
     return summarise(result, run_id, options.out)
 
 
-def pack_history(options, run_id: str) -> None:
-    """On an object store, after a managed runner's job: pack the history of what it wrote
-    here, once, rather than in each of the next job's workers (transforms/history_remote.py).
-    A local runner's next job packs it in its own process. Never fails the run: the index is
-    derived data."""
+def pack_history(options, today: Optional[dt.date] = None) -> None:
+    """On an object store, before a managed runner's job: bring the history index up to date
+    here, once, rather than in each of the job's workers (transforms/history_remote.py): the
+    ids of every file, and the stores of the dates within the dedup expiry. A local runner's
+    workers are this process. Never fails the run: the index is derived data."""
     from cfnews.pipeline.cli import LOCAL_RUNNERS
     runner = (options.view_as(StandardOptions).runner or DEFAULT_RUNNER).split(".")[-1].lower()
-    if "://" not in options.out or runner in LOCAL_RUNNERS:
+    if "://" not in options.out or runner in LOCAL_RUNNERS or is_dry_run(options):
         return
+    today = today or dt.datetime.now(dt.timezone.utc).date()
+    since = today - dt.timedelta(days=math.ceil(options.dedup_expiry_days) + 2)
     try:
-        from cfnews.transforms.history_remote import pack_run
-        log.info("history index of %s after run %s: %s", options.out, run_id,
-                 pack_run(options.out, run_id))
+        from cfnews.transforms.history_remote import pack_ahead
+        log.info("history index of %s: %s", options.out, pack_ahead(options.out, since.isoformat()))
     except Exception as exc:
-        log.warning("history index of %s not brought up to date after the run (%s: %s): the "
-                    "next job's workers read what it wrote", options.out, type(exc).__name__, exc)
+        log.warning("history index of %s not brought up to date before the job (%s: %s): its "
+                    "workers read what no pack covers", options.out, type(exc).__name__, exc)
 
 
 def interruption(exc: Optional[BaseException]) -> Optional[KeyboardInterrupt]:

@@ -298,30 +298,36 @@ def test_the_history_on_s3_reads_its_packs_not_the_lake_after_the_first_open(s3,
     assert Path(local, "_index").is_dir()
 
 
-def test_after_a_managed_runners_job_its_files_are_packed_once_by_the_launcher(s3, tmp_path,
-                                                                               request_log):
-    """pipeline/runner.py `pack_history`: a Dataflow job's many workers would each read what
-    the last job wrote; the process that launched it packs it once instead. After a local
-    runner's job nothing is done there (its next job packs it in-process)."""
+def test_before_a_managed_runners_job_the_launcher_packs_the_history_once(s3, tmp_path,
+                                                                           request_log):
+    """pipeline/runner.py `pack_history`: a Dataflow job's many workers would each read what no
+    pack covers (the whole lake, for the first job after an upgrade); the process launching it
+    packs it first: every file's ids and the stores of the dates within the dedup expiry.
+    Before a local runner's job nothing is done there (its workers are that process)."""
     from cfnews.pipeline.runner import pack_history
     from cfnews.transforms.history import load_history
     from tests.test_history import article
-    out = upload_small_lake(tmp_path / "lake", "managed")
-    load_history(out)                                    # the lake so far, packed
+    out = upload_small_lake(tmp_path / "lake", "managed")    # dates 2026-03-17 to 20
+    today = dt.date(2026, 3, 22)
 
-    def job(run_id, runner, day):
+    def wrote(run_id, day):      # a job's article of 2026-03-<day>
         at = dt.datetime(2026, 3, day, 12, tzinfo=dt.timezone.utc)
         write_partition(out, run_id, "articles", f"2026-03-{day}", "wire",
                         [article(f"{day:016x}", "Paris and Beijing signed a trade accord. " * 20,
                                  when=at)])
-        pack_history(make_options([f"--runner={runner}"] + s3, out=out), run_id)
 
-    def parquet_reads(day):
+    def parquet_reads(*dates):
         request_log.requests.clear()
         history = load_history(out)
-        assert history._load_date(f"2026-03-{day}") is not None
+        for date in dates:
+            assert history._load_date(date) is not None, date
         return [p for m, p in request_log.requests if m == "GET" and p.endswith(".parquet")]
-    job("20261206T120000Z-aaaaaa", "DataflowRunner", 21)
-    assert parquet_reads(21) == []
-    job("20261206T130000Z-bbbbbb", "FnApiRunner", 22)
-    assert len(parquet_reads(22)) == 2                   # its file, for the ids and the store
+    wrote("20260321T120000Z-aaaaaa", 21)
+    pack_history(make_options(["--runner=FnApiRunner"] + s3, out=out), today=today)
+    assert len(parquet_reads()) == 37                    # nothing packed: every file read
+    wrote("20260322T120000Z-bbbbbb", 22)
+    options = make_options(["--runner=DataflowRunner"] + s3, out=out, dedup_expiry_days=2.0)
+    pack_history(options, today=today)
+    # the ids of every file, and the dates from 4 days before on (expiry + 2): no file read
+    assert parquet_reads("2026-03-18", "2026-03-20", "2026-03-22") == []
+    assert len(parquet_reads("2026-03-17")) == 3         # older: packed when first needed

@@ -244,17 +244,16 @@ def build_remote_index(out_dir: str) -> str:
             f"{index.files_read} file read(s) to bring it up to date under {index.root}")
 
 
-def pack_run(out_dir: str, run_id: str) -> str:
-    """After a job on a managed runner, from the one process that launched it: pack what the
-    job wrote (its files' summaries, and the stores of the dates it wrote articles to), so
-    that the next job's many workers find them packed instead of each reading them."""
+def pack_ahead(out_dir: str, since: str) -> str:
+    """Before a job on a managed runner, in the one process that launches it: bring the packs
+    up to date (every file's ids; the stores of the dates from `since`, YYYY-MM-DD, on: those
+    the job's dedup reads), so that its many workers find them packed instead of each reading
+    what no pack covers (the first job after an upgrade: the whole lake)."""
     index = RemoteIndex(out_dir)
-    index.open()
-    prefix = f"part-{run_id}-"
-    dates = sorted({_date_of(f) for f in index.files if f.startswith("articles/")
-                    and f.rsplit("/", 1)[-1].startswith(prefix)} - {None})
-    for date in dates:
-        index.date_store(date)
+    history = index.open()
+    for date in history.dates:
+        if date >= since:
+            index.date_store(date)
     return "; ".join(index.notes)
 
 

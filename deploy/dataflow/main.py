@@ -117,9 +117,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if options.view_as(StandardOptions).streaming:
         import apache_beam as beam
         from cfnews.pipeline.graph import build_streaming
-        from cfnews.pipeline.runner import new_run_id
+        from cfnews.pipeline.runner import new_run_id, pack_history
         pipeline = beam.Pipeline(options=options)
         build_streaming(pipeline, cfnews, cfnews.run_id or new_run_id(), feeds)
+        pack_history(cfnews)
         result = pipeline.run()
         log.info("streaming job submitted: %s", getattr(result, "job_id", lambda: "?")())
         return 0
