@@ -358,13 +358,22 @@ def _main(args, beam_args) -> int:
         return _command(args, beam_args)
     from cfnews.pipeline.lock import OutputLocked, hold_output
     try:
-        with hold_output(args.out, args.command, beam_args):
-            if args.command != "compact":  # compaction finishes them itself
-                _finish_killed_compactions(args.out)
-                if "://" not in args.out:  # under the lock: a killed run's half-written files
-                    from cfnews.transforms.write import remove_stale_staging
-                    remove_stale_staging(args.out)
-            return _command(args, beam_args)
+        with hold_output(args.out, args.command, beam_args) as held:
+            try:
+                if args.command != "compact":  # compaction finishes them itself
+                    _finish_killed_compactions(args.out)
+                    if "://" not in args.out:  # under the lock: a killed run's half-written files
+                        from cfnews.transforms.write import remove_stale_staging
+                        remove_stale_staging(args.out)
+                status = _command(args, beam_args)
+            except KeyboardInterrupt:   # the stop a lost lease sends (pipeline/lease.py)
+                if not getattr(held, "lost", ""):
+                    raise
+            if getattr(held, "lost", ""):
+                raise OutputLocked(f"stopped: the writer lease of {args.out} was taken by "
+                                   f"{held.lost} while this run held it; what this run wrote "
+                                   "stays, and another run may be writing there")
+            return status
     except OutputLocked as exc:
         print(f"cfnews {args.command}: {exc}", file=sys.stderr)
         return exit_codes.OUTPUT_LOCKED

@@ -26,13 +26,14 @@ import os
 import socket
 import threading
 import uuid
-from typing import Optional, Tuple
+from typing import Callable, Optional, Tuple
 
 log = logging.getLogger(__name__)
 
 LOCK_OBJECT = ".cfnews.lock"
-LEASE_SECONDS = 300.0
-RENEW_SECONDS = 60.0
+# CFNEWS_LEASE_SECONDS: the lease's length (default 5 min; renewed every fifth of it)
+LEASE_SECONDS = float(os.environ.get("CFNEWS_LEASE_SECONDS") or 300.0)
+RENEW_SECONDS = LEASE_SECONDS / 5
 SKEW_SECONDS = 60.0
 
 
@@ -169,12 +170,14 @@ class OutputLease:
     """The held lease of one output folder on an object store; release() frees it."""
 
     def __init__(self, out_dir: str, command: str, store, lease_seconds: float = LEASE_SECONDS,
-                 renew_seconds: float = RENEW_SECONDS):
+                 renew_seconds: float = RENEW_SECONDS, on_lost: Optional[Callable[[], None]] = None):
         self.out_dir = out_dir
         self.command = command
         self.store = store
         self.lease_seconds = lease_seconds
         self.renew_seconds = renew_seconds
+        self.on_lost = on_lost      # called (from the renewing thread) when the lease is lost
+        self.until = _now()         # the end of the lease as last written
         self.version: Optional[str] = None
         self.took_over = ""
         self.lost = ""
@@ -184,9 +187,10 @@ class OutputLease:
         self._thread: Optional[threading.Thread] = None
 
     def _record(self, released: bool = False) -> bytes:
+        self.pending_until = _now() + dt.timedelta(seconds=self.lease_seconds)
         info = {"pid": os.getpid(), "host": socket.gethostname(), "command": self.command,
                 "started": self.started, "token": self.token,
-                "until": (_now() + dt.timedelta(seconds=self.lease_seconds)).isoformat()}
+                "until": self.pending_until.isoformat()}
         if released:
             info["released"] = _now().isoformat(timespec="seconds")
         return json.dumps(info).encode("utf-8") + b"\n"
@@ -210,6 +214,7 @@ class OutputLease:
                 self.version = self.store.write(self._record(), version)
             except Conflict:
                 continue
+            self.until = self.pending_until
             if state == "expired":
                 self.took_over = holder_text(info)
                 log.warning("%s: taking over the lease of %s, which ended without being "
@@ -224,19 +229,29 @@ class OutputLease:
         while not self._stop.wait(self.renew_seconds):
             try:
                 self.version = self.store.write(self._record(), self.version)
+                self.until = self.pending_until
             except Conflict:
                 try:
                     current = self.store.read()
                 except Exception:
                     current = None
                 _, info = state_of(current[0] if current else None, _now())
-                self.lost = holder_text(info) if info else "nobody (the object is gone)"
-                log.error("%s: this run's writer lease was taken by %s (this run stalled past "
-                          "its lease): two runs may now write the folder", self.out_dir, self.lost)
+                self._lose(holder_text(info) if info else "nobody (the object is gone)")
                 return
             except Exception as exc:   # the store unreachable for a while: try again
+                if _now() > self.until:
+                    self._lose(f"nobody known: it ended at {self.until.isoformat()} while it "
+                               f"could not be renewed ({type(exc).__name__}: {exc})")
+                    return
                 log.warning("%s: cannot renew the writer lease (%s: %s); retrying",
                             self.out_dir, type(exc).__name__, exc)
+
+    def _lose(self, to: str) -> None:
+        self.lost = to
+        log.error("%s: this run's writer lease was lost to %s: two runs may now write the "
+                  "folder; this run stops", self.out_dir, to)
+        if self.on_lost is not None:
+            self.on_lost()
 
     def release(self) -> None:
         self._stop.set()

@@ -165,8 +165,11 @@ def _hold_lease(out_dir: str, command: str, beam_args) -> Iterator[Optional[obje
     if store is None:
         yield None
         return
+    def stop_this_run():   # as a scheduler would: the command stops and says why (cli.py)
+        import signal
+        os.kill(os.getpid(), signal.SIGTERM)
     try:
-        lease = OutputLease(out_dir, command, store).acquire()
+        lease = OutputLease(out_dir, command, store, on_lost=stop_this_run).acquire()
     except OutputLocked:
         raise
     except Exception as exc:   # the store unreachable or refusing: try again later

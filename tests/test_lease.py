@@ -135,8 +135,9 @@ def test_conditional_writes_let_one_taker_win(s3):
 
 def test_the_holder_renews_its_lease_and_notices_when_it_is_taken(s3, caplog):
     out = f"s3://{BUCKET}/renew"
+    told = []
     lease = OutputLease(out, "run", S3Store(f"{out}/{LOCK_OBJECT}"), lease_seconds=3,
-                        renew_seconds=0.3).acquire()
+                        renew_seconds=0.3, on_lost=lambda: told.append(True)).acquire()
     try:
         first_until = lock_info("renew")["until"]
         time.sleep(1.0)
@@ -146,8 +147,35 @@ def test_the_holder_renews_its_lease_and_notices_when_it_is_taken(s3, caplog):
         deadline = time.monotonic() + 5
         while not lease.lost and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert "gone-host" in lease.lost
+        assert "gone-host" in lease.lost and told == [True]
         assert any("two runs may now write" in r.getMessage() for r in caplog.records)
     finally:
         lease.release()
     assert lock_info("renew")["host"] == "gone-host"     # the taker's lease is left alone
+
+
+def test_a_run_whose_lease_is_taken_stops_and_exits_75(s3, tmp_path, server):
+    """`cfnews run --every` holding a 2-second lease (CFNEWS_LEASE_SECONDS): another run takes
+    the lease (as one would after this run stalled past it); this run notices at its next
+    renewal, stops after its cycle, says who took it and exits 75, leaving the taker's lease."""
+    out = f"s3://{BUCKET}/stolen"
+    list_feed(server, "/feed.xml", [])
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("version: 1\nfeeds:\n  - {outlet: wire, url: '%s', language: en, "
+                     "country: FR}\n" % server.url("/feed.xml"), encoding="utf-8")
+    run = subprocess.Popen(
+        [sys.executable, "-m", "cfnews", "run", "--feeds", str(feeds), "--out", out, "--every",
+         "1s", "--min-poll", "1s", "--all-topics", f"--allow-hosts={server.host_port}",
+         "--runner=FnApiRunner", *s3], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env=dict(os.environ, CFNEWS_LEASE_SECONDS="2"))
+    try:
+        for line in run.stdout:
+            if line.startswith("cycle 1 "):
+                break
+        put_lock("stolen", record(dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=5)))
+        stdout, stderr = run.communicate(timeout=120)
+    finally:
+        run.kill()
+    assert run.returncode == exit_codes.OUTPUT_LOCKED, stderr[-3000:]
+    assert "writer lease of s3://cfnews-test/stolen was taken by pid 4242 on gone-host" in stderr
+    assert lock_info("stolen")["host"] == "gone-host"
