@@ -23,6 +23,7 @@ from cfnews.pipeline import exit_codes  # noqa: E402
 from cfnews.pipeline.lease import (LOCK_OBJECT, Conflict, OutputLease, S3Store,  # noqa: E402
                                    state_of)
 from cfnews.pipeline.lock import OutputLocked, hold_output  # noqa: E402
+from tests.test_deploy import template_main  # noqa: E402,F401  (a fixture)
 from tests.test_object_store import BUCKET, keys, s3  # noqa: E402,F401  (the moto fixture)
 from tests.test_retry_e2e import list_feed  # noqa: E402
 
@@ -179,3 +180,26 @@ def test_a_run_whose_lease_is_taken_stops_and_exits_75(s3, tmp_path, server):
     assert run.returncode == exit_codes.OUTPUT_LOCKED, stderr[-3000:]
     assert "writer lease of s3://cfnews-test/stolen was taken by pid 4242 on gone-host" in stderr
     assert lock_info("stolen")["host"] == "gone-host"
+
+
+def test_the_flex_templates_launcher_holds_the_lease_for_a_batch_job(s3, tmp_path,
+                                                                    template_main, capsys):
+    """deploy/dataflow/main.py waits for a batch job: it holds the lease meanwhile, so a
+    scheduler launching the template again before the last job ended gets 75, not a second
+    writer."""
+    out = f"s3://{BUCKET}/template"
+    manifest = tmp_path / "pages.jsonl"
+    manifest.write_text('{"url": "https://example.org/a", "outlet": "x", "text": "t"}\n')
+    holder = OutputLease(out, "run", S3Store(f"{out}/{LOCK_OBJECT}")).acquire()
+    try:
+        code = template_main.main(["--runner=FnApiRunner", f"--out={out}",
+                                   f"--manifest={manifest}", *s3])
+        assert code == exit_codes.OUTPUT_LOCKED
+        assert f"pid {os.getpid()} on {socket.gethostname()}" in capsys.readouterr().err
+        assert keys("template/") == [f"template/{LOCK_OBJECT}"]
+    finally:
+        holder.release()
+    assert template_main.main(["--runner=FnApiRunner", f"--out={out}",
+                               f"--manifest={manifest}", "--all_topics=true", *s3]) == 0
+    assert "released" in lock_info("template")
+    assert any(k.endswith(".parquet") for k in keys("template/"))   # it ran: a row written

@@ -125,13 +125,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         log.info("streaming job submitted: %s", getattr(result, "job_id", lambda: "?")())
         return 0
 
+    from cfnews.pipeline.exit_codes import OUTPUT_LOCKED
+    from cfnews.pipeline.lock import OutputLocked, hold_output
     from cfnews.pipeline.runner import run_job
-    if cfnews.warc:
-        from cfnews.transforms.warc import OutletRule
-        summary = run_job(cfnews, warc=cfnews.warc, warc_outlets=OutletRule.from_feeds(
-            feeds or [], outlet=cfnews.warc_outlet or ""))
-    else:
-        summary = run_job(cfnews, feeds=feeds, manifest=cfnews.manifest)
+    try:   # one writer per output folder: the launcher holds the lease while the job runs
+        with hold_output(cfnews.out, "template", args):
+            if cfnews.warc:
+                from cfnews.transforms.warc import OutletRule
+                summary = run_job(cfnews, warc=cfnews.warc, warc_outlets=OutletRule.from_feeds(
+                    feeds or [], outlet=cfnews.warc_outlet or ""))
+            else:
+                summary = run_job(cfnews, feeds=feeds, manifest=cfnews.manifest)
+    except OutputLocked as exc:
+        print(f"cfnews template: {exc}", file=sys.stderr)
+        return OUTPUT_LOCKED
     print(summary.render())
     return 0 if summary.adds_up else 1
 
