@@ -82,8 +82,12 @@ def read_many(paths: Iterable[str]) -> Iterator[Tuple[str, Union[bytes, Exceptio
 def _read_or_error(path: str) -> Union[bytes, Exception]:
     try:
         return read_bytes(path)
-    except Exception as exc:   # the caller names the file and goes on
-        return exc
+    except Exception:   # once more through Beam's own per-file path, then the caller names it
+        try:
+            with FileSystems.open(path) as handle:
+                return handle.read()
+        except Exception as exc:
+            return exc
 
 
 def list_paths(pattern: str) -> List[str]:
