@@ -161,16 +161,13 @@ EXIT_STATUS_HELP = f"""exit statuses:
   {exit_codes.TERMINATED}  terminated (SIGTERM)"""
 
 
-LOCAL_RUNNERS = ("directrunner", "fnapirunner", "bundlebaseddirectrunner", "switchingdirectrunner")
-
-
 def _run_streaming(options, feeds, args) -> int:
     """Submit the unbounded graph. Local runners run an unbounded source like a batch job
     (output only when it stops), so they are refused: use --every locally."""
     import apache_beam as beam
     from apache_beam.options.pipeline_options import StandardOptions
     from cfnews.pipeline.graph import build_streaming
-    from cfnews.pipeline.runner import new_run_id, pack_history
+    from cfnews.pipeline.runner import LOCAL_RUNNERS, new_run_id, pack_history
     runner = (options.view_as(StandardOptions).runner or "").split(".")[-1].lower()
     if runner in LOCAL_RUNNERS:
         print(f"cfnews run --streaming: the {runner} holds windowed output until the source "
@@ -241,7 +238,7 @@ def _dry_run_problem(args, beam_args) -> Optional[str]:
     if not any("dry_run" in a for a in beam_args):
         return None
     from apache_beam.options.pipeline_options import PipelineOptions
-    from cfnews.pipeline.runner import is_dry_run
+    from cfnews.pipeline.runner import LOCAL_RUNNERS, is_dry_run
     options = PipelineOptions(beam_args)
     if not is_dry_run(options):
         return None
@@ -479,6 +476,7 @@ def _command(args, beam_args) -> int:
                 print("cfnews run: give --once, --every DURATION, or --streaming (with a "
                       "streaming runner)", file=sys.stderr)
                 return exit_codes.USAGE
+            from cfnews.pipeline.runner import LOCAL_RUNNERS
             runner = (standard.runner or "").split(".")[-1].lower()
             if args.once and runner not in LOCAL_RUNNERS:
                 # A managed runner polls the feeds inside the job (no local state to keep).

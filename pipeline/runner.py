@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 # The DirectRunner first tries Prism, whose binary it downloads: pick the in-process
 # FnApiRunner unless the user chose a runner.
 DEFAULT_RUNNER = "FnApiRunner"
+# runners whose workers are this process (or its children): no launcher/worker split
+LOCAL_RUNNERS = ("directrunner", "fnapirunner", "bundlebaseddirectrunner", "switchingdirectrunner")
 
 
 def new_run_id(now: Optional[dt.datetime] = None) -> str:
@@ -76,7 +78,6 @@ def pack_history(options, today: Optional[dt.date] = None) -> None:
     here, once, rather than in each of the job's workers (transforms/history_remote.py): the
     ids of every file, and the stores of the dates within the dedup expiry. A local runner's
     workers are this process. Never fails the run: the index is derived data."""
-    from cfnews.pipeline.cli import LOCAL_RUNNERS
     runner = (options.view_as(StandardOptions).runner or DEFAULT_RUNNER).split(".")[-1].lower()
     if "://" not in options.out or runner in LOCAL_RUNNERS or is_dry_run(options):
         return
@@ -84,7 +85,8 @@ def pack_history(options, today: Optional[dt.date] = None) -> None:
     since = today - dt.timedelta(days=math.ceil(options.dedup_expiry_days) + 2)
     try:
         from cfnews.transforms.history_remote import pack_ahead
-        log.info("history index of %s: %s", options.out, pack_ahead(options.out, since.isoformat()))
+        index = pack_ahead(options.out, since.isoformat())
+        log.info("history index of %s: %s", options.out, "; ".join(index.notes))
     except Exception as exc:
         log.warning("history index of %s not brought up to date before the job (%s: %s): its "
                     "workers read what no pack covers", options.out, type(exc).__name__, exc)

@@ -51,13 +51,19 @@ def cfnews(*args, timeout=300):
                           capture_output=True, text=True, timeout=timeout)
 
 
-def run_once(out, server, tmp_path, beam_args):
-    """`cfnews run --once` (a subprocess) of the loopback server's /feed.xml into `out`."""
+def feeds_file(server, tmp_path):
+    """A feeds file of the loopback server's /feed.xml."""
     feeds = tmp_path / "feeds.yaml"
     feeds.write_text("version: 1\nfeeds:\n  - {outlet: wire, url: '%s', language: en, "
                      "country: FR}\n" % server.url("/feed.xml"), encoding="utf-8")
-    return cfnews("run", "--feeds", feeds, "--out", out, "--once", "--all-topics",
-                  f"--allow-hosts={server.host_port}", "--runner=FnApiRunner", *beam_args)
+    return feeds
+
+
+def run_once(out, server, tmp_path, beam_args):
+    """`cfnews run --once` (a subprocess) of the loopback server's /feed.xml into `out`."""
+    return cfnews("run", "--feeds", feeds_file(server, tmp_path), "--out", out, "--once",
+                  "--all-topics", f"--allow-hosts={server.host_port}", "--runner=FnApiRunner",
+                  *beam_args)
 
 
 # --- the rule, without a store ----------------------------------------------------------------
@@ -224,9 +230,7 @@ def test_a_run_whose_lease_is_taken_stops_and_exits_75(s3, tmp_path, server):
     renewal, stops after its cycle, says who took it and exits 75, leaving the taker's lease."""
     out = f"s3://{BUCKET}/stolen"
     list_feed(server, "/feed.xml", [])
-    feeds = tmp_path / "feeds.yaml"
-    feeds.write_text("version: 1\nfeeds:\n  - {outlet: wire, url: '%s', language: en, "
-                     "country: FR}\n" % server.url("/feed.xml"), encoding="utf-8")
+    feeds = feeds_file(server, tmp_path)
     run = subprocess.Popen(
         [sys.executable, "-m", "cfnews", "run", "--feeds", str(feeds), "--out", out, "--every",
          "1s", "--min-poll", "1s", "--all-topics", f"--allow-hosts={server.host_port}",

@@ -203,24 +203,12 @@ def test_a_page_its_feed_no_longer_lists_is_fetched_again_on_s3(s3, server):
     assert read_s3(f"{out}/articles").column("article_id").to_pylist() == [page_id]
 
 
-class _RequestLog(logging.Handler):
-    """The S3 server's requests as (method, path): werkzeug logs one line per request."""
-
-    def __init__(self):
-        super().__init__()
-        self.requests = []
-
-    def emit(self, record):
-        words = record.getMessage().split('"')
-        if len(words) > 1 and len(words[1].split()) >= 2:
-            method, path = words[1].split()[:2]
-            self.requests.append((method.lstrip("\x1b[0123456789;m"), path))
-
-
 @pytest.fixture
 def request_log():
+    """The S3 server's requests as (method, path), in order."""
     werkzeug = logging.getLogger("werkzeug")
-    handler, level = _RequestLog(), werkzeug.level
+    from tests.benchmarks.sql_object_store import Requests
+    handler, level = Requests(), werkzeug.level
     werkzeug.addHandler(handler)
     werkzeug.setLevel(logging.INFO)
     yield handler

@@ -236,25 +236,24 @@ def build_remote_index(out_dir: str) -> str:
     """`cfnews index` on an object store: bring the packs up to date with the datasets ahead
     of a job (whose workers would otherwise each read what no pack covers), every date's
     store included."""
-    index = RemoteIndex(out_dir)
-    history = index.open()
-    for date in history.dates:
-        index.date_store(date)
-    return (f"{len(index.files)} data file(s), {len(history.dates)} date(s) of articles; "
+    index = pack_ahead(out_dir)
+    dates = {_date_of(f) for f in index.files if f.startswith("articles/")} - {None}
+    return (f"{len(index.files)} data file(s), {len(dates)} date(s) of articles; "
             f"{index.files_read} file read(s) to bring it up to date under {index.root}")
 
 
-def pack_ahead(out_dir: str, since: str) -> str:
-    """Before a job on a managed runner, in the one process that launches it: bring the packs
-    up to date (every file's ids; the stores of the dates from `since`, YYYY-MM-DD, on: those
-    the job's dedup reads), so that its many workers find them packed instead of each reading
-    what no pack covers (the first job after an upgrade: the whole lake)."""
+def pack_ahead(out_dir: str, since: str = "") -> "RemoteIndex":
+    """Bring the packs up to date: every file's ids, and the stores of the dates from `since`
+    (YYYY-MM-DD; all when empty) on. Before a job on a managed runner, in the one process that
+    launches it (those the job's dedup reads), so that its many workers find them packed
+    instead of each reading what no pack covers (the first job after an upgrade: the whole
+    lake). Returns the index (its notes say what was read)."""
     index = RemoteIndex(out_dir)
     history = index.open()
     for date in history.dates:
         if date >= since:
             index.date_store(date)
-    return "; ".join(index.notes)
+    return index
 
 
 def open_remote(out_dir: str) -> History:

@@ -28,18 +28,22 @@ QUERY = ("SELECT count(*) FROM articles "
          "WHERE date = DATE '2026-11-01' AND outlet = 'outlet-03'")
 
 
-class _Requests(logging.Handler):
-    """Counts the server's requests by method (werkzeug logs one line per request)."""
+class Requests(logging.Handler):
+    """The server's requests (werkzeug logs one line per request): counts by method (`seen`)
+    and, in order, (method, path) (`requests`)."""
 
     def __init__(self):
         super().__init__()
         self.seen = {}
+        self.requests = []
 
     def emit(self, record):
         words = record.getMessage().split('"')
         if len(words) > 1 and words[1].split():
-            method = words[1].split()[0].lstrip("\x1b[0123456789;m")
+            method, *rest = words[1].split()
+            method = method.lstrip("\x1b[0123456789;m")
             self.seen[method] = self.seen.get(method, 0) + 1
+            self.requests.append((method, rest[0] if rest else ""))
 
 
 def start_moto():
@@ -56,7 +60,7 @@ def start_moto():
         "AWS_ENDPOINT_URL": f"http://{host}:{port}", "AWS_EC2_METADATA_DISABLED": "true",
         "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
         "CFNEWS_CACHE_DIR": cache})
-    requests = _Requests()
+    requests = Requests()
     werkzeug = logging.getLogger("werkzeug")
     werkzeug.setLevel(logging.INFO)
     werkzeug.propagate = False
