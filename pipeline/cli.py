@@ -97,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     when.add_argument("--once", action="store_true", help="poll each feed once, then exit")
     when.add_argument("--every", type=duration, metavar="DURATION",
                       help="keep polling: a cycle every DURATION (e.g. 10m, 90s, 1h); "
-                           "Ctrl-C stops after the current cycle")
+                           "Ctrl-C or SIGTERM stops after the current cycle")
     run.add_argument(*spellings("min-poll"), dest="min_poll", type=duration, default=300.0,
                      metavar="DURATION",
                      help="shortest interval between polls of one feed (default 5m)")
@@ -276,13 +276,8 @@ def _topic_problem(topic: str) -> Optional[str]:
     return None
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (a scheduler's or service manager's stop, `kill`): the command stops as on
-    Ctrl-C, with its own status (143), instead of dying without a word."""
-
-
 def _on_sigterm(signum, frame):
-    raise Terminated
+    raise exit_codes.Terminated
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -313,7 +308,7 @@ def _write_stopped_json(args, exc: BaseException) -> None:
 
 def _stop_status(exc: BaseException):
     """The exit status and message of a command ended by `exc`."""
-    if isinstance(exc, Terminated):
+    if isinstance(exc, exit_codes.Terminated):
         return exit_codes.TERMINATED, "terminated (SIGTERM)"
     if isinstance(exc, KeyboardInterrupt):
         return exit_codes.INTERRUPTED, "interrupted"
@@ -488,7 +483,8 @@ def _command(args, beam_args) -> int:
             ingest = ContinuousIngest(options, feeds, schedule)
             if not args.once:
                 print(f"polling {len(feeds)} feeds every {every:g}s into {args.out} "
-                      f"(state: {ingest.state_note}); Ctrl-C stops after the current cycle")
+                      f"(state: {ingest.state_note}); Ctrl-C or SIGTERM stops after the current "
+                      "cycle")
                 done = ingest.run_forever(
                     max_cycles=args.max_cycles,
                     on_cycle=(lambda report: _write_cycle_json(args, report))

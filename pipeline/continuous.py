@@ -27,6 +27,7 @@ import threading
 import time
 from typing import List, Optional, Sequence
 
+from cfnews.pipeline.exit_codes import Terminated
 from cfnews.pipeline.options import CfnewsOptions
 from cfnews.pipeline.runner import new_run_id, run_job
 from cfnews.pipeline.state import load_state, save_state
@@ -262,9 +263,13 @@ class ContinuousIngest:
         previous_term = signal.getsignal(signal.SIGTERM)
 
         def on_interrupt(signum, frame):
+            # The first Ctrl-C or SIGTERM ends the run after its cycle: a service manager's
+            # stop is the normal end of `--every` (exit 0). A second one stops now, with the
+            # status of the signal that did it (130 or 143).
             if self.stop_requested.is_set():
-                raise KeyboardInterrupt
-            echo("stopping after the current cycle (Ctrl-C again to stop now)")
+                raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+            again = "SIGTERM again" if signum == signal.SIGTERM else "Ctrl-C again"
+            echo(f"stopping after the current cycle ({again} to stop now)")
             self.stop_requested.set()
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, on_interrupt)

@@ -9,3 +9,8 @@ NOTHING_READ = 3       # nothing could be read: every feed failed, or the manife
 OUTPUT_LOCKED = 75     # the output folder is locked by another writer (EX_TEMPFAIL: try later)
 INTERRUPTED = 130      # Ctrl-C / SIGINT
 TERMINATED = 143       # SIGTERM (128 + 15): stopped by a scheduler, a service manager or kill
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a scheduler's or service manager's stop, `kill`): the command stops as on
+    Ctrl-C, with its own status (TERMINATED), instead of dying without a word."""

@@ -1,19 +1,19 @@
 """Local continuous mode: state, conditional GET, adaptive polling, Ctrl-C."""
 import datetime as dt
 import json
-import os
 import signal
-import subprocess
-import sys
+import threading
 import time
 
 import pytest
 
+from cfnews.pipeline import exit_codes
 from cfnews.pipeline.continuous import ContinuousIngest, Schedule, next_interval
 from cfnews.pipeline.runner import make_options
 from cfnews.pipeline.state import STATE_VERSION, load_state, save_state, state_path
 from cfnews.schemas import FeedSource
-from tests.test_crash_safety import ROOT, GrowingFeed, all_rows, cfnews
+from tests.conftest import slow_drip
+from tests.test_crash_safety import GrowingFeed, all_rows, cfnews
 
 pytestmark = pytest.mark.e2e
 
@@ -106,19 +106,52 @@ def test_pending_entries_already_written_leave_the_journal(tmp_path, server):
     assert rebuilt.pending == [unwritten]
 
 
-def test_ctrl_c_stops_after_the_current_cycle(tmp_path, server):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl_c", "sigterm"])
+def test_ctrl_c_or_sigterm_stops_after_the_current_cycle_with_status_0(tmp_path, server, signum):
+    """A service manager's stop (SIGTERM) is how `run --every` normally ends: like Ctrl-C, it
+    finishes the cycle and exits 0 (README, exit statuses)."""
     GrowingFeed(server)
     proc = cfnews(tmp_path, server, every="1s")
     deadline = time.monotonic() + 120
     out = tmp_path / "out"
     while time.monotonic() < deadline and not (out / "articles").exists():
         time.sleep(0.5)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     output, _ = proc.communicate(timeout=120)
     assert proc.returncode == 0, output[-2000:]
-    assert "stopping after the current cycle" in output
+    again = "SIGTERM again" if signum == signal.SIGTERM else "Ctrl-C again"
+    assert f"stopping after the current cycle ({again} to stop now)" in output
     assert "cycle 1" in output
     assert json.loads(open(state_path(str(out))).read())["pending"] == []
+
+
+def test_a_second_sigterm_stops_the_cycle_now_with_status_143(tmp_path, server):
+    """The second signal stops at once, with the status of the signal that did it: a second
+    SIGTERM used to end as an interrupt (130, "interrupted")."""
+    server.routes["/robots.txt"] = (404, {"Content-Type": "text/plain"}, b"")
+    server.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, (
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>slow</title><item><title>Slow"
+        f"</title><link>{server.url('/slow')}</link><guid isPermaLink='false'>slow-1</guid>"
+        "</item></channel></rss>").encode())
+    server.routes["/slow"] = slow_drip(chunks=400, delay=0.25)   # 100 s: the cycle is busy
+    proc = cfnews(tmp_path, server, every="1s")
+    lines = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not server.hits.get("/slow"):
+        time.sleep(0.1)
+    assert server.hits.get("/slow"), "".join(lines)[-2000:]
+    proc.send_signal(signal.SIGTERM)
+    while time.monotonic() < deadline and not any("stopping after" in l for l in lines):
+        time.sleep(0.1)
+    assert proc.poll() is None, "".join(lines)[-2000:]          # still in its cycle
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=60)
+    reader.join(timeout=30)
+    output = "".join(lines)
+    assert proc.returncode == exit_codes.TERMINATED == 143, output[-2000:]
+    assert "cfnews: terminated (SIGTERM)" in output and "Traceback" not in output, output[-2000:]
 
 
 def test_latency_is_reported_from_written_and_discovered_times(tmp_path, server):
