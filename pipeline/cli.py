@@ -127,7 +127,7 @@ def _parser() -> argparse.ArgumentParser:
                           metavar="DIR",
                           help="where html_file may point (default: the manifest's folder)")
     compact = command("compact", help="merge small files of closed date partitions")
-    compact.add_argument("--out", required=True, help="output folder (local filesystem)")
+    compact.add_argument("--out", required=True, help="output folder (a local folder, gs://… or s3://…)")
     compact.add_argument("--before", default=None, metavar="YYYY-MM-DD",
                          help="compact partitions dated before this day (default: yesterday)")
     compact.add_argument(*spellings("target-mb"), dest="target_mb", type=float, default=128.0,
@@ -349,6 +349,10 @@ def _main(args, beam_args) -> int:
     if args.command not in WRITING_COMMANDS:
         return _command(args, beam_args)
     from cfnews.pipeline.lock import OutputLocked, hold_output
+    if "://" in args.out:   # the start-up clean-up below reads the store with the job's options
+        from apache_beam.io.filesystems import FileSystems
+        from apache_beam.options.pipeline_options import PipelineOptions
+        FileSystems.set_options(PipelineOptions(list(beam_args)))
     try:
         with hold_output(args.out, args.command, beam_args) as held:
             try:
@@ -376,8 +380,8 @@ def _finish_killed_compactions(out_dir: str) -> None:
     finished = finish_killed_compactions(out_dir)
     if finished:
         logging.getLogger("cfnews").warning(
-            "finished %d killed compaction(s) in %s: their late files are back in place", finished,
-            out_dir)
+            "finished %d killed compaction(s) in %s: every row is there once (late files "
+            "back in place)", finished, out_dir)
 
 
 # Commands that write into --out: each holds the folder's writer lock while it works.

@@ -16,9 +16,9 @@ naming what was merged and what was written). Writers and compaction also exclud
 through the output folder's lock (pipeline/lock.py, taken by the CLI).
 
 Row order and schema are kept: files are concatenated in name order (names start with the
-run id, so this is write order) and the dataset's schema is written unchanged. The atomic
-swap needs a local filesystem; object stores (gs://, s3://) have no such operation and are
-refused with a clear error."""
+run id, so this is write order) and the dataset's schema is written unchanged. Object stores
+(gs://, s3://) have no atomic swap: pipeline/compact_remote.py merges there in another order,
+which never hides a row but may show a partition's rows twice for a moment."""
 from __future__ import annotations
 
 import ctypes
@@ -29,7 +29,7 @@ import json
 import os
 import shutil
 import uuid
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -98,10 +98,10 @@ def _parts(folder: str) -> List[str]:
 
 def compact(out_dir: str, before: Optional[dt.date] = None, target_bytes: int = 128 * 1024 * 1024
             ) -> CompactReport:
-    if "://" in out_dir:
-        raise CompactionError("compaction needs a local filesystem (atomic directory exchange); "
-                              f"{out_dir} is an object store")
     before = before or (dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=1))
+    if "://" in out_dir:   # no directory exchange there: another order (compact_remote.py)
+        from cfnews.pipeline.compact_remote import compact_remote
+        return compact_remote(out_dir, before, target_bytes)
     staging_root = os.path.join(out_dir, STAGING)
     finish_killed_compactions(out_dir)
     report = CompactReport()
@@ -130,7 +130,8 @@ def finish_killed_compactions(out_dir: str) -> int:
     until then those rows are invisible, and a run would fetch and write their entries again
     (the row would be doubled once the files came back). Returns how many it finished."""
     if "://" in out_dir:
-        return 0  # compaction never runs on object stores
+        from cfnews.pipeline.compact_remote import finish_remote_compactions
+        return finish_remote_compactions(out_dir)
     staging_root = os.path.join(out_dir, STAGING)
     leftovers = [name for name in (os.listdir(staging_root) if os.path.isdir(staging_root) else [])
                  if name.startswith("compact-")]
@@ -151,17 +152,13 @@ def _compact_partition(dataset, folder, files, total_bytes, target_bytes, stagin
             return None
     table = pa.concat_tables(tables)
     report.rows += table.num_rows
-    n_files = max(1, -(-total_bytes // target_bytes))
-    rows_per_file = max(1, -(-table.num_rows // n_files))
     work = os.path.join(staging_root, f"compact-{uuid.uuid4().hex}")
     staged = os.path.join(work, os.path.basename(folder))
     os.makedirs(staged)
     outputs = []
-    for start in range(0, table.num_rows, rows_per_file):
-        chunk = table.slice(start, rows_per_file)
-        digest = hashlib.sha256("\x1f".join(files + [str(start)]).encode()).hexdigest()[:16]
-        outputs.append(f"part-compacted-{digest}.parquet")
-        pq.write_table(chunk, os.path.join(staged, outputs[-1]), compression="zstd")
+    for name, chunk in merged_outputs(files, table, total_bytes, target_bytes):
+        outputs.append(name)
+        pq.write_table(chunk, os.path.join(staged, name), compression="zstd")
     plan = {"partition": os.path.relpath(folder, os.path.dirname(staging_root)),
             "merged": files, "written": outputs}
     with open(os.path.join(work, PLAN), "w", encoding="utf-8") as handle:
@@ -173,6 +170,20 @@ def _compact_partition(dataset, folder, files, total_bytes, target_bytes, stagin
     crash_point("compact_swapped")
     _finish(os.path.dirname(staging_root), work)
     return len(outputs)
+
+
+def merged_outputs(files: List[str], table: pa.Table, total_bytes: int, target_bytes: int
+                   ) -> List[Tuple[str, pa.Table]]:
+    """The merged copy of a partition's `files` (their rows `table`, in order) as
+    (file name, rows) of about `target_bytes` each. A name carries a digest of the names it
+    merges, so it never takes the name of a file with other rows."""
+    n_files = max(1, -(-total_bytes // target_bytes))
+    rows_per_file = max(1, -(-table.num_rows // n_files))
+    outputs = []
+    for start in range(0, table.num_rows, rows_per_file):
+        digest = hashlib.sha256("\x1f".join(files + [str(start)]).encode()).hexdigest()[:16]
+        outputs.append((f"part-compacted-{digest}.parquet", table.slice(start, rows_per_file)))
+    return outputs
 
 
 def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:

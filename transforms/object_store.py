@@ -22,30 +22,36 @@ READ_THREADS = 8
 _local = threading.local()
 
 
-def _opener(path: str) -> Callable[[str], object]:
-    """A function opening paths of `path`'s scheme for reading, with this thread's client
-    (made again when the filesystems' options change: another job, another endpoint)."""
+def _client(path: str):
+    """This thread's Beam client of `path`'s store (`S3IO`, `GcsIO`), made again when the
+    filesystems' options change (another job, another endpoint); None for other schemes, or
+    when this Beam's internals differ (its own per-call path then still works)."""
     scheme = FileSystems.get_scheme(path)
+    if scheme not in ("s3", "gs"):
+        return None
     filesystem = FileSystems.get_filesystem(path)
     options = getattr(filesystem, "_options", getattr(filesystem, "_pipeline_options", None))
-    openers: Dict[str, tuple] = _local.__dict__.setdefault("openers", {})
-    kept = openers.get(scheme)
+    clients: Dict[str, tuple] = _local.__dict__.setdefault("clients", {})
+    kept = clients.get(scheme)
     if kept is not None and kept[0] is options:
         return kept[1]
-    opener = FileSystems.open
     try:
         if scheme == "s3":
             from apache_beam.io.aws import s3io
-            s3 = s3io.S3IO(options=options)
-            opener = lambda p: s3.open(p, "r")  # noqa: E731
-        elif scheme == "gs":
+            client = s3io.S3IO(options=options)
+        else:
             from apache_beam.io.gcp import gcsio
-            gcs = gcsio.GcsIO(pipeline_options=options)
-            opener = lambda p: gcs.open(p, "r")  # noqa: E731
-    except Exception:   # another Beam's internals: its own per-file path still works
-        opener = FileSystems.open
-    openers[scheme] = (options, opener)
-    return opener
+            client = gcsio.GcsIO(pipeline_options=options)
+    except Exception:
+        client = None
+    clients[scheme] = (options, client)
+    return client
+
+
+def _opener(path: str) -> Callable[[str], object]:
+    """A function opening paths of `path`'s scheme for reading, with this thread's client."""
+    client = _client(path)
+    return FileSystems.open if client is None else (lambda p: client.open(p, "r"))
 
 
 _pool: Optional[ThreadPoolExecutor] = None
@@ -98,11 +104,20 @@ def list_paths(pattern: str) -> List[str]:
         return []
 
 
+def list_sized(pattern: str) -> Dict[str, int]:
+    """{path: size in bytes} of the paths matching a glob; none when nothing is there yet."""
+    try:
+        return {m.path: m.size_in_bytes for m in FileSystems.match([pattern])[0].metadata_list}
+    except Exception:   # as list_paths
+        return {}
+
+
 def write_bytes(path: str, data: bytes) -> None:
     """One object, whole: object stores show it complete or not at all; a local file is
     written beside and renamed."""
     if "://" in path:
-        with FileSystems.create(path) as handle:
+        client = _client(path)
+        with (FileSystems.create(path) if client is None else client.open(path, "w")) as handle:
             handle.write(data)
         return
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -113,6 +128,20 @@ def write_bytes(path: str, data: bytes) -> None:
 
 
 def delete_paths(paths: Iterable[str]) -> None:
+    """Deletes the objects (one batch request per 1,000 on S3, per 100 on GCS); an object
+    already gone is no error. Raises OSError naming what could not be deleted."""
     paths = list(paths)
-    if paths:
+    if not paths:
+        return
+    client = _client(paths[0])
+    if client is None or any(FileSystems.get_scheme(p) != FileSystems.get_scheme(paths[0])
+                             for p in paths):
         FileSystems.delete(paths)
+        return
+    if hasattr(client, "delete_paths"):    # S3IO: {path: exception or None}
+        failed = [(p, e) for p, e in client.delete_paths(paths).items() if e is not None]
+    else:                                  # GcsIO: [(path, HTTP status or None)]
+        failed = [(p, e) for p, e in client.delete_batch(paths) if e is not None]
+    if failed:
+        raise OSError(f"could not delete {len(failed)} object(s), first {failed[0][0]}: "
+                      f"{failed[0][1]}")

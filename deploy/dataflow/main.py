@@ -130,6 +130,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from cfnews.pipeline.runner import run_job
     try:   # one writer per output folder: the launcher holds the lease while the job runs
         with hold_output(cfnews.out, "template", args):
+            from cfnews.pipeline.compact import finish_killed_compactions
+            finish_killed_compactions(cfnews.out)   # before the job reads the datasets
             if cfnews.warc:
                 from cfnews.transforms.warc import OutletRule
                 summary = run_job(cfnews, warc=cfnews.warc, warc_outlets=OutletRule.from_feeds(
