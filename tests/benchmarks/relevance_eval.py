@@ -8,6 +8,7 @@ the model's training, and throughput.
     python -m tests.benchmarks.relevance_eval --margin-check --dev-only   # how OOF_MARGIN was chosen
     python -m tests.benchmarks.relevance_eval --cv --margin-check --dev-only --cv-items   # bulletins by item (not shipped)
     python -m tests.benchmarks.relevance_eval --cv --cv-stack pair:12:1 --dev-only   # text model (not shipped)
+    python -m tests.benchmarks.relevance_eval --cv --margin-check --dev-only --cv-model gbt:2:100:0.1:10   # trees (not shipped)
     python -m tests.benchmarks.relevance_eval --baseline 22f9a2f   # speed against an older commit
     python -m tests.benchmarks.relevance_eval --split blind --baseline 19847e3   # the blind batch
 
@@ -250,15 +251,46 @@ def _group_cuts(z, y, language, groups, min_recall: float) -> dict:
 OOF_MARGIN = 0.75
 
 
-def out_of_fold_scores(X, y, sources, l2: float, steps: int, rate: float) -> np.ndarray:
-    """Each outlet's articles scored (log-odds) by a model fitted on the other outlets only."""
+def parse_cv_model(spec) -> tuple:
+    """--cv-model: `logistic` (the shipped recipe) -> (); `gbt:DEPTH:N:LR[:LEAF]` -> ("gbt", depth,
+    trees, learning rate, min samples per leaf (default 1))."""
+    if spec in (None, "", "logistic"):
+        return ()
+    kind, *args = spec.split(":")
+    if kind != "gbt" or len(args) not in (3, 4):
+        raise ValueError(f"unknown model {spec!r}: logistic or gbt:DEPTH:N:LR[:LEAF]")
+    return ("gbt", int(args[0]), int(args[1]), float(args[2]), int(args[3]) if len(args) == 4 else 1)
+
+
+def _fit_gbt(X, y, model: tuple):
+    """A small gradient-boosted tree ensemble (scikit-learn, log-loss, deterministic: no row or
+    feature subsampling, random_state fixed) with the logistic fit's class-balanced weights; its
+    decision_function is log-odds like the logistic model's. For --cv-model (not shipped)."""
+    try:
+        from sklearn.ensemble import GradientBoostingClassifier
+    except ImportError as exc:   # not a project dependency: a benchmark experiment only
+        raise SystemExit("--cv-model gbt needs scikit-learn (pip install scikit-learn)") from exc
+    _, depth, trees, rate, leaf = model
+    weight = np.where(y == 1, 0.5 / y.mean(), 0.5 / (1 - y.mean()))
+    return GradientBoostingClassifier(loss="log_loss", max_depth=depth, n_estimators=trees,
+                                      learning_rate=rate, min_samples_leaf=leaf, subsample=1.0,
+                                      random_state=0).fit(X, y, sample_weight=weight)
+
+
+def out_of_fold_scores(X, y, sources, l2: float, steps: int, rate: float,
+                       model: tuple = ()) -> np.ndarray:
+    """Each outlet's articles scored (log-odds) by a model fitted on the other outlets only: the
+    logistic recipe, or with `model` (parse_cv_model) a tree ensemble over the same features."""
     z = np.zeros(len(y))
     for source in sorted(set(sources)):
         held = sources == source
         if y[~held].min() == y[~held].max():
             raise ValueError(f"cannot cross-validate: without {source} the dev split has one class")
-        w, b = _fit(X[~held], y[~held], l2, steps, rate)
-        z[held] = X[held] @ w + b
+        if model:
+            z[held] = _fit_gbt(X[~held], y[~held], model).decision_function(X[held])
+        else:
+            w, b = _fit(X[~held], y[~held], l2, steps, rate)
+            z[held] = X[held] @ w + b
     return z
 
 
@@ -415,7 +447,7 @@ def stacked_out_of_fold_scores(X, y, sources, M, lam: float, l2: float, steps: i
 
 def cross_validate(examples, l2: float = 0.001, steps: int = 20000, rate: float = 0.5,
                    min_recall: float = 0.95, text_scale: float = 0.0, per_script: bool = True,
-                   stack: tuple = (), items: bool = False) -> dict:
+                   stack: tuple = (), items: bool = False, model: tuple = ()) -> dict:
     """Leave-one-outlet-out cross-validation on the dev split: what the training recipe is worth
     on outlets it has not seen, measured without the test split. Each outlet's articles are scored
     by a model fitted on the other outlets; the operating points are then set on all those held-out
@@ -425,20 +457,20 @@ def cross_validate(examples, l2: float = 0.001, steps: int = 20000, rate: float 
     `text_scale` > 0 adds the co-mention grams (comention_grams) to the role features; `stack`
     (region, n-gram sizes, ridge strength) stacks a text model's score into them instead
     (stacked_out_of_fold_scores); `items` scores multi-story texts by their best item
-    (item_features)."""
+    (item_features); `model` (parse_cv_model) swaps the logistic fit for a tree ensemble."""
     dev = [e for e in examples if e.split == "dev"]
     topic = _bare_topic()
     X, y, language, kept = _feature_rows(topic, dev, items)
     if text_scale:
         X = np.hstack([X, _text_matrix(topic, kept, text_scale)])
     sources = np.array([e.source for e in kept])
-    z = _scores(topic, X, y, sources, kept, stack, l2, steps, rate)
+    z = _scores(topic, X, y, sources, kept, stack, l2, steps, rate, model)
     groups = np.array([script_group(e.title, e.text) for e in kept])
     cuts = _group_cuts(z, y, language, groups, min_recall) if per_script else {}
     cut = _operating_cut(z, y, language, min_recall)
     kept_ids = {e.article_id for e, g, score in zip(kept, groups, z) if score >= cuts.get(g, cut)}
     print(f"\nleave-one-outlet-out cross-validation on the dev split ({len(set(sources))} outlets, "
-          f"L2 {l2}{f', co-mention grams at scale {text_scale}' if text_scale else ''}"
+          f"{_model_name(model)}{'' if model else f', L2 {l2}'}{f', co-mention grams at scale {text_scale}' if text_scale else ''}"
           f"{f', stacked text model {stack}' if stack else ''}, operating point"
           f"{'s per script group' if per_script else ''}: dev recall >= {min_recall} in every language)")
     print(f"{'language':8} {'n':>4} {'pos':>4} {'precision':>9} {'recall':>7}  tp  fp  fn")
@@ -454,6 +486,13 @@ def cross_validate(examples, l2: float = 0.001, steps: int = 20000, rate: float 
     return figures
 
 
+def _model_name(model: tuple) -> str:
+    if not model:
+        return "logistic"
+    _, depth, trees, rate, leaf = model
+    return f"gradient-boosted trees (depth {depth}, {trees} trees, rate {rate}, min leaf {leaf})"
+
+
 def average_precision(z, y) -> float:
     """Mean of the precision at each positive, articles ranked by score (ties in input order)."""
     ranked = y[np.argsort(-z, kind="stable")]
@@ -462,9 +501,11 @@ def average_precision(z, y) -> float:
     return float((np.cumsum(ranked) / np.arange(1, len(ranked) + 1))[ranked == 1].mean())
 
 
-def _scores(topic, X, y, sources, kept, stack, l2, steps, rate) -> np.ndarray:
+def _scores(topic, X, y, sources, kept, stack, l2, steps, rate, model: tuple = ()) -> np.ndarray:
+    if model and stack:
+        raise ValueError("--cv-model gbt does not combine with --cv-stack")
     if not stack:
-        return out_of_fold_scores(X, y, sources, l2, steps, rate)
+        return out_of_fold_scores(X, y, sources, l2, steps, rate, model)
     region, sizes, lam = stack
     M = _gram_matrix([char_grams(pairing_text(topic, e.title, e.text, region), sizes) for e in kept])
     return stacked_out_of_fold_scores(X, y, sources, M, lam, l2, steps, rate)
@@ -495,7 +536,8 @@ def rule_cuts(z, y, language, groups, rule: str = "script", min_recall: float = 
 
 def margin_check(examples, margins=(0.0, 0.25, 0.5, 0.75, 1.0), l2: float = 0.001,
                  steps: int = 20000, rate: float = 0.5, min_recall: float = 0.95,
-                 stack: tuple = (), items: bool = False, rules=("script",)) -> dict:
+                 stack: tuple = (), items: bool = False, rules=("script",),
+                 model: tuple = ()) -> dict:
     """How a cut rule (cuts set on out-of-fold scores, lowered by a margin) does on an outlet whose
     scores did not set its cut: for each dev outlet, the per-script cuts are set on the out-of-fold
     scores of the OTHER outlets by the rule (rule_cuts; `script` is the shipped one), lowered by
@@ -507,7 +549,7 @@ def margin_check(examples, margins=(0.0, 0.25, 0.5, 0.75, 1.0), l2: float = 0.00
     X, y, language, kept = _feature_rows(topic, dev, items)
     sources = np.array([e.source for e in kept])
     groups = np.array([script_group(e.title, e.text) for e in kept])
-    z = _scores(topic, X, y, sources, kept, stack, l2, steps, rate)
+    z = _scores(topic, X, y, sources, kept, stack, l2, steps, rate, model)
     figures = {}
     for rule in rules:
         cuts = {}
@@ -517,7 +559,7 @@ def margin_check(examples, margins=(0.0, 0.25, 0.5, 0.75, 1.0), l2: float = 0.00
                                              rule, min_recall)
             for i in np.where(~other)[0]:
                 cuts[i] = group_cuts.get(groups[i], fallback)
-        print(f"\nmargin check on the dev split, cut rule {rule}: each outlet's cuts set on the other "
+        print(f"\nmargin check on the dev split ({_model_name(model)}), cut rule {rule}: each outlet's cuts set on the other "
               f"outlets' out-of-fold scores{f' (recall >= {min_recall} per language there)' if rule == 'script' else ''}, "
               f"lowered by the margin")
         print(f"{'margin':>6} " + " ".join(f"{lang:>17}" for lang in LANGUAGES) + "   (precision/recall)")
@@ -632,6 +674,10 @@ def main(argv=None) -> int:
     parser.add_argument("--cv-items", action="store_true",
                         help="with --cv/--margin-check: multi-story texts (bulletins, digests) get the "
                              "features of their best item, not of the whole text (not shipped)")
+    parser.add_argument("--cv-model", metavar="MODEL", default="logistic", type=parse_cv_model,
+                        help="with --cv/--margin-check: the model fitted on the role features: logistic "
+                             "(shipped) or gbt:DEPTH:N:LR[:LEAF], a gradient-boosted tree ensemble "
+                             "(scikit-learn, deterministic), e.g. gbt:2:100:0.1:10 (not shipped)")
     parser.add_argument("--cut-rule", action="append", metavar="RULE",
                         help="with --margin-check: a cut rule to compare (repeatable): script (shipped), "
                              "pooled:Q, floor:Q:M (see rule_cuts); default script")
@@ -654,12 +700,13 @@ def main(argv=None) -> int:
         stack = (region, tuple(int(c) for c in sizes), float(lam))
     # with the 2,048 hashed text columns, 3,000 descent steps (20,000 take ~10 minutes here)
     steps = 3000 if args.cv_text else 20000
+    model = args.cv_model
     if args.cv:
         cross_validate(examples, text_scale=args.cv_text, steps=steps, per_script=not args.one_cut,
-                       stack=stack, items=args.cv_items)
+                       stack=stack, items=args.cv_items, model=model)
     if args.margin_check:
         margin_check(examples, stack=stack, items=args.cv_items,
-                     rules=tuple(args.cut_rule or ("script",)))
+                     rules=tuple(args.cut_rule or ("script",)), model=model)
     if args.dev_only:
         return 0
     topic = load_topic("china_france")
