@@ -23,6 +23,7 @@ from cfnews.pipeline.lease import LOCK_OBJECT  # noqa: E402
 from cfnews.transforms.history import load_history  # noqa: E402
 from cfnews.transforms.write import write_partition  # noqa: E402
 from tests.test_compact import art  # noqa: E402
+from tests.test_deploy import template_main  # noqa: E402,F401  (a fixture)
 from tests.test_lease import put_lock, record, run_once  # noqa: E402
 from tests.test_object_store import BUCKET, keys, s3  # noqa: E402,F401  (the moto fixture)
 from tests.test_retry_e2e import list_feed  # noqa: E402
@@ -156,6 +157,18 @@ def test_a_run_finishes_a_killed_compaction_before_it_reads_the_history(s3, tmp_
     assert done.returncode == exit_codes.OK, done.stderr
     assert "finished 1 killed compaction(s)" in done.stderr, done.stderr
     assert ids_in_order("run-after") == ids and plans("run-after") == []
+
+
+def test_the_flex_templates_batch_launcher_finishes_a_killed_compaction(s3, tmp_path,
+                                                                         template_main):
+    ids = small_lake("template-after")
+    killed = compact("template-after", crash_at="compact_written")
+    assert killed.returncode == -9 and len(ids_in_order("template-after")) == 2 * len(ids)
+    manifest = tmp_path / "pages.jsonl"
+    manifest.write_text('{"url": "https://example.org/a", "outlet": "x", "text": "t"}\n')
+    assert template_main.main(["--runner=FnApiRunner", f"--out=s3://{BUCKET}/template-after",
+                               f"--manifest={manifest}", "--all_topics=true", *s3]) == 0
+    assert ids_in_order("template-after") == ids and plans("template-after") == []
 
 
 @pytest.mark.parametrize("point", ["compact_planned", "compact_written"])

@@ -130,7 +130,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from cfnews.pipeline.runner import run_job
     try:   # one writer per output folder: the launcher holds the lease while the job runs
         with hold_output(cfnews.out, "template", args):
+            from apache_beam.io.filesystems import FileSystems
             from cfnews.pipeline.compact import finish_killed_compactions
+            FileSystems.set_options(options)        # the store's options for the launcher
             finish_killed_compactions(cfnews.out)   # before the job reads the datasets
             if cfnews.warc:
                 from cfnews.transforms.warc import OutletRule
