@@ -176,10 +176,12 @@ def _run_streaming(options, feeds, args) -> int:
         return exit_codes.USAGE
     run_id = options.run_id or new_run_id()
     pipeline = beam.Pipeline(options=options)
-    build_streaming(pipeline, options, run_id, feeds)
+    build_streaming(pipeline, options, run_id, feeds, job_lease=True)
     pack_history(options)
     result = pipeline.run()
     print(f"streaming job submitted (run id {run_id}); state: {result.state}")
+    from cfnews.pipeline.job_lease import hand_lease_to_job
+    hand_lease_to_job(getattr(args, "held", None), options, run_id)
     return 0
 
 
@@ -349,14 +351,17 @@ def _main(args, beam_args) -> int:
     if args.command not in WRITING_COMMANDS:
         return _command(args, beam_args)
     from cfnews.pipeline.lock import OutputLocked, hold_output
+    from apache_beam.options.pipeline_options import PipelineOptions
+    from cfnews.pipeline.runner import is_dry_run
+    dry_run = is_dry_run(PipelineOptions(list(beam_args)))   # translated only: touches nothing
     if "://" in args.out:   # the start-up clean-up below reads the store with the job's options
         from apache_beam.io.filesystems import FileSystems
-        from apache_beam.options.pipeline_options import PipelineOptions
         FileSystems.set_options(PipelineOptions(list(beam_args)))
     try:
         with hold_output(args.out, args.command, beam_args) as held:
+            args.held = held   # `run --streaming` hands it to the job it submits
             try:
-                if args.command != "compact":  # compaction finishes them itself
+                if args.command != "compact" and not dry_run:  # compaction finishes its own
                     _finish_killed_compactions(args.out)
                     if "://" not in args.out:  # under the lock: a killed run's half-written files
                         from cfnews.transforms.write import remove_stale_staging

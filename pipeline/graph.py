@@ -108,14 +108,19 @@ def output_windowing(options: CfnewsOptions):
 
 
 def build_streaming(pipeline: beam.Pipeline, options: CfnewsOptions, run_id: str,
-                    feeds: Sequence[FeedSource], ticks=None):
+                    feeds: Sequence[FeedSource], ticks=None, job_lease: bool = False):
     """The unbounded graph (Dataflow, Flink, Prism): a periodic impulse polls every feed,
     per-feed keyed state holds validators and seen ids, the same ingest composite runs with
     keyed-state dedup, and output is written per window. `ticks` replaces the impulse in
-    tests."""
+    tests. With `job_lease` (a job its launcher leaves running, on gs:// or s3://), a tick
+    polls only while the job holds the folder's writer lease (pipeline/job_lease.py)."""
     if ticks is None:
         ticks = pipeline | "Ticks" >> PeriodicImpulse(
             start_timestamp=time.time(), fire_interval=options.poll_interval)
+    if job_lease and "://" in options.out:
+        from cfnews.pipeline.job_lease import HoldJobLease, job_lease_seconds, store_options
+        ticks = ticks | "HoldLease" >> HoldJobLease(
+            options.out, run_id, job_lease_seconds(options.poll_interval), store_options(options))
     sources = list(feeds)
     keyed = ticks | "EveryFeed" >> beam.FlatMap(
         lambda _tick: [(f.url, f) for f in sources]).with_output_types(Tuple[str, Any])

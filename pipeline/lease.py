@@ -143,8 +143,18 @@ def _now() -> dt.datetime:
 
 
 def holder_text(info: dict) -> str:
+    if info.get("job"):   # a streaming job's lease (pipeline/job_lease.py)
+        return (f"the streaming job of run {info['job']} (launched from {info.get('host')}, "
+                f"started {info.get('started')}, lease until {info.get('until')})")
     return (f"pid {info.get('pid')} on {info.get('host')} ({info.get('command')}, started "
             f"{info.get('started')}, lease until {info.get('until')})")
+
+
+def job_record(job: str, started: str, until: dt.datetime) -> bytes:
+    """The lock object's bytes while the streaming job of run `job` holds the lease."""
+    info = {"job": job, "command": "streaming job", "host": socket.gethostname(),
+            "started": started, "until": until.isoformat()}
+    return json.dumps(info).encode("utf-8") + b"\n"
 
 
 def state_of(raw: Optional[bytes], now: dt.datetime, skew: float = SKEW_SECONDS
@@ -252,6 +262,18 @@ class OutputLease:
                   "folder; this run stops", self.out_dir, to)
         if self.on_lost is not None:
             self.on_lost()
+
+    def hand_over(self, job: str, lease_seconds: float) -> None:
+        """Gives the lease to the streaming job of run `job`, which renews it from then on
+        (pipeline/job_lease.py): this process stops renewing it, and release() leaves it."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        if self.lost or self.version is None:
+            return
+        self.store.write(job_record(job, self.started,
+                                    _now() + dt.timedelta(seconds=lease_seconds)), self.version)
+        self.version = None
 
     def release(self) -> None:
         self._stop.set()

@@ -83,8 +83,9 @@ def plans(prefix: str) -> list:
 
 
 def sql_count(prefix: str, cache) -> str:
-    done = subprocess.run([sys.executable, "-m", "cfnews", "sql", "--out", f"s3://{BUCKET}/{prefix}",
-                           "--format", "csv", "SELECT count(*) AS n FROM articles"], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "cfnews", "sql", "--out",
+                           f"s3://{BUCKET}/{prefix}", "--format", "csv",
+                           "SELECT count(*) AS n FROM articles"], cwd=ROOT,
                           env=dict(os.environ, CFNEWS_CACHE_DIR=str(cache)), capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == exit_codes.OK, done.stderr
@@ -92,31 +93,31 @@ def sql_count(prefix: str, cache) -> str:
 
 
 def test_closed_partitions_on_s3_are_merged_in_order_and_open_ones_left(s3, tmp_path):
-    ids = small_lake("merged")
-    before_history = load_history(f"s3://{BUCKET}/merged")
-    assert sql_count("merged", tmp_path) == "26"    # a reader's cache names the files it read
+    ids = small_lake("compact-merged")
+    before_history = load_history(f"s3://{BUCKET}/compact-merged")
+    assert sql_count("compact-merged", tmp_path) == "26"  # the reader's cache names the files
     today = dt.datetime.now(dt.timezone.utc).date().isoformat()
-    open_files = data_keys("merged", f"articles/date={today}/outlet=o")
-    done = compact("merged")
+    open_files = data_keys("compact-merged", f"articles/date={today}/outlet=o")
+    done = compact("compact-merged")
     assert done.returncode == exit_codes.OK, done.stderr
     assert "compacted 1 partition(s): 6 files -> 1, 24 rows; 1 open partition(s) left alone" \
         in done.stdout, done.stdout
-    [merged] = data_keys("merged")
+    [merged] = data_keys("compact-merged")
     assert "part-compacted-" in merged
-    assert ids_in_order("merged") == ids
-    assert data_keys("merged", f"articles/date={today}/outlet=o") == open_files
-    assert plans("merged") == []
+    assert ids_in_order("compact-merged") == ids
+    assert data_keys("compact-merged", f"articles/date={today}/outlet=o") == open_files
+    assert plans("compact-merged") == []
     lock = json.loads(boto3.client("s3").get_object(
-        Bucket=BUCKET, Key=f"merged/{LOCK_OBJECT}")["Body"].read())
+        Bucket=BUCKET, Key=f"compact-merged/{LOCK_OBJECT}")["Body"].read())
     assert "released" in lock                              # it worked under the writer lease
     # the history answers as before, from the merged file (its packs named the old ones)
-    after_history = load_history(f"s3://{BUCKET}/merged")
+    after_history = load_history(f"s3://{BUCKET}/compact-merged")
     assert all(after_history.seen(i) for i in ids + ["a100", "a101"])
     assert sorted(after_history.dates) == sorted(before_history.dates)
-    assert sql_count("merged", tmp_path) == "26"    # ... and forgets the files now gone
-    again = compact("merged")
+    assert sql_count("compact-merged", tmp_path) == "26"    # ... and forgets the files now gone
+    again = compact("compact-merged")
     assert again.returncode == exit_codes.OK and "compacted 0 partition(s)" in again.stdout
-    assert data_keys("merged") == [merged]
+    assert data_keys("compact-merged") == [merged]
 
 
 @pytest.mark.parametrize("point", ["compact_planned", "compact_partly_written",
@@ -125,7 +126,7 @@ def test_killed_at_any_point_no_row_is_missing_and_the_next_compaction_finishes(
     """kill -9 at each step: a listing then holds every row at least once (twice only after
     the merged copy is whole); the next compaction rolls the plan forward or back, then
     merges, and every row is there once, in order."""
-    prefix = f"killed-{point}"
+    prefix = f"compact-killed-{point}"
     ids = small_lake(prefix)
     # a target of 50 KB: the merged copy is two files, so one can be written alone
     killed = compact(prefix, "--target-mb", "0.05", crash_at=point)
@@ -149,33 +150,36 @@ def test_killed_at_any_point_no_row_is_missing_and_the_next_compaction_finishes(
 def test_a_run_finishes_a_killed_compaction_before_it_reads_the_history(s3, tmp_path, server):
     """Killed after the merged copy was written, the partition lists every row twice; the next
     writing command (`run --once`) finishes the plan first, under the lease."""
-    ids = small_lake("run-after")
-    killed = compact("run-after", crash_at="compact_written")
-    assert killed.returncode == -9 and len(ids_in_order("run-after")) == 2 * len(ids)
+    ids = small_lake("compact-run-after")
+    killed = compact("compact-run-after", crash_at="compact_written")
+    assert killed.returncode == -9 and len(ids_in_order("compact-run-after")) == 2 * len(ids)
     list_feed(server, "/feed.xml", [])
-    done = run_once(f"s3://{BUCKET}/run-after", server, tmp_path, s3)
+    done = run_once(f"s3://{BUCKET}/compact-run-after", server, tmp_path, s3)
     assert done.returncode == exit_codes.OK, done.stderr
     assert "finished 1 killed compaction(s)" in done.stderr, done.stderr
-    assert ids_in_order("run-after") == ids and plans("run-after") == []
+    assert ids_in_order("compact-run-after") == ids and plans("compact-run-after") == []
 
 
 def test_the_flex_templates_batch_launcher_finishes_a_killed_compaction(s3, tmp_path,
                                                                          template_main):
-    ids = small_lake("template-after")
-    killed = compact("template-after", crash_at="compact_written")
-    assert killed.returncode == -9 and len(ids_in_order("template-after")) == 2 * len(ids)
+    ids = small_lake("compact-template-after")
+    killed = compact("compact-template-after", crash_at="compact_written")
+    assert killed.returncode == -9
+    assert len(ids_in_order("compact-template-after")) == 2 * len(ids)
     manifest = tmp_path / "pages.jsonl"
     manifest.write_text('{"url": "https://example.org/a", "outlet": "x", "text": "t"}\n')
-    assert template_main.main(["--runner=FnApiRunner", f"--out=s3://{BUCKET}/template-after",
+    assert template_main.main(["--runner=FnApiRunner",
+                               f"--out=s3://{BUCKET}/compact-template-after",
                                f"--manifest={manifest}", "--all_topics=true", *s3]) == 0
-    assert ids_in_order("template-after") == ids and plans("template-after") == []
+    assert ids_in_order("compact-template-after") == ids
+    assert plans("compact-template-after") == []
 
 
 @pytest.mark.parametrize("point", ["compact_planned", "compact_written"])
 def test_a_file_arriving_after_the_listing_is_never_deleted(s3, point):
     """A late item or a backfill writes into a closed partition after compaction listed it:
     finishing the plan, forward or back, never deletes that file."""
-    prefix = f"late-{point}"
+    prefix = f"compact-late-{point}"
     ids = small_lake(prefix)
     killed = compact(prefix, crash_at=point)
     assert killed.returncode == -9, killed.stderr
@@ -188,26 +192,26 @@ def test_a_file_arriving_after_the_listing_is_never_deleted(s3, point):
 
 
 def test_an_unreadable_file_leaves_its_partition_alone_with_a_warning(s3):
-    small_lake("damaged")
-    boto3.client("s3").put_object(Bucket=BUCKET, Key=f"damaged/{PARTITION}/zz.parquet",
+    small_lake("compact-damaged")
+    boto3.client("s3").put_object(Bucket=BUCKET, Key=f"compact-damaged/{PARTITION}/zz.parquet",
                                   Body=b"PAR1 not really")
-    before = data_keys("damaged")
-    done = compact("damaged")
+    before = data_keys("compact-damaged")
+    done = compact("compact-damaged")
     assert done.returncode == exit_codes.OK, done.stderr
     assert "not compacted, unreadable Parquet file" in done.stdout and "zz.parquet" in done.stdout
-    assert data_keys("damaged") == before and plans("damaged") == []
+    assert data_keys("compact-damaged") == before and plans("compact-damaged") == []
 
 
 def test_a_plan_cfnews_did_not_write_is_left_alone_and_touches_nothing(s3):
-    small_lake("foreign")
+    small_lake("compact-foreign")
     client = boto3.client("s3")
     # a plan naming a path outside any partition, and one that is not JSON
-    client.put_object(Bucket=BUCKET, Key="foreign/_staging/compact-x.json", Body=json.dumps(
-        {"partition": "../elsewhere", "merged": ["a.parquet"], "written": []}).encode())
-    client.put_object(Bucket=BUCKET, Key="foreign/_staging/compact-y.json", Body=b"{")
-    before = data_keys("foreign")
-    done = compact("foreign")
+    client.put_object(Bucket=BUCKET, Key="compact-foreign/_staging/compact-x.json", Body=json.dumps(
+        {"partition": "../elsewhere", "compact-merged": ["a.parquet"], "written": []}).encode())
+    client.put_object(Bucket=BUCKET, Key="compact-foreign/_staging/compact-y.json", Body=b"{")
+    before = data_keys("compact-foreign")
+    done = compact("compact-foreign")
     assert done.returncode == exit_codes.OK, done.stderr
     assert done.stderr.count("is not one cfnews wrote") == 2, done.stderr
-    assert len(plans("foreign")) == 2
-    assert len(data_keys("foreign")) == 1 and len(before) == 6
+    assert len(plans("compact-foreign")) == 2
+    assert len(data_keys("compact-foreign")) == 1 and len(before) == 6

@@ -114,19 +114,27 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(f"cfnews template: {source}: {exc}", file=sys.stderr)
             return 2
 
-    if options.view_as(StandardOptions).streaming:
-        import apache_beam as beam
-        from cfnews.pipeline.graph import build_streaming
-        from cfnews.pipeline.runner import new_run_id, pack_history
-        pipeline = beam.Pipeline(options=options)
-        build_streaming(pipeline, cfnews, cfnews.run_id or new_run_id(), feeds)
-        pack_history(cfnews)
-        result = pipeline.run()
-        log.info("streaming job submitted: %s", getattr(result, "job_id", lambda: "?")())
-        return 0
-
     from cfnews.pipeline.exit_codes import OUTPUT_LOCKED
     from cfnews.pipeline.lock import OutputLocked, hold_output
+    if options.view_as(StandardOptions).streaming:
+        import apache_beam as beam
+        from cfnews.pipeline.job_lease import hand_lease_to_job
+        from cfnews.pipeline.graph import build_streaming
+        from cfnews.pipeline.runner import new_run_id, pack_history
+        run_id = cfnews.run_id or new_run_id()
+        pipeline = beam.Pipeline(options=options)
+        build_streaming(pipeline, cfnews, run_id, feeds, job_lease=True)
+        try:   # taken here, then handed to the job, which keeps it while it runs
+            with hold_output(cfnews.out, "template", args) as held:
+                pack_history(cfnews)
+                result = pipeline.run()
+                log.info("streaming job submitted: %s", getattr(result, "job_id", lambda: "?")())
+                hand_lease_to_job(held, cfnews, run_id)
+        except OutputLocked as exc:
+            print(f"cfnews template: {exc}", file=sys.stderr)
+            return OUTPUT_LOCKED
+        return 0
+
     from cfnews.pipeline.runner import run_job
     try:   # one writer per output folder: the launcher holds the lease while the job runs
         with hold_output(cfnews.out, "template", args):

@@ -1,0 +1,124 @@
+"""A streaming job keeps its folder's writer lease (pipeline/job_lease.py): its launcher hands
+the lease over, its ticks renew it, and a tick that finds another writer holding it polls
+nothing. On a loopback S3 server (moto)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import socket
+
+import pytest
+
+pytest.importorskip("moto.server", reason="needs moto[s3], flask and flask-cors (test extra)")
+boto3 = pytest.importorskip("boto3", reason="needs apache-beam[aws] (test extra)")
+
+import apache_beam as beam  # noqa: E402
+from apache_beam.testing.test_stream import TestStream  # noqa: E402
+from apache_beam.transforms.window import TimestampedValue  # noqa: E402
+
+from cfnews.pipeline.graph import build_streaming  # noqa: E402
+from cfnews.pipeline.job_lease import (JobLeaseKeeper, hand_lease_to_job,  # noqa: E402
+                                       job_lease_seconds)
+from cfnews.pipeline.lease import LOCK_OBJECT, OutputLease, S3Store  # noqa: E402
+from cfnews.pipeline.lock import OutputLocked  # noqa: E402
+from cfnews.pipeline.runner import make_options  # noqa: E402
+from cfnews.schemas import FeedSource  # noqa: E402
+from tests.test_lease import lock_info, put_lock, record  # noqa: E402
+from tests.test_object_store import BUCKET, keys, s3  # noqa: E402,F401  (the moto fixture)
+from tests.test_retry_e2e import list_feed  # noqa: E402
+
+def keeper(prefix: str, job: str = "20261206T120000Z-job001") -> JobLeaseKeeper:
+    out = f"s3://{BUCKET}/{prefix}"
+    return JobLeaseKeeper(out, job, S3Store(f"{out}/{LOCK_OBJECT}"), lease_seconds=600)
+
+
+def test_a_jobs_lease_lasts_three_ticks_and_never_less_than_a_runs():
+    assert job_lease_seconds(600) == 1800
+    assert job_lease_seconds(10) == 300
+
+
+def test_ticks_take_a_free_lease_renew_their_own_and_yield_to_a_live_writer(s3, caplog):
+    now = dt.datetime.now(dt.timezone.utc)
+    job = keeper("job-rules")
+    held, _ = job.renew(now)
+    assert held
+    first = lock_info("job-rules")
+    assert first["job"] == "20261206T120000Z-job001" and first["command"] == "streaming job"
+    held, _ = job.renew(now + dt.timedelta(minutes=1))            # its own: renewed
+    assert held and lock_info("job-rules")["until"] > first["until"]
+    assert lock_info("job-rules")["started"] == first["started"]
+    # a run that took the folder (the job's lease had ended) holds it: the tick yields
+    put_lock("job-rules", record(now + dt.timedelta(minutes=4)))
+    held, holder = job.renew(now)
+    assert not held and "pid 4242 on gone-host" in holder
+    assert "job" not in lock_info("job-rules")                    # untouched
+    # released by that run: taken back, quietly
+    put_lock("job-rules", record(now + dt.timedelta(minutes=4), released="x"))
+    caplog.set_level(logging.WARNING)
+    assert job.renew()[0] and not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    # ended without release (the run was killed): taken over, with a warning
+    put_lock("job-rules", record(now - dt.timedelta(minutes=10)))
+    assert job.renew()[0]
+    assert any("took over the lease of pid 4242" in r.getMessage() for r in caplog.records)
+    # not a cfnews lock: never overwritten
+    put_lock("job-rules", b"someone else's object")
+    held, holder = job.renew()
+    assert not held and "not a cfnews lock" in holder
+
+
+def test_the_launcher_hands_its_lease_to_the_job_and_a_second_writer_is_refused(s3, capsys):
+    out = f"s3://{BUCKET}/handed"
+    launcher = OutputLease(out, "run", S3Store(f"{out}/{LOCK_OBJECT}")).acquire()
+    options = make_options(["--runner=FnApiRunner", "--poll_interval=600"], out=out)
+    hand_lease_to_job(launcher, options, "20261206T120000Z-job002")
+    launcher.release()                             # what the CLI does next: leaves it alone
+    info = lock_info("handed")
+    assert info["job"] == "20261206T120000Z-job002" and "released" not in info
+    until = dt.datetime.fromisoformat(info["until"])
+    assert dt.timedelta(minutes=29) < until - dt.datetime.now(dt.timezone.utc) <= dt.timedelta(
+        minutes=30)
+    assert "is now the job's" in capsys.readouterr().out
+    with pytest.raises(OutputLocked, match="the streaming job of run 20261206T120000Z-job002"):
+        OutputLease(out, "backfill", S3Store(f"{out}/{LOCK_OBJECT}")).acquire()
+    assert keeper("handed", "20261206T120000Z-job002").renew()[0]   # the job renews it
+
+
+def run_streaming(out: str, server, tmp_path, ticks: int = 2):
+    feeds = [FeedSource(outlet="wire", url=server.url("/feed.xml"), language="en", country="FR")]
+    options = make_options(["--runner=BundleBasedDirectRunner", "--streaming"], out=out,
+                           all_topics=True, allow_hosts=[server.host_port], min_host_delay=0.0)
+    base = dt.datetime(2025, 12, 4, 8, tzinfo=dt.timezone.utc).timestamp()
+    stream = TestStream()
+    for k in range(ticks):
+        stream = (stream.advance_watermark_to(base + 600 * k)
+                  .add_elements([TimestampedValue("tick", base + 600 * k)]))
+    with beam.Pipeline(options=options) as p:
+        build_streaming(p, options, "20261206T120000Z-stream", feeds,
+                        ticks=p | stream.advance_watermark_to_infinity(), job_lease=True)
+
+
+def test_a_job_whose_lease_another_writer_holds_polls_nothing_then_resumes(s3, server, tmp_path,
+                                                                          caplog):
+    out = f"s3://{BUCKET}/stream"
+    list_feed(server, "/feed.xml", ["a", "b"])
+    for name in ("a", "b"):
+        server.add(f"/s/{name}", f"<html><body><article><h1>{name}</h1><p>{'Words here. ' * 40}"
+                   "</p></article></body></html>")
+    holder = OutputLease(out, "backfill", S3Store(f"{out}/{LOCK_OBJECT}")).acquire()
+    try:
+        caplog.set_level(logging.ERROR)
+        run_streaming(out, server, tmp_path)
+        assert server.hits.get("/feed.xml", 0) == 0               # no tick polled
+        assert not [k for k in keys("stream/") if k.endswith(".parquet")]
+        assert any(f"pid {os.getpid()} on {socket.gethostname()}" in r.getMessage()
+                   for r in caplog.records)
+    finally:
+        holder.release()
+    run_streaming(out, server, tmp_path)                          # released: the job takes it
+    assert server.hits.get("/feed.xml", 0) >= 1
+    assert len([k for k in keys("stream/articles/") if k.endswith(".parquet")]) >= 1
+    assert json.loads(boto3.client("s3").get_object(
+        Bucket=BUCKET, Key=f"stream/{LOCK_OBJECT}")["Body"].read())["job"] == \
+        "20261206T120000Z-stream"
