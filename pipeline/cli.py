@@ -127,7 +127,8 @@ def _parser() -> argparse.ArgumentParser:
                           metavar="DIR",
                           help="where html_file may point (default: the manifest's folder)")
     compact = command("compact", help="merge small files of closed date partitions")
-    compact.add_argument("--out", required=True, help="output folder (a local folder, gs://… or s3://…)")
+    compact.add_argument("--out", required=True,
+                         help="output folder (a local folder, gs://… or s3://…)")
     compact.add_argument("--before", default=None, metavar="YYYY-MM-DD",
                          help="compact partitions dated before this day (default: yesterday)")
     compact.add_argument(*spellings("target-mb"), dest="target_mb", type=float, default=128.0,
@@ -178,10 +179,10 @@ def _run_streaming(options, feeds, args) -> int:
     pipeline = beam.Pipeline(options=options)
     build_streaming(pipeline, options, run_id, feeds, job_lease=True)
     pack_history(options)
-    result = pipeline.run()
+    from cfnews.pipeline.job_lease import lease_for_job
+    with lease_for_job(getattr(args, "held", None), options, run_id):
+        result = pipeline.run()
     print(f"streaming job submitted (run id {run_id}); state: {result.state}")
-    from cfnews.pipeline.job_lease import hand_lease_to_job
-    hand_lease_to_job(getattr(args, "held", None), options, run_id)
     return 0
 
 

@@ -14,9 +14,10 @@ windows being written) finishes even if the lease is lost meanwhile.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
-from typing import Optional, Tuple
+from typing import Iterator, Optional, Tuple
 
 import apache_beam as beam
 
@@ -115,19 +116,24 @@ class HoldJobLease(beam.PTransform):
         return ticks | beam.ParDo(self.fn)
 
 
-def hand_lease_to_job(held, options, run_id: str) -> None:
-    """The launcher's writer lease (gs://, s3://) goes to the submitted streaming job, which
-    keeps it while it runs (HoldJobLease); a local folder's lock is only this
-    process's."""
+@contextlib.contextmanager
+def lease_for_job(held, options, run_id: str) -> Iterator[None]:
+    """Around a streaming job's submission: the launcher's writer lease (gs://, s3://) is the
+    job's before the job starts (its first tick may come before the launcher returns) and
+    stays the job's once it is submitted; if the submission fails, the launcher releases it as
+    usual. A local folder's lock is only this process's."""
     if held is None or not hasattr(held, "hand_over"):
+        yield
         return
     seconds = job_lease_seconds(options.poll_interval)
     try:
         held.hand_over(run_id, seconds)
-    except Exception as exc:   # released as usual instead: the job takes it at a tick
-        log.warning(
-            "%s: the writer lease could not be handed to the job (%s: %s); it is released, "
-            "and the job takes it at its next tick", options.out, type(exc).__name__, exc)
+    except Exception as exc:   # kept by the launcher, released as usual: the job takes it
+        log.warning("%s: the writer lease could not be handed to the job (%s: %s); the job "
+                    "takes it at a tick once it is free", options.out, type(exc).__name__, exc)
+        yield
         return
+    yield
+    held.job_started()
     print(f"the writer lease of {options.out} is now the job's: renewed at each of its ticks, "
           f"it ends {seconds:.0f} s after the job stops")

@@ -265,14 +265,18 @@ class OutputLease:
 
     def hand_over(self, job: str, lease_seconds: float) -> None:
         """Gives the lease to the streaming job of run `job`, which renews it from then on
-        (pipeline/job_lease.py): this process stops renewing it, and release() leaves it."""
+        (pipeline/job_lease.py): this process stops renewing it. release() then frees it only
+        if `job_started()` was not called (its submission failed)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
         if self.lost or self.version is None:
             return
-        self.store.write(job_record(job, self.started,
-                                    _now() + dt.timedelta(seconds=lease_seconds)), self.version)
+        self.version = self.store.write(job_record(
+            job, self.started, _now() + dt.timedelta(seconds=lease_seconds)), self.version)
+
+    def job_started(self) -> None:
+        """The job the lease was handed to runs: release() leaves the lease to it."""
         self.version = None
 
     def release(self) -> None:

@@ -19,8 +19,8 @@ from apache_beam.testing.test_stream import TestStream  # noqa: E402
 from apache_beam.transforms.window import TimestampedValue  # noqa: E402
 
 from cfnews.pipeline.graph import build_streaming  # noqa: E402
-from cfnews.pipeline.job_lease import (JobLeaseKeeper, hand_lease_to_job,  # noqa: E402
-                                       job_lease_seconds)
+from cfnews.pipeline.job_lease import (JobLeaseKeeper, job_lease_seconds,  # noqa: E402
+                                       lease_for_job)
 from cfnews.pipeline.lease import LOCK_OBJECT, OutputLease, S3Store  # noqa: E402
 from cfnews.pipeline.lock import OutputLocked  # noqa: E402
 from cfnews.pipeline.runner import make_options  # noqa: E402
@@ -72,17 +72,33 @@ def test_the_launcher_hands_its_lease_to_the_job_and_a_second_writer_is_refused(
     out = f"s3://{BUCKET}/handed"
     launcher = OutputLease(out, "run", S3Store(f"{out}/{LOCK_OBJECT}")).acquire()
     options = make_options(["--runner=FnApiRunner", "--poll_interval=600"], out=out)
-    hand_lease_to_job(launcher, options, "20261206T120000Z-job002")
+    with lease_for_job(launcher, options, "20261206T120000Z-job002"):
+        # the job's before it is submitted (its first tick may come before the launcher
+        # returns), for three poll intervals
+        info = lock_info("handed")
+        until = dt.datetime.fromisoformat(info["until"])
+        assert dt.timedelta(minutes=29) < until - dt.datetime.now(dt.timezone.utc) <= \
+            dt.timedelta(minutes=30)
+        assert keeper("handed", "20261206T120000Z-job002").renew()[0]
     launcher.release()                             # what the CLI does next: leaves it alone
     info = lock_info("handed")
     assert info["job"] == "20261206T120000Z-job002" and "released" not in info
-    until = dt.datetime.fromisoformat(info["until"])
-    assert dt.timedelta(minutes=29) < until - dt.datetime.now(dt.timezone.utc) <= dt.timedelta(
-        minutes=30)
     assert "is now the job's" in capsys.readouterr().out
     with pytest.raises(OutputLocked, match="the streaming job of run 20261206T120000Z-job002"):
         OutputLease(out, "backfill", S3Store(f"{out}/{LOCK_OBJECT}")).acquire()
     assert keeper("handed", "20261206T120000Z-job002").renew()[0]   # the job renews it
+
+
+def test_a_submission_that_fails_releases_the_lease_it_was_to_hand_over(s3):
+    out = f"s3://{BUCKET}/not-submitted"
+    launcher = OutputLease(out, "run", S3Store(f"{out}/{LOCK_OBJECT}")).acquire()
+    options = make_options(["--runner=FnApiRunner"], out=out)
+    with pytest.raises(RuntimeError, match="rejected"):
+        with lease_for_job(launcher, options, "20261206T120000Z-job003"):
+            raise RuntimeError("job rejected by the service")
+    launcher.release()
+    assert "released" in lock_info("not-submitted")
+    OutputLease(out, "run", S3Store(f"{out}/{LOCK_OBJECT}")).acquire().release()   # free
 
 
 def run_streaming(out: str, server, tmp_path, ticks: int = 2):

@@ -89,6 +89,15 @@ def _workers_use_this_image(options: PipelineOptions) -> None:
         setup.sdk_location = "container"
 
 
+def finish_killed_compactions(options) -> None:
+    """What a killed `cfnews compact` left, finished before the job reads the datasets (as
+    every writing command does), with the store's options."""
+    from apache_beam.io.filesystems import FileSystems
+    from cfnews.pipeline import compact
+    FileSystems.set_options(options)
+    compact.finish_killed_compactions(options.view_as(CfnewsOptions).out)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     args = template_args_to_beam(list(sys.argv[1:] if argv is None else argv))
@@ -118,7 +127,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from cfnews.pipeline.lock import OutputLocked, hold_output
     if options.view_as(StandardOptions).streaming:
         import apache_beam as beam
-        from cfnews.pipeline.job_lease import hand_lease_to_job
+        from cfnews.pipeline.job_lease import lease_for_job
         from cfnews.pipeline.graph import build_streaming
         from cfnews.pipeline.runner import new_run_id, pack_history
         run_id = cfnews.run_id or new_run_id()
@@ -126,10 +135,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         build_streaming(pipeline, cfnews, run_id, feeds, job_lease=True)
         try:   # taken here, then handed to the job, which keeps it while it runs
             with hold_output(cfnews.out, "template", args) as held:
+                finish_killed_compactions(options)
                 pack_history(cfnews)
-                result = pipeline.run()
+                with lease_for_job(held, cfnews, run_id):
+                    result = pipeline.run()
                 log.info("streaming job submitted: %s", getattr(result, "job_id", lambda: "?")())
-                hand_lease_to_job(held, cfnews, run_id)
         except OutputLocked as exc:
             print(f"cfnews template: {exc}", file=sys.stderr)
             return OUTPUT_LOCKED
@@ -138,10 +148,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from cfnews.pipeline.runner import run_job
     try:   # one writer per output folder: the launcher holds the lease while the job runs
         with hold_output(cfnews.out, "template", args):
-            from apache_beam.io.filesystems import FileSystems
-            from cfnews.pipeline.compact import finish_killed_compactions
-            FileSystems.set_options(options)        # the store's options for the launcher
-            finish_killed_compactions(cfnews.out)   # before the job reads the datasets
+            finish_killed_compactions(options)
             if cfnews.warc:
                 from cfnews.transforms.warc import OutletRule
                 summary = run_job(cfnews, warc=cfnews.warc, warc_outlets=OutletRule.from_feeds(
