@@ -133,6 +133,9 @@ def _parser() -> argparse.ArgumentParser:
                          help="compact partitions dated before this day (default: yesterday)")
     compact.add_argument(*spellings("target-mb"), dest="target_mb", type=float, default=128.0,
                          help="target file size in MiB (default 128)")
+    compact.add_argument(*spellings("progress-every"), dest="progress_every", type=duration,
+                         default=30.0, metavar="DURATION",
+                         help="a progress log line every DURATION while it works (default 30s)")
     report = command("report", help="write a self-contained HTML report of an output")
     report.add_argument("--out", required=True, help="output folder to report on")
     report.add_argument("--html", required=True, help="HTML file to write")
@@ -405,7 +408,8 @@ def _command(args, beam_args) -> int:
                   file=sys.stderr)
             return exit_codes.USAGE
         try:
-            report = compact(args.out, before, int(args.target_mb * 1024 * 1024))
+            report = compact(args.out, before, int(args.target_mb * 1024 * 1024),
+                             progress_every=args.progress_every)
         except (CompactionError, ValueError) as exc:
             print(f"cfnews compact: {exc}", file=sys.stderr)
             return exit_codes.USAGE

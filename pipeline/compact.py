@@ -26,8 +26,10 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import shutil
+import time
 import uuid
 from typing import List, Optional, Tuple
 
@@ -96,15 +98,16 @@ def _parts(folder: str) -> List[str]:
     return sorted(f for f in os.listdir(folder) if f.endswith(".parquet") and not f.startswith("."))
 
 
-def compact(out_dir: str, before: Optional[dt.date] = None, target_bytes: int = 128 * 1024 * 1024
-            ) -> CompactReport:
+def compact(out_dir: str, before: Optional[dt.date] = None, target_bytes: int = 128 * 1024 * 1024,
+            progress_every: float = 30.0) -> CompactReport:
     before = before or (dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=1))
     if "://" in out_dir:   # no directory exchange there: another order (compact_remote.py)
         from cfnews.pipeline.compact_remote import compact_remote
-        return compact_remote(out_dir, before, target_bytes)
+        return compact_remote(out_dir, before, target_bytes, progress_every)
     staging_root = os.path.join(out_dir, STAGING)
     finish_killed_compactions(out_dir)
     report = CompactReport()
+    progress = ProgressLog(out_dir, progress_every)
     for dataset in DATASETS:
         for date, folder in _partitions(out_dir, dataset):
             if dt.date.fromisoformat(date) >= before:
@@ -120,7 +123,28 @@ def compact(out_dir: str, before: Optional[dt.date] = None, target_bytes: int = 
                 report.files_before += len(files)
                 report.files_after += written
                 report.partitions += 1
+            progress.update(report)
     return report
+
+
+class ProgressLog:
+    """A log line every `every` seconds while compaction works (a first compaction of a
+    year-old lake merges tens of thousands of partitions): how far it is."""
+
+    def __init__(self, out_dir: str, every: float, total: Optional[int] = None):
+        self.out_dir, self.every, self.total = out_dir, every, total
+        self.started = self.last = time.monotonic()
+
+    def update(self, report: "CompactReport") -> None:
+        now = time.monotonic()
+        if now - self.last < self.every:
+            return
+        self.last = now
+        of = f" of {self.total}" if self.total is not None else ""
+        logging.getLogger("cfnews.progress").info(
+            "compacting %s: %d partition(s)%s merged, %d files -> %d, %d rows, %.0f s",
+            self.out_dir, report.partitions + len(report.unreadable), of, report.files_before,
+            report.files_after, report.rows, now - self.started)
 
 
 def finish_killed_compactions(out_dir: str) -> int:

@@ -46,8 +46,9 @@ _FILE_NAME = re.compile(r"^[^/.][^/]*\.parquet$")
 PARTITIONS_AT_ONCE = 4   # an object store's cost is its latency: several partitions in flight
 
 
-def compact_remote(out_dir: str, before: dt.date, target_bytes: int):
-    from cfnews.pipeline.compact import CompactReport
+def compact_remote(out_dir: str, before: dt.date, target_bytes: int,
+                   progress_every: float = 30.0):
+    from cfnews.pipeline.compact import CompactReport, ProgressLog
     out_dir = out_dir.rstrip("/")
     finish_remote_compactions(out_dir)
     report = CompactReport()
@@ -58,16 +59,18 @@ def compact_remote(out_dir: str, before: dt.date, target_bytes: int):
                 report.skipped_open += 1
             elif len(sizes) >= 2 and any(size < target_bytes // 2 for size in sizes.values()):
                 work.append((dataset, partition, sizes))
+    progress = ProgressLog(out_dir, progress_every, total=len(work))
     with ThreadPoolExecutor(PARTITIONS_AT_ONCE, thread_name_prefix="cfnews-compact") as pool:
         done = pool.map(lambda job: _compact_partition(out_dir, *job, target_bytes), work)
         for (_, _, sizes), (written, rows, unreadable) in zip(work, done):
             if unreadable:
                 report.unreadable.append(unreadable)
-                continue
-            report.rows += rows
-            report.files_before += len(sizes)
-            report.files_after += written
-            report.partitions += 1
+            else:
+                report.rows += rows
+                report.files_before += len(sizes)
+                report.files_after += written
+                report.partitions += 1
+            progress.update(report)
     return report
 
 
