@@ -25,11 +25,13 @@ from cfnews.pipeline.lease import LOCK_OBJECT, OutputLease, S3Store  # noqa: E40
 from cfnews.pipeline.lock import OutputLocked  # noqa: E402
 from cfnews.pipeline.runner import make_options  # noqa: E402
 from cfnews.schemas import FeedSource  # noqa: E402
-from tests.test_lease import lock_info, put_lock, record  # noqa: E402
+from tests.test_lease import backend, gcs, lock_info, record  # noqa: E402,F401  (fixtures)
 from tests.test_object_store import BUCKET, keys, s3  # noqa: E402,F401  (the moto fixture)
 from tests.test_retry_e2e import list_feed  # noqa: E402
 
-def keeper(prefix: str, job: str = "20261206T120000Z-job001") -> JobLeaseKeeper:
+def keeper(prefix: str, job: str = "20261206T120000Z-job001", backend=None) -> JobLeaseKeeper:
+    if backend is not None:
+        return JobLeaseKeeper(backend.out(prefix), job, backend.store(prefix), lease_seconds=600)
     out = f"s3://{BUCKET}/{prefix}"
     return JobLeaseKeeper(out, job, S3Store(f"{out}/{LOCK_OBJECT}"), lease_seconds=600)
 
@@ -39,31 +41,32 @@ def test_a_jobs_lease_lasts_three_ticks_and_never_less_than_a_runs():
     assert job_lease_seconds(10) == 300
 
 
-def test_ticks_take_a_free_lease_renew_their_own_and_yield_to_a_live_writer(s3, caplog):
+def test_ticks_take_a_free_lease_renew_their_own_and_yield_to_a_live_writer(backend, caplog):
+    """On S3 (moto) and GCS (fake-gcs-server): the keeper's rule over conditional writes."""
     now = dt.datetime.now(dt.timezone.utc)
-    job = keeper("job-rules")
+    job = keeper("job-rules", backend=backend)
     held, _ = job.renew(now)
     assert held
-    first = lock_info("job-rules")
+    first = backend.info("job-rules")
     assert first["job"] == "20261206T120000Z-job001" and first["command"] == "streaming job"
     held, _ = job.renew(now + dt.timedelta(minutes=1))            # its own: renewed
-    assert held and lock_info("job-rules")["until"] > first["until"]
-    assert lock_info("job-rules")["started"] == first["started"]
+    assert held and backend.info("job-rules")["until"] > first["until"]
+    assert backend.info("job-rules")["started"] == first["started"]
     # a run that took the folder (the job's lease had ended) holds it: the tick yields
-    put_lock("job-rules", record(now + dt.timedelta(minutes=4)))
+    backend.put("job-rules", record(now + dt.timedelta(minutes=4)))
     held, holder = job.renew(now)
     assert not held and "pid 4242 on gone-host" in holder
-    assert "job" not in lock_info("job-rules")                    # untouched
+    assert "job" not in backend.info("job-rules")                 # untouched
     # released by that run: taken back, quietly
-    put_lock("job-rules", record(now + dt.timedelta(minutes=4), released="x"))
+    backend.put("job-rules", record(now + dt.timedelta(minutes=4), released="x"))
     caplog.set_level(logging.WARNING)
     assert job.renew()[0] and not [r for r in caplog.records if r.levelno >= logging.WARNING]
     # ended without release (the run was killed): taken over, with a warning
-    put_lock("job-rules", record(now - dt.timedelta(minutes=10)))
+    backend.put("job-rules", record(now - dt.timedelta(minutes=10)))
     assert job.renew()[0]
     assert any("took over the lease of pid 4242" in r.getMessage() for r in caplog.records)
     # not a cfnews lock: never overwritten
-    put_lock("job-rules", b"someone else's object")
+    backend.put("job-rules", b"someone else's object")
     held, holder = job.renew()
     assert not held and "not a cfnews lock" in holder
 
