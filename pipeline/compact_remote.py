@@ -60,7 +60,8 @@ def compact_remote(out_dir: str, before: dt.date, target_bytes: int,
             elif len(sizes) >= 2 and any(size < target_bytes // 2 for size in sizes.values()):
                 work.append((dataset, partition, sizes))
     progress = ProgressLog(out_dir, progress_every, total=len(work))
-    with ThreadPoolExecutor(PARTITIONS_AT_ONCE, thread_name_prefix="cfnews-compact") as pool:
+    pool = ThreadPoolExecutor(PARTITIONS_AT_ONCE, thread_name_prefix="cfnews-compact")
+    try:
         done = pool.map(lambda job: _compact_partition(out_dir, *job, target_bytes), work)
         for (_, _, sizes), (written, rows, unreadable) in zip(work, done):
             if unreadable:
@@ -71,6 +72,8 @@ def compact_remote(out_dir: str, before: dt.date, target_bytes: int,
                 report.files_after += written
                 report.partitions += 1
             progress.update(report)
+    finally:   # stopped (Ctrl-C, SIGTERM, a lost lease): the partitions in flight finish,
+        pool.shutdown(wait=True, cancel_futures=True)   # the others are not started
     return report
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections import Counter
@@ -192,6 +193,37 @@ def test_a_file_arriving_after_the_listing_is_never_deleted(s3, point):
     done = compact(prefix)
     assert done.returncode == exit_codes.OK, done.stderr
     assert Counter(ids_in_order(prefix)) == Counter(ids + [r.article_id for r in late])
+
+
+def test_ctrl_c_stops_a_long_compaction_soon_with_every_row_there_once(s3):
+    """A first compaction of a year's lake runs for hours: Ctrl-C stops it after the partitions
+    in flight, not after every queued one, and each row is then there once."""
+    prefix = "compact-interrupted"
+    out = f"s3://{BUCKET}/{prefix}"
+    ids = []
+    for day in range(1, 41):
+        for run in range(2):
+            records = [art(1000 + day * 10 + run)]
+            write_partition(out, f"r{run}", "articles", f"2025-11-{day % 30 + 1:02d}"
+                            if day <= 30 else f"2025-10-{day - 29:02d}", "o", records)
+            ids += [r.article_id for r in records]
+    proc = subprocess.Popen([sys.executable, "-m", "cfnews", "compact", "--out", out,
+                             "--progress-every", "0.001"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    for line in proc.stderr:
+        if "compacting" in line:
+            proc.send_signal(signal.SIGINT)
+            break
+    proc.communicate(timeout=120)
+    assert proc.returncode == exit_codes.INTERRUPTED
+    client = boto3.client("s3")
+    found, merged = [], 0
+    for key in keys(f"{prefix}/articles/"):
+        body = client.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+        found += pq.read_table(io.BytesIO(body)).column("article_id").to_pylist()
+        merged += "part-compacted-" in key
+    assert sorted(found) == sorted(ids) and plans(prefix) == []
+    assert 1 <= merged < 40                          # stopped well before the end
 
 
 def test_an_unreadable_file_leaves_its_partition_alone_with_a_warning(s3):
