@@ -180,9 +180,13 @@ class OutputLease:
     """The held lease of one output folder on an object store; release() frees it."""
 
     def __init__(self, out_dir: str, command: str, store, lease_seconds: float = LEASE_SECONDS,
-                 renew_seconds: float = RENEW_SECONDS, on_lost: Optional[Callable[[], None]] = None):
+                 renew_seconds: float = RENEW_SECONDS, on_lost: Optional[Callable[[], None]] = None,
+                 replaces_job: bool = False):
         self.out_dir = out_dir
         self.command = command
+        # launching a streaming job's update (Dataflow --update, a Flink savepoint restore):
+        # the running job's lease is taken over, as that job is being replaced
+        self.replaces_job = replaces_job
         self.store = store
         self.lease_seconds = lease_seconds
         self.renew_seconds = renew_seconds
@@ -211,6 +215,8 @@ class OutputLease:
             current = self.store.read()
             raw, version = current if current is not None else (None, None)
             state, info = state_of(raw, _now())
+            if state == "held" and self.replaces_job and info.get("job"):
+                state = "replaced"
             if state == "held":
                 raise OutputLocked(
                     f"{self.out_dir} is being written by another cfnews run: {holder_text(info)}. "
@@ -229,6 +235,9 @@ class OutputLease:
                 self.took_over = holder_text(info)
                 log.warning("%s: taking over the lease of %s, which ended without being "
                             "released", self.out_dir, self.took_over)
+            elif state == "replaced":
+                log.warning("%s: taking over the lease of %s, which this launch replaces "
+                            "(an update)", self.out_dir, holder_text(info))
             self._thread = threading.Thread(target=self._renew, name="cfnews-lease", daemon=True)
             self._thread.start()
             return self

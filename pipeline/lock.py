@@ -168,8 +168,12 @@ def _hold_lease(out_dir: str, command: str, beam_args) -> Iterator[Optional[obje
     def stop_this_run():   # as a scheduler would: the command stops and says why (cli.py)
         import signal
         os.kill(os.getpid(), signal.SIGTERM)
+    from apache_beam.options.pipeline_options import GoogleCloudOptions
+    replaces_job = bool(options.view_as(GoogleCloudOptions).update) or any(
+        str(a).startswith("--savepoint_path") for a in beam_args)   # Flink: passed through
     try:
-        lease = OutputLease(out_dir, command, store, on_lost=stop_this_run).acquire()
+        lease = OutputLease(out_dir, command, store, on_lost=stop_this_run,
+                            replaces_job=replaces_job).acquire()
     except OutputLocked:
         raise
     except Exception as exc:   # the store unreachable or refusing: try again later

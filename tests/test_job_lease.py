@@ -141,3 +141,28 @@ def test_a_job_whose_lease_another_writer_holds_polls_nothing_then_resumes(s3, s
     assert json.loads(boto3.client("s3").get_object(
         Bucket=BUCKET, Key=f"stream/{LOCK_OBJECT}")["Body"].read())["job"] == \
         "20261206T120000Z-stream"
+
+
+def test_an_update_takes_the_lease_over_from_the_job_it_replaces_and_only_from_a_job(s3, caplog):
+    """Dataflow's in-place update (`--update`) and a Flink restore from a savepoint launch the
+    job that replaces the running one: its launcher takes the running job's lease over. Any
+    other launch is refused, and a run's lease is never taken by an update."""
+    from cfnews.pipeline.lock import hold_output
+    out = f"s3://{BUCKET}/updated"
+    assert keeper("updated", "20261206T120000Z-old").renew()[0]
+    with pytest.raises(OutputLocked, match="the streaming job of run 20261206T120000Z-old"):
+        with hold_output(out, "run", list(s3)):
+            pass
+    caplog.set_level(logging.WARNING)
+    for update in (["--update"], ["--savepoint_path=gs://bucket/savepoints/savepoint-1"]):
+        assert keeper("updated", "20261206T120000Z-old").renew()[0]
+        with hold_output(out, "run", [*s3, *update]) as held:
+            assert held is not None and lock_info("updated").get("pid") == os.getpid()
+        assert any("which this launch replaces" in r.getMessage() for r in caplog.records)
+    holder = OutputLease(out, "backfill", S3Store(f"{out}/{LOCK_OBJECT}")).acquire()
+    try:
+        with pytest.raises(OutputLocked, match=f"pid {os.getpid()}"):
+            with hold_output(out, "run", [*s3, "--update"]):
+                pass
+    finally:
+        holder.release()
