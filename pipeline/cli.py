@@ -357,10 +357,11 @@ def _main(args, beam_args) -> int:
     from cfnews.pipeline.lock import OutputLocked, hold_output
     from apache_beam.options.pipeline_options import PipelineOptions
     from cfnews.pipeline.runner import is_dry_run
-    dry_run = is_dry_run(PipelineOptions(list(beam_args)))   # translated only: touches nothing
+    beam_options = PipelineOptions(list(beam_args))
+    dry_run = is_dry_run(beam_options)   # translated only: touches nothing
     if "://" in args.out:   # the start-up clean-up below reads the store with the job's options
         from apache_beam.io.filesystems import FileSystems
-        FileSystems.set_options(PipelineOptions(list(beam_args)))
+        FileSystems.set_options(beam_options)
     try:
         with hold_output(args.out, args.command, beam_args) as held:
             args.held = held   # `run --streaming` hands it to the job it submits

@@ -101,17 +101,17 @@ def _compact_partition(out_dir: str, dataset: str, partition: str, sizes: Dict[s
     schema = schema_for(dataset)
     tables = []
     for path, data in object_store.read_many([f"{folder}/{name}" for name in files]):
-        try:   # a damaged file, or one whose columns do not fit the schema: leave it all be
-            if isinstance(data, Exception):
-                raise data
+        if isinstance(data, Exception):   # unreadable, or gone: leave the partition be
+            return 0, 0, f"{path}: {data}"
+        try:   # a damaged file, or one whose columns do not fit the schema: the same
             tables.append(_conform(pq.read_table(pa.BufferReader(data)), schema))
         except (OSError, pa.ArrowException) as exc:
             return 0, 0, f"{path}: {exc}"
     table = pa.concat_tables(tables)
     outputs = merged_outputs(files, table, sum(sizes.values()), target_bytes)
+    plan = {"partition": partition, "merged": files, "written": [n for n, _ in outputs]}
     plan_path = f"{out_dir}/{STAGING}/compact-{uuid.uuid4().hex}.json"
-    object_store.write_bytes(plan_path, json.dumps(
-        {"partition": partition, "merged": files, "written": [n for n, _ in outputs]}).encode())
+    object_store.write_bytes(plan_path, json.dumps(plan).encode())
     crash_point("compact_planned")
     for number, (name, chunk) in enumerate(outputs):
         sink = io.BytesIO()
@@ -120,8 +120,7 @@ def _compact_partition(out_dir: str, dataset: str, partition: str, sizes: Dict[s
         if number == 0:
             crash_point("compact_partly_written")
     crash_point("compact_written")
-    _finish(out_dir, plan_path, {"partition": partition, "merged": files,
-                                 "written": [n for n, _ in outputs]})
+    _finish(out_dir, plan_path, plan)
     return len(outputs), table.num_rows, ""
 
 

@@ -53,9 +53,10 @@ class JobLeaseKeeper:
             return False, f"{self.out_dir}: the lock object is not a cfnews lock"
         if state == "held" and info.get("job") != self.job:
             return False, holder_text(info)
+        ours = info.get("job") == self.job
+        started = info.get("started") if ours and info.get("started") else self.started
         try:
-            self.store.write(job_record(self.job, info.get("started", self.started)
-                                        if info.get("job") == self.job else self.started,
+            self.store.write(job_record(self.job, started,
                                         now + dt.timedelta(seconds=self.lease_seconds)), version)
         except Conflict:   # another writer changed it between the read and the write
             return False, "another writer (the lock changed while it was renewed)"

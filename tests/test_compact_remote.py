@@ -53,14 +53,19 @@ def data_keys(prefix: str, partition: str = PARTITION) -> list:
     return [k for k in keys(f"{prefix}/{partition}/") if k.endswith(".parquet")]
 
 
-def ids_in_order(prefix: str) -> list:
-    """The partition's article ids, file by file in name order (a reader's listing)."""
+def ids_of(data_files: list) -> list:
+    """The article ids of these objects, file by file in the order given."""
     ids = []
     client = boto3.client("s3")
-    for key in data_keys(prefix):
+    for key in data_files:
         body = client.get_object(Bucket=BUCKET, Key=key)["Body"].read()
         ids += pq.read_table(io.BytesIO(body)).column("article_id").to_pylist()
     return ids
+
+
+def ids_in_order(prefix: str) -> list:
+    """The partition's article ids, file by file in name order (a reader's listing)."""
+    return ids_of(data_keys(prefix))
 
 
 def compact(prefix: str, *args, crash_at: str = "") -> subprocess.CompletedProcess:
@@ -216,13 +221,9 @@ def test_ctrl_c_stops_a_long_compaction_soon_with_every_row_there_once(s3):
             break
     proc.communicate(timeout=120)
     assert proc.returncode == exit_codes.INTERRUPTED
-    client = boto3.client("s3")
-    found, merged = [], 0
-    for key in keys(f"{prefix}/articles/"):
-        body = client.get_object(Bucket=BUCKET, Key=key)["Body"].read()
-        found += pq.read_table(io.BytesIO(body)).column("article_id").to_pylist()
-        merged += "part-compacted-" in key
-    assert sorted(found) == sorted(ids) and plans(prefix) == []
+    files = keys(f"{prefix}/articles/")
+    merged = sum("part-compacted-" in key for key in files)
+    assert sorted(ids_of(files)) == sorted(ids) and plans(prefix) == []
     assert 1 <= merged < 40                          # stopped well before the end
 
 

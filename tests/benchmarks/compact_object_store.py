@@ -18,23 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.benchmarks.sql_object_store import BUCKET, start_moto
+from tests.benchmarks.sql_object_store import BUCKET, start_moto, upload_lake
 
 END = dt.date(2026, 11, 30)
 QUERIES = {"whole lake": "SELECT count(*) FROM articles",
            "one day": f"SELECT count(*) FROM articles WHERE date = DATE '{END.isoformat()}'"}
-
-
-def upload_run(client, run: int, days: int, outlets: int, articles: int) -> int:
-    """One run's files of every partition (tests/lake.py), under a name of their own."""
-    from tests.lake import write_lake
-    with tempfile.TemporaryDirectory() as local:
-        counts = write_lake(local, articles=articles, days=days, outlets=outlets, end=END,
-                            seed=100 + run)
-        for path in Path(local).rglob("*.parquet"):
-            key = f"hourly/{path.relative_to(local)}".replace("-0000.parquet", f"-{run:04d}.parquet")
-            client.upload_file(str(path), BUCKET, key)
-    return counts["files"]
 
 
 def cfnews(*args) -> tuple:
@@ -74,11 +62,8 @@ def main() -> None:
     args = parser.parse_args()
 
     requests, server = start_moto()
-    import boto3
-    client = boto3.client("s3")
-    client.create_bucket(Bucket=BUCKET)
-    files = sum(upload_run(client, run, args.days, args.outlets,
-                           args.articles_per_run * args.days)
+    files = sum(upload_lake(args.articles_per_run * args.days, args.days, args.outlets,
+                            prefix="hourly", end=END, seed=100 + run, run=run)["files"]
                 for run in range(args.runs_per_day))
     print(f"lake: {args.days} days x {args.outlets} outlets x {args.runs_per_day} runs a day, "
           f"{files} files, on s3://{BUCKET}/hourly")

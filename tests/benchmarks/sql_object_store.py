@@ -69,9 +69,10 @@ def start_moto():
 
 
 def upload_lake(articles: int, days: int, outlets: int, prefix: str = "lake",
-                end: dt.date = dt.date(2026, 11, 30), seed: int = 7) -> dict:
+                end: dt.date = dt.date(2026, 11, 30), seed: int = 7, run: int = 0) -> dict:
     """A lake (tests/lake.py) written locally and uploaded to s3://BUCKET/PREFIX; its counts
-    and its size in bytes."""
+    and its size in bytes. `run` names its files apart from other runs' (one file per
+    partition and dataset each, as runs leave them)."""
     import boto3
     from tests.lake import write_lake
     client = boto3.client("s3")
@@ -85,7 +86,9 @@ def upload_lake(articles: int, days: int, outlets: int, prefix: str = "lake",
                             seed=seed)
         for path in Path(local).rglob("*.parquet"):
             size += path.stat().st_size
-            client.upload_file(str(path), BUCKET, f"{prefix}/{path.relative_to(local)}")
+            key = f"{prefix}/{path.relative_to(local)}"
+            client.upload_file(str(path), BUCKET,
+                               key.replace("-0000.parquet", f"-{run:04d}.parquet"))
     return dict(counts, bytes=size)
 
 
