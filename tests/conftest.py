@@ -11,6 +11,8 @@ from typing import Callable, Dict, Tuple, Union
 
 import pytest
 
+from cfnews.pipeline.demo.site import LoopbackHTTPServer
+
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEEDS = SHARED / "seeds"
 
@@ -116,7 +118,7 @@ def respond(handler, status: int, headers: Dict[str, str], body: bytes = b"") ->
 class LocalServer:
     def __init__(self):
         handler = type("Handler", (_Handler,), {"routes": {}, "hits": {}})
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd = LoopbackHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         self.httpd.block_on_close = False  # a slow handler must not hold up stop()
         self.httpd.handle_error = lambda request, address: None  # resets are test cases here

@@ -9,6 +9,8 @@ import threading
 import time
 from typing import Callable, Dict, List, Optional, Tuple
 
+from cfnews.pipeline.demo.site import LoopbackHTTPServer
+
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -34,7 +36,7 @@ class LoopbackHost:
         self.peak = 0
         self._lock = threading.Lock()
         handler = type("Handler", (_Handler,), {"host": self})
-        self.httpd = http.server.ThreadingHTTPServer((address, 0), handler)
+        self.httpd = LoopbackHTTPServer((address, 0), handler)
         self.httpd.daemon_threads = True
         self.httpd.block_on_close = False
         self.httpd.handle_error = lambda request, client: None

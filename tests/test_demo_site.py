@@ -208,3 +208,34 @@ def test_a_busy_port_falls_back_to_a_free_one_only_when_asked():
             assert not site.base_url.endswith(f":{busy}")
         finally:
             site.stop()
+
+
+_REFUSE_LOOKUPS = []   # set while a test wants host-name lookups stopped (audit hooks stay)
+
+
+def _refuse_lookups(event, args):
+    if _REFUSE_LOOKUPS and event in ("socket.gethostbyaddr", "socket.getaddrinfo",
+                                     "socket.gethostbyname"):
+        raise RuntimeError(f"lookup refused: {event} {args[0]!r}")
+
+
+def test_loopback_servers_bind_without_asking_the_resolver_their_name():
+    """The standard HTTP server looks its address's name up when it binds (`getfqdn`): for a
+    loopback address /etc/hosts does not list (127.0.0.2, as the multi-host tests use), a
+    reverse DNS query to the machine's resolver. The demo site's and the tests' servers bind
+    without one. Lookups are stopped here before they are made, so nothing is sent either way."""
+    import http.server
+    import sys
+    from cfnews.pipeline.demo.site import LoopbackHTTPServer
+    sys.addaudithook(_refuse_lookups)
+    _REFUSE_LOOKUPS.append(True)
+    try:
+        with pytest.raises(RuntimeError, match="lookup refused: socket.gethostbyaddr '127.0.0.2'"):
+            http.server.ThreadingHTTPServer(("127.0.0.2", 0), http.server.BaseHTTPRequestHandler)
+        server = LoopbackHTTPServer(("127.0.0.2", 0), http.server.BaseHTTPRequestHandler)
+    finally:
+        _REFUSE_LOOKUPS.clear()
+    try:
+        assert server.server_name == "127.0.0.2" and server.server_port > 0
+    finally:
+        server.server_close()

@@ -3,6 +3,7 @@ port by a background thread, so the pipeline can run end to end with no network.
 from __future__ import annotations
 
 import html
+import socketserver
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -10,6 +11,16 @@ from urllib.parse import urlsplit
 from cfnews.pipeline.demo.catalog import (FIGURE_SRC, DemoArticle, load_catalog, load_outlets,
                                    render_feed, render_page)
 from cfnews.schemas import FeedSource
+
+
+class LoopbackHTTPServer(ThreadingHTTPServer):
+    """A threaded HTTP server that names itself by the address it binds. The standard one asks
+    the resolver for that address's host name (`socket.getfqdn`), a DNS query off the machine
+    for any loopback address /etc/hosts does not list (127.0.0.2, ...)."""
+
+    def server_bind(self):
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
 
 HTML = "text/html; charset=utf-8"
 FIGURE_SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" width="800" height="450">'
@@ -86,11 +97,11 @@ class DemoSite:
         if self._server is not None:
             return self
         try:
-            server = ThreadingHTTPServer(("127.0.0.1", self.port), _Handler)  # loopback only
+            server = LoopbackHTTPServer(("127.0.0.1", self.port), _Handler)  # loopback only
         except OSError:
             if not (self.port and self.any_port_if_busy):
                 raise
-            server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+            server = LoopbackHTTPServer(("127.0.0.1", 0), _Handler)
         server.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{server.server_address[1]}"
         self.feeds = [o.feed_source(self.base_url) for o in self.outlets]
