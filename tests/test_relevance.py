@@ -1,4 +1,5 @@
 """Relevance: topic file validation, term matching, the score on positives and hard negatives."""
+import collections
 import dataclasses
 import datetime as dt
 import json
@@ -945,7 +946,9 @@ def test_reuters_round_rows_are_test_rows_of_the_reuters_outlet():
     assert len(reuters) == 31 and sum(r["label"] == "positive" for r in reuters) == 3
     assert all(r["split"] == "test" and r["language"] == "en" and r["source"] == sources.REUTERS_SOURCE
                and r["article_id"].startswith(sources.REUTERS_PREFIX) for r in reuters)
-    assert [r for r in rows if r["source"] == sources.REUTERS_SOURCE] == reuters
+    # the outlet's other rows are the AllSides round's Reuters articles (test rows too, by the same rule)
+    assert [r for r in rows if r["source"] == sources.REUTERS_SOURCE
+            and not r["article_id"].startswith(sources.ALLSIDES_PREFIX)] == reuters
     assert {r["split"] for r in rows if r["source"] in ("Reuters", "路透")} == {"test"}
     assert not any(r["article_id"].startswith(sources.REUTERS_PREFIX + "reut2-000") for r in rows)
 
@@ -1063,6 +1066,71 @@ def test_the_economist_draw_is_every_unlabelled_post_naming_both_sides():
     assert all(row[1:3] == (sources.ECONOMIST_SOURCE, "en") for row in drawn)
     # the exclusions added since (the Paris Club, the Paris climate targets) only take posts out
     assert drawn_today <= labelled
+
+
+def test_allsides_outlets_are_hosts_or_the_name_a_split_already_holds():
+    """sources.allsides_outlet: an AllSides article's outlet is the host of its home page, columnists
+    under their publication's host; an outlet another snapshot already holds keeps that name (so it
+    never spans two splits or two cross-validation folds)."""
+    _, sources = _eval_and_sources()
+    assert sources.allsides_outlet("www.foxnews.com") == "foxnews.com"
+    assert sources.allsides_outlet("https://www1.cbn.com/") == "cbn.com"
+    assert sources.allsides_outlet("www.money.cnn.com") == sources.allsides_outlet("www.cnn.com") == "cnn.com"
+    assert sources.allsides_outlet("www.bbc.co.uk") == sources.allsides_outlet("www.bbc.com") == "BBC"
+    assert sources.allsides_outlet("www.reuters.com") == sources.REUTERS_SOURCE
+    assert sources.allsides_outlet("www.economist.com") == sources.ECONOMIST_SOURCE
+    assert sources.allsides_outlet("") == "unknown"
+
+
+def test_allsides_round_rows_keep_their_outlets_split():
+    """labels.tsv: the AllSides round (--allsides) is 109 English articles, all negative; an outlet
+    that earlier rows put in a split keeps it (cnn.com, theguardian.com, BBC, 纽约时报, Reuters: test),
+    every other outlet is dev, and no row is of a blind outlet."""
+    relevance_eval, sources = _eval_and_sources()
+    from tests.data.relevance import draw_candidates
+    rows = relevance_eval.label_rows()
+    round_rows = [r for r in rows if r["review"].startswith(draw_candidates.ALLSIDES_ROUND)]
+    assert len(round_rows) == 109 and not any(r["label"] == "positive" for r in round_rows)
+    assert all(r["language"] == "en" and r["kind"] == "both" and r["article_id"].startswith(sources.ALLSIDES_PREFIX)
+               for r in round_rows)
+    earlier = {}
+    for r in rows:
+        if not r["review"].startswith(draw_candidates.ALLSIDES_ROUND):
+            earlier.setdefault(r["source"], set()).add(r["split"])
+    for r in round_rows:
+        assert {r["split"]} == earlier.get(r["source"], {"dev"}), r
+    assert {r["source"] for r in round_rows if r["split"] == "test"} == {
+        "cnn.com", "theguardian.com", "BBC", "纽约时报", sources.REUTERS_SOURCE}
+    assert not {r["source"] for r in round_rows} & draw_candidates.ALLSIDES_LEFT_OUT
+
+
+def test_the_allsides_draw_is_the_seeded_sample_labelled():
+    """draw_candidates.py --allsides rebuilds exactly the labelled AllSides rows: of the articles
+    naming both sides, every one whose title names France (strata A, F) and the seeded quota of the
+    rest per split (P: a sentence names both sides; B: none does)."""
+    relevance_eval, sources = _eval_and_sources()
+    from tests.data.relevance import draw_candidates
+    try:
+        topic_then = draw_candidates.topic_at(draw_candidates.ALLSIDES_ROUND_COMMIT)
+    except subprocess.CalledProcessError as exc:
+        pytest.skip(f"this checkout's history lacks the round's commit (a shallow clone?): {exc.stderr!r}")
+    try:
+        items = list(sources.allsides_items())
+    except sources.SnapshotMissing as exc:
+        pytest.skip(f"the AllSides snapshot is absent ({exc}); see SOURCES.md")
+    assert len(items) == 37554 and len({i.article_id for i in items}) == 37554
+    drawn = list(draw_candidates.draw_allsides(items=items, topic=topic_then))
+    labelled = {r["article_id"]: r for r in relevance_eval.label_rows()
+                if r["review"].startswith(draw_candidates.ALLSIDES_ROUND)}
+    assert [row[0] for row in drawn] == sorted(labelled)
+    assert all((row[1], row[4]) == (labelled[row[0]]["source"], labelled[row[0]]["split"]) for row in drawn)
+    taken = collections.Counter((row[4], row[3]) for row in drawn)
+    assert taken == {("dev", "P"): 35, ("dev", "B"): 20, ("test", "P"): 18, ("test", "B"): 10,
+                     ("dev", "F"): 16, ("test", "F"): 10}
+    naming_france = [i for i in items if i.source not in draw_candidates.ALLSIDES_LEFT_OUT
+                     and {"china", "france"} <= draw_candidates._sides(topic_then, i.title + "\n" + i.text)
+                     and draw_candidates._stratum(topic_then, i.title) != "B"]
+    assert len(naming_france) == 26 and {i.article_id for i in naming_france} <= set(labelled)
 
 
 def test_each_seeded_round_is_drawn_again_from_its_days_topic_and_labels():

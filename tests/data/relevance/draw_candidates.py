@@ -56,11 +56,22 @@ earlier draw: the same article archived twice, under its web and its print title
 before any model scored them.
 
     python -m tests.data.relevance.draw_candidates --economist > economist.tsv
+
+The AllSides round (`--allsides`, seed 22): English articles of about 70 US and British outlets, 2012-2020
+(sources.allsides_items()). An outlet already held by a split keeps it (cnn.com, theguardian.com, BBC,
+纽约时报, Reuters: test; 经济学人en, 大纪元: dev; 半島電視台, a blind outlet, and en.wikipedia.org, not a news
+outlet, are left out); every other outlet is new and goes wholly to dev. Of the articles naming both sides,
+all those whose title names France (strata A, F) and, shuffled with random.Random(22) in id order, a quota
+of the rest per split: stratum P (a sentence of the text names both sides) and B (none does); one of each
+title and text. Labelled by reading before any model scored them.
+
+    python -m tests.data.relevance.draw_candidates --allsides > allsides.tsv
 """
 from __future__ import annotations
 
 import collections
 import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -323,8 +334,58 @@ def draw_economist(topic=None):
             yield item.article_id, item.source, item.lang, _stratum(topic, item.title)
 
 
+ALLSIDES_SEED = 22
+ALLSIDES_ROUND = "added: AllSides round"   # the review note of the --allsides round's rows
+ALLSIDES_ROUND_COMMIT = "f399c11"   # the topic as the round drew with it (its labels were committed on a branch, c4591f3, squashed into main; the topic was that of main f399c11)
+# strata P and B are sampled, per split; A and F (the title names France) are taken whole
+ALLSIDES_QUOTAS = {"dev": {"P": 35, "B": 20}, "test": {"P": 18, "B": 10}}
+ALLSIDES_LEFT_OUT = {"半島電視台", "en.wikipedia.org"}   # a blind outlet; not a news outlet
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def _allsides_stratum(topic, title: str, text: str) -> str:
+    stratum = _stratum(topic, title)
+    if stratum != "B":
+        return stratum
+    return "P" if any({"china", "france"} <= _sides(topic, s) for s in _SENTENCE_END.split(text)) else "B"
+
+
+def draw_allsides(seed: int = ALLSIDES_SEED, items=None, topic=None):
+    """The AllSides round (SOURCES.md): the articles of sources.allsides_items() naming both sides (the
+    topic's terms, any role), outlets of ALLSIDES_LEFT_OUT left out, each in the split its outlet
+    already has in labels.tsv (rows of earlier rounds) or else dev; strata A and F whole, P and B
+    shuffled with random.Random(seed) in id order and taken up to ALLSIDES_QUOTAS per split; one of
+    each title and text; `topic`: today's unless given (topic_at). Yields (article_id, outlet,
+    language, stratum, split)."""
+    sys.path.insert(0, str(HERE))
+    import sources  # noqa: E402
+    topic = topic or load_topic("china_france")
+    lines = (HERE / "labels.tsv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split("\t")
+    rows = [dict(zip(header, line.split("\t"))) for line in lines[1:]]
+    splits = {r["source"]: r["split"] for r in rows if not r["review"].startswith(ALLSIDES_ROUND)}
+    pool = sorted((item.article_id, item.source, item.title, item.text)
+                  for item in (sources.allsides_items() if items is None else items)
+                  if item.source not in ALLSIDES_LEFT_OUT
+                  and {"china", "france"} <= _sides(topic, item.title + "\n" + item.text))
+    random.Random(seed).shuffle(pool)
+    taken, seen, drawn = collections.Counter(), set(), []
+    for article_id, source, title, text in pool:
+        split = splits.get(source, "dev")
+        stratum = _allsides_stratum(topic, title, text)
+        quota = ALLSIDES_QUOTAS[split].get(stratum)
+        if title in seen or text in seen or (quota is not None and taken[(split, stratum)] >= quota):
+            continue
+        taken[(split, stratum)] += 1
+        seen |= {title, text}
+        drawn.append((article_id, source, "en", stratum, split))
+    yield from sorted(drawn)
+
+
 if __name__ == "__main__":
-    if "--economist" in sys.argv:
+    if "--allsides" in sys.argv:
+        rows = draw_allsides()
+    elif "--economist" in sys.argv:
         rows = draw_economist()
     elif "--liberation" in sys.argv:
         rows = draw_liberation()
