@@ -11,6 +11,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -119,6 +120,8 @@ def gcs():
     from google.cloud import storage
     server = wrapper.FakeGCSServer(host="127.0.0.1")
     server.start()              # sets STORAGE_EMULATOR_HOST; stop() unsets it
+    # the wrapper pipes the server's log and never reads it: a full pipe stops the server
+    threading.Thread(target=server._process.stderr.read, daemon=True).start()
     try:
         client = storage.Client(project="cfnews-test")
         yield client.create_bucket(BUCKET)
