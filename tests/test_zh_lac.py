@@ -120,3 +120,30 @@ def test_a_bodys_word_left_alone_after_a_verb_is_no_name_but_missions_and_quoted
     # 駐 opens a mission's name and a name opening a quotation is whole (GUIDELINES.md)
     assert {"外交部", "駐波蘭代表處", "保衛民主基金會"} <= orgs
     assert not {n for n in orgs if n.endswith(("委員會", "參議院", "董事會"))}, orgs
+
+
+def test_onnx_runtime_reports_nothing_to_microsoft():
+    """ONNX Runtime 1.29+ starts a telemetry uploader on Linux (a device id and an event cache
+    under $XDG_CACHE_HOME/Microsoft, DNS and HTTPS requests to mobile.events.data.microsoft.com)
+    unless ORT_DISABLE_TELEMETRY is set before it starts. The Chinese entity step, in a fresh
+    process with a cache folder of its own, tags a text and leaves that folder empty: no
+    uploader was made. (Without the setting, seen once in a network namespace where nothing
+    could leave: the device id and the cache appear, and the DNS queries go out.)"""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    with tempfile.TemporaryDirectory() as home:
+        env = {k: v for k, v in os.environ.items() if k != "ORT_DISABLE_TELEMETRY"}
+        env.update(HOME=home, XDG_CACHE_HOME=os.path.join(home, ".cache"))
+        code = ("import os, sys\n"
+                "from cfnews.transforms import zh_lac\n"
+                "from cfnews.transforms.entities import enrich_texts\n"
+                "enrich_texts('zh', ['外交部发言人毛宁周五在北京说，法国总统马克龙将访华。'])\n"
+                "zh_lac._model()\n"
+                "print('onnxruntime' in sys.modules, os.environ.get('ORT_DISABLE_TELEMETRY'))\n")
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert os.listdir(home) == [], os.listdir(home)
+        assert done.stdout.split()[-2:] == ["True", "1"], done.stdout

@@ -46,6 +46,12 @@ from cfnews.schemas import Entity
 from cfnews.transforms.han_script import simplified
 from cfnews.transforms.zh_lexicon import MEMBER_OF_PARTY, POSTS, is_title, lexicon
 
+# ONNX Runtime (1.29 and later) reports to Microsoft from Linux too unless this is set before it
+# starts: a device id and an event cache under ~/.cache/Microsoft, DNS and HTTPS requests to
+# mobile.events.data.microsoft.com from every worker. A pipeline sends nothing but its own
+# requests; a value the user sets is kept.
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+
 # Labels whose unlinked names need LAC's vote (organisations do not: see the docstring).
 CHECKED = frozenset({"PERSON", "GPE", "LOC", "FAC"})
 WINDOW = 6  # characters of context on each side of the name (within its line)
