@@ -1042,16 +1042,22 @@ def test_two_archived_copies_of_one_article_are_a_copy():
     assert not is_copy(_shingles(first), _shingles("Nov 7th 2020"))   # too short to have 5-grams
 
 
+def _topic_at_round(commit: str):
+    """The topic's terms at a round's commit; skips, with the reason, in a clone without it."""
+    from tests.data.relevance import draw_candidates
+    try:
+        return draw_candidates.topic_at(commit)
+    except subprocess.CalledProcessError as exc:
+        pytest.skip(f"this checkout's history lacks the round's commit (a shallow clone?): {exc.stderr!r}")
+
+
 def test_the_economist_draw_is_every_unlabelled_post_naming_both_sides():
     """draw_candidates.py --economist rebuilds exactly the labelled Economist-round rows: every post
     of The Economist naming both sides that no earlier row labelled, less the copies (is_copy) of a
     labelled post or an earlier draw."""
     relevance_eval, sources = _eval_and_sources()
     from tests.data.relevance import draw_candidates
-    try:
-        topic_then = draw_candidates.topic_at(draw_candidates.ECONOMIST_ROUND_COMMIT)
-    except subprocess.CalledProcessError as exc:
-        pytest.skip(f"this checkout's history lacks the round's commit (a shallow clone?): {exc.stderr!r}")
+    topic_then = _topic_at_round(draw_candidates.ECONOMIST_ROUND_COMMIT)
     try:
         posts = list(sources.economist_items())
         drawn = list(draw_candidates.draw_economist(topic_then))
@@ -1110,10 +1116,7 @@ def test_the_allsides_draw_is_the_seeded_sample_labelled():
     rest per split (P: a sentence names both sides; B: none does)."""
     relevance_eval, sources = _eval_and_sources()
     from tests.data.relevance import draw_candidates
-    try:
-        topic_then = draw_candidates.topic_at(draw_candidates.ALLSIDES_ROUND_COMMIT)
-    except subprocess.CalledProcessError as exc:
-        pytest.skip(f"this checkout's history lacks the round's commit (a shallow clone?): {exc.stderr!r}")
+    topic_then = _topic_at_round(draw_candidates.ALLSIDES_ROUND_COMMIT)
     try:
         items = list(sources.allsides_items())
     except sources.SnapshotMissing as exc:

@@ -136,10 +136,12 @@ def _jekyll_post(path: str) -> bool:
     return path.endswith(".md") and (path.startswith("_posts/") or path.startswith("archived/"))
 
 
-def _posts(snapshot: str, keep=_jekyll_post) -> Iterator[Tuple[str, str]]:
-    """(path, text) of every file of the snapshot's newest commit whose path `keep` accepts (by
-    default, the Jekyll posts), in path order, read through one `git cat-file --batch`."""
-    listing = _git(snapshot, "ls-tree", "-r", "-z", "HEAD").decode("utf-8").split("\0")
+def _posts(snapshot: str, keep=_jekyll_post, commit: str = "HEAD",
+           under: Tuple[str, ...] = ()) -> Iterator[Tuple[str, str]]:
+    """(path, text) of every file of the snapshot's `commit` (its newest by default), or of the
+    folders `under` it, whose path `keep` accepts (by default, the Jekyll posts), in path order,
+    read through one `git cat-file --batch`."""
+    listing = _git(snapshot, "ls-tree", "-r", "-z", commit, *under).decode("utf-8").split("\0")
     posts = sorted((path, meta.split()[2]) for meta, _, path in (e.partition("\t") for e in listing)
                    if path and keep(path))
     repo = MIRROR / snapshot / "repo"
@@ -389,22 +391,9 @@ def allsides_items() -> Iterator[Item]:
     import json
     snapshot, commit = ALLSIDES_SNAPSHOT
     keep = lambda path: path.startswith("data/jsons/") and path.endswith(".json")  # noqa: E731
-    listing = _git(snapshot, "ls-tree", "-r", "-z", commit, "data/jsons/").decode("utf-8").split("\0")
-    files = sorted((path, meta.split()[2]) for meta, _, path in (e.partition("\t") for e in listing)
-                   if path and keep(path))
-    repo = MIRROR / snapshot / "repo"
-    with subprocess.Popen(["git", "--git-dir", str(repo), "cat-file", "--batch"],
-                          stdin=subprocess.PIPE, stdout=subprocess.PIPE) as proc:
-        feeder = threading.Thread(target=_feed, args=(proc.stdin, [sha for _, sha in files]))
-        feeder.start()
-        for path, _ in files:
-            header = proc.stdout.readline().split()
-            if header[1] == b"missing":
-                continue
-            doc = json.loads(proc.stdout.read(int(header[2])).decode("utf-8"))
-            proc.stdout.read(1)
-            title = _clean(html.escape(doc.get("title") or "", quote=False))
-            text = _clean(html.escape(doc.get("content_original") or "", quote=False))
-            yield Item(_id(ALLSIDES_PREFIX + doc["ID"], 0, title), "en",
-                       allsides_outlet(doc.get("source_url", "")), title, text)
-        feeder.join()
+    for _, raw in _posts(snapshot, keep, commit, ("data/jsons/",)):
+        doc = json.loads(raw)
+        title = _clean(html.escape(doc.get("title") or "", quote=False))
+        text = _clean(html.escape(doc.get("content_original") or "", quote=False))
+        yield Item(_id(ALLSIDES_PREFIX + doc["ID"], 0, title), "en",
+                   allsides_outlet(doc.get("source_url", "")), title, text)
