@@ -129,6 +129,11 @@ def spark():
     major = re.search(r'version "(\d+)', version)
     if not major or int(major.group(1)) < 17:
         pytest.skip(f"pyspark 4 needs Java 17 or later; found: {version.strip()[:80]}")
+    # Spark finds the machine's host name resolving to a loopback address and looks for another
+    # one: it reverse-resolves an interface's address, a DNS query to the machine's resolver.
+    # Given a local address and name, it asks nothing.
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    os.environ.setdefault("SPARK_LOCAL_HOSTNAME", "localhost")
     session = (SparkSession.builder.master("local[1]").appName("cfnews-consumers")
                .config("spark.ui.enabled", "false")
                .config("spark.driver.host", "127.0.0.1")
