@@ -193,8 +193,5 @@ def article_html(title: str, paragraphs, extra_chrome: bool = True) -> str:
 
 def cli(*args: str, timeout: float = 600):
     """`cfnews ARGS` as a user runs it: a subprocess (exit status, stdout, stderr)."""
-    import subprocess
-    import sys
-    root = Path(__file__).resolve().parents[1]
-    return subprocess.run([sys.executable, "-m", "cfnews", *args], cwd=root,
-                          capture_output=True, text=True, timeout=timeout)
+    from tests.cli import cfnews
+    return cfnews(*args, timeout=timeout)

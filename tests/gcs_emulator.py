@@ -88,7 +88,9 @@ class _Proxy(http.server.BaseHTTPRequestHandler):
             for key, value in answer.getheaders():
                 if key.lower() not in ("content-length", "connection", "transfer-encoding"):
                     self.send_header(key, value)
-            self.send_header("Content-Length", str(len(data)))
+            # a HEAD answer has no body but tells the length of the GET's
+            length = answer.getheader("Content-Length") if self.command == "HEAD" else None
+            self.send_header("Content-Length", length or str(len(data)))
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(data)

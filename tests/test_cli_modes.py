@@ -3,26 +3,16 @@ two feeds, and Dataflow jobs translated offline without touching the output loca
 from __future__ import annotations
 
 import ast
-import subprocess
-import sys
-from pathlib import Path
 
 import duckdb
 import pytest
 
 from cfnews.pipeline.feeds_file import dump_feeds
 from cfnews.schemas import FeedSource
+from tests.cli import cfnews, network_guard
 from tests.test_crash_safety import GrowingFeed
 
 pytestmark = pytest.mark.e2e
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def cfnews(*args, timeout=300, prelude=""):
-    code = prelude + "from cfnews.pipeline.cli import entry\nentry()\n"
-    return subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout)
 
 
 def rows(out, dataset):
@@ -65,14 +55,7 @@ def test_one_article_in_two_feeds_is_one_article_and_one_duplicate(tmp_path, ser
 
 
 # Any attempt to resolve or connect ends the process at once, before a packet leaves.
-NO_NETWORK = """
-import os, sys
-def _no_network(event, args):
-    if event in ("socket.connect", "socket.getaddrinfo", "socket.gethostbyname"):
-        sys.stderr.write(f"NETWORK ATTEMPT {event} {args!r}\\n"); sys.stderr.flush()
-        os._exit(97)
-sys.addaudithook(_no_network)
-"""
+NO_NETWORK = network_guard(allow_loopback=False)
 DATAFLOW = ["--runner=DataflowRunner", "--dry_run=True", "--project=example-project",
             "--region=europe-west1", "--temp_location=gs://example-bucket/tmp",
             "--sdk_container_image=europe-west1-docker.pkg.dev/example-project/cfnews/cfnews:test",
@@ -247,3 +230,27 @@ def test_relevance_reasons_say_what_happened_to_each_row(tmp_path):
     assert reasons["visit"] == kept["relevance_reason"]
     assert reasons["wine"] == "kept by --all-topics, below the threshold: " + \
         dropped["error"].removeprefix("dropped: ")
+
+
+@pytest.mark.parametrize("allow_loopback", [False, True])
+def test_the_network_guard_stops_a_lookup_before_it_is_made(allow_loopback):
+    """The guard the tests above rely on: the audit hook ends the process (97) at a lookup of a
+    public name or a reverse lookup of a public address, both refused before anything is sent;
+    loopback passes only when allowed. Nothing here reaches a resolver."""
+    import subprocess
+    import sys
+
+    def attempt(call):
+        code = network_guard(allow_loopback) + f"import socket\n{call}\nprint('passed')\n"
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              timeout=60)
+
+    for call in ("socket.getaddrinfo('example.org', 443)", "socket.gethostbyaddr('192.0.2.7')",
+                 "socket.create_connection(('192.0.2.7', 80), timeout=0.1)"):
+        done = attempt(call)
+        assert done.returncode == 97 and "NETWORK ATTEMPT" in done.stderr, (call, done.stderr)
+    local = attempt("socket.getaddrinfo('127.0.0.2', 80)")
+    if allow_loopback:
+        assert local.returncode == 0 and "passed" in local.stdout, local.stderr
+    else:
+        assert local.returncode == 97, local.stderr

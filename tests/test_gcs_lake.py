@@ -11,9 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
@@ -26,30 +23,17 @@ from cfnews.pipeline import exit_codes  # noqa: E402
 from cfnews.pipeline.demo.catalog import load_catalog  # noqa: E402
 from cfnews.pipeline.lease import LOCK_OBJECT  # noqa: E402
 from cfnews.transforms.write import write_partition  # noqa: E402
+from tests.cli import NETWORK_ATTEMPT, network_guard  # noqa: E402
+from tests.cli import cfnews as run_cfnews  # noqa: E402
 from tests.gcs_emulator import GcsEmulator, with_content_ids  # noqa: E402
 from tests.ports import reusable_port  # noqa: E402
 from tests.test_compact import art  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUCKET = "cfnews-lake"
 CLOSED = "2025-12-04"
 PARTITION = f"articles/date={CLOSED}/outlet=o"
 
-LOOPBACK_ONLY = """
-import os, socket, sys
-def _loopback(host):
-    return host in (None, "", "localhost") or str(host).startswith("127.")
-def _guard(event, args):
-    if event == "socket.connect" and isinstance(args[1], tuple) and not _loopback(args[1][0]):
-        bad = args[1]
-    elif event in ("socket.getaddrinfo", "socket.gethostbyname") and not _loopback(args[0]):
-        bad = args[0]
-    else:
-        return
-    sys.stderr.write(f"NETWORK ATTEMPT {event} {bad!r}\\n"); sys.stderr.flush()
-    os._exit(97)
-sys.addaudithook(_guard)
-"""
+LOOPBACK_ONLY = network_guard(allow_loopback=True)
 
 
 @pytest.fixture(scope="module")
@@ -66,11 +50,9 @@ def gcs(tmp_path_factory):
 
 
 def cfnews(gcs, *args, timeout=300, env_extra=None):
-    code = LOOPBACK_ONLY + "from cfnews.pipeline.cli import entry\nentry()\n"
-    env = dict(os.environ, **gcs.env, **(env_extra or {}))
-    done = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout)
-    assert "NETWORK ATTEMPT" not in done.stderr, done.stderr[-3000:]
+    done = run_cfnews(*args, timeout=timeout, env=dict(gcs.env, **(env_extra or {})),
+                      prelude=LOOPBACK_ONLY)
+    assert NETWORK_ATTEMPT not in done.stderr, done.stderr[-3000:]
     return done
 
 
@@ -99,6 +81,24 @@ def test_batch_parts_get_content_ids_once():
     assert fixed.count(b"Content-ID: <1>\nContent-Type: application/http\n") == 1
     assert fixed.count(b"Content-ID: <2>\nContent-Type: application/http\n") == 1
     assert with_content_ids(fixed) == fixed
+
+
+def test_the_proxy_answers_head_with_the_objects_length(gcs):
+    """A HEAD through the proxy tells the length a GET returns (clients size reads by it)."""
+    import http.client
+    gcs.bucket.blob("head/probe.bin").upload_from_string(b"x" * 1234)
+    host, port = gcs.env["STORAGE_EMULATOR_HOST"].rsplit("/", 1)[-1].rsplit(":", 1)
+    path = f"/download/storage/v1/b/{BUCKET}/o/head%2Fprobe.bin?alt=media"
+    lengths = {}
+    for method in ("GET", "HEAD"):
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        conn.request(method, path, headers={"Authorization": "Bearer test-token"})
+        answer = conn.getresponse()
+        answer.read()
+        assert answer.status == 200, (method, answer.status)
+        lengths[method] = answer.getheader("Content-Length")
+        conn.close()
+    assert lengths == {"GET": "1234", "HEAD": "1234"}
 
 
 @pytest.mark.e2e

