@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import gzip
 import http.server
+import importlib.util
 import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -37,6 +39,62 @@ def first_snapshot_posts(posts, n: int = 50, hint: str = ""):
     except SnapshotMissing as exc:
         pytest.skip(f"snapshot absent{f' ({hint})' if hint else ''}: {exc}")
     return first
+
+
+# --- the standing network guard (tests/netguard/sitecustomize.py) ---------------------------------
+
+NETGUARD = Path(__file__).resolve().parent / "netguard"
+_network_attempts = []
+
+
+def _netguard_module():
+    """tests/netguard/sitecustomize.py as this process has it: imported at start-up in the
+    processes the tests start (xdist's workers too), loaded here in the first pytest process."""
+    module = sys.modules.get("sitecustomize")
+    if module is not None and str(getattr(module, "__file__", "")).startswith(str(NETGUARD)):
+        return module
+    spec = importlib.util.spec_from_file_location("cfnews_test_netguard",
+                                                  NETGUARD / "sitecustomize.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _refuse_in_a_test(event, address):
+    _network_attempts.append(f"{event} {address!r}")
+    raise OSError(f"{event} {address!r} refused by the test suite's network guard "
+                  "(tests/netguard): tests may reach only loopback servers they start")
+
+
+def pytest_configure(config):
+    """Every name lookup, connection or datagram off loopback is refused, here and in every
+    Python process the tests start (which inherit the guard through PYTHONPATH)."""
+    guard = _netguard_module()
+    if not guard.installed:
+        guard.install(allow_loopback=True)
+    guard.on_refusal = _refuse_in_a_test
+    os.environ[guard.ENV] = "loopback"
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if str(NETGUARD) not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([str(NETGUARD), *paths])
+
+
+@pytest.fixture
+def network_attempts():
+    """The attempts refused in this process so far (for the guard's own test)."""
+    return _network_attempts
+
+
+@pytest.fixture(autouse=True)
+def nothing_leaves_the_machine():
+    """A test fails if it (or code it ran in this process) asked for an address off loopback,
+    even if the code swallowed the refusal."""
+    before = len(_network_attempts)
+    yield
+    attempts = _network_attempts[before:]
+    if attempts:
+        pytest.fail("network attempts off loopback (refused before sending): "
+                    + "; ".join(attempts[:5]), pytrace=False)
 
 
 # --- running in parallel (pytest-xdist, `-n auto --dist loadfile` in pyproject's addopts) --------

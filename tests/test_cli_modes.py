@@ -233,10 +233,10 @@ def test_relevance_reasons_say_what_happened_to_each_row(tmp_path):
 
 
 @pytest.mark.parametrize("allow_loopback", [False, True])
-def test_the_network_guard_stops_a_lookup_before_it_is_made(allow_loopback):
-    """The guard the tests above rely on: the audit hook ends the process (97) at a lookup of a
-    public name or a reverse lookup of a public address, both refused before anything is sent;
-    loopback passes only when allowed. Nothing here reaches a resolver."""
+def test_the_cli_guard_stops_a_lookup_or_connection_before_it_is_made(allow_loopback):
+    """The guard the tests above run cfnews under ends the process (97) at a lookup or a
+    connection off loopback; loopback passes only when allowed. The calls are ones that send
+    nothing even unguarded: numeric-only lookups and a UDP socket's connect."""
     import subprocess
     import sys
 
@@ -245,11 +245,12 @@ def test_the_network_guard_stops_a_lookup_before_it_is_made(allow_loopback):
         return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                               timeout=60)
 
-    for call in ("socket.getaddrinfo('example.org', 443)", "socket.gethostbyaddr('192.0.2.7')",
-                 "socket.create_connection(('192.0.2.7', 80), timeout=0.1)"):
+    for call in ("socket.getaddrinfo('example.org', 443, flags=socket.AI_NUMERICHOST)",
+                 "socket.getaddrinfo('192.0.2.7', 443, flags=socket.AI_NUMERICHOST)",
+                 "socket.socket(socket.AF_INET, socket.SOCK_DGRAM).connect(('192.0.2.7', 9))"):
         done = attempt(call)
         assert done.returncode == 97 and "NETWORK ATTEMPT" in done.stderr, (call, done.stderr)
-    local = attempt("socket.getaddrinfo('127.0.0.2', 80)")
+    local = attempt("socket.getaddrinfo('127.0.0.2', 80, flags=socket.AI_NUMERICHOST)")
     if allow_loopback:
         assert local.returncode == 0 and "passed" in local.stdout, local.stderr
     else:

@@ -1,0 +1,1 @@
+"""The test suite's network guard (sitecustomize.py: its docstring says how it works)."""
