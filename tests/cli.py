@@ -1,6 +1,6 @@
 """`cfnews` as a user runs it, for the tests: a subprocess in the project folder, with its exit
 status, stdout and stderr; optionally under a stricter network guard than the suite's
-(tests/netguard), which ends the process (exit 97) at a name lookup or connection it does not
+(tests/egress_guard), which ends the process (exit 97) at a name lookup or connection it does not
 allow, before anything is sent."""
 from __future__ import annotations
 
@@ -9,18 +9,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.netguard.sitecustomize import NETWORK_ATTEMPT, REFUSED_EXIT  # noqa: F401 (re-exported)
+from tests.egress_guard.sitecustomize import NETWORK_ATTEMPT, REFUSED_EXIT  # noqa: F401 (re-exported)
 
 ROOT = Path(__file__).resolve().parents[1]
-GUARD_FILE = ROOT / "tests" / "netguard" / "sitecustomize.py"
+GUARD_FILE = ROOT / "tests" / "egress_guard" / "sitecustomize.py"
 
 
 def network_guard(allow_loopback: bool) -> str:
-    """Python run before cfnews starts: the suite's network guard (tests/netguard), refusing
+    """Python run before cfnews starts: the suite's network guard (tests/egress_guard), refusing
     every name lookup and connection (`allow_loopback=False`, for commands that must not touch
     the network at all), or every one off loopback; a refusal ends the process (97)."""
     return ("import os, sys, importlib.util as _util\n"
-            f"_spec = _util.spec_from_file_location('cfnews_cli_netguard', {str(GUARD_FILE)!r})\n"
+            f"_spec = _util.spec_from_file_location('cfnews_cli_egress_guard', {str(GUARD_FILE)!r})\n"
             "_guard = _util.module_from_spec(_spec)\n"
             "_spec.loader.exec_module(_guard)\n"
             f"_guard.install(allow_loopback={bool(allow_loopback)})\n")

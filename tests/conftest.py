@@ -41,20 +41,20 @@ def first_snapshot_posts(posts, n: int = 50, hint: str = ""):
     return first
 
 
-# --- the standing network guard (tests/netguard/sitecustomize.py) ---------------------------------
+# --- the standing network guard (tests/egress_guard/sitecustomize.py) ----------------------------
 
-NETGUARD = Path(__file__).resolve().parent / "netguard"
+EGRESS_GUARD = Path(__file__).resolve().parent / "egress_guard"
 _network_attempts = []
 
 
-def _netguard_module():
-    """tests/netguard/sitecustomize.py as this process has it: imported at start-up in the
+def _egress_guard_module():
+    """tests/egress_guard/sitecustomize.py as this process has it: imported at start-up in the
     processes the tests start (xdist's workers too), loaded here in the first pytest process."""
     module = sys.modules.get("sitecustomize")
-    if module is not None and str(getattr(module, "__file__", "")).startswith(str(NETGUARD)):
+    if module is not None and str(getattr(module, "__file__", "")).startswith(str(EGRESS_GUARD)):
         return module
-    spec = importlib.util.spec_from_file_location("cfnews_test_netguard",
-                                                  NETGUARD / "sitecustomize.py")
+    spec = importlib.util.spec_from_file_location("cfnews_test_egress_guard",
+                                                  EGRESS_GUARD / "sitecustomize.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -63,20 +63,20 @@ def _netguard_module():
 def _refuse_in_a_test(event, address):
     _network_attempts.append(f"{event} {address!r}")
     raise OSError(f"{event} {address!r} refused by the test suite's network guard "
-                  "(tests/netguard): tests may reach only loopback servers they start")
+                  "(tests/egress_guard): tests may reach only loopback servers they start")
 
 
 def pytest_configure(config):
     """Every name lookup, connection or datagram off loopback is refused, here and in every
     Python process the tests start (which inherit the guard through PYTHONPATH)."""
-    guard = _netguard_module()
+    guard = _egress_guard_module()
     if not guard.installed:
         guard.install(allow_loopback=True)
     guard.on_refusal = _refuse_in_a_test
     os.environ[guard.ENV] = "loopback"
     paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-    if str(NETGUARD) not in paths:
-        os.environ["PYTHONPATH"] = os.pathsep.join([str(NETGUARD), *paths])
+    if str(EGRESS_GUARD) not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([str(EGRESS_GUARD), *paths])
 
 
 @pytest.fixture

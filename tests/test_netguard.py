@@ -1,95 +1,225 @@
-"""The suite's standing network guard (tests/netguard/sitecustomize.py): what it refuses, that
-processes the tests start inherit it, and that a test whose code asks for an address off
-loopback fails. Every call made here sends nothing even when unguarded (numeric-only lookups,
-a UDP socket's connect, which only sets its peer)."""
-from __future__ import annotations
-
-import socket
-import subprocess
-import sys
-
+"""The SSRF guard, tested at the decision step: no traffic goes to any refused address."""
 import pytest
 
-from tests.netguard.sitecustomize import (NETWORK_ATTEMPT, REFUSED_EXIT, hosts_file_entries,
-                                          refused_address)
+from cfnews.schemas import FeedEntry, Rejected
+from cfnews.transforms.fetch import fetch_page
+from cfnews.transforms.netguard import BlockedAddress, Guard, is_public, parse_ipv4_loose, ip_literal
+from cfnews.transforms.urls import article_id_for, canonical_url
 
-HOSTS = frozenset({"vm", "runsc", "10.1.2.3"})
+BLOCKED_URLS = [
+    "http://127.0.0.1/", "http://localhost.localdomain.invalid/",  # resolved by the stub below
+    "http://2130706433/", "http://0x7f000001/", "http://0177.0.0.1/", "http://0x7f.1/",
+    "http://127.1/", "http://017700000001/", "http://0/", "http://0.0.0.0/",
+    "http://10.1.2.3/", "http://172.16.0.1/", "http://192.168.1.1/", "http://100.64.0.1/",
+    "http://169.254.169.254/latest/meta-data/", "http://[fd00:ec2::254]/",
+    "http://[::1]/", "http://[::]/", "http://[::ffff:127.0.0.1]/", "http://[::ffff:a9fe:a9fe]/",
+    "http://[::127.0.0.1]/", "http://[2002:a9fe:a9fe::1]/", "http://[fe80::1%25eth0]/",
+    "http://224.0.0.1/", "http://[ff02::1]/", "http://240.0.0.1/", "http://255.255.255.255/",
+    "http://192.0.2.10/", "http://198.18.0.1/", "http://[2001:db8::1]/",
+]
 
 
-@pytest.mark.parametrize("event, args", [
-    ("socket.getaddrinfo", ("127.0.0.1", 80, 0, 0, 0)),
-    ("socket.getaddrinfo", ("127.42.0.9", 80, 0, 0, 0)),
-    ("socket.getaddrinfo", ("localhost", 80, 0, 0, 0)),
-    ("socket.getaddrinfo", (None, 80, 0, 0, 0)),
-    ("socket.getaddrinfo", (b"::1", 80, 0, 0, 0)),
-    ("socket.getaddrinfo", ("vm", 80, 0, 0, 0)),                  # the hosts file's name
-    ("socket.gethostbyaddr", ("::ffff:127.0.0.2",)),
-    ("socket.gethostbyname", ("localhost",)),
-    ("socket.getnameinfo", (("127.0.0.3", 80), 0)),
-    ("socket.connect", (None, ("127.0.0.5", 8080))),
-    ("socket.connect", (None, ("::1", 8080, 0, 0))),
-    ("socket.connect", (None, "/tmp/some.sock")),                 # a Unix socket
-    ("socket.connect", (None, (0, 0))),                           # a netlink address
-    ("socket.sendto", (None, ("127.0.0.1", 53))),
-    ("socket.sendmsg", (None, None)),                             # on a connected socket
-    ("socket.bind", (None, ("0.0.0.0", 0))),                      # not traffic
+def stub_resolver(table):
+    calls = []
+
+    def resolve(host, port):
+        calls.append(host)
+        if host not in table:
+            raise OSError("no such host")
+        return list(table[host])
+    resolve.calls = calls
+    return resolve
+
+
+@pytest.mark.parametrize("url", BLOCKED_URLS)
+def test_non_public_addresses_are_refused(url):
+    guard = Guard(resolver=stub_resolver({"localhost.localdomain.invalid": ["127.0.0.1"]}))
+    with pytest.raises(BlockedAddress):
+        guard.check_url(url)
+
+
+@pytest.mark.parametrize("url,address", [
+    ("http://8.8.8.8/", "8.8.8.8"), ("https://[2606:4700:4700::1111]/x", "2606:4700:4700::1111"),
+    ("http://news.example/a", "93.184.216.34"),
 ])
-def test_loopback_the_hosts_file_and_local_sockets_pass(event, args):
-    assert refused_address(event, args, allow_loopback=True, hosts=HOSTS) is None
+def test_public_addresses_pass_and_the_checked_address_is_returned(url, address):
+    guard = Guard(resolver=stub_resolver({"news.example": ["93.184.216.34"]}))
+    assert guard.check_url(url) == address
 
 
-@pytest.mark.parametrize("event, args, address", [
-    ("socket.getaddrinfo", ("example.org", 443, 0, 0, 0), "example.org"),
-    ("socket.getaddrinfo", ("192.0.2.7", 443, 0, 0, 0), "192.0.2.7"),
-    ("socket.gethostbyname", ("metadata.google.internal",), "metadata.google.internal"),
-    ("socket.gethostbyaddr", ("10.255.255.53",), "10.255.255.53"),
-    ("socket.getnameinfo", (("8.8.8.8", 53), 0), "8.8.8.8"),
-    ("socket.connect", (None, ("169.254.169.254", 80)), "169.254.169.254"),
-    ("socket.connect", (None, ("2001:db8::1", 443, 0, 0)), "2001:db8::1"),
-    ("socket.sendto", (None, ("10.255.255.53", 53)), "10.255.255.53"),
-    ("socket.sendmsg", (None, ("192.0.2.1", 53)), "192.0.2.1"),
-])
-def test_every_other_address_is_refused(event, args, address):
-    assert refused_address(event, args, allow_loopback=True, hosts=HOSTS) == address
+def test_one_private_answer_among_public_ones_refuses_the_host():
+    guard = Guard(resolver=stub_resolver({"mixed.example": ["93.184.216.34", "10.0.0.5"]}))
+    with pytest.raises(BlockedAddress):
+        guard.check_url("http://mixed.example/")
 
 
-def test_the_strict_guard_refuses_loopback_and_unix_sockets_too():
-    assert refused_address("socket.getaddrinfo", ("127.0.0.1", 80, 0, 0, 0), False, HOSTS)
-    assert refused_address("socket.connect", (None, "/tmp/some.sock"), False, HOSTS)
-    assert refused_address("socket.getaddrinfo", ("vm", 80, 0, 0, 0), False, HOSTS) == "vm"
+def test_names_that_resolve_to_metadata_or_loopback_are_refused():
+    guard = Guard(resolver=stub_resolver({"evil.example": ["169.254.169.254"],
+                                          "evil6.example": ["::ffff:127.0.0.1"]}))
+    for url in ("http://evil.example/", "http://evil6.example:8080/"):
+        with pytest.raises(BlockedAddress):
+            guard.check_url(url)
 
 
-def test_the_hosts_file_is_read_without_its_comments(tmp_path):
-    hosts = tmp_path / "hosts"
-    hosts.write_text("127.0.0.1 localhost\n10.1.2.3 Vm vm.local  # the machine\n# 8.8.8.8 x\n")
-    assert hosts_file_entries(str(hosts)) == {"127.0.0.1", "localhost", "10.1.2.3", "vm",
-                                              "vm.local"}
-    assert hosts_file_entries(str(tmp_path / "absent")) == frozenset()
+def test_only_http_and_https_schemes():
+    for url in ("file:///etc/passwd", "ftp://8.8.8.8/", "gopher://8.8.8.8/", "data:text/html,x"):
+        with pytest.raises(ValueError):
+            Guard().check_url(url)
 
 
-def run_python(code):
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60)
+def test_allow_list_is_by_host_and_port():
+    guard = Guard.allowing(["127.0.0.1:8123"])
+    assert guard.check_url("http://127.0.0.1:8123/feed") == "127.0.0.1"
+    with pytest.raises(BlockedAddress):
+        guard.check_url("http://127.0.0.1:8124/feed")
+    with pytest.raises(BlockedAddress):
+        guard.check_url("http://2130706433:8124/")
+    with pytest.raises(ValueError):
+        Guard.allowing(["no-port"])
 
 
-def test_a_process_the_tests_start_inherits_the_guard():
-    off = run_python("import socket\n"
-                     "socket.getaddrinfo('192.0.2.7', 443, flags=socket.AI_NUMERICHOST)\n"
-                     "print('not stopped')")
-    assert off.returncode == REFUSED_EXIT, off.stdout + off.stderr
-    assert f"{NETWORK_ATTEMPT} socket.getaddrinfo '192.0.2.7'" in off.stderr
-    udp = run_python("import socket\n"
-                     "socket.socket(socket.AF_INET, socket.SOCK_DGRAM).connect(('192.0.2.7', 9))")
-    assert udp.returncode == REFUSED_EXIT and NETWORK_ATTEMPT in udp.stderr
-    local = run_python("import socket\n"
-                       "print(socket.getaddrinfo('127.0.0.2', 80, flags=socket.AI_NUMERICHOST)[0][4])")
-    assert local.returncode == 0 and "127.0.0.2" in local.stdout, local.stderr
+def test_numeric_host_spellings_read_like_inet_aton():
+    assert str(parse_ipv4_loose("2130706433")) == "127.0.0.1"
+    assert str(parse_ipv4_loose("0x7f.0.0.1")) == "127.0.0.1"
+    assert str(parse_ipv4_loose("0177.0.0.01")) == "127.0.0.1"
+    assert str(parse_ipv4_loose("10.1")) == "10.0.0.1"
+    assert parse_ipv4_loose("256.1.1.1") is None and parse_ipv4_loose("example.com") is None
+    assert str(ip_literal("[::ffff:7f00:1]")) == "::ffff:7f00:1"
+    assert not is_public(ip_literal("::ffff:7f00:1")) and is_public(ip_literal("1.1.1.1"))
 
 
-def test_in_this_process_a_refused_call_raises_and_is_recorded(network_attempts):
-    before = len(network_attempts)
-    with pytest.raises(OSError, match="refused by the test suite's network guard"):
-        socket.socket(socket.AF_INET, socket.SOCK_DGRAM).connect(("192.0.2.7", 9))
-    assert network_attempts[before:] == ["socket.connect '192.0.2.7'"]
-    # the record would fail this test at teardown (`nothing_leaves_the_machine`): taken back
-    del network_attempts[before:]
+def entry(url):
+    c = canonical_url(url)
+    return FeedEntry(outlet="o", feed_url="f", entry_id=url, url=url, article_id=article_id_for(c),
+                     canonical_url=c)
+
+
+def test_fetch_refuses_without_connecting(server):
+    # the server is NOT allowed here: the request must be refused before any connection
+    url = server.add("/page", "<html><p>x</p></html>")
+    result = fetch_page(entry(url), server.config(allow_hosts=()))
+    assert isinstance(result, Rejected) and result.reason == "blocked_address"
+    assert server.hits == {}
+
+
+def test_redirect_to_a_refused_address_is_checked_on_the_hop(server):
+    server.add("/jump", "", status=302, headers={"Location": "http://169.254.169.254/latest/"})
+    result = fetch_page(entry(server.url("/jump")), server.config())
+    assert result.reason == "blocked_address" and "169.254.169.254" in result.error
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(server):
+    """A name is resolved once per hop and the socket connects to that answer: a later,
+    different answer (DNS rebinding) is never used."""
+    port = int(server.host_port.split(":")[1])
+    answers = iter([["127.0.0.1"], ["10.0.0.9"], ["10.0.0.9"]])
+    calls = []
+
+    def rebinding_resolver(host, port_):
+        calls.append(host)
+        return next(answers)
+    seen_hosts = []
+
+    def page(handler):
+        seen_hosts.append(handler.headers.get("Host"))
+        body = b"<html><body><p>pinned</p></body></html>"
+        respond(handler, 200, {"Content-Type": "text/html"}, body)
+    server.routes["/pinned"] = page
+    config = server.config(allow_hosts=(f"news.example:{port}",), resolver=rebinding_resolver,
+                           respect_robots=False)
+    from cfnews.transforms.http import http_get
+    response = http_get(f"http://news.example:{port}/pinned", config)
+    assert response.body.endswith(b"pinned</p></body></html>")
+    assert calls == ["news.example"]                     # resolved once
+    assert seen_hosts == [f"news.example:{port}"]        # Host header kept the name
+
+
+# ---------------------------------------------------------------- one parse (issue 13 item 9)
+
+from urllib.parse import urlsplit  # noqa: E402
+
+import urllib3  # noqa: E402
+
+from cfnews.transforms.netguard import parse_target  # noqa: E402
+from tests.conftest import respond
+
+
+def test_the_backslash_url_that_parsers_read_differently_is_refused():
+    """`http://127.0.0.1:B\\@127.0.0.1:A/`: urlsplit (the guard's old parser) reads port A,
+    urllib3 (the connection's) reads port B — an allowed port approved, another one reached.
+    Now it is refused at the decision step."""
+    url = "http://127.0.0.1:8124\\@127.0.0.1:8123/"
+    assert urlsplit(url).port == 8123                  # what the guard used to check
+    assert urllib3.util.parse_url(url).port == 8124    # where the request used to go
+    guard = Guard.allowing(["127.0.0.1:8123"])
+    with pytest.raises(ValueError):
+        guard.check_url(url)
+
+
+TRICKY = [
+    "http://127.0.0.1:{b}\\@127.0.0.1:{a}/", "http://127.0.0.1:{a}\\@127.0.0.1:{b}/",
+    "http://127.0.0.1:{a}@127.0.0.1:{b}/", "http://u:p@127.0.0.1:{a}/",
+    "http://127.0.0.1:{b}#@127.0.0.1:{a}/", "http://127.0.0.1:{a}/#@127.0.0.1:{b}",
+    "http://127.0.0.1:{a}?@127.0.0.1:{b}/", "http://127.0.0.1\t:{b}/", "http://127.0.0.1:{a}\t{b}/",
+    "http://127.0.0.1:{a} /", " http://127.0.0.1:{a}/x ", "http://127.0.0.1:{a}\n/",
+    "http://[::ffff:127.0.0.1]:{b}/", "http://[127.0.0.1]:{a}/", "http://127.0.0.1:{a}:{b}/",
+    "http://127.0.0.1:+{a}/", "http://127.0.0.1:0{a}/", "http://127.0.0.1:{a}/a\\..\\b",
+    "http://127.0.0.1%3a{b}:{a}/", "HTTP://127.0.0.1:{a}/X?y=1#z", "http://127.0.0.1:{a}/é ?q=中",
+    "http://127.0.0.1.:{a}/",
+]
+
+
+@pytest.mark.parametrize("template", TRICKY)
+def test_every_accepted_url_means_one_host_and_port_to_every_parser(template):
+    """Whatever the guard accepts, it accepts as exactly one (host, port, path), and the
+    request is built from that parse: the URL it sends (Target.url) reads the same to
+    urllib3 and urlsplit, so no second parser can pick another port."""
+    url = template.format(a=8123, b=8124)
+    try:
+        target = parse_target(url)
+    except ValueError:
+        return  # refused as malformed: nothing to connect to
+    for parsed in (urllib3.util.parse_url(target.url), urlsplit(target.url)):
+        assert (parsed.hostname if hasattr(parsed, "hostname") else parsed.host).strip("[]") \
+            == target.host
+        assert parsed.port in (target.port, None)
+    # the port the URL names to both parsers; the guard decides on exactly that one
+    assert target.port == (urlsplit(target.url).port or 80)
+    assert "#" not in target.path and " " not in target.path and "\\" not in target.path
+
+
+def test_no_tricky_url_reaches_a_port_that_is_not_allowed():
+    """Over loopback: servers on an allowed port A and a not-allowed port B; every tricky
+    spelling is refused or goes to A, none reaches B."""
+    from tests.conftest import LocalServer
+    from cfnews.transforms.http import http_get, FetchError
+    allowed, other = LocalServer(), LocalServer()
+    try:
+        a, b = allowed.httpd.server_address[1], other.httpd.server_address[1]
+        allowed.add("/", "<html><p>allowed</p></html>")
+        config = allowed.config(respect_robots=False, total_timeout=3)
+        outcomes = {}
+        for template in TRICKY:
+            url = template.format(a=a, b=b)
+            try:
+                outcomes[url] = http_get(url, config).status
+            except FetchError as exc:
+                outcomes[url] = exc.reason.value
+        assert other.hits == {}, outcomes
+        assert outcomes["http://127.0.0.1:{b}\\@127.0.0.1:{a}/".format(a=a, b=b)] == "bad_url"
+    finally:
+        allowed.stop()
+        other.stop()
+
+
+def test_fetch_refuses_the_backslash_spelling_without_connecting(server):
+    other = type(server)()
+    try:
+        b = other.httpd.server_address[1]
+        url = f"http://127.0.0.1:{b}\\@{server.host_port}/page"
+        result = fetch_page(FeedEntry(outlet="o", feed_url="f", entry_id=url, url=url,
+                                      article_id="x" * 16, canonical_url=url), server.config())
+        assert isinstance(result, Rejected) and result.reason == "bad_url"
+        assert other.hits == {}
+    finally:
+        other.stop()

@@ -75,7 +75,7 @@ def refused_address(event: str, args, allow_loopback: bool, hosts: frozenset):
 
 def exit_on_refusal(event: str, address) -> None:
     """The refusal in a process the tests start: said on stderr, and the process ends (97)."""
-    sys.stderr.write(f"{NETWORK_ATTEMPT} {event} {address!r} (tests/netguard)\n")
+    sys.stderr.write(f"{NETWORK_ATTEMPT} {event} {address!r} (tests/egress_guard)\n")
     sys.stderr.flush()
     os._exit(REFUSED_EXIT)
 
