@@ -11,8 +11,8 @@ made it fails, and puts this folder first on PYTHONPATH with CFNEWS_TEST_NETWORK
 that every Python process the tests start imports this file as `sitecustomize` and installs it
 too; there a refused attempt is written to stderr and ends the process with exit status 97 (an
 exception the code swallowed could let a test pass unnoticed). pytest-xdist's workers start
-with it installed, and their conftest switches them to raising. `install(allow_loopback=False)` refuses loopback as well, for commands that must not
-touch the network at all."""
+with it installed, and their conftest switches them to raising. `install(allow_loopback=False)`
+refuses loopback as well, for commands that must not touch the network at all."""
 from __future__ import annotations
 
 import ipaddress
