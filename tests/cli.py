@@ -26,6 +26,12 @@ def network_guard(allow_loopback: bool) -> str:
             f"_guard.install(allow_loopback={bool(allow_loopback)})\n")
 
 
+def python_path(*first) -> str:
+    """PYTHONPATH with `first` ahead of this process's (which holds the suite's egress guard)."""
+    rest = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    return os.pathsep.join([*map(str, first), *rest])
+
+
 def cfnews(*args, timeout: float = 300, env: dict | None = None, prelude: str = ""):
     """`cfnews ARGS` in a subprocess; `env` adds to this process's environment; `prelude` is
     Python run first in the child (a `network_guard`, an option printer)."""

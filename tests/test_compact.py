@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 from cfnews.pipeline.compact import compact
 from cfnews.schemas import ARTICLES_SCHEMA, Article
 from cfnews.transforms.write import write_partition
+from tests.cli import python_path
 from tests.test_crash_safety import ROOT
 
 T = dt.datetime(2025, 12, 4, 9, tzinfo=dt.timezone.utc)
@@ -82,7 +83,7 @@ def test_killed_midway_the_partition_is_whole_before_and_after(tmp_path):
     folder = tmp_path / "articles" / "date=2025-12-04" / "outlet=o"
     ids = rows_in_order(folder)
     originals = sorted(os.listdir(folder))
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PYTHONPATH=python_path(ROOT))
     for point, files_after in (("compact_staged", originals), ("compact_swapped", None)):
         env["CFNEWS_CRASH_AT"] = point
         proc = subprocess.run([sys.executable, "-m", "cfnews", "compact", "--out", str(tmp_path)],
@@ -124,7 +125,7 @@ def test_a_file_arriving_after_the_listing_is_never_deleted(tmp_path):
     folder = tmp_path / "articles" / "date=2025-12-04" / "outlet=o"
     ids = rows_in_order(folder)
     done = subprocess.run([sys.executable, "-c", LATE_WRITER, str(tmp_path)], cwd=ROOT,
-                          env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True,
+                          env=dict(os.environ, PYTHONPATH=python_path(ROOT)), capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert sorted(rows_in_order(folder)) == sorted(ids + ["a900", "a901"])
@@ -137,7 +138,7 @@ def kill_compaction_after_swap_with_a_late_file(tmp_path):
     small_files(tmp_path)
     folder = tmp_path / "articles" / "date=2025-12-04" / "outlet=o"
     ids = rows_in_order(folder)
-    env = dict(os.environ, PYTHONPATH=str(ROOT), CFNEWS_CRASH_AT="compact_swapped")
+    env = dict(os.environ, PYTHONPATH=python_path(ROOT), CFNEWS_CRASH_AT="compact_swapped")
     done = subprocess.run([sys.executable, "-c", LATE_WRITER, str(tmp_path)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == -signal.SIGKILL, done.stderr

@@ -17,6 +17,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.cli import python_path
+
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[1]
 WORDS = ("trade aircraft cognac tariff delegation ministry summit nuclear reactor investment "
@@ -92,7 +94,7 @@ def cfnews(tmp_path, server, crash_at=None, max_cycles=None, every="1s"):
             "--max_retries=0"]
     if max_cycles:
         args += ["--max-cycles", str(max_cycles)]
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PYTHONPATH=python_path(ROOT))
     env.pop("CFNEWS_CRASH_AT", None)
     if crash_at:
         env["CFNEWS_CRASH_AT"] = crash_at

@@ -18,6 +18,7 @@ from cfnews.schemas import Article, Duplicate, Rejected
 from cfnews.transforms.dedup import DedupParams, prepare
 from cfnews.transforms.history import INDEX_VERSION, LocalIndex, open_history, open_remote
 from cfnews.transforms.write import write_partition
+from tests.cli import python_path
 from tests.lake import write_lake
 
 T = dt.datetime(2026, 3, 2, 12, tzinfo=dt.timezone.utc)
@@ -467,7 +468,7 @@ def test_a_lake_and_index_written_by_stop_27_are_read(tmp_path, caplog):
     old = _stop_27_package(tmp_path)
     done = subprocess.run([sys.executable, "-c", WRITE_WITH_STOP_27, str(out)], input=tally_5,
                           cwd=old, capture_output=True, text=True, check=True,
-                          env=dict(os.environ, PYTHONPATH=old, PYTHONDONTWRITEBYTECODE="1"))
+                          env=dict(os.environ, PYTHONPATH=python_path(old), PYTHONDONTWRITEBYTECODE="1"))
     assert done.stdout.split() == ["4", "1"]
     assert json.loads((out / "_index" / "manifest.json").read_text())["version"] == 4
     table = pq.read_table(next((out / "articles").rglob("*.parquet")))
