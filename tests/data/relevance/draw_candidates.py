@@ -66,6 +66,14 @@ of the rest per split: stratum P (a sentence of the text names both sides) and B
 title and text. Labelled by reading before any model scored them.
 
     python -m tests.data.relevance.draw_candidates --allsides > allsides.tsv
+
+The OrangeSum round (`--orangesum`, seed 23, dev split, outlet actu.orange.fr, in neither split before): French
+articles of Orange Actu, 2011-2020, most of them AFP wire copy (sources.orangesum_items()). Of the articles naming
+both sides, every one whose title names both (stratum A) and, shuffled with random.Random(23) in id order, 12 whose
+title names France only (F) and 20 of the rest (B); one of each title and text, no copy (is_copy) of an article
+taken before. Labelled by reading before any model scored them.
+
+    python -m tests.data.relevance.draw_candidates --orangesum > orangesum.tsv
 """
 from __future__ import annotations
 
@@ -384,6 +392,7 @@ def draw_allsides(seed: int = ALLSIDES_SEED, items=None, topic=None):
 
 ORANGESUM_SEED = 23
 ORANGESUM_ROUND = "added: OrangeSum round"   # the review note of the --orangesum round's rows
+ORANGESUM_ROUND_COMMIT = "5a93cde"   # its labels; the topic's terms then (topic_at) rebuild its draw
 # stratum A (the title names both sides) is taken whole; F and B are sampled
 ORANGESUM_QUOTAS = {"F": 12, "B": 20}
 
