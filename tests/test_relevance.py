@@ -1136,6 +1136,45 @@ def test_the_allsides_draw_is_the_seeded_sample_labelled():
     assert len(naming_france) == 26 and {i.article_id for i in naming_france} <= set(labelled)
 
 
+def test_orangesum_round_rows_are_french_dev_rows_of_their_own_outlet():
+    """labels.tsv: the OrangeSum round (--orangesum) is 71 French dev articles of actu.orange.fr, an outlet
+    no other row holds, read apart from the other snapshots (ids orangesum/...); it holds real French
+    positives (17), where the French dev positives were synthetic before."""
+    relevance_eval, sources = _eval_and_sources()
+    from tests.data.relevance import draw_candidates
+    rows = relevance_eval.label_rows()
+    round_rows = [r for r in rows if r["review"].startswith(draw_candidates.ORANGESUM_ROUND)]
+    assert len(round_rows) == 71
+    assert collections.Counter(r["label"] for r in round_rows) == {"positive": 17, "negative": 54}
+    assert all(r["split"] == "dev" and r["language"] == "fr" and r["kind"] == "both"
+               and r["source"] == sources.ORANGESUM_SOURCE and r["article_id"].startswith(sources.ORANGESUM_PREFIX)
+               for r in round_rows)
+    assert [r for r in rows if r["source"] == sources.ORANGESUM_SOURCE] == round_rows
+
+
+def test_the_orangesum_draw_is_the_seeded_sample_labelled():
+    """draw_candidates.py --orangesum rebuilds exactly the labelled OrangeSum rows: of the articles naming
+    both sides, every one whose title names both (A, copies of one story under several numbers left out)
+    and the seeded quota of F and B; an article is its title, and its lead then body as text."""
+    relevance_eval, sources = _eval_and_sources()
+    from tests.data.relevance import draw_candidates
+    topic_then = _topic_at_round(draw_candidates.ORANGESUM_ROUND_COMMIT)
+    try:
+        items = list(sources.orangesum_items())
+    except sources.SnapshotMissing as exc:
+        pytest.skip(f"the OrangeSum snapshot is absent ({exc}); see SOURCES.md")
+    assert len(items) == 36152 and len({i.article_id for i in items}) == 36152
+    first = items[0]
+    assert first.article_id.startswith("orangesum/10#") and first.title.startswith("Pastoralisme et ours")
+    assert first.text.startswith("L'État va mobiliser en 2020") and "\nCette enveloppe inclut" in first.text
+    drawn = list(draw_candidates.draw_orangesum(items=items, topic=topic_then))
+    labelled = {r["article_id"] for r in relevance_eval.label_rows()
+                if r["review"].startswith(draw_candidates.ORANGESUM_ROUND)}
+    assert [row[0] for row in drawn] == sorted(labelled)
+    assert collections.Counter(row[3] for row in drawn) == {"A": 39, "F": 12, "B": 20}
+    assert all(row[1:3] == (sources.ORANGESUM_SOURCE, "fr") for row in drawn)
+
+
 def test_each_seeded_round_is_drawn_again_from_its_days_topic_and_labels():
     """draw_candidates.py --seed N --as-drawn rebuilds every seeded dev round's labelled rows from
     the topic and the labels of the round's commit; seed 15 drew one article more, which was left

@@ -90,17 +90,18 @@ def _append_missing(rows: dict, missing: set) -> None:
         import sources  # noqa: E402
         # agora0/pen posts (ids "pen/...": the blind batch, the --pen-dev round), the Wikinews
         # articles (ids "wikinews/..."), the Reuters-21578 stories (ids "reuters21578/..."), the
-        # Libération articles (ids "liberation/...") and the AllSides articles (ids "allsides/...") are
-        # read apart: the other snapshots never hold them
+        # Libération articles (ids "liberation/..."), the AllSides articles (ids "allsides/...") and the
+        # OrangeSum articles (ids "orangesum/...") are read apart: the other snapshots never hold them
         apart = ("pen/", sources.WIKINEWS_PREFIX, sources.REUTERS_PREFIX, sources.LIBERATION_PREFIX,
-                 sources.ALLSIDES_PREFIX)
+                 sources.ALLSIDES_PREFIX, sources.ORANGESUM_PREFIX)
         readers = [reader for reader, needed in (
             (sources.all_items, any(not i.startswith(apart) for i in missing)),
             (sources.pen_items, any(i.startswith("pen/") for i in missing)),
             (sources.wikinews_items, any(i.startswith(sources.WIKINEWS_PREFIX) for i in missing)),
             (sources.reuters_items, any(i.startswith(sources.REUTERS_PREFIX) for i in missing)),
             (sources.liberation_items, any(i.startswith(sources.LIBERATION_PREFIX) for i in missing)),
-            (sources.allsides_items, any(i.startswith(sources.ALLSIDES_PREFIX) for i in missing)))
+            (sources.allsides_items, any(i.startswith(sources.ALLSIDES_PREFIX) for i in missing)),
+            (sources.orangesum_items, any(i.startswith(sources.ORANGESUM_PREFIX) for i in missing)))
             if needed]
         with CACHE.open("a", encoding="utf-8") as out:
             for reader in readers:

@@ -66,6 +66,14 @@ of the rest per split: stratum P (a sentence of the text names both sides) and B
 title and text. Labelled by reading before any model scored them.
 
     python -m tests.data.relevance.draw_candidates --allsides > allsides.tsv
+
+The OrangeSum round (`--orangesum`, seed 23, dev split, outlet actu.orange.fr, in neither split before): French
+articles of Orange Actu, 2011-2020, most of them AFP wire copy (sources.orangesum_items()). Of the articles naming
+both sides, every one whose title names both (stratum A) and, shuffled with random.Random(23) in id order, 12 whose
+title names France only (F) and 20 of the rest (B); one of each title and text, no copy (is_copy) of an article
+taken before. Labelled by reading before any model scored them.
+
+    python -m tests.data.relevance.draw_candidates --orangesum > orangesum.tsv
 """
 from __future__ import annotations
 
@@ -382,8 +390,48 @@ def draw_allsides(seed: int = ALLSIDES_SEED, items=None, topic=None):
     yield from sorted(drawn)
 
 
+ORANGESUM_SEED = 23
+ORANGESUM_ROUND = "added: OrangeSum round"   # the review note of the --orangesum round's rows
+ORANGESUM_ROUND_COMMIT = "5a93cde"   # its labels; the topic's terms then (topic_at) rebuild its draw
+# stratum A (the title names both sides) is taken whole; F and B are sampled
+ORANGESUM_QUOTAS = {"F": 12, "B": 20}
+
+
+def draw_orangesum(seed: int = ORANGESUM_SEED, items=None, topic=None):
+    """The OrangeSum round (dev split, outlet actu.orange.fr, in neither split before; SOURCES.md): the
+    articles of sources.orangesum_items() naming both sides (the topic's terms, any role), one of each
+    title and text and no copy of an article taken before (is_copy: the corpus holds the same AFP story
+    under several numbers); stratum A whole, F and B shuffled with random.Random(seed) in id order and
+    taken up to ORANGESUM_QUOTAS; `topic`: today's unless given. Yields (article_id, outlet, language,
+    stratum), in id order."""
+    sys.path.insert(0, str(HERE))
+    import sources  # noqa: E402
+    topic = topic or load_topic("china_france")
+    pool = sorted((item.article_id, item.source, item.title, item.text)
+                  for item in (sources.orangesum_items() if items is None else items)
+                  if {"china", "france"} <= _sides(topic, item.title + "\n" + item.text))
+    random.Random(seed).shuffle(pool)
+    pool.sort(key=lambda row: _stratum(topic, row[2]) != "A")   # A first (stable: shuffled order kept)
+    taken, seen, kept, drawn = collections.Counter(), set(), [], []
+    for article_id, source, title, text in pool:
+        stratum = _stratum(topic, title)
+        quota = ORANGESUM_QUOTAS.get(stratum)
+        if title in seen or text in seen or (quota is not None and taken[stratum] >= quota):
+            continue
+        shingles = _shingles(text)
+        if any(is_copy(shingles, other) for other in kept):
+            continue
+        taken[stratum] += 1
+        seen |= {title, text}
+        kept.append(shingles)
+        drawn.append((article_id, source, "fr", stratum))
+    yield from sorted(drawn)
+
+
 if __name__ == "__main__":
-    if "--allsides" in sys.argv:
+    if "--orangesum" in sys.argv:
+        rows = draw_orangesum()
+    elif "--allsides" in sys.argv:
         rows = draw_allsides()
     elif "--economist" in sys.argv:
         rows = draw_economist()

@@ -397,3 +397,26 @@ def allsides_items() -> Iterator[Item]:
         text = _clean(html.escape(doc.get("content_original") or "", quote=False))
         yield Item(_id(ALLSIDES_PREFIX + doc["ID"], 0, title), "en",
                    allsides_outlet(doc.get("source_url", "")), title, text)
+
+
+# OrangeSum (github.com/Tixierae/OrangeSum, "BARThez", Kamal Eddine, Tixier and Vazirgiannis, 2020): French news
+# articles scraped from Orange Actu (actu.orange.fr; France, world, politics, society; most of them AFP wire copy),
+# February 2011 - September 2020, one JSON file each (data/docs/parsed/<n>.json: title, heading (the lead), date,
+# article), read at a pinned commit. The repository is CC BY-SA 4.0; the articles belong to their publishers.
+ORANGESUM_PREFIX = "orangesum/"
+ORANGESUM_SOURCE = "actu.orange.fr"
+ORANGESUM_SNAPSHOT = ("Tixierae+OrangeSum", "e6f8a6e3b71006ad62b450bedbb5e88e2236657b")
+
+
+def orangesum_items() -> Iterator[Item]:
+    """Every parsed article of the OrangeSum snapshot, in path order: title, the text (the lead, then
+    the body). Ids: orangesum/<n>#0-<hash of the title>."""
+    import json
+    snapshot, commit = ORANGESUM_SNAPSHOT
+    keep = lambda path: path.startswith("data/docs/parsed/") and path.endswith(".json")  # noqa: E731
+    for path, raw in _posts(snapshot, keep, commit, ("data/docs/parsed/",)):
+        doc = json.loads(raw)
+        number = path.rsplit("/", 1)[-1][:-len(".json")]
+        title = _clean(html.escape(doc.get("title") or "", quote=False))
+        text = _clean(html.escape((doc.get("heading") or "") + "\n" + (doc.get("article") or ""), quote=False))
+        yield Item(_id(ORANGESUM_PREFIX + number, 0, title), "fr", ORANGESUM_SOURCE, title, text)
