@@ -898,16 +898,35 @@ def test_pen_dev_round_rows_are_dev_outlet_rows():
     assert not set(sources.PEN_DEV_FOLDERS) & set(sources.BLIND_FOLDERS)
 
 
-def test_wikinews_round_rows_are_test_rows_of_their_own_outlet():
-    """labels.tsv: the English Wikinews articles (--wikinews) are test rows of en.wikinews.org, an
-    outlet that holds no dev or blind row, read apart from the other snapshots (ids wikinews/...)."""
+# Rounds drawn from an outlet of their own: (review note, articles, positives or None when not
+# pinned, split, language, the outlet and id prefix's names in sources.py).
+OWN_OUTLET_ROUNDS = {
+    "wikinews": ("added: Wikinews round", 2, None, "test", "en", "WIKINEWS_SOURCE", "WIKINEWS_PREFIX"),
+    "liberation": ("added: Libération round", 60, None, "dev", "fr", "LIBERATION_SOURCE",
+                   "LIBERATION_PREFIX"),
+    "orangesum": ("added: OrangeSum round", 71, 17, "dev", "fr", "ORANGESUM_SOURCE",
+                  "ORANGESUM_PREFIX"),
+}
+
+
+@pytest.mark.parametrize("round_name", sorted(OWN_OUTLET_ROUNDS))
+def test_a_round_of_an_outlet_of_its_own_is_every_row_of_that_outlet(round_name):
+    """labels.tsv: the Wikinews (--wikinews, English test), Libération (--liberation, French dev)
+    and OrangeSum (--orangesum, French dev: the first real French positives) rounds are rows of
+    one split and language under an outlet no other row holds, articles naming both sides, read
+    apart from the other snapshots (their own id prefix)."""
+    note, count, positives, split, language, source, prefix = OWN_OUTLET_ROUNDS[round_name]
     relevance_eval, sources = _eval_and_sources()
+    source, prefix = getattr(sources, source), getattr(sources, prefix)
     rows = relevance_eval.label_rows()
-    wikinews = [r for r in rows if r["review"].startswith("added: Wikinews round")]
-    assert len(wikinews) == 2
-    assert all(r["split"] == "test" and r["language"] == "en" and r["source"] == sources.WIKINEWS_SOURCE
-               and r["article_id"].startswith(sources.WIKINEWS_PREFIX) for r in wikinews)
-    assert [r for r in rows if r["source"] == sources.WIKINEWS_SOURCE] == wikinews
+    round_rows = [r for r in rows if r["review"].startswith(note)]
+    assert len(round_rows) == count
+    if positives is not None:
+        assert collections.Counter(r["label"] for r in round_rows) == {
+            "positive": positives, "negative": count - positives}
+    assert all(r["split"] == split and r["language"] == language and r["kind"] == "both"
+               and r["source"] == source and r["article_id"].startswith(prefix) for r in round_rows)
+    assert [r for r in rows if r["source"] == source] == round_rows
 
 
 def test_wikitext_keeps_the_body_with_link_labels():
@@ -978,18 +997,6 @@ def test_the_reuters_draw_is_every_story_naming_both_sides():
     labelled = {r["article_id"] for r in relevance_eval.label_rows()
                 if r["review"].startswith("added: Reuters-21578 round")}
     assert [article_id for article_id, *_ in drawn] == sorted(labelled)
-
-
-def test_liberation_round_rows_are_dev_rows_of_their_own_outlet():
-    """labels.tsv: the Libération articles (--liberation) are French dev rows of liberation.fr, an
-    outlet that holds no test or blind row, read apart from the other snapshots (ids liberation/...)."""
-    relevance_eval, sources = _eval_and_sources()
-    rows = relevance_eval.label_rows()
-    libe = [r for r in rows if r["review"].startswith("added: Libération round")]
-    assert len(libe) == 60
-    assert all(r["split"] == "dev" and r["language"] == "fr" and r["source"] == sources.LIBERATION_SOURCE
-               and r["article_id"].startswith(sources.LIBERATION_PREFIX) for r in libe)
-    assert [r for r in rows if r["source"] == sources.LIBERATION_SOURCE] == libe
 
 
 def test_the_liberation_draw_is_every_article_naming_both_sides():
@@ -1134,22 +1141,6 @@ def test_the_allsides_draw_is_the_seeded_sample_labelled():
                      and {"china", "france"} <= draw_candidates._sides(topic_then, i.title + "\n" + i.text)
                      and draw_candidates._stratum(topic_then, i.title) != "B"]
     assert len(naming_france) == 26 and {i.article_id for i in naming_france} <= set(labelled)
-
-
-def test_orangesum_round_rows_are_french_dev_rows_of_their_own_outlet():
-    """labels.tsv: the OrangeSum round (--orangesum) is 71 French dev articles of actu.orange.fr, an outlet
-    no other row holds, read apart from the other snapshots (ids orangesum/...); it holds real French
-    positives (17), where the French dev positives were synthetic before."""
-    relevance_eval, sources = _eval_and_sources()
-    from tests.data.relevance import draw_candidates
-    rows = relevance_eval.label_rows()
-    round_rows = [r for r in rows if r["review"].startswith(draw_candidates.ORANGESUM_ROUND)]
-    assert len(round_rows) == 71
-    assert collections.Counter(r["label"] for r in round_rows) == {"positive": 17, "negative": 54}
-    assert all(r["split"] == "dev" and r["language"] == "fr" and r["kind"] == "both"
-               and r["source"] == sources.ORANGESUM_SOURCE and r["article_id"].startswith(sources.ORANGESUM_PREFIX)
-               for r in round_rows)
-    assert [r for r in rows if r["source"] == sources.ORANGESUM_SOURCE] == round_rows
 
 
 def test_the_orangesum_draw_is_the_seeded_sample_labelled():
