@@ -18,8 +18,11 @@ MAPPED = {"pipeline": "cfnews/pipeline", "transforms": "cfnews/transforms",
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> pathlib.Path:
     out = tmp_path_factory.mktemp("wheel")
-    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out),
-                           str(ROOT)], capture_output=True, text=True, timeout=600)
+    # built offline: no isolated build environment (pip would fetch setuptools from an index),
+    # no index, no version check; the test environment's setuptools and wheel build it
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
+                           "--no-build-isolation", "--no-index", "--disable-pip-version-check",
+                           "-w", str(out), str(ROOT)], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     (built,) = out.glob("cfnews-*.whl")
     return built
