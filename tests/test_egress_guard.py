@@ -32,7 +32,10 @@ HOSTS = frozenset({"vm", "runsc", "10.1.2.3"})
     ("socket.connect", (None, (0, 0))),                           # a netlink address
     ("socket.sendto", (None, ("127.0.0.1", 53))),
     ("socket.sendmsg", (None, None)),                             # on a connected socket
-    ("socket.bind", (None, ("0.0.0.0", 0))),                      # not traffic
+    ("socket.bind", (None, ("127.0.0.4", 0))),                    # a loopback server
+    ("socket.bind", (None, ("::1", 0, 0, 0))),
+    ("socket.bind", (None, "/tmp/some.sock")),
+    ("socket.listen", (None, 5)),                                  # not audited here
 ])
 def test_loopback_the_hosts_file_and_local_sockets_pass(event, args):
     assert refused_address(event, args, allow_loopback=True, hosts=HOSTS) is None
@@ -48,6 +51,10 @@ def test_loopback_the_hosts_file_and_local_sockets_pass(event, args):
     ("socket.connect", (None, ("2001:db8::1", 443, 0, 0)), "2001:db8::1"),
     ("socket.sendto", (None, ("10.255.255.53", 53)), "10.255.255.53"),
     ("socket.sendmsg", (None, ("192.0.2.1", 53)), "192.0.2.1"),
+    ("socket.bind", (None, ("", 8080)), "every interface"),       # a server others could reach
+    ("socket.bind", (None, ("0.0.0.0", 0)), "0.0.0.0"),
+    ("socket.bind", (None, ("::", 0, 0, 0)), "::"),
+    ("socket.bind", (None, ("vm", 0)), "vm"),                     # a name: its address unknown here
 ])
 def test_every_other_address_is_refused(event, args, address):
     assert refused_address(event, args, allow_loopback=True, hosts=HOSTS) == address
@@ -57,6 +64,8 @@ def test_the_strict_guard_refuses_loopback_and_unix_sockets_too():
     assert refused_address("socket.getaddrinfo", ("127.0.0.1", 80, 0, 0, 0), False, HOSTS)
     assert refused_address("socket.connect", (None, "/tmp/some.sock"), False, HOSTS)
     assert refused_address("socket.getaddrinfo", ("vm", 80, 0, 0, 0), False, HOSTS) == "vm"
+    # binding a loopback server sends nothing: allowed by both
+    assert refused_address("socket.bind", (None, ("127.0.0.1", 0)), False, HOSTS) is None
 
 
 def test_the_hosts_file_is_read_without_its_comments(tmp_path):
@@ -81,6 +90,8 @@ def test_a_process_the_tests_start_inherits_the_guard():
     udp = run_python("import socket\n"
                      "socket.socket(socket.AF_INET, socket.SOCK_DGRAM).connect(('192.0.2.7', 9))")
     assert udp.returncode == REFUSED_EXIT and NETWORK_ATTEMPT in udp.stderr
+    server = run_python("import socket\nsocket.socket().bind(('', 0))\nprint('listening')")
+    assert server.returncode == REFUSED_EXIT and "'every interface'" in server.stderr
     local = run_python("import socket\n"
                        "print(socket.getaddrinfo('127.0.0.2', 80, flags=socket.AI_NUMERICHOST)[0][4])")
     assert local.returncode == 0 and "127.0.0.2" in local.stdout, local.stderr

@@ -2,7 +2,8 @@
 
 An audit hook refuses, before anything is sent, every name lookup, reverse lookup, connection
 and datagram whose address is neither loopback nor listed in the hosts file (which the resolver
-reads before asking DNS). It sees what Python code asks for; C++ and Java libraries (Arrow's
+reads before asking DNS), and every server socket bound beyond loopback (all interfaces
+included), which hosts off the machine could reach. It sees what Python code asks for; C++ and Java libraries (Arrow's
 cloud clients, ONNX Runtime, Spark, Chromium) bypass it and are kept local by their tests'
 settings.
 
@@ -64,6 +65,13 @@ def refused_address(event: str, args, allow_loopback: bool, hosts: frozenset):
         if target and isinstance(target[0], int):
             return None                    # a netlink or packet address: nothing leaves
         target = target[0]
+    elif event == "socket.bind":
+        # a server listening beyond loopback could be reached, and answer, from off the machine
+        target = args[1] if len(args) > 1 else None
+        if not isinstance(target, tuple) or not target or isinstance(target[0], int):
+            return None                    # a Unix socket's path, a netlink address
+        host = target[0].decode("ascii", "replace") if isinstance(target[0], bytes) else target[0]
+        return None if host and is_loopback(host) else (host or "every interface")
     else:
         return None
     if allow_loopback:
