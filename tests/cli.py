@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.egress_guard.sitecustomize import NETWORK_ATTEMPT, REFUSED_EXIT  # noqa: F401 (re-exported)
+from tests.egress_guard.sitecustomize import NETWORK_ATTEMPT  # noqa: F401 (re-exported)
 
 ROOT = Path(__file__).resolve().parents[1]
 GUARD_FILE = ROOT / "tests" / "egress_guard" / "sitecustomize.py"

@@ -67,8 +67,9 @@ def _refuse_in_a_test(event, address):
 
 
 def pytest_configure(config):
-    """Every name lookup, connection or datagram off loopback is refused, here and in every
-    Python process the tests start (which inherit the guard through PYTHONPATH)."""
+    """Every name lookup, connection or datagram off loopback, and every server bound beyond it,
+    is refused, here and in every Python process the tests start (which inherit the guard
+    through PYTHONPATH)."""
     guard = _egress_guard_module()
     if not guard.installed:
         guard.install(allow_loopback=True)

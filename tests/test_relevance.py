@@ -1117,18 +1117,27 @@ def test_allsides_round_rows_keep_their_outlets_split():
     assert not {r["source"] for r in round_rows} & draw_candidates.ALLSIDES_LEFT_OUT
 
 
+def _snapshot_round(reader_name, round_commit, snapshot_name, count):
+    """(the topic as it was at the round's commit, every item of its snapshot reader): the reader
+    yields `count` items with distinct ids; skips, with the reason, when the snapshot is absent."""
+    _, sources = _eval_and_sources()
+    topic_then = _topic_at_round(round_commit)
+    try:
+        items = list(getattr(sources, reader_name)())
+    except sources.SnapshotMissing as exc:
+        pytest.skip(f"the {snapshot_name} snapshot is absent ({exc}); see SOURCES.md")
+    assert len(items) == count and len({i.article_id for i in items}) == count
+    return topic_then, items
+
+
 def test_the_allsides_draw_is_the_seeded_sample_labelled():
     """draw_candidates.py --allsides rebuilds exactly the labelled AllSides rows: of the articles
     naming both sides, every one whose title names France (strata A, F) and the seeded quota of the
     rest per split (P: a sentence names both sides; B: none does)."""
     relevance_eval, sources = _eval_and_sources()
     from tests.data.relevance import draw_candidates
-    topic_then = _topic_at_round(draw_candidates.ALLSIDES_ROUND_COMMIT)
-    try:
-        items = list(sources.allsides_items())
-    except sources.SnapshotMissing as exc:
-        pytest.skip(f"the AllSides snapshot is absent ({exc}); see SOURCES.md")
-    assert len(items) == 37554 and len({i.article_id for i in items}) == 37554
+    topic_then, items = _snapshot_round("allsides_items", draw_candidates.ALLSIDES_ROUND_COMMIT,
+                                        "AllSides", 37554)
     drawn = list(draw_candidates.draw_allsides(items=items, topic=topic_then))
     labelled = {r["article_id"]: r for r in relevance_eval.label_rows()
                 if r["review"].startswith(draw_candidates.ALLSIDES_ROUND)}
@@ -1149,12 +1158,8 @@ def test_the_orangesum_draw_is_the_seeded_sample_labelled():
     and the seeded quota of F and B; an article is its title, and its lead then body as text."""
     relevance_eval, sources = _eval_and_sources()
     from tests.data.relevance import draw_candidates
-    topic_then = _topic_at_round(draw_candidates.ORANGESUM_ROUND_COMMIT)
-    try:
-        items = list(sources.orangesum_items())
-    except sources.SnapshotMissing as exc:
-        pytest.skip(f"the OrangeSum snapshot is absent ({exc}); see SOURCES.md")
-    assert len(items) == 36152 and len({i.article_id for i in items}) == 36152
+    topic_then, items = _snapshot_round("orangesum_items", draw_candidates.ORANGESUM_ROUND_COMMIT,
+                                        "OrangeSum", 36152)
     first = items[0]
     assert first.article_id.startswith("orangesum/10#") and first.title.startswith("Pastoralisme et ours")
     assert first.text.startswith("L'État va mobiliser en 2020") and "\nCette enveloppe inclut" in first.text
