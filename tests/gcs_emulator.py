@@ -18,6 +18,7 @@ traffic off the machine (a metadata-server probe, a token refresh at oauth2.goog
 `env` is the environment to give a subprocess; `install()` sets it in this process."""
 from __future__ import annotations
 
+import contextlib
 import http.client
 import http.server
 import json
@@ -25,7 +26,7 @@ import os
 import re
 import threading
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, Iterator, Optional
 
 from cfnews.pipeline.demo.site import LoopbackHTTPServer
 
@@ -161,3 +162,16 @@ class GcsEmulator:
                 server.server_close()
         if self._server is not None:
             self._server.stop()
+
+
+@contextlib.contextmanager
+def emulated_gcs(workdir: Path, bucket: str) -> Iterator[GcsEmulator]:
+    """A started emulator with its environment set in this process and `bucket` created
+    (`.bucket`); stopped, and the environment restored, on exit."""
+    emulator = GcsEmulator(workdir).start()
+    emulator.install()
+    try:
+        emulator.bucket = emulator.create_bucket(bucket)
+        yield emulator
+    finally:
+        emulator.stop()

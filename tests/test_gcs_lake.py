@@ -25,7 +25,7 @@ from cfnews.pipeline.lease import LOCK_OBJECT  # noqa: E402
 from cfnews.transforms.write import write_partition  # noqa: E402
 from tests.cli import NETWORK_ATTEMPT, network_guard  # noqa: E402
 from tests.cli import cfnews as run_cfnews  # noqa: E402
-from tests.gcs_emulator import GcsEmulator, with_content_ids  # noqa: E402
+from tests.gcs_emulator import emulated_gcs, with_content_ids  # noqa: E402
 from tests.ports import reusable_port  # noqa: E402
 from tests.test_compact import art  # noqa: E402
 
@@ -40,13 +40,8 @@ LOOPBACK_ONLY = network_guard(allow_loopback=True)
 def gcs(tmp_path_factory):
     """The emulator, its environment also set in this process (the tests write lakes here
     through Beam's GcsIO); yields it with the bucket."""
-    emulator = GcsEmulator(tmp_path_factory.mktemp("gcs")).start()
-    emulator.install()
-    try:
-        emulator.bucket = emulator.create_bucket(BUCKET)
+    with emulated_gcs(tmp_path_factory.mktemp("gcs"), BUCKET) as emulator:
         yield emulator
-    finally:
-        emulator.stop()
 
 
 def cfnews(gcs, *args, timeout=300, env_extra=None):

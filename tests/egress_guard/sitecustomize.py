@@ -3,9 +3,9 @@
 An audit hook refuses, before anything is sent, every name lookup, reverse lookup, connection
 and datagram whose address is neither loopback nor listed in the hosts file (which the resolver
 reads before asking DNS), and every server socket bound beyond loopback (all interfaces
-included), which hosts off the machine could reach. It sees what Python code asks for; C++ and Java libraries (Arrow's
-cloud clients, ONNX Runtime, Spark, Chromium) bypass it and are kept local by their tests'
-settings.
+included), which hosts off the machine could reach. It sees what Python code asks for; C++ and
+Java libraries (Arrow's cloud clients, ONNX Runtime, Spark, Chromium) bypass it and are kept
+local by their tests' settings.
 
 conftest.py installs it in the pytest process, where a refused call raises and the test that
 made it fails, and puts this folder first on PYTHONPATH with CFNEWS_TEST_NETWORK_GUARD set, so
