@@ -397,25 +397,33 @@ ORANGESUM_ROUND_COMMIT = "5a93cde"   # its labels; the topic's terms then (topic
 ORANGESUM_QUOTAS = {"F": 12, "B": 20}
 
 
-def draw_orangesum(seed: int = ORANGESUM_SEED, items=None, topic=None):
-    """The OrangeSum round (dev split, outlet actu.orange.fr, in neither split before; SOURCES.md): the
+def draw_orangesum(seed: int = ORANGESUM_SEED, items=None, topic=None, quotas=None, before=()):
+    """The OrangeSum rounds (dev split, outlet actu.orange.fr, in neither split before; SOURCES.md): the
     articles of sources.orangesum_items() naming both sides (the topic's terms, any role), one of each
     title and text and no copy of an article taken before (is_copy: the corpus holds the same AFP story
     under several numbers); stratum A whole, F and B shuffled with random.Random(seed) in id order and
-    taken up to ORANGESUM_QUOTAS; `topic`: today's unless given. Yields (article_id, outlet, language,
-    stratum), in id order."""
+    taken up to `quotas` (ORANGESUM_QUOTAS unless given); `topic`: today's unless given; `before`: the ids
+    an earlier round took, left out with every copy of them (their titles, texts and is_copy). Yields
+    (article_id, outlet, language, stratum), in id order."""
     sys.path.insert(0, str(HERE))
     import sources  # noqa: E402
     topic = topic or load_topic("china_france")
+    quotas = ORANGESUM_QUOTAS if quotas is None else quotas
+    before = set(before)
+    items = list(sources.orangesum_items() if items is None else items)
+    earlier = [item for item in items if item.article_id in before]
+    assert len(earlier) == len(before), "an earlier round's id is not an article of the snapshot"
     pool = sorted((item.article_id, item.source, item.title, item.text)
-                  for item in (sources.orangesum_items() if items is None else items)
-                  if {"china", "france"} <= _sides(topic, item.title + "\n" + item.text))
+                  for item in items if item.article_id not in before
+                  and {"china", "france"} <= _sides(topic, item.title + "\n" + item.text))
     random.Random(seed).shuffle(pool)
     pool.sort(key=lambda row: _stratum(topic, row[2]) != "A")   # A first (stable: shuffled order kept)
-    taken, seen, kept, drawn = collections.Counter(), set(), [], []
+    taken, drawn = collections.Counter(), []
+    seen = {part for item in earlier for part in (item.title, item.text)}
+    kept = [_shingles(item.text) for item in earlier]
     for article_id, source, title, text in pool:
         stratum = _stratum(topic, title)
-        quota = ORANGESUM_QUOTAS.get(stratum)
+        quota = quotas.get(stratum)
         if title in seen or text in seen or (quota is not None and taken[stratum] >= quota):
             continue
         shingles = _shingles(text)
@@ -428,8 +436,34 @@ def draw_orangesum(seed: int = ORANGESUM_SEED, items=None, topic=None):
     yield from sorted(drawn)
 
 
+ORANGESUM2_SEED = 26
+ORANGESUM2_ROUND = "added: OrangeSum round 2"   # the review note of the --orangesum2 round's rows
+# F and B sampled again; what A the first round left (copies of what it took, if any) is taken whole
+ORANGESUM2_QUOTAS = {"F": 35, "B": 45}
+
+
+def orangesum_round_ids(rows, second: bool) -> set:
+    """The ids of the first (`second` false) or the second OrangeSum round's rows of labels.tsv (their
+    review notes: the first round's note is the start of the second's)."""
+    return {r["article_id"] for r in rows if r["review"].startswith(ORANGESUM_ROUND)
+            and r["review"].startswith(ORANGESUM2_ROUND) == second}
+
+
+def draw_orangesum2(seed: int = ORANGESUM2_SEED, items=None, topic=None):
+    """The second OrangeSum round (SOURCES.md): draw_orangesum among the articles the first round
+    (its rows of labels.tsv) did not take, less their copies, with ORANGESUM2_QUOTAS. Yields
+    (article_id, outlet, language, stratum), in id order."""
+    lines = (HERE / "labels.tsv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split("\t")
+    rows = [dict(zip(header, line.split("\t"))) for line in lines[1:]]
+    yield from draw_orangesum(seed, items=items, topic=topic, quotas=ORANGESUM2_QUOTAS,
+                              before=orangesum_round_ids(rows, second=False))
+
+
 if __name__ == "__main__":
-    if "--orangesum" in sys.argv:
+    if "--orangesum2" in sys.argv:
+        rows = draw_orangesum2()
+    elif "--orangesum" in sys.argv:
         rows = draw_orangesum()
     elif "--allsides" in sys.argv:
         rows = draw_allsides()
