@@ -74,6 +74,14 @@ title names France only (F) and 20 of the rest (B); one of each title and text, 
 taken before. Labelled by reading before any model scored them.
 
     python -m tests.data.relevance.draw_candidates --orangesum > orangesum.tsv
+
+The second OrangeSum round (`--orangesum2`, seed 26, same outlet and split): draw_orangesum again, among the articles
+naming both sides that the first round did not take, less copies (is_copy) of any it took: 780 articles (stratum A 3,
+all of them copies of articles the first round took; F 193; B 584); shuffled with random.Random(26) in id order, 35 of
+F and 45 of B (what A is left would be taken whole); one of each title and text, no copy within the draw. Labelled by
+reading before any model scored them (commit ORANGESUM2_ROUND_COMMIT).
+
+    python -m tests.data.relevance.draw_candidates --orangesum2 > orangesum2.tsv
 """
 from __future__ import annotations
 
@@ -391,7 +399,7 @@ def draw_allsides(seed: int = ALLSIDES_SEED, items=None, topic=None):
 
 
 ORANGESUM_SEED = 23
-ORANGESUM_ROUND = "added: OrangeSum round"   # the review note of the --orangesum round's rows
+ORANGESUM_ROUND = "added: OrangeSum round ("   # the start of the --orangesum round's review notes (not round 2's)
 ORANGESUM_ROUND_COMMIT = "5a93cde"   # its labels; the topic's terms then (topic_at) rebuild its draw
 # stratum A (the title names both sides) is taken whole; F and B are sampled
 ORANGESUM_QUOTAS = {"F": 12, "B": 20}
@@ -437,27 +445,20 @@ def draw_orangesum(seed: int = ORANGESUM_SEED, items=None, topic=None, quotas=No
 
 
 ORANGESUM2_SEED = 26
-ORANGESUM2_ROUND = "added: OrangeSum round 2"   # the review note of the --orangesum2 round's rows
+ORANGESUM2_ROUND = "added: OrangeSum round 2 ("   # the start of the --orangesum2 round's review notes
+ORANGESUM2_ROUND_COMMIT = "d8e925e"   # its labels; the topic's terms then (topic_at) rebuild its draw
 # F and B sampled again; what A the first round left (copies of what it took, if any) is taken whole
 ORANGESUM2_QUOTAS = {"F": 35, "B": 45}
 
 
-def orangesum_round_ids(rows, second: bool) -> set:
-    """The ids of the first (`second` false) or the second OrangeSum round's rows of labels.tsv (their
-    review notes: the first round's note is the start of the second's)."""
-    return {r["article_id"] for r in rows if r["review"].startswith(ORANGESUM_ROUND)
-            and r["review"].startswith(ORANGESUM2_ROUND) == second}
-
-
 def draw_orangesum2(seed: int = ORANGESUM2_SEED, items=None, topic=None):
-    """The second OrangeSum round (SOURCES.md): draw_orangesum among the articles the first round
-    (its rows of labels.tsv) did not take, less their copies, with ORANGESUM2_QUOTAS. Yields
-    (article_id, outlet, language, stratum), in id order."""
+    """The second OrangeSum round (SOURCES.md): draw_orangesum among the articles the first round (its
+    rows of labels.tsv) did not take, less their copies (is_copy) and their titles and texts, with
+    ORANGESUM2_QUOTAS; `topic`: today's unless given (topic_at(ORANGESUM2_ROUND_COMMIT) rebuilds the
+    round). Yields (article_id, outlet, language, stratum), in id order."""
     lines = (HERE / "labels.tsv").read_text(encoding="utf-8").splitlines()
-    header = lines[0].split("\t")
-    rows = [dict(zip(header, line.split("\t"))) for line in lines[1:]]
-    yield from draw_orangesum(seed, items=items, topic=topic, quotas=ORANGESUM2_QUOTAS,
-                              before=orangesum_round_ids(rows, second=False))
+    first = {line.split("\t", 1)[0] for line in lines[1:] if f"\t{ORANGESUM_ROUND}" in line}
+    yield from draw_orangesum(seed, items=items, topic=topic, quotas=ORANGESUM2_QUOTAS, before=first)
 
 
 if __name__ == "__main__":
