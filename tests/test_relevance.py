@@ -904,17 +904,20 @@ OWN_OUTLET_ROUNDS = {
     "wikinews": ("added: Wikinews round", 2, None, "test", "en", "WIKINEWS_SOURCE", "WIKINEWS_PREFIX"),
     "liberation": ("added: Libération round", 60, None, "dev", "fr", "LIBERATION_SOURCE",
                    "LIBERATION_PREFIX"),
-    "orangesum": ("added: OrangeSum round", 71, 17, "dev", "fr", "ORANGESUM_SOURCE",
+    "orangesum": ("added: OrangeSum round (", 71, 17, "dev", "fr", "ORANGESUM_SOURCE",
                   "ORANGESUM_PREFIX"),
+    "orangesum2": ("added: OrangeSum round 2 (", 80, 4, "dev", "fr", "ORANGESUM_SOURCE",
+                   "ORANGESUM_PREFIX"),
 }
 
 
 @pytest.mark.parametrize("round_name", sorted(OWN_OUTLET_ROUNDS))
 def test_a_round_of_an_outlet_of_its_own_is_every_row_of_that_outlet(round_name):
     """labels.tsv: the Wikinews (--wikinews, English test), Libération (--liberation, French dev)
-    and OrangeSum (--orangesum, French dev: the first real French positives) rounds are rows of
-    one split and language under an outlet no other row holds, articles naming both sides, read
-    apart from the other snapshots (their own id prefix)."""
+    and OrangeSum (--orangesum, then --orangesum2, French dev: the first real French positives)
+    rounds are rows of one split and language under an outlet no other row holds (the rounds of
+    that outlet, together, are all its rows), articles naming both sides, read apart from the other
+    snapshots (their own id prefix)."""
     note, count, positives, split, language, source, prefix = OWN_OUTLET_ROUNDS[round_name]
     relevance_eval, sources = _eval_and_sources()
     source, prefix = getattr(sources, source), getattr(sources, prefix)
@@ -926,7 +929,11 @@ def test_a_round_of_an_outlet_of_its_own_is_every_row_of_that_outlet(round_name)
             "positive": positives, "negative": count - positives}
     assert all(r["split"] == split and r["language"] == language and r["kind"] == "both"
                and r["source"] == source and r["article_id"].startswith(prefix) for r in round_rows)
-    assert [r for r in rows if r["source"] == source] == round_rows
+    notes = tuple(other[0] for other in OWN_OUTLET_ROUNDS.values() if other[5] == OWN_OUTLET_ROUNDS[round_name][5])
+    assert [r for r in rows if r["source"] == source] == [r for r in rows if r["review"].startswith(notes)]
+    # no two rounds share a row (no round's note is the start of another's)
+    assert sum(r["review"].startswith(other) for r in rows for other in notes) == len(
+        [r for r in rows if r["source"] == source])
 
 
 def test_wikitext_keeps_the_body_with_link_labels():
@@ -1169,6 +1176,33 @@ def test_the_orangesum_draw_is_the_seeded_sample_labelled():
     assert [row[0] for row in drawn] == sorted(labelled)
     assert collections.Counter(row[3] for row in drawn) == {"A": 39, "F": 12, "B": 20}
     assert all(row[1:3] == (sources.ORANGESUM_SOURCE, "fr") for row in drawn)
+
+
+def test_the_second_orangesum_draw_is_the_seeded_sample_labelled():
+    """draw_candidates.py --orangesum2 rebuilds exactly the labelled rows of the second OrangeSum round
+    (with the topic of its labels' commit): of the 780 articles naming both sides that the first round
+    did not take and that copy none it took, the seeded 35 of stratum F and 45 of B (the 3 of A left are
+    copies); no drawn article is a copy of another or of the first round's, and each row's review
+    names the stratum it was drawn in."""
+    relevance_eval, sources = _eval_and_sources()
+    from tests.data.relevance import draw_candidates as dc
+    topic_then, items = _snapshot_round("orangesum_items", dc.ORANGESUM2_ROUND_COMMIT, "OrangeSum", 36152)
+    rows = relevance_eval.label_rows()
+    first = {r["article_id"] for r in rows if r["review"].startswith(dc.ORANGESUM_ROUND)}
+    labelled = {r["article_id"]: r for r in rows if r["review"].startswith(dc.ORANGESUM2_ROUND)}
+    drawn = list(dc.draw_orangesum2(items=items, topic=topic_then))
+    assert [row[0] for row in drawn] == sorted(labelled)
+    assert collections.Counter(row[3] for row in drawn) == {"F": 35, "B": 45}
+    assert all(row[1:3] == (sources.ORANGESUM_SOURCE, "fr") for row in drawn)
+    assert all(f"stratum {row[3]};" in labelled[row[0]]["review"] for row in drawn)
+    left = [i for i in items if i.article_id not in first
+            and {"china", "france"} <= dc._sides(topic_then, i.title + "\n" + i.text)]
+    assert len(left) == 780
+    assert collections.Counter(dc._stratum(topic_then, i.title) for i in left) == {"A": 3, "F": 193, "B": 584}
+    shingles = {i.article_id: dc._shingles(i.text) for i in items if i.article_id in first | set(labelled)}
+    for article_id in labelled:
+        assert not any(dc.is_copy(shingles[article_id], shingles[other])
+                       for other in first | set(labelled) if other != article_id), article_id
 
 
 def test_each_seeded_round_is_drawn_again_from_its_days_topic_and_labels():

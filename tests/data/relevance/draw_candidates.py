@@ -74,6 +74,14 @@ title names France only (F) and 20 of the rest (B); one of each title and text, 
 taken before. Labelled by reading before any model scored them.
 
     python -m tests.data.relevance.draw_candidates --orangesum > orangesum.tsv
+
+The second OrangeSum round (`--orangesum2`, seed 26, same outlet and split): draw_orangesum again, among the articles
+naming both sides that the first round did not take, less copies (is_copy) of any it took: 780 articles (stratum A 3,
+all of them copies of articles the first round took; F 193; B 584); shuffled with random.Random(26) in id order, 35 of
+F and 45 of B (what A is left would be taken whole); one of each title and text, no copy within the draw. Labelled by
+reading before any model scored them (commit ORANGESUM2_ROUND_COMMIT).
+
+    python -m tests.data.relevance.draw_candidates --orangesum2 > orangesum2.tsv
 """
 from __future__ import annotations
 
@@ -391,31 +399,39 @@ def draw_allsides(seed: int = ALLSIDES_SEED, items=None, topic=None):
 
 
 ORANGESUM_SEED = 23
-ORANGESUM_ROUND = "added: OrangeSum round"   # the review note of the --orangesum round's rows
+ORANGESUM_ROUND = "added: OrangeSum round ("   # the start of the --orangesum round's review notes (not round 2's)
 ORANGESUM_ROUND_COMMIT = "5a93cde"   # its labels; the topic's terms then (topic_at) rebuild its draw
 # stratum A (the title names both sides) is taken whole; F and B are sampled
 ORANGESUM_QUOTAS = {"F": 12, "B": 20}
 
 
-def draw_orangesum(seed: int = ORANGESUM_SEED, items=None, topic=None):
-    """The OrangeSum round (dev split, outlet actu.orange.fr, in neither split before; SOURCES.md): the
+def draw_orangesum(seed: int = ORANGESUM_SEED, items=None, topic=None, quotas=None, before=()):
+    """The OrangeSum rounds (dev split, outlet actu.orange.fr, in neither split before; SOURCES.md): the
     articles of sources.orangesum_items() naming both sides (the topic's terms, any role), one of each
     title and text and no copy of an article taken before (is_copy: the corpus holds the same AFP story
     under several numbers); stratum A whole, F and B shuffled with random.Random(seed) in id order and
-    taken up to ORANGESUM_QUOTAS; `topic`: today's unless given. Yields (article_id, outlet, language,
-    stratum), in id order."""
+    taken up to `quotas` (ORANGESUM_QUOTAS unless given); `topic`: today's unless given; `before`: the ids
+    an earlier round took, left out with every copy of them (their titles, texts and is_copy). Yields
+    (article_id, outlet, language, stratum), in id order."""
     sys.path.insert(0, str(HERE))
     import sources  # noqa: E402
     topic = topic or load_topic("china_france")
+    quotas = ORANGESUM_QUOTAS if quotas is None else quotas
+    before = set(before)
+    items = list(sources.orangesum_items() if items is None else items)
+    earlier = [item for item in items if item.article_id in before]
+    assert len(earlier) == len(before), "an earlier round's id is not an article of the snapshot"
     pool = sorted((item.article_id, item.source, item.title, item.text)
-                  for item in (sources.orangesum_items() if items is None else items)
-                  if {"china", "france"} <= _sides(topic, item.title + "\n" + item.text))
+                  for item in items if item.article_id not in before
+                  and {"china", "france"} <= _sides(topic, item.title + "\n" + item.text))
     random.Random(seed).shuffle(pool)
     pool.sort(key=lambda row: _stratum(topic, row[2]) != "A")   # A first (stable: shuffled order kept)
-    taken, seen, kept, drawn = collections.Counter(), set(), [], []
+    taken, drawn = collections.Counter(), []
+    seen = {part for item in earlier for part in (item.title, item.text)}
+    kept = [_shingles(item.text) for item in earlier]
     for article_id, source, title, text in pool:
         stratum = _stratum(topic, title)
-        quota = ORANGESUM_QUOTAS.get(stratum)
+        quota = quotas.get(stratum)
         if title in seen or text in seen or (quota is not None and taken[stratum] >= quota):
             continue
         shingles = _shingles(text)
@@ -428,8 +444,27 @@ def draw_orangesum(seed: int = ORANGESUM_SEED, items=None, topic=None):
     yield from sorted(drawn)
 
 
+ORANGESUM2_SEED = 26
+ORANGESUM2_ROUND = "added: OrangeSum round 2 ("   # the start of the --orangesum2 round's review notes
+ORANGESUM2_ROUND_COMMIT = "d8e925e"   # its labels; the topic's terms then (topic_at) rebuild its draw
+# F and B sampled again; what A the first round left (copies of what it took, if any) is taken whole
+ORANGESUM2_QUOTAS = {"F": 35, "B": 45}
+
+
+def draw_orangesum2(seed: int = ORANGESUM2_SEED, items=None, topic=None):
+    """The second OrangeSum round (SOURCES.md): draw_orangesum among the articles the first round (its
+    rows of labels.tsv) did not take, less their copies (is_copy) and their titles and texts, with
+    ORANGESUM2_QUOTAS; `topic`: today's unless given (topic_at(ORANGESUM2_ROUND_COMMIT) rebuilds the
+    round). Yields (article_id, outlet, language, stratum), in id order."""
+    lines = (HERE / "labels.tsv").read_text(encoding="utf-8").splitlines()
+    first = {line.split("\t", 1)[0] for line in lines[1:] if f"\t{ORANGESUM_ROUND}" in line}
+    yield from draw_orangesum(seed, items=items, topic=topic, quotas=ORANGESUM2_QUOTAS, before=first)
+
+
 if __name__ == "__main__":
-    if "--orangesum" in sys.argv:
+    if "--orangesum2" in sys.argv:
+        rows = draw_orangesum2()
+    elif "--orangesum" in sys.argv:
         rows = draw_orangesum()
     elif "--allsides" in sys.argv:
         rows = draw_allsides()
