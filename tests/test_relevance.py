@@ -749,6 +749,26 @@ def test_pairing_text_keeps_the_title_and_the_sentences_pairing_both_sides():
     assert relevance_eval.char_grams("ab c\nd", (1, 2)) == {"a", "b", "c", "d", "ab"}
 
 
+def test_the_sentence_encoders_regions_are_read_as_written():
+    """--cv-stack use-REGION (study): the encoder reads the title and the chosen sentences with their
+    accents and case (not folded); `pair` the sentences pairing both sides, `sides` those naming
+    either, `lead` the first three, `mix` the lead then the pairing ones, each sentence once."""
+    from tests.benchmarks import relevance_eval
+    topic = load_topic("china_france")
+    text = ("Le temps était doux. La Chine a reçu Emmanuel Macron. Pékin a salué la visite. "
+            "Germany, France and Italy voted. La pluie est revenue.")
+    regions = {region: relevance_eval.region_sentences(topic, "Macron à Pékin", text, region)
+               for region in ("pair", "sides", "lead", "mix")}
+    assert regions["pair"] == ["Macron à Pékin", "La Chine a reçu Emmanuel Macron"]
+    assert regions["sides"] == ["Macron à Pékin", "La Chine a reçu Emmanuel Macron", "Pékin a salué la visite"]
+    assert regions["lead"] == ["Macron à Pékin", "Le temps était doux", "La Chine a reçu Emmanuel Macron",
+                               "Pékin a salué la visite"]
+    assert regions["mix"] == regions["lead"]          # the pairing sentence is in the lead already
+    many = "".join(f"La Chine et la France, acte {n}. " for n in range(20))
+    assert len(relevance_eval.region_sentences(topic, "t", many, "pair", most=5)) == 5
+    assert len(relevance_eval.region_sentences(topic, "t", "La Chine et la France. " * 20, "pair")) == 2
+
+
 # a news bulletin written for these tests: 25 headlines, one China–France item in the middle
 BULLETIN_TITLE = "2021-03-15 晚间新闻 文字版"
 BULLETIN_ITEM = "中国全国人大与法国国民议会举行交流机制会议"
