@@ -1,7 +1,6 @@
 """Entries never fetched (same URL or feed guid as an earlier entry) name the row in
 `articles`: their canonical_id, cluster_id and story_id follow their first entry's fate, in
 batch and in streaming, through the one ingest transform."""
-import dataclasses
 import datetime as dt
 
 import apache_beam as beam

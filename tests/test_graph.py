@@ -14,7 +14,6 @@ from cfnews.pipeline.runner import job_pipeline, make_options
 from cfnews.schemas import FeedEntry, FeedSource, Rejected
 from cfnews.transforms.common import REJECTED, run_stage, StageDoFn
 from cfnews.transforms.dedup import BATCH_BUCKET_BITS, _postings_by_bucket, prepare
-from cfnews.transforms.ingest import IngestEntries
 from cfnews.schemas import Article, Stage
 
 FEEDS = [FeedSource(outlet="le-monde", url="https://www.example.com/rss.xml", language="fr",

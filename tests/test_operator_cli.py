@@ -58,7 +58,7 @@ def test_an_unusable_topic_file_stops_before_anything_runs(tmp_path):
         done = cfnews("backfill", "--manifest", small_manifest(tmp_path), "--out", out,
                       "--topic", topic)
         assert done.returncode == exit_codes.USAGE, done.stderr[-2000:]
-        assert done.stderr.startswith(f"cfnews backfill: ") and why in done.stderr, done.stderr
+        assert done.stderr.startswith("cfnews backfill: ") and why in done.stderr, done.stderr
         assert str(topic) in done.stderr and "Traceback" not in done.stderr
         assert not out.exists(), "nothing may run, not even the output folder"
 
