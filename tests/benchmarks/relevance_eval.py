@@ -378,10 +378,17 @@ def pairing_text(topic, title: str, text: str, region: str = "pair") -> str:
     folded_title, folded = fold(title or ""), fold(text or "")
     if region == "full":
         return folded_title + "\n" + folded
-    matcher, sides, need = topic.matcher, topic.side_sets, frozenset(topic.require)
+    need = frozenset(topic.require)
+    return "\n".join([folded_title] + [folded[low:high] for low, high, found in _subject_sides(topic, folded)
+                                        if need <= found])
+
+
+def _subject_sides(topic, folded: str):
+    """(start, end, sides named as subjects) of each sentence of a folded text."""
+    matcher, sides = topic.matcher, topic.side_sets
     marks = [(start, sides[key]) for start, end, key in matcher.spans(folded)
              if key not in matcher.other_keys and mention_role(folded, start, end) == SUBJECT]
-    kept, n = [folded_title], 0
+    n = 0
     for sentence in _SENTENCE.finditer(folded):
         low, high = sentence.span()
         found = set()
@@ -389,9 +396,7 @@ def pairing_text(topic, title: str, text: str, region: str = "pair") -> str:
             if marks[n][0] >= low:
                 found |= marks[n][1]
             n += 1
-        if need <= found:
-            kept.append(folded[low:high])
-    return "\n".join(kept)
+        yield low, high, found
 
 
 def region_sentences(topic, title: str, text: str, region: str, most: int = 12) -> list:
@@ -407,17 +412,8 @@ def region_sentences(topic, title: str, text: str, region: str, most: int = 12) 
         return (chosen + lead)[:most]
     if region == "mix":      # the lead, then the pairing sentences
         chosen += lead
-    matcher, sides, need = topic.matcher, topic.side_sets, frozenset(topic.require)
-    marks = [(start, sides[key]) for start, end, key in matcher.spans(folded)
-             if key not in matcher.other_keys and mention_role(folded, start, end) == SUBJECT]
-    n = 0
-    for sentence in _SENTENCE.finditer(folded):
-        low, high = sentence.span()
-        found = set()
-        while n < len(marks) and marks[n][0] < high:
-            if marks[n][0] >= low:
-                found |= marks[n][1]
-            n += 1
+    need = frozenset(topic.require)
+    for low, high, found in _subject_sides(topic, folded):
         wanted = bool(found) if region == "sides" else need <= found
         if wanted and source[low:high].strip() and source[low:high].strip() not in chosen:
             chosen.append(source[low:high].strip())
