@@ -767,6 +767,8 @@ def test_the_sentence_encoders_regions_are_read_as_written():
     many = "".join(f"La Chine et la France, acte {n}. " for n in range(20))
     assert len(relevance_eval.region_sentences(topic, "t", many, "pair", most=5)) == 5
     assert len(relevance_eval.region_sentences(topic, "t", "La Chine et la France. " * 20, "pair")) == 2
+    with pytest.raises(ValueError, match="unknown sentence-encoder region 'full'"):
+        relevance_eval.region_sentences(topic, "t", text, "full")   # a typo is an error, not "pair"
 
 
 # a news bulletin written for these tests: 25 headlines, one China–France item in the middle

