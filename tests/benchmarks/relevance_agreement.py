@@ -16,38 +16,31 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
+from tests.benchmarks.relevance_eval import DATA, label_rows, synthetic_split, tsv_rows
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "relevance"
 SECOND = DATA / "second_reading.tsv"
 LANGUAGES = ("en", "fr", "zh-Hans", "zh-Hant")
 _ADJUDICATED = re.compile(r"^was (positive|negative):.*blind second reading")
-
-
-def _tsv(path: Path) -> list:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    header = lines[0].split("\t")
-    return [dict(zip(header, line.split("\t"))) for line in lines[1:] if line]
 
 
 def test_split() -> dict:
     """{article_id: (language, label now, label of the first reading)} of the test split: the real
     articles of labels.tsv and the synthetic ones (synthetic.jsonl; their sources ending "-b")."""
     split = {}
-    for row in _tsv(DATA / "labels.tsv"):
+    for row in label_rows():
         if row["split"] == "test":
             was = _ADJUDICATED.match(row["review"])
             split[row["article_id"]] = (row["language"], row["label"], was.group(1) if was else row["label"])
     for line in (DATA / "synthetic.jsonl").read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
-        if not row["source"].endswith("-a"):          # relevance_eval: "-a" is dev, the rest test
+        if synthetic_split(row["source"]) == "test":
             split[row["id"]] = (row["lang"], row["label"], row["label"])
     return split
 
 
 def second_reading() -> dict:
     """{article_id: (label, note)} of the blind second reading."""
-    return {row["article_id"]: (row["label"], row["note"]) for row in _tsv(SECOND)}
+    return {row["article_id"]: (row["label"], row["note"]) for row in tsv_rows(SECOND)}
 
 
 def agreement(pairs) -> tuple:

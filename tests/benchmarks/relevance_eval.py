@@ -114,11 +114,21 @@ def _append_missing(rows: dict, missing: set) -> None:
                         out.write(json.dumps(rows[item.article_id], ensure_ascii=False) + "\n")
 
 
+def tsv_rows(path: Path) -> list:
+    """The rows of a tab-separated file as dicts keyed by its header."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split("\t")
+    return [dict(zip(header, line.split("\t"))) for line in lines[1:] if line]
+
+
 def label_rows() -> list:
     """The rows of labels.tsv as dicts keyed by its header (no texts needed)."""
-    lines = (DATA / "labels.tsv").read_text(encoding="utf-8").splitlines()
-    header = lines[0].split("\t")
-    return [dict(zip(header, line.split("\t"))) for line in lines[1:]]
+    return tsv_rows(DATA / "labels.tsv")
+
+
+def synthetic_split(source: str) -> str:
+    """The split of a synthetic article (synthetic.jsonl): its source ends "-a" for dev."""
+    return "dev" if source.endswith("-a") else "test"
 
 
 def load_examples() -> list:
@@ -133,7 +143,7 @@ def load_examples() -> list:
                                 row["label"] == "positive", body["title"], body["text"]))
     for line in (DATA / "synthetic.jsonl").read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
-        split = "dev" if row["source"].endswith("-a") else "test"
+        split = synthetic_split(row["source"])
         examples.append(Example(row["id"], row["lang"], row["source"], split,
                                 row["label"] == "positive", row["title"], row["text"]))
     if missing:
