@@ -116,7 +116,12 @@ def _append_missing(rows: dict, missing: set) -> None:
 
 def tsv_rows(path: Path) -> list:
     """The rows of a tab-separated file as dicts keyed by its header."""
-    lines = path.read_text(encoding="utf-8").splitlines()
+    return tsv_text_rows(path.read_text(encoding="utf-8"))
+
+
+def tsv_text_rows(text: str) -> list:
+    """The rows of tab-separated text (a header line first) as dicts keyed by its header."""
+    lines = text.splitlines()
     header = lines[0].split("\t")
     return [dict(zip(header, line.split("\t"))) for line in lines[1:] if line]
 

@@ -95,6 +95,7 @@ from pathlib import Path
 import yaml
 
 from cfnews.transforms.relevance import fold, load_topic
+from tests.benchmarks.relevance_eval import label_rows, tsv_text_rows
 
 HERE = Path(__file__).parent
 SEED = 15
@@ -155,10 +156,7 @@ def draw(seed: int = SEED, at: str | None = None, items=None):
     sys.path.insert(0, str(HERE))
     import sources  # noqa: E402
     topic = topic_at(at) if at else load_topic("china_france")
-    lines = (_git_show(at, "tests/data/relevance/labels.tsv").decode("utf-8") if at
-             else (HERE / "labels.tsv").read_text(encoding="utf-8")).splitlines()
-    header = lines[0].split("\t")
-    rows = [dict(zip(header, line.split("\t"))) for line in lines[1:]]
+    rows = labels_at(at)
     # (the Economist round's rows came later and are not of these rounds' pools: leaving them out keeps the
     # seeded draws as they were)
     before = [r for r in rows if not r.get("review", "").startswith(("added: seeded draw", ECONOMIST_ROUND))]
@@ -228,10 +226,8 @@ def draw_pen_dev(seed: int = PEN_DEV_SEED):
     """Yields (article_id, outlet, language, stratum) of the --pen-dev round."""
     from tests.data.zh_names import pen
     topic = load_topic("china_france")
-    lines = (HERE / "labels.tsv").read_text(encoding="utf-8").splitlines()
     # what was labelled before this round (so that the round re-draws itself)
-    labelled = {line.split("\t", 1)[0] for line in lines[1:]
-                if "\tadded: pen dev round" not in line}
+    labelled = {r["article_id"] for r in label_rows() if not r["review"].startswith("added: pen dev round")}
     pool = []
     for path, raw in pen.posts(set(PEN_DEV_QUOTAS)):
         folder = path.split("/")[1]
@@ -317,6 +313,13 @@ def _git_show(commit: str, path: str) -> bytes:
                           capture_output=True, check=True).stdout
 
 
+def labels_at(commit: str | None = None) -> list:
+    """The rows of labels.tsv as dicts: today's, or those of `commit`."""
+    if commit is None:
+        return label_rows()
+    return tsv_text_rows(_git_show(commit, "tests/data/relevance/labels.tsv").decode("utf-8"))
+
+
 def topic_at(commit: str):
     """The China–France topic's terms as they were at `commit` (git, this checkout's history): a
     draw that picks the posts naming both sides depends on them, and a later exclusion (say
@@ -336,8 +339,7 @@ def draw_economist(topic=None):
     sys.path.insert(0, str(HERE))
     import sources  # noqa: E402
     topic = topic or load_topic("china_france")
-    lines = (HERE / "labels.tsv").read_text(encoding="utf-8").splitlines()
-    labelled = {line.split("\t", 1)[0] for line in lines[1:] if f"\t{ECONOMIST_ROUND}" not in line}
+    labelled = {r["article_id"] for r in label_rows() if not r["review"].startswith(ECONOMIST_ROUND)}
     posts = list(sources.economist_items())
     kept = [_shingles(item.text) for item in posts if item.article_id in labelled]
     pool = sorted((item for item in posts if item.article_id not in labelled
@@ -376,10 +378,7 @@ def draw_allsides(seed: int = ALLSIDES_SEED, items=None, topic=None):
     sys.path.insert(0, str(HERE))
     import sources  # noqa: E402
     topic = topic or load_topic("china_france")
-    lines = (HERE / "labels.tsv").read_text(encoding="utf-8").splitlines()
-    header = lines[0].split("\t")
-    rows = [dict(zip(header, line.split("\t"))) for line in lines[1:]]
-    splits = {r["source"]: r["split"] for r in rows if not r["review"].startswith(ALLSIDES_ROUND)}
+    splits = {r["source"]: r["split"] for r in label_rows() if not r["review"].startswith(ALLSIDES_ROUND)}
     pool = sorted((item.article_id, item.source, item.title, item.text)
                   for item in (sources.allsides_items() if items is None else items)
                   if item.source not in ALLSIDES_LEFT_OUT
@@ -456,8 +455,7 @@ def draw_orangesum2(seed: int = ORANGESUM2_SEED, items=None, topic=None):
     rows of labels.tsv) did not take, less their copies (is_copy) and their titles and texts, with
     ORANGESUM2_QUOTAS; `topic`: today's unless given (topic_at(ORANGESUM2_ROUND_COMMIT) rebuilds the
     round). Yields (article_id, outlet, language, stratum), in id order."""
-    lines = (HERE / "labels.tsv").read_text(encoding="utf-8").splitlines()
-    first = {line.split("\t", 1)[0] for line in lines[1:] if f"\t{ORANGESUM_ROUND}" in line}
+    first = {r["article_id"] for r in label_rows() if r["review"].startswith(ORANGESUM_ROUND)}
     yield from draw_orangesum(seed, items=items, topic=topic, quotas=ORANGESUM2_QUOTAS, before=first)
 
 
