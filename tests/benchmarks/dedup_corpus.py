@@ -60,6 +60,7 @@ class Pair:
     duplicate: bool
     kind: str
     same_story: bool = None     # None: not labelled (the wire-copy sets); a copy is the same story
+    story: str = ""             # a copy pair's base story (its key): copies of one story are not independent
 
 
 @dataclasses.dataclass(frozen=True)
@@ -366,12 +367,15 @@ def build(seed: int, positives_per_story: int = 2, n_same_outlet_updates: int = 
         for _ in range(positives_per_story):
             first = make_outlet(rng)
             a = original(story) if rng.random() < 0.25 else copy(story, first, light=rng.random() < 0.3)
-            pairs.append(Pair(a, copy(story, make_outlet(rng, avoid=first.name)), True, "syndicated"))
-    pairs.append(Pair(original(seeds["002"], "ap"), original(seeds["004"], "cnn"), True, "seeds_002_004"))
+            pairs.append(Pair(a, copy(story, make_outlet(rng, avoid=first.name)), True, "syndicated",
+                              story=story.key))
+    pairs.append(Pair(original(seeds["002"], "ap"), original(seeds["004"], "cnn"), True, "seeds_002_004",
+                      story=seeds["002"].key))
     # ... and one outlet re-posting its story under a new URL, updated
     for story in rng.sample(bases, n_same_outlet_updates):
         outlet = make_outlet(rng)
-        pairs.append(Pair(copy(story, outlet, light=True), copy(story, outlet), True, "same_outlet_update"))
+        pairs.append(Pair(copy(story, outlet, light=True), copy(story, outlet), True, "same_outlet_update",
+                          story=story.key))
 
     # same outlet, different stories (real pairs from one site), dressed alike
     by_outlet: Dict[str, List[Story]] = {}
