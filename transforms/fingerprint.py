@@ -91,6 +91,7 @@ _FURNITURE = re.compile(
 # After normalise(): straight double quotes, guillemets and CJK corner brackets.
 _QUOTE_CHARS = ('"', "\u00ab", "\u00bb", "\u300c", "\u300d", "\u300e", "\u300f")
 _QUOTED_SPAN = re.compile(r'"[^"]*"|\u00ab[^\u00bb]*\u00bb|\u300c[^\u300d]*\u300d|\u300e[^\u300f]*\u300f')
+_QUOTE_MARK = re.compile(r'["\u00ab\u00bb\u300c\u300d\u300e\u300f]')
 _SENTENCE_BREAK = re.compile(r"[.!?](?=\s)|[\u3002\uff01\uff1f]")
 
 
@@ -136,10 +137,31 @@ def _words(line: str) -> List[bytes]:
     return [w.encode("utf-8") for w in _WORD.findall(line)]
 
 
+def _unpaired_quotation(line: str, paired: List[Tuple[int, int]]) -> List[Tuple[int, int]]:
+    """The part of the line a quotation crossing its edge covers: a mark left unpaired opens a
+    quotation that runs to the end of the line (the paragraphs of a quotation that goes on in
+    the next one, which by news style open and do not close; a closing mark lost in an edit),
+    or closes one opened in an earlier line (from the line's start). A straight quote opens
+    unless a non-space other than a bracket comes right before it ("year," he said)."""
+    for m in _QUOTE_MARK.finditer(line):
+        i = m.start()
+        if any(a <= i < b for a, b in paired):
+            continue
+        mark = line[i]
+        if mark in "\u300d\u300f":
+            return [(0, i + 1)]
+        if mark == '"' and i and not line[i - 1].isspace() and line[i - 1] not in "([{":
+            return [(0, i + 1)]
+        return [(i, len(line))]
+    return []
+
+
 def _quoted_sentences(line: str) -> List[Tuple[int, int]]:
     """(start, end) character spans of the sentences holding a long quotation, quote and
-    attribution together (sentence breaks inside the quotation do not count)."""
+    attribution together (sentence breaks inside the quotation do not count); a quotation
+    crossing the line's edge counts from its mark to that edge (`_unpaired_quotation`)."""
     inside = [m.span() for m in _QUOTED_SPAN.finditer(line)]
+    inside = sorted(inside + _unpaired_quotation(line, inside))
     spans = [(a, b) for a, b in inside if len(_words(line[a:b])) >= QUOTE_MIN_WORDS]
     if not spans:
         return []
