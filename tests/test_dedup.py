@@ -339,6 +339,12 @@ def test_a_brief_built_on_the_release_quote_is_a_rewrite_not_a_copy():
     assert (dup.article.article_id, dup.canonical_id, dup.article.story_id) == ("copy", "release",
                                                                                "release")
     assert all(a.cluster_id == a.article_id for a in kept)
+    # an edit that loses the quotation's closing mark leaves it quoted to the paragraph's end
+    lost = brief.replace('city," said', "city said")
+    arts[1] = article("brief", lost, 1, "wire-a")
+    kept, dups = dedup_in_memory(arts)
+    assert sorted(a.article_id for a in kept) == ["brief", "other", "release"]
+    assert {a.article_id: a.story_id for a in kept}["brief"] == "release"
 
 
 def test_copy_needs_shared_plain_text_and_a_rewrite_takes_a_stored_story():
@@ -387,12 +393,41 @@ AIRBUS = ("Airbus will open a second assembly line in Tianjin next year, the com
           "The new line is expected to start production in the second half of 2026.")
 
 
-def test_a_copy_that_merges_a_two_paragraph_quotation_still_shares_its_shingles():
+def test_a_quotation_over_two_paragraphs_is_quoted_however_a_copy_paragraphs_it():
+    from cfnews.transforms.fingerprint import marked_shingle_hashes, shingle_key
+    lines = AIRBUS.splitlines()
+    # news style: the quotation's first paragraph opens and does not close; the copy runs the
+    # two paragraphs together, so its quotes pair differently
+    merged = "\n".join(["TOULOUSE (Reuters) - " + lines[0], lines[1], lines[2] + " " + lines[3], lines[4]])
+    marks = [{shingle_key(h): h & 1 for h in marked_shingle_hashes(t).tolist()} for t in (AIRBUS, merged)]
+    quoted = {k for k, flag in marks[0].items() if flag}
+    opening = {shingle_key(h) for h in marked_shingle_hashes(lines[2].replace('"', "")).tolist()}
+    assert opening <= quoted                  # the open paragraph is quoted, not plain
+    assert all(marks[1][k] == flag for k, flag in marks[0].items() if k in marks[1])
+    # a closing mark lost in an edit: the quotation runs to the end of its paragraph
+    lost = AIRBUS.replace('countries," he said.', "countries he said.")
+    assert {shingle_key(h) for h in marked_shingle_hashes(lost).tolist() if h & 1} >= quoted - {
+        shingle_key(h) for h in marked_shingle_hashes("countries he said.").tolist()}
+    # Chinese style alike: 「 opens each paragraph of the quotation, 」 closes only the last
+    opened = "他說：「我們將在北京和深圳開設兩家精品店，預計明年年底前完成，並繼續擴大在中國的業務。"
+    assert all(h & 1 for h in marked_shingle_hashes(opened).tolist())
+    # only in a line of a paragraph's length: a text run into one line keeps an unpaired mark unread
+    from cfnews.transforms.fingerprint import QUOTE_PARAGRAPH_MAX_WORDS
+    opening_line = '"' + " ".join(f"w{i}" for i in range(QUOTE_PARAGRAPH_MAX_WORDS - 1)) + "."
+    run_together = '"' + " ".join(f"w{i}" for i in range(QUOTE_PARAGRAPH_MAX_WORDS + 1)) + "."
+    assert all(h & 1 for h in marked_shingle_hashes(opening_line).tolist())
+    assert not any(h & 1 for h in marked_shingle_hashes(run_together).tolist())
+    # an inch mark is no quotation
+    assert not any(h & 1 for h in marked_shingle_hashes(
+        'The 6\'2" forward scored twice in the second half of the game in Lyon on Sunday.').tolist())
+
+
+def test_a_copy_that_lost_its_quotation_marks_still_shares_its_shingles():
     from cfnews.transforms.dedup import shared_with
     from cfnews.transforms.fingerprint import marked_shingle_hashes, shingle_key
     lines = AIRBUS.splitlines()
-    # the copy runs the quotation's two paragraphs together: the quotes now pair differently
-    copy = "\n".join(["TOULOUSE (Reuters) - " + lines[0], lines[1], lines[2] + " " + lines[3], lines[4]])
+    bare_quote = [line.replace('"', "") for line in lines[2:4]]
+    copy = "\n".join(["TOULOUSE (Reuters) - " + lines[0], lines[1], *bare_quote, lines[4]])
     marks = [{shingle_key(h): h & 1 for h in marked_shingle_hashes(t).tolist()} for t in (AIRBUS, copy)]
     flipped = [k for k in marks[0].keys() & marks[1].keys() if marks[0][k] != marks[1][k]]
     assert len(flipped) >= 20          # the same sentences, marked quoted in one text only
@@ -404,7 +439,7 @@ def test_a_copy_that_merges_a_two_paragraph_quotation_still_shares_its_shingles(
     kept, [dup] = dedup_in_memory([article("orig", AIRBUS, 0), article("copy", copy, 1)])
     assert (dup.article.article_id, dup.canonical_id) == ("copy", "orig")
     bare, _ = similarity(mc, mo, len(set(hc_bare) & set(ho_bare)))
-    assert dup.containment == round(bare, 4) > 0.8    # matched by exact hash (mark included): 0.68
+    assert dup.containment == round(bare, 4) > 0.8
 
 
 def test_the_containment_threshold_rises_as_the_sample_shrinks():
