@@ -26,7 +26,9 @@ consistent value sample.
   other shingle (plain text, and the junctions between a quote and its neighbours) has it
   cleared. Independent reports of one press release share its quotes but not its sentences,
   so the dedup tells copies from rewrites by the *plain* hashes they share
-  (transforms/dedup.py). Short quoted titles ("Saint Seiya") stay plain.
+  (transforms/dedup.py). Short quoted titles ("Saint Seiya") stay plain. News style opens
+  each paragraph of a long quotation and closes only the last, so in a line of a paragraph's
+  length a mark left unpaired quotes from it to the line's edge (`_unpaired_quotation`).
   The bit is a flag on the shingle, not part of its identity: what is detected as quoted
   depends on the paragraphing (a quotation running over two paragraphs opens in one and
   closes in the next; a copy that merges or splits them marks other sentences), so two
