@@ -41,7 +41,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from typing import Iterator, List, NamedTuple, Tuple
+from typing import Iterator, List, NamedTuple, Optional, Tuple
 
 import numpy as np
 
@@ -163,13 +163,13 @@ def _unpaired_quotation(line: str, paired: List[Tuple[int, int]]) -> List[Tuple[
     return []
 
 
-def _quoted_sentences(line: str) -> List[Tuple[int, int]]:
+def _quoted_sentences(line: str, n_words: Optional[int] = None) -> List[Tuple[int, int]]:
     """(start, end) character spans of the sentences holding a long quotation, quote and
     attribution together (sentence breaks inside the quotation do not count); in a line of a
     paragraph's length, a quotation crossing its edge counts from its mark to that edge
     (`_unpaired_quotation`)."""
     inside = [m.span() for m in _QUOTED_SPAN.finditer(line)]
-    if len(_words(line)) <= QUOTE_PARAGRAPH_MAX_WORDS:
+    if (len(_words(line)) if n_words is None else n_words) <= QUOTE_PARAGRAPH_MAX_WORDS:
         inside = sorted(inside + _unpaired_quotation(line, inside))
     spans = [(a, b) for a, b in inside if len(_words(line[a:b])) >= QUOTE_MIN_WORDS]
     if not spans:
@@ -191,7 +191,7 @@ def _line_tokens(line: str, words: List[bytes]) -> Tuple[List[bytes], List[Tuple
     """The line's tokens and the (start, end) token ranges that lie in quoted sentences."""
     if '"' not in line and (line.isascii() or not any(q in line for q in _QUOTE_CHARS)):
         return words, []
-    quoted = _quoted_sentences(line)
+    quoted = _quoted_sentences(line, len(words))
     if not quoted:
         return words, []
     out, ranges, pos = [], [], 0
