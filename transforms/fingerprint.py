@@ -144,6 +144,13 @@ def _words(line: str) -> List[bytes]:
     return [w.encode("utf-8") for w in _WORD.findall(line)]
 
 
+def _may_hold_an_unpaired_mark(line: str) -> bool:
+    """An odd number of straight quotes, or brackets that do not balance: the cheap test that
+    spares most lines the scan (brackets that balance in the wrong order are not looked for)."""
+    return bool(line.count('"') % 2 or line.count("\u300c") != line.count("\u300d")
+                or line.count("\u300e") != line.count("\u300f"))
+
+
 def _unpaired_quotation(line: str, paired: List[Tuple[int, int]]) -> List[Tuple[int, int]]:
     """The part of the line a quotation crossing its edge covers: a mark left unpaired opens a
     quotation that runs to the end of the line (the paragraphs of a quotation that goes on in
@@ -169,7 +176,8 @@ def _quoted_sentences(line: str, n_words: Optional[int] = None) -> List[Tuple[in
     paragraph's length, a quotation crossing its edge counts from its mark to that edge
     (`_unpaired_quotation`)."""
     inside = [m.span() for m in _QUOTED_SPAN.finditer(line)]
-    if (len(_words(line)) if n_words is None else n_words) <= QUOTE_PARAGRAPH_MAX_WORDS:
+    if (_may_hold_an_unpaired_mark(line)
+            and (len(_words(line)) if n_words is None else n_words) <= QUOTE_PARAGRAPH_MAX_WORDS):
         inside = sorted(inside + _unpaired_quotation(line, inside))
     spans = [(a, b) for a, b in inside if len(_words(line[a:b])) >= QUOTE_MIN_WORDS]
     if not spans:
