@@ -11,7 +11,7 @@ candidate (lost), with the article each matched.
 
     python tests/benchmarks/dedup_cap.py [--sources nbw] [--caps 96,128,160,192]
                                          [--show CAP --sample 20 --sample-seed 1]
-                                         [--dump F.pkl | --load F.pkl]
+                                         [--dump F.pkl | --load F.pkl [--diff OTHER.pkl]]
     python tests/benchmarks/dedup_cap.py --cost [--caps 96,128,160,192] [--seed 2]
 
 `--show CAP`: a seeded sample of the articles new at CAP (among those not read yet), each with
@@ -118,6 +118,26 @@ def cost(caps, seed: int) -> None:
         state_per_article(docs)
 
 
+def print_diff(mine: dict, other: dict, names, chars: int) -> None:
+    """Per source, the articles one dump files at CAP 96 and the other does not, with the
+    article each matched (for reading), and those matched to another article."""
+    from tests.benchmarks import dedup_titles as dt_
+    for name in names:
+        docs = list(dt_.LOADERS[name]())
+        a, b = mine[name]["CAP 96"], other[name]["CAP 96"]
+        rematched = sum(1 for i in set(a) & set(b) if a[i].earlier != b[i].earlier)
+        print(f"\n== {name}: {len(docs)} posts; in duplicates: this dump {len(a)}, the other {len(b)}; "
+              f"only here {len(set(a) - set(b))}, only there {len(set(b) - set(a))}, "
+              f"matched to another article {rematched}")
+        for tag, here, there in (("only here", a, b), ("only there", b, a)):
+            for i in sorted(set(here) - set(there)):
+                f = here[i]
+                later, earlier = docs[f.later], docs[f.earlier]
+                print(f"   {tag}: {f.containment:.3f} on {f.shared} | {earlier.outlet} "
+                      f"{earlier.title[:60]!r} <- {later.outlet} {later.title[:60]!r}")
+                print(f"      E text: {earlier.text[:chars]!r}\n      L text: {later.text[:chars]!r}")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sources", default="nbw")
@@ -128,6 +148,10 @@ def main(argv=None):
     ap.add_argument("--chars", type=int, default=400)
     ap.add_argument("--dump", default="", help="write the per-CAP results (pickle) here")
     ap.add_argument("--load", default="", help="report from a --dump instead of computing")
+    ap.add_argument("--diff", default="", metavar="OTHER.pkl",
+                    help="with --load: what another tree's --dump files at CAP 96 that this one "
+                         "does not, and the reverse (run this script with the other tree's venv, "
+                         "--caps 96 --dump, to make it)")
     ap.add_argument("--cost", action="store_true",
                     help="hashes, Parquet bytes and streaming state per article per CAP, no real data")
     ap.add_argument("--seed", type=int, default=2, help="--cost: dedup_eval's stream seed")
@@ -157,6 +181,9 @@ def main(argv=None):
         return f"CAP {cap}" + ("" if (t, ts) == production else f" t {t} t_same {ts}")
     labels = read_pairs_tsv(LABELS, 7)
     loaded = load_dump(args.load)
+    if args.diff:
+        print_diff(loaded, load_dump(args.diff), args.sources.split(","), args.chars)
+        return
     dump = {}
     for name in args.sources.split(","):
         docs = list(dt_.LOADERS[name]())

@@ -276,6 +276,25 @@ def gj_docs() -> Iterator[Doc]:
             yield Doc("gj", item.source, day, item.title, "", item.text)
 
 
+def allsides_docs() -> Iterator[Doc]:
+    """The English articles of the AllSides snapshot (ramybaly/Article-Bias-Prediction, the
+    relevance set's reader `sources.allsides_items`, with the article's URL and its date at
+    noon UTC: the snapshot gives days only)."""
+    import json
+    snapshot, commit = sources.ALLSIDES_SNAPSHOT
+    keep = lambda path: path.startswith("data/jsons/") and path.endswith(".json")  # noqa: E731
+    for _, raw in sources._posts(snapshot, keep, commit, ("data/jsons/",)):
+        doc = json.loads(raw)
+        try:
+            when = dt.datetime.strptime(doc.get("date") or "", "%Y-%m-%d").replace(
+                hour=12, tzinfo=dt.timezone.utc)
+        except ValueError:
+            continue
+        yield Doc("allsides", sources.allsides_outlet(doc.get("source_url", "")), when,
+                  sources._clean(doc.get("title") or ""), doc.get("url") or "",
+                  sources._clean(doc.get("content_original") or ""))
+
+
 LOADERS = {
     "nbw": lambda: jekyll_docs(sources.NEWS_BEYOND_WALL, "nbw"),
     "oped2": lambda: jekyll_docs(sources.OPED2, "oped2"),
@@ -284,6 +303,7 @@ LOADERS = {
     "gj": gj_docs,
     "q3": q3_docs,
     "it": irish_times_docs,
+    "allsides": allsides_docs,
 }
 
 _SUFFIX = re.compile(r"\s+[-|–—]\s+[^-|–—]{1,40}$")
