@@ -12,6 +12,9 @@ from cfnews.transforms.http import FetchError, http_get
 from tests.conftest import article_html
 from tests.test_netguard import entry
 
+# wall-clock bounds: run in the test command's serial pass, not beside other tests
+pytestmark = pytest.mark.timing
+
 
 def drip_headers(lines: int = 40, delay: float = 0.25, status: bytes = b"200 OK"):
     """Status line at once, then one header line every `delay` s (each read is quick, so

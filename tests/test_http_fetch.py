@@ -80,6 +80,7 @@ def test_declared_oversize_is_refused_before_reading(server):
     assert info.value.reason.value == "too_large"
 
 
+@pytest.mark.timing  # a wall-clock bound: the serial pass
 def test_slow_drip_hits_the_total_deadline(server):
     server.routes["/drip"] = slow_drip(chunks=50, delay=0.1)  # 5 s of drip, each read quick
     start = time.monotonic()

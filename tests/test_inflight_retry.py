@@ -17,6 +17,9 @@ from tests.conftest import article_html, respond
 from tests.loopback_hosts import start_hosts
 from tests.test_netguard import entry
 
+# wall-clock bounds: run in the test command's serial pass, not beside other tests
+pytestmark = pytest.mark.timing
+
 PAGE = article_html("T", ["A page that extracts."]).encode()
 
 

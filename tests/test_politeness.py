@@ -71,6 +71,7 @@ def test_retry_after_is_honoured_then_the_page_is_fetched(server):
     assert calls[1] - calls[0] >= 0.95
 
 
+@pytest.mark.timing  # a wall-clock bound: the serial pass
 def test_a_long_retry_after_is_not_waited_for(server):
     server.routes["/later"] = page_route(status=429, headers={"Retry-After": "3600"})
     start = time.monotonic()

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.e2e
+# e2e; its redraw bound (every 2 s) is wall-clock: it runs in the test command's serial pass
+pytestmark = [pytest.mark.e2e, pytest.mark.timing]
 
 SENTENCES = [
     "President Emmanuel Macron received Chinese leader Xi Jinping in Paris on Monday.",

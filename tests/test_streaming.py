@@ -150,6 +150,7 @@ def test_streaming_graph_writes_what_the_batch_graph_writes(tmp_path):
             == {u: c for u, (d, c) in batch.items() if d != "rejected"})
 
 
+@pytest.mark.timing  # README's latency target: the serial pass
 def test_streaming_graph_in_real_time_writes_each_window_as_the_clock_passes_it(tmp_path, server,
                                                                              monkeypatch):
     """The whole unbounded graph on wall-clock ticks (a TestStream fed by a loopback
