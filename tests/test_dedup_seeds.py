@@ -1,8 +1,9 @@
 """The statistics of tests/benchmarks/dedup_seeds.py, on hand-worked cases."""
 import pytest
 
-from tests.benchmarks.dedup_seeds import (binomial_tail, most_misses_allowed, seed_range,
-                                          story_bootstrap, wilson)
+from tests.benchmarks.common import seed_range
+from tests.benchmarks.dedup_seeds import (binomial_tail, most_misses_allowed, story_bootstrap,
+                                          wilson)
 
 
 def test_wilson_interval_matches_hand_worked_values():

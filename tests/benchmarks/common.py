@@ -157,3 +157,12 @@ def set_threshold(threshold: float = 0.0, same_outlet: float = 0.0) -> None:
         defaults[names.index("same_outlet_threshold")] = same_outlet
     dedup.DedupParams.__init__.__defaults__ = tuple(defaults)
     dedup.dedup_in_memory.__defaults__ = (dedup.DedupParams(),) + dedup.dedup_in_memory.__defaults__[1:]
+
+
+def seed_range(text: str) -> List[int]:
+    """Seeds written as ranges and single numbers: "1-15", "16-40,45"."""
+    seeds = []
+    for part in text.split(","):
+        first, _, last = part.partition("-")
+        seeds += list(range(int(first), int(last or first) + 1))
+    return seeds

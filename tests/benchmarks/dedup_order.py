@@ -333,14 +333,6 @@ def print_misses(rows: Sequence[Row]) -> None:
                   f"sentences {r.sentences:.2f}")
 
 
-def parse_seeds(text: str) -> List[int]:
-    out = []
-    for part in text.split(","):
-        a, _, b = part.partition("-")
-        out += list(range(int(a), int(b or a) + 1))
-    return out
-
-
 def furniture_scenario() -> None:
     """The xfail case of test_dedup.py and its neighbours, with the hand-written texts."""
     from tests import test_dedup as t
@@ -370,7 +362,7 @@ def main():
     parser.add_argument("--save", metavar="PICKLE", help="keep the per-seed rows")
     parser.add_argument("--load", metavar="PICKLE", help="reuse rows saved by --save")
     args = parser.parse_args()
-    from tests.benchmarks.common import require_shared
+    from tests.benchmarks.common import require_shared, seed_range
     require_shared()
     rules = [Rule.parse(r) for r in args.rule]
     pooled: List[Row] = []
@@ -378,7 +370,7 @@ def main():
     if args.load:
         with open(args.load, "rb") as fh:
             cache = pickle.load(fh)
-    for seed in parse_seeds(args.seeds):
+    for seed in seed_range(args.seeds):
         rows = cache[seed] if seed in cache else seed_rows(seed)
         cache[seed] = rows
         pooled += rows

@@ -106,14 +106,6 @@ def run_seed(seed: int) -> SeedResult:
                       rewrites)
 
 
-def seed_range(text: str) -> List[int]:
-    seeds = []
-    for part in text.split(","):
-        first, _, last = part.partition("-")
-        seeds += list(range(int(first), int(last or first) + 1))
-    return seeds
-
-
 def report(results: Sequence[SeedResult], bar: float) -> None:
     print(f"{'seed':>5} {'copies':>6} {'FP':>3} {'FN':>3} {'precision':>9} {'recall':>7} "
           f"{'rewrites as copies':>18}")
@@ -176,7 +168,7 @@ def main(argv=None) -> int:
     parser.add_argument("--jobs", type=int, default=1, help="seeds decided at once (processes)")
     parser.add_argument("--bar", type=float, default=0.99, help="the recall a seed should reach")
     args = parser.parse_args(argv)
-    from tests.benchmarks.common import BENCH
+    from tests.benchmarks.common import BENCH, seed_range
     if not BENCH.exists():
         print(f"SKIPPED: {BENCH} is absent (../shared's extraction benchmark holds the bodies)")
         return 0
