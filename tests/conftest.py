@@ -98,7 +98,7 @@ def nothing_leaves_the_machine():
                     + "; ".join(attempts[:5]), pytrace=False)
 
 
-# --- running in parallel (pytest-xdist, `-n auto --dist loadfile` in pyproject's addopts) --------
+# --- running in parallel (pytest-xdist: the test command's first pass, `-n auto --dist loadfile`) --
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_auto_num_workers(config) -> int:
