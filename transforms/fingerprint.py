@@ -155,14 +155,14 @@ def _unpaired_quotation(line: str, paired: List[Tuple[int, int]]) -> List[Tuple[
     """The part of the line a quotation crossing its edge covers: a mark left unpaired opens a
     quotation that runs to the end of the line (the paragraphs of a quotation that goes on in
     the next one, which by news style open and do not close; a closing mark lost in an edit),
-    or closes one opened in an earlier line (from the line's start). A straight quote opens
+    or closes one opened in an earlier line (from the line's start: », 」, 』). A straight quote opens
     unless a non-space other than a bracket comes right before it ("year," he said)."""
     for m in _QUOTE_MARK.finditer(line):
         i = m.start()
         if any(a <= i < b for a, b in paired):
             continue
         mark = line[i]
-        if mark in "\u300d\u300f":
+        if mark in "\u00bb\u300d\u300f":
             return [(0, i + 1)]
         if mark == '"' and i and not line[i - 1].isspace() and line[i - 1] not in "([{":
             return [(0, i + 1)]

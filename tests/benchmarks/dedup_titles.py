@@ -278,13 +278,9 @@ def gj_docs() -> Iterator[Doc]:
 
 def allsides_docs() -> Iterator[Doc]:
     """The English articles of the AllSides snapshot (ramybaly/Article-Bias-Prediction, the
-    relevance set's reader `sources.allsides_items`, with the article's URL and its date at
+    relevance set's records, `sources.allsides_records`, with the article's URL and its date at
     noon UTC: the snapshot gives days only)."""
-    import json
-    snapshot, commit = sources.ALLSIDES_SNAPSHOT
-    keep = lambda path: path.startswith("data/jsons/") and path.endswith(".json")  # noqa: E731
-    for _, raw in sources._posts(snapshot, keep, commit, ("data/jsons/",)):
-        doc = json.loads(raw)
+    for doc in sources.allsides_records():
         try:
             when = dt.datetime.strptime(doc.get("date") or "", "%Y-%m-%d").replace(
                 hour=12, tzinfo=dt.timezone.utc)

@@ -385,14 +385,19 @@ def allsides_outlet(source_url: str) -> str:
     return ALLSIDES_OUTLETS.get(host, host or "unknown")
 
 
-def allsides_items() -> Iterator[Item]:
-    """Every article of the AllSides snapshot, in file (ID) order: title, the text as crawled
-    (`content_original`), the outlet (allsides_outlet). Ids: allsides/<ID>#0-<hash of the title>."""
+def allsides_records() -> Iterator[dict]:
+    """Every article of the AllSides snapshot as its JSON record, in file (ID) order."""
     import json
     snapshot, commit = ALLSIDES_SNAPSHOT
     keep = lambda path: path.startswith("data/jsons/") and path.endswith(".json")  # noqa: E731
     for _, raw in _posts(snapshot, keep, commit, ("data/jsons/",)):
-        doc = json.loads(raw)
+        yield json.loads(raw)
+
+
+def allsides_items() -> Iterator[Item]:
+    """Every article of the AllSides snapshot, in file (ID) order: title, the text as crawled
+    (`content_original`), the outlet (allsides_outlet). Ids: allsides/<ID>#0-<hash of the title>."""
+    for doc in allsides_records():
         title = _clean(html.escape(doc.get("title") or "", quote=False))
         text = _clean(html.escape(doc.get("content_original") or "", quote=False))
         yield Item(_id(ALLSIDES_PREFIX + doc["ID"], 0, title), "en",
