@@ -66,6 +66,7 @@ QUOTED_BIT = np.uint64(1)
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WORD = re.compile(rf"[{_HAN}]|[^\W_{_HAN}]+")
+_HAN_CHAR = re.compile(rf"[{_HAN}]")
 _REPLACEMENTS = tuple((chars, to) for to, chars in (
     ("'", "\u2018\u2019\u201a\u201b\u2032`"),
     ('"', "\u201c\u201d\u201e\u00ab\u00bb"),
@@ -156,7 +157,10 @@ def _unpaired_quotation(line: str, paired: List[Tuple[int, int]]) -> List[Tuple[
     quotation that runs to the end of the line (the paragraphs of a quotation that goes on in
     the next one, which by news style open and do not close; a closing mark lost in an edit),
     or closes one opened in an earlier line (from the line's start: », 」, 』). A straight quote opens
-    unless a non-space other than a bracket comes right before it ("year," he said)."""
+    unless a non-space other than a bracket comes right before it ("year," he said). In a line
+    of Chinese, where no space sets a quotation off and normalise() has made “ and ” one
+    straight mark, an unpaired straight quote says nothing of its direction (a quoted term
+    broken off at a link reads as a whole line quoted): only the corner brackets count."""
     for m in _QUOTE_MARK.finditer(line):
         i = m.start()
         if any(a <= i < b for a, b in paired):
@@ -164,6 +168,8 @@ def _unpaired_quotation(line: str, paired: List[Tuple[int, int]]) -> List[Tuple[
         mark = line[i]
         if mark in "\u00bb\u300d\u300f":
             return [(0, i + 1)]
+        if mark == '"' and _HAN_CHAR.search(line):
+            continue
         if mark == '"' and i and not line[i - 1].isspace() and line[i - 1] not in "([{":
             return [(0, i + 1)]
         return [(i, len(line))]
