@@ -733,6 +733,22 @@ def test_a_quote_heavy_copy_that_shares_most_of_the_text_is_a_copy():
     assert decide(mc, [(mo, n, plain, n_quoted)], params).copy
 
 
+def test_the_lower_plain_bar_needs_more_than_half_of_the_smaller_text_shared():
+    """The lower bar (plain_of_copy) is for a pair that shares *most* of the smaller text: at
+    exactly half, two briefs of one release that share its quotation and a few of its phrases
+    (seeds 42, 163 and 188: trimmed copies of two reports, containment 0.500) stay
+    rewrites; one shared hash more and the same plain share makes a copy."""
+    from cfnews.transforms.dedup import decide
+    params = DedupParams()
+    earlier = Member(0, "e", 1, 0, (40, 20, 10, 5), plain=20)
+    me = Member(10, "m", 2, 0, (40, 20, 10, 5), slot=1, plain=20)
+    plain = range(5)                        # 5 of 20 plain hashes: between the two bars
+    assert params.plain_of_copy <= 5 / 20 < params.plain_containment
+    half = decide(me, [(earlier, 20, plain, 15)], params)              # containment 0.500
+    assert half is not None and not half.copy and half.earlier_id == "e"
+    assert decide(me, [(earlier, 21, plain, 16)], params).copy         # containment 0.525
+
+
 # ---------------------------------------------------------------- one outlet, days apart (issue 15)
 
 def test_one_outlets_identical_texts_more_than_36_hours_apart_are_two_stories():

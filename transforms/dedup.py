@@ -43,7 +43,7 @@ shingles found in the longer one, which survives trims and additions where Jacca
   sketches once per article, not in the index's members (dedup_stream.py, `_SketchFn`).
 * Copies vs rewrites: a pair that passes containment is a copy only if it also shares its
   *plain* text (PLAIN_CONTAINMENT of the smaller text's plain hashes, at least
-  MIN_PLAIN_SHARED of them; PLAIN_OF_COPY when the pair shares COPY_CONTAINMENT of the
+  MIN_PLAIN_SHARED of them; PLAIN_OF_COPY when the pair shares more than COPY_CONTAINMENT of the
   smaller text, as a quote-heavy copy does): the fingerprint marks the shingles inside quoted sentences
   (transforms/fingerprint.py), which independent reports of one press release share. The
   mark is not part of a shingle's identity (texts share a hash when they share the shingle,
@@ -119,7 +119,9 @@ MIN_SHARED = 8
 # sentences; a rewrite of the same release shares its quotes, little else.
 PLAIN_CONTAINMENT = 0.35
 MIN_PLAIN_SHARED = 3
-# ... or, when the pair shares most of the smaller text (containment >= COPY_CONTAINMENT),
+# ... or, when the pair shares most of the smaller text (containment > COPY_CONTAINMENT: more than
+# half; at exactly half, two trimmed briefs of one release sharing its quotation and a few
+# of its phrases passed),
 # PLAIN_OF_COPY of its plain part: a quote-heavy wire copy keeps every quotation and part of
 # its few plain sentences (the rest is its own headline and local lines), while a rewrite
 # reaches that containment only when it is little more than the release's quote (then it
@@ -468,11 +470,12 @@ def shares_plain_text(later: Member, earlier: Member, plain_shared: int, params:
                       containment: float = 0.0) -> bool:
     """The copy test beyond containment: the two share their plain (unquoted) text too, not
     only a release's quotes (min_plain_shared hashes, plain_containment of the smaller part;
-    plain_of_copy of it when `containment`, the pair's, is at least copy_containment)."""
+    plain_of_copy of it when `containment`, the pair's, is above copy_containment: more than
+    half of the smaller text)."""
     if plain_shared < params.min_plain_shared:
         return False
     share = plain_containment(later, earlier, plain_shared)
-    return share >= params.plain_containment or (containment >= params.copy_containment
+    return share >= params.plain_containment or (containment > params.copy_containment
                                                  and share >= params.plain_of_copy)
 
 
