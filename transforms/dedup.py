@@ -119,10 +119,9 @@ MIN_SHARED = 8
 # sentences; a rewrite of the same release shares its quotes, little else.
 PLAIN_CONTAINMENT = 0.35
 MIN_PLAIN_SHARED = 3
-# ... or, when the pair shares most of the smaller text (containment > COPY_CONTAINMENT: more than
-# half; at exactly half, two trimmed briefs of one release sharing its quotation and a few
-# of its phrases passed),
-# PLAIN_OF_COPY of its plain part: a quote-heavy wire copy keeps every quotation and part of
+# ... or, when the pair shares most of the smaller text (containment > COPY_CONTAINMENT; at
+# exactly half, trimmed briefs of one release sharing its quotation passed), PLAIN_OF_COPY of
+# its plain part: a quote-heavy wire copy keeps every quotation and part of
 # its few plain sentences (the rest is its own headline and local lines), while a rewrite
 # reaches that containment only when it is little more than the release's quote (then it
 # shares fewer than MIN_PLAIN_SHARED plain hashes); rewrites with sentences of their own

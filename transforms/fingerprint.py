@@ -161,6 +161,7 @@ def _unpaired_quotation(line: str, paired: List[Tuple[int, int]]) -> List[Tuple[
     of Chinese, where no space sets a quotation off and normalise() has made “ and ” one
     straight mark, an unpaired straight quote says nothing of its direction (a quoted term
     broken off at a link reads as a whole line quoted): only the corner brackets count."""
+    chinese = _HAN_CHAR.search(line) is not None
     for m in _QUOTE_MARK.finditer(line):
         i = m.start()
         if any(a <= i < b for a, b in paired):
@@ -168,7 +169,7 @@ def _unpaired_quotation(line: str, paired: List[Tuple[int, int]]) -> List[Tuple[
         mark = line[i]
         if mark in "\u00bb\u300d\u300f":
             return [(0, i + 1)]
-        if mark == '"' and _HAN_CHAR.search(line):
+        if mark == '"' and chinese:
             continue
         if mark == '"' and i and not line[i - 1].isspace() and line[i - 1] not in "([{":
             return [(0, i + 1)]
