@@ -749,6 +749,72 @@ def test_the_lower_plain_bar_needs_more_than_half_of_the_smaller_text_shared():
     assert decide(me, [(earlier, 21, plain, 16)], params).copy         # containment 0.525
 
 
+STOCK = ", people familiar with the matter said."
+# two outlets' briefs of the tram release: each its own headline with a stock attribution, the
+# release's quote, a line of its own (seeds 178, 189 and 209's rewrite pairs)
+BRIEF_A = (f"Hanjiang orders 42 trams from Orvane{STOCK}\n{QUOTE} said Claire Mauduit, chief "
+           "executive of Orvane Rail.\nThe trams will run on the city's new Line 3 from 2028.")
+BRIEF_B = (f"French tram maker wins a contract in China{STOCK}\n{QUOTE} said Claire Mauduit, chief "
+           "executive of Orvane Rail.\nDeliveries of the 42 trams are due to begin in 2027.")
+
+
+def stock_phrase_background(n: int = 4):
+    """`n` unrelated stories of other outlets, each ending a sentence with the stock phrase."""
+    return [article(f"other{i}", words(100 * i, 100 * i + 12) + f"\nThe ministry{i} will review "
+                    f"the plan next week{STOCK}", i - 5, outlet=f"paper{i}") for i in range(n)]
+
+
+@pytest.mark.xfail(strict=True, reason="known limit (README, Copies vs rewrites): a stock phrase "
+                   "that unrelated texts carry counts as shared plain text when the pair shares "
+                   "fewer than 3 of its hashes; the rules tried so far release real copies "
+                   "(RESULTS.md, Near duplicates)")
+def test_two_briefs_of_a_release_sharing_only_a_stock_phrase_stay_rewrites():
+    """Seeds 178, 189 and 209's rewrite pairs: two outlets' briefs of one release, each its
+    quotation and a line of its own, whose only shared plain text is a stock phrase that
+    unrelated texts in the index also print."""
+    from cfnews.transforms.dedup import plain_containment, shared_with
+    params = DedupParams()
+    pair = [article("a", BRIEF_A, 0, "ledger"), article("b", BRIEF_B, 1, "courier")]
+    (ma, ha), (mb, hb) = prepare(pair[0]), prepare(pair[1])
+    n, plain, _ = shared_with(hb, ha)
+    # the quote makes most of the smaller text; the stock phrase is the plain text shared
+    assert similarity(mb, ma, n)[0] > params.copy_containment
+    assert len(plain) == params.min_plain_shared
+    assert plain_containment(mb, ma, len(plain)) >= params.plain_of_copy
+    # alone, the phrase passes the lower bar: b is taken for a copy of a
+    assert [d.article.article_id for d in dedup_in_memory(pair)[1]] == ["b"]
+    # among texts that print the phrase under unrelated stories, b should be a rewrite
+    kept, dups = dedup_in_memory(stock_phrase_background() + pair)
+    assert dups == []
+    assert {a.article_id: a.story_id for a in kept}["b"] == "a"
+
+
+# What a fix for the limit above must keep: copies whose shared plain text holds a stock phrase.
+
+def test_a_copy_that_shares_a_stock_phrase_is_still_a_copy():
+    copy = BRIEF_A.replace("Hanjiang orders", "Chinese city of Hanjiang orders")
+    kept, [dup] = dedup_in_memory(stock_phrase_background()
+                                  + [article("a", BRIEF_A, 0, "ledger"),
+                                     article("copy", copy, 1, "courier")])
+    assert (dup.article.article_id, dup.canonical_id) == ("copy", "a")
+
+
+def test_a_copy_of_a_quote_heavy_text_whose_few_plain_hashes_hold_a_stock_phrase_is_a_copy():
+    """A text that is its quotation and a short headline has few plain hashes: its copy
+    shares them all, the stock phrase among them. Without the phrase fewer than
+    min_plain_shared would be left, but they are most of the text's plain part (news-beyond-
+    wall's press reviews and tribute lists are such texts)."""
+    from cfnews.transforms.dedup import shared_with
+    params = DedupParams()
+    text = f"Orvane wins{STOCK}\n{QUOTE} said Claire Mauduit."
+    pair = [article("a", text, 0, "ledger"), article("copy", "HANJIANG (AFP) - " + text, 1, "courier")]
+    (ma, ha), (mc, hc) = prepare(pair[0]), prepare(pair[1])
+    _, plain, _ = shared_with(hc, ha)
+    assert len(plain) == ma.plain <= params.min_plain_shared + 1     # all of a's plain part
+    kept, [dup] = dedup_in_memory(stock_phrase_background() + pair)
+    assert (dup.article.article_id, dup.canonical_id) == ("copy", "a")
+
+
 # ---------------------------------------------------------------- one outlet, days apart (issue 15)
 
 def test_one_outlets_identical_texts_more_than_36_hours_apart_are_two_stories():
