@@ -512,12 +512,12 @@ def test_transform_refuses_a_bad_topic_at_construction():
 
 @pytest.mark.corpus
 def test_role_model_beats_the_term_formula_on_the_test_split(topic):
-    from tests.benchmarks import relevance_eval
-    from tests.data.relevance.sources import MIRROR, NEWS_BEYOND_WALL
-    if not relevance_eval.CACHE.exists() and not (MIRROR / NEWS_BEYOND_WALL).exists():
-        pytest.skip(f"the evaluation texts are absent: fetch github:NodeBE4/news-beyond-wall, "
-                    f"github:NodeBE4/oped2 and github:feryah/gilets_jaunes into {MIRROR}")
-    test = [e for e in relevance_eval.load_examples() if e.split == "test"]
+    relevance_eval, sources = _eval_and_sources()
+    try:        # the texts are rebuilt from several snapshots: any one may be absent
+        examples = relevance_eval.load_examples()
+    except sources.SnapshotMissing as exc:
+        pytest.skip(f"the evaluation texts are absent ({exc}); SOURCES.md lists the snapshots")
+    test = [e for e in examples if e.split == "test"]
     assert len(test) > 200 and sum(e.positive for e in test) > 50
 
     def figures(scoring):
