@@ -503,10 +503,11 @@ TRIMMED_B = (f"French tram maker wins Chinese city contract\n{QUOTE} said the he
              f"group, Claire Mauduit.\n{LETTERS}")
 
 
-def furniture_background(hours: float = -5, n: int = 4):
-    """`n` unrelated stories of other outlets, each with the letters paragraph."""
-    return [article(f"other{i}", words(100 * i, 100 * i + 30) + "\n" + LETTERS, hours + i,
-                    outlet=f"paper{i}") for i in range(n)]
+def furniture_background(hours: float = -5, n: int = 4, paragraph: str = LETTERS):
+    """`n` unrelated stories of other outlets, each ending with `paragraph` (its "{i}", the
+    story's number): by default the letters paragraph."""
+    return [article(f"other{i}", words(100 * i, 100 * i + 30) + "\n" + paragraph.format(i=i),
+                    hours + i, outlet=f"paper{i}") for i in range(n)]
 
 
 def test_rewrites_sharing_a_quote_and_a_furniture_paragraph_stay_articles():
@@ -758,10 +759,10 @@ BRIEF_B = (f"French tram maker wins a contract in China{STOCK}\n{QUOTE} said Cla
            "executive of Orvane Rail.\nDeliveries of the 42 trams are due to begin in 2027.")
 
 
-def stock_phrase_background(n: int = 4):
-    """`n` unrelated stories of other outlets, each ending a sentence with the stock phrase."""
-    return [article(f"other{i}", words(100 * i, 100 * i + 12) + f"\nThe ministry{i} will review "
-                    f"the plan next week{STOCK}", i - 5, outlet=f"paper{i}") for i in range(n)]
+def stock_phrase_background():
+    """Four unrelated stories of other outlets, each ending a sentence of its own with the
+    stock phrase."""
+    return furniture_background(paragraph="The ministry{i} will review the plan next week" + STOCK)
 
 
 @pytest.mark.xfail(strict=True, reason="known limit (README, Copies vs rewrites): a stock phrase "
