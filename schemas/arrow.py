@@ -18,9 +18,9 @@ import pyarrow as pa
 
 from cfnews.schemas.records import Article, Duplicate, Rejected
 
-SCHEMA_VERSION = 7   # 2: articles.fingerprint; 3: story_id, fingerprints mark quoted shingles;
+SCHEMA_VERSION = 8   # 2: articles.fingerprint; 3: story_id, fingerprints mark quoted shingles;
 # 4: fingerprints read Traditional Chinese as Simplified; 5: item_id; 6: articles.number_sketch;
-# 7: rejected.attempt
+# 7: rejected.attempt; 8: fingerprint hashes carry run tags (bits 1-7)
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 
@@ -42,7 +42,8 @@ FLAT_ENTITY_LABELS = {"people": ("PERSON",), "organizations": ("ORG",),
 # What near-duplicate matching needs of an article, stored when it is written so that later
 # runs never re-fingerprint history from its text (transforms/fingerprint.py): the sampled
 # shingle hashes (64-bit, stored as signed int64 for Spark and BigQuery; since schema version
-# 3 the lowest bit marks shingles inside quoted sentences), the sampling level and the counts
+# 3 the lowest bit marks shingles inside quoted sentences, since 8 bits 1-7 the shingle's run
+# tag, transforms/fingerprint.py), the sampling level and the counts
 # at that level and the coarser ones. On `articles` only.
 FINGERPRINT_TYPE = pa.struct([
     ("level", pa.int8()),

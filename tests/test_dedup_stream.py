@@ -227,6 +227,29 @@ def test_a_quote_heavy_copy_is_a_copy_in_batch_and_streaming():
     assert_streaming_gives(arts, expected_kept, [("copy", "wire", "wire")])
 
 
+def test_the_run_veto_agrees_in_batch_and_streaming():
+    """A report that reuses a release's phrases in sentences of its own stays an article, and
+    a datelined copy is a duplicate, whichever text the index holds first: in memory, in the
+    batch transform and in streaming (where a later-published text can arrive first and the
+    stored entry is the later one)."""
+    from tests.test_dedup import COGNAC_A, COGNAC_B
+    copy = "JARNAC (AFP) - " + COGNAC_A.replace("announced on Tuesday", "said on Tuesday")
+    arts = [article("a", COGNAC_A, 0, "ledger"), article("b", COGNAC_B, 1, "courier"),
+            article("copy", copy, 2, "herald")]
+    expected_kept, expected_dups = dedup_in_memory(arts)
+    assert [(d.article.article_id, d.canonical_id) for d in expected_dups] == [("copy", "a")]
+    assert_batch_gives(arts, expected_kept, expected_dups)
+    assert_streaming_gives(arts, expected_kept, [("copy", "a", "a")])
+    # all three in one batch of the stream: the index meets them in any order
+    kept_ids = [(a.article_id, a.cluster_id) for a in expected_kept]
+
+    def check(kept, dups):
+        k, d = ids(kept, dups)
+        assert_that(k, equal_to(kept_ids), label="stream_kept")
+        assert_that(d, equal_to([("copy", "a", "a")]), label="stream_dups")
+    run_streaming([(T0 - dt.timedelta(minutes=5), list(reversed(arts)))], StreamingDeduplicate(), check)
+
+
 def test_one_outlet_more_than_36_hours_apart_is_not_a_copy_in_batch_and_streaming():
     """One outlet's identical texts two days apart stay two articles, hours apart they are a
     copy, another outlet's copy days later is a copy; just inside / just outside 36 h: the

@@ -127,6 +127,35 @@ def test_a_lake_written_before_fingerprints_were_stored_still_matches(tmp_path, 
     assert earlier.article_id == "00000000000000a1"
 
 
+def test_fingerprints_stored_before_run_tags_are_taken_again_from_the_text(tmp_path):
+    """Rows of schema version 7 hold hashes whose bits 1-7 are the hash's own, not run tags:
+    read as tags they would veto copies. They are fingerprinted again from their text, so a
+    copy of one shares the plain keys and run flags it shares with the text itself."""
+    import pyarrow as pa
+    from cfnews.schemas.arrow import FINGERPRINT_TYPE
+    from cfnews.transforms.dedup import decide, shared_with, with_fingerprint
+    from tests.test_dedup import COGNAC_A
+    out = tmp_path / "out"
+    first = article("00000000000000a1", COGNAC_A)
+    [(path, _)] = write(out, "articles", [with_fingerprint(first)])
+    table = pq.read_table(path)
+    stored = table.column("fingerprint").to_pylist()
+    for value in stored:    # other bits 1-7, the quoted bit kept
+        value["hashes"] = [h ^ 0x5A for h in value["hashes"]]
+    table = table.set_column(table.schema.get_field_index("fingerprint"), "fingerprint",
+                             pa.array(stored, type=FINGERPRINT_TYPE))
+    table = table.set_column(table.schema.get_field_index("schema_version"), "schema_version",
+                             pa.array([7] * table.num_rows, pa.int16()))
+    pq.write_table(table, path)
+    copy = article("00000000000000b2", "JARNAC (AFP) - " + COGNAC_A, T + dt.timedelta(hours=1),
+                   outlet="ledger")
+    member, hashes = prepare(copy, 1)
+    [(earlier, n, plain, n_quoted)] = open_history(str(out), "v7").prior_hits(member, hashes, PARAMS)
+    fresh = shared_with(hashes, prepare(first)[1])
+    assert (n, sorted(plain), n_quoted) == (fresh[0], sorted(fresh[1]), fresh[2])
+    assert decide(member, [(earlier, n, plain, n_quoted)], PARAMS).copy
+
+
 def test_corrupt_files_and_empty_partitions_are_named_and_skipped(small_lake, caplog):
     bad = small_lake / "articles" / "date=2026-03-03" / "outlet=wire" / "part-x-0.parquet"
     bad.parent.mkdir(parents=True)
@@ -250,6 +279,30 @@ def test_furniture_held_by_earlier_runs_is_not_copy_evidence(tmp_path):
     assert dups == []                                                    # as in one run
     # without the unrelated holders, the shared paragraph would pass for copied text
     assert decide(member, [e for e in found if e[0].article_id == first.article_id], PARAMS).copy
+
+
+def test_the_run_veto_on_history_lookups_decides_as_one_run(tmp_path):
+    """A history lookup reports the shared plain keys with the run flags the in-memory index
+    gives (`dedup.hit_shingle`): a report of an earlier run's release that reuses its phrases
+    in sentences of its own is a rewrite, a datelined copy of it a copy, as in one run."""
+    from cfnews.transforms.dedup import decide, dedup_in_memory, shared_with, with_fingerprint
+    from tests.test_dedup import COGNAC_A, COGNAC_B
+    first = article("00000000000000a1", COGNAC_A, outlet="ledger")
+    out = tmp_path / "out"
+    write(out, "articles", [with_fingerprint(first)], outlet="ledger")
+    history = open_history(str(out), "runs")
+    copy_text = "JARNAC (AFP) - " + COGNAC_A.replace("announced on Tuesday", "said on Tuesday")
+    for aid, text, is_copy in (("00000000000000b1", COGNAC_B, False),
+                               ("00000000000000c1", copy_text, True)):
+        later = article(aid, text, T + dt.timedelta(hours=1), outlet="courier")
+        member, hashes = prepare(later, 1)
+        [(earlier, n, plain, n_quoted)] = history.prior_hits(member, hashes, PARAMS)
+        assert (n, sorted(plain), n_quoted) == (lambda s: (s[0], sorted(s[1]), s[2]))(
+            shared_with(hashes, prepare(first)[1]))
+        match = decide(member, [(earlier, n, plain, n_quoted)], PARAMS)
+        assert match.earlier_id == first.article_id and match.copy is is_copy
+        _, dups = dedup_in_memory([first, later], PARAMS)
+        assert [d.article.article_id for d in dups] == ([aid] if is_copy else [])
 
 
 def test_a_quote_heavy_copy_of_an_earlier_run_is_a_copy(tmp_path):
@@ -398,8 +451,10 @@ def test_an_earlier_runs_template_edition_is_vetoed_its_copy_is_not(tmp_path):
 
 
 def test_a_lake_written_without_number_sketches_is_read_and_never_vetoes(tmp_path):
-    """A row of schema version 5 (no `number_sketch` column) is indexed with its stored
-    fingerprint and no sketch: the next edition of its tally is a copy, as before the veto."""
+    """A row of schema version 5 (no `number_sketch` column) is read; its stored fingerprint
+    predates run tags (schema version 8), so it is fingerprinted again from its text, number
+    sketch included: the next edition of its tally is vetoed as between two new rows (no copy,
+    no story link). (Rows of versions 6 and 7 without a sketch would be read alike.)"""
     import pyarrow as pa
     from cfnews.transforms.dedup import with_fingerprint
     tally_5, tally_6, _ = _tally_pair()
@@ -412,8 +467,10 @@ def test_a_lake_written_without_number_sketches_is_read_and_never_vetoes(tmp_pat
                              pa.array([5], pa.int16()))
     pq.write_table(table, path)
     for history in (open_history(str(out), "old-rows"), open_remote(str(out))):
-        match = _decide_against(history, "00000000000000c2", tally_6, "rfi", dt.timedelta(hours=20))
-        assert (match.earlier_id, match.copy) == (first.article_id, True)
+        member, hashes = prepare(article("00000000000000c2", tally_6, T + dt.timedelta(hours=20), "rfi"), 1)
+        [(earlier, *_)] = history.prior_hits(member, hashes, PARAMS)
+        assert earlier.article_id == first.article_id and earlier.numbers   # sketched from its text
+        assert _decide_against(history, "00000000000000c2", tally_6, "rfi", dt.timedelta(hours=20)) is None
 
 
 STOP_27 = "994f530"   # stop 27's head: schema 5, index version 4 (no number sketches)
@@ -459,8 +516,9 @@ def _stop_27_package(where) -> str:
 
 def test_a_lake_and_index_written_by_stop_27_are_read(tmp_path, caplog):
     """The stop-27 code (from git) writes a lake (schema 5) and its index (version 4); this
-    code rebuilds the index (another version), reads the rows without sketches, and they
-    never veto."""
+    code rebuilds the index (another version) and reads the rows, fingerprinting them again
+    from their text (their fingerprints predate run tags), number sketches included: the
+    next edition of the tally is vetoed, as between two new rows."""
     import json
     import subprocess
     tally_5, tally_6, _ = _tally_pair()
@@ -477,5 +535,5 @@ def test_a_lake_and_index_written_by_stop_27_are_read(tmp_path, caplog):
         history = open_history(str(out), "after-stop-27")
     assert f"is of version 4, this cfnews uses version {INDEX_VERSION}: rebuilding it" in caplog.text
     assert json.loads((out / "_index" / "manifest.json").read_text())["version"] == INDEX_VERSION
-    match = _decide_against(history, "00000000000000c2", tally_6, "rfi", dt.timedelta(hours=20))
-    assert (match.earlier_id, match.copy) == ("00000000000000c1", True)
+    assert history.seen("00000000000000c1")
+    assert _decide_against(history, "00000000000000c2", tally_6, "rfi", dt.timedelta(hours=20)) is None

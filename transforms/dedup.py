@@ -63,6 +63,14 @@ shingles found in the longer one, which survives trims and additions where Jacca
   a widely republished story's sentences stay evidence. The holders are the ones the index
   shows (a bucket's, at most MAX_BUCKET per hash; the history's rows), the same in batch,
   streaming and history lookups: hits carry the shingle's key when plain.
+* Runs, not phrases (the run veto, `other_runs`): two reports of a release can share enough
+  plain hashes to pass the bars above by reusing its phrases of fact and stock attributions in
+  sentences of their own. A plain shingle's hash carries a run tag (fingerprint.CONTEXT_WORDS:
+  the plain words beside it); a hit says whether both texts tag the shared shingle (TAGGED)
+  and whether the tags are one (SAME_RUN: the same words around it), from the two hashes'
+  lowest bytes (`hit_shingle`: in the batch index, the streaming index and the history
+  lookup alike). Of the tagged shared keys (at least MIN_TAGGED_SHARED), fewer than RUN_SHARE
+  in one run make the pair a rewrite.
 * Item link: an article whose feed's `item_id` rule (feeds.yaml) found an item id in its URL
   carries it (`Article.item_id`, stored in `articles.item_id`) and is indexed under one more
   key, `item_key(outlet, item id)`, which no shingle hash can equal (ITEM_KEY_BIT). So a later
@@ -119,6 +127,11 @@ MIN_SHARED = 8
 # sentences; a rewrite of the same release shares its quotes, little else.
 PLAIN_CONTAINMENT = 0.35
 MIN_PLAIN_SHARED = 3
+# The run veto (`other_runs`): a pair whose shared plain text, where both texts give it a run
+# tag, sits in one run of words in both for fewer than RUN_SHARE of those keys, on at least
+# MIN_TAGGED_SHARED of them, is no copy (tests/benchmarks/RESULTS.md, "Runs of plain text").
+RUN_SHARE = 0.5
+MIN_TAGGED_SHARED = 2
 # ... or, when the pair shares most of the smaller text (containment > COPY_CONTAINMENT; at
 # exactly half, trimmed briefs of one release sharing its quotation passed), PLAIN_OF_COPY of
 # its plain part: a quote-heavy wire copy keeps every quotation and part of
@@ -240,10 +253,10 @@ def with_fingerprint(article: Article) -> Article:
 
 def item_key(outlet: str, item_id: str) -> int:
     """The index key of an (outlet, item id): ITEM_KEY_BIT set, so it never equals a sampled
-    shingle hash (all below 2**63, fingerprint.level_limit(0)); even, so the index reads it as
-    plain. Two outlets' item 42 are two keys."""
+    shingle hash (all below 2**63, fingerprint.level_limit(0)); its lowest byte 0, so the index
+    reads it as plain and untagged. Two outlets' item 42 are two keys."""
     digest = hashlib.blake2b(f"{outlet}\x00{item_id}".encode("utf-8"), digest_size=8).digest()
-    return (int.from_bytes(digest, "big") | ITEM_KEY_BIT) & ~1
+    return (int.from_bytes(digest, "big") | ITEM_KEY_BIT) & ~0xFF
 
 
 def prepare(article: Article, slot: int = 0) -> Tuple[Member, Tuple[int, ...]]:
@@ -328,6 +341,8 @@ class DedupParams:
     furniture_holders: int = FURNITURE_HOLDERS
     same_outlet_max_apart: dt.timedelta = dt.timedelta(hours=SAME_OUTLET_MAX_APART_HOURS)
     copy_near_best: float = COPY_NEAR_BEST
+    run_share: float = RUN_SHARE
+    min_tagged_shared: int = MIN_TAGGED_SHARED
     number_conflicts: int = NUMBER_CONFLICTS
     number_conflict_share: float = NUMBER_CONFLICT_SHARE
     expiry_us: int = dataclasses.field(init=False)
@@ -402,37 +417,62 @@ def index_hits(entries: Iterable[Tuple[Member, Sequence[int]]], params: DedupPar
         t = ordered[i][0].time_us
         earliest = t if earliest is None else min(earliest, t)
         still_to_come[i] = earliest
-    index: Dict[int, List[Member]] = {}
+    # key -> (members, the lowest byte of each one's hash: quoted flag and run tag)
+    index: Dict[int, Tuple[List[Member], List[int]]] = {}
     expiry_us = params.expiry_us
     for i, (member, hashes) in enumerate(ordered):
         horizon = still_to_come[i] - expiry_us
         for h in hashes:
-            key = h & ~1                # shingle_key, inlined: the loop runs per hash
-            stored = index.get(key)
-            if stored is None:          # most hashes: the first article to have them
-                index[key] = [member]
+            key = h & ~0xFF             # shingle_key, inlined: the loop runs per hash
+            entry = index.get(key)
+            if entry is None:           # most hashes: the first article to have them
+                index[key] = ([member], [h & 0xFF])
                 continue
+            stored, lows = entry
             if stored[0].time_us < horizon:
-                stored[:] = [m for m in stored if m.time_us >= horizon]
+                live = [j for j, m in enumerate(stored) if m.time_us >= horizon]
+                stored[:] = [stored[j] for j in live]
+                lows[:] = [lows[j] for j in live]
                 if not stored:
                     stored.append(member)
+                    lows.append(h & 0xFF)
                     continue
             hits, keep = bucket_hits(stored, member, params)
-            shingle = QUOTED if h & 1 else key   # `member` comes later than every stored one
-            for later_id, earlier in hits:
-                yield later_id, earlier, shingle
+            if len(stored) == 1:        # `member` comes later than every stored one
+                for later_id, earlier in hits:
+                    yield later_id, earlier, hit_shingle(h, lows[0])
+            elif hits:
+                low = dict(zip([m.article_id for m in stored], lows))
+                for later_id, earlier in hits:
+                    yield later_id, earlier, hit_shingle(h, low[earlier.article_id])
             if keep:
                 stored.append(member)
+                lows.append(h & 0xFF)
 
 
 # A hit's shingle as the later text has it: its `shingle_key` when plain, QUOTED (odd, so
-# never a key) when inside a quoted sentence.
+# never a key) when inside a quoted sentence. A plain key carries TAGGED when both texts' hashes
+# carry a run tag (fingerprint.CONTEXT_WORDS: the shingle has plain words around it in each),
+# and SAME_RUN as well when the tags are one (those words are the same: a run of plain text
+# both hold).
 QUOTED = 1
+SAME_RUN = 2
+TAGGED = 4
+
+
+def hit_shingle(later: int, earlier_low: int) -> int:
+    """The hit's shingle from the later text's hash and the earlier one's lowest byte."""
+    if later & 1:
+        return QUOTED
+    tag, other = later & 0xFE, earlier_low & 0xFE
+    if not (tag and other):
+        return later & ~0xFF
+    return (later & ~0xFF) | (TAGGED | SAME_RUN if tag == other else TAGGED)
 
 
 def shared_counts(hits: Iterable[Tuple[str, Member, int]]) -> Dict[str, Dict[str, list]]:
     """later_id -> earlier_id -> [earlier Member, hashes shared, keys of the plain hashes
-    shared, quoted hashes shared]."""
+    shared (with their run flags, `hit_shingle`), quoted hashes shared]."""
     out: Dict[str, Dict[str, list]] = collections.defaultdict(dict)
     for later_id, earlier, shingle in hits:
         entry = out[later_id].get(earlier.article_id)
@@ -450,9 +490,10 @@ def shared_with(later: Sequence[int], earlier: Sequence[int]) -> Tuple[int, Tupl
     """(hashes shared, keys of the plain hashes shared, quoted hashes shared) of two texts'
     sampled hashes, as the index counts them: by `shingle_key`, plain when `later` has the
     shingle plain."""
-    earlier_keys = {shingle_key(h) for h in earlier}
-    shared = [h for h in later if shingle_key(h) in earlier_keys]
-    plain = tuple(h for h in shared if not h & 1)
+    earlier_low = {shingle_key(h): h & 0xFF for h in earlier}
+    shared = [hit_shingle(h, earlier_low[shingle_key(h)]) for h in later
+              if shingle_key(h) in earlier_low]
+    plain = tuple(s for s in shared if s != QUOTED)
     return len(shared), plain, len(shared) - len(plain)
 
 
@@ -486,8 +527,9 @@ def containment_threshold(me: Member, other: Member, params: DedupParams) -> flo
 
 
 def gather(earlier: Iterable[Tuple[Member, int, Iterable[int], int]]) -> Dict[str, list]:
-    """earlier_id -> [Member, hashes shared, set of plain keys shared, quoted shared],
-    adding up the entries of one article (one per bucket or per hash)."""
+    """earlier_id -> [Member, hashes shared, set of plain keys shared, quoted shared, set of
+    those keys both texts tag, set of those in one run] (keys without their run flags), adding
+    up the entries of one article (one per bucket or per hash)."""
     return gather_items(earlier)[0]
 
 
@@ -501,14 +543,16 @@ def gather_items(earlier: Iterable[Tuple[Member, int, Iterable[int], int]]
     for m, n, plain, n_quoted in earlier:
         entry = shared.get(m.article_id)
         if entry is None:
-            entry = shared[m.article_id] = [m, 0, set(), 0]
+            entry = shared[m.article_id] = [m, 0, set(), 0, set(), set()]
         if plain and max(plain) >= ITEM_KEY_BIT:
             keys = [k for k in plain if k < ITEM_KEY_BIT]
             n -= len(plain) - len(keys)
             plain = keys
             same_item.add(m.article_id)
         entry[1] += n
-        entry[2].update(plain)
+        entry[2].update([key & ~0xFF for key in plain])
+        entry[4].update([key & ~0xFF for key in plain if key & TAGGED])
+        entry[5].update([key & ~0xFF for key in plain if key & SAME_RUN])
         entry[3] += n_quoted
     return shared, same_item
 
@@ -532,7 +576,7 @@ def furniture_keys(me: Member, shared: Dict[str, list], params: DedupParams) -> 
     unrelated: Dict[int, int] = collections.Counter()
     related: Dict[int, int] = collections.Counter()
     levels: Dict[int, list] = collections.defaultdict(list)
-    for other, n_shared, plain, _ in shared.values():
+    for other, n_shared, plain, *_ in shared.values():
         if not plain:
             continue
         if similarity(me, other, n_shared)[0] < containment_threshold(me, other, params):
@@ -573,6 +617,19 @@ def without_furniture(me: Member, other: Member, plain: set, furniture: Dict[int
             sum(1 for key in plain if key < limit and key not in seen))
 
 
+def other_runs(tagged: set, runs: set, params: DedupParams) -> bool:
+    """The run veto: the plain text the two share sits among other words in each. Of the
+    shared plain keys that both texts hold with a run tag (`tagged`), fewer than run_share
+    carry one tag in both (`runs`): the texts reuse phrases (a release's facts, a stock
+    attribution), not sentences. Keys without a tag on one side (inside or next to a
+    quotation, at a text's edge) say nothing either way: a pair that shares only those is
+    decided by the plain-text rule alone, and so is one that shares fewer than
+    min_tagged_shared tagged keys (one tag that differs may be two copies' quotation marks
+    read differently, which moves where a run of plain words ends)."""
+    return (len(tagged) >= params.min_tagged_shared
+            and len(runs) < params.run_share * len(tagged))
+
+
 def numbers_conflict(me: Member, other: Member, params: DedupParams) -> bool:
     """The number veto (NUMBER_CONFLICTS): the two texts hold the same wording with other
     figures, a recurring format's next edition, not one text. Members without a number
@@ -591,20 +648,22 @@ def choose_copy(copies: List[Tuple[int, float, "Match"]], near_best: float) -> "
 
 def decide(me: Member, earlier: Iterable[Tuple[Member, int, Iterable[int], int]],
            params: DedupParams, furniture: Optional[Dict[int, int]] = None) -> Optional[Match]:
-    """`earlier`: (earlier article, hashes shared, keys (`shingle_key`) of the plain hashes
-    shared, quoted hashes shared), possibly several entries per article (one per bucket or
-    per hash); they add up. The article `me` copies (Match.copy): of those, the earliest of
-    the ones within params.copy_near_best of the highest containment (`choose_copy`: a far
-    template or follow-up that passes the rule with less does not take it from the text it
-    copies); else the
-    earliest whose story it reports (a rewrite); else None. Whichever it is, it comes before
-    `me` in `Member.order`, so chains still resolve to the row in `articles`.
+    """`earlier`: (earlier article, hashes shared, keys (`shingle_key`, with the run flags
+    of `hit_shingle`) of the plain hashes shared, quoted hashes shared), possibly several
+    entries per article (one per bucket or per hash); they add up. The article `me` copies
+    (Match.copy): of those, the earliest of the ones within params.copy_near_best of the
+    highest containment (`choose_copy`: a far template or follow-up that passes the rule with
+    less does not take it from the text it copies); else the earliest whose story it reports
+    (a rewrite); else None. Whichever it is, it comes before `me` in `Member.order`, so chains
+    still resolve to the row in `articles`.
 
     Copy: containment >= `containment_threshold` on at least min_shared hashes, AND the
     plain text is shared too (plain containment and count, `shares_plain_text`), so that a
     report built around a release's quote is not taken for a copy of the release; plain
     hashes that are site furniture (`furniture_keys`, computed from `earlier` unless given)
-    do not count. Story link: the containment rule alone, or (two outlets) one long
+    do not count; and the shared plain text is runs of words both texts hold, not phrases
+    each sets among other words (the run veto, `other_runs`: the keys' run flags, as
+    `hit_shingle` gives them). Story link: the containment rule alone, or (two outlets) one long
     shared quotation. A pair of one outlet published more than same_outlet_max_apart apart
     is neither (SAME_OUTLET_MAX_APART_HOURS); it still counts as a holder for
     `furniture_keys`, which looks at the text only.
@@ -615,7 +674,7 @@ def decide(me: Member, earlier: Iterable[Tuple[Member, int, Iterable[int], int]]
     shared, same_item = gather_items(earlier)
     copies, stories = [], []
     max_apart_us = params.same_outlet_max_apart_us
-    for aid, (other, n_shared, plain, n_quoted) in shared.items():
+    for aid, (other, n_shared, plain, n_quoted, tagged, runs) in shared.items():
         story = other.story if other.story != aid else ""
         if n_shared < params.min_shared or (other.outlet == me.outlet and
                                             abs(other.time_us - me.time_us) > max_apart_us):
@@ -630,8 +689,9 @@ def decide(me: Member, earlier: Iterable[Tuple[Member, int, Iterable[int], int]]
         if containment >= threshold and not numbers_conflict(me, other, params):
             if furniture is None:       # only needed here: most articles have no candidate
                 furniture = furniture_keys(me, shared, params)
-            copy = shares_plain_text(*without_furniture(me, other, plain, furniture, params),
-                                     params, containment)
+            copy = (shares_plain_text(*without_furniture(me, other, plain, furniture, params),
+                                      params, containment)
+                    and not other_runs(tagged, runs, params))
             match = Match(aid, n_shared, containment, jaccard, copy, story)
             (copies if copy else stories).append((other.order, -containment, match))
         elif ((not same_outlet and n_quoted >= params.quote_shared_for_story

@@ -75,7 +75,7 @@ from cfnews.transforms.dedup import (CONTAINMENT_THRESHOLD, DEFAULT_EXPIRY, DUPL
                               MIN_SHARED, SAME_OUTLET_THRESHOLD, DedupParams, Member,
                               bucket_hits, bucket_of, decide, decode_member, encode_member,
                               entry_duplicate, guid_key, link_entry_duplicate, link_in_two_rounds,
-                              prepare, to_output, with_fingerprint, QUOTED)
+                              prepare, to_output, with_fingerprint, QUOTED, hit_shingle)
 
 STREAM_BUCKET_BITS = 16
 DEFAULT_HOLD = dt.timedelta(minutes=1)
@@ -154,23 +154,24 @@ class _IndexFn(beam.DoFn):
                 expire=beam.DoFn.TimerParam(EXPIRE)):
         _bucket, (h, member) = element
         prefix = hash_suffix(h, self.bits)
-        # entries under the same shingle (`shingle_key`): the suffix's last byte may differ
-        # in the quoted bit; a shared shingle is plain when the later text has it plain
-        head, last = prefix[:-1], prefix[-1] | 1
-        # the shingle as the later text has it: its key if plain, else QUOTED
-        stored, stored_shingle = [], {}
+        # entries under the same shingle (`shingle_key`): the suffix's last byte (the quoted
+        # flag and the run tag) may differ; the shared shingle as the later text has it
+        # (`dedup.hit_shingle`)
+        head = prefix[:-1]
+        stored, stored_low = [], {}
         for e in postings.read():
-            if e.startswith(head) and e[self.skip - 1] | 1 == last:
+            if e.startswith(head):
                 m = self._member(e)
                 stored.append(m)
-                stored_shingle[m.article_id] = QUOTED if e[self.skip - 1] & 1 else h & ~1
+                stored_low[m.article_id] = e[self.skip - 1]
         hits, keep = bucket_hits(stored, member, self.params)
-        mine = QUOTED if h & 1 else h & ~1
-        yield member.article_id, ("ack", tuple((earlier, mine) for later_id, earlier in hits
-                                               if later_id == member.article_id))
+        key = h & ~0xFF
+        yield member.article_id, ("ack", tuple(
+            (earlier, hit_shingle(h, stored_low[earlier.article_id]))
+            for later_id, earlier in hits if later_id == member.article_id))
         for later_id, earlier in hits:
             if later_id != member.article_id:    # the stored entry is the later text
-                yield later_id, ("hit", ((earlier, stored_shingle[later_id]),))
+                yield later_id, ("hit", ((earlier, hit_shingle(key | stored_low[later_id], h)),))
             # the later text's decision needs the earlier one's number sketch, which the
             # index does not keep: asked of the sketch store (`_SketchFn`)
             yield TaggedOutput(WANTS, (earlier.article_id, ("want", later_id)))

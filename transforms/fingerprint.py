@@ -33,8 +33,14 @@ consistent value sample.
   depends on the paragraphing (a quotation running over two paragraphs opens in one and
   closes in the next; a copy that merges or splits them marks other sentences), so two
   copies of one text can mark one shingle differently. Texts are matched on `shingle_key`
-  (the hash without the bit); a text holding one shingle both quoted and plain keeps it once,
-  plain.
+  (the hash without its lowest byte); a text holding one shingle both quoted and plain keeps it
+  once, plain.
+* Run tags (schema version 8): a plain shingle with plain words beside it (up to CONTEXT_WORDS
+  on each side, stopping at a quoted sentence or the text's edge; at least CONTEXT_WORDS of
+  them) carries in bits 1-7 a tag of it and those words, never 0; other shingles carry 0. Two
+  copies of a sentence give its inner shingles one tag; two reports that reuse a phrase in
+  sentences of their own give it different tags (the dedup's run veto). Like the quoted bit,
+  the tag is not part of the shingle's identity.
 """
 from __future__ import annotations
 
@@ -63,6 +69,14 @@ QUOTE_MIN_WORDS = 8    # shorter quoted spans are titles or phrases, not quoted 
 # unpaired mark (a nested or lost guillemet) says nothing about where its quotation ends.
 QUOTE_PARAGRAPH_MAX_WORDS = 100
 QUOTED_BIT = np.uint64(1)
+# The run tag: a plain shingle whose CONTEXT_WORDS words on each side are plain too carries, in
+# bits 1-7, a 7-bit tag (1-127) of that wider window; otherwise 0. Two texts that share the
+# shingle inside one run of copied sentences share its tag; two rewrites that reuse a phrase
+# (a release's fact, a stock attribution) share the shingle with other words around it.
+CONTEXT_WORDS = 2
+TAG_SHIFT = 1
+TAG_BITS = np.uint64(0xFE)
+LOW_BITS = np.uint64(0xFF)      # the quoted flag and the run tag: not part of the shingle's key
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WORD = re.compile(rf"[{_HAN}]|[^\W_{_HAN}]+")
@@ -321,9 +335,15 @@ def sample(hashes: np.ndarray, base_rate: int = BASE_RATE, cap: int = CAP) -> Fi
     bounds = np.array([level_limit(lv, base_rate) - 1 for lv in range(MAX_LEVEL + 1)],
                       dtype=np.uint64)
     kept = np.sort(hashes[hashes <= bounds[0]])
-    if len(kept) > 1:   # drop repeats (cheaper than np.unique's hash table here), and the
-        # quoted variant (odd) of a shingle also kept plain (even): sorted, it comes next
-        kept = kept[np.concatenate(([True], (kept[1:] | QUOTED_BIT) != (kept[:-1] | QUOTED_BIT)))]
+    if len(kept) > 1:   # one hash per shingle key (cheaper than np.unique's hash table here)
+        keys = kept | LOW_BITS
+        repeated = keys[1:] == keys[:-1]
+        if repeated.any():
+            # a shingle the text holds more than once: plain rather than quoted (sorted by
+            # key, then by the quoted flag, then by value), the first of each key kept
+            kept = kept[np.lexsort((kept, kept & QUOTED_BIT, keys))]
+            keys = kept | LOW_BITS
+            kept = kept[np.concatenate(([True], keys[1:] != keys[:-1]))]
     counts = np.searchsorted(kept, bounds, side="right").tolist()
     level = next((lv for lv, c in enumerate(counts) if c <= cap), MAX_LEVEL)
     return Fingerprint(tuple(kept[:counts[level]].tolist()), level,
@@ -347,14 +367,21 @@ def _marked_hashes(text: str, k: int) -> Tuple[np.ndarray, Tuple[int, ...]]:
     if not words:
         return np.zeros(0, dtype=np.uint64), ()
     toks = token_hash_array(words)
-    return (_marked(_shingles_of(toks, k), len(words), ranges, k),
+    return (_marked(_shingles_of(toks, k), len(words), ranges, k, toks),
             number_sketch(toks, number_positions(words, toks)))
 
 
-def _marked(hashes: np.ndarray, n_words: int, ranges: List[Tuple[int, int]], k: int) -> np.ndarray:
+def _marked(hashes: np.ndarray, n_words: int, ranges: List[Tuple[int, int]], k: int,
+            toks: Optional[np.ndarray] = None) -> np.ndarray:
+    """The quoted flag (bit 0) and the run tag (bits 1-7) set on the shingle hashes of a text
+    of `n_words` tokens (`toks`, their hashes: no tags without them). A shingle of plain words
+    has a tag when plain words lie next to it: up to CONTEXT_WORDS on each side, up to a
+    quotation or the text's edge, at least CONTEXT_WORDS in all; the tag is the top 7 bits of
+    a mix of the shingle and those words (never 0). Other shingles have 0."""
     if not len(hashes):
         return hashes
-    hashes &= ~QUOTED_BIT
+    hashes &= ~LOW_BITS
+    plain_word = np.ones(n_words, dtype=bool)
     if ranges:
         flags = np.zeros(n_words, dtype=np.int32)
         for a, b in ranges:
@@ -362,12 +389,48 @@ def _marked(hashes: np.ndarray, n_words: int, ranges: List[Tuple[int, int]], k: 
         width = min(k, len(flags))
         inside = np.convolve(flags, np.ones(width, dtype=np.int32), "valid") == width
         hashes[inside] |= QUOTED_BIT
+        plain_word = flags == 0
+    if toks is None or n_words < k + CONTEXT_WORDS:
+        return hashes
+    m = len(hashes)                         # shingle i: tokens i .. i + k - 1
+    plain_shingle = np.convolve(plain_word, np.ones(k, dtype=np.int32), "valid") == k
+    # before[j][i]: token i - 1 - j is plain, and so are those between it and the shingle
+    # (False past the text's edge); after[j][i]: token i + k + j likewise
+    padded = np.concatenate((np.zeros(CONTEXT_WORDS, dtype=bool), plain_word,
+                             np.zeros(CONTEXT_WORDS, dtype=bool)))
+    padded_toks = np.concatenate((np.zeros(CONTEXT_WORDS, dtype=np.uint64), toks,
+                                  np.zeros(CONTEXT_WORDS, dtype=np.uint64)))
+    mixed = hashes * _WEIGHTS[0]
+    n_context = np.zeros(m, dtype=np.int32)
+    run_before = np.ones(m, dtype=bool)
+    run_after = np.ones(m, dtype=bool)
+    for j in range(CONTEXT_WORDS):
+        before = CONTEXT_WORDS - 1 - j                   # padded index of token i - 1 - j
+        after = CONTEXT_WORDS + k + j                    # padded index of token i + k + j
+        run_before &= padded[before:before + m]
+        run_after &= padded[after:after + m]
+        n_context += run_before.astype(np.int32) + run_after.astype(np.int32)
+        mixed += np.where(run_before, padded_toks[before:before + m], 0) * _WEIGHTS[1 + 2 * j]
+        mixed += np.where(run_after, padded_toks[after:after + m], 0) * _WEIGHTS[2 + 2 * j]
+    mixed ^= mixed >> np.uint64(31)
+    mixed *= np.uint64(0xBF58476D1CE4E5B9)
+    mixed ^= mixed >> np.uint64(29)
+    tags = mixed >> np.uint64(57)
+    tags[tags == 0] = 1
+    tags[~plain_shingle | (n_context < CONTEXT_WORDS)] = 0
+    hashes |= tags << np.uint64(TAG_SHIFT)
     return hashes
 
 
 def shingle_key(h: int) -> int:
-    """The shingle's identity: its hash without the quoted flag (the lowest bit)."""
-    return h & ~1
+    """The shingle's identity: its hash without the quoted flag and the run tag (the lowest
+    byte)."""
+    return h & ~0xFF
+
+
+def run_tag(h: int) -> int:
+    """The hash's run tag (CONTEXT_WORDS): 0 when the shingle has no plain context."""
+    return (h >> TAG_SHIFT) & 0x7F
 
 
 def is_quoted(h: int) -> bool:

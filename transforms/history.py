@@ -32,17 +32,18 @@ Both are answered from a `History`, opened once per worker process and job:
   are read directly and packed for the next open (transforms/history_remote.py).
 
 Each member row also holds the article's number sketch (`articles.number_sketch`, schema
-version 6; transforms/numbers.py), which the dedup's number veto compares; rows stored without
-it have none and never veto (a row fingerprinted from its text gets its sketch with it).
+version 6; transforms/numbers.py), which the dedup's number veto compares; a row fingerprinted
+from its text gets its sketch with it, which since schema version 8 (MARKED_SINCE) is every row
+stored without one.
 
 An article with an item id (`articles.item_id`, schema version 5) is posted under its
 `dedup.item_key` as well, so a later article of the same (outlet, item id) finds it as it finds
 a text sharing its shingles; rows without the column (older lakes) simply have no item key.
 
 Fingerprints are stored with each article when it is written (`articles.fingerprint`); rows
-written before that column existed, or before schema version 4 (whose fingerprints do not
-mark quoted shingles, or read Traditional Chinese as written), are fingerprinted from their
-text once, when indexed. The index also
+written before that column existed, or before schema version 8 (whose fingerprints do not
+mark quoted shingles, read Traditional Chinese as written, or carry no run tags), are
+fingerprinted from their text once, when indexed. The index also
 keeps each article's story_id, which a later article that reports the same story takes.
 """
 from __future__ import annotations
@@ -65,15 +66,17 @@ from cfnews.transforms.numbers import SKETCH_K as NUMBER_SKETCH_K
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = 8   # 2: files listed by name only; 3: plain counts and story ids; 4: folded
+INDEX_VERSION = 9   # 2: files listed by name only; 3: plain counts and story ids; 4: folded
 # scripts; 5: number sketches; 6: transient rejections apart (attempts.npy), retried; 7: when
 # each attempt failed (retries are spaced); 8: the entry of each id still retrying
-# (retries.json), which the in-job graph fetches again when its feed no longer lists it
+# (retries.json), which the in-job graph fetches again when its feed no longer lists it;
+# 9: hashes with run tags (schema version 8)
 NUMBERS_SINCE = 6   # the schema version from which `articles.number_sketch` is stored; older
 # rows with a stored fingerprint have no sketch (they never take part in the number veto)
-MARKED_SINCE = 4    # the schema version from which stored fingerprints are today's: quoted
-# shingles marked (3), Traditional Chinese read as Simplified (4); older rows are
-# fingerprinted again from their text when indexed
+MARKED_SINCE = 8    # the schema version from which stored fingerprints are today's: quoted
+# shingles marked (3), Traditional Chinese read as Simplified (4), run tags in bits 1-7 (8:
+# before, those bits were the hash's own); older rows are fingerprinted again from their text
+# when indexed
 DATASETS = ("articles", "duplicates", "rejected")
 DAY_US = 86_400_000_000
 
@@ -399,12 +402,14 @@ class History:
         from cfnews.transforms.dedup import Member
         if not len(hashes):
             return []
-        # by shingle (`shingle_key`): a stored hash matches the query's with either quoted
-        # bit; the two variants sort next to each other. Shared plain: the new (later)
-        # text has it plain.
+        # by shingle (`shingle_key`): a stored hash matches the query's whatever its lowest
+        # byte (the quoted flag and the run tag); the variants sort next to each other.
+        # Shared plain: the new (later) text has it plain; with the run flags of
+        # `dedup.hit_shingle` (the best of the stored variants').
         query = np.unique(np.asarray(hashes, dtype=np.uint64))
         plain_query = (query & np.uint64(1)) == 0
-        query_lo, query_hi = query & ~np.uint64(1), query | np.uint64(1)
+        query_lo, query_hi = query & ~np.uint64(0xFF), query | np.uint64(0xFF)
+        query_tag = query & np.uint64(0xFE)
         day = dt.date(1970, 1, 1)
         first = (day + dt.timedelta(microseconds=member.time_us - params.expiry_us)).isoformat()
         last = (day + dt.timedelta(microseconds=member.time_us + params.expiry_us)).isoformat()
@@ -421,14 +426,16 @@ class History:
             hit = hi > lo
             if not hit.any():
                 continue
-            shingle, rows = _rows_per_shingle(postings["row"], lo[hit], hi[hit])
+            shingle, rows, tags = _rows_per_shingle(postings["row"], lo[hit], hi[hit], keys,
+                                                    query_tag[hit])
             shingle = np.nonzero(hit)[0][shingle]
             plain = plain_query[shingle]
             found, shared = np.unique(rows, return_counts=True)
             quoted_found, quoted_shared = np.unique(rows[~plain], return_counts=True)
             quoted_of = dict(zip(quoted_found.tolist(), quoted_shared.tolist()))
             # the plain shared keys, grouped by row
-            plain_rows, plain_keys = rows[plain], query_lo[shingle[plain]]
+            plain_rows = rows[plain]
+            plain_keys = query_lo[shingle[plain]] | tags[plain]
             order = np.lexsort((plain_keys, plain_rows))
             plain_rows, plain_keys = plain_rows[order], plain_keys[order]
             for row, n in zip(found.tolist(), shared.tolist()):
@@ -450,16 +457,29 @@ class History:
         return out
 
 
-def _rows_per_shingle(rows: np.ndarray, lo: np.ndarray, hi: np.ndarray):
-    """(shingle, rows): the stored rows found for each queried shingle (its index in lo/hi),
-    each row once per shingle. A fingerprint stored before a text kept a shingle once can
-    hold both of its variants (quoted and plain): they are one shared shingle, not two."""
+def _rows_per_shingle(rows: np.ndarray, lo: np.ndarray, hi: np.ndarray, keys: np.ndarray,
+                      tags: np.ndarray):
+    """(shingle, rows, run flags): the stored rows found for each queried shingle (its index
+    in lo/hi), each row once per shingle, with the run flags of `dedup.hit_shingle` (TAGGED,
+    SAME_RUN) from the queried run tag (`tags`, bits 1-7 per shingle) and the best of the
+    row's stored variants. A fingerprint stored before a text kept a shingle once can hold
+    both of its variants (quoted and plain): they are one shared shingle, not two."""
+    from cfnews.transforms.dedup import SAME_RUN, TAGGED
     lengths = (hi - lo).astype(np.int64)
     shingle = np.repeat(np.arange(len(lengths), dtype=np.uint64), lengths)
-    found = np.concatenate([rows[a:b] for a, b in zip(lo, hi)]).astype(np.uint64)
-    pairs = np.unique((shingle << np.uint64(32)) | found)
-    return ((pairs >> np.uint64(32)).astype(np.int64),
-            (pairs & np.uint64(0xFFFFFFFF)).astype(np.int64))
+    at = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)])
+    found = rows[at].astype(np.uint64)
+    query_tag, stored_tag = tags[shingle.astype(np.int64)], keys[at] & np.uint64(0xFE)
+    both = (query_tag != 0) & (stored_tag != 0)
+    flags = (np.where(both, np.uint64(TAGGED), np.uint64(0))
+             | np.where(both & (query_tag == stored_tag), np.uint64(SAME_RUN), np.uint64(0)))
+    # one (shingle, row) pair, its best flags: sorted, the smallest 7 - flags comes first
+    pairs = np.unique((shingle << np.uint64(35)) | (found << np.uint64(3)) | (np.uint64(7) - flags))
+    first = np.concatenate(([True], (pairs[1:] >> np.uint64(3)) != (pairs[:-1] >> np.uint64(3))))
+    pairs = pairs[first]
+    return ((pairs >> np.uint64(35)).astype(np.int64),
+            ((pairs >> np.uint64(3)) & np.uint64(0xFFFFFFFF)).astype(np.int64),
+            np.uint64(7) - (pairs & np.uint64(7)))
 
 
 # ---------------------------------------------------------------- reading the datasets

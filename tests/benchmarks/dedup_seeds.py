@@ -12,7 +12,8 @@ the background stream included, as `dedup_eval.py --stories-only` does) and prin
   95 % interval for recall from a bootstrap over the base stories (every seed copies the same
   181 bodies, so one story's copies are not independent: the bootstrap resamples stories, each
   with all its copy pairs of every seed);
-- the story families' rewrite pairs (dedup_corpus.story_pairs) the rule files as copies;
+- the story families' rewrite pairs (dedup_corpus.story_pairs) the rule files as copies, and
+  how many of the families' copy pairs it files as copies;
 - how many seeds fall below 0.99 against how many would if misses fell independently at the
   pooled rate (the binomial tail per seed, summed);
 - the base stories with the most misses, and the false positives by kind of pair.
@@ -43,6 +44,7 @@ class SeedResult(NamedTuple):
     false_positives: Dict[str, int]          # by kind of negative pair
     negatives: int
     rewrites_as_copies: int = 0              # the story families' rewrite pairs filed as copies
+    family_copies: Tuple[int, int] = (0, 0)  # the families' copy pairs filed as copies, of all
 
 
 def wilson(successes: int, n: int, z: float = Z95) -> Tuple[float, float]:
@@ -97,13 +99,16 @@ def run_seed(seed: int) -> SeedResult:
     links = cfnews_links(family_docs, family_pairs, context=background(seed))
     rewrites = sum(q.kind == "rewrite" and m is not None and m.copy
                    for m, q in zip(links, family_pairs))
+    family_copies = (sum(q.kind == "family_copy" and m is not None and m.copy
+                         for m, q in zip(links, family_pairs)),
+                     sum(q.kind == "family_copy" for q in family_pairs))
     docs, pairs = load(seed)
     predicted = cfnews_predictions(docs, pairs, context=background(seed))
     copies = [(q.kind, q.story, bool(p)) for p, q in zip(predicted, pairs) if q.duplicate]
     false_positives = collections.Counter(q.kind for p, q in zip(predicted, pairs)
                                           if p and not q.duplicate)
     return SeedResult(seed, copies, dict(false_positives), sum(not q.duplicate for q in pairs),
-                      rewrites)
+                      rewrites, family_copies)
 
 
 def report(results: Sequence[SeedResult], bar: float) -> None:
@@ -137,6 +142,9 @@ def report(results: Sequence[SeedResult], bar: float) -> None:
     rewrites = [r.seed for r in results for _ in range(r.rewrites_as_copies)]
     print(f"  story families' rewrite pairs filed as copies (of 120 per seed): {len(rewrites)}"
           + (f", seeds {sorted(set(rewrites))}" if rewrites else ""))
+    found, total = (sum(r.family_copies[k] for r in results) for k in (0, 1))
+    print(f"  story families' copy pairs filed as copies: {found} of {total}"
+          + (f" ({found / total:.4f})" if total else ""))
     print(f"  seeds with recall below {bar}: {len(below)} {below}; expected if misses fell "
           f"independently at the pooled rate: {expected_below:.1f}")
     misses = collections.Counter((kind, story) for kind, story, found in copies if not found)

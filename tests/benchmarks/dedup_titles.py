@@ -161,7 +161,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspa
 from cfnews.schemas import Article  # noqa: E402
 from cfnews.transforms.dedup import (  # noqa: E402
     DedupParams, compared_count, containment_threshold, dedup_in_memory, furniture_keys, gather,
-    index_hits, prepare, shared_counts, shares_plain_text, similarity, with_fingerprint,
+    index_hits, other_runs, prepare, shared_counts, shares_plain_text, similarity, with_fingerprint,
     without_furniture)
 from tests.data.relevance import sources  # noqa: E402
 
@@ -373,7 +373,7 @@ def pairs_of(docs: List[Doc], params: DedupParams) -> List[Pair]:
         me = prepared[int(later_id, 16)][0]
         shared = gather((m, n, plain, q) for m, n, plain, q in earlier.values())
         furniture = None
-        for aid, (other, n_shared, plain, n_quoted) in shared.items():
+        for aid, (other, n_shared, plain, n_quoted, tagged, runs) in shared.items():
             if other.outlet != me.outlet or n_shared < params.min_shared:
                 continue
             i, j = int(later_id, 16), int(aid, 16)
@@ -386,8 +386,9 @@ def pairs_of(docs: List[Doc], params: DedupParams) -> List[Pair]:
                 continue
             if furniture is None:
                 furniture = furniture_keys(me, shared, params)
-            plain_ok = shares_plain_text(*without_furniture(me, other, plain, furniture, params),
-                                         params, c)
+            plain_ok = (shares_plain_text(*without_furniture(me, other, plain, furniture, params),
+                                          params, c)
+                        and not other_runs(tagged, runs, params))
             ta, tb = norm_title(docs[i].title), norm_title(docs[j].title)
             title = ("none" if not ta or not tb else "same" if ta == tb
                      else "near" if dice(ta, tb) >= NEAR_TITLE else "diff")
