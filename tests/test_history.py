@@ -395,7 +395,8 @@ def test_a_lake_fingerprinted_at_cap_96_is_matched_by_a_run_at_a_larger_cap(tmp_
     found as a copy in both directions, at containment 1.0, on the shorter text's shingles
     below that level's bound."""
     from cfnews.transforms.dedup import decide
-    from cfnews.transforms.fingerprint import fingerprint, level_limit, marked_shingle_hashes
+    from cfnews.transforms.fingerprint import (fingerprint, level_limit, marked_shingle_hashes,
+                                               shingle_key)
     texts = {"long": seeds["003"], "short": "\n".join(seeds["003"].splitlines()[:17])}
     stored = dataclasses.replace(article("00000000000000a1", texts[stored_text], outlet="wire"),
                                  fingerprint=tuple(fingerprint(texts[stored_text], cap=96)))
@@ -407,8 +408,8 @@ def test_a_lake_fingerprinted_at_cap_96_is_matched_by_a_run_at_a_larger_cap(tmp_
     assert len(later.fingerprint[0]) > 96 and new_level < fingerprint(later.text, cap=96).level
     level = max(old_level, new_level)
     # the shorter text's distinct shingles below the compared level's bound, counted from its
-    # unsampled shingle hashes (the quoted mark is not part of a shingle's identity)
-    short_keys = {int(h) & ~1 for h in marked_shingle_hashes(texts["short"])}
+    # unsampled shingle hashes (the quoted mark and run tag are not part of its identity)
+    short_keys = {shingle_key(int(h)) for h in marked_shingle_hashes(texts["short"])}
     expected_shared = sum(1 for h in short_keys if h < level_limit(level))
     for history in (open_history(str(out), "cap"), open_remote(str(out))):
         member, hashes = prepare(later, 1)

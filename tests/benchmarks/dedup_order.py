@@ -87,7 +87,7 @@ def sampled_positions(text: str, cap: int = CAP) -> Tuple[object, Dict[int, int]
     fp = sample(hashes, BASE_RATE, cap)
     if not fp.hashes:
         return fp, {}
-    keys = hashes & ~np.uint64(1)
+    keys = hashes & ~np.uint64(0xFF)               # shingle_key: without the quoted flag and run tag
     wanted = np.array(sorted({shingle_key(h) for h in fp.hashes}), dtype=np.uint64)
     idx = np.nonzero(np.isin(keys, wanted))[0]
     found, first = np.unique(keys[idx], return_index=True)
