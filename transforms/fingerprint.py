@@ -69,13 +69,13 @@ QUOTE_MIN_WORDS = 8    # shorter quoted spans are titles or phrases, not quoted 
 # unpaired mark (a nested or lost guillemet) says nothing about where its quotation ends.
 QUOTE_PARAGRAPH_MAX_WORDS = 100
 QUOTED_BIT = np.uint64(1)
-# The run tag: a plain shingle whose CONTEXT_WORDS words on each side are plain too carries, in
-# bits 1-7, a 7-bit tag (1-127) of that wider window; otherwise 0. Two texts that share the
+# The run tag (`_marked`): a plain shingle with plain words beside it (up to CONTEXT_WORDS on
+# each side, stopping at a quotation or the text's edge; at least CONTEXT_WORDS in all) carries
+# in bits 1-7 a 7-bit tag (1-127) of it and those words; otherwise 0. Two texts that share the
 # shingle inside one run of copied sentences share its tag; two rewrites that reuse a phrase
 # (a release's fact, a stock attribution) share the shingle with other words around it.
 CONTEXT_WORDS = 2
 TAG_SHIFT = 1
-TAG_BITS = np.uint64(0xFE)
 LOW_BITS = np.uint64(0xFF)      # the quoted flag and the run tag: not part of the shingle's key
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -372,9 +372,9 @@ def _marked_hashes(text: str, k: int) -> Tuple[np.ndarray, Tuple[int, ...]]:
 
 
 def _marked(hashes: np.ndarray, n_words: int, ranges: List[Tuple[int, int]], k: int,
-            toks: Optional[np.ndarray] = None) -> np.ndarray:
+            toks: np.ndarray) -> np.ndarray:
     """The quoted flag (bit 0) and the run tag (bits 1-7) set on the shingle hashes of a text
-    of `n_words` tokens (`toks`, their hashes: no tags without them). A shingle of plain words
+    of `n_words` tokens (`toks`, their hashes). A shingle of plain words
     has a tag when plain words lie next to it: up to CONTEXT_WORDS on each side, up to a
     quotation or the text's edge, at least CONTEXT_WORDS in all; the tag is the top 7 bits of
     a mix of the shingle and those words (never 0). Other shingles have 0."""
@@ -390,7 +390,7 @@ def _marked(hashes: np.ndarray, n_words: int, ranges: List[Tuple[int, int]], k: 
         inside = np.convolve(flags, np.ones(width, dtype=np.int32), "valid") == width
         hashes[inside] |= QUOTED_BIT
         plain_word = flags == 0
-    if toks is None or n_words < k + CONTEXT_WORDS:
+    if n_words < k + CONTEXT_WORDS:
         return hashes
     m = len(hashes)                         # shingle i: tokens i .. i + k - 1
     plain_shingle = np.convolve(plain_word, np.ones(k, dtype=np.int32), "valid") == k
