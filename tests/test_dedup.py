@@ -80,6 +80,16 @@ def test_sampling_is_nested_and_capped():
     assert fp_short.counts[fp_long.level - fp_short.level] == len(at_long_level)
 
 
+def test_token_hashes_do_not_change_when_the_cache_fills_while_hashing_a_text(monkeypatch):
+    from cfnews.transforms import fingerprint as fp
+    words = [f"t{i}".encode() for i in range(40)] + [b"2025", b"t3"]
+    expected = fp.token_hash_array(words).tolist()
+    fp._token_hashes.clear()
+    monkeypatch.setattr(fp, "_TOKEN_CACHE_LIMIT", 16)     # cleared twice within the text
+    assert fp.token_hash_array(words).tolist() == expected
+    assert len(fp._token_hashes) < 16 and len(set(expected)) == 41
+
+
 def test_similarity_is_counted_at_the_coarser_level():
     a = Member(0, "a", 1, 0, (80, 40, 20))
     b = Member(0, "b", 2, 1, (60, 30))
