@@ -838,6 +838,21 @@ BRIEF_B = (f"French tram maker wins a contract in China{STOCK}\n{QUOTE} said Cla
            "executive of Orvane Rail.\nDeliveries of the 42 trams are due to begin in 2027.")
 
 
+def two_briefs_sharing_a_quote(earlier: str, later: str):
+    """Two outlets' texts of one release, the later one's (articles, their Members, the keys of
+    the plain hashes it shares with the earlier one), checked to be the case the run veto
+    decides: the quote makes most of the later text, and its plain text shared is exactly as much
+    as the plain-text bar needs."""
+    from cfnews.transforms.dedup import shared_with
+    params = DedupParams()
+    pair = [article("a", earlier, 0, "ledger"), article("b", later, 1, "courier")]
+    (ma, ha), (mb, hb) = prepare(pair[0]), prepare(pair[1])
+    n, plain, _ = shared_with(hb, ha)
+    assert similarity(mb, ma, n)[0] > params.copy_containment
+    assert len(plain) == params.min_plain_shared
+    return pair, (ma, mb), plain
+
+
 def stock_phrase_background():
     """Four unrelated stories of other outlets, each ending a sentence of its own with the
     stock phrase."""
@@ -854,14 +869,10 @@ def test_two_briefs_of_a_release_sharing_only_a_stock_phrase_stay_rewrites():
     line of its own, whose only shared plain text is a stock phrase (one that unrelated
     texts in the index print too). The phrase passes the plain-text bars; it stands among
     other words in each brief."""
-    from cfnews.transforms.dedup import TAGGED, SAME_RUN, plain_containment, shared_with
+    from cfnews.transforms.dedup import TAGGED, SAME_RUN, plain_containment
     params = DedupParams()
-    pair = [article("a", BRIEF_A, 0, "ledger"), article("b", BRIEF_B, 1, "courier")]
-    (ma, ha), (mb, hb) = prepare(pair[0]), prepare(pair[1])
-    n, plain, _ = shared_with(hb, ha)
-    # the quote makes most of the smaller text; the stock phrase is the plain text shared
-    assert similarity(mb, ma, n)[0] > params.copy_containment
-    assert len(plain) == params.min_plain_shared
+    pair, (ma, mb), plain = two_briefs_sharing_a_quote(BRIEF_A, BRIEF_B)
+    # the stock phrase is the plain text shared
     assert plain_containment(mb, ma, len(plain)) >= params.plain_of_copy
     # ... with another run of words around it in each brief
     tagged = [p for p in plain if p & TAGGED]
@@ -870,7 +881,6 @@ def test_two_briefs_of_a_release_sharing_only_a_stock_phrase_stay_rewrites():
         kept, dups = dedup_in_memory(background + pair)
         assert dups == []
         assert {a.article_id: a.story_id for a in kept}["b"] == "a"
-
 
 
 # seed 355's pair: a brief that is its headline and the release's quote, and another outlet's
@@ -893,13 +903,9 @@ def test_a_brief_of_a_headline_and_a_quote_is_not_a_copy_of_another_report():
     """Seed 355's rewrite pair: the brief's only plain text is its headline; what it shares
     with the report beyond the quote is an attribution that ends a line before the same
     quotation."""
-    from cfnews.transforms.dedup import TAGGED, shared_with
+    from cfnews.transforms.dedup import TAGGED
     params = DedupParams()
-    pair = [article("a", QUOTE_REPORT, 0, "ledger"), article("b", QUOTE_BRIEF, 1, "courier")]
-    (ma, ha), (mb, hb) = prepare(pair[0]), prepare(pair[1])
-    n, plain, _ = shared_with(hb, ha)
-    assert similarity(mb, ma, n)[0] > params.copy_containment
-    assert len(plain) == params.min_plain_shared
+    pair, _, plain = two_briefs_sharing_a_quote(QUOTE_REPORT, QUOTE_BRIEF)
     assert sum(1 for p in plain if p & TAGGED) < params.min_tagged_shared
     kept, dups = dedup_in_memory(pair)
     assert dups == []
