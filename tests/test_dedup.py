@@ -911,6 +911,7 @@ def test_a_brief_of_a_headline_and_a_quote_is_not_a_copy_of_another_report():
     assert dups == []
     assert {a.article_id: a.story_id for a in kept}["b"] == "a"
 
+
 COGNAC_A = ("Maison Veyrac will open boutiques in Beijing and Shenzhen by the end of next year, the "
             "cognac house announced on Tuesday in Jarnac.\nIts flagship will display a library of "
             "vintage cognacs more than eighty years old, next to a tasting bar and a workshop for "
