@@ -602,6 +602,64 @@ def test_rewrites_sharing_a_quote_and_a_furniture_paragraph_stay_articles():
     assert all(story[f"other{i}"] == f"other{i}" for i in range(4))
 
 
+# a chain's newsletter and thank-you lines, the paper's name in each (seed 428's furniture)
+NEWSLETTER = ("Get the best of The {paper} delivered straight to your inbox every weekday morning, "
+              "with the stories our editors think you should not miss and the analysis behind them.")
+THANKS = ("Thank you for reading The {paper}. Our reporters cover the world every day so that you "
+          "do not have to search for the news that matters to you.")
+
+
+def chain_furniture(paper: str) -> str:
+    return NEWSLETTER.format(paper=paper) + "\n" + THANKS.format(paper=paper)
+
+
+def test_a_brief_that_is_mostly_furniture_is_not_a_copy_of_a_report_with_that_furniture():
+    """Seed 428's rewrite pair: a brief of a release (its quote, two lines of its own) under
+    the chain's two furniture lines, and another outlet's report of it under the same lines.
+    Five unrelated stories print the newsletter line, three short ones both lines: those three
+    pass the containment rule against the brief on the furniture alone, and the first look
+    counts them as the story's own texts, so the thank-you line stays copy evidence. The
+    second look counts them on what they share beyond the newsletter line: unrelated. The
+    brief is a rewrite of the report (its story), not a copy, and no story of the short
+    texts, which share nothing with it but furniture."""
+    from cfnews.transforms.dedup import furniture_keys, gather, prepare, shared_with
+    report = ("Orvane Rail will build 42 trams for the city of Hanjiang, the company announced on "
+              "Thursday.\nThe order is worth 180 million euros and the first trams will run on the "
+              f"new Line 3 in 2028.\n{QUOTE} said Claire Mauduit, chief executive of Orvane Rail.\n"
+              + chain_furniture("Capital Tribune"))
+    brief = (f"Orvane picks Hanjiang\n{QUOTE} said Claire Mauduit, chief executive of Orvane Rail.\n"
+             "The trams will cost 180 million euros.\n" + chain_furniture("Asia News"))
+    newsletter_only = [article(f"long{i}", words(100 * i, 100 * i + 30) + "\n"
+                               + NEWSLETTER.format(paper=f"Paper {i}"), -5 + i / 2, f"paper{i}")
+                       for i in range(5)]
+    both_lines = [article(f"short{i}", words(1000 + 100 * i, 1000 + 100 * i + 10) + "\n"
+                          + chain_furniture(f"Gazette {i}"), -2.5 + i / 2, f"gazette{i}")
+                  for i in range(3)]
+    pair = [article("report", report, 0, "ledger"), article("brief", brief, 1, "courier")]
+    # a real copy of the report under its own paper's furniture is a copy
+    copy = report.replace(chain_furniture("Capital Tribune"), chain_furniture("Evening Post"))
+    kept, [dup] = dedup_in_memory(newsletter_only + both_lines
+                                  + [pair[0], article("copy", copy, 1, "post")])
+    assert (dup.article.article_id, dup.canonical_id) == ("copy", "report")
+    # without the unrelated texts the furniture cannot be told: the brief passes for a copy
+    kept, [dup] = dedup_in_memory(pair)
+    assert (dup.article.article_id, dup.canonical_id) == ("brief", "report")
+    kept, dups = dedup_in_memory(newsletter_only + both_lines + pair)
+    assert dups == []
+    story = {a.article_id: a.story_id for a in kept}
+    assert story["brief"] == story["report"] == "report"
+    # what each look finds: the first only the newsletter line's keys, the second both lines'
+    from cfnews.transforms.dedup import _furniture_among
+    mb, hb = prepare(pair[1])
+    entries = [(prepare(a)[0],) + shared_with(hb, prepare(a)[1])
+               for a in newsletter_only + both_lines + pair[:1]]
+    shared = gather(entries)
+    first = _furniture_among(mb, shared, DedupParams(), set())
+    second = furniture_keys(mb, shared, DedupParams())
+    report_keys = shared["report"][2]
+    assert 0 < len(report_keys & first.keys()) < len(report_keys & second.keys())
+
+
 def test_a_trimmed_copy_that_keeps_the_furniture_is_still_a_copy():
     lines = REPORT.splitlines()
     copy = "\n".join(["PARIS (AFP) - " + lines[1], lines[2], lines[3]])   # headline cut

@@ -60,7 +60,11 @@ shingles found in the longer one, which survives trims and additions where Jacca
   least MIN_PLAIN_SHARED such hashes, the plain-text test leaves them out (from the shared
   hashes and from both texts' plain parts), at the level where the unrelated texts show them
   (`furniture_keys`, `without_furniture`). Copies of one story are related to each other, so
-  a widely republished story's sentences stay evidence. The holders are the ones the index
+  a widely republished story's sentences stay evidence. A text that is little more than
+  furniture (a brief under a newsletter line and a thank-you paragraph) makes other stories'
+  texts that print the same lines pass the containment rule against it; so a second look
+  counts a holder as related only on what it shares beyond the furniture the first look found
+  (`furniture_keys`, `containment_beyond`). The holders are the ones the index
   shows (a bucket's, at most MAX_BUCKET per hash; the history's rows), the same in batch,
   streaming and history lookups: hits carry the shingle's key when plain.
 * Runs, not phrases (the run veto, `other_runs`): two reports of a release can share enough
@@ -572,14 +576,46 @@ def furniture_keys(me: Member, shared: Dict[str, list], params: DedupParams) -> 
     paragraph: a key's level is the finest at which `furniture_holders` of them see it, and
     a copy test involving it is made there (`without_furniture`). The holders are those the index
     shows (at most max_bucket per hash), so batch, streaming and the history lookup
-    classify alike. `shared`: as `gather` returns."""
+    classify alike. A second look counts a holder as related only on what it shares beyond
+    the furniture the first look found (`containment_beyond`). `shared`: as `gather` returns."""
+    furniture = _furniture_among(me, shared, params, set())
+    if furniture:
+        # `me` may be little more than furniture itself (a brief under a newsletter line and a
+        # thank-you paragraph): other stories' texts that print the same lines then pass the
+        # containment rule against it, and would count as the story's own texts
+        furniture = _furniture_among(me, shared, params, set(furniture))
+    return furniture
+
+
+def furniture_shared(plain: set, furniture, params: DedupParams) -> int:
+    """How many of the plain keys a pair shares are in `furniture` (keys, or `furniture_keys`'
+    dict), when they are a piece of it (at least min_plain_shared, as `without_furniture`
+    asks); else 0: one common phrase is no paragraph and takes nothing from a pair."""
+    n = sum(1 for key in plain if key in furniture) if furniture else 0
+    return n if n >= params.min_plain_shared else 0
+
+
+def containment_beyond(me: Member, other: Member, n_shared: int, n_furniture: int) -> float:
+    """The pair's containment with `n_furniture` of its shared hashes taken out of what they
+    share and of the smaller text: what the two hold in common beyond the furniture."""
+    if not n_furniture:
+        return similarity(me, other, n_shared)[0]
+    n = compared_count(me, other)
+    return min(1.0, (n_shared - n_furniture) / (n - n_furniture)) if n > n_furniture else 0.0
+
+
+def _furniture_among(me: Member, shared: Dict[str, list], params: DedupParams,
+                     known: set) -> Dict[int, int]:
+    """`furniture_keys` with a holder related when it passes the containment rule on what it
+    shares beyond the `known` furniture keys (none: on all it shares)."""
     unrelated: Dict[int, int] = collections.Counter()
     related: Dict[int, int] = collections.Counter()
     levels: Dict[int, list] = collections.defaultdict(list)
     for other, n_shared, plain, *_ in shared.values():
         if not plain:
             continue
-        if similarity(me, other, n_shared)[0] < containment_threshold(me, other, params):
+        beyond = containment_beyond(me, other, n_shared, furniture_shared(plain, known, params))
+        if beyond < containment_threshold(me, other, params):
             unrelated.update(plain)
             for key in plain:
                 levels[key].append(other.level)
@@ -663,8 +699,9 @@ def decide(me: Member, earlier: Iterable[Tuple[Member, int, Iterable[int], int]]
     hashes that are site furniture (`furniture_keys`, computed from `earlier` unless given)
     do not count; and the shared plain text is runs of words both texts hold, not phrases
     each sets among other words (the run veto, `other_runs`: the keys' run flags, as
-    `hit_shingle` gives them). Story link: the containment rule alone, or (two outlets) one long
-    shared quotation. A pair of one outlet published more than same_outlet_max_apart apart
+    `hit_shingle` gives them). Story link: the containment rule alone, on at least min_shared
+    hashes beyond a piece of furniture (`furniture_shared`), or (two outlets) one long shared
+    quotation. A pair of one outlet published more than same_outlet_max_apart apart
     is neither (SAME_OUTLET_MAX_APART_HOURS); it still counts as a holder for
     `furniture_keys`, which looks at the text only.
 
@@ -686,12 +723,16 @@ def decide(me: Member, earlier: Iterable[Tuple[Member, int, Iterable[int], int]]
         containment, jaccard = similarity(me, other, n_shared)
         same_outlet = other.outlet == me.outlet
         threshold = containment_threshold(me, other, params)
-        if containment >= threshold and not numbers_conflict(me, other, params):
+        passes = containment >= threshold and not numbers_conflict(me, other, params)
+        if passes:
             if furniture is None:       # only needed here: most articles have no candidate
                 furniture = furniture_keys(me, shared, params)
             copy = (shares_plain_text(*without_furniture(me, other, plain, furniture, params),
                                       params, containment)
                     and not other_runs(tagged, runs, params))
+            # a text that shares little with `me` but furniture tells nothing of its story
+            passes = copy or n_shared - furniture_shared(plain, furniture, params) >= params.min_shared
+        if passes:
             match = Match(aid, n_shared, containment, jaccard, copy, story)
             (copies if copy else stories).append((other.order, -containment, match))
         elif ((not same_outlet and n_quoted >= params.quote_shared_for_story
