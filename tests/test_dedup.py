@@ -651,13 +651,76 @@ def test_a_brief_that_is_mostly_furniture_is_not_a_copy_of_a_report_with_that_fu
     # what each look finds: the first only the newsletter line's keys, the second both lines'
     from cfnews.transforms.dedup import _furniture_among
     mb, hb = prepare(pair[1])
-    entries = [(prepare(a)[0],) + shared_with(hb, prepare(a)[1])
-               for a in newsletter_only + both_lines + pair[:1]]
+    entries = [(m,) + shared_with(hb, h)
+               for m, h in map(prepare, newsletter_only + both_lines + pair[:1])]
     shared = gather(entries)
     first = _furniture_among(mb, shared, DedupParams(), set())
     second = furniture_keys(mb, shared, DedupParams())
     report_keys = shared["report"][2]
     assert 0 < len(report_keys & first.keys()) < len(report_keys & second.keys())
+
+
+# a paragraph of another story (a harbour's works) that two rewrites of the tram release are
+# padded with (seed 495's rewrite pair)
+HARBOUR = ("The harbour authority of Saint-Malo has voted to dredge the old basin next winter, "
+           "so that the ferries to Jersey and Guernsey can dock at low tide without waiting "
+           "outside the lock gates for an hour or more.")
+PADDED_A = ("Hanjiang orders 42 trams from Orvane\nOrvane Rail will build 42 trams for the city of "
+            "Hanjiang, the company announced on Thursday.\n"
+            f"{QUOTE} said Claire Mauduit, chief executive of Orvane Rail.\n{HARBOUR}")
+PADDED_B = ("French tram maker wins Chinese city contract\nThe Chinese city of Hanjiang has "
+            "picked the French group for the trams of its new line, in a deal made public on "
+            "Thursday.\n"
+            f"{QUOTE} the head of the group, Claire Mauduit, told reporters.\n{HARBOUR}")
+
+
+def test_rewrites_padded_with_another_storys_paragraph_stay_articles():
+    """Seed 495's rewrite pair: two reports of the release, each in sentences of its own around
+    the release's quote, padded with the same paragraph of an unrelated story. One text older
+    than both holds that paragraph, the harbour story it comes from: fewer than the furniture
+    rule's three holders, yet it shows the paragraph is an older story's text, and no other
+    text of the tram story holds it. So the copy test leaves it out, and b is a rewrite of a.
+    A copy of a shares a's own sentences too, and stays a copy. A harbour text newer than a
+    (a round-up reusing the paragraph) says nothing against b copying a."""
+    harbour = article("harbour", words(500, 530) + "\n" + HARBOUR, -5, "paper-x")
+    pair = [article("a", PADDED_A, 0, "ledger"), article("b", PADDED_B, 1, "courier")]
+    kept, [dup] = dedup_in_memory(pair)               # alone, the paragraph passes for copied text
+    assert (dup.article.article_id, dup.canonical_id) == ("b", "a")
+    kept, dups = dedup_in_memory([harbour] + pair)
+    assert dups == []
+    assert {a.article_id: a.story_id for a in kept} == {"harbour": "harbour", "a": "a", "b": "a"}
+    copy = "Orvane to build Hanjiang trams\n" + "\n".join(PADDED_A.splitlines()[1:])
+    kept, [dup] = dedup_in_memory([harbour, pair[0], article("copy", copy, 1, "post")])
+    assert (dup.article.article_id, dup.canonical_id) == ("copy", "a")
+    newer = dataclasses.replace(harbour, published_at=T0 + dt.timedelta(hours=0.5))
+    kept, [dup] = dedup_in_memory([newer] + pair)
+    assert (dup.article.article_id, dup.canonical_id) == ("b", "a")
+
+
+def test_an_older_texts_coarse_sample_of_a_paragraph_decides_only_on_enough_hashes():
+    """The copy test leaves an older unrelated text's paragraph out at the level at which that
+    text shows it (a long text keeps only a coarse sample). Here the pair shares 30 plain
+    hashes of its own (kept at level 0 only) and 4 of a paragraph that an older long text
+    shows at level 2. At level 2 the pair keeps 14 hashes: the paragraph is most of what it
+    shares there, and the candidate is a rewrite. With 6 hashes at level 2 (fewer than
+    min_shared) that sample is too small to tell, and the copy test stays at the pair's
+    level: a copy. A newer holder of the paragraph (a round-up) never takes it out."""
+    from cfnews.transforms.dedup import decide
+    l1, l2 = level_limit(1), level_limit(2)
+    paragraph = [l2 // 8 * (i + 1) & ~0xFF for i in range(4)]           # kept at level 2
+    own = [(l1 + l1 // 64 * (i + 1)) & ~0xFF for i in range(30)]         # at level 0 only
+
+    def match(count_at_level_2: int, holder_time: int):
+        counts = (60, 30, count_at_level_2, count_at_level_2 // 2)
+        me = Member(10, "me", 2, 0, counts, plain=50)
+        candidate = Member(5, "candidate", 1, 0, counts, plain=50)
+        holder = Member(holder_time, "long", 3, 2, (90, 45), plain=90)
+        return decide(me, [(candidate, 40, paragraph + own, 6), (holder, 4, paragraph, 0)],
+                      DedupParams())
+
+    assert not match(14, holder_time=1).copy            # older: the paragraph is left out
+    assert match(14, holder_time=7).copy                 # newer than the candidate: evidence
+    assert match(6, holder_time=1).copy                  # too coarse a sample to tell
 
 
 def test_a_trimmed_copy_that_keeps_the_furniture_is_still_a_copy():
@@ -784,6 +847,15 @@ def test_a_story_paragraph_that_fewer_unrelated_texts_than_copies_hold_stays_cop
     # once unrelated holders outnumber the story's texts, the paragraph is furniture again
     mc, found = entries(5)
     assert set(furniture_keys(mc, gather(found), DedupParams())) & background
+    # with no other copy of the story in the index, an unrelated text that reuses the
+    # paragraph makes it another story's text for the copy test; the trimmed copy still shares
+    # enough of the story's own plain text to be a copy
+    for n_unrelated in (1, 3):
+        arts = background_users(n_unrelated) + [
+            article("story", WUHAN, 0, "wire"),
+            article("copy", wuhan_copy(3, trim=True), 6, "courier")]
+        kept, [dup] = dedup_in_memory(arts)
+        assert (dup.article.article_id, dup.canonical_id) == ("copy", "story")
 
 
 @pytest.mark.xfail(strict=True, reason=(

@@ -64,7 +64,17 @@ shingles found in the longer one, which survives trims and additions where Jacca
   furniture (a brief under a newsletter line and a thank-you paragraph) makes other stories'
   texts that print the same lines pass the containment rule against it; so a second look
   counts a holder as related only on what it shares beyond the furniture the first look found
-  (`furniture_keys`, `containment_beyond`). The holders are the ones the index
+  (`furniture_keys`, `containment_beyond`). Another story's paragraph is not copy evidence
+  either, even when fewer than FURNITURE_HOLDERS texts show it: two rewrites of one event
+  padded with the same paragraph of an older, unrelated story share it. So, in the copy test
+  of a pair, the plain hashes that a text unrelated to the later one and published before the
+  pair's earlier one shares with the later one (a piece of text: at least MIN_PLAIN_SHARED of
+  them), and that no other text of its story holds, are left out like furniture
+  (`Furniture.foreign`, `Furniture.for_copy_test`), at the level at which such a text shows
+  them, unless the pair keeps fewer than MIN_SHARED hashes there (one long text's coarse
+  sample is too small to decide on). A paragraph of the story that other stories reuse is
+  held by the story's other copies, or by texts later than its first one (a round-up), and
+  stays evidence. The holders are the ones the index
   shows (a bucket's, at most MAX_BUCKET per hash; the history's rows), the same in batch,
   streaming and history lookups: hits carry the shingle's key when plain.
 * Runs, not phrases (the run veto, `other_runs`): two reports of a release can share enough
@@ -561,7 +571,7 @@ def gather_items(earlier: Iterable[Tuple[Member, int, Iterable[int], int]]
     return shared, same_item
 
 
-def furniture_keys(me: Member, shared: Dict[str, list], params: DedupParams) -> Dict[int, int]:
+def furniture_keys(me: Member, shared: Dict[str, list], params: DedupParams) -> "Furniture":
     """{key: level}: the keys (`shingle_key`) of `me`'s plain hashes that are site
     furniture, held by at least `furniture_holders` earlier articles *unrelated* to `me`
     (below the containment rule, `containment_threshold`) and by more of them than of the
@@ -577,14 +587,52 @@ def furniture_keys(me: Member, shared: Dict[str, list], params: DedupParams) -> 
     a copy test involving it is made there (`without_furniture`). The holders are those the index
     shows (at most max_bucket per hash), so batch, streaming and the history lookup
     classify alike. A second look counts a holder as related only on what it shares beyond
-    the furniture the first look found (`containment_beyond`). `shared`: as `gather` returns."""
-    furniture = _furniture_among(me, shared, params, set())
+    the furniture the first look found (`containment_beyond`). `shared`: as `gather` returns.
+    The answer also holds, for the copy test, another story's text among `me`'s plain keys
+    (`Furniture.foreign`)."""
+    furniture = _furniture_among(me, shared, params, {})
     if furniture:
         # `me` may be little more than furniture itself (a brief under a newsletter line and a
         # thank-you paragraph): other stories' texts that print the same lines then pass the
         # containment rule against it, and would count as the story's own texts
-        furniture = _furniture_among(me, shared, params, set(furniture))
+        furniture = _furniture_among(me, shared, params, furniture)
+    furniture.foreign = _foreign_text(me, shared, params, furniture)
     return furniture
+
+
+class Furniture(dict):
+    """`furniture_keys`' answer: {key: level} of site furniture, and `foreign` (`_foreign_text`):
+    {key: {holder id: (level, time_us)}, a related holder's level -1} for the plain keys of
+    `me` that a holder unrelated to it shares as a piece of text, read by `for_copy_test`."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.foreign: Dict[int, Dict[str, tuple]] = {}
+
+    def for_copy_test(self, candidate: Member) -> Dict[int, int]:
+        """The keys `without_furniture` leaves out of `me`'s copy test against `candidate`:
+        the furniture, and an older story's text: keys that a text unrelated to `me` and
+        published before `candidate` holds (`Member.time_us`; a tie tells nothing), and no
+        text of `me`'s story but `candidate` (each at the finest level such a text shows it).
+        Two rewrites of one event padded with the same paragraph of an older story share it,
+        and it is no evidence that one copies the other; a newer text that reuses the story's
+        paragraph (a round-up) says nothing against it."""
+        if not self.foreign:
+            return self
+        keys = dict(self)
+        for key, holders in self.foreign.items():
+            levels = []
+            for aid, (level, time_us) in holders.items():
+                if aid == candidate.article_id:
+                    continue
+                if level < 0:
+                    break                   # a text of the story holds it: the story's own
+                if time_us < candidate.time_us:     # published before it
+                    levels.append(level)
+            else:
+                if levels:
+                    keys[key] = min(levels + ([keys[key]] if key in keys else []))
+        return keys
 
 
 def furniture_shared(plain: set, furniture, params: DedupParams) -> int:
@@ -605,7 +653,7 @@ def containment_beyond(me: Member, other: Member, n_shared: int, n_furniture: in
 
 
 def _furniture_among(me: Member, shared: Dict[str, list], params: DedupParams,
-                     known: set) -> Dict[int, int]:
+                     known: Dict[int, int]) -> "Furniture":
     """`furniture_keys` with a holder related when it passes the containment rule on what it
     shares beyond the `known` furniture keys (none: on all it shares)."""
     unrelated: Dict[int, int] = collections.Counter()
@@ -614,16 +662,41 @@ def _furniture_among(me: Member, shared: Dict[str, list], params: DedupParams,
     for other, n_shared, plain, *_ in shared.values():
         if not plain:
             continue
-        beyond = containment_beyond(me, other, n_shared, furniture_shared(plain, known, params))
-        if beyond < containment_threshold(me, other, params):
+        if _related(me, other, n_shared, plain, known, params):
+            related.update(plain)
+        else:
             unrelated.update(plain)
             for key in plain:
                 levels[key].append(other.level)
-        else:
-            related.update(plain)
     k = params.furniture_holders - 1
-    return {key: sorted(levels[key])[k] for key, n in unrelated.items()
-            if n >= params.furniture_holders and n > related[key]}
+    return Furniture({key: sorted(levels[key])[k] for key, n in unrelated.items()
+                      if n >= params.furniture_holders and n > related[key]})
+
+
+def _related(me: Member, other: Member, n_shared: int, plain, known, params: DedupParams) -> bool:
+    """`other` passes the containment rule against `me` on what it shares beyond the `known`
+    furniture: a text of `me`'s story."""
+    beyond = containment_beyond(me, other, n_shared, furniture_shared(plain, known, params))
+    return beyond >= containment_threshold(me, other, params)
+
+
+def _foreign_text(me: Member, shared: Dict[str, list], params: DedupParams,
+                  furniture: Dict[int, int]) -> Dict[int, Dict[str, tuple]]:
+    """`Furniture.foreign`: {key: {holder id: (level, time_us)}} for the plain keys of `me`
+    that some unrelated holder shares as a piece of text (at least min_plain_shared plain
+    keys); a related holder's level is -1."""
+    holders: Dict[int, Dict[str, tuple]] = collections.defaultdict(dict)
+    for aid, (other, n_shared, plain, *_) in shared.items():
+        if not plain:
+            continue
+        if _related(me, other, n_shared, plain, furniture, params):
+            for key in plain:
+                holders[key][aid] = (-1, other.time_us)
+        elif len(plain) >= params.min_plain_shared:
+            for key in plain:
+                holders[key][aid] = (other.level, other.time_us)
+    return {key: by_holder for key, by_holder in holders.items()
+            if any(level >= 0 for level, _ in by_holder.values())}
 
 
 def without_furniture(me: Member, other: Member, plain: set, furniture: Dict[int, int],
@@ -651,6 +724,20 @@ def without_furniture(me: Member, other: Member, plain: set, furniture: Dict[int
                           plain=max((m.plain_at(level) or 0) - n_furniture, 0))
     return (view(me, len(seen)), view(other, len(plain & seen)),
             sum(1 for key in plain if key < limit and key not in seen))
+
+
+def copy_test_view(me: Member, other: Member, plain: set, furniture: Dict[int, int],
+                   params: DedupParams) -> Tuple[Member, Member, int]:
+    """`without_furniture` for `me`'s copy test against `other`, leaving out an older story's
+    text too (`Furniture.for_copy_test`) where the pair keeps at least min_shared hashes at
+    the level the test then moves to: a long older text shows only a coarse sample of the
+    paragraph, too small to decide on below that."""
+    view = without_furniture(me, other, plain, furniture, params)
+    if isinstance(furniture, Furniture) and furniture.foreign:
+        older = without_furniture(me, other, plain, furniture.for_copy_test(other), params)
+        if compared_count(*older[:2]) >= params.min_shared:
+            view = older
+    return view
 
 
 def other_runs(tagged: set, runs: set, params: DedupParams) -> bool:
@@ -697,13 +784,14 @@ def decide(me: Member, earlier: Iterable[Tuple[Member, int, Iterable[int], int]]
     plain text is shared too (plain containment and count, `shares_plain_text`), so that a
     report built around a release's quote is not taken for a copy of the release; plain
     hashes that are site furniture (`furniture_keys`, computed from `earlier` unless given)
-    do not count; and the shared plain text is runs of words both texts hold, not phrases
-    each sets among other words (the run veto, `other_runs`: the keys' run flags, as
-    `hit_shingle` gives them). Story link: the containment rule alone, on at least min_shared
-    hashes beyond a piece of furniture (`furniture_shared`), or (two outlets) one long shared
-    quotation. A pair of one outlet published more than same_outlet_max_apart apart
-    is neither (SAME_OUTLET_MAX_APART_HOURS); it still counts as a holder for
-    `furniture_keys`, which looks at the text only.
+    do not count, nor, against one candidate, an older story's text that no other text of
+    `me`'s story holds (`copy_test_view`); and the shared plain text is runs of
+    words both texts hold, not phrases each sets among other words (the run veto,
+    `other_runs`: the keys' run flags, as `hit_shingle` gives them). Story link: the
+    containment rule alone, on at least min_shared hashes beyond a piece of furniture
+    (`furniture_shared`), or (two outlets) one long shared quotation. A pair of one outlet
+    published more than same_outlet_max_apart apart is neither (SAME_OUTLET_MAX_APART_HOURS);
+    it still counts as a holder for `furniture_keys`, which looks at the text only.
 
     Item link: an earlier article of the same (outlet, item id) (they share `item_key`; the
     index keeps it within the expiry) that `me` does not copy is a story link whatever the
@@ -727,7 +815,7 @@ def decide(me: Member, earlier: Iterable[Tuple[Member, int, Iterable[int], int]]
         if passes:
             if furniture is None:       # only needed here: most articles have no candidate
                 furniture = furniture_keys(me, shared, params)
-            copy = (shares_plain_text(*without_furniture(me, other, plain, furniture, params),
+            copy = (shares_plain_text(*copy_test_view(me, other, plain, furniture, params),
                                       params, containment)
                     and not other_runs(tagged, runs, params))
             # a text that shares little with `me` but furniture tells nothing of its story

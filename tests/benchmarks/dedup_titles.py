@@ -129,7 +129,7 @@ What it measures, for every pair of one outlet's articles that the production in
 together (`prepare`, `index_hits`, `shared_counts`: the same candidates, buckets and expiry
 as a run; every outlet of a source in one index, so furniture holders are as a run sees
 them), with the production decision functions (`similarity`, `containment_threshold`,
-`furniture_keys`, `without_furniture`, `shares_plain_text`):
+`furniture_keys`, `copy_test_view`, `shares_plain_text`):
   * the containment, the same-outlet bar (`SAME_OUTLET_THRESHOLD` + margin / n) and the
     two-outlet bar (`CONTAINMENT_THRESHOLD` + margin / n), and whether the plain-text test
     passes;
@@ -160,9 +160,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspa
 
 from cfnews.schemas import Article  # noqa: E402
 from cfnews.transforms.dedup import (  # noqa: E402
-    DedupParams, compared_count, containment_threshold, dedup_in_memory, furniture_keys, gather,
-    index_hits, other_runs, prepare, shared_counts, shares_plain_text, similarity, with_fingerprint,
-    without_furniture)
+    DedupParams, compared_count, containment_threshold, copy_test_view, dedup_in_memory,
+    furniture_keys, gather, index_hits, other_runs, prepare, shared_counts, shares_plain_text,
+    similarity, with_fingerprint)
 from tests.data.relevance import sources  # noqa: E402
 
 NEAR_TITLE = 0.8
@@ -386,7 +386,7 @@ def pairs_of(docs: List[Doc], params: DedupParams) -> List[Pair]:
                 continue
             if furniture is None:
                 furniture = furniture_keys(me, shared, params)
-            plain_ok = (shares_plain_text(*without_furniture(me, other, plain, furniture, params),
+            plain_ok = (shares_plain_text(*copy_test_view(me, other, plain, furniture, params),
                                           params, c)
                         and not other_runs(tagged, runs, params))
             ta, tb = norm_title(docs[i].title), norm_title(docs[j].title)
