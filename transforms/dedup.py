@@ -732,12 +732,11 @@ def copy_test_view(me: Member, other: Member, plain: set, furniture: Dict[int, i
     text too (`Furniture.for_copy_test`) where the pair keeps at least min_shared hashes at
     the level the test then moves to: a long older text shows only a coarse sample of the
     paragraph, too small to decide on below that."""
-    view = without_furniture(me, other, plain, furniture, params)
     if isinstance(furniture, Furniture) and furniture.foreign:
         older = without_furniture(me, other, plain, furniture.for_copy_test(other), params)
         if compared_count(*older[:2]) >= params.min_shared:
-            view = older
-    return view
+            return older
+    return without_furniture(me, other, plain, furniture, params)
 
 
 def other_runs(tagged: set, runs: set, params: DedupParams) -> bool:
